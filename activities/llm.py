@@ -1,0 +1,62 @@
+"""Classify and draft activities over whichever provider the worker runs.
+
+Output the model cannot be trusted with (refusals, invalid JSON) is not
+retried: it becomes a review-only result, because the safe answer to doubt is
+a human, not another roll of the dice. Transport errors propagate so that
+Temporal retries them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from temporalio import activity
+from triage.llm.guards import detect_guard_flags
+
+from triage.llm.base import ProviderOutputError, TriageProvider
+from triage.models import (
+    Category,
+    Classification,
+    DraftReply,
+    DraftRequest,
+    GuardFlag,
+    InboundMessage,
+)
+
+HOLDING_REPLY = (
+    "Hello,\n\nThank you for your message. A member of our support team is looking "
+    "into it and will reply to you personally.\n\n— Acme Help support"
+)
+
+
+class LlmActivities:
+    def __init__(self, provider: TriageProvider, concurrency: int = 8) -> None:
+        self._provider = provider
+        # Bounds in-flight LLM calls per worker, whatever the activity slots allow.
+        self._slots = asyncio.Semaphore(concurrency)
+
+    @activity.defn
+    async def classify(self, message: InboundMessage) -> Classification:
+        heuristic_flags = detect_guard_flags(message.subject, message.plain_body, message.body_chars)
+        try:
+            async with self._slots:
+                result = await self._provider.classify(message)
+        except ProviderOutputError as err:
+            activity.logger.warning("classifier output unusable: %s", err)
+            return Classification(
+                category=Category.GENERAL,
+                confidence=0.0,
+                reason=f"classifier output unusable: {err}"[:300],
+                guard_flags=sorted({*heuristic_flags, GuardFlag.INVALID_OUTPUT}),
+            )
+        flags = sorted({*result.guard_flags, *heuristic_flags})
+        return result.model_copy(update={"guard_flags": flags})
+
+    @activity.defn
+    async def draft_reply(self, request: DraftRequest) -> DraftReply:
+        try:
+            async with self._slots:
+                return await self._provider.draft(request)
+        except ProviderOutputError as err:
+            activity.logger.warning("drafter output unusable: %s", err)
+            return DraftReply(body=HOLDING_REPLY, grounded=False)

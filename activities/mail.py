@@ -1,0 +1,102 @@
+"""Mail activities: thin, idempotent adapters over the myagentmail client.
+
+The API has no idempotency keys, so each activity makes its own retries
+safe: a retried create first looks for the draft an earlier attempt may have
+made, and a retried send that meets the single-send 404 checks whether the
+reply is already in the thread.
+"""
+
+from __future__ import annotations
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from triage.mail.client import NOT_FOUND, MailClient
+from triage.models import (
+    DiscardDraftRequest,
+    SaveDraftRequest,
+    SendDraftRequest,
+    SentReply,
+)
+
+_DRAFT_SCAN_PAGES = 20
+
+
+class MailActivities:
+    def __init__(self, client: MailClient) -> None:
+        self._mail = client
+
+    @activity.defn
+    async def save_draft(self, request: SaveDraftRequest) -> str:
+        """Create the reply draft, or replace its body; returns the draft id."""
+        if request.draft_id:
+            try:
+                await self._mail.update_draft(
+                    request.inbox_id, request.draft_id, plain_body=request.body
+                )
+                return request.draft_id
+            except ApplicationError as err:
+                if err.type != NOT_FOUND:
+                    raise
+                activity.logger.warning("draft %s vanished; creating it again", request.draft_id)
+        elif activity.info().attempt > 1:
+            existing = await self._find_draft(request.inbox_id, request.reply_to_message_id)
+            if existing:
+                await self._mail.update_draft(request.inbox_id, existing, plain_body=request.body)
+                return existing
+        draft = await self._mail.create_draft(
+            request.inbox_id,
+            to=request.to,
+            subject=request.subject,
+            plain_body=request.body,
+            reply_to_message_id=request.reply_to_message_id,
+        )
+        return draft.id
+
+    async def _find_draft(self, inbox_id: str, reply_to_message_id: str) -> str | None:
+        offset = 0
+        for _ in range(_DRAFT_SCAN_PAGES):
+            page = await self._mail.list_drafts(inbox_id, limit=100, offset=offset)
+            for draft in page.drafts:
+                if draft.reply_to_message_id == reply_to_message_id:
+                    return draft.id
+            if len(page.drafts) < 100:
+                return None
+            offset += len(page.drafts)
+        return None
+
+    @activity.defn
+    async def send_draft(self, request: SendDraftRequest) -> SentReply:
+        try:
+            result = await self._mail.send_draft(request.inbox_id, request.draft_id)
+            return SentReply(message_id=result.message_id)
+        except ApplicationError as err:
+            if err.type != NOT_FOUND:
+                raise
+        # The draft is gone: either an earlier attempt sent it (and its answer
+        # was lost) or someone deleted it. Only the thread can tell.
+        sent = await self._find_reply(request)
+        if sent:
+            return SentReply(message_id=sent, already_sent=True)
+        raise ApplicationError(
+            f"draft {request.draft_id} no longer exists and no reply was sent",
+            type="DraftMissing",
+            non_retryable=True,
+        )
+
+    async def _find_reply(self, request: SendDraftRequest) -> str | None:
+        if not request.thread_id:
+            return None
+        thread = await self._mail.get_thread(request.inbox_id, request.thread_id)
+        for message in thread.messages:
+            if message.direction == "outbound" and message.in_reply_to == request.reply_to_message_id:
+                return message.id
+        return None
+
+    @activity.defn
+    async def discard_draft(self, request: DiscardDraftRequest) -> None:
+        try:
+            await self._mail.delete_draft(request.inbox_id, request.draft_id)
+        except ApplicationError as err:
+            if err.type != NOT_FOUND:
+                raise

@@ -1,0 +1,153 @@
+"""Review operations shared by the CLI and the HTTP API.
+
+Temporal is the only store: the pending reviews are running workflows, the
+list comes from visibility (search attributes), the details from the
+``state`` query, and decisions go in through the ``review`` Update (the
+caller learns the outcome) or the ``review_signal`` Signal (accepted even
+while no worker runs).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel
+from temporalio.client import Client, WorkflowExecution, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+
+from triage import search_attributes as sa
+from triage.models import (
+    Category,
+    ReviewAction,
+    ReviewDecision,
+    ReviewOutcome,
+    TriageState,
+    TriageStatus,
+)
+from workflows.triage import SupportTriageWorkflow
+
+UPDATE_TIMEOUT = timedelta(seconds=60)
+
+
+class ReviewSummary(BaseModel):
+    workflow_id: str
+    status: TriageStatus | None
+    category: Category | None
+    confidence: float | None
+    reviewer: str | None
+    inbox_id: str | None
+    started_at: datetime | None
+    closed_at: datetime | None
+
+
+class ReviewRejected(Exception):
+    """The workflow refused the decision; ``kind`` is the workflow's error type."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+def _quote(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def visibility_query(
+    status: TriageStatus | None = TriageStatus.AWAITING_REVIEW,
+    category: Category | None = None,
+    inbox_id: str | None = None,
+) -> str:
+    clauses = ['WorkflowType = "SupportTriageWorkflow"']
+    if status is not None:
+        clauses.append(f"{sa.TRIAGE_STATUS.name} = {_quote(status.value)}")
+    if category is not None:
+        clauses.append(f"{sa.TRIAGE_CATEGORY.name} = {_quote(category.value)}")
+    if inbox_id is not None:
+        clauses.append(f"{sa.TRIAGE_INBOX.name} = {_quote(inbox_id)}")
+    return " AND ".join(clauses)
+
+
+def _enum_or_none(enum: type, value: object):
+    try:
+        return enum(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def summarize(execution: WorkflowExecution) -> ReviewSummary:
+    attrs = execution.typed_search_attributes
+    return ReviewSummary(
+        workflow_id=execution.id,
+        status=_enum_or_none(TriageStatus, attrs.get(sa.TRIAGE_STATUS)),
+        category=_enum_or_none(Category, attrs.get(sa.TRIAGE_CATEGORY)),
+        confidence=attrs.get(sa.TRIAGE_CONFIDENCE),
+        reviewer=attrs.get(sa.TRIAGE_REVIEWER),
+        inbox_id=attrs.get(sa.TRIAGE_INBOX),
+        started_at=execution.start_time,
+        closed_at=execution.close_time,
+    )
+
+
+async def list_reviews(
+    client: Client,
+    *,
+    status: TriageStatus | None = TriageStatus.AWAITING_REVIEW,
+    category: Category | None = None,
+    limit: int = 50,
+    page_token: bytes | None = None,
+) -> tuple[list[ReviewSummary], bytes | None]:
+    iterator = client.list_workflows(
+        visibility_query(status, category), page_size=limit, next_page_token=page_token
+    )
+    await iterator.fetch_next_page(page_size=limit)
+    page = [summarize(execution) for execution in iterator.current_page or []]
+    return page, iterator.next_page_token
+
+
+async def get_state(client: Client, workflow_id: str) -> TriageState:
+    return await client.get_workflow_handle(workflow_id).query(SupportTriageWorkflow.state)
+
+
+async def submit_decision(
+    client: Client, workflow_id: str, decision: ReviewDecision, *, wait: bool = True
+) -> ReviewOutcome | None:
+    """Apply a decision; with ``wait=False`` send it as a Signal (no outcome)."""
+    handle = client.get_workflow_handle(workflow_id)
+    if not wait:
+        await handle.signal(SupportTriageWorkflow.review_signal, decision)
+        return None
+    try:
+        return await handle.execute_update(
+            SupportTriageWorkflow.review, decision, rpc_timeout=UPDATE_TIMEOUT
+        )
+    except WorkflowUpdateFailedError as err:
+        cause = err.cause
+        if isinstance(cause, ApplicationError):
+            raise ReviewRejected(cause.type or "ApplicationError", cause.message) from err
+        raise ReviewRejected("UpdateFailed", str(cause or err)) from err
+
+
+async def decide_current(
+    client: Client,
+    workflow_id: str,
+    action: ReviewAction,
+    reviewer: str,
+    *,
+    revision: int | None = None,
+    body: str | None = None,
+    reason: str | None = None,
+    instructions: str | None = None,
+    wait: bool = True,
+) -> tuple[ReviewDecision, ReviewOutcome | None]:
+    """Decide on ``revision``, or on the revision the workflow holds now."""
+    if revision is None:
+        revision = (await get_state(client, workflow_id)).revision
+    decision = ReviewDecision(
+        action=action,
+        revision=revision,
+        reviewer=reviewer,
+        body=body,
+        reason=reason,
+        instructions=instructions,
+    )
+    return decision, await submit_decision(client, workflow_id, decision, wait=wait)

@@ -1,0 +1,66 @@
+"""Start (at most once) the triage workflow for one inbound message."""
+
+from __future__ import annotations
+
+from temporalio.client import Client, WorkflowHandle
+from temporalio.common import (
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
+from temporalio.exceptions import WorkflowAlreadyStartedError
+
+from triage import search_attributes as sa
+from triage.models import (
+    InboundMessage,
+    PolicySettings,
+    ReviewSettings,
+    TriageInput,
+    TriageStatus,
+)
+from workflows.triage import SupportTriageWorkflow
+
+WORKFLOW_ID_PREFIX = "triage-"
+
+
+def workflow_id_for(message_id: str) -> str:
+    return f"{WORKFLOW_ID_PREFIX}{message_id}"
+
+
+def summary_for(message: InboundMessage) -> str:
+    return f"{message.from_address}: {message.subject or '(no subject)'}"[:200]
+
+
+async def start_triage(
+    client: Client,
+    message: InboundMessage,
+    *,
+    task_queue: str,
+    policy: PolicySettings,
+    review: ReviewSettings,
+) -> WorkflowHandle | None:
+    """Start the workflow for ``message``; None when one already ran for it.
+
+    The workflow id is derived from the message id, so a duplicate delivery
+    (socket plus catch-up, two watchers) joins the running workflow
+    (USE_EXISTING) and a finished one is never started again
+    (REJECT_DUPLICATE): one message, one workflow, one reply.
+    """
+    try:
+        return await client.start_workflow(
+            SupportTriageWorkflow.run,
+            TriageInput(message=message, policy=policy, review=review),
+            id=workflow_id_for(message.message_id),
+            task_queue=task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            search_attributes=TypedSearchAttributes(
+                [
+                    sa.TRIAGE_INBOX.value_set(message.inbox_id),
+                    sa.TRIAGE_STATUS.value_set(TriageStatus.CLASSIFYING.value),
+                ]
+            ),
+            static_summary=summary_for(message),
+        )
+    except WorkflowAlreadyStartedError:
+        return None

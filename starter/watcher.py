@@ -1,0 +1,287 @@
+"""The inbox watcher: one triage workflow per inbound message.
+
+The socket pushes only while connected and may deliver twice, so after every
+(re)connect the watcher subscribes first and then catches up over REST;
+starts are idempotent by workflow id, so overlap costs one RPC, never a
+second reply. A socket that goes quiet (half-open) is dropped after
+``idle_timeout`` seconds without any frame, pings included.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import websockets
+from temporalio.client import Client
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError
+from websockets.asyncio.client import ClientConnection
+
+from starter.start import start_triage
+from triage.config import Settings
+from triage.inbound import bare_address, from_event, from_rest, skip_reason
+from triage.mail.client import MailClient
+from triage.mail.frames import (
+    MAX_FRAME_BYTES,
+    ConnectedFrame,
+    ErrorFrame,
+    EventFrame,
+    FrameError,
+    PingFrame,
+    SubscribedFrame,
+    parse_frame,
+    subscribe_frame,
+)
+from triage.models import InboundMessage
+
+log = logging.getLogger(__name__)
+
+_SEEN_CAPACITY = 200_000
+_START_CONCURRENCY = 16
+_HANDSHAKE_TIMEOUT = 10.0
+
+
+class SessionLost(Exception):
+    """The socket must be re-opened (half-open, refused subscription...)."""
+
+
+class _LruSet:
+    def __init__(self, capacity: int) -> None:
+        self._items: OrderedDict[str, None] = OrderedDict()
+        self._capacity = capacity
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._items
+
+    def add(self, key: str) -> None:
+        self._items[key] = None
+        self._items.move_to_end(key)
+        if len(self._items) > self._capacity:
+            self._items.popitem(last=False)
+
+
+@dataclass
+class Backoff:
+    """Full-jitter exponential backoff (AWS architecture blog's variant)."""
+
+    initial: float = 0.5
+    maximum: float = 30.0
+    attempt: int = 0
+    rng: random.Random = field(default_factory=random.Random)
+
+    def next_delay(self) -> float:
+        ceiling = min(self.maximum, self.initial * 2**self.attempt)
+        self.attempt += 1
+        return self.rng.uniform(ceiling / 2, ceiling)
+
+    def reset(self) -> None:
+        self.attempt = 0
+
+
+@dataclass
+class WatcherStats:
+    connects: int = 0
+    events: int = 0
+    started: int = 0
+    duplicates: int = 0
+    skipped: int = 0
+    bad_frames: int = 0
+    catchups: int = 0
+
+
+class InboxWatcher:
+    def __init__(
+        self,
+        client: Client,
+        mail: MailClient,
+        settings: Settings,
+        *,
+        idle_timeout: float | None = None,
+        catchup_max_age: timedelta = timedelta(days=7),
+    ) -> None:
+        self._client = client
+        self._mail = mail
+        self._settings = settings
+        self._inbox_id = settings.inbox_id
+        self._idle_timeout = idle_timeout or settings.watch_idle_timeout_seconds
+        self._catchup_max_age = catchup_max_age
+        self._policy = settings.policy_settings()
+        self._review = settings.review_settings()
+        self._own_addresses: set[str] = set()
+        self._seen = _LruSet(_SEEN_CAPACITY)
+        self._start_slots = asyncio.Semaphore(_START_CONCURRENCY)
+        self.stats = WatcherStats()
+        self.ready = asyncio.Event()  # set once subscribed and caught up
+
+    async def run(self, stop: asyncio.Event | None = None) -> None:
+        stop = stop or asyncio.Event()
+        backoff = Backoff()
+        while not stop.is_set():
+            session = asyncio.create_task(self._session(backoff))
+            stopper = asyncio.create_task(stop.wait())
+            done, _ = await asyncio.wait({session, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            for task in (session, stopper):
+                task.cancel()
+            await asyncio.gather(session, stopper, return_exceptions=True)
+            if stop.is_set():
+                break
+            if session in done and session.exception() is not None:
+                log.warning("inbox session ended: %s", _describe(session.exception()))
+            self.ready.clear()
+            delay = backoff.next_delay()
+            log.info("reconnecting in %.1fs", delay)
+            try:
+                await asyncio.wait_for(stop.wait(), delay)
+            except TimeoutError:
+                pass
+
+    async def _session(self, backoff: Backoff) -> None:
+        key = self._settings.mail_api_key.get_secret_value()
+        async with websockets.connect(
+            self._settings.ws_url,
+            additional_headers={"X-API-Key": key},
+            open_timeout=_HANDSHAKE_TIMEOUT,
+            max_size=MAX_FRAME_BYTES,
+        ) as ws:
+            self.stats.connects += 1
+            await self._handshake(ws)
+            backoff.reset()
+            async with asyncio.TaskGroup() as group:
+                group.create_task(self._catch_up_then_ready())
+                group.create_task(self._receive(ws))
+
+    async def _handshake(self, ws: ClientConnection) -> None:
+        async with asyncio.timeout(_HANDSHAKE_TIMEOUT):
+            subscribed = False
+            await ws.send(subscribe_frame([self._inbox_id]))
+            while not subscribed:
+                frame = await self._next_frame(ws)
+                if isinstance(frame, ConnectedFrame) and frame.email:
+                    self._own_addresses.add(frame.email.lower())
+                elif isinstance(frame, SubscribedFrame):
+                    subscribed = True
+                elif isinstance(frame, ErrorFrame):
+                    raise SessionLost(f"subscription refused: {frame.message}")
+                elif isinstance(frame, EventFrame):
+                    await self._on_event(frame)
+        log.info("subscribed to message.received on inbox %s", self._inbox_id)
+
+    async def _next_frame(self, ws: ClientConnection):
+        """The next well-formed frame; malformed ones are logged and skipped."""
+        while True:
+            raw = await ws.recv()
+            try:
+                return parse_frame(raw)
+            except FrameError as err:
+                self.stats.bad_frames += 1
+                log.warning("skipping malformed frame: %s", err)
+
+    async def _receive(self, ws: ClientConnection) -> None:
+        while True:
+            try:
+                frame = await asyncio.wait_for(self._next_frame(ws), self._idle_timeout)
+            except TimeoutError:
+                raise SessionLost(
+                    f"no frame for {self._idle_timeout:.0f}s: socket presumed half-open"
+                ) from None
+            if isinstance(frame, EventFrame):
+                await self._on_event(frame)
+            elif isinstance(frame, PingFrame):
+                await ws.send('{"type": "pong"}')
+            elif isinstance(frame, ErrorFrame):
+                log.warning("server reported an error: %s", frame.message[:300])
+
+    async def _on_event(self, frame: EventFrame) -> None:
+        if frame.event_type != "message.received" or frame.message is None:
+            return
+        self.stats.events += 1
+        if frame.message.inbox_id != self._inbox_id:
+            return
+        await self._handle(from_event(frame.message))
+
+    async def _catch_up_then_ready(self) -> None:
+        # REST trouble must not take the socket down with it: events keep
+        # flowing while the catch-up retries.
+        backoff = Backoff(initial=0.5, maximum=15.0)
+        while True:
+            try:
+                await self.catch_up()
+                break
+            except ApplicationError as err:
+                delay = backoff.next_delay()
+                log.warning("catch-up failed (%s); again in %.1fs", err, delay)
+                await asyncio.sleep(delay)
+        self.ready.set()
+
+    async def catch_up(self) -> int:
+        """Start workflows for inbound mail the socket may have missed."""
+        self.stats.catchups += 1
+        horizon = datetime.now(UTC) - self._catchup_max_age
+        handled = 0
+        async for page in self._mail.iter_messages(
+            self._inbox_id,
+            direction="inbound",
+            page_size=100,
+            max_pages=self._settings.catchup_max_pages,
+        ):
+            fresh = [m for m in page if m.id not in self._seen]
+            recent = [m for m in fresh if m.received_at is None or m.received_at >= horizon]
+            await asyncio.gather(*(self._handle(from_rest(m, self._inbox_id)) for m in recent))
+            handled += len(recent)
+            # Newest first: a page with nothing new, or only old mail, ends it.
+            if not fresh or len(recent) < len(fresh):
+                break
+        log.info("catch-up looked at %d message(s) not seen on the socket", handled)
+        return handled
+
+    async def _handle(self, message: InboundMessage) -> None:
+        if message.message_id in self._seen:
+            self.stats.duplicates += 1
+            return
+        reason = skip_reason(message.from_address, message.subject, self._own_addresses)
+        if reason:
+            self.stats.skipped += 1
+            self._seen.add(message.message_id)
+            log.info("not triaging %s: %s", message.message_id, reason)
+            return
+        async with self._start_slots:
+            handle = await start_triage(
+                self._client,
+                message,
+                task_queue=self._settings.temporal_task_queue,
+                policy=self._policy,
+                review=self._review,
+            )
+        # Marked seen only after Temporal accepted it: a failed start is
+        # retried by the catch-up after the reconnect that the error causes.
+        self._seen.add(message.message_id)
+        if handle is None:
+            self.stats.duplicates += 1
+        else:
+            self.stats.started += 1
+            log.info("triage started for %s (%s)", message.message_id, bare_address(message.from_address))
+
+
+def _describe(exc: BaseException | None) -> str:
+    if isinstance(exc, BaseExceptionGroup):
+        return "; ".join(_describe(e) for e in exc.exceptions)
+    if isinstance(exc, RPCError):
+        return f"Temporal unavailable: {exc.message}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+async def run_watcher(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    from triage.temporal_client import connect
+
+    client = await connect(settings)
+    async with MailClient(
+        settings.mail_base_url,
+        settings.mail_api_key.get_secret_value(),
+        timeout=settings.mail_timeout_seconds,
+    ) as mail:
+        await InboxWatcher(client, mail, settings).run(stop)

@@ -1,0 +1,45 @@
+"""Run an ASGI app with uvicorn inside the current event loop.
+
+Used by the emulator, the API and test servers: a real socket on a real
+port, started and stopped with the caller's lifetime.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import uvicorn
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+@asynccontextmanager
+async def serving(app, host: str = "127.0.0.1", port: int = 0, **options) -> AsyncIterator[str]:
+    """Serve ``app`` until the block exits; yields ``http://host:port``."""
+    port = port or free_port(host)
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on", **options)
+    server = uvicorn.Server(config)
+    # uvicorn installs signal handlers in serve(); a library host must not.
+    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()  # raises the start-up error
+            raise RuntimeError("uvicorn stopped during start-up")
+        await asyncio.sleep(0.02)
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.should_exit = True
+        try:
+            await asyncio.wait_for(task, 10)
+        except TimeoutError:
+            server.force_exit = True
+            await asyncio.gather(task, return_exceptions=True)

@@ -1,0 +1,153 @@
+"""Configuration: environment variables, optionally a TOML file, validated once.
+
+Variable names are the ones users already know (``TEMPORAL_ADDRESS``,
+``OPENAI_API_KEY``, ...); everything product-specific starts with ``TRIAGE_``.
+``TRIAGE_CONFIG=path/to/triage.toml`` adds a file whose keys are the field
+names below (environment variables win over the file).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from triage.models import Category, GuardFlag, PolicySettings, ReviewSettings
+
+
+def _env(name: str) -> AliasChoices:
+    return AliasChoices(name, name.lower())
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    # Temporal
+    temporal_address: str = Field("localhost:7233", validation_alias=_env("TEMPORAL_ADDRESS"))
+    temporal_namespace: str = Field("default", validation_alias=_env("TEMPORAL_NAMESPACE"))
+    temporal_task_queue: str = Field("support-triage", validation_alias=_env("TEMPORAL_TASK_QUEUE"))
+    temporal_api_key: SecretStr | None = Field(None, validation_alias=_env("TEMPORAL_API_KEY"))
+    temporal_tls: bool = Field(False, validation_alias=_env("TEMPORAL_TLS"))
+    temporal_db: Path = Field(Path(".data/temporal.db"), validation_alias=_env("TRIAGE_TEMPORAL_DB"))
+    temporal_ui_port: int = Field(8233, validation_alias=_env("TRIAGE_TEMPORAL_UI_PORT"))
+
+    # myagentmail
+    mail_base_url: str = Field(
+        "http://127.0.0.1:8725/v1", validation_alias=_env("MYAGENTMAIL_BASE_URL")
+    )
+    mail_api_key: SecretStr = Field(
+        SecretStr("sim-dev-key"), validation_alias=_env("MYAGENTMAIL_API_KEY")
+    )
+    mail_ws_url: str | None = Field(None, validation_alias=_env("MYAGENTMAIL_WS_URL"))
+    inbox_id: str = Field("support", validation_alias=_env("SUPPORT_INBOX_ID"))
+    mail_timeout_seconds: float = Field(15.0, validation_alias=_env("MYAGENTMAIL_TIMEOUT"))
+
+    # LLM
+    openai_api_key: SecretStr | None = Field(None, validation_alias=_env("OPENAI_API_KEY"))
+    openai_base_url: str | None = Field(None, validation_alias=_env("OPENAI_BASE_URL"))
+    classify_model: str = Field("gpt-4o-mini", validation_alias=_env("TRIAGE_CLASSIFY_MODEL"))
+    draft_model: str = Field("gpt-4o-mini", validation_alias=_env("TRIAGE_DRAFT_MODEL"))
+    provider: str = Field("auto", validation_alias=_env("TRIAGE_PROVIDER"))
+    llm_timeout_seconds: float = Field(60.0, validation_alias=_env("TRIAGE_LLM_TIMEOUT"))
+    llm_concurrency: int = Field(8, ge=1, validation_alias=_env("TRIAGE_LLM_CONCURRENCY"))
+    kb_dir: Path | None = Field(None, validation_alias=_env("TRIAGE_KB_DIR"))
+
+    # Policy and review
+    auto_send_categories: list[Category] = Field(
+        default_factory=lambda: [Category.GENERAL, Category.FAQ],
+        validation_alias=_env("TRIAGE_AUTO_SEND_CATEGORIES"),
+    )
+    confidence_threshold: float = Field(
+        0.8, ge=0.0, le=1.0, validation_alias=_env("TRIAGE_CONFIDENCE_THRESHOLD")
+    )
+    require_kb_support: bool = Field(True, validation_alias=_env("TRIAGE_REQUIRE_KB_SUPPORT"))
+    ignored_guard_flags: list[GuardFlag] = Field(
+        default_factory=list, validation_alias=_env("TRIAGE_IGNORED_GUARD_FLAGS")
+    )
+    review_reminder_after: timedelta = Field(
+        timedelta(hours=24), validation_alias=_env("TRIAGE_REVIEW_TIMEOUT")
+    )
+    review_expire_after: timedelta = Field(
+        timedelta(hours=72), validation_alias=_env("TRIAGE_REVIEW_EXPIRY")
+    )
+
+    # Notifications and reviewers
+    slack_webhook_url: SecretStr | None = Field(None, validation_alias=_env("SLACK_WEBHOOK_URL"))
+    public_url: str = Field("http://localhost:8000", validation_alias=_env("TRIAGE_PUBLIC_URL"))
+
+    # Reviewer API
+    reviewers: SecretStr = Field(SecretStr(""), validation_alias=_env("TRIAGE_REVIEWERS"))
+    session_secret: SecretStr | None = Field(None, validation_alias=_env("TRIAGE_SESSION_SECRET"))
+    api_host: str = Field("127.0.0.1", validation_alias=_env("TRIAGE_API_HOST"))
+    api_port: int = Field(8000, validation_alias=_env("TRIAGE_API_PORT"))
+
+    # Worker
+    max_concurrent_activities: int = Field(
+        100, ge=1, validation_alias=_env("TRIAGE_MAX_CONCURRENT_ACTIVITIES")
+    )
+
+    # Watcher
+    watch_idle_timeout_seconds: float = Field(
+        45.0, gt=0, validation_alias=_env("TRIAGE_WATCH_IDLE_TIMEOUT")
+    )
+    catchup_max_pages: int = Field(50, ge=1, validation_alias=_env("TRIAGE_CATCHUP_MAX_PAGES"))
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config_file = os.environ.get("TRIAGE_CONFIG")
+        if config_file:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
+        return tuple(sources)
+
+    @property
+    def ws_url(self) -> str:
+        if self.mail_ws_url:
+            return self.mail_ws_url
+        base = self.mail_base_url.rstrip("/")
+        scheme, rest = base.split("://", 1)
+        return f"{'wss' if scheme == 'https' else 'ws'}://{rest}/ws"
+
+    def reviewer_tokens(self) -> dict[str, str]:
+        """``alice:TOKEN,bob:TOKEN2`` -> {token: name}."""
+        tokens: dict[str, str] = {}
+        for entry in self.reviewers.get_secret_value().split(","):
+            name, sep, token = entry.strip().partition(":")
+            if sep and name.strip() and token.strip():
+                tokens[token.strip()] = name.strip()
+        return tokens
+
+    def policy_settings(self) -> PolicySettings:
+        return PolicySettings(
+            auto_send_categories=self.auto_send_categories,
+            confidence_threshold=self.confidence_threshold,
+            require_kb_support=self.require_kb_support,
+            ignored_flags=self.ignored_guard_flags,
+        )
+
+    def review_settings(self) -> ReviewSettings:
+        return ReviewSettings(
+            reminder_after=self.review_reminder_after,
+            expire_after=self.review_expire_after,
+        )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

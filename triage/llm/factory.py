@@ -1,0 +1,28 @@
+"""Pick the provider from configuration: OpenAI-compatible with a key, offline without."""
+
+from __future__ import annotations
+
+from triage.config import Settings
+from triage.llm.base import TriageProvider
+
+
+def provider_name(settings: Settings) -> str:
+    if settings.provider != "auto":
+        return settings.provider
+    return "openai" if settings.openai_api_key else "offline"
+
+
+def build_provider(settings: Settings, name: str | None = None) -> TriageProvider:
+    from triage.kb import KnowledgeBase
+
+    kb = KnowledgeBase.load(settings.kb_dir)
+    chosen = name or provider_name(settings)
+    if chosen == "openai":
+        from triage.llm.openai_provider import OpenAIProvider
+
+        return OpenAIProvider.from_settings(settings, kb=kb)
+    if chosen == "offline":
+        from triage.llm.offline import OfflineProvider
+
+        return OfflineProvider(kb=kb)
+    raise ValueError(f"unknown provider {chosen!r}: use auto, offline or openai")

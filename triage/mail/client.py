@@ -1,0 +1,241 @@
+"""An httpx client for the myagentmail REST API.
+
+Errors come out as Temporal ``ApplicationError``s already classified: a
+permanent 4xx is ``non_retryable`` (retrying a 404 or a 403 "inbox paused"
+changes nothing), 429 carries the server's Retry-After as the next retry
+delay, 5xx and transport errors are retryable. Temporal owns the retries, so
+this client never loops.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+import httpx
+from pydantic import BaseModel, ValidationError
+from temporalio.exceptions import ApplicationError
+
+from triage.mail.schema import (
+    Draft,
+    DraftPage,
+    Inbox,
+    MailMessage,
+    MessagePage,
+    SendResult,
+    Thread,
+)
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+NOT_FOUND = "MailNotFound"
+RATE_LIMITED = "MailRateLimited"
+SERVER_ERROR = "MailServerError"
+CLIENT_ERROR = "MailClientError"
+TRANSPORT_ERROR = "MailTransportError"
+BAD_RESPONSE = "MailBadResponse"
+
+_MAX_RETRY_AFTER = timedelta(minutes=10)
+
+
+def _retry_after(response: httpx.Response) -> timedelta | None:
+    value = response.headers.get("Retry-After", "").strip()
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None  # an HTTP-date: let Temporal's backoff decide
+    return min(timedelta(seconds=max(seconds, 0.0)), _MAX_RETRY_AFTER)
+
+
+def error_for_response(response: httpx.Response) -> ApplicationError:
+    """Map a non-2xx answer to a classified ApplicationError."""
+    try:
+        payload = response.json()
+        detail = str(payload.get("error") or "")[:300]
+        code = str(payload.get("code") or "")[:60]
+    except (ValueError, AttributeError):
+        detail, code = response.text[:300], ""
+    status = response.status_code
+    message = f"myagentmail {response.request.method} {response.request.url.path} -> {status}"
+    if code:
+        message += f" {code}"
+    if detail:
+        message += f": {detail}"
+    if status == 429:
+        return ApplicationError(
+            message, status, code, type=RATE_LIMITED, next_retry_delay=_retry_after(response)
+        )
+    if status >= 500:
+        return ApplicationError(message, status, code, type=SERVER_ERROR)
+    if status == 404:
+        return ApplicationError(message, status, code, type=NOT_FOUND, non_retryable=True)
+    # 408 and 409 may clear on a retry; the other 4xx will not.
+    return ApplicationError(
+        message, status, code, type=CLIENT_ERROR, non_retryable=status not in (408, 409)
+    )
+
+
+class MailClient:
+    """Talks to one myagentmail account. Use as an async context manager."""
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        timeout: float = 15.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self._http = httpx.AsyncClient(
+            base_url=base_url.rstrip("/") + "/",
+            headers={"X-API-Key": api_key, "Accept": "application/json"},
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+            transport=transport,
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+        )
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        model: type[ModelT] | None,
+        *,
+        json: dict[str, Any] | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> ModelT | None:
+        try:
+            response = await self._http.request(method, path.lstrip("/"), json=json, params=params)
+        except httpx.TimeoutException as exc:
+            raise ApplicationError(
+                f"myagentmail {method} {path}: timed out", type=TRANSPORT_ERROR
+            ) from exc
+        except httpx.TransportError as exc:
+            raise ApplicationError(
+                f"myagentmail {method} {path}: {type(exc).__name__}", type=TRANSPORT_ERROR
+            ) from exc
+        if response.is_error:
+            raise error_for_response(response)
+        if model is None:
+            return None
+        try:
+            return model.model_validate_json(response.content)
+        except ValidationError as exc:
+            # A garbled answer from a healthy-looking server is usually a proxy
+            # or a deploy in progress: worth a retry, bounded by the policy.
+            raise ApplicationError(
+                f"myagentmail {method} {path}: unexpected response shape "
+                f"({exc.error_count()} errors)",
+                type=BAD_RESPONSE,
+            ) from exc
+
+    async def _get(self, path: str, model: type[ModelT], **params: Any) -> ModelT:
+        clean = {k: v for k, v in params.items() if v is not None}
+        result = await self._request("GET", path, model, params=clean)
+        assert result is not None
+        return result
+
+    async def _send(self, method: str, path: str, model: type[ModelT], body: dict) -> ModelT:
+        result = await self._request(method, path, model, json=body)
+        assert result is not None
+        return result
+
+    # Inboxes and messages
+
+    async def get_inbox(self, inbox_id: str) -> Inbox:
+        return await self._get(f"inboxes/{inbox_id}", Inbox)
+
+    async def list_messages(
+        self,
+        inbox_id: str,
+        *,
+        direction: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> MessagePage:
+        return await self._get(
+            f"inboxes/{inbox_id}/messages",
+            MessagePage,
+            direction=direction,
+            limit=limit,
+            offset=offset,
+        )
+
+    async def iter_messages(
+        self, inbox_id: str, *, direction: str | None = None, page_size: int = 50, max_pages: int
+    ) -> AsyncIterator[list[MailMessage]]:
+        """Pages of messages, newest first, until exhausted or ``max_pages``."""
+        offset = 0
+        for _ in range(max_pages):
+            page = await self.list_messages(
+                inbox_id, direction=direction, limit=page_size, offset=offset
+            )
+            if not page.messages:
+                return
+            yield page.messages
+            offset += len(page.messages)
+            if page.pagination.total and offset >= page.pagination.total:
+                return
+
+    async def get_message(self, inbox_id: str, message_id: str) -> MailMessage:
+        return await self._get(f"inboxes/{inbox_id}/messages/{message_id}", MailMessage)
+
+    async def get_thread(self, inbox_id: str, thread_id: str) -> Thread:
+        return await self._get(f"inboxes/{inbox_id}/threads/{thread_id}", Thread)
+
+    # Drafts
+
+    async def create_draft(
+        self,
+        inbox_id: str,
+        *,
+        to: list[str],
+        subject: str,
+        plain_body: str,
+        reply_to_message_id: str | None = None,
+    ) -> Draft:
+        body = {"to": to, "subject": subject, "plainBody": plain_body}
+        if reply_to_message_id:
+            body["replyToMessageId"] = reply_to_message_id
+        return await self._send("POST", f"inboxes/{inbox_id}/drafts", Draft, body)
+
+    async def list_drafts(self, inbox_id: str, *, limit: int = 50, offset: int = 0) -> DraftPage:
+        return await self._get(f"inboxes/{inbox_id}/drafts", DraftPage, limit=limit, offset=offset)
+
+    async def get_draft(self, inbox_id: str, draft_id: str) -> Draft:
+        return await self._get(f"inboxes/{inbox_id}/drafts/{draft_id}", Draft)
+
+    async def update_draft(self, inbox_id: str, draft_id: str, *, plain_body: str) -> Draft:
+        return await self._send(
+            "PATCH", f"inboxes/{inbox_id}/drafts/{draft_id}", Draft, {"plainBody": plain_body}
+        )
+
+    async def send_draft(self, inbox_id: str, draft_id: str) -> SendResult:
+        return await self._send("POST", f"inboxes/{inbox_id}/drafts/{draft_id}/send", SendResult, {})
+
+    async def delete_draft(self, inbox_id: str, draft_id: str) -> None:
+        await self._request("DELETE", f"inboxes/{inbox_id}/drafts/{draft_id}", None)
+
+    # Direct sends (the workflow always goes through drafts; these serve tools)
+
+    async def reply(self, inbox_id: str, message_id: str, *, plain_body: str) -> SendResult:
+        return await self._send(
+            "POST", f"inboxes/{inbox_id}/reply/{message_id}", SendResult, {"plainBody": plain_body}
+        )

@@ -1,0 +1,434 @@
+"""SupportTriageWorkflow: one durable run per inbound message.
+
+classify -> draft -> save the draft in the inbox -> policy -> auto-send, or
+wait (durably, with a reminder and an expiry) for a reviewer's decision.
+Orchestration only: every effect is an activity, every decision about
+sending is ``triage.policy.decide``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.llm import HOLDING_REPLY, LlmActivities
+    from activities.mail import MailActivities
+    from activities.notify import NotifyActivities
+    from triage import search_attributes as sa
+    from triage.models import (
+        Category,
+        Classification,
+        DecisionRecord,
+        DiscardDraftRequest,
+        DraftReply,
+        DraftRequest,
+        GuardFlag,
+        Notification,
+        ReviewAction,
+        ReviewDecision,
+        ReviewOutcome,
+        SaveDraftRequest,
+        SendDraftRequest,
+        TriageInput,
+        TriageResult,
+        TriageState,
+        TriageStatus,
+    )
+    from triage.policy import decide
+
+LLM_TIMEOUT = timedelta(seconds=90)
+LLM_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    maximum_interval=timedelta(seconds=60),
+    maximum_attempts=6,
+)
+MAIL_TIMEOUT = timedelta(seconds=30)
+MAIL_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    maximum_interval=timedelta(minutes=2),
+    maximum_attempts=12,
+)
+NOTIFY_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=5),
+    maximum_interval=timedelta(minutes=10),
+    maximum_attempts=20,
+)
+
+SNIPPET_CHARS = 280
+
+# Why a decision cannot be taken now; the API maps these to HTTP statuses.
+REVIEW_CLOSED = "ReviewClosed"
+REVIEW_BUSY = "ReviewBusy"
+STALE_REVISION = "StaleRevision"
+DECISION_FAILED = "DecisionFailed"
+
+
+def review_summary(status: TriageStatus, state: TriageState) -> str:
+    """Markdown shown as the workflow's current details in the Web UI."""
+    lines = [f"**{status.value}** — {state.message.subject or '(no subject)'}"]
+    if state.classification:
+        c = state.classification
+        lines.append(f"category `{c.category.value}` at {c.confidence:.0%}")
+    if state.policy_decision and state.policy_decision.reasons:
+        lines.append("review because: " + "; ".join(state.policy_decision.reasons))
+    if state.decisions:
+        last = state.decisions[-1]
+        lines.append(f"last decision: {last.decision.action.value} by {last.decision.reviewer}")
+    return "\n\n".join(lines)
+
+
+@workflow.defn
+class SupportTriageWorkflow:
+    @workflow.init
+    def __init__(self, input: TriageInput) -> None:
+        self._input = input
+        self._state = TriageState(
+            workflow_id=workflow.info().workflow_id,
+            status=TriageStatus.CLASSIFYING,
+            message=input.message,
+            started_at=workflow.now(),
+        )
+        self._queued: tuple[int, ReviewDecision] | None = None
+        self._outcomes: dict[int, ReviewOutcome | ApplicationError] = {}
+        self._decision_seq = 0
+        self._notifications: list[asyncio.Task[None]] = []
+
+    # ---- queries, updates, signals ------------------------------------------------
+
+    @workflow.query
+    def state(self) -> TriageState:
+        return self._state
+
+    @workflow.update
+    async def review(self, decision: ReviewDecision) -> ReviewOutcome:
+        # The validator ran already, but another update may have been queued
+        # since; check again now that this handler owns the turn.
+        self._check_decision(decision)
+        seq = self._enqueue(decision)
+        await workflow.wait_condition(lambda: seq in self._outcomes)
+        outcome = self._outcomes.pop(seq)
+        if isinstance(outcome, ApplicationError):
+            raise outcome
+        return outcome
+
+    @review.validator
+    def _validate_review(self, decision: ReviewDecision) -> None:
+        self._check_decision(decision)
+
+    @workflow.signal
+    def review_signal(self, decision: ReviewDecision) -> None:
+        """Fire-and-forget path (plain ``temporal workflow signal``, workers down)."""
+        try:
+            self._check_decision(decision)
+        except ApplicationError as err:
+            workflow.logger.warning("ignoring review signal from %s: %s", decision.reviewer, err)
+            return
+        self._enqueue(decision)
+
+    def _check_decision(self, decision: ReviewDecision) -> None:
+        status = self._state.status
+        if status is not TriageStatus.AWAITING_REVIEW:
+            raise ApplicationError(
+                f"review is not open (status {status.value})", type=REVIEW_CLOSED, non_retryable=True
+            )
+        if self._queued is not None:
+            raise ApplicationError(
+                "another decision is being applied", type=REVIEW_BUSY, non_retryable=True
+            )
+        if decision.revision != self._state.revision:
+            raise ApplicationError(
+                f"decision is for revision {decision.revision}, "
+                f"the draft is at revision {self._state.revision}",
+                type=STALE_REVISION,
+                non_retryable=True,
+            )
+
+    def _enqueue(self, decision: ReviewDecision) -> int:
+        self._decision_seq += 1
+        self._queued = (self._decision_seq, decision)
+        return self._decision_seq
+
+    # ---- main flow ----------------------------------------------------------------
+
+    @workflow.run
+    async def run(self, input: TriageInput) -> TriageResult:
+        self._set_status(TriageStatus.CLASSIFYING)
+        classification = await self._classify()
+        self._state.classification = classification
+        workflow.upsert_search_attributes(
+            [
+                sa.TRIAGE_CATEGORY.value_set(classification.category.value),
+                sa.TRIAGE_CONFIDENCE.value_set(classification.confidence),
+            ]
+        )
+
+        self._set_status(TriageStatus.DRAFTING)
+        reply = await self._draft(DraftRequest(message=input.message, classification=classification))
+        try:
+            await self._save_draft(reply.body)
+        except ActivityError as err:
+            return await self._fail(f"could not save the draft: {err.cause or err}")
+        self._accept_draft(reply)
+
+        policy_decision = decide(classification, reply.grounded, input.policy)
+        self._state.policy_decision = policy_decision
+        if policy_decision.auto_send:
+            try:
+                await self._send()
+                return await self._finish(TriageStatus.AUTO_SENT)
+            except ActivityError as err:
+                # Could not send on its own: a human takes it from here.
+                self._state.error = f"auto-send failed: {err.cause or err}"
+                policy_decision.reasons.append("auto-send failed")
+                policy_decision.auto_send = False
+
+        status = await self._await_review()
+        return await self._finish(status)
+
+    async def _classify(self) -> Classification:
+        try:
+            result = await workflow.execute_activity_method(
+                LlmActivities.classify,
+                self._input.message,
+                start_to_close_timeout=LLM_TIMEOUT,
+                retry_policy=LLM_RETRY,
+                summary="classify",
+            )
+        except ActivityError as err:
+            workflow.logger.warning("classification failed, routing to review: %s", err)
+            return Classification(
+                category=Category.GENERAL,
+                confidence=0.0,
+                reason=f"classification failed: {err.cause or err}"[:300],
+                guard_flags=[GuardFlag.CLASSIFIER_ERROR],
+            )
+        if result.usage:
+            self._state.usage.append(result.usage)
+        return result
+
+    async def _draft(self, request: DraftRequest) -> DraftReply:
+        try:
+            reply = await workflow.execute_activity_method(
+                LlmActivities.draft_reply,
+                request,
+                start_to_close_timeout=LLM_TIMEOUT,
+                retry_policy=LLM_RETRY,
+                summary="draft reply",
+            )
+        except ActivityError as err:
+            workflow.logger.warning("drafting failed, using the holding reply: %s", err)
+            self._state.error = f"drafting failed: {err.cause or err}"
+            return DraftReply(body=request.previous_body or HOLDING_REPLY, grounded=False)
+        if reply.usage:
+            self._state.usage.append(reply.usage)
+        return reply
+
+    def _accept_draft(self, reply: DraftReply) -> None:
+        self._state.draft_body = reply.body
+        self._state.citations = reply.citations
+        self._state.grounded = reply.grounded
+        self._state.revision += 1
+
+    async def _save_draft(self, body: str) -> None:
+        message = self._input.message
+        subject = message.subject or ""
+        self._state.draft_id = await workflow.execute_activity_method(
+            MailActivities.save_draft,
+            SaveDraftRequest(
+                inbox_id=message.inbox_id,
+                reply_to_message_id=message.message_id,
+                to=[message.from_address],
+                subject=subject if subject.lower().startswith("re:") else f"Re: {subject}".strip(),
+                body=body,
+                draft_id=self._state.draft_id,
+            ),
+            start_to_close_timeout=MAIL_TIMEOUT,
+            retry_policy=MAIL_RETRY,
+            summary="save draft",
+        )
+
+    async def _send(self) -> None:
+        message = self._input.message
+        assert self._state.draft_id is not None
+        sent = await workflow.execute_activity_method(
+            MailActivities.send_draft,
+            SendDraftRequest(
+                inbox_id=message.inbox_id,
+                draft_id=self._state.draft_id,
+                reply_to_message_id=message.message_id,
+                thread_id=message.thread_id,
+            ),
+            start_to_close_timeout=MAIL_TIMEOUT,
+            retry_policy=MAIL_RETRY,
+            summary="send reply",
+        )
+        self._state.sent_message_id = sent.message_id
+
+    # ---- human review -------------------------------------------------------------
+
+    async def _await_review(self) -> TriageStatus:
+        now = workflow.now()
+        review = self._input.review
+        self._state.review_started_at = now
+        self._state.reminder_at = now + review.reminder_after
+        self._state.expires_at = now + review.expire_after
+        self._set_status(TriageStatus.AWAITING_REVIEW)
+        self._notify("review_requested")
+
+        while True:
+            deadline = self._state.expires_at if self._state.reminded else self._state.reminder_at
+            try:
+                await workflow.wait_condition(
+                    lambda: self._queued is not None,
+                    timeout=max(deadline - workflow.now(), timedelta(seconds=1)),
+                )
+            except asyncio.TimeoutError:
+                if self._state.reminded or self._state.reminder_at >= self._state.expires_at:
+                    self._notify("expired")
+                    return TriageStatus.EXPIRED
+                self._state.reminded = True
+                self._notify("reminder")
+                continue
+
+            assert self._queued is not None
+            seq, decision = self._queued
+            outcome = await self._apply(decision)
+            self._outcomes[seq] = outcome
+            self._queued = None
+            if isinstance(outcome, ReviewOutcome) and outcome.status.is_terminal:
+                return outcome.status
+
+    async def _apply(self, decision: ReviewDecision) -> ReviewOutcome | ApplicationError:
+        try:
+            status = await self._carry_out(decision)
+        except ActivityError as err:
+            # The review stays open so the reviewer can try again.
+            self._state.error = f"{decision.action.value} failed: {err.cause or err}"
+            return ApplicationError(self._state.error, type=DECISION_FAILED, non_retryable=True)
+        self._state.decisions.append(
+            DecisionRecord(
+                decision=decision,
+                decided_at=workflow.now(),
+                status_after=status,
+                revision_after=self._state.revision,
+            )
+        )
+        workflow.upsert_search_attributes([sa.TRIAGE_REVIEWER.value_set(decision.reviewer)])
+        self._set_status(status)
+        return ReviewOutcome(
+            status=status,
+            revision=self._state.revision,
+            sent_message_id=self._state.sent_message_id,
+        )
+
+    async def _carry_out(self, decision: ReviewDecision) -> TriageStatus:
+        match decision.action:
+            case ReviewAction.APPROVE:
+                if decision.body is not None and decision.body != self._state.draft_body:
+                    await self._save_edit(decision.body)
+                await self._send()
+                return TriageStatus.SENT
+            case ReviewAction.REJECT:
+                await self._discard_draft()
+                return TriageStatus.REJECTED
+            case ReviewAction.EDIT:
+                assert decision.body is not None
+                await self._save_edit(decision.body)
+                return TriageStatus.AWAITING_REVIEW
+            case ReviewAction.REDRAFT:
+                self._set_status(TriageStatus.DRAFTING)
+                assert self._state.classification is not None
+                reply = await self._draft(
+                    DraftRequest(
+                        message=self._input.message,
+                        classification=self._state.classification,
+                        instructions=decision.instructions,
+                        previous_body=self._state.draft_body,
+                    )
+                )
+                try:
+                    await self._save_draft(reply.body)
+                finally:
+                    self._set_status(TriageStatus.AWAITING_REVIEW)
+                self._accept_draft(reply)
+                self._notify("review_requested")
+                return TriageStatus.AWAITING_REVIEW
+
+    async def _save_edit(self, body: str) -> None:
+        await self._save_draft(body)
+        self._state.draft_body = body
+        self._state.revision += 1
+
+    async def _discard_draft(self) -> None:
+        if self._state.draft_id:
+            await workflow.execute_activity_method(
+                MailActivities.discard_draft,
+                DiscardDraftRequest(inbox_id=self._input.message.inbox_id, draft_id=self._state.draft_id),
+                start_to_close_timeout=MAIL_TIMEOUT,
+                retry_policy=MAIL_RETRY,
+                summary="discard draft",
+            )
+
+    # ---- notifications, status, completion ----------------------------------------
+
+    def _notify(self, kind: str) -> None:
+        """Send in the background: a slow or failing webhook never delays a decision."""
+        message = self._input.message
+        classification = self._state.classification
+        notification = Notification(
+            kind=kind,
+            workflow_id=self._state.workflow_id,
+            revision=self._state.revision,
+            category=classification.category if classification else None,
+            confidence=classification.confidence if classification else None,
+            from_address=message.from_address,
+            subject=message.subject,
+            snippet=" ".join(message.plain_body.split())[:SNIPPET_CHARS],
+            reasons=self._state.policy_decision.reasons if self._state.policy_decision else [],
+            due_at=self._state.expires_at if kind == "reminder" else self._state.reminder_at,
+        )
+        self._notifications.append(asyncio.create_task(self._deliver(notification)))
+
+    async def _deliver(self, notification: Notification) -> None:
+        try:
+            await workflow.execute_activity_method(
+                NotifyActivities.notify_reviewer,
+                notification,
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=NOTIFY_RETRY,
+                summary=f"notify: {notification.kind}",
+            )
+        except ActivityError as err:
+            workflow.logger.warning("notification %s failed: %s", notification.kind, err)
+
+    def _set_status(self, status: TriageStatus) -> None:
+        self._state.status = status
+        workflow.upsert_search_attributes([sa.TRIAGE_STATUS.value_set(status.value)])
+        workflow.set_current_details(review_summary(status, self._state))
+
+    async def _fail(self, error: str) -> TriageResult:
+        self._state.error = error
+        return await self._finish(TriageStatus.FAILED)
+
+    async def _finish(self, status: TriageStatus) -> TriageResult:
+        self._set_status(status)
+        self._state.finished_at = workflow.now()
+        # A pending "please review" is moot once decided; an expiry notice is not.
+        for task in self._notifications:
+            if status is not TriageStatus.EXPIRED:
+                task.cancel()
+        await asyncio.gather(*self._notifications, return_exceptions=True)
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        last = self._state.decisions[-1].decision.reviewer if self._state.decisions else None
+        classification = self._state.classification
+        return TriageResult(
+            status=status,
+            category=classification.category if classification else None,
+            sent_message_id=self._state.sent_message_id,
+            reviewer=last,
+        )
