@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel
 from temporalio.client import Client, WorkflowExecution, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
 
 from triage import search_attributes as sa
 from triage.models import (
@@ -120,6 +121,10 @@ async def submit_decision(
         return await handle.execute_update(
             SupportTriageWorkflow.review, decision, rpc_timeout=UPDATE_TIMEOUT
         )
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND and "already completed" in err.message:
+            raise ReviewRejected("ReviewClosed", "the review is already decided") from err
+        raise
     except WorkflowUpdateFailedError as err:
         cause = err.cause
         if isinstance(cause, ApplicationError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import (
+    SearchAttributePair,
     TypedSearchAttributes,
     WorkflowIDConflictPolicy,
     WorkflowIDReusePolicy,
@@ -56,8 +57,8 @@ async def start_triage(
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             search_attributes=TypedSearchAttributes(
                 [
-                    sa.TRIAGE_INBOX.value_set(message.inbox_id),
-                    sa.TRIAGE_STATUS.value_set(TriageStatus.CLASSIFYING.value),
+                    SearchAttributePair(sa.TRIAGE_INBOX, message.inbox_id),
+                    SearchAttributePair(sa.TRIAGE_STATUS, TriageStatus.CLASSIFYING.value),
                 ]
             ),
             static_summary=summary_for(message),

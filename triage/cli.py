@@ -150,6 +150,36 @@ def up(
     raise typer.Exit(asyncio.run(run_stack(get_settings(), data_dir=data_dir, demo=demo)))
 
 
+@app.command("codec-server")
+def codec_server(
+    port: Annotated[int, typer.Option(help="HTTP port.")] = 8081,
+    host: str = "127.0.0.1",
+    ui_origin: Annotated[list[str] | None, typer.Option(help="Web UI origin(s) allowed by CORS.")] = None,
+) -> None:
+    """Decode encrypted payloads for the Temporal Web UI and CLI (needs TRIAGE_ENCRYPTION_KEY)."""
+    from triage.asgi_server import serving
+    from triage.codec import EncryptionCodec
+    from triage.codec_server import create_codec_app
+
+    settings = get_settings()
+    if settings.encryption_key is None:
+        err_console.print("TRIAGE_ENCRYPTION_KEY is not set: nothing to decode")
+        raise typer.Exit(2)
+    origins = ui_origin or [f"http://localhost:{settings.temporal_ui_port}", f"http://127.0.0.1:{settings.temporal_ui_port}"]
+    app_ = create_codec_app(
+        EncryptionCodec.from_spec(settings.encryption_key.get_secret_value()),
+        allowed_origins=origins,
+        token=os.environ.get("TRIAGE_CODEC_TOKEN"),
+    )
+
+    async def main() -> None:
+        async with serving(app_, host, port) as url:
+            console.print(f"codec server on {url} (CORS: {', '.join(origins)})")
+            await asyncio.Event().wait()
+
+    _run(main())
+
+
 # ---- reviews -------------------------------------------------------------------
 
 

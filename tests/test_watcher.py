@@ -1,0 +1,198 @@
+"""The inbox watcher against the emulator's real socket, with faults injected."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import websockets
+from temporalio.client import Client
+
+from starter.start import workflow_id_for
+from starter.watcher import InboxWatcher
+from tests.conftest import inbound, make_settings, running_worker, sent_mail
+from tests.scripted_provider import subject
+from triage.config import Settings
+from triage.mail.client import MailClient
+
+
+@asynccontextmanager
+async def running_watcher(client: Client, settings: Settings) -> AsyncIterator[InboxWatcher]:
+    stop = asyncio.Event()
+    async with MailClient(settings.mail_base_url, settings.mail_api_key.get_secret_value()) as mail:
+        watcher = InboxWatcher(client, mail, settings)
+        task = asyncio.create_task(watcher.run(stop))
+        async with asyncio.timeout(15):
+            await watcher.ready.wait()
+        try:
+            yield watcher
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, 15)
+
+
+async def workflow_ids(client: Client, task_queue: str) -> list[str]:
+    return [w.id async for w in client.list_workflows(f'TaskQueue = "{task_queue}"')]
+
+
+async def wait_for_workflows(client: Client, task_queue: str, expected: set[str], timeout: float = 30.0) -> list[str]:
+    async with asyncio.timeout(timeout):
+        while True:
+            ids = await workflow_ids(client, task_queue)
+            if expected <= set(ids):
+                return ids
+            await asyncio.sleep(0.25)
+
+
+async def test_each_message_starts_one_workflow(dev_env, settings, control):
+    async with running_watcher(dev_env.client, settings) as watcher:
+        created = [await inbound(control, subject=f"q{i}") for i in range(5)]
+        expected = {workflow_id_for(c["message_id"]) for c in created}
+        ids = await wait_for_workflows(dev_env.client, settings.temporal_task_queue, expected)
+    assert sorted(ids) == sorted(expected)
+    assert watcher.stats.started == 5
+
+
+async def test_socket_drops_mid_stream_lose_nothing(dev_env, settings, control):
+    async with running_watcher(dev_env.client, settings) as watcher:
+        created = []
+        for i in range(12):
+            created.append(await inbound(control, subject=f"burst {i}"))
+            if i in (3, 8):
+                await control.post("/_sim/faults", json={"drop_sockets": True})
+        expected = {workflow_id_for(c["message_id"]) for c in created}
+        ids = await wait_for_workflows(dev_env.client, settings.temporal_task_queue, expected)
+    assert sorted(ids) == sorted(expected)  # each exactly once
+    assert watcher.stats.connects >= 2
+
+
+async def test_duplicate_events_start_nothing_new(dev_env, settings, control):
+    await control.post("/_sim/faults", json={"duplicate_probability": 1.0})
+    async with running_watcher(dev_env.client, settings) as watcher:
+        created = [await inbound(control, subject=f"dup {i}") for i in range(3)]
+        expected = {workflow_id_for(c["message_id"]) for c in created}
+        ids = await wait_for_workflows(dev_env.client, settings.temporal_task_queue, expected)
+        await asyncio.sleep(0.5)
+    assert len(ids) == 3
+    assert watcher.stats.duplicates >= 3
+
+
+async def test_half_open_socket_is_detected_and_caught_up(dev_env, mailsim, task_queue, control):
+    settings = make_settings(mailsim, task_queue, watch_idle_timeout_seconds=1.5)
+    async with running_watcher(dev_env.client, settings) as watcher:
+        await control.post("/_sim/faults", json={"half_open": True})
+        lost_on_socket = await inbound(control, subject="sent while half-open")
+        await asyncio.sleep(2.0)
+        await control.post("/_sim/faults", json={"half_open": False})
+        expected = {workflow_id_for(lost_on_socket["message_id"])}
+        await wait_for_workflows(dev_env.client, settings.temporal_task_queue, expected)
+    assert watcher.stats.connects >= 2
+
+
+async def test_catch_up_after_downtime(dev_env, settings, control):
+    created = [await inbound(control, subject=f"while away {i}") for i in range(4)]
+    async with running_watcher(dev_env.client, settings) as watcher:
+        expected = {workflow_id_for(c["message_id"]) for c in created}
+        await wait_for_workflows(dev_env.client, settings.temporal_task_queue, expected)
+    assert watcher.stats.catchups >= 1
+
+
+async def test_own_mail_and_auto_replies_are_skipped(dev_env, settings, control, mailsim):
+    async with running_watcher(dev_env.client, settings) as watcher:
+        await inbound(control, **{"from": mailsim.inbox_email, "subject": "loop"})
+        await inbound(control, subject="Automatic reply: out until Monday")
+        real = await inbound(control, subject="real question")
+        await wait_for_workflows(
+            dev_env.client, settings.temporal_task_queue, {workflow_id_for(real["message_id"])}
+        )
+    assert await workflow_ids(dev_env.client, settings.temporal_task_queue) == [
+        workflow_id_for(real["message_id"])
+    ]
+    assert watcher.stats.skipped == 2
+
+
+async def test_rest_failures_during_catch_up_are_retried(dev_env, settings, control):
+    created = [await inbound(control, subject=f"flaky {i}") for i in range(3)]
+    await control.post("/_sim/faults", json={"rest_failure_rate": 1.0, "rest_failure_status": 500})
+    stop = asyncio.Event()
+    async with MailClient(settings.mail_base_url, settings.mail_api_key.get_secret_value()) as mail:
+        watcher = InboxWatcher(dev_env.client, mail, settings)
+        task = asyncio.create_task(watcher.run(stop))
+        await asyncio.sleep(1.5)
+        assert not watcher.ready.is_set()
+        await control.delete("/_sim/faults")
+        expected = {workflow_id_for(c["message_id"]) for c in created}
+        await wait_for_workflows(dev_env.client, settings.temporal_task_queue, expected)
+        stop.set()
+        await asyncio.wait_for(task, 15)
+    assert watcher.stats.catchups >= 2
+
+
+async def test_two_watchers_start_each_workflow_once_and_reply_once(dev_env, settings, control):
+    async with (
+        running_worker(dev_env.client, settings),
+        running_watcher(dev_env.client, settings),
+        running_watcher(dev_env.client, settings),
+    ):
+        created = [
+            await inbound(control, subject=subject("faq", 0.95, text=f"twice {i}")) for i in range(6)
+        ]
+        expected = {workflow_id_for(c["message_id"]) for c in created}
+        ids = await wait_for_workflows(dev_env.client, settings.temporal_task_queue, expected)
+        async with asyncio.timeout(30):
+            while len(await sent_mail(control)) < 6:
+                await asyncio.sleep(0.2)
+        await asyncio.sleep(0.5)
+    assert sorted(ids) == sorted(expected)
+    sent = await sent_mail(control)
+    assert sorted(s["in_reply_to"] for s in sent) == sorted(c["message_id"] for c in created)
+
+
+async def test_malformed_frames_do_not_stop_the_watcher(dev_env, settings, control, mailsim):
+    """A hostile peer sends garbage between valid frames; the event still lands."""
+    garbage = ["not json", "[]", '{"type": "event"}', '{"type": "event", "event_type": "message.received", "message": {}}', "\x00" * 10]
+
+    async def server(ws):
+        await ws.send(json.dumps({"type": "connected", "inboxId": mailsim.inbox_id, "email": mailsim.inbox_email}))
+        await ws.recv()  # subscribe
+        await ws.send(json.dumps({"type": "subscribed", "event_types": ["message.received"], "inbox_ids": [mailsim.inbox_id]}))
+        for frame in garbage:
+            await ws.send(frame)
+        await ws.send(json.dumps(event))
+        await asyncio.sleep(30)
+
+    created = await inbound(control, subject="behind garbage")
+    event = {
+        "type": "event",
+        "event_type": "message.received",
+        "event_id": "evt_x",
+        "message": {
+            "inbox_id": mailsim.inbox_id,
+            "message_id": created["message_id"],
+            "thread_id": created["thread_id"],
+            "from": "ann@example.org",
+            "to": [],
+            "subject": "behind garbage",
+            "plain_body": "hi",
+            "html_body": None,
+            "timestamp": "2026-11-23T10:00:00Z",
+        },
+    }
+    async with websockets.serve(server, "127.0.0.1", 0) as hostile:
+        port = hostile.sockets[0].getsockname()[1]
+        hostile_settings = settings.model_copy(update={"mail_ws_url": f"ws://127.0.0.1:{port}"})
+        # Catch-up would find the message too; make REST useless so only the socket can.
+        await control.post("/_sim/faults", json={"rest_failure_rate": 1.0, "rest_failure_status": 500})
+        stop = asyncio.Event()
+        async with MailClient(settings.mail_base_url, settings.mail_api_key.get_secret_value()) as mail:
+            watcher = InboxWatcher(dev_env.client, mail, hostile_settings)
+            task = asyncio.create_task(watcher.run(stop))
+            await wait_for_workflows(
+                dev_env.client, settings.temporal_task_queue, {workflow_id_for(created["message_id"])}
+            )
+            stop.set()
+            await asyncio.wait_for(task, 15)
+        await control.delete("/_sim/faults")
+    assert watcher.stats.bad_frames == len(garbage)

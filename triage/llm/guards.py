@@ -1,0 +1,94 @@
+"""Guard flags: cheap, provider-independent reasons a human must see a message.
+
+Pure pattern matching over normalised text (invisible characters removed,
+spacing collapsed), so hidden tricks like zero-width joiners inside
+"ig\u200bnore" do not slip through.
+"""
+
+from __future__ import annotations
+
+import re
+
+from triage.llm.text import clean_invisible
+from triage.models import GuardFlag
+
+TOO_LONG_CHARS = 20_000
+MIN_WORDS = 2
+
+
+def _any(*patterns: str) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+
+
+_PATTERNS: dict[GuardFlag, re.Pattern[str]] = {
+    GuardFlag.PROMPT_INJECTION: _any(
+        r"\b(ignore|disregard|forget|override)\b.{0,40}\b(previous|prior|above|all|earlier|your)\b.{0,30}\b(instructions?|prompts?|rules|directions)",
+        r"\byou are now\b",
+        r"\bsystem prompt\b",
+        r"\b(act|pretend) as\b.{0,40}\b(admin|administrator|developer|system|assistant|ai)\b",
+        r"\b(admin|developer|god|jailbreak|dan) mode\b",
+        r"\bnew instructions?\s*:",
+        r"\bignoriere?\b.{0,40}\b(anweisungen|vorherigen)",
+        r"\bignore[zr]?\b.{0,40}\binstructions\b",
+        r"\bignora\b.{0,40}\binstrucciones\b",
+        r"\b(reveal|print|show)\b.{0,30}\b(system prompt|your instructions|hidden prompt)",
+        r"</?(email|system|instructions?)>",
+    ),
+    GuardFlag.MONEY: _any(
+        r"\brefunds?\b|\brefunded\b|\breimburse",
+        r"\bcharge ?backs?\b|\bdispute[sd]?\b.{0,20}\b(charge|payment|transaction)",
+        r"\b(double|twice|over)[- ]?charged\b|\bcharged (me )?twice\b|\bunauthori[sz]ed (charge|payment)",
+        r"\bmoney back\b|\bcompensation\b|\bcredit (note|back)\b",
+        r"[$€£]\s?\d|\b\d+(?:[.,]\d+)?\s?(usd|eur|gbp|dollars?|euros?)\b",
+        r"\brückerstattung\b|\bremboursement\b|\breembolso\b|\breembolsar\b",
+    ),
+    GuardFlag.LEGAL: _any(
+        r"\blawyers?\b|\battorneys?\b|\blaw ?suit\b|\bsue\b|\bsuing\b|\blegal action\b|\bcourt\b",
+        r"\bsmall claims\b|\bconsumer protection\b|\bregulator\b",
+        r"\bgdpr\b.{0,40}\b(request|complaint|article)\b|\bdata subject (access )?request\b",
+        r"\banwalt\b|\bklage\b|\bavocat\b|\babogado\b|\bdemanda\b",
+    ),
+    GuardFlag.NEGATIVE_SENTIMENT: _any(
+        r"\bunacceptable\b|\bridiculous\b|\boutrageous\b|\bdisgusting\b|\bworst\b|\bscam\b|\bfraud\b",
+        r"\bfurious\b|\bangry\b|\bfed up\b|\bsick of\b|\bterrible service\b|\bawful\b",
+        r"\bcancel(ling)? (everything|my account) (now|immediately)\b",
+        r"\b(wtf|damn|crap)\b",
+        r"\bunverschämt\b|\binakzeptabel\b|\binadmissible\b|\binaceptable\b",
+    ),
+    GuardFlag.URGENT: _any(
+        r"\burgent(ly)?\b|\basap\b|\bimmediately\b|\bemergency\b|\bcritical\b",
+        r"\b(production|prod|site|everything) (is )?down\b|\boutage\b",
+        r"\bdringend\b|\burgente?\b",
+    ),
+    GuardFlag.SECURITY: _any(
+        r"\bhack(ed|er|ing)?\b|\bbreach(ed)?\b|\bvulnerabilit(y|ies)\b|\bexploit\b|\bphishing\b",
+        r"\bunauthori[sz]ed (access|login)\b|\b(leaked|stolen|compromised) (password|account|credentials|data|api key)",
+        r"\bsomeone (else )?(logged|got) into my account\b|\bxss\b|\bsql injection\b|\bcve-\d",
+    ),
+    GuardFlag.DATA_LOSS: _any(
+        r"\bdata loss\b|\blost (all )?(my |our )?(data|files|projects|tickets|work)\b",
+        r"\b(deleted|wiped|erased) (all|everything|my|our)\b|\bcorrupt(ed|ion)\b",
+        r"\bdisappeared\b.{0,30}\b(data|files|projects|tickets)\b|\b(data|files|projects|tickets)\b.{0,30}\b(disappeared|vanished|gone)\b",
+        r"\bdatenverlust\b|\bperte de données\b",
+    ),
+}
+
+_SHOUTING = re.compile(r"\b[A-Z]{4,}\b")
+
+
+def _normalise(text: str) -> str:
+    return " ".join(clean_invisible(text).split())
+
+
+def detect_guard_flags(subject: str, body: str, body_chars: int | None = None) -> list[GuardFlag]:
+    text = _normalise(f"{subject or ''}\n{body or ''}")
+    flags = {flag for flag, pattern in _PATTERNS.items() if pattern.search(text)}
+    shouted = _SHOUTING.findall(body or "")
+    if len(shouted) >= 5 and len(shouted) * 4 > len((body or "").split()):
+        flags.add(GuardFlag.NEGATIVE_SENTIMENT)
+    length = body_chars if body_chars is not None else len(body or "")
+    if length > TOO_LONG_CHARS:
+        flags.add(GuardFlag.TOO_LONG)
+    if len(re.findall(r"\w+", text)) < MIN_WORDS:
+        flags.add(GuardFlag.EMPTY)
+    return sorted(flags)
