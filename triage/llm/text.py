@@ -58,7 +58,7 @@ def clean_invisible(text: str) -> str:
     return _ZERO_WIDTH.sub("", text)
 
 
-def normalize_body(text: str, limit: int = 8_000) -> str:
+def normalize_body(text: str, limit: int | None = None) -> str:
     """The customer's own words: no quoted history, no signature, bounded."""
     kept: list[str] = []
     for line in clean_invisible(text or "").splitlines():
@@ -70,4 +70,4 @@ def normalize_body(text: str, limit: int = 8_000) -> str:
             break
         kept.append(line.rstrip())
     result = "\n".join(kept).strip()
-    return result[:limit]
+    return result if limit is None else result[:limit]

@@ -1,0 +1,293 @@
+"""Classify and draft with any OpenAI-compatible chat-completions API.
+
+Structured output: the SDK turns the pydantic models below into a strict JSON
+schema and parses the answer with them, so anything the model returns off
+that schema, a refusal or a cut-off answer becomes ``ProviderOutputError``
+(the activity sends the message to a human instead of retrying).
+
+The client never retries (``max_retries=0``): Temporal owns retries, so
+transport failures become ``ApplicationError`` with the right retryability,
+and a 429's Retry-After becomes the next retry delay.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import timedelta
+from email.utils import parsedate_to_datetime
+from time import time
+from typing import Any, Literal, NoReturn, Protocol, TypeVar
+
+import openai
+import pydantic
+from openai import AsyncOpenAI
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from temporalio.exceptions import ApplicationError
+
+from triage.config import Settings
+from triage.kb import KB_MIN_SCORE
+from triage.llm.base import ProviderOutputError, TriageProvider
+from triage.llm.prompts import PromptArticle, classify_messages, draft_messages, search_text
+from triage.models import (
+    Category,
+    Classification,
+    DraftReply,
+    DraftRequest,
+    GuardFlag,
+    InboundMessage,
+    KbCitation,
+    LlmUsage,
+)
+
+KB_TOP_K = 3
+MAX_REASON_CHARS = 300
+# Bounds a looping model's bill. Generous because reasoning models spend
+# hidden tokens from the same budget: too tight turns answers into "length".
+MAX_COMPLETION_TOKENS = 4_000
+
+# The subset of guard flags a model can observe in the text; the others
+# (too_long, invalid_output, no_kb_support, ...) are set by our own code.
+ModelFlag = Literal[
+    "prompt_injection", "money", "legal", "negative_sentiment", "urgent", "security", "data_loss"
+]
+
+
+# The output models are the response schemas; their docstrings and field
+# descriptions are sent to the model as part of the schema.
+
+
+class ClassificationOutput(BaseModel):
+    """Triage of one customer-support email."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    category: Category
+    confidence: float = Field(ge=0.0, le=1.0, description="How sure the category is, 0 to 1")
+    language: str = Field(description="ISO 639-1 code of the customer's language, e.g. en, de")
+    sentiment: Literal["positive", "neutral", "negative"]
+    urgency: Literal["low", "normal", "high"]
+    reason: str = Field(description="One short sentence explaining the category")
+    guard_flags: list[ModelFlag]
+
+    @field_validator("language")
+    @classmethod
+    def _iso_639_1(cls, value: str) -> str:
+        # Models often answer "EN" or "en-US"; keep the language, drop the region.
+        code = re.split(r"[-_]", value.strip().lower(), maxsplit=1)[0]
+        if not re.fullmatch(r"[a-z]{2}", code):
+            raise ValueError("not an ISO 639-1 code")
+        return code
+
+
+class DraftOutput(BaseModel):
+    """A reply to one customer-support email."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    body: str = Field(description="The reply, plain text, in the customer's language")
+    used_article_ids: list[str] = Field(description="Ids of the articles the reply relies on")
+    grounded: bool = Field(description="True only if the articles fully support the reply")
+
+
+class KbArticle(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def url(self) -> str | None: ...
+    @property
+    def body(self) -> str: ...
+
+
+class KnowledgeSearch(Protocol):
+    """What the provider needs of ``triage.kb.KnowledgeBase``."""
+
+    def search(self, text: str, k: int = 3) -> Sequence[tuple[KbArticle, float]]: ...
+
+
+_Output = TypeVar("_Output", bound=BaseModel)
+
+
+class OpenAIProvider(TriageProvider):
+    name = "openai"
+
+    def __init__(
+        self,
+        client: AsyncOpenAI,
+        classify_model: str,
+        draft_model: str,
+        kb: KnowledgeSearch | None,
+    ) -> None:
+        self._client = client
+        self._classify_model = classify_model
+        self._draft_model = draft_model
+        self._kb = kb  # None: every draft is ungrounded
+
+    @classmethod
+    def from_settings(cls, settings: Settings, kb: KnowledgeSearch | None = None) -> OpenAIProvider:
+        if kb is None:
+            from triage.kb import KnowledgeBase
+
+            kb = KnowledgeBase.load(settings.kb_dir)
+        if settings.openai_api_key is not None:
+            api_key = settings.openai_api_key.get_secret_value()
+        elif settings.openai_base_url:
+            api_key = "unused"  # local OpenAI-compatible servers (Ollama, vLLM) need no key
+        else:
+            raise ValueError("the openai provider needs OPENAI_API_KEY (or OPENAI_BASE_URL)")
+        client = AsyncOpenAI(
+            api_key=api_key,
+            base_url=settings.openai_base_url,
+            max_retries=0,
+            timeout=settings.llm_timeout_seconds,
+        )
+        return cls(client, settings.classify_model, settings.draft_model, kb)
+
+    async def aclose(self) -> None:
+        await self._client.close()
+
+    async def classify(self, message: InboundMessage) -> Classification:
+        output, usage = await self._complete(
+            self._classify_model, classify_messages(message), ClassificationOutput
+        )
+        return Classification(
+            category=output.category,
+            confidence=output.confidence,
+            language=output.language,
+            sentiment=output.sentiment,
+            urgency=output.urgency,
+            reason=output.reason.strip()[:MAX_REASON_CHARS],
+            guard_flags=sorted({GuardFlag(flag) for flag in output.guard_flags}),
+            usage=usage,
+        )
+
+    async def draft(self, request: DraftRequest) -> DraftReply:
+        retrieved = self._retrieve(request.message)
+        articles = [article for article, _ in retrieved]
+        output, usage = await self._complete(
+            self._draft_model, draft_messages(request, articles), DraftOutput
+        )
+        body = output.body.strip()
+        if not body:
+            raise ProviderOutputError("draft output has an empty body")
+        # Cite only what we actually gave the model: an id it made up is no support.
+        used = set(output.used_article_ids)
+        citations = [
+            KbCitation(article_id=article.id, title=article.title, url=article.url, score=score)
+            for article, score in retrieved
+            if article.id in used
+        ]
+        return DraftReply(
+            body=body,
+            citations=citations,
+            grounded=bool(citations) and output.grounded,
+            usage=usage,
+        )
+
+    def _retrieve(self, message: InboundMessage) -> list[tuple[PromptArticle, float]]:
+        if self._kb is None:
+            return []
+        hits = self._kb.search(search_text(message), k=KB_TOP_K)
+        return [
+            (PromptArticle(id=a.id, title=a.title, url=a.url, body=a.body), score)
+            for a, score in hits
+            if score >= KB_MIN_SCORE
+        ]
+
+    async def _complete(
+        self,
+        model: str,
+        messages: list[dict[str, str]],
+        output_type: type[_Output],
+    ) -> tuple[_Output, LlmUsage]:
+        what = output_type.__name__
+        try:
+            completion = await self._client.chat.completions.parse(
+                model=model,
+                messages=messages,  # type: ignore[arg-type]
+                response_format=output_type,
+                # No temperature: reasoning models reject anything but the default.
+                max_completion_tokens=MAX_COMPLETION_TOKENS,
+            )
+        except openai.LengthFinishReasonError:
+            raise ProviderOutputError(f"{what}: answer cut off (finish_reason=length)") from None
+        except openai.ContentFilterFinishReasonError:
+            raise ProviderOutputError(f"{what}: answer blocked (finish_reason=content_filter)") from None
+        except pydantic.ValidationError as err:
+            # Only the failing fields: the message itself may quote the email.
+            fields = sorted({".".join(str(p) for p in e["loc"]) or "<root>" for e in err.errors()})
+            raise ProviderOutputError(f"{what}: invalid output ({', '.join(fields)[:200]})") from None
+        except openai.APIError as err:
+            _raise_transport_error(err)
+        if not completion.choices:
+            raise ProviderOutputError(f"{what}: no choices in the answer")
+        message = completion.choices[0].message
+        if message.refusal:
+            raise ProviderOutputError(f"{what}: the model refused")
+        if message.parsed is None:
+            raise ProviderOutputError(f"{what}: empty answer")
+        usage = LlmUsage(
+            provider=self.name,
+            model=completion.model or model,
+            prompt_tokens=completion.usage.prompt_tokens if completion.usage else 0,
+            completion_tokens=completion.usage.completion_tokens if completion.usage else 0,
+        )
+        return message.parsed, usage
+
+
+def _safe_code(err: openai.APIStatusError) -> str:
+    """The error code (``invalid_api_key``, ``model_not_found``) and nothing else:
+    OpenAI's 401 message quotes part of the key, and a 400 may quote the input."""
+    code = re.sub(r"[^\w.-]", "", str(err.code or ""))[:64]
+    return f" ({code})" if code else ""
+
+
+def _retry_after(headers: Any) -> timedelta | None:
+    """Seconds from ``retry-after-ms`` / ``retry-after`` (seconds or an HTTP date)."""
+    try:
+        if value := headers.get("retry-after-ms"):
+            return timedelta(milliseconds=float(value))
+        value = headers.get("retry-after")
+        if not value:
+            return None
+        try:
+            seconds = float(value)
+        except ValueError:
+            seconds = parsedate_to_datetime(value).timestamp() - time()
+    except (TypeError, ValueError):
+        return None
+    return timedelta(seconds=seconds) if seconds > 0 else None
+
+
+def _raise_transport_error(err: openai.APIError) -> NoReturn:
+    """Map an SDK error to an ApplicationError Temporal retries (or not).
+
+    ``from None``: Temporal serialises an exception's cause into the failure,
+    and the SDK's message can carry part of the API key or of the input.
+    """
+    if isinstance(err, openai.RateLimitError):
+        raise ApplicationError(
+            f"LLM rate limited: HTTP 429{_safe_code(err)}",
+            type="LlmRateLimited",
+            next_retry_delay=_retry_after(err.response.headers),
+        ) from None
+    if isinstance(err, openai.APITimeoutError):
+        raise ApplicationError("LLM request timed out", type="LlmTimeout") from None
+    if isinstance(err, openai.APIConnectionError):
+        raise ApplicationError("LLM unreachable (connection error)", type="LlmUnavailable") from None
+    if isinstance(err, openai.APIStatusError):
+        status = err.status_code
+        detail = f"HTTP {status}{_safe_code(err)}"
+        if status >= 500 or status in (408, 409):
+            raise ApplicationError(f"LLM server error: {detail}", type="LlmUnavailable") from None
+        kinds = {401: "LlmAuthFailed", 403: "LlmAuthFailed", 404: "LlmModelNotFound"}
+        # Other 4xx: the same request would fail the same way, so do not retry.
+        raise ApplicationError(
+            f"LLM rejected the request: {detail}",
+            type=kinds.get(status, "LlmRequestRejected"),
+            non_retryable=True,
+        ) from None
+    # APIResponseValidationError and friends: the server answered with garbage.
+    raise ProviderOutputError(f"unusable answer from the LLM API ({type(err).__name__})") from None
