@@ -1,0 +1,201 @@
+"""The dashboard in a real browser: Debian's chromium driven by Playwright.
+
+Chromium comes from the distribution (``apt-get install chromium``, done by
+``make browser`` / ``.ci/run``); ``playwright install`` downloads are never
+used. A missing chromium fails these tests: a skipped security test is a
+silent one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from playwright.async_api import Browser, Dialog, Page, async_playwright, expect
+from pydantic import SecretStr
+
+from tests.conftest import running_worker, sent_mail
+from tests.scripted_provider import subject
+from tests.test_workflow import start_for, wait_for_status
+from triage.api import create_app
+from triage.asgi_server import serving
+from triage.config import Settings
+from triage.models import TriageStatus
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "artifacts"
+DOCS = ROOT / "docs"
+
+XSS = (
+    "<script>window.__pwned=1;alert(1)</script>"
+    '<img src=x onerror="window.__pwned=1">'
+    '<a href="javascript:window.__pwned=1">x</a>'
+)
+EDITED = "Hi Dana,\n\nYou were charged twice; the second charge is refunded today.\n\nBest,\nAlice"
+
+
+@pytest.fixture
+def api_settings(settings: Settings) -> Settings:
+    return settings.model_copy(update={"reviewers": SecretStr("alice:tok-a,bob:tok-b")})
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    assert CHROMIUM.exists(), "chromium is missing: apt-get install -y chromium (make browser does it)"
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        await browser.close()
+
+
+async def sign_in(page: Page, base: str, token: str = "tok-a") -> None:
+    await page.goto(base + "/")
+    await expect(page).to_have_url(base + "/login?next=%2F")
+    await page.fill("#token", token)
+    await page.get_by_role("button", name="Sign in").click()
+    await expect(page.locator(".who")).to_have_text("alice")
+
+
+async def queue_row_visible(page: Page, workflow_id: str) -> None:
+    """Reload until visibility lists the workflow (it lags the workflow a moment)."""
+    row = page.locator(f"tr[data-workflow-id='{workflow_id}']")
+    async with asyncio.timeout(15):
+        while not await row.count():
+            await asyncio.sleep(0.3)
+            await page.reload()
+
+
+def save_screenshot(name: str, png: bytes) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / name).write_bytes(png)
+    if not (DOCS / name).exists():  # the README's pictures: made once, kept in git
+        DOCS.mkdir(exist_ok=True)
+        shutil.copyfile(ARTIFACTS / name, DOCS / name)
+
+
+async def test_sign_in_edit_approve_and_leave_the_queue(dev_env, api_settings, control, browser: Browser):
+    async with (
+        running_worker(dev_env.client, api_settings),
+        serving(create_app(api_settings, dev_env.client)) as base,
+    ):
+        handle = await start_for(
+            dev_env.client,
+            api_settings,
+            control,
+            subject=subject("billing", 0.92, text="Charged twice for my March invoice"),
+            plain_body="Hello,\n\nMy card was charged twice for invoice INV-2031 (49.00 EUR).\nCan you refund one?\n\nDana",
+            html_body="<p>Hello,</p><p>My card was charged <b>twice</b> for invoice <code>INV-2031</code> (49.00 EUR).</p>"
+            "<p>Can you refund one?</p><p>Dana</p>",
+            **{"from": "Dana Reyes <dana@example.org>"},
+        )
+        others = [
+            await start_for(
+                dev_env.client,
+                api_settings,
+                control,
+                subject=subject("bug", 0.71, text="Export to CSV crashes"),
+                **{"from": "Lee <lee@example.net>"},
+            ),
+            await start_for(
+                dev_env.client,
+                api_settings,
+                control,
+                subject=subject("feature_request", 0.86, False, text="Dark mode for the web app?"),
+                **{"from": "Sam Patel <sam@example.com>"},
+            ),
+        ]
+        for started in (handle, *others):
+            await wait_for_status(started, TriageStatus.AWAITING_REVIEW)
+
+        context = await browser.new_context(viewport={"width": 1280, "height": 800})
+        page = await context.new_page()
+        console_errors: list[str] = []
+        page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+        await sign_in(page, base)
+        await queue_row_visible(page, handle.id)
+        row = page.locator(f"tr[data-workflow-id='{handle.id}']")
+        await expect(row).to_contain_text("Charged twice")
+        await expect(row).to_contain_text("dana@example.org")
+        await expect(row.locator(".badge")).to_have_text("Billing")
+        save_screenshot("dashboard-queue.png", await page.screenshot())
+
+        await row.click()
+        await expect(page).to_have_url(f"{base}/reviews/{handle.id}")
+        await expect(page.get_by_test_id("revision")).to_have_text("revision 1")
+        await expect(page.frame_locator("iframe.email-html").locator("b")).to_have_text("twice")
+        save_screenshot("dashboard-review.png", await page.screenshot(full_page=True))
+
+        await page.fill("#draft-body", EDITED)
+        await expect(page.get_by_test_id("approve")).to_have_text("Approve edited & send")
+        await page.get_by_test_id("approve").click()
+        await expect(page).to_have_url(base + "/")
+        await expect(page.locator(".flash-ok")).to_contain_text("Reply sent with your edits")
+        await expect(page.locator(f"tr[data-workflow-id='{handle.id}']")).to_have_count(0)
+        await expect(page.locator(f"tr[data-workflow-id='{others[0].id}']")).to_have_count(1)
+        await context.close()
+
+    sent = await sent_mail(control)
+    assert [s["plain_body"] for s in sent] == [EDITED]
+    assert console_errors == []  # includes CSP violations: the page itself must need no exception
+
+
+async def test_hostile_email_renders_inert(dev_env, api_settings, control, browser: Browser):
+    async with (
+        running_worker(dev_env.client, api_settings),
+        serving(create_app(api_settings, dev_env.client)) as base,
+    ):
+        handle = await start_for(
+            dev_env.client,
+            api_settings,
+            control,
+            subject=subject("bug", 0.9, text='<img src=x onerror="window.__pwned=1">'),
+            plain_body=f"Plain part: {XSS}",
+            html_body=f"<p>HTML part</p>{XSS}",
+        )
+        await wait_for_status(handle, TriageStatus.AWAITING_REVIEW)
+
+        context = await browser.new_context()
+        page = await context.new_page()
+        dialogs: list[str] = []
+
+        async def refuse(dialog: Dialog) -> None:
+            dialogs.append(dialog.message)
+            await dialog.dismiss()
+
+        page.on("dialog", refuse)
+        await sign_in(page, base)
+        await queue_row_visible(page, handle.id)  # the subject is hostile too
+        await page.goto(f"{base}/reviews/{handle.id}")
+        await expect(page.get_by_test_id("email-text")).to_contain_text(
+            "<script>window.__pwned=1;alert(1)</script>"
+        )
+
+        frame = page.frame_locator("iframe.email-html")
+        await expect(frame.locator("p")).to_have_text("HTML part")
+        await frame.get_by_text("x", exact=True).click()
+        await page.wait_for_timeout(500)
+
+        assert dialogs == []
+        assert page.url == f"{base}/reviews/{handle.id}"
+        assert len(page.frames) == 2
+        for each in page.frames:
+            assert await each.evaluate("() => typeof window.__pwned") == "undefined", each.url
+        srcdoc = await page.locator("iframe.email-html").get_attribute("srcdoc") or ""
+        for needle in ("<script", "onerror", "javascript:", "src=x"):
+            assert needle not in srcdoc
+        await context.close()

@@ -1,0 +1,134 @@
+"""The reviewer app: JSON API under /api, HTML dashboard at /, one FastAPI app.
+
+Composition only: security headers, sessions, error rendering and the routers.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from temporalio.client import Client
+
+from triage.api import dashboard
+from triage.api.auth import LoginRequired
+from triage.api.routes import ApiError, CursorCodec, TemporalLink, health_router, router
+from triage.config import Settings
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+# Email HTML is hostile input: no inline script or style anywhere, nothing remote.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; "
+    "frame-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'self'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "SAMEORIGIN",
+    "Referrer-Policy": "same-origin",
+}
+SESSION_MAX_AGE = 12 * 60 * 60  # one working day; then log in again
+
+
+class SecurityHeaders:
+    """Pure ASGI middleware (no response buffering) adding the headers above.
+
+    Pages and API answers carry customer mail, so nothing but static assets
+    may be cached.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        static = scope["path"].startswith("/static/")
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers.setdefault(name, value)
+                if not static:
+                    headers.setdefault("Cache-Control", "no-store")
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+def _wants_json(request: Request) -> bool:
+    path = request.url.path
+    return path.startswith("/api/") or path == "/api" or path == "/healthz" or path == "/openapi.json"
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if _wants_json(request):
+        content: dict[str, object] = {"detail": exc.detail}
+        if isinstance(exc, ApiError) and exc.kind:
+            content["kind"] = exc.kind
+        return JSONResponse(content, status_code=exc.status_code, headers=exc.headers)
+    return dashboard.error_page(request, exc.status_code, str(exc.detail))
+
+
+async def _login_required(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, LoginRequired)
+    return RedirectResponse(f"/login?next={quote(exc.next_path, safe='')}", status_code=303)
+
+
+def create_app(settings: Settings, client: Client | None = None) -> FastAPI:
+    """The app; with ``client`` None it connects to Temporal on first use."""
+    app = FastAPI(
+        title="support-triage reviewer API",
+        version="1",
+        description=(
+            "Review the drafts that wait for a human. Every `/api` call needs "
+            "`Authorization: Bearer <token>` (a token from `TRIAGE_REVIEWERS`); the reviewer "
+            "recorded on a decision is the token's owner. Decisions carry the draft `revision` "
+            "they act on (default: the current one); a stale one is refused with 409."
+        ),
+        # FastAPI's own /docs pulls Swagger UI from a CDN, which the CSP (rightly) blocks;
+        # the dashboard serves a self-contained reference at /docs instead.
+        docs_url=None,
+        redoc_url=None,
+    )
+    # Without a configured secret, sessions and cursors last as long as the process: safe by default.
+    secret = (
+        settings.session_secret.get_secret_value() if settings.session_secret else secrets.token_urlsafe(32)
+    )
+    app.state.settings = settings
+    app.state.temporal = TemporalLink(settings, client)
+    app.state.cursors = CursorCodec(secret.encode())
+
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=secret,
+        session_cookie="triage_session",
+        max_age=SESSION_MAX_AGE,
+        # Lax, not Strict: a Slack deep link (a cross-site top-level GET) must find the
+        # reviewer logged in. Cross-site POSTs carry no cookie under Lax and need the CSRF token.
+        same_site="lax",
+        https_only=settings.public_url.startswith("https://"),
+    )
+    app.add_middleware(SecurityHeaders)
+
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(LoginRequired, _login_required)
+
+    app.include_router(health_router)
+    app.include_router(router)
+    app.include_router(dashboard.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app

@@ -1,0 +1,33 @@
+"""``triage api``: serve the reviewer API and dashboard with uvicorn."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from contextlib import suppress
+
+from triage.api.app import create_app
+from triage.asgi_server import serving
+from triage.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+async def run_api(settings: Settings, host: str, port: int) -> None:
+    """Serve until cancelled (Ctrl-C) or SIGTERM (``triage up`` stopping its children)."""
+    if not settings.reviewer_tokens():
+        log.warning("TRIAGE_REVIEWERS is empty: nobody can sign in (set name:token pairs)")
+    if settings.session_secret is None:
+        log.info("TRIAGE_SESSION_SECRET unset: dashboard sessions end when this process restarts")
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    with suppress(NotImplementedError, RuntimeError):  # no signal handlers off the main thread
+        loop.add_signal_handler(signal.SIGTERM, stop.set)
+    # The client connects lazily: the dashboard starts (and says so) while Temporal is still away.
+    async with serving(create_app(settings), host, port, proxy_headers=True) as url:
+        log.info("reviewer dashboard on %s (API docs at %s/docs)", url, url)
+        if settings.public_url.rstrip("/") != url:
+            log.info("links in notifications point at %s (TRIAGE_PUBLIC_URL)", settings.public_url)
+        await stop.wait()
