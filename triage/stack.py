@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -58,6 +59,11 @@ async def run_stack(settings: Settings, *, data_dir: Path, demo: bool) -> int:
     data_dir.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
     env.setdefault("MYAGENTMAIL_BASE_URL", f"http://127.0.0.1:{MAILSIM_PORT}/v1")
+    demo_token = None
+    if not settings.reviewer_tokens():
+        # A fresh token per run: the local dashboard is never open by default.
+        demo_token = secrets.token_urlsafe(18)
+        env["TRIAGE_REVIEWERS"] = f"demo:{demo_token}"
     children: list[tuple[str, subprocess.Popen]] = []
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -93,6 +99,8 @@ async def run_stack(settings: Settings, *, data_dir: Path, demo: bool) -> int:
         console.print(f"  myagentmail sim   {control_url}/v1  (sent mail: {control_url}/_sim/sent)")
         if _has_api():
             console.print(f"  Reviewer dashboard {settings.public_url}")
+            if demo_token:
+                console.print(f"  Reviewer token    {demo_token}  (reviewer 'demo'; set TRIAGE_REVIEWERS to choose your own)")
         console.print("  Pending reviews   triage reviews   |   approve: triage approve <workflow id>")
         if demo:
             await asyncio.sleep(3)  # let the watcher subscribe; catch-up covers a miss anyway
