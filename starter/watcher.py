@@ -146,6 +146,8 @@ class InboxWatcher:
             self._settings.ws_url,
             additional_headers={"X-API-Key": key},
             open_timeout=_HANDSHAKE_TIMEOUT,
+            # A half-open peer never answers the close handshake: do not wait long for it.
+            close_timeout=2.0,
             max_size=MAX_FRAME_BYTES,
         ) as ws:
             self.stats.connects += 1

@@ -1,60 +1,614 @@
-"""A faithful local emulator of the myagentmail API (REST + WebSocket).
+"""A local emulator of the myagentmail API: REST, WebSocket and a ``/_sim`` control plane.
 
-Shapes follow ``shared/specs/myagentmail-api.md``: camelCase REST bodies,
-``{error, code}`` errors, snake_case socket frames, no replay on the socket,
-single-send drafts. ``/_sim/*`` is the control plane for tests and the demo
-(inbound mail, the sent log, fault injection); it needs no key.
+Wire shapes follow the project's notes on the public docs: camelCase REST
+bodies, ``{error, code}`` errors, snake_case socket frames, no replay on the
+socket, drafts that can be sent once. ``/_sim/*`` (no key) lets tests and the
+demo inject inbound mail, read what was sent and switch faults on and off.
+
+No ``from __future__ import annotations`` here: FastAPI reads the route
+signatures at runtime.
 """
 
 import asyncio
-import hmac
-import json
-import logging
-import random
-from dataclasses import asdict, dataclass
+import re
+import secrets
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Annotated, Any, Literal
 
-from fastapi import FastAPI, Request, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, FastAPI, Query, Request, WebSocket
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from triage.mailsim.store import Store, new_id, now_iso
+from triage.mailsim.faults import FaultPatch, Faults
+from triage.mailsim.hub import Hub
+from triage.mailsim.store import Draft, Inbox, Message, Store
 
-log = logging.getLogger(__name__)
+MAX_PAGE = 100
+DEFAULT_PAGE = 50
 
-
-@dataclass
-class Faults:
-    half_open: bool = False
-    duplicate_probability: float = 0.0
-    rest_failure_rate: float = 0.0
-    rest_failure_status: int = 500
-    retry_after: int = 1
-    latency_ms: int = 0
+_STATUS_CODES = {
+    400: "VALIDATION_ERROR",
+    401: "UNAUTHORIZED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    409: "CONFLICT",
+    413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+    429: "RATE_LIMITED",
+    500: "INTERNAL_ERROR",
+}
 
 
 class ApiError(Exception):
+    """An error answered as ``{"error": message, "code": code}``."""
+
     def __init__(self, status: int, code: str, message: str) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
 
 
-def _error(status: int, code: str, message: str, headers: dict | None = None) -> JSONResponse:
+def error_response(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
     return JSONResponse({"error": message, "code": code}, status_code=status, headers=headers)
 
 
-class Subscriber:
-    def __init__(self, ws: WebSocket) -> None:
-        self.ws = ws
-        self.event_types: set[str] = set()
-        self.inbox_ids: set[str] = set()
-        self.subscribed = False
+def not_found(what: str, ident: str) -> ApiError:
+    return ApiError(404, "NOT_FOUND", f"{what} {ident} not found")
 
-    def wants(self, event_type: str, inbox_id: str) -> bool:
-        return (
-            self.subscribed
-            and event_type in self.event_types
-            and (not self.inbox_ids or inbox_id in self.inbox_ids)
+
+# ---- request bodies ---------------------------------------------------------------
+
+# "ann@example.org" or "Ann Lee <ann@example.org>"; deliberately loose, like most mail APIs.
+_ADDRESS = re.compile(r"^(?:[^<>]*<)?\s*[^@\s<>]+@[^@\s<>]+\s*>?$")
+
+
+def _as_list(value: Any) -> Any:
+    """One recipient may be given as a bare string, as mail APIs commonly allow."""
+    return [value] if isinstance(value, str) else value
+
+
+def _checked_addresses(values: list[str]) -> list[str]:
+    for value in values:
+        if not _ADDRESS.match(value.strip()):
+            raise ValueError(f"{value!r} is not an email address")
+    return [v.strip() for v in values]
+
+
+Recipients = Annotated[list[str], BeforeValidator(_as_list), AfterValidator(_checked_addresses)]
+LooseRecipients = Annotated[list[str], BeforeValidator(_as_list)]
+
+
+class _CamelBody(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, extra="ignore")
+
+
+class InboxCreate(_CamelBody):
+    username: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$")] | None = None
+    display_name: str | None = None
+    domain: Annotated[str, Field(pattern=r"^[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")] | None = None
+
+
+class SendBody(_CamelBody):
+    to: Recipients = Field(min_length=1)
+    subject: str
+    plain_body: str | None = None
+    html_body: str | None = None
+    reply_to: Recipients | None = None
+
+
+class ReplyBody(_CamelBody):
+    plain_body: str
+    html_body: str | None = None
+
+
+class DraftFields(_CamelBody):
+    """Create body, and merge-patch body: ``model_fields_set`` tells what was given."""
+
+    to: Recipients | None = None
+    cc: Recipients | None = None
+    bcc: Recipients | None = None
+    subject: str | None = None
+    plain_body: str | None = None
+    html_body: str | None = None
+    reply_to_message_id: str | None = None
+
+
+class SimInbound(BaseModel):
+    """Body of ``POST /_sim/inbound`` (snake_case, like the socket frames it causes)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    inbox_id: str | None = None
+    from_: str = Field(alias="from", min_length=1)
+    subject: str = ""
+    plain_body: str = ""
+    html_body: str | None = None
+    thread_id: str | None = None
+    to: LooseRecipients | None = None
+
+
+# ---- response bodies --------------------------------------------------------------
+
+
+def inbox_json(inbox: Inbox) -> dict[str, Any]:
+    return {
+        "id": inbox.id,
+        "email": inbox.email,
+        "username": inbox.username,
+        "domain": inbox.domain,
+        "displayName": inbox.display_name,
+        "createdAt": inbox.created_at,
+    }
+
+
+def message_json(message: Message) -> dict[str, Any]:
+    return {
+        "id": message.id,
+        "direction": message.direction,
+        "from": message.sender,
+        "to": message.to,
+        "subject": message.subject,
+        "plainBody": message.plain_body,
+        "htmlBody": message.html_body,
+        "isRead": message.is_read,
+        "threadId": message.thread_id,
+        "messageIdHeader": message.message_id_header,
+        "inReplyTo": message.in_reply_to,
+        "receivedAt": message.received_at,
+        "attachments": [],
+    }
+
+
+def draft_json(draft: Draft) -> dict[str, Any]:
+    return {
+        "id": draft.id,
+        "inboxId": draft.inbox_id,
+        "to": draft.to,
+        "cc": draft.cc,
+        "bcc": draft.bcc,
+        "subject": draft.subject,
+        "plainBody": draft.plain_body,
+        "htmlBody": draft.html_body,
+        "replyToMessageId": draft.reply_to_message_id,
+        "createdAt": draft.created_at,
+        "updatedAt": draft.updated_at,
+    }
+
+
+def _pagination(total: int, limit: int, offset: int) -> dict[str, int]:
+    return {"total": total, "limit": limit, "offset": offset}
+
+
+def reply_subject(subject: str) -> str:
+    return subject if subject[:3].lower() == "re:" else f"Re: {subject}"
+
+
+# ---- auth, faults, errors ---------------------------------------------------------
+
+
+def presented_key(headers: Any, query: Any, *, allow_query: bool) -> str:
+    key = headers.get("x-api-key") or ""
+    scheme, _, token = (headers.get("authorization") or "").partition(" ")
+    if not key and scheme.lower() == "bearer":
+        key = token.strip()
+    if not key and allow_query:
+        key = query.get("api_key") or ""
+    return key
+
+
+def authenticate(store: Store, key: str) -> Inbox | None:
+    """The inbox a key belongs to (every key ever configured on this db file stays valid)."""
+    return store.inbox_for_key(key) if key else None
+
+
+def _is_v1(path: str) -> bool:
+    return path == "/v1" or path.startswith("/v1/")
+
+
+class V1Gate:
+    """Latency, injected failures, then auth, for every REST call under ``/v1``.
+
+    An ASGI middleware rather than a dependency so that it also covers unknown
+    routes and bodies that do not parse: a real gateway answers 401 before it
+    looks at either. An injected failure is decided before the call runs, so it
+    never has side effects.
+    """
+
+    def __init__(self, app: ASGIApp, store: Store, faults: Faults) -> None:
+        self.app, self.store, self.faults = app, store, faults
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not _is_v1(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        if self.faults.latency_seconds:
+            await asyncio.sleep(self.faults.latency_seconds)
+        failure = self.faults.rest_failure()
+        if failure is not None:
+            response = error_response(
+                failure.status, failure.code, "injected fault (mailsim)", failure.headers
+            )
+            await response(scope, receive, send)
+            return
+        request = Request(scope)
+        inbox = authenticate(
+            self.store, presented_key(request.headers, request.query_params, allow_query=False)
         )
+        if inbox is None:
+            await error_response(401, "UNAUTHORIZED", "missing or invalid API key")(scope, receive, send)
+            return
+        scope.setdefault("state", {})["key_inbox"] = inbox
+        await self.app(scope, receive, send)
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    parts = []
+    for error in exc.errors()[:3]:
+        if error.get("type") == "json_invalid":
+            return "request body is not valid JSON"
+        loc = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path")]
+        if not loc and error.get("type") == "missing":
+            return "request body is required"
+        msg = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        parts.append(f"{'.'.join(loc) or 'body'}: {msg}")
+    return "; ".join(parts) or "invalid request"
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def api_error(_: Request, exc: ApiError) -> JSONResponse:
+        return error_response(exc.status, exc.code, exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return error_response(400, "VALIDATION_ERROR", _validation_message(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        message = str(exc.detail)
+        if exc.status_code == 404 and message == "Not Found":
+            message = f"no route {request.method} {request.url.path}"
+        code = _STATUS_CODES.get(exc.status_code, "ERROR")
+        return error_response(exc.status_code, code, message, getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def crash(_: Request, exc: Exception) -> JSONResponse:
+        return error_response(500, "INTERNAL_ERROR", f"internal error: {type(exc).__name__}")
+
+
+# ---- the app ----------------------------------------------------------------------
+
+
+class Mailbox:
+    """The operations REST and the control plane share: lookups and delivery."""
+
+    def __init__(self, store: Store, hub: Hub) -> None:
+        self.store, self.hub = store, hub
+
+    def inbox(self, inbox_id: str) -> Inbox:
+        inbox = self.store.inbox(inbox_id)
+        if inbox is None:
+            raise not_found("inbox", inbox_id)
+        return inbox
+
+    def message(self, inbox_id: str, message_id: str) -> Message:
+        message = self.store.message(inbox_id, message_id)
+        if message is None:
+            raise not_found("message", message_id)
+        return message
+
+    def draft(self, draft_id: str, inbox_id: str | None = None) -> Draft:
+        draft = self.store.draft(draft_id, inbox_id)
+        if draft is None:
+            raise not_found("draft", draft_id)
+        return draft
+
+    def _announce(self, event_type: str, message: Message) -> None:
+        thread = self.store.thread(message.inbox_id, message.thread_id)
+        self.hub.publish(event_type, message, thread.subject if thread else message.subject)
+
+    def receive(self, inbox: Inbox, body: SimInbound) -> Message:
+        in_reply_to = None
+        if body.thread_id is not None:
+            if self.store.thread(inbox.id, body.thread_id) is None:
+                raise not_found("thread", body.thread_id)
+            in_reply_to = self.store.latest_in_thread(body.thread_id)
+        message = self.store.add_message(
+            inbox.id,
+            direction="inbound",
+            sender=body.from_,
+            to=body.to or [inbox.email],
+            subject=body.subject,
+            plain_body=body.plain_body,
+            html_body=body.html_body,
+            thread_id=body.thread_id,
+            in_reply_to=in_reply_to,
+        )
+        self._announce("message.received", message)
+        return message
+
+    def send(
+        self,
+        inbox: Inbox,
+        *,
+        to: list[str],
+        subject: str,
+        plain_body: str | None,
+        html_body: str | None,
+        replying_to: Message | None = None,
+        draft_id: str | None = None,
+    ) -> dict[str, Any]:
+        message = self.store.send(
+            inbox,
+            to=to,
+            subject=subject,
+            plain_body=plain_body,
+            html_body=html_body,
+            thread_id=replying_to.thread_id if replying_to else None,
+            in_reply_to=replying_to.id if replying_to else None,
+            draft_id=draft_id,
+        )
+        self._announce("message.sent", message)
+        result: dict[str, Any] = {
+            "id": message.id,
+            "threadId": message.thread_id,
+            "status": "sent",
+            "messageId": message.id,
+        }
+        if draft_id is not None:
+            result["draftId"] = draft_id
+        return result
+
+
+def _reply_recipients(original: Message) -> list[str]:
+    return [original.sender] if original.direction == "inbound" else list(original.to)
+
+
+PageLimit = Annotated[int, Query(ge=1)]
+PageOffset = Annotated[int, Query(ge=0)]
+
+
+def _v1_routes(mail: Mailbox) -> APIRouter:
+    store = mail.store
+    router = APIRouter(prefix="/v1")
+
+    @router.get("/me")
+    async def me(request: Request) -> dict[str, Any]:
+        inbox: Inbox = request.state.key_inbox
+        return {
+            "id": "acct_mailsim",
+            "inboxId": inbox.id,
+            "email": inbox.email,
+            "inboxes": [i.id for i in store.inboxes()],
+        }
+
+    @router.get("/inboxes")
+    async def list_inboxes() -> dict[str, Any]:
+        return {"inboxes": [inbox_json(i) for i in store.inboxes()]}
+
+    @router.post("/inboxes", status_code=201)
+    async def create_inbox(request: Request, body: InboxCreate | None = None) -> Any:
+        body = body or InboxCreate()
+        key_inbox: Inbox = request.state.key_inbox
+        username = body.username or f"agent-{secrets.token_hex(4)}"
+        inbox, existed = store.create_inbox(username, body.domain or key_inbox.domain, body.display_name)
+        if existed:
+            return JSONResponse(inbox_json(inbox) | {"existed": True}, status_code=200)
+        return inbox_json(inbox) | {"existed": False}
+
+    @router.get("/inboxes/{inbox_id}")
+    async def get_inbox(inbox_id: str) -> dict[str, Any]:
+        return inbox_json(mail.inbox(inbox_id))
+
+    @router.get("/inboxes/{inbox_id}/messages")
+    async def list_messages(
+        inbox_id: str,
+        limit: PageLimit = DEFAULT_PAGE,
+        offset: PageOffset = 0,
+        direction: Literal["inbound", "outbound"] | None = None,
+    ) -> dict[str, Any]:
+        mail.inbox(inbox_id)
+        limit = min(limit, MAX_PAGE)
+        messages, total = store.messages(inbox_id, direction=direction, limit=limit, offset=offset)
+        return {
+            "messages": [message_json(m) for m in messages],
+            "pagination": _pagination(total, limit, offset),
+        }
+
+    @router.get("/inboxes/{inbox_id}/messages/{message_id}")
+    async def get_message(inbox_id: str, message_id: str) -> dict[str, Any]:
+        mail.inbox(inbox_id)
+        message = mail.message(inbox_id, message_id)
+        if not message.is_read:
+            store.mark_read(message.id)
+        return message_json(message) | {"isRead": True}
+
+    @router.get("/inboxes/{inbox_id}/threads/{thread_id}")
+    async def get_thread(inbox_id: str, thread_id: str) -> dict[str, Any]:
+        mail.inbox(inbox_id)
+        if store.thread(inbox_id, thread_id) is None:
+            raise not_found("thread", thread_id)
+        messages = store.thread_messages(thread_id)
+        return {
+            "threadId": thread_id,
+            "messageCount": len(messages),
+            "messages": [message_json(m) for m in messages],
+        }
+
+    @router.post("/inboxes/{inbox_id}/send")
+    async def send(inbox_id: str, body: SendBody) -> dict[str, Any]:
+        inbox = mail.inbox(inbox_id)
+        return mail.send(
+            inbox, to=body.to, subject=body.subject, plain_body=body.plain_body, html_body=body.html_body
+        )
+
+    @router.post("/inboxes/{inbox_id}/reply/{message_id}")
+    async def reply(inbox_id: str, message_id: str, body: ReplyBody) -> dict[str, Any]:
+        inbox = mail.inbox(inbox_id)
+        original = mail.message(inbox_id, message_id)
+        return mail.send(
+            inbox,
+            to=_reply_recipients(original),
+            subject=reply_subject(original.subject),
+            plain_body=body.plain_body,
+            html_body=body.html_body,
+            replying_to=original,
+        )
+
+    @router.get("/inboxes/{inbox_id}/drafts")
+    async def list_drafts(
+        inbox_id: str, limit: PageLimit = DEFAULT_PAGE, offset: PageOffset = 0
+    ) -> dict[str, Any]:
+        mail.inbox(inbox_id)
+        limit = min(limit, MAX_PAGE)
+        drafts, total = store.drafts(inbox_id, limit=limit, offset=offset)
+        return {"drafts": [draft_json(d) for d in drafts], "pagination": _pagination(total, limit, offset)}
+
+    @router.post("/inboxes/{inbox_id}/drafts", status_code=201)
+    async def create_draft(inbox_id: str, body: DraftFields | None = None) -> dict[str, Any]:
+        mail.inbox(inbox_id)
+        body = body or DraftFields()
+        if body.reply_to_message_id is not None:
+            mail.message(inbox_id, body.reply_to_message_id)
+        return draft_json(store.create_draft(inbox_id, body.model_dump()))
+
+    async def patch(draft: Draft, body: DraftFields) -> dict[str, Any]:
+        changes = {name: getattr(body, name) for name in body.model_fields_set}
+        if changes.get("reply_to_message_id") is not None:
+            mail.message(draft.inbox_id, changes["reply_to_message_id"])
+        return draft_json(store.update_draft(draft.id, changes))
+
+    @router.get("/inboxes/{inbox_id}/drafts/{draft_id}")
+    async def get_draft(inbox_id: str, draft_id: str) -> dict[str, Any]:
+        mail.inbox(inbox_id)
+        return draft_json(mail.draft(draft_id, inbox_id))
+
+    @router.patch("/inboxes/{inbox_id}/drafts/{draft_id}")
+    async def patch_draft(inbox_id: str, draft_id: str, body: DraftFields) -> dict[str, Any]:
+        mail.inbox(inbox_id)
+        return await patch(mail.draft(draft_id, inbox_id), body)
+
+    @router.delete("/inboxes/{inbox_id}/drafts/{draft_id}", status_code=204)
+    async def delete_draft(inbox_id: str, draft_id: str) -> Response:
+        mail.inbox(inbox_id)
+        store.delete_draft(mail.draft(draft_id, inbox_id).id)
+        return Response(status_code=204)
+
+    @router.post("/inboxes/{inbox_id}/drafts/{draft_id}/send")
+    async def send_draft(inbox_id: str, draft_id: str) -> dict[str, Any]:
+        inbox = mail.inbox(inbox_id)
+        draft = mail.draft(draft_id, inbox_id)
+        original = mail.message(inbox_id, draft.reply_to_message_id) if draft.reply_to_message_id else None
+        to = draft.to or (_reply_recipients(original) if original else [])
+        if not to:
+            raise ApiError(400, "VALIDATION_ERROR", "draft has no recipients")
+        subject = draft.subject
+        if not subject and original is not None:
+            subject = reply_subject(original.subject)
+        return mail.send(
+            inbox,
+            to=to,
+            subject=subject or "",
+            plain_body=draft.plain_body,
+            html_body=draft.html_body,
+            replying_to=original,
+            draft_id=draft.id,
+        )
+
+    @router.get("/drafts/{draft_id}")
+    async def get_draft_alias(draft_id: str) -> dict[str, Any]:
+        return draft_json(mail.draft(draft_id))
+
+    @router.patch("/drafts/{draft_id}")
+    async def patch_draft_alias(draft_id: str, body: DraftFields) -> dict[str, Any]:
+        return await patch(mail.draft(draft_id), body)
+
+    return router
+
+
+def _control_routes(mail: Mailbox, faults: Faults, default_inbox: str) -> APIRouter:
+    store, hub = mail.store, mail.hub
+    router = APIRouter(prefix="/_sim")
+
+    @router.get("/health")
+    async def health() -> dict[str, Any]:
+        return {"status": "ok", "sockets": hub.session_count}
+
+    @router.post("/inbound", status_code=201)
+    async def inbound(body: SimInbound) -> dict[str, str]:
+        inbox = mail.inbox(body.inbox_id or default_inbox)
+        message = mail.receive(inbox, body)
+        return {"message_id": message.id, "thread_id": message.thread_id, "inbox_id": inbox.id}
+
+    @router.get("/sent")
+    async def sent() -> dict[str, Any]:
+        return {
+            "sent": [
+                {
+                    "message_id": s.message_id,
+                    "inbox_id": s.inbox_id,
+                    "to": s.to,
+                    "subject": s.subject,
+                    "plain_body": s.plain_body,
+                    "in_reply_to": s.in_reply_to,
+                    "draft_id": s.draft_id,
+                    "sent_at": s.sent_at,
+                }
+                for s in store.sent_log()
+            ]
+        }
+
+    @router.get("/faults")
+    async def get_faults() -> dict[str, Any]:
+        return faults.as_dict()
+
+    @router.post("/faults")
+    async def set_faults(patch: FaultPatch) -> dict[str, Any]:
+        faults.apply(patch)
+        if patch.half_open is not None:
+            hub.set_half_open(patch.half_open)
+        answer = faults.as_dict()
+        if patch.drop_sockets:
+            answer["dropped"] = hub.drop_all()
+        return answer
+
+    @router.delete("/faults")
+    async def reset_faults() -> dict[str, Any]:
+        faults.reset()
+        hub.set_half_open(False)
+        return faults.as_dict()
+
+    return router
+
+
+def _socket_route(app: FastAPI, mail: Mailbox) -> None:
+    @app.websocket("/v1/ws")
+    async def socket(websocket: WebSocket) -> None:
+        key = presented_key(websocket.headers, websocket.query_params, allow_query=True)
+        inbox = authenticate(mail.store, key)
+        if inbox is None:
+            await _refuse(websocket)
+            return
+        await websocket.accept()
+        await mail.hub.serve(websocket, inbox)
+
+
+async def _refuse(websocket: WebSocket) -> None:
+    """A real HTTP 401 when the server can send one; otherwise accept and close with 4401."""
+    if "websocket.http.response" in websocket.scope.get("extensions", {}):
+        await websocket.send_denial_response(
+            error_response(401, "UNAUTHORIZED", "missing or invalid API key")
+        )
+        return
+    await websocket.accept()
+    await websocket.close(4401, "missing or invalid API key")
 
 
 def create_app(
@@ -63,462 +617,36 @@ def create_app(
     inbox_id: str = "support",
     inbox_email: str = "support@acme-help.test",
     ping_interval: float = 15.0,
+    *,
     seed: int | None = None,
 ) -> FastAPI:
-    store = Store(db_path)
+    """The emulator on ``db_path``; the inbox and key are created there if missing."""
+    store = Store(Path(db_path))
     store.ensure_inbox(inbox_id, inbox_email)
-    faults = Faults()
-    rng = random.Random(seed)
-    subscribers: set[Subscriber] = set()
+    store.ensure_api_key(api_key, inbox_id)
+    faults = Faults(seed)
+    hub = Hub(faults, ping_interval, lambda ident: store.inbox(ident) is not None)
+    mail = Mailbox(store, hub)
 
-    app = FastAPI(title="myagentmail emulator", docs_url="/_sim/docs", openapi_url="/_sim/openapi.json")
-    app.state.store = store
-
-    def authorised(headers, query) -> bool:
-        given = headers.get("x-api-key") or query.get("api_key") or ""
-        auth = headers.get("authorization", "")
-        if not given and auth.lower().startswith("bearer "):
-            given = auth[7:]
-        return hmac.compare_digest(given.encode(), api_key.encode())
-
-    @app.middleware("http")
-    async def gatekeeper(request: Request, call_next):
-        if not request.url.path.startswith("/v1/"):
-            return await call_next(request)
-        if not authorised(request.headers, request.query_params):
-            return _error(401, "UNAUTHORIZED", "missing or invalid API key")
-        if faults.latency_ms:
-            await asyncio.sleep(faults.latency_ms / 1000)
-        if faults.rest_failure_rate and rng.random() < faults.rest_failure_rate:
-            status = faults.rest_failure_status
-            headers = {"Retry-After": str(faults.retry_after)} if status == 429 else None
-            code = "RATE_LIMITED" if status == 429 else "INTERNAL_ERROR"
-            return _error(status, code, "injected fault", headers)
+    @asynccontextmanager
+    async def lifespan(_: FastAPI):  # type: ignore[no-untyped-def]
         try:
-            return await call_next(request)
-        except ApiError as err:
-            return _error(err.status, err.code, err.message)
-
-    @app.exception_handler(ApiError)
-    async def api_error(_: Request, err: ApiError) -> JSONResponse:
-        return _error(err.status, err.code, err.message)
-
-    async def body_of(request: Request) -> dict:
-        raw = await request.body()
-        if not raw:
-            return {}
-        try:
-            data = json.loads(raw)
-        except ValueError:
-            raise ApiError(400, "VALIDATION_ERROR", "body is not valid JSON") from None
-        if not isinstance(data, dict):
-            raise ApiError(400, "VALIDATION_ERROR", "body must be a JSON object")
-        return data
-
-    def need_inbox(iid: str) -> dict:
-        inbox = store.get_inbox(iid)
-        if not inbox:
-            raise ApiError(404, "NOT_FOUND", f"inbox {iid} not found")
-        return inbox
-
-    def page_args(request: Request) -> tuple[int, int]:
-        try:
-            limit = int(request.query_params.get("limit", 50))
-            offset = int(request.query_params.get("offset", 0))
-        except ValueError:
-            raise ApiError(400, "VALIDATION_ERROR", "limit and offset must be integers") from None
-        if limit < 1 or offset < 0:
-            raise ApiError(400, "VALIDATION_ERROR", "limit must be >= 1 and offset >= 0")
-        return min(limit, 100), offset
-
-    def str_list(value, field: str) -> list[str]:
-        if value is None:
-            return []
-        if isinstance(value, str):
-            return [value]
-        if isinstance(value, list) and all(isinstance(v, str) for v in value):
-            return value
-        raise ApiError(400, "VALIDATION_ERROR", f"{field} must be a string or a list of strings")
-
-    async def broadcast(event_type: str, inbox: str, frame: dict) -> None:
-        if faults.half_open:
-            return  # a half-open socket: nothing arrives, nothing is closed
-        copies = 2 if faults.duplicate_probability and rng.random() < faults.duplicate_probability else 1
-        text = json.dumps(frame)
-        for sub in list(subscribers):
-            if sub.wants(event_type, inbox):
-                for _ in range(copies):
-                    try:
-                        await sub.ws.send_text(text)
-                    except Exception:  # noqa: BLE001 - a dead socket is the client's problem
-                        subscribers.discard(sub)
-
-    def event_frame(event_type: str, msg: dict) -> dict:
-        return {
-            "type": "event",
-            "event_type": event_type,
-            "event_id": new_id("evt"),
-            "message": {
-                "inbox_id": msg["inboxId"],
-                "message_id": msg["id"],
-                "thread_id": msg["threadId"],
-                "from": msg["from"],
-                "to": msg["to"],
-                "subject": msg["subject"],
-                "plain_body": msg["plainBody"],
-                "html_body": msg["htmlBody"],
-                "timestamp": msg["receivedAt"],
-            },
-            "thread": {"thread_id": msg["threadId"], "subject": msg["subject"]},
-        }
-
-    def public(msg: dict) -> dict:
-        return {k: v for k, v in msg.items() if k != "inboxId"} | {"inboxId": msg["inboxId"]}
-
-    async def record_outbound(inbox: dict, *, to, subject, plain, html, in_reply_to, thread_id, draft_id=None) -> dict:
-        msg = {
-            "id": new_id("msg"),
-            "inboxId": inbox["id"],
-            "direction": "outbound",
-            "from": inbox["email"],
-            "to": to,
-            "subject": subject,
-            "plainBody": plain,
-            "htmlBody": html,
-            "isRead": True,
-            "threadId": thread_id or new_id("thr"),
-            "messageIdHeader": f"<{new_id('mid')}@myagentmail.sim>",
-            "inReplyTo": in_reply_to,
-            "receivedAt": now_iso(),
-            "attachments": [],
-        }
-        store.add_message(msg)
-        store.add_sent(
-            {
-                "message_id": msg["id"],
-                "inbox_id": inbox["id"],
-                "to": to,
-                "subject": subject,
-                "plain_body": plain,
-                "in_reply_to": in_reply_to,
-                "draft_id": draft_id,
-                "sent_at": msg["receivedAt"],
-            }
-        )
-        await broadcast("message.sent", inbox["id"], event_frame("message.sent", msg))
-        return {"id": msg["id"], "threadId": msg["threadId"], "status": "sent", "messageId": msg["id"]}
-
-    # ---- REST ------------------------------------------------------------------
-
-    @app.get("/v1/me")
-    async def me():
-        inboxes = store.list_inboxes()
-        return {"id": "acct_sim", "inboxes": [i["id"] for i in inboxes], "email": inboxes[0]["email"]}
-
-    @app.get("/v1/inboxes")
-    async def list_inboxes():
-        return {"inboxes": store.list_inboxes()}
-
-    @app.post("/v1/inboxes", status_code=201)
-    async def create_inbox(request: Request):
-        data = await body_of(request)
-        username = str(data.get("username") or new_id("box"))
-        existing = store.inbox_by_username(username)
-        if existing:
-            return JSONResponse(existing | {"existed": True}, status_code=200)
-        doc = {
-            "id": new_id("inb"),
-            "email": f"{username}@{data.get('domain') or 'myagentmail.sim'}",
-            "username": username,
-            "displayName": data.get("displayName") or username,
-            "createdAt": now_iso(),
-        }
-        store.put_inbox(doc)
-        return doc
-
-    @app.get("/v1/inboxes/{iid}")
-    async def get_inbox(iid: str):
-        return need_inbox(iid)
-
-    @app.get("/v1/inboxes/{iid}/messages")
-    async def list_messages(iid: str, request: Request):
-        need_inbox(iid)
-        limit, offset = page_args(request)
-        direction = request.query_params.get("direction")
-        if direction not in (None, "inbound", "outbound"):
-            raise ApiError(400, "VALIDATION_ERROR", "direction must be inbound or outbound")
-        docs, total = store.list_messages(iid, direction, limit, offset)
-        return {"messages": docs, "pagination": {"total": total, "limit": limit, "offset": offset}}
-
-    @app.get("/v1/inboxes/{iid}/messages/{mid}")
-    async def get_message(iid: str, mid: str):
-        need_inbox(iid)
-        msg = store.get_message(iid, mid)
-        if not msg:
-            raise ApiError(404, "NOT_FOUND", f"message {mid} not found")
-        if not msg["isRead"]:
-            msg["isRead"] = True
-            store.put_message(msg)
-        return msg
-
-    @app.get("/v1/inboxes/{iid}/threads/{tid}")
-    async def get_thread(iid: str, tid: str):
-        need_inbox(iid)
-        messages = store.thread_messages(iid, tid)
-        if not messages:
-            raise ApiError(404, "NOT_FOUND", f"thread {tid} not found")
-        return {"threadId": tid, "messageCount": len(messages), "messages": messages}
-
-    @app.post("/v1/inboxes/{iid}/send")
-    async def send(iid: str, request: Request):
-        inbox = need_inbox(iid)
-        data = await body_of(request)
-        to = str_list(data.get("to"), "to")
-        if not to or not data.get("subject"):
-            raise ApiError(400, "VALIDATION_ERROR", "to and subject are required")
-        return await record_outbound(
-            inbox, to=to, subject=data["subject"], plain=data.get("plainBody") or "",
-            html=data.get("htmlBody"), in_reply_to=None, thread_id=None,
-        )
-
-    @app.post("/v1/inboxes/{iid}/reply/{mid}")
-    async def reply(iid: str, mid: str, request: Request):
-        inbox = need_inbox(iid)
-        data = await body_of(request)
-        original = store.get_message(iid, mid)
-        if not original:
-            raise ApiError(404, "NOT_FOUND", f"message {mid} not found")
-        if not isinstance(data.get("plainBody"), str):
-            raise ApiError(400, "VALIDATION_ERROR", "plainBody is required")
-        subject = original["subject"] or ""
-        return await record_outbound(
-            inbox, to=[original["from"]], subject=subject if subject.lower().startswith("re:") else f"Re: {subject}",
-            plain=data["plainBody"], html=data.get("htmlBody"), in_reply_to=mid, thread_id=original["threadId"],
-        )
-
-    @app.get("/v1/inboxes/{iid}/drafts")
-    async def list_drafts(iid: str, request: Request):
-        need_inbox(iid)
-        limit, offset = page_args(request)
-        docs, total = store.list_drafts(iid, limit, offset)
-        return {"drafts": docs, "pagination": {"total": total, "limit": limit, "offset": offset}}
-
-    @app.post("/v1/inboxes/{iid}/drafts", status_code=201)
-    async def create_draft(iid: str, request: Request):
-        need_inbox(iid)
-        data = await body_of(request)
-        reply_to = data.get("replyToMessageId")
-        if reply_to is not None and not store.get_message(iid, reply_to):
-            raise ApiError(400, "VALIDATION_ERROR", f"replyToMessageId {reply_to} not found")
-        stamp = now_iso()
-        doc = {
-            "id": new_id("drf"),
-            "inboxId": iid,
-            "to": str_list(data.get("to"), "to"),
-            "cc": str_list(data.get("cc"), "cc"),
-            "bcc": str_list(data.get("bcc"), "bcc"),
-            "subject": data.get("subject"),
-            "plainBody": data.get("plainBody"),
-            "htmlBody": data.get("htmlBody"),
-            "replyToMessageId": reply_to,
-            "createdAt": stamp,
-            "updatedAt": stamp,
-        }
-        store.add_draft(doc)
-        return doc
-
-    def need_draft(did: str, iid: str | None = None) -> dict:
-        doc = store.get_draft(did, iid)
-        if not doc:
-            raise ApiError(404, "NOT_FOUND", f"draft {did} not found")
-        return doc
-
-    @app.get("/v1/inboxes/{iid}/drafts/{did}")
-    async def get_draft(iid: str, did: str):
-        need_inbox(iid)
-        return need_draft(did, iid)
-
-    @app.get("/v1/drafts/{did}")
-    async def get_draft_alias(did: str):
-        return need_draft(did)
-
-    async def patch(did: str, iid: str | None, request: Request) -> dict:
-        doc = need_draft(did, iid)
-        data = await body_of(request)
-        for field in ("subject", "plainBody", "htmlBody", "replyToMessageId"):
-            if field in data:
-                doc[field] = data[field]
-        for field in ("to", "cc", "bcc"):
-            if field in data:
-                doc[field] = str_list(data[field], field)
-        doc["updatedAt"] = now_iso()
-        store.put_draft(doc)
-        return doc
-
-    @app.patch("/v1/inboxes/{iid}/drafts/{did}")
-    async def patch_draft(iid: str, did: str, request: Request):
-        need_inbox(iid)
-        return await patch(did, iid, request)
-
-    @app.patch("/v1/drafts/{did}")
-    async def patch_draft_alias(did: str, request: Request):
-        return await patch(did, None, request)
-
-    @app.delete("/v1/inboxes/{iid}/drafts/{did}")
-    async def delete_draft(iid: str, did: str):
-        need_inbox(iid)
-        need_draft(did, iid)
-        store.take_draft(did)
-        return Response(status_code=204)
-
-    @app.post("/v1/inboxes/{iid}/drafts/{did}/send")
-    async def send_draft(iid: str, did: str):
-        inbox = need_inbox(iid)
-        doc = need_draft(did, iid)
-        if not doc["to"]:
-            raise ApiError(400, "VALIDATION_ERROR", "draft has no recipient")
-        if not store.take_draft(did):  # a concurrent send won
-            raise ApiError(404, "NOT_FOUND", f"draft {did} not found")
-        original = store.get_message(iid, doc["replyToMessageId"]) if doc["replyToMessageId"] else None
-        subject = doc["subject"]
-        if subject is None and original:
-            subject = f"Re: {original['subject']}"
-        result = await record_outbound(
-            inbox, to=doc["to"], subject=subject or "", plain=doc["plainBody"] or "", html=doc["htmlBody"],
-            in_reply_to=original["id"] if original else None,
-            thread_id=original["threadId"] if original else None, draft_id=did,
-        )
-        return result | {"draftId": did}
-
-    @app.api_route("/v1/{rest:path}", methods=["GET", "POST", "PATCH", "PUT", "DELETE"])
-    async def unknown(rest: str):
-        raise ApiError(404, "NOT_FOUND", f"no route /v1/{rest}")
-
-    # ---- WebSocket ---------------------------------------------------------------
-
-    @app.websocket("/v1/ws")
-    async def socket(ws: WebSocket):
-        await ws.accept()
-        if not authorised(ws.headers, ws.query_params):
-            await ws.send_text(json.dumps({"type": "error", "message": "missing or invalid API key"}))
-            await ws.close(code=4401)
-            return
-        sub = Subscriber(ws)
-        subscribers.add(sub)
-        inbox = store.list_inboxes()[0]
-        await ws.send_text(json.dumps({"type": "connected", "inboxId": inbox["id"], "email": inbox["email"]}))
-
-        async def pinger() -> None:
-            while True:
-                await asyncio.sleep(ping_interval)
-                if not faults.half_open:
-                    await ws.send_text('{"type": "ping"}')
-
-        ping_task = asyncio.create_task(pinger())
-        try:
-            while True:
-                raw = await ws.receive_text()
-                reply = handle_client_frame(sub, raw)
-                if reply and not faults.half_open:
-                    await ws.send_text(json.dumps(reply))
-        except (WebSocketDisconnect, RuntimeError):
-            pass
+            yield
         finally:
-            ping_task.cancel()
-            subscribers.discard(sub)
+            await hub.close_all()
+            store.close()
 
-    def handle_client_frame(sub: Subscriber, raw: str) -> dict | None:
-        try:
-            frame = json.loads(raw)
-        except ValueError:
-            return {"type": "error", "message": "frame is not valid JSON"}
-        if not isinstance(frame, dict):
-            return {"type": "error", "message": "frame must be a JSON object"}
-        kind = frame.get("type")
-        if kind == "pong":
-            return None
-        if kind != "subscribe":
-            return {"type": "error", "message": f"unknown frame type {kind!r}"}
-        event_types = frame.get("event_types")
-        inbox_ids = frame.get("inbox_ids") or []
-        workspaces = frame.get("workspace_ids") or frame.get("pod_ids") or []
-        if not isinstance(event_types, list) or not event_types or not isinstance(inbox_ids, list):
-            return {"type": "error", "message": "subscribe needs event_types (list) and inbox_ids (list)"}
-        sub.event_types, sub.inbox_ids, sub.subscribed = set(event_types), set(inbox_ids), True
-        return {"type": "subscribed", "event_types": event_types, "inbox_ids": inbox_ids, "workspace_ids": workspaces}
-
-    # ---- control plane -------------------------------------------------------------
-
-    @app.get("/_sim/health")
-    async def health():
-        return {"status": "ok"}
-
-    @app.post("/_sim/inbound", status_code=201)
-    async def inbound(request: Request):
-        data = await body_of(request)
-        iid = data.get("inbox_id") or inbox_id
-        inbox = need_inbox(iid)
-        sender = data.get("from")
-        if not isinstance(sender, str) or not sender:
-            raise ApiError(400, "VALIDATION_ERROR", "from is required")
-        thread_id = data.get("thread_id") or new_id("thr")
-        msg = {
-            "id": new_id("msg"),
-            "inboxId": iid,
-            "direction": "inbound",
-            "from": sender,
-            "to": str_list(data.get("to"), "to") or [inbox["email"]],
-            "subject": data.get("subject") or "",
-            "plainBody": data.get("plain_body") or "",
-            "htmlBody": data.get("html_body"),
-            "isRead": False,
-            "threadId": thread_id,
-            "messageIdHeader": f"<{new_id('mid')}@example.sim>",
-            "inReplyTo": None,
-            "receivedAt": now_iso(),
-            "attachments": [],
-        }
-        store.add_message(msg)
-        await broadcast("message.received", iid, event_frame("message.received", msg))
-        return {"message_id": msg["id"], "thread_id": thread_id, "inbox_id": iid}
-
-    @app.get("/_sim/sent")
-    async def sent():
-        return {"sent": store.list_sent()}
-
-    @app.get("/_sim/faults")
-    async def get_faults():
-        return asdict(faults)
-
-    @app.post("/_sim/faults")
-    async def set_faults(request: Request):
-        data = await body_of(request)
-        if data.pop("drop_sockets", False):
-            for sub in list(subscribers):
-                subscribers.discard(sub)
-                try:
-                    await sub.ws.close(code=1012)
-                except Exception:  # noqa: BLE001
-                    pass
-        for key, value in data.items():
-            if not hasattr(faults, key):
-                raise ApiError(400, "VALIDATION_ERROR", f"unknown fault {key!r}")
-            setattr(faults, key, type(getattr(faults, key))(value))
-        return asdict(faults)
-
-    @app.delete("/_sim/faults")
-    async def reset_faults():
-        for key, value in asdict(Faults()).items():
-            setattr(faults, key, value)
-        return asdict(faults)
-
-    @app.on_event("shutdown")
-    async def close_store() -> None:
-        for sub in list(subscribers):
-            try:
-                await sub.ws.close(code=1001)
-            except Exception:  # noqa: BLE001
-                pass
-        store.close()
-
+    app = FastAPI(
+        title="myagentmail emulator",
+        lifespan=lifespan,
+        docs_url="/_sim/docs",
+        redoc_url=None,
+        openapi_url="/_sim/openapi.json",
+    )
+    app.state.store, app.state.hub, app.state.faults = store, hub, faults
+    app.add_middleware(V1Gate, store=store, faults=faults)
+    _install_error_handlers(app)
+    app.include_router(_v1_routes(mail))
+    app.include_router(_control_routes(mail, faults, inbox_id))
+    _socket_route(app, mail)
     return app

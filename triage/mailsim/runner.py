@@ -1,4 +1,9 @@
-"""Run the emulator: in-process for tests, or as ``triage mailsim``."""
+"""Run the emulator: in-process for tests (``running_mailsim``) or as a service (``serve_mailsim``).
+
+Both use uvicorn with a WebSocket protocol that hands the app its transport,
+so that ``drop_sockets`` can cut connections without a closing handshake, the
+way a failing network does.
+"""
 
 from __future__ import annotations
 
@@ -7,25 +12,79 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from triage.asgi_server import serving
+import uvicorn
+from fastapi import FastAPI
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+
 from triage.mailsim.app import create_app
+from triage.mailsim.hub import TRANSPORT_EXTENSION
+
+WS_MAX_SIZE = 64 * 1024 * 1024
+
+
+class TransportExposingProtocol(WebSocketsSansIOProtocol):
+    """uvicorn's WebSocket protocol, plus the raw transport in the ASGI scope."""
+
+    def handle_connect(self, event: Any) -> None:
+        super().handle_connect(event)
+        scope = getattr(self, "scope", None)
+        if scope is not None:
+            scope["extensions"][TRANSPORT_EXTENSION] = self.transport
 
 
 @dataclass(frozen=True)
 class RunningMailSim:
-    control_url: str
+    """Where a running emulator answers, and with which credentials."""
+
+    control_url: str  # http://host:port, for /_sim/*
+    base_url: str  # REST base, .../v1
+    ws_url: str  # ws://host:port/v1/ws
     api_key: str
     inbox_id: str
     inbox_email: str
+    db_path: Path
+    app: FastAPI
 
-    @property
-    def base_url(self) -> str:
-        return f"{self.control_url}/v1"
 
-    @property
-    def ws_url(self) -> str:
-        return self.control_url.replace("http://", "ws://", 1) + "/v1/ws"
+def _server(app: FastAPI, host: str, port: int, log_level: str) -> uvicorn.Server:
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level=log_level,
+        lifespan="on",
+        ws=TransportExposingProtocol,
+        ws_max_size=WS_MAX_SIZE,
+        timeout_graceful_shutdown=5,
+    )
+    return uvicorn.Server(config)
+
+
+async def _started(server: uvicorn.Server, task: asyncio.Task[None]) -> int:
+    """Waits for the listening socket; returns its port (the real one when 0 was asked)."""
+    while not server.started:
+        if task.done():
+            task.result()
+            raise RuntimeError("uvicorn stopped during start-up")
+        await asyncio.sleep(0.02)
+    return server.servers[0].sockets[0].getsockname()[1]
+
+
+async def _stop(server: uvicorn.Server, task: asyncio.Task[None]) -> None:
+    server.should_exit = True
+    try:
+        await asyncio.wait_for(asyncio.shield(task), 10)
+    except TimeoutError:
+        server.force_exit = True
+        await asyncio.gather(task, return_exceptions=True)
+
+
+def _urls(host: str, port: int) -> tuple[str, str, str]:
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
+    control = f"http://{shown}:{port}"
+    return control, f"{control}/v1", f"ws://{shown}:{port}/v1/ws"
 
 
 @asynccontextmanager
@@ -38,15 +97,46 @@ async def running_mailsim(
     inbox_id: str = "support",
     inbox_email: str = "support@acme-help.test",
     ping_interval: float = 15.0,
+    seed: int | None = None,
 ) -> AsyncIterator[RunningMailSim]:
-    app = create_app(db_path, api_key, inbox_id, inbox_email, ping_interval)
-    async with serving(app, host, port, ws_max_size=64 * 1024 * 1024) as url:
-        yield RunningMailSim(url, api_key, inbox_id, inbox_email)
+    """The emulator on a free port inside the running loop, stopped (sockets closed) on exit."""
+    app = create_app(db_path, api_key, inbox_id, inbox_email, ping_interval, seed=seed)
+    server = _server(app, host, port, "warning")
+    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]  # the host owns signals
+    task = asyncio.create_task(server.serve())
+    try:
+        bound = await _started(server, task)
+        control, base, ws = _urls(host, bound)
+        yield RunningMailSim(control, base, ws, api_key, inbox_id, inbox_email, Path(db_path), app)
+    finally:
+        await _stop(server, task)
 
 
-async def serve_mailsim(**options) -> None:
-    async with running_mailsim(**options) as sim:
-        print(f"myagentmail emulator: REST {sim.base_url}  WebSocket {sim.ws_url}", flush=True)
-        print(f"  inbox {sim.inbox_id} <{sim.inbox_email}>  API key {sim.api_key}", flush=True)
-        print(f"  control: POST {sim.control_url}/_sim/inbound, GET {sim.control_url}/_sim/sent", flush=True)
-        await asyncio.Event().wait()
+async def serve_mailsim(
+    host: str = "127.0.0.1",
+    port: int = 8725,
+    db_path: Path = Path(".data/mailsim.db"),
+    api_key: str = "sim-dev-key",
+    inbox_id: str = "support",
+    inbox_email: str = "support@acme-help.test",
+    ping_interval: float = 15.0,
+    *,
+    seed: int | None = None,
+    log_level: str = "warning",
+) -> None:
+    """Serves until SIGINT/SIGTERM (uvicorn's handlers: a graceful stop, sockets closed)."""
+    app = create_app(db_path, api_key, inbox_id, inbox_email, ping_interval, seed=seed)
+    server = _server(app, host, port, log_level)
+    task = asyncio.create_task(server.serve())
+    bound = await _started(server, task)
+    control, base, ws = _urls(host, bound)
+    print(f"myagentmail emulator on {control}  (db {db_path})", flush=True)
+    print(f"  REST base  {base}", flush=True)
+    print(f"  WebSocket  {ws}", flush=True)
+    print(f"  inbox      {inbox_id} <{inbox_email}>", flush=True)
+    print(f"  API key    {api_key}", flush=True)
+    print(
+        f"  control    POST {control}/_sim/inbound, GET {control}/_sim/sent, POST {control}/_sim/faults",
+        flush=True,
+    )
+    await task

@@ -1,136 +1,497 @@
-"""SQLite persistence for the emulator: a restart loses nothing."""
+"""SQLite persistence for the emulator: inboxes, keys, messages, drafts, the sent log.
+
+Everything the emulator knows lives in one file so that a restart on the same
+file is invisible to clients, which is what the restart and catch-up tests rely
+on. WAL mode lets a test or a person read the file while the emulator runs.
+
+All methods are synchronous and are called from the event loop thread only:
+there is no ``await`` inside a method, so each one is atomic with respect to
+every other request (a draft cannot be sent twice by two racing requests).
+"""
 
 from __future__ import annotations
 
 import json
 import secrets
 import sqlite3
-import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS inboxes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    email TEXT NOT NULL,
+    username TEXT NOT NULL,
+    domain TEXT NOT NULL,
+    display_name TEXT,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS api_keys (
+    key TEXT PRIMARY KEY,
+    inbox_id TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS threads (
+    id TEXT PRIMARY KEY,
+    inbox_id TEXT NOT NULL,
+    subject TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS messages (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    inbox_id TEXT NOT NULL,
+    direction TEXT NOT NULL,
+    sender TEXT NOT NULL,
+    recipients TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    plain_body TEXT,
+    html_body TEXT,
+    is_read INTEGER NOT NULL,
+    thread_id TEXT NOT NULL,
+    message_id_header TEXT NOT NULL,
+    in_reply_to TEXT,
+    received_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS messages_by_inbox ON messages (inbox_id, received_at, seq);
+CREATE INDEX IF NOT EXISTS messages_by_thread ON messages (thread_id, seq);
+CREATE TABLE IF NOT EXISTS drafts (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    inbox_id TEXT NOT NULL,
+    recipients TEXT NOT NULL,
+    cc TEXT NOT NULL,
+    bcc TEXT NOT NULL,
+    subject TEXT,
+    plain_body TEXT,
+    html_body TEXT,
+    reply_to_message_id TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sent (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    message_id TEXT NOT NULL,
+    inbox_id TEXT NOT NULL,
+    recipients TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    plain_body TEXT,
+    in_reply_to TEXT,
+    draft_id TEXT,
+    sent_at TEXT NOT NULL
+);
+"""
 
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+DRAFT_FIELDS = ("to", "cc", "bcc", "subject", "plain_body", "html_body", "reply_to_message_id")
+_LIST_FIELDS = ("to", "cc", "bcc")
+_COLUMN = {"to": "recipients"}  # "to" is an SQL keyword
 
 
 def new_id(prefix: str) -> str:
-    return f"{prefix}_{secrets.token_hex(8)}"
+    return f"{prefix}_{secrets.token_hex(12)}"
 
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS inboxes (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS messages (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE NOT NULL, inbox_id TEXT NOT NULL,
-    direction TEXT NOT NULL, thread_id TEXT NOT NULL, doc TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS messages_inbox ON messages (inbox_id, direction, seq);
-CREATE INDEX IF NOT EXISTS messages_thread ON messages (thread_id, seq);
-CREATE TABLE IF NOT EXISTS drafts (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE NOT NULL, inbox_id TEXT NOT NULL, doc TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS sent (seq INTEGER PRIMARY KEY AUTOINCREMENT, doc TEXT NOT NULL);
-"""
+def utc_now() -> str:
+    """Millisecond ISO-8601 with ``Z``: fixed width, so text order is time order."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class Inbox:
+    id: str
+    email: str
+    username: str
+    domain: str
+    display_name: str | None
+    created_at: str
+
+
+@dataclass(frozen=True)
+class Message:
+    id: str
+    inbox_id: str
+    direction: str
+    sender: str
+    to: list[str]
+    subject: str
+    plain_body: str | None
+    html_body: str | None
+    is_read: bool
+    thread_id: str
+    message_id_header: str
+    in_reply_to: str | None
+    received_at: str
+
+
+@dataclass(frozen=True)
+class Draft:
+    id: str
+    inbox_id: str
+    to: list[str]
+    cc: list[str]
+    bcc: list[str]
+    subject: str | None
+    plain_body: str | None
+    html_body: str | None
+    reply_to_message_id: str | None
+    created_at: str
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class Thread:
+    id: str
+    inbox_id: str
+    subject: str
+
+
+@dataclass(frozen=True)
+class SentRecord:
+    message_id: str
+    inbox_id: str
+    to: list[str]
+    subject: str
+    plain_body: str | None
+    in_reply_to: str | None
+    draft_id: str | None
+    sent_at: str
+
+
+def _inbox(row: sqlite3.Row) -> Inbox:
+    return Inbox(
+        row["id"], row["email"], row["username"], row["domain"], row["display_name"], row["created_at"]
+    )
+
+
+def _message(row: sqlite3.Row) -> Message:
+    return Message(
+        id=row["id"],
+        inbox_id=row["inbox_id"],
+        direction=row["direction"],
+        sender=row["sender"],
+        to=json.loads(row["recipients"]),
+        subject=row["subject"],
+        plain_body=row["plain_body"],
+        html_body=row["html_body"],
+        is_read=bool(row["is_read"]),
+        thread_id=row["thread_id"],
+        message_id_header=row["message_id_header"],
+        in_reply_to=row["in_reply_to"],
+        received_at=row["received_at"],
+    )
+
+
+def _draft(row: sqlite3.Row) -> Draft:
+    return Draft(
+        id=row["id"],
+        inbox_id=row["inbox_id"],
+        to=json.loads(row["recipients"]),
+        cc=json.loads(row["cc"]),
+        bcc=json.loads(row["bcc"]),
+        subject=row["subject"],
+        plain_body=row["plain_body"],
+        html_body=row["html_body"],
+        reply_to_message_id=row["reply_to_message_id"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+def _sent(row: sqlite3.Row) -> SentRecord:
+    return SentRecord(
+        message_id=row["message_id"],
+        inbox_id=row["inbox_id"],
+        to=json.loads(row["recipients"]),
+        subject=row["subject"],
+        plain_body=row["plain_body"],
+        in_reply_to=row["in_reply_to"],
+        draft_id=row["draft_id"],
+        sent_at=row["sent_at"],
+    )
+
+
+def _domain_of(address: str) -> str:
+    return address.strip().strip("<>").rpartition("@")[2].rstrip(">").strip()
 
 
 class Store:
+    """The emulator's whole state, in one SQLite file."""
+
     def __init__(self, path: Path) -> None:
+        path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA busy_timeout=5000")
         self._db.executescript(_SCHEMA)
-        self._lock = threading.Lock()
 
     def close(self) -> None:
         self._db.close()
 
-    def _one(self, sql: str, *args: Any) -> dict | None:
-        with self._lock:
-            row = self._db.execute(sql, args).fetchone()
-        return json.loads(row[0]) if row else None
+    def _one(self, sql: str, *args: Any) -> sqlite3.Row | None:
+        return self._db.execute(sql, args).fetchone()
 
-    def _all(self, sql: str, *args: Any) -> list[dict]:
-        with self._lock:
-            rows = self._db.execute(sql, args).fetchall()
-        return [json.loads(r[0]) for r in rows]
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
 
-    def _exec(self, sql: str, *args: Any) -> int:
-        with self._lock:
-            return self._db.execute(sql, args).rowcount
+    # Inboxes and keys
 
-    # inboxes
-    def ensure_inbox(self, inbox_id: str, email: str) -> dict:
-        existing = self.get_inbox(inbox_id)
-        if existing:
-            return existing
-        username = email.split("@")[0]
-        doc = {"id": inbox_id, "email": email, "username": username, "displayName": "Support", "createdAt": now_iso()}
-        self._exec("INSERT INTO inboxes VALUES (?, ?)", inbox_id, json.dumps(doc))
-        return doc
+    def ensure_inbox(self, inbox_id: str, email: str) -> Inbox:
+        """The configured inbox exists with the configured address (a restart may rename it)."""
+        username, domain = email.rpartition("@")[0], _domain_of(email)
+        self._db.execute(
+            "INSERT INTO inboxes (id, email, username, domain, created_at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT(id) DO UPDATE SET email = excluded.email, username = excluded.username, "
+            "domain = excluded.domain",
+            (inbox_id, email, username, domain, utc_now()),
+        )
+        inbox = self.inbox(inbox_id)
+        assert inbox is not None
+        return inbox
 
-    def get_inbox(self, inbox_id: str) -> dict | None:
-        return self._one("SELECT doc FROM inboxes WHERE id = ?", inbox_id)
-
-    def list_inboxes(self) -> list[dict]:
-        return self._all("SELECT doc FROM inboxes ORDER BY rowid")
-
-    def inbox_by_username(self, username: str) -> dict | None:
-        return next((i for i in self.list_inboxes() if i.get("username") == username), None)
-
-    def put_inbox(self, doc: dict) -> None:
-        self._exec("INSERT OR REPLACE INTO inboxes VALUES (?, ?)", doc["id"], json.dumps(doc))
-
-    # messages
-    def add_message(self, doc: dict) -> None:
-        self._exec(
-            "INSERT INTO messages (id, inbox_id, direction, thread_id, doc) VALUES (?, ?, ?, ?, ?)",
-            doc["id"], doc["inboxId"], doc["direction"], doc["threadId"], json.dumps(doc),
+    def ensure_api_key(self, key: str, inbox_id: str) -> None:
+        self._db.execute(
+            "INSERT INTO api_keys (key, inbox_id, created_at) VALUES (?, ?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET inbox_id = excluded.inbox_id",
+            (key, inbox_id, utc_now()),
         )
 
-    def put_message(self, doc: dict) -> None:
-        self._exec("UPDATE messages SET doc = ? WHERE id = ?", json.dumps(doc), doc["id"])
+    def inbox_for_key(self, key: str) -> Inbox | None:
+        row = self._one("SELECT i.* FROM api_keys k JOIN inboxes i ON i.id = k.inbox_id WHERE k.key = ?", key)
+        return _inbox(row) if row else None
 
-    def get_message(self, inbox_id: str, message_id: str) -> dict | None:
-        return self._one("SELECT doc FROM messages WHERE inbox_id = ? AND id = ?", inbox_id, message_id)
+    def inbox(self, inbox_id: str) -> Inbox | None:
+        row = self._one("SELECT * FROM inboxes WHERE id = ?", inbox_id)
+        return _inbox(row) if row else None
 
-    def list_messages(self, inbox_id: str, direction: str | None, limit: int, offset: int) -> tuple[list[dict], int]:
+    def inboxes(self) -> list[Inbox]:
+        return [_inbox(r) for r in self._db.execute("SELECT * FROM inboxes ORDER BY seq")]
+
+    def create_inbox(self, username: str, domain: str, display_name: str | None) -> tuple[Inbox, bool]:
+        """Returns ``(inbox, existed)``: creating an existing address again is idempotent."""
+        email = f"{username}@{domain}"
+        row = self._one("SELECT * FROM inboxes WHERE lower(email) = lower(?)", email)
+        if row:
+            return _inbox(row), True
+        inbox_id = new_id("inb")
+        self._db.execute(
+            "INSERT INTO inboxes (id, email, username, domain, display_name, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (inbox_id, email, username, domain, display_name, utc_now()),
+        )
+        inbox = self.inbox(inbox_id)
+        assert inbox is not None
+        return inbox, False
+
+    # Messages and threads
+
+    def add_message(
+        self,
+        inbox_id: str,
+        *,
+        direction: str,
+        sender: str,
+        to: list[str],
+        subject: str,
+        plain_body: str | None,
+        html_body: str | None,
+        thread_id: str | None = None,
+        in_reply_to: str | None = None,
+    ) -> Message:
+        """Stores one message; ``thread_id=None`` starts a new thread."""
+        with self._transaction():
+            return self._insert_message(
+                inbox_id, direction, sender, to, subject, plain_body, html_body, thread_id, in_reply_to
+            )
+
+    def _insert_message(
+        self,
+        inbox_id: str,
+        direction: str,
+        sender: str,
+        to: list[str],
+        subject: str,
+        plain_body: str | None,
+        html_body: str | None,
+        thread_id: str | None,
+        in_reply_to: str | None,
+    ) -> Message:
+        if thread_id is None:
+            thread_id = new_id("thr")
+            self._db.execute(
+                "INSERT INTO threads (id, inbox_id, subject) VALUES (?, ?, ?)", (thread_id, inbox_id, subject)
+            )
+        message_id = new_id("msg")
+        host = _domain_of(sender) or "mailsim.invalid"
+        self._db.execute(
+            "INSERT INTO messages (id, inbox_id, direction, sender, recipients, subject, plain_body, html_body, "
+            "is_read, thread_id, message_id_header, in_reply_to, received_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                message_id,
+                inbox_id,
+                direction,
+                sender,
+                json.dumps(to),
+                subject,
+                plain_body,
+                html_body,
+                int(direction == "outbound"),  # one's own mail is never unread
+                thread_id,
+                f"<{message_id}@{host}>",
+                in_reply_to,
+                utc_now(),
+            ),
+        )
+        message = self.message(inbox_id, message_id)
+        assert message is not None
+        return message
+
+    def message(self, inbox_id: str, message_id: str) -> Message | None:
+        row = self._one("SELECT * FROM messages WHERE inbox_id = ? AND id = ?", inbox_id, message_id)
+        return _message(row) if row else None
+
+    def mark_read(self, message_id: str) -> None:
+        self._db.execute("UPDATE messages SET is_read = 1 WHERE id = ?", (message_id,))
+
+    def messages(
+        self, inbox_id: str, *, direction: str | None, limit: int, offset: int
+    ) -> tuple[list[Message], int]:
+        """One page, newest first; and how many match in all."""
         where, args = "inbox_id = ?", [inbox_id]
         if direction:
             where += " AND direction = ?"
             args.append(direction)
-        with self._lock:
-            total = self._db.execute(f"SELECT COUNT(*) FROM messages WHERE {where}", args).fetchone()[0]
-        docs = self._all(f"SELECT doc FROM messages WHERE {where} ORDER BY seq DESC LIMIT ? OFFSET ?", *args, limit, offset)
-        return docs, total
+        total = self._db.execute(f"SELECT count(*) FROM messages WHERE {where}", args).fetchone()[0]
+        rows = self._db.execute(
+            f"SELECT * FROM messages WHERE {where} ORDER BY received_at DESC, seq DESC LIMIT ? OFFSET ?",
+            (*args, limit, offset),
+        )
+        return [_message(r) for r in rows], total
 
-    def thread_messages(self, inbox_id: str, thread_id: str) -> list[dict]:
-        return self._all("SELECT doc FROM messages WHERE inbox_id = ? AND thread_id = ? ORDER BY seq", inbox_id, thread_id)
+    def thread(self, inbox_id: str, thread_id: str) -> Thread | None:
+        row = self._one("SELECT * FROM threads WHERE inbox_id = ? AND id = ?", inbox_id, thread_id)
+        return Thread(row["id"], row["inbox_id"], row["subject"]) if row else None
 
-    # drafts
-    def add_draft(self, doc: dict) -> None:
-        self._exec("INSERT INTO drafts (id, inbox_id, doc) VALUES (?, ?, ?)", doc["id"], doc["inboxId"], json.dumps(doc))
+    def thread_messages(self, thread_id: str) -> list[Message]:
+        """Oldest first, as a conversation reads."""
+        rows = self._db.execute(
+            "SELECT * FROM messages WHERE thread_id = ? ORDER BY received_at, seq", (thread_id,)
+        )
+        return [_message(r) for r in rows]
 
-    def put_draft(self, doc: dict) -> None:
-        self._exec("UPDATE drafts SET doc = ? WHERE id = ?", json.dumps(doc), doc["id"])
+    def latest_in_thread(self, thread_id: str) -> str | None:
+        """The id a follow-up in this thread answers."""
+        row = self._one(
+            "SELECT id FROM messages WHERE thread_id = ? ORDER BY received_at DESC, seq DESC", thread_id
+        )
+        return row["id"] if row else None
 
-    def get_draft(self, draft_id: str, inbox_id: str | None = None) -> dict | None:
-        doc = self._one("SELECT doc FROM drafts WHERE id = ?", draft_id)
-        if doc and inbox_id and doc["inboxId"] != inbox_id:
+    # Drafts
+
+    def create_draft(self, inbox_id: str, fields: dict[str, Any]) -> Draft:
+        now = utc_now()
+        draft_id = new_id("drf")
+        self._db.execute(
+            "INSERT INTO drafts (id, inbox_id, recipients, cc, bcc, subject, plain_body, html_body, "
+            "reply_to_message_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                draft_id,
+                inbox_id,
+                json.dumps(fields.get("to") or []),
+                json.dumps(fields.get("cc") or []),
+                json.dumps(fields.get("bcc") or []),
+                fields.get("subject"),
+                fields.get("plain_body"),
+                fields.get("html_body"),
+                fields.get("reply_to_message_id"),
+                now,
+                now,
+            ),
+        )
+        draft = self.draft(draft_id)
+        assert draft is not None
+        return draft
+
+    def draft(self, draft_id: str, inbox_id: str | None = None) -> Draft | None:
+        row = self._one("SELECT * FROM drafts WHERE id = ?", draft_id)
+        if row is None or (inbox_id is not None and row["inbox_id"] != inbox_id):
             return None
-        return doc
+        return _draft(row)
 
-    def list_drafts(self, inbox_id: str, limit: int, offset: int) -> tuple[list[dict], int]:
-        with self._lock:
-            total = self._db.execute("SELECT COUNT(*) FROM drafts WHERE inbox_id = ?", (inbox_id,)).fetchone()[0]
-        return self._all("SELECT doc FROM drafts WHERE inbox_id = ? ORDER BY seq LIMIT ? OFFSET ?", inbox_id, limit, offset), total
+    def drafts(self, inbox_id: str, *, limit: int, offset: int) -> tuple[list[Draft], int]:
+        """One page, newest first; and how many there are."""
+        total = self._db.execute("SELECT count(*) FROM drafts WHERE inbox_id = ?", (inbox_id,)).fetchone()[0]
+        rows = self._db.execute(
+            "SELECT * FROM drafts WHERE inbox_id = ? ORDER BY seq DESC LIMIT ? OFFSET ?",
+            (inbox_id, limit, offset),
+        )
+        return [_draft(r) for r in rows], total
 
-    def take_draft(self, draft_id: str) -> bool:
-        """Delete; False when it was already gone (the single-send guarantee)."""
-        return self._exec("DELETE FROM drafts WHERE id = ?", draft_id) == 1
+    def update_draft(self, draft_id: str, fields: dict[str, Any]) -> Draft:
+        """Sets exactly the given fields (a merge-patch: ``None`` clears) and bumps ``updated_at``."""
+        sets, args = ["updated_at = ?"], [utc_now()]
+        for name, value in fields.items():
+            if name not in DRAFT_FIELDS:
+                raise ValueError(f"not a draft field: {name}")
+            sets.append(f"{_COLUMN.get(name, name)} = ?")
+            args.append(json.dumps(value or []) if name in _LIST_FIELDS else value)
+        self._db.execute(f"UPDATE drafts SET {', '.join(sets)} WHERE id = ?", (*args, draft_id))
+        draft = self.draft(draft_id)
+        assert draft is not None
+        return draft
 
-    # sent log
-    def add_sent(self, doc: dict) -> None:
-        self._exec("INSERT INTO sent (doc) VALUES (?)", json.dumps(doc))
+    def delete_draft(self, draft_id: str) -> bool:
+        return self._db.execute("DELETE FROM drafts WHERE id = ?", (draft_id,)).rowcount > 0
 
-    def list_sent(self) -> list[dict]:
-        return self._all("SELECT doc FROM sent ORDER BY seq")
+    # Sending
+
+    def send(
+        self,
+        inbox: Inbox,
+        *,
+        to: list[str],
+        subject: str,
+        plain_body: str | None,
+        html_body: str | None,
+        thread_id: str | None = None,
+        in_reply_to: str | None = None,
+        draft_id: str | None = None,
+    ) -> Message:
+        """Stores the outbound message, logs the send and consumes the draft: all or nothing."""
+        with self._transaction():
+            message = self._insert_message(
+                inbox.id, "outbound", inbox.email, to, subject, plain_body, html_body, thread_id, in_reply_to
+            )
+            self._db.execute(
+                "INSERT INTO sent (message_id, inbox_id, recipients, subject, plain_body, in_reply_to, draft_id, "
+                "sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    message.id,
+                    inbox.id,
+                    json.dumps(to),
+                    subject,
+                    plain_body,
+                    in_reply_to,
+                    draft_id,
+                    message.received_at,
+                ),
+            )
+            if draft_id is not None:
+                self._db.execute("DELETE FROM drafts WHERE id = ?", (draft_id,))
+        return message
+
+    def sent_log(self) -> list[SentRecord]:
+        return [_sent(r) for r in self._db.execute("SELECT * FROM sent ORDER BY seq")]
