@@ -11,9 +11,9 @@ from __future__ import annotations
 import asyncio
 
 from temporalio import activity
-from triage.llm.guards import detect_guard_flags
 
 from triage.llm.base import ProviderOutputError, TriageProvider
+from triage.llm.guards import detect_guard_flags
 from triage.models import (
     Category,
     Classification,
@@ -22,6 +22,7 @@ from triage.models import (
     GuardFlag,
     InboundMessage,
 )
+from triage.telemetry import annotate
 
 HOLDING_REPLY = (
     "Hello,\n\nThank you for your message. A member of our support team is looking "
@@ -50,13 +51,26 @@ class LlmActivities:
                 guard_flags=sorted({*heuristic_flags, GuardFlag.INVALID_OUTPUT}),
             )
         flags = sorted({*result.guard_flags, *heuristic_flags})
+        annotate(
+            category=result.category.value,
+            confidence=result.confidence,
+            guard_flags=len(flags),
+            model=result.usage.model if result.usage else None,
+            tokens=result.usage.total_tokens if result.usage else None,
+        )
         return result.model_copy(update={"guard_flags": flags})
 
     @activity.defn
     async def draft_reply(self, request: DraftRequest) -> DraftReply:
         try:
             async with self._slots:
-                return await self._provider.draft(request)
+                reply = await self._provider.draft(request)
+            annotate(
+                grounded=reply.grounded,
+                citations=len(reply.citations),
+                tokens=reply.usage.total_tokens if reply.usage else None,
+            )
+            return reply
         except ProviderOutputError as err:
             activity.logger.warning("drafter output unusable: %s", err)
             return DraftReply(body=HOLDING_REPLY, grounded=False)

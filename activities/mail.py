@@ -18,6 +18,7 @@ from triage.models import (
     SendDraftRequest,
     SentReply,
 )
+from triage.telemetry import annotate
 
 _DRAFT_SCAN_PAGES = 20
 
@@ -77,6 +78,7 @@ class MailActivities:
         # was lost) or someone deleted it. Only the thread can tell.
         sent = await self._find_reply(request)
         if sent:
+            annotate(already_sent=True)
             return SentReply(message_id=sent, already_sent=True)
         raise ApplicationError(
             f"draft {request.draft_id} no longer exists and no reply was sent",

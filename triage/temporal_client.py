@@ -12,11 +12,11 @@ from temporalio.api.operatorservice.v1 import (
 from temporalio.client import Client, Interceptor
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter
-
 from temporalio.service import RPCError, RPCStatusCode
 
 from triage.config import Settings
 from triage.search_attributes import as_indexed_types
+from triage.telemetry import tracing_interceptors
 
 
 def data_converter(settings: Settings) -> DataConverter:
@@ -35,7 +35,7 @@ async def connect(settings: Settings, *, interceptors: Sequence[Interceptor] = (
         settings.temporal_address,
         namespace=settings.temporal_namespace,
         data_converter=data_converter(settings),
-        interceptors=interceptors,
+        interceptors=[*tracing_interceptors("support-triage"), *interceptors],
         api_key=api_key,
         tls=settings.temporal_tls or api_key is not None,
     )

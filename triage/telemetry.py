@@ -1,0 +1,56 @@
+"""Tracing: one trace per message, from the watcher's start through every
+activity to the reviewer's decision, via Temporal's OpenTelemetry interceptor.
+
+Exporters follow the standard OpenTelemetry variables: OTLP over HTTP when
+``OTEL_EXPORTER_OTLP_ENDPOINT`` is set, the console with
+``TRIAGE_TRACE_CONSOLE=1``, nothing otherwise. Spans never carry email text:
+only category, confidence, decision and token counts.
+"""
+
+from __future__ import annotations
+
+import os
+
+from opentelemetry import trace
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
+from temporalio.client import Interceptor
+from temporalio.contrib.opentelemetry import TracingInterceptor
+
+_configured = False
+
+
+def configure_tracing(service_name: str) -> bool:
+    """Install a tracer provider for this process; False when tracing is off."""
+    global _configured
+    if _configured:
+        return True
+    exporters = []
+    if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        exporters.append(OTLPSpanExporter())
+    if os.environ.get("TRIAGE_TRACE_CONSOLE") == "1":
+        exporters.append(ConsoleSpanExporter())
+    if not exporters:
+        return False
+    resource = Resource.create({"service.name": os.environ.get("OTEL_SERVICE_NAME", service_name)})
+    provider = TracerProvider(resource=resource)
+    for exporter in exporters:
+        provider.add_span_processor(BatchSpanProcessor(exporter))
+    trace.set_tracer_provider(provider)
+    _configured = True
+    return True
+
+
+def tracing_interceptors(service_name: str) -> list[Interceptor]:
+    return [TracingInterceptor()] if configure_tracing(service_name) else []
+
+
+def annotate(**attributes: str | int | float | bool | None) -> None:
+    """Add product attributes to the current span (the activity's, in a worker)."""
+    span = trace.get_current_span()
+    for key, value in attributes.items():
+        if value is not None:
+            span.set_attribute(f"triage.{key}", value)
