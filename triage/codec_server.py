@@ -38,7 +38,7 @@ def create_codec_app(
         transform = codec.encode if request.url.path.endswith("/encode") else codec.decode
         try:
             result = Payloads(payloads=await transform(payloads.payloads))
-        except Exception as exc:  # noqa: BLE001 - tell the UI, keep serving
+        except Exception as exc:
             return JSONResponse({"error": f"{type(exc).__name__}: {exc}"}, status_code=400)
         return Response(json_format.MessageToJson(result), media_type="application/json")
 

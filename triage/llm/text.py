@@ -46,7 +46,7 @@ def html_to_text(html: str) -> str:
     try:
         parser.feed(html)
         parser.close()
-    except Exception:  # noqa: BLE001 - malformed HTML still yields what was read
+    except Exception:
         pass
     text = "".join(parser.parts)
     lines = [" ".join(line.split()) for line in text.splitlines()]

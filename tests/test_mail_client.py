@@ -1,0 +1,84 @@
+"""The mail client against the emulator (and a misbehaving server): errors
+come out classified for Temporal's retries."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from starlette.applications import Starlette
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
+from temporalio.exceptions import ApplicationError
+
+from tests.conftest import inbound
+from triage.asgi_server import serving
+from triage.mail.client import BAD_RESPONSE, CLIENT_ERROR, NOT_FOUND, RATE_LIMITED, SERVER_ERROR, MailClient
+
+
+@pytest.fixture
+async def mail(mailsim):
+    async with MailClient(mailsim.base_url, mailsim.api_key, timeout=5) as client:
+        yield client
+
+
+async def test_draft_lifecycle_and_single_send(mail, mailsim, control):
+    created = await inbound(control, subject="Where is my order?")
+    draft = await mail.create_draft(
+        mailsim.inbox_id, to=["a@example.org"], subject="Re: order", plain_body="v1",
+        reply_to_message_id=created["message_id"],
+    )
+    patched = await mail.update_draft(mailsim.inbox_id, draft.id, plain_body="v2")
+    assert patched.plain_body == "v2" and patched.subject == "Re: order"
+    sent = await mail.send_draft(mailsim.inbox_id, draft.id)
+    thread = await mail.get_thread(mailsim.inbox_id, sent.thread_id)
+    assert [m.direction for m in thread.messages] == ["inbound", "outbound"]
+    assert thread.messages[1].in_reply_to == created["message_id"]
+    with pytest.raises(ApplicationError) as again:
+        await mail.send_draft(mailsim.inbox_id, draft.id)
+    assert again.value.type == NOT_FOUND and again.value.non_retryable
+
+
+async def test_rate_limit_honours_retry_after(mail, mailsim, control):
+    await control.post("/_sim/faults", json={"rest_failure_rate": 1, "rest_failure_status": 429, "retry_after": 7})
+    with pytest.raises(ApplicationError) as err:
+        await mail.list_messages(mailsim.inbox_id)
+    assert err.value.type == RATE_LIMITED and not err.value.non_retryable
+    assert err.value.next_retry_delay == timedelta(seconds=7)
+
+
+async def test_server_errors_are_retryable(mail, mailsim, control):
+    await control.post("/_sim/faults", json={"rest_failure_rate": 1, "rest_failure_status": 500})
+    with pytest.raises(ApplicationError) as err:
+        await mail.get_inbox(mailsim.inbox_id)
+    assert err.value.type == SERVER_ERROR and not err.value.non_retryable
+
+
+async def test_permanent_client_errors_are_not_retried(mailsim):
+    async with MailClient(mailsim.base_url, "wrong-key") as wrong:
+        with pytest.raises(ApplicationError) as err:
+            await wrong.get_inbox(mailsim.inbox_id)
+    assert err.value.type == CLIENT_ERROR and err.value.non_retryable
+    assert "wrong-key" not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [(200, "<html>proxy error</html>"), (200, '{"messages": "nope"}'), (200, ""), (502, "Bad gateway")],
+)
+async def test_garbled_answers_are_retryable_errors(status, body):
+    async def garbage(_):
+        return PlainTextResponse(body, status_code=status, media_type="application/json")
+
+    app = Starlette(routes=[Route("/v1/inboxes/support/messages", garbage)])
+    async with serving(app) as url, MailClient(f"{url}/v1", "k") as client:
+        with pytest.raises(ApplicationError) as err:
+            await client.list_messages("support")
+    assert err.value.type in (BAD_RESPONSE, SERVER_ERROR) and not err.value.non_retryable
+
+
+async def test_unreachable_server_is_a_retryable_transport_error():
+    async with MailClient("http://127.0.0.1:9/v1", "k", timeout=2) as client:
+        with pytest.raises(ApplicationError) as err:
+            await client.get_inbox("support")
+    assert not err.value.non_retryable
