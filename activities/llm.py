@@ -21,6 +21,7 @@ from triage.models import (
     DraftRequest,
     GuardFlag,
     InboundMessage,
+    LlmUsage,
 )
 from triage.telemetry import annotate
 
@@ -28,6 +29,13 @@ HOLDING_REPLY = (
     "Hello,\n\nThank you for your message. A member of our support team is looking "
     "into it and will reply to you personally.\n\n— Acme Help support"
 )
+
+
+def _count_tokens(usage: LlmUsage | None) -> None:
+    if usage is not None:
+        activity.metric_meter().create_counter("triage_llm_tokens", "LLM tokens by model").add(
+            usage.total_tokens, {"model": usage.model, "provider": usage.provider}
+        )
 
 
 class LlmActivities:
@@ -51,6 +59,7 @@ class LlmActivities:
                 guard_flags=sorted({*heuristic_flags, GuardFlag.INVALID_OUTPUT}),
             )
         flags = sorted({*result.guard_flags, *heuristic_flags})
+        _count_tokens(result.usage)
         annotate(
             category=result.category.value,
             confidence=result.confidence,
@@ -65,6 +74,7 @@ class LlmActivities:
         try:
             async with self._slots:
                 reply = await self._provider.draft(request)
+            _count_tokens(reply.usage)
             annotate(
                 grounded=reply.grounded,
                 citations=len(reply.citations),

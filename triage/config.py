@@ -91,6 +91,10 @@ class Settings(BaseSettings):
     api_host: str = Field("127.0.0.1", validation_alias=_env("TRIAGE_API_HOST"))
     api_port: int = Field(8000, validation_alias=_env("TRIAGE_API_PORT"))
 
+    # Observability
+    metrics_port: int | None = Field(None, validation_alias=_env("TRIAGE_METRICS_PORT"))
+    metrics_host: str = Field("127.0.0.1", validation_alias=_env("TRIAGE_METRICS_HOST"))
+
     # Worker
     max_concurrent_activities: int = Field(
         100, ge=1, validation_alias=_env("TRIAGE_MAX_CONCURRENT_ACTIVITIES")

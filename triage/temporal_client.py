@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from functools import lru_cache
 from collections.abc import Sequence
 
 from temporalio.api.operatorservice.v1 import (
@@ -12,11 +13,18 @@ from temporalio.api.operatorservice.v1 import (
 from temporalio.client import Client, Interceptor
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.service import RPCError, RPCStatusCode
 
 from triage.config import Settings
 from triage.search_attributes import as_indexed_types
 from triage.telemetry import tracing_interceptors
+
+
+@lru_cache(maxsize=1)
+def metrics_runtime(bind_address: str) -> Runtime:
+    """One Prometheus endpoint per process: SDK metrics and the product's own."""
+    return Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=bind_address)))
 
 
 def data_converter(settings: Settings) -> DataConverter:
@@ -38,6 +46,11 @@ async def connect(settings: Settings, *, interceptors: Sequence[Interceptor] = (
         interceptors=[*tracing_interceptors("support-triage"), *interceptors],
         api_key=api_key,
         tls=settings.temporal_tls or api_key is not None,
+        runtime=(
+            metrics_runtime(f"{settings.metrics_host}:{settings.metrics_port}")
+            if settings.metrics_port
+            else None
+        ),
     )
 
 

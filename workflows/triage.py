@@ -319,6 +319,10 @@ class SupportTriageWorkflow:
             )
         )
         workflow.upsert_search_attributes([sa.TRIAGE_REVIEWER.value_set(decision.reviewer)])
+        if self._state.review_started_at is not None:
+            workflow.metric_meter().create_histogram_timedelta(
+                "triage_review_latency", "Time from review request to a reviewer's decision", "ms"
+            ).record(workflow.now() - self._state.review_started_at, {"action": decision.action.value})
         self._set_status(status)
         return ReviewOutcome(
             status=status,
@@ -411,6 +415,20 @@ class SupportTriageWorkflow:
         workflow.upsert_search_attributes([sa.TRIAGE_STATUS.value_set(status.value)])
         workflow.set_current_details(review_summary(status, self._state))
 
+    def _record_outcome(self, status: TriageStatus) -> None:
+        """Product metrics; the workflow meter is replay-safe (nothing twice)."""
+        meter = workflow.metric_meter()
+        classification = self._state.classification
+        category = classification.category.value if classification else "unknown"
+        meter.create_counter("triage_messages", "Messages triaged, by final status").add(
+            1, {"status": status.value, "category": category}
+        )
+        received = self._input.message.received_at or self._state.started_at
+        if self._state.sent_message_id and received.tzinfo is not None:
+            meter.create_histogram_timedelta(
+                "triage_time_to_first_response", "From the message's arrival to the sent reply", "ms"
+            ).record(max(workflow.now() - received, timedelta(0)), {"status": status.value})
+
     async def _fail(self, error: str) -> TriageResult:
         self._state.error = error
         return await self._finish(TriageStatus.FAILED)
@@ -424,6 +442,7 @@ class SupportTriageWorkflow:
                 task.cancel()
         await asyncio.gather(*self._notifications, return_exceptions=True)
         await workflow.wait_condition(workflow.all_handlers_finished)
+        self._record_outcome(status)
         last = self._state.decisions[-1].decision.reviewer if self._state.decisions else None
         classification = self._state.classification
         return TriageResult(
