@@ -15,7 +15,6 @@ from triage.models import ReviewAction, TriageStatus
 from triage.temporal_client import connect
 
 
-
 async def test_metrics_endpoint_has_sdk_and_product_metrics(dev_env, settings, control):
     port = free_port()
     address = dev_env.client.service_client.config.target_host

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from functools import lru_cache
 from collections.abc import Sequence
+from functools import lru_cache
 
 from temporalio.api.operatorservice.v1 import (
     AddSearchAttributesRequest,
