@@ -39,3 +39,22 @@ async def test_metrics_endpoint_has_sdk_and_product_metrics(dev_env, settings, c
     assert 'model="scripted-1"' in text
     assert "triage_time_to_first_response" in text
     assert "temporal_workflow_completed" in text
+
+
+async def test_stats_from_visibility(dev_env, settings, control):
+    from starter.stats import collect_stats
+
+    async with running_worker(dev_env.client, settings):
+        routine = await start_for(dev_env.client, settings, control, subject=subject("faq", 0.95))
+        await routine.result()
+        held = await start_for(dev_env.client, settings, control, subject=subject("bug", 0.9))
+        await wait_for_status(held, TriageStatus.AWAITING_REVIEW)
+        async with asyncio.timeout(20):
+            while True:
+                figures = await collect_stats(dev_env.client, hours=1)
+                statuses = figures.by_status
+                if statuses.get("auto_sent", 0) >= 1 and statuses.get("awaiting_review", 0) >= 1:
+                    break
+                await asyncio.sleep(0.3)
+    assert figures.messages >= 2 and 0 < figures.auto_send_rate < 1
+    assert figures.pending_reviews >= 1 and figures.by_category.get("bug", 0) >= 1

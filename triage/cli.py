@@ -217,6 +217,36 @@ def reviews(
 
 
 @app.command()
+def stats(
+    hours: Annotated[float, typer.Option(help="Window: the last N hours.")] = 24.0,
+    as_json: JsonOption = False,
+) -> None:
+    """Messages triaged, auto-send rate, reviews pending/rejected/expired, from visibility."""
+    from starter.stats import collect_stats
+
+    async def main() -> None:
+        figures = await collect_stats(await _client(), hours)
+        if as_json:
+            print(figures.model_dump_json())
+            return
+        table = Table("figure", "value", title=f"last {hours:g} h")
+        table.add_row("messages", str(figures.messages))
+        table.add_row("auto-send rate", f"{figures.auto_send_rate:.1%}")
+        table.add_row("pending reviews", str(figures.pending_reviews))
+        table.add_row("rejected", str(figures.rejected))
+        table.add_row("expired", str(figures.expired))
+        if figures.median_seconds_to_close_sent is not None:
+            table.add_row("median start-to-send after review", f"{figures.median_seconds_to_close_sent:.0f} s")
+        for status, n in sorted(figures.by_status.items()):
+            table.add_row(f"status {status}", str(n))
+        for category, n in sorted(figures.by_category.items()):
+            table.add_row(f"category {category}", str(n))
+        console.print(table)
+
+    asyncio.run(main())
+
+
+@app.command()
 def show(workflow_id: str, as_json: JsonOption = False) -> None:
     """The whole state of one triage: message, classification, draft, decisions."""
     from starter.review import get_state
