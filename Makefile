@@ -31,6 +31,11 @@ browser:
 test: install browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# Benchmarks: BENCH_SIZE=short (100 messages) or full (500).
+BENCH_SIZE ?= short
+bench: install
+	$(PY) -m bench.pipeline --messages $(if $(filter full,$(BENCH_SIZE)),500,100) --json bench/results/pipeline.json
+
 lint: install
 	$(PY) -m ruff check . || true
 
