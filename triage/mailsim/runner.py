@@ -18,6 +18,7 @@ import uvicorn
 from fastapi import FastAPI
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
+from triage.asgi_server import serving
 from triage.mailsim.app import create_app
 from triage.mailsim.hub import TRANSPORT_EXTENSION
 
@@ -72,15 +73,6 @@ async def _started(server: uvicorn.Server, task: asyncio.Task[None]) -> int:
     return server.servers[0].sockets[0].getsockname()[1]
 
 
-async def _stop(server: uvicorn.Server, task: asyncio.Task[None]) -> None:
-    server.should_exit = True
-    try:
-        await asyncio.wait_for(asyncio.shield(task), 10)
-    except TimeoutError:
-        server.force_exit = True
-        await asyncio.gather(task, return_exceptions=True)
-
-
 def _urls(host: str, port: int) -> tuple[str, str, str]:
     shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
     control = f"http://{shown}:{port}"
@@ -101,15 +93,12 @@ async def running_mailsim(
 ) -> AsyncIterator[RunningMailSim]:
     """The emulator on a free port inside the running loop, stopped (sockets closed) on exit."""
     app = create_app(db_path, api_key, inbox_id, inbox_email, ping_interval, seed=seed)
-    server = _server(app, host, port, "warning")
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]  # the host owns signals
-    task = asyncio.create_task(server.serve())
-    try:
-        bound = await _started(server, task)
+    async with serving(
+        app, host, port, ws=TransportExposingProtocol, ws_max_size=WS_MAX_SIZE, timeout_graceful_shutdown=5
+    ) as url:
+        bound = int(url.rsplit(":", 1)[1])
         control, base, ws = _urls(host, bound)
         yield RunningMailSim(control, base, ws, api_key, inbox_id, inbox_email, Path(db_path), app)
-    finally:
-        await _stop(server, task)
 
 
 async def serve_mailsim(
