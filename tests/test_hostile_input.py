@@ -35,7 +35,7 @@ async def test_hostile_corpus_is_held_for_humans(dev_env, settings, control):
                 while True:
                     try:
                         state = await get_state(dev_env.client, workflow_id_for(c["message_id"]))
-                    except Exception:  # noqa: BLE001 - not started yet
+                    except Exception:  # not started yet
                         state = None
                     if state and state.status is not TriageStatus.CLASSIFYING and state.status is not TriageStatus.DRAFTING:
                         states[name] = state
