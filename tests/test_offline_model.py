@@ -6,8 +6,8 @@ import pytest
 
 from triage.kb import KnowledgeBase
 from triage.llm.guards import detect_guard_flags
-from triage.llm.offline import OfflineProvider
-from triage.llm.training_data import examples
+from triage.llm.offline import OfflineProvider, shipped_classifier
+from triage.llm.training_data import fingerprint, load_examples
 from triage.models import Category, DraftRequest, GuardFlag, InboundMessage, PolicySettings
 from triage.policy import decide
 
@@ -41,8 +41,13 @@ def provider() -> OfflineProvider:
 
 
 def test_held_back_examples_are_not_training_data():
-    trained = {text.lower() for text, _ in examples()}
+    trained = {example.body.lower() for example in load_examples()}
     assert not any(text.lower() in trained for text, _ in HELD_BACK)
+
+
+def test_shipped_model_is_trained_on_the_current_data():
+    # Edit triage/llm/data/ without `python -m triage.llm.train` and this fails.
+    assert shipped_classifier().fingerprint == fingerprint()
 
 
 async def test_accuracy_floor_on_held_back_examples(provider):

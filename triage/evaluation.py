@@ -21,6 +21,7 @@ from rich.table import Table
 from triage.kb import KnowledgeBase
 from triage.llm.base import ProviderOutputError, TriageProvider
 from triage.llm.guards import detect_guard_flags
+from triage.llm.text import model_input
 from triage.models import Category, Classification, GuardFlag, InboundMessage, PolicySettings
 from triage.policy import decide
 
@@ -97,7 +98,7 @@ async def evaluate(
     async def one(row: EvalRow) -> tuple[str, bool]:
         async with slots:
             classification = await _classify(provider, row)
-        grounded = kb.supported(f"{row.subject}\n{row.body}")
+        grounded = kb.supported(model_input(row.subject, row.body))
         if progress:
             progress()
         return as_label(classification.category), decide(classification, grounded, policy).auto_send

@@ -1,11 +1,9 @@
-"""The offline provider: a small linear model and template drafts.
+"""The offline provider: the shipped classifier and template drafts.
 
-TF-IDF over word 1-2-grams and character 2-5-grams feeding a logistic
-regression: it is fast (sub-millisecond per message on one core), small,
-needs no network, copes with typos and other languages through the
-character n-grams, and its probabilities give the policy a usable
-confidence. It is trained from ``training_data`` when first used
-(well under a second), so the model always matches the code shipped.
+Classification is the calibrated linear model of ``triage.llm.classifier``
+(milliseconds a message on one core, no network); drafts are the best
+knowledge-base article in a fixed template, or a holding reply that sends the
+message to review when no article fits.
 """
 
 from __future__ import annotations
@@ -13,15 +11,11 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import FeatureUnion, Pipeline
-
 from triage.kb import KB_MIN_SCORE, Article, KnowledgeBase
 from triage.llm.base import TriageProvider
+from triage.llm.classifier import TextClassifier
 from triage.llm.guards import detect_guard_flags
-from triage.llm.text import normalize_body
-from triage.llm.training_data import examples
+from triage.llm.text import model_input
 from triage.models import (
     Category,
     Classification,
@@ -33,7 +27,7 @@ from triage.models import (
     LlmUsage,
 )
 
-MODEL_NAME = "tfidf-logreg-v1"
+ROUTINE = frozenset({Category.GENERAL.value, Category.FAQ.value})
 
 _STOPWORDS = {
     "de": {"ich", "und", "nicht", "ist", "mein", "meine", "bitte", "wie", "das", "der", "die", "mit", "hallo", "für"},
@@ -53,28 +47,8 @@ def detect_language(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def trained_model() -> Pipeline:
-    texts, labels = zip(*examples(), strict=True)
-    model = Pipeline(
-        [
-            (
-                "features",
-                FeatureUnion(
-                    [
-                        ("words", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, strip_accents="unicode")),
-                        ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2)),
-                    ]
-                ),
-            ),
-            ("classifier", LogisticRegression(C=8.0, max_iter=2000, random_state=0)),
-        ]
-    )
-    model.fit(list(texts), list(labels))
-    return model
-
-
-def model_input(subject: str, body: str) -> str:
-    return f"{subject}\n{normalize_body(body, limit=4000)}".strip()
+def shipped_classifier() -> TextClassifier:
+    return TextClassifier.load()
 
 
 class OfflineProvider(TriageProvider):
@@ -82,20 +56,16 @@ class OfflineProvider(TriageProvider):
 
     def __init__(self, kb: KnowledgeBase | None = None) -> None:
         self._kb = kb or KnowledgeBase.load()
-        self._model = trained_model()
+        self._model = shipped_classifier()
 
     def predict(self, subject: str, body: str) -> tuple[Category, float, str]:
         text = model_input(subject, body)
-        probabilities = self._model.predict_proba([text])[0]
-        classes = list(self._model.classes_)
-        best = max(range(len(classes)), key=lambda i: probabilities[i])
-        category = Category(classes[best])
-        confidence = float(probabilities[best])
+        probabilities = dict(zip(self._model.classes, self._model.probabilities([text])[0].tolist(), strict=True))
+        category = Category(max(probabilities, key=probabilities.__getitem__))
+        confidence = probabilities[category.value]
         # faq and general both mean "routine": their sum is the routine confidence.
-        if category in (Category.GENERAL, Category.FAQ):
-            confidence = float(
-                sum(p for c, p in zip(classes, probabilities, strict=True) if c in ("general", "faq"))
-            )
+        if category.value in ROUTINE:
+            confidence = sum(p for c, p in probabilities.items() if c in ROUTINE)
         return category, min(confidence, 1.0), text
 
     async def classify(self, message: InboundMessage) -> Classification:
@@ -109,9 +79,9 @@ class OfflineProvider(TriageProvider):
             language=detect_language(text),
             sentiment="negative" if GuardFlag.NEGATIVE_SENTIMENT in flags else "neutral",
             urgency="high" if GuardFlag.URGENT in flags else "normal",
-            reason=f"{MODEL_NAME}: {category.value} at {confidence:.2f}",
+            reason=f"{self._model.name}: {category.value} at {confidence:.2f}",
             guard_flags=flags,
-            usage=LlmUsage(provider="offline", model=MODEL_NAME, prompt_tokens=len(text.split())),
+            usage=LlmUsage(provider="offline", model=self._model.name, prompt_tokens=len(text.split())),
         )
 
     def supporting_article(self, subject: str, body: str) -> tuple[Article, float] | None:
@@ -144,4 +114,4 @@ class OfflineProvider(TriageProvider):
         return DraftReply(body=body, citations=[citation], grounded=True, usage=self._usage())
 
     def _usage(self) -> LlmUsage:
-        return LlmUsage(provider="offline", model=MODEL_NAME)
+        return LlmUsage(provider="offline", model=self._model.name)

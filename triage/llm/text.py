@@ -71,3 +71,11 @@ def normalize_body(text: str, limit: int | None = None) -> str:
         kept.append(line.rstrip())
     result = "\n".join(kept).strip()
     return result if limit is None else result[:limit]
+
+
+MODEL_INPUT_CHARS = 4000
+
+
+def model_input(subject: str, body: str) -> str:
+    """What the classifiers and retrieval read: subject plus the customer's own words."""
+    return f"{clean_invisible(subject or '')}\n{normalize_body(body, limit=MODEL_INPUT_CHARS)}".strip()

@@ -1,0 +1,100 @@
+"""The offline classifier: TF-IDF features, a linear model, a calibrated softmax.
+
+Word 1-2-grams carry the vocabulary of requests ("invoice", "would be nice",
+"steps to reproduce"); character 2-5-grams inside word boundaries carry typos,
+inflections and other languages. A multinomial logistic regression over both,
+with its logits divided by a temperature fitted on held-out folds, gives
+probabilities the send policy's threshold can rely on.
+
+The fitted model ships as one ``.npz`` file of plain arrays (vocabularies,
+idf weights, coefficients), written by ``python -m triage.llm.train`` and
+loaded without pickle, so it neither runs code on load nor breaks when
+scikit-learn changes its private attributes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+# Both feature sets; train.py fits them, load() rebuilds them from the arrays.
+VECTORIZERS: dict[str, dict] = {
+    "words": dict(ngram_range=(1, 2), sublinear_tf=True, strip_accents="unicode", min_df=2, max_df=0.5),
+    "chars": dict(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=3, max_features=120_000),
+}
+ARTIFACT = "offline-classifier.npz"
+
+
+def packaged_artifact() -> Path:
+    return Path(str(resources.files("triage.llm").joinpath("model", ARTIFACT)))
+
+
+def new_vectorizers() -> dict[str, TfidfVectorizer]:
+    return {name: TfidfVectorizer(**params) for name, params in VECTORIZERS.items()}
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    exp = np.exp(shifted)
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+@dataclass(frozen=True)
+class TextClassifier:
+    vectorizers: dict[str, TfidfVectorizer]
+    coef: np.ndarray  # (classes, features)
+    intercept: np.ndarray  # (classes,)
+    classes: tuple[str, ...]
+    temperature: float
+    fingerprint: str
+    name: str
+
+    def features(self, texts: list[str]) -> sp.csr_matrix:
+        return sp.hstack([v.transform(texts) for v in self.vectorizers.values()], format="csr")
+
+    def logits(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(self.features(texts) @ self.coef.T) + self.intercept
+
+    def probabilities(self, texts: list[str]) -> np.ndarray:
+        return softmax(self.logits(texts) / self.temperature)
+
+    def save(self, path: Path) -> None:
+        arrays: dict[str, np.ndarray] = {
+            "coef": self.coef.astype(np.float32),
+            "intercept": self.intercept.astype(np.float32),
+            "classes": np.array(self.classes),
+        }
+        for name, vectorizer in self.vectorizers.items():
+            vocabulary = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.__getitem__)
+            arrays[f"{name}_vocabulary"] = np.array(vocabulary)
+            arrays[f"{name}_idf"] = vectorizer.idf_.astype(np.float32)
+        meta = {"temperature": self.temperature, "fingerprint": self.fingerprint, "name": self.name}
+        arrays["meta"] = np.array(json.dumps(meta))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as out:
+            np.savez_compressed(out, **arrays)
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> TextClassifier:
+        with np.load(path or packaged_artifact(), allow_pickle=False) as data:
+            meta = json.loads(str(data["meta"]))
+            vectorizers = new_vectorizers()
+            for name, vectorizer in vectorizers.items():
+                vocabulary = data[f"{name}_vocabulary"].tolist()
+                vectorizer.vocabulary_ = {term: i for i, term in enumerate(vocabulary)}
+                vectorizer.idf_ = data[f"{name}_idf"].astype(np.float64)
+            return cls(
+                vectorizers=vectorizers,
+                coef=data["coef"].astype(np.float64),
+                intercept=data["intercept"].astype(np.float64),
+                classes=tuple(data["classes"].tolist()),
+                temperature=float(meta["temperature"]),
+                fingerprint=meta["fingerprint"],
+                name=meta["name"],
+            )
