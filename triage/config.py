@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     llm_timeout_seconds: float = Field(60.0, validation_alias=_env("TRIAGE_LLM_TIMEOUT"))
     llm_concurrency: int = Field(8, ge=1, validation_alias=_env("TRIAGE_LLM_CONCURRENCY"))
     kb_dir: Path | None = Field(None, validation_alias=_env("TRIAGE_KB_DIR"))
+    # The offline model reads every message before the LLM (triage/llm/first_pass.py).
+    first_pass: bool = Field(True, validation_alias=_env("TRIAGE_FIRST_PASS"))
+    first_pass_confidence: float = Field(
+        0.9, ge=0.5, le=1.0, validation_alias=_env("TRIAGE_FIRST_PASS_CONFIDENCE")
+    )
 
     # Policy and review
     auto_send_categories: list[Category] = Field(

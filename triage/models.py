@@ -56,6 +56,7 @@ class GuardFlag(StrEnum):
     INVALID_OUTPUT = "invalid_output"
     CLASSIFIER_ERROR = "classifier_error"
     NO_KB_SUPPORT = "no_kb_support"
+    MODEL_DISAGREEMENT = "model_disagreement"
 
 
 class InboundMessage(BaseModel):

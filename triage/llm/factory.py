@@ -18,9 +18,16 @@ def build_provider(settings: Settings, name: str | None = None) -> TriageProvide
     kb = KnowledgeBase.load(settings.kb_dir)
     chosen = name or provider_name(settings)
     if chosen == "openai":
+        from triage.llm.first_pass import FirstPassProvider
+        from triage.llm.offline import OfflineProvider
         from triage.llm.openai_provider import OpenAIProvider
 
-        return OpenAIProvider.from_settings(settings, kb=kb)
+        llm = OpenAIProvider.from_settings(settings, kb=kb)
+        if not settings.first_pass:
+            return llm
+        return FirstPassProvider(
+            OfflineProvider(kb=kb), llm, settings.auto_send_categories, settings.first_pass_confidence
+        )
     if chosen == "offline":
         from triage.llm.offline import OfflineProvider
 
