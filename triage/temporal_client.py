@@ -13,8 +13,9 @@ from temporalio.api.operatorservice.v1 import (
 from temporalio.client import Client, Interceptor
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter
+from temporalio.envconfig import ClientConfigProfile, ClientConnectConfig
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.service import RPCError, RPCStatusCode, TLSConfig
 
 from triage.config import Settings
 from triage.search_attributes import as_indexed_types
@@ -37,15 +38,44 @@ def data_converter(settings: Settings) -> DataConverter:
     return dataclasses.replace(pydantic_data_converter, payload_codec=codec)
 
 
+def connect_options(settings: Settings) -> ClientConnectConfig:
+    """Where and how to reach Temporal, as ``Client.connect`` keyword arguments.
+
+    The base is Temporal's standard environment configuration, the one the
+    ``temporal`` CLI and every SDK read: ``TEMPORAL_ADDRESS``,
+    ``TEMPORAL_NAMESPACE``, ``TEMPORAL_API_KEY``, ``TEMPORAL_TLS*`` (client
+    certificate and key for mTLS, server CA, server name),
+    ``TEMPORAL_GRPC_META_*``, or a ``TEMPORAL_PROFILE`` from
+    ``TEMPORAL_CONFIG_FILE`` (default ``~/.config/temporalio/temporal.toml``).
+    The project's own settings win where they were set (environment,
+    ``TRIAGE_CONFIG`` file or code); their defaults fill only what is missing.
+    """
+    options = ClientConfigProfile.load().to_client_connect_config()
+    given = settings.model_fields_set
+    if "temporal_address" in given or "target_host" not in options:
+        options["target_host"] = settings.temporal_address
+    if "temporal_namespace" in given or "namespace" not in options:
+        options["namespace"] = settings.temporal_namespace
+    if settings.temporal_api_key is not None:
+        options["api_key"] = settings.temporal_api_key.get_secret_value()
+        options.setdefault("tls", True)  # an API key travels over TLS unless TLS is turned off
+    if "temporal_tls" in given:
+        options["tls"] = _tls(options.get("tls"), settings.temporal_tls)
+    return options
+
+
+def _tls(loaded: bool | TLSConfig | None, wanted: bool) -> bool | TLSConfig:
+    """TLS on or off as the settings say, keeping the certificates the standard config loaded."""
+    if not wanted:
+        return False
+    return loaded if isinstance(loaded, TLSConfig) else True
+
+
 async def connect(settings: Settings, *, interceptors: Sequence[Interceptor] = ()) -> Client:
-    api_key = settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else None
     return await Client.connect(
-        settings.temporal_address,
-        namespace=settings.temporal_namespace,
+        **connect_options(settings),
         data_converter=data_converter(settings),
         interceptors=[*tracing_interceptors("support-triage"), *interceptors],
-        api_key=api_key,
-        tls=settings.temporal_tls or api_key is not None,
         runtime=(
             metrics_runtime(f"{settings.metrics_host}:{settings.metrics_port}")
             if settings.metrics_port
