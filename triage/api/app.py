@@ -5,11 +5,13 @@ Composition only: security headers, sessions, error rendering and the routers.
 
 from __future__ import annotations
 
+import json
 import secrets
 from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
@@ -83,6 +85,17 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return dashboard.error_page(request, exc.status_code, str(exc.detail))
 
 
+async def _invalid_request(request: Request, exc: Exception) -> Response:
+    """422 with where and why, never the input itself: the default handler echoes
+    it back, which leaks large bodies and fails (500) on text JSON cannot encode."""
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"loc": [str(part) for part in error.get("loc", ())], "msg": str(error.get("msg", "")), "type": str(error.get("type", ""))}
+        for error in exc.errors()
+    ]
+    return Response(json.dumps({"detail": errors}), status_code=422, media_type="application/json")
+
+
 async def _login_required(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, LoginRequired)
     return RedirectResponse(f"/login?next={quote(exc.next_path, safe='')}", status_code=303)
@@ -126,6 +139,7 @@ def create_app(settings: Settings, client: Client | None = None) -> FastAPI:
 
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(LoginRequired, _login_required)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
 
     app.include_router(health_router)
     app.include_router(router)
