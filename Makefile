@@ -36,6 +36,12 @@ BENCH_SIZE ?= short
 bench: install
 	$(PY) -m bench.pipeline --messages $(if $(filter full,$(BENCH_SIZE)),500,100) --json bench/results/pipeline.json
 
+# Chaos run with exact accounting (bench/chaos.py): CHAOS_MESSAGES emails through worker
+# kill -9s, a dev-server restart, socket, REST and LLM faults; exits 1 on any mismatch.
+CHAOS_MESSAGES ?= 1000
+chaos: install
+	$(PY) -m bench.chaos --messages $(CHAOS_MESSAGES) --json bench/results/chaos.json
+
 lint: install
 	$(PY) -m ruff check . || true
 
