@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
+import pytest
+import pytest_asyncio
+
+from triage.evaluation import EvalReport, EvalRow, as_label, evaluate, load_eval_file
 from triage.kb import KnowledgeBase
 from triage.llm.guards import detect_guard_flags
 from triage.llm.offline import OfflineProvider, shipped_classifier
@@ -11,22 +15,10 @@ from triage.llm.training_data import fingerprint, load_examples
 from triage.models import Category, DraftRequest, GuardFlag, InboundMessage, PolicySettings
 from triage.policy import decide
 
-# Written for this test, never trained on (checked below).
-HELD_BACK = [
-    ("Our card got billed two times for the same seat upgrade", "billing"),
-    ("Could you resend the receipt for our January payment? Our accountant needs it.", "billing"),
-    ("Where do I change the credit card that pays for our plan?", "billing"),
-    ("Clicking 'Archive' on a board throws 'Unexpected error' and nothing is archived", "bug"),
-    ("Since yesterday's release the sidebar overlaps the ticket list on Firefox", "bug"),
-    ("Uploading a PNG hangs forever at 99%", "bug"),
-    ("Would love it if we could colour-code tags", "feature_request"),
-    ("Please consider adding a Gantt chart view", "feature_request"),
-    ("It would be really useful to have recurring tickets", "feature_request"),
-    ("How do I add a new member to our team workspace?", "general"),
-    ("Can I move a project from one workspace to another?", "general"),
-    ("I forgot my password, how can I get a new one?", "general"),
-    ("What browsers work with your web app?", "general"),
-]
+HELD_OUT = Path(__file__).parent / "data" / "heldout.jsonl"
+# Measured on the shipped model, less a margin: a worse model fails here.
+MACRO_F1_FLOOR = 0.88
+ROUTINE_COVERAGE_FLOOR = 0.35
 
 
 def message(text: str, subject: str = "") -> InboundMessage:
@@ -40,9 +32,32 @@ def provider() -> OfflineProvider:
     return OfflineProvider()
 
 
-def test_held_back_examples_are_not_training_data():
-    trained = {example.body.lower() for example in load_examples()}
-    assert not any(text.lower() in trained for text, _ in HELD_BACK)
+def _key(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+@pytest.fixture(scope="module")
+def training_texts() -> set[str]:
+    return {_key(example.body) for example in load_examples()}
+
+
+@pytest.fixture(scope="module")
+def held_out(training_texts) -> list[EvalRow]:
+    """The held-out rows, minus any that happen to equal a training example."""
+    return [row for row in load_eval_file(HELD_OUT) if _key(row.body) not in training_texts]
+
+
+@pytest_asyncio.fixture(loop_scope="session", scope="module")
+async def held_out_report(provider, held_out) -> EvalReport:
+    return await evaluate(held_out, provider, PolicySettings(), KnowledgeBase.load())
+
+
+def test_held_out_examples_are_not_training_data(training_texts):
+    # Written separately, by another author; a few one-liners ("how do i reset
+    # my password") are bound to coincide, and those are left out of the figures.
+    rows = load_eval_file(HELD_OUT)
+    same = [row.id for row in rows if _key(row.body) in training_texts]
+    assert len(same) <= len(rows) // 50, same
 
 
 def test_shipped_model_is_trained_on_the_current_data():
@@ -50,13 +65,26 @@ def test_shipped_model_is_trained_on_the_current_data():
     assert shipped_classifier().fingerprint == fingerprint()
 
 
-async def test_accuracy_floor_on_held_back_examples(provider):
-    correct = 0
-    for text, label in HELD_BACK:
-        result = await provider.classify(message(text))
-        predicted = "general" if result.category is Category.FAQ else result.category.value
-        correct += predicted == label
-    assert correct / len(HELD_BACK) >= 0.7
+def test_accuracy_floor_on_held_out_examples(held_out_report):
+    assert held_out_report.macro_f1 >= MACRO_F1_FLOOR
+    for label, figures in held_out_report.per_class.items():
+        assert figures.recall >= 0.8, (label, figures)
+
+
+def test_no_sensitive_held_out_message_is_auto_sent(held_out_report):
+    assert held_out_report.unsafe_auto_send_rate <= 0.015
+    assert held_out_report.routine_coverage >= ROUTINE_COVERAGE_FLOOR
+
+
+async def test_confidence_is_calibrated_on_held_out_examples(provider, held_out):
+    """Of the messages the model is at least 80 % sure about, at least 80 % are right."""
+    confident = []
+    for row in held_out:
+        result = await provider.classify(message(row.body, row.subject))
+        if result.confidence >= 0.8:
+            confident.append(as_label(result.category) == row.label)
+    assert len(confident) >= len(held_out) // 2
+    assert sum(confident) / len(confident) >= 0.8
 
 
 @pytest.mark.parametrize(
@@ -84,6 +112,10 @@ async def test_prompt_injection_never_auto_sends(provider, text):
         ("Someone logged into my account, I think I was hacked", None, GuardFlag.SECURITY),
         ("All my projects disappeared, we lost all our data", None, GuardFlag.DATA_LOSS),
         ("URGENT: production is down", None, GuardFlag.URGENT),
+        ("The cancellation fee of 50€ was never mentioned", None, GuardFlag.MONEY),
+        ('Traceback (most recent call last):\n  File "app.py", line 3\nValueError: bad', None, GuardFlag.TECHNICAL),
+        ("It fails:\n```\nnpm run build\n```", None, GuardFlag.TECHNICAL),
+        ("    at com.acme.Export.run(Export.java:42)", None, GuardFlag.TECHNICAL),
     ],
 )
 def test_guard_flags(text, body_chars, flag):
@@ -101,6 +133,13 @@ async def test_odd_bodies_classify_without_error(provider):
     for text in ["", "\x00\x01 \ufffd\ufffd", "日本語のメールです。パスワードを忘れました。", "a" * 200_000]:
         result = await provider.classify(message(text))
         assert 0.0 <= result.confidence <= 1.0
+
+
+def test_an_article_about_bugs_supports_only_replies_to_bugs():
+    kb = KnowledgeBase.load()
+    text = "The app shows an error and crashes, how do I report a bug?"
+    assert kb.best(text)[0].id == "report-bug"
+    assert kb.supported(text, "bug") and not kb.supported(text, "general")
 
 
 def test_kb_finds_password_reset_and_drafts_cite_it():

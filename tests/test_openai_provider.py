@@ -41,6 +41,7 @@ class StubArticle:
     title: str
     url: str | None
     body: str
+    categories: tuple[str, ...] = ()
 
 
 class StubKb:

@@ -98,7 +98,7 @@ async def evaluate(
     async def one(row: EvalRow) -> tuple[str, bool]:
         async with slots:
             classification = await _classify(provider, row)
-        grounded = kb.supported(model_input(row.subject, row.body))
+        grounded = kb.supported(model_input(row.subject, row.body), classification.category.value)
         if progress:
             progress()
         return as_label(classification.category), decide(classification, grounded, policy).auto_send

@@ -4,8 +4,10 @@ retrieved by TF-IDF cosine similarity."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
+from typing import Protocol
 
 from pydantic import BaseModel, Field
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -20,7 +22,21 @@ class Article(BaseModel):
     title: str
     url: str | None = None
     tags: list[str] = Field(default_factory=list)
+    # The categories whose messages this article answers; empty means any. An
+    # article on reporting bugs is cited for a bug report, but is no reason to
+    # auto-send a reply to a message classified as routine.
+    categories: list[str] = Field(default_factory=list)
     body: str
+
+
+class HasCategories(Protocol):
+    @property
+    def categories(self) -> Sequence[str]: ...
+
+
+def answers(article: HasCategories, category: str) -> bool:
+    """Does ``article`` support a reply to a message in ``category``?"""
+    return not article.categories or category in article.categories
 
 
 def parse_article(text: str, fallback_id: str) -> Article:
@@ -66,6 +82,11 @@ class KnowledgeBase:
         ranked = sorted(range(len(scores)), key=lambda i: -scores[i])[:k]
         return [(self.articles[i], float(scores[i])) for i in ranked if scores[i] > 0]
 
-    def supported(self, text: str) -> bool:
+    def best(self, text: str) -> tuple[Article, float] | None:
+        """The most relevant article, if it is relevant enough to answer from."""
         hits = self.search(text, k=1)
-        return bool(hits) and hits[0][1] >= KB_MIN_SCORE
+        return hits[0] if hits and hits[0][1] >= KB_MIN_SCORE else None
+
+    def supported(self, text: str, category: str) -> bool:
+        hit = self.best(text)
+        return hit is not None and answers(hit[0], category)

@@ -51,6 +51,7 @@ class GuardFlag(StrEnum):
     URGENT = "urgent"
     SECURITY = "security"
     DATA_LOSS = "data_loss"
+    TECHNICAL = "technical"  # code, stack traces, logs: no template answers those
     TOO_LONG = "too_long"
     EMPTY = "empty"
     INVALID_OUTPUT = "invalid_output"

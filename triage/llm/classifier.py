@@ -2,7 +2,9 @@
 
 Word 1-2-grams carry the vocabulary of requests ("invoice", "would be nice",
 "steps to reproduce"); character 2-5-grams inside word boundaries carry typos,
-inflections and other languages. A multinomial logistic regression over both,
+inflections and other languages. The same two again over the first line alone
+(the subject, or the whole of a chat line) keep an issue's title from drowning
+in its logs and template. A multinomial logistic regression over all four,
 with its logits divided by a temperature fitted on held-out folds, gives
 probabilities the send policy's threshold can rely on.
 
@@ -23,10 +25,15 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-# Both feature sets; train.py fits them, load() rebuilds them from the arrays.
-VECTORIZERS: dict[str, dict] = {
-    "words": dict(ngram_range=(1, 2), sublinear_tf=True, strip_accents="unicode", min_df=2, max_df=0.5),
-    "chars": dict(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=3, max_features=120_000),
+_WORDS = dict(ngram_range=(1, 2), sublinear_tf=True, strip_accents="unicode", min_df=2)
+_CHARS = dict(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=3)
+
+# name -> (what it reads, vectorizer parameters); train.py fits them, load() rebuilds them.
+VECTORIZERS: dict[str, tuple[str, dict]] = {
+    "words": ("text", {**_WORDS, "max_df": 0.5}),
+    "chars": ("text", {**_CHARS, "max_features": 120_000}),
+    "title_words": ("title", _WORDS),
+    "title_chars": ("title", _CHARS),
 }
 ARTIFACT = "offline-classifier.npz"
 
@@ -36,7 +43,20 @@ def packaged_artifact() -> Path:
 
 
 def new_vectorizers() -> dict[str, TfidfVectorizer]:
-    return {name: TfidfVectorizer(**params) for name, params in VECTORIZERS.items()}
+    return {name: TfidfVectorizer(**params) for name, (_, params) in VECTORIZERS.items()}
+
+
+def fields(texts: list[str]) -> dict[str, list[str]]:
+    return {"text": texts, "title": [text.split("\n", 1)[0] for text in texts]}
+
+
+def featurize(vectorizers: dict[str, TfidfVectorizer], texts: list[str], *, fit: bool = False) -> sp.csr_matrix:
+    inputs = fields(texts)
+    blocks = []
+    for name, vectorizer in vectorizers.items():
+        column = inputs[VECTORIZERS[name][0]]
+        blocks.append(vectorizer.fit_transform(column) if fit else vectorizer.transform(column))
+    return sp.hstack(blocks, format="csr")
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -55,11 +75,8 @@ class TextClassifier:
     fingerprint: str
     name: str
 
-    def features(self, texts: list[str]) -> sp.csr_matrix:
-        return sp.hstack([v.transform(texts) for v in self.vectorizers.values()], format="csr")
-
     def logits(self, texts: list[str]) -> np.ndarray:
-        return np.asarray(self.features(texts) @ self.coef.T) + self.intercept
+        return np.asarray(featurize(self.vectorizers, texts) @ self.coef.T) + self.intercept
 
     def probabilities(self, texts: list[str]) -> np.ndarray:
         return softmax(self.logits(texts) / self.temperature)

@@ -39,7 +39,8 @@ _PATTERNS: dict[GuardFlag, re.Pattern[str]] = {
         r"\bcharge ?backs?\b|\bdispute[sd]?\b.{0,20}\b(charge|payment|transaction)",
         r"\b(double|twice|over)[- ]?charged\b|\bcharged (me )?twice\b|\bunauthori[sz]ed (charge|payment)",
         r"\bmoney back\b|\bcompensation\b|\bcredit (note|back)\b",
-        r"[$€£]\s?\d|\b\d+(?:[.,]\d+)?\s?(usd|eur|gbp|dollars?|euros?)\b",
+        r"[$€£]\s?\d|\b\d+(?:[.,]\d+)?\s?(usd|eur|gbp|dollars?|euros?)\b|\d\s?[$€£]",
+        r"\b(cancel(lation)?|termination|exit|early|late|hidden|extra|service) (fee|charge|penalty)s?\b",
         r"\brückerstattung\b|\bremboursement\b|\breembolso\b|\breembolsar\b",
     ),
     GuardFlag.LEGAL: _any(
@@ -73,6 +74,21 @@ _PATTERNS: dict[GuardFlag, re.Pattern[str]] = {
     ),
 }
 
+# Code, stack traces and logs: a template or KB answer cannot address them.
+_TECHNICAL = re.compile(
+    "|".join(
+        (
+            r"```",  # a fenced code block
+            r"Traceback \(most recent call last\)|^\s*File \"[^\"]+\", line \d+",  # Python
+            r"^\s*at [\w$.<>/]+\s*\(.*:\d+(:\d+)?\)\s*$",  # Java / JavaScript stack frames
+            r"\bException in thread\b|\bpanicked at\b|\bgoroutine \d+ \[|\bSegmentation fault\b|\bcore dumped\b",
+            r"^npm ERR!|^error(\[E\d+\])?: |^\s*--> \S+:\d+:\d+",  # npm, rustc
+            r"(^.*\b\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}.*$\n?){3}",  # three timestamped log lines
+        )
+    ),
+    re.MULTILINE,
+)
+
 _SHOUTING = re.compile(r"\b[A-Z]{4,}\b")
 
 
@@ -83,6 +99,9 @@ def _normalise(text: str) -> str:
 def detect_guard_flags(subject: str, body: str, body_chars: int | None = None) -> list[GuardFlag]:
     text = _normalise(f"{subject or ''}\n{body or ''}")
     flags = {flag for flag, pattern in _PATTERNS.items() if pattern.search(text)}
+    # Line structure matters for code and logs: match those on the text as written.
+    if _TECHNICAL.search(clean_invisible(body or "")):
+        flags.add(GuardFlag.TECHNICAL)
     shouted = _SHOUTING.findall(body or "")
     if len(shouted) >= 5 and len(shouted) * 4 > len((body or "").split()):
         flags.add(GuardFlag.NEGATIVE_SENTIMENT)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from triage.kb import KB_MIN_SCORE, Article, KnowledgeBase
+from triage.kb import KnowledgeBase, answers
 from triage.llm.base import TriageProvider
 from triage.llm.classifier import TextClassifier
 from triage.llm.guards import detect_guard_flags
@@ -84,15 +84,12 @@ class OfflineProvider(TriageProvider):
             usage=LlmUsage(provider="offline", model=self._model.name, prompt_tokens=len(text.split())),
         )
 
-    def supporting_article(self, subject: str, body: str) -> tuple[Article, float] | None:
-        hits = self._kb.search(model_input(subject, body), k=1)
-        return hits[0] if hits and hits[0][1] >= KB_MIN_SCORE else None
 
     async def draft(self, request: DraftRequest) -> DraftReply:
         message = request.message
         language = request.classification.language
         greeting = _GREETING.get(language, "Hello")
-        hit = self.supporting_article(message.subject, message.plain_body)
+        hit = self._kb.best(model_input(message.subject, message.plain_body))
         note = ""
         if language != "en":
             note = "(We answer in English for now; reply in your language and a teammate will help.)\n\n"
@@ -111,7 +108,8 @@ class OfflineProvider(TriageProvider):
             "If that does not answer your question, just reply to this email.\n\n— Acme Help support"
         )
         citation = KbCitation(article_id=article.id, title=article.title, url=article.url, score=score)
-        return DraftReply(body=body, citations=[citation], grounded=True, usage=self._usage())
+        grounded = answers(article, request.classification.category.value)
+        return DraftReply(body=body, citations=[citation], grounded=grounded, usage=self._usage())
 
     def _usage(self) -> LlmUsage:
         return LlmUsage(provider="offline", model=self._model.name)

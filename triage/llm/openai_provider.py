@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from temporalio.exceptions import ApplicationError
 
 from triage.config import Settings
-from triage.kb import KB_MIN_SCORE
+from triage.kb import KB_MIN_SCORE, answers
 from triage.llm.base import ProviderOutputError, TriageProvider
 from triage.llm.prompts import PromptArticle, classify_messages, draft_messages, search_text
 from triage.models import (
@@ -99,6 +99,8 @@ class KbArticle(Protocol):
     def url(self) -> str | None: ...
     @property
     def body(self) -> str: ...
+    @property
+    def categories(self) -> Sequence[str]: ...
 
 
 class KnowledgeSearch(Protocol):
@@ -173,16 +175,16 @@ class OpenAIProvider(TriageProvider):
         if not body:
             raise ProviderOutputError("draft output has an empty body")
         # Cite only what we actually gave the model: an id it made up is no support.
-        used = set(output.used_article_ids)
+        used = [(article, score) for article, score in retrieved if article.id in set(output.used_article_ids)]
         citations = [
             KbCitation(article_id=article.id, title=article.title, url=article.url, score=score)
-            for article, score in retrieved
-            if article.id in used
+            for article, score in used
         ]
+        category = request.classification.category.value
         return DraftReply(
             body=body,
             citations=citations,
-            grounded=bool(citations) and output.grounded,
+            grounded=output.grounded and any(answers(article, category) for article, _ in used),
             usage=usage,
         )
 
@@ -191,7 +193,7 @@ class OpenAIProvider(TriageProvider):
             return []
         hits = self._kb.search(search_text(message), k=KB_TOP_K)
         return [
-            (PromptArticle(id=a.id, title=a.title, url=a.url, body=a.body), score)
+            (PromptArticle(id=a.id, title=a.title, url=a.url, body=a.body, categories=a.categories), score)
             for a, score in hits
             if score >= KB_MIN_SCORE
         ]

@@ -93,6 +93,7 @@ class PromptArticle:
     title: str
     url: str | None
     body: str
+    categories: Sequence[str] = ()
 
 
 def neutralise(text: str) -> str:

@@ -14,13 +14,12 @@ import json
 from pathlib import Path
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import StratifiedGroupKFold
 
-from triage.llm.classifier import TextClassifier, new_vectorizers, packaged_artifact, softmax
+from triage.llm.classifier import TextClassifier, featurize, new_vectorizers, packaged_artifact, softmax
 from triage.llm.text import model_input
-from triage.llm.training_data import fingerprint, load_examples, training_rows
+from triage.llm.training_data import TrainingRows, fingerprint, load_examples, training_rows
 
 MODEL_NAME = "tfidf-logreg-v2"
 REGULARISATION = 6.0
@@ -29,7 +28,7 @@ TEMPERATURES = np.geomspace(0.05, 4.0, 120)
 
 def fit(texts: list[str], labels: list[str], temperature: float = 1.0, data_id: str = "") -> TextClassifier:
     vectorizers = new_vectorizers()
-    features = sp.hstack([v.fit_transform(texts) for v in vectorizers.values()], format="csr")
+    features = featurize(vectorizers, texts, fit=True)
     model = LogisticRegression(C=REGULARISATION, max_iter=3000, class_weight="balanced")
     model.fit(features, labels)
     return TextClassifier(
@@ -43,11 +42,12 @@ def fit(texts: list[str], labels: list[str], temperature: float = 1.0, data_id: 
     )
 
 
-def out_of_fold_logits(texts: list[str], labels: list[str], folds: int = 5) -> tuple[np.ndarray, list[str]]:
+def out_of_fold_logits(rows: TrainingRows, folds: int = 5) -> tuple[np.ndarray, list[str]]:
+    texts, labels = rows.texts, rows.labels
     classes = sorted(set(labels))
     logits = np.zeros((len(texts), len(classes)))
-    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
-    for train, held in splitter.split(texts, labels):
+    splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=0)
+    for train, held in splitter.split(texts, labels, groups=rows.groups):
         model = fit([texts[i] for i in train], [labels[i] for i in train])
         assert list(model.classes) == classes
         logits[held] = model.logits([texts[i] for i in held])
@@ -79,8 +79,9 @@ def main() -> None:
     args = parser.parse_args()
 
     examples = load_examples()
-    texts, labels = training_rows(examples)
-    logits, classes = out_of_fold_logits(texts, labels)
+    rows = training_rows(examples)
+    texts, labels = rows.texts, rows.labels
+    logits, classes = out_of_fold_logits(rows)
     cv_accuracy = float((logits.argmax(axis=1) == np.array([classes.index(y) for y in labels])).mean())
     temperature = best_temperature(logits, labels, classes)
     model = fit(texts, labels, temperature=temperature, data_id=fingerprint())
@@ -94,8 +95,8 @@ def main() -> None:
         "artifact_bytes": args.output.stat().st_size,
     }
     if args.check:
-        rows = [json.loads(line) for line in args.check.read_text(encoding="utf-8").splitlines() if line.strip()]
-        report["check_accuracy"] = round(accuracy(model, rows), 4)
+        checked = [json.loads(line) for line in args.check.read_text(encoding="utf-8").splitlines() if line.strip()]
+        report["check_accuracy"] = round(accuracy(model, checked), 4)
     print(json.dumps(report))
 
 

@@ -17,7 +17,7 @@ import random
 from collections.abc import Iterable
 from importlib import resources
 from importlib.abc import Traversable
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel
 
@@ -79,15 +79,22 @@ def as_email(example: Example, rng: random.Random) -> str:
     return model_input(example.subject, email)
 
 
-def training_rows(examples: Iterable[Example], seed: int = 7) -> tuple[list[str], list[str]]:
-    """(texts, labels): every example, and every chat line once more as an email."""
+class TrainingRows(NamedTuple):
+    texts: list[str]
+    labels: list[str]
+    groups: list[int]  # the example a row comes from: its copies stay in one fold
+
+
+def training_rows(examples: Iterable[Example], seed: int = 7) -> TrainingRows:
+    """Every example, and every chat line once more as an email."""
     rng = random.Random(seed)
-    texts: list[str] = []
-    labels: list[str] = []
-    for example in examples:
-        texts.append(example.text)
-        labels.append(example.label.value)
+    rows = TrainingRows([], [], [])
+    for number, example in enumerate(examples):
+        variants = [example.text]
         if example.style == "chat" and example.body.strip():
-            texts.append(as_email(example, rng))
-            labels.append(example.label.value)
-    return texts, labels
+            variants.append(as_email(example, rng))
+        for text in variants:
+            rows.texts.append(text)
+            rows.labels.append(example.label.value)
+            rows.groups.append(number)
+    return rows
