@@ -3,17 +3,29 @@ come out classified for Temporal's retries."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
+import pytest_asyncio
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 from starlette.applications import Starlette
-from starlette.responses import PlainTextResponse
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from temporalio.exceptions import ApplicationError
 
 from tests.conftest import inbound
 from triage.asgi_server import serving
-from triage.mail.client import BAD_RESPONSE, CLIENT_ERROR, NOT_FOUND, RATE_LIMITED, SERVER_ERROR, MailClient
+from triage.mail.client import (
+    BAD_RESPONSE,
+    CLIENT_ERROR,
+    NOT_FOUND,
+    RATE_LIMITED,
+    SERVER_ERROR,
+    TRANSPORT_ERROR,
+    MailClient,
+)
 
 
 @pytest.fixture
@@ -82,3 +94,60 @@ async def test_unreachable_server_is_a_retryable_transport_error():
         with pytest.raises(ApplicationError) as err:
             await client.get_inbox("support")
     assert not err.value.non_retryable
+
+
+# ---- whatever the server answers --------------------------------------------------------
+
+_answer: dict = {}
+
+
+async def _scripted(_request):
+    return Response(_answer["body"], status_code=_answer["status"], headers=_answer["headers"])
+
+
+@pytest_asyncio.fixture(loop_scope="session", scope="module")
+async def scripted_server():
+    app = Starlette(routes=[Route("/v1/inboxes/support/{rest:path}", _scripted, methods=["GET", "POST"])])
+    async with serving(app) as url, MailClient(f"{url}/v1", "k", timeout=5) as client:
+        yield client
+
+
+json_bodies = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    max_leaves=10,
+).map(lambda value: json.dumps(value).encode())
+# Shaped like real answers, so that valid and nearly valid pages are common.
+page_bodies = st.fixed_dictionaries(
+    {"messages": st.lists(st.fixed_dictionaries({"message_id": st.text(max_size=8)}), max_size=2)},
+    optional={"pagination": st.dictionaries(st.sampled_from(["limit", "offset", "total"]), st.integers())},
+).map(lambda value: json.dumps(value).encode())
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    status=st.sampled_from([200, 201, 204, 302, 400, 401, 404, 408, 409, 429, 500, 503]) | st.integers(100, 599),
+    body=st.binary(max_size=120) | json_bodies | page_bodies,
+    retry_after=st.none() | st.sampled_from(["1", "-5", "nan", "inf", "1e400", "Wed, 21 Oct 2026 07:28:00 GMT"]) | st.text(max_size=8),
+    call=st.sampled_from(["list", "send"]),
+)
+@example(status=429, body=b"{}", retry_after="nan", call="list")
+@example(status=429, body=b"{}", retry_after="inf", call="list")
+@example(status=429, body=b"{}", retry_after="1e400", call="send")
+@example(status=302, body=b'{"messages": []}', retry_after=None, call="list")
+async def test_any_answer_is_a_model_or_a_classified_error(scripted_server, status, body, retry_after, call):
+    headers = {"Content-Type": "application/json"}
+    if retry_after is not None and retry_after.isprintable() and retry_after.isascii():
+        headers["Retry-After"] = retry_after
+    _answer.update(status=status, body=body, headers=headers)
+    try:
+        if call == "list":
+            await scripted_server.list_messages("support")
+        else:
+            await scripted_server.send_draft("support", "d1")
+    except ApplicationError as err:
+        assert err.type in (BAD_RESPONSE, SERVER_ERROR, RATE_LIMITED, NOT_FOUND, CLIENT_ERROR, TRANSPORT_ERROR)
+        delay = err.next_retry_delay
+        assert delay is None or timedelta(0) <= delay <= timedelta(minutes=10)
+    else:
+        assert 200 <= status < 300

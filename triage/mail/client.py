@@ -9,6 +9,7 @@ this client never loops.
 
 from __future__ import annotations
 
+import math
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from types import TracebackType
@@ -48,7 +49,10 @@ def _retry_after(response: httpx.Response) -> timedelta | None:
         seconds = float(value)
     except ValueError:
         return None  # an HTTP-date: let Temporal's backoff decide
-    return min(timedelta(seconds=max(seconds, 0.0)), _MAX_RETRY_AFTER)
+    if math.isnan(seconds):
+        return None
+    # Clamped before the timedelta: "inf" or "1e400" would overflow it.
+    return timedelta(seconds=min(max(seconds, 0.0), _MAX_RETRY_AFTER.total_seconds()))
 
 
 def error_for_response(response: httpx.Response) -> ApplicationError:
@@ -73,7 +77,8 @@ def error_for_response(response: httpx.Response) -> ApplicationError:
         return ApplicationError(message, status, code, type=SERVER_ERROR)
     if status == 404:
         return ApplicationError(message, status, code, type=NOT_FOUND, non_retryable=True)
-    # 408 and 409 may clear on a retry; the other 4xx will not.
+    # 408 and 409 may clear on a retry; the other 4xx, and redirects
+    # (a wrong base URL), will not.
     return ApplicationError(
         message, status, code, type=CLIENT_ERROR, non_retryable=status not in (408, 409)
     )
@@ -131,7 +136,8 @@ class MailClient:
             raise ApplicationError(
                 f"myagentmail {method} {path}: {type(exc).__name__}", type=TRANSPORT_ERROR
             ) from exc
-        if response.is_error:
+        if not response.is_success:
+            # 3xx too: a redirect (a proxy's login page, http -> https) is no answer.
             raise error_for_response(response)
         if model is None:
             return None
