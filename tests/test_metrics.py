@@ -19,7 +19,7 @@ async def test_metrics_endpoint_has_sdk_and_product_metrics(dev_env, settings, c
     port = free_port()
     address = dev_env.client.service_client.config.target_host
     settings = settings.model_copy(update={"metrics_port": port, "temporal_address": address})
-    client = await connect(settings)
+    client = await connect(settings, serve_metrics=True)
     async with running_worker(client, settings):
         routine = await start_for(client, settings, control, subject=subject("faq", 0.95))
         await routine.result()
@@ -39,6 +39,21 @@ async def test_metrics_endpoint_has_sdk_and_product_metrics(dev_env, settings, c
     assert 'model="scripted-1"' in text
     assert "triage_time_to_first_response" in text
     assert "temporal_workflow_completed" in text
+
+
+async def test_only_the_worker_serves_metrics(dev_env, settings):
+    # `triage up` gives every process the same environment: a second process
+    # binding TRIAGE_METRICS_PORT used to crash the stack.
+    port = free_port()
+    address = dev_env.client.service_client.config.target_host
+    settings = settings.model_copy(update={"metrics_port": port, "temporal_address": address})
+    await connect(settings)  # the watcher, the API, the CLI
+    async with httpx.AsyncClient() as http:
+        try:
+            await http.get(f"http://127.0.0.1:{port}/metrics")
+        except httpx.ConnectError:
+            return
+    raise AssertionError(f"a non-worker client serves metrics on port {port}")
 
 
 async def test_stats_from_visibility(dev_env, settings, control):

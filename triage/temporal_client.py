@@ -71,14 +71,18 @@ def _tls(loaded: bool | TLSConfig | None, wanted: bool) -> bool | TLSConfig:
     return loaded if isinstance(loaded, TLSConfig) else True
 
 
-async def connect(settings: Settings, *, interceptors: Sequence[Interceptor] = ()) -> Client:
+async def connect(
+    settings: Settings, *, interceptors: Sequence[Interceptor] = (), serve_metrics: bool = False
+) -> Client:
+    """A client; ``serve_metrics`` (the worker) also serves ``TRIAGE_METRICS_PORT``:
+    one process per port, so the watcher, API and CLI never try to bind it."""
     return await Client.connect(
         **connect_options(settings),
         data_converter=data_converter(settings),
         interceptors=[*tracing_interceptors("support-triage"), *interceptors],
         runtime=(
             metrics_runtime(f"{settings.metrics_host}:{settings.metrics_port}")
-            if settings.metrics_port
+            if serve_metrics and settings.metrics_port
             else None
         ),
     )

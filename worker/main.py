@@ -67,7 +67,7 @@ def build_worker(
 
 async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
     async with AsyncExitStack() as stack:
-        client = await connect(settings)
+        client = await connect(settings, serve_metrics=True)
         mail = await stack.enter_async_context(
             MailClient(
                 settings.mail_base_url,
