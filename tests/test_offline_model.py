@@ -72,7 +72,7 @@ def test_accuracy_floor_on_held_out_examples(held_out_report):
 
 
 def test_no_sensitive_held_out_message_is_auto_sent(held_out_report):
-    assert held_out_report.unsafe_auto_send_rate <= 0.015
+    assert held_out_report.unsafe_auto_send_rate <= 0.01
     assert held_out_report.routine_coverage >= ROUTINE_COVERAGE_FLOOR
 
 

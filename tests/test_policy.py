@@ -13,8 +13,8 @@ G, F, B, BUG, FR = Category.GENERAL, Category.FAQ, Category.BILLING, Category.BU
 CASES = [
     # category, confidence, grounded, flags, settings, auto_send
     (G, 0.95, True, [], DEFAULT, True),
-    (F, 0.80, True, [], DEFAULT, True),  # the threshold itself passes
-    (F, 0.79, True, [], DEFAULT, False),
+    (F, 0.90, True, [], DEFAULT, True),  # the threshold itself passes
+    (F, 0.89, True, [], DEFAULT, False),
     (B, 0.99, True, [], DEFAULT, False),
     (BUG, 0.99, True, [], DEFAULT, False),
     (FR, 0.99, True, [], DEFAULT, False),
@@ -28,6 +28,8 @@ CASES = [
     (G, 0.95, True, [GuardFlag.TOO_LONG], DEFAULT, False),
     (G, 0.95, True, [GuardFlag.EMPTY], DEFAULT, False),
     (G, 0.95, True, [GuardFlag.INVALID_OUTPUT], DEFAULT, False),
+    (G, 0.95, True, [GuardFlag.TECHNICAL], DEFAULT, False),
+    (G, 0.95, True, [GuardFlag.MODEL_DISAGREEMENT], DEFAULT, False),
     (G, 0.95, True, [GuardFlag.URGENT], PolicySettings(ignored_flags=[GuardFlag.URGENT]), True),
     (G, 0.95, True, [GuardFlag.URGENT, GuardFlag.MONEY], PolicySettings(ignored_flags=[GuardFlag.URGENT]), False),
     (B, 0.99, True, [], PolicySettings(auto_send_categories=[B]), True),

@@ -73,7 +73,7 @@ class Settings(BaseSettings):
         validation_alias=_env("TRIAGE_AUTO_SEND_CATEGORIES"),
     )
     confidence_threshold: float = Field(
-        0.8, ge=0.0, le=1.0, validation_alias=_env("TRIAGE_CONFIDENCE_THRESHOLD")
+        0.9, ge=0.0, le=1.0, validation_alias=_env("TRIAGE_CONFIDENCE_THRESHOLD")
     )
     require_kb_support: bool = Field(True, validation_alias=_env("TRIAGE_REQUIRE_KB_SUPPORT"))
     ignored_guard_flags: list[GuardFlag] = Field(

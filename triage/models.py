@@ -156,7 +156,7 @@ class PolicySettings(BaseModel):
     auto_send_categories: list[Category] = Field(
         default_factory=lambda: [Category.GENERAL, Category.FAQ]
     )
-    confidence_threshold: float = Field(default=0.8, ge=0.0, le=1.0)
+    confidence_threshold: float = Field(default=0.9, ge=0.0, le=1.0)
     require_kb_support: bool = True
     # Flags listed here do not block an auto-send; empty means every flag blocks.
     ignored_flags: list[GuardFlag] = Field(default_factory=list)
