@@ -21,7 +21,6 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
-from triage.mailsim.runner import running_mailsim
 
 from activities.llm import LlmActivities
 from activities.mail import MailActivities
@@ -30,6 +29,7 @@ from tests.scripted_provider import ScriptedProvider
 from triage.config import Settings
 from triage.llm.base import TriageProvider
 from triage.mail.client import MailClient
+from triage.mailsim.runner import running_mailsim
 from triage.search_attributes import ALL_KEYS
 from triage.temporal_client import ensure_search_attributes
 from worker.main import WORKFLOWS, activity_functions

@@ -12,7 +12,7 @@ from triage.kb import KnowledgeBase
 from triage.llm.guards import detect_guard_flags
 from triage.llm.offline import OfflineProvider, shipped_classifier
 from triage.llm.training_data import fingerprint, load_examples
-from triage.models import Category, DraftRequest, GuardFlag, InboundMessage, PolicySettings
+from triage.models import DraftRequest, GuardFlag, InboundMessage, PolicySettings
 from triage.policy import decide
 
 HELD_OUT = Path(__file__).parent / "data" / "heldout.jsonl"
