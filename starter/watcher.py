@@ -43,6 +43,9 @@ log = logging.getLogger(__name__)
 
 _SEEN_CAPACITY = 200_000
 _START_CONCURRENCY = 16
+# Socket events waiting for a start slot; past this the watcher stops reading
+# the socket until starts finish (backpressure instead of unbounded tasks).
+_START_BACKLOG = 4 * _START_CONCURRENCY
 _HANDSHAKE_TIMEOUT = 10.0
 
 
@@ -114,7 +117,11 @@ class InboxWatcher:
         self._review = settings.review_settings()
         self._own_addresses: set[str] = set()
         self._seen = _LruSet(_SEEN_CAPACITY)
+        self._starting: set[str] = set()  # message ids whose start is in flight
+        # Ids first seen while a catch-up runs (from the socket or the catch-up itself).
+        self._seen_during_catch_up: set[str] | None = None
         self._start_slots = asyncio.Semaphore(_START_CONCURRENCY)
+        self._start_backlog = asyncio.Semaphore(_START_BACKLOG)
         self.stats = WatcherStats()
         self.ready = asyncio.Event()  # set once subscribed and caught up
 
@@ -155,7 +162,7 @@ class InboxWatcher:
             backoff.reset()
             async with asyncio.TaskGroup() as group:
                 group.create_task(self._catch_up_then_ready())
-                group.create_task(self._receive(ws))
+                group.create_task(self._receive(ws, group))
 
     async def _handshake(self, ws: ClientConnection) -> None:
         async with asyncio.timeout(_HANDSHAKE_TIMEOUT):
@@ -183,7 +190,7 @@ class InboxWatcher:
                 self.stats.bad_frames += 1
                 log.warning("skipping malformed frame: %s", err)
 
-    async def _receive(self, ws: ClientConnection) -> None:
+    async def _receive(self, ws: ClientConnection, group: asyncio.TaskGroup) -> None:
         while True:
             try:
                 frame = await asyncio.wait_for(self._next_frame(ws), self._idle_timeout)
@@ -192,19 +199,31 @@ class InboxWatcher:
                     f"no frame for {self._idle_timeout:.0f}s: socket presumed half-open"
                 ) from None
             if isinstance(frame, EventFrame):
-                await self._on_event(frame)
+                await self._on_event(frame, group)
             elif isinstance(frame, PingFrame):
                 await ws.send('{"type": "pong"}')
             elif isinstance(frame, ErrorFrame):
                 log.warning("server reported an error: %s", frame.message[:300])
 
-    async def _on_event(self, frame: EventFrame) -> None:
+    async def _on_event(self, frame: EventFrame, group: asyncio.TaskGroup | None = None) -> None:
+        """Start the message's workflow: inline without ``group``, else in the background.
+
+        A start is one RPC, slow while the server is busy; awaiting each one
+        before reading the next frame made a burst start one message at a time.
+        A failed start fails ``group``, so the session reconnects and catches up.
+        """
         if frame.event_type != "message.received" or frame.message is None:
             return
         self.stats.events += 1
         if frame.message.inbox_id != self._inbox_id:
             return
-        await self._handle(from_event(frame.message))
+        message = from_event(frame.message)
+        if group is None:
+            await self._handle(message)
+            return
+        await self._start_backlog.acquire()
+        task = group.create_task(self._handle(message))
+        task.add_done_callback(lambda _: self._start_backlog.release())
 
     async def _catch_up_then_ready(self) -> None:
         # REST trouble must not take the socket down with it: events keep
@@ -225,43 +244,71 @@ class InboxWatcher:
         self.stats.catchups += 1
         horizon = datetime.now(UTC) - self._catchup_max_age
         handled = 0
-        async for page in self._mail.iter_messages(
-            self._inbox_id,
-            direction="inbound",
-            page_size=100,
-            max_pages=self._settings.catchup_max_pages,
-        ):
-            fresh = [m for m in page if m.id not in self._seen]
-            recent = [m for m in fresh if m.received_at is None or m.received_at >= horizon]
-            await asyncio.gather(*(self._handle(from_rest(m, self._inbox_id)) for m in recent))
-            handled += len(recent)
-            # Newest first: a page with nothing new, or only old mail, ends it.
-            if not fresh or len(recent) < len(fresh):
-                break
+        self._seen_during_catch_up = since = set()
+        # One page's starts run while the next page is fetched and started:
+        # waiting for every page's slowest start left the start slots idle.
+        in_flight: list[asyncio.Future[list[None]]] = []
+        try:
+            async for page in self._mail.iter_messages(
+                self._inbox_id,
+                direction="inbound",
+                page_size=100,
+                max_pages=self._settings.catchup_max_pages,
+            ):
+                fresh = [m for m in page if m.id not in self._seen]
+                recent = [m for m in fresh if m.received_at is None or m.received_at >= horizon]
+                in_flight.append(asyncio.gather(*(self._handle(from_rest(m, self._inbox_id)) for m in recent)))
+                if len(in_flight) > 1:
+                    await in_flight.pop(0)
+                handled += len(recent)
+                # Newest first: a page of mail known before this catch-up, or
+                # with mail too old to triage, ends it. Mail the socket delivered
+                # meanwhile does not count: a burst of it can fill whole pages
+                # that still have missed mail behind them.
+                unknown_before = [m for m in page if m.id not in self._seen or m.id in since]
+                if not unknown_before or len(recent) < len(fresh):
+                    break
+            while in_flight:
+                await in_flight[0]
+                in_flight.pop(0)
+        finally:
+            self._seen_during_catch_up = None
+            for starts in in_flight:  # left only by an error: nothing may start after it
+                starts.cancel()
         log.info("catch-up looked at %d message(s) not seen on the socket", handled)
         return handled
 
+    def _mark_seen(self, message_id: str) -> None:
+        self._seen.add(message_id)
+        if self._seen_during_catch_up is not None:
+            self._seen_during_catch_up.add(message_id)
+
     async def _handle(self, message: InboundMessage) -> None:
-        if message.message_id in self._seen:
+        # A redelivery while the first start is still in flight is a duplicate too.
+        if message.message_id in self._seen or message.message_id in self._starting:
             self.stats.duplicates += 1
             return
         reason = skip_reason(message.from_address, message.subject, self._own_addresses)
         if reason:
             self.stats.skipped += 1
-            self._seen.add(message.message_id)
+            self._mark_seen(message.message_id)
             log.info("not triaging %s: %s", message.message_id, reason)
             return
-        async with self._start_slots:
-            handle = await start_triage(
-                self._client,
-                message,
-                task_queue=self._settings.temporal_task_queue,
-                policy=self._policy,
-                review=self._review,
-            )
-        # Marked seen only after Temporal accepted it: a failed start is
-        # retried by the catch-up after the reconnect that the error causes.
-        self._seen.add(message.message_id)
+        self._starting.add(message.message_id)
+        try:
+            async with self._start_slots:
+                handle = await start_triage(
+                    self._client,
+                    message,
+                    task_queue=self._settings.temporal_task_queue,
+                    policy=self._policy,
+                    review=self._review,
+                )
+            # Marked seen only after Temporal accepted it: a failed start is
+            # retried by the catch-up after the reconnect that the error causes.
+            self._mark_seen(message.message_id)
+        finally:
+            self._starting.discard(message.message_id)
         if handle is None:
             self.stats.duplicates += 1
         else:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 
 import websockets
 from temporalio.client import Client
@@ -16,6 +18,8 @@ from tests.conftest import inbound, make_settings, running_worker, sent_mail
 from tests.scripted_provider import subject
 from triage.config import Settings
 from triage.mail.client import MailClient
+from triage.mail.frames import EventFrame, parse_frame
+from triage.mail.schema import MailMessage
 
 
 @asynccontextmanager
@@ -196,3 +200,50 @@ async def test_malformed_frames_do_not_stop_the_watcher(dev_env, settings, contr
             await asyncio.wait_for(task, 15)
         await control.delete("/_sim/faults")
     assert watcher.stats.bad_frames == len(garbage)
+
+
+class BurstDuringCatchUp:
+    """The REST listing (newest first) while the socket delivers a page's worth of new mail."""
+
+    def __init__(self, inbox_id: str, *, burst: int, missed: int, old: int) -> None:
+        run = uuid.uuid4().hex[:8]
+        now = datetime.now(UTC)
+
+        def page(kind: str, count: int) -> list[MailMessage]:
+            return [
+                MailMessage.model_validate(
+                    {"id": f"msg_{kind}{i}_{run}", "from": "c@example.org", "subject": kind, "received_at": now}
+                )
+                for i in range(count)
+            ]
+
+        self.inbox_id = inbox_id
+        self.burst, self.missed, self.old = page("burst", burst), page("missed", missed), page("old", old)
+        self.watcher: InboxWatcher | None = None
+
+    async def iter_messages(self, inbox_id: str, **_paging) -> AsyncIterator[list[MailMessage]]:
+        assert self.watcher is not None
+        for message in self.burst:  # delivered by the socket while page 1 is fetched
+            await self.watcher._on_event(event_frame(message, inbox_id))
+        yield self.burst
+        yield self.missed  # arrived while the watcher was down
+        yield self.old  # handled before the outage
+
+
+def event_frame(message: MailMessage, inbox_id: str) -> EventFrame:
+    event = {"inbox_id": inbox_id, "message_id": message.id, "from": message.from_, "subject": message.subject}
+    return parse_frame(json.dumps({"type": "event", "event_type": "message.received", "message": event}))
+
+
+async def test_a_burst_on_the_socket_does_not_end_the_catch_up_early(dev_env, settings):
+    listing = BurstDuringCatchUp(settings.inbox_id, burst=3, missed=2, old=2)
+    watcher = InboxWatcher(dev_env.client, listing, settings)
+    listing.watcher = watcher
+    for message in listing.old:
+        await watcher._on_event(event_frame(message, settings.inbox_id))
+
+    await watcher.catch_up()
+
+    missed = {workflow_id_for(m.id) for m in listing.missed}
+    ids = await wait_for_workflows(dev_env.client, settings.temporal_task_queue, missed, timeout=10)
+    assert len(ids) == 7  # old, burst and missed: each once
