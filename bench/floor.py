@@ -1,12 +1,29 @@
-"""The floor: a workflow running as many no-op activities as the auto-send path."""
+"""The floors: the least Temporal work that does what a project path does.
+
+``FloorWorkflow`` runs as many no-op activities as the auto-send path;
+``PendingFloorWorkflow`` only waits for a decision, like a pending review;
+it marks itself waiting in the same search attribute the project uses, so
+both sides' pending workflows are counted and listed by the same kind of
+visibility query.
+``python -m bench.floor --address HOST:PORT --task-queue Q`` serves both in a
+worker process of its own, so that its memory can be measured apart. It
+imports nothing of the project, so its size is Temporal's alone.
+"""
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import signal
 from datetime import timedelta
 
 from temporalio import activity, workflow
+from temporalio.common import SearchAttributeKey
 
 STEPS = ("classify", "draft", "save", "send")
+# Registered on every server the project runs on (triage.search_attributes).
+STATUS = SearchAttributeKey.for_keyword("TriageStatus")
+WAITING = "awaiting_review"
 
 
 @activity.defn
@@ -20,3 +37,46 @@ class FloorWorkflow:
     async def run(self) -> None:
         for step in STEPS:
             await workflow.execute_activity(noop, step, start_to_close_timeout=timedelta(seconds=30))
+
+
+@workflow.defn
+class PendingFloorWorkflow:
+    def __init__(self) -> None:
+        self._decided = False
+
+    @workflow.run
+    async def run(self) -> None:
+        workflow.upsert_search_attributes([STATUS.value_set(WAITING)])
+        await workflow.wait_condition(lambda: self._decided)
+
+    @workflow.query
+    def state(self) -> str:
+        return "decided" if self._decided else "waiting"
+
+    @workflow.update
+    def decide(self) -> str:
+        self._decided = True
+        return "decided"
+
+
+async def serve(address: str, task_queue: str) -> None:
+    from temporalio.client import Client
+    from temporalio.worker import Worker
+
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+    client = await Client.connect(address)
+    async with Worker(
+        client, task_queue=task_queue, workflows=[FloorWorkflow, PendingFloorWorkflow], activities=[noop]
+    ):
+        print("floor worker polling", flush=True)
+        await stop.wait()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description="A worker serving the floor workflows.")
+    parser.add_argument("--address", required=True)
+    parser.add_argument("--task-queue", required=True)
+    args = parser.parse_args()
+    asyncio.run(serve(args.address, args.task_queue))

@@ -4,56 +4,95 @@ Project: N routine emails go into the emulator; the watcher starts one
 workflow each; the worker classifies (offline model), drafts, saves and sends.
 Latency is emulator inbound -> reply in ``/_sim/sent``.
 Floor: a workflow running the same number of no-op activities (4), started
-directly, on the same dev server in the same run. Results as ratios.
+directly, on the same dev server in the same run, by a worker with the same
+tuning. Results as ratios.
 
-    python -m bench.pipeline --messages 200 [--json bench/results/pipeline.json]
+After a small unmeasured warm-up of both, the phases run in ABBA order
+(floor, project, project, floor, ...) so that neither side always gets the
+fresher server: the SQLite file grows and the machine's load drifts.
+
+    python -m bench.pipeline [--size short|full] [--messages 200] [--rounds 2] [--json bench/results/pipeline.json]
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import json
 import statistics
 import tempfile
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from bench.floor import FloorWorkflow, noop
+from bench.harness import (
+    Comparison,
+    MailSim,
+    Report,
+    alternate,
+    bench_settings,
+    cli,
+    dev_server,
+    mailsim_process,
+    percentiles,
+    post_inbound,
+    wait_for_count,
+)
 from starter.watcher import InboxWatcher
 from triage.config import Settings
-from triage.devserver import temporal_binary
-from triage.llm.offline import OfflineProvider
+from triage.llm.base import TriageProvider
 from triage.mail.client import MailClient
-from triage.mailsim.runner import running_mailsim
-from triage.search_attributes import ALL_KEYS
-from worker.main import build_worker
+from triage.models import DraftRequest, InboundMessage
+from triage.policy import decide
+from worker.main import build_worker, worker_options
 
+NAME = "pipeline"
+SIZES = {"short": {"messages": 100, "rounds": 2}, "full": {"messages": 500, "rounds": 2}}
+WARM_UP = 10
+
+# Candidates for the auto-send path; each run keeps those the provider at
+# hand (a model that is retrained from time to time) would send unreviewed.
 ROUTINE = [
     "How do I reset my password?",
     "Which browsers do you support?",
     "What are your opening hours?",
     "How do I export my data?",
+    "How can I invite teammates to my workspace?",
+    "How do I change the email address on my account?",
+    "How to turn on two-factor authentication?",
+    "Is there a status page?",
 ]
 
 
-def percentiles(values: list[float]) -> dict[str, float]:
-    ordered = sorted(values)
-    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
-    return {"p50": pick(0.50), "p95": pick(0.95), "p99": pick(0.99), "mean": statistics.fmean(ordered)}
+async def routine_texts(provider: TriageProvider, settings: Settings, candidates: list[str] = ROUTINE) -> list[str]:
+    """The candidates that ``provider`` classifies and drafts so that the policy auto-sends them."""
+
+    async def auto_sent(text: str) -> bool:
+        message = InboundMessage(
+            message_id="probe", inbox_id=settings.inbox_id, from_address="customer@example.org",
+            subject="Question", plain_body=text, body_chars=len(text),
+        )
+        classification = await provider.classify(message)
+        reply = await provider.draft(DraftRequest(message=message, classification=classification))
+        return decide(classification, reply.grounded, settings.policy_settings()).auto_send
+
+    verdicts = await asyncio.gather(*(auto_sent(text) for text in candidates))
+    texts = [text for text, sent in zip(candidates, verdicts, strict=True) if sent]
+    if not texts:
+        raise RuntimeError(f"{provider.name}: none of the routine questions would be sent without review")
+    return texts
 
 
-async def run_floor(client: Client, n: int) -> dict:
+async def run_floor(client: Client, n: int) -> dict[str, Any]:
+    """N floor workflows (4 no-op activities each), all started at once."""
     queue = f"floor-{uuid.uuid4().hex[:6]}"
-    async with Worker(client, task_queue=queue, workflows=[FloorWorkflow], activities=[noop], max_concurrent_activities=100):
+    options = worker_options(Settings())
+    async with Worker(client, task_queue=queue, workflows=[FloorWorkflow], activities=[noop], **options):
         began = time.perf_counter()
 
         async def one(i: int) -> float:
@@ -66,85 +105,97 @@ async def run_floor(client: Client, n: int) -> dict:
     return {"throughput": n / elapsed, "latency_s": percentiles(list(latencies)), "elapsed_s": elapsed}
 
 
-async def run_project(client: Client, sim, n: int) -> dict:
-    settings = Settings(
-        temporal_task_queue=f"bench-{uuid.uuid4().hex[:6]}", mail_base_url=sim.base_url,
-        mail_api_key=sim.api_key, mail_ws_url=sim.ws_url, inbox_id=sim.inbox_id,
-    )
+async def run_project(
+    client: Client,
+    sim: MailSim,
+    n: int,
+    provider: TriageProvider,
+    settings: Settings,
+    texts: list[str],
+) -> dict[str, Any]:
+    """N emails through emulator -> watcher -> worker -> reply sent; ``texts`` must all auto-send."""
     stop = asyncio.Event()
     async with (
         MailClient(sim.base_url, sim.api_key) as mail,
         httpx.AsyncClient() as http,
         httpx.AsyncClient(base_url=sim.control_url, timeout=30) as control,
     ):
-        worker = build_worker(client, settings, mail=mail, provider=OfflineProvider(), http=http)
+        worker = build_worker(client, settings, mail=mail, provider=provider, http=http)
         watcher = InboxWatcher(client, mail, settings)
         watch = asyncio.create_task(watcher.run(stop))
         await watcher.ready.wait()
         async with worker:
-            inbound_at: dict[str, datetime] = {}
+            sent_before = (await mail.list_messages(sim.inbox_id, direction="outbound", limit=1)).pagination.total
             began = time.perf_counter()
-            for i in range(n):
-                inbound_at_now = datetime.now(UTC)
-                response = await control.post(
-                    "/_sim/inbound",
-                    json={"from": f"c{i}@example.org", "subject": "Question", "plain_body": ROUTINE[i % len(ROUTINE)]},
-                )
-                inbound_at[response.json()["message_id"]] = inbound_at_now
-            while True:
-                sent = (await control.get("/_sim/sent")).json()["sent"]
-                if len(sent) >= n:
-                    break
-                await asyncio.sleep(0.2)
+            posted = await post_inbound(control, texts, n, subject="Question")
+
+            async def sent_count() -> int:
+                # A count, not the whole sent log: polling that grew O(n) and
+                # cost the project's process CPU that the floor does not pay.
+                page = await mail.list_messages(sim.inbox_id, direction="outbound", limit=1)
+                return page.pagination.total - sent_before
+
+            await wait_for_count(sent_count, n, what="replies sent", stall_timeout=60)
             elapsed = time.perf_counter() - began
         stop.set()
         await watch
+        sent = [s for s in await sent_mail(control) if s["in_reply_to"] in posted]
     latencies = [
-        (datetime.fromisoformat(s["sent_at"].replace("Z", "+00:00")) - inbound_at[s["in_reply_to"]]).total_seconds()
+        (datetime.fromisoformat(s["sent_at"].replace("Z", "+00:00")) - posted[s["in_reply_to"]]).total_seconds()
         for s in sent
-        if s["in_reply_to"] in inbound_at
     ]
     return {"throughput": n / elapsed, "latency_s": percentiles(latencies), "elapsed_s": elapsed, "sent": len(sent)}
 
 
-async def main(n: int, out: Path | None) -> dict:
-    with tempfile.TemporaryDirectory() as tmp:
-        env = await WorkflowEnvironment.start_local(
-            dev_server_existing_path=temporal_binary(),
-            data_converter=pydantic_data_converter,
-            search_attributes=ALL_KEYS,
-            ui=False,
-            dev_server_extra_args=["--db-filename", str(Path(tmp) / "temporal.db")],
-        )
-        try:
-            async with running_mailsim(Path(tmp) / "mail.db") as sim:
-                floor = await run_floor(env.client, n)
-                project = await run_project(env.client, sim, n)
-        finally:
-            await env.shutdown()
-    result = {
-        "benchmark": "pipeline_vs_floor",
-        "messages": n,
-        "floor": floor,
-        "project": project,
-        "throughput_ratio": project["throughput"] / floor["throughput"],
-        "p50_latency_ratio": project["latency_s"]["p50"] / floor["latency_s"]["p50"],
+async def sent_mail(control: httpx.AsyncClient) -> list[dict[str, Any]]:
+    return (await control.get("/_sim/sent")).json()["sent"]
+
+
+def pooled(phases: list[dict[str, Any]], n: int) -> dict[str, Any]:
+    """Throughput over all phases; latency percentiles are the phases' medians."""
+    elapsed = sum(p["elapsed_s"] for p in phases)
+    middle = lambda key: statistics.median(p["latency_s"][key] for p in phases)  # noqa: E731
+    return {
+        "throughput": n * len(phases) / elapsed,
+        "latency_s": {key: middle(key) for key in ("p50", "p95", "p99", "mean")},
+        "elapsed_s": elapsed,
+        "phases": phases,
     }
-    print(f"{'':10} {'msg/s':>8} {'p50 s':>8} {'p95 s':>8} {'p99 s':>8}")
-    for name in ("floor", "project"):
-        r = result[name]
-        lat = r["latency_s"]
-        print(f"{name:10} {r['throughput']:8.1f} {lat['p50']:8.3f} {lat['p95']:8.3f} {lat['p99']:8.3f}")
-    print(f"project/floor throughput {result['throughput_ratio']:.2f}, p50 latency {result['p50_latency_ratio']:.2f}x")
-    if out:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(result, indent=2))
-    return result
+
+
+def pipeline_comparisons(project: dict[str, Any], floor: dict[str, Any], *, aims: bool) -> list[Comparison]:
+    return [
+        Comparison("throughput", "msg/s", project["throughput"], floor["throughput"], "floor", ">= 0.80" if aims else None),
+        Comparison(
+            "p50 latency", "s", project["latency_s"]["p50"], floor["latency_s"]["p50"], "floor", "<= 1.5" if aims else None
+        ),
+        Comparison("p95 latency", "s", project["latency_s"]["p95"], floor["latency_s"]["p95"], "floor"),
+    ]
+
+
+async def run(messages: int, rounds: int) -> Report:
+    from triage.llm.offline import OfflineProvider  # being rewritten: imported only where used
+
+    with tempfile.TemporaryDirectory() as tmp:
+        async with dev_server(Path(tmp)) as (_, client), mailsim_process(Path(tmp)) as sim:
+            provider = OfflineProvider()
+            settings = bench_settings(sim)
+            texts = await routine_texts(provider, settings)
+            await run_floor(client, WARM_UP)
+            await run_project(client, sim, WARM_UP, provider, settings, texts)
+            results = await alternate(
+                rounds,
+                lambda: run_floor(client, messages),
+                lambda: run_project(client, sim, messages, provider, settings, texts),
+            )
+    floor, project = pooled(results["floor"], messages), pooled(results["project"], messages)
+    return Report(
+        NAME,
+        {"messages": messages, "rounds": rounds},
+        pipeline_comparisons(project, floor, aims=True),
+        {"floor": floor, "project": project, "texts": texts},
+    )
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--messages", type=int, default=200)
-    parser.add_argument("--json", type=Path, default=None)
-    args = parser.parse_args()
-    asyncio.run(main(args.messages, args.json))
+    cli(NAME, run, SIZES, __doc__)

@@ -65,7 +65,10 @@ def cache_workflow_bytecode(workflows: Sequence[type]) -> None:
 
 def worker_options(settings: Settings) -> dict[str, Any]:
     """Concurrency and caching; the benchmarks' floor workers use the same options."""
-    return {"max_concurrent_activities": settings.max_concurrent_activities}
+    return {
+        "max_concurrent_activities": settings.max_concurrent_activities,
+        "max_cached_workflows": settings.max_cached_workflows,
+    }
 
 
 def build_worker(

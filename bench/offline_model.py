@@ -1,0 +1,168 @@
+"""Offline model: classifications per second on one core, and load time.
+
+Project: ``OfflineProvider`` through its public API only (the constructor
+loads the model; ``await provider.classify(message)``), so the benchmark
+holds across rewrites of triage/llm/offline.py. Messages are the demo's
+sample emails, cycled, each made unique.
+Baselines, same run: a plain TF-IDF (word 1-2-grams) ``transform`` of the
+same texts one at a time, and ``json.loads`` of the same messages; for load
+time, importing scikit-learn and fitting that plain TF-IDF.
+Every measurement runs in a fresh child process pinned to one CPU (BLAS
+threads off), so that load times are cold and rates are one core's.
+
+    python -m bench.offline_model [--size short|full] [--messages 2000]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+from bench.harness import REPO, Comparison, Report, cli
+
+NAME = "offline_model"
+SIZES = {"short": {"messages": 2000}, "full": {"messages": 10000}}
+ONE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
+
+
+# ---- in the child process -------------------------------------------------------------
+
+
+def pin_to_one_cpu() -> None:
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+
+
+def sample_messages(n: int) -> list[dict[str, Any]]:
+    from triage.stack import demo_samples
+
+    samples = demo_samples()
+    return [
+        {**samples[i % len(samples)], "plain_body": f"{samples[i % len(samples)]['plain_body']} (ref {i})"}
+        for i in range(n)
+    ]
+
+
+def text_of(sample: dict[str, Any]) -> str:
+    return f"{sample.get('subject', '')}\n{sample.get('plain_body', '')}"
+
+
+def per_second(action: Callable[[Any], Any], items: list[Any]) -> float:
+    began = time.perf_counter()
+    for item in items:
+        action(item)
+    return len(items) / (time.perf_counter() - began)
+
+
+def measure_project_load() -> dict[str, float]:
+    began = time.perf_counter()
+    from triage.llm.offline import OfflineProvider
+
+    OfflineProvider()
+    return {"seconds": time.perf_counter() - began}
+
+
+def measure_baseline_load(n: int) -> dict[str, float]:
+    texts = [text_of(s) for s in sample_messages(n)]
+    began = time.perf_counter()
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    TfidfVectorizer(ngram_range=(1, 2)).fit(texts)
+    return {"seconds": time.perf_counter() - began}
+
+
+def measure_rates(n: int) -> dict[str, float]:
+    """Baselines before and after the project (their mean), against drift."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from triage.llm.offline import OfflineProvider
+    from triage.models import InboundMessage
+
+    samples = sample_messages(n)
+    texts = [text_of(s) for s in samples]
+    encoded = [json.dumps(s) for s in samples]
+    tfidf = TfidfVectorizer(ngram_range=(1, 2)).fit(texts)
+    provider = OfflineProvider()
+    messages = [
+        InboundMessage(
+            message_id=f"bench-{i}",
+            inbox_id="support",
+            from_address=s["from"],
+            subject=s.get("subject", ""),
+            plain_body=s.get("plain_body", ""),
+            html_body=s.get("html_body"),
+            body_chars=len(s.get("plain_body", "")),
+        )
+        for i, s in enumerate(samples)
+    ]
+    loop = asyncio.new_event_loop()
+    classify = lambda m: loop.run_until_complete(provider.classify(m))  # noqa: E731
+    transform = lambda t: tfidf.transform([t])  # noqa: E731
+    classify(messages[0])  # warm-up: first calls pay lazy initialisation
+    before = {"tfidf": per_second(transform, texts), "json": per_second(json.loads, encoded)}
+    project = per_second(classify, messages)
+    after = {"tfidf": per_second(transform, texts), "json": per_second(json.loads, encoded)}
+    loop.close()
+    return {
+        "classify": project,
+        "tfidf": (before["tfidf"] + after["tfidf"]) / 2,
+        "json": (before["json"] + after["json"]) / 2,
+        "drift": {"before": before, "after": after},
+    }
+
+
+MEASURES = {
+    "project-load": lambda n: measure_project_load(),
+    "baseline-load": measure_baseline_load,
+    "rates": measure_rates,
+}
+
+
+def child_main(measure: str, n: int) -> None:
+    pin_to_one_cpu()
+    print(json.dumps(MEASURES[measure](n)))
+
+
+# ---- in the benchmark process ---------------------------------------------------------
+
+
+def in_child(measure: str, n: int) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.offline_model", "--measure", measure, "--messages", str(n)],
+        cwd=REPO,
+        env={**os.environ, **ONE_THREAD},
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{measure} failed: {done.stderr.strip().splitlines()[-1:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+async def run(messages: int) -> Report:
+    project_load = await asyncio.to_thread(in_child, "project-load", messages)
+    baseline_load = await asyncio.to_thread(in_child, "baseline-load", messages)
+    rates = await asyncio.to_thread(in_child, "rates", messages)
+    return Report(
+        NAME,
+        {"messages": messages},
+        [
+            Comparison("classifications, 1 core", "msg/s", rates["classify"], rates["tfidf"], "TF-IDF transform"),
+            Comparison("classifications, 1 core", "msg/s", rates["classify"], rates["json"], "json.loads"),
+            Comparison("model load (cold)", "s", project_load["seconds"], baseline_load["seconds"], "sklearn + TF-IDF fit"),
+        ],
+        {"rates_per_s": rates, "load_s": {"project": project_load, "baseline": baseline_load}},
+    )
+
+
+if __name__ == "__main__":
+    if "--measure" in sys.argv:
+        child_main(sys.argv[sys.argv.index("--measure") + 1], int(sys.argv[sys.argv.index("--messages") + 1]))
+    else:
+        cli(NAME, run, SIZES, __doc__)

@@ -1,0 +1,324 @@
+"""Pending reviews: N reviews waiting at once on one persistent dev server.
+
+Project: N billing emails (the policy always sends billing to a human) go
+into the emulator and through the real workflow and activities (offline
+model, drafts saved in the emulator); they are started with the client the
+way the watcher's catch-up does, not over the socket. The worker, the
+reviewer API and the emulator are processes of their own, as under
+``triage up``. Measured: the worker's RSS, ``GET /api/reviews`` latency,
+approve latency (``POST /api/reviews/{id}/approve``) on random pending
+reviews, and, after a restart of the worker and the dev server on the same
+SQLite file, the time until every remaining review answers its ``state``
+query as awaiting review (approvable).
+Floor, same server and run: ``PendingFloorWorkflow``, which only waits, in a
+worker process of its own (bench.floor); its RSS, a visibility list of the
+same shape, a query + Update per decision (what the API does: read the
+revision, then decide), and its time until every one answers a query.
+
+    python -m bench.pending_reviews [--size short|full] [--reviews 1000] [--approvals 50]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import secrets
+import subprocess
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from temporalio.client import Client
+
+from bench.floor import WAITING, PendingFloorWorkflow
+from bench.harness import (
+    Comparison,
+    DevServer,
+    MailSim,
+    Report,
+    bounded_gather,
+    cli,
+    count_workflows,
+    mailsim_process,
+    percentiles,
+    post_inbound,
+    rss_mb,
+    spawn_python,
+    stop_process,
+    timed,
+    wait_for_count,
+    wait_http,
+)
+from starter.review import visibility_query
+from starter.start import start_triage, workflow_id_for
+from triage.asgi_server import free_port
+from triage.config import Settings
+from triage.inbound import from_rest
+from triage.mail.client import MailClient
+from triage.models import InboundMessage, TriageStatus
+from workflows.triage import SupportTriageWorkflow
+
+NAME = "pending_reviews"
+SIZES = {
+    "short": {"reviews": 1000, "approvals": 50, "list_calls": 20},
+    "full": {"reviews": 10000, "approvals": 200, "list_calls": 50},
+}
+CONCURRENCY = 32  # starts and queries in flight, for both sides
+QUERY_TIMEOUT_S = 10
+BILLING = [
+    "I was charged twice for my subscription this month. Please refund the duplicate charge.",
+    "My invoice shows the wrong amount, can you correct it and send a new receipt?",
+    "Why did the price of my plan go up? I was billed more than last month.",
+    "The payment failed but my card was still charged. Please check my billing.",
+]
+FLOOR_QUERY = f'WorkflowType = "PendingFloorWorkflow" AND TriageStatus = "{WAITING}"'
+PROJECT_QUERY = visibility_query(TriageStatus.AWAITING_REVIEW)
+
+
+@dataclass
+class Stack:
+    """The run's processes beside the dev server and the emulator: worker, API, floor worker."""
+
+    directory: Path
+    server: DevServer
+    sim: MailSim
+    api_port: int = field(default_factory=free_port)
+    token: str = field(default_factory=lambda: secrets.token_urlsafe(18))
+    task_queue: str = field(default_factory=lambda: f"bench-{uuid.uuid4().hex[:6]}")
+    floor_queue: str = field(default_factory=lambda: f"floor-{uuid.uuid4().hex[:6]}")
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}"
+
+    def _env(self) -> dict[str, str]:
+        return {
+            "TEMPORAL_ADDRESS": self.server.address,
+            "TEMPORAL_TASK_QUEUE": self.task_queue,
+            "MYAGENTMAIL_BASE_URL": self.sim.base_url,
+            "TRIAGE_PROVIDER": "offline",
+            "TRIAGE_REVIEWERS": f"bench:{self.token}",
+            "TRIAGE_LOG_LEVEL": "WARNING",
+        }
+
+    def _command(self, name: str) -> list[str]:
+        return {
+            "worker": ["triage.cli", "worker"],
+            "api": ["triage.cli", "api", "--port", str(self.api_port)],
+            "floor": ["bench.floor", "--address", self.server.address, "--task-queue", self.floor_queue],
+        }[name]
+
+    def start(self, name: str) -> subprocess.Popen:
+        self.processes[name] = spawn_python(self._command(name), env=self._env(), log=self.directory / f"{name}.log")
+        return self.processes[name]
+
+    def pid(self, name: str) -> int:
+        return self.processes[name].pid
+
+    async def stop(self, *names: str) -> None:
+        for name in names:
+            await stop_process(self.processes.pop(name, None))
+
+
+# ---- creating the pending workflows ---------------------------------------------------
+
+
+async def inbound_billing(stack: Stack, n: int) -> list[InboundMessage]:
+    """N billing emails into the emulator, read back the way the watcher's catch-up reads them."""
+    async with httpx.AsyncClient(base_url=stack.sim.control_url, timeout=30) as control:
+        await post_inbound(control, BILLING, n, subject="Billing question")
+    async with MailClient(stack.sim.base_url, stack.sim.api_key) as mail:
+        return [
+            from_rest(m, stack.sim.inbox_id)
+            async for page in mail.iter_messages(
+                stack.sim.inbox_id, direction="inbound", page_size=100, max_pages=n // 100 + 2
+            )
+            for m in page
+        ]
+
+
+async def start_reviews(client: Client, stack: Stack, messages: list[InboundMessage]) -> list[str]:
+    """One triage workflow per message; returns once all of them wait for a reviewer."""
+    settings = Settings(temporal_task_queue=stack.task_queue)
+
+    def start(message: InboundMessage) -> Callable[[], Awaitable[Any]]:
+        return lambda: start_triage(
+            client,
+            message,
+            task_queue=stack.task_queue,
+            policy=settings.policy_settings(),
+            review=settings.review_settings(),
+        )
+
+    await bounded_gather((start(m) for m in messages), CONCURRENCY)
+    await wait_for_count(
+        lambda: count_workflows(client, PROJECT_QUERY), len(messages), what="reviews pending", every=1.0
+    )
+    return [workflow_id_for(m.message_id) for m in messages]
+
+
+async def create_floor(client: Client, stack: Stack, n: int) -> list[str]:
+    ids = [f"pending-floor-{i}" for i in range(n)]
+
+    def start(workflow_id: str) -> Callable[[], Awaitable[Any]]:
+        return lambda: client.start_workflow(PendingFloorWorkflow.run, id=workflow_id, task_queue=stack.floor_queue)
+
+    await bounded_gather((start(i) for i in ids), CONCURRENCY)
+    await wait_for_count(lambda: count_workflows(client, FLOOR_QUERY), n, what="floor pending", every=1.0)
+    return ids
+
+
+# ---- the measured operations ----------------------------------------------------------
+
+
+async def api_list(http: httpx.AsyncClient) -> None:
+    response = await http.get("/api/reviews", params={"limit": 50})
+    response.raise_for_status()
+
+
+async def floor_list(client: Client) -> None:
+    iterator = client.list_workflows(FLOOR_QUERY, page_size=50)
+    await iterator.fetch_next_page(page_size=50)
+
+
+async def api_approve(http: httpx.AsyncClient, workflow_id: str) -> None:
+    response = await http.post(f"/api/reviews/{workflow_id}/approve", json={})
+    response.raise_for_status()
+    assert response.json()["status"] == "sent", response.text
+
+
+async def floor_approve(client: Client, workflow_id: str) -> None:
+    handle = client.get_workflow_handle(workflow_id)
+    await handle.query(PendingFloorWorkflow.state)  # what the API does first: read the state
+    await handle.execute_update(PendingFloorWorkflow.decide)
+
+
+async def latencies_ms(calls: list[Callable[[], Awaitable[Any]]]) -> dict[str, float]:
+    """One call after the other: latency as a reviewer sees it, not under a burst."""
+    times = [(await timed(call()))[1] * 1000 for call in calls]
+    return percentiles(times)
+
+
+async def until_answers(query: Callable[[], Awaitable[Any]], expected: Any) -> None:
+    """Retry a query until it answers ``expected``; without a worker queries time out."""
+    while True:
+        try:
+            if await query() == expected:
+                return
+        except Exception:
+            pass
+        await asyncio.sleep(0.2)
+
+
+async def time_until_all_answer(client: Client, ids: list[str], project: bool) -> float:
+    timeout = timedelta(seconds=QUERY_TIMEOUT_S)
+
+    def check(workflow_id: str) -> Callable[[], Awaitable[None]]:
+        handle = client.get_workflow_handle(workflow_id)
+        if project:
+            async def status() -> TriageStatus:
+                return (await handle.query(SupportTriageWorkflow.state, rpc_timeout=timeout)).status
+
+            return lambda: until_answers(status, TriageStatus.AWAITING_REVIEW)
+        return lambda: until_answers(lambda: handle.query(PendingFloorWorkflow.state, rpc_timeout=timeout), "waiting")
+
+    began = time.perf_counter()
+    await bounded_gather((check(i) for i in ids), CONCURRENCY)
+    return time.perf_counter() - began
+
+
+# ---- the run --------------------------------------------------------------------------
+
+
+async def start_stack(stack: Stack) -> Client:
+    client = await stack.server.start()
+    for name in ("worker", "floor", "api"):
+        stack.start(name)
+    await wait_http(f"{stack.api_url}/healthz")
+    await asyncio.sleep(5)  # both workers imported, connected and polling before the idle RSS
+    return client
+
+
+async def restart_measured(stack: Stack, review_ids: list[str], floor_ids: list[str]) -> dict[str, float]:
+    """Worker, floor worker and dev server down; server up on the same file; each worker in turn."""
+    await stack.stop("worker", "floor")
+    await stack.server.stop()
+    client, server_s = await timed(stack.server.start())
+    stack.start("worker")
+    project_s = await time_until_all_answer(client, review_ids, project=True)
+    stack.start("floor")
+    floor_s = await time_until_all_answer(client, floor_ids, project=False)
+    return {"server_restart_s": server_s, "project_s": project_s, "floor_s": floor_s}
+
+
+async def measure(stack: Stack, reviews: int, approvals: int, list_calls: int) -> dict[str, Any]:
+    rng = random.Random(0)
+    client = await start_stack(stack)
+    idle = {"project": rss_mb(stack.pid("worker")), "floor": rss_mb(stack.pid("floor"))}
+    floor_ids, floor_create_s = await timed(create_floor(client, stack, reviews))
+    messages = await inbound_billing(stack, reviews)  # the mail arriving: not timed
+    review_ids, create_s = await timed(start_reviews(client, stack, messages))
+    await asyncio.sleep(3)
+    rss = {"project": rss_mb(stack.pid("worker")), "floor": rss_mb(stack.pid("floor"))}
+    headers = {"Authorization": f"Bearer {stack.token}"}
+    async with httpx.AsyncClient(base_url=stack.api_url, headers=headers, timeout=120) as http:
+        lists = {
+            "project": await latencies_ms([lambda: api_list(http)] * list_calls),
+            "floor": await latencies_ms([lambda: floor_list(client)] * list_calls),
+        }
+        approved = rng.sample(review_ids, approvals)
+        floor_approved = rng.sample(floor_ids, approvals)
+        approves = {
+            "project": await latencies_ms([lambda i=i: api_approve(http, i) for i in approved]),
+            "floor": await latencies_ms([lambda i=i: floor_approve(client, i) for i in floor_approved]),
+        }
+    restart = await restart_measured(
+        stack, sorted(set(review_ids) - set(approved)), sorted(set(floor_ids) - set(floor_approved))
+    )
+    return {
+        "rss_mb_idle": idle,
+        "rss_mb_pending": rss,
+        "create_s": {"project": create_s, "floor": floor_create_s},
+        "list_ms": lists,
+        "approve_ms": approves,
+        "restart": restart,
+    }
+
+
+def comparisons(d: dict[str, Any]) -> list[Comparison]:
+    lists, approves = d["list_ms"], d["approve_ms"]
+    return [
+        Comparison("time to N pending", "s", d["create_s"]["project"], d["create_s"]["floor"], "floor"),
+        Comparison("worker RSS, N pending", "MB", d["rss_mb_pending"]["project"], d["rss_mb_pending"]["floor"], "floor worker"),
+        Comparison("list p50", "ms", lists["project"]["p50"], lists["floor"]["p50"], "floor list"),
+        Comparison("list p99", "ms", lists["project"]["p99"], lists["floor"]["p99"], "floor list"),
+        Comparison("approve p50", "ms", approves["project"]["p50"], approves["floor"]["p50"], "floor q+update"),
+        Comparison("approve p99", "ms", approves["project"]["p99"], approves["floor"]["p99"], "floor q+update"),
+        Comparison(
+            "all approvable after restart", "s", d["restart"]["project_s"], d["restart"]["floor_s"], "floor"
+        ),
+    ]
+
+
+async def run(reviews: int, approvals: int, list_calls: int) -> Report:
+    with tempfile.TemporaryDirectory() as tmp:
+        async with mailsim_process(Path(tmp)) as sim:
+            stack = Stack(Path(tmp), DevServer(Path(tmp)), sim)
+            try:
+                details = await measure(stack, reviews, approvals, list_calls)
+            finally:
+                await stack.stop("api", "worker", "floor")
+                await stack.server.stop()
+    params = {"reviews": reviews, "approvals": approvals, "list_calls": list_calls}
+    return Report(NAME, params, comparisons(details), details)
+
+
+if __name__ == "__main__":
+    cli(NAME, run, SIZES, __doc__)

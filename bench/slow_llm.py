@@ -1,0 +1,98 @@
+"""Slow LLM: the OpenAI provider against a local OpenAI-compatible server that
+answers after a fixed delay (default 1 s).
+
+Project: N routine emails through the full pipeline (emulator -> watcher ->
+worker with the real ``openai`` SDK -> reply sent). Each message costs two
+LLM calls (classify, draft), so any throughput above a serial loop comes from
+concurrency: ``TRIAGE_LLM_CONCURRENCY`` calls in flight per worker, within the
+worker's activity slots (``TRIAGE_MAX_CONCURRENT_ACTIVITIES``).
+Baselines, same run: a serial loop of the same provider calls (one message
+at a time), the ideal serial rate ``1 / delay`` calls per second, the ceiling
+``llm_concurrency / (2 * delay)`` msg/s, and the no-op floor of bench.pipeline.
+
+    python -m bench.slow_llm [--size short|full] [--messages 100] [--delay 1.0] [--llm-concurrency 8]
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.harness import Comparison, Report, bench_settings, cli, dev_server, mailsim_process
+from bench.pipeline import routine_texts, run_floor, run_project
+from tests.fake_openai import fake_openai
+from triage.llm.base import TriageProvider
+from triage.llm.factory import build_provider
+from triage.models import Classification, DraftRequest, InboundMessage
+
+NAME = "slow_llm"
+SIZES = {
+    "short": {"messages": 100, "delay": 1.0, "llm_concurrency": 8, "serial_messages": 3},
+    "full": {"messages": 400, "delay": 1.0, "llm_concurrency": 8, "serial_messages": 5},
+}
+LLM_CALLS_PER_MESSAGE = 2  # classify + draft
+
+
+
+async def serial_loop(provider: TriageProvider, n: int, texts: list[str]) -> dict[str, Any]:
+    """The same provider calls one message at a time: what no concurrency gives."""
+    began = time.perf_counter()
+    for i in range(n):
+        message = InboundMessage(
+            message_id=f"serial-{i}", inbox_id="support", from_address="customer@example.org",
+            subject="Question", plain_body=texts[i % len(texts)],
+        )
+        classification: Classification = await provider.classify(message)
+        await provider.draft(DraftRequest(message=message, classification=classification))
+    elapsed = time.perf_counter() - began
+    return {"throughput": n / elapsed, "elapsed_s": elapsed}
+
+
+async def run(messages: int, delay: float, llm_concurrency: int, serial_messages: int) -> Report:
+    with tempfile.TemporaryDirectory() as tmp:
+        async with (
+            dev_server(Path(tmp)) as (_, client),
+            mailsim_process(Path(tmp)) as sim,
+            fake_openai(delay=delay) as llm,
+        ):
+            settings = bench_settings(
+                sim, provider="openai", openai_base_url=llm.base_url, openai_api_key=llm.api_key,
+                llm_concurrency=llm_concurrency,
+            )
+            provider = build_provider(settings)
+            try:
+                texts = await routine_texts(provider, settings)
+                serial = await serial_loop(provider, serial_messages, texts)
+                floor = await run_floor(client, messages)
+                calls_before = len(llm.requests)
+                project = await run_project(client, sim, messages, provider, settings, texts)
+                project["llm_calls"] = len(llm.requests) - calls_before
+            finally:
+                await provider.aclose()
+    ideal_serial = 1 / (LLM_CALLS_PER_MESSAGE * delay)
+    ceiling = llm_concurrency / (LLM_CALLS_PER_MESSAGE * delay)
+    throughput = project["throughput"]
+    return Report(
+        NAME,
+        {"messages": messages, "delay": delay, "llm_concurrency": llm_concurrency, "serial_messages": serial_messages},
+        [
+            Comparison("throughput", "msg/s", throughput, serial["throughput"], "serial loop"),
+            Comparison("throughput", "msg/s", throughput, 1 / delay, "1/delay"),
+            Comparison("throughput", "msg/s", throughput, ceiling, "concurrency ceiling"),
+            Comparison("throughput", "msg/s", throughput, floor["throughput"], "floor"),
+            Comparison("p50 latency", "s", project["latency_s"]["p50"], floor["latency_s"]["p50"], "floor"),
+        ],
+        {
+            "serial_loop": serial,
+            "ideal_serial_throughput": ideal_serial,
+            "concurrency_ceiling": ceiling,
+            "floor": floor,
+            "project": project,
+        },
+    )
+
+
+if __name__ == "__main__":
+    cli(NAME, run, SIZES, __doc__)
