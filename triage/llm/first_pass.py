@@ -19,6 +19,9 @@ from collections.abc import Collection
 from triage.llm.base import TriageProvider
 from triage.models import Category, Classification, DraftReply, DraftRequest, GuardFlag, InboundMessage
 
+# The offline model's own best guess is not routine: enough to want a human.
+DISPUTES_AT = 0.5
+
 
 class FirstPassProvider(TriageProvider):
     def __init__(
@@ -40,7 +43,8 @@ class FirstPassProvider(TriageProvider):
         if sure_not_routine:
             return quick.model_copy(update={"reason": f"first pass, no LLM call: {quick.reason}"})
         result = await self._llm.classify(message)
-        if result.category in self._routine and quick.category not in self._routine and quick.confidence >= 0.5:
+        disputed = quick.category not in self._routine and quick.confidence >= DISPUTES_AT
+        if result.category in self._routine and disputed:
             flags = sorted({*result.guard_flags, GuardFlag.MODEL_DISAGREEMENT})
             return result.model_copy(update={"guard_flags": flags})
         return result
