@@ -59,7 +59,7 @@ class PendingFloorWorkflow:
         return "decided"
 
 
-async def serve(address: str, task_queue: str) -> None:
+async def serve(address: str, task_queue: str, max_cached_workflows: int) -> None:
     from temporalio.client import Client
     from temporalio.worker import Worker
 
@@ -68,7 +68,11 @@ async def serve(address: str, task_queue: str) -> None:
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)
     client = await Client.connect(address)
     async with Worker(
-        client, task_queue=task_queue, workflows=[FloorWorkflow, PendingFloorWorkflow], activities=[noop]
+        client,
+        task_queue=task_queue,
+        workflows=[FloorWorkflow, PendingFloorWorkflow],
+        activities=[noop],
+        max_cached_workflows=max_cached_workflows,
     ):
         print("floor worker polling", flush=True)
         await stop.wait()
@@ -78,5 +82,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="A worker serving the floor workflows.")
     parser.add_argument("--address", required=True)
     parser.add_argument("--task-queue", required=True)
+    # The project worker's cache size: what a pending workflow costs in memory depends on it.
+    parser.add_argument("--max-cached-workflows", type=int, required=True)
     args = parser.parse_args()
-    asyncio.run(serve(args.address, args.task_queue))
+    asyncio.run(serve(args.address, args.task_queue, args.max_cached_workflows))

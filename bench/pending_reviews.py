@@ -62,6 +62,7 @@ from triage.config import Settings
 from triage.inbound import from_rest
 from triage.mail.client import MailClient
 from triage.models import InboundMessage, TriageStatus
+from worker.main import worker_options
 from workflows.triage import SupportTriageWorkflow
 
 NAME = "pending_reviews"
@@ -112,7 +113,11 @@ class Stack:
         return {
             "worker": ["triage.cli", "worker"],
             "api": ["triage.cli", "api", "--port", str(self.api_port)],
-            "floor": ["bench.floor", "--address", self.server.address, "--task-queue", self.floor_queue],
+            "floor": [
+                "bench.floor",
+                *("--address", self.server.address, "--task-queue", self.floor_queue),
+                *("--max-cached-workflows", str(worker_options(Settings())["max_cached_workflows"])),
+            ],
         }[name]
 
     def start(self, name: str) -> subprocess.Popen:

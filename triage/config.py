@@ -104,9 +104,8 @@ class Settings(BaseSettings):
     max_concurrent_activities: int = Field(
         100, ge=1, validation_alias=_env("TRIAGE_MAX_CONCURRENT_ACTIVITIES")
     )
-    # Reviews wait for hours: keeping every one in memory (the SDK's default is
-    # 10,000) costs ~170 KB each; an evicted one replays its short history when
-    # a decision arrives.
+    # Reviews wait for hours: each cached one costs ~170 KB (the SDK caches
+    # 1,000); an evicted one replays its short history when a decision arrives.
     max_cached_workflows: int = Field(
         500, ge=0, validation_alias=_env("TRIAGE_MAX_CACHED_WORKFLOWS")
     )
