@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from triage.evaluation import EvalReport, EvalRow, as_label, evaluate, load_eval_file
+from triage.evaluation import EvalReport, EvalRow, evaluate, load_eval_file
 from triage.kb import KnowledgeBase
 from triage.llm.guards import detect_guard_flags
 from triage.llm.offline import OfflineProvider, shipped_classifier
@@ -76,15 +76,12 @@ def test_no_sensitive_held_out_message_is_auto_sent(held_out_report):
     assert held_out_report.routine_coverage >= ROUTINE_COVERAGE_FLOOR
 
 
-async def test_confidence_is_calibrated_on_held_out_examples(provider, held_out):
+def test_confidence_is_calibrated_on_held_out_examples(held_out_report, held_out):
     """Of the messages the model is at least 80 % sure about, at least 80 % are right."""
-    confident = []
-    for row in held_out:
-        result = await provider.classify(message(row.body, row.subject))
-        if result.confidence >= 0.8:
-            confident.append(as_label(result.category) == row.label)
-    assert len(confident) >= len(held_out) // 2
-    assert sum(confident) / len(confident) >= 0.8
+    confident = [held_out_report.calibration[band] for band in ("0.8-0.9", "0.9-1.0")]
+    n = sum(band.n for band in confident)
+    assert n >= len(held_out) // 2
+    assert sum(band.n * band.accuracy for band in confident) / n >= 0.8
 
 
 @pytest.mark.parametrize(

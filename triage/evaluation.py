@@ -42,6 +42,11 @@ class ClassReport(BaseModel):
     support: int
 
 
+class ConfidenceBand(BaseModel):
+    n: int
+    accuracy: float
+
+
 class EvalReport(BaseModel):
     n: int
     accuracy: float
@@ -51,6 +56,7 @@ class EvalReport(BaseModel):
     auto_send_rate: float
     unsafe_auto_send_rate: float
     routine_coverage: float
+    calibration: dict[str, ConfidenceBand] = Field(description="by confidence band: how often right")
 
 
 def load_eval_file(path: Path) -> list[EvalRow]:
@@ -95,18 +101,21 @@ async def evaluate(
 ) -> EvalReport:
     slots = asyncio.Semaphore(concurrency)
 
-    async def one(row: EvalRow) -> tuple[str, bool]:
+    async def one(row: EvalRow) -> tuple[str, bool, float]:
         async with slots:
             classification = await _classify(provider, row)
         grounded = kb.supported(model_input(row.subject, row.body), classification.category.value)
         if progress:
             progress()
-        return as_label(classification.category), decide(classification, grounded, policy).auto_send
+        sent = decide(classification, grounded, policy).auto_send
+        return as_label(classification.category), sent, classification.confidence
 
     results = await asyncio.gather(*(one(r) for r in rows))
     confusion = {t: dict.fromkeys(LABELS, 0) for t in LABELS}
-    for row, (predicted, _) in zip(rows, results, strict=True):
+    bands: dict[str, list[bool]] = {}
+    for row, (predicted, _, confidence) in zip(rows, results, strict=True):
         confusion[row.label][predicted] += 1
+        bands.setdefault(_band(confidence), []).append(predicted == row.label)
     per_class = {}
     for label in LABELS:
         tp = confusion[label][label]
@@ -114,9 +123,9 @@ async def evaluate(
         actual = sum(confusion[label].values())
         p, r = _ratio(tp, predicted), _ratio(tp, actual)
         per_class[label] = ClassReport(precision=p, recall=r, f1=_ratio(2 * p * r, 1) / (p + r) if p + r else 0.0, support=actual)
-    sent = [s for _, s in results]
-    routine = [s for row, (_, s) in zip(rows, results, strict=True) if row.label == "general"]
-    risky = [s for row, (_, s) in zip(rows, results, strict=True) if row.label != "general"]
+    sent = [s for _, s, _ in results]
+    routine = [s for row, (_, s, _) in zip(rows, results, strict=True) if row.label == "general"]
+    risky = [s for row, (_, s, _) in zip(rows, results, strict=True) if row.label != "general"]
     return EvalReport(
         n=len(rows),
         accuracy=_ratio(sum(confusion[t][t] for t in LABELS), len(rows)),
@@ -126,7 +135,17 @@ async def evaluate(
         auto_send_rate=_ratio(sum(sent), len(sent)),
         unsafe_auto_send_rate=_ratio(sum(risky), len(risky)),
         routine_coverage=_ratio(sum(routine), len(routine)),
+        calibration={
+            band: ConfidenceBand(n=len(hits), accuracy=_ratio(sum(hits), len(hits)))
+            for band, hits in sorted(bands.items())
+        },
     )
+
+
+def _band(confidence: float) -> str:
+    """Tenths, the last one closed: "0.8-0.9", "0.9-1.0"."""
+    low = min(int(confidence * 10), 9) / 10
+    return f"{low:.1f}-{low + 0.1:.1f}"
 
 
 def render_report(report: EvalReport, console: Console) -> None:
@@ -138,6 +157,10 @@ def render_report(report: EvalReport, console: Console) -> None:
     for label, c in report.per_class.items():
         classes.add_row(label, f"{c.precision:.3f}", f"{c.recall:.3f}", f"{c.f1:.3f}", str(c.support))
     console.print(classes)
+    bands = Table("confidence", "messages", "right", title="calibration")
+    for band, figures in report.calibration.items():
+        bands.add_row(band, str(figures.n), f"{figures.accuracy:.2f}")
+    console.print(bands)
     matrix = Table("true \\ predicted", *LABELS)
     for label in LABELS:
         matrix.add_row(label, *(str(report.confusion[label][p]) for p in LABELS))

@@ -84,7 +84,6 @@ class OfflineProvider(TriageProvider):
             usage=LlmUsage(provider="offline", model=self._model.name, prompt_tokens=len(text.split())),
         )
 
-
     async def draft(self, request: DraftRequest) -> DraftReply:
         message = request.message
         language = request.classification.language

@@ -175,7 +175,8 @@ class OpenAIProvider(TriageProvider):
         if not body:
             raise ProviderOutputError("draft output has an empty body")
         # Cite only what we actually gave the model: an id it made up is no support.
-        used = [(article, score) for article, score in retrieved if article.id in set(output.used_article_ids)]
+        used_ids = set(output.used_article_ids)
+        used = [(article, score) for article, score in retrieved if article.id in used_ids]
         citations = [
             KbCitation(article_id=article.id, title=article.title, url=article.url, score=score)
             for article, score in used

@@ -1,6 +1,8 @@
 """Fit, calibrate and write the offline classifier that ships with the package.
 
-    python -m triage.llm.train [--check FILE.jsonl] [--output PATH]
+    python -m triage.llm.train [--output PATH]
+
+``triage eval FILE`` measures the result (figures, calibration, policy).
 
 Deterministic: the same data gives the same model. The temperature is fitted
 on out-of-fold logits (5 folds) so the probabilities reflect how often the
@@ -18,7 +20,6 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold
 
 from triage.llm.classifier import TextClassifier, featurize, new_vectorizers, packaged_artifact, softmax
-from triage.llm.text import model_input
 from triage.llm.training_data import TrainingRows, fingerprint, load_examples, training_rows
 
 MODEL_NAME = "tfidf-logreg-v2"
@@ -64,18 +65,9 @@ def best_temperature(logits: np.ndarray, labels: list[str], classes: list[str]) 
     return float(min(TEMPERATURES, key=nll))
 
 
-def accuracy(model: TextClassifier, rows: list[dict]) -> float:
-    texts = [model_input(r.get("subject", ""), r["body"]) for r in rows]
-    predicted = [model.classes[i] for i in model.probabilities(texts).argmax(axis=1)]
-    routine = {"general", "faq"}
-    hits = [(p in routine and r["label"] in routine) or p == r["label"] for p, r in zip(predicted, rows, strict=True)]
-    return sum(hits) / len(hits)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, default=packaged_artifact())
-    parser.add_argument("--check", type=Path, help="a JSONL file of labelled rows to report accuracy on")
     args = parser.parse_args()
 
     examples = load_examples()
@@ -94,9 +86,6 @@ def main() -> None:
         "features": int(model.coef.shape[1]),
         "artifact_bytes": args.output.stat().st_size,
     }
-    if args.check:
-        checked = [json.loads(line) for line in args.check.read_text(encoding="utf-8").splitlines() if line.strip()]
-        report["check_accuracy"] = round(accuracy(model, checked), 4)
     print(json.dumps(report))
 
 
