@@ -51,6 +51,10 @@ class GuardFlag(StrEnum):
     URGENT = "urgent"
     SECURITY = "security"
     DATA_LOSS = "data_loss"
+    # The customer reports a failure, a missing or wrong outcome, a repeat contact
+    # or a dispute: a canned how-to answers the topic, not the situation.
+    PROBLEM_REPORT = "problem_report"
+    PRIVACY = "privacy"  # data-protection requests (erasure, access) carry legal weight
     TECHNICAL = "technical"  # code, stack traces, logs: no template answers those
     TOO_LONG = "too_long"
     EMPTY = "empty"
@@ -58,6 +62,7 @@ class GuardFlag(StrEnum):
     CLASSIFIER_ERROR = "classifier_error"
     NO_KB_SUPPORT = "no_kb_support"
     MODEL_DISAGREEMENT = "model_disagreement"
+    BAD_ADDRESS = "bad_address"  # no single, well-formed sender address to reply to
 
 
 class InboundMessage(BaseModel):
