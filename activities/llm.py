@@ -12,6 +12,7 @@ import asyncio
 
 from temporalio import activity
 
+from triage.inbound import address_flags
 from triage.llm.base import ProviderOutputError, TriageProvider
 from triage.llm.guards import detect_guard_flags
 from triage.models import (
@@ -47,6 +48,7 @@ class LlmActivities:
     @activity.defn
     async def classify(self, message: InboundMessage) -> Classification:
         heuristic_flags = detect_guard_flags(message.subject, message.plain_body, message.body_chars)
+        heuristic_flags = [*heuristic_flags, *address_flags(message)]  # no usable reply address
         try:
             async with self._slots:
                 result = await self._provider.classify(message)

@@ -84,6 +84,10 @@ class InboundMessage(BaseModel):
     received_at: datetime | None = None
     body_chars: int = 0
     truncated: bool = False
+    # Set by triage.inbound from the parsed From/Reply-To: the one address a
+    # reply may go to, or why there is none (then the message goes to review).
+    reply_address: str | None = None
+    address_problem: str | None = None
 
 
 class LlmUsage(BaseModel):

@@ -20,6 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.mail import MailActivities
     from activities.notify import NotifyActivities
     from triage import search_attributes as sa
+    from triage.inbound import message_reply_target, reply_subject
     from triage.models import (
         Category,
         Classification,
@@ -236,14 +237,16 @@ class SupportTriageWorkflow:
 
     async def _save_draft(self, body: str) -> None:
         message = self._input.message
-        subject = message.subject or ""
+        # One parsed address, never the raw From. With none, the draft has no recipient:
+        # bad_address sent the message to review, and a send is refused, not misdirected.
+        address = message_reply_target(message).address
         self._state.draft_id = await workflow.execute_activity_method(
             MailActivities.save_draft,
             SaveDraftRequest(
                 inbox_id=message.inbox_id,
                 reply_to_message_id=message.message_id,
-                to=[message.from_address],
-                subject=subject if subject.lower().startswith("re:") else f"Re: {subject}".strip(),
+                to=[address] if address else [],
+                subject=reply_subject(message.subject),
                 body=body,
                 draft_id=self._state.draft_id,
             ),

@@ -13,6 +13,7 @@ import asyncio
 import re
 import secrets
 from contextlib import asynccontextmanager
+from email.utils import getaddresses
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -65,8 +66,10 @@ def not_found(what: str, ident: str) -> ApiError:
 
 # ---- request bodies ---------------------------------------------------------------
 
-# "ann@example.org" or "Ann Lee <ann@example.org>"; deliberately loose, like most mail APIs.
+# "ann@example.org" or "Ann Lee <ann@example.org>"; loose about names, like most mail APIs.
 _ADDRESS = re.compile(r"^(?:[^<>]*<)?\s*[^@\s<>]+@[^@\s<>]+\s*>?$")
+# What a real mail service refuses in a header: CR, LF and the other control characters.
+_HEADER_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _as_list(value: Any) -> Any:
@@ -74,15 +77,32 @@ def _as_list(value: Any) -> Any:
     return [value] if isinstance(value, str) else value
 
 
+def single_address(value: str) -> bool:
+    """One address per list item: no header injection, no "a@x, Eve <e@y>" lists."""
+    if _HEADER_CONTROL.search(value) or not _ADDRESS.match(value.strip()):
+        return False
+    try:
+        return len([pair for pair in getaddresses([value]) if any(pair)]) == 1
+    except Exception:  # unparseable is not an address
+        return False
+
+
 def _checked_addresses(values: list[str]) -> list[str]:
     for value in values:
-        if not _ADDRESS.match(value.strip()):
-            raise ValueError(f"{value!r} is not an email address")
+        if not single_address(value):
+            raise ValueError(f"{value!r} is not a single email address")
     return [v.strip() for v in values]
+
+
+def _checked_header(value: str | None) -> str | None:
+    if value is not None and _HEADER_CONTROL.search(value):
+        raise ValueError("control characters (CR, LF, ...) are not allowed in a header")
+    return value
 
 
 Recipients = Annotated[list[str], BeforeValidator(_as_list), AfterValidator(_checked_addresses)]
 LooseRecipients = Annotated[list[str], BeforeValidator(_as_list)]
+HeaderText = Annotated[str, AfterValidator(_checked_header)]
 
 
 class _CamelBody(BaseModel):
@@ -97,7 +117,7 @@ class InboxCreate(_CamelBody):
 
 class SendBody(_CamelBody):
     to: Recipients = Field(min_length=1)
-    subject: str
+    subject: HeaderText
     plain_body: str | None = None
     html_body: str | None = None
     reply_to: Recipients | None = None
@@ -114,7 +134,7 @@ class DraftFields(_CamelBody):
     to: Recipients | None = None
     cc: Recipients | None = None
     bcc: Recipients | None = None
-    subject: str | None = None
+    subject: HeaderText | None = None
     plain_body: str | None = None
     html_body: str | None = None
     reply_to_message_id: str | None = None
@@ -368,7 +388,17 @@ class Mailbox:
 
 
 def _reply_recipients(original: Message) -> list[str]:
-    return [original.sender] if original.direction == "inbound" else list(original.to)
+    recipients = [original.sender] if original.direction == "inbound" else list(original.to)
+    if not all(single_address(r) for r in recipients):
+        raise ApiError(400, "VALIDATION_ERROR", "the original sender is not a single email address")
+    return recipients
+
+
+def _reply_subject(original: Message) -> str:
+    subject = reply_subject(original.subject)
+    if _HEADER_CONTROL.search(subject):
+        raise ApiError(400, "VALIDATION_ERROR", "the original subject holds control characters")
+    return subject
 
 
 PageLimit = Annotated[int, Query(ge=1)]
@@ -456,7 +486,7 @@ def _v1_routes(mail: Mailbox) -> APIRouter:
         return mail.send(
             inbox,
             to=_reply_recipients(original),
-            subject=reply_subject(original.subject),
+            subject=_reply_subject(original),
             plain_body=body.plain_body,
             html_body=body.html_body,
             replying_to=original,
@@ -511,7 +541,7 @@ def _v1_routes(mail: Mailbox) -> APIRouter:
             raise ApiError(400, "VALIDATION_ERROR", "draft has no recipients")
         subject = draft.subject
         if not subject and original is not None:
-            subject = reply_subject(original.subject)
+            subject = _reply_subject(original)
         return mail.send(
             inbox,
             to=to,
