@@ -9,6 +9,8 @@ while no worker runs).
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel
@@ -16,6 +18,7 @@ from temporalio.client import Client, WorkflowExecution, WorkflowUpdateFailedErr
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from starter.start import WORKFLOW_ID_PREFIX
 from triage import search_attributes as sa
 from triage.models import (
     Category,
@@ -47,6 +50,12 @@ class ReviewRejected(Exception):
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(message)
         self.kind = kind
+
+
+def workflow_id_of(ident: str) -> str:
+    """The workflow id for a message id (``msg_…``, as the watcher logs it) or a workflow id."""
+    ident = ident.strip()
+    return ident if ident.startswith(WORKFLOW_ID_PREFIX) else f"{WORKFLOW_ID_PREFIX}{ident}"
 
 
 def _quote(value: str) -> str:
@@ -105,8 +114,38 @@ async def list_reviews(
     return page, iterator.next_page_token
 
 
-async def get_state(client: Client, workflow_id: str) -> TriageState:
-    return await client.get_workflow_handle(workflow_id).query(SupportTriageWorkflow.state)
+async def get_state(client: Client, workflow_id: str, *, rpc_timeout: timedelta | None = None) -> TriageState:
+    """The ``state`` query; it needs a worker, so callers that must not hang pass ``rpc_timeout``."""
+    return await client.get_workflow_handle(workflow_id).query(
+        SupportTriageWorkflow.state, rpc_timeout=rpc_timeout
+    )
+
+
+async def get_states(
+    client: Client,
+    workflow_ids: Iterable[str],
+    *,
+    rpc_timeout: timedelta = timedelta(seconds=4),
+    total_timeout: float = 6.0,
+    concurrency: int = 8,
+) -> dict[str, TriageState | None]:
+    """States for a page of reviews, concurrently; None where one did not answer in time."""
+    limit = asyncio.Semaphore(concurrency)
+
+    async def one(workflow_id: str) -> TriageState | None:
+        async with limit:
+            try:
+                return await get_state(client, workflow_id, rpc_timeout=rpc_timeout)
+            except Exception:  # a row without details beats no list
+                return None
+
+    tasks = {workflow_id: asyncio.create_task(one(workflow_id)) for workflow_id in workflow_ids}
+    if not tasks:
+        return {}
+    _, pending = await asyncio.wait(tasks.values(), timeout=total_timeout)
+    for task in pending:
+        task.cancel()
+    return {wid: None if task in pending else task.result() for wid, task in tasks.items()}
 
 
 async def submit_decision(

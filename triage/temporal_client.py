@@ -72,19 +72,27 @@ def _tls(loaded: bool | TLSConfig | None, wanted: bool) -> bool | TLSConfig:
 
 
 async def connect(
-    settings: Settings, *, interceptors: Sequence[Interceptor] = (), serve_metrics: bool = False
+    settings: Settings,
+    *,
+    interceptors: Sequence[Interceptor] = (),
+    serve_metrics: bool = False,
+    runtime: Runtime | None = None,
 ) -> Client:
     """A client; ``serve_metrics`` (the worker) also serves ``TRIAGE_METRICS_PORT``:
-    one process per port, so the watcher, API and CLI never try to bind it."""
+    one process per port, so the watcher, API and CLI never try to bind it.
+
+    ``runtime``: a short-lived program (the CLI) passes a runtime of its own and
+    drops it, with the client, before the interpreter exits. The SDK's default
+    runtime lives in a module global, so its Rust threads outlive ``main`` and
+    can take the GIL while Python finalizes (``PyGILState_Release`` aborts).
+    """
+    if runtime is None and serve_metrics and settings.metrics_port:
+        runtime = metrics_runtime(f"{settings.metrics_host}:{settings.metrics_port}")
     return await Client.connect(
         **connect_options(settings),
         data_converter=data_converter(settings),
         interceptors=[*tracing_interceptors("support-triage"), *interceptors],
-        runtime=(
-            metrics_runtime(f"{settings.metrics_host}:{settings.metrics_port}")
-            if serve_metrics and settings.metrics_port
-            else None
-        ),
+        runtime=runtime,
     )
 
 
