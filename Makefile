@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: install demo test browser lint bench chaos clean
+.PHONY: install demo demo-reset test browser lint bench chaos clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,8 +17,13 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Restart-safe: samples go in only once, pending reviews survive, the reviewer token stays.
 demo: install
 	$(VENV)/bin/triage up --demo
+
+# The demo from empty: deletes the workflows and the mail (.data/*.db) first.
+demo-reset: install
+	$(VENV)/bin/triage up --demo --reset
 
 # The dashboard's browser tests drive Debian's chromium; install it when we can.
 browser:
