@@ -1,0 +1,106 @@
+"""The README's quick start runs as written: every shell command in it is known, the read-only ones
+are run against a live ``triage up --demo``, exactly as printed but for ids and ports."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.live_stack import REPO, Ports, Stack
+
+pytestmark = pytest.mark.slow
+
+README = REPO / "README.md"
+
+# Commands that change something or start the stack: checked to be known, not run here
+# (make demo is what the live stack below is; test_cli_live and test_demo cover the rest).
+NOT_RUN = [
+    r"^make (demo|test)$",
+    r"^export TRIAGE_REVIEWERS=",
+    r'^echo "\$TRIAGE_REVIEWERS" && make demo$',
+    r"^\.venv/bin/triage approve msg_…$",
+]
+READ_ONLY = [
+    r"^\.venv/bin/triage (reviews|show|stats)\b",
+    r"^\.venv/bin/temporal workflow (list|query|describe)\b",
+    r"^curl -s localhost:\d+/_sim/sent\b",
+]
+
+
+def quick_start() -> str:
+    text = README.read_text()
+    return text[text.index("## Quick start") : text.index("## How it works")]
+
+
+def shell_commands(markdown: str) -> list[str]:
+    """Each command of each ```bash block: continuation lines joined, trailing comments dropped."""
+    commands = []
+    for block in re.findall(r"```(?:bash|sh|shell)\n(.*?)```", markdown, flags=re.S):
+        for command in re.sub(r"\\\n\s*", " ", block).splitlines():
+            command = re.sub(r"\s+#\s.*$", "", command).strip()
+            if command and not command.startswith("#"):
+                commands.append(command)
+    return commands
+
+
+def test_every_quick_start_command_is_known():
+    commands = shell_commands(quick_start())
+    unknown = [c for c in commands if not any(re.search(p, c) for p in NOT_RUN + READ_ONLY)]
+    assert not unknown, f"new README commands: classify them in {__file__}: {unknown}"
+    for command in commands:  # as written on a fresh machine: nothing from a PATH it has not got
+        assert re.match(r"(\.venv/bin/|make |curl |export |echo )", command), command
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory):
+    directory = tmp_path_factory.mktemp("readme-stack")
+    stack = Stack(Ports(), directory / "data", directory / "up.log")
+    stack.start("--demo")
+    stack.wait_settled(pending=1)
+    yield stack
+    assert stack.stop() == 0
+
+
+def as_run_here(command: str, stack: Stack, workflow_id: str) -> str:
+    """The README's command with a real id and this stack's ports (the README's are the defaults)."""
+    message_id = workflow_id.removeprefix("triage-")
+    command = command.replace("triage-msg_…", workflow_id).replace("msg_…", message_id)
+    command = command.replace("localhost:8725", f"127.0.0.1:{stack.ports.mail}")
+    return command.replace("localhost:8000", f"127.0.0.1:{stack.ports.api}")
+
+
+def test_read_only_quick_start_commands_run_against_the_demo(stack: Stack):
+    workflow_id = stack.reviews()[0]["workflow_id"]
+    commands = [c for c in shell_commands(quick_start()) if any(re.search(p, c) for p in READ_ONLY)]
+    ran = {}
+    for command in commands:
+        done = subprocess.run(
+            ["bash", "-c", as_run_here(command, stack, workflow_id)],
+            cwd=REPO,
+            env=stack.env,  # TEMPORAL_ADDRESS for both CLIs: the stack runs on free ports
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, (command, done.stdout, done.stderr)
+        assert done.stdout.strip(), command
+        ran[command] = done.stdout
+        print(f"ok: {command}")
+    assert len(ran) >= 5, ran.keys()
+    by_kind = {re.search(p, c).re.pattern: out for c, out in ran.items() for p in READ_ONLY if re.search(p, c)}
+    assert workflow_id in by_kind[READ_ONLY[1]]  # the Web UI's filter finds the pending review
+    assert "sent" in json.loads(by_kind[READ_ONLY[2]])
+    shown = next(out for c, out in ran.items() if c.startswith(".venv/bin/triage show"))
+    assert workflow_id in shown
+
+
+def test_the_cli_section_uses_the_venv_temporal():
+    text = README.read_text()
+    section = text[text.index("## Reviewing from the CLI") : text.index("## The reviewer dashboard")]
+    for command in shell_commands(section):
+        assert command.startswith(".venv/bin/") or command.startswith("export "), command
+    assert Path(REPO / ".venv/bin/temporal").exists()
