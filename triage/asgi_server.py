@@ -13,6 +13,12 @@ from contextlib import asynccontextmanager
 
 import uvicorn
 
+# A request line plus headers larger than this is refused (400) before any app code runs.
+MAX_HEADER_BYTES = 32 * 1024
+# For servers that face browsers or other untrusted clients: h11 (not httptools, which
+# buffers a header of any size) with its incomplete-event limit bounding the request head.
+BOUNDED_HTTP: dict[str, object] = {"http": "h11", "h11_max_incomplete_event_size": MAX_HEADER_BYTES}
+
 
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as sock:

@@ -14,7 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -40,6 +40,81 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
 }
 SESSION_MAX_AGE = 12 * 60 * 60  # one working day; then log in again
+# The largest legitimate body is a 100,000-character draft, JSON- or form-encoded.
+MAX_BODY_BYTES = 2 * 1024 * 1024
+
+
+class BodyTooLarge(HTTPException):
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"request body larger than {limit} bytes")
+
+
+class BodyLimit:
+    """Pure ASGI middleware bounding request bodies while they stream in.
+
+    It runs before anything reads the body (parsing, forms, sessions, auth):
+    a declared ``Content-Length`` over the limit is refused without reading a
+    byte, and a body without one (chunked) is cut off as soon as the bytes
+    received pass the limit. Either way the answer is 413 and the connection
+    closes, so an unauthenticated client cannot make the process buffer more
+    than the limit.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            await self._refuse(scope, receive, send)
+            return
+        received = 0
+        started = False
+        complete = declared == "0" or scope["method"] in ("GET", "HEAD")
+
+        async def bounded_receive() -> Message:
+            nonlocal received, complete
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                complete = not message.get("more_body", False)
+                if received > self.max_bytes:
+                    raise BodyTooLarge(self.max_bytes)
+            return message
+
+        async def tracked_send(message: Message) -> None:
+            nonlocal started
+            if received > self.max_bytes:
+                # Whatever the app made of the cut-off body (FastAPI turns a failed form
+                # parse into a 400), the answer is ours: 413, and the connection closes.
+                if message["type"] == "http.response.start" and not started:
+                    started = True
+                    await self._refuse(scope, receive, send)
+                return
+            if message["type"] == "http.response.start":
+                started = True
+                if not complete:
+                    # Answered before the body was read (a form parser's own limit, an
+                    # error): close rather than let the server drain the rest.
+                    MutableHeaders(scope=message)["connection"] = "close"
+            await send(message)
+
+        try:
+            await self.app(scope, bounded_receive, tracked_send)
+        except BodyTooLarge:
+            if not started:
+                await self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = JSONResponse(
+            {"detail": f"request body larger than {self.max_bytes} bytes", "kind": "TooLarge"},
+            status_code=413,
+            headers={"Connection": "close"},
+        )
+        await response(scope, receive, send)
 
 
 class SecurityHeaders:
@@ -101,7 +176,9 @@ async def _login_required(request: Request, exc: Exception) -> Response:
     return RedirectResponse(f"/login?next={quote(exc.next_path, safe='')}", status_code=303)
 
 
-def create_app(settings: Settings, client: Client | None = None) -> FastAPI:
+def create_app(
+    settings: Settings, client: Client | None = None, *, max_body_bytes: int = MAX_BODY_BYTES
+) -> FastAPI:
     """The app; with ``client`` None it connects to Temporal on first use."""
     app = FastAPI(
         title="support-triage reviewer API",
@@ -135,6 +212,7 @@ def create_app(settings: Settings, client: Client | None = None) -> FastAPI:
         same_site="lax",
         https_only=settings.public_url.startswith("https://"),
     )
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     app.add_middleware(SecurityHeaders)
 
     app.add_exception_handler(HTTPException, _http_error)

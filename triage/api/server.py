@@ -8,7 +8,7 @@ import signal
 from contextlib import suppress
 
 from triage.api.app import create_app
-from triage.asgi_server import serving
+from triage.asgi_server import BOUNDED_HTTP, serving
 from triage.config import Settings
 
 log = logging.getLogger(__name__)
@@ -26,7 +26,7 @@ async def run_api(settings: Settings, host: str, port: int) -> None:
     with suppress(NotImplementedError, RuntimeError):  # no signal handlers off the main thread
         loop.add_signal_handler(signal.SIGTERM, stop.set)
     # The client connects lazily: the dashboard starts (and says so) while Temporal is still away.
-    async with serving(create_app(settings), host, port, proxy_headers=True) as url:
+    async with serving(create_app(settings), host, port, proxy_headers=True, **BOUNDED_HTTP) as url:
         log.info("reviewer dashboard on %s (API docs at %s/docs)", url, url)
         if settings.public_url.rstrip("/") != url:
             log.info("links in notifications point at %s (TRIAGE_PUBLIC_URL)", settings.public_url)
