@@ -467,8 +467,11 @@ def reviews_table(rows: list[dict[str, str]], width: int, *, with_status: bool) 
         if layout is not None:
             keys, widths = candidate, layout
     table = Table(box=None, padding=(0, 1), pad_edge=False, header_style="bold", expand=False)
-    for key in keys:
-        table.add_column(_header(key), width=(widths or {}).get(key), no_wrap=True, overflow="ellipsis")
+    for key in keys:  # an id folds (only in a terminal narrower than it); the rest end in "…"
+        whole = key == "id"
+        table.add_column(
+            _header(key), width=(widths or {}).get(key), no_wrap=not whole, overflow="fold" if whole else "ellipsis"
+        )
     for row in rows:
         table.add_row(*(row[k] for k in keys))
     return table
@@ -560,6 +563,9 @@ def show(review_id: ReviewId, as_json: JsonOption = False) -> None:
         console.print(f"Category: {c.category.value} ({c.confidence:.2f}) {c.reason}", markup=False)
         if c.guard_flags:
             console.print("Guard flags: " + ", ".join(f.value for f in c.guard_flags))
+    answer = state.policy_decision.answer if state.policy_decision else None
+    if answer:
+        console.print(f'Closest KB question: "{answer.question}" ({answer.article_id}, match {answer.score:.2f})', markup=False)
     if state.policy_decision and state.policy_decision.reasons:
         console.print("Review because: " + "; ".join(state.policy_decision.reasons), markup=False)
     console.rule("message")
