@@ -26,9 +26,11 @@ from tests.conftest import running_worker
 from tests.scripted_provider import subject
 from tests.test_api import ALICE, REVIEWERS, _csrf, api, state_of
 from tests.test_workflow import start_for, wait_for_status
+from triage.api import create_app
 from triage.api.app import MAX_BODY_BYTES
+from triage.api.auth import LoginThrottle
 from triage.api.routes import ApproveRequest, EditRequest, RedraftRequest, RejectRequest
-from triage.asgi_server import free_port
+from triage.asgi_server import free_port, serving
 from triage.config import Settings
 from triage.models import TriageStatus
 
@@ -107,7 +109,10 @@ async def bare_app() -> AsyncIterator[httpx.AsyncClient]:
     """The app with no Temporal behind it: the login form and body validation never reach it."""
     # A port nothing listens on: should a request get that far, it must not reach anyone's server.
     nowhere = Settings(reviewers=REVIEWERS, temporal_address=f"127.0.0.1:{free_port()}")
-    async with api(nowhere, None) as http:
+    # Hundreds of wrong tokens from one client: throttling (tested in test_security_sessions)
+    # would answer 429 long before the examples run out.
+    app = create_app(nowhere, None, login_throttle=LoginThrottle(free=10**9))
+    async with serving(app) as base, httpx.AsyncClient(base_url=base, timeout=30) as http:
         yield http
 
 

@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from temporalio.client import Client
 
 from triage.api import dashboard
-from triage.api.auth import LoginRequired
+from triage.api.auth import SESSION_MAX_AGE, LoginRequired, LoginThrottle, SessionStore
 from triage.api.routes import ApiError, CursorCodec, TemporalLink, health_router, router
 from triage.config import Settings
 
@@ -39,7 +39,6 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "SAMEORIGIN",
     "Referrer-Policy": "same-origin",
 }
-SESSION_MAX_AGE = 12 * 60 * 60  # one working day; then log in again
 # The largest legitimate body is a 100,000-character draft, JSON- or form-encoded.
 MAX_BODY_BYTES = 2 * 1024 * 1024
 
@@ -177,7 +176,11 @@ async def _login_required(request: Request, exc: Exception) -> Response:
 
 
 def create_app(
-    settings: Settings, client: Client | None = None, *, max_body_bytes: int = MAX_BODY_BYTES
+    settings: Settings,
+    client: Client | None = None,
+    *,
+    max_body_bytes: int = MAX_BODY_BYTES,
+    login_throttle: LoginThrottle | None = None,
 ) -> FastAPI:
     """The app; with ``client`` None it connects to Temporal on first use."""
     app = FastAPI(
@@ -194,13 +197,16 @@ def create_app(
         docs_url=None,
         redoc_url=None,
     )
-    # Without a configured secret, sessions and cursors last as long as the process: safe by default.
+    # Signs the session cookie (a session id and the CSRF token) and page cursors. Sessions
+    # themselves live in this process (SessionStore) and end with it.
     secret = (
         settings.session_secret.get_secret_value() if settings.session_secret else secrets.token_urlsafe(32)
     )
     app.state.settings = settings
     app.state.temporal = TemporalLink(settings, client)
     app.state.cursors = CursorCodec(secret.encode())
+    app.state.sessions = SessionStore(secret.encode())
+    app.state.login_throttle = login_throttle or LoginThrottle()
 
     app.add_middleware(
         SessionMiddleware,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import logging
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -38,6 +39,8 @@ from triage.api.routes import (
 )
 from triage.config import Settings
 from triage.models import Category, ReviewAction, TriageState, TriageStatus
+
+log = logging.getLogger(__name__)
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 QUEUE_PAGE_SIZE = 50
@@ -357,17 +360,32 @@ templates.env.globals.update(safe_link=safe_link, categories=[c.value for c in C
 
 
 def render(
-    request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
+    request: Request,
+    name: str,
+    context: dict[str, Any] | None = None,
+    status_code: int = 200,
+    *,
+    touch_session: bool = True,
+    headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
     context = dict(context or {})
     context.setdefault("reviewer", auth.session_reviewer(request))
-    context["csrf_token"] = auth.csrf_token(request)
-    context["flashes"] = request.session.pop("flash", [])
-    return templates.TemplateResponse(request, name, context, status_code=status_code)
+    context["csrf_token"] = auth.csrf_token(request, create=touch_session)
+    context["flashes"] = request.session.pop("flash", []) if touch_session else []
+    return templates.TemplateResponse(request, name, context, status_code=status_code, headers=headers)
 
 
 def error_page(request: Request, status_code: int, message: str) -> HTMLResponse:
-    return render(request, "error.html", {"status_code": status_code, "message": message}, status_code)
+    """An error page that never writes the session.
+
+    A cross-site POST arrives without the (SameSite=Lax) cookie; a page that
+    created a session then would answer with a new cookie and so replace, that
+    is end, the reviewer's real session. Nothing written: no Set-Cookie.
+    """
+    return render(
+        request, "error.html", {"status_code": status_code, "message": message}, status_code,
+        touch_session=False,
+    )
 
 
 def flash(request: Request, level: str, text: str) -> None:
@@ -395,18 +413,42 @@ async def login_page(request: Request, next: str = "/") -> Response:
 
 @router.post("/login")
 async def login_submit(
-    request: Request, token: FormText = None, csrf_token: FormText = None, next: FormText = "/"
+    request: Request,
+    token: FormText = None,
+    csrf_token: FormText = None,
+    next: FormText = "/",
+    name: FormText = None,
 ) -> Response:
     auth.check_csrf(request, csrf_token)
-    name = auth.login(request, (token or "").strip())
-    if name is None:
+    claimed = (name or "").strip()[:200] or None
+    client = auth.client_of(request)
+    throttle = auth.throttle_of(request)
+    keys = throttle.keys(client, claimed)
+    context = {"next": auth.safe_next(next), "name": claimed or ""}
+    wait = throttle.retry_after(keys)
+    if wait > 0:
+        log.warning("sign-in from %s (name %r) not checked: throttled for %.0f s", client, claimed, wait)
+        seconds = int(wait) + 1
         return render(
             request,
             "login.html",
-            {"next": auth.safe_next(next), "error": "That token is not valid."},
+            {**context, "error": f"Too many failed sign-ins. Try again in {seconds} seconds."},
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            headers={"Retry-After": str(seconds)},
+        )
+    reviewer = auth.login(request, (token or "").strip(), claimed)
+    if reviewer is None:
+        count = throttle.failed(keys)
+        log.warning("failed sign-in from %s (name %r; %d recent failures)", client, claimed, count)
+        return render(
+            request,
+            "login.html",
+            {**context, "error": "That token is not valid."},
             status.HTTP_401_UNAUTHORIZED,
         )
-    flash(request, "ok", f"Signed in as {name}.")
+    throttle.succeeded(keys)
+    log.info("%s signed in from %s", reviewer, client)
+    flash(request, "ok", f"Signed in as {reviewer}.")
     return RedirectResponse(auth.safe_next(next), status.HTTP_303_SEE_OTHER)
 
 
@@ -415,6 +457,50 @@ async def logout(request: Request, csrf_token: FormText = None) -> Response:
     auth.check_csrf(request, csrf_token)
     auth.logout(request)
     return RedirectResponse("/login", status.HTTP_303_SEE_OTHER)
+
+
+@router.get("/sessions", response_class=HTMLResponse)
+async def sessions_page(request: Request, reviewer: Reviewer) -> Response:
+    """The reviewer's own open sessions, each revocable."""
+    current = auth.current_session(request)
+    rows = sorted(auth.sessions_of(request).of(reviewer), key=lambda s: s.last_seen_at, reverse=True)
+    return render(
+        request,
+        "sessions.html",
+        {
+            "sessions": [
+                {
+                    "id": s.id,
+                    "current": current is not None and s.id == current.id,
+                    "client": s.client,
+                    "user_agent": s.user_agent,
+                    "created_at": datetime.fromtimestamp(s.created_at, UTC),
+                    "last_seen_at": datetime.fromtimestamp(s.last_seen_at, UTC),
+                }
+                for s in rows
+            ]
+        },
+    )
+
+
+@router.post("/sessions/revoke")
+async def revoke_sessions(
+    request: Request, reviewer: Reviewer, csrf_token: FormText = None, session_id: FormText = None
+) -> Response:
+    """Sign out one session (``session_id``) or, without one, every other session."""
+    auth.check_csrf(request, csrf_token)
+    store = auth.sessions_of(request)
+    current = auth.current_session(request)
+    if session_id:
+        if store.revoke_id(reviewer, session_id):
+            flash(request, "ok", "That session is signed out.")
+        if current is not None and session_id == current.id:
+            request.session.clear()
+            return RedirectResponse("/login", status.HTTP_303_SEE_OTHER)
+    else:
+        count = store.revoke_all(reviewer, keep=current.id if current else None)
+        flash(request, "ok", f"Signed out {count} other session{'s' if count != 1 else ''}.")
+    return RedirectResponse("/sessions", status.HTTP_303_SEE_OTHER)
 
 
 @router.get("/", response_class=HTMLResponse)

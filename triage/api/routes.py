@@ -16,11 +16,11 @@ import hmac
 import logging
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from temporalio.client import (
     Client,
@@ -38,7 +38,7 @@ from starter.review import (
     summarize,
     visibility_query,
 )
-from triage.api.auth import api_reviewer
+from triage.api.auth import api_reviewer, sessions_of
 from triage.config import Settings
 from triage.models import Category, ReviewAction, ReviewOutcome, TriageState, TriageStatus
 from triage.temporal_client import connect
@@ -379,6 +379,18 @@ class StatusFilter(StrEnum):
         return None if self is StatusFilter.ANY else TriageStatus(self.value)
 
 
+class SessionInfo(BaseModel):
+    id: str = Field(description="Pass to DELETE /api/sessions/{id} to end it.")
+    created_at: datetime
+    last_seen_at: datetime
+    client: str
+    user_agent: str
+
+
+class Revoked(BaseModel):
+    revoked: int
+
+
 class Health(BaseModel):
     status: str = "ok"
     temporal: bool
@@ -482,3 +494,38 @@ async def redraft(
         revision=payload.revision,
         instructions=payload.instructions,
     )
+
+
+# ---- dashboard sessions -----------------------------------------------------------
+
+
+@router.get("/sessions", response_model=list[SessionInfo], tags=["sessions"])
+async def list_sessions(request: Request, reviewer: Reviewer) -> list[SessionInfo]:
+    """Your open dashboard sessions (the token's reviewer), most recently used first."""
+    sessions = sorted(sessions_of(request).of(reviewer), key=lambda s: s.last_seen_at, reverse=True)
+    return [
+        SessionInfo(
+            id=s.id,
+            created_at=datetime.fromtimestamp(s.created_at, UTC),
+            last_seen_at=datetime.fromtimestamp(s.last_seen_at, UTC),
+            client=s.client,
+            user_agent=s.user_agent,
+        )
+        for s in sessions
+    ]
+
+
+@router.delete("/sessions/{session_id}", status_code=204, tags=["sessions"])
+async def revoke_session(
+    request: Request, reviewer: Reviewer, session_id: Annotated[str, Path(max_length=100)]
+) -> Response:
+    """End one of your sessions at once (a copied cookie stops working too)."""
+    if not sessions_of(request).revoke_id(reviewer, session_id):
+        raise ApiError(status.HTTP_404_NOT_FOUND, "no such session of yours", "NotFound")
+    return Response(status_code=204)
+
+
+@router.delete("/sessions", response_model=Revoked, tags=["sessions"])
+async def revoke_sessions(request: Request, reviewer: Reviewer) -> Revoked:
+    """End all your dashboard sessions."""
+    return Revoked(revoked=sessions_of(request).revoke_all(reviewer))

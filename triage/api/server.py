@@ -8,6 +8,7 @@ import signal
 from contextlib import suppress
 
 from triage.api.app import create_app
+from triage.api.auth import check_reviewer_tokens
 from triage.asgi_server import BOUNDED_HTTP, serving
 from triage.config import Settings
 
@@ -16,10 +17,10 @@ log = logging.getLogger(__name__)
 
 async def run_api(settings: Settings, host: str, port: int) -> None:
     """Serve until cancelled (Ctrl-C) or SIGTERM (``triage up`` stopping its children)."""
+    check_reviewer_tokens(settings)  # SystemExit with the reason: short or shared tokens
     if not settings.reviewer_tokens():
         log.warning("TRIAGE_REVIEWERS is empty: nobody can sign in (set name:token pairs)")
-    if settings.session_secret is None:
-        log.info("TRIAGE_SESSION_SECRET unset: dashboard sessions end when this process restarts")
+    log.info("dashboard sessions are kept in this process: they end when it restarts")
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
