@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.live_stack import Ports, Stack
+from tests.live_stack import TRIAGE, Ports, Stack
 from triage.asgi_server import free_port
 
 pytestmark = pytest.mark.slow
@@ -124,6 +124,24 @@ def test_errors_are_one_line_with_their_exit_code(stack: Stack, tmp_path: Path):
         assert expected in line, (name, line)
     # The workflow is untouched by the refused decisions.
     assert any(r["workflow_id"] == workflow_id for r in stack.reviews())
+
+
+def test_no_worker_to_answer_is_unreachable_not_a_hang(stack: Stack):
+    temporal = str(Path(TRIAGE).with_name("temporal"))
+    workflow = ["--workflow-id", "triage-msg_noworker"]
+    started = subprocess.run(
+        [temporal, "workflow", "start", "--type", "SupportTriageWorkflow", "--task-queue", "nobody", *workflow],
+        env=stack.env, capture_output=True, text=True, timeout=60,
+    )
+    assert started.returncode == 0, started.stderr
+    try:
+        line = one_line_error(stack.triage("show", "msg_noworker"), 3)
+        print(f"no worker: exit 3: {line}")
+        assert line == (
+            "triage: no worker answered for triage-msg_noworker in 10 s (is a worker running? `triage up` starts one)"
+        )
+    finally:
+        subprocess.run([temporal, "workflow", "terminate", *workflow], env=stack.env, capture_output=True, timeout=60)
 
 
 def test_debug_shows_the_traceback(stack: Stack):

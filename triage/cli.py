@@ -132,7 +132,7 @@ def explain(err: BaseException) -> tuple[int, str]:
             return EXIT_REFUSED, f"not found: {_one_line(err.message)}"
         case RPCError() if err.status == RPCStatusCode.UNAVAILABLE:
             return EXIT_UNREACHABLE, f"Temporal is unreachable at {address}: {_one_line(err.message)}"
-        case RPCError() if err.status == RPCStatusCode.DEADLINE_EXCEEDED:
+        case RPCError() if err.status in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED):
             return EXIT_UNREACHABLE, "Temporal or the worker did not answer in time (is a worker running? `triage up` starts one)"
         case RPCError():
             return EXIT_REFUSED, f"Temporal refused ({err.status.name}): {_one_line(err.message)}"
@@ -150,7 +150,7 @@ def explain(err: BaseException) -> tuple[int, str]:
 
 app = _Triage(help="AI triage for a support inbox, on Temporal.", no_args_is_help=True)
 console = Console()
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)  # one line, whatever its length
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 ReviewId = Annotated[str, typer.Argument(metavar="ID", help="Workflow id (triage-msg_…) or message id (msg_…).")]
@@ -228,7 +228,7 @@ async def _state(client: Client, workflow_id: str) -> TriageState:
     except RPCError as err:
         if err.status == RPCStatusCode.NOT_FOUND:
             raise CliError(f"no triage workflow {workflow_id} ({_one_line(err.message)})") from err
-        if err.status == RPCStatusCode.DEADLINE_EXCEEDED:
+        if err.status in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED):  # CANCELLED: rpc_timeout
             raise CliError(
                 f"no worker answered for {workflow_id} in {QUERY_TIMEOUT.seconds} s "
                 "(is a worker running? `triage up` starts one)",
@@ -374,6 +374,7 @@ def codec_server(
         EncryptionCodec.from_spec(settings.encryption_key.get_secret_value()),
         allowed_origins=origins,
         token=os.environ.get("TRIAGE_CODEC_TOKEN"),
+        bind_host=host,  # no token: loopback only (refuses to start otherwise)
     )
 
     async def main() -> None:

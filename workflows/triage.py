@@ -20,7 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.mail import MailActivities
     from activities.notify import NotifyActivities
     from triage import search_attributes as sa
-    from triage.inbound import message_reply_target, reply_subject
+    from triage.inbound import markdown_text, message_reply_target, reply_subject
     from triage.models import (
         Category,
         Classification,
@@ -70,16 +70,21 @@ DECISION_FAILED = "DecisionFailed"
 
 
 def review_summary(status: TriageStatus, state: TriageState) -> str:
-    """Markdown shown as the workflow's current details in the Web UI."""
-    lines = [f"**{status.value}** — {state.message.subject or '(no subject)'}"]
+    """Markdown shown as the workflow's current details in the Web UI.
+
+    Subject, sender, reasons and reviewer are text from outside: escaped, so a
+    ``[link](http://…)`` in a subject is shown, not made clickable.
+    """
+    subject = markdown_text(state.message.subject) or "(no subject)"
+    lines = [f"**{status.value}** — {subject}", f"from {markdown_text(state.message.from_address)}"]
     if state.classification:
         c = state.classification
         lines.append(f"category `{c.category.value}` at {c.confidence:.0%}")
     if state.policy_decision and state.policy_decision.reasons:
-        lines.append("review because: " + "; ".join(state.policy_decision.reasons))
+        lines.append("review because: " + markdown_text("; ".join(state.policy_decision.reasons), 1000))
     if state.decisions:
         last = state.decisions[-1]
-        lines.append(f"last decision: {last.decision.action.value} by {last.decision.reviewer}")
+        lines.append(f"last decision: {last.decision.action.value} by {markdown_text(last.decision.reviewer)}")
     return "\n\n".join(lines)
 
 
