@@ -6,6 +6,8 @@ the review pending whatever happens here (the dashboard lists it anyway).
 
 from __future__ import annotations
 
+import re
+
 import httpx
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -18,54 +20,100 @@ _HEADLINES = {
     "expired": ":warning: Review expired without a decision",
 }
 
+# Slack's limits (Block Kit reference): a message over any of them is rejected whole.
+HEADER_CHARS = 150  # header block text
+FIELD_CHARS = 2000  # each section field
+SECTION_CHARS = 3000  # section text, context elements
+TEXT_CHARS = 4000  # top-level fallback text (Slack truncates past 40,000; keep it short)
+BUTTON_TEXT_CHARS = 75
+URL_CHARS = 3000
+
+_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def slack_escape(text: str, limit: int | None = None) -> str:
+    """Untrusted text for Slack: ``&``, ``<`` and ``>`` escaped as Slack asks, so
+    ``<!channel>``, ``<@U123>`` and ``<url|text>`` are shown, never acted on.
+
+    With ``limit``, the *escaped* text fits it: cut on whole characters (never
+    inside ``&amp;``) and marked with an ellipsis.
+    """
+    text = _CONTROL.sub(" ", text)
+    escaped = [_ESCAPES.get(char, char) for char in text]
+    if limit is None or sum(map(len, escaped)) <= limit:
+        return "".join(escaped)
+    kept: list[str] = []
+    used = 1  # the ellipsis
+    for piece in escaped:
+        if used + len(piece) > limit:
+            break
+        kept.append(piece)
+        used += len(piece)
+    return "".join(kept) + "…"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
 
 def review_url(public_url: str, workflow_id: str) -> str:
     return f"{public_url.rstrip('/')}/reviews/{workflow_id}"
 
 
 def slack_blocks(notification: Notification, link: str) -> dict:
-    """Block Kit message. Email text is untrusted: Slack mrkdwn control
-    characters are escaped so a subject cannot forge links or mentions."""
-
-    def esc(text: str) -> str:
-        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
+    """Block Kit message. Email text is untrusted: every piece of it is escaped
+    (``slack_escape``) and every field fits Slack's limits, so a subject can
+    neither forge links or mentions nor make Slack refuse the alert."""
     category = notification.category.value if notification.category else "unknown"
     confidence = (
         f"{notification.confidence:.0%}" if notification.confidence is not None else "n/a"
     )
     headline = _HEADLINES.get(notification.kind, notification.kind)
-    fields = [
-        f"*Category:* {category} ({confidence})",
-        f"*From:* {esc(notification.from_address)}",
-        f"*Subject:* {esc(notification.subject) or '(no subject)'}",
-        f"*Draft revision:* {notification.revision}",
-    ]
+    subject = _one_line(notification.subject) or "(no subject)"
+
+    def field(label: str, value: str) -> dict:
+        prefix = f"*{label}:* "
+        return {"type": "mrkdwn", "text": prefix + slack_escape(value, FIELD_CHARS - len(prefix))}
+
     blocks: list[dict] = [
-        {"type": "header", "text": {"type": "plain_text", "text": headline[:150]}},
-        {"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in fields]},
-        {"type": "section", "text": {"type": "mrkdwn", "text": f">{esc(notification.snippet)}"}},
+        {"type": "header", "text": {"type": "plain_text", "text": _one_line(headline)[:HEADER_CHARS]}},
+        {
+            "type": "section",
+            "fields": [
+                field("Category", f"{category} ({confidence})"),
+                field("From", _one_line(notification.from_address)),
+                field("Subject", subject),
+                field("Draft revision", str(notification.revision)),
+            ],
+        },
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": ">" + slack_escape(_one_line(notification.snippet) or "(empty)", SECTION_CHARS - 1)},
+        },
     ]
     if notification.reasons:
         reasons = "; ".join(notification.reasons)
         blocks.append(
-            {"type": "context", "elements": [{"type": "mrkdwn", "text": esc(reasons)[:2000]}]}
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": slack_escape(reasons, SECTION_CHARS)}]}
         )
-    blocks.append(
-        {
-            "type": "actions",
-            "elements": [
-                {
-                    "type": "button",
-                    "text": {"type": "plain_text", "text": "Open review"},
-                    "url": link,
-                    "style": "primary",
-                }
-            ],
-        }
-    )
-    text = f"{headline}: {notification.subject[:80]} ({category}) {link}"
-    return {"text": text, "blocks": blocks}
+    if len(link) <= URL_CHARS:
+        blocks.append(
+            {
+                "type": "actions",
+                "elements": [
+                    {
+                        "type": "button",
+                        "text": {"type": "plain_text", "text": "Open review"[:BUTTON_TEXT_CHARS]},
+                        "url": link,
+                        "style": "primary",
+                    }
+                ],
+            }
+        )
+    # The fallback text (notifications, screen readers) is mrkdwn too: escaped, the link included.
+    text = f"{slack_escape(headline)}: {slack_escape(subject, 80)} ({category}) {slack_escape(link)}"
+    return {"text": text[:TEXT_CHARS], "blocks": blocks}
 
 
 class NotifyActivities:

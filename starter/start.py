@@ -12,6 +12,7 @@ from temporalio.common import (
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from triage import search_attributes as sa
+from triage.inbound import markdown_text
 from triage.models import (
     InboundMessage,
     PolicySettings,
@@ -29,7 +30,9 @@ def workflow_id_for(message_id: str) -> str:
 
 
 def summary_for(message: InboundMessage) -> str:
-    return f"{message.from_address}: {message.subject or '(no subject)'}"[:200]
+    """The Web UI's one-line (Markdown) summary: sender and subject escaped, never links."""
+    subject = markdown_text(message.subject, 120) or "(no subject)"
+    return f"{markdown_text(message.from_address, 60)}: {subject}"
 
 
 async def start_triage(

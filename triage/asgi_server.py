@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -18,6 +19,21 @@ MAX_HEADER_BYTES = 32 * 1024
 # For servers that face browsers or other untrusted clients: h11 (not httptools, which
 # buffers a header of any size) with its incomplete-event limit bounding the request head.
 BOUNDED_HTTP: dict[str, object] = {"http": "h11", "h11_max_incomplete_event_size": MAX_HEADER_BYTES}
+
+
+class StartRefused(SystemExit):
+    """A server will not start as configured: says why on stderr, exits with status 2.
+
+    Printed here because a CLI wrapper may swallow a ``SystemExit``'s message.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(2)
+        self.message = message
+        print(message, file=sys.stderr, flush=True)
+
+    def __str__(self) -> str:
+        return self.message
 
 
 def free_port(host: str = "127.0.0.1") -> int:

@@ -172,6 +172,32 @@ def reply_subject(subject: str | None) -> str:
     return cleaned if cleaned[:3].lower() == "re:" else f"Re: {cleaned}".strip()
 
 
+_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+_AUTOLINK = re.compile(r"(?i)(://|www\.)")
+
+
+def markdown_text(text: str | None, limit: int = 300) -> str:
+    """Untrusted text as inert Markdown (the Temporal Web UI renders summaries), ``limit`` long at most.
+
+    One line; every ASCII punctuation character backslash-escaped (CommonMark
+    allows that for all of them), so ``[x](http://evil)``, ``**``, ``<b>`` and
+    ``#`` stay text; and ``://`` / ``www.`` broken with a zero-width space so
+    no renderer's autolinker makes a bare URL clickable.
+    """
+    line = clean_header_text(text, MAX_FIELD_CHARS)
+    line = _AUTOLINK.sub(lambda m: m.group(1)[:-1] + "\u200b" + m.group(1)[-1], line)
+    pieces = [_MARKDOWN_PUNCTUATION.sub(r"\\\1", char) for char in line]
+    if sum(map(len, pieces)) <= limit:
+        return "".join(pieces)
+    kept, used = [], 1
+    for piece in pieces:  # cut on whole characters, never between a backslash and its character
+        if used + len(piece) > limit:
+            break
+        kept.append(piece)
+        used += len(piece)
+    return "".join(kept) + "…"
+
+
 def bare_address(value: str) -> str:
     """``"Ann <ann@x.org>"`` -> ``ann@x.org`` (lower-cased)."""
     parsed = parse_single_address(value)

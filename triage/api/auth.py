@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from triage.asgi_server import StartRefused
 from triage.config import Settings
 
 log = logging.getLogger(__name__)
@@ -77,7 +78,7 @@ def check_reviewer_tokens(settings: Settings) -> None:
     """Refuse to start with guessable or ambiguous reviewer tokens."""
     problems = token_problems(settings)
     if problems:
-        raise SystemExit(
+        raise StartRefused(
             "TRIAGE_REVIEWERS: " + "; ".join(problems) + ". Generate tokens with: "
             "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
         )

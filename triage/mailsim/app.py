@@ -618,9 +618,16 @@ def _control_routes(mail: Mailbox, faults: Faults, default_inbox: str) -> APIRou
     return router
 
 
-def _socket_route(app: FastAPI, mail: Mailbox) -> None:
+def _socket_route(app: FastAPI, mail: Mailbox, allowed_origins: frozenset[str]) -> None:
     @app.websocket("/v1/ws")
     async def socket(websocket: WebSocket) -> None:
+        # Browsers always send Origin and do not apply CORS to sockets: without this any
+        # web page could subscribe to the local inbox with the (public) demo key.
+        # Non-browser clients (the watcher) send none.
+        origin = websocket.headers.get("origin")
+        if origin is not None and origin.rstrip("/").lower() not in allowed_origins:
+            await _refuse(websocket, 403, "FORBIDDEN", "origin not allowed", 4403)
+            return
         key = presented_key(websocket.headers, websocket.query_params, allow_query=True)
         inbox = authenticate(mail.store, key)
         if inbox is None:
@@ -630,15 +637,19 @@ def _socket_route(app: FastAPI, mail: Mailbox) -> None:
         await mail.hub.serve(websocket, inbox)
 
 
-async def _refuse(websocket: WebSocket) -> None:
-    """A real HTTP 401 when the server can send one; otherwise accept and close with 4401."""
+async def _refuse(
+    websocket: WebSocket,
+    status: int = 401,
+    code: str = "UNAUTHORIZED",
+    message: str = "missing or invalid API key",
+    close_code: int = 4401,
+) -> None:
+    """A real HTTP error when the server can send one; otherwise accept and close with 4xxx."""
     if "websocket.http.response" in websocket.scope.get("extensions", {}):
-        await websocket.send_denial_response(
-            error_response(401, "UNAUTHORIZED", "missing or invalid API key")
-        )
+        await websocket.send_denial_response(error_response(status, code, message))
         return
     await websocket.accept()
-    await websocket.close(4401, "missing or invalid API key")
+    await websocket.close(close_code, message)
 
 
 def create_app(
@@ -649,8 +660,12 @@ def create_app(
     ping_interval: float = 15.0,
     *,
     seed: int | None = None,
+    allowed_origins: list[str] | None = None,
 ) -> FastAPI:
-    """The emulator on ``db_path``; the inbox and key are created there if missing."""
+    """The emulator on ``db_path``; the inbox and key are created there if missing.
+
+    ``allowed_origins``: web origins whose pages may open the socket (none by default).
+    """
     store = Store(Path(db_path))
     store.ensure_inbox(inbox_id, inbox_email)
     store.ensure_api_key(api_key, inbox_id)
@@ -678,5 +693,5 @@ def create_app(
     _install_error_handlers(app)
     app.include_router(_v1_routes(mail))
     app.include_router(_control_routes(mail, faults, inbox_id))
-    _socket_route(app, mail)
+    _socket_route(app, mail, frozenset(o.rstrip("/").lower() for o in allowed_origins or []))
     return app

@@ -123,7 +123,8 @@ async def serve_mailsim(
     print(f"  REST base  {base}", flush=True)
     print(f"  WebSocket  {ws}", flush=True)
     print(f"  inbox      {inbox_id} <{inbox_email}>", flush=True)
-    print(f"  API key    {api_key}", flush=True)
+    # Never the key itself: a real one must not end up in a terminal or a log.
+    print(f"  API key    {'the default demo key' if api_key == 'sim-dev-key' else '(as given; not shown)'}", flush=True)
     print(
         f"  control    POST {control}/_sim/inbound, GET {control}/_sim/sent, POST {control}/_sim/faults",
         flush=True,
