@@ -109,6 +109,7 @@ def _report(err: BaseException, *, debug: bool) -> int:
 
 def explain(err: BaseException) -> tuple[int, str]:
     """An exit code and a one-line message for anything a command can raise."""
+    from pydantic import ValidationError
     from temporalio.client import (
         WorkflowQueryFailedError,
         WorkflowQueryRejectedError,
@@ -118,10 +119,16 @@ def explain(err: BaseException) -> tuple[int, str]:
 
     from starter.review import ReviewRejected
 
-    address = get_settings().temporal_address
+    try:
+        address = get_settings().temporal_address
+    except ValidationError:
+        address = os.environ.get("TEMPORAL_ADDRESS", "localhost:7233")
     match err:
         case CliError():
             return err.code, _one_line(str(err))
+        case ValidationError():  # the settings (environment, TRIAGE_CONFIG) or a value given
+            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors()[:3])
+            return EXIT_USAGE, f"invalid {err.title}: {_one_line(problems)}"
         case typer.Abort() | KeyboardInterrupt():
             return 130, "interrupted"
         case click.ClickException():
