@@ -92,3 +92,22 @@ def test_ids_and_flags():
     argv = ["show", "--debug", "msg_1", "--", "--debug"]
     assert _take_flag(argv, "--debug") and argv == ["show", "msg_1", "--", "--debug"]
     assert not _take_flag(argv, "--debug")
+
+
+def test_bad_settings_are_a_usage_error_in_one_line():
+    import os
+    import subprocess
+
+    from tests.live_stack import REPO, TRIAGE
+
+    done = subprocess.run(
+        [TRIAGE, "reviews"],
+        env={**os.environ, "TRIAGE_CONFIDENCE_THRESHOLD": "abc"},
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith("triage: invalid Settings: TRIAGE_CONFIDENCE_THRESHOLD: ")
+    assert done.stderr.count("\n") == 1
