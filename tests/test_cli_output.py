@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from rich.console import Console
 
 from starter.review import ReviewSummary, workflow_id_of
+from tests.live_stack import REPO, TRIAGE
 from triage.cli import _take_flag, review_rows, reviews_table
 from triage.models import Category, InboundMessage, PolicyDecision, TriageState, TriageStatus
 
@@ -95,11 +98,6 @@ def test_ids_and_flags():
 
 
 def test_bad_settings_are_a_usage_error_in_one_line():
-    import os
-    import subprocess
-
-    from tests.live_stack import REPO, TRIAGE
-
     done = subprocess.run(
         [TRIAGE, "reviews"],
         env={**os.environ, "TRIAGE_CONFIDENCE_THRESHOLD": "abc"},
