@@ -11,6 +11,7 @@ from __future__ import annotations
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from triage.inbound import parse_single_address
 from triage.mail.client import NOT_FOUND, MailClient
 from triage.models import (
     DiscardDraftRequest,
@@ -68,6 +69,7 @@ class MailActivities:
 
     @activity.defn
     async def send_draft(self, request: SendDraftRequest) -> SentReply:
+        await self._check_recipient(request)
         try:
             result = await self._mail.send_draft(request.inbox_id, request.draft_id)
             return SentReply(message_id=result.message_id)
@@ -85,6 +87,26 @@ class MailActivities:
             type="DraftMissing",
             non_retryable=True,
         )
+
+    async def _check_recipient(self, request: SendDraftRequest) -> None:
+        """Send only a draft addressed to exactly one well-formed address.
+
+        A draft saved without a recipient (the sender's address was unusable)
+        must not go out to whatever the mail service makes of the raw From.
+        """
+        try:
+            draft = await self._mail.get_draft(request.inbox_id, request.draft_id)
+        except ApplicationError as err:
+            if err.type != NOT_FOUND:
+                raise
+            return  # sent already, or gone: send_draft below tells which
+        if len(draft.to) != 1 or parse_single_address(draft.to[0], "To").address is None or draft.cc or draft.bcc:
+            raise ApplicationError(
+                "the draft has no single, well-formed recipient (the sender's address was "
+                "unusable): reply from the mailbox yourself, or reject",
+                type="NoRecipient",
+                non_retryable=True,
+            )
 
     async def _find_reply(self, request: SendDraftRequest) -> str | None:
         if not request.thread_id:

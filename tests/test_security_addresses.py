@@ -16,7 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
+from temporalio.exceptions import ApplicationError
 
+from activities.mail import MailActivities
 from starter.review import ReviewRejected, decide_current, get_state
 from starter.start import workflow_id_for
 from tests.conftest import inbound, running_worker, sent_mail
@@ -25,13 +27,22 @@ from tests.test_watcher import running_watcher
 from triage.inbound import (
     ParsedAddress,
     build_inbound,
+    from_rest,
     message_reply_target,
     parse_single_address,
     reply_subject,
     reply_target,
 )
+from triage.mail.client import MailClient
 from triage.mailsim.app import single_address
-from triage.models import GuardFlag, InboundMessage, ReviewAction, SaveDraftRequest, TriageStatus
+from triage.models import (
+    GuardFlag,
+    InboundMessage,
+    ReviewAction,
+    SaveDraftRequest,
+    SendDraftRequest,
+    TriageStatus,
+)
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
@@ -158,6 +169,7 @@ HOSTILE_TEXT = st.one_of(
     st.lists(st.one_of(_ATOMS, st.text(max_size=6)), max_size=10).map("".join),
 )
 HYPOTHESIS_EXAMPLES = 3000
+END_TO_END_EXAMPLES = 12
 
 
 @hsettings(max_examples=HYPOTHESIS_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
@@ -217,6 +229,8 @@ END_TO_END = {
     "crlf-from": ("ann@example.org\r\nBcc: eve@evil.test", FAQ, False),
     "angle-name": ("Bob <x> <bob@example.org>", FAQ, False),
     "unclosed": ("Eve <eve@evil.test", FAQ, False),
+    # The emulator would take this one; our parser does not (no dot): nothing may go to it.
+    "no-dot": ("ann@localhost", FAQ, False),
     "group": ("undisclosed-recipients:;", FAQ, False),
     "crlf-subject": ("Ann <ann@example.org>", FAQ + "\r\nBcc: eve@evil.test", True),
     "quoted-name": ('"Lee, Ann <x@evil.test>" <lee@example.org>', FAQ, True),
@@ -254,10 +268,11 @@ async def test_hostile_addresses_end_to_end(dev_env, settings, control):
                 assert any("bad_address" in r for r in state.policy_decision.reasons), name
 
         # Approving a reply with nobody to send it to is refused; the review stays open.
-        wid = workflow_id_for(created["list"]["message_id"])
-        with pytest.raises(ReviewRejected):
-            await decide_current(dev_env.client, wid, ReviewAction.APPROVE, "alice")
-        assert (await get_state(dev_env.client, wid)).status is TriageStatus.AWAITING_REVIEW
+        for name in ("list", "no-dot"):
+            wid = workflow_id_for(created[name]["message_id"])
+            with pytest.raises(ReviewRejected, match="single, well-formed recipient"):
+                await decide_current(dev_env.client, wid, ReviewAction.APPROVE, "alice")
+            assert (await get_state(dev_env.client, wid)).status is TriageStatus.AWAITING_REVIEW
         _, outcome = await decide_current(dev_env.client, wid, ReviewAction.REJECT, "alice", reason="spoofed")
         assert outcome.status is TriageStatus.REJECTED
 
@@ -269,3 +284,33 @@ async def test_hostile_addresses_end_to_end(dev_env, settings, control):
         assert not CONTROL.search(message["to"][0]) and not CONTROL.search(message["subject"])
     crlf = next(s for s in sent if s["to"] == ["ann@example.org"])
     assert crlf["subject"].endswith("Bcc: eve@evil.test") and "\r" not in crlf["subject"]
+
+
+# ---- hypothesis through the emulator: what the pipeline makes, the service takes, and no more ----
+
+NO_SURROGATES = HOSTILE_TEXT.map(lambda text: "".join(c for c in text if not "\ud800" <= c <= "\udfff"))
+
+
+@hsettings(max_examples=END_TO_END_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@given(from_=NO_SURROGATES.filter(lambda text: text.strip()), subject=NO_SURROGATES)
+async def test_replies_through_the_emulator_have_one_clean_recipient(mailsim, control, from_, subject):
+    created = await control.post("/_sim/inbound", json={"from": from_, "subject": subject, "plain_body": "Hi"})
+    assert created.status_code == 201, created.text
+    message_id = created.json()["message_id"]
+    async with MailClient(mailsim.base_url, mailsim.api_key) as mail:
+        message = from_rest(await mail.get_message(mailsim.inbox_id, message_id), mailsim.inbox_id)
+        request = _draft_request(message)
+        # The emulator refuses what a mail service refuses: it must take whatever we make.
+        draft = await mail.create_draft(
+            mailsim.inbox_id, to=request.to, subject=request.subject, plain_body="x",
+            reply_to_message_id=message_id,
+        )
+        send = SendDraftRequest(inbox_id=mailsim.inbox_id, draft_id=draft.id, reply_to_message_id=message_id)
+        try:
+            await MailActivities(mail).send_draft(send)
+            assert request.to, "a draft without a recipient went out"
+        except ApplicationError as err:
+            assert not request.to and err.type == "NoRecipient"
+    for sent in await sent_mail(control):
+        assert len(sent["to"]) == 1 and len([p for p in getaddresses(sent["to"]) if any(p)]) == 1
+        assert not CONTROL.search(sent["to"][0]) and not CONTROL.search(sent["subject"])
