@@ -12,11 +12,9 @@ import asyncio
 
 from temporalio import activity
 
-from triage.inbound import address_flags
 from triage.llm.base import ProviderOutputError, TriageProvider
-from triage.llm.guards import detect_guard_flags
+from triage.llm.checked import classify_checked
 from triage.models import (
-    Category,
     Classification,
     DraftReply,
     DraftRequest,
@@ -47,29 +45,19 @@ class LlmActivities:
 
     @activity.defn
     async def classify(self, message: InboundMessage) -> Classification:
-        heuristic_flags = detect_guard_flags(message.subject, message.plain_body, message.body_chars)
-        heuristic_flags = [*heuristic_flags, *address_flags(message)]  # no usable reply address
-        try:
-            async with self._slots:
-                result = await self._provider.classify(message)
-        except ProviderOutputError as err:
-            activity.logger.warning("classifier output unusable: %s", err)
-            return Classification(
-                category=Category.GENERAL,
-                confidence=0.0,
-                reason=f"classifier output unusable: {err}"[:300],
-                guard_flags=sorted({*heuristic_flags, GuardFlag.INVALID_OUTPUT}),
-            )
-        flags = sorted({*result.guard_flags, *heuristic_flags})
+        async with self._slots:
+            result = await classify_checked(self._provider, message)
+        if GuardFlag.INVALID_OUTPUT in result.guard_flags:
+            activity.logger.warning("classifier output unusable: %s", result.reason)
         _count_tokens(result.usage)
         annotate(
             category=result.category.value,
             confidence=result.confidence,
-            guard_flags=len(flags),
+            guard_flags=len(result.guard_flags),
             model=result.usage.model if result.usage else None,
             tokens=result.usage.total_tokens if result.usage else None,
         )
-        return result.model_copy(update={"guard_flags": flags})
+        return result
 
     @activity.defn
     async def draft_reply(self, request: DraftRequest) -> DraftReply:

@@ -79,7 +79,7 @@ async def routine_texts(provider: TriageProvider, settings: Settings, candidates
         )
         classification = await provider.classify(message)
         reply = await provider.draft(DraftRequest(message=message, classification=classification))
-        return decide(classification, reply.grounded, settings.policy_settings()).auto_send
+        return decide(classification, reply, settings.policy_settings()).auto_send
 
     verdicts = await asyncio.gather(*(auto_sent(text) for text in candidates))
     texts = [text for text, sent in zip(candidates, verdicts, strict=True) if sent]

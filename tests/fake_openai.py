@@ -222,6 +222,7 @@ _FLAG_WORDS: list[tuple[str, tuple[str, ...]]] = [
     ("security", ("hacked", "breach", "phishing", "compromised")),
     ("data_loss", ("lost all", "data loss", "deleted my", "disappeared")),
 ]
+_PROBLEM_WORDS = ("never arrive", "didn't work", "still not", "not working", "third time")
 _LANGUAGE_WORDS = {
     "de": (" ich ", " und ", " nicht ", " bitte "),
     "fr": (" je ", " et ", " pas ", " merci "),
@@ -258,6 +259,7 @@ def smart_answer(request: RecordedRequest) -> dict[str, Any]:
         "urgency": "high" if "urgent" in flags else "normal",
         "reason": f"keyword match: {category}",
         "guard_flags": flags,
+        "reports_problem": any(word in email for word in _PROBLEM_WORDS),
     }
 
 
@@ -269,12 +271,12 @@ def _smart_draft(prompt: str) -> dict[str, Any]:
             "Hello,\n\nThank you for your message. A teammate will follow up with you shortly."
             f"{revised}\n\nBest regards,\nThe support team"
         )
-        return {"body": body, "used_article_ids": [], "grounded": False}
+        return {"body": body, "used_article_ids": [], "grounded": False, "answering_article_id": None}
     article_id, text = articles[0]
     lines = [line for line in text.strip().splitlines() if line and not line.startswith(("Title:", "URL:"))]
     summary = lines[0] if lines else "Please see the article below."
     body = f"Hello,\n\nThanks for reaching out. {summary}{revised}\n\nBest regards,\nThe support team"
-    return {"body": body, "used_article_ids": [article_id], "grounded": True}
+    return {"body": body, "used_article_ids": [article_id], "grounded": True, "answering_article_id": article_id}
 
 
 @asynccontextmanager

@@ -20,6 +20,7 @@ from triage.models import (
     DraftReply,
     DraftRequest,
     InboundMessage,
+    KbAnswer,
     KbCitation,
     LlmUsage,
 )
@@ -60,6 +61,10 @@ class ScriptedProvider(TriageProvider):
         revision = len([c for c in self.draft_calls if c.message.message_id == request.message.message_id])
         body = f"Scripted reply #{revision} to: {request.message.subject}"
         if request.instructions:
-            body += f"\n(revised: {request.instructions})"
+            body += "\n(revised on a reviewer's request)"  # instructions are never text of a reply
         citations = [KbCitation(article_id="password-reset", title="Reset your password")] if grounded else []
-        return DraftReply(body=body, citations=citations, grounded=grounded, usage=USAGE)
+        # "grounded" scripts the whole answer: the article's declared question matches too.
+        answer = KbAnswer(article_id="password-reset", question="How do I reset my password?", score=0.9)
+        return DraftReply(
+            body=body, citations=citations, grounded=grounded, answer=answer if grounded else None, usage=USAGE
+        )

@@ -184,7 +184,8 @@ async def test_redraft_stale_reject_and_validation(dev_env, api_settings, contro
         )
         assert redraft.status_code == 200, redraft.text
         assert redraft.json() == {"status": "awaiting_review", "revision": 2, "sent_message_id": None}
-        assert "Apologise first" in (await state_of(http, bug.id))["draft_body"]
+        redrafted = (await state_of(http, bug.id))["draft_body"]
+        assert "reply #2" in redrafted and "Apologise first" not in redrafted  # instructions never in a draft
         stale = await http.post(f"/api/reviews/{bug.id}/approve", headers=ALICE, json={"revision": 1})
         assert stale.status_code == 409 and stale.json()["kind"] == "StaleRevision", stale.text
 

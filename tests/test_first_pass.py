@@ -8,6 +8,7 @@ import pytest_asyncio
 from pydantic import SecretStr
 
 from tests.fake_openai import FakeOpenAI, FakeReply, fake_openai
+from tests.replies import answered_reply
 from tests.test_openai_provider import message, valid_classification
 from triage.config import Settings
 from triage.llm.factory import build_provider
@@ -65,7 +66,7 @@ async def test_disagreement_about_routine_goes_to_review(llm: FakeOpenAI):
     result = await provider.classify(message("Export broken", BUG_REPORT))
     assert result.category is Category.GENERAL
     assert GuardFlag.MODEL_DISAGREEMENT in result.guard_flags
-    assert not decide(result, grounded=True, settings=PolicySettings()).auto_send
+    assert not decide(result, answered_reply(), PolicySettings()).auto_send
 
 
 async def test_off_switch_gives_the_plain_llm(llm: FakeOpenAI):

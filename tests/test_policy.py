@@ -4,52 +4,87 @@ from __future__ import annotations
 
 import pytest
 
-from triage.models import Category, Classification, GuardFlag, PolicySettings
-from triage.policy import decide
+from tests.replies import answered_reply
+from triage.models import Category, Classification, DraftReply, GuardFlag, PolicySettings
+from triage.policy import NO_ANSWER, decide
 
 DEFAULT = PolicySettings()
 G, F, B, BUG, FR = Category.GENERAL, Category.FAQ, Category.BILLING, Category.BUG, Category.FEATURE_REQUEST
+OK = answered_reply()
+UNGROUNDED = answered_reply(grounded=False)
+FAR = answered_reply(score=0.2)  # the closest declared question is not what was asked
+UNCITED = answered_reply(cited=False)  # the draft cites another article than the answering one
+DISPUTED = answered_reply(confirmed_by_model=False)  # the LLM names another article
+CONFIRMED = answered_reply(confirmed_by_model=True)
+TWO_QUESTIONS = answered_reply(unanswered=["And can I pay by bank transfer?"])
+NO_ANSWER_AT_ALL = DraftReply(body="Hello", grounded=True)
 
 CASES = [
-    # category, confidence, grounded, flags, settings, auto_send
-    (G, 0.95, True, [], DEFAULT, True),
-    (F, 0.90, True, [], DEFAULT, True),  # the threshold itself passes
-    (F, 0.89, True, [], DEFAULT, False),
-    (B, 0.99, True, [], DEFAULT, False),
-    (BUG, 0.99, True, [], DEFAULT, False),
-    (FR, 0.99, True, [], DEFAULT, False),
-    (G, 0.95, False, [], DEFAULT, False),  # nothing in the KB supports the reply
-    (G, 0.95, False, [], PolicySettings(require_kb_support=False), True),
-    (G, 0.95, True, [GuardFlag.PROMPT_INJECTION], DEFAULT, False),
-    (G, 0.95, True, [GuardFlag.MONEY], DEFAULT, False),
-    (G, 0.95, True, [GuardFlag.LEGAL], DEFAULT, False),
-    (G, 0.95, True, [GuardFlag.NEGATIVE_SENTIMENT], DEFAULT, False),
-    (G, 0.95, True, [GuardFlag.SECURITY], DEFAULT, False),
-    (G, 0.95, True, [GuardFlag.TOO_LONG], DEFAULT, False),
-    (G, 0.95, True, [GuardFlag.EMPTY], DEFAULT, False),
-    (G, 0.95, True, [GuardFlag.INVALID_OUTPUT], DEFAULT, False),
-    (G, 0.95, True, [GuardFlag.TECHNICAL], DEFAULT, False),
-    (G, 0.95, True, [GuardFlag.MODEL_DISAGREEMENT], DEFAULT, False),
-    (G, 0.95, True, [GuardFlag.URGENT], PolicySettings(ignored_flags=[GuardFlag.URGENT]), True),
-    (G, 0.95, True, [GuardFlag.URGENT, GuardFlag.MONEY], PolicySettings(ignored_flags=[GuardFlag.URGENT]), False),
-    (B, 0.99, True, [], PolicySettings(auto_send_categories=[B]), True),
-    (G, 0.99, True, [], PolicySettings(auto_send_categories=[]), False),
-    (G, 0.50, True, [], PolicySettings(confidence_threshold=0.4), True),
+    # category, confidence, language, reply, flags, settings, auto_send
+    (G, 0.95, "en", OK, [], DEFAULT, True),
+    (F, 0.90, "en", OK, [], DEFAULT, True),  # the threshold itself passes
+    (F, 0.89, "en", OK, [], DEFAULT, False),
+    (B, 0.99, "en", OK, [], DEFAULT, False),
+    (BUG, 0.99, "en", OK, [], DEFAULT, False),
+    (FR, 0.99, "en", OK, [], DEFAULT, False),
+    (G, 0.95, "en", UNGROUNDED, [], DEFAULT, False),  # the cited article does not answer this category
+    (G, 0.95, "en", UNGROUNDED, [], PolicySettings(require_kb_support=False), True),
+    (G, 0.95, "en", FAR, [], DEFAULT, False),
+    (G, 0.95, "en", FAR, [], PolicySettings(answer_threshold=0.1), True),
+    (G, 0.95, "en", FAR, [], PolicySettings(answer_threshold=None), True),  # workflows started before the check
+    (G, 0.95, "en", NO_ANSWER_AT_ALL, [], DEFAULT, False),
+    (G, 0.95, "en", UNCITED, [], DEFAULT, False),
+    (G, 0.95, "en", DISPUTED, [], DEFAULT, False),
+    (G, 0.95, "en", CONFIRMED, [], DEFAULT, True),
+    (G, 0.95, "en", TWO_QUESTIONS, [], DEFAULT, False),
+    (G, 0.95, "de", OK, [], DEFAULT, True),
+    (G, 0.95, "fr", OK, [], DEFAULT, True),
+    (G, 0.95, "es", OK, [], DEFAULT, True),
+    (G, 0.95, "it", OK, [], DEFAULT, False),  # no problem-report checks in Italian
+    (G, 0.95, "it", OK, [], PolicySettings(checked_languages=None), True),
+    (G, 0.95, "en", OK, [GuardFlag.PROBLEM_REPORT], DEFAULT, False),
+    (G, 0.95, "en", OK, [GuardFlag.PRIVACY], DEFAULT, False),
+    (G, 0.95, "en", OK, [GuardFlag.BAD_ADDRESS], DEFAULT, False),
+    (G, 0.95, "en", OK, [GuardFlag.PROMPT_INJECTION], DEFAULT, False),
+    (G, 0.95, "en", OK, [GuardFlag.MONEY], DEFAULT, False),
+    (G, 0.95, "en", OK, [GuardFlag.LEGAL], DEFAULT, False),
+    (G, 0.95, "en", OK, [GuardFlag.NEGATIVE_SENTIMENT], DEFAULT, False),
+    (G, 0.95, "en", OK, [GuardFlag.SECURITY], DEFAULT, False),
+    (G, 0.95, "en", OK, [GuardFlag.TOO_LONG], DEFAULT, False),
+    (G, 0.95, "en", OK, [GuardFlag.EMPTY], DEFAULT, False),
+    (G, 0.95, "en", OK, [GuardFlag.INVALID_OUTPUT], DEFAULT, False),
+    (G, 0.95, "en", OK, [GuardFlag.TECHNICAL], DEFAULT, False),
+    (G, 0.95, "en", OK, [GuardFlag.MODEL_DISAGREEMENT], DEFAULT, False),
+    (G, 0.95, "en", OK, [GuardFlag.URGENT], PolicySettings(ignored_flags=[GuardFlag.URGENT]), True),
+    (G, 0.95, "en", OK, [GuardFlag.URGENT, GuardFlag.MONEY], PolicySettings(ignored_flags=[GuardFlag.URGENT]), False),
+    (B, 0.99, "en", OK, [], PolicySettings(auto_send_categories=[B]), True),
+    (G, 0.99, "en", OK, [], PolicySettings(auto_send_categories=[]), False),
+    (G, 0.50, "en", OK, [], PolicySettings(confidence_threshold=0.4), True),
 ]
 
 
-@pytest.mark.parametrize(("category", "confidence", "grounded", "flags", "settings", "auto_send"), CASES)
-def test_policy_table(category, confidence, grounded, flags, settings, auto_send):
-    classification = Classification(category=category, confidence=confidence, guard_flags=flags)
-    decision = decide(classification, grounded, settings)
-    assert decision.auto_send is auto_send
+@pytest.mark.parametrize(("category", "confidence", "language", "reply", "flags", "settings", "auto_send"), CASES)
+def test_policy_table(category, confidence, language, reply, flags, settings, auto_send):
+    classification = Classification(category=category, confidence=confidence, language=language, guard_flags=flags)
+    decision = decide(classification, reply, settings)
+    assert decision.auto_send is auto_send, decision.reasons
     assert bool(decision.reasons) is not auto_send  # every refusal says why
+    assert decision.answer == reply.answer  # the reviewer sees what was matched
 
 
 def test_every_failed_condition_is_reported():
     classification = Classification(
-        category=B, confidence=0.1, guard_flags=[GuardFlag.MONEY, GuardFlag.LEGAL]
+        category=B, confidence=0.1, language="pt", guard_flags=[GuardFlag.MONEY, GuardFlag.LEGAL]
     )
-    reasons = decide(classification, False, DEFAULT).reasons
-    assert len(reasons) == 4
+    reasons = decide(classification, answered_reply(score=0.1, grounded=False), DEFAULT).reasons
+    assert len(reasons) == 6
     assert "guard flags: legal, money" in reasons
+    assert any(r.startswith(NO_ANSWER) and "How do I reset my password?" in r for r in reasons)
+
+
+def test_the_evidence_of_a_flag_is_a_reason():
+    evidence = 'problem_report (failure: "none of them arrived")'
+    classification = Classification(
+        category=G, confidence=0.99, guard_flags=[GuardFlag.PROBLEM_REPORT], evidence=[evidence]
+    )
+    assert evidence in decide(classification, OK, DEFAULT).reasons

@@ -141,7 +141,7 @@ async def test_two_watchers_start_each_workflow_once_and_reply_once(dev_env, set
         running_watcher(dev_env.client, settings),
     ):
         created = [
-            await inbound(control, subject=subject("faq", 0.95, text=f"twice {i}")) for i in range(6)
+            await inbound(control, subject=subject("faq", 0.95, text=f"copy {i}")) for i in range(6)
         ]
         expected = {workflow_id_for(c["message_id"]) for c in created}
         ids = await wait_for_workflows(dev_env.client, settings.temporal_task_queue, expected)

@@ -76,6 +76,15 @@ class Settings(BaseSettings):
         0.9, ge=0.0, le=1.0, validation_alias=_env("TRIAGE_CONFIDENCE_THRESHOLD")
     )
     require_kb_support: bool = Field(True, validation_alias=_env("TRIAGE_REQUIRE_KB_SUPPORT"))
+    # How closely the customer's question must match one an article declares (0-1).
+    answer_threshold: float = Field(
+        PolicySettings.model_fields["answer_threshold"].default, ge=0.0, le=1.0,
+        validation_alias=_env("TRIAGE_ANSWER_THRESHOLD"),
+    )
+    # Messages in other languages wait for a human: the problem-report checks read these.
+    checked_languages: list[str] = Field(
+        default_factory=lambda: ["en", "de", "fr", "es"], validation_alias=_env("TRIAGE_CHECKED_LANGUAGES")
+    )
     ignored_guard_flags: list[GuardFlag] = Field(
         default_factory=list, validation_alias=_env("TRIAGE_IGNORED_GUARD_FLAGS")
     )
@@ -154,6 +163,8 @@ class Settings(BaseSettings):
             confidence_threshold=self.confidence_threshold,
             require_kb_support=self.require_kb_support,
             ignored_flags=self.ignored_guard_flags,
+            answer_threshold=self.answer_threshold,
+            checked_languages=self.checked_languages,
         )
 
     def review_settings(self) -> ReviewSettings:

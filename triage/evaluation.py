@@ -1,9 +1,12 @@
 """``triage eval``: classification quality and the send policy on labelled mail.
 
-No mail, no Temporal: the provider classifies, the KB says whether a reply
-would be grounded, and ``policy.decide`` says whether it would go out. The
-figure that matters most is the unsafe auto-send rate: the share of
-non-routine messages the policy would have answered without a human.
+No mail, no Temporal, but the workflow's own steps: the provider classifies
+(with the same guard checks as the classify activity), drafts (which finds
+the KB question the message asks), and ``policy.decide`` says whether the
+reply would go out. The figure that matters most is the unsafe auto-send
+rate: the share of non-routine messages the policy would have answered
+without a human. Rows that carry a ``source`` get figures per source, and
+``--show-unsafe`` lists each unsafe send with why every gate let it through.
 """
 
 from __future__ import annotations
@@ -18,14 +21,23 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from triage.kb import KnowledgeBase
 from triage.llm.base import ProviderOutputError, TriageProvider
-from triage.llm.guards import detect_guard_flags
-from triage.llm.text import model_input
-from triage.models import Category, Classification, GuardFlag, InboundMessage, PolicySettings
+from triage.llm.checked import classify_checked
+from triage.models import (
+    Category,
+    Classification,
+    DraftReply,
+    DraftRequest,
+    InboundMessage,
+    PolicyDecision,
+    PolicySettings,
+)
 from triage.policy import decide
 
-LABELS = ["billing", "bug", "feature_request", "general"]
+# The labels of the evaluation files: the categories, with faq counted as general
+# (both are the "routine" answer a help centre gives).
+LABELS = [c.value for c in Category if c is not Category.FAQ]
+ROUTINE_LABEL = Category.GENERAL.value
 
 
 class EvalRow(BaseModel):
@@ -33,6 +45,7 @@ class EvalRow(BaseModel):
     subject: str = ""
     body: str = ""
     label: str
+    source: str | None = None
 
 
 class ClassReport(BaseModel):
@@ -47,6 +60,20 @@ class ConfidenceBand(BaseModel):
     accuracy: float
 
 
+class UnsafeSend(BaseModel):
+    """A non-routine message the policy would have answered without a human."""
+
+    id: str
+    source: str | None
+    label: str
+    predicted: str
+    confidence: float
+    article_id: str | None
+    question: str | None
+    score: float | None
+    passed: list[str] = Field(description="why each gate let it through")
+
+
 class EvalReport(BaseModel):
     n: int
     accuracy: float
@@ -55,8 +82,22 @@ class EvalReport(BaseModel):
     confusion: dict[str, dict[str, int]] = Field(description="confusion[true][predicted]")
     auto_send_rate: float
     unsafe_auto_send_rate: float
+    unsafe_auto_sends: int
     routine_coverage: float
     calibration: dict[str, ConfidenceBand] = Field(description="by confidence band: how often right")
+    per_source: dict[str, EvalReport] = Field(default_factory=dict)
+    unsafe: list[UnsafeSend] = Field(default_factory=list)
+
+
+class Verdict(BaseModel):
+    row: EvalRow
+    classification: Classification
+    reply: DraftReply
+    decision: PolicyDecision
+
+    @property
+    def predicted(self) -> str:
+        return as_label(self.classification.category)
 
 
 def load_eval_file(path: Path) -> list[EvalRow]:
@@ -71,75 +112,29 @@ def load_eval_file(path: Path) -> list[EvalRow]:
 
 
 def as_label(category: Category) -> str:
-    return "general" if category is Category.FAQ else category.value
+    return ROUTINE_LABEL if category is Category.FAQ else category.value
 
 
-async def _classify(provider: TriageProvider, row: EvalRow) -> Classification:
-    message = InboundMessage(
+def _message(row: EvalRow) -> InboundMessage:
+    return InboundMessage(
         message_id=row.id, inbox_id="eval", from_address="customer@example.org",
+        reply_address="customer@example.org",
         subject=row.subject, plain_body=row.body, body_chars=len(row.body),
     )
+
+
+async def judge(row: EvalRow, provider: TriageProvider, policy: PolicySettings) -> Verdict:
+    message = _message(row)
+    classification = await classify_checked(provider, message)
     try:
-        result = await provider.classify(message)
+        reply = await provider.draft(DraftRequest(message=message, classification=classification))
     except ProviderOutputError:
-        return Classification(category=Category.GENERAL, confidence=0.0, guard_flags=[GuardFlag.INVALID_OUTPUT])
-    flags = sorted({*result.guard_flags, *detect_guard_flags(row.subject, row.body)})
-    return result.model_copy(update={"guard_flags": flags})
+        reply = DraftReply(body="", grounded=False)
+    return Verdict(row=row, classification=classification, reply=reply, decision=decide(classification, reply, policy))
 
 
 def _ratio(a: int, b: int) -> float:
     return a / b if b else 0.0
-
-
-async def evaluate(
-    rows: list[EvalRow],
-    provider: TriageProvider,
-    policy: PolicySettings,
-    kb: KnowledgeBase,
-    progress: Callable[[], None] | None = None,
-    concurrency: int = 8,
-) -> EvalReport:
-    slots = asyncio.Semaphore(concurrency)
-
-    async def one(row: EvalRow) -> tuple[str, bool, float]:
-        async with slots:
-            classification = await _classify(provider, row)
-        grounded = kb.supported(model_input(row.subject, row.body), classification.category.value)
-        if progress:
-            progress()
-        sent = decide(classification, grounded, policy).auto_send
-        return as_label(classification.category), sent, classification.confidence
-
-    results = await asyncio.gather(*(one(r) for r in rows))
-    confusion = {t: dict.fromkeys(LABELS, 0) for t in LABELS}
-    bands: dict[str, list[bool]] = {}
-    for row, (predicted, _, confidence) in zip(rows, results, strict=True):
-        confusion[row.label][predicted] += 1
-        bands.setdefault(_band(confidence), []).append(predicted == row.label)
-    per_class = {}
-    for label in LABELS:
-        tp = confusion[label][label]
-        predicted = sum(confusion[t][label] for t in LABELS)
-        actual = sum(confusion[label].values())
-        p, r = _ratio(tp, predicted), _ratio(tp, actual)
-        per_class[label] = ClassReport(precision=p, recall=r, f1=_ratio(2 * p * r, 1) / (p + r) if p + r else 0.0, support=actual)
-    sent = [s for _, s, _ in results]
-    routine = [s for row, (_, s, _) in zip(rows, results, strict=True) if row.label == "general"]
-    risky = [s for row, (_, s, _) in zip(rows, results, strict=True) if row.label != "general"]
-    return EvalReport(
-        n=len(rows),
-        accuracy=_ratio(sum(confusion[t][t] for t in LABELS), len(rows)),
-        macro_f1=sum(c.f1 for c in per_class.values()) / len(LABELS),
-        per_class=per_class,
-        confusion=confusion,
-        auto_send_rate=_ratio(sum(sent), len(sent)),
-        unsafe_auto_send_rate=_ratio(sum(risky), len(risky)),
-        routine_coverage=_ratio(sum(routine), len(routine)),
-        calibration={
-            band: ConfidenceBand(n=len(hits), accuracy=_ratio(sum(hits), len(hits)))
-            for band, hits in sorted(bands.items())
-        },
-    )
 
 
 def _band(confidence: float) -> str:
@@ -148,26 +143,123 @@ def _band(confidence: float) -> str:
     return f"{low:.1f}-{low + 0.1:.1f}"
 
 
-def render_report(report: EvalReport, console: Console) -> None:
-    summary = Table("metric", "value", title=f"triage eval ({report.n} messages)")
-    for name in ("accuracy", "macro_f1", "auto_send_rate", "unsafe_auto_send_rate", "routine_coverage"):
-        summary.add_row(name, f"{getattr(report, name):.3f}")
+def _passed(verdict: Verdict, policy: PolicySettings) -> list[str]:
+    c, answer = verdict.classification, verdict.decision.answer
+    gates = [
+        f"category {c.category.value} is an auto-send category",
+        f"confidence {c.confidence:.2f} >= {policy.confidence_threshold:.2f}",
+        f"language {c.language}",
+        "no guard flag" if not c.guard_flags else "flags ignored: " + ", ".join(f.value for f in c.guard_flags),
+    ]
+    if answer is not None:
+        gates.append(f'answers "{answer.question}" ({answer.article_id}) at {answer.score:.2f}')
+    return gates
+
+
+def report(verdicts: list[Verdict], policy: PolicySettings, by_source: bool = True) -> EvalReport:
+    confusion = {t: dict.fromkeys(LABELS, 0) for t in LABELS}
+    bands: dict[str, list[bool]] = {}
+    for v in verdicts:
+        confusion[v.row.label][v.predicted] += 1
+        bands.setdefault(_band(v.classification.confidence), []).append(v.predicted == v.row.label)
+    per_class = {}
+    for label in LABELS:
+        tp = confusion[label][label]
+        predicted = sum(confusion[t][label] for t in LABELS)
+        actual = sum(confusion[label].values())
+        p, r = _ratio(tp, predicted), _ratio(tp, actual)
+        per_class[label] = ClassReport(precision=p, recall=r, f1=2 * p * r / (p + r) if p + r else 0.0, support=actual)
+    sent = [v.decision.auto_send for v in verdicts]
+    routine = [v.decision.auto_send for v in verdicts if v.row.label == ROUTINE_LABEL]
+    unsafe = [v for v in verdicts if v.row.label != ROUTINE_LABEL and v.decision.auto_send]
+    sources = sorted({v.row.source for v in verdicts if v.row.source}) if by_source else []
+    present = [label for label in LABELS if per_class[label].support]
+    return EvalReport(
+        n=len(verdicts),
+        accuracy=_ratio(sum(confusion[t][t] for t in LABELS), len(verdicts)),
+        macro_f1=sum(per_class[label].f1 for label in present) / len(present) if present else 0.0,
+        per_class=per_class,
+        confusion=confusion,
+        auto_send_rate=_ratio(sum(sent), len(sent)),
+        unsafe_auto_send_rate=_ratio(len(unsafe), len(verdicts) - len(routine)),
+        unsafe_auto_sends=len(unsafe),
+        routine_coverage=_ratio(sum(routine), len(routine)),
+        calibration={
+            band: ConfidenceBand(n=len(hits), accuracy=_ratio(sum(hits), len(hits)))
+            for band, hits in sorted(bands.items())
+        },
+        per_source={
+            source: report([v for v in verdicts if v.row.source == source], policy, by_source=False)
+            for source in sources
+        },
+        unsafe=[
+            UnsafeSend(
+                id=v.row.id, source=v.row.source, label=v.row.label, predicted=v.predicted,
+                confidence=v.classification.confidence,
+                article_id=v.decision.answer.article_id if v.decision.answer else None,
+                question=v.decision.answer.question if v.decision.answer else None,
+                score=v.decision.answer.score if v.decision.answer else None,
+                passed=_passed(v, policy),
+            )
+            for v in unsafe
+        ],
+    )
+
+
+async def evaluate(
+    rows: list[EvalRow],
+    provider: TriageProvider,
+    policy: PolicySettings,
+    progress: Callable[[], None] | None = None,
+    concurrency: int = 8,
+) -> EvalReport:
+    slots = asyncio.Semaphore(concurrency)
+
+    async def one(row: EvalRow) -> Verdict:
+        async with slots:
+            verdict = await judge(row, provider, policy)
+        if progress:
+            progress()
+        return verdict
+
+    return report(list(await asyncio.gather(*(one(r) for r in rows))), policy)
+
+
+SUMMARY = ("accuracy", "macro_f1", "auto_send_rate", "unsafe_auto_send_rate", "routine_coverage")
+
+
+def render_report(report: EvalReport, console: Console, show_unsafe: bool = False) -> None:
+    columns = ["metric", "all", *report.per_source]
+    summary = Table(*columns, title=f"triage eval ({report.n} messages)")
+    parts = [report, *report.per_source.values()]
+    summary.add_row("messages", *(str(p.n) for p in parts))
+    for name in SUMMARY:
+        summary.add_row(name, *(f"{getattr(p, name):.3f}" for p in parts))
+    summary.add_row("unsafe auto-sends", *(str(p.unsafe_auto_sends) for p in parts))
     console.print(summary)
     classes = Table("class", "precision", "recall", "f1", "support")
     for label, c in report.per_class.items():
         classes.add_row(label, f"{c.precision:.3f}", f"{c.recall:.3f}", f"{c.f1:.3f}", str(c.support))
     console.print(classes)
-    bands = Table("confidence", "messages", "right", title="calibration")
-    for band, figures in report.calibration.items():
-        bands.add_row(band, str(figures.n), f"{figures.accuracy:.2f}")
-    console.print(bands)
-    matrix = Table("true \\ predicted", *LABELS)
-    for label in LABELS:
-        matrix.add_row(label, *(str(report.confusion[label][p]) for p in LABELS))
-    console.print(matrix)
+    for name, part in [("all", report), *report.per_source.items()]:
+        bands = Table("confidence", "messages", "right", title=f"calibration: {name}")
+        for band, figures in part.calibration.items():
+            bands.add_row(band, str(figures.n), f"{figures.accuracy:.2f}")
+        console.print(bands)
+        matrix = Table("true \\ predicted", *LABELS, title=f"confusion: {name}")
+        for label in LABELS:
+            matrix.add_row(label, *(str(part.confusion[label][p]) for p in LABELS))
+        console.print(matrix)
+    if show_unsafe:
+        unsafe = Table("id", "source", "true", "predicted", "conf", "article", "score", "why it went out",
+                       title=f"unsafe auto-sends ({len(report.unsafe)})")
+        for u in report.unsafe:
+            unsafe.add_row(u.id, u.source or "", u.label, u.predicted, f"{u.confidence:.2f}", u.article_id or "",
+                           f"{u.score:.2f}" if u.score is not None else "", "; ".join(u.passed))
+        console.print(unsafe)
 
 
-def run_eval_command(path: Path, provider_name: str, as_json: bool) -> int:
+def run_eval_command(path: Path, provider_name: str, as_json: bool, show_unsafe: bool = False) -> int:
     from triage.config import get_settings
     from triage.llm.factory import build_provider
 
@@ -175,19 +267,22 @@ def run_eval_command(path: Path, provider_name: str, as_json: bool) -> int:
     console = Console(stderr=as_json)
     rows = load_eval_file(path)
     provider = build_provider(settings, provider_name)
-    kb = KnowledgeBase.load(settings.kb_dir)
+    policy = settings.policy_settings()
 
     async def main() -> EvalReport:
         try:
             with Progress(console=console, transient=True) as bar:
                 task = bar.add_task("classifying", total=len(rows))
-                return await evaluate(rows, provider, settings.policy_settings(), kb, lambda: bar.advance(task))
+                return await evaluate(rows, provider, policy, lambda: bar.advance(task))
         finally:
             await provider.aclose()
 
-    report = asyncio.run(main())
-    render_report(report, console)
+    result = asyncio.run(main())
+    render_report(result, console, show_unsafe)
     if as_json:
-        keys = ("accuracy", "macro_f1", "auto_send_rate", "unsafe_auto_send_rate", "routine_coverage", "n", "confusion")
-        print(json.dumps({k: getattr(report, k) for k in keys}))
+        keys = ("accuracy", "macro_f1", "auto_send_rate", "unsafe_auto_send_rate", "routine_coverage", "n",
+                "unsafe_auto_sends", "confusion", "calibration", "per_source")
+        if show_unsafe:
+            keys += ("unsafe",)
+        print(json.dumps(result.model_dump(mode="json", include=set(keys))))
     return 0

@@ -109,6 +109,8 @@ class Classification(BaseModel):
     urgency: str = "normal"
     reason: str = ""
     guard_flags: list[GuardFlag] = Field(default_factory=list)
+    # What raised the flags, for the reviewer: 'problem_report (failure): "none of them arrived"'.
+    evidence: list[str] = Field(default_factory=list)
     usage: LlmUsage | None = None
 
 
@@ -119,10 +121,27 @@ class KbCitation(BaseModel):
     score: float = 0.0
 
 
+class KbAnswer(BaseModel):
+    """The knowledge-base question closest to what the customer asked.
+
+    Always the best match, however weak, so a reviewer sees how close it came;
+    the send policy compares ``score`` with its threshold.
+    """
+
+    article_id: str
+    question: str
+    score: float = Field(ge=0.0, le=1.0)
+    # Questions in the message that no article answers ("... and can I also ...?").
+    unanswered: list[str] = Field(default_factory=list)
+    # With an LLM: did it name the same article as the one that answers? None offline.
+    confirmed_by_model: bool | None = None
+
+
 class DraftReply(BaseModel):
     body: str
     citations: list[KbCitation] = Field(default_factory=list)
     grounded: bool = False
+    answer: KbAnswer | None = None
     usage: LlmUsage | None = None
 
 
@@ -169,11 +188,18 @@ class PolicySettings(BaseModel):
     require_kb_support: bool = True
     # Flags listed here do not block an auto-send; empty means every flag blocks.
     ignored_flags: list[GuardFlag] = Field(default_factory=list)
+    # An article must declare a question this close to the customer's (cosine, 0-1).
+    # None: the check is off (workflows started before it existed replay without it).
+    answer_threshold: float | None = Field(default=0.45, ge=0.0, le=1.0)
+    # Languages whose problem-report checks exist; a message in any other waits for a
+    # human. None: any language.
+    checked_languages: list[str] | None = Field(default_factory=lambda: ["en", "de", "fr", "es"])
 
 
 class PolicyDecision(BaseModel):
     auto_send: bool
     reasons: list[str] = Field(default_factory=list)
+    answer: KbAnswer | None = None  # what the decision read: shown to reviewers
 
 
 class ReviewSettings(BaseModel):

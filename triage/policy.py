@@ -1,18 +1,45 @@
 """The send policy: when may a drafted reply go out without a human?
 
 A pure function so it can be table-tested and replayed: a wrong auto-send
-(a billing dispute answered by a bot) is the failure users fear most, so every
-condition must hold, and any doubt sends the message to review.
+(a billing dispute answered by a bot, a how-to sent to someone telling us the
+how-to failed) is the failure users fear most, so every condition must hold,
+and any doubt sends the message to review. It only combines facts computed
+elsewhere, each in one place:
+
+* the classification (category, confidence, language) from the provider;
+* the guard flags and their evidence (``triage.llm.guards``, which reads the
+  customer's situation in ``triage.llm.situation``), plus the LLM's own flags;
+* the answer: the declared KB question closest to what was asked
+  (``KnowledgeBase.answer``), confirmed by the LLM when there is one;
+* the draft's citations and grounding.
+
+Every reason it gives is shown as is by the workflow, ``triage eval`` and the
+reviewer's page.
 """
 
 from __future__ import annotations
 
-from triage.models import Classification, PolicyDecision, PolicySettings
+from triage.models import Classification, DraftReply, KbAnswer, PolicyDecision, PolicySettings
+
+NO_ANSWER = "no article answers this question"
 
 
-def decide(
-    classification: Classification, grounded: bool, settings: PolicySettings
-) -> PolicyDecision:
+def _answer_reasons(answer: KbAnswer | None, reply: DraftReply, threshold: float) -> list[str]:
+    if answer is None:
+        return [NO_ANSWER]
+    if answer.score < threshold:
+        return [f'{NO_ANSWER} (closest: "{answer.question}" at {answer.score:.2f} < {threshold:.2f})']
+    reasons = []
+    if answer.article_id not in {c.article_id for c in reply.citations}:
+        reasons.append(f"the reply does not cite the answering article ({answer.article_id})")
+    if answer.confirmed_by_model is False:
+        reasons.append(f"the LLM does not confirm that {answer.article_id} answers it")
+    if answer.unanswered:
+        reasons.append(f"the message asks {len(answer.unanswered)} more question(s) the article does not answer")
+    return reasons
+
+
+def decide(classification: Classification, reply: DraftReply, settings: PolicySettings) -> PolicyDecision:
     reasons: list[str] = []
     category = classification.category
     if category not in settings.auto_send_categories:
@@ -22,9 +49,15 @@ def decide(
             f"confidence {classification.confidence:.2f} is below "
             f"the threshold {settings.confidence_threshold:.2f}"
         )
-    if settings.require_kb_support and not grounded:
+    languages = settings.checked_languages
+    if languages is not None and classification.language not in languages:
+        reasons.append(f"no problem-report checks for language {classification.language!r}")
+    if settings.require_kb_support and not reply.grounded:
         reasons.append("no knowledge-base article supports the reply")
-    blocking = [f for f in classification.guard_flags if f not in settings.ignored_flags]
+    if settings.answer_threshold is not None:
+        reasons.extend(_answer_reasons(reply.answer, reply, settings.answer_threshold))
+    blocking = sorted({f for f in classification.guard_flags if f not in settings.ignored_flags})
     if blocking:
-        reasons.append("guard flags: " + ", ".join(sorted(f.value for f in set(blocking))))
-    return PolicyDecision(auto_send=not reasons, reasons=reasons)
+        reasons.append("guard flags: " + ", ".join(f.value for f in blocking))
+        reasons.extend(classification.evidence)
+    return PolicyDecision(auto_send=not reasons, reasons=reasons, answer=reply.answer)

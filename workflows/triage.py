@@ -61,6 +61,7 @@ NOTIFY_RETRY = RetryPolicy(
 )
 
 SNIPPET_CHARS = 280
+JUDGEMENT_PATCH = "answerability-and-language-checks"
 
 # Why a decision cannot be taken now; the API maps these to HTTP statuses.
 REVIEW_CLOSED = "ReviewClosed"
@@ -181,7 +182,11 @@ class SupportTriageWorkflow:
             return await self._fail(f"could not save the draft: {err.cause or err}")
         self._accept_draft(reply)
 
-        policy_decision = decide(classification, reply.grounded, input.policy)
+        policy = input.policy
+        if not workflow.patched(JUDGEMENT_PATCH):
+            # Started before answerability and language checks: decide as it did then.
+            policy = policy.model_copy(update={"answer_threshold": None, "checked_languages": None})
+        policy_decision = decide(classification, reply, policy)
         self._state.policy_decision = policy_decision
         if policy_decision.auto_send:
             try:
@@ -227,6 +232,8 @@ class SupportTriageWorkflow:
                 summary="draft reply",
             )
         except ActivityError as err:
+            if request.instructions:
+                raise  # a redraft that cannot be done is the reviewer's to hear about
             workflow.logger.warning("drafting failed, using the holding reply: %s", err)
             self._state.error = f"drafting failed: {err.cause or err}"
             return DraftReply(body=request.previous_body or HOLDING_REPLY, grounded=False)
@@ -355,15 +362,15 @@ class SupportTriageWorkflow:
             case ReviewAction.REDRAFT:
                 self._set_status(TriageStatus.DRAFTING)
                 assert self._state.classification is not None
-                reply = await self._draft(
-                    DraftRequest(
-                        message=self._input.message,
-                        classification=self._state.classification,
-                        instructions=decision.instructions,
-                        previous_body=self._state.draft_body,
-                    )
-                )
                 try:
+                    reply = await self._draft(
+                        DraftRequest(
+                            message=self._input.message,
+                            classification=self._state.classification,
+                            instructions=decision.instructions,
+                            previous_body=self._state.draft_body,
+                        )
+                    )
                     await self._save_draft(reply.body)
                 finally:
                     self._set_status(TriageStatus.AWAITING_REVIEW)

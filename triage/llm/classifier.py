@@ -8,6 +8,15 @@ in its logs and template. A multinomial logistic regression over all four,
 with its logits divided by a temperature fitted on held-out folds, gives
 probabilities the send policy's threshold can rely on.
 
+Confidence also knows when the text is unlike anything the model was trained
+on. *Familiarity* is the cosine similarity between a message's word vector and
+its nearest training row; a last logistic calibration maps (the temperature-
+scaled probability, familiarity) to the probability of being right. It is
+fitted on held-out predictions, including predictions on whole training files
+left out (a kind of text the model has never seen), so that a long formal
+email unlike the training mail gets a lower confidence than a chat line like
+hundreds it has seen, and the send policy's threshold means the same on both.
+
 The fitted model ships as one ``.npz`` file of plain arrays (vocabularies,
 idf weights, coefficients), written by ``python -m triage.llm.train`` and
 loaded without pickle, so it neither runs code on load nor breaks when
@@ -59,6 +68,18 @@ def featurize(vectorizers: dict[str, TfidfVectorizer], texts: list[str], *, fit:
     return sp.hstack(blocks, format="csr")
 
 
+def familiarity(known: sp.csr_matrix, rows: sp.csr_matrix) -> np.ndarray:
+    """Cosine similarity of each row to its nearest known row (both L2-normalised)."""
+    if known.shape[0] == 0 or rows.shape[0] == 0:
+        return np.zeros(rows.shape[0])
+    return np.asarray((rows @ known.T).max(axis=1).todense()).ravel()
+
+
+def logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.log(p / (1 - p))
+
+
 def softmax(logits: np.ndarray) -> np.ndarray:
     shifted = logits - logits.max(axis=1, keepdims=True)
     exp = np.exp(shifted)
@@ -74,12 +95,28 @@ class TextClassifier:
     temperature: float
     fingerprint: str
     name: str
+    # The training rows' word vectors, and (a, b, c) of
+    # P(right) = sigmoid(a * logit(p) + b * familiarity + c); None before calibration.
+    known: sp.csr_matrix | None = None
+    calibration: tuple[float, float, float] | None = None
 
     def logits(self, texts: list[str]) -> np.ndarray:
         return np.asarray(featurize(self.vectorizers, texts) @ self.coef.T) + self.intercept
 
     def probabilities(self, texts: list[str]) -> np.ndarray:
         return softmax(self.logits(texts) / self.temperature)
+
+    def familiarity(self, texts: list[str]) -> np.ndarray:
+        if self.known is None:
+            return np.ones(len(texts))
+        return familiarity(self.known, self.vectorizers["words"].transform(texts))
+
+    def calibrated(self, confidence: np.ndarray, familiar: np.ndarray) -> np.ndarray:
+        """How often a prediction this confident, on text this familiar, is right."""
+        if self.calibration is None:
+            return confidence
+        a, b, c = self.calibration
+        return 1.0 / (1.0 + np.exp(-(a * logit(confidence) + b * familiar + c)))
 
     def save(self, path: Path) -> None:
         arrays: dict[str, np.ndarray] = {
@@ -91,7 +128,14 @@ class TextClassifier:
             vocabulary = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.__getitem__)
             arrays[f"{name}_vocabulary"] = np.array(vocabulary)
             arrays[f"{name}_idf"] = vectorizer.idf_.astype(np.float32)
-        meta = {"temperature": self.temperature, "fingerprint": self.fingerprint, "name": self.name}
+        if self.known is not None:
+            arrays["known_data"] = self.known.data.astype(np.float16)
+            arrays["known_indices"] = self.known.indices.astype(np.int32)
+            arrays["known_indptr"] = self.known.indptr.astype(np.int32)
+        meta = {
+            "temperature": self.temperature, "fingerprint": self.fingerprint, "name": self.name,
+            "calibration": list(self.calibration) if self.calibration else None,
+        }
         arrays["meta"] = np.array(json.dumps(meta))
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("wb") as out:
@@ -106,7 +150,17 @@ class TextClassifier:
                 vocabulary = data[f"{name}_vocabulary"].tolist()
                 vectorizer.vocabulary_ = {term: i for i, term in enumerate(vocabulary)}
                 vectorizer.idf_ = data[f"{name}_idf"].astype(np.float64)
+            known = None
+            if "known_data" in data:
+                width = len(vectorizers["words"].vocabulary_)
+                known = sp.csr_matrix(
+                    (data["known_data"].astype(np.float64), data["known_indices"], data["known_indptr"]),
+                    shape=(len(data["known_indptr"]) - 1, width),
+                )
+            calibration = meta.get("calibration")
             return cls(
+                known=known,
+                calibration=tuple(calibration) if calibration else None,
                 vectorizers=vectorizers,
                 coef=data["coef"].astype(np.float64),
                 intercept=data["intercept"].astype(np.float64),

@@ -8,7 +8,9 @@ spacing collapsed), so hidden tricks like zero-width joiners inside
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
+from triage.llm.situation import read_situation
 from triage.llm.text import clean_invisible
 from triage.models import GuardFlag
 
@@ -65,6 +67,15 @@ _PATTERNS: dict[GuardFlag, re.Pattern[str]] = {
         r"\bhack(ed|er|ing)?\b|\bbreach(ed)?\b|\bvulnerabilit(y|ies)\b|\bexploit\b|\bphishing\b",
         r"\bunauthori[sz]ed (access|login)\b|\b(leaked|stolen|compromised) (password|account|credentials|data|api key)",
         r"\bsomeone (else )?(logged|got) into my account\b|\bxss\b|\bsql injection\b|\bcve-\d",
+        r"\bsuspicious\b|\b(wasn'?t|was not|not) me\b|\bi did(n'?t| not) (do|make|request) (this|that|it)\b",
+        r"\b(log ?ins?|sign[- ]?ins?|logins?|access(es)?) (from|in) (an? )?(unknown|unfamiliar|strange|new|another|different|foreign)\b",
+        r"\bsomeone (else )?(has |had )?(accessed|changed|used|logged|signed|entered|got into|is using|reset)\b|\btaken over\b|\btakeover\b",
+        r"\bgehackt\b|\bverdächtig|\bnicht ich\b|\bpiraté|\bsuspect|\bpas moi\b|\bhacke(ad|at)[oa]\b|\bsospechos|\bno fui yo\b",
+        r"\bdesconocid[oa]s?\b.{0,40}\b(sesión|acceso)|\b(sesión|acceso|inicios? de sesión)\b.{0,60}\b(desconocid|nunca he estado)",
+        r"\bleak(ed|s)?\b|\bnever (asked|requested) for\b|\bsomeone (is )?trying to (get|log|sign|access|break)\b",
+        r"\bsomeone (has )?(added|created|invited|removed|deleted)\b.{0,60}\b(nobody|no one|none of us|not me|wasn'?t me)\b",
+        r"\bno he sido yo\b|\balguien ha (cambiado|entrado|accedido)\b|\bnon ero io\b|\bnão fui eu\b|\bnao fui eu\b",
+        r"\bqualcuno è entrato\b|\bhackerat|\bnão fui eu\b|\binvadid[ao]\b|\bniet ik\b|\bgehackt\b",
     ),
     GuardFlag.DATA_LOSS: _any(
         r"\bdata loss\b|\blost (all )?(my |our )?(data|files|projects|tickets|work)\b",
@@ -96,9 +107,16 @@ def _normalise(text: str) -> str:
     return " ".join(clean_invisible(text).split())
 
 
-def detect_guard_flags(subject: str, body: str, body_chars: int | None = None) -> list[GuardFlag]:
+class Inspection(NamedTuple):
+    flags: list[GuardFlag]
+    evidence: list[str]  # what raised the situation flags, for the reviewer
+
+
+def inspect_message(subject: str, body: str, body_chars: int | None = None) -> Inspection:
     text = _normalise(f"{subject or ''}\n{body or ''}")
     flags = {flag for flag, pattern in _PATTERNS.items() if pattern.search(text)}
+    findings = read_situation(subject, body)
+    flags.update(finding.flag for finding in findings)
     # Line structure matters for code and logs: match those on the text as written.
     if _TECHNICAL.search(clean_invisible(body or "")):
         flags.add(GuardFlag.TECHNICAL)
@@ -110,4 +128,8 @@ def detect_guard_flags(subject: str, body: str, body_chars: int | None = None) -
         flags.add(GuardFlag.TOO_LONG)
     if len(re.findall(r"\w+", text)) < MIN_WORDS:
         flags.add(GuardFlag.EMPTY)
-    return sorted(flags)
+    return Inspection(sorted(flags), [f"{f.flag.value} ({f.describe()})" for f in findings])
+
+
+def detect_guard_flags(subject: str, body: str, body_chars: int | None = None) -> list[GuardFlag]:
+    return inspect_message(subject, body, body_chars).flags

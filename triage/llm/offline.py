@@ -8,14 +8,17 @@ message to review when no article fits.
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
-from triage.kb import KnowledgeBase, answers
+import numpy as np
+from temporalio.exceptions import ApplicationError
+
+from triage.kb import Article, KnowledgeBase, answers
 from triage.llm.base import TriageProvider
 from triage.llm.classifier import TextClassifier
 from triage.llm.guards import detect_guard_flags
-from triage.llm.text import model_input
+from triage.llm.language import detect_language
+from triage.llm.text import model_input, normalize_body
 from triage.models import (
     Category,
     Classification,
@@ -23,27 +26,30 @@ from triage.models import (
     DraftRequest,
     GuardFlag,
     InboundMessage,
+    KbAnswer,
     KbCitation,
     LlmUsage,
 )
 
 ROUTINE = frozenset({Category.GENERAL.value, Category.FAQ.value})
+# Flags that mean the customer tells us something happened: they get an acknowledgement.
+REPORTED = frozenset(
+    {GuardFlag.PROBLEM_REPORT, GuardFlag.PRIVACY, GuardFlag.SECURITY, GuardFlag.LEGAL, GuardFlag.DATA_LOSS}
+)
+# A declared question this close picks the article to draft from (the policy has its own,
+# higher, threshold for sending without a human).
+DRAFT_FROM_ANSWER_AT = 0.35
+HOLDING = (
+    "Thank you for your message. A member of our support team will look into it "
+    "and get back to you personally."
+)
+ACKNOWLEDGEMENT = (
+    "Thank you for letting us know, and sorry for the trouble. A member of our support "
+    "team is looking into it and will reply to you personally."
+)
+REDRAFT_NEEDS_LLM = "RedraftNeedsLlm"
 
-_STOPWORDS = {
-    "de": {"ich", "und", "nicht", "ist", "mein", "meine", "bitte", "wie", "das", "der", "die", "mit", "hallo", "für"},
-    "fr": {"je", "et", "est", "mon", "ma", "pas", "bonjour", "pour", "avec", "une", "les", "des", "merci", "comment"},
-    "es": {"yo", "mi", "es", "por", "favor", "hola", "para", "con", "una", "los", "las", "cómo", "gracias", "el"},
-    "pt": {"eu", "minha", "meu", "não", "olá", "obrigado", "para", "com", "uma", "os", "como", "fui", "ao"},
-    "en": {"i", "my", "the", "and", "is", "please", "how", "to", "a", "with", "for", "hello", "thanks", "you"},
-}
 _GREETING = {"de": "Hallo", "fr": "Bonjour", "es": "Hola", "pt": "Olá", "en": "Hello"}
-
-
-def detect_language(text: str) -> str:
-    words = re.findall(r"\w+", text.lower())
-    scores = {lang: sum(w in stop for w in words) for lang, stop in _STOPWORDS.items()}
-    best = max(scores, key=lambda lang: scores[lang])
-    return best if scores[best] > 0 else "en"
 
 
 @lru_cache(maxsize=1)
@@ -66,6 +72,8 @@ class OfflineProvider(TriageProvider):
         # faq and general both mean "routine": their sum is the routine confidence.
         if category.value in ROUTINE:
             confidence = sum(p for c, p in probabilities.items() if c in ROUTINE)
+        # Lower on text unlike the training mail: the same confidence means the same everywhere.
+        confidence = float(self._model.calibrated(np.array([min(confidence, 1.0)]), self._model.familiarity([text]))[0])
         return category, min(confidence, 1.0), text
 
     async def classify(self, message: InboundMessage) -> Classification:
@@ -86,20 +94,20 @@ class OfflineProvider(TriageProvider):
 
     async def draft(self, request: DraftRequest) -> DraftReply:
         message = request.message
-        language = request.classification.language
-        greeting = _GREETING.get(language, "Hello")
-        hit = self._kb.best(model_input(message.subject, message.plain_body))
-        note = ""
-        if language != "en":
-            note = "(We answer in English for now; reply in your language and a teammate will help.)\n\n"
+        classification = request.classification
+        greeting = _GREETING.get(classification.language, "Hello")
+        answer = self._kb.answer(message.subject, normalize_body(message.plain_body))
         if request.instructions:
-            note += f"[Revised on a reviewer's request: {request.instructions.strip()[:300]}]\n\n"
+            return self._redraft(request, greeting, answer)
+        note = ""
+        if classification.language != "en":
+            note = "(We answer in English for now; reply in your language and a teammate will help.)\n\n"
+        if REPORTED.intersection(classification.guard_flags):
+            # A report gets an acknowledgement, never the how-to it says has failed.
+            return self._holding(greeting, note, answer, ACKNOWLEDGEMENT)
+        hit = self._article_for(message, answer)
         if hit is None:
-            body = (
-                f"{greeting},\n\n{note}Thank you for your message. A member of our support team "
-                "will look into it and get back to you personally.\n\n— Acme Help support"
-            )
-            return DraftReply(body=body, grounded=False, usage=self._usage())
+            return self._holding(greeting, note, answer, HOLDING)
         article, score = hit
         body = (
             f"{greeting},\n\n{note}Thanks for getting in touch. {article.body}\n\n"
@@ -107,8 +115,33 @@ class OfflineProvider(TriageProvider):
             "If that does not answer your question, just reply to this email.\n\n— Acme Help support"
         )
         citation = KbCitation(article_id=article.id, title=article.title, url=article.url, score=score)
-        grounded = answers(article, request.classification.category.value)
-        return DraftReply(body=body, citations=[citation], grounded=grounded, usage=self._usage())
+        grounded = answers(article, classification.category.value)
+        return DraftReply(body=body, citations=[citation], grounded=grounded, answer=answer, usage=self._usage())
+
+    def _article_for(self, message: InboundMessage, answer: KbAnswer | None) -> tuple[Article, float] | None:
+        """The article whose declared question matches; else, for the reviewer, the closest one."""
+        if answer is not None and answer.score >= DRAFT_FROM_ANSWER_AT:
+            article = self._kb.article(answer.article_id)
+            if article is not None:
+                return article, answer.score
+        return self._kb.best(model_input(message.subject, message.plain_body))
+
+    def _holding(self, greeting: str, note: str, answer: KbAnswer | None, text: str) -> DraftReply:
+        body = f"{greeting},\n\n{note}{text}\n\n— Acme Help support"
+        return DraftReply(body=body, grounded=False, answer=answer, usage=self._usage())
+
+    def _redraft(self, request: DraftRequest, greeting: str, answer: KbAnswer | None) -> DraftReply:
+        """Without an LLM the reviewer's instructions cannot be followed, and they
+        are never text of the reply: the one other reply offered is the
+        acknowledgement; past that, redrafting needs an LLM."""
+        if ACKNOWLEDGEMENT in (request.previous_body or ""):
+            raise ApplicationError(
+                "the offline model cannot follow redraft instructions: edit the draft, "
+                "or configure an LLM (OPENAI_API_KEY)",
+                type=REDRAFT_NEEDS_LLM,
+                non_retryable=True,
+            )
+        return self._holding(greeting, "", answer, ACKNOWLEDGEMENT)
 
     def _usage(self) -> LlmUsage:
         return LlmUsage(provider="offline", model=self._model.name)

@@ -28,7 +28,7 @@ from temporalio.exceptions import ApplicationError
 from triage.config import Settings
 from triage.kb import KB_MIN_SCORE, answers
 from triage.llm.base import ProviderOutputError, TriageProvider
-from triage.llm.prompts import PromptArticle, classify_messages, draft_messages, search_text
+from triage.llm.prompts import PromptArticle, classify_messages, draft_messages, email_text, search_text
 from triage.models import (
     Category,
     Classification,
@@ -36,6 +36,7 @@ from triage.models import (
     DraftRequest,
     GuardFlag,
     InboundMessage,
+    KbAnswer,
     KbCitation,
     LlmUsage,
 )
@@ -48,9 +49,11 @@ MAX_COMPLETION_TOKENS = 4_000
 
 # The subset of guard flags a model can observe in the text; the others
 # (too_long, invalid_output, no_kb_support, ...) are set by our own code.
-ModelFlag = Literal[
-    "prompt_injection", "money", "legal", "negative_sentiment", "urgent", "security", "data_loss"
-]
+MODEL_FLAGS = (
+    GuardFlag.PROMPT_INJECTION, GuardFlag.MONEY, GuardFlag.LEGAL, GuardFlag.NEGATIVE_SENTIMENT,
+    GuardFlag.URGENT, GuardFlag.SECURITY, GuardFlag.DATA_LOSS, GuardFlag.PRIVACY,
+)
+ModelFlag = Literal[tuple(flag.value for flag in MODEL_FLAGS)]  # type: ignore[valid-type]
 
 
 # The output models are the response schemas; their docstrings and field
@@ -69,6 +72,10 @@ class ClassificationOutput(BaseModel):
     urgency: Literal["low", "normal", "high"]
     reason: str = Field(description="One short sentence explaining the category")
     guard_flags: list[ModelFlag]
+    reports_problem: bool = Field(
+        description="True if the customer reports that something failed, is missing, wrong or late, "
+        "writes again about an earlier request, or disputes something, even if phrased as a question"
+    )
 
     @field_validator("language")
     @classmethod
@@ -88,6 +95,10 @@ class DraftOutput(BaseModel):
     body: str = Field(description="The reply, plain text, in the customer's language")
     used_article_ids: list[str] = Field(description="Ids of the articles the reply relies on")
     grounded: bool = Field(description="True only if the articles fully support the reply")
+    answering_article_id: str | None = Field(
+        description="The id of the one article that fully answers what the customer asked, or null. "
+        "Steps the customer says they already tried and that failed do not answer them."
+    )
 
 
 class KbArticle(Protocol):
@@ -107,6 +118,10 @@ class KnowledgeSearch(Protocol):
     """What the provider needs of ``triage.kb.KnowledgeBase``."""
 
     def search(self, text: str, k: int = 3) -> Sequence[tuple[KbArticle, float]]: ...
+
+    def answer(self, subject: str, body: str) -> KbAnswer | None: ...
+
+    def article(self, article_id: str) -> KbArticle | None: ...
 
 
 _Output = TypeVar("_Output", bound=BaseModel)
@@ -154,6 +169,12 @@ class OpenAIProvider(TriageProvider):
         output, usage = await self._complete(
             self._classify_model, classify_messages(message), ClassificationOutput
         )
+        flags = {GuardFlag(flag) for flag in output.guard_flags}
+        evidence = []
+        if output.reports_problem:
+            # The stricter of the LLM and the offline checks wins: either one is enough.
+            flags.add(GuardFlag.PROBLEM_REPORT)
+            evidence.append("problem_report (the LLM reads a problem report)")
         return Classification(
             category=output.category,
             confidence=output.confidence,
@@ -161,15 +182,17 @@ class OpenAIProvider(TriageProvider):
             sentiment=output.sentiment,
             urgency=output.urgency,
             reason=output.reason.strip()[:MAX_REASON_CHARS],
-            guard_flags=sorted({GuardFlag(flag) for flag in output.guard_flags}),
+            guard_flags=sorted(flags),
+            evidence=evidence,
             usage=usage,
         )
 
     async def draft(self, request: DraftRequest) -> DraftReply:
-        retrieved = self._retrieve(request.message)
+        answer = self._answer(request.message)
+        retrieved = self._retrieve(request.message, answer)
         articles = [article for article, _ in retrieved]
         output, usage = await self._complete(
-            self._draft_model, draft_messages(request, articles), DraftOutput
+            self._draft_model, draft_messages(request, articles, answer), DraftOutput
         )
         body = output.body.strip()
         if not body:
@@ -182,21 +205,35 @@ class OpenAIProvider(TriageProvider):
             for article, score in used
         ]
         category = request.classification.category.value
+        if answer is not None:
+            answer = answer.model_copy(update={"confirmed_by_model": output.answering_article_id == answer.article_id})
         return DraftReply(
             body=body,
             citations=citations,
             grounded=output.grounded and any(answers(article, category) for article, _ in used),
+            answer=answer,
             usage=usage,
         )
 
-    def _retrieve(self, message: InboundMessage) -> list[tuple[PromptArticle, float]]:
+    def _answer(self, message: InboundMessage) -> KbAnswer | None:
+        if self._kb is None:
+            return None
+        body, _ = email_text(message)
+        return self._kb.answer(message.subject, body)
+
+    def _retrieve(self, message: InboundMessage, answer: KbAnswer | None) -> list[tuple[PromptArticle, float]]:
         if self._kb is None:
             return []
-        hits = self._kb.search(search_text(message), k=KB_TOP_K)
+        hits = [(a, score) for a, score in self._kb.search(search_text(message), k=KB_TOP_K) if score >= KB_MIN_SCORE]
+        # The article whose declared question matched is always shown: the model must
+        # be able to confirm (or not) that it answers.
+        if answer is not None and all(a.id != answer.article_id for a, _ in hits):
+            article = self._kb.article(answer.article_id)
+            if article is not None:
+                hits.append((article, answer.score))
         return [
             (PromptArticle(id=a.id, title=a.title, url=a.url, body=a.body, categories=a.categories), score)
             for a, score in hits
-            if score >= KB_MIN_SCORE
         ]
 
     async def _complete(

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from triage.llm.text import html_to_text, normalize_body
-from triage.models import DraftRequest, InboundMessage
+from triage.models import DraftRequest, InboundMessage, KbAnswer
 
 EMAIL_TAG = "email"
 ARTICLE_TAG = "article"
@@ -58,6 +58,14 @@ reason, and every guard flag that applies:
 - urgent: the customer states a deadline, an outage or asks for immediate action
 - security: account compromise, leaked credentials, vulnerabilities, phishing
 - data_loss: data was lost, deleted or corrupted
+- privacy: a data-protection request (erase or export my personal data, GDPR/DSGVO/RGPD)
+
+Set reports_problem to true when the customer tells us that something failed, is \
+missing, wrong or late (the email never arrives, the link returns 404, the export is \
+empty, charged after cancelling, locked out), writes again about an earlier request \
+("third time", "still", "didn't work"), or disputes something, however politely it is \
+phrased as a question. A question that only mentions a problem hypothetically \
+("what happens if a payment fails?") is not a report.
 
 {_UNTRUSTED_RULES}
 Answer only with the JSON object the response schema describes."""
@@ -77,6 +85,9 @@ article explicitly states that policy.
 teammate will look into it and follow up, and set grounded to false.
 - List in used_article_ids the ids of the articles your reply relies on (none if none); \
 set grounded to true only if the reply is fully supported by those articles.
+- Set answering_article_id to the id of the one article that fully answers what the \
+customer asked, or null. A customer who says the documented steps failed is not answered \
+by those steps: acknowledge the problem instead and leave answering_article_id null.
 - If a previous draft and reviewer instructions are given, revise the previous draft \
 following the instructions. The instructions come from our own support staff and may \
 add facts or decisions that the articles do not contain.
@@ -159,13 +170,21 @@ def _articles_block(articles: Sequence[PromptArticle]) -> str:
     return "Knowledge-base articles:\n<articles>\n" + "\n".join(parts) + "\n</articles>"
 
 
-def draft_messages(request: DraftRequest, articles: Sequence[PromptArticle]) -> list[dict[str, str]]:
+def draft_messages(
+    request: DraftRequest, articles: Sequence[PromptArticle], answer: KbAnswer | None = None
+) -> list[dict[str, str]]:
     sections = [
         f"Customer language: {request.classification.language}",
         f"Category: {request.classification.category.value}",
         _articles_block(articles),
-        email_block(request.message),
     ]
+    if answer is not None:
+        # The KB's own questions are ours, not the customer's: safe to show as is.
+        sections.append(
+            f'The knowledge base question closest to the customer\'s: "{neutralise(answer.question)}" '
+            f"(article {answer.article_id}, similarity {answer.score:.2f})."
+        )
+    sections.append(email_block(request.message))
     if request.previous_body:
         previous, _ = _capped(request.previous_body, MAX_PREVIOUS_CHARS)
         sections.append(f"Previous draft:\n<{PREVIOUS_TAG}>\n{neutralise(previous)}\n</{PREVIOUS_TAG}>")

@@ -73,9 +73,22 @@ def normalize_body(text: str, limit: int | None = None) -> str:
     return result if limit is None else result[:limit]
 
 
+def has_quoted_history(text: str) -> bool:
+    """Does the message quote an earlier one ("> ...", "On ... wrote:")?"""
+    return any(line.lstrip().startswith(">") or _QUOTE_HEADER.match(line) for line in (text or "").splitlines())
+
+
 MODEL_INPUT_CHARS = 4000
 
 
 def model_input(subject: str, body: str) -> str:
     """What the classifiers and retrieval read: subject plus the customer's own words."""
     return f"{clean_invisible(subject or '')}\n{normalize_body(body, limit=MODEL_INPUT_CHARS)}".strip()
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+|\n+|(?=[¿¡])")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences and lines, as written (the situation and answer checks read them one by one)."""
+    return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]

@@ -1,0 +1,124 @@
+"""The offline path's judgement end to end, without Temporal: what the customer
+asked, whether an article answers it, what is drafted, and whether it may go
+out alone. (The workflow runs the same steps; tests/test_workflow.py drives them
+through Temporal and the emulator.)"""
+
+from __future__ import annotations
+
+import pytest
+from temporalio.exceptions import ApplicationError
+
+from triage.evaluation import EvalRow, judge
+from triage.kb import KnowledgeBase
+from triage.llm.offline import ACKNOWLEDGEMENT, OfflineProvider
+from triage.models import Category, Classification, DraftRequest, InboundMessage, PolicySettings
+
+POLICY = PolicySettings()
+
+
+@pytest.fixture(scope="module")
+def provider() -> OfflineProvider:
+    return OfflineProvider()
+
+
+def row(text: str, subject: str = "", label: str = "general") -> EvalRow:
+    return EvalRow(id="t", subject=subject, body=text, label=label)
+
+
+def message(text: str, subject: str = "") -> InboundMessage:
+    return InboundMessage(message_id="m", inbox_id="i", from_address="a@example.org", subject=subject, plain_body=text)
+
+
+@pytest.mark.parametrize(
+    ("text", "article"),
+    [
+        ("How do I reset my password?", "password-reset"),
+        ("i forgot my password", "password-reset"),
+        ("Which browsers do you support?", "supported-browsers"),
+        ("How do I invite a teammate to my workspace?", "invite-teammates"),
+        ("Wie setze ich mein Passwort zurück?", "password-reset"),
+        ("¿Cómo restablezco mi contraseña?", "password-reset"),
+    ],
+)
+async def test_routine_questions_go_out_citing_the_article_that_answers(provider, text, article):
+    verdict = await judge(row(text), provider, POLICY)
+    assert verdict.decision.auto_send, verdict.decision.reasons
+    assert verdict.decision.answer is not None and verdict.decision.answer.article_id == article
+    assert [c.article_id for c in verdict.reply.citations] == [article]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # The four wrong automatic replies that started this work.
+        "How do I invite teammates? I sent three invitations yesterday and none of them arrived, even in spam.",
+        "Which browsers do you support? In Firefox 128 the editor toolbar is gone since this morning.",
+        "How can I change the email on my account? I changed it on Monday and now I can't log in with either address.",
+        "I asked for a password reset twice. The email never arrives, and I checked my spam folder.",
+        "Delete my account and all my personal data.",
+        "Wie lade ich Teammitglieder ein? Ich habe gestern drei Einladungen verschickt, aber keine ist angekommen.",
+        "¿Qué navegadores soportan? Desde esta mañana la barra de herramientas no aparece en Firefox.",
+        "Comment réinitialiser mon mot de passe ? J'ai déjà essayé trois fois, je ne reçois jamais l'e-mail.",
+    ],
+)
+async def test_problem_reports_never_get_a_canned_answer(provider, text):
+    verdict = await judge(row(text), provider, POLICY)
+    assert not verdict.decision.auto_send
+    assert any("problem_report" in r or "privacy" in r for r in verdict.decision.reasons), verdict.decision.reasons
+    assert ACKNOWLEDGEMENT in verdict.reply.body  # the draft acknowledges; it does not re-send the how-to
+    assert not verdict.reply.citations
+
+
+async def test_a_question_no_article_answers_waits_and_says_so(provider):
+    verdict = await judge(row("Can I host the product on my own Raspberry Pi cluster?"), provider, POLICY)
+    assert not verdict.decision.auto_send
+    assert any(r.startswith("no article answers this question") for r in verdict.decision.reasons)
+
+
+async def test_a_second_question_the_article_does_not_answer_waits(provider):
+    text = "How do I reset my password? Also, can I move my whole workspace to a data centre in Australia?"
+    verdict = await judge(row(text), provider, POLICY)
+    assert not verdict.decision.auto_send
+    assert any("more question" in r for r in verdict.decision.reasons), verdict.decision.reasons
+
+
+async def test_a_language_without_checks_waits(provider):
+    verdict = await judge(row("Come posso reimpostare la mia password?"), provider, POLICY)
+    assert not verdict.decision.auto_send
+
+
+def test_the_answer_is_matched_question_by_question():
+    kb = KnowledgeBase.load()
+    answer = kb.answer("", "Hi team,\n\nHow can I reset my password?\n\nThanks,\nSam")
+    assert answer is not None and answer.article_id == "password-reset" and answer.score >= 0.7
+    # A signature's "<name>" or a lone word is not a question.
+    assert kb.answer("", "<name>") is None
+
+
+async def test_offline_redraft_never_puts_the_instructions_in_the_reply(provider):
+    """Reviewer instructions are input to drafting, never text of the draft."""
+    instructions = "Acknowledge the CSV export bug, apologise, and do not explain how to export."
+    first = await provider.draft(DraftRequest(
+        message=message("How do I export my data as CSV?"),
+        classification=Classification(category=Category.GENERAL, confidence=0.95),
+    ))
+    redraft = DraftRequest(
+        message=message("How do I export my data as CSV?"),
+        classification=Classification(category=Category.GENERAL, confidence=0.95),
+        instructions=instructions, previous_body=first.body,
+    )
+    second = await provider.draft(redraft)
+    assert second.body != first.body and ACKNOWLEDGEMENT in second.body
+    assert instructions[:20] not in second.body and "Revised" not in second.body
+    with pytest.raises(ApplicationError, match=r"configure an LLM"):
+        await provider.draft(redraft.model_copy(update={"previous_body": second.body}))
+
+
+async def test_confidence_drops_on_text_unlike_the_training_mail(provider):
+    familiar = await provider.classify(message("How do I reset my password?"))
+    strange = await provider.classify(message(
+        "Preheat the oven to 180 degrees. Whisk three eggs with sugar, fold in the flour and "
+        "bake the sponge for twenty-five minutes until golden."
+    ))
+    assert familiar.confidence >= POLICY.confidence_threshold
+    assert strange.confidence < POLICY.confidence_threshold

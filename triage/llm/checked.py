@@ -1,0 +1,38 @@
+"""Classification with every check: the one step the classify activity and
+``triage eval`` share, so that what is measured is what runs.
+
+The provider's verdict is joined by the provider-independent checks (guard
+flags, the customer's situation, the sender's address); output the model
+cannot be trusted with becomes a review-only classification rather than a
+retry, because the safe answer to doubt is a human.
+"""
+
+from __future__ import annotations
+
+from triage.inbound import address_flags
+from triage.llm.base import ProviderOutputError, TriageProvider
+from triage.llm.guards import inspect_message
+from triage.models import Category, Classification, GuardFlag, InboundMessage
+
+MAX_REASON_CHARS = 300
+
+
+async def classify_checked(provider: TriageProvider, message: InboundMessage) -> Classification:
+    inspection = inspect_message(message.subject, message.plain_body, message.body_chars)
+    checks = [*inspection.flags, *address_flags(message)]
+    try:
+        result = await provider.classify(message)
+    except ProviderOutputError as err:
+        return Classification(
+            category=Category.GENERAL,
+            confidence=0.0,
+            reason=f"classifier output unusable: {err}"[:MAX_REASON_CHARS],
+            guard_flags=sorted({*checks, GuardFlag.INVALID_OUTPUT}),
+            evidence=inspection.evidence,
+        )
+    return result.model_copy(
+        update={
+            "guard_flags": sorted({*result.guard_flags, *checks}),
+            "evidence": list(dict.fromkeys([*inspection.evidence, *result.evidence])),
+        }
+    )

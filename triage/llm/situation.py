@@ -1,0 +1,384 @@
+"""The customer's situation: asking how to do something, or telling us that it failed?
+
+A canned help-centre answer fits a question about how something works. It is
+the wrong reply to a customer who reports that it did not work ("I reset my
+password twice and the email never arrives, even in spam"), who writes for the
+third time, who disputes a charge, or whose request carries legal weight (erase
+my personal data). Those are recognised here, in English, German, French and
+Spanish (and the commonest phrases of Italian, Portuguese and Dutch), however
+politely they are phrased, and each becomes a guard flag with the words that
+raised it, so the reviewer sees why.
+
+Sentence by sentence: a problem phrase inside a hypothetical question ("what
+happens if a payment fails?", "que faire si le lien a expiré ?") is routine; the
+same phrase in a statement ("the payment failed") is a report. Matching runs on
+lower-cased text with accents removed, so the patterns below are written
+without accents.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from enum import StrEnum
+
+from triage.llm.text import clean_invisible, has_quoted_history, normalize_body, split_sentences
+from triage.models import GuardFlag
+
+
+class Situation(StrEnum):
+    FAILURE = "failure"  # something failed, is missing, wrong, blocked or gone
+    REPEAT = "repeat"  # a follow-up, a repeat contact, a fix that did not hold
+    DISPUTE = "dispute"  # contests a charge, a statement or a decision
+    PRIVACY = "privacy"  # a data-protection request: erasure, access, portability
+
+
+FLAG_OF: dict[Situation, GuardFlag] = {
+    Situation.FAILURE: GuardFlag.PROBLEM_REPORT,
+    Situation.REPEAT: GuardFlag.PROBLEM_REPORT,
+    Situation.DISPUTE: GuardFlag.PROBLEM_REPORT,
+    Situation.PRIVACY: GuardFlag.PRIVACY,
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    situation: Situation
+    evidence: str  # the words that raised it (letters, digits and spaces only)
+
+    @property
+    def flag(self) -> GuardFlag:
+        return FLAG_OF[self.situation]
+
+    def describe(self) -> str:
+        return f'{self.situation.value}: "{self.evidence}"'
+
+
+def _words(*alternatives: str) -> str:
+    return "(?:" + "|".join(alternatives) + ")"
+
+
+# ---- English ------------------------------------------------------------------------
+_NOT = _words(
+    r"(?:does|do|did|is|are|was|were|has|have|had|would|will|ca|could|should)\s?n[o']?t",
+    r"can ?not", r"won'?t", r"never", r"no longer", r"not", r"unable to", r"failed to", r"fails to",
+)
+_OUTCOME = _words(
+    r"work(?:s|ed|ing)?", r"arriv(?:e|ed|es|ing)", r"receiv(?:e|ed|ing)", r"c[oa]me(?: through)?",
+    r"get(?:ting)?", r"got(?:ten)?", r"show(?:s|ed|n|ing)?(?: up)?", r"load(?:s|ed|ing)?",
+    r"open(?:s|ed|ing)?", r"sav(?:e|ed|es|ing)", r"sync(?:s|ed|ing)?", r"send(?:s|ing)?", r"sent",
+    r"go(?:es)? through", r"went through", r"appear(?:s|ed|ing)?", r"respond(?:s|ed|ing)?",
+    r"connect(?:s|ed|ing)?", r"log(?:ged)? ?(?:me )?in(?:to)?", r"sign(?:ed)? ?(?:me )?in(?:to)?",
+    r"access", r"accept(?:s|ed|ing)?", r"updat(?:e|ed|es|ing)", r"download(?:s|ed|ing)?",
+    r"upload(?:s|ed|ing)?", r"print(?:s|ed|ing)?", r"deliver(?:ed|s|ing)?", r"match(?:es|ed)?",
+    r"help(?:ed|s)?", r"fix(?:ed|es)?", r"solv(?:e|ed|es)", r"hold", r"held", r"start(?:s|ed)?",
+    r"finish(?:es|ed)?", r"complet(?:e|ed|es)", r"go(?:ne)? away", r"stop(?:s|ped)?", r"let me",
+    r"allow(?:s|ed)? me", r"recogni[sz](?:e|ed|es)", r"reflect(?:s|ed)?", r"process(?:ed)?",
+    r"(?:been )?(?:charged|refunded|credited|cancell?ed|activated|applied|reset|changed|removed|deleted)",
+    r"hear(?:d)? back", r"ship(?:ped)?", r"turn(?:s|ed)? on", r"boot(?:s|ed)?", r"display(?:s|ed)?",
+)
+EN_FAILURE = [
+    rf"\b{_NOT}\s+(?:\w+\s+){{0,3}}?{_OUTCOME}\b",
+    r"\bnothing (?:happens|happened|changes|changed|arrives|arrived|came|comes|shows|loads|works)\b",
+    r"\bnone of (?:them|the \w+|my \w+) (?:arrived|came|worked|work|showed|loaded|went)\b",
+    r"\bstopped (?:\w+ing|working)\b|\bkeeps? (?:\w+ing)\b|\bkept (?:\w+ing)\b",
+    r"\b(?:fails|failed|failing|failure|broken|crash(?:es|ed|ing)?|froze|frozen|freez(?:es|ing)|hangs)\b",
+    r"\b(?:an?|the|same|this|that|get(?:ting)?|got|shows?|showing|gives?|giving|throws?) (?:\w+ )?errors?\b",
+    r"\berror (?:message|code|page|\d+)\b|\b(?:40[0-4]|50[0-4])\b",
+    r"\b(?:is|are|was|were|went|has gone|have gone|seems?|looks?) (?:\w+ )?(?:gone|missing|empty|blank|wrong|incorrect|invalid|stuck|locked|blocked|suspended|disabled|expired|duplicated|slow|down|greyed out|grayed out)\b",
+    r"\b(?:disappeared|vanished|went missing|got lost|was lost|were lost|got deleted|was deleted|were deleted|wiped)\b",
+    r"\blocked (?:me )?out\b|\bkicked (?:me )?out\b|\blogged (?:me )?out\b",
+    r"\b(?:rejected|declined|bounced|denied|refused|times? out|timed out|spinning|stuck|expired)\b",
+    r"\b(?:says|said|tells me|told me|shows|showed|displays|displayed) (?:that )?(?:the |my )?(?:\w+ )?(?:is |was )?(?:invalid|expired|incorrect|wrong|not found|denied|unavailable)\b",
+    r"\b(?:having|have|had|got|experiencing|facing|run into|ran into|encounter(?:ed|ing)?) (?:a |an |some |the |this |that |serious |major )?(?:problems?|issues?|trouble|difficult(?:y|ies)|bug|glitch)\b",
+    r"\b(?:problems?|issues?|trouble) (?:with|logging|signing|loading|since|when|after)\b",
+    r"\bthere (?:is|seems to be|appears to be) (?:a |an )?(?:bug|problem|issue|glitch|error)\b",
+    r"\b(?:wrong|incorrect|duplicate|double) (?:amount|price|total|invoice|charge|item|address|data|order|number)s?\b",
+    r"\bit says\b|\bit shows\b",
+    r"\b(?:ca ?n[o']?t|can ?not|could ?n[o']?t|unable to|not able to)\s+\w+",
+    r"\bonly (?:contains?|shows?|has|have|includes?|gives?|returns?|exported|imported|downloaded|displays?)\b|\bno \w+ at all\b",
+    r"\b(?:401|403|429|502|503)\b|\bwithout (?:any |a )?(?:explanation|warning|notice|reason)\b",
+    r"\byou (?:have |guys )?(?:closed|suspended|blocked|banned|deleted|cancell?ed|removed|terminated|disabled|locked)\b",
+    r"\bnone of \w+(?: \w+)? (?:\w+ )?(?:arrived|came|got|received|worked|work|showed|loaded|went|can|could|has|have)\b",
+    r"\b(?:no one|nobody|none of us) (?:\w+ )?(?:can|could|is able|got|received|has|have|gets)\b",
+    r"\bwhy (?:does|do|did|is|are|was|were|has|have|would|won'?t|can'?t|is ?n'?t|does ?n'?t) (?:it|my|our|the|this|that|everything|nothing|all|every|i|we)\b|\bhow come\b|\bis there a reason (?:that|why|every|my|our|the)\b",
+    r"\b(?:spins?|spinning|forever|cuts? off|truncated|weird|garbled|scrambled|corrupt(?:ed)?|mangled|messed up|leaked)\b",
+    r"\b(?:blank|white|empty|black|grey|gray) (?:page|screen|file|pdf|sheet|window|box)\b|\bjust (?:shows|spins|hangs|loads|sits|says|closes|crashes)\b",
+    r"\b(?:returns?|shows?|finds?|displays?|gives?|loads?) (?:me )?(?:nothing|no results|zero results|0 results)\b",
+    r"\b(?:two|three|four|five|six|\d+) times\b|\bshows? up (?:twice|double|multiple)",
+]
+EN_REPEAT = [
+    r"\b(?:second|third|fourth|fifth|2nd|3rd|4th|5th|\d+th|several|multiple|many) times?\b",
+    r"\b(?:once more|yet again)\b",
+    r"\bstill (?:\w+n'?t|\w+ not|not|no|\w+ing|the same|broken|missing|wrong|nothing|empty|locked|down|there|have|has|get|gets|see|shows)\b",
+    r"\b(?:i|we) did (?:what|everything|all|that|this|exactly)\b",
+    r"\b(?:already|previously) (?:\w+ )?(?:wrote|written|contacted|emailed|asked|reported|tried|did|done|followed|cleared|reset|checked|sent|opened|raised|called)\b",
+    r"\bas i (?:said|mentioned|wrote|explained|told)\b|\bmy (?:last|previous|earlier|first) (?:email|e-mail|message|ticket|request|mail)\b",
+    r"\b(?:any )?update on (?:my|the|this|our)\b|\bno (?:answer|reply|response|news)(?: yet| so far)?\b",
+    r"\b(?:n[o']t|never) (?:heard|received|gotten|got) (?:back|a reply|an answer|a response|anything)\b",
+    r"\b(?:ticket|case|reference) (?:#|number|no\b|id\b)|\bfollow(?:ing)?[- ]?up\b",
+    r"\b(?:i|we) (?:have |'ve |had )(?:tried|followed|cleared|checked|restarted|reinstalled|reset|waited|re-?sent|resent|changed|updated)\b",
+    r"\b(?:i|we) (?:tried|followed|cleared|checked|restarted|reinstalled|waited|re-?sent|resent)\b|\btwice\b",
+    r"\b(?:even|also|not|nothing) in (?:the |my )?(?:spam|junk)\b|\b(?:checked|looked in|searched) (?:the |my )?(?:spam|junk)\b",
+    r"\b(?:fix|workaround|solution|steps|instructions|article|suggestion|advice|update)s? (?:\w+ ){0,3}(?:did ?n[o']t|does ?n[o']t|do ?n[o']t|has ?n[o']t|have ?n[o']t|never)\b",
+    r"\bsince (?:yesterday|this morning|today|last \w+|monday|tuesday|wednesday|thursday|friday|saturday|sunday|\d+ (?:days|hours|weeks))\b",
+    r"\b(?:since|after) (?:the |your )?(?:last |latest |recent |new )?(?:update|upgrade|release|migration)\b|\bfor the (?:last|past) \w+ (?:hours|days|weeks)\b",
+    r"\bfor (?:two|three|four|five|several|\d+) (?:days|weeks|hours)\b|\bwaiting (?:for|since)\b",
+]
+EN_DISPUTE = [
+    r"\b(?:never|did ?n[o']t|did not|have ?n[o']t) (?:order|ordered|authori[sz]e|authori[sz]ed|sign(?:ed)? up|agree|agreed|subscribe|subscribed|buy|bought|make this|use|used|request|requested|asked for|upgrade|upgraded|renew|renewed|approve|approved)\b",
+    r"\b(?:i'm|i am|we're|we are|now|being|got) (?:\w+ )?(?:charged|billed)\b|\b(?:definitely|certainly) (?:did ?n[o']t|not)\b",
+    r"\b(?:agent|colleague|representative|rep|support|sales|team|someone) (?:\w+ )?(?:said|told|promised|confirmed|assured)\b",
+    r"\byour (?:reply|email|message|answer|response|agent|invoice|bill|website|site) (?:\w+ )?(?:says|said|claims|claimed|states|stated)\b",
+    r"\b(?:i|we) (?:was|were|have been|got|'ve been|'ve been) (?:\w+ )?(?:charged|billed|debited|invoiced)\b",
+    r"\bcharged (?:me|us|twice|again|for|after|even|although|despite|without|my card)\b",
+    r"\bafter (?:i |we )?(?:cancel(?:l?ed|l?ing)?|closing|downgrad(?:ed|ing))\b",
+    r"\b(?:promised|you said|you told|was told|were told|supposed to)\b|\bnot what (?:i|we) (?:was|were|ordered|paid|agreed)\b",
+    r"\bdispute|\bcontest|\boverch?arged|\bdouble[- ]?(?:charged|billed)|\bunfair\b|\bunauthori[sz]ed\b",
+    r"\bwhy (?:was|were|did|have|has|am|is|are) (?:i|we|my|our|me|us)\b",
+]
+EN_HYPOTHETICAL = (
+    r"\b(?:if|in case|what happens|what should|what do i do|what can i do|when|whether|should (?:a|the|my|an)|"
+    r"suppose|how long|how often|is it possible|avoid|prevent|without|will (?:i|my|we|our|the|it|they)|would)\b"
+)
+
+# ---- German -----------------------------------------------------------------------
+DE_FAILURE = [
+    r"\b(?:funktioniert|geht|klappt|lauft|ladt|kommt|kam|oeffnet|offnet|startet|speichert|synchronisiert)\w* (?:\w+ )?(?:nicht|nie|kein)",
+    r"\bnicht (?:\w+ )?(?:angekommen|erhalten|bekommen|moglich|funktioniert|geklappt|gespeichert|geladen|zugestellt|geliefert|gesendet|verschickt)\b",
+    r"\b(?:nie|keine?n?) (?:\w+ )?(?:erhalten|bekommen|angekommen|e-?mail|mail|nachricht|antwort|code|rechnung|bestatigung|lieferung)\b",
+    r"\bkann (?:mich |ich )?(?:\w+ )?(?:nicht|kein)\b|\b(?:fehler|fehlermeldung|absturz|sturzt ab|abgesturzt|hangt|haengt)\w*",
+    r"\b(?:leer|verschwunden|weg|falsch|gesperrt|blockiert|abgelehnt|abgebucht|doppelt|kaputt|defekt|abgelaufen|ungultig|langsam)\b",
+    r"\b(?:problem|probleme|schwierigkeiten)\b(?! melden)",
+    r"\bpassiert (?:\w+ ){0,2}nichts\b|\bgar nichts\b|\bnicht (?:\w+ )?(?:akzeptiert|angenommen|erkannt)\b|\brechtliche schritte\b",
+    r"\b(?:sturzt|sturzen|schliesst sich)\b|\bnichts (?:angekommen|passiert|geht|erhalten)\b|\b(?:angekommen|passiert) ist nichts\b",
+    r"\bsie haben (?:\w+ ){0,3}(?:gesperrt|geloscht|gekundigt|geschlossen|deaktiviert)\b|\bohne (?:jede )?(?:erklarung|begrundung|vorwarnung)\b",
+]
+DE_REPEAT = [
+    r"\b(?:mehrmals|mehrfach)\b|\b(?:zweite|dritte|vierte|x-te|\d+\.) mal\b",
+    r"\bzum (?:zweiten|dritten|vierten|x-ten|\d+\.?) mal\b|\b(?:bereits|schon) (?:\w+ )?(?:versucht|geschrieben|gemeldet|kontaktiert|gepruft|geloscht|zuruckgesetzt|probiert)\b",
+    r"\bhabe (?:\w+ )?(?:versucht|probiert|gepruft|geloscht|neu gestartet|gewartet)\b|\bohne erfolg\b",
+    r"\bhat (?:\w+ )?nicht (?:funktioniert|geklappt|geholfen)\b|\bseit (?:gestern|heute|montag|dienstag|mittwoch|donnerstag|freitag|tagen|wochen)\b",
+    r"\bseit (?:\w+ ){0,2}(?:update|aktualisierung|tagen|wochen|stunden)\b|\bmein(?:e|em)? (?:ticket|anfrage|vorgang)\b",
+    r"\b(?:spam|junk)(?:ordner)? (?:\w+ )?(?:gepruft|kontrolliert|nachgesehen|geschaut)|\bauch nicht im spam|\bkeine antwort\b|\bticket ?(?:nr|nummer|#)",
+]
+DE_DISPUTE = [
+    r"\bnie (?:\w+ )?(?:bestellt|autorisiert|abonniert|zugestimmt)\b|\b(?:trotz|nach) (?:der |meiner )?(?:kundigung|stornierung)\b",
+    r"\b(?:wurde|wurden|bin|habe) (?:\w+ ){0,2}(?:belastet|abgebucht|berechnet)\b|\bzu viel berechnet\b|\bwiderspruch\b|\bversprochen\b",
+    r"\bwarum (?:wurde|wurden|habe|hat|bin|ist mein|ist unser)\b|\bunberechtigt|\bnicht autorisiert",
+]
+DE_HYPOTHETICAL = r"\b(?:wenn|falls|was passiert|was tun|was mache ich|was soll ich|wie lange|ob)\b"
+
+# ---- French -----------------------------------------------------------------------
+FR_FAILURE = [
+    r"\bne (?:\w+ )?(?:fonctionne|marche|charge|s'ouvre|s'affiche|arrive|repond|demarre|se connecte|synchronise)\w* (?:pas|plus|jamais)\b",
+    r"\b(?:pas|jamais|rien) (?:\w+ )?(?:recu|arrive|fonctionne|marche|enregistre|livre|envoye|charge)e?s?\b",
+    r"\b(?:aucun|aucune) (?:\w+ )?(?:e-?mail|mail|message|code|reponse|facture|confirmation|colis|livraison)\b",
+    r"\bn'(?:arrive|arrivent|ai|avons|est|a) (?:\w+ )?(?:pas|plus|jamais|rien)\b|\bimpossible d[e']\b|\bje ne (?:\w+ )?(?:peux|parviens|arrive) (?:\w+ )?(?:pas|plus)\b",
+    r"\b(?:erreur|plantage|plante|bug|bloque|verrouille|vide|disparu|perdu|faux|fausse|incorrect|refuse|rejete|expire|lent|en panne)e?s?\b",
+    r"\b(?:un |des )?(?:probleme|soucis?)\b(?! signaler)",
+    r"\bse ferme\b|\bvous avez (?:\w+ ){0,2}(?:ferme|suspendu|bloque|supprime|resilie|desactive)\b|\bsans (?:aucune )?(?:explication|raison|preavis)\b",
+]
+FR_REPEAT = [
+    r"\b(?:plusieurs fois|une fois de plus)\b|\breste (?:\w+ )?(?:blanc|blanche|vide|bloquee?|figee?)\b|\bne se passe rien\b",
+    r"\b(?:deuxieme|troisieme|quatrieme|\d+e) fois\b|\bdeja (?:\w+ )?(?:essaye|ecrit|fait|contacte|verifie|signale|envoye|vide|reinitialise)\b",
+    r"\bj'ai (?:\w+ )?(?:essaye|suivi|vide|verifie|redemarre|reinstalle|attendu|relance)\b|\bsans (?:succes|resultat|reponse)\b",
+    r"\bn'a (?:\w+ )?(?:pas|rien) (?:\w+ )?(?:fonctionne|marche|aide|resolu|change)\b|\bdepuis (?:hier|ce matin|lundi|mardi|mercredi|jeudi|vendredi)\b",
+    r"\bdepuis (?:\w+ ){0,3}(?:mise a jour|maj|jours|semaines|heures)\b|\b(?:mon|ma|notre) (?:ticket|demande|dossier)\b|\bj'attends\b|\bcela fait \w+ (?:jours|semaines|heures)\b",
+    r"\b(?:spams?|courriers? indesirables?) (?:\w+ )?(?:verifie|regarde)|\b(?:ni|meme|pas) dans (?:les |mes )?(?:spams?|courriers indesirables)\b|\bnumero de (?:ticket|dossier)\b",
+]
+FR_DISPUTE = [
+    r"\bjamais (?:\w+ )?(?:commande|autorise|souscrit|accepte)\b|\b(?:malgre|apres) (?:la |ma |mon )?(?:resiliation|annulation|desabonnement)\b",
+    r"\b(?:debite|preleve|facture|factures|debites|preleves)e?s? (?:\w+ )?(?:deux fois|a nouveau|encore|apres|alors)\b|\bon m'a (?:\w+ )?(?:debite|preleve|facture|promis|dit)\b",
+    r"\bconteste|\bpromis\b|\bpourquoi (?:ai-je|avons-nous|ai je|mon|ma|mes|est-ce que j'ai)\b",
+    r"\b(?:ete|etions) (?:\w+ )?(?:facture|debite|preleve|factures|debites)e?s?\b|\bnon autorise",
+]
+FR_HYPOTHETICAL = r"\b(?:si|s'il|au cas ou|en cas d[e']|que se passe|que faire|combien de temps|lorsque|quand)\b"
+
+# ---- Spanish ----------------------------------------------------------------------
+ES_FAILURE = [
+    r"\bno (?:me |nos |se |le )?(?:\w+ )?(?:funciona|sirve|llega|llego|llegan|ha llegado|han llegado|carga|abre|aparece|guarda|responde|deja|conecta|sincroniza|arranca)\b",
+    r"\bno (?:he|hemos|ha) (?:\w+ )?(?:recibido|llegado|podido|funcionado)\b|\bnunca (?:\w+ )?(?:llego|recibi|recibimos|funciono)\b",
+    r"\b(?:ningun|ninguna) (?:\w+ )?(?:correo|email|mensaje|codigo|respuesta|factura|confirmacion|paquete)\b",
+    r"\bno (?:puedo|podemos|consigo|logro|pude) (?:\w+ )?\w+|\bya no\b",
+    r"\b(?:error|fallo|falla|bloquead[oa]|vaci[oa]|desaparecid[oa]s?|desaparecio|perdid[oa]s?|incorrect[oa]|rechazad[oa]|caducad[oa]|expirad[oa]|colgad[oa]|lent[oa]|roto|rota|atascad[oa])\b",
+    r"\b(?:un |el |tengo (?:un )?)?(?:problema|inconveniente)s?\b(?! reportar)",
+    r"\bnunca (?:\w+ )?(?:termina|carga|funciona|aparece|llega)\b|\bequivocad[oa]s?\b|\bfalta(?:n)?\b|\blleva (?:\w+ )?(?:dias|horas|semanas)\b",
+    r"\b(?:habeis|han|has|ha) (?:\w+ )?(?:cerrado|bloqueado|suspendido|cancelado|borrado|eliminado)\b|\bsin (?:ninguna )?(?:explicacion|razon|aviso)\b",
+]
+ES_REPEAT = [
+    r"\b(?:varias veces|aun no|todavia no)\b|\bno pasa nada\b|\bse cierra\b|\bno (?:he|hemos) (?:autorizado|pedido|contratado|solicitado)\b",
+    r"\b(?:segunda|tercera|cuarta|\d+a?) vez\b|\bya (?:\w+ )?(?:intente|he intentado|escribi|probe|lo hice|revise|conteste|reporte|borre)\b",
+    r"\b(?:he|hemos) (?:\w+ )?(?:intentado|probado|seguido|revisado|reiniciado|esperado|borrado)\b|\bsin (?:exito|respuesta|resultado)\b",
+    r"\bno (?:ha |me ha )?(?:funcionado|servido|ayudado)\b|\bdesde (?:ayer|esta manana|hoy|el lunes|el martes|el miercoles|el jueves|el viernes|la actualizacion|hace \w+ dias)\b",
+    r"\b(?:revise|mire) (?:\w+ ){0,3}spam\b|\b(?:ni|tampoco|incluso) en (?:la carpeta de )?(?:spam|correo no deseado)\b|\bnumero de (?:ticket|caso)\b",
+]
+ES_DISPUTE = [
+    r"\bnunca (?:\w+ )?(?:pedi|ordene|autorice|contrate|acepte)\b|\b(?:a pesar de|despues de|tras) (?:\w+ )?(?:cancelar|cancelarlo|la cancelacion|darme de baja)\b",
+    r"\b(?:me|nos) (?:han |ha )?(?:cobrado|cobraron|cobro|cargado|cargaron|facturado)\b|\bcobrado (?:dos veces|de nuevo|otra vez)\b",
+    r"\breclam|\bprometi|\bpor que (?:me|nos|mi|mis|se me)\b|\bno autoriz",
+]
+ES_HYPOTHETICAL = r"\b(?:si|en caso de|que pasa|que hago|que debo|que ocurre|cuanto tiempo|cuando)\b"
+
+# ---- Italian, Portuguese, Dutch: the commonest reports -------------------------------
+OTHER_FAILURE = [
+    r"\bnon (?:\w+ )?(?:funziona|arriva|arrivata|ricevuto|riesco|carica|si apre)\b|\b(?:errore|bloccat[oa]|sparit[oi]|addebitat[oa]|ancora|di nuovo)\b",
+    r"\bnao (?:\w+ )?(?:funciona|chegou|recebi|consigo|carrega|abre)\b|\b(?:erro|bloquead[oa]|sumiu|cobrad[oa]|de novo|novamente|ainda nao)\b",
+    r"\b(?:scadut[oiae]|nessun[oa]?|si chiude|vuoto|vuota|ho provato|nessuna risposta|mio ticket|promesso)\b",
+    r"\b(?:nenhum|nenhuma|ninguem|nem na|terceira vez|continua sem|continua no|em branco|desde ontem|bloqueados?|bloqueadas?|nao chega)\b",
+    r"\b(?:blijft hangen|is leeg|niemand)\b",
+    r"\b(?:werkt|komt|laadt) (?:\w+ )?niet\b|\bniet (?:\w+ )?(?:ontvangen|aangekomen|gelukt)\b|\b(?:foutmelding|fout|geblokkeerd|verdwenen|opnieuw|nog steeds|afgeschreven)\b",
+]
+
+PRIVACY = [
+    r"\b(?:delete|erase|remove|wipe|purge)\b.{0,40}\b(?:all|every|any) (?:of )?(?:my|our|the) (?:personal |private )?(?:data|information|details)\b",
+    r"\bpersonal (?:data|information|details)\b|\b(?:everything|all|anything) (?:that )?you (?:have |hold |keep )?(?:stored|store|hold|have|keep|collected) about (?:me|us)\b",
+    r"\b(?:remove|delete|erase) my (?:name|email|e-mail|phone|phone number|address|details)\b.{0,40}\b(?:systems?|records?|database|everywhere)\b",
+    r"\bpersonenbezogen|\bpersonlichen daten\b|\bdati personali\b|\bdados pessoais\b",
+    r"\b(?:data|information|details) (?:to be |be |was |were |been )?(?:erased|deleted|removed|wiped)\b",
+    r"\b(?:delete|erase|remove|wipe|purge) (?:all |any )?(?:of )?(?:my|our|the) (?:personal |private |customer )?(?:data|information|details|records)\b",
+    r"\b(?:all|any|which|what) (?:of )?(?:the )?(?:personal )?(?:data|information) (?:you|that you) (?:hold|have|store|keep|process|collect)\b",
+    r"\bgdpr\b|\bdsgvo\b|\brgpd\b|\blgpd\b|\bccpa\b|\bright (?:to be forgotten|to erasure|of access|to access)\b",
+    r"\bdata (?:subject|protection|privacy) (?:request|officer|law|act|regulation)?\b|\b(?:erasure|portability|subject access) request\b|\barticle (?:15|17|20)\b",
+    r"\b(?:meine|unsere|alle) (?:\w+ )?daten (?:\w+ )?(?:loschen|entfernen|herausgeben)\b|\bdatenschutz|\bdatenauskunft\b|\bauskunft (?:uber|nach)\b",
+    r"\b(?:supprimer|effacer) (?:\w+ )?(?:mes|nos) (?:\w+ )?donnees\b|\bdonnees personnelles\b|\bdroit (?:a l'oubli|d'acces|a l'effacement)\b",
+    r"\b(?:borrar|eliminar|suprimir) (?:\w+ )?(?:mis|nuestros) (?:\w+ )?datos\b|\bdatos personales\b|\bderecho (?:al olvido|de acceso|de supresion)\b|\bproteccion de datos\b",
+    r"\b(?:cancellare|eliminare) (?:\w+ )?(?:i miei )?dati\b|\bdati personali\b|\b(?:apagar|excluir) (?:\w+ )?(?:meus )?dados\b|\bdados pessoais\b|\bpersoonsgegevens\b",
+]
+
+# Words that report a situation in a statement ("it stopped again", "but nothing
+# changed") and are ordinary in a question ("do you still offer ...?").
+STATEMENT_REPEAT = [
+    r"\b(?:still|again|anymore|any more|every time|each time)\b",
+    r"\b(?:immer noch|noch immer|schon wieder|wieder|erneut|nochmals)\b|\b(?:toujours|encore|de nouveau|a nouveau)\b",
+    r"\b(?:todavia|aun|otra vez|de nuevo|nuevamente|sigue|sigo|siguen)\b|\b(?:ancora|di nuovo|ainda|de novo|novamente|nog steeds|opnieuw)\b",
+]
+STATEMENT_FAILURE = [
+    r"\b(?:stopped|even though|even when|despite|in spite)\b",
+    r"\b(?:missing|empty|blank|wrong|gone|lost|late|delayed|damaged|cracked|broken|incorrect|invalid)\b|\bnothing\b(?! (?:urgent|serious|important|special|else))",
+    r"\bno (?:\w+ ){0,2}(?:was|were|has been|have been|got|is|are) (?:\w+ )?(?:created|sent|saved|generated|delivered|received|added|shown|found|imported|exported)\b",
+    r"\b(?:does|did|is|are|was|were|has|have|had|would|wo|ca|could)n'?t (?!(?:urgent|a problem|an issue|a big deal|necessary|needed|required|matter)\b)\w+",
+    r"\b(?:obwohl|trotzdem|nichts|leer|kaputt)\b",
+    r"\b(?:wird|werden|wurde|wurden|ist|sind|war|waren) (?:\w+ ){0,2}nicht\b",
+    r"\b(?:pourtant|alors que|malgre|rien|vide)\b|\b(?:aunque|nada|vacio|vacia)\b|\b(?:leeg|komt geen|(?:twee|drie|vier) keer)\b",
+]
+
+# Routine phrasings that contain problem words: how-to questions about finding
+# or learning something, and the customer saying what they want to avoid.
+BENIGN = [
+    r"\b(?:ca|do|does|did)\s?n[o']?t (?:know|find|see|remember|understand|figure out|locate|get) (?:how|where|what|which|if|whether|the way)\b",
+    r"\b(?:can ?not|unable to|not sure) (?:find|see|locate|figure out|know|tell|remember) (?:how|where|what|which|if|whether)\b",
+    r"\b(?:ca ?n[o']?t|can ?not|could ?n[o']?t|unable to|do ?n[o']?t|did ?n[o']?t) (?:find|locate|see) (?:the|a|an|any|where|how|what|which)\b",
+    r"\bnot sure (?:how|where|what|which|if|whether)\b|\bhow (?:do|can|should) (?:i|we) (?:report|fix|avoid|prevent|troubleshoot)\b",
+    r"\breport (?:a|an) (?:bug|problem|issue|error)\b|\bknown (?:issues?|problems?)\b",
+    r"\bfailed (?:\w+ )?(?:attempts?|logins? history)\b|\b(?:by mistake|by accident|per errore|por error|par erreur|aus versehen|por engano)\b",
+    r"\b(?:melde|melden) (?:ich |wir )?(?:einen |ein )?(?:fehler|problem|bug)\b|\bsignaler (?:un |une )?(?:bug|probleme|erreur)\b",
+    r"\b(?:informo|informar|reporto|reportar|notificar) (?:de |sobre )?(?:un |una )?(?:error|problema|fallo)\b",
+    r"\b(?:do|did)\s?n[o']?t (?:want|need|mind|have to|wish|use)\b.{0,30}|\bno longer (?:use|need|want)\b.{0,30}",
+    # Forgetting is the reason, not a failure of ours: "I forgot my password and can't log in".
+    r"\b(?:forgot|forgotten|lost|don'?t remember)\b[^.,;]{0,40}\b(?:and|so)\b (?:now )?(?:i )?(?:ca ?n[o']?t|can ?not|am unable to|could ?n[o']?t) (?:log|sign|get|access)",
+    r"\bvergessen,? (?:und|daher) kann (?:ich )?mich (?:jetzt )?nicht (?:mehr )?(?:anmelden|einloggen)",
+    r"\boublie[^.,;]{0,40}\b(?:et|donc) (?:je )?ne (?:peux|parviens) (?:plus|pas) (?:me connecter|acceder)",
+    r"\bolvide[^.,;]{0,40}\b(?:y|asi que) (?:ya )?no puedo (?:entrar|acceder|iniciar)",
+    r"\bbroken down\b|\bmy late (?:father|mother|husband|wife|partner|brother|sister|son|daughter)\b",
+    r"\b(?:works?|working|running|fine|back|good|ok|okay|normal) (?:\w+ )?again\b|\bthe (?:\w+ )?worked\b",
+    r"\bweiss nicht,? wie\b|\bje ne sais pas comment\b|\bno se como\b",
+    r"\b(?:wo|how) finde ich\b|\bou trouver\b|\bdonde (?:encuentro|puedo)\b",
+]
+
+
+def _compile(patterns: list[str]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in patterns))
+
+
+_RULES: list[tuple[Situation, re.Pattern[str]]] = [
+    (Situation.PRIVACY, _compile(PRIVACY)),
+    (Situation.DISPUTE, _compile(EN_DISPUTE + DE_DISPUTE + FR_DISPUTE + ES_DISPUTE)),
+    (Situation.REPEAT, _compile(EN_REPEAT + DE_REPEAT + FR_REPEAT + ES_REPEAT)),
+    (Situation.FAILURE, _compile(EN_FAILURE + DE_FAILURE + FR_FAILURE + ES_FAILURE + OTHER_FAILURE)),
+]
+_HYPOTHETICAL = _compile([EN_HYPOTHETICAL, DE_HYPOTHETICAL, FR_HYPOTHETICAL, ES_HYPOTHETICAL])
+_STATEMENT_RULES: list[tuple[Situation, re.Pattern[str]]] = [
+    (Situation.REPEAT, _compile(STATEMENT_REPEAT)),
+    (Situation.FAILURE, _compile(STATEMENT_FAILURE)),
+]
+_BENIGN = [re.compile(p) for p in BENIGN]
+_QUESTION = re.compile(
+    r"\?\s*$|^(?:what|how|can|could|is|are|do|does|will|would|should|where|which|who|"
+    r"was|wie|kann|konnen|gibt|ist|que|quel|quelle|comment|est-ce|puis-je|peut-on|como|cual|puedo|hay|se puede)\b"
+)
+# A question asked with a question word or an auxiliary ("do you still ...?"), not a
+# statement with a tag ("the invoice still adds VAT, why?").
+_ASKS = re.compile(
+    r"^(?:[\w ]{0,20}: )?(?:what|how|can|could|is|are|do|does|will|would|should|where|which|who|when|am|may|"
+    r"was|wie|kann|konnen|gibt|ist|wird|werden|wo|wann|que|quel|quelle|comment|est-ce|puis-je|peut-on|ou|"
+    r"como|cual|puedo|hay|se puede|donde|cuando|e possibile|posso|come|onde|quando|hoe|kan)\b"
+)
+_NEVER_HYPOTHETICAL = re.compile(r"^(?:why|how come|warum|wieso|pourquoi|por que|perche)\b(?! (?:would|might|could|should)\b)")
+_EVIDENCE_CHARS = 60
+_REPLY_SUBJECT = re.compile(r"^\s*(?:re|aw|sv|antw|rif|res|fw|fwd|wg|tr|rv)\s*(?:\[\d+\])?\s*:", re.IGNORECASE)
+
+
+def plain(text: str) -> str:
+    """Lower case, accents and invisible characters removed, apostrophes unified."""
+    decomposed = unicodedata.normalize("NFKD", clean_invisible(text).lower())
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    unified = stripped.replace("’", "'").replace("`", "'")
+    # Quotation marks go ('it says "token expired"'); apostrophes inside words stay.
+    return re.sub(r"[\"“”„«»]|(?<!\w)'|'(?!\w)", " ", unified)
+
+
+def sentences(text: str) -> list[str]:
+    return split_sentences(plain(text))
+
+
+def _evidence(sentence: str, match: re.Match[str]) -> str:
+    words = re.sub(r"[^\w\s'-]", " ", match.group(0))
+    return " ".join(words.split())[:_EVIDENCE_CHARS]
+
+
+def _hypothetical(sentence: str, match: re.Match[str]) -> bool:
+    """A problem phrase in a question, after an "if"/"what happens": not a report."""
+    if not _QUESTION.search(sentence) or _NEVER_HYPOTHETICAL.search(sentence):
+        return False
+    conditional = _HYPOTHETICAL.search(sentence, 0, match.end())
+    return conditional is not None and conditional.start() <= match.start()
+
+
+def _benign_span(sentence: str, match: re.Match[str]) -> bool:
+    return any(b.start() <= match.start() < b.end() for p in _BENIGN for b in p.finditer(sentence))
+
+
+def read_situation(subject: str, body: str) -> list[Finding]:
+    """Every situation the message reports, at most one finding each.
+
+    Reads the customer's own words (quoted history and signature removed); a
+    reply to an earlier message is itself a follow-up.
+    """
+    found: dict[Situation, Finding] = {}
+    if _REPLY_SUBJECT.match(subject or ""):
+        found[Situation.REPEAT] = Finding(Situation.REPEAT, "a reply to an earlier message")
+    elif has_quoted_history(body):
+        found[Situation.REPEAT] = Finding(Situation.REPEAT, "quotes an earlier message")
+    for sentence in sentences(f"{subject or ''}\n{normalize_body(body or '')}"):
+        for situation, pattern in _RULES:
+            if situation in found:
+                continue
+            for match in pattern.finditer(sentence):
+                if situation is not Situation.PRIVACY and (
+                    _hypothetical(sentence, match) or _benign_span(sentence, match)
+                ):
+                    continue
+                found[situation] = Finding(situation, _evidence(sentence, match))
+                break
+        if _ASKS.search(sentence):
+            continue
+        for situation, pattern in _STATEMENT_RULES:
+            if situation in found:
+                continue
+            for match in pattern.finditer(sentence):
+                if not (_hypothetical(sentence, match) or _benign_span(sentence, match)):
+                    found[situation] = Finding(situation, _evidence(sentence, match))
+                    break
+    return [found[s] for s in Situation if s in found]
