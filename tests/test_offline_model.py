@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
+from tests.replies import answered_reply
 from triage.evaluation import EvalReport, EvalRow, evaluate, load_eval_file
 from triage.kb import KnowledgeBase
 from triage.llm.guards import detect_guard_flags
@@ -18,7 +19,9 @@ from triage.policy import decide
 HELD_OUT = Path(__file__).parent / "data" / "heldout.jsonl"
 # Measured on the shipped model, less a margin: a worse model fails here.
 MACRO_F1_FLOOR = 0.88
-ROUTINE_COVERAGE_FLOOR = 0.35
+# Lower than before the answerability and problem-report checks (0.35): the held-out
+# "general" rows include usage questions and problem reports that now wait for a human.
+ROUTINE_COVERAGE_FLOOR = 0.18
 
 
 def message(text: str, subject: str = "") -> InboundMessage:
@@ -49,7 +52,7 @@ def held_out(training_texts) -> list[EvalRow]:
 
 @pytest_asyncio.fixture(loop_scope="session", scope="module")
 async def held_out_report(provider, held_out) -> EvalReport:
-    return await evaluate(held_out, provider, PolicySettings(), KnowledgeBase.load())
+    return await evaluate(held_out, provider, PolicySettings())
 
 
 def test_held_out_examples_are_not_training_data(training_texts):
@@ -96,7 +99,7 @@ def test_confidence_is_calibrated_on_held_out_examples(held_out_report, held_out
 async def test_prompt_injection_never_auto_sends(provider, text):
     result = await provider.classify(message(text))
     assert GuardFlag.PROMPT_INJECTION in result.guard_flags
-    assert not decide(result, grounded=True, settings=PolicySettings()).auto_send
+    assert not decide(result, answered_reply(), PolicySettings()).auto_send
 
 
 @pytest.mark.parametrize(

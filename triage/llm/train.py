@@ -6,23 +6,37 @@
 
 Deterministic: the same data gives the same model. The temperature is fitted
 on out-of-fold logits (5 folds) so the probabilities reflect how often the
-model is right on text it has not seen.
+model is right on text it has not seen. The last calibration (probability and
+familiarity to the chance of being right) is fitted on those predictions plus
+predictions on each training file left out whole: text of a kind the model
+has never seen, as a new inbox brings.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedGroupKFold
+from sklearn.model_selection import LeaveOneGroupOut, StratifiedGroupKFold
 
-from triage.llm.classifier import TextClassifier, featurize, new_vectorizers, packaged_artifact, softmax
+from triage.llm.classifier import (
+    TextClassifier,
+    featurize,
+    logit,
+    new_vectorizers,
+    packaged_artifact,
+    softmax,
+)
 from triage.llm.training_data import TrainingRows, fingerprint, load_examples, training_rows
 
-MODEL_NAME = "tfidf-logreg-v2"
+MODEL_NAME = "tfidf-logreg-v3"
+# faq and general are both the routine answer: being right about one is being right.
+SAME_ANSWER = {"faq": "general"}
 REGULARISATION = 6.0
 TEMPERATURES = np.geomspace(0.05, 4.0, 120)
 
@@ -40,19 +54,65 @@ def fit(texts: list[str], labels: list[str], temperature: float = 1.0, data_id: 
         temperature=temperature,
         fingerprint=data_id,
         name=MODEL_NAME,
+        known=vectorizers["words"].transform(texts),
     )
 
 
-def out_of_fold_logits(rows: TrainingRows, folds: int = 5) -> tuple[np.ndarray, list[str]]:
+class HeldOut(NamedTuple):
+    logits: np.ndarray  # (rows, classes), each row predicted by a model that never saw it
+    familiarity: np.ndarray  # (rows,), against that model's training rows
+    classes: list[str]
+
+
+def held_out_predictions(rows: TrainingRows, splits) -> HeldOut:
     texts, labels = rows.texts, rows.labels
     classes = sorted(set(labels))
     logits = np.zeros((len(texts), len(classes)))
-    splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=0)
-    for train, held in splitter.split(texts, labels, groups=rows.groups):
+    familiar = np.zeros(len(texts))
+    for train, held in splits:
         model = fit([texts[i] for i in train], [labels[i] for i in train])
-        assert list(model.classes) == classes
-        logits[held] = model.logits([texts[i] for i in held])
-    return logits, classes
+        held_texts = [texts[i] for i in held]
+        present = list(model.classes)
+        logits[np.ix_(held, [classes.index(c) for c in present])] = model.logits(held_texts)
+        missing = [classes.index(c) for c in classes if c not in present]
+        logits[np.ix_(held, missing)] = -1e3  # a class absent from training is never predicted
+        familiar[held] = model.familiarity(held_texts)
+    return HeldOut(logits, familiar, classes)
+
+
+def out_of_fold(rows: TrainingRows, folds: int = 5) -> HeldOut:
+    splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=0)
+    return held_out_predictions(rows, splitter.split(rows.texts, rows.labels, groups=rows.groups))
+
+
+def files_left_out(rows: TrainingRows) -> HeldOut:
+    return held_out_predictions(rows, LeaveOneGroupOut().split(rows.texts, rows.labels, groups=rows.sources))
+
+
+def confidence_and_correctness(held: HeldOut, labels: list[str], temperature: float) -> tuple[np.ndarray, np.ndarray]:
+    """The confidence the provider reports (routine summed) and whether the answer was right."""
+    probabilities = softmax(held.logits / temperature)
+    answer = [SAME_ANSWER.get(c, c) for c in held.classes]
+    confidence = np.zeros(len(labels))
+    right = np.zeros(len(labels))
+    for i, label in enumerate(labels):
+        predicted = answer[int(probabilities[i].argmax())]
+        confidence[i] = sum(p for p, a in zip(probabilities[i], answer, strict=True) if a == predicted)
+        right[i] = predicted == SAME_ANSWER.get(label, label)
+    return confidence, right
+
+
+def fit_calibration(parts: list[tuple[HeldOut, list[str]]], temperature: float) -> tuple[float, float, float]:
+    features, targets = [], []
+    for held, labels in parts:
+        confidence, right = confidence_and_correctness(held, labels, temperature)
+        features.append(np.column_stack([logit(confidence), held.familiarity]))
+        targets.append(right)
+    model = LogisticRegression(C=100.0, max_iter=1000)
+    model.fit(np.vstack(features), np.concatenate(targets))
+    a, b = model.coef_[0]
+    # Less familiar text is never *more* trustworthy.
+    return float(a), float(max(b, 0.0)), float(model.intercept_[0])
 
 
 def best_temperature(logits: np.ndarray, labels: list[str], classes: list[str]) -> float:
@@ -73,16 +133,23 @@ def main() -> None:
     examples = load_examples()
     rows = training_rows(examples)
     texts, labels = rows.texts, rows.labels
-    logits, classes = out_of_fold_logits(rows)
-    cv_accuracy = float((logits.argmax(axis=1) == np.array([classes.index(y) for y in labels])).mean())
-    temperature = best_temperature(logits, labels, classes)
+    folds = out_of_fold(rows)
+    classes = folds.classes
+    cv_accuracy = float((folds.logits.argmax(axis=1) == np.array([classes.index(y) for y in labels])).mean())
+    temperature = best_temperature(folds.logits, labels, classes)
+    unseen = files_left_out(rows)
+    _, unseen_right = confidence_and_correctness(unseen, labels, temperature)
+    calibration = fit_calibration([(folds, labels), (unseen, labels)], temperature)
     model = fit(texts, labels, temperature=temperature, data_id=fingerprint())
+    model = dataclasses.replace(model, calibration=calibration)
     model.save(args.output)
     report = {
         "examples": len(examples),
         "rows": len(texts),
         "cv_accuracy": round(cv_accuracy, 4),
+        "files_left_out_accuracy": round(float(unseen_right.mean()), 4),
         "temperature": round(temperature, 3),
+        "calibration": [round(x, 3) for x in calibration],
         "features": int(model.coef.shape[1]),
         "artifact_bytes": args.output.stat().st_size,
     }

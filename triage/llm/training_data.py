@@ -31,6 +31,7 @@ class Example(BaseModel):
     label: Category
     lang: str = "en"
     style: Literal["chat", "email", "issue"] = "chat"
+    source: str = ""  # the data file it comes from (set on load)
 
     @property
     def text(self) -> str:
@@ -55,7 +56,8 @@ def load_examples() -> list[Example]:
             if not line.strip():
                 continue
             try:
-                examples.append(Example.model_validate_json(line))
+                example = Example.model_validate_json(line)
+                examples.append(example.model_copy(update={"source": file.name.removesuffix(".jsonl")}))
             except ValueError as exc:
                 raise ValueError(f"{file.name}:{number}: not a training example: {exc}") from None
     return examples
@@ -83,12 +85,13 @@ class TrainingRows(NamedTuple):
     texts: list[str]
     labels: list[str]
     groups: list[int]  # the example a row comes from: its copies stay in one fold
+    sources: list[str]  # the file it comes from: each is left out whole once to calibrate
 
 
 def training_rows(examples: Iterable[Example], seed: int = 7) -> TrainingRows:
     """Every example, and every chat line once more as an email."""
     rng = random.Random(seed)
-    rows = TrainingRows([], [], [])
+    rows = TrainingRows([], [], [], [])
     for number, example in enumerate(examples):
         variants = [example.text]
         if example.style == "chat" and example.body.strip():
@@ -97,4 +100,5 @@ def training_rows(examples: Iterable[Example], seed: int = 7) -> TrainingRows:
             rows.texts.append(text)
             rows.labels.append(example.label.value)
             rows.groups.append(number)
+            rows.sources.append(example.source)
     return rows
