@@ -10,7 +10,7 @@ from temporalio.exceptions import ApplicationError
 
 from triage.evaluation import EvalRow, judge
 from triage.kb import KnowledgeBase
-from triage.llm.offline import ACKNOWLEDGEMENT, OfflineProvider
+from triage.llm.offline import ACKNOWLEDGEMENT, ACKNOWLEDGEMENTS, OfflineProvider, reply_text
 from triage.models import Category, Classification, DraftRequest, InboundMessage, PolicySettings
 
 POLICY = PolicySettings()
@@ -65,7 +65,8 @@ async def test_problem_reports_never_get_a_canned_answer(provider, text):
     verdict = await judge(row(text), provider, POLICY)
     assert not verdict.decision.auto_send
     assert any("problem_report" in r or "privacy" in r for r in verdict.decision.reasons), verdict.decision.reasons
-    assert ACKNOWLEDGEMENT in verdict.reply.body  # the draft acknowledges; it does not re-send the how-to
+    # The draft acknowledges, in the customer's language; it does not re-send the how-to.
+    assert reply_text(verdict.classification.language).acknowledgement in verdict.reply.body
     assert not verdict.reply.citations
 
 
@@ -108,7 +109,7 @@ async def test_offline_redraft_never_puts_the_instructions_in_the_reply(provider
         instructions=instructions, previous_body=first.body,
     )
     second = await provider.draft(redraft)
-    assert second.body != first.body and ACKNOWLEDGEMENT in second.body
+    assert second.body != first.body and ACKNOWLEDGEMENT in second.body and ACKNOWLEDGEMENT in ACKNOWLEDGEMENTS
     assert instructions[:20] not in second.body and "Revised" not in second.body
     with pytest.raises(ApplicationError, match=r"configure an LLM"):
         await provider.draft(redraft.model_copy(update={"previous_body": second.body}))
@@ -122,3 +123,52 @@ async def test_confidence_drops_on_text_unlike_the_training_mail(provider):
     ))
     assert familiar.confidence >= POLICY.confidence_threshold
     assert strange.confidence < POLICY.confidence_threshold
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "article", "words"),
+    [
+        ("Wie setze ich mein Passwort zurück?", "de", "password-reset", ["Hallo,", "Passwort vergessen?", "?lang=de"]),
+        ("Comment créer une clé API ?", "fr", "api-keys", ["Bonjour,", "Paramètres → Développeurs", "?lang=fr"]),
+        ("¿Cómo exporto mis datos?", "es", "export-data", ["Hola,", "Configuración → Datos → Exportar", "?lang=es"]),
+    ],
+)
+async def test_routine_questions_are_answered_in_the_customers_language(provider, text, language, article, words):
+    verdict = await judge(row(text), provider, POLICY)
+    assert verdict.classification.language == language
+    assert verdict.decision.auto_send, verdict.decision.reasons
+    assert verdict.reply.article_language == language
+    [citation] = verdict.reply.citations
+    kb = KnowledgeBase.load()
+    translated = kb.version(article, language)
+    assert translated is not None and citation.article_id == article and citation.title == translated.title
+    body = verdict.reply.body
+    assert body.startswith(reply_text(language).greeting) and body.rstrip().endswith(reply_text(language).signature)
+    for word in words:
+        assert word in body
+    assert "English" not in body and "Thanks for getting in touch" not in body
+    assert verdict.reply.html_body is not None and "<strong>" in verdict.reply.html_body
+
+
+async def test_a_language_the_knowledge_base_does_not_cover_waits_with_its_reason(provider):
+    verdict = await judge(row("Come posso reimpostare la mia password?"), provider, POLICY)
+    assert not verdict.decision.auto_send
+    assert "no article in it" in verdict.decision.reasons
+    # Even with the language checks off, an English article is no reply to an Italian question.
+    unchecked = await judge(row("Come posso reimpostare la mia password?"), provider,
+                            PolicySettings(checked_languages=None))
+    assert unchecked.decision.reasons == ["no article in it"]
+    assert "We answer in English" not in unchecked.reply.body
+
+
+async def test_a_knowledge_base_without_the_customers_language_holds_the_reply(tmp_path):
+    (tmp_path / "password-reset.md").write_text(
+        "---\nid: password-reset\ntitle: Reset your password\nurl: https://help.example/pw\nlanguage: en\n"
+        "questions:\n  - How do I reset my password?\n  - Wie setze ich mein Passwort zurück?\n---\n"
+        "Choose **Forgot password?** on the sign-in page.\n",
+        encoding="utf-8",
+    )
+    verdict = await judge(row("Wie setze ich mein Passwort zurück?"), OfflineProvider(KnowledgeBase.load(tmp_path)), POLICY)
+    assert verdict.classification.language == "de"
+    assert verdict.reply.article_language == "en"
+    assert not verdict.decision.auto_send and "no article in de" in verdict.decision.reasons

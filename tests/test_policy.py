@@ -5,8 +5,16 @@ from __future__ import annotations
 import pytest
 
 from tests.replies import answered_reply
-from triage.models import Category, Classification, DraftReply, GuardFlag, PolicySettings
-from triage.policy import NO_ANSWER, decide
+from triage.models import (
+    AutoReplyAllowance,
+    Category,
+    Classification,
+    DraftReply,
+    GuardFlag,
+    MessageContext,
+    PolicySettings,
+)
+from triage.policy import AUTO_REPLY_LIMIT, FOLLOW_UP, NO_ANSWER, decide
 
 DEFAULT = PolicySettings()
 G, F, B, BUG, FR = Category.GENERAL, Category.FAQ, Category.BILLING, Category.BUG, Category.FEATURE_REQUEST
@@ -18,6 +26,8 @@ DISPUTED = answered_reply(confirmed_by_model=False)  # the LLM names another art
 CONFIRMED = answered_reply(confirmed_by_model=True)
 TWO_QUESTIONS = answered_reply(unanswered=["And can I pay by bank transfer?"])
 NO_ANSWER_AT_ALL = DraftReply(body="Hello", grounded=True)
+IN_ENGLISH = answered_reply(article_language="en")  # the knowledge base has no article in the customer's language
+IN_GERMAN = answered_reply(article_language="de")
 
 CASES = [
     # category, confidence, language, reply, flags, settings, auto_send
@@ -42,6 +52,10 @@ CASES = [
     (G, 0.95, "es", OK, [], DEFAULT, True),
     (G, 0.95, "it", OK, [], DEFAULT, False),  # no problem-report checks in Italian
     (G, 0.95, "it", OK, [], PolicySettings(checked_languages=None), True),
+    (G, 0.95, "it", IN_ENGLISH, [], PolicySettings(checked_languages=None), False),  # no article in it
+    (G, 0.95, "de", IN_ENGLISH, [], DEFAULT, False),  # a KB without German articles
+    (G, 0.95, "de", IN_GERMAN, [], DEFAULT, True),
+    (G, 0.95, "en", IN_ENGLISH, [], DEFAULT, True),
     (G, 0.95, "en", OK, [GuardFlag.PROBLEM_REPORT], DEFAULT, False),
     (G, 0.95, "en", OK, [GuardFlag.PRIVACY], DEFAULT, False),
     (G, 0.95, "en", OK, [GuardFlag.BAD_ADDRESS], DEFAULT, False),
@@ -82,9 +96,31 @@ def test_every_failed_condition_is_reported():
     assert any(r.startswith(NO_ANSWER) and "How do I reset my password?" in r for r in reasons)
 
 
+@pytest.mark.parametrize(
+    ("context", "auto_send", "reason"),
+    [
+        (None, True, None),
+        (MessageContext(), True, None),
+        (MessageContext(follow_up=True), False, FOLLOW_UP),
+        (MessageContext(auto_reply_limit_reached=AutoReplyAllowance(allowed=False, used=3, limit=3)), False, AUTO_REPLY_LIMIT),
+    ],
+)
+def test_the_conversation_and_the_sender_count(context, auto_send, reason):
+    classification = Classification(category=G, confidence=0.99)
+    decision = decide(classification, OK, DEFAULT, context)
+    assert decision.auto_send is auto_send
+    assert reason is None or any(r.startswith(reason) for r in decision.reasons)
+
+
 def test_the_evidence_of_a_flag_is_a_reason():
     evidence = 'problem_report (failure: "none of them arrived")'
     classification = Classification(
         category=G, confidence=0.99, guard_flags=[GuardFlag.PROBLEM_REPORT], evidence=[evidence]
     )
     assert evidence in decide(classification, OK, DEFAULT).reasons
+
+
+def test_no_article_in_the_customers_language_says_which():
+    classification = Classification(category=G, confidence=0.95, language="it")
+    decision = decide(classification, answered_reply(article_language="en"), PolicySettings(checked_languages=None))
+    assert decision.reasons == ["no article in it"]

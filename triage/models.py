@@ -31,6 +31,8 @@ class TriageStatus(StrEnum):
     REJECTED = "rejected"
     EXPIRED = "expired"
     FAILED = "failed"
+    SUPERSEDED = "superseded"  # a newer message in the same conversation took over
+    NO_REPLY_NEEDED = "no_reply_needed"  # a thank-you or acknowledgement closed the conversation
 
     @property
     def is_terminal(self) -> bool:
@@ -111,6 +113,8 @@ class Classification(BaseModel):
     guard_flags: list[GuardFlag] = Field(default_factory=list)
     # What raised the flags, for the reviewer: 'problem_report (failure): "none of them arrived"'.
     evidence: list[str] = Field(default_factory=list)
+    # Only thanks, an acknowledgement or a sign-off: the conversation needs no reply.
+    closing: bool = False
     usage: LlmUsage | None = None
 
 
@@ -138,11 +142,26 @@ class KbAnswer(BaseModel):
 
 
 class DraftReply(BaseModel):
-    body: str
+    body: str  # the plain-text part: no Markdown syntax
     citations: list[KbCitation] = Field(default_factory=list)
     grounded: bool = False
     answer: KbAnswer | None = None
     usage: LlmUsage | None = None
+    # The sanitised HTML part, rendered from the same source (None: made from the body).
+    html_body: str | None = None
+    # The language of the article text the reply is drawn from; one that is not the
+    # customer's means the knowledge base has no article in their language. None: no
+    # article, or a draft made before this was recorded.
+    article_language: str | None = None
+
+
+class ThreadEntry(BaseModel):
+    """An earlier message of the conversation, as the drafter sees it (cleaned, bounded)."""
+
+    from_us: bool
+    sender: str
+    text: str
+    received_at: datetime | None = None
 
 
 class DraftRequest(BaseModel):
@@ -150,6 +169,8 @@ class DraftRequest(BaseModel):
     classification: Classification
     instructions: str | None = None
     previous_body: str | None = None
+    # Earlier messages of the same thread, oldest first, cut to a budget.
+    thread: list[ThreadEntry] = Field(default_factory=list)
 
 
 class SaveDraftRequest(BaseModel):
@@ -161,6 +182,8 @@ class SaveDraftRequest(BaseModel):
     subject: str
     body: str
     draft_id: str | None = None
+    # The HTML part; None: rendered from ``body`` (a reviewer's edit, the holding reply).
+    html_body: str | None = None
 
 
 class DiscardDraftRequest(BaseModel):
@@ -194,6 +217,68 @@ class PolicySettings(BaseModel):
     # Languages whose problem-report checks exist; a message in any other waits for a
     # human. None: any language.
     checked_languages: list[str] | None = Field(default_factory=lambda: ["en", "de", "fr", "es"])
+    # At most this many automatic replies per sender per window; more wait for a human.
+    auto_reply_limit: int = Field(default=3, ge=0)
+    auto_reply_window: timedelta = timedelta(hours=24)
+
+
+class ThreadRequest(BaseModel):
+    inbox_id: str
+    thread_id: str
+    message_id: str  # the message being triaged: it and anything after it are left out
+    budget_chars: int = 6_000
+
+
+class JoinConversation(BaseModel):
+    """A triage workflow's message joins its thread's conversation."""
+
+    inbox_id: str
+    thread_id: str
+    message_id: str
+    workflow_id: str
+    received_at: datetime | None = None
+    closing: bool = False
+
+
+class ConversationTurn(BaseModel):
+    """What joining told the message's workflow."""
+
+    # The workflow of the earlier message whose review this message closed, if any.
+    superseded: str | None = None
+    # A newer message of the thread already took over: this one closes at once.
+    superseded_by: str | None = None
+    earlier: int = 0  # messages of this thread triaged before this one
+
+
+class Supersede(BaseModel):
+    """Signal to an open triage workflow: a newer message of its thread takes over."""
+
+    by_message_id: str
+    by_workflow_id: str
+    no_reply_needed: bool = False  # the newer message was a thank-you: close the same way
+
+
+class ReserveAutoReply(BaseModel):
+    """Ask the sender's counter for one automatic reply."""
+
+    inbox_id: str
+    sender: str
+    workflow_id: str
+    limit: int = Field(ge=0)
+    window: timedelta
+
+
+class AutoReplyAllowance(BaseModel):
+    allowed: bool
+    used: int
+    limit: int
+
+
+class MessageContext(BaseModel):
+    """Facts about a message's conversation and sender, for the send policy."""
+
+    follow_up: bool = False  # the thread has earlier messages
+    auto_reply_limit_reached: AutoReplyAllowance | None = None
 
 
 class PolicyDecision(BaseModel):
@@ -288,6 +373,7 @@ class TriageState(BaseModel):
     policy_decision: PolicyDecision | None = None
     draft_id: str | None = None
     draft_body: str | None = None
+    draft_html: str | None = None  # None: the HTML part is rendered from draft_body
     revision: int = 0
     citations: list[KbCitation] = Field(default_factory=list)
     grounded: bool = False
@@ -300,6 +386,9 @@ class TriageState(BaseModel):
     sent_message_id: str | None = None
     error: str | None = None
     finished_at: datetime | None = None
+    thread: list[ThreadEntry] = Field(default_factory=list)
+    conversation: ConversationTurn | None = None
+    superseded_by: str | None = None  # the message that took over (superseded / no reply needed)
 
 
 class TriageResult(BaseModel):

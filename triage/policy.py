@@ -11,7 +11,9 @@ elsewhere, each in one place:
   customer's situation in ``triage.llm.situation``), plus the LLM's own flags;
 * the answer: the declared KB question closest to what was asked
   (``KnowledgeBase.answer``), confirmed by the LLM when there is one;
-* the draft's citations and grounding.
+* the draft's citations and grounding;
+* the conversation (a follow-up in a thread) and the sender's automatic-reply
+  count (``MessageContext``), kept by Temporal workflows per thread and sender.
 
 Every reason it gives is shown as is by the workflow, ``triage eval`` and the
 reviewer's page.
@@ -19,9 +21,12 @@ reviewer's page.
 
 from __future__ import annotations
 
-from triage.models import Classification, DraftReply, KbAnswer, PolicyDecision, PolicySettings
+from triage.models import Classification, DraftReply, KbAnswer, MessageContext, PolicyDecision, PolicySettings
 
 NO_ANSWER = "no article answers this question"
+NO_ARTICLE_IN = "no article in"
+FOLLOW_UP = "follow-up in a conversation"
+AUTO_REPLY_LIMIT = "automatic-reply limit"
 
 
 def _answer_reasons(answer: KbAnswer | None, reply: DraftReply, threshold: float) -> list[str]:
@@ -39,8 +44,17 @@ def _answer_reasons(answer: KbAnswer | None, reply: DraftReply, threshold: float
     return reasons
 
 
-def decide(classification: Classification, reply: DraftReply, settings: PolicySettings) -> PolicyDecision:
+def decide(
+    classification: Classification,
+    reply: DraftReply,
+    settings: PolicySettings,
+    context: MessageContext | None = None,
+) -> PolicyDecision:
     reasons: list[str] = []
+    if context is not None and context.follow_up:
+        reasons.append(FOLLOW_UP)
+    if context is not None and (limit := context.auto_reply_limit_reached) is not None:
+        reasons.append(f"{AUTO_REPLY_LIMIT}: {limit.used} of {limit.limit} already sent to this sender")
     category = classification.category
     if category not in settings.auto_send_categories:
         reasons.append(f"category {category.value} always goes to review")
@@ -52,6 +66,9 @@ def decide(classification: Classification, reply: DraftReply, settings: PolicySe
     languages = settings.checked_languages
     if languages is not None and classification.language not in languages:
         reasons.append(f"no problem-report checks for language {classification.language!r}")
+    if reply.article_language is not None and reply.article_language != classification.language:
+        # The knowledge base has the answer, but not in the customer's language.
+        reasons.append(f"{NO_ARTICLE_IN} {classification.language}")
     if settings.require_kb_support and not reply.grounded:
         reasons.append("no knowledge-base article supports the reply")
     if settings.answer_threshold is not None:

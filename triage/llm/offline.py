@@ -2,18 +2,21 @@
 
 Classification is the calibrated linear model of ``triage.llm.classifier``
 (milliseconds a message on one core, no network); drafts are the best
-knowledge-base article in a fixed template, or a holding reply that sends the
-message to review when no article fits.
+knowledge-base article, in the customer's language, in a fixed template (also
+translated), or a holding reply that sends the message to review when no
+article fits. A reply is written in Markdown and rendered twice: clean plain
+text and sanitised HTML (``triage.render``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 from temporalio.exceptions import ApplicationError
 
-from triage.kb import Article, KnowledgeBase, answers
+from triage.kb import Article, KnowledgeBase, LiveKnowledgeBase, answers
 from triage.llm.base import TriageProvider
 from triage.llm.classifier import TextClassifier
 from triage.llm.guards import detect_guard_flags
@@ -30,6 +33,7 @@ from triage.models import (
     KbCitation,
     LlmUsage,
 )
+from triage.render import rendered
 
 ROUTINE = frozenset({Category.GENERAL.value, Category.FAQ.value})
 # Flags that mean the customer tells us something happened: they get an acknowledgement.
@@ -39,17 +43,80 @@ REPORTED = frozenset(
 # A declared question this close picks the article to draft from (the policy has its own,
 # higher, threshold for sending without a human).
 DRAFT_FROM_ANSWER_AT = 0.35
-HOLDING = (
-    "Thank you for your message. A member of our support team will look into it "
-    "and get back to you personally."
-)
-ACKNOWLEDGEMENT = (
-    "Thank you for letting us know, and sorry for the trouble. A member of our support "
-    "team is looking into it and will reply to you personally."
-)
+
+
+@dataclass(frozen=True)
+class ReplyText:
+    """The fixed parts of a template reply, in one language."""
+
+    greeting: str
+    thanks: str
+    more: str
+    closing: str
+    holding: str
+    acknowledgement: str
+    signature: str = "— Acme Help support"
+
+
+REPLY_TEXT: dict[str, ReplyText] = {
+    "en": ReplyText(
+        greeting="Hello",
+        thanks="Thanks for getting in touch.",
+        more="More in our help centre:",
+        closing="If that does not answer your question, just reply to this email.",
+        holding="Thank you for your message. A member of our support team will look into it "
+        "and get back to you personally.",
+        acknowledgement="Thank you for letting us know, and sorry for the trouble. A member of our support "
+        "team is looking into it and will reply to you personally.",
+    ),
+    "de": ReplyText(
+        greeting="Hallo",
+        thanks="Danke für Ihre Nachricht.",
+        more="Mehr dazu in unserem Hilfe-Center:",
+        closing="Falls das Ihre Frage nicht beantwortet, antworten Sie einfach auf diese E-Mail.",
+        holding="Vielen Dank für Ihre Nachricht. Ein Mitglied unseres Support-Teams kümmert sich darum "
+        "und meldet sich persönlich bei Ihnen.",
+        acknowledgement="Danke, dass Sie uns Bescheid geben, und entschuldigen Sie die Unannehmlichkeiten. "
+        "Ein Mitglied unseres Support-Teams sieht sich das an und antwortet Ihnen persönlich.",
+        signature="— Ihr Acme-Help-Support",
+    ),
+    "fr": ReplyText(
+        greeting="Bonjour",
+        thanks="Merci de nous avoir écrit.",
+        more="Pour en savoir plus, consultez notre centre d'aide :",
+        closing="Si cela ne répond pas à votre question, répondez simplement à cet e-mail.",
+        holding="Merci pour votre message. Un membre de notre équipe support va l'examiner "
+        "et vous répondra personnellement.",
+        acknowledgement="Merci de nous l'avoir signalé, et désolés pour la gêne occasionnée. Un membre de "
+        "notre équipe support s'en occupe et vous répondra personnellement.",
+        signature="— Le support Acme Help",
+    ),
+    "es": ReplyText(
+        greeting="Hola",
+        thanks="Gracias por escribirnos.",
+        more="Más información en nuestro centro de ayuda:",
+        closing="Si esto no responde a su pregunta, basta con responder a este correo.",
+        holding="Gracias por su mensaje. Una persona de nuestro equipo de soporte lo revisará "
+        "y le responderá personalmente.",
+        acknowledgement="Gracias por avisarnos y disculpe las molestias. Una persona de nuestro equipo de "
+        "soporte lo está revisando y le responderá personalmente.",
+        signature="— El soporte de Acme Help",
+    ),
+}
+HOLDING = REPLY_TEXT["en"].holding
+ACKNOWLEDGEMENT = REPLY_TEXT["en"].acknowledgement
+ACKNOWLEDGEMENTS = frozenset(text.acknowledgement for text in REPLY_TEXT.values())
 REDRAFT_NEEDS_LLM = "RedraftNeedsLlm"
 
-_GREETING = {"de": "Hallo", "fr": "Bonjour", "es": "Hola", "pt": "Olá", "en": "Hello"}
+
+def reply_text(language: str) -> ReplyText:
+    """The template in ``language``; English where there is none (such a reply waits for review)."""
+    return REPLY_TEXT.get(language, REPLY_TEXT["en"])
+
+
+def _markdown_escape(text: str) -> str:
+    """A title shown as a link's text: brackets and emphasis characters are text."""
+    return "".join(f"\\{ch}" if ch in "\\[]*_`<>" else ch for ch in text)
 
 
 @lru_cache(maxsize=1)
@@ -60,7 +127,7 @@ def shipped_classifier() -> TextClassifier:
 class OfflineProvider(TriageProvider):
     name = "offline"
 
-    def __init__(self, kb: KnowledgeBase | None = None) -> None:
+    def __init__(self, kb: KnowledgeBase | LiveKnowledgeBase | None = None) -> None:
         self._kb = kb or KnowledgeBase.load()
         self._model = shipped_classifier()
 
@@ -95,53 +162,61 @@ class OfflineProvider(TriageProvider):
     async def draft(self, request: DraftRequest) -> DraftReply:
         message = request.message
         classification = request.classification
-        greeting = _GREETING.get(classification.language, "Hello")
-        answer = self._kb.answer(message.subject, normalize_body(message.plain_body))
+        kb = self._kb.snapshot()
+        text = reply_text(classification.language)
+        answer = kb.answer(message.subject, normalize_body(message.plain_body))
         if request.instructions:
-            return self._redraft(request, greeting, answer)
-        note = ""
-        if classification.language != "en":
-            note = "(We answer in English for now; reply in your language and a teammate will help.)\n\n"
+            return self._redraft(request, text, answer)
         if REPORTED.intersection(classification.guard_flags):
             # A report gets an acknowledgement, never the how-to it says has failed.
-            return self._holding(greeting, note, answer, ACKNOWLEDGEMENT)
-        hit = self._article_for(message, answer)
+            return self._holding(text, answer, text.acknowledgement)
+        hit = self._article_for(kb, message, answer)
         if hit is None:
-            return self._holding(greeting, note, answer, HOLDING)
+            return self._holding(text, answer, text.holding)
         article, score = hit
-        body = (
-            f"{greeting},\n\n{note}Thanks for getting in touch. {article.body}\n\n"
-            f"More in our help centre: {article.title} — {article.url or article.id}\n\n"
-            "If that does not answer your question, just reply to this email.\n\n— Acme Help support"
+        # The article in the customer's language; without one, the default version is
+        # drafted (in its own language, for the reviewer) and the policy holds the reply.
+        shown = kb.version(article.id, classification.language) or article
+        text = reply_text(shown.language)
+        link = f"[{_markdown_escape(shown.title)}](<{shown.url}>)" if shown.url else _markdown_escape(shown.title)
+        source = (
+            f"{text.greeting},\n\n{text.thanks} {shown.body}\n\n"
+            f"{text.more} {link}\n\n{text.closing}\n\n{text.signature}"
         )
-        citation = KbCitation(article_id=article.id, title=article.title, url=article.url, score=score)
+        body, html = rendered(source)
+        citation = KbCitation(article_id=article.id, title=shown.title, url=shown.url, score=score)
         grounded = answers(article, classification.category.value)
-        return DraftReply(body=body, citations=[citation], grounded=grounded, answer=answer, usage=self._usage())
+        return DraftReply(
+            body=body, html_body=html, citations=[citation], grounded=grounded, answer=answer,
+            article_language=shown.language, usage=self._usage(),
+        )
 
-    def _article_for(self, message: InboundMessage, answer: KbAnswer | None) -> tuple[Article, float] | None:
+    def _article_for(
+        self, kb: KnowledgeBase, message: InboundMessage, answer: KbAnswer | None
+    ) -> tuple[Article, float] | None:
         """The article whose declared question matches; else, for the reviewer, the closest one."""
         if answer is not None and answer.score >= DRAFT_FROM_ANSWER_AT:
-            article = self._kb.article(answer.article_id)
+            article = kb.article(answer.article_id)
             if article is not None:
                 return article, answer.score
-        return self._kb.best(model_input(message.subject, message.plain_body))
+        return kb.best(model_input(message.subject, message.plain_body))
 
-    def _holding(self, greeting: str, note: str, answer: KbAnswer | None, text: str) -> DraftReply:
-        body = f"{greeting},\n\n{note}{text}\n\n— Acme Help support"
-        return DraftReply(body=body, grounded=False, answer=answer, usage=self._usage())
+    def _holding(self, text: ReplyText, answer: KbAnswer | None, message: str) -> DraftReply:
+        body, html = rendered(f"{text.greeting},\n\n{message}\n\n{text.signature}")
+        return DraftReply(body=body, html_body=html, grounded=False, answer=answer, usage=self._usage())
 
-    def _redraft(self, request: DraftRequest, greeting: str, answer: KbAnswer | None) -> DraftReply:
+    def _redraft(self, request: DraftRequest, text: ReplyText, answer: KbAnswer | None) -> DraftReply:
         """Without an LLM the reviewer's instructions cannot be followed, and they
         are never text of the reply: the one other reply offered is the
         acknowledgement; past that, redrafting needs an LLM."""
-        if ACKNOWLEDGEMENT in (request.previous_body or ""):
+        if any(ack in (request.previous_body or "") for ack in ACKNOWLEDGEMENTS):
             raise ApplicationError(
                 "the offline model cannot follow redraft instructions: edit the draft, "
                 "or configure an LLM (OPENAI_API_KEY)",
                 type=REDRAFT_NEEDS_LLM,
                 non_retryable=True,
             )
-        return self._holding(greeting, "", answer, ACKNOWLEDGEMENT)
+        return self._holding(text, answer, text.acknowledgement)
 
     def _usage(self) -> LlmUsage:
         return LlmUsage(provider="offline", model=self._model.name)
