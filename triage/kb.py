@@ -8,14 +8,24 @@ message's own questions are compared with them one by one, on character
 n-grams (robust to typos, inflections and other languages). Sharing words with
 an article is not enough: "I sent three invitations and none arrived" shares
 words with "How do I invite teammates?", but only a question that closely
-matches a declared one can be answered without a human."""
+matches a declared one can be answered without a human.
+
+Articles exist per language: ``<id>.md`` at the top of the folder is the
+article (English unless its front matter says otherwise) and
+``<language>/<id>.md`` its translations, with the same ``id``. Search ranks
+the articles; questions declared in any language answer for the article, and
+``version`` gives the text in the customer's language. ``LiveKnowledgeBase``
+reloads a folder when its files change."""
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Sequence
+import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
+from importlib.abc import Traversable
 from pathlib import Path
 from typing import Protocol
 
@@ -33,6 +43,9 @@ KB_MIN_SCORE = 0.12
 UNANSWERED_RATIO = 0.75
 MIN_WORDS = 2  # content words a sentence needs to count as a question of its own
 _FRONT = re.compile(r"^---\s*\n(.*?)\n---\s*\n(.*)$", re.DOTALL)
+DEFAULT_LANGUAGE = "en"
+RELOAD_CHECK_SECONDS = 2.0
+log = logging.getLogger(__name__)
 
 
 class Article(BaseModel):
@@ -41,6 +54,7 @@ class Article(BaseModel):
     id: str
     title: str
     url: str | None = None
+    language: str = DEFAULT_LANGUAGE
     tags: list[str] = Field(default_factory=list)
     # The categories whose messages this article answers; empty means any. An
     # article on reporting bugs is cited for a bug report, but is no reason to
@@ -62,7 +76,7 @@ def answers(article: HasCategories, category: str) -> bool:
     return not article.categories or category in article.categories
 
 
-def parse_article(text: str, fallback_id: str) -> Article:
+def parse_article(text: str, fallback_id: str, language: str | None = None) -> Article:
     match = _FRONT.match(text)
     meta: dict[str, object] = {}
     body = text
@@ -74,7 +88,29 @@ def parse_article(text: str, fallback_id: str) -> Article:
         meta = {str(k): v for k, v in loaded.items()}
     meta.setdefault("id", fallback_id)
     meta.setdefault("title", fallback_id.replace("-", " ").capitalize())
+    if language is not None:
+        meta.setdefault("language", language)
     return Article(body=body.strip(), **meta)
+
+
+def _is_language_dir(name: str) -> bool:
+    """``de``, ``pt-br``: a folder of translations."""
+    head = name.split("-", 1)[0]
+    return 2 <= len(head) <= 3 and head.isalpha() and head.islower()
+
+
+def _article_files(root: Traversable) -> Iterable[tuple[Traversable, str | None]]:
+    """Every article file and the language its folder implies (None at the top)."""
+    entries = sorted(root.iterdir(), key=lambda e: e.name)
+    for entry in entries:
+        if entry.name.endswith(".md") and entry.is_file():
+            yield entry, None
+    for entry in entries:
+        if entry.is_dir() and _is_language_dir(entry.name):
+            for sub in sorted(entry.iterdir(), key=lambda e: e.name):
+                if sub.name.endswith(".md") and sub.is_file():
+                    yield sub, entry.name
+
 
 
 @dataclass(frozen=True)
@@ -118,11 +154,23 @@ def _is_question(sentence: str) -> bool:
 
 class KnowledgeBase:
     def __init__(self, articles: list[Article]) -> None:
-        self.articles = articles
+        # One version per id and language; ``articles`` holds one per id, the
+        # default-language version where there is one (search ranks these).
+        self._versions: dict[str, dict[str, Article]] = {}
+        for article in articles:
+            self._versions.setdefault(article.id, {}).setdefault(article.language, article)
+        self.articles = [
+            versions.get(DEFAULT_LANGUAGE) or next(iter(versions.values())) for versions in self._versions.values()
+        ]
+        index = {a.id: i for i, a in enumerate(self.articles)}
+        # Questions declared in any language answer for the article: the primary
+        # versions' questions first, then the translations'.
+        primary = {id(a) for a in self.articles}
+        ordered = [*self.articles, *(a for a in articles if id(a) not in primary)]
         self._vectorizer = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), strip_accents="unicode")
-        docs = [f"{a.title} {a.title} {' '.join(a.tags)} {' '.join(a.tags)} {a.body}" for a in articles]
-        self._matrix = self._vectorizer.fit_transform(docs) if articles else None
-        self._questions = [(i, q) for i, a in enumerate(articles) for q in a.questions]
+        docs = [f"{a.title} {a.title} {' '.join(a.tags)} {' '.join(a.tags)} {a.body}" for a in self.articles]
+        self._matrix = self._vectorizer.fit_transform(docs) if self.articles else None
+        self._questions = [(index[a.id], q) for a in ordered for q in a.questions]
         self._question_vectorizer = TfidfVectorizer(
             analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, strip_accents="unicode"
         )
@@ -134,12 +182,26 @@ class KnowledgeBase:
 
     @classmethod
     def load(cls, directory: Path | None = None) -> KnowledgeBase:
-        if directory is not None:
-            files = sorted(Path(directory).glob("*.md"))
-            return cls([parse_article(f.read_text(encoding="utf-8"), f.stem) for f in files])
-        package = resources.files("triage").joinpath("kb")
-        entries = sorted((e for e in package.iterdir() if e.name.endswith(".md")), key=lambda e: e.name)
-        return cls([parse_article(e.read_text(encoding="utf-8"), e.name[:-3]) for e in entries])
+        root: Traversable = Path(directory) if directory is not None else resources.files("triage").joinpath("kb")
+        return cls(
+            [
+                parse_article(entry.read_text(encoding="utf-8"), entry.name[:-3], language)
+                for entry, language in _article_files(root)
+            ]
+        )
+
+    def snapshot(self) -> KnowledgeBase:
+        return self
+
+    def version(self, article_id: str, language: str) -> Article | None:
+        """The article in ``language``, if the knowledge base has it."""
+        return self._versions.get(article_id, {}).get(language)
+
+    def languages(self, article_id: str) -> list[str]:
+        return sorted(self._versions.get(article_id, {}))
+
+    def versions(self) -> list[Article]:
+        return [a for versions in self._versions.values() for a in versions.values()]
 
     def search(self, text: str, k: int = 3) -> list[tuple[Article, float]]:
         if self._matrix is None or not text.strip():
@@ -191,3 +253,68 @@ class KnowledgeBase:
 
     def article(self, article_id: str) -> Article | None:
         return next((a for a in self.articles if a.id == article_id), None)
+
+
+def _fingerprint(directory: Path) -> tuple[tuple[str, int, int], ...]:
+    """What changes when an article is added, edited, renamed or removed."""
+    entries = []
+    for path in directory.rglob("*.md"):
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        entries.append((str(path.relative_to(directory)), stat.st_mtime_ns, stat.st_size))
+    return tuple(sorted(entries))
+
+
+class LiveKnowledgeBase:
+    """A knowledge-base folder, reloaded when its files change.
+
+    Checked at most every ``interval`` seconds; a folder that no longer loads
+    (a half-saved file) keeps the last good articles, and says so in the log.
+    """
+
+    def __init__(self, directory: Path, interval: float = RELOAD_CHECK_SECONDS) -> None:
+        self.directory = Path(directory)
+        self._interval = interval
+        self._stamp = _fingerprint(self.directory)
+        self._kb = KnowledgeBase.load(self.directory)
+        self._checked = time.monotonic()
+
+    def snapshot(self) -> KnowledgeBase:
+        now = time.monotonic()
+        if now - self._checked >= self._interval:
+            self._checked = now
+            stamp = _fingerprint(self.directory)
+            if stamp != self._stamp:
+                self._stamp = stamp
+                try:
+                    self._kb = KnowledgeBase.load(self.directory)
+                    log.info("knowledge base %s reloaded: %d articles", self.directory, len(self._kb.articles))
+                except (OSError, ValueError) as err:
+                    log.warning("knowledge base %s not reloaded, keeping the last good one: %s", self.directory, err)
+        return self._kb
+
+    @property
+    def articles(self) -> list[Article]:
+        return self.snapshot().articles
+
+    def search(self, text: str, k: int = 3) -> list[tuple[Article, float]]:
+        return self.snapshot().search(text, k)
+
+    def best(self, text: str) -> tuple[Article, float] | None:
+        return self.snapshot().best(text)
+
+    def answer(self, subject: str, body: str) -> KbAnswer | None:
+        return self.snapshot().answer(subject, body)
+
+    def article(self, article_id: str) -> Article | None:
+        return self.snapshot().article(article_id)
+
+    def version(self, article_id: str, language: str) -> Article | None:
+        return self.snapshot().version(article_id, language)
+
+
+def load_knowledge_base(directory: Path | None) -> KnowledgeBase | LiveKnowledgeBase:
+    """The packaged articles, or a folder of your own that reloads when it changes."""
+    return LiveKnowledgeBase(directory) if directory is not None else KnowledgeBase.load()
