@@ -19,6 +19,7 @@ from triage.models import (
     SendDraftRequest,
     SentReply,
 )
+from triage.render import sanitize_html, text_to_html
 from triage.telemetry import annotate
 
 _DRAFT_SCAN_PAGES = 20
@@ -30,11 +31,16 @@ class MailActivities:
 
     @activity.defn
     async def save_draft(self, request: SaveDraftRequest) -> str:
-        """Create the reply draft, or replace its body; returns the draft id."""
+        """Create the reply draft, or replace its body; returns the draft id.
+
+        The HTML part is the drafter's, sanitised again here, or, for a body
+        without one (a reviewer's edit, the holding reply), rendered from it:
+        the two parts never disagree."""
+        html = sanitize_html(request.html_body) if request.html_body is not None else text_to_html(request.body)
         if request.draft_id:
             try:
                 await self._mail.update_draft(
-                    request.inbox_id, request.draft_id, plain_body=request.body
+                    request.inbox_id, request.draft_id, plain_body=request.body, html_body=html
                 )
                 return request.draft_id
             except ApplicationError as err:
@@ -44,7 +50,7 @@ class MailActivities:
         elif activity.info().attempt > 1:
             existing = await self._find_draft(request.inbox_id, request.reply_to_message_id)
             if existing:
-                await self._mail.update_draft(request.inbox_id, existing, plain_body=request.body)
+                await self._mail.update_draft(request.inbox_id, existing, plain_body=request.body, html_body=html)
                 return existing
         draft = await self._mail.create_draft(
             request.inbox_id,
@@ -52,6 +58,7 @@ class MailActivities:
             subject=request.subject,
             plain_body=request.body,
             reply_to_message_id=request.reply_to_message_id,
+            html_body=html,
         )
         return draft.id
 

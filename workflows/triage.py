@@ -177,7 +177,7 @@ class SupportTriageWorkflow:
         self._set_status(TriageStatus.DRAFTING)
         reply = await self._draft(DraftRequest(message=input.message, classification=classification))
         try:
-            await self._save_draft(reply.body)
+            await self._save_draft(reply.body, reply.html_body)
         except ActivityError as err:
             return await self._fail(f"could not save the draft: {err.cause or err}")
         self._accept_draft(reply)
@@ -243,11 +243,12 @@ class SupportTriageWorkflow:
 
     def _accept_draft(self, reply: DraftReply) -> None:
         self._state.draft_body = reply.body
+        self._state.draft_html = reply.html_body
         self._state.citations = reply.citations
         self._state.grounded = reply.grounded
         self._state.revision += 1
 
-    async def _save_draft(self, body: str) -> None:
+    async def _save_draft(self, body: str, html_body: str | None = None) -> None:
         message = self._input.message
         # One parsed address, never the raw From. With none, the draft has no recipient:
         # bad_address sent the message to review, and a send is refused, not misdirected.
@@ -261,6 +262,7 @@ class SupportTriageWorkflow:
                 subject=reply_subject(message.subject),
                 body=body,
                 draft_id=self._state.draft_id,
+                html_body=html_body,
             ),
             start_to_close_timeout=MAIL_TIMEOUT,
             retry_policy=MAIL_RETRY,
@@ -371,7 +373,7 @@ class SupportTriageWorkflow:
                             previous_body=self._state.draft_body,
                         )
                     )
-                    await self._save_draft(reply.body)
+                    await self._save_draft(reply.body, reply.html_body)
                 finally:
                     self._set_status(TriageStatus.AWAITING_REVIEW)
                 self._accept_draft(reply)
@@ -379,8 +381,9 @@ class SupportTriageWorkflow:
                 return TriageStatus.AWAITING_REVIEW
 
     async def _save_edit(self, body: str) -> None:
-        await self._save_draft(body)
+        await self._save_draft(body)  # the HTML part is rendered from the edited text
         self._state.draft_body = body
+        self._state.draft_html = None
         self._state.revision += 1
 
     async def _discard_draft(self) -> None:

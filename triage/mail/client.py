@@ -216,8 +216,11 @@ class MailClient:
         subject: str,
         plain_body: str,
         reply_to_message_id: str | None = None,
+        html_body: str | None = None,
     ) -> Draft:
         body = {"to": to, "subject": subject, "plainBody": plain_body}
+        if html_body is not None:
+            body["htmlBody"] = html_body
         if reply_to_message_id:
             body["replyToMessageId"] = reply_to_message_id
         return await self._send("POST", f"inboxes/{inbox_id}/drafts", Draft, body)
@@ -228,10 +231,13 @@ class MailClient:
     async def get_draft(self, inbox_id: str, draft_id: str) -> Draft:
         return await self._get(f"inboxes/{inbox_id}/drafts/{draft_id}", Draft)
 
-    async def update_draft(self, inbox_id: str, draft_id: str, *, plain_body: str) -> Draft:
-        return await self._send(
-            "PATCH", f"inboxes/{inbox_id}/drafts/{draft_id}", Draft, {"plainBody": plain_body}
-        )
+    async def update_draft(
+        self, inbox_id: str, draft_id: str, *, plain_body: str, html_body: str | None = None
+    ) -> Draft:
+        body = {"plainBody": plain_body}
+        if html_body is not None:
+            body["htmlBody"] = html_body
+        return await self._send("PATCH", f"inboxes/{inbox_id}/drafts/{draft_id}", Draft, body)
 
     async def send_draft(self, inbox_id: str, draft_id: str) -> SendResult:
         return await self._send("POST", f"inboxes/{inbox_id}/drafts/{draft_id}/send", SendResult, {})
