@@ -479,3 +479,55 @@ async def test_an_llm_that_names_another_article_stops_the_auto_send(llm: FakeOp
     decision = decide(routine, reply, PolicySettings())
     assert not decision.auto_send
     assert any("does not confirm" in r for r in decision.reasons)
+
+
+@dataclass(frozen=True)
+class TranslatedArticle(StubArticle):
+    language: str = "en"
+
+
+RESET_DE = TranslatedArticle(
+    id="password-reset",
+    title="Ihr Passwort zurücksetzen",
+    url="https://help.example.com/password-reset?lang=de",
+    body="Wählen Sie auf der Anmeldeseite **Passwort vergessen?**; der Link ist eine Stunde gültig.",
+    language="de",
+)
+
+
+class TranslatedKb(StubKb):
+    def version(self, article_id: str, language: str) -> TranslatedArticle | None:
+        return RESET_DE if (article_id, language) == (RESET_DE.id, language) and language == "de" else None
+
+
+async def test_the_draft_prompt_asks_for_the_customers_language_with_the_article_in_it(llm: FakeOpenAI):
+    provider = make_provider(llm, TranslatedKb([(RESET, KB_MIN_SCORE + 0.4)], answer=RESET_ANSWER))
+    llm.enqueue(FakeReply.json({
+        "body": "Hallo,\n\nWählen Sie **Passwort vergessen?** – mehr: [Hilfe](https://help.example.com/password-reset?lang=de)",
+        "used_article_ids": ["password-reset"], "grounded": True, "answering_article_id": "password-reset",
+    }))
+    german = draft_request(
+        message=message(subject="Passwort", body="Wie setze ich mein Passwort zurück?"),
+        classification=Classification(category=Category.FAQ, confidence=0.95, language="de"),
+    )
+    reply = await provider.draft(german)
+    prompt = llm.last.user_prompt
+    assert "Customer language: de" in prompt and "in the customer's language" in llm.last.system_prompt
+    assert RESET_DE.body in prompt and "Language: de" in prompt and RESET.body not in prompt
+    assert reply.article_language == "de" and reply.citations[0].title == RESET_DE.title
+    # The model's Markdown never reaches the plain part; the HTML part renders it.
+    assert "**" not in reply.body and "](" not in reply.body
+    assert "Hilfe: https://help.example.com/password-reset?lang=de" in reply.body
+    assert reply.html_body is not None and "<strong>Passwort vergessen?</strong>" in reply.html_body
+
+    # Italian: the knowledge base has no Italian article, so the English one is shown and the reply waits.
+    llm.enqueue(FakeReply.json(
+        {"body": "Ciao!", "used_article_ids": ["password-reset"], "grounded": True, "answering_article_id": "password-reset"}
+    ))
+    italian = draft_request(classification=Classification(category=Category.FAQ, confidence=0.95, language="it"))
+    reply = await provider.draft(italian)
+    await provider.aclose()
+    assert RESET.body in llm.last.user_prompt and "Language: en" in llm.last.user_prompt
+    assert reply.article_language == "en"
+    decision = decide(italian.classification, reply, PolicySettings(checked_languages=None))
+    assert decision.reasons == ["no article in it"]

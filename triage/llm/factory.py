@@ -13,9 +13,9 @@ def provider_name(settings: Settings) -> str:
 
 
 def build_provider(settings: Settings, name: str | None = None) -> TriageProvider:
-    from triage.kb import KnowledgeBase
+    from triage.kb import load_knowledge_base
 
-    kb = KnowledgeBase.load(settings.kb_dir)
+    kb = load_knowledge_base(settings.kb_dir)  # a folder of your own reloads when it changes
     chosen = name or provider_name(settings)
     if chosen == "openai":
         from triage.llm.first_pass import FirstPassProvider

@@ -40,6 +40,7 @@ from triage.models import (
     KbCitation,
     LlmUsage,
 )
+from triage.render import rendered
 
 KB_TOP_K = 3
 MAX_REASON_CHARS = 300
@@ -123,6 +124,8 @@ class KnowledgeSearch(Protocol):
 
     def article(self, article_id: str) -> KbArticle | None: ...
 
+    # Optional: ``version(article_id, language)``, the article in a language (triage.kb).
+
 
 _Output = TypeVar("_Output", bound=BaseModel)
 
@@ -145,9 +148,9 @@ class OpenAIProvider(TriageProvider):
     @classmethod
     def from_settings(cls, settings: Settings, kb: KnowledgeSearch | None = None) -> OpenAIProvider:
         if kb is None:
-            from triage.kb import KnowledgeBase
+            from triage.kb import load_knowledge_base
 
-            kb = KnowledgeBase.load(settings.kb_dir)
+            kb = load_knowledge_base(settings.kb_dir)
         if settings.openai_api_key is not None:
             api_key = settings.openai_api_key.get_secret_value()
         elif settings.openai_base_url:
@@ -189,14 +192,15 @@ class OpenAIProvider(TriageProvider):
 
     async def draft(self, request: DraftRequest) -> DraftReply:
         answer = self._answer(request.message)
-        retrieved = self._retrieve(request.message, answer)
+        retrieved = self._retrieve(request.message, answer, request.classification.language)
         articles = [article for article, _ in retrieved]
         output, usage = await self._complete(
             self._draft_model, draft_messages(request, articles, answer), DraftOutput
         )
-        body = output.body.strip()
-        if not body:
+        if not output.body.strip():
             raise ProviderOutputError("draft output has an empty body")
+        # Whatever Markdown the model writes, the plain part shows none of it.
+        body, html = rendered(output.body.strip())
         # Cite only what we actually gave the model: an id it made up is no support.
         used_ids = set(output.used_article_ids)
         used = [(article, score) for article, score in retrieved if article.id in used_ids]
@@ -207,8 +211,13 @@ class OpenAIProvider(TriageProvider):
         category = request.classification.category.value
         if answer is not None:
             answer = answer.model_copy(update={"confirmed_by_model": output.answering_article_id == answer.article_id})
+        # The language of the article text the reply rests on: the answering article's,
+        # else the first one used.
+        relied = [a for a, _ in used if answer is not None and a.id == answer.article_id] or [a for a, _ in used]
         return DraftReply(
             body=body,
+            html_body=html,
+            article_language=relied[0].language if relied else None,
             citations=citations,
             grounded=output.grounded and any(answers(article, category) for article, _ in used),
             answer=answer,
@@ -221,7 +230,9 @@ class OpenAIProvider(TriageProvider):
         body, _ = email_text(message)
         return self._kb.answer(message.subject, body)
 
-    def _retrieve(self, message: InboundMessage, answer: KbAnswer | None) -> list[tuple[PromptArticle, float]]:
+    def _retrieve(
+        self, message: InboundMessage, answer: KbAnswer | None, language: str = "en"
+    ) -> list[tuple[PromptArticle, float]]:
         if self._kb is None:
             return []
         hits = [(a, score) for a, score in self._kb.search(search_text(message), k=KB_TOP_K) if score >= KB_MIN_SCORE]
@@ -231,9 +242,18 @@ class OpenAIProvider(TriageProvider):
             article = self._kb.article(answer.article_id)
             if article is not None:
                 hits.append((article, answer.score))
+        # Each article in the customer's language where the knowledge base has it.
+        version = getattr(self._kb, "version", None)
+        shown = [((version(a.id, language) if version else None) or a, score) for a, score in hits]
         return [
-            (PromptArticle(id=a.id, title=a.title, url=a.url, body=a.body, categories=a.categories), score)
-            for a, score in hits
+            (
+                PromptArticle(
+                    id=a.id, title=a.title, url=a.url, body=a.body, categories=a.categories,
+                    language=getattr(a, "language", "en"),
+                ),
+                score,
+            )
+            for a, score in shown
         ]
 
     async def _complete(

@@ -75,8 +75,10 @@ You draft replies to customer-support emails for a software company. A human may
 review the draft before it is sent, or it may be sent as is, so write the final text.
 
 Rules:
-- Write in the customer's language (given as an ISO 639-1 code), in plain text, \
-polite and concise, greeting the customer and signing off as "The support team".
+- Write the whole reply in the customer's language (given as an ISO 639-1 code), in \
+plain text, polite and concise, greeting the customer and signing off as "The support \
+team". Articles are given in the customer's language where the knowledge base has it; \
+quote their steps and menu names in that language.
 - Use only facts stated in the knowledge-base articles between <{ARTICLE_TAG}> tags. \
 Never invent policies, prices, deadlines, links or product behaviour.
 - Never promise refunds, credits, discounts, compensation or exceptions unless an \
@@ -105,6 +107,7 @@ class PromptArticle:
     url: str | None
     body: str
     categories: Sequence[str] = ()
+    language: str = "en"  # the language of this text (the customer's, where the KB has it)
 
 
 def neutralise(text: str) -> str:
@@ -164,7 +167,7 @@ def _articles_block(articles: Sequence[PromptArticle]) -> str:
         url = f"URL: {article.url}\n" if article.url else ""
         parts.append(
             f'<{ARTICLE_TAG} id="{article.id}">\n'
-            f"Title: {neutralise(article.title)}\n{url}\n{neutralise(body.strip())}\n"
+            f"Title: {neutralise(article.title)}\nLanguage: {article.language}\n{url}\n{neutralise(body.strip())}\n"
             f"</{ARTICLE_TAG}>"
         )
     return "Knowledge-base articles:\n<articles>\n" + "\n".join(parts) + "\n</articles>"
@@ -174,7 +177,7 @@ def draft_messages(
     request: DraftRequest, articles: Sequence[PromptArticle], answer: KbAnswer | None = None
 ) -> list[dict[str, str]]:
     sections = [
-        f"Customer language: {request.classification.language}",
+        f"Customer language: {request.classification.language} (write the whole reply in it)",
         f"Category: {request.classification.category.value}",
         _articles_block(articles),
     ]
