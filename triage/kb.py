@@ -291,7 +291,7 @@ class LiveKnowledgeBase:
                 try:
                     self._kb = KnowledgeBase.load(self.directory)
                     log.info("knowledge base %s reloaded: %d articles", self.directory, len(self._kb.articles))
-                except (OSError, ValueError) as err:
+                except (OSError, ValueError, yaml.YAMLError) as err:
                     log.warning("knowledge base %s not reloaded, keeping the last good one: %s", self.directory, err)
         return self._kb
 
