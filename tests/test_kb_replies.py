@@ -190,3 +190,21 @@ def test_a_knowledge_base_folder_reloads_when_it_changes(tmp_path):
     assert live.version("a", "de") is not None
     write(tmp_path / "a.md", "---\nid: [broken\n---\n")  # half-saved: the last good one stays
     assert live.article("a").body == "New text."
+
+
+def test_the_dashboard_previews_the_draft_html_sandboxed_and_sanitised():
+    from datetime import UTC, datetime
+
+    from triage.api.dashboard import draft_document
+    from triage.models import TriageState, TriageStatus
+
+    state = TriageState(
+        workflow_id="triage-m", status=TriageStatus.AWAITING_REVIEW, started_at=datetime.now(UTC),
+        message=InboundMessage(message_id="m", inbox_id="i", from_address="a@example.org"),
+        draft_body="Hello", draft_html='<p onclick="x()">Hello <strong>you</strong></p><script>alert(1)</script>',
+    )
+    document = draft_document(state)
+    assert document is not None and "<strong>you</strong>" in document
+    assert unsafe(document.split("<body>", 1)[1]) == []  # the frame itself only links our stylesheet
+    edited = state.model_copy(update={"draft_html": None, "draft_body": "Hi <b>\n\nbye"})
+    assert "<p>Hi &lt;b&gt;</p>" in (draft_document(edited) or "")

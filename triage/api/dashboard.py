@@ -39,6 +39,7 @@ from triage.api.routes import (
 )
 from triage.config import Settings
 from triage.models import Category, ReviewAction, TriageState, TriageStatus
+from triage.render import text_to_html
 
 log = logging.getLogger(__name__)
 
@@ -171,6 +172,13 @@ def sanitize_email_html(source: str) -> str:
 
 def email_document(source: str) -> str:
     return _EMAIL_FRAME.format(sanitize_email_html(source))
+
+
+def draft_document(state: TriageState) -> str | None:
+    """The reply's HTML part as the customer gets it (rendered from the text after an edit)."""
+    if state.draft_html is None and not state.draft_body:
+        return None
+    return email_document(state.draft_html if state.draft_html is not None else text_to_html(state.draft_body or ""))
 
 
 # ---- view helpers -------------------------------------------------------------------
@@ -558,6 +566,7 @@ def _review_context(state: TriageState, settings: Settings) -> dict[str, Any]:
         "classification": state.classification,
         "is_open": state.status is TriageStatus.AWAITING_REVIEW,
         "email_html": email_document(message.html_body) if message.html_body else None,
+        "draft_html": draft_document(state),
         "draft_digest": digest(state.draft_body),
         "deadline": deadline_for(state, state.started_at, settings)
         if state.status is TriageStatus.AWAITING_REVIEW
