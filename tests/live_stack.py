@@ -18,10 +18,11 @@ from pathlib import Path
 import httpx
 
 from triage.asgi_server import free_port
+from triage.stack import demo_samples
 
 REPO = Path(__file__).resolve().parent.parent
 TRIAGE = str(Path(sys.executable).with_name("triage"))
-SAMPLES = 8
+SAMPLES = len(demo_samples())  # the demo's sample emails, as triage up --demo injects them
 
 
 @dataclass

@@ -137,7 +137,7 @@ async def test_sign_in_edit_approve_and_leave_the_queue(dev_env, api_settings, c
         await row.click()
         await expect(page).to_have_url(f"{base}/reviews/{handle.id}")
         await expect(page.get_by_test_id("revision")).to_have_text("revision 1")
-        await expect(page.frame_locator("iframe.email-html").locator("b")).to_have_text("twice")
+        await expect(page.frame_locator("iframe.email-html:not(.draft-html)").locator("b")).to_have_text("twice")
         save_screenshot("dashboard-review.png", await page.screenshot(full_page=True))
 
         await page.fill("#draft-body", EDITED)
@@ -185,17 +185,17 @@ async def test_hostile_email_renders_inert(dev_env, api_settings, control, brows
             "<script>window.__pwned=1;alert(1)</script>"
         )
 
-        frame = page.frame_locator("iframe.email-html")
+        frame = page.frame_locator("iframe.email-html:not(.draft-html)")
         await expect(frame.locator("p")).to_have_text("HTML part")
         await frame.get_by_text("x", exact=True).click()
         await page.wait_for_timeout(500)
 
         assert dialogs == []
         assert page.url == f"{base}/reviews/{handle.id}"
-        assert len(page.frames) == 2
+        assert len(page.frames) == 3  # the page, the email's HTML part and the draft's HTML part
         for each in page.frames:
             assert await each.evaluate("() => typeof window.__pwned") == "undefined", each.url
-        srcdoc = await page.locator("iframe.email-html").get_attribute("srcdoc") or ""
+        srcdoc = await page.locator("iframe.email-html:not(.draft-html)").get_attribute("srcdoc") or ""
         for needle in ("<script", "onerror", "javascript:", "src=x"):
             assert needle not in srcdoc
         await context.close()
