@@ -12,12 +12,15 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from triage.inbound import parse_single_address
+from triage.llm.text import html_to_text, normalize_body
 from triage.mail.client import NOT_FOUND, MailClient
 from triage.models import (
     DiscardDraftRequest,
     SaveDraftRequest,
     SendDraftRequest,
     SentReply,
+    ThreadEntry,
+    ThreadRequest,
 )
 from triage.render import sanitize_html, text_to_html
 from triage.telemetry import annotate
@@ -131,3 +134,29 @@ class MailActivities:
         except ApplicationError as err:
             if err.type != NOT_FOUND:
                 raise
+
+    @activity.defn
+    async def thread_history(self, request: ThreadRequest) -> list[ThreadEntry]:
+        """The thread's messages before this one, oldest first, newest kept within the budget."""
+        thread = await self._mail.get_thread(request.inbox_id, request.thread_id)
+        ids = [m.id for m in thread.messages]
+        earlier = thread.messages[: ids.index(request.message_id)] if request.message_id in ids else thread.messages
+        entries: list[ThreadEntry] = []
+        budget = request.budget_chars
+        for message in reversed(earlier):
+            raw = message.plain_body or html_to_text(message.html_body or "")
+            text = normalize_body(raw)[: max(budget, 0)]
+            if not text:
+                continue
+            budget -= len(text)
+            entries.append(
+                ThreadEntry(
+                    from_us=message.direction == "outbound",
+                    sender=message.from_[:320],
+                    text=text,
+                    received_at=message.received_at,
+                )
+            )
+            if budget <= 0:
+                break
+        return list(reversed(entries))

@@ -79,7 +79,7 @@ async def watcher_catch_up(client: Client, sim: MailSim, n: int) -> float:
         stop.set()
         await watch
     # Visibility trails the starts by a moment; it must end at exactly one workflow per message.
-    query = f'TaskQueue = "{settings.temporal_task_queue}"'
+    query = f'TaskQueue = "{settings.temporal_task_queue}" AND WorkflowType = "SupportTriageWorkflow"'
     await wait_for_count(lambda: count_workflows(client, query), n, what="workflows listed", stall_timeout=30)
     if (listed := await count_workflows(client, query)) != n:
         raise AssertionError(f"{listed} workflows for {n} messages")

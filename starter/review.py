@@ -162,13 +162,25 @@ async def submit_decision(
         )
     except RPCError as err:
         if err.status == RPCStatusCode.NOT_FOUND and "already completed" in err.message:
-            raise ReviewRejected("ReviewClosed", "the review is already decided") from err
+            raise ReviewRejected("ReviewClosed", await _closed_because(handle)) from err
         raise
     except WorkflowUpdateFailedError as err:
         cause = err.cause
         if isinstance(cause, ApplicationError):
             raise ReviewRejected(cause.type or "ApplicationError", cause.message) from err
         raise ReviewRejected("UpdateFailed", str(cause or err)) from err
+
+
+async def _closed_because(handle) -> str:
+    """Why a finished review takes no decision: decided, or closed by a newer message."""
+    try:
+        result = await handle.result(rpc_timeout=UPDATE_TIMEOUT)
+    except Exception:
+        return "the review is already decided"
+    status = result.get("status") if isinstance(result, dict) else getattr(result, "status", None)
+    if status in (TriageStatus.SUPERSEDED.value, TriageStatus.NO_REPLY_NEEDED.value):
+        return f"the review is closed ({status}): a newer message of the conversation took over"
+    return "the review is already decided"
 
 
 async def decide_current(

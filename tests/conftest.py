@@ -22,6 +22,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from activities.conversation import ConversationActivities
 from activities.llm import LlmActivities
 from activities.mail import MailActivities
 from activities.notify import NotifyActivities
@@ -118,6 +119,7 @@ async def running_worker(
                 MailActivities(mail),
                 LlmActivities(provider or ScriptedProvider()),
                 NotifyActivities(http, webhook_url, settings.public_url),
+                ConversationActivities(client, settings.temporal_task_queue),
             ),
         )
         async with worker:

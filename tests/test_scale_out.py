@@ -37,7 +37,10 @@ async def test_two_workers_two_watchers_exactly_once(dev_env, settings, control)
         running_watcher(client, settings),
         running_watcher(client, settings),
     ):
-        created = [await inbound(control, subject=subject("faq", 0.95, text=f"n{i}")) for i in range(20)]
+        created = [
+            await inbound(control, subject=subject("faq", 0.95, text=f"n{i}"), **{"from": f"c{i}@example.org"})
+            for i in range(20)
+        ]
         expected = {workflow_id_for(c["message_id"]) for c in created}
         ids = await wait_for_workflows(client, settings.temporal_task_queue, expected)
         async with asyncio.timeout(60):

@@ -38,7 +38,7 @@ async def running_watcher(client: Client, settings: Settings) -> AsyncIterator[I
 
 
 async def workflow_ids(client: Client, task_queue: str) -> list[str]:
-    return [w.id async for w in client.list_workflows(f'TaskQueue = "{task_queue}"')]
+    return [w.id async for w in client.list_workflows(f'TaskQueue = "{task_queue}" AND WorkflowType = "SupportTriageWorkflow"')]
 
 
 async def wait_for_workflows(client: Client, task_queue: str, expected: set[str], timeout: float = 30.0) -> list[str]:
@@ -141,7 +141,7 @@ async def test_two_watchers_start_each_workflow_once_and_reply_once(dev_env, set
         running_watcher(dev_env.client, settings),
     ):
         created = [
-            await inbound(control, subject=subject("faq", 0.95, text=f"copy {i}")) for i in range(6)
+            await inbound(control, subject=subject("faq", 0.95, text=f"copy {i}"), **{"from": f"c{i}@example.org"}) for i in range(6)
         ]
         expected = {workflow_id_for(c["message_id"]) for c in created}
         ids = await wait_for_workflows(dev_env.client, settings.temporal_task_queue, expected)

@@ -576,6 +576,13 @@ def show(review_id: ReviewId, as_json: JsonOption = False) -> None:
         console.print(f'Closest KB question: "{answer.question}" ({answer.article_id}, match {answer.score:.2f})', markup=False)
     if state.policy_decision and state.policy_decision.reasons:
         console.print("Review because: " + "; ".join(state.policy_decision.reasons), markup=False)
+    if state.superseded_by:
+        console.print(f"Closed by a newer message of the conversation: {state.superseded_by}", markup=False)
+    if state.message.thread_id:
+        console.print(f"Thread: {state.message.thread_id}", markup=False)
+    for entry in state.thread:
+        console.rule("our reply" if entry.from_us else f"earlier, from {entry.sender}")
+        console.print(entry.text[:2000], markup=False)
     console.rule("message")
     console.print(state.message.plain_body[:4000], markup=False)
     console.rule(f"draft (revision {state.revision})")
@@ -773,6 +780,37 @@ def redraft(
 ) -> None:
     """Ask for a new draft; the review stays open on the new revision."""
     _decide(review_id, ReviewAction.REDRAFT, reviewer, revision, signal, api, token_file, instructions=instructions)
+
+
+@app.command()
+def send(
+    sender: Annotated[str, typer.Option("--from", help="The sender, e.g. 'Ann <ann@example.org>'.")],
+    subject: Annotated[str, typer.Option(help="The subject.")],
+    body: Annotated[str | None, typer.Option(help="The plain-text body.")] = None,
+    body_file: Annotated[
+        Path | None, typer.Option("--body-file", exists=True, dir_okay=False, help="Read the body from a file.")
+    ] = None,
+    thread: Annotated[str | None, typer.Option(help="Continue this thread (a follow-up).")] = None,
+) -> None:
+    """Put a message into the emulator's inbox, as if a customer had written it."""
+    import httpx
+
+    if (body is None) == (body_file is None):
+        raise CliError("give exactly one of --body and --body-file", EXIT_USAGE)
+    settings = get_settings()
+    text = body if body is not None else body_file.read_text(encoding="utf-8")  # type: ignore[union-attr]
+    control = settings.mail_base_url.rstrip("/").removesuffix("/v1")
+    payload = {"inbox_id": settings.inbox_id, "from": sender, "subject": subject, "plain_body": text}
+    if thread:
+        payload["thread_id"] = thread
+    try:
+        response = httpx.post(f"{control}/_sim/inbound", json=payload, timeout=10)
+    except httpx.HTTPError as err:
+        raise CliError(f"the mail emulator at {control} is unreachable ({_one_line(str(err))})", EXIT_UNREACHABLE) from None
+    if not response.is_success:
+        raise CliError(f"the emulator refused the message ({response.status_code}): {_one_line(response.text[:300])}", EXIT_REFUSED)
+    created = response.json()
+    print(f"message {created['message_id']} in thread {created['thread_id']}: workflow triage-{created['message_id']}")
 
 
 @app.command()

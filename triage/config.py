@@ -88,6 +88,8 @@ class Settings(BaseSettings):
     ignored_guard_flags: list[GuardFlag] = Field(
         default_factory=list, validation_alias=_env("TRIAGE_IGNORED_GUARD_FLAGS")
     )
+    auto_reply_limit: int = Field(3, ge=0, validation_alias=_env("TRIAGE_AUTO_REPLY_LIMIT"))
+    auto_reply_window: timedelta = Field(timedelta(hours=24), validation_alias=_env("TRIAGE_AUTO_REPLY_WINDOW"))
     review_reminder_after: timedelta = Field(
         timedelta(hours=24), validation_alias=_env("TRIAGE_REVIEW_TIMEOUT")
     )
@@ -165,6 +167,8 @@ class Settings(BaseSettings):
             ignored_flags=self.ignored_guard_flags,
             answer_threshold=self.answer_threshold,
             checked_languages=self.checked_languages,
+            auto_reply_limit=self.auto_reply_limit,
+            auto_reply_window=self.auto_reply_window,
         )
 
     def review_settings(self) -> ReviewSettings:

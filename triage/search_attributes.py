@@ -14,8 +14,9 @@ TRIAGE_CATEGORY = SearchAttributeKey.for_keyword("TriageCategory")
 TRIAGE_CONFIDENCE = SearchAttributeKey.for_float("TriageConfidence")
 TRIAGE_REVIEWER = SearchAttributeKey.for_keyword("TriageReviewer")
 TRIAGE_INBOX = SearchAttributeKey.for_keyword("TriageInbox")
+TRIAGE_THREAD = SearchAttributeKey.for_keyword("TriageThread")  # every message of one conversation
 
-ALL_KEYS = (TRIAGE_STATUS, TRIAGE_CATEGORY, TRIAGE_CONFIDENCE, TRIAGE_REVIEWER, TRIAGE_INBOX)
+ALL_KEYS = (TRIAGE_STATUS, TRIAGE_CATEGORY, TRIAGE_CONFIDENCE, TRIAGE_REVIEWER, TRIAGE_INBOX, TRIAGE_THREAD)
 
 # The names Temporal's CLI and operator API use for each key's type.
 _CLI_TYPE = {"KEYWORD": "Keyword", "DOUBLE": "Double"}

@@ -15,6 +15,7 @@ import httpx
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.conversation import ConversationActivities
 from activities.llm import LlmActivities
 from activities.mail import MailActivities
 from activities.notify import NotifyActivities
@@ -23,15 +24,19 @@ from triage.llm.base import TriageProvider
 from triage.llm.factory import build_provider
 from triage.mail.client import MailClient
 from triage.temporal_client import connect
+from workflows.conversation import AutoReplyCounterWorkflow, ConversationWorkflow
 from workflows.triage import SupportTriageWorkflow
 
 log = logging.getLogger(__name__)
 
-WORKFLOWS: Sequence[type] = (SupportTriageWorkflow,)
+WORKFLOWS: Sequence[type] = (SupportTriageWorkflow, ConversationWorkflow, AutoReplyCounterWorkflow)
 
 
 def activity_functions(
-    mail: MailActivities, llm: LlmActivities, notify: NotifyActivities
+    mail: MailActivities,
+    llm: LlmActivities,
+    notify: NotifyActivities,
+    conversation: ConversationActivities,
 ) -> list:
     return [
         llm.classify,
@@ -39,7 +44,10 @@ def activity_functions(
         mail.save_draft,
         mail.send_draft,
         mail.discard_draft,
+        mail.thread_history,
         notify.notify_reviewer,
+        conversation.join_conversation,
+        conversation.reserve_auto_reply,
     ]
 
 
@@ -89,6 +97,7 @@ def build_worker(
             MailActivities(mail),
             LlmActivities(provider, settings.llm_concurrency),
             NotifyActivities(http, webhook, settings.public_url),
+            ConversationActivities(client, settings.temporal_task_queue),
         ),
         **worker_options(settings),
         # In-flight activities get this long to finish on SIGTERM before

@@ -16,12 +16,15 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.conversation import ConversationActivities
     from activities.llm import HOLDING_REPLY, LlmActivities
     from activities.mail import MailActivities
     from activities.notify import NotifyActivities
     from triage import search_attributes as sa
+    from triage.contracts import SUPERSEDE_SIGNAL
     from triage.inbound import markdown_text, message_reply_target, reply_subject
     from triage.models import (
+        AutoReplyAllowance,
         Category,
         Classification,
         DecisionRecord,
@@ -29,12 +32,19 @@ with workflow.unsafe.imports_passed_through():
         DraftReply,
         DraftRequest,
         GuardFlag,
+        JoinConversation,
+        MessageContext,
         Notification,
+        PolicySettings,
+        ReserveAutoReply,
         ReviewAction,
         ReviewDecision,
         ReviewOutcome,
         SaveDraftRequest,
         SendDraftRequest,
+        Supersede,
+        ThreadEntry,
+        ThreadRequest,
         TriageInput,
         TriageResult,
         TriageState,
@@ -62,6 +72,11 @@ NOTIFY_RETRY = RetryPolicy(
 
 SNIPPET_CHARS = 280
 JUDGEMENT_PATCH = "answerability-and-language-checks"
+CONVERSATION_PATCH = "conversations"
+CONVERSATION_TIMEOUT = timedelta(seconds=60)
+
+# The review loop's answer when a newer message of the conversation took over.
+SUPERSEDED_REVIEW = TriageStatus.SUPERSEDED
 
 # Why a decision cannot be taken now; the API maps these to HTTP statuses.
 REVIEW_CLOSED = "ReviewClosed"
@@ -104,6 +119,8 @@ class SupportTriageWorkflow:
         self._outcomes: dict[int, ReviewOutcome | ApplicationError] = {}
         self._decision_seq = 0
         self._notifications: list[asyncio.Task[None]] = []
+        self._superseded: Supersede | None = None
+        self._thread: list[ThreadEntry] = []
 
     # ---- queries, updates, signals ------------------------------------------------
 
@@ -136,6 +153,12 @@ class SupportTriageWorkflow:
             workflow.logger.warning("ignoring review signal from %s: %s", decision.reviewer, err)
             return
         self._enqueue(decision)
+
+    @workflow.signal(name=SUPERSEDE_SIGNAL)
+    def supersede(self, by: Supersede) -> None:
+        """A newer message of the same conversation takes over (sent by its ConversationWorkflow)."""
+        if self._superseded is None:
+            self._superseded = by
 
     def _check_decision(self, decision: ReviewDecision) -> None:
         status = self._state.status
@@ -174,8 +197,20 @@ class SupportTriageWorkflow:
             ]
         )
 
+        context: MessageContext | None = None
+        if workflow.patched(CONVERSATION_PATCH):
+            context = await self._join_conversation(classification)
+            if self._superseded is not None:
+                return await self._close_superseded()
+            if classification.closing:
+                return await self._finish(TriageStatus.NO_REPLY_NEEDED)
+
         self._set_status(TriageStatus.DRAFTING)
-        reply = await self._draft(DraftRequest(message=input.message, classification=classification))
+        reply = await self._draft(
+            DraftRequest(message=input.message, classification=classification, thread=self._thread)
+        )
+        if self._superseded is not None:
+            return await self._close_superseded()
         try:
             await self._save_draft(reply.body, reply.html_body)
         except ActivityError as err:
@@ -186,8 +221,15 @@ class SupportTriageWorkflow:
         if not workflow.patched(JUDGEMENT_PATCH):
             # Started before answerability and language checks: decide as it did then.
             policy = policy.model_copy(update={"answer_threshold": None, "checked_languages": None})
-        policy_decision = decide(classification, reply, policy)
+        policy_decision = decide(classification, reply, policy, context)
+        if policy_decision.auto_send and context is not None:
+            allowance = await self._reserve_auto_reply(policy)
+            if not allowance.allowed:
+                context.auto_reply_limit_reached = allowance
+                policy_decision = decide(classification, reply, policy, context)
         self._state.policy_decision = policy_decision
+        if self._superseded is not None:
+            return await self._close_superseded()
         if policy_decision.auto_send:
             try:
                 await self._send()
@@ -199,7 +241,82 @@ class SupportTriageWorkflow:
                 policy_decision.auto_send = False
 
         status = await self._await_review()
+        if status is SUPERSEDED_REVIEW:
+            return await self._close_superseded()
         return await self._finish(status)
+
+    # ---- conversations ------------------------------------------------------------
+
+    async def _join_conversation(self, classification: Classification) -> MessageContext:
+        """Join the thread's conversation (superseding its open review) and read its history."""
+        message = self._input.message
+        if not message.thread_id:
+            return MessageContext()
+        turn = await workflow.execute_activity_method(
+            ConversationActivities.join_conversation,
+            JoinConversation(
+                inbox_id=message.inbox_id,
+                thread_id=message.thread_id,
+                message_id=message.message_id,
+                workflow_id=self._state.workflow_id,
+                received_at=message.received_at,
+                closing=classification.closing,
+            ),
+            start_to_close_timeout=CONVERSATION_TIMEOUT,
+            retry_policy=MAIL_RETRY,
+            summary="join conversation",
+        )
+        self._state.conversation = turn
+        if turn.superseded_by is not None and self._superseded is None:
+            # A newer message of the thread joined first: this one is already answered by it.
+            self._superseded = Supersede(by_message_id="", by_workflow_id=turn.superseded_by)
+        if self._superseded is not None or classification.closing:
+            return MessageContext(follow_up=turn.earlier > 0)
+        try:
+            self._thread = await workflow.execute_activity_method(
+                MailActivities.thread_history,
+                ThreadRequest(inbox_id=message.inbox_id, thread_id=message.thread_id, message_id=message.message_id),
+                start_to_close_timeout=MAIL_TIMEOUT,
+                retry_policy=MAIL_RETRY,
+                summary="read the thread",
+            )
+        except ActivityError as err:
+            workflow.logger.warning("thread history unavailable, drafting from the message alone: %s", err)
+        self._state.thread = self._thread
+        return MessageContext(follow_up=turn.earlier > 0 or bool(self._thread))
+
+    async def _reserve_auto_reply(self, policy: PolicySettings) -> AutoReplyAllowance:
+        message = self._input.message
+        return await workflow.execute_activity_method(
+            ConversationActivities.reserve_auto_reply,
+            ReserveAutoReply(
+                inbox_id=message.inbox_id,
+                sender=(message.reply_address or message.from_address).lower(),
+                workflow_id=self._state.workflow_id,
+                limit=policy.auto_reply_limit,
+                window=policy.auto_reply_window,
+            ),
+            start_to_close_timeout=CONVERSATION_TIMEOUT,
+            retry_policy=MAIL_RETRY,
+            summary="count automatic replies to this sender",
+        )
+
+    async def _close_superseded(self) -> TriageResult:
+        """A newer message of the conversation took over: its draft is never sent."""
+        assert self._superseded is not None
+        if self._queued is not None:
+            seq, _ = self._queued
+            self._outcomes[seq] = ApplicationError(
+                "the review was superseded by a newer message", type=REVIEW_CLOSED, non_retryable=True
+            )
+            self._queued = None
+        try:
+            await self._discard_draft()
+        except ActivityError as err:
+            self._state.error = f"could not discard the superseded draft: {err.cause or err}"
+        self._state.superseded_by = self._superseded.by_workflow_id
+        closed = TriageStatus.NO_REPLY_NEEDED if self._superseded.no_reply_needed else TriageStatus.SUPERSEDED
+        return await self._finish(closed)
 
     async def _classify(self) -> Classification:
         try:
@@ -301,7 +418,7 @@ class SupportTriageWorkflow:
             deadline = self._state.expires_at if self._state.reminded else self._state.reminder_at
             try:
                 await workflow.wait_condition(
-                    lambda: self._queued is not None,
+                    lambda: self._queued is not None or self._superseded is not None,
                     timeout=max(deadline - workflow.now(), timedelta(seconds=1)),
                 )
             except asyncio.TimeoutError:
@@ -312,6 +429,8 @@ class SupportTriageWorkflow:
                 self._notify("reminder")
                 continue
 
+            if self._superseded is not None:
+                return SUPERSEDED_REVIEW
             assert self._queued is not None
             seq, decision = self._queued
             outcome = await self._apply(decision)
@@ -371,6 +490,7 @@ class SupportTriageWorkflow:
                             classification=self._state.classification,
                             instructions=decision.instructions,
                             previous_body=self._state.draft_body,
+                            thread=self._thread,
                         )
                     )
                     await self._save_draft(reply.body, reply.html_body)

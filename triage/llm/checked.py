@@ -2,7 +2,8 @@
 ``triage eval`` share, so that what is measured is what runs.
 
 The provider's verdict is joined by the provider-independent checks (guard
-flags, the customer's situation, the sender's address); output the model
+flags, the customer's situation, the sender's address, whether the message is
+only a thank-you); output the model
 cannot be trusted with becomes a review-only classification rather than a
 retry, because the safe answer to doubt is a human.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from triage.inbound import address_flags
 from triage.llm.base import ProviderOutputError, TriageProvider
+from triage.llm.closing import is_closing
 from triage.llm.guards import inspect_message
 from triage.models import Category, Classification, GuardFlag, InboundMessage
 
@@ -20,6 +22,7 @@ MAX_REASON_CHARS = 300
 async def classify_checked(provider: TriageProvider, message: InboundMessage) -> Classification:
     inspection = inspect_message(message.subject, message.plain_body, message.body_chars)
     checks = [*inspection.flags, *address_flags(message)]
+    closing = is_closing(message.subject, message.plain_body)
     try:
         result = await provider.classify(message)
     except ProviderOutputError as err:
@@ -29,10 +32,12 @@ async def classify_checked(provider: TriageProvider, message: InboundMessage) ->
             reason=f"classifier output unusable: {err}"[:MAX_REASON_CHARS],
             guard_flags=sorted({*checks, GuardFlag.INVALID_OUTPUT}),
             evidence=inspection.evidence,
+            closing=closing,
         )
     return result.model_copy(
         update={
             "guard_flags": sorted({*result.guard_flags, *checks}),
             "evidence": list(dict.fromkeys([*inspection.evidence, *result.evidence])),
+            "closing": closing,
         }
     )

@@ -21,7 +21,8 @@ EMAIL_TAG = "email"
 ARTICLE_TAG = "article"
 PREVIOUS_TAG = "previous_draft"
 INSTRUCTIONS_TAG = "reviewer_instructions"
-_TAGS = (EMAIL_TAG, "articles", ARTICLE_TAG, PREVIOUS_TAG, INSTRUCTIONS_TAG)
+THREAD_TAG = "earlier_messages"
+_TAGS = (EMAIL_TAG, "articles", ARTICLE_TAG, PREVIOUS_TAG, INSTRUCTIONS_TAG, THREAD_TAG)
 
 MAX_EMAIL_CHARS = 8_000
 MAX_ARTICLE_CHARS = 3_000
@@ -186,6 +187,15 @@ def draft_messages(
         sections.append(
             f'The knowledge base question closest to the customer\'s: "{neutralise(answer.question)}" '
             f"(article {answer.article_id}, similarity {answer.score:.2f})."
+        )
+    if request.thread:
+        # Earlier messages are as untrusted as the email itself: delimited and defused.
+        turns = "\n\n".join(
+            f"[{'our reply' if entry.from_us else 'customer'}]\n{neutralise(entry.text)}" for entry in request.thread
+        )
+        sections.append(
+            "This email continues a conversation. Earlier messages, oldest first (answer the newest email; "
+            f"what it withdraws or changes wins):\n<{THREAD_TAG}>\n{turns}\n</{THREAD_TAG}>"
         )
     sections.append(email_block(request.message))
     if request.previous_body:

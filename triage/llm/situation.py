@@ -281,6 +281,7 @@ BENIGN = [
     r"\bvergessen,? (?:und|daher) kann (?:ich )?mich (?:jetzt )?nicht (?:mehr )?(?:anmelden|einloggen)",
     r"\boublie[^.,;]{0,40}\b(?:et|donc) (?:je )?ne (?:peux|parviens) (?:plus|pas) (?:me connecter|acceder)",
     r"\bolvide[^.,;]{0,40}\b(?:y|asi que) (?:ya )?no puedo (?:entrar|acceder|iniciar)",
+    r"\b(?:problem|issue)s? (?:solved|fixed|resolved|gone)\b|\b(?:no|kein|pas de|sin|nessun) (?:problem|problema|probleme|issue)s?\b",
     r"\bbroken down\b|\bmy late (?:father|mother|husband|wife|partner|brother|sister|son|daughter)\b",
     r"\b(?:works?|working|running|fine|back|good|ok|okay|normal) (?:\w+ )?again\b|\bthe (?:\w+ )?worked\b",
     r"\bweiss nicht,? wie\b|\bje ne sais pas comment\b|\bno se como\b",

@@ -1,0 +1,59 @@
+"""Conversation activities: join a thread's conversation, reserve an automatic reply.
+
+Thin adapters over update-with-start: the per-thread and per-sender workflows
+(workflows/conversation.py) hold the state and serialise the requests, so the
+answers are exact under any race. Idempotent: the update id is derived from
+the asking workflow, and both workflows answer a repeated request as before.
+"""
+
+from __future__ import annotations
+
+from temporalio import activity
+from temporalio.client import Client, WithStartWorkflowOperation
+from temporalio.common import WorkflowIDConflictPolicy
+
+from triage import contracts
+from triage.models import AutoReplyAllowance, ConversationTurn, JoinConversation, ReserveAutoReply
+
+
+class ConversationActivities:
+    def __init__(self, client: Client, task_queue: str) -> None:
+        self._client = client
+        self._task_queue = task_queue
+
+    @activity.defn
+    async def join_conversation(self, request: JoinConversation) -> ConversationTurn:
+        # The state type lives with the workflow; a plain dict crosses the converter the same way.
+        start = WithStartWorkflowOperation(
+            contracts.CONVERSATION_WORKFLOW,
+            {"inbox_id": request.inbox_id, "thread_id": request.thread_id},
+            id=contracts.conversation_id(self._task_queue, request.inbox_id, request.thread_id),
+            task_queue=self._task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            static_summary="conversation",
+        )
+        return await self._client.execute_update_with_start_workflow(
+            contracts.CONVERSATION_JOIN,
+            request,
+            start_workflow_operation=start,
+            id=f"join-{request.message_id}",
+            result_type=ConversationTurn,
+        )
+
+    @activity.defn
+    async def reserve_auto_reply(self, request: ReserveAutoReply) -> AutoReplyAllowance:
+        start = WithStartWorkflowOperation(
+            contracts.AUTO_REPLY_COUNTER_WORKFLOW,
+            {"inbox_id": request.inbox_id, "sender": request.sender},
+            id=contracts.auto_reply_counter_id(self._task_queue, request.inbox_id, request.sender),
+            task_queue=self._task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            static_summary="automatic replies to one sender",
+        )
+        return await self._client.execute_update_with_start_workflow(
+            contracts.AUTO_REPLY_RESERVE,
+            request,
+            start_workflow_operation=start,
+            id=f"reserve-{request.workflow_id}",
+            result_type=AutoReplyAllowance,
+        )

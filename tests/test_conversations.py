@@ -1,0 +1,161 @@
+"""Conversations end to end: a real dev server, the emulator over real sockets,
+real workers. A follow-up supersedes the open review, a thank-you needs no
+reply, and no sender gets more than K automatic replies, under any race."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from temporalio.client import Client, WorkflowHandle
+
+from starter.review import ReviewRejected, decide_current, get_state
+from starter.start import start_triage
+from tests.conftest import inbound, running_worker, sent_mail
+from tests.scripted_provider import subject
+from triage.config import Settings
+from triage.inbound import from_rest
+from triage.llm.offline import OfflineProvider
+from triage.mail.client import MailClient
+from triage.models import InboundMessage, ReviewAction, TriageState, TriageStatus
+from triage.policy import AUTO_REPLY_LIMIT, FOLLOW_UP
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def offline() -> OfflineProvider:
+    return OfflineProvider()
+
+
+async def received(control, settings: Settings, **fields) -> InboundMessage:
+    """A message put into the emulator's inbox, as the watcher would read it."""
+    created = await inbound(control, **fields)
+    async with MailClient(settings.mail_base_url, settings.mail_api_key.get_secret_value()) as mail:
+        return from_rest(await mail.get_message(settings.inbox_id, created["message_id"]), settings.inbox_id)
+
+
+async def start(client: Client, settings: Settings, message: InboundMessage) -> WorkflowHandle:
+    handle = await start_triage(
+        client, message, task_queue=settings.temporal_task_queue,
+        policy=settings.policy_settings(), review=settings.review_settings(),
+    )
+    assert handle is not None
+    return handle
+
+
+async def settled(client: Client, handle: WorkflowHandle, timeout: float = 30.0) -> TriageState:
+    """The state once the workflow waits for a human or has finished."""
+    async with asyncio.timeout(timeout):
+        while True:
+            state = await get_state(client, handle.id)
+            if state.status is TriageStatus.AWAITING_REVIEW or state.status.is_terminal:
+                return state
+            await asyncio.sleep(0.1)
+
+
+async def test_a_follow_up_supersedes_the_open_review(dev_env, settings, control, offline):
+    """Charged after cancelling, then "never mind": one open review, the first superseded."""
+    async with running_worker(dev_env.client, settings, offline):
+        first = await received(
+            control, settings, **{"from": "Rosa Diaz <rosa@example.org>"}, subject="Charged after cancelling",
+            plain_body="Hi,\n\nI cancelled my subscription last month, but you charged me again on the 3rd. "
+            "Please refund it.\n\nRosa",
+        )
+        first_handle = await start(dev_env.client, settings, first)
+        assert (await settled(dev_env.client, first_handle)).status is TriageStatus.AWAITING_REVIEW
+        follow_up = await received(
+            control, settings, **{"from": "Rosa Diaz <rosa@example.org>"}, subject="Re: Charged after cancelling",
+            thread_id=first.thread_id,
+            plain_body="Never mind, my bank reversed it. Please ignore my previous email. "
+            "How do I download my invoices?",
+        )
+        second_handle = await start(dev_env.client, settings, follow_up)
+        second = await settled(dev_env.client, second_handle)
+        closed = await first_handle.result()
+        first_state = await get_state(dev_env.client, first_handle.id)
+        with pytest.raises(ReviewRejected) as refused:
+            await decide_current(dev_env.client, first_handle.id, ReviewAction.APPROVE, "alice", revision=1)
+    assert closed.status is TriageStatus.SUPERSEDED
+    assert first_state.superseded_by == second_handle.id
+    assert refused.value.kind == "ReviewClosed" and "superseded" in str(refused.value)
+    assert second.status is TriageStatus.AWAITING_REVIEW
+    assert second.policy_decision is not None and FOLLOW_UP in second.policy_decision.reasons
+    assert [e.from_us for e in second.thread] == [False] and "refund" in second.thread[0].text
+    assert await sent_mail(control) == []  # nothing went to the customer
+
+
+@pytest.mark.parametrize("order", ["in order", "reversed"])
+async def test_racing_follow_ups_leave_exactly_one_open_review(dev_env, settings, control, order):
+    async with running_worker(dev_env.client, settings):
+        first = await received(control, settings, subject=subject("billing", 0.99, text="Invoice wrong"))
+        second = await received(
+            control, settings, subject=subject("billing", 0.99, text="Re: Invoice wrong"), thread_id=first.thread_id
+        )
+        third = await received(
+            control, settings, subject=subject("billing", 0.99, text="Re: Invoice wrong"), thread_id=first.thread_id
+        )
+        messages = [first, second, third] if order == "in order" else [third, second, first]
+        handles = await asyncio.gather(*(start(dev_env.client, settings, m) for m in messages))
+        states = await asyncio.gather(*(settled(dev_env.client, h) for h in handles))
+        for _ in range(100):  # the supersede signals may land just after a review opened
+            states = [await get_state(dev_env.client, h.id) for h in handles]
+            if sum(s.status is TriageStatus.AWAITING_REVIEW for s in states) == 1:
+                break
+            await asyncio.sleep(0.1)
+    statuses = sorted(s.status.value for s in states)
+    assert statuses == ["awaiting_review", "superseded", "superseded"], statuses
+    assert await sent_mail(control) == []
+
+
+async def test_a_thank_you_needs_no_reply_but_a_thank_you_with_a_question_does(
+    dev_env, settings, control, offline
+):
+    async with running_worker(dev_env.client, settings, offline):
+        question = await received(control, settings, subject="Password", plain_body="How do I reset my password?")
+        assert (await settled(dev_env.client, await start(dev_env.client, settings, question))).status is TriageStatus.AUTO_SENT
+        thanks = await received(
+            control, settings, subject="Re: Password", thread_id=question.thread_id,
+            plain_body="Thanks, that worked!\n\nOn Mon, Acme Help wrote:\n> If you forgot your password, ...",
+        )
+        thanked = await settled(dev_env.client, await start(dev_env.client, settings, thanks))
+        more = await received(
+            control, settings, subject="Re: Password", thread_id=question.thread_id,
+            plain_body="Thanks! One more question: how do I download my invoices?",
+        )
+        more_state = await settled(dev_env.client, await start(dev_env.client, settings, more))
+    assert thanked.status is TriageStatus.NO_REPLY_NEEDED
+    assert more_state.status is TriageStatus.AWAITING_REVIEW  # triaged as a follow-up
+    assert len(await sent_mail(control)) == 1  # the one answer, nothing for the thanks
+
+
+async def test_a_flooding_sender_gets_exactly_k_automatic_replies(dev_env, settings, control):
+    limit = settings.policy_settings().auto_reply_limit
+    async with running_worker(dev_env.client, settings):
+        messages = [
+            await received(control, settings, **{"from": "flood@example.org"}, subject=subject("faq", 0.95, text=f"q{i}"))
+            for i in range(10)
+        ]
+        handles = await asyncio.gather(*(start(dev_env.client, settings, m) for m in messages))
+        states = await asyncio.gather(*(settled(dev_env.client, h) for h in handles))
+    sent = [s for s in states if s.status is TriageStatus.AUTO_SENT]
+    held = [s for s in states if s.status is TriageStatus.AWAITING_REVIEW]
+    assert len(sent) == limit and len(held) == 10 - limit
+    assert all(any(r.startswith(AUTO_REPLY_LIMIT) for r in s.policy_decision.reasons) for s in held)
+    assert len(await sent_mail(control)) == limit
+
+
+async def test_an_auto_responder_cannot_start_a_loop(dev_env, settings, control, offline):
+    """An out-of-office without Auto-Submitted headers answers every reply: we answer once."""
+    responder = {"from": "Away Bot <away@example.net>"}
+    async with running_worker(dev_env.client, settings, offline):
+        question = await received(control, settings, **responder, subject="Browsers", plain_body="Which browsers do you support?")
+        assert (await settled(dev_env.client, await start(dev_env.client, settings, question))).status is TriageStatus.AUTO_SENT
+        for _ in range(3):
+            bounce = await received(
+                control, settings, **responder, subject="Re: Browsers", thread_id=question.thread_id,
+                plain_body="I am out of the office until Monday and will read your email when I am back. "
+                "Which browsers do you support?",
+            )
+            await settled(dev_env.client, await start(dev_env.client, settings, bounce))
+    assert len(await sent_mail(control)) == 1

@@ -1,0 +1,158 @@
+"""Two small workflows that make conversations exact where a visibility count
+would only be eventually consistent.
+
+``ConversationWorkflow`` (one per thread) serialises the thread's messages:
+each triage workflow joins it through update-with-start, and the newest
+message takes over, telling the earlier open review (a Signal) that it is
+superseded, whatever order the workflows run in. ``AutoReplyCounterWorkflow``
+(one per sender) hands out automatic replies, at most K per window, counted
+exactly even when ten messages arrive in the same second. Both end on their
+own when idle and bound their history with continue-as-new.
+
+Orchestration only: no I/O, time from ``workflow.now()``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel, Field
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from triage.contracts import SUPERSEDE_SIGNAL
+    from triage.models import (
+        AutoReplyAllowance,
+        ConversationTurn,
+        JoinConversation,
+        ReserveAutoReply,
+        Supersede,
+    )
+
+# A conversation is kept this long after its last message (reviews expire after 72 h).
+CONVERSATION_IDLE = timedelta(days=7)
+# Joins remembered for idempotent retries of the join activity.
+REMEMBERED_JOINS = 200
+
+
+class ConversationState(BaseModel):
+    inbox_id: str
+    thread_id: str
+    latest_message_id: str | None = None
+    latest_workflow_id: str | None = None
+    latest_received_at: datetime | None = None
+    joined: int = 0
+    turns: dict[str, ConversationTurn] = Field(default_factory=dict)  # by message id
+
+
+@workflow.defn
+class ConversationWorkflow:
+    @workflow.init
+    def __init__(self, state: ConversationState) -> None:
+        self._state = state
+
+    @workflow.run
+    async def run(self, state: ConversationState) -> None:
+        while True:
+            joined = self._state.joined
+            try:
+                await workflow.wait_condition(lambda joined=joined: self._state.joined != joined, timeout=CONVERSATION_IDLE)
+            except asyncio.TimeoutError:
+                break
+            if workflow.info().is_continue_as_new_suggested():
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                workflow.continue_as_new(self._state)
+        await workflow.wait_condition(workflow.all_handlers_finished)
+
+    @workflow.query
+    def state(self) -> ConversationState:
+        return self._state
+
+    @workflow.update
+    async def join(self, request: JoinConversation) -> ConversationTurn:
+        known = self._state.turns.get(request.message_id)
+        if known is not None:
+            return known  # a retried join gets the same answer
+        state = self._state
+        turn = ConversationTurn(earlier=state.joined)
+        if state.latest_workflow_id is not None and self._older(request):
+            turn.superseded_by = state.latest_workflow_id
+        else:
+            turn.superseded = state.latest_workflow_id
+            state.latest_message_id = request.message_id
+            state.latest_workflow_id = request.workflow_id
+            state.latest_received_at = request.received_at
+        state.joined += 1
+        state.turns[request.message_id] = turn
+        if len(state.turns) > REMEMBERED_JOINS:
+            state.turns.pop(next(iter(state.turns)))
+        if turn.superseded is not None:
+            await self._supersede(turn.superseded, request)
+        return turn
+
+    def _older(self, request: JoinConversation) -> bool:
+        """Did this message arrive before the thread's latest one (a late join)?"""
+        latest = self._state.latest_received_at
+        return request.received_at is not None and latest is not None and request.received_at < latest
+
+    async def _supersede(self, workflow_id: str, by: JoinConversation) -> None:
+        handle = workflow.get_external_workflow_handle(workflow_id)
+        try:
+            await handle.signal(
+                SUPERSEDE_SIGNAL,
+                Supersede(by_message_id=by.message_id, by_workflow_id=by.workflow_id, no_reply_needed=by.closing),
+            )
+        except Exception as err:
+            workflow.logger.info("%s was not told it is superseded: %s", workflow_id, err)
+
+
+class CounterState(BaseModel):
+    inbox_id: str
+    sender: str
+    sent_at: list[datetime] = Field(default_factory=list)
+    answers: dict[str, AutoReplyAllowance] = Field(default_factory=dict)  # by workflow id
+
+
+@workflow.defn
+class AutoReplyCounterWorkflow:
+    @workflow.init
+    def __init__(self, state: CounterState) -> None:
+        self._state = state
+        self._window = timedelta(hours=24)
+        self._requests = 0
+
+    @workflow.run
+    async def run(self, state: CounterState) -> None:
+        while True:
+            seen = self._requests
+            try:
+                await workflow.wait_condition(lambda seen=seen: self._requests != seen, timeout=self._window)
+            except asyncio.TimeoutError:
+                break  # a whole window without a request: every count has expired
+            if workflow.info().is_continue_as_new_suggested():
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                workflow.continue_as_new(self._state)
+        await workflow.wait_condition(workflow.all_handlers_finished)
+
+    @workflow.query
+    def state(self) -> CounterState:
+        return self._state
+
+    @workflow.update
+    def reserve(self, request: ReserveAutoReply) -> AutoReplyAllowance:
+        self._requests += 1
+        self._window = request.window
+        known = self._state.answers.get(request.workflow_id)
+        if known is not None:
+            return known
+        now = workflow.now()
+        self._state.sent_at = [t for t in self._state.sent_at if now - t < request.window]
+        allowed = len(self._state.sent_at) < request.limit
+        if allowed:
+            self._state.sent_at.append(now)
+        answer = AutoReplyAllowance(allowed=allowed, used=len(self._state.sent_at), limit=request.limit)
+        self._state.answers[request.workflow_id] = answer
+        if len(self._state.answers) > REMEMBERED_JOINS:
+            self._state.answers.pop(next(iter(self._state.answers)))
+        return answer
