@@ -3,15 +3,27 @@
 The whole of ``bench.chaos`` runs: a fresh dev server on a database file, the
 emulator, the fake OpenAI server, the watcher and the worker as processes; the
 worker dies by kill -9 once and the dev server restarts once, among socket,
-REST and LLM faults and reviewers at work. The counts below come from the
-emulator and from Temporal, so a lost message or a second reply fails here.
+REST and LLM faults and reviewers at work. Some emails follow up in an earlier
+email's thread (within a second of it, or later) or only say thanks, and one
+sender writes six routine emails in the same second. The counts below come
+from the emulator and from Temporal, so a lost message, a second reply, a reply
+to a superseded draft or a fourth automatic reply to one sender fails here.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from bench.chaos import ANOMALIES, FAULT_KINDS, ChaosPlan, format_report, run_chaos
+from bench.chaos import (
+    ANOMALIES,
+    AUTO_REPLY_LIMIT,
+    EXPECTED_OUTCOMES,
+    FAULT_KINDS,
+    FOLLOW_UP_KINDS,
+    ChaosPlan,
+    format_report,
+    run_chaos,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -23,14 +35,29 @@ async def test_every_message_settles_once_with_one_reply_at_most_through_chaos()
     print(format_report(report))  # shown when an assertion fails
     counts = report.accounting
     outcomes = counts.outcomes
+    conversation = counts.conversation
 
     assert report.mismatches == []
     assert {kind for kind in FAULT_KINDS if report.faults.get(kind, 0) < 1} == set()
     assert counts.injected == counts.workflows == MESSAGES
     assert dict(counts.anomalies) == dict.fromkeys(ANOMALIES, 0)
-    assert outcomes["broken"] == 0
-    assert sum(outcomes.values()) == MESSAGES
+    # Every workflow ends (or waits) in exactly one of the seven expected states.
+    assert outcomes["broken"] == outcomes["failed"] == 0
+    assert sum(outcomes[status] for status in EXPECTED_OUTCOMES) == MESSAGES
     assert counts.replies == outcomes["auto_sent"] + outcomes["sent"]
     # Both paths ran: routine mail went out alone, and reviewers decided on the rest.
     assert outcomes["auto_sent"] > 0
     assert outcomes["sent"] + outcomes["rejected"] > 0
+    # Conversations: follow-ups of every kind, reviews they took over, thank-yous closed.
+    assert all(counts.kinds[kind] >= 1 for kind in FOLLOW_UP_KINDS)
+    assert 0.12 * MESSAGES <= counts.follow_ups <= 0.2 * MESSAGES
+    assert conversation["threads"] == MESSAGES - counts.follow_ups
+    assert outcomes["superseded"] >= 1
+    assert outcomes["no_reply_needed"] >= counts.kinds["thanks"]
+    # The limit sender: exactly the limit went out on its own, the rest waited for a human.
+    assert report.limit_decided_before_faults
+    assert conversation["limit sender emails"] == 6
+    assert conversation["limit sender auto-sent"] == AUTO_REPLY_LIMIT
+    assert conversation["limit sender limit-held"] == 6 - AUTO_REPLY_LIMIT
+    assert conversation["limit-held"] >= 6 - AUTO_REPLY_LIMIT
+    assert report.summary["follow_ups"] == counts.follow_ups
