@@ -44,11 +44,11 @@ class ConversationActivities:
     async def reserve_auto_reply(self, request: ReserveAutoReply) -> AutoReplyAllowance:
         start = WithStartWorkflowOperation(
             contracts.AUTO_REPLY_COUNTER_WORKFLOW,
-            {"inbox_id": request.inbox_id, "sender": request.sender},
+            {"inbox_id": request.inbox_id},
             id=contracts.auto_reply_counter_id(self._task_queue, request.inbox_id, request.sender),
             task_queue=self._task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            static_summary="automatic replies to one sender",
+            static_summary="automatic replies per sender",
         )
         return await self._client.execute_update_with_start_workflow(
             contracts.AUTO_REPLY_RESERVE,

@@ -21,6 +21,7 @@ from triage.models import (
     SentReply,
     ThreadEntry,
     ThreadRequest,
+    ThreadView,
 )
 from triage.render import sanitize_html, text_to_html
 from triage.telemetry import annotate
@@ -136,12 +137,17 @@ class MailActivities:
                 raise
 
     @activity.defn
-    async def thread_history(self, request: ThreadRequest) -> list[ThreadEntry]:
-        """The thread's messages before this one, oldest first, newest kept within the budget."""
+    async def thread_history(self, request: ThreadRequest) -> ThreadView:
+        """The thread around this message: earlier messages (oldest first, the newest kept
+        within the budget) and the customer messages that came after it."""
         thread = await self._mail.get_thread(request.inbox_id, request.thread_id)
         ids = [m.id for m in thread.messages]
-        earlier = thread.messages[: ids.index(request.message_id)] if request.message_id in ids else thread.messages
-        entries: list[ThreadEntry] = []
+        at = ids.index(request.message_id) if request.message_id in ids else len(ids)
+        earlier, later = thread.messages[:at], thread.messages[at + 1 :]
+        view = ThreadView(
+            earlier_inbound_ids=[m.id for m in earlier if m.direction != "outbound"],
+            later_inbound_ids=[m.id for m in later if m.direction != "outbound"],
+        )
         budget = request.budget_chars
         for message in reversed(earlier):
             raw = message.plain_body or html_to_text(message.html_body or "")
@@ -149,14 +155,15 @@ class MailActivities:
             if not text:
                 continue
             budget -= len(text)
-            entries.append(
+            view.earlier.insert(
+                0,
                 ThreadEntry(
                     from_us=message.direction == "outbound",
                     sender=message.from_[:320],
                     text=text,
                     received_at=message.received_at,
-                )
+                ),
             )
             if budget <= 0:
                 break
-        return list(reversed(entries))
+        return view

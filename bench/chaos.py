@@ -60,11 +60,11 @@ from starter.review import (
     summarize,
     visibility_query,
 )
-from starter.start import WORKFLOW_ID_PREFIX
 from tests.fake_openai import FakeOpenAI, FakeReply, fake_openai
 from triage import contracts
 from triage.asgi_server import free_port
 from triage.config import Settings
+from triage.contracts import WORKFLOW_ID_PREFIX
 from triage.devserver import dev_server_command, wait_until_serving
 from triage.mail.client import MailClient
 from triage.mailsim.runner import RunningMailSim, running_mailsim

@@ -18,8 +18,8 @@ from temporalio.client import Client, WorkflowExecution, WorkflowUpdateFailedErr
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from starter.start import WORKFLOW_ID_PREFIX
 from triage import search_attributes as sa
+from triage.contracts import WORKFLOW_ID_PREFIX
 from triage.models import (
     Category,
     ReviewAction,

@@ -12,6 +12,7 @@ from temporalio.common import (
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from triage import search_attributes as sa
+from triage.contracts import workflow_id_for
 from triage.inbound import markdown_text
 from triage.models import (
     InboundMessage,
@@ -21,12 +22,6 @@ from triage.models import (
     TriageStatus,
 )
 from workflows.triage import SupportTriageWorkflow
-
-WORKFLOW_ID_PREFIX = "triage-"
-
-
-def workflow_id_for(message_id: str) -> str:
-    return f"{WORKFLOW_ID_PREFIX}{message_id}"
 
 
 def summary_for(message: InboundMessage) -> str:

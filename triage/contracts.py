@@ -5,11 +5,18 @@ from __future__ import annotations
 
 import hashlib
 
+# One message, one workflow: its id is derived from the message id.
+WORKFLOW_ID_PREFIX = "triage-"
+
 SUPERSEDE_SIGNAL = "supersede"
 CONVERSATION_WORKFLOW = "ConversationWorkflow"
 CONVERSATION_JOIN = "join"
 AUTO_REPLY_COUNTER_WORKFLOW = "AutoReplyCounterWorkflow"
 AUTO_REPLY_RESERVE = "reserve"
+
+
+def workflow_id_for(message_id: str) -> str:
+    return f"{WORKFLOW_ID_PREFIX}{message_id}"
 
 
 # The task queue is part of the ids: a conversation's workflow runs where its
@@ -20,7 +27,13 @@ def conversation_id(task_queue: str, inbox_id: str, thread_id: str) -> str:
     return f"conversation-{task_queue}-{inbox_id}-{thread_id}"
 
 
+# Senders are spread over this many counters per inbox: one counter per sender would
+# start a workflow for every new sender, and one per inbox is a hot spot (Temporal
+# takes at most 10 in-flight updates per workflow). A sender always maps to the same
+# counter, so its count stays exact.
+AUTO_REPLY_COUNTERS = 64
+
+
 def auto_reply_counter_id(task_queue: str, inbox_id: str, sender: str) -> str:
-    """One counter per sender address (hashed: addresses stay out of workflow ids)."""
-    digest = hashlib.sha256(sender.strip().lower().encode()).hexdigest()[:20]
-    return f"auto-replies-{task_queue}-{inbox_id}-{digest}"
+    digest = hashlib.sha256(sender.strip().lower().encode()).digest()
+    return f"auto-replies-{task_queue}-{inbox_id}-{int.from_bytes(digest[:4], 'big') % AUTO_REPLY_COUNTERS}"

@@ -229,8 +229,16 @@ class ThreadRequest(BaseModel):
     budget_chars: int = 6_000
 
 
+class ThreadView(BaseModel):
+    """A message's place in its thread, read over REST."""
+
+    earlier: list[ThreadEntry] = Field(default_factory=list)  # cut to the budget
+    earlier_inbound_ids: list[str] = Field(default_factory=list)  # every earlier customer message
+    later_inbound_ids: list[str] = Field(default_factory=list)  # customer messages that came after
+
+
 class JoinConversation(BaseModel):
-    """A triage workflow's message joins its thread's conversation."""
+    """A follow-up joins its thread's conversation."""
 
     inbox_id: str
     thread_id: str
@@ -238,6 +246,9 @@ class JoinConversation(BaseModel):
     workflow_id: str
     received_at: datetime | None = None
     closing: bool = False
+    # The workflows of the thread's earlier customer messages: superseded when the
+    # conversation starts (the first message of a thread never joins: it costs nothing).
+    earlier_workflow_ids: list[str] = Field(default_factory=list)
 
 
 class ConversationTurn(BaseModel):

@@ -1,13 +1,17 @@
 """Two small workflows that make conversations exact where a visibility count
 would only be eventually consistent.
 
-``ConversationWorkflow`` (one per thread) serialises the thread's messages:
-each triage workflow joins it through update-with-start, and the newest
+``ConversationWorkflow`` (one per thread with follow-ups) serialises the
+thread's follow-ups: each joins it through update-with-start, and the newest
 message takes over, telling the earlier open review (a Signal) that it is
-superseded, whatever order the workflows run in. ``AutoReplyCounterWorkflow``
-(one per sender) hands out automatic replies, at most K per window, counted
-exactly even when ten messages arrive in the same second. Both end on their
-own when idle and bound their history with continue-as-new.
+superseded, whatever order the workflows run in. The first message of a
+thread never joins (most threads have one message: they cost nothing); the
+first follow-up supersedes it by its deterministic workflow id, and a first
+message whose workflow starts late sees the follow-up in its thread.
+``AutoReplyCounterWorkflow`` (64 per inbox, each sender always on the same
+one) hands out automatic replies, at most K per sender per window, counted exactly even when ten messages arrive
+in the same second. Both end on their own when idle and bound their history
+with continue-as-new.
 
 Orchestration only: no I/O, time from ``workflow.now()``.
 """
@@ -34,6 +38,8 @@ with workflow.unsafe.imports_passed_through():
 CONVERSATION_IDLE = timedelta(days=7)
 # Joins remembered for idempotent retries of the join activity.
 REMEMBERED_JOINS = 200
+# Answers the inbox's counter remembers (by asking workflow), for retries and audits.
+REMEMBERED_ANSWERS = 5_000
 
 
 class ConversationState(BaseModel):
@@ -76,10 +82,17 @@ class ConversationWorkflow:
             return known  # a retried join gets the same answer
         state = self._state
         turn = ConversationTurn(earlier=state.joined)
+        superseded: list[str] = []
         if state.latest_workflow_id is not None and self._older(request):
             turn.superseded_by = state.latest_workflow_id
         else:
-            turn.superseded = state.latest_workflow_id
+            if state.latest_workflow_id is None:
+                # The conversation starts with its first follow-up: the thread's earlier
+                # messages never joined, so they are superseded by their workflow ids.
+                superseded = [w for w in request.earlier_workflow_ids if w != request.workflow_id]
+            else:
+                superseded = [state.latest_workflow_id]
+            turn.superseded = superseded[-1] if superseded else None
             state.latest_message_id = request.message_id
             state.latest_workflow_id = request.workflow_id
             state.latest_received_at = request.received_at
@@ -87,8 +100,8 @@ class ConversationWorkflow:
         state.turns[request.message_id] = turn
         if len(state.turns) > REMEMBERED_JOINS:
             state.turns.pop(next(iter(state.turns)))
-        if turn.superseded is not None:
-            await self._supersede(turn.superseded, request)
+        for workflow_id in superseded:
+            await self._supersede(workflow_id, request)
         return turn
 
     def _older(self, request: JoinConversation) -> bool:
@@ -109,8 +122,7 @@ class ConversationWorkflow:
 
 class CounterState(BaseModel):
     inbox_id: str
-    sender: str
-    sent_at: list[datetime] = Field(default_factory=list)
+    sent_at: dict[str, list[datetime]] = Field(default_factory=dict)  # by sender
     answers: dict[str, AutoReplyAllowance] = Field(default_factory=dict)  # by workflow id
 
 
@@ -147,12 +159,18 @@ class AutoReplyCounterWorkflow:
         if known is not None:
             return known
         now = workflow.now()
-        self._state.sent_at = [t for t in self._state.sent_at if now - t < request.window]
-        allowed = len(self._state.sent_at) < request.limit
+        # Forget what left the window, for every sender: the state stays small.
+        self._state.sent_at = {
+            sender: kept
+            for sender, times in self._state.sent_at.items()
+            if (kept := [t for t in times if now - t < request.window])
+        }
+        sent = self._state.sent_at.setdefault(request.sender, [])
+        allowed = len(sent) < request.limit
         if allowed:
-            self._state.sent_at.append(now)
-        answer = AutoReplyAllowance(allowed=allowed, used=len(self._state.sent_at), limit=request.limit)
+            sent.append(now)
+        answer = AutoReplyAllowance(allowed=allowed, used=len(sent), limit=request.limit)
         self._state.answers[request.workflow_id] = answer
-        if len(self._state.answers) > REMEMBERED_JOINS:
+        if len(self._state.answers) > REMEMBERED_ANSWERS:
             self._state.answers.pop(next(iter(self._state.answers)))
         return answer

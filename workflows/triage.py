@@ -21,7 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.mail import MailActivities
     from activities.notify import NotifyActivities
     from triage import search_attributes as sa
-    from triage.contracts import SUPERSEDE_SIGNAL
+    from triage.contracts import SUPERSEDE_SIGNAL, workflow_id_for
     from triage.inbound import markdown_text, message_reply_target, reply_subject
     from triage.models import (
         AutoReplyAllowance,
@@ -248,11 +248,37 @@ class SupportTriageWorkflow:
     # ---- conversations ------------------------------------------------------------
 
     async def _join_conversation(self, classification: Classification) -> MessageContext:
-        """Join the thread's conversation (superseding its open review) and read its history."""
+        """Read the thread; a follow-up joins its conversation (superseding the open review).
+
+        Local activities: a REST read and an update are short, and most messages start a
+        thread, so the common case costs the server no activity task and no workflow.
+        """
         message = self._input.message
         if not message.thread_id:
             return MessageContext()
-        turn = await workflow.execute_activity_method(
+        try:
+            view = await workflow.execute_local_activity_method(
+                MailActivities.thread_history,
+                ThreadRequest(inbox_id=message.inbox_id, thread_id=message.thread_id, message_id=message.message_id),
+                start_to_close_timeout=MAIL_TIMEOUT,
+                retry_policy=MAIL_RETRY,
+                summary="read the thread",
+            )
+        except ActivityError as err:
+            workflow.logger.warning("thread unavailable, triaging the message alone: %s", err)
+            return MessageContext()
+        if view.later_inbound_ids:
+            # The customer wrote again before this workflow got here: the newer message answers.
+            self._superseded = Supersede(
+                by_message_id=view.later_inbound_ids[-1],
+                by_workflow_id=workflow_id_for(view.later_inbound_ids[-1]),
+            )
+            return MessageContext(follow_up=bool(view.earlier_inbound_ids))
+        self._thread = view.earlier
+        self._state.thread = self._thread
+        if not view.earlier_inbound_ids and not view.earlier:
+            return MessageContext()  # the first message of its thread
+        turn = await workflow.execute_local_activity_method(
             ConversationActivities.join_conversation,
             JoinConversation(
                 inbox_id=message.inbox_id,
@@ -261,6 +287,7 @@ class SupportTriageWorkflow:
                 workflow_id=self._state.workflow_id,
                 received_at=message.received_at,
                 closing=classification.closing,
+                earlier_workflow_ids=[workflow_id_for(m) for m in view.earlier_inbound_ids],
             ),
             start_to_close_timeout=CONVERSATION_TIMEOUT,
             retry_policy=MAIL_RETRY,
@@ -270,24 +297,11 @@ class SupportTriageWorkflow:
         if turn.superseded_by is not None and self._superseded is None:
             # A newer message of the thread joined first: this one is already answered by it.
             self._superseded = Supersede(by_message_id="", by_workflow_id=turn.superseded_by)
-        if self._superseded is not None or classification.closing:
-            return MessageContext(follow_up=turn.earlier > 0)
-        try:
-            self._thread = await workflow.execute_activity_method(
-                MailActivities.thread_history,
-                ThreadRequest(inbox_id=message.inbox_id, thread_id=message.thread_id, message_id=message.message_id),
-                start_to_close_timeout=MAIL_TIMEOUT,
-                retry_policy=MAIL_RETRY,
-                summary="read the thread",
-            )
-        except ActivityError as err:
-            workflow.logger.warning("thread history unavailable, drafting from the message alone: %s", err)
-        self._state.thread = self._thread
-        return MessageContext(follow_up=turn.earlier > 0 or bool(self._thread))
+        return MessageContext(follow_up=True)
 
     async def _reserve_auto_reply(self, policy: PolicySettings) -> AutoReplyAllowance:
         message = self._input.message
-        return await workflow.execute_activity_method(
+        return await workflow.execute_local_activity_method(
             ConversationActivities.reserve_auto_reply,
             ReserveAutoReply(
                 inbox_id=message.inbox_id,
