@@ -8,6 +8,8 @@ the asking workflow, and both workflows answer a repeated request as before.
 
 from __future__ import annotations
 
+from typing import Any
+
 from temporalio import activity
 from temporalio.client import Client, WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy
@@ -23,37 +25,39 @@ class ConversationActivities:
 
     @activity.defn
     async def join_conversation(self, request: JoinConversation) -> ConversationTurn:
-        # The state type lives with the workflow; a plain dict crosses the converter the same way.
-        start = WithStartWorkflowOperation(
+        return await self._update_with_start(
             contracts.CONVERSATION_WORKFLOW,
             {"inbox_id": request.inbox_id, "thread_id": request.thread_id},
-            id=contracts.conversation_id(self._task_queue, request.inbox_id, request.thread_id),
-            task_queue=self._task_queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            static_summary="conversation",
-        )
-        return await self._client.execute_update_with_start_workflow(
+            contracts.conversation_id(self._task_queue, request.inbox_id, request.thread_id),
             contracts.CONVERSATION_JOIN,
             request,
-            start_workflow_operation=start,
-            id=f"join-{request.message_id}",
+            update_id=f"join-{request.message_id}",
             result_type=ConversationTurn,
         )
 
     @activity.defn
     async def reserve_auto_reply(self, request: ReserveAutoReply) -> AutoReplyAllowance:
-        start = WithStartWorkflowOperation(
+        return await self._update_with_start(
             contracts.AUTO_REPLY_COUNTER_WORKFLOW,
             {"inbox_id": request.inbox_id},
-            id=contracts.auto_reply_counter_id(self._task_queue, request.inbox_id, request.sender),
-            task_queue=self._task_queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            static_summary="automatic replies per sender",
-        )
-        return await self._client.execute_update_with_start_workflow(
+            contracts.auto_reply_counter_id(self._task_queue, request.inbox_id, request.sender),
             contracts.AUTO_REPLY_RESERVE,
             request,
-            start_workflow_operation=start,
-            id=f"reserve-{request.workflow_id}",
+            update_id=f"reserve-{request.workflow_id}",
             result_type=AutoReplyAllowance,
+        )
+
+    async def _update_with_start(
+        self, workflow: str, state: dict, workflow_id: str, update: str, request: Any, *, update_id: str, result_type: type
+    ) -> Any:
+        # The state type lives with the workflow; a plain dict crosses the converter the same way.
+        start = WithStartWorkflowOperation(
+            workflow,
+            state,
+            id=workflow_id,
+            task_queue=self._task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        )
+        return await self._client.execute_update_with_start_workflow(
+            update, request, start_workflow_operation=start, id=update_id, result_type=result_type
         )

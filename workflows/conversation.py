@@ -19,6 +19,7 @@ Orchestration only: no I/O, time from ``workflow.now()``.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel, Field
@@ -42,6 +43,20 @@ REMEMBERED_JOINS = 200
 REMEMBERED_ANSWERS = 5_000
 
 
+async def serve_until_idle(requests: Callable[[], int], idle: Callable[[], timedelta], state: BaseModel) -> None:
+    """Answer updates until none came for ``idle()``; continue as new when the history grows."""
+    while True:
+        seen = requests()
+        try:
+            await workflow.wait_condition(lambda seen=seen: requests() != seen, timeout=idle())
+        except asyncio.TimeoutError:
+            break
+        if workflow.info().is_continue_as_new_suggested():
+            await workflow.wait_condition(workflow.all_handlers_finished)
+            workflow.continue_as_new(state)
+    await workflow.wait_condition(workflow.all_handlers_finished)
+
+
 class ConversationState(BaseModel):
     inbox_id: str
     thread_id: str
@@ -60,16 +75,7 @@ class ConversationWorkflow:
 
     @workflow.run
     async def run(self, state: ConversationState) -> None:
-        while True:
-            joined = self._state.joined
-            try:
-                await workflow.wait_condition(lambda joined=joined: self._state.joined != joined, timeout=CONVERSATION_IDLE)
-            except asyncio.TimeoutError:
-                break
-            if workflow.info().is_continue_as_new_suggested():
-                await workflow.wait_condition(workflow.all_handlers_finished)
-                workflow.continue_as_new(self._state)
-        await workflow.wait_condition(workflow.all_handlers_finished)
+        await serve_until_idle(lambda: self._state.joined, lambda: CONVERSATION_IDLE, self._state)
 
     @workflow.query
     def state(self) -> ConversationState:
@@ -136,16 +142,8 @@ class AutoReplyCounterWorkflow:
 
     @workflow.run
     async def run(self, state: CounterState) -> None:
-        while True:
-            seen = self._requests
-            try:
-                await workflow.wait_condition(lambda seen=seen: self._requests != seen, timeout=self._window)
-            except asyncio.TimeoutError:
-                break  # a whole window without a request: every count has expired
-            if workflow.info().is_continue_as_new_suggested():
-                await workflow.wait_condition(workflow.all_handlers_finished)
-                workflow.continue_as_new(self._state)
-        await workflow.wait_condition(workflow.all_handlers_finished)
+        # A whole window without a request: every count has expired, the counter may end.
+        await serve_until_idle(lambda: self._requests, lambda: self._window, self._state)
 
     @workflow.query
     def state(self) -> CounterState:
