@@ -154,7 +154,12 @@ async def submit_decision(
     """Apply a decision; with ``wait=False`` send it as a Signal (no outcome)."""
     handle = client.get_workflow_handle(workflow_id)
     if not wait:
-        await handle.signal(SupportTriageWorkflow.review_signal, decision)
+        try:
+            await handle.signal(SupportTriageWorkflow.review_signal, decision)
+        except RPCError as err:
+            if err.status == RPCStatusCode.NOT_FOUND and "already completed" in err.message:
+                raise ReviewRejected("ReviewClosed", await _closed_because(handle)) from err
+            raise
         return None
     try:
         return await handle.execute_update(
@@ -197,7 +202,10 @@ async def decide_current(
 ) -> tuple[ReviewDecision, ReviewOutcome | None]:
     """Decide on ``revision``, or on the revision the workflow holds now."""
     if revision is None:
-        revision = (await get_state(client, workflow_id)).revision
+        state = await get_state(client, workflow_id)
+        if state.revision < 1:  # still classifying or drafting: there is nothing to decide on yet
+            raise ReviewRejected("ReviewClosed", f"the review is not open yet (status {state.status.value})")
+        revision = state.revision
     decision = ReviewDecision(
         action=action,
         revision=revision,

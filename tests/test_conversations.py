@@ -159,3 +159,14 @@ async def test_an_auto_responder_cannot_start_a_loop(dev_env, settings, control,
             )
             await settled(dev_env.client, await start(dev_env.client, settings, bounce))
     assert len(await sent_mail(control)) == 1
+
+
+async def test_a_signal_to_a_closed_review_is_refused_like_an_update(dev_env, settings, control):
+    async with running_worker(dev_env.client, settings):
+        message = await received(control, settings, subject=subject("faq", 0.95, text="Reset?"))
+        handle = await start(dev_env.client, settings, message)
+        assert (await settled(dev_env.client, handle)).status is TriageStatus.AUTO_SENT
+        await handle.result()
+        with pytest.raises(ReviewRejected) as refused:
+            await decide_current(dev_env.client, handle.id, ReviewAction.APPROVE, "alice", revision=1, wait=False)
+    assert refused.value.kind == "ReviewClosed"
