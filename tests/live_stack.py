@@ -12,6 +12,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -153,3 +155,13 @@ class Stack:
             if time.monotonic() > deadline:
                 raise AssertionError(f"not settled in {timeout:.0f} s: {every}")
             time.sleep(1)
+
+
+@contextmanager
+def demo_stack(directory: Path, pending: int) -> Iterator[Stack]:
+    """``triage up --demo`` in ``directory`` until ``pending`` reviews wait; stopped cleanly after."""
+    stack = Stack(Ports(), directory / "data", directory / "up.log")
+    stack.start("--demo")
+    stack.wait_settled(pending=pending)
+    yield stack
+    assert stack.stop() == 0, stack.output()[-3000:]

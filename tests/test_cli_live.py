@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.live_stack import TRIAGE, Ports, Stack
+from tests.live_stack import TRIAGE, Stack, demo_stack
 from triage.asgi_server import free_port
 
 pytestmark = pytest.mark.slow
@@ -25,12 +25,8 @@ RUNS = 20
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory):
-    directory = tmp_path_factory.mktemp("cli-stack")
-    stack = Stack(Ports(), directory / "data", directory / "up.log")
-    stack.start("--demo")
-    stack.wait_settled(pending=3)
-    yield stack
-    assert stack.stop() == 0, stack.output()[-3000:]
+    with demo_stack(tmp_path_factory.mktemp("cli-stack"), pending=3) as stack:
+        yield stack
 
 
 def pending(stack: Stack) -> list[str]:

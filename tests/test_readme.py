@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.live_stack import REPO, Ports, Stack
+from tests.live_stack import REPO, Stack, demo_stack
 
 pytestmark = pytest.mark.slow
 
@@ -57,12 +57,8 @@ def test_every_quick_start_command_is_known():
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory):
-    directory = tmp_path_factory.mktemp("readme-stack")
-    stack = Stack(Ports(), directory / "data", directory / "up.log")
-    stack.start("--demo")
-    stack.wait_settled(pending=1)
-    yield stack
-    assert stack.stop() == 0
+    with demo_stack(tmp_path_factory.mktemp("readme-stack"), pending=1) as stack:
+        yield stack
 
 
 def as_run_here(command: str, stack: Stack, workflow_id: str) -> str:
