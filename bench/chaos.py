@@ -228,7 +228,7 @@ class ChildProcesses:
         await self.start_temporal()
 
     def start_worker(self) -> None:
-        self.worker = self._spawn([sys.executable, "-m", "triage.cli", "worker"], "worker", self.env)
+        self.worker = self._spawn([sys.executable, "-m", "starter.cli", "worker"], "worker", self.env)
 
     async def kill_worker(self) -> None:
         # Forgotten first, so that the watchdog does not take the kill for a crash.
@@ -237,7 +237,7 @@ class ChildProcesses:
         await _kill(worker)
 
     def start_watcher(self) -> None:
-        self.watcher = self._spawn([sys.executable, "-m", "triage.cli", "watch"], "watcher", self.env)
+        self.watcher = self._spawn([sys.executable, "-m", "starter.cli", "watch"], "watcher", self.env)
 
     def start_watchdog(self) -> None:
         self._watchdog = asyncio.create_task(self._revive_crashed())

@@ -30,10 +30,10 @@ import httpx
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
+from starter.stack import _wait_http as wait_http
 from triage.asgi_server import free_port
 from triage.config import Settings
 from triage.devserver import dev_server_command, temporal_binary, wait_until_serving
-from triage.stack import _wait_http as wait_http
 
 REPO = Path(__file__).resolve().parents[1]
 T = TypeVar("T")
@@ -317,7 +317,7 @@ async def mailsim_process(directory: Path) -> AsyncIterator[MailSim]:
     """The emulator as a process of its own, as under ``triage up``: it stands in for a
     remote service, so it must not share the measured process's CPU (GIL)."""
     port = free_port()
-    command = ["triage.cli", "mailsim", "--port", str(port), "--db-file", str(directory / f"mail-{port}.db")]
+    command = ["starter.cli", "mailsim", "--port", str(port), "--db-file", str(directory / f"mail-{port}.db")]
     process = spawn_python(
         [*command, "--api-key", MailSim.api_key, "--inbox-id", MailSim.inbox_id],
         env={},

@@ -39,7 +39,7 @@ def pin_to_one_cpu() -> None:
 
 
 def sample_messages(n: int) -> list[dict[str, Any]]:
-    from triage.stack import demo_samples
+    from starter.stack import demo_samples
 
     samples = demo_samples()
     return [

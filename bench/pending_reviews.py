@@ -111,8 +111,8 @@ class Stack:
 
     def _command(self, name: str) -> list[str]:
         return {
-            "worker": ["triage.cli", "worker"],
-            "api": ["triage.cli", "api", "--port", str(self.api_port)],
+            "worker": ["starter.cli", "worker"],
+            "api": ["starter.cli", "api", "--port", str(self.api_port)],
             "floor": [
                 "bench.floor",
                 *("--address", self.server.address, "--task-queue", self.floor_queue),

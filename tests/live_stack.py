@@ -19,8 +19,8 @@ from pathlib import Path
 
 import httpx
 
+from starter.stack import demo_samples
 from triage.asgi_server import free_port
-from triage.stack import demo_samples
 
 REPO = Path(__file__).resolve().parent.parent
 TRIAGE = str(Path(sys.executable).with_name("triage"))

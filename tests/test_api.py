@@ -17,11 +17,11 @@ import pytest
 from pydantic import SecretStr
 from temporalio.client import Client
 
+from starter.api import create_app
+from starter.api.dashboard import sanitize_email_html
 from tests.conftest import running_worker, sent_mail
 from tests.scripted_provider import subject
 from tests.test_workflow import start_for, wait_for_status
-from triage.api import create_app
-from triage.api.dashboard import sanitize_email_html
 from triage.asgi_server import free_port, serving
 from triage.config import Settings
 from triage.models import TriageStatus

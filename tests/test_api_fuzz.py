@@ -22,14 +22,14 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
+from starter.api import create_app
+from starter.api.app import MAX_BODY_BYTES
+from starter.api.auth import LoginThrottle
+from starter.api.routes import ApproveRequest, EditRequest, RedraftRequest, RejectRequest
 from tests.conftest import running_worker
 from tests.scripted_provider import subject
 from tests.test_api import ALICE, REVIEWERS, _csrf, api, state_of
 from tests.test_workflow import start_for, wait_for_status
-from triage.api import create_app
-from triage.api.app import MAX_BODY_BYTES
-from triage.api.auth import LoginThrottle
-from triage.api.routes import ApproveRequest, EditRequest, RedraftRequest, RejectRequest
 from triage.asgi_server import free_port, serving
 from triage.config import Settings
 from triage.models import TriageStatus

@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from rich.console import Console
 
+from starter.cli import _take_flag, review_rows, reviews_table
 from starter.review import ReviewSummary, workflow_id_of
 from tests.live_stack import REPO, TRIAGE
-from triage.cli import _take_flag, review_rows, reviews_table
 from triage.models import Category, InboundMessage, PolicyDecision, TriageState, TriageStatus
 
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)

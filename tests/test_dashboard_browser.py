@@ -18,10 +18,10 @@ import pytest_asyncio
 from playwright.async_api import Browser, Dialog, Page, async_playwright, expect
 from pydantic import SecretStr
 
+from starter.api import create_app
 from tests.conftest import running_worker, sent_mail
 from tests.scripted_provider import subject
 from tests.test_workflow import start_for, wait_for_status
-from triage.api import create_app
 from triage.asgi_server import serving
 from triage.config import Settings
 from triage.models import TriageStatus

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from starter.stack import sample_key
 from tests.live_stack import REPO, SAMPLES, TRIAGE, Ports, Stack
-from triage.stack import sample_key
 
 pytestmark = pytest.mark.slow
 

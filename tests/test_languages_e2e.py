@@ -5,11 +5,11 @@ regenerates the HTML part of the draft."""
 
 from __future__ import annotations
 
+from starter.api.dashboard import draft_document
 from starter.review import decide_current, get_state
 from tests.conftest import running_worker, sent_mail
 from tests.test_kb_replies import assert_clean
 from tests.test_workflow import start_for, wait_for_status
-from triage.api.dashboard import draft_document
 from triage.llm.offline import OfflineProvider
 from triage.mail.client import MailClient
 from triage.models import ReviewAction, TriageStatus

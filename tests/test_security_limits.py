@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from triage.api.app import MAX_BODY_BYTES
+from starter.api.app import MAX_BODY_BYTES
 from triage.asgi_server import MAX_HEADER_BYTES, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,7 +32,7 @@ ALLOWED_GROWTH = 25 * MB
 
 SERVER = (
     "import asyncio, sys\n"
-    "from triage.api.server import run_api\n"
+    "from starter.api.server import run_api\n"
     "from triage.config import Settings\n"
     "asyncio.run(run_api(Settings(), '127.0.0.1', int(sys.argv[1])))\n"
 )

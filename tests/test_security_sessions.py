@@ -20,9 +20,9 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from triage.api import create_app
-from triage.api.auth import MIN_TOKEN_CHARS, LoginThrottle, SessionStore, check_reviewer_tokens
-from triage.api.server import run_api
+from starter.api import create_app
+from starter.api.auth import MIN_TOKEN_CHARS, LoginThrottle, SessionStore, check_reviewer_tokens
+from starter.api.server import run_api
 from triage.asgi_server import free_port, serving
 from triage.config import Settings
 
@@ -122,7 +122,7 @@ async def test_sessions_are_listed_and_revoked_per_reviewer():
 
 
 async def test_sign_in_is_throttled_per_client_and_per_reviewer_and_failures_are_logged(caplog):
-    caplog.set_level(logging.WARNING, logger="triage.api")
+    caplog.set_level(logging.WARNING, logger="starter.api")
     async with app_url() as base:
         async with browser(base, "10.1.0.1") as guesser:
             statuses = [(await sign_in(guesser, f"guess-{i}-" + "x" * 30)).status_code for i in range(5)]

@@ -30,6 +30,7 @@ from temporalio.client import (
 )
 from temporalio.service import RPCError, RPCStatusCode
 
+from starter.api.auth import api_reviewer, sessions_of
 from starter.review import (
     ReviewRejected,
     ReviewSummary,
@@ -38,7 +39,6 @@ from starter.review import (
     summarize,
     visibility_query,
 )
-from triage.api.auth import api_reviewer, sessions_of
 from triage.config import Settings
 from triage.models import Category, ReviewAction, ReviewOutcome, TriageState, TriageStatus
 from triage.temporal_client import connect

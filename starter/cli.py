@@ -18,6 +18,7 @@ import traceback
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -330,7 +331,7 @@ def api(
     port: Annotated[int | None, typer.Option(help="Port (default TRIAGE_API_PORT, 8000).")] = None,
 ) -> None:
     """Run the reviewer HTTP API and dashboard."""
-    from triage.api.server import run_api
+    from starter.api.server import run_api
 
     _logging()
     settings = get_settings()
@@ -349,7 +350,7 @@ def up(
     ] = None,
 ) -> None:
     """The whole local stack in one command; Ctrl-C stops it all. Refuses to start when a port is taken."""
-    from triage.stack import StackError, run_stack
+    from starter.stack import StackError, run_stack
 
     _logging()
     try:
@@ -840,7 +841,7 @@ def _kb_dir(directory: Path | None) -> Path:
     if directory is not None:
         return directory
     configured = get_settings().kb_dir
-    return configured if configured is not None else Path(__file__).parent / "kb"
+    return configured if configured is not None else Path(str(resources.files("triage").joinpath("kb")))
 
 
 @kb_app.command("check")

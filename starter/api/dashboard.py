@@ -25,9 +25,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 
-from starter.review import ReviewSummary
-from triage.api import auth
-from triage.api.routes import (
+from starter.api import auth
+from starter.api.routes import (
     ApiError,
     cursors_of,
     decide,
@@ -37,6 +36,7 @@ from triage.api.routes import (
     list_closed,
     list_page,
 )
+from starter.review import ReviewSummary
 from triage.config import Settings
 from triage.models import Category, ReviewAction, TriageState, TriageStatus
 from triage.render import text_to_html

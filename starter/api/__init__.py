@@ -1,5 +1,5 @@
 """Reviewer HTTP API and dashboard (FastAPI): ``create_app`` and ``run_api``."""
 
-from triage.api.app import create_app
+from starter.api.app import create_app
 
 __all__ = ["create_app"]

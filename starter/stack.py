@@ -239,7 +239,7 @@ async def _wait_temporal(address: str, namespace: str, timeout: float = 60.0) ->
 
 
 def _child(*args: str, env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "triage.cli", *args], env=env, stdin=subprocess.DEVNULL)
+    return subprocess.Popen([sys.executable, "-m", "starter.cli", *args], env=env, stdin=subprocess.DEVNULL)
 
 
 async def _while_children_live(
@@ -379,7 +379,7 @@ async def run_stack(
 
 def _has_api() -> bool:
     try:
-        import triage.api  # noqa: F401
+        import starter.api  # noqa: F401
     except ImportError:
         return False
     return True

@@ -20,9 +20,9 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from temporalio.client import Client
 
-from triage.api import dashboard
-from triage.api.auth import SESSION_MAX_AGE, LoginRequired, LoginThrottle, SessionStore
-from triage.api.routes import ApiError, CursorCodec, TemporalLink, health_router, router
+from starter.api import dashboard
+from starter.api.auth import SESSION_MAX_AGE, LoginRequired, LoginThrottle, SessionStore
+from starter.api.routes import ApiError, CursorCodec, TemporalLink, health_router, router
 from triage.config import Settings
 
 STATIC_DIR = Path(__file__).parent / "static"

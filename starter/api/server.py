@@ -7,8 +7,8 @@ import logging
 import signal
 from contextlib import suppress
 
-from triage.api.app import create_app
-from triage.api.auth import check_reviewer_tokens
+from starter.api.app import create_app
+from starter.api.auth import check_reviewer_tokens
 from triage.asgi_server import BOUNDED_HTTP, serving
 from triage.config import Settings
 
