@@ -34,7 +34,7 @@ from triage.inbound import (
     reply_target,
 )
 from triage.mail.client import MailClient
-from triage.mailsim.app import single_address
+from triage.mailsim.wire import single_address
 from triage.models import (
     GuardFlag,
     InboundMessage,
