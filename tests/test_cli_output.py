@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from rich.console import Console
 
-from starter.cli import _take_flag, review_rows, reviews_table
+from starter.cli.app import _take_flag
+from starter.cli.review_table import review_rows, reviews_table
 from starter.review import ReviewSummary, workflow_id_of
 from tests.live_stack import REPO, TRIAGE
 from triage.models import Category, InboundMessage, PolicyDecision, TriageState, TriageStatus

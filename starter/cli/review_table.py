@@ -1,0 +1,104 @@
+"""The table of ``triage reviews``: one row per review, fitted to the terminal's width."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from email.utils import parseaddr
+from typing import TYPE_CHECKING
+
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from starter.review import ReviewSummary
+    from triage.models import TriageState
+
+
+# The reviews table: (key, header, keep priority: the lowest goes first when the terminal is narrow).
+_COLUMNS: list[tuple[str, str, int]] = [
+    ("id", "id", 100),
+    ("status", "status", 55),
+    ("category", "category", 80),
+    ("age", "age", 40),
+    ("from", "from", 50),
+    ("subject", "subject", 90),
+    ("why", "why it waits", 60),
+    ("confidence", "conf.", 10),
+    ("reviewer", "reviewer", 20),
+]
+_FLEXIBLE = {"subject": 14, "from": 12, "why": 14}  # shortened with an ellipsis, down to this width
+_GAP = 2  # a column's right padding + the next one's left padding
+
+
+def _age(delta: timedelta) -> str:
+    seconds = max(0, int(delta.total_seconds()))
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def review_rows(
+    page: list[ReviewSummary], states: dict[str, TriageState | None], now: datetime
+) -> list[dict[str, str]]:
+    rows = []
+    for r in page:
+        state = states.get(r.workflow_id)
+        reasons = state.policy_decision.reasons if state and state.policy_decision else []
+        since = (state.review_started_at if state else None) or r.started_at
+        rows.append(
+            {
+                "id": r.workflow_id,
+                "status": r.status.value if r.status else "",
+                "category": r.category.value if r.category else "",
+                "age": _age(now - since) if since else "",
+                "from": (parseaddr(state.message.from_address)[1] or state.message.from_address) if state else "",
+                "subject": (state.message.subject or "(no subject)") if state else "",
+                "why": reasons[0] if reasons else "",
+                "confidence": f"{r.confidence:.2f}" if r.confidence is not None else "",
+                "reviewer": r.reviewer or "",
+            }
+        )
+    return rows
+
+
+def _layout(rows: list[dict[str, str]], keys: list[str], width: int) -> dict[str, int] | None:
+    """Column widths that fit ``width`` with every id whole, or None if these columns cannot fit."""
+    natural = {k: max([len(_header(k)), *(len(row[k]) for row in rows)]) for k in keys}
+    fixed = sum(w for k, w in natural.items() if k not in _FLEXIBLE)
+    room = width - fixed - _GAP * (len(keys) - 1)
+    flexible = sorted((k for k in keys if k in _FLEXIBLE), key=lambda k: natural[k])
+    if room < sum(min(natural[k], _FLEXIBLE[k]) for k in flexible):
+        return None
+    widths = dict(natural)
+    for i, key in enumerate(flexible):  # the narrowest first; what it leaves goes to the wider ones
+        share = room // (len(flexible) - i)
+        widths[key] = min(natural[key], max(share, _FLEXIBLE[key]))
+        room -= widths[key]
+    return widths
+
+
+def _header(key: str) -> str:
+    return next(header for k, header, _ in _COLUMNS if k == key)
+
+
+def reviews_table(rows: list[dict[str, str]], width: int, *, with_status: bool) -> Table:
+    """The table for ``triage reviews``: ids whole, the least useful columns dropped to fit ``width``."""
+    wanted = [k for k, _, _ in _COLUMNS if k != "status" or with_status]
+    wanted = [k for k in wanted if k != "reviewer" or any(row["reviewer"] for row in rows)]
+    order = {k: i for i, (k, _, _) in enumerate(_COLUMNS)}
+    keys, widths = ["id"], _layout(rows, ["id"], width)
+    # The most useful columns first, each only if the table still fits.
+    for key in sorted(wanted, key=lambda k: -next(p for c, _, p in _COLUMNS if c == k)):
+        candidate = sorted({*keys, key}, key=order.__getitem__)
+        layout = _layout(rows, candidate, width)
+        if layout is not None:
+            keys, widths = candidate, layout
+    table = Table(box=None, padding=(0, 1), pad_edge=False, header_style="bold", expand=False)
+    for key in keys:  # an id folds (only in a terminal narrower than it); the rest end in "…"
+        whole = key == "id"
+        table.add_column(
+            _header(key), width=(widths or {}).get(key), no_wrap=not whole, overflow="fold" if whole else "ellipsis"
+        )
+    for row in rows:
+        table.add_row(*(row[k] for k in keys))
+    return table

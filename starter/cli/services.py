@@ -1,0 +1,125 @@
+"""The stack's parts, each in the foreground: Temporal, the worker, the watcher, the API, all of them."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from starter.cli.errors import CliError
+from starter.cli.foreground import run_until_interrupted, setup_logging
+from starter.cli.output import console, err_console
+from triage.config import get_settings
+
+
+def server(
+    db_file: Annotated[Path | None, typer.Option(help="SQLite file (default .data/temporal.db).")] = None,
+    port: Annotated[int, typer.Option(help="gRPC port.")] = 7233,
+    ui_port: Annotated[int | None, typer.Option(help="Web UI port (default 8233).")] = None,
+    ui_codec_endpoint: Annotated[str | None, typer.Option(help="Codec server for the Web UI.")] = None,
+) -> None:
+    """Run the Temporal dev server with a persistent database and our search attributes."""
+    from triage.devserver import start_dev_server
+
+    settings = get_settings()
+    db = db_file or settings.temporal_db
+    process = start_dev_server(
+        db,
+        port=port,
+        ui_port=ui_port or settings.temporal_ui_port,
+        namespace=settings.temporal_namespace,
+        ui_codec_endpoint=ui_codec_endpoint,
+    )
+    console.print(
+        f"Temporal dev server: gRPC 127.0.0.1:{port}, Web UI "
+        f"http://127.0.0.1:{ui_port or settings.temporal_ui_port}, db {db}"
+    )
+    try:
+        raise typer.Exit(process.wait())
+    except KeyboardInterrupt:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def worker() -> None:
+    """Run a worker: the triage workflow and its activities."""
+    from worker.main import run_worker
+
+    setup_logging()
+    run_until_interrupted(run_worker(get_settings()))
+
+
+def watch() -> None:
+    """Watch the inbox and start one triage workflow per inbound message."""
+    from starter.watcher import run_watcher
+
+    setup_logging()
+    run_until_interrupted(run_watcher(get_settings()))
+
+
+def api(
+    host: Annotated[str | None, typer.Option(help="Bind address (default TRIAGE_API_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default TRIAGE_API_PORT, 8000).")] = None,
+) -> None:
+    """Run the reviewer HTTP API and dashboard."""
+    from starter.api.server import run_api
+
+    setup_logging()
+    settings = get_settings()
+    run_until_interrupted(run_api(settings, host or settings.api_host, port or settings.api_port))
+
+
+def up(
+    demo: Annotated[
+        bool, typer.Option(help="Send the sample emails the inbox has not received yet (once, never again).")
+    ] = False,
+    reset: Annotated[bool, typer.Option(help="Start from empty: delete the workflows and the mail first.")] = False,
+    data_dir: Annotated[Path, typer.Option(help="Where the stack keeps its files.")] = Path(".data"),
+    mail_port: Annotated[
+        int | None, typer.Option(help="The mail emulator's port (default 8725, or MYAGENTMAIL_BASE_URL's).")
+    ] = None,
+) -> None:
+    """The whole local stack in one command; Ctrl-C stops it all. Refuses to start when a port is taken."""
+    from starter.stack import StackError, run_stack
+
+    setup_logging()
+    try:
+        code = asyncio.run(
+            run_stack(get_settings(), data_dir=data_dir, demo=demo, reset=reset, mail_port=mail_port)
+        )
+    except StackError as err:
+        raise CliError(str(err)) from err
+    raise typer.Exit(code)
+
+
+def codec_server(
+    port: Annotated[int, typer.Option(help="HTTP port.")] = 8081,
+    host: str = "127.0.0.1",
+    ui_origin: Annotated[list[str] | None, typer.Option(help="Web UI origin(s) allowed by CORS.")] = None,
+) -> None:
+    """Decode encrypted payloads for the Temporal Web UI and CLI (needs TRIAGE_ENCRYPTION_KEY)."""
+    from triage.asgi_server import serving
+    from triage.codec import EncryptionCodec
+    from triage.codec_server import create_codec_app
+
+    settings = get_settings()
+    if settings.encryption_key is None:
+        err_console.print("TRIAGE_ENCRYPTION_KEY is not set: nothing to decode")
+        raise typer.Exit(2)
+    origins = ui_origin or [f"http://localhost:{settings.temporal_ui_port}", f"http://127.0.0.1:{settings.temporal_ui_port}"]
+    app_ = create_codec_app(
+        EncryptionCodec.from_spec(settings.encryption_key.get_secret_value()),
+        allowed_origins=origins,
+        token=os.environ.get("TRIAGE_CODEC_TOKEN"),
+        bind_host=host,  # no token: loopback only (refuses to start otherwise)
+    )
+
+    async def main() -> None:
+        async with serving(app_, host, port) as url:
+            console.print(f"codec server on {url} (CORS: {', '.join(origins)})")
+            await asyncio.Event().wait()
+
+    run_until_interrupted(main())
