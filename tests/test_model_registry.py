@@ -1,0 +1,83 @@
+"""Model versions: the packaged one, candidates, promotion and rollback; and the retrain gate."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from triage.llm.gate import GateSettings, ModelFigures, gate
+from triage.llm.offline import shipped_classifier
+from triage.llm.registry import BUILTIN, ModelRegistry, ModelVersion, RegistryError
+
+NOW = datetime(2026, 12, 4, tzinfo=UTC)
+
+
+def entry(version: str) -> ModelVersion:
+    return ModelVersion(version=version, created_at=NOW, parent=BUILTIN)
+
+
+def test_the_packaged_model_is_in_force_until_a_version_is_promoted(tmp_path):
+    registry = ModelRegistry(tmp_path / "models")
+    assert registry.current() == BUILTIN and registry.stamp() is None
+    assert registry.load().name == shipped_classifier().name
+    with pytest.raises(RegistryError, match="never promoted"):
+        registry.rollback()
+
+
+def test_promote_and_rollback_change_the_version_in_force_and_its_stamp(tmp_path):
+    registry = ModelRegistry(tmp_path)
+    model = shipped_classifier()
+    registry.add(model, entry("model-001"))
+    assert registry.current() == BUILTIN  # a candidate is not in force until promoted
+    before = registry.stamp()
+    registry.promote("model-001", "gate passed")
+    assert registry.current() == "model-001" and registry.stamp() != before
+    assert registry.load().coef.shape == model.coef.shape
+    registry.add(model, entry("model-002"))
+    registry.promote("model-002", "gate passed")
+    assert registry.rollback().new == "model-001"
+    assert registry.rollback().new == BUILTIN  # each rollback goes one promotion further back
+    with pytest.raises(RegistryError):
+        registry.rollback()
+    assert [p.rollback for p in registry.state().history] == [False, False, True, True]
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda r: r.promote("model-404", "x"), "not in"),
+        (lambda r: r.promote(BUILTIN, "x"), "already in force"),
+        (lambda r: r.add(shipped_classifier(), entry(BUILTIN)), "exists already"),
+        (lambda r: r.load("model-404"), "not in"),
+    ],
+)
+def test_mistakes_are_refused_in_one_line(tmp_path, call, message):
+    with pytest.raises(RegistryError, match=message):
+        call(ModelRegistry(tmp_path))
+
+
+def figures(f1: float, unsafe: float, n: int = 100) -> ModelFigures:
+    return ModelFigures(n=n, macro_f1=f1, unsafe_auto_send_rate=unsafe)
+
+
+@pytest.mark.parametrize(
+    ("now", "candidate", "promote", "why"),
+    [
+        ({"labelled": figures(0.80, 0.01)}, {"labelled": figures(0.82, 0.01)}, True, "0.800 -> 0.820"),
+        ({"labelled": figures(0.80, 0.01)}, {"labelled": figures(0.797, 0.01)}, True, "no measured set gets worse"),
+        ({"labelled": figures(0.80, 0.01)}, {"labelled": figures(0.70, 0.01)}, False, "macro-F1 drops"),
+        ({"labelled": figures(0.80, 0.01)}, {"labelled": figures(0.85, 0.02)}, False, "unsafe auto-send rate rises"),
+        (
+            {"held_back": figures(0.5, 0.0), "labelled": figures(0.8, 0.0)},
+            {"held_back": figures(0.9, 0.0), "labelled": figures(0.6, 0.0)},
+            False,
+            "labelled: macro-F1 drops",
+        ),
+        ({"labelled": figures(0, 0, n=0)}, {"labelled": figures(0, 0, n=0)}, False, "nothing to measure"),
+    ],
+)
+def test_the_gate_refuses_a_candidate_worse_on_any_set(now, candidate, promote, why):
+    result = gate(now, candidate, GateSettings())
+    assert result.promote is promote
+    assert any(why in reason for reason in result.reasons), result.reasons
