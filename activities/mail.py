@@ -1,6 +1,7 @@
-"""Mail activities: thin, idempotent adapters over the myagentmail client.
+"""Mail activities: thin, idempotent adapters over the configured mail provider.
 
-The API has no idempotency keys, so each activity makes its own retries
+Provider errors reach Temporal classified (``activities/mail_errors.py``).
+Mail APIs have no idempotency keys, so each activity makes its own retries
 safe: a retried create first looks for the draft an earlier attempt may have
 made, and a retried send that meets the single-send 404 checks whether the
 reply is already in the thread.
@@ -11,9 +12,11 @@ from __future__ import annotations
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.mail_errors import maps_mail_errors
 from triage.inbound import parse_single_address
 from triage.llm.text import html_to_text, normalize_body
-from triage.mail.client import NOT_FOUND, MailClient
+from triage.mail.errors import MailNotFound
+from triage.mail.provider import MailProvider
 from triage.models import (
     DiscardDraftRequest,
     SaveDraftRequest,
@@ -26,14 +29,13 @@ from triage.models import (
 from triage.render import sanitize_html, text_to_html
 from triage.telemetry import annotate
 
-_DRAFT_SCAN_PAGES = 20
-
 
 class MailActivities:
-    def __init__(self, client: MailClient) -> None:
-        self._mail = client
+    def __init__(self, mail: MailProvider) -> None:
+        self._mail = mail
 
     @activity.defn
+    @maps_mail_errors
     async def save_draft(self, request: SaveDraftRequest) -> str:
         """Create the reply draft, or replace its body; returns the draft id.
 
@@ -47,15 +49,13 @@ class MailActivities:
                     request.inbox_id, request.draft_id, plain_body=request.body, html_body=html
                 )
                 return request.draft_id
-            except ApplicationError as err:
-                if err.type != NOT_FOUND:
-                    raise
+            except MailNotFound:
                 activity.logger.warning("draft %s vanished; creating it again", request.draft_id)
         elif activity.info().attempt > 1:
-            existing = await self._find_draft(request.inbox_id, request.reply_to_message_id)
+            existing = await self._mail.find_draft(request.inbox_id, reply_to_message_id=request.reply_to_message_id)
             if existing:
-                await self._mail.update_draft(request.inbox_id, existing, plain_body=request.body, html_body=html)
-                return existing
+                await self._mail.update_draft(request.inbox_id, existing.id, plain_body=request.body, html_body=html)
+                return existing.id
         draft = await self._mail.create_draft(
             request.inbox_id,
             to=request.to,
@@ -66,27 +66,15 @@ class MailActivities:
         )
         return draft.id
 
-    async def _find_draft(self, inbox_id: str, reply_to_message_id: str) -> str | None:
-        offset = 0
-        for _ in range(_DRAFT_SCAN_PAGES):
-            page = await self._mail.list_drafts(inbox_id, limit=100, offset=offset)
-            for draft in page.drafts:
-                if draft.reply_to_message_id == reply_to_message_id:
-                    return draft.id
-            if len(page.drafts) < 100:
-                return None
-            offset += len(page.drafts)
-        return None
-
     @activity.defn
+    @maps_mail_errors
     async def send_draft(self, request: SendDraftRequest) -> SentReply:
         await self._check_recipient(request)
         try:
             result = await self._mail.send_draft(request.inbox_id, request.draft_id)
             return SentReply(message_id=result.message_id)
-        except ApplicationError as err:
-            if err.type != NOT_FOUND:
-                raise
+        except MailNotFound:
+            pass
         # The draft is gone: either an earlier attempt sent it (and its answer
         # was lost) or someone deleted it. Only the thread can tell.
         sent = await self._find_reply(request)
@@ -107,9 +95,7 @@ class MailActivities:
         """
         try:
             draft = await self._mail.get_draft(request.inbox_id, request.draft_id)
-        except ApplicationError as err:
-            if err.type != NOT_FOUND:
-                raise
+        except MailNotFound:
             return  # sent already, or gone: send_draft below tells which
         if len(draft.to) != 1 or parse_single_address(draft.to[0], "To").address is None or draft.cc or draft.bcc:
             raise ApplicationError(
@@ -124,19 +110,20 @@ class MailActivities:
             return None
         thread = await self._mail.get_thread(request.inbox_id, request.thread_id)
         for message in thread.messages:
-            if message.direction == "outbound" and message.in_reply_to == request.reply_to_message_id:
+            if message.outbound and message.in_reply_to == request.reply_to_message_id:
                 return message.id
         return None
 
     @activity.defn
+    @maps_mail_errors
     async def discard_draft(self, request: DiscardDraftRequest) -> None:
         try:
             await self._mail.delete_draft(request.inbox_id, request.draft_id)
-        except ApplicationError as err:
-            if err.type != NOT_FOUND:
-                raise
+        except MailNotFound:
+            pass
 
     @activity.defn
+    @maps_mail_errors
     async def thread_history(self, request: ThreadRequest) -> ThreadView:
         """The thread around this message: earlier messages (oldest first, the newest kept
         within the budget) and the customer messages that came after it."""
@@ -145,8 +132,8 @@ class MailActivities:
         at = ids.index(request.message_id) if request.message_id in ids else len(ids)
         earlier, later = thread.messages[:at], thread.messages[at + 1 :]
         view = ThreadView(
-            earlier_inbound_ids=[m.id for m in earlier if m.direction != "outbound"],
-            later_inbound_ids=[m.id for m in later if m.direction != "outbound"],
+            earlier_inbound_ids=[m.id for m in earlier if not m.outbound],
+            later_inbound_ids=[m.id for m in later if not m.outbound],
         )
         budget = request.budget_chars
         for message in reversed(earlier):
@@ -158,8 +145,8 @@ class MailActivities:
             view.earlier.insert(
                 0,
                 ThreadEntry(
-                    from_us=message.direction == "outbound",
-                    sender=message.from_[:320],
+                    from_us=message.outbound,
+                    sender=message.from_address[:320],
                     text=text,
                     received_at=message.received_at,
                 ),

@@ -41,7 +41,7 @@ from bench.harness import (
     wait_for_count,
 )
 from starter.watcher import InboxWatcher
-from triage.mail.client import MailClient
+from triage.mail.factory import build_mail_provider
 
 NAME = "catchup"
 SIZES = {"short": {"messages": 500, "rounds": 2}, "full": {"messages": 5000, "rounds": 2}}
@@ -70,7 +70,7 @@ async def watcher_catch_up(client: Client, sim: MailSim, n: int) -> float:
     async with httpx.AsyncClient(base_url=sim.control_url, timeout=30) as control:
         await post_inbound(control, ["Hello, a question about my account."], n, subject="While you were away")
     stop = asyncio.Event()
-    async with MailClient(sim.base_url, sim.api_key) as mail:
+    async with build_mail_provider(settings) as mail:
         watcher = InboxWatcher(client, mail, settings)
         began = time.perf_counter()
         watch = asyncio.create_task(watcher.run(stop))

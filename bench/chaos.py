@@ -66,7 +66,7 @@ from triage.asgi_server import free_port
 from triage.config import Settings
 from triage.contracts import WORKFLOW_ID_PREFIX
 from triage.devserver import dev_server_command, wait_until_serving
-from triage.mail.client import MailClient
+from triage.mail.myagentmail.client import MailClient
 from triage.mailsim.runner import RunningMailSim, running_mailsim
 from triage.models import AutoReplyAllowance, GuardFlag, ReviewAction, TriageResult, TriageStatus
 from triage.temporal_client import connect

@@ -59,8 +59,8 @@ from starter.review import visibility_query
 from starter.start import start_triage, workflow_id_for
 from triage.asgi_server import free_port
 from triage.config import Settings
-from triage.inbound import from_rest
-from triage.mail.client import MailClient
+from triage.mail.myagentmail.client import MailClient
+from triage.mail.myagentmail.convert import from_rest
 from triage.models import InboundMessage, TriageStatus
 from worker.main import worker_options
 from workflows.triage import SupportTriageWorkflow

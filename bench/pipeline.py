@@ -46,7 +46,7 @@ from bench.harness import (
 from starter.watcher import InboxWatcher
 from triage.config import Settings
 from triage.llm.base import TriageProvider
-from triage.mail.client import MailClient
+from triage.mail.factory import build_mail_provider
 from triage.models import DraftRequest, InboundMessage
 from triage.policy import decide
 from worker.main import build_worker, worker_options
@@ -116,7 +116,7 @@ async def run_project(
     """N emails through emulator -> watcher -> worker -> reply sent; ``texts`` must all auto-send."""
     stop = asyncio.Event()
     async with (
-        MailClient(sim.base_url, sim.api_key) as mail,
+        build_mail_provider(settings) as mail,
         httpx.AsyncClient() as http,
         httpx.AsyncClient(base_url=sim.control_url, timeout=30) as control,
     ):
@@ -125,14 +125,14 @@ async def run_project(
         watch = asyncio.create_task(watcher.run(stop))
         await watcher.ready.wait()
         async with worker:
-            sent_before = (await mail.list_messages(sim.inbox_id, direction="outbound", limit=1)).pagination.total
+            sent_before = (await mail.rest.list_messages(sim.inbox_id, direction="outbound", limit=1)).pagination.total
             began = time.perf_counter()
             posted = await post_inbound(control, texts, n, subject="Question")
 
             async def sent_count() -> int:
                 # A count, not the whole sent log: polling that grew O(n) and
                 # cost the project's process CPU that the floor does not pay.
-                page = await mail.list_messages(sim.inbox_id, direction="outbound", limit=1)
+                page = await mail.rest.list_messages(sim.inbox_id, direction="outbound", limit=1)
                 return page.pagination.total - sent_before
 
             await wait_for_count(sent_count, n, what="replies sent", stall_timeout=60)

@@ -50,7 +50,7 @@ def sample_key(sender: str, subject: str | None) -> tuple[str, str]:
     return address.strip().lower(), (subject or "").strip()
 
 
-async def inject_samples(control_url: str, inbox_id: str, *, base_url: str, api_key: str) -> tuple[list[str], int]:
+async def inject_samples(control_url: str, settings: Settings) -> tuple[list[str], int]:
     """Send the demo samples the inbox has never received.
 
     The inbox itself is the record: a sample whose sender and subject are
@@ -58,12 +58,13 @@ async def inject_samples(control_url: str, inbox_id: str, *, base_url: str, api_
     demo never duplicates a review or a customer's auto-reply. Returns the
     new message ids and how many samples were there already.
     """
-    from triage.mail.client import MailClient
+    from triage.mail.factory import build_mail_provider
 
+    inbox_id = settings.inbox_id
     seen: set[tuple[str, str]] = set()
-    async with MailClient(base_url, api_key, timeout=10) as mail:
-        async for page in mail.iter_messages(inbox_id, direction="inbound", page_size=100, max_pages=10_000):
-            seen.update(sample_key(m.from_, m.subject) for m in page)
+    async with build_mail_provider(settings) as mail:
+        async for page in mail.inbound_pages(inbox_id, page_size=100, max_pages=10_000):
+            seen.update(sample_key(m.from_address, m.subject) for m in page)
     ids: list[str] = []
     already = 0
     async with httpx.AsyncClient(base_url=control_url, timeout=10) as http:
@@ -346,9 +347,7 @@ async def run_stack(
         console.print("  Pending reviews   .venv/bin/triage reviews   |   approve: .venv/bin/triage approve <id>")
         if demo:
             await asyncio.sleep(3)  # let the watcher subscribe; catch-up covers a miss anyway
-            ids, already = await inject_samples(
-                control_url, settings.inbox_id, base_url=base_url, api_key=settings.mail_api_key.get_secret_value()
-            )
+            ids, already = await inject_samples(control_url, settings.model_copy(update={"mail_base_url": base_url}))
             console.print(
                 f"  demo: injected {len(ids)} sample emails"
                 + (f" ({already} already in the inbox, not sent again)" if already else ""),

@@ -1,10 +1,11 @@
 """The inbox watcher: one triage workflow per inbound message.
 
-The socket pushes only while connected and may deliver twice, so after every
-(re)connect the watcher subscribes first and then catches up over REST;
-starts are idempotent by workflow id, so overlap costs one RPC, never a
-second reply. A socket that goes quiet (half-open) is dropped after
-``idle_timeout`` seconds without any frame, pings included.
+It talks to the mail provider only through ``MailProvider``. A subscription
+pushes new mail only while it is open and may deliver twice, so after every
+(re)subscription the watcher catches up over the provider's listing; starts
+are idempotent by workflow id, so overlap costs one RPC, never a second
+reply. A subscription that goes quiet (a half-open socket) is dropped by the
+provider after ``idle_timeout`` seconds, and the watcher subscribes again.
 """
 
 from __future__ import annotations
@@ -16,41 +17,24 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-import websockets
 from temporalio.client import Client
-from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
-from websockets.asyncio.client import ClientConnection
 
 from starter.start import start_triage
 from triage.config import Settings
-from triage.inbound import bare_address, from_event, from_rest, skip_reason
-from triage.mail.client import MailClient
-from triage.mail.frames import (
-    MAX_FRAME_BYTES,
-    ConnectedFrame,
-    ErrorFrame,
-    EventFrame,
-    FrameError,
-    PingFrame,
-    SubscribedFrame,
-    parse_frame,
-    subscribe_frame,
-)
+from triage.inbound import bare_address, skip_reason
+from triage.mail.errors import MailError
+from triage.mail.factory import build_mail_provider
+from triage.mail.provider import MailProvider, MailSubscription
 from triage.models import InboundMessage
 
 log = logging.getLogger(__name__)
 
 _SEEN_CAPACITY = 200_000
 _START_CONCURRENCY = 16
-# Socket events waiting for a start slot; past this the watcher stops reading
-# the socket until starts finish (backpressure instead of unbounded tasks).
+# New-mail events waiting for a start slot; past this the watcher stops reading
+# the subscription until starts finish (backpressure instead of unbounded tasks).
 _START_BACKLOG = 4 * _START_CONCURRENCY
-_HANDSHAKE_TIMEOUT = 10.0
-
-
-class SessionLost(Exception):
-    """The socket must be re-opened (half-open, refused subscription...)."""
 
 
 class _LruSet:
@@ -101,7 +85,7 @@ class InboxWatcher:
     def __init__(
         self,
         client: Client,
-        mail: MailClient,
+        mail: MailProvider,
         settings: Settings,
         *,
         idle_timeout: float | None = None,
@@ -118,7 +102,7 @@ class InboxWatcher:
         self._own_addresses: set[str] = set()
         self._seen = _LruSet(_SEEN_CAPACITY)
         self._starting: set[str] = set()  # message ids whose start is in flight
-        # Ids first seen while a catch-up runs (from the socket or the catch-up itself).
+        # Ids first seen while a catch-up runs (from the subscription or the catch-up itself).
         self._seen_during_catch_up: set[str] | None = None
         self._start_slots = asyncio.Semaphore(_START_CONCURRENCY)
         self._start_backlog = asyncio.Semaphore(_START_BACKLOG)
@@ -148,76 +132,35 @@ class InboxWatcher:
                 pass
 
     async def _session(self, backoff: Backoff) -> None:
-        key = self._settings.mail_api_key.get_secret_value()
-        async with websockets.connect(
-            self._settings.ws_url,
-            additional_headers={"X-API-Key": key},
-            open_timeout=_HANDSHAKE_TIMEOUT,
-            # A half-open peer never answers the close handshake: do not wait long for it.
-            close_timeout=2.0,
-            max_size=MAX_FRAME_BYTES,
-        ) as ws:
+        async with self._mail.subscribe(
+            self._inbox_id, idle_timeout=self._idle_timeout, on_malformed=self._skip_malformed
+        ) as subscription:
             self.stats.connects += 1
-            await self._handshake(ws)
+            if subscription.own_address:
+                self._own_addresses.add(subscription.own_address.lower())
             backoff.reset()
             async with asyncio.TaskGroup() as group:
                 group.create_task(self._catch_up_then_ready())
-                group.create_task(self._receive(ws, group))
+                group.create_task(self._receive(subscription, group))
 
-    async def _handshake(self, ws: ClientConnection) -> None:
-        async with asyncio.timeout(_HANDSHAKE_TIMEOUT):
-            subscribed = False
-            await ws.send(subscribe_frame([self._inbox_id]))
-            while not subscribed:
-                frame = await self._next_frame(ws)
-                if isinstance(frame, ConnectedFrame) and frame.email:
-                    self._own_addresses.add(frame.email.lower())
-                elif isinstance(frame, SubscribedFrame):
-                    subscribed = True
-                elif isinstance(frame, ErrorFrame):
-                    raise SessionLost(f"subscription refused: {frame.message}")
-                elif isinstance(frame, EventFrame):
-                    await self._on_event(frame)
-        log.info("subscribed to message.received on inbox %s", self._inbox_id)
+    def _skip_malformed(self, reason: str) -> None:
+        self.stats.bad_frames += 1
+        log.warning("skipping a malformed event: %s", reason)
 
-    async def _next_frame(self, ws: ClientConnection):
-        """The next well-formed frame; malformed ones are logged and skipped."""
-        while True:
-            raw = await ws.recv()
-            try:
-                return parse_frame(raw)
-            except FrameError as err:
-                self.stats.bad_frames += 1
-                log.warning("skipping malformed frame: %s", err)
+    async def _receive(self, subscription: MailSubscription, group: asyncio.TaskGroup) -> None:
+        async for message in subscription:
+            await self._on_message(message, group)
 
-    async def _receive(self, ws: ClientConnection, group: asyncio.TaskGroup) -> None:
-        while True:
-            try:
-                frame = await asyncio.wait_for(self._next_frame(ws), self._idle_timeout)
-            except TimeoutError:
-                raise SessionLost(
-                    f"no frame for {self._idle_timeout:.0f}s: socket presumed half-open"
-                ) from None
-            if isinstance(frame, EventFrame):
-                await self._on_event(frame, group)
-            elif isinstance(frame, PingFrame):
-                await ws.send('{"type": "pong"}')
-            elif isinstance(frame, ErrorFrame):
-                log.warning("server reported an error: %s", frame.message[:300])
-
-    async def _on_event(self, frame: EventFrame, group: asyncio.TaskGroup | None = None) -> None:
+    async def _on_message(self, message: InboundMessage, group: asyncio.TaskGroup | None = None) -> None:
         """Start the message's workflow: inline without ``group``, else in the background.
 
         A start is one RPC, slow while the server is busy; awaiting each one
-        before reading the next frame made a burst start one message at a time.
+        before reading the next message made a burst start one message at a time.
         A failed start fails ``group``, so the session reconnects and catches up.
         """
-        if frame.event_type != "message.received" or frame.message is None:
-            return
         self.stats.events += 1
-        if frame.message.inbox_id != self._inbox_id:
+        if message.inbox_id != self._inbox_id:
             return
-        message = from_event(frame.message)
         if group is None:
             await self._handle(message)
             return
@@ -226,21 +169,21 @@ class InboxWatcher:
         task.add_done_callback(lambda _: self._start_backlog.release())
 
     async def _catch_up_then_ready(self) -> None:
-        # REST trouble must not take the socket down with it: events keep
-        # flowing while the catch-up retries.
+        # Listing trouble must not take the subscription down with it: events
+        # keep flowing while the catch-up retries.
         backoff = Backoff(initial=0.5, maximum=15.0)
         while True:
             try:
                 await self.catch_up()
                 break
-            except ApplicationError as err:
+            except MailError as err:
                 delay = backoff.next_delay()
                 log.warning("catch-up failed (%s); again in %.1fs", err, delay)
                 await asyncio.sleep(delay)
         self.ready.set()
 
     async def catch_up(self) -> int:
-        """Start workflows for inbound mail the socket may have missed."""
+        """Start workflows for inbound mail the subscription may have missed."""
         self.stats.catchups += 1
         horizon = datetime.now(UTC) - self._catchup_max_age
         handled = 0
@@ -249,23 +192,20 @@ class InboxWatcher:
         # waiting for every page's slowest start left the start slots idle.
         in_flight: list[asyncio.Future[list[None]]] = []
         try:
-            async for page in self._mail.iter_messages(
-                self._inbox_id,
-                direction="inbound",
-                page_size=100,
-                max_pages=self._settings.catchup_max_pages,
+            async for page in self._mail.inbound_pages(
+                self._inbox_id, page_size=100, max_pages=self._settings.catchup_max_pages
             ):
-                fresh = [m for m in page if m.id not in self._seen]
+                fresh = [m for m in page if m.message_id not in self._seen]
                 recent = [m for m in fresh if m.received_at is None or m.received_at >= horizon]
-                in_flight.append(asyncio.gather(*(self._handle(from_rest(m, self._inbox_id)) for m in recent)))
+                in_flight.append(asyncio.gather(*(self._handle(m) for m in recent)))
                 if len(in_flight) > 1:
                     await in_flight.pop(0)
                 handled += len(recent)
                 # Newest first: a page of mail known before this catch-up, or
-                # with mail too old to triage, ends it. Mail the socket delivered
+                # with mail too old to triage, ends it. Mail the subscription delivered
                 # meanwhile does not count: a burst of it can fill whole pages
                 # that still have missed mail behind them.
-                unknown_before = [m for m in page if m.id not in self._seen or m.id in since]
+                unknown_before = [m for m in page if m.message_id not in self._seen or m.message_id in since]
                 if not unknown_before or len(recent) < len(fresh):
                     break
             while in_flight:
@@ -275,7 +215,7 @@ class InboxWatcher:
             self._seen_during_catch_up = None
             for starts in in_flight:  # left only by an error: nothing may start after it
                 starts.cancel()
-        log.info("catch-up looked at %d message(s) not seen on the socket", handled)
+        log.info("catch-up looked at %d message(s) not seen on the subscription", handled)
         return handled
 
     def _mark_seen(self, message_id: str) -> None:
@@ -328,9 +268,5 @@ async def run_watcher(settings: Settings, stop: asyncio.Event | None = None) -> 
     from triage.temporal_client import connect
 
     client = await connect(settings)
-    async with MailClient(
-        settings.mail_base_url,
-        settings.mail_api_key.get_secret_value(),
-        timeout=settings.mail_timeout_seconds,
-    ) as mail:
+    async with build_mail_provider(settings) as mail:
         await InboxWatcher(client, mail, settings).run(stop)

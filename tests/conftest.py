@@ -29,7 +29,7 @@ from activities.notify import NotifyActivities
 from tests.scripted_provider import ScriptedProvider
 from triage.config import Settings
 from triage.llm.base import TriageProvider
-from triage.mail.client import MailClient
+from triage.mail.factory import build_mail_provider
 from triage.mailsim.runner import running_mailsim
 from triage.search_attributes import ALL_KEYS
 from triage.temporal_client import ensure_search_attributes
@@ -108,7 +108,7 @@ async def running_worker(
 ) -> AsyncIterator[Worker]:
     """A real worker, in this process, with real activities."""
     async with (
-        MailClient(settings.mail_base_url, settings.mail_api_key.get_secret_value(), timeout=10) as mail,
+        build_mail_provider(settings) as mail,
         httpx.AsyncClient() as http,
     ):
         worker = Worker(

@@ -14,9 +14,8 @@ from starter.start import start_triage
 from tests.conftest import inbound, running_worker, sent_mail
 from tests.scripted_provider import subject
 from triage.config import Settings
-from triage.inbound import from_rest
 from triage.llm.offline import OfflineProvider
-from triage.mail.client import MailClient
+from triage.mail.factory import build_mail_provider
 from triage.models import InboundMessage, ReviewAction, TriageState, TriageStatus
 from triage.policy import AUTO_REPLY_LIMIT, FOLLOW_UP
 
@@ -31,8 +30,8 @@ def offline() -> OfflineProvider:
 async def received(control, settings: Settings, **fields) -> InboundMessage:
     """A message put into the emulator's inbox, as the watcher would read it."""
     created = await inbound(control, **fields)
-    async with MailClient(settings.mail_base_url, settings.mail_api_key.get_secret_value()) as mail:
-        return from_rest(await mail.get_message(settings.inbox_id, created["message_id"]), settings.inbox_id)
+    async with build_mail_provider(settings) as mail:
+        return await mail.get_message(settings.inbox_id, created["message_id"])
 
 
 async def start(client: Client, settings: Settings, message: InboundMessage) -> WorkflowHandle:

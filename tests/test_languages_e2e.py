@@ -11,7 +11,7 @@ from tests.conftest import running_worker, sent_mail
 from tests.test_kb_replies import assert_clean
 from tests.test_workflow import start_for, wait_for_status
 from triage.llm.offline import OfflineProvider
-from triage.mail.client import MailClient
+from triage.mail.myagentmail.client import MailClient
 from triage.models import ReviewAction, TriageStatus
 from triage.render import text_to_html
 

@@ -1,5 +1,5 @@
 """The mail client against the emulator (and a misbehaving server): errors
-come out classified for Temporal's retries."""
+come out classified for Temporal's retries (as the activities map them)."""
 
 from __future__ import annotations
 
@@ -15,17 +15,18 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from temporalio.exceptions import ApplicationError
 
-from tests.conftest import inbound
-from triage.asgi_server import serving
-from triage.mail.client import (
+from activities.mail_errors import (
     BAD_RESPONSE,
     CLIENT_ERROR,
     NOT_FOUND,
     RATE_LIMITED,
     SERVER_ERROR,
     TRANSPORT_ERROR,
-    MailClient,
+    application_errors,
 )
+from tests.conftest import inbound
+from triage.asgi_server import serving
+from triage.mail.myagentmail.client import MailClient
 
 
 @pytest.fixture
@@ -46,14 +47,14 @@ async def test_draft_lifecycle_and_single_send(mail, mailsim, control):
     thread = await mail.get_thread(mailsim.inbox_id, sent.thread_id)
     assert [m.direction for m in thread.messages] == ["inbound", "outbound"]
     assert thread.messages[1].in_reply_to == created["message_id"]
-    with pytest.raises(ApplicationError) as again:
+    with pytest.raises(ApplicationError) as again, application_errors():
         await mail.send_draft(mailsim.inbox_id, draft.id)
     assert again.value.type == NOT_FOUND and again.value.non_retryable
 
 
 async def test_rate_limit_honours_retry_after(mail, mailsim, control):
     await control.post("/_sim/faults", json={"rest_failure_rate": 1, "rest_failure_status": 429, "retry_after": 7})
-    with pytest.raises(ApplicationError) as err:
+    with pytest.raises(ApplicationError) as err, application_errors():
         await mail.list_messages(mailsim.inbox_id)
     assert err.value.type == RATE_LIMITED and not err.value.non_retryable
     assert err.value.next_retry_delay == timedelta(seconds=7)
@@ -61,14 +62,14 @@ async def test_rate_limit_honours_retry_after(mail, mailsim, control):
 
 async def test_server_errors_are_retryable(mail, mailsim, control):
     await control.post("/_sim/faults", json={"rest_failure_rate": 1, "rest_failure_status": 500})
-    with pytest.raises(ApplicationError) as err:
+    with pytest.raises(ApplicationError) as err, application_errors():
         await mail.get_inbox(mailsim.inbox_id)
     assert err.value.type == SERVER_ERROR and not err.value.non_retryable
 
 
 async def test_permanent_client_errors_are_not_retried(mailsim):
     async with MailClient(mailsim.base_url, "wrong-key") as wrong:
-        with pytest.raises(ApplicationError) as err:
+        with pytest.raises(ApplicationError) as err, application_errors():
             await wrong.get_inbox(mailsim.inbox_id)
     assert err.value.type == CLIENT_ERROR and err.value.non_retryable
     assert "wrong-key" not in str(err.value)
@@ -84,14 +85,14 @@ async def test_garbled_answers_are_retryable_errors(status, body):
 
     app = Starlette(routes=[Route("/v1/inboxes/support/messages", garbage)])
     async with serving(app) as url, MailClient(f"{url}/v1", "k") as client:
-        with pytest.raises(ApplicationError) as err:
+        with pytest.raises(ApplicationError) as err, application_errors():
             await client.list_messages("support")
     assert err.value.type in (BAD_RESPONSE, SERVER_ERROR) and not err.value.non_retryable
 
 
 async def test_unreachable_server_is_a_retryable_transport_error():
     async with MailClient("http://127.0.0.1:9/v1", "k", timeout=2) as client:
-        with pytest.raises(ApplicationError) as err:
+        with pytest.raises(ApplicationError) as err, application_errors():
             await client.get_inbox("support")
     assert not err.value.non_retryable
 
@@ -141,10 +142,11 @@ async def test_any_answer_is_a_model_or_a_classified_error(scripted_server, stat
         headers["Retry-After"] = retry_after
     _answer.update(status=status, body=body, headers=headers)
     try:
-        if call == "list":
-            await scripted_server.list_messages("support")
-        else:
-            await scripted_server.send_draft("support", "d1")
+        with application_errors():
+            if call == "list":
+                await scripted_server.list_messages("support")
+            else:
+                await scripted_server.send_draft("support", "d1")
     except ApplicationError as err:
         assert err.type in (BAD_RESPONSE, SERVER_ERROR, RATE_LIMITED, NOT_FOUND, CLIENT_ERROR, TRANSPORT_ERROR)
         delay = err.next_retry_delay

@@ -27,13 +27,12 @@ from tests.test_watcher import running_watcher
 from triage.inbound import (
     ParsedAddress,
     build_inbound,
-    from_rest,
     message_reply_target,
     parse_single_address,
     reply_subject,
     reply_target,
 )
-from triage.mail.client import MailClient
+from triage.mail.factory import build_mail_provider
 from triage.mailsim.wire import single_address
 from triage.models import (
     GuardFlag,
@@ -293,12 +292,12 @@ NO_SURROGATES = HOSTILE_TEXT.map(lambda text: "".join(c for c in text if not "\u
 
 @hsettings(max_examples=END_TO_END_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 @given(from_=NO_SURROGATES.filter(lambda text: text.strip()), subject=NO_SURROGATES)
-async def test_replies_through_the_emulator_have_one_clean_recipient(mailsim, control, from_, subject):
+async def test_replies_through_the_emulator_have_one_clean_recipient(mailsim, settings, control, from_, subject):
     created = await control.post("/_sim/inbound", json={"from": from_, "subject": subject, "plain_body": "Hi"})
     assert created.status_code == 201, created.text
     message_id = created.json()["message_id"]
-    async with MailClient(mailsim.base_url, mailsim.api_key) as mail:
-        message = from_rest(await mail.get_message(mailsim.inbox_id, message_id), mailsim.inbox_id)
+    async with build_mail_provider(settings) as mail:
+        message = await mail.get_message(mailsim.inbox_id, message_id)
         request = _draft_request(message)
         # The emulator refuses what a mail service refuses: it must take whatever we make.
         draft = await mail.create_draft(

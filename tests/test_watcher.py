@@ -17,15 +17,14 @@ from starter.watcher import InboxWatcher
 from tests.conftest import inbound, make_settings, running_worker, sent_mail
 from tests.scripted_provider import subject
 from triage.config import Settings
-from triage.mail.client import MailClient
-from triage.mail.frames import EventFrame, parse_frame
-from triage.mail.schema import MailMessage
+from triage.mail.factory import build_mail_provider
+from triage.models import InboundMessage
 
 
 @asynccontextmanager
 async def running_watcher(client: Client, settings: Settings) -> AsyncIterator[InboxWatcher]:
     stop = asyncio.Event()
-    async with MailClient(settings.mail_base_url, settings.mail_api_key.get_secret_value()) as mail:
+    async with build_mail_provider(settings) as mail:
         watcher = InboxWatcher(client, mail, settings)
         task = asyncio.create_task(watcher.run(stop))
         async with asyncio.timeout(15):
@@ -121,7 +120,7 @@ async def test_rest_failures_during_catch_up_are_retried(dev_env, settings, cont
     created = [await inbound(control, subject=f"flaky {i}") for i in range(3)]
     await control.post("/_sim/faults", json={"rest_failure_rate": 1.0, "rest_failure_status": 500})
     stop = asyncio.Event()
-    async with MailClient(settings.mail_base_url, settings.mail_api_key.get_secret_value()) as mail:
+    async with build_mail_provider(settings) as mail:
         watcher = InboxWatcher(dev_env.client, mail, settings)
         task = asyncio.create_task(watcher.run(stop))
         await asyncio.sleep(1.5)
@@ -190,7 +189,7 @@ async def test_malformed_frames_do_not_stop_the_watcher(dev_env, settings, contr
         # Catch-up would find the message too; make REST useless so only the socket can.
         await control.post("/_sim/faults", json={"rest_failure_rate": 1.0, "rest_failure_status": 500})
         stop = asyncio.Event()
-        async with MailClient(settings.mail_base_url, settings.mail_api_key.get_secret_value()) as mail:
+        async with build_mail_provider(hostile_settings) as mail:
             watcher = InboxWatcher(dev_env.client, mail, hostile_settings)
             task = asyncio.create_task(watcher.run(stop))
             await wait_for_workflows(
@@ -203,16 +202,17 @@ async def test_malformed_frames_do_not_stop_the_watcher(dev_env, settings, contr
 
 
 class BurstDuringCatchUp:
-    """The REST listing (newest first) while the socket delivers a page's worth of new mail."""
+    """The listing (newest first) while the subscription delivers a page's worth of new mail."""
 
     def __init__(self, inbox_id: str, *, burst: int, missed: int, old: int) -> None:
         run = uuid.uuid4().hex[:8]
         now = datetime.now(UTC)
 
-        def page(kind: str, count: int) -> list[MailMessage]:
+        def page(kind: str, count: int) -> list[InboundMessage]:
             return [
-                MailMessage.model_validate(
-                    {"id": f"msg_{kind}{i}_{run}", "from": "c@example.org", "subject": kind, "received_at": now}
+                InboundMessage(
+                    message_id=f"msg_{kind}{i}_{run}", inbox_id=inbox_id, from_address="c@example.org",
+                    subject=kind, received_at=now,
                 )
                 for i in range(count)
             ]
@@ -221,18 +221,13 @@ class BurstDuringCatchUp:
         self.burst, self.missed, self.old = page("burst", burst), page("missed", missed), page("old", old)
         self.watcher: InboxWatcher | None = None
 
-    async def iter_messages(self, inbox_id: str, **_paging) -> AsyncIterator[list[MailMessage]]:
+    async def inbound_pages(self, inbox_id: str, **_paging) -> AsyncIterator[list[InboundMessage]]:
         assert self.watcher is not None
-        for message in self.burst:  # delivered by the socket while page 1 is fetched
-            await self.watcher._on_event(event_frame(message, inbox_id))
+        for message in self.burst:  # delivered by the subscription while page 1 is fetched
+            await self.watcher._on_message(message)
         yield self.burst
         yield self.missed  # arrived while the watcher was down
         yield self.old  # handled before the outage
-
-
-def event_frame(message: MailMessage, inbox_id: str) -> EventFrame:
-    event = {"inbox_id": inbox_id, "message_id": message.id, "from": message.from_, "subject": message.subject}
-    return parse_frame(json.dumps({"type": "event", "event_type": "message.received", "message": event}))
 
 
 async def test_a_burst_on_the_socket_does_not_end_the_catch_up_early(dev_env, settings):
@@ -240,10 +235,10 @@ async def test_a_burst_on_the_socket_does_not_end_the_catch_up_early(dev_env, se
     watcher = InboxWatcher(dev_env.client, listing, settings)
     listing.watcher = watcher
     for message in listing.old:
-        await watcher._on_event(event_frame(message, settings.inbox_id))
+        await watcher._on_message(message)
 
     await watcher.catch_up()
 
-    missed = {workflow_id_for(m.id) for m in listing.missed}
+    missed = {workflow_id_for(m.message_id) for m in listing.missed}
     ids = await wait_for_workflows(dev_env.client, settings.temporal_task_queue, missed, timeout=10)
     assert len(ids) == 7  # old, burst and missed: each once

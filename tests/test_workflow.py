@@ -21,8 +21,7 @@ from starter.start import start_triage
 from tests.conftest import inbound, running_worker, sent_mail
 from tests.scripted_provider import subject
 from triage.config import Settings
-from triage.inbound import from_rest
-from triage.mail.client import MailClient
+from triage.mail.factory import build_mail_provider
 from triage.models import (
     GuardFlag,
     ReviewAction,
@@ -36,11 +35,11 @@ HISTORY_DIR = Path(__file__).parent / "histories"
 
 async def start_for(client: Client, settings: Settings, control, review: ReviewSettings | None = None, **fields) -> WorkflowHandle:
     created = await inbound(control, **fields)
-    async with MailClient(settings.mail_base_url, settings.mail_api_key.get_secret_value()) as mail:
+    async with build_mail_provider(settings) as mail:
         message = await mail.get_message(settings.inbox_id, created["message_id"])
     handle = await start_triage(
         client,
-        from_rest(message, settings.inbox_id),
+        message,
         task_queue=settings.temporal_task_queue,
         policy=settings.policy_settings(),
         review=review or settings.review_settings(),

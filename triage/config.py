@@ -12,6 +12,7 @@ import os
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import (
@@ -40,6 +41,11 @@ class Settings(BaseSettings):
     encryption_key: SecretStr | None = Field(None, validation_alias=_env("TRIAGE_ENCRYPTION_KEY"))
     temporal_db: Path = Field(Path(".data/temporal.db"), validation_alias=_env("TRIAGE_TEMPORAL_DB"))
     temporal_ui_port: int = Field(8233, validation_alias=_env("TRIAGE_TEMPORAL_UI_PORT"))
+
+    # Mail: the provider the worker and the watcher use (triage/mail/factory.py)
+    mail_provider: Literal["myagentmail"] = Field(
+        "myagentmail", validation_alias=_env("TRIAGE_MAIL_PROVIDER")
+    )
 
     # myagentmail
     mail_base_url: str = Field(

@@ -1,4 +1,4 @@
-"""From a socket event or a REST message to the workflow's InboundMessage.
+"""Any provider's inbound mail as the workflow's InboundMessage (``build_inbound``).
 
 Also the pure decision of which mail must never start a triage: our own
 mail, auto-replies and bounces (answering them is how mail loops start).
@@ -21,8 +21,6 @@ from email import utils as email_utils
 from email.headerregistry import HeaderRegistry
 
 from triage.llm.text import html_to_text
-from triage.mail.frames import EventMessage
-from triage.mail.schema import MailMessage
 from triage.models import GuardFlag, InboundMessage
 
 # Temporal payloads are capped (2 MB by default); the full text stays in the inbox.
@@ -270,41 +268,4 @@ def build_inbound(
         received_at=received_at,
         body_chars=len(text),
         truncated=plain_cut or html_cut,
-    )
-
-
-def _parse_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
-def from_event(event: EventMessage) -> InboundMessage:
-    return build_inbound(
-        message_id=event.message_id,
-        inbox_id=event.inbox_id,
-        thread_id=event.thread_id,
-        from_address=event.from_,
-        to=event.to,
-        subject=event.subject,
-        plain_body=event.plain_body,
-        html_body=event.html_body,
-        received_at=_parse_time(event.timestamp),
-    )
-
-
-def from_rest(message: MailMessage, inbox_id: str) -> InboundMessage:
-    return build_inbound(
-        message_id=message.id,
-        inbox_id=inbox_id,
-        thread_id=message.thread_id,
-        from_address=message.from_,
-        to=message.to,
-        subject=message.subject,
-        plain_body=message.plain_body,
-        html_body=message.html_body,
-        received_at=message.received_at,
     )

@@ -22,7 +22,8 @@ from activities.notify import NotifyActivities
 from triage.config import Settings
 from triage.llm.base import TriageProvider
 from triage.llm.factory import build_provider
-from triage.mail.client import MailClient
+from triage.mail.factory import build_mail_provider
+from triage.mail.provider import MailProvider
 from triage.temporal_client import connect
 from workflows.conversation import AutoReplyCounterWorkflow, ConversationWorkflow
 from workflows.triage import SupportTriageWorkflow
@@ -83,7 +84,7 @@ def build_worker(
     client: Client,
     settings: Settings,
     *,
-    mail: MailClient,
+    mail: MailProvider,
     provider: TriageProvider,
     http: httpx.AsyncClient,
 ) -> Worker:
@@ -109,13 +110,7 @@ def build_worker(
 async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
     async with AsyncExitStack() as stack:
         client = await connect(settings, serve_metrics=True)
-        mail = await stack.enter_async_context(
-            MailClient(
-                settings.mail_base_url,
-                settings.mail_api_key.get_secret_value(),
-                timeout=settings.mail_timeout_seconds,
-            )
-        )
+        mail = await stack.enter_async_context(build_mail_provider(settings))
         http = await stack.enter_async_context(httpx.AsyncClient())
         provider = build_provider(settings)
         stack.push_async_callback(provider.aclose)

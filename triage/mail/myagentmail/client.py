@@ -1,10 +1,10 @@
-"""An httpx client for the myagentmail REST API.
+"""An httpx client for the myagentmail REST API, answering in its wire shapes.
 
-Errors come out as Temporal ``ApplicationError``s already classified: a
-permanent 4xx is ``non_retryable`` (retrying a 404 or a 403 "inbox paused"
-changes nothing), 429 carries the server's Retry-After as the next retry
-delay, 5xx and transport errors are retryable. Temporal owns the retries, so
-this client never loops.
+Errors come out as the provider-neutral ``triage.mail.errors``, already
+classified: a permanent 4xx is ``MailRejected`` and not retryable (retrying a
+403 "inbox paused" changes nothing), a 404 is ``MailNotFound``, 429 carries
+the server's Retry-After, 5xx and transport errors are retryable. The caller
+(Temporal, through the activities) owns the retries, so this client never loops.
 """
 
 from __future__ import annotations
@@ -17,9 +17,17 @@ from typing import Any, Self, TypeVar
 
 import httpx
 from pydantic import BaseModel, ValidationError
-from temporalio.exceptions import ApplicationError
 
-from triage.mail.schema import (
+from triage.mail.errors import (
+    MailBadResponse,
+    MailError,
+    MailNotFound,
+    MailRateLimited,
+    MailRejected,
+    MailUnavailable,
+    MailUnreachable,
+)
+from triage.mail.myagentmail.schema import (
     Draft,
     DraftPage,
     Inbox,
@@ -30,13 +38,6 @@ from triage.mail.schema import (
 )
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
-
-NOT_FOUND = "MailNotFound"
-RATE_LIMITED = "MailRateLimited"
-SERVER_ERROR = "MailServerError"
-CLIENT_ERROR = "MailClientError"
-TRANSPORT_ERROR = "MailTransportError"
-BAD_RESPONSE = "MailBadResponse"
 
 _MAX_RETRY_AFTER = timedelta(minutes=10)
 
@@ -55,8 +56,8 @@ def _retry_after(response: httpx.Response) -> timedelta | None:
     return timedelta(seconds=min(max(seconds, 0.0), _MAX_RETRY_AFTER.total_seconds()))
 
 
-def error_for_response(response: httpx.Response) -> ApplicationError:
-    """Map a non-2xx answer to a classified ApplicationError."""
+def error_for_response(response: httpx.Response) -> MailError:
+    """Map a non-2xx answer to a classified mail error."""
     try:
         payload = response.json()
         detail = str(payload.get("error") or "")[:300]
@@ -70,18 +71,14 @@ def error_for_response(response: httpx.Response) -> ApplicationError:
     if detail:
         message += f": {detail}"
     if status == 429:
-        return ApplicationError(
-            message, status, code, type=RATE_LIMITED, next_retry_delay=_retry_after(response)
-        )
+        return MailRateLimited(message, retry_after=_retry_after(response), status=status, code=code)
     if status >= 500:
-        return ApplicationError(message, status, code, type=SERVER_ERROR)
+        return MailUnavailable(message, status=status, code=code)
     if status == 404:
-        return ApplicationError(message, status, code, type=NOT_FOUND, non_retryable=True)
+        return MailNotFound(message, status=status, code=code)
     # 408 and 409 may clear on a retry; the other 4xx, and redirects
     # (a wrong base URL), will not.
-    return ApplicationError(
-        message, status, code, type=CLIENT_ERROR, non_retryable=status not in (408, 409)
-    )
+    return MailRejected(message, retryable=status in (408, 409), status=status, code=code)
 
 
 class MailClient:
@@ -129,13 +126,9 @@ class MailClient:
         try:
             response = await self._http.request(method, path.lstrip("/"), json=json, params=params)
         except httpx.TimeoutException as exc:
-            raise ApplicationError(
-                f"myagentmail {method} {path}: timed out", type=TRANSPORT_ERROR
-            ) from exc
+            raise MailUnreachable(f"myagentmail {method} {path}: timed out") from exc
         except httpx.TransportError as exc:
-            raise ApplicationError(
-                f"myagentmail {method} {path}: {type(exc).__name__}", type=TRANSPORT_ERROR
-            ) from exc
+            raise MailUnreachable(f"myagentmail {method} {path}: {type(exc).__name__}") from exc
         if not response.is_success:
             # 3xx too: a redirect (a proxy's login page, http -> https) is no answer.
             raise error_for_response(response)
@@ -146,10 +139,9 @@ class MailClient:
         except ValidationError as exc:
             # A garbled answer from a healthy-looking server is usually a proxy
             # or a deploy in progress: worth a retry, bounded by the policy.
-            raise ApplicationError(
+            raise MailBadResponse(
                 f"myagentmail {method} {path}: unexpected response shape "
-                f"({exc.error_count()} errors)",
-                type=BAD_RESPONSE,
+                f"({exc.error_count()} errors)"
             ) from exc
 
     async def _get(self, path: str, model: type[ModelT], **params: Any) -> ModelT:

@@ -1,0 +1,15 @@
+"""Pick the mail provider from configuration (``TRIAGE_MAIL_PROVIDER``), like ``triage.llm.factory``."""
+
+from __future__ import annotations
+
+from triage.config import Settings
+from triage.mail.provider import MailProvider
+
+
+def build_mail_provider(settings: Settings) -> MailProvider:
+    """The configured provider, not yet entered: use it as an async context manager."""
+    if settings.mail_provider == "myagentmail":
+        from triage.mail.myagentmail.provider import MyAgentMailProvider
+
+        return MyAgentMailProvider.from_settings(settings)
+    raise ValueError(f"unknown mail provider {settings.mail_provider!r}: use myagentmail")
