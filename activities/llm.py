@@ -14,7 +14,9 @@ from temporalio import activity
 
 from triage.llm.base import ProviderOutputError, TriageProvider
 from triage.llm.checked import classify_checked
+from triage.llm.replies import holding_reply
 from triage.models import (
+    DEFAULT_BRAND_NAME,
     Classification,
     DraftReply,
     DraftRequest,
@@ -23,11 +25,6 @@ from triage.models import (
     LlmUsage,
 )
 from triage.telemetry import annotate
-
-HOLDING_REPLY = (
-    "Hello,\n\nThank you for your message. A member of our support team is looking "
-    "into it and will reply to you personally.\n\n— Acme Help support"
-)
 
 
 def _count_tokens(usage: LlmUsage | None) -> None:
@@ -38,8 +35,9 @@ def _count_tokens(usage: LlmUsage | None) -> None:
 
 
 class LlmActivities:
-    def __init__(self, provider: TriageProvider, concurrency: int = 8) -> None:
+    def __init__(self, provider: TriageProvider, concurrency: int = 8, brand: str = DEFAULT_BRAND_NAME) -> None:
         self._provider = provider
+        self._brand = brand  # signs the holding reply
         # Bounds in-flight LLM calls per worker, whatever the activity slots allow.
         self._slots = asyncio.Semaphore(concurrency)
 
@@ -73,4 +71,4 @@ class LlmActivities:
             return reply
         except ProviderOutputError as err:
             activity.logger.warning("drafter output unusable: %s", err)
-            return DraftReply(body=HOLDING_REPLY, grounded=False)
+            return DraftReply(body=holding_reply(self._brand), grounded=False)

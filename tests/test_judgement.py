@@ -10,7 +10,8 @@ from temporalio.exceptions import ApplicationError
 
 from triage.evaluation import EvalRow, judge
 from triage.kb import KnowledgeBase
-from triage.llm.offline import ACKNOWLEDGEMENT, ACKNOWLEDGEMENTS, OfflineProvider, reply_text
+from triage.llm.offline import OfflineProvider
+from triage.llm.replies import ACKNOWLEDGEMENT, ACKNOWLEDGEMENTS, reply_text
 from triage.models import Category, Classification, DraftRequest, InboundMessage, PolicySettings
 
 POLICY = PolicySettings()

@@ -22,7 +22,14 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from triage.models import Category, GuardFlag, PolicySettings, ReviewSettings
+from triage.models import (
+    DEFAULT_AUTO_SEND_CATEGORIES,
+    DEFAULT_BRAND_NAME,
+    Category,
+    GuardFlag,
+    PolicySettings,
+    ReviewSettings,
+)
 
 
 def _env(name: str) -> AliasChoices:
@@ -75,7 +82,7 @@ class Settings(BaseSettings):
 
     # Policy and review
     auto_send_categories: list[Category] = Field(
-        default_factory=lambda: [Category.GENERAL, Category.FAQ],
+        default_factory=lambda: list(DEFAULT_AUTO_SEND_CATEGORIES),
         validation_alias=_env("TRIAGE_AUTO_SEND_CATEGORIES"),
     )
     confidence_threshold: float = Field(
@@ -102,6 +109,9 @@ class Settings(BaseSettings):
     review_expire_after: timedelta = Field(
         timedelta(hours=72), validation_alias=_env("TRIAGE_REVIEW_EXPIRY")
     )
+
+    # The team our fixed replies (templates, the holding reply) are signed by.
+    brand_name: str = Field(DEFAULT_BRAND_NAME, min_length=1, max_length=200, validation_alias=_env("TRIAGE_BRAND_NAME"))
 
     # Notifications and reviewers
     slack_webhook_url: SecretStr | None = Field(None, validation_alias=_env("SLACK_WEBHOOK_URL"))
@@ -175,6 +185,7 @@ class Settings(BaseSettings):
             checked_languages=self.checked_languages,
             auto_reply_limit=self.auto_reply_limit,
             auto_reply_window=self.auto_reply_window,
+            brand_name=self.brand_name,
         )
 
     def review_settings(self) -> ReviewSettings:

@@ -24,6 +24,7 @@ from rich.table import Table
 from triage.llm.base import ProviderOutputError, TriageProvider
 from triage.llm.checked import classify_checked
 from triage.models import (
+    SAME_ANSWER,
     Category,
     Classification,
     DraftReply,
@@ -36,8 +37,14 @@ from triage.policy import decide
 
 # The labels of the evaluation files: the categories, with faq counted as general
 # (both are the "routine" answer a help centre gives).
-LABELS = [c.value for c in Category if c is not Category.FAQ]
 ROUTINE_LABEL = Category.GENERAL.value
+
+
+def as_label(category: Category) -> str:
+    return SAME_ANSWER.get(category, category).value
+
+
+LABELS = list(dict.fromkeys(as_label(category) for category in Category))
 
 
 class EvalRow(BaseModel):
@@ -109,10 +116,6 @@ def load_eval_file(path: Path) -> list[EvalRow]:
             except ValueError as exc:
                 raise ValueError(f"{path}:{number}: not an eval row: {exc}") from None
     return rows
-
-
-def as_label(category: Category) -> str:
-    return ROUTINE_LABEL if category is Category.FAQ else category.value
 
 
 def _message(row: EvalRow) -> InboundMessage:

@@ -8,8 +8,10 @@ inside the sandbox.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -20,6 +22,27 @@ class Category(StrEnum):
     FEATURE_REQUEST = "feature_request"
     GENERAL = "general"
     FAQ = "faq"
+
+
+# What each category means, in the order the classification prompt lists them
+# (general, "anything else", last). The prompt is generated from this table.
+CATEGORY_DESCRIPTIONS: dict[Category, str] = {
+    Category.BILLING: "invoices, payments, charges, refunds, plans, subscriptions, cancellations for money reasons",
+    Category.BUG: "something in the product is broken, fails, crashes or behaves wrongly",
+    Category.FEATURE_REQUEST: "a request or suggestion for new or changed functionality",
+    Category.FAQ: "a routine how-to question answered by standard documentation (passwords, settings, usage)",
+    Category.GENERAL: "anything else (account, shipping, partnership, praise, unclear requests)",
+}
+
+# faq and general are the same answer, the routine one a help centre gives: the
+# evaluation labels and the offline model's calibration count either as the other.
+SAME_ANSWER: dict[Category, Category] = {Category.FAQ: Category.GENERAL}
+
+# The categories whose replies may go out without a human unless configured otherwise
+# (TRIAGE_AUTO_SEND_CATEGORIES): the routine questions a help centre answers.
+DEFAULT_AUTO_SEND_CATEGORIES = (Category.GENERAL, Category.FAQ)
+# The team our fixed replies are signed by unless configured otherwise (TRIAGE_BRAND_NAME).
+DEFAULT_BRAND_NAME = "Acme Help"
 
 
 class TriageStatus(StrEnum):
@@ -103,6 +126,9 @@ class LlmUsage(BaseModel):
         return self.prompt_tokens + self.completion_tokens
 
 
+MAX_REASON_CHARS = 300
+
+
 class Classification(BaseModel):
     category: Category
     confidence: float = Field(ge=0.0, le=1.0)
@@ -116,6 +142,18 @@ class Classification(BaseModel):
     # Only thanks, an acknowledgement or a sign-off: the conversation needs no reply.
     closing: bool = False
     usage: LlmUsage | None = None
+
+    @classmethod
+    def for_review(cls, reason: str, flags: Iterable[GuardFlag], **details: Any) -> Classification:
+        """No verdict to trust (the classifier failed or answered garbage): whatever the
+        message is, a human decides. General at confidence 0, with the flags saying why."""
+        return cls(
+            category=Category.GENERAL,
+            confidence=0.0,
+            reason=reason[:MAX_REASON_CHARS],
+            guard_flags=sorted(set(flags)),
+            **details,
+        )
 
 
 class KbCitation(BaseModel):
@@ -204,9 +242,7 @@ class SentReply(BaseModel):
 
 
 class PolicySettings(BaseModel):
-    auto_send_categories: list[Category] = Field(
-        default_factory=lambda: [Category.GENERAL, Category.FAQ]
-    )
+    auto_send_categories: list[Category] = Field(default_factory=lambda: list(DEFAULT_AUTO_SEND_CATEGORIES))
     confidence_threshold: float = Field(default=0.9, ge=0.0, le=1.0)
     require_kb_support: bool = True
     # Flags listed here do not block an auto-send; empty means every flag blocks.
@@ -220,6 +256,9 @@ class PolicySettings(BaseModel):
     # At most this many automatic replies per sender per window; more wait for a human.
     auto_reply_limit: int = Field(default=3, ge=0)
     auto_reply_window: timedelta = timedelta(hours=24)
+    # Signs the holding reply the workflow falls back to when drafting fails: the
+    # workflow cannot read configuration, so the brand travels with its input.
+    brand_name: str = Field(default=DEFAULT_BRAND_NAME, min_length=1, max_length=200)
 
 
 class ThreadRequest(BaseModel):

@@ -96,7 +96,7 @@ def build_worker(
         workflows=list(WORKFLOWS),
         activities=activity_functions(
             MailActivities(mail),
-            LlmActivities(provider, settings.llm_concurrency),
+            LlmActivities(provider, settings.llm_concurrency, settings.brand_name),
             NotifyActivities(http, webhook, settings.public_url),
             ConversationActivities(client, settings.temporal_task_queue),
         ),

@@ -17,15 +17,15 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.conversation import ConversationActivities
-    from activities.llm import HOLDING_REPLY, LlmActivities
+    from activities.llm import LlmActivities
     from activities.mail import MailActivities
     from activities.notify import NotifyActivities
     from triage import search_attributes as sa
     from triage.contracts import SUPERSEDE_SIGNAL, workflow_id_for
     from triage.inbound import markdown_text, message_reply_target, reply_subject
+    from triage.llm.replies import holding_reply
     from triage.models import (
         AutoReplyAllowance,
-        Category,
         Classification,
         DecisionRecord,
         DiscardDraftRequest,
@@ -343,11 +343,8 @@ class SupportTriageWorkflow:
             )
         except ActivityError as err:
             workflow.logger.warning("classification failed, routing to review: %s", err)
-            return Classification(
-                category=Category.GENERAL,
-                confidence=0.0,
-                reason=f"classification failed: {err.cause or err}"[:300],
-                guard_flags=[GuardFlag.CLASSIFIER_ERROR],
+            return Classification.for_review(
+                f"classification failed: {err.cause or err}", [GuardFlag.CLASSIFIER_ERROR]
             )
         if result.usage:
             self._state.usage.append(result.usage)
@@ -367,7 +364,8 @@ class SupportTriageWorkflow:
                 raise  # a redraft that cannot be done is the reviewer's to hear about
             workflow.logger.warning("drafting failed, using the holding reply: %s", err)
             self._state.error = f"drafting failed: {err.cause or err}"
-            return DraftReply(body=request.previous_body or HOLDING_REPLY, grounded=False)
+            brand = self._input.policy.brand_name
+            return DraftReply(body=request.previous_body or holding_reply(brand), grounded=False)
         if reply.usage:
             self._state.usage.append(reply.usage)
         return reply

@@ -14,9 +14,7 @@ from triage.inbound import address_flags
 from triage.llm.base import ProviderOutputError, TriageProvider
 from triage.llm.closing import is_closing
 from triage.llm.guards import inspect_message
-from triage.models import Category, Classification, GuardFlag, InboundMessage
-
-MAX_REASON_CHARS = 300
+from triage.models import Classification, GuardFlag, InboundMessage
 
 
 async def classify_checked(provider: TriageProvider, message: InboundMessage) -> Classification:
@@ -26,11 +24,9 @@ async def classify_checked(provider: TriageProvider, message: InboundMessage) ->
     try:
         result = await provider.classify(message)
     except ProviderOutputError as err:
-        return Classification(
-            category=Category.GENERAL,
-            confidence=0.0,
-            reason=f"classifier output unusable: {err}"[:MAX_REASON_CHARS],
-            guard_flags=sorted({*checks, GuardFlag.INVALID_OUTPUT}),
+        return Classification.for_review(
+            f"classifier output unusable: {err}",
+            [*checks, GuardFlag.INVALID_OUTPUT],
             evidence=inspection.evidence,
             closing=closing,
         )

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from triage.config import Settings
 from triage.llm.base import TriageProvider
+
+if TYPE_CHECKING:
+    from triage.kb import KnowledgeBase, LiveKnowledgeBase
+    from triage.llm.offline import OfflineProvider
 
 
 def provider_name(settings: Settings) -> str:
     if settings.provider != "auto":
         return settings.provider
     return "openai" if settings.openai_api_key else "offline"
+
+
+def offline_provider(settings: Settings, kb: KnowledgeBase | LiveKnowledgeBase) -> OfflineProvider:
+    """The offline model, its routine categories the policy's, its replies signed with the brand."""
+    from triage.llm.offline import OfflineProvider
+
+    return OfflineProvider(kb=kb, routine=settings.auto_send_categories, brand=settings.brand_name)
 
 
 def build_provider(settings: Settings, name: str | None = None) -> TriageProvider:
@@ -19,17 +32,14 @@ def build_provider(settings: Settings, name: str | None = None) -> TriageProvide
     chosen = name or provider_name(settings)
     if chosen == "openai":
         from triage.llm.first_pass import FirstPassProvider
-        from triage.llm.offline import OfflineProvider
         from triage.llm.openai_provider import OpenAIProvider
 
         llm = OpenAIProvider.from_settings(settings, kb=kb)
         if not settings.first_pass:
             return llm
         return FirstPassProvider(
-            OfflineProvider(kb=kb), llm, settings.auto_send_categories, settings.first_pass_confidence
+            offline_provider(settings, kb), llm, settings.auto_send_categories, settings.first_pass_confidence
         )
     if chosen == "offline":
-        from triage.llm.offline import OfflineProvider
-
-        return OfflineProvider(kb=kb)
+        return offline_provider(settings, kb)
     raise ValueError(f"unknown provider {chosen!r}: use auto, offline or openai")

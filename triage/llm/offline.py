@@ -10,7 +10,7 @@ text and sanitised HTML (``triage.render``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Collection
 from functools import lru_cache
 
 import numpy as np
@@ -21,8 +21,11 @@ from triage.llm.base import TriageProvider
 from triage.llm.classifier import TextClassifier
 from triage.llm.guards import detect_guard_flags
 from triage.llm.language import detect_language
+from triage.llm.replies import ACKNOWLEDGEMENTS, holding_reply, reply_text
 from triage.llm.text import model_input, normalize_body
 from triage.models import (
+    DEFAULT_AUTO_SEND_CATEGORIES,
+    DEFAULT_BRAND_NAME,
     Category,
     Classification,
     DraftReply,
@@ -35,7 +38,6 @@ from triage.models import (
 )
 from triage.render import rendered
 
-ROUTINE = frozenset({Category.GENERAL.value, Category.FAQ.value})
 # Flags that mean the customer tells us something happened: they get an acknowledgement.
 REPORTED = frozenset(
     {GuardFlag.PROBLEM_REPORT, GuardFlag.PRIVACY, GuardFlag.SECURITY, GuardFlag.LEGAL, GuardFlag.DATA_LOSS}
@@ -43,75 +45,7 @@ REPORTED = frozenset(
 # A declared question this close picks the article to draft from (the policy has its own,
 # higher, threshold for sending without a human).
 DRAFT_FROM_ANSWER_AT = 0.35
-
-
-@dataclass(frozen=True)
-class ReplyText:
-    """The fixed parts of a template reply, in one language."""
-
-    greeting: str
-    thanks: str
-    more: str
-    closing: str
-    holding: str
-    acknowledgement: str
-    signature: str = "— Acme Help support"
-
-
-REPLY_TEXT: dict[str, ReplyText] = {
-    "en": ReplyText(
-        greeting="Hello",
-        thanks="Thanks for getting in touch.",
-        more="More in our help centre:",
-        closing="If that does not answer your question, just reply to this email.",
-        holding="Thank you for your message. A member of our support team will look into it "
-        "and get back to you personally.",
-        acknowledgement="Thank you for letting us know, and sorry for the trouble. A member of our support "
-        "team is looking into it and will reply to you personally.",
-    ),
-    "de": ReplyText(
-        greeting="Hallo",
-        thanks="Danke für Ihre Nachricht.",
-        more="Mehr dazu in unserem Hilfe-Center:",
-        closing="Falls das Ihre Frage nicht beantwortet, antworten Sie einfach auf diese E-Mail.",
-        holding="Vielen Dank für Ihre Nachricht. Ein Mitglied unseres Support-Teams kümmert sich darum "
-        "und meldet sich persönlich bei Ihnen.",
-        acknowledgement="Danke, dass Sie uns Bescheid geben, und entschuldigen Sie die Unannehmlichkeiten. "
-        "Ein Mitglied unseres Support-Teams sieht sich das an und antwortet Ihnen persönlich.",
-        signature="— Ihr Acme-Help-Support",
-    ),
-    "fr": ReplyText(
-        greeting="Bonjour",
-        thanks="Merci de nous avoir écrit.",
-        more="Pour en savoir plus, consultez notre centre d'aide :",
-        closing="Si cela ne répond pas à votre question, répondez simplement à cet e-mail.",
-        holding="Merci pour votre message. Un membre de notre équipe support va l'examiner "
-        "et vous répondra personnellement.",
-        acknowledgement="Merci de nous l'avoir signalé, et désolés pour la gêne occasionnée. Un membre de "
-        "notre équipe support s'en occupe et vous répondra personnellement.",
-        signature="— Le support Acme Help",
-    ),
-    "es": ReplyText(
-        greeting="Hola",
-        thanks="Gracias por escribirnos.",
-        more="Más información en nuestro centro de ayuda:",
-        closing="Si esto no responde a su pregunta, basta con responder a este correo.",
-        holding="Gracias por su mensaje. Una persona de nuestro equipo de soporte lo revisará "
-        "y le responderá personalmente.",
-        acknowledgement="Gracias por avisarnos y disculpe las molestias. Una persona de nuestro equipo de "
-        "soporte lo está revisando y le responderá personalmente.",
-        signature="— El soporte de Acme Help",
-    ),
-}
-HOLDING = REPLY_TEXT["en"].holding
-ACKNOWLEDGEMENT = REPLY_TEXT["en"].acknowledgement
-ACKNOWLEDGEMENTS = frozenset(text.acknowledgement for text in REPLY_TEXT.values())
 REDRAFT_NEEDS_LLM = "RedraftNeedsLlm"
-
-
-def reply_text(language: str) -> ReplyText:
-    """The template in ``language``; English where there is none (such a reply waits for review)."""
-    return REPLY_TEXT.get(language, REPLY_TEXT["en"])
 
 
 def _markdown_escape(text: str) -> str:
@@ -127,18 +61,29 @@ def shipped_classifier() -> TextClassifier:
 class OfflineProvider(TriageProvider):
     name = "offline"
 
-    def __init__(self, kb: KnowledgeBase | LiveKnowledgeBase | None = None) -> None:
+    def __init__(
+        self,
+        kb: KnowledgeBase | LiveKnowledgeBase | None = None,
+        *,
+        routine: Collection[Category] = DEFAULT_AUTO_SEND_CATEGORIES,
+        brand: str = DEFAULT_BRAND_NAME,
+    ) -> None:
         self._kb = kb or KnowledgeBase.load()
         self._model = shipped_classifier()
+        # The categories the send policy may answer alone (TRIAGE_AUTO_SEND_CATEGORIES):
+        # confidence in a routine category is confidence in "may go out unseen".
+        self._routine = frozenset(category.value for category in routine)
+        self._brand = brand
 
     def predict(self, subject: str, body: str) -> tuple[Category, float, str]:
         text = model_input(subject, body)
         probabilities = dict(zip(self._model.classes, self._model.probabilities([text])[0].tolist(), strict=True))
         category = Category(max(probabilities, key=probabilities.__getitem__))
         confidence = probabilities[category.value]
-        # faq and general both mean "routine": their sum is the routine confidence.
-        if category.value in ROUTINE:
-            confidence = sum(p for c, p in probabilities.items() if c in ROUTINE)
+        # The routine categories (faq and general by default) all mean "may go out
+        # unseen": their sum is the routine confidence.
+        if category.value in self._routine:
+            confidence = sum(p for c, p in probabilities.items() if c in self._routine)
         # Lower on text unlike the training mail: the same confidence means the same everywhere.
         confidence = float(self._model.calibrated(np.array([min(confidence, 1.0)]), self._model.familiarity([text]))[0])
         return category, min(confidence, 1.0), text
@@ -163,21 +108,20 @@ class OfflineProvider(TriageProvider):
         message = request.message
         classification = request.classification
         kb = self._kb.snapshot()
-        text = reply_text(classification.language)
         answer = kb.answer(message.subject, normalize_body(message.plain_body))
         if request.instructions:
-            return self._redraft(request, text, answer)
+            return self._redraft(request, answer)
         if REPORTED.intersection(classification.guard_flags):
             # A report gets an acknowledgement, never the how-to it says has failed.
-            return self._holding(text, answer, text.acknowledgement)
+            return self._holding(classification.language, answer, acknowledge=True)
         hit = self._article_for(kb, message, answer)
         if hit is None:
-            return self._holding(text, answer, text.holding)
+            return self._holding(classification.language, answer)
         article, score = hit
         # The article in the customer's language; without one, the default version is
         # drafted (in its own language, for the reviewer) and the policy holds the reply.
         shown = kb.version(article.id, classification.language) or article
-        text = reply_text(shown.language)
+        text = reply_text(shown.language, self._brand)
         link = f"[{_markdown_escape(shown.title)}](<{shown.url}>)" if shown.url else _markdown_escape(shown.title)
         source = (
             f"{text.greeting},\n\n{text.thanks} {shown.body}\n\n"
@@ -201,11 +145,11 @@ class OfflineProvider(TriageProvider):
                 return article, answer.score
         return kb.best(model_input(message.subject, message.plain_body))
 
-    def _holding(self, text: ReplyText, answer: KbAnswer | None, message: str) -> DraftReply:
-        body, html = rendered(f"{text.greeting},\n\n{message}\n\n{text.signature}")
+    def _holding(self, language: str, answer: KbAnswer | None, *, acknowledge: bool = False) -> DraftReply:
+        body, html = rendered(holding_reply(self._brand, language, acknowledge=acknowledge))
         return DraftReply(body=body, html_body=html, grounded=False, answer=answer, usage=self._usage())
 
-    def _redraft(self, request: DraftRequest, text: ReplyText, answer: KbAnswer | None) -> DraftReply:
+    def _redraft(self, request: DraftRequest, answer: KbAnswer | None) -> DraftReply:
         """Without an LLM the reviewer's instructions cannot be followed, and they
         are never text of the reply: the one other reply offered is the
         acknowledgement; past that, redrafting needs an LLM."""
@@ -216,7 +160,7 @@ class OfflineProvider(TriageProvider):
                 type=REDRAFT_NEEDS_LLM,
                 non_retryable=True,
             )
-        return self._holding(text, answer, text.acknowledgement)
+        return self._holding(request.classification.language, answer, acknowledge=True)
 
     def _usage(self) -> LlmUsage:
         return LlmUsage(provider="offline", model=self._model.name)

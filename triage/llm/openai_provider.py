@@ -28,8 +28,16 @@ from temporalio.exceptions import ApplicationError
 from triage.config import Settings
 from triage.kb import KB_MIN_SCORE, answers
 from triage.llm.base import ProviderOutputError, TriageProvider
-from triage.llm.prompts import PromptArticle, classify_messages, draft_messages, email_text, search_text
+from triage.llm.prompts import (
+    MODEL_FLAGS,
+    PromptArticle,
+    classify_messages,
+    draft_messages,
+    email_text,
+    search_text,
+)
 from triage.models import (
+    MAX_REASON_CHARS,
     Category,
     Classification,
     DraftReply,
@@ -43,17 +51,11 @@ from triage.models import (
 from triage.render import rendered
 
 KB_TOP_K = 3
-MAX_REASON_CHARS = 300
 # Bounds a looping model's bill. Generous because reasoning models spend
 # hidden tokens from the same budget: too tight turns answers into "length".
 MAX_COMPLETION_TOKENS = 4_000
 
-# The subset of guard flags a model can observe in the text; the others
-# (too_long, invalid_output, no_kb_support, ...) are set by our own code.
-MODEL_FLAGS = (
-    GuardFlag.PROMPT_INJECTION, GuardFlag.MONEY, GuardFlag.LEGAL, GuardFlag.NEGATIVE_SENTIMENT,
-    GuardFlag.URGENT, GuardFlag.SECURITY, GuardFlag.DATA_LOSS, GuardFlag.PRIVACY,
-)
+# The guard flags a model may set: exactly those the prompt describes.
 ModelFlag = Literal[tuple(flag.value for flag in MODEL_FLAGS)]  # type: ignore[valid-type]
 
 

@@ -33,12 +33,17 @@ from triage.llm.classifier import (
     softmax,
 )
 from triage.llm.training_data import TrainingRows, fingerprint, load_examples, training_rows
+from triage.models import SAME_ANSWER, Category
 
 MODEL_NAME = "tfidf-logreg-v3"
-# faq and general are both the routine answer: being right about one is being right.
-SAME_ANSWER = {"faq": "general"}
 REGULARISATION = 6.0
 TEMPERATURES = np.geomspace(0.05, 4.0, 120)
+
+
+def _same_answer(label: str) -> str:
+    """faq and general are both the routine answer: being right about one is being right."""
+    category = Category(label)
+    return SAME_ANSWER.get(category, category).value
 
 
 def fit(texts: list[str], labels: list[str], temperature: float = 1.0, data_id: str = "") -> TextClassifier:
@@ -92,13 +97,13 @@ def files_left_out(rows: TrainingRows) -> HeldOut:
 def confidence_and_correctness(held: HeldOut, labels: list[str], temperature: float) -> tuple[np.ndarray, np.ndarray]:
     """The confidence the provider reports (routine summed) and whether the answer was right."""
     probabilities = softmax(held.logits / temperature)
-    answer = [SAME_ANSWER.get(c, c) for c in held.classes]
+    answer = [_same_answer(c) for c in held.classes]
     confidence = np.zeros(len(labels))
     right = np.zeros(len(labels))
     for i, label in enumerate(labels):
         predicted = answer[int(probabilities[i].argmax())]
         confidence[i] = sum(p for p, a in zip(probabilities[i], answer, strict=True) if a == predicted)
-        right[i] = predicted == SAME_ANSWER.get(label, label)
+        right[i] = predicted == _same_answer(label)
     return confidence, right
 
 
