@@ -27,19 +27,17 @@ from temporalio.client import Client
 from bench.floor import FloorWorkflow
 from bench.harness import (
     Comparison,
-    MailSim,
     Report,
     alternate,
     bench_settings,
     bounded_gather,
     cli,
     count_workflows,
-    dev_server,
-    mailsim_process,
     post_inbound,
     timed,
     wait_for_count,
 )
+from bench.processes import MailSim, dev_server, mailsim_process
 from starter.watcher import InboxWatcher
 from triage.mail.factory import build_mail_provider
 

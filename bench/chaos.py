@@ -4,7 +4,7 @@
 
 One process tree on this machine: a fresh Temporal dev server on a SQLite file
 in a temporary directory (search attributes registered by ``triage.devserver``),
-the myagentmail emulator and the fake OpenAI server (``tests.fake_openai``) in
+the myagentmail emulator and the fake OpenAI server (``triage.testing.fake_openai``) in
 this process, and the watcher and the worker as child processes, so that the
 worker can die by SIGKILL. While a stream of routine and sensitive emails
 arrives, a fault script kills the worker (kill -9, restarted after a pause),
@@ -33,10 +33,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -44,14 +42,16 @@ from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import IO
 
 import httpx
 from temporalio.client import Client, WorkflowExecution, WorkflowExecutionStatus
 from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 from temporalio.service import RPCError, RPCStatusCode
 
+from bench.harness import bounded_gather
+from bench.processes import DevServer, kill_process, spawn_python, stop_process
 from starter.review import (
     ReviewRejected,
     decide_current,
@@ -60,16 +60,14 @@ from starter.review import (
     summarize,
     visibility_query,
 )
-from tests.fake_openai import FakeOpenAI, FakeReply, fake_openai
 from triage import contracts
-from triage.asgi_server import free_port
 from triage.config import Settings
 from triage.contracts import WORKFLOW_ID_PREFIX
-from triage.devserver import dev_server_command, wait_until_serving
 from triage.mail.myagentmail.client import MailClient
 from triage.mailsim.runner import RunningMailSim, running_mailsim
 from triage.models import AutoReplyAllowance, GuardFlag, ReviewAction, TriageResult, TriageStatus
 from triage.temporal_client import connect
+from triage.testing.fake_openai import FakeOpenAI, FakeReply, fake_openai
 from workflows.conversation import AutoReplyCounterWorkflow
 from workflows.triage import REVIEW_CLOSED, SupportTriageWorkflow
 
@@ -192,52 +190,36 @@ class ChildProcesses:
 
     def __init__(self, workdir: Path) -> None:
         self.workdir = workdir
-        self.port = free_port()
-        self.address = f"127.0.0.1:{self.port}"
+        self.temporal = DevServer(workdir)  # on the run's database file: a restart finds every workflow
         self.env: dict[str, str] = {}
-        self.temporal: subprocess.Popen | None = None
         self.worker: subprocess.Popen | None = None
         self.watcher: subprocess.Popen | None = None
         self.unexpected_exits: list[str] = []
-        self._logs: list[IO[bytes]] = []
-        self._starts: Counter[str] = Counter()
         self._watchdog: asyncio.Task[None] | None = None
 
-    def _log(self, name: str) -> IO[bytes]:
-        self._starts[name] += 1
-        log = (self.workdir / f"{name}-{self._starts[name]}.log").open("wb")
-        self._logs.append(log)
-        return log
-
-    def _spawn(self, command: list[str], name: str, env: dict[str, str] | None = None) -> subprocess.Popen:
-        log = self._log(name)
-        return subprocess.Popen(
-            command, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
-        )
-
-    async def start_temporal(self) -> None:
-        """The dev server on the run's database file: a restart finds every workflow again."""
-        command = dev_server_command(self.workdir / "temporal.db", port=self.port, headless=True)
-        self.temporal = self._spawn(command, "temporal")
-        await wait_until_serving(self.address, "default")
+    @property
+    def address(self) -> str:
+        return self.temporal.address
 
     async def restart_temporal(self, pause: float) -> None:
-        assert self.temporal is not None
-        await _kill(self.temporal)
+        await self.temporal.kill()
         await asyncio.sleep(pause)
-        await self.start_temporal()
+        await self.temporal.serve()
+
+    def _start(self, command: str) -> subprocess.Popen:
+        return spawn_python(["starter.cli", command], env=self.env, log=self.workdir / f"{command}.log")
 
     def start_worker(self) -> None:
-        self.worker = self._spawn([sys.executable, "-m", "starter.cli", "worker"], "worker", self.env)
+        self.worker = self._start("worker")
 
     async def kill_worker(self) -> None:
         # Forgotten first, so that the watchdog does not take the kill for a crash.
         worker, self.worker = self.worker, None
         assert worker is not None
-        await _kill(worker)
+        await kill_process(worker)
 
     def start_watcher(self) -> None:
-        self.watcher = self._spawn([sys.executable, "-m", "starter.cli", "watch"], "watcher", self.env)
+        self.watcher = self._start("watch")
 
     def start_watchdog(self) -> None:
         self._watchdog = asyncio.create_task(self._revive_crashed())
@@ -257,31 +239,14 @@ class ChildProcesses:
     async def stop(self) -> None:
         if self._watchdog is not None:
             self._watchdog.cancel()
-        for process in (self.watcher, self.worker, self.temporal):
-            if process is not None and process.poll() is None:
-                process.send_signal(signal.SIGINT)
-        for process in (self.watcher, self.worker, self.temporal):
-            if process is not None:
-                await _wait_or_kill(process, 15.0)
-        for log in self._logs:
-            log.close()
-
-
-async def _kill(process: subprocess.Popen) -> None:
-    process.send_signal(signal.SIGKILL)
-    await asyncio.to_thread(process.wait)
-
-
-async def _wait_or_kill(process: subprocess.Popen, timeout: float) -> None:
-    try:
-        await asyncio.to_thread(process.wait, timeout)
-    except subprocess.TimeoutExpired:
-        await _kill(process)
+        await asyncio.gather(
+            *(stop_process(process, 15.0) for process in (self.watcher, self.worker, self.temporal.process))
+        )
 
 
 def child_env(temporal_address: str, sim: RunningMailSim, llm: FakeOpenAI, plan: ChaosPlan) -> dict[str, str]:
-    """Configuration of the worker and the watcher: this run's servers, the OpenAI provider."""
-    return os.environ | {
+    """Configuration of the worker and the watcher (over the environment): this run's servers, the OpenAI provider."""
+    return {
         "TEMPORAL_ADDRESS": temporal_address,
         "TEMPORAL_NAMESPACE": "default",
         "MYAGENTMAIL_BASE_URL": sim.base_url,
@@ -682,16 +647,6 @@ def at_rest(execution: WorkflowExecution) -> bool:
     return summarize(execution).status is TriageStatus.AWAITING_REVIEW
 
 
-async def _gather_bounded(calls: list[Awaitable]) -> list:
-    slots = asyncio.Semaphore(QUERY_CONCURRENCY)
-
-    async def bounded(call: Awaitable):
-        async with slots:
-            return await call
-
-    return await asyncio.gather(*(bounded(call) for call in calls))
-
-
 async def busy_workflows(client: Client, workflow_ids: list[str]) -> list[str]:
     """The running workflows with an activity or a workflow task (a queued decision) in flight."""
 
@@ -699,7 +654,7 @@ async def busy_workflows(client: Client, workflow_ids: list[str]) -> list[str]:
         raw = (await client.get_workflow_handle(workflow_id).describe()).raw_description
         return bool(raw.pending_activities) or raw.HasField("pending_workflow_task")
 
-    flags = await _gather_bounded([busy(workflow_id) for workflow_id in workflow_ids])
+    flags = await bounded_gather([partial(busy, workflow_id) for workflow_id in workflow_ids], QUERY_CONCURRENCY)
     return [workflow_id for workflow_id, flag in zip(workflow_ids, flags, strict=True) if flag]
 
 
@@ -848,7 +803,7 @@ async def auto_reply_answers(client: Client) -> dict[str, AutoReplyAllowance]:
         return (await client.get_workflow_handle(workflow_id).query(AutoReplyCounterWorkflow.state)).answers
 
     found: dict[str, AutoReplyAllowance] = {}
-    for part in await _gather_bounded([answers(workflow_id) for workflow_id in ids]):
+    for part in await bounded_gather([partial(answers, workflow_id) for workflow_id in ids], QUERY_CONCURRENCY):
         found |= part
     return found
 
@@ -883,7 +838,7 @@ async def reconcile(
         account.flag("orphan replies", len(replies[message_id]), problem)
 
     ordered = sorted(injected & set(runs))
-    states = await _gather_bounded([final_state(client, runs[m][0]) for m in ordered])
+    states = await bounded_gather([partial(final_state, client, runs[m][0]) for m in ordered], QUERY_CONCURRENCY)
     account.workflows = len(ordered)
     for message_id in sorted(injected - set(runs)):
         account.flag("lost", 1, f"message {message_id} has no workflow")
@@ -1121,7 +1076,7 @@ async def run_chaos(plan: ChaosPlan, *, keep_workdir: bool = False) -> ChaosRepo
         control = await stack.enter_async_context(httpx.AsyncClient(base_url=sim.control_url, timeout=30))
         processes = ChildProcesses(workdir)
         stack.push_async_callback(processes.stop)
-        await processes.start_temporal()
+        await processes.temporal.serve()
         processes.env = child_env(processes.address, sim, llm, plan)
         processes.start_worker()
         processes.start_watcher()

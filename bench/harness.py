@@ -1,4 +1,4 @@
-"""What every benchmark shares: servers, child processes, measurements, reports.
+"""What every benchmark shares: measurements, reports, settings and traffic (processes: ``bench.processes``).
 
 Each benchmark compares the project with a baseline measured in the same run
 on the same server and reports ratios: the machine is shared and noisy, so
@@ -12,14 +12,12 @@ import asyncio
 import json
 import os
 import platform
-import signal
 import statistics
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
@@ -28,14 +26,10 @@ from typing import Any, TypeVar
 
 import httpx
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
-from starter.stack import _wait_http as wait_http
-from triage.asgi_server import free_port
 from triage.config import Settings
-from triage.devserver import dev_server_command, temporal_binary, wait_until_serving
+from triage.devserver import temporal_binary
 
-REPO = Path(__file__).resolve().parents[1]
 T = TypeVar("T")
 
 
@@ -209,126 +203,11 @@ def _dev_server_version() -> str:
     return out.strip().removeprefix("temporal version ")
 
 
-# ---- processes ------------------------------------------------------------------------
-
-
-def rss_mb(pid: int) -> float:
-    """Resident set size of one process (not its children)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise ValueError(f"no VmRSS for pid {pid}")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of one process so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def spawn(command: list[str], *, log: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
-    """A child process run from the repository root, its output in ``log`` (not in the table)."""
-    with log.open("ab") as out:
-        return subprocess.Popen(
-            command,
-            cwd=REPO,
-            env={**os.environ, **(env or {})},
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-
-
-def spawn_python(module_args: list[str], *, env: dict[str, str], log: Path) -> subprocess.Popen:
-    return spawn([sys.executable, "-m", *module_args], log=log, env=env)
-
-
-async def stop_process(process: subprocess.Popen | None, timeout: float = 30.0) -> None:
-    """SIGINT (graceful for every program here), SIGKILL after ``timeout``."""
-    if process is None or process.poll() is not None:
-        return
-    process.send_signal(signal.SIGINT)
-    try:
-        await asyncio.to_thread(process.wait, timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        await asyncio.to_thread(process.wait)
-
-
-# ---- the Temporal dev server ----------------------------------------------------------
+# ---- the emulator and Temporal, as the benchmarks use them ----------------------------
 
 
 async def count_workflows(client: Client, query: str) -> int:
     return (await client.count_workflows(query)).count
-
-
-async def connect_client(address: str) -> Client:
-    return await Client.connect(address, data_converter=pydantic_data_converter)
-
-
-class DevServer:
-    """``triage server``'s dev server (SQLite file) on a free port, restartable on the same file."""
-
-    def __init__(self, directory: Path) -> None:
-        self.db = directory / "temporal.db"
-        self.log = directory / "temporal.log"
-        self.port = free_port()
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def address(self) -> str:
-        return f"127.0.0.1:{self.port}"
-
-    async def start(self) -> Client:
-        self.process = spawn(dev_server_command(self.db, port=self.port, headless=True), log=self.log)
-        await wait_until_serving(self.address, "default")
-        return await connect_client(self.address)
-
-    async def stop(self) -> None:
-        await stop_process(self.process)
-
-
-@asynccontextmanager
-async def dev_server(directory: Path) -> AsyncIterator[tuple[DevServer, Client]]:
-    server = DevServer(directory)
-    try:
-        client = await server.start()
-        yield server, client
-    finally:
-        await server.stop()
-
-
-# ---- the project's parts --------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class MailSim:
-    """Where an emulator process answers: the fields of ``RunningMailSim`` the benchmarks use."""
-
-    control_url: str
-    base_url: str
-    ws_url: str
-    api_key: str = "sim-dev-key"
-    inbox_id: str = "support"
-
-
-@asynccontextmanager
-async def mailsim_process(directory: Path) -> AsyncIterator[MailSim]:
-    """The emulator as a process of its own, as under ``triage up``: it stands in for a
-    remote service, so it must not share the measured process's CPU (GIL)."""
-    port = free_port()
-    command = ["starter.cli", "mailsim", "--port", str(port), "--db-file", str(directory / f"mail-{port}.db")]
-    process = spawn_python(
-        [*command, "--api-key", MailSim.api_key, "--inbox-id", MailSim.inbox_id],
-        env={},
-        log=directory / f"mailsim-{port}.log",
-    )
-    try:
-        control = f"http://127.0.0.1:{port}"
-        await wait_http(f"{control}/_sim/health")
-        yield MailSim(control, f"{control}/v1", f"ws://127.0.0.1:{port}/v1/ws")
-    finally:
-        await stop_process(process)
 
 
 def bench_settings(sim: Any, **overrides: Any) -> Settings:

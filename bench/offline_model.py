@@ -24,7 +24,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bench.harness import REPO, Comparison, Report, cli
+from bench.harness import Comparison, Report, cli
+from bench.processes import REPO
 
 NAME = "offline_model"
 SIZES = {"short": {"messages": 2000}, "full": {"messages": 10000}}

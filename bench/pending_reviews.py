@@ -39,22 +39,16 @@ from temporalio.client import Client
 from bench.floor import WAITING, PendingFloorWorkflow
 from bench.harness import (
     Comparison,
-    DevServer,
-    MailSim,
     Report,
     bounded_gather,
     cli,
     count_workflows,
-    mailsim_process,
     percentiles,
     post_inbound,
-    rss_mb,
-    spawn_python,
-    stop_process,
     timed,
     wait_for_count,
-    wait_http,
 )
+from bench.processes import DevServer, MailSim, mailsim_process, rss_mb, spawn_python, stop_process
 from starter.review import visibility_query
 from starter.start import start_triage, workflow_id_for
 from triage.asgi_server import free_port
@@ -62,6 +56,7 @@ from triage.config import Settings
 from triage.mail.myagentmail.client import MailClient
 from triage.mail.myagentmail.convert import from_rest
 from triage.models import InboundMessage, TriageStatus
+from triage.net import wait_http
 from worker.main import worker_options
 from workflows.triage import SupportTriageWorkflow
 

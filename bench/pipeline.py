@@ -32,17 +32,15 @@ from temporalio.worker import Worker
 from bench.floor import FloorWorkflow, noop
 from bench.harness import (
     Comparison,
-    MailSim,
     Report,
     alternate,
     bench_settings,
     cli,
-    dev_server,
-    mailsim_process,
     percentiles,
     post_inbound,
     wait_for_count,
 )
+from bench.processes import MailSim, dev_server, mailsim_process
 from starter.watcher import InboxWatcher
 from triage.config import Settings
 from triage.llm.base import TriageProvider

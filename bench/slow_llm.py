@@ -20,12 +20,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.harness import Comparison, Report, bench_settings, cli, dev_server, mailsim_process
+from bench.harness import Comparison, Report, bench_settings, cli
 from bench.pipeline import routine_texts, run_floor, run_project
-from tests.fake_openai import fake_openai
+from bench.processes import dev_server, mailsim_process
 from triage.llm.base import TriageProvider
 from triage.llm.factory import build_provider
 from triage.models import Classification, DraftRequest, InboundMessage
+from triage.testing.fake_openai import fake_openai
 
 NAME = "slow_llm"
 SIZES = {

@@ -28,6 +28,7 @@ from rich.console import Console
 
 from triage.config import Settings
 from triage.devserver import start_dev_server
+from triage.net import wait_http
 
 console = Console(soft_wrap=True)  # a URL or token is never cut
 
@@ -206,20 +207,6 @@ def check_ports(ports: list[tuple[str, str, int, str]]) -> None:
 # ---- starting and stopping ----------------------------------------------------------
 
 
-async def _wait_http(url: str, timeout: float = 30.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    async with httpx.AsyncClient(timeout=2) as http:
-        while True:
-            try:
-                if (await http.get(url)).status_code < 500:
-                    return
-            except httpx.TransportError:
-                pass
-            if asyncio.get_running_loop().time() > deadline:
-                raise TimeoutError(f"{url} did not answer in {timeout:.0f}s")
-            await asyncio.sleep(0.3)
-
-
 async def _wait_temporal(address: str, namespace: str, timeout: float = 60.0) -> None:
     """Until the dev server answers, on a runtime dropped before we return (no threads left behind)."""
     from temporalio.client import Client
@@ -323,13 +310,13 @@ async def run_stack(
             children, stop, lambda: _wait_temporal(settings.temporal_address, settings.temporal_namespace)
         ):
             return 0
-        if not await _while_children_live(children, stop, lambda: _wait_http(f"{control_url}/_sim/health")):
+        if not await _while_children_live(children, stop, lambda: wait_http(f"{control_url}/_sim/health")):
             return 0
         children.append(("worker", _child("worker", env=env)))
         children.append(("watcher", _child("watch", env=env)))
         if _has_api():
             children.append(("api", _child("api", env=env)))
-            if not await _while_children_live(children, stop, lambda: _wait_http(f"{api_url}/healthz", 90)):
+            if not await _while_children_live(children, stop, lambda: wait_http(f"{api_url}/healthz", 90)):
                 return 0
 
         console.print("[bold green]support-triage is up[/]")

@@ -7,42 +7,26 @@ real socket (``triage.asgi_server.serving``) called with httpx.
 from __future__ import annotations
 
 import asyncio
-import re
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 import pytest
-from pydantic import SecretStr
-from temporalio.client import Client
 
-from starter.api import create_app
 from starter.api.dashboard import sanitize_email_html
 from tests.conftest import running_worker, sent_mail
+from tests.helpers import ALICE, REVIEWERS, api, csrf_token, start_for, state_of, wait_for_status
 from tests.scripted_provider import subject
-from tests.test_workflow import start_for, wait_for_status
-from triage.asgi_server import free_port, serving
+from triage.asgi_server import free_port
 from triage.config import Settings
 from triage.models import TriageStatus
 
-REVIEWERS = SecretStr("alice:tok-a,bob:tok-b")
-ALICE = {"Authorization": "Bearer tok-a"}
 BOB = {"Authorization": "Bearer tok-b"}
 
 
 @pytest.fixture
 def api_settings(settings: Settings) -> Settings:
     return settings.model_copy(update={"reviewers": REVIEWERS})
-
-
-@asynccontextmanager
-async def api(settings: Settings, client: Client | None) -> AsyncIterator[httpx.AsyncClient]:
-    async with (
-        serving(create_app(settings, client)) as base,
-        httpx.AsyncClient(base_url=base, timeout=30) as http,
-    ):
-        yield http
 
 
 async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 10.0) -> Any:
@@ -57,12 +41,6 @@ async def listed_ids(http: httpx.AsyncClient, **params: str) -> set[str]:
     response = await http.get("/api/reviews", headers=ALICE, params={"limit": "200", **params})
     assert response.status_code == 200, response.text
     return {item["workflow_id"] for item in response.json()["items"]}
-
-
-async def state_of(http: httpx.AsyncClient, workflow_id: str) -> dict:
-    response = await http.get(f"/api/reviews/{workflow_id}", headers=ALICE)
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 async def test_health_auth_docs_and_input_errors(dev_env):
@@ -251,7 +229,7 @@ async def test_dashboard_login_csrf_headers_and_stale_form(dev_env, api_settings
         assert login.headers["x-content-type-options"] == "nosniff"
         cookie = login.headers["set-cookie"].lower()
         assert "httponly" in cookie and "samesite=lax" in cookie
-        csrf = _csrf(login.text)
+        csrf = csrf_token(login.text)
 
         assert (await http.post("/login", data={"token": "tok-a"})).status_code == 403
         wrong = await http.post("/login", data={"token": "tok-x", "csrf_token": csrf})
@@ -263,7 +241,7 @@ async def test_dashboard_login_csrf_headers_and_stale_form(dev_env, api_settings
 
         page = await http.get(f"/reviews/{handle.id}")
         assert page.status_code == 200 and "revision 1" in page.text
-        csrf = _csrf(page.text)
+        csrf = csrf_token(page.text)
         form = {"csrf_token": csrf, "revision": "1", "body": "Mine", "draft_digest": "x"}
         assert (
             await http.post(f"/reviews/{handle.id}/approve", data={**form, "csrf_token": "forged"})
@@ -276,7 +254,7 @@ async def test_dashboard_login_csrf_headers_and_stale_form(dev_env, api_settings
         assert "Mine" in stale.text and "Bob&#39;s text" in stale.text  # the reviewer's text is kept
         assert await sent_mail(control) == []
 
-        csrf = _csrf(stale.text)
+        csrf = csrf_token(stale.text)
         rejected = await http.post(
             f"/reviews/{handle.id}/reject", data={"csrf_token": csrf, "revision": "2", "reason": "Duplicate"}
         )
@@ -353,12 +331,6 @@ def test_sanitiser_keeps_ordinary_mail_markup():
     assert '<td colspan="2">A &amp; B</td>' in cleaned
     assert '<a href="https://ok.example/x?a=1&amp;b=2" rel="noopener noreferrer nofollow">link</a>' in cleaned
     assert 'src="data:image/png;base64,iVBORw0KGgo="' in cleaned
-
-
-def _csrf(page: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert match, "no CSRF token in the page"
-    return match.group(1)
 
 
 async def _contains(ids: Awaitable[set[str]], workflow_id: str) -> bool:

@@ -27,9 +27,8 @@ from starter.api.app import MAX_BODY_BYTES
 from starter.api.auth import LoginThrottle
 from starter.api.routes import ApproveRequest, EditRequest, RedraftRequest, RejectRequest
 from tests.conftest import running_worker
+from tests.helpers import ALICE, REVIEWERS, api, csrf_token, start_for, state_of, wait_for_status
 from tests.scripted_provider import subject
-from tests.test_api import ALICE, REVIEWERS, _csrf, api, state_of
-from tests.test_workflow import start_for, wait_for_status
 from triage.asgi_server import free_port, serving
 from triage.config import Settings
 from triage.models import TriageStatus
@@ -202,7 +201,7 @@ async def test_login_form_never_errors_and_only_a_valid_token_signs_in(
     bare_app.cookies.clear()  # every example is a new visitor
     form = {**extra, "token": token}
     if csrf != "missing":
-        session_token = _csrf((await bare_app.get("/login")).text)
+        session_token = csrf_token((await bare_app.get("/login")).text)
         form["csrf_token"] = session_token if csrf == "session" else "forged"
     if next_path is not None:
         form["next"] = next_path

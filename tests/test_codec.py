@@ -22,9 +22,8 @@ from temporalio.worker import Replayer
 
 from starter.review import decide_current
 from tests.conftest import _binary, running_worker, sent_mail
+from tests.helpers import ALICE, REVIEWERS, api, start_for, wait_for_status
 from tests.scripted_provider import subject
-from tests.test_api import ALICE, REVIEWERS, api
-from tests.test_workflow import start_for, wait_for_status
 from triage.asgi_server import free_port, serving
 from triage.codec import ENCODING, CodecKeyError, EncryptionCodec, generate_key, parse_keys
 from triage.codec_server import create_codec_app

@@ -20,8 +20,8 @@ from pydantic import SecretStr
 
 from starter.api import create_app
 from tests.conftest import running_worker, sent_mail
+from tests.helpers import start_for, wait_for_status
 from tests.scripted_provider import subject
-from tests.test_workflow import start_for, wait_for_status
 from triage.asgi_server import serving
 from triage.config import Settings
 from triage.models import TriageStatus

@@ -7,14 +7,14 @@ from collections.abc import AsyncIterator
 import pytest_asyncio
 from pydantic import SecretStr
 
-from tests.fake_openai import FakeOpenAI, FakeReply, fake_openai
+from tests.helpers import message, valid_classification
 from tests.replies import answered_reply
-from tests.test_openai_provider import message, valid_classification
 from triage.config import Settings
 from triage.llm.factory import build_provider
 from triage.llm.first_pass import FirstPassProvider
 from triage.models import Category, GuardFlag, PolicySettings
 from triage.policy import decide
+from triage.testing.fake_openai import FakeOpenAI, FakeReply, fake_openai
 
 BUG_REPORT = (
     "Steps to reproduce: open a project, click Export > CSV.\n"

@@ -9,7 +9,7 @@ import asyncio
 from starter.review import get_state
 from starter.start import workflow_id_for
 from tests.conftest import inbound, running_worker, sent_mail
-from tests.test_watcher import running_watcher
+from tests.helpers import running_watcher
 from triage.llm.offline import OfflineProvider
 from triage.models import TriageStatus
 

@@ -4,15 +4,14 @@ clean plain part and a safe HTML part; the knowledge-base check and reload."""
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 import time
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
+from tests.helpers import assert_clean, unsafe
 from triage.kb import KnowledgeBase, LiveKnowledgeBase, content_words
 from triage.kb_check import check_folder
 from triage.llm.offline import OfflineProvider
@@ -21,39 +20,6 @@ from triage.render import markdown_to_html, markdown_to_text, sanitize_html, tex
 
 KB = KnowledgeBase.load()
 SHIPPED = Path(__file__).resolve().parent.parent / "triage" / "kb"
-MARKDOWN = [re.compile(r"\*\*"), re.compile(r"__"), re.compile(r"\[[^\]]*\]\([^)]*\)"), re.compile(r"(?m)^#{1,6}\s")]
-UNSAFE_TAGS = {"script", "style", "iframe", "object", "embed", "img", "link", "meta", "form"}
-
-
-class _Elements(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.found: list[tuple[str, list[tuple[str, str | None]]]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.found.append((tag, attrs))
-
-
-def unsafe(html: str) -> list[str]:
-    """What a browser would run or load: script/style elements, event attributes, script URLs."""
-    parser = _Elements()
-    parser.feed(html)
-    problems = []
-    for tag, attrs in parser.found:
-        if tag in UNSAFE_TAGS:
-            problems.append(tag)
-        for name, value in attrs:
-            if name.startswith("on") or name == "style":
-                problems.append(f"{tag} {name}")
-            if name in ("href", "src") and (value or "").strip().lower().startswith(("javascript:", "data:", "vbscript:")):
-                problems.append(f"{tag} {name}={value}")
-    return problems
-
-
-def assert_clean(plain: str, html: str) -> None:
-    for pattern in MARKDOWN:
-        assert not pattern.search(plain), (pattern.pattern, plain)
-    assert unsafe(html) == [], html
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,7 @@ from __future__ import annotations
 from starter.api.dashboard import draft_document
 from starter.review import decide_current, get_state
 from tests.conftest import running_worker, sent_mail
-from tests.test_kb_replies import assert_clean
-from tests.test_workflow import start_for, wait_for_status
+from tests.helpers import assert_clean, start_for, wait_for_status
 from triage.llm.offline import OfflineProvider
 from triage.mail.myagentmail.client import MailClient
 from triage.models import ReviewAction, TriageStatus

@@ -8,8 +8,8 @@ import httpx
 
 from starter.review import decide_current
 from tests.conftest import running_worker
+from tests.helpers import start_for, wait_for_status
 from tests.scripted_provider import subject
-from tests.test_workflow import start_for, wait_for_status
 from triage.asgi_server import free_port
 from triage.models import ReviewAction, TriageStatus
 from triage.temporal_client import connect

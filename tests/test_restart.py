@@ -9,8 +9,8 @@ import pytest
 
 from starter.review import ReviewRejected, decide_current, get_state, list_reviews
 from tests.conftest import running_worker, sent_mail
+from tests.helpers import start_for, wait_for_status
 from tests.scripted_provider import subject
-from tests.test_workflow import start_for, wait_for_status
 from triage.asgi_server import free_port
 from triage.devserver import start_dev_server, wait_until_serving
 from triage.models import ReviewAction, TriageStatus

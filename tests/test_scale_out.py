@@ -11,8 +11,8 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 
 from starter.start import workflow_id_for
 from tests.conftest import inbound, running_worker, sent_mail
+from tests.helpers import running_watcher, wait_for_workflows
 from tests.scripted_provider import ScriptedProvider, subject
-from tests.test_watcher import running_watcher, wait_for_workflows
 
 
 class CountingProvider(ScriptedProvider):

@@ -22,8 +22,8 @@ from activities.mail import MailActivities
 from starter.review import ReviewRejected, decide_current, get_state
 from starter.start import workflow_id_for
 from tests.conftest import inbound, running_worker, sent_mail
+from tests.helpers import running_watcher
 from tests.scripted_provider import subject as scripted
-from tests.test_watcher import running_watcher
 from triage.inbound import (
     ParsedAddress,
     build_inbound,

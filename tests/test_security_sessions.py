@@ -12,7 +12,6 @@ import base64
 import hashlib
 import json
 import logging
-import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -23,6 +22,7 @@ from pydantic import SecretStr
 from starter.api import create_app
 from starter.api.auth import MIN_TOKEN_CHARS, LoginThrottle, SessionStore, check_reviewer_tokens
 from starter.api.server import run_api
+from tests.helpers import csrf_token
 from triage.asgi_server import free_port, serving
 from triage.config import Settings
 
@@ -49,14 +49,8 @@ def browser(base: str, ip: str = "10.0.0.1") -> httpx.AsyncClient:
     return httpx.AsyncClient(base_url=base, timeout=30, headers={"X-Forwarded-For": ip, "User-Agent": f"test-{ip}"})
 
 
-def _csrf(page: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert match, page[:500]
-    return match.group(1)
-
-
 async def sign_in(http: httpx.AsyncClient, token: str, name: str | None = None) -> httpx.Response:
-    csrf = _csrf((await http.get("/login")).text)
+    csrf = csrf_token((await http.get("/login")).text)
     form = {"token": token, "csrf_token": csrf}
     if name is not None:
         form["name"] = name
@@ -79,7 +73,7 @@ async def test_logout_ends_the_session_for_a_copied_cookie_too():
         assert hashlib.sha256(ALICE_TOKEN.encode()).hexdigest() not in json.dumps(data)
         assert ALICE_TOKEN not in json.dumps(data)
 
-        csrf = _csrf((await http.get("/sessions")).text)
+        csrf = csrf_token((await http.get("/sessions")).text)
         assert (await http.post("/logout", data={"csrf_token": csrf})).status_code == 303
         async with browser(base, "10.9.9.9") as thief:
             thief.cookies.set(COOKIE, stolen)
@@ -111,7 +105,7 @@ async def test_sessions_are_listed_and_revoked_per_reviewer():
         assert (await sign_in(second, ALICE_TOKEN)).status_code == 303
         page = await first.get("/sessions")
         assert page.text.count("Sign out (this browser)") == 1 and "10.0.0.2" in page.text
-        revoked = await first.post("/sessions/revoke", data={"csrf_token": _csrf(page.text)})
+        revoked = await first.post("/sessions/revoke", data={"csrf_token": csrf_token(page.text)})
         assert revoked.status_code == 303
         assert (await second.get("/sessions")).status_code == 303
         assert (await first.get("/sessions")).status_code == 200

@@ -11,8 +11,8 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 
 from starter.review import decide_current
 from tests.conftest import running_worker
+from tests.helpers import start_for, wait_for_status
 from tests.scripted_provider import subject
-from tests.test_workflow import start_for, wait_for_status
 from triage.models import ReviewAction, TriageStatus
 
 SECRET = "my dog is called Pickles"

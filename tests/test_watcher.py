@@ -6,47 +6,17 @@ import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 import websockets
-from temporalio.client import Client
 
 from starter.start import workflow_id_for
 from starter.watcher import InboxWatcher
 from tests.conftest import inbound, make_settings, running_worker, sent_mail
+from tests.helpers import running_watcher, wait_for_workflows, workflow_ids
 from tests.scripted_provider import subject
-from triage.config import Settings
 from triage.mail.factory import build_mail_provider
 from triage.models import InboundMessage
-
-
-@asynccontextmanager
-async def running_watcher(client: Client, settings: Settings) -> AsyncIterator[InboxWatcher]:
-    stop = asyncio.Event()
-    async with build_mail_provider(settings) as mail:
-        watcher = InboxWatcher(client, mail, settings)
-        task = asyncio.create_task(watcher.run(stop))
-        async with asyncio.timeout(15):
-            await watcher.ready.wait()
-        try:
-            yield watcher
-        finally:
-            stop.set()
-            await asyncio.wait_for(task, 15)
-
-
-async def workflow_ids(client: Client, task_queue: str) -> list[str]:
-    return [w.id async for w in client.list_workflows(f'TaskQueue = "{task_queue}" AND WorkflowType = "SupportTriageWorkflow"')]
-
-
-async def wait_for_workflows(client: Client, task_queue: str, expected: set[str], timeout: float = 30.0) -> list[str]:
-    async with asyncio.timeout(timeout):
-        while True:
-            ids = await workflow_ids(client, task_queue)
-            if expected <= set(ids):
-                return ids
-            await asyncio.sleep(0.25)
 
 
 async def test_each_message_starts_one_workflow(dev_env, settings, control):

@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import WorkflowHandle
 
 from starter.review import (
     ReviewRejected,
@@ -18,10 +18,9 @@ from starter.review import (
     submit_decision,
 )
 from starter.start import start_triage
-from tests.conftest import inbound, running_worker, sent_mail
+from tests.conftest import running_worker, sent_mail
+from tests.helpers import start_for, wait_for_status
 from tests.scripted_provider import subject
-from triage.config import Settings
-from triage.mail.factory import build_mail_provider
 from triage.models import (
     GuardFlag,
     ReviewAction,
@@ -31,30 +30,6 @@ from triage.models import (
 )
 
 HISTORY_DIR = Path(__file__).parent / "histories"
-
-
-async def start_for(client: Client, settings: Settings, control, review: ReviewSettings | None = None, **fields) -> WorkflowHandle:
-    created = await inbound(control, **fields)
-    async with build_mail_provider(settings) as mail:
-        message = await mail.get_message(settings.inbox_id, created["message_id"])
-    handle = await start_triage(
-        client,
-        message,
-        task_queue=settings.temporal_task_queue,
-        policy=settings.policy_settings(),
-        review=review or settings.review_settings(),
-    )
-    assert handle is not None
-    return handle
-
-
-async def wait_for_status(handle: WorkflowHandle, status: TriageStatus, timeout: float = 20.0):
-    async with asyncio.timeout(timeout):
-        while True:
-            state = await get_state(handle._client, handle.id)
-            if state.status is status:
-                return state
-            await asyncio.sleep(0.1)
 
 
 async def save_history(handle: WorkflowHandle, name: str) -> None:

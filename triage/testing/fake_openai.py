@@ -16,7 +16,7 @@ good enough to stand in for an LLM in end-to-end tests::
 
 Standalone (e.g. a slow LLM for benchmarks)::
 
-    python -m tests.fake_openai --port 8799 --delay 0.5
+    python -m triage.testing.fake_openai --port 8799 --delay 0.5
 """
 
 from __future__ import annotations

@@ -1,0 +1,174 @@
+"""Helpers the test modules share: start a triage, run the watcher, call the reviewer API,
+check a reply's text, build a provider's input. Fixtures are in ``tests/conftest.py``."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from html.parser import HTMLParser
+from typing import Any
+
+import httpx
+from pydantic import SecretStr
+from temporalio.client import Client, WorkflowHandle
+
+from starter.api import create_app
+from starter.review import get_state
+from starter.start import start_triage
+from starter.watcher import InboxWatcher
+from tests.conftest import inbound
+from triage.asgi_server import serving
+from triage.config import Settings
+from triage.mail.factory import build_mail_provider
+from triage.models import InboundMessage, ReviewSettings, TriageStatus
+
+# ---- workflows ---------------------------------------------------------------------------
+
+
+async def start_for(client: Client, settings: Settings, control, review: ReviewSettings | None = None, **fields) -> WorkflowHandle:
+    created = await inbound(control, **fields)
+    async with build_mail_provider(settings) as mail:
+        message = await mail.get_message(settings.inbox_id, created["message_id"])
+    handle = await start_triage(
+        client,
+        message,
+        task_queue=settings.temporal_task_queue,
+        policy=settings.policy_settings(),
+        review=review or settings.review_settings(),
+    )
+    assert handle is not None
+    return handle
+
+
+async def wait_for_status(handle: WorkflowHandle, status: TriageStatus, timeout: float = 20.0):
+    async with asyncio.timeout(timeout):
+        while True:
+            state = await get_state(handle._client, handle.id)
+            if state.status is status:
+                return state
+            await asyncio.sleep(0.1)
+
+# ---- the inbox watcher -------------------------------------------------------------------
+
+
+@asynccontextmanager
+async def running_watcher(client: Client, settings: Settings) -> AsyncIterator[InboxWatcher]:
+    stop = asyncio.Event()
+    async with build_mail_provider(settings) as mail:
+        watcher = InboxWatcher(client, mail, settings)
+        task = asyncio.create_task(watcher.run(stop))
+        async with asyncio.timeout(15):
+            await watcher.ready.wait()
+        try:
+            yield watcher
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, 15)
+
+
+async def workflow_ids(client: Client, task_queue: str) -> list[str]:
+    return [w.id async for w in client.list_workflows(f'TaskQueue = "{task_queue}" AND WorkflowType = "SupportTriageWorkflow"')]
+
+
+async def wait_for_workflows(client: Client, task_queue: str, expected: set[str], timeout: float = 30.0) -> list[str]:
+    async with asyncio.timeout(timeout):
+        while True:
+            ids = await workflow_ids(client, task_queue)
+            if expected <= set(ids):
+                return ids
+            await asyncio.sleep(0.25)
+
+# ---- the reviewer API and dashboard ------------------------------------------------------
+
+
+REVIEWERS = SecretStr("alice:tok-a,bob:tok-b")
+ALICE = {"Authorization": "Bearer tok-a"}
+
+
+@asynccontextmanager
+async def api(settings: Settings, client: Client | None) -> AsyncIterator[httpx.AsyncClient]:
+    async with (
+        serving(create_app(settings, client)) as base,
+        httpx.AsyncClient(base_url=base, timeout=30) as http,
+    ):
+        yield http
+
+
+async def state_of(http: httpx.AsyncClient, workflow_id: str) -> dict:
+    response = await http.get(f"/api/reviews/{workflow_id}", headers=ALICE)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def csrf_token(page: str) -> str:
+    """The CSRF token of a dashboard form (the login page, a review page)."""
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+# ---- a reply's text ----------------------------------------------------------------------
+
+
+MARKDOWN = [re.compile(r"\*\*"), re.compile(r"__"), re.compile(r"\[[^\]]*\]\([^)]*\)"), re.compile(r"(?m)^#{1,6}\s")]
+UNSAFE_TAGS = {"script", "style", "iframe", "object", "embed", "img", "link", "meta", "form"}
+
+
+class _Elements(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[tuple[str, list[tuple[str, str | None]]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.found.append((tag, attrs))
+
+
+def unsafe(html: str) -> list[str]:
+    """What a browser would run or load: script/style elements, event attributes, script URLs."""
+    parser = _Elements()
+    parser.feed(html)
+    problems = []
+    for tag, attrs in parser.found:
+        if tag in UNSAFE_TAGS:
+            problems.append(tag)
+        for name, value in attrs:
+            if name.startswith("on") or name == "style":
+                problems.append(f"{tag} {name}")
+            if name in ("href", "src") and (value or "").strip().lower().startswith(("javascript:", "data:", "vbscript:")):
+                problems.append(f"{tag} {name}={value}")
+    return problems
+
+
+def assert_clean(plain: str, html: str) -> None:
+    for pattern in MARKDOWN:
+        assert not pattern.search(plain), (pattern.pattern, plain)
+    assert unsafe(html) == [], html
+
+# ---- a provider's input ------------------------------------------------------------------
+
+
+def message(subject: str = "Password help", body: str = "How do I reset my password?") -> InboundMessage:
+    return InboundMessage(
+        message_id="msg_1",
+        inbox_id="support",
+        from_address="Ann <ann@example.org>",
+        subject=subject,
+        plain_body=body,
+        body_chars=len(body),
+    )
+
+
+def valid_classification(**overrides: Any) -> dict[str, Any]:
+    answer: dict[str, Any] = {
+        "category": "billing",
+        "confidence": 0.87,
+        "language": "de",
+        "sentiment": "negative",
+        "urgency": "high",
+        "reason": "Customer disputes a charge.",
+        "guard_flags": ["money", "urgent"],
+        "reports_problem": False,
+    }
+    answer.update(overrides)
+    return answer
