@@ -8,11 +8,9 @@ import pytest
 
 from triage.autonomy import (
     AutonomyBook,
-    AutonomyMode,
     AutonomySettings,
     FlagReport,
     ModeRequest,
-    ModeSource,
     Verdict,
     VerdictReport,
     mode_in_force,
@@ -22,7 +20,7 @@ from triage.autonomy import (
     set_mode,
     verdict_for,
 )
-from triage.models import Category, TriageStatus
+from triage.models import AutonomyMode, Category, ModeSource, TriageStatus
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 SHADOW = AutonomySettings(default_mode=AutonomyMode.SHADOW)

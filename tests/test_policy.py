@@ -6,15 +6,18 @@ import pytest
 
 from tests.replies import answered_reply
 from triage.models import (
+    AutonomyMode,
     AutoReplyAllowance,
     Category,
     Classification,
     DraftReply,
     GuardFlag,
     MessageContext,
+    ModeInForce,
+    ModeSource,
     PolicySettings,
 )
-from triage.policy import AUTO_REPLY_LIMIT, FOLLOW_UP, NO_ANSWER, decide
+from triage.policy import AUTO_REPLY_LIMIT, FOLLOW_UP, NO_ANSWER, WOULD_HAVE_SENT, decide
 
 DEFAULT = PolicySettings()
 G, F, B, BUG, FR = Category.GENERAL, Category.FAQ, Category.BILLING, Category.BUG, Category.FEATURE_REQUEST
@@ -124,3 +127,26 @@ def test_no_article_in_the_customers_language_says_which():
     classification = Classification(category=G, confidence=0.95, language="it")
     decision = decide(classification, answered_reply(article_language="en"), PolicySettings(checked_languages=None))
     assert decision.reasons == ["no article in it"]
+
+
+def mode(value: AutonomyMode, scope: str = "article:password-reset") -> ModeInForce:
+    return ModeInForce(mode=value, scope=scope, source=ModeSource.CONFIG)
+
+
+@pytest.mark.parametrize(
+    ("confidence", "in_force", "auto_send", "would_auto_send", "reason"),
+    [
+        (0.99, None, True, True, None),
+        (0.99, mode(AutonomyMode.AUTO), True, True, None),
+        (0.99, mode(AutonomyMode.SHADOW), False, True, f"shadow mode for article:password-reset: {WOULD_HAVE_SENT}"),
+        (0.99, mode(AutonomyMode.REVIEW, "category:general"), False, True, f"review mode for category:general: {WOULD_HAVE_SENT}"),
+        # Another reason holds it anyway: the mode adds nothing, and it is no shadow verdict.
+        (0.50, mode(AutonomyMode.SHADOW), False, False, "confidence 0.50"),
+    ],
+)
+def test_the_autonomy_mode_holds_only_what_would_have_been_sent(confidence, in_force, auto_send, would_auto_send, reason):
+    decision = decide(Classification(category=G, confidence=confidence), OK, DEFAULT, None, in_force)
+    assert (decision.auto_send, decision.would_auto_send) == (auto_send, would_auto_send)
+    assert reason is None or any(r.startswith(reason) for r in decision.reasons)
+    if not would_auto_send:
+        assert not any(WOULD_HAVE_SENT in r for r in decision.reasons)

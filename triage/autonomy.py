@@ -27,21 +27,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from triage.models import Category, TriageStatus
-
-
-class AutonomyMode(StrEnum):
-    REVIEW = "review"
-    SHADOW = "shadow"
-    AUTO = "auto"
-
-
-class ModeSource(StrEnum):
-    DEFAULT = "default"  # nothing configured: the seed's behaviour (auto)
-    CONFIG = "config"  # TRIAGE_AUTONOMY or the config file
-    SET = "set"  # a person changed it (CLI, dashboard, API)
-    PROMOTED = "promoted"  # earned: enough agreeing shadow verdicts
-    DEMOTED = "demoted"  # a reviewer flagged an automatic reply
+from triage.models import AutonomyMode, Category, ModeInForce, ModeSource, TriageStatus
 
 
 class Verdict(StrEnum):
@@ -100,12 +86,6 @@ class AutonomySettings(BaseModel):
             return self.categories.get(Category(name))
         except ValueError:
             return None
-
-
-class ModeInForce(BaseModel):
-    mode: AutonomyMode
-    scope: str  # the scope whose setting decided (an article, a category or "default")
-    source: ModeSource
 
 
 class ModeChange(BaseModel):

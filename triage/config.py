@@ -22,9 +22,11 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from triage.autonomy import AutonomySettings
 from triage.models import (
     DEFAULT_AUTO_SEND_CATEGORIES,
     DEFAULT_BRAND_NAME,
+    AutonomyMode,
     Category,
     GuardFlag,
     PolicySettings,
@@ -113,6 +115,22 @@ class Settings(BaseSettings):
     # The team our fixed replies (templates, the holding reply) are signed by.
     brand_name: str = Field(DEFAULT_BRAND_NAME, min_length=1, max_length=200, validation_alias=_env("TRIAGE_BRAND_NAME"))
 
+    # Earned autonomy (triage/autonomy.py): shadow first, auto once earned.
+    autonomy: AutonomyMode | None = Field(None, validation_alias=_env("TRIAGE_AUTONOMY"))
+    autonomy_categories: dict[Category, AutonomyMode] = Field(
+        default_factory=dict, validation_alias=_env("TRIAGE_AUTONOMY_CATEGORIES")
+    )
+    autonomy_articles: dict[str, AutonomyMode] = Field(
+        default_factory=dict, validation_alias=_env("TRIAGE_AUTONOMY_ARTICLES")
+    )
+    autonomy_promote_after: int = Field(30, ge=1, validation_alias=_env("TRIAGE_AUTONOMY_PROMOTE_AFTER"))
+    autonomy_promote_agree_rate: float = Field(
+        0.97, ge=0.0, le=1.0, validation_alias=_env("TRIAGE_AUTONOMY_AGREE_RATE")
+    )
+    autonomy_window: timedelta = Field(timedelta(days=30), validation_alias=_env("TRIAGE_AUTONOMY_WINDOW"))
+    # Retrained offline models (triage/llm/registry.py); the packaged one until a promotion.
+    model_dir: Path = Field(Path(".data/models"), validation_alias=_env("TRIAGE_MODEL_DIR"))
+
     # Notifications and reviewers
     slack_webhook_url: SecretStr | None = Field(None, validation_alias=_env("SLACK_WEBHOOK_URL"))
     public_url: str = Field("http://localhost:8000", validation_alias=_env("TRIAGE_PUBLIC_URL"))
@@ -186,6 +204,16 @@ class Settings(BaseSettings):
             auto_reply_limit=self.auto_reply_limit,
             auto_reply_window=self.auto_reply_window,
             brand_name=self.brand_name,
+        )
+
+    def autonomy_settings(self) -> AutonomySettings:
+        return AutonomySettings(
+            default_mode=self.autonomy,
+            categories=self.autonomy_categories,
+            articles=self.autonomy_articles,
+            promote_after=self.autonomy_promote_after,
+            promote_agree_rate=self.autonomy_promote_agree_rate,
+            window=self.autonomy_window,
         )
 
     def review_settings(self) -> ReviewSettings:

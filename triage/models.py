@@ -142,6 +142,8 @@ class Classification(BaseModel):
     # Only thanks, an acknowledgement or a sign-off: the conversation needs no reply.
     closing: bool = False
     usage: LlmUsage | None = None
+    # The classifier that decided: the offline model's version, or the LLM's model name.
+    model_version: str | None = None
 
     @classmethod
     def for_review(cls, reason: str, flags: Iterable[GuardFlag], **details: Any) -> Classification:
@@ -331,10 +333,35 @@ class MessageContext(BaseModel):
     auto_reply_limit_reached: AutoReplyAllowance | None = None
 
 
+class AutonomyMode(StrEnum):
+    """May the policy's choice to send go out alone? (triage.autonomy: how a mode is earned)"""
+
+    REVIEW = "review"  # a human sees everything
+    SHADOW = "shadow"  # what the policy would send waits for a human, marked so
+    AUTO = "auto"  # the policy decides and sends
+
+
+class ModeSource(StrEnum):
+    DEFAULT = "default"  # nothing configured: the seed's behaviour (auto)
+    CONFIG = "config"  # TRIAGE_AUTONOMY or the config file
+    SET = "set"  # a person changed it (CLI, dashboard, API)
+    PROMOTED = "promoted"  # earned: enough agreeing shadow verdicts
+    DEMOTED = "demoted"  # a reviewer flagged an automatic reply
+
+
+class ModeInForce(BaseModel):
+    mode: AutonomyMode
+    scope: str  # whose setting decided: "article:ID", "category:NAME" or "default"
+    source: ModeSource
+
+
 class PolicyDecision(BaseModel):
     auto_send: bool
     reasons: list[str] = Field(default_factory=list)
     answer: KbAnswer | None = None  # what the decision read: shown to reviewers
+    # Every check passed: the policy would send it. Only the autonomy mode can still hold it.
+    would_auto_send: bool = False
+    mode: ModeInForce | None = None  # the mode read (only when the policy would send)
 
 
 class ReviewSettings(BaseModel):
@@ -372,6 +399,8 @@ class ReviewDecision(BaseModel):
     body: str | None = Field(default=None, max_length=100_000)
     reason: str | None = Field(default=None, max_length=5_000)
     instructions: str | None = Field(default=None, max_length=5_000)
+    # The right category, when the classifier got it wrong: training data for retraining.
+    category: Category | None = None
 
     @model_validator(mode="after")
     def _fields_match_action(self) -> ReviewDecision:
@@ -439,6 +468,21 @@ class TriageState(BaseModel):
     thread: list[ThreadEntry] = Field(default_factory=list)
     conversation: ConversationTurn | None = None
     superseded_by: str | None = None  # the message that took over (superseded / no reply needed)
+    corrected_category: Category | None = None  # set by a reviewer's decision
+
+
+class Correction(BaseModel):
+    """A reviewer's corrected category, with what the model read and what was sent."""
+
+    workflow_id: str
+    subject: str
+    body: str
+    language: str = "en"
+    predicted: Category
+    corrected: Category
+    reviewer: str
+    model_version: str | None = None
+    sent_body: str | None = None
 
 
 class TriageResult(BaseModel):
@@ -446,3 +490,11 @@ class TriageResult(BaseModel):
     category: Category | None = None
     sent_message_id: str | None = None
     reviewer: str | None = None
+    # Earned autonomy (absent from workflows started before it):
+    inbox_id: str | None = None
+    article_id: str | None = None  # the article the reply answered with
+    would_auto_send: bool = False
+    mode: AutonomyMode | None = None
+    sent_body: str | None = None
+    correction: Correction | None = None
+    model_version: str | None = None

@@ -13,7 +13,10 @@ elsewhere, each in one place:
   (``KnowledgeBase.answer``), confirmed by the LLM when there is one;
 * the draft's citations and grounding;
 * the conversation (a follow-up in a thread) and the sender's automatic-reply
-  count (``MessageContext``), kept by Temporal workflows per thread and sender.
+  count (``MessageContext``), kept by Temporal workflows per thread and sender;
+* the autonomy mode in force for the answering article or the category
+  (``triage.autonomy``): only when every other check passed does it matter,
+  and then ``shadow`` and ``review`` hold the reply for a human.
 
 Every reason it gives is shown as is by the workflow, ``triage eval`` and the
 reviewer's page.
@@ -21,12 +24,22 @@ reviewer's page.
 
 from __future__ import annotations
 
-from triage.models import Classification, DraftReply, KbAnswer, MessageContext, PolicyDecision, PolicySettings
+from triage.models import (
+    AutonomyMode,
+    Classification,
+    DraftReply,
+    KbAnswer,
+    MessageContext,
+    ModeInForce,
+    PolicyDecision,
+    PolicySettings,
+)
 
 NO_ANSWER = "no article answers this question"
 NO_ARTICLE_IN = "no article in"
 FOLLOW_UP = "follow-up in a conversation"
 AUTO_REPLY_LIMIT = "automatic-reply limit"
+WOULD_HAVE_SENT = "would have been sent automatically"
 
 
 def _answer_reasons(answer: KbAnswer | None, reply: DraftReply, threshold: float) -> list[str]:
@@ -49,6 +62,7 @@ def decide(
     reply: DraftReply,
     settings: PolicySettings,
     context: MessageContext | None = None,
+    mode: ModeInForce | None = None,
 ) -> PolicyDecision:
     reasons: list[str] = []
     if context is not None and context.follow_up:
@@ -77,4 +91,9 @@ def decide(
     if blocking:
         reasons.append("guard flags: " + ", ".join(f.value for f in blocking))
         reasons.extend(classification.evidence)
-    return PolicyDecision(auto_send=not reasons, reasons=reasons, answer=reply.answer)
+    would_auto_send = not reasons
+    if would_auto_send and mode is not None and mode.mode is not AutonomyMode.AUTO:
+        reasons.append(f"{mode.mode.value} mode for {mode.scope}: {WOULD_HAVE_SENT}")
+    return PolicyDecision(
+        auto_send=not reasons, reasons=reasons, answer=reply.answer, would_auto_send=would_auto_send, mode=mode
+    )

@@ -15,11 +15,15 @@ TRIAGE_CONFIDENCE = SearchAttributeKey.for_float("TriageConfidence")
 TRIAGE_REVIEWER = SearchAttributeKey.for_keyword("TriageReviewer")
 TRIAGE_INBOX = SearchAttributeKey.for_keyword("TriageInbox")
 TRIAGE_THREAD = SearchAttributeKey.for_keyword("TriageThread")  # every message of one conversation
+# A reviewer corrected the category: `triage corrections export` and retraining read these.
+TRIAGE_CORRECTED = SearchAttributeKey.for_bool("TriageCorrected")
 
-ALL_KEYS = (TRIAGE_STATUS, TRIAGE_CATEGORY, TRIAGE_CONFIDENCE, TRIAGE_REVIEWER, TRIAGE_INBOX, TRIAGE_THREAD)
+ALL_KEYS = (
+    TRIAGE_STATUS, TRIAGE_CATEGORY, TRIAGE_CONFIDENCE, TRIAGE_REVIEWER, TRIAGE_INBOX, TRIAGE_THREAD, TRIAGE_CORRECTED,
+)
 
 # The names Temporal's CLI and operator API use for each key's type.
-_CLI_TYPE = {"KEYWORD": "Keyword", "DOUBLE": "Double"}
+_CLI_TYPE = {"KEYWORD": "Keyword", "DOUBLE": "Double", "BOOL": "Bool"}
 
 
 def cli_type(key: SearchAttributeKey) -> str:

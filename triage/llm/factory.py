@@ -19,10 +19,16 @@ def provider_name(settings: Settings) -> str:
 
 
 def offline_provider(settings: Settings, kb: KnowledgeBase | LiveKnowledgeBase) -> OfflineProvider:
-    """The offline model, its routine categories the policy's, its replies signed with the brand."""
-    from triage.llm.offline import OfflineProvider
+    """The offline model in force (retrained versions too), its routine categories the policy's, its replies signed with the brand."""
+    from triage.llm.offline import OfflineProvider, PromotedModel
+    from triage.llm.registry import ModelRegistry
 
-    return OfflineProvider(kb=kb, routine=settings.auto_send_categories, brand=settings.brand_name)
+    return OfflineProvider(
+        kb=kb,
+        routine=settings.auto_send_categories,
+        brand=settings.brand_name,
+        model=PromotedModel(ModelRegistry(settings.model_dir)),
+    )
 
 
 def build_provider(settings: Settings, name: str | None = None) -> TriageProvider:

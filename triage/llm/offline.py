@@ -21,6 +21,7 @@ from triage.llm.base import TriageProvider
 from triage.llm.classifier import TextClassifier
 from triage.llm.guards import detect_guard_flags
 from triage.llm.language import detect_language
+from triage.llm.registry import BUILTIN, ModelRegistry
 from triage.llm.replies import ACKNOWLEDGEMENTS, holding_reply, reply_text
 from triage.llm.text import model_input, normalize_body
 from triage.models import (
@@ -58,6 +59,27 @@ def shipped_classifier() -> TextClassifier:
     return TextClassifier.load()
 
 
+class PromotedModel:
+    """The version in force in a model registry, reloaded when a promotion or rollback changes it.
+
+    One ``stat`` of the registry's index per message: a worker picks up a newly
+    promoted model with its next message, without a restart.
+    """
+
+    def __init__(self, registry: ModelRegistry) -> None:
+        self._registry = registry
+        self._stamp: tuple[int, int] | None = None
+        self._model = shipped_classifier()
+
+    def get(self) -> TextClassifier:
+        stamp = self._registry.stamp()
+        if stamp != self._stamp:
+            version = self._registry.current()
+            self._model = shipped_classifier() if version == BUILTIN else self._registry.load(version)
+            self._stamp = stamp
+        return self._model
+
+
 class OfflineProvider(TriageProvider):
     name = "offline"
 
@@ -67,17 +89,25 @@ class OfflineProvider(TriageProvider):
         *,
         routine: Collection[Category] = DEFAULT_AUTO_SEND_CATEGORIES,
         brand: str = DEFAULT_BRAND_NAME,
+        model: TextClassifier | PromotedModel | None = None,
     ) -> None:
         self._kb = kb or KnowledgeBase.load()
-        self._model = shipped_classifier()
+        self._models = model if model is not None else shipped_classifier()
         # The categories the send policy may answer alone (TRIAGE_AUTO_SEND_CATEGORIES):
         # confidence in a routine category is confidence in "may go out unseen".
         self._routine = frozenset(category.value for category in routine)
         self._brand = brand
 
+    @property
+    def _model(self) -> TextClassifier:
+        return self._models.get() if isinstance(self._models, PromotedModel) else self._models
+
     def predict(self, subject: str, body: str) -> tuple[Category, float, str]:
+        return self._predict(self._model, subject, body)
+
+    def _predict(self, model: TextClassifier, subject: str, body: str) -> tuple[Category, float, str]:
         text = model_input(subject, body)
-        probabilities = dict(zip(self._model.classes, self._model.probabilities([text])[0].tolist(), strict=True))
+        probabilities = dict(zip(model.classes, model.probabilities([text])[0].tolist(), strict=True))
         category = Category(max(probabilities, key=probabilities.__getitem__))
         confidence = probabilities[category.value]
         # The routine categories (faq and general by default) all mean "may go out
@@ -85,11 +115,12 @@ class OfflineProvider(TriageProvider):
         if category.value in self._routine:
             confidence = sum(p for c, p in probabilities.items() if c in self._routine)
         # Lower on text unlike the training mail: the same confidence means the same everywhere.
-        confidence = float(self._model.calibrated(np.array([min(confidence, 1.0)]), self._model.familiarity([text]))[0])
+        confidence = float(model.calibrated(np.array([min(confidence, 1.0)]), model.familiarity([text]))[0])
         return category, min(confidence, 1.0), text
 
     async def classify(self, message: InboundMessage) -> Classification:
-        category, confidence, text = self.predict(message.subject, message.plain_body)
+        model = self._model  # one version for the whole message, whatever is promoted meanwhile
+        category, confidence, text = self._predict(model, message.subject, message.plain_body)
         if not text:
             confidence = 0.0
         flags = detect_guard_flags(message.subject, message.plain_body, message.body_chars)
@@ -99,9 +130,10 @@ class OfflineProvider(TriageProvider):
             language=detect_language(text),
             sentiment="negative" if GuardFlag.NEGATIVE_SENTIMENT in flags else "neutral",
             urgency="high" if GuardFlag.URGENT in flags else "normal",
-            reason=f"{self._model.name}: {category.value} at {confidence:.2f}",
+            reason=f"{model.name}: {category.value} at {confidence:.2f}",
             guard_flags=flags,
-            usage=LlmUsage(provider="offline", model=self._model.name, prompt_tokens=len(text.split())),
+            usage=LlmUsage(provider="offline", model=model.name, prompt_tokens=len(text.split())),
+            model_version=model.name,
         )
 
     async def draft(self, request: DraftRequest) -> DraftReply:

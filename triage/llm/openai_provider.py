@@ -190,6 +190,7 @@ class OpenAIProvider(TriageProvider):
             guard_flags=sorted(flags),
             evidence=evidence,
             usage=usage,
+            model_version=self._classify_model,
         )
 
     async def draft(self, request: DraftRequest) -> DraftReply:
