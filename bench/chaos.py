@@ -62,14 +62,13 @@ from starter.review import (
 )
 from triage import contracts
 from triage.config import Settings
-from triage.contracts import WORKFLOW_ID_PREFIX
+from triage.contracts import WORKFLOW_ID_PREFIX, ReviewErrorKind
 from triage.mail.myagentmail.client import MailClient
 from triage.mailsim.runner import RunningMailSim, running_mailsim
 from triage.models import AutoReplyAllowance, GuardFlag, ReviewAction, TriageResult, TriageStatus
 from triage.temporal_client import connect
 from triage.testing.fake_openai import FakeOpenAI, FakeReply, fake_openai
 from workflows.conversation import AutoReplyCounterWorkflow
-from workflows.triage import REVIEW_CLOSED, SupportTriageWorkflow
 
 # faq, a knowledge-base article, no guard flag: the policy sends these on its own.
 ROUTINE = (
@@ -622,7 +621,7 @@ class Reviewers:
         except RPCError as err:
             if err.status == RPCStatusCode.NOT_FOUND and "already completed" in err.message:
                 # A Signal (or the revision's query) for a review that closed meanwhile.
-                self.outcomes[f"{prefix}refused_{REVIEW_CLOSED}_{path}"] += 1
+                self.outcomes[f"{prefix}refused_{ReviewErrorKind.REVIEW_CLOSED}_{path}"] += 1
             else:
                 self.outcomes[f"{prefix}unavailable_{type(err).__name__}"] += 1
         except Exception as err:  # worker or server down, a timeout: expected under chaos
@@ -778,7 +777,7 @@ async def final_state(client: Client, execution: WorkflowExecution) -> FinalStat
         result = await handle.result()
         return FinalState(result.status, result.sent_message_id, visible)
     if execution.status == WorkflowExecutionStatus.RUNNING:
-        state = await handle.query(SupportTriageWorkflow.state)
+        state = await get_state(client, execution.id, run_id=execution.run_id)
         return FinalState(state.status, state.sent_message_id, visible)
     return FinalState(None, None, visible)
 

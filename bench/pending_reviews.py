@@ -49,7 +49,7 @@ from bench.harness import (
     wait_for_count,
 )
 from bench.processes import DevServer, MailSim, mailsim_process, rss_mb, spawn_python, stop_process
-from starter.review import visibility_query
+from starter.review import get_state, visibility_query
 from starter.start import start_triage, workflow_id_for
 from triage.asgi_server import free_port
 from triage.config import Settings
@@ -58,7 +58,6 @@ from triage.mail.myagentmail.convert import from_rest
 from triage.models import InboundMessage, TriageStatus
 from triage.net import wait_http
 from worker.main import worker_options
-from workflows.triage import SupportTriageWorkflow
 
 NAME = "pending_reviews"
 SIZES = {
@@ -224,7 +223,7 @@ async def time_until_all_answer(client: Client, ids: list[str], project: bool) -
         handle = client.get_workflow_handle(workflow_id)
         if project:
             async def status() -> TriageStatus:
-                return (await handle.query(SupportTriageWorkflow.state, rpc_timeout=timeout)).status
+                return (await get_state(client, workflow_id, rpc_timeout=timeout)).status
 
             return lambda: until_answers(status, TriageStatus.AWAITING_REVIEW)
         return lambda: until_answers(lambda: handle.query(PendingFloorWorkflow.state, rpc_timeout=timeout), "waiting")

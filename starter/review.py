@@ -1,4 +1,4 @@
-"""Review operations shared by the CLI and the HTTP API.
+"""The reviewer client: every review operation of the CLI, the API, bench and tests.
 
 Temporal is the only store: the pending reviews are running workflows, the
 list comes from visibility (search attributes), the details from the
@@ -19,7 +19,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from triage import search_attributes as sa
-from triage.contracts import WORKFLOW_ID_PREFIX
+from triage.contracts import WORKFLOW_ID_PREFIX, ReviewErrorKind
 from triage.models import (
     Category,
     ReviewAction,
@@ -45,9 +45,13 @@ class ReviewSummary(BaseModel):
 
 
 class ReviewRejected(Exception):
-    """The workflow refused the decision; ``kind`` is the workflow's error type."""
+    """The workflow refused the decision.
 
-    def __init__(self, kind: str, message: str) -> None:
+    ``kind`` is a ``ReviewErrorKind``, or the type of an ApplicationError the
+    workflow does not declare (passed on as it came, so nothing is hidden).
+    """
+
+    def __init__(self, kind: ReviewErrorKind | str, message: str) -> None:
         super().__init__(message)
         self.kind = kind
 
@@ -106,17 +110,40 @@ async def list_reviews(
     limit: int = 50,
     page_token: bytes | None = None,
 ) -> tuple[list[ReviewSummary], bytes | None]:
-    iterator = client.list_workflows(
-        visibility_query(status, category), page_size=limit, next_page_token=page_token
-    )
+    return await _page(client, visibility_query(status, category), limit, page_token)
+
+
+async def list_closed_reviews(
+    client: Client, *, limit: int = 50, page_token: bytes | None = None
+) -> tuple[list[ReviewSummary], bytes | None]:
+    """Finished triage workflows, whatever their outcome."""
+    query = visibility_query(status=None) + ' AND ExecutionStatus != "Running"'
+    return await _page(client, query, limit, page_token)
+
+
+async def _page(
+    client: Client, query: str, limit: int, page_token: bytes | None
+) -> tuple[list[ReviewSummary], bytes | None]:
+    iterator = client.list_workflows(query, page_size=limit, next_page_token=page_token)
     await iterator.fetch_next_page(page_size=limit)
     page = [summarize(execution) for execution in iterator.current_page or []]
     return page, iterator.next_page_token
 
 
-async def get_state(client: Client, workflow_id: str, *, rpc_timeout: timedelta | None = None) -> TriageState:
+async def review_exists(client: Client, workflow_id: str) -> bool:
+    """Whether Temporal knows the workflow (running or finished)."""
+    try:
+        await client.get_workflow_handle(workflow_id).describe()
+    except RPCError:
+        return False
+    return True
+
+
+async def get_state(
+    client: Client, workflow_id: str, *, run_id: str | None = None, rpc_timeout: timedelta | None = None
+) -> TriageState:
     """The ``state`` query; it needs a worker, so callers that must not hang pass ``rpc_timeout``."""
-    return await client.get_workflow_handle(workflow_id).query(
+    return await client.get_workflow_handle(workflow_id, run_id=run_id).query(
         SupportTriageWorkflow.state, rpc_timeout=rpc_timeout
     )
 
@@ -158,7 +185,7 @@ async def submit_decision(
             await handle.signal(SupportTriageWorkflow.review_signal, decision)
         except RPCError as err:
             if err.status == RPCStatusCode.NOT_FOUND and "already completed" in err.message:
-                raise ReviewRejected("ReviewClosed", await _closed_because(handle)) from err
+                raise ReviewRejected(ReviewErrorKind.REVIEW_CLOSED, await _closed_because(handle)) from err
             raise
         return None
     try:
@@ -167,13 +194,20 @@ async def submit_decision(
         )
     except RPCError as err:
         if err.status == RPCStatusCode.NOT_FOUND and "already completed" in err.message:
-            raise ReviewRejected("ReviewClosed", await _closed_because(handle)) from err
+            raise ReviewRejected(ReviewErrorKind.REVIEW_CLOSED, await _closed_because(handle)) from err
         raise
     except WorkflowUpdateFailedError as err:
         cause = err.cause
         if isinstance(cause, ApplicationError):
-            raise ReviewRejected(cause.type or "ApplicationError", cause.message) from err
-        raise ReviewRejected("UpdateFailed", str(cause or err)) from err
+            raise ReviewRejected(_kind_of(cause.type), cause.message) from err
+        raise ReviewRejected(ReviewErrorKind.UPDATE_FAILED, str(cause or err)) from err
+
+
+def _kind_of(error_type: str | None) -> ReviewErrorKind | str:
+    try:
+        return ReviewErrorKind(error_type)
+    except ValueError:
+        return error_type or "ApplicationError"
 
 
 async def _closed_because(handle) -> str:
@@ -204,7 +238,9 @@ async def decide_current(
     if revision is None:
         state = await get_state(client, workflow_id)
         if state.revision < 1:  # still classifying or drafting: there is nothing to decide on yet
-            raise ReviewRejected("ReviewClosed", f"the review is not open yet (status {state.status.value})")
+            raise ReviewRejected(
+                ReviewErrorKind.REVIEW_CLOSED, f"the review is not open yet (status {state.status.value})"
+            )
         revision = state.revision
     decision = ReviewDecision(
         action=action,

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pydantic import BaseModel
 from temporalio.client import Client
 
-from starter.review import summarize
+from starter.review import summarize, visibility_query
 from triage.models import TriageStatus
 
 
@@ -27,7 +27,7 @@ class Stats(BaseModel):
 
 async def collect_stats(client: Client, hours: float, limit: int = 50_000) -> Stats:
     since = (datetime.now(UTC) - timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    query = f'WorkflowType = "SupportTriageWorkflow" AND StartTime > "{since}"'
+    query = f'{visibility_query(status=None)} AND StartTime > "{since}"'
     by_status: Counter[str] = Counter()
     by_category: Counter[str] = Counter()
     closing: list[float] = []

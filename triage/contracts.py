@@ -4,6 +4,7 @@ activities and starters use without importing the workflow modules."""
 from __future__ import annotations
 
 import hashlib
+from enum import StrEnum
 
 # One message, one workflow: its id is derived from the message id.
 WORKFLOW_ID_PREFIX = "triage-"
@@ -13,6 +14,22 @@ CONVERSATION_WORKFLOW = "ConversationWorkflow"
 CONVERSATION_JOIN = "join"
 AUTO_REPLY_COUNTER_WORKFLOW = "AutoReplyCounterWorkflow"
 AUTO_REPLY_RESERVE = "reserve"
+
+
+class ReviewErrorKind(StrEnum):
+    """Why a reviewer's decision was refused: the ``type`` of the ApplicationError the
+    review Update raises, carried as ``kind`` by the reviewer client, the API and the CLI.
+
+    The values are in saved workflow histories: never change one.
+    """
+
+    REVIEW_CLOSED = "ReviewClosed"  # decided, expired, superseded, or not open yet
+    REVIEW_BUSY = "ReviewBusy"  # another decision is being applied
+    STALE_REVISION = "StaleRevision"  # the decision is for an older draft
+    DECISION_FAILED = "DecisionFailed"  # the workflow could not carry the decision out
+    # Never raised by the workflow: the reviewer client's kind for an Update that
+    # failed without one of the types above.
+    UPDATE_FAILED = "UpdateFailed"
 
 
 def workflow_id_for(message_id: str) -> str:

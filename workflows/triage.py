@@ -21,7 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.mail import MailActivities
     from activities.notify import NotifyActivities
     from triage import search_attributes as sa
-    from triage.contracts import SUPERSEDE_SIGNAL, workflow_id_for
+    from triage.contracts import SUPERSEDE_SIGNAL, ReviewErrorKind, workflow_id_for
     from triage.inbound import markdown_text, message_reply_target, reply_subject
     from triage.llm.replies import holding_reply
     from triage.models import (
@@ -77,12 +77,6 @@ CONVERSATION_TIMEOUT = timedelta(seconds=60)
 
 # The review loop's answer when a newer message of the conversation took over.
 SUPERSEDED_REVIEW = TriageStatus.SUPERSEDED
-
-# Why a decision cannot be taken now; the API maps these to HTTP statuses.
-REVIEW_CLOSED = "ReviewClosed"
-REVIEW_BUSY = "ReviewBusy"
-STALE_REVISION = "StaleRevision"
-DECISION_FAILED = "DecisionFailed"
 
 
 def review_summary(status: TriageStatus, state: TriageState) -> str:
@@ -164,17 +158,19 @@ class SupportTriageWorkflow:
         status = self._state.status
         if status is not TriageStatus.AWAITING_REVIEW:
             raise ApplicationError(
-                f"review is not open (status {status.value})", type=REVIEW_CLOSED, non_retryable=True
+                f"review is not open (status {status.value})",
+                type=ReviewErrorKind.REVIEW_CLOSED,
+                non_retryable=True,
             )
         if self._queued is not None:
             raise ApplicationError(
-                "another decision is being applied", type=REVIEW_BUSY, non_retryable=True
+                "another decision is being applied", type=ReviewErrorKind.REVIEW_BUSY, non_retryable=True
             )
         if decision.revision != self._state.revision:
             raise ApplicationError(
                 f"decision is for revision {decision.revision}, "
                 f"the draft is at revision {self._state.revision}",
-                type=STALE_REVISION,
+                type=ReviewErrorKind.STALE_REVISION,
                 non_retryable=True,
             )
 
@@ -321,7 +317,9 @@ class SupportTriageWorkflow:
         if self._queued is not None:
             seq, _ = self._queued
             self._outcomes[seq] = ApplicationError(
-                "the review was superseded by a newer message", type=REVIEW_CLOSED, non_retryable=True
+                "the review was superseded by a newer message",
+                type=ReviewErrorKind.REVIEW_CLOSED,
+                non_retryable=True,
             )
             self._queued = None
         try:
@@ -457,7 +455,9 @@ class SupportTriageWorkflow:
         except ActivityError as err:
             # The review stays open so the reviewer can try again.
             self._state.error = f"{decision.action.value} failed: {err.cause or err}"
-            return ApplicationError(self._state.error, type=DECISION_FAILED, non_retryable=True)
+            return ApplicationError(
+                self._state.error, type=ReviewErrorKind.DECISION_FAILED, non_retryable=True
+            )
         self._state.decisions.append(
             DecisionRecord(
                 decision=decision,

@@ -60,6 +60,7 @@ def _decide_over_temporal(
     from temporalio.service import RPCError, RPCStatusCode
 
     from starter.review import ReviewRejected, submit_decision
+    from triage.contracts import ReviewErrorKind
     from triage.models import ReviewDecision
 
     async def main(client: Client) -> tuple[int, ReviewOutcome | None]:
@@ -71,7 +72,7 @@ def _decide_over_temporal(
             if err.status != RPCStatusCode.NOT_FOUND:
                 raise
             if "already completed" in err.message:
-                raise ReviewRejected("ReviewClosed", "the review is already decided") from err
+                raise ReviewRejected(ReviewErrorKind.REVIEW_CLOSED, "the review is already decided") from err
             raise CliError(f"no triage workflow {workflow_id} ({one_line(err.message)})") from err
 
     return with_client(main)
