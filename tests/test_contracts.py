@@ -9,7 +9,15 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
+from starter.api import create_app
+from starter.api.dashboard import CONFLICT_HELP
+from starter.api.errors import ApiError, ApiErrorKind
+from starter.api.gateway import CONFLICT_KINDS, TemporalLink
+from starter.review import ReviewRejected
 from triage.config import Settings
+from triage.contracts import ReviewErrorKind
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE_DIRS = ("triage", "workflows", "activities", "starter", "worker", "bench")
@@ -17,6 +25,78 @@ SOURCE_DIRS = ("triage", "workflows", "activities", "starter", "worker", "bench"
 
 def _python_sources() -> list[Path]:
     return [path for folder in SOURCE_DIRS for path in sorted((ROOT / folder).rglob("*.py"))]
+
+
+# ---- review error kinds --------------------------------------------------------------
+
+
+def test_review_error_kinds_keep_their_wire_values():
+    # The workflow's values are in saved histories and in API answers: they never change.
+    assert {kind.name: kind.value for kind in ReviewErrorKind} == {
+        "REVIEW_CLOSED": "ReviewClosed",
+        "REVIEW_BUSY": "ReviewBusy",
+        "STALE_REVISION": "StaleRevision",
+        "DECISION_FAILED": "DecisionFailed",
+        "UPDATE_FAILED": "UpdateFailed",
+    }
+
+
+def test_review_error_kinds_are_spelled_only_in_contracts():
+    values = {kind.value for kind in ReviewErrorKind}
+    retyped = [
+        f"{path.relative_to(ROOT)}:{node.lineno}: {node.value!r}"
+        for path in _python_sources()
+        if path != ROOT / "triage" / "contracts.py"
+        for node in ast.walk(ast.parse(path.read_text(), str(path)))
+        if isinstance(node, ast.Constant) and node.value in values
+    ]
+    assert not retyped, "use triage.contracts.ReviewErrorKind instead of:\n" + "\n".join(retyped)
+
+
+def test_review_error_kinds_the_workflow_raises():
+    """Every kind but the client's own is raised by the review Update, as ``ReviewErrorKind.X``."""
+    tree = ast.parse((ROOT / "workflows" / "triage.py").read_text())
+    raised = {
+        keyword.value.attr
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "ApplicationError"
+        for keyword in node.keywords
+        if keyword.arg == "type"
+        and isinstance(keyword.value, ast.Attribute)
+        and getattr(keyword.value.value, "id", None) == "ReviewErrorKind"
+    }
+    assert raised == {kind.name for kind in ReviewErrorKind} - {ReviewErrorKind.UPDATE_FAILED.name}
+
+
+def test_review_error_kinds_in_the_api_schema():
+    spec = create_app(Settings()).openapi()
+    schemas = spec["components"]["schemas"]
+    assert schemas["ReviewErrorKind"]["enum"] == [kind.value for kind in ReviewErrorKind]
+    assert schemas["ApiErrorKind"]["enum"] == [kind.value for kind in ApiErrorKind]
+    assert not {k.value for k in ReviewErrorKind} & {k.value for k in ApiErrorKind}
+    kind_options = schemas["ErrorBody"]["properties"]["kind"]["anyOf"]
+    kind_refs = {option.get("$ref", "").rsplit("/", 1)[-1] for option in kind_options}
+    assert {"ReviewErrorKind", "ApiErrorKind"} <= kind_refs
+    for action in ("approve", "reject", "redraft"):
+        responses = spec["paths"][f"/api/reviews/{{workflow_id}}/{action}"]["post"]["responses"]
+        for code in ("409", "502"):
+            schema = responses[code]["content"]["application/json"]["schema"]
+            assert schema["$ref"].endswith("/ErrorBody"), (action, code)
+
+
+def test_review_error_kinds_every_conflict_has_dashboard_help():
+    assert set(CONFLICT_HELP) == CONFLICT_KINDS
+    assert set(CONFLICT_KINDS) < set(ReviewErrorKind)
+
+
+@pytest.mark.parametrize("kind", list(ReviewErrorKind))
+async def test_review_error_kinds_map_to_http_statuses(kind: ReviewErrorKind):
+    link = TemporalLink(Settings())
+    with pytest.raises(ApiError) as raised:
+        async with link.errors("triage-msg_1"):
+            raise ReviewRejected(kind, "refused")
+    assert raised.value.kind is kind
+    assert raised.value.status_code == (409 if kind in CONFLICT_KINDS else 502)
 
 
 # ---- categories ------------------------------------------------------------------------

@@ -161,7 +161,7 @@ def test_a_knowledge_base_folder_reloads_when_it_changes(tmp_path):
 def test_the_dashboard_previews_the_draft_html_sandboxed_and_sanitised():
     from datetime import UTC, datetime
 
-    from starter.api.dashboard import draft_document
+    from starter.api.views import draft_document
     from triage.models import TriageState, TriageStatus
 
     state = TriageState(

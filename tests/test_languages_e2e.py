@@ -5,7 +5,7 @@ regenerates the HTML part of the draft."""
 
 from __future__ import annotations
 
-from starter.api.dashboard import draft_document
+from starter.api.views import draft_document
 from starter.review import decide_current, get_state
 from tests.conftest import running_worker, sent_mail
 from tests.helpers import assert_clean, start_for, wait_for_status

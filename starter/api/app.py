@@ -20,9 +20,13 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from temporalio.client import Client
 
-from starter.api import dashboard
+from starter.api import dashboard, docs
 from starter.api.auth import SESSION_MAX_AGE, LoginRequired, LoginThrottle, SessionStore
-from starter.api.routes import ApiError, CursorCodec, TemporalLink, health_router, router
+from starter.api.cursors import CursorCodec
+from starter.api.errors import ApiError, ApiErrorKind
+from starter.api.gateway import TemporalLink
+from starter.api.pages import error_page
+from starter.api.routes import health_router, router
 from triage.config import Settings
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -109,7 +113,7 @@ class BodyLimit:
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = JSONResponse(
-            {"detail": f"request body larger than {self.max_bytes} bytes", "kind": "TooLarge"},
+            {"detail": f"request body larger than {self.max_bytes} bytes", "kind": ApiErrorKind.TOO_LARGE},
             status_code=413,
             headers={"Connection": "close"},
         )
@@ -156,7 +160,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         if isinstance(exc, ApiError) and exc.kind:
             content["kind"] = exc.kind
         return JSONResponse(content, status_code=exc.status_code, headers=exc.headers)
-    return dashboard.error_page(request, exc.status_code, str(exc.detail))
+    return error_page(request, exc.status_code, str(exc.detail))
 
 
 async def _invalid_request(request: Request, exc: Exception) -> Response:
@@ -228,5 +232,6 @@ def create_app(
     app.include_router(health_router)
     app.include_router(router)
     app.include_router(dashboard.router)
+    app.include_router(docs.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

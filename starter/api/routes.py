@@ -1,323 +1,24 @@
-"""The reviewer JSON API, and the Temporal access it shares with the dashboard.
+"""The reviewer JSON API's HTTP routes: request and response bodies, status codes.
 
-Temporal is the only store: pending reviews are running workflows listed from
-visibility, details come from the workflow's ``state`` query, and decisions go
-through its ``review`` Update so the caller learns the outcome. Every Temporal
-failure is translated here, once, into an HTTP status (``ApiError``).
+Everything Temporal goes through ``starter.api.gateway``; page cursors are
+signed by ``starter.api.cursors``.
 """
 
 from __future__ import annotations
 
-import asyncio
-import base64
-import binascii
-import hashlib
-import hmac
-import logging
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
-from temporalio.client import (
-    Client,
-    WorkflowQueryFailedError,
-    WorkflowQueryRejectedError,
-    WorkflowUpdateRPCTimeoutOrCancelledError,
-)
-from temporalio.service import RPCError, RPCStatusCode
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from starter.api.auth import api_reviewer, sessions_of
-from starter.review import (
-    ReviewRejected,
-    ReviewSummary,
-    decide_current,
-    list_reviews,
-    summarize,
-    visibility_query,
-)
-from triage.config import Settings
+from starter.api.cursors import cursors_of
+from starter.api.errors import ApiError, ApiErrorKind, ErrorBody
+from starter.api.gateway import TemporalLink, decide, fetch_state, link_of, list_page
+from starter.review import ReviewSummary
 from triage.models import Category, ReviewAction, ReviewOutcome, TriageState, TriageStatus
-from triage.temporal_client import connect
-from workflows.triage import SupportTriageWorkflow
-
-log = logging.getLogger(__name__)
-
-CONNECT_TIMEOUT = 5.0
-HEALTH_TIMEOUT = timedelta(seconds=2)
-# A query needs a worker to answer; without one it would hang until the RPC deadline.
-QUERY_TIMEOUT = timedelta(seconds=10)
-LIST_QUERY_TIMEOUT = timedelta(seconds=4)
-LIST_QUERY_CONCURRENCY = 16
-LIST_TOTAL_TIMEOUT = 6.0
-
-# The workflow's refusals that mean "your view is out of date", not "we broke".
-CONFLICT_KINDS = frozenset({"ReviewClosed", "ReviewBusy", "StaleRevision"})
-
-
-class ApiError(HTTPException):
-    """An HTTP error with a machine-readable ``kind`` (the workflow's error type)."""
-
-    def __init__(self, status_code: int, detail: str, kind: str | None = None) -> None:
-        super().__init__(status_code, detail)
-        self.kind = kind
-
-
-class TemporalLink:
-    """The app's Temporal client: given once, or connected lazily.
-
-    A lazily connected client is dropped after a connection failure so that
-    the next request connects again (the server may have moved or restarted);
-    the API keeps answering (503) while Temporal is away.
-    """
-
-    def __init__(self, settings: Settings, client: Client | None = None) -> None:
-        self._settings = settings
-        self._client = client
-        self._owned = client is None
-        self._lock = asyncio.Lock()
-
-    async def client(self) -> Client:
-        if self._client is not None:
-            return self._client
-        async with self._lock:
-            if self._client is None:
-                try:
-                    self._client = await asyncio.wait_for(connect(self._settings), CONNECT_TIMEOUT)
-                except (RuntimeError, OSError, TimeoutError, RPCError) as err:
-                    log.warning("cannot connect to Temporal at %s: %s", self._settings.temporal_address, err)
-                    raise self._unavailable() from err
-            return self._client
-
-    def lost(self) -> None:
-        if self._owned:
-            self._client = None
-
-    async def healthy(self) -> bool:
-        try:
-            client = await self.client()
-            return await client.service_client.check_health(timeout=HEALTH_TIMEOUT)
-        except (ApiError, RPCError, RuntimeError, OSError):
-            self.lost()
-            return False
-
-    @asynccontextmanager
-    async def errors(self, workflow_id: str | None = None) -> AsyncIterator[None]:
-        """Translate Temporal's exceptions into ``ApiError``."""
-        try:
-            yield
-        except ReviewRejected as err:
-            if err.kind in CONFLICT_KINDS:
-                raise ApiError(status.HTTP_409_CONFLICT, str(err), err.kind) from err
-            raise ApiError(status.HTTP_502_BAD_GATEWAY, f"the decision failed: {err}", err.kind) from err
-        except RPCError as err:
-            raise self._rpc_error(err, workflow_id) from err
-        except (WorkflowQueryFailedError, WorkflowQueryRejectedError) as err:
-            raise ApiError(
-                status.HTTP_502_BAD_GATEWAY, f"the state query failed: {err}", "QueryFailed"
-            ) from err
-        except WorkflowUpdateRPCTimeoutOrCancelledError as err:
-            raise ApiError(
-                status.HTTP_504_GATEWAY_TIMEOUT,
-                "no worker applied the decision in time; it may still be applied, reload to check",
-                "Timeout",
-            ) from err
-        except ValidationError as err:
-            raise ApiError(status.HTTP_422_UNPROCESSABLE_CONTENT, str(err), "Invalid") from err
-
-    def _unavailable(self) -> ApiError:
-        return ApiError(
-            status.HTTP_503_SERVICE_UNAVAILABLE,
-            f"Temporal is unreachable at {self._settings.temporal_address}; is the server running?",
-            "TemporalUnavailable",
-        )
-
-    def _rpc_error(self, err: RPCError, workflow_id: str | None) -> ApiError:
-        match err.status:
-            case RPCStatusCode.NOT_FOUND:
-                return ApiError(status.HTTP_404_NOT_FOUND, f"no review with id {workflow_id!r}", "NotFound")
-            case RPCStatusCode.UNAVAILABLE:
-                self.lost()
-                return self._unavailable()
-            case RPCStatusCode.DEADLINE_EXCEEDED:
-                return ApiError(
-                    status.HTTP_504_GATEWAY_TIMEOUT,
-                    "Temporal or the worker did not answer in time (is a worker running?)",
-                    "Timeout",
-                )
-            case RPCStatusCode.INVALID_ARGUMENT:
-                return ApiError(status.HTTP_422_UNPROCESSABLE_CONTENT, err.message, "Invalid")
-            case _:
-                return ApiError(status.HTTP_502_BAD_GATEWAY, f"Temporal error: {err.message}", "Temporal")
-
-
-def link_of(request: Request) -> TemporalLink:
-    return request.app.state.temporal
-
-
-# ---- operations (the dashboard uses these too) ------------------------------------
-
-
-async def fetch_state(
-    link: TemporalLink, workflow_id: str, timeout: timedelta = QUERY_TIMEOUT
-) -> TriageState:
-    async with link.errors(workflow_id):
-        client = await link.client()
-        return await client.get_workflow_handle(workflow_id).query(
-            SupportTriageWorkflow.state, rpc_timeout=timeout
-        )
-
-
-async def fetch_states(link: TemporalLink, workflow_ids: Iterable[str]) -> dict[str, TriageState | None]:
-    """States for a page of reviews, concurrently; None where one does not answer.
-
-    A list page must render even when one workflow's query fails (say, no
-    worker has its code): that row then shows what visibility knows.
-    """
-    limit = asyncio.Semaphore(LIST_QUERY_CONCURRENCY)
-
-    async def one(workflow_id: str) -> TriageState | None:
-        async with limit:
-            try:
-                return await fetch_state(link, workflow_id, LIST_QUERY_TIMEOUT)
-            except ApiError:
-                return None
-
-    tasks = {workflow_id: asyncio.create_task(one(workflow_id)) for workflow_id in workflow_ids}
-    if not tasks:
-        return {}
-    # One deadline for the page: with no worker every query would wait its full timeout.
-    _, pending = await asyncio.wait(tasks.values(), timeout=LIST_TOTAL_TIMEOUT)
-    for task in pending:
-        task.cancel()
-    return {wid: None if task in pending else task.result() for wid, task in tasks.items()}
-
-
-async def decide(
-    link: TemporalLink,
-    workflow_id: str,
-    action: ReviewAction,
-    reviewer: str,
-    *,
-    revision: int | None = None,
-    body: str | None = None,
-    reason: str | None = None,
-    instructions: str | None = None,
-) -> ReviewOutcome:
-    async with link.errors(workflow_id):
-        client = await link.client()
-        try:
-            _, outcome = await decide_current(
-                client,
-                workflow_id,
-                action,
-                reviewer,
-                revision=revision,
-                body=body,
-                reason=reason,
-                instructions=instructions,
-            )
-        except RPCError as err:
-            # An Update on a workflow that finished a moment ago is NOT_FOUND
-            # ("workflow execution already completed"): that is a closed review.
-            if err.status == RPCStatusCode.NOT_FOUND and await _exists(client, workflow_id):
-                raise ApiError(
-                    status.HTTP_409_CONFLICT, "review is not open (already decided)", "ReviewClosed"
-                ) from err
-            raise
-    assert outcome is not None  # wait=True always returns the outcome
-    return outcome
-
-
-async def _exists(client: Client, workflow_id: str) -> bool:
-    try:
-        await client.get_workflow_handle(workflow_id).describe()
-    except RPCError:
-        return False
-    return True
-
-
-async def list_page(
-    link: TemporalLink,
-    *,
-    status_filter: TriageStatus | None,
-    category: Category | None = None,
-    limit: int = 50,
-    page_token: bytes | None = None,
-) -> tuple[list[ReviewSummary], bytes | None]:
-    async with link.errors():
-        client = await link.client()
-        return await list_reviews(
-            client, status=status_filter, category=category, limit=limit, page_token=page_token
-        )
-
-
-async def list_closed(
-    link: TemporalLink, *, limit: int = 50, page_token: bytes | None = None
-) -> tuple[list[ReviewSummary], bytes | None]:
-    """Finished triage workflows, whatever their outcome (the history page)."""
-    query = visibility_query(status=None) + ' AND ExecutionStatus != "Running"'
-    async with link.errors():
-        client = await link.client()
-        iterator = client.list_workflows(query, page_size=limit, next_page_token=page_token)
-        await iterator.fetch_next_page(page_size=limit)
-        return [summarize(e) for e in iterator.current_page or []], iterator.next_page_token
-
-
-class CursorCodec:
-    """Page cursors: ``base64url(Temporal's next page token).base64url(tag)``.
-
-    The HMAC tag is there because Temporal answers a forged page token with
-    an UNKNOWN error that the client retries for seconds; a cursor this app
-    did not issue is refused at once (422) instead.
-    """
-
-    def __init__(self, secret: bytes) -> None:
-        self._key = hashlib.sha256(b"triage-cursor:" + secret).digest()
-
-    def _tag(self, token: bytes) -> bytes:
-        return hmac.digest(self._key, token, "sha256")[:16]
-
-    def encode(self, token: bytes | None) -> str | None:
-        if not token:
-            return None
-        return f"{_b64(token)}.{_b64(self._tag(token))}"
-
-    def decode(self, cursor: str | None) -> bytes | None:
-        if not cursor:
-            return None
-        body, _, tag = cursor.partition(".")
-        try:
-            token, signature = _unb64(body), _unb64(tag)
-        except (binascii.Error, ValueError) as err:
-            raise _bad_cursor() from err
-        if not token or not hmac.compare_digest(signature, self._tag(token)):
-            raise _bad_cursor()
-        return token
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def _bad_cursor() -> ApiError:
-    return ApiError(
-        status.HTTP_422_UNPROCESSABLE_CONTENT,
-        "invalid or expired cursor: start again from the first page",
-        "Invalid",
-    )
-
-
-def cursors_of(request: Request) -> CursorCodec:
-    return request.app.state.cursors
-
 
 # ---- request and response bodies --------------------------------------------------
 
@@ -399,14 +100,14 @@ class Health(BaseModel):
 # ---- routes -------------------------------------------------------------------------
 
 _errors: dict[int | str, dict] = {
-    401: {"description": "Missing or invalid bearer token"},
-    404: {"description": "No such review (workflow id)"},
-    503: {"description": "Temporal is unreachable"},
+    401: {"description": "Missing or invalid bearer token", "model": ErrorBody},
+    404: {"description": "No such review (workflow id)", "model": ErrorBody},
+    503: {"description": "Temporal is unreachable", "model": ErrorBody},
 }
 _decision_errors: dict[int | str, dict] = {
     **_errors,
-    409: {"description": "The review is closed, busy, or the revision is stale: reload"},
-    502: {"description": "The workflow could not carry the decision out"},
+    409: {"description": "The review is closed, busy, or the revision is stale: reload", "model": ErrorBody},
+    502: {"description": "The workflow could not carry the decision out", "model": ErrorBody},
 }
 
 router = APIRouter(prefix="/api", tags=["reviews"], responses=_errors)
@@ -521,7 +222,7 @@ async def revoke_session(
 ) -> Response:
     """End one of your sessions at once (a copied cookie stops working too)."""
     if not sessions_of(request).revoke_id(reviewer, session_id):
-        raise ApiError(status.HTTP_404_NOT_FOUND, "no such session of yours", "NotFound")
+        raise ApiError(status.HTTP_404_NOT_FOUND, "no such session of yours", ApiErrorKind.NOT_FOUND)
     return Response(status_code=204)
 
 

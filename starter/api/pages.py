@@ -1,0 +1,66 @@
+"""Rendering dashboard pages: the Jinja templates, flashes and error pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader
+
+from starter.api import auth
+from starter.api.views import ago, countdown, iso, label, percent, safe_link, timestamp
+from triage.config import Settings
+from triage.models import Category
+
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+
+templates = Jinja2Templates(
+    env=Environment(
+        loader=FileSystemLoader(TEMPLATE_DIR), autoescape=True, trim_blocks=True, lstrip_blocks=True
+    )
+)
+templates.env.filters.update(
+    ago=ago, countdown=countdown, timestamp=timestamp, iso=iso, percent=percent, label=label
+)
+templates.env.globals.update(safe_link=safe_link, categories=[c.value for c in Category])
+
+
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any] | None = None,
+    status_code: int = 200,
+    *,
+    touch_session: bool = True,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    context = dict(context or {})
+    context.setdefault("reviewer", auth.session_reviewer(request))
+    context["csrf_token"] = auth.csrf_token(request, create=touch_session)
+    context["flashes"] = request.session.pop("flash", []) if touch_session else []
+    return templates.TemplateResponse(request, name, context, status_code=status_code, headers=headers)
+
+
+def error_page(request: Request, status_code: int, message: str) -> HTMLResponse:
+    """An error page that never writes the session.
+
+    A cross-site POST arrives without the (SameSite=Lax) cookie; a page that
+    created a session then would answer with a new cookie and so replace, that
+    is end, the reviewer's real session. Nothing written: no Set-Cookie.
+    """
+    return render(
+        request, "error.html", {"status_code": status_code, "message": message}, status_code,
+        touch_session=False,
+    )
+
+
+def flash(request: Request, level: str, text: str) -> None:
+    request.session.setdefault("flash", []).append({"level": level, "text": text})
+    request.session.modified = True  # the list was changed in place
+
+
+def settings_of(request: Request) -> Settings:
+    return request.app.state.settings
