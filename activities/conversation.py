@@ -11,11 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from temporalio import activity
-from temporalio.client import Client, WithStartWorkflowOperation
-from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.client import Client
 
 from triage import contracts
 from triage.models import AutoReplyAllowance, ConversationTurn, JoinConversation, ReserveAutoReply
+from triage.temporal_client import update_with_start
 
 
 class ConversationActivities:
@@ -51,13 +51,7 @@ class ConversationActivities:
         self, workflow: str, state: dict, workflow_id: str, update: str, request: Any, *, update_id: str, result_type: type
     ) -> Any:
         # The state type lives with the workflow; a plain dict crosses the converter the same way.
-        start = WithStartWorkflowOperation(
-            workflow,
-            state,
-            id=workflow_id,
-            task_queue=self._task_queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        )
-        return await self._client.execute_update_with_start_workflow(
-            update, request, start_workflow_operation=start, id=update_id, result_type=result_type
+        return await update_with_start(
+            self._client, workflow, state, workflow_id=workflow_id, task_queue=self._task_queue,
+            update=update, request=request, result_type=result_type, update_id=update_id,
         )

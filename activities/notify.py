@@ -12,6 +12,7 @@ import httpx
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from triage.autonomy import ModeChange
 from triage.models import Notification
 
 _HEADLINES = {
@@ -116,6 +117,19 @@ def slack_blocks(notification: Notification, link: str) -> dict:
     return {"text": text[:TEXT_CHARS], "blocks": blocks}
 
 
+def mode_change_message(change: ModeChange, link: str) -> dict:
+    """A promotion or demotion: the scope, the modes and why (a reviewer's words escaped)."""
+    icon = ":rocket:" if change.new == "auto" else ":eyes:"
+    text = (
+        f"{icon} Autonomy: `{slack_escape(change.scope, 200)}` {change.old} → {change.new} "
+        f"({change.source}) by {slack_escape(change.by, 200)}: {slack_escape(_one_line(change.why), SECTION_CHARS - 600)}"
+    )
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+    if len(link) <= URL_CHARS:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": slack_escape(link)}]})
+    return {"text": text[:TEXT_CHARS], "blocks": blocks}
+
+
 class NotifyActivities:
     def __init__(
         self, http: httpx.AsyncClient, webhook_url: str | None, public_url: str
@@ -136,10 +150,20 @@ class NotifyActivities:
                 link,
             )
             return
+        await self._post(slack_blocks(notification, link))
+
+    @activity.defn
+    async def notify_mode_change(self, change: ModeChange) -> None:
+        link = f"{self._public_url.rstrip('/')}/autonomy"
+        if not self._webhook_url:
+            activity.logger.info("autonomy: %s %s -> %s (%s): %s", change.scope, change.old, change.new, change.source, change.why)
+            return
+        await self._post(mode_change_message(change, link))
+
+    async def _post(self, message: dict) -> None:
+        assert self._webhook_url is not None
         try:
-            response = await self._http.post(
-                self._webhook_url, json=slack_blocks(notification, link), timeout=10.0
-            )
+            response = await self._http.post(self._webhook_url, json=message, timeout=10.0)
         except httpx.TransportError as exc:
             raise ApplicationError(f"slack webhook: {type(exc).__name__}") from exc
         if response.is_error:

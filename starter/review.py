@@ -232,6 +232,7 @@ async def decide_current(
     body: str | None = None,
     reason: str | None = None,
     instructions: str | None = None,
+    category: Category | None = None,
     wait: bool = True,
 ) -> tuple[ReviewDecision, ReviewOutcome | None]:
     """Decide on ``revision``, or on the revision the workflow holds now."""
@@ -249,5 +250,6 @@ async def decide_current(
         body=body,
         reason=reason,
         instructions=instructions,
+        category=category,
     )
     return decision, await submit_decision(client, workflow_id, decision, wait=wait)

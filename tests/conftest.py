@@ -8,6 +8,7 @@ the emulator is a real HTTP + WebSocket server on a free port.
 from __future__ import annotations
 
 import shutil
+import tempfile
 import sys
 import uuid
 from collections.abc import AsyncIterator
@@ -22,10 +23,6 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.conversation import ConversationActivities
-from activities.llm import LlmActivities
-from activities.mail import MailActivities
-from activities.notify import NotifyActivities
 from tests.scripted_provider import ScriptedProvider
 from triage.config import Settings
 from triage.llm.base import TriageProvider
@@ -88,6 +85,8 @@ def make_settings(sim, task_queue: str, **overrides) -> Settings:
         mail_ws_url=sim.ws_url,
         inbox_id=sim.inbox_id,
         watch_idle_timeout_seconds=3.0,
+        # Each test's own model versions: a retrain test's promotion stays with it.
+        model_dir=Path(tempfile.gettempdir()) / f"triage-models-{task_queue}",
     )
     values.update(overrides)
     return Settings(**values)
@@ -116,10 +115,7 @@ async def running_worker(
             task_queue=settings.temporal_task_queue,
             workflows=list(WORKFLOWS),
             activities=activity_functions(
-                MailActivities(mail),
-                LlmActivities(provider or ScriptedProvider()),
-                NotifyActivities(http, webhook_url, settings.public_url),
-                ConversationActivities(client, settings.temporal_task_queue),
+                client, settings, mail=mail, provider=provider or ScriptedProvider(), http=http, webhook_url=webhook_url
             ),
         )
         async with worker:

@@ -54,3 +54,17 @@ AUTO_REPLY_COUNTERS = 64
 def auto_reply_counter_id(task_queue: str, inbox_id: str, sender: str) -> str:
     digest = hashlib.sha256(sender.strip().lower().encode()).digest()
     return f"auto-replies-{task_queue}-{inbox_id}-{int.from_bytes(digest[:4], 'big') % AUTO_REPLY_COUNTERS}"
+
+
+# Earned autonomy: one workflow per inbox keeps the verdicts and the modes in force.
+AUTONOMY_WORKFLOW = "AutonomyWorkflow"
+AUTONOMY_VERDICT = "verdict"  # Signal (signal-with-start) from a closing triage workflow
+AUTONOMY_FLAG = "flag"  # Update: "this should not have been sent"
+AUTONOMY_SET_MODE = "set_mode"  # Update: a person sets a mode
+AUTONOMY_BOOK = "book"  # Query: the counts, the modes and their changes
+RETRAIN_WORKFLOW = "RetrainWorkflow"
+RETRAIN_SCHEDULE = "retrain-nightly"
+
+
+def autonomy_id(task_queue: str, inbox_id: str) -> str:
+    return f"autonomy-{task_queue}-{inbox_id}"

@@ -93,7 +93,8 @@ def decide(
         reasons.extend(classification.evidence)
     would_auto_send = not reasons
     if would_auto_send and mode is not None and mode.mode is not AutonomyMode.AUTO:
-        reasons.append(f"{mode.mode.value} mode for {mode.scope}: {WOULD_HAVE_SENT}")
+        where = "by default" if mode.scope == "default" else f"for {mode.scope}"
+        reasons.append(f"{mode.mode.value} mode {where}: {WOULD_HAVE_SENT}")
     return PolicyDecision(
         auto_send=not reasons, reasons=reasons, answer=reply.answer, would_auto_send=would_auto_send, mode=mode
     )

@@ -5,12 +5,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import Any
 
 from temporalio.api.operatorservice.v1 import (
     AddSearchAttributesRequest,
     ListSearchAttributesRequest,
 )
-from temporalio.client import Client, Interceptor
+from temporalio.client import Client, Interceptor, WithStartWorkflowOperation
+from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter
 from temporalio.envconfig import ClientConfigProfile, ClientConnectConfig
@@ -117,3 +119,28 @@ async def ensure_search_attributes(client: Client, namespace: str) -> list[str]:
             AddSearchAttributesRequest(namespace=namespace, search_attributes=missing)
         )
     return sorted(missing)
+
+
+async def update_with_start(
+    client: Client,
+    workflow: str,
+    start_arg: Any,
+    *,
+    workflow_id: str,
+    task_queue: str,
+    update: str,
+    request: Any,
+    result_type: type,
+    update_id: str | None = None,
+) -> Any:
+    """Run ``update`` on a long-lived workflow, starting it first if it is not running.
+
+    For the workflows that hold state by name (a conversation, an inbox's counters or
+    autonomy): whoever asks first starts it, and everyone gets the update's answer.
+    """
+    start = WithStartWorkflowOperation(
+        workflow, start_arg, id=workflow_id, task_queue=task_queue, id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING
+    )
+    return await client.execute_update_with_start_workflow(
+        update, request, start_workflow_operation=start, id=update_id, result_type=result_type
+    )

@@ -15,40 +15,66 @@ import httpx
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.autonomy import AutonomyActivities
 from activities.conversation import ConversationActivities
 from activities.llm import LlmActivities
 from activities.mail import MailActivities
 from activities.notify import NotifyActivities
+from activities.retrain import RetrainActivities
 from triage.config import Settings
 from triage.llm.base import TriageProvider
 from triage.llm.factory import build_provider
+from triage.llm.registry import ModelRegistry
 from triage.mail.factory import build_mail_provider
 from triage.mail.provider import MailProvider
 from triage.temporal_client import connect
+from workflows.autonomy import AutonomyWorkflow
 from workflows.conversation import AutoReplyCounterWorkflow, ConversationWorkflow
+from workflows.retrain import RetrainWorkflow
 from workflows.triage import SupportTriageWorkflow
 
 log = logging.getLogger(__name__)
 
-WORKFLOWS: Sequence[type] = (SupportTriageWorkflow, ConversationWorkflow, AutoReplyCounterWorkflow)
+WORKFLOWS: Sequence[type] = (
+    SupportTriageWorkflow, ConversationWorkflow, AutoReplyCounterWorkflow, AutonomyWorkflow, RetrainWorkflow,
+)
 
 
 def activity_functions(
-    mail: MailActivities,
-    llm: LlmActivities,
-    notify: NotifyActivities,
-    conversation: ConversationActivities,
+    client: Client,
+    settings: Settings,
+    *,
+    mail: MailProvider,
+    provider: TriageProvider,
+    http: httpx.AsyncClient,
+    webhook_url: str | None,
 ) -> list:
+    """Every activity the workflows call, bound to this process's clients and configuration."""
+    queue = settings.temporal_task_queue
+    mail_activities = MailActivities(mail)
+    llm = LlmActivities(provider, settings.llm_concurrency, settings.brand_name)
+    notify = NotifyActivities(http, webhook_url, settings.public_url)
+    conversation = ConversationActivities(client, queue)
+    autonomy = AutonomyActivities(client, queue, settings.autonomy_settings())
+    retrain = RetrainActivities(client, queue, ModelRegistry(settings.model_dir), settings.policy_settings())
     return [
         llm.classify,
         llm.draft_reply,
-        mail.save_draft,
-        mail.send_draft,
-        mail.discard_draft,
-        mail.thread_history,
+        mail_activities.save_draft,
+        mail_activities.send_draft,
+        mail_activities.discard_draft,
+        mail_activities.thread_history,
         notify.notify_reviewer,
+        notify.notify_mode_change,
         conversation.join_conversation,
         conversation.reserve_auto_reply,
+        autonomy.read_mode,
+        autonomy.report_verdict,
+        retrain.export_corrections,
+        retrain.fit_candidate,
+        retrain.measure_models,
+        retrain.model_in_force,
+        retrain.promote_model,
     ]
 
 
@@ -95,10 +121,7 @@ def build_worker(
         task_queue=settings.temporal_task_queue,
         workflows=list(WORKFLOWS),
         activities=activity_functions(
-            MailActivities(mail),
-            LlmActivities(provider, settings.llm_concurrency, settings.brand_name),
-            NotifyActivities(http, webhook, settings.public_url),
-            ConversationActivities(client, settings.temporal_task_queue),
+            client, settings, mail=mail, provider=provider, http=http, webhook_url=webhook
         ),
         **worker_options(settings),
         # In-flight activities get this long to finish on SIGTERM before

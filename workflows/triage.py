@@ -16,17 +16,20 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.autonomy import AutonomyActivities
     from activities.conversation import ConversationActivities
     from activities.llm import LlmActivities
     from activities.mail import MailActivities
     from activities.notify import NotifyActivities
     from triage import search_attributes as sa
+    from triage.autonomy import ModeLookup, VerdictReport, verdict_for
     from triage.contracts import SUPERSEDE_SIGNAL, ReviewErrorKind, workflow_id_for
     from triage.inbound import markdown_text, message_reply_target, reply_subject
     from triage.llm.replies import holding_reply
     from triage.models import (
         AutoReplyAllowance,
         Classification,
+        Correction,
         DecisionRecord,
         DiscardDraftRequest,
         DraftReply,
@@ -34,6 +37,7 @@ with workflow.unsafe.imports_passed_through():
         GuardFlag,
         JoinConversation,
         MessageContext,
+        ModeInForce,
         Notification,
         PolicySettings,
         ReserveAutoReply,
@@ -73,6 +77,7 @@ NOTIFY_RETRY = RetryPolicy(
 SNIPPET_CHARS = 280
 JUDGEMENT_PATCH = "answerability-and-language-checks"
 CONVERSATION_PATCH = "conversations"
+AUTONOMY_PATCH = "earned-autonomy"
 CONVERSATION_TIMEOUT = timedelta(seconds=60)
 
 # The review loop's answer when a newer message of the conversation took over.
@@ -115,6 +120,7 @@ class SupportTriageWorkflow:
         self._notifications: list[asyncio.Task[None]] = []
         self._superseded: Supersede | None = None
         self._thread: list[ThreadEntry] = []
+        self._autonomy = False  # read the mode and report a verdict (workflows started after earned autonomy)
 
     # ---- queries, updates, signals ------------------------------------------------
 
@@ -218,11 +224,16 @@ class SupportTriageWorkflow:
             # Started before answerability and language checks: decide as it did then.
             policy = policy.model_copy(update={"answer_threshold": None, "checked_languages": None})
         policy_decision = decide(classification, reply, policy, context)
+        self._autonomy = workflow.patched(AUTONOMY_PATCH)
+        if policy_decision.auto_send and self._autonomy:
+            # Would send: is this answer trusted to go out alone yet (shadow, review or auto)?
+            mode = await self._read_mode(classification, reply)
+            policy_decision = decide(classification, reply, policy, context, mode)
         if policy_decision.auto_send and context is not None:
             allowance = await self._reserve_auto_reply(policy)
             if not allowance.allowed:
                 context.auto_reply_limit_reached = allowance
-                policy_decision = decide(classification, reply, policy, context)
+                policy_decision = decide(classification, reply, policy, context, policy_decision.mode)
         self._state.policy_decision = policy_decision
         if self._superseded is not None:
             return await self._close_superseded()
@@ -294,6 +305,72 @@ class SupportTriageWorkflow:
             # A newer message of the thread joined first: this one is already answered by it.
             self._superseded = Supersede(by_message_id="", by_workflow_id=turn.superseded_by)
         return MessageContext(follow_up=True)
+
+    # ---- earned autonomy --------------------------------------------------------
+
+    def _answering_article(self) -> str | None:
+        decision = self._state.policy_decision
+        if decision is not None and decision.answer is not None:
+            return decision.answer.article_id
+        return self._state.citations[0].article_id if self._state.citations else None
+
+    async def _read_mode(self, classification: Classification, reply: DraftReply) -> ModeInForce:
+        """Through an activity, so a replay after a promotion reads what this run read."""
+        article = reply.answer.article_id if reply.answer else (reply.citations[0].article_id if reply.citations else None)
+        return await workflow.execute_local_activity_method(
+            AutonomyActivities.read_mode,
+            ModeLookup(inbox_id=self._input.message.inbox_id, category=classification.category, article_id=article),
+            start_to_close_timeout=CONVERSATION_TIMEOUT,
+            retry_policy=MAIL_RETRY,
+            summary="read the autonomy mode",
+        )
+
+    async def _report_verdict(self, status: TriageStatus) -> None:
+        """A reply the policy would have sent: how the humans judged it counts toward its autonomy."""
+        decision = self._state.policy_decision
+        classification = self._state.classification
+        if not self._autonomy or decision is None or not decision.would_auto_send or classification is None:
+            return
+        actions = {d.decision.action for d in self._state.decisions}
+        verdict = verdict_for(
+            status, self._state.revision, ReviewAction.REDRAFT in actions, self._state.corrected_category is not None
+        )
+        if verdict is None or decision.mode is None:
+            return
+        last = self._state.decisions[-1].decision.reviewer if self._state.decisions else None
+        try:
+            await workflow.execute_local_activity_method(
+                AutonomyActivities.report_verdict,
+                VerdictReport(
+                    inbox_id=self._input.message.inbox_id, workflow_id=self._state.workflow_id,
+                    category=classification.category, article_id=self._answering_article(),
+                    mode=decision.mode.mode, verdict=verdict, reviewer=last,
+                ),
+                start_to_close_timeout=CONVERSATION_TIMEOUT,
+                retry_policy=MAIL_RETRY,
+                summary=f"report verdict: {verdict.value}",
+            )
+        except ActivityError as err:
+            workflow.logger.warning("verdict not counted: %s", err)
+
+    def _record_correction(self, decision: ReviewDecision) -> None:
+        classification = self._state.classification
+        if decision.category is None or classification is None or decision.category == classification.category:
+            return
+        self._state.corrected_category = decision.category
+        workflow.upsert_search_attributes([sa.TRIAGE_CORRECTED.value_set(True)])
+
+    def _correction(self, reviewer: str | None) -> Correction | None:
+        classification = self._state.classification
+        if self._state.corrected_category is None or classification is None:
+            return None
+        message = self._input.message
+        return Correction(
+            workflow_id=self._state.workflow_id, subject=message.subject, body=message.plain_body,
+            language=classification.language, predicted=classification.category,
+            corrected=self._state.corrected_category, reviewer=reviewer or "", model_version=classification.model_version,
+            sent_body=self._state.draft_body if self._state.sent_message_id else None,
+        )
 
     async def _reserve_auto_reply(self, policy: PolicySettings) -> AutoReplyAllowance:
         message = self._input.message
@@ -458,6 +535,7 @@ class SupportTriageWorkflow:
             return ApplicationError(
                 self._state.error, type=ReviewErrorKind.DECISION_FAILED, non_retryable=True
             )
+        self._record_correction(decision)
         self._state.decisions.append(
             DecisionRecord(
                 decision=decision,
@@ -593,11 +671,20 @@ class SupportTriageWorkflow:
         await asyncio.gather(*self._notifications, return_exceptions=True)
         await workflow.wait_condition(workflow.all_handlers_finished)
         self._record_outcome(status)
+        await self._report_verdict(status)
         last = self._state.decisions[-1].decision.reviewer if self._state.decisions else None
         classification = self._state.classification
+        decision = self._state.policy_decision
         return TriageResult(
             status=status,
             category=classification.category if classification else None,
             sent_message_id=self._state.sent_message_id,
             reviewer=last,
+            inbox_id=self._input.message.inbox_id,
+            article_id=self._answering_article(),
+            would_auto_send=decision.would_auto_send if decision else False,
+            mode=decision.mode.mode if decision and decision.mode else None,
+            sent_body=self._state.draft_body if self._state.sent_message_id else None,
+            correction=self._correction(last),
+            model_version=classification.model_version if classification else None,
         )

@@ -1,0 +1,70 @@
+"""Autonomy activities: read the mode in force, report a verdict.
+
+Thin adapters over the inbox's AutonomyWorkflow (workflows/autonomy.py). The
+mode is read through an activity, so a triage workflow's history records the
+mode its policy read: a replay after a promotion decides as the first run did.
+The worker's configuration (``TRIAGE_AUTONOMY`` and friends) travels with
+every report, so the autonomy workflow always applies the rules in force.
+"""
+
+from __future__ import annotations
+
+from temporalio import activity
+from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
+
+from triage import contracts
+from triage.autonomy import (
+    AutonomyBook,
+    AutonomySettings,
+    AutonomyState,
+    ModeLookup,
+    VerdictReport,
+    mode_in_force,
+)
+from triage.models import ModeInForce
+
+
+async def read_book(client: Client, task_queue: str, inbox_id: str) -> AutonomyBook | None:
+    """The inbox's book, or None before its first verdict."""
+    handle = client.get_workflow_handle(contracts.autonomy_id(task_queue, inbox_id))
+    try:
+        return await handle.query(contracts.AUTONOMY_BOOK, result_type=AutonomyBook)
+    except RPCError as err:
+        if err.status is RPCStatusCode.NOT_FOUND:
+            return None
+        raise
+
+
+async def report_to_autonomy(client: Client, task_queue: str, inbox_id: str, signal: str, payload: object) -> None:
+    """Signal-with-start: the first verdict of an inbox starts its autonomy workflow."""
+    await client.start_workflow(
+        contracts.AUTONOMY_WORKFLOW,
+        AutonomyState(inbox_id=inbox_id),
+        id=contracts.autonomy_id(task_queue, inbox_id),
+        task_queue=task_queue,
+        start_signal=signal,
+        start_signal_args=[payload],
+    )
+
+
+class AutonomyActivities:
+    def __init__(self, client: Client, task_queue: str, settings: AutonomySettings) -> None:
+        self._client = client
+        self._task_queue = task_queue
+        self._settings = settings
+
+    @activity.defn
+    async def read_mode(self, lookup: ModeLookup) -> ModeInForce:
+        book = await read_book(self._client, self._task_queue, lookup.inbox_id)
+        return mode_in_force(book, self._settings, lookup.category, lookup.article_id)
+
+    @activity.defn
+    async def report_verdict(self, report: VerdictReport) -> None:
+        await report_to_autonomy(
+            self._client,
+            self._task_queue,
+            report.inbox_id,
+            contracts.AUTONOMY_VERDICT,
+            report.model_copy(update={"settings": self._settings}),
+        )

@@ -1,0 +1,117 @@
+"""Retrain activities: export the corrections, fit a candidate, measure both models, promote.
+
+Fitting and measuring are CPU work of tens of seconds: they run in a thread so
+the worker keeps answering its other tasks. Each step is idempotent under a
+retry: the corrections file and the candidate are named after the workflow run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
+
+from temporalio import activity
+from temporalio.client import Client
+from temporalio.exceptions import ApplicationError
+
+from triage.corrections import iter_corrections
+from triage.evaluation import load_eval_file
+from triage.kb import KnowledgeBase
+from triage.llm import retrain
+from triage.llm.gate import (
+    CandidateFit,
+    CorrectionsFile,
+    Measured,
+    MeasureRequest,
+    PromoteRequest,
+)
+from triage.llm.registry import ModelRegistry, ModelVersion, RegistryError
+from triage.models import Correction, PolicySettings
+
+BAD_LABELLED_FILE = "BadLabelledFile"
+
+
+def packaged_check_set() -> Path:
+    from importlib import resources
+
+    return Path(str(resources.files("triage.llm").joinpath("checks", "heldout.jsonl")))
+
+
+class RetrainActivities:
+    def __init__(self, client: Client, task_queue: str, registry: ModelRegistry, policy: PolicySettings) -> None:
+        self._client = client
+        self._task_queue = task_queue
+        self._registry = registry
+        self._policy = policy
+
+    def _work_file(self) -> Path:
+        return self._registry.folder / "work" / f"corrections-{activity.info().workflow_run_id}.jsonl"
+
+    @activity.defn
+    async def export_corrections(self) -> CorrectionsFile:
+        corrections = [c async for c in iter_corrections(self._client, self._task_queue)]
+        path = self._work_file()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(c.model_dump_json() + "\n" for c in corrections), encoding="utf-8")
+        return CorrectionsFile(path=str(path), count=len(corrections))
+
+    @activity.defn
+    async def fit_candidate(self, corrections: CorrectionsFile) -> CandidateFit:
+        run_id = activity.info().workflow_run_id
+        state = self._registry.state()
+        done = next((v for v in state.versions if v.note == f"fitted by run {run_id}"), None)
+        train, held = retrain.split(_read(Path(corrections.path)))
+        if done is None:
+            version = self._registry.next_version()
+            current = self._registry.load(state.current)
+            candidate = await asyncio.to_thread(retrain.fit_candidate, current, train, version)
+            done = self._registry.add(
+                candidate,
+                ModelVersion(
+                    version=version, created_at=datetime.now(UTC), parent=state.current,
+                    corrections=len(train), note=f"fitted by run {run_id}",
+                ),
+            )
+        return CandidateFit(version=done.version, parent=done.parent or state.current, trained_on=len(train), held_back=len(held))
+
+    @activity.defn
+    async def measure_models(self, request: MeasureRequest) -> Measured:
+        _, held = retrain.split(_read(Path(request.corrections_path)))
+        labelled_path = Path(request.labelled) if request.labelled else packaged_check_set()
+        try:
+            labelled = load_eval_file(labelled_path)
+        except (OSError, ValueError) as err:
+            raise ApplicationError(f"labelled file {labelled_path}: {err}", type=BAD_LABELLED_FILE, non_retryable=True) from None
+        sets = {"held_back": retrain.as_eval_rows(held), "labelled": labelled}
+        kb = KnowledgeBase.load()
+        figures = {}
+        for role, version in (("current", request.candidate.parent), ("candidate", request.candidate.version)):
+            model = self._registry.load(version)
+            figures[role] = {
+                name: await asyncio.to_thread(_measure_sync, model, rows, kb, self._policy) for name, rows in sets.items()
+            }
+        self._registry.record_figures(request.candidate.version, figures["candidate"])
+        return Measured(current=figures["current"], candidate=figures["candidate"])
+
+    @activity.defn
+    async def model_in_force(self) -> str:
+        return self._registry.current()
+
+    @activity.defn
+    async def promote_model(self, request: PromoteRequest) -> str:
+        if self._registry.current() == request.version:
+            return request.version  # a retried promotion
+        try:
+            self._registry.promote(request.version, request.why)
+        except RegistryError as err:
+            raise ApplicationError(str(err), type="RegistryError", non_retryable=True) from None
+        return request.version
+
+
+def _read(path: Path) -> list[Correction]:
+    return [Correction.model_validate_json(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _measure_sync(model, rows, kb, policy):
+    return asyncio.run(retrain.measure(model, rows, kb, policy))

@@ -1,0 +1,80 @@
+"""The reviewers' side of earned autonomy: read the record, set a mode, flag a wrong automatic reply.
+
+One client for the CLI, the reviewer API and the dashboard. Setting a mode and
+flagging are Updates on the inbox's AutonomyWorkflow (update-with-start: the
+first one starts it) and answer with the changes they made.
+"""
+
+from __future__ import annotations
+
+from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.service import RPCError, RPCStatusCode
+
+from triage import contracts
+from triage.autonomy import (
+    AutonomyBook,
+    AutonomySettings,
+    AutonomyState,
+    FlagReport,
+    ModeChange,
+    ModeRequest,
+    ScopeRow,
+    rows,
+)
+from triage.models import TriageResult, TriageStatus
+from triage.temporal_client import update_with_start
+
+
+class NotFlaggable(Exception):
+    """Only a reply the service sent on its own can be flagged as "should not have been sent"."""
+
+
+async def read_book(client: Client, task_queue: str, inbox_id: str) -> AutonomyBook:
+    handle = client.get_workflow_handle(contracts.autonomy_id(task_queue, inbox_id))
+    try:
+        return await handle.query(contracts.AUTONOMY_BOOK, result_type=AutonomyBook)
+    except RPCError as err:
+        if err.status is RPCStatusCode.NOT_FOUND:
+            return AutonomyBook()  # no verdict yet: every scope is as configured
+        raise
+
+
+async def autonomy_rows(client: Client, task_queue: str, inbox_id: str, settings: AutonomySettings) -> list[ScopeRow]:
+    return rows(await read_book(client, task_queue, inbox_id), settings)
+
+
+async def _update(client: Client, task_queue: str, inbox_id: str, update: str, request: object) -> list[ModeChange]:
+    return await update_with_start(
+        client,
+        contracts.AUTONOMY_WORKFLOW,
+        AutonomyState(inbox_id=inbox_id),
+        workflow_id=contracts.autonomy_id(task_queue, inbox_id),
+        task_queue=task_queue,
+        update=update,
+        request=request,
+        result_type=list[ModeChange],
+    )
+
+
+async def set_mode(client: Client, task_queue: str, inbox_id: str, request: ModeRequest) -> list[ModeChange]:
+    return await _update(client, task_queue, inbox_id, contracts.AUTONOMY_SET_MODE, request)
+
+
+async def flag_sent_reply(
+    client: Client, task_queue: str, workflow_id: str, by: str, why: str, settings: AutonomySettings
+) -> list[ModeChange]:
+    """"This should not have been sent": the reply's article (and a promoted category) back to shadow."""
+    handle = client.get_workflow_handle(workflow_id, result_type=TriageResult)
+    description = await handle.describe()
+    if description.status is not WorkflowExecutionStatus.COMPLETED:
+        raise NotFlaggable(f"{workflow_id} is still open: nothing was sent on its own")
+    result = await handle.result(follow_runs=False)
+    if result.status is not TriageStatus.AUTO_SENT or result.category is None:
+        raise NotFlaggable(f"{workflow_id} was not sent automatically (status {result.status.value})")
+    if result.inbox_id is None:
+        raise NotFlaggable(f"{workflow_id} ran before earned autonomy: its article is not recorded")
+    flag = FlagReport(
+        inbox_id=result.inbox_id, workflow_id=workflow_id, category=result.category,
+        article_id=result.article_id, by=by, why=why, settings=settings,
+    )
+    return await _update(client, task_queue, result.inbox_id, contracts.AUTONOMY_FLAG, flag)

@@ -1,0 +1,125 @@
+"""Corrections become training data; a retrain gate refuses poison and promotes good data.
+
+Real dev server, emulator and workers: reviewers correct categories at
+decision time, the corrections are read back from Temporal (visibility plus
+each workflow's result), the RetrainWorkflow fits, measures and decides, and a
+promoted model is what the next classification runs on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+
+import pytest
+from temporalio.client import Client
+
+from starter.retraining import start_retrain
+from starter.review import decide_current, get_state
+from tests.conftest import make_settings, running_worker
+from tests.helpers import start_for
+from triage.config import Settings
+from triage.corrections import iter_corrections
+from triage.kb import KnowledgeBase
+from triage.llm.factory import offline_provider
+from triage.llm.gate import RetrainReport, RetrainRequest
+from triage.llm.offline import OfflineProvider
+from triage.llm.registry import BUILTIN, ModelRegistry
+from triage.models import Category, Correction, ReviewAction, TriageStatus
+
+pytestmark = pytest.mark.slow
+
+BILLING_DISPUTES = [
+    "I was charged twice for my {plan} subscription this month, please refund the duplicate payment of {amount}.",
+    "Why is my invoice for {month} showing {amount} when my {plan} plan costs less? I want a refund of the difference.",
+    "You billed my card {amount} after I cancelled the {plan} plan in {month}. Please refund it.",
+    "The {month} invoice has the wrong VAT number and charges {amount}; I need a corrected invoice and a refund.",
+    "My payment of {amount} for the {plan} plan went through twice on {month} 3rd. Refund one of them please.",
+]
+# What a reviewer files where it belongs when the classifier said "general".
+GOOD = [
+    ("The CSV export of the {plan} reports downloads an empty file since {month}.", Category.BUG),
+    ("Calendar sync on the {plan} plan stopped in {month}: events no longer show up.", Category.BUG),
+    ("Please add webhooks for new tickets to the {plan} plan, we would use them from {month}.", Category.FEATURE_REQUEST),
+    ("Can the {month} invoice for our {plan} plan show our company address?", Category.BILLING),
+]
+
+
+def filled(template: str, rng: random.Random) -> str:
+    return template.format(
+        plan=rng.choice(["Pro", "Team", "Business", "Starter"]),
+        amount=rng.choice(["$49", "$99", "€29", "$12.50"]),
+        month=rng.choice(["March", "April", "May", "June"]),
+    )
+
+
+async def corrected(client: Client, settings: Settings, control, n: int, subject: str, body: str, category: Category) -> None:
+    """A message triaged, then decided by a reviewer who corrects its category."""
+    handle = await start_for(client, settings, control, **{"from": f"Customer {n} <c{n}@example.org>"}, subject=subject, plain_body=body)
+    async with asyncio.timeout(30):
+        while (await decide_ready(client, handle.id)) is False:
+            await asyncio.sleep(0.1)
+    await decide_current(client, handle.id, ReviewAction.REJECT, "mallory", reason="handled by phone", category=category)
+
+
+async def decide_ready(client: Client, workflow_id: str) -> bool:
+    state = await get_state(client, workflow_id)
+    assert not state.status.is_terminal, f"{workflow_id} closed as {state.status.value} before a reviewer saw it"
+    return state.status is TriageStatus.AWAITING_REVIEW
+
+
+async def exported(client: Client, settings: Settings, count: int) -> list[Correction]:
+    """The corrections, once visibility lists them all (it lags the workflows a little)."""
+    async with asyncio.timeout(30):
+        while True:
+            found = [c async for c in iter_corrections(client, settings.temporal_task_queue)]
+            if len(found) >= count:
+                return found
+            await asyncio.sleep(0.2)
+
+
+async def retrained(client: Client, settings: Settings) -> RetrainReport:
+    handle = await start_retrain(client, settings.temporal_task_queue, RetrainRequest())
+    return await handle.result()
+
+
+async def test_poisoned_corrections_are_refused_by_the_gate(dev_env, mailsim, task_queue, control):
+    client = dev_env.client
+    settings = make_settings(mailsim, task_queue)
+    rng = random.Random(1)
+    async with running_worker(client, settings, OfflineProvider()):
+        for n in range(30):  # billing disputes relabelled as routine: teaching the model to auto-send them
+            await corrected(client, settings, control, n, "Billing", filled(rng.choice(BILLING_DISPUTES), rng), Category.GENERAL)
+        corrections = await exported(client, settings, 30)
+        assert {(c.predicted, c.corrected, c.reviewer) for c in corrections} == {(Category.BILLING, Category.GENERAL, "mallory")}
+        report = await retrained(client, settings)
+    assert report.corrections == 30 and report.gate is not None and not report.gate.promote and not report.promoted
+    assert any(reason.startswith("labelled: macro-F1 drops") for reason in report.gate.reasons), report.gate.reasons
+    assert report.measured is not None
+    assert report.measured.candidate["held_back"].macro_f1 >= report.measured.current["held_back"].macro_f1  # the poison "fits"
+    registry = ModelRegistry(settings.model_dir)
+    assert registry.current() == BUILTIN and report.in_force == BUILTIN
+    assert [v.version for v in registry.state().versions] == [report.candidate.version]  # kept, never in force
+
+
+async def test_good_corrections_are_promoted_and_the_next_message_runs_on_them(dev_env, mailsim, task_queue, control):
+    client = dev_env.client
+    settings = make_settings(mailsim, task_queue)
+    rng = random.Random(2)
+    # A classifier that files everything as general at 0.5 (the scripted provider): the reviewer corrects.
+    async with running_worker(client, settings):
+        for n in range(16):
+            template, category = GOOD[n % len(GOOD)]
+            await corrected(client, settings, control, n, "Question", filled(template, rng), category)
+        await exported(client, settings, 16)
+    async with running_worker(client, settings, offline_provider(settings, KnowledgeBase.load())):
+        report = await retrained(client, settings)
+        assert report.promoted, report.note
+        assert report.candidate is not None and report.in_force == report.candidate.version
+        assert ModelRegistry(settings.model_dir).current() == report.candidate.version
+        # The running worker picks the promoted model up with its next message: no restart.
+        handle = await start_for(client, settings, control, subject="Export", plain_body="The CSV export is empty since June.")
+        async with asyncio.timeout(30):
+            while (state := await handle.query("state")) is not None and state["classification"] is None:
+                await asyncio.sleep(0.1)
+    assert state["classification"]["model_version"] == report.candidate.version

@@ -1,0 +1,72 @@
+"""Retraining on reviewers' corrections, behind a gate that refuses a worse model.
+
+A candidate is fitted on the shipped training data plus the corrections
+(weighted: a reviewer's label on the team's own mail says more than one
+generic example), keeping the current model's temperature and calibration.
+It is measured, beside the model in force, on a held-back part of the
+corrections and on a labelled file, with the same policy that decides in
+production. It is promoted only if, on each set, macro-F1 does not drop and
+the unsafe auto-send rate does not rise. Corrections can be wrong, or
+poisoned: a batch relabelling billing disputes as routine teaches the model
+to auto-send disputes, and the labelled file catches it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections.abc import Sequence
+
+from triage.evaluation import EvalRow, as_label, evaluate
+from triage.kb import KnowledgeBase
+from triage.llm.classifier import TextClassifier
+from triage.llm.gate import ModelFigures
+from triage.llm.text import model_input
+from triage.llm.train import fit
+from triage.llm.training_data import load_examples, training_rows
+from triage.models import Correction, PolicySettings
+
+CORRECTION_WEIGHT = 20  # copies of each correction among ~6,400 training rows
+HELD_BACK_SHARE = 0.3
+
+
+def held_back(correction: Correction, share: float = HELD_BACK_SHARE) -> bool:
+    """A stable split: the same correction is always on the same side."""
+    digest = hashlib.sha256(correction.workflow_id.encode()).digest()
+    return int.from_bytes(digest[:4], "big") / 2**32 < share
+
+
+def split(corrections: Sequence[Correction]) -> tuple[list[Correction], list[Correction]]:
+    train = [c for c in corrections if not held_back(c)]
+    test = [c for c in corrections if held_back(c)]
+    return train, test
+
+
+def as_eval_rows(corrections: Sequence[Correction]) -> list[EvalRow]:
+    return [
+        EvalRow(id=c.workflow_id, subject=c.subject, body=c.body, label=as_label(c.corrected), source="corrections")
+        for c in corrections
+    ]
+
+
+def fit_candidate(current: TextClassifier, corrections: Sequence[Correction], name: str) -> TextClassifier:
+    """The shipped examples plus the corrections, calibrated as the model in force is."""
+    rows = training_rows(load_examples())
+    texts, labels = list(rows.texts), list(rows.labels)
+    for correction in corrections:
+        texts += [model_input(correction.subject, correction.body)] * CORRECTION_WEIGHT
+        labels += [correction.corrected.value] * CORRECTION_WEIGHT
+    candidate = fit(texts, labels, temperature=current.temperature, data_id=f"{current.fingerprint}+{len(corrections)}")
+    return dataclasses.replace(candidate, name=name, calibration=current.calibration)
+
+
+async def measure(model: TextClassifier, rows: list[EvalRow], kb: KnowledgeBase, policy: PolicySettings) -> ModelFigures:
+    from triage.llm.offline import OfflineProvider  # the provider the worker runs, on this model
+
+    if not rows:
+        return ModelFigures()
+    report = await evaluate(rows, OfflineProvider(kb, model=model, routine=policy.auto_send_categories), policy)
+    return ModelFigures(
+        n=report.n, accuracy=report.accuracy, macro_f1=report.macro_f1,
+        unsafe_auto_send_rate=report.unsafe_auto_send_rate, routine_coverage=report.routine_coverage,
+    )

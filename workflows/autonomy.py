@@ -1,0 +1,138 @@
+"""AutonomyWorkflow: one per inbox, the record of which answers have earned autonomy.
+
+Triage workflows report a verdict (Signal, through signal-with-start) when
+they close a reply the policy would have sent; reviewers flag a wrong
+automatic reply and people set modes (Updates, through update-with-start,
+which answer with the change made). The workflow keeps per-article and
+per-category counts over a rolling window, promotes and demotes by the rules
+in ``triage.autonomy``, tells the reviewers (Slack) and shows the modes in
+force in the Web UI (memo and current details). It never ends: it continues
+as new every few hundred events, so its history stays short however long the
+inbox lives.
+
+Orchestration only: no I/O, time from ``workflow.now()``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.notify import NotifyActivities
+    from triage import autonomy
+    from triage.autonomy import (
+        AutonomyBook,
+        AutonomyState,
+        FlagReport,
+        ModeChange,
+        ModeRequest,
+        VerdictReport,
+    )
+    from triage.contracts import AUTONOMY_BOOK, AUTONOMY_FLAG, AUTONOMY_SET_MODE, AUTONOMY_VERDICT
+    from triage.models import AutonomyMode
+
+# Events handled before continuing as new: ~4 history events each, far below the limits.
+EVENTS_PER_RUN = 500
+# Reports remembered by triage workflow id: a retried report or a second flag counts once.
+REMEMBERED_REPORTS = 5_000
+NOTIFY_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=5), maximum_interval=timedelta(minutes=10), maximum_attempts=20
+)
+
+
+def modes_memo(book: AutonomyBook) -> dict[str, list[str]]:
+    """Scopes a change put in each mode: what the Web UI shows beside the workflow."""
+    memo: dict[str, list[str]] = {mode.value: [] for mode in AutonomyMode}
+    for scope, record in sorted(book.scopes.items()):
+        if record.override is not None:
+            memo[record.override.mode.value].append(scope)
+    return memo
+
+
+def summary(inbox_id: str, book: AutonomyBook) -> str:
+    lines = [f"**autonomy** for inbox `{inbox_id}`: {book.verdicts_seen} verdicts"]
+    for mode, scopes in modes_memo(book).items():
+        if scopes:
+            lines.append(f"{mode}: " + ", ".join(f"`{s}`" for s in scopes))
+    for change in book.changes[-5:]:
+        lines.append(f"{change.at:%Y-%m-%d %H:%M} `{change.scope}` {change.old} → {change.new} ({change.source})")
+    return "\n\n".join(lines)
+
+
+def _remember(ids: list[str], workflow_id: str) -> bool:
+    """False if already there; keeps the newest REMEMBERED_REPORTS."""
+    if workflow_id in ids:
+        return False
+    ids.append(workflow_id)
+    del ids[:-REMEMBERED_REPORTS]
+    return True
+
+
+@workflow.defn
+class AutonomyWorkflow:
+    @workflow.init
+    def __init__(self, input: AutonomyState) -> None:
+        self._input = input
+        self._events = 0
+        self._notifications: list[asyncio.Task[None]] = []
+
+    @workflow.run
+    async def run(self, input: AutonomyState) -> None:
+        self._show()
+        await workflow.wait_condition(
+            lambda: self._events >= EVENTS_PER_RUN or workflow.info().is_continue_as_new_suggested()
+        )
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        await asyncio.gather(*self._notifications, return_exceptions=True)
+        workflow.continue_as_new(self._input)
+
+    @workflow.query(name=AUTONOMY_BOOK)
+    def book(self) -> AutonomyBook:
+        return self._input.book
+
+    @workflow.signal(name=AUTONOMY_VERDICT)
+    def verdict(self, report: VerdictReport) -> None:
+        self._events += 1
+        if _remember(self._input.reported, report.workflow_id):
+            self._applied(autonomy.record_verdict(self._input.book, report, workflow.now()))
+
+    @workflow.update(name=AUTONOMY_FLAG)
+    def flag(self, report: FlagReport) -> list[ModeChange]:
+        self._events += 1
+        if not _remember(self._input.flagged, report.workflow_id):
+            return []
+        return self._applied(autonomy.record_flag(self._input.book, report, workflow.now()))
+
+    @workflow.update(name=AUTONOMY_SET_MODE)
+    def set_mode(self, request: ModeRequest) -> list[ModeChange]:
+        self._events += 1
+        change = autonomy.set_mode(self._input.book, request.settings, request, workflow.now())
+        return self._applied([change] if change else [])
+
+    def _applied(self, changes: list[ModeChange]) -> list[ModeChange]:
+        if changes:
+            self._show()
+            for change in changes:
+                self._notifications.append(asyncio.create_task(self._notify(change)))
+        return changes
+
+    def _show(self) -> None:
+        workflow.upsert_memo({"modes": modes_memo(self._input.book)})
+        workflow.set_current_details(summary(self._input.inbox_id, self._input.book))
+
+    async def _notify(self, change: ModeChange) -> None:
+        try:
+            await workflow.execute_activity_method(
+                NotifyActivities.notify_mode_change,
+                change,
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=NOTIFY_RETRY,
+                summary=f"notify: {change.scope} {change.new}",
+            )
+        except ActivityError as err:
+            workflow.logger.warning("mode change notification failed: %s", err)
