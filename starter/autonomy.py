@@ -30,6 +30,7 @@ class NotFlaggable(Exception):
 
 
 async def read_book(client: Client, task_queue: str, inbox_id: str) -> AutonomyBook:
+    """The inbox's record; empty before any worker or verdict reported to it."""
     handle = client.get_workflow_handle(contracts.autonomy_id(task_queue, inbox_id))
     try:
         return await handle.query(contracts.AUTONOMY_BOOK, result_type=AutonomyBook)
@@ -40,7 +41,9 @@ async def read_book(client: Client, task_queue: str, inbox_id: str) -> AutonomyB
 
 
 async def autonomy_rows(client: Client, task_queue: str, inbox_id: str, settings: AutonomySettings) -> list[ScopeRow]:
-    return rows(await read_book(client, task_queue, inbox_id), settings)
+    """The rows under the workers' configuration (``settings`` only until a worker reported it)."""
+    book = await read_book(client, task_queue, inbox_id)
+    return rows(book, book.settings or settings)
 
 
 async def _update(client: Client, task_queue: str, inbox_id: str, update: str, request: object) -> list[ModeChange]:

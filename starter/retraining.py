@@ -49,7 +49,8 @@ async def create_schedule(client: Client, task_queue: str, cron: str, request: R
         policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
     )
     try:
-        await client.create_schedule(sid, schedule)
+        # The server keeps the cron as calendar specs: the memo keeps it as the operator wrote it.
+        await client.create_schedule(sid, schedule, memo={"cron": cron})
     except ScheduleAlreadyRunningError:  # replace it with the one asked for
         await client.get_schedule_handle(sid).update(lambda _: ScheduleUpdate(schedule=schedule))
     return sid

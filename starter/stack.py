@@ -41,6 +41,21 @@ class StackError(Exception):
     """The stack cannot start; the message is one line for the operator."""
 
 
+# The demo shows the three autonomy modes on its samples: the browsers answer waits in
+# shadow ("would have been sent automatically"), the data-export answer in review, the
+# rest goes out alone; three agreeing verdicts promote a shadow article.
+DEMO_AUTONOMY = {
+    "TRIAGE_AUTONOMY_ARTICLES": json.dumps({"supported-browsers": "shadow", "export-data": "review"}),
+    "TRIAGE_AUTONOMY_PROMOTE_AFTER": "3",
+}
+
+
+def demo_autonomy_env(settings: Settings) -> dict[str, str]:
+    """The demo's modes, unless the operator configured autonomy (environment or file)."""
+    configured = settings.model_fields_set & {"autonomy", "autonomy_articles", "autonomy_categories", "autonomy_promote_after"}
+    return {} if configured else dict(DEMO_AUTONOMY)
+
+
 def demo_samples() -> list[dict]:
     return json.loads(resources.files("triage.demo").joinpath("samples.json").read_text())
 
@@ -284,6 +299,8 @@ async def run_stack(
         # Kept under the data directory: a restart does not log the reviewer out.
         token = demo_token(data_dir)
         env["TRIAGE_REVIEWERS"] = f"demo:{token}"
+    if demo:
+        env.update(demo_autonomy_env(settings))
     children: list[tuple[str, subprocess.Popen]] = []
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -206,3 +206,36 @@ def test_decisions_through_the_api_record_the_token_s_reviewer(stack: Stack, tmp
 
     again = stack.triage("reject", workflow_id, "--reason", "spam", *api, TRIAGE_API_TOKEN=stack.token())
     assert "refused (409 ReviewClosed)" in one_line_error(again, 1)
+
+
+def test_autonomy_commands_show_the_demos_three_modes_and_refuse_in_one_line(stack: Stack):
+    rows = {r["scope"]: r for r in json.loads(stack.triage("autonomy", "--json").stdout)}
+    # The workers announced the demo's configuration: the CLI shows the modes they apply.
+    assert rows["article:supported-browsers"]["mode"] == "shadow"
+    assert rows["article:export-data"]["mode"] == "review"
+    assert rows["category:faq"]["mode"] == "auto" and rows["category:faq"]["needed"] == 3
+    table = stack.triage("autonomy")
+    assert table.returncode == 0 and "article:supported-browsers" in table.stdout
+    states = [json.loads(stack.triage("show", r["workflow_id"], "--json").stdout) for r in stack.reviews()]
+    held = [s for s in states if s["message"]["subject"] == "Which browsers do you support?"]
+    assert held, "the browsers answer waits in shadow"
+    assert any("would have been sent automatically" in r for r in held[0]["policy_decision"]["reasons"])
+    assert "still open" in one_line_error(stack.triage("flag", held[0]["workflow_id"]), 1)
+    assert "review, shadow or auto" in one_line_error(stack.triage("autonomy", "set", "article:x", "sometimes"), 2)
+    changed = stack.triage("autonomy", "set", "category:general", "shadow", "--why", "launch week", "--reviewer", "carol")
+    assert changed.returncode == 0 and "category:general: auto -> shadow (set)" in changed.stdout
+
+
+def test_model_schedule_and_corrections_commands(stack: Stack):
+    models = json.loads(stack.triage("model", "list", "--json").stdout)
+    assert models["current"] == "builtin" and models["versions"] == []
+    assert "nothing to roll back" in one_line_error(stack.triage("model", "rollback"), 1)
+    assert "not in" in one_line_error(stack.triage("model", "promote", "model-404"), 1)
+    created = stack.triage("schedule", "create", "--cron", "30 2 * * *")
+    assert created.returncode == 0, created.stderr
+    shown = stack.triage("schedule", "show")
+    assert shown.returncode == 0 and "30 2 * * *" in shown.stdout and "next:" in shown.stdout
+    assert stack.triage("schedule", "delete").returncode == 0
+    assert "no retrain schedule" in one_line_error(stack.triage("schedule", "show"), 1)
+    exported = stack.triage("corrections", "export")
+    assert exported.returncode == 0 and exported.stdout == "" and "0 correction(s)" in exported.stderr

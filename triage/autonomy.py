@@ -181,7 +181,9 @@ class AutonomyBook(BaseModel):
     scopes: dict[str, ScopeRecord] = Field(default_factory=dict)
     changes: list[ModeChange] = Field(default_factory=list)  # newest last, bounded
     verdicts_seen: int = 0
-    settings: AutonomySettings = Field(default_factory=AutonomySettings)
+    # The workers' configuration (sent when a worker starts, and with every report): what
+    # the CLI and the dashboard show as the modes in force. None until a worker reported.
+    settings: AutonomySettings | None = None
 
 
 class AutonomyState(BaseModel):
@@ -267,7 +269,7 @@ def _count(
     record.category = category
     today = day_of(at)
     record.days.setdefault(today, Tally()).add(verdict)
-    _prune(record, today, book.settings.window)
+    _prune(record, today, (book.settings or AutonomySettings()).window)
     if verdict.agrees is False:
         record.last_disagreement = Disagreement(workflow_id=workflow_id, verdict=verdict, at=at, by=by)
     return record

@@ -13,15 +13,17 @@ from typing import Any
 
 import httpx
 from temporalio.client import Client
+from temporalio.service import RPCError
 from temporalio.worker import Worker
 
-from activities.autonomy import AutonomyActivities
+from activities.autonomy import AutonomyActivities, report_to_autonomy
 from activities.conversation import ConversationActivities
 from activities.llm import LlmActivities
 from activities.mail import MailActivities
 from activities.notify import NotifyActivities
 from activities.retrain import RetrainActivities
 from triage.config import Settings
+from triage.contracts import AUTONOMY_CONFIGURE
 from triage.llm.base import TriageProvider
 from triage.llm.factory import build_provider
 from triage.llm.registry import ModelRegistry
@@ -130,6 +132,16 @@ def build_worker(
     )
 
 
+async def announce_autonomy_settings(client: Client, settings: Settings) -> None:
+    """Tell the inbox's autonomy workflow the modes this worker applies (the CLI and dashboard show them)."""
+    try:
+        await report_to_autonomy(
+            client, settings.temporal_task_queue, settings.inbox_id, AUTONOMY_CONFIGURE, settings.autonomy_settings()
+        )
+    except RPCError as err:
+        log.warning("autonomy settings not announced: %s", err.message)
+
+
 async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
     async with AsyncExitStack() as stack:
         client = await connect(settings, serve_metrics=True)
@@ -146,4 +158,5 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
             provider.name,
         )
         async with worker:
+            await announce_autonomy_settings(client, settings)
             await (stop or asyncio.Event()).wait()

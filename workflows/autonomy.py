@@ -27,13 +27,20 @@ with workflow.unsafe.imports_passed_through():
     from triage import autonomy
     from triage.autonomy import (
         AutonomyBook,
+        AutonomySettings,
         AutonomyState,
         FlagReport,
         ModeChange,
         ModeRequest,
         VerdictReport,
     )
-    from triage.contracts import AUTONOMY_BOOK, AUTONOMY_FLAG, AUTONOMY_SET_MODE, AUTONOMY_VERDICT
+    from triage.contracts import (
+        AUTONOMY_BOOK,
+        AUTONOMY_CONFIGURE,
+        AUTONOMY_FLAG,
+        AUTONOMY_SET_MODE,
+        AUTONOMY_VERDICT,
+    )
     from triage.models import AutonomyMode
 
 # Events handled before continuing as new: ~4 history events each, far below the limits.
@@ -101,17 +108,27 @@ class AutonomyWorkflow:
         if _remember(self._input.reported, report.workflow_id):
             self._applied(autonomy.record_verdict(self._input.book, report, workflow.now()))
 
+    @workflow.signal(name=AUTONOMY_CONFIGURE)
+    def configure(self, settings: AutonomySettings) -> None:
+        """A worker started with these settings: the modes shown are the ones it applies."""
+        self._events += 1
+        self._input.book.settings = settings
+        self._show()
+
     @workflow.update(name=AUTONOMY_FLAG)
     def flag(self, report: FlagReport) -> list[ModeChange]:
         self._events += 1
         if not _remember(self._input.flagged, report.workflow_id):
             return []
+        # The workers' configuration, not the flagging person's, decides what is demoted.
+        report = report.model_copy(update={"settings": self._input.book.settings or report.settings})
         return self._applied(autonomy.record_flag(self._input.book, report, workflow.now()))
 
     @workflow.update(name=AUTONOMY_SET_MODE)
     def set_mode(self, request: ModeRequest) -> list[ModeChange]:
         self._events += 1
-        change = autonomy.set_mode(self._input.book, request.settings, request, workflow.now())
+        settings = self._input.book.settings or request.settings
+        change = autonomy.set_mode(self._input.book, settings, request, workflow.now())
         return self._applied([change] if change else [])
 
     def _applied(self, changes: list[ModeChange]) -> list[ModeChange]:

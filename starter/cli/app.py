@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from starter.cli import decisions, emulator, evaluation, kb, reviews, services
+from starter.cli import autonomy, decisions, emulator, evaluation, kb, learning, reviews, services
 from starter.cli.errors import EXIT_OK, report
 
 
@@ -70,9 +70,16 @@ for command in (
     decisions.approve,
     decisions.reject,
     decisions.redraft,
+    autonomy.flag,
     # the emulator's inbox, the classifier
     emulator.send,
     evaluation.eval,
+    # learning from reviewers
+    learning.retrain,
 ):
     app.command()(command)
 app.add_typer(kb.kb_app, name="kb")
+app.add_typer(autonomy.autonomy_app, name="autonomy")
+app.add_typer(learning.corrections_app, name="corrections")
+app.add_typer(learning.schedule_app, name="schedule")
+app.add_typer(learning.model_app, name="model")

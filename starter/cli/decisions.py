@@ -12,7 +12,7 @@ from starter.cli.errors import EXIT_REFUSED, EXIT_UNREACHABLE, EXIT_USAGE, CliEr
 from starter.cli.lookup import ReviewId, review_state, workflow_id_from
 from starter.cli.output import console
 from starter.cli.temporal import with_client
-from triage.models import ReviewAction
+from triage.models import Category, ReviewAction
 
 if TYPE_CHECKING:
     from temporalio.client import Client
@@ -28,7 +28,7 @@ def _decide(
     signal: bool,
     api: str | None,
     token_file: Path | None,
-    **fields: str | None,
+    **fields: str | Category | None,
 ) -> None:
     workflow_id = workflow_id_from(review_id)
     if api:
@@ -152,6 +152,10 @@ Api = Annotated[
         "is the one the token belongs to.",
     ),
 ]
+CategoryOption = Annotated[
+    Category | None,
+    typer.Option("--category", help="The right category, if the classifier got it wrong (training data for `triage retrain`)."),
+]
 TokenFile = Annotated[
     Path | None,
     typer.Option(
@@ -167,6 +171,7 @@ def approve(
     body_file: Annotated[
         Path | None, typer.Option(exists=True, dir_okay=False, help="Send this text instead of the draft.")
     ] = None,
+    category: CategoryOption = None,
     signal: Signal = False,
     api: Api = None,
     token_file: TokenFile = None,
@@ -178,7 +183,7 @@ def approve(
             body = body_file.read_text()
         except (OSError, UnicodeDecodeError) as err:
             raise CliError(f"cannot read {body_file}: {err}", EXIT_USAGE) from err
-    _decide(review_id, ReviewAction.APPROVE, reviewer, revision, signal, api, token_file, body=body)
+    _decide(review_id, ReviewAction.APPROVE, reviewer, revision, signal, api, token_file, body=body, category=category)
 
 
 def reject(
@@ -186,12 +191,13 @@ def reject(
     reason: Annotated[str, typer.Option(help="Why nothing is sent.")],
     reviewer: Reviewer = None,
     revision: Revision = None,
+    category: CategoryOption = None,
     signal: Signal = False,
     api: Api = None,
     token_file: TokenFile = None,
 ) -> None:
     """Reject: nothing is sent and the draft is discarded."""
-    _decide(review_id, ReviewAction.REJECT, reviewer, revision, signal, api, token_file, reason=reason)
+    _decide(review_id, ReviewAction.REJECT, reviewer, revision, signal, api, token_file, reason=reason, category=category)
 
 
 def redraft(
@@ -199,9 +205,13 @@ def redraft(
     instructions: Annotated[str, typer.Option(help="What the new draft should do differently.")],
     reviewer: Reviewer = None,
     revision: Revision = None,
+    category: CategoryOption = None,
     signal: Signal = False,
     api: Api = None,
     token_file: TokenFile = None,
 ) -> None:
     """Ask for a new draft; the review stays open on the new revision."""
-    _decide(review_id, ReviewAction.REDRAFT, reviewer, revision, signal, api, token_file, instructions=instructions)
+    _decide(
+        review_id, ReviewAction.REDRAFT, reviewer, revision, signal, api, token_file,
+        instructions=instructions, category=category,
+    )
