@@ -15,16 +15,18 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from playwright.async_api import Browser, Dialog, Page, async_playwright, expect
+from playwright.async_api import Browser, BrowserContext, Dialog, Page, async_playwright, expect
 from pydantic import SecretStr
 
 from starter.api import create_app
+from starter.review import get_state
 from tests.conftest import running_worker, sent_mail
 from tests.helpers import start_for, wait_for_status
 from tests.scripted_provider import subject
 from triage.asgi_server import serving
 from triage.config import Settings
-from triage.models import TriageStatus
+from triage.llm.offline import OfflineProvider
+from triage.models import AutonomyMode, Category, TriageStatus
 
 pytestmark = pytest.mark.browser
 
@@ -46,6 +48,12 @@ XSS = (
     '<img src=x onerror="window.__pwned=1">'
     '<a href="javascript:window.__pwned=1">x</a>'
 )
+# The demo's routine question: the offline model answers it from the knowledge base.
+PASSWORD = {
+    "subject": "How do I reset my password?",
+    "plain_body": "Hi there,\n\nI forgot my password and can't log in to Acme Help. How do I reset it?\n\nThanks,\nMaya",
+    "from": "Maya <maya@example.org>",
+}
 EDITED = "Hi Dana,\n\nYou were charged twice; the second charge is refunded today.\n\nBest,\nAlice"
 
 
@@ -69,6 +77,16 @@ async def sign_in(page: Page, base: str, token: str = "tok-a") -> None:
     await page.fill("#token", token)
     await page.get_by_role("button", name="Sign in").click()
     await expect(page.locator(".who")).to_have_text("alice")
+
+
+async def signed_in_page(browser: Browser, base: str, height: int) -> tuple[BrowserContext, Page, list[str]]:
+    """A new browser context signed in as alice, and the console errors its page logs."""
+    context = await browser.new_context(viewport={"width": 1280, "height": height})
+    page = await context.new_page()
+    console_errors: list[str] = []
+    page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+    await sign_in(page, base)
+    return context, page, console_errors
 
 
 async def queue_row_visible(page: Page, workflow_id: str) -> None:
@@ -122,11 +140,7 @@ async def test_sign_in_edit_approve_and_leave_the_queue(dev_env, api_settings, c
         for started in (handle, *others):
             await wait_for_status(started, TriageStatus.AWAITING_REVIEW)
 
-        context = await browser.new_context(viewport={"width": 1280, "height": 800})
-        page = await context.new_page()
-        console_errors: list[str] = []
-        page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
-        await sign_in(page, base)
+        context, page, console_errors = await signed_in_page(browser, base, height=800)
         await queue_row_visible(page, handle.id)
         row = page.locator(f"tr[data-workflow-id='{handle.id}']")
         await expect(row).to_contain_text("Charged twice")
@@ -199,3 +213,60 @@ async def test_hostile_email_renders_inert(dev_env, api_settings, control, brows
         for needle in ("<script", "onerror", "javascript:", "src=x"):
             assert needle not in srcdoc
         await context.close()
+
+
+async def test_autonomy_page_mode_form_and_a_shadow_held_review(dev_env, api_settings, control, browser: Browser):
+    settings = api_settings.model_copy(update={"autonomy": AutonomyMode.SHADOW})  # TRIAGE_AUTONOMY=shadow
+    async with (
+        running_worker(dev_env.client, settings, OfflineProvider()),
+        serving(create_app(settings, dev_env.client)) as base,
+    ):
+        held = await start_for(dev_env.client, settings, control, **PASSWORD)
+        await wait_for_status(held, TriageStatus.AWAITING_REVIEW)
+
+        context, page, console_errors = await signed_in_page(browser, base, height=900)
+        await page.get_by_role("link", name="Autonomy").click()
+        await expect(page).to_have_url(base + "/autonomy")
+        for category in Category:
+            row = page.locator(f"tr[data-scope='category:{category.value}']")
+            await expect(row.get_by_test_id("mode")).to_have_text("shadow")
+            await expect(row.get_by_test_id("source")).to_contain_text("Config")
+            await expect(row.get_by_test_id("shadow-verdicts")).to_have_text("0 of 30")
+
+        # A person changes a mode through the form; the change and its reason are recorded.
+        billing = page.locator("tr[data-scope='category:billing']")
+        await billing.locator("select[name=mode]").select_option("review")
+        await billing.locator("input[name=why]").fill("refunds need a human")
+        await billing.get_by_role("button", name="Set").click()
+        await expect(page.locator(".flash-ok")).to_have_text("category:billing: shadow -> review (set).")
+        await expect(billing.get_by_test_id("mode")).to_have_text("review")
+        await expect(billing.get_by_test_id("source")).to_contain_text("by alice")
+        changes = page.get_by_test_id("mode-changes")
+        await expect(changes).to_contain_text("category:billing")
+        await expect(changes).to_contain_text("refunds need a human")
+
+        # The shadow-held review says what would have happened, and the reviewer corrects the category.
+        await page.goto(f"{base}/reviews/{held.id}")
+        await expect(page.get_by_test_id("would-have-sent")).to_have_text("would have been sent automatically")
+        state = await get_state(dev_env.client, held.id)
+        assert state.classification is not None
+        await expect(page.get_by_test_id("category")).to_have_value(state.classification.category.value)
+        await page.get_by_test_id("category").select_option("general" if state.classification.category is Category.FAQ else "faq")
+        corrected = Category(await page.get_by_test_id("category").input_value())
+        await page.fill("#reason", "answered by phone")
+        await page.get_by_test_id("reject").click()  # another form: the select speaks for it too
+        await expect(page.locator(".flash-ok")).to_contain_text("Rejected")
+        assert (await get_state(dev_env.client, held.id)).corrected_category is corrected
+
+        # Its verdict reaches the record: the article appears, with the disagreement linked.
+        await page.goto(base + "/autonomy")
+        article = page.locator("tr[data-scope='article:password-reset']")
+        async with asyncio.timeout(15):
+            while not await article.count():
+                await asyncio.sleep(0.3)
+                await page.reload()
+        await expect(article.get_by_test_id("disagree")).to_have_text("1")
+        await expect(article.get_by_test_id("last-disagreement")).to_have_attribute("href", f"/reviews/{held.id}")
+        save_screenshot("dashboard-autonomy.png", await page.screenshot(full_page=True))
+        await context.close()
+    assert console_errors == []

@@ -20,13 +20,14 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from temporalio.client import Client
 
-from starter.api import dashboard, docs
+import starter.api.dashboard as dashboard
+import starter.api.docs as docs
 from starter.api.auth import SESSION_MAX_AGE, LoginRequired, LoginThrottle, SessionStore
 from starter.api.cursors import CursorCodec
 from starter.api.errors import ApiError, ApiErrorKind
 from starter.api.gateway import TemporalLink
 from starter.api.pages import error_page
-from starter.api.routes import health_router, router
+from starter.api.routes import autonomy_router, health_router, router
 from triage.config import Settings
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -231,6 +232,7 @@ def create_app(
 
     app.include_router(health_router)
     app.include_router(router)
+    app.include_router(autonomy_router)
     app.include_router(dashboard.router)
     app.include_router(docs.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

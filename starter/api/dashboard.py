@@ -1,7 +1,10 @@
 """The reviewer dashboard's routes: server-rendered HTML over the same gateway as the API.
 
 Pages: login, the reviewer's sessions, the queue of pending reviews, one review
-(email, classification, draft editor, decisions), and the history of outcomes.
+(email, classification, draft editor, decisions with a category correction,
+"this should not have been sent" on an automatic reply), the history of
+outcomes, and earned autonomy (modes per category and article, their record,
+the changes of mode).
 Every POST carries the session's CSRF token; every decision is taken as the
 logged-in reviewer. What a page shows is computed in ``starter.api.views``;
 email HTML is shown only inside a sandboxed ``srcdoc`` iframe, after
@@ -16,30 +19,47 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 
-from starter.api import auth
+import starter.api.auth as auth
 from starter.api.cursors import cursors_of
 from starter.api.errors import ApiError
-from starter.api.gateway import decide, fetch_state, fetch_states, link_of, list_closed, list_page
+from starter.api.gateway import (
+    change_mode,
+    decide,
+    fetch_autonomy,
+    fetch_state,
+    fetch_states,
+    flag_reply,
+    link_of,
+    list_closed,
+    list_page,
+)
 from starter.api.pages import error_page, flash, render, settings_of
+from starter.api.routes import ModeChangeRequest
 from starter.api.views import (
     aware,
+    category_now,
+    change_text,
     deadline_for,
     digest,
     draft_document,
     email_document,
+    held_by_mode,
     history_row,
+    latest_changes,
     normalize,
     queue_row,
 )
 from triage.config import Settings
 from triage.contracts import ReviewErrorKind
-from triage.models import Category, ReviewAction, TriageState, TriageStatus
+from triage.models import AutonomyMode, Category, ReviewAction, TriageState, TriageStatus
 
 log = logging.getLogger(__name__)
 
 QUEUE_PAGE_SIZE = 50
 HISTORY_PAGE_SIZE = 50
+MODE_CHANGES_SHOWN = 50
 
 # ---- routes -------------------------------------------------------------------------
 
@@ -204,6 +224,9 @@ def _review_context(state: TriageState, settings: Settings) -> dict[str, Any]:
         "email_html": email_document(message.html_body) if message.html_body else None,
         "draft_html": draft_document(state),
         "draft_digest": digest(state.draft_body),
+        "held_by": held_by_mode(state),
+        "category_now": category_now(state),
+        "flaggable": state.status is TriageStatus.AUTO_SENT,
         "deadline": deadline_for(state, state.started_at, settings)
         if state.status is TriageStatus.AWAITING_REVIEW
         else None,
@@ -214,6 +237,27 @@ def _review_context(state: TriageState, settings: Settings) -> dict[str, Any]:
 async def review_page(request: Request, reviewer: Reviewer, workflow_id: str) -> Response:
     state = await fetch_state(link_of(request), workflow_id)
     return render(request, "review.html", _review_context(state, settings_of(request)))
+
+
+# Declared before ``/reviews/{workflow_id}/{action}``, which would take "flag" for an action.
+@router.post("/reviews/{workflow_id}/flag")
+async def flag_review(
+    request: Request, reviewer: Reviewer, workflow_id: str, csrf_token: FormText = None, why: FormText = None
+) -> Response:
+    """"This should not have been sent": the article (and a promoted category) back to shadow."""
+    auth.check_csrf(request, csrf_token)
+    try:
+        changes = await flag_reply(link_of(request), workflow_id, reviewer, (why or "").strip()[:2_000])
+    except ApiError as err:
+        if err.status_code != status.HTTP_409_CONFLICT:
+            raise
+        flash(request, "error", f"Not flagged: {err.detail}.")
+    else:
+        if changes:
+            flash(request, "ok", "Flagged. " + "; ".join(change_text(c) for c in changes) + ".")
+        else:
+            flash(request, "info", "Flagged. No mode changed (flagged before, or no longer in auto mode).")
+    return RedirectResponse(f"/reviews/{workflow_id}", status.HTTP_303_SEE_OTHER)
 
 
 # What a reviewer reads for each refusal that means "your page is out of date" (409).
@@ -238,6 +282,7 @@ async def review_action(
     draft_digest: FormText = None,
     reason: FormText = None,
     instructions: FormText = None,
+    category: FormText = None,
 ) -> Response:
     auth.check_csrf(request, csrf_token)
     link = link_of(request)
@@ -248,8 +293,11 @@ async def review_action(
         rev = int(revision) if revision else None
     except ValueError:
         rev = None
+    correction = Category(category) if category in {c.value for c in Category} else None
     problem: str | None = None
-    if rev is None or rev < 1:
+    if category and correction is None:
+        problem = "That category does not exist. Reload the page."
+    elif rev is None or rev < 1:
         problem = "The form did not say which revision it was for. Reload the page."
     elif action in (ReviewAction.APPROVE, ReviewAction.EDIT) and text is not None and not text.strip():
         problem = "The reply is empty."
@@ -272,6 +320,7 @@ async def review_action(
             action,
             reviewer,
             revision=rev,
+            category=correction,
             body=text if send_text else None,
             reason=reason.strip() if action is ReviewAction.REJECT and reason else None,
             instructions=instructions.strip() if action is ReviewAction.REDRAFT and instructions else None,
@@ -312,3 +361,51 @@ async def _rerender(
     context = _review_context(state, settings_of(request))
     context.update(problem=problem, kept_text=kept_text if kept_text != state.draft_body else None)
     return render(request, "review.html", context, status_code)
+
+
+# ---- earned autonomy ----------------------------------------------------------------
+
+
+@router.get("/autonomy", response_class=HTMLResponse)
+async def autonomy_page(request: Request, reviewer: Reviewer) -> Response:
+    record = await fetch_autonomy(link_of(request))
+    return render(
+        request,
+        "autonomy.html",
+        {
+            "rows": record.rows,
+            "changes": record.changes[::-1][:MODE_CHANGES_SHOWN],
+            "since": latest_changes(record.changes),
+            "modes": [mode.value for mode in AutonomyMode],
+            "settings": record.settings,
+        },
+    )
+
+
+@router.post("/autonomy/modes")
+async def autonomy_set_mode(
+    request: Request,
+    reviewer: Reviewer,
+    csrf_token: FormText = None,
+    scope: FormText = None,
+    mode: FormText = None,
+    why: FormText = None,
+) -> Response:
+    auth.check_csrf(request, csrf_token)
+    try:
+        wanted = ModeChangeRequest(scope=scope or "", mode=mode or "", why=(why or "").strip())
+    except ValidationError as err:
+        problems = "; ".join(str(e.get("msg", "")) for e in err.errors())
+        flash(request, "error", f"Mode not changed: {problems}.")
+        return RedirectResponse("/autonomy", status.HTTP_303_SEE_OTHER)
+    changes = await change_mode(link_of(request), wanted.scope, wanted.mode, reviewer, wanted.why)
+    if changes:
+        flash(request, "ok", "; ".join(change_text(c) for c in changes) + ".")
+    else:
+        flash(
+            request,
+            "info",
+            f"{wanted.scope} was already {wanted.mode.value}: nothing changed, "
+            "and its shadow verdicts count again from now.",
+        )
+    return RedirectResponse("/autonomy", status.HTTP_303_SEE_OTHER)

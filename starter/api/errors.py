@@ -25,6 +25,8 @@ class ApiErrorKind(StrEnum):
     TIMEOUT = "Timeout"
     QUERY_FAILED = "QueryFailed"
     TEMPORAL = "Temporal"
+    # Only a reply the service sent on its own can be flagged "should not have been sent".
+    NOT_FLAGGABLE = "NotFlaggable"
 
 
 class ApiError(HTTPException):

@@ -1,10 +1,12 @@
 """The API's way to Temporal, shared by the JSON routes and the dashboard.
 
 The only module of the API that talks to Temporal, and only through the
-reviewer client (``starter.review``): pending reviews are running workflows
-listed from visibility, details come from the workflow's ``state`` query, and
-decisions go through its ``review`` Update so the caller learns the outcome.
-Every Temporal failure is translated here, once, into an ``ApiError``.
+reviewer client (``starter.review``) and the autonomy client
+(``starter.autonomy``): pending reviews are running workflows listed from
+visibility, details come from the workflow's ``state`` query, and decisions
+go through its ``review`` Update so the caller learns the outcome; the
+autonomy record is the inbox's AutonomyWorkflow, read by query and changed by
+its Updates. Every Temporal failure is translated here, once, into an ``ApiError``.
 """
 
 from __future__ import annotations
@@ -16,16 +18,18 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from fastapi import Request, status
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from temporalio.client import (
     Client,
     WorkflowQueryFailedError,
     WorkflowQueryRejectedError,
+    WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
 from temporalio.service import RPCError, RPCStatusCode
 
 from starter.api.errors import ApiError, ApiErrorKind
+from starter.autonomy import NotFlaggable, flag_sent_reply, read_book, set_mode
 from starter.review import (
     ReviewRejected,
     ReviewSummary,
@@ -36,9 +40,10 @@ from starter.review import (
     list_reviews,
     review_exists,
 )
+from triage.autonomy import AutonomySettings, ModeChange, ModeRequest, ScopeRow, rows
 from triage.config import Settings
 from triage.contracts import ReviewErrorKind
-from triage.models import Category, ReviewAction, ReviewOutcome, TriageState, TriageStatus
+from triage.models import AutonomyMode, Category, ReviewAction, ReviewOutcome, TriageState, TriageStatus
 from triage.temporal_client import connect
 
 log = logging.getLogger(__name__)
@@ -83,6 +88,10 @@ class TemporalLink:
                     raise self._unavailable() from err
             return self._client
 
+    @property
+    def settings(self) -> Settings:
+        return self._settings
+
     def lost(self) -> None:
         if self._owned:
             self._client = None
@@ -109,6 +118,10 @@ class TemporalLink:
         except (WorkflowQueryFailedError, WorkflowQueryRejectedError) as err:
             raise ApiError(
                 status.HTTP_502_BAD_GATEWAY, f"the state query failed: {err}", ApiErrorKind.QUERY_FAILED
+            ) from err
+        except WorkflowUpdateFailedError as err:
+            raise ApiError(
+                status.HTTP_502_BAD_GATEWAY, f"the update failed: {err.cause or err}", ApiErrorKind.TEMPORAL
             ) from err
         except WorkflowUpdateRPCTimeoutOrCancelledError as err:
             raise ApiError(
@@ -190,13 +203,17 @@ async def decide(
     reviewer: str,
     *,
     revision: int | None = None,
+    category: Category | None = None,
     **text: str | None,
 ) -> ReviewOutcome:
-    """The decision through the review Update; ``text`` is its body, reason or instructions."""
+    """The decision through the review Update; ``text`` is its body, reason or instructions,
+    ``category`` the reviewer's correction of the classifier's."""
     async with link.errors(workflow_id):
         client = await link.client()
         try:
-            _, outcome = await decide_current(client, workflow_id, action, reviewer, revision=revision, **text)
+            _, outcome = await decide_current(
+                client, workflow_id, action, reviewer, revision=revision, category=category, **text
+            )
         except RPCError as err:
             # An Update on a workflow that finished a moment ago is NOT_FOUND
             # ("workflow execution already completed"): that is a closed review.
@@ -233,3 +250,54 @@ async def list_closed(
     async with link.errors():
         client = await link.client()
         return await list_closed_reviews(client, limit=limit, page_token=page_token)
+
+
+# ---- earned autonomy: the inbox's AutonomyWorkflow -----------------------------------
+
+
+class AutonomyRecord(BaseModel):
+    rows: list[ScopeRow]  # every category, then every article known
+    changes: list[ModeChange]  # oldest first
+    settings: AutonomySettings  # the workers' configuration, as they last reported it
+
+
+async def fetch_autonomy(link: TemporalLink) -> AutonomyRecord:
+    """The inbox's autonomy record, under the workers' configuration (ours until one reported)."""
+    settings = link.settings
+    async with link.errors():
+        client = await link.client()
+        try:
+            # The query needs a worker; without one it would wait for the RPC deadline.
+            async with asyncio.timeout(QUERY_TIMEOUT.total_seconds()):
+                book = await read_book(client, settings.temporal_task_queue, settings.inbox_id)
+        except TimeoutError as err:
+            raise ApiError(
+                status.HTTP_504_GATEWAY_TIMEOUT,
+                "the autonomy record did not answer in time (is a worker running?)",
+                ApiErrorKind.TIMEOUT,
+            ) from err
+    in_force = book.settings or settings.autonomy_settings()
+    return AutonomyRecord(rows=rows(book, in_force), changes=book.changes, settings=in_force)
+
+
+async def change_mode(
+    link: TemporalLink, scope: str, mode: AutonomyMode, reviewer: str, why: str
+) -> list[ModeChange]:
+    """Set a scope's mode as ``reviewer``; the answer is the change made (none if it already was)."""
+    settings = link.settings
+    async with link.errors():
+        request = ModeRequest(scope=scope, mode=mode, by=reviewer, why=why, settings=settings.autonomy_settings())
+        return await set_mode(await link.client(), settings.temporal_task_queue, settings.inbox_id, request)
+
+
+async def flag_reply(link: TemporalLink, workflow_id: str, reviewer: str, why: str) -> list[ModeChange]:
+    """"This should not have been sent": 409 (NotFlaggable) unless the reply went out on its own."""
+    settings = link.settings
+    async with link.errors(workflow_id):
+        client = await link.client()
+        try:
+            return await flag_sent_reply(
+                client, settings.temporal_task_queue, workflow_id, reviewer, why, settings.autonomy_settings()
+            )
+        except NotFlaggable as err:
+            raise ApiError(status.HTTP_409_CONFLICT, str(err), ApiErrorKind.NOT_FLAGGABLE) from err

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 
-from starter.api import auth
+import starter.api.auth as auth
 from starter.api.views import ago, countdown, iso, label, percent, safe_link, timestamp
 from triage.config import Settings
 from triage.models import Category

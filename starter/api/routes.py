@@ -1,7 +1,10 @@
 """The reviewer JSON API's HTTP routes: request and response bodies, status codes.
 
-Everything Temporal goes through ``starter.api.gateway``; page cursors are
-signed by ``starter.api.cursors``.
+Reviews and their decisions (a decision may correct the category), the
+earned-autonomy record (modes per category and article, set by a reviewer, and
+"this should not have been sent" on an automatic reply) and dashboard
+sessions. Everything Temporal goes through ``starter.api.gateway``; page
+cursors are signed by ``starter.api.cursors``.
 """
 
 from __future__ import annotations
@@ -16,9 +19,19 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from starter.api.auth import api_reviewer, sessions_of
 from starter.api.cursors import cursors_of
 from starter.api.errors import ApiError, ApiErrorKind, ErrorBody
-from starter.api.gateway import TemporalLink, decide, fetch_state, link_of, list_page
+from starter.api.gateway import (
+    TemporalLink,
+    change_mode,
+    decide,
+    fetch_autonomy,
+    fetch_state,
+    flag_reply,
+    link_of,
+    list_page,
+)
 from starter.review import ReviewSummary
-from triage.models import Category, ReviewAction, ReviewOutcome, TriageState, TriageStatus
+from triage.autonomy import CATEGORY, ModeChange, ModeRequest, ScopeRow
+from triage.models import AutonomyMode, Category, ReviewAction, ReviewOutcome, TriageState, TriageStatus
 
 # ---- request and response bodies --------------------------------------------------
 
@@ -35,6 +48,27 @@ Revision = Annotated[
     int | None,
     Field(ge=1, description="The draft revision you decide on; default: the current one."),
 ]
+CategoryCorrection = Annotated[
+    Category | None,
+    Field(description="The right category, when the classifier got it wrong (kept as training data)."),
+]
+
+
+def _known_scope(scope: str) -> str:
+    kind, _, name = scope.partition(":")
+    if kind == CATEGORY and name not in {c.value for c in Category}:
+        raise ValueError(f"no category {name!r}; one of: {', '.join(Category)}")
+    return scope
+
+
+# The autonomy record's own rule for a scope's shape, and a category must exist.
+Scope = Annotated[
+    str,
+    ModeRequest.model_fields["scope"],
+    Field(description="`category:NAME` or `article:ID`", examples=["article:password-reset"]),
+    AfterValidator(_known_scope),
+]
+Why = Annotated[str, Field(max_length=2_000, description="Recorded with the change.")]
 
 
 class _Request(BaseModel):
@@ -45,21 +79,35 @@ class _Request(BaseModel):
 class EditRequest(_Request):
     body: DraftText
     revision: Revision = None
+    category: CategoryCorrection = None
 
 
 class ApproveRequest(_Request):
     body: DraftText | None = Field(None, description="Send this text instead of the draft.")
     revision: Revision = None
+    category: CategoryCorrection = None
 
 
 class RejectRequest(_Request):
     reason: Note
     revision: Revision = None
+    category: CategoryCorrection = None
 
 
 class RedraftRequest(_Request):
     instructions: Note
     revision: Revision = None
+    category: CategoryCorrection = None
+
+
+class ModeChangeRequest(_Request):
+    scope: Scope
+    mode: AutonomyMode
+    why: Why = ""
+
+
+class FlagRequest(_Request):
+    why: Why = ""
 
 
 class ReviewPage(BaseModel):
@@ -110,7 +158,17 @@ _decision_errors: dict[int | str, dict] = {
     502: {"description": "The workflow could not carry the decision out", "model": ErrorBody},
 }
 
+_flag_errors: dict[int | str, dict] = {
+    **_errors,
+    409: {"description": "Not flaggable (kind NotFlaggable): open, or not sent automatically", "model": ErrorBody},
+}
+
 router = APIRouter(prefix="/api", tags=["reviews"], responses=_errors)
+autonomy_router = APIRouter(
+    prefix="/api/autonomy",
+    tags=["autonomy"],
+    responses={code: _errors[code] for code in (401, 503)},
+)
 health_router = APIRouter(tags=["health"])
 
 Reviewer = Annotated[str, Depends(api_reviewer)]
@@ -157,7 +215,8 @@ async def edit_draft(
 ) -> ReviewOutcome:
     """Replace the draft's text; the review stays open at the next revision."""
     return await decide(
-        link, workflow_id, ReviewAction.EDIT, reviewer, revision=payload.revision, body=payload.body
+        link, workflow_id, ReviewAction.EDIT, reviewer,
+        revision=payload.revision, category=payload.category, body=payload.body,
     )
 
 
@@ -168,7 +227,8 @@ async def approve(
     """Send the draft (or ``body`` instead of it)."""
     payload = payload or ApproveRequest()
     return await decide(
-        link, workflow_id, ReviewAction.APPROVE, reviewer, revision=payload.revision, body=payload.body
+        link, workflow_id, ReviewAction.APPROVE, reviewer,
+        revision=payload.revision, category=payload.category, body=payload.body,
     )
 
 
@@ -178,7 +238,8 @@ async def reject(
 ) -> ReviewOutcome:
     """Send nothing and discard the draft."""
     return await decide(
-        link, workflow_id, ReviewAction.REJECT, reviewer, revision=payload.revision, reason=payload.reason
+        link, workflow_id, ReviewAction.REJECT, reviewer,
+        revision=payload.revision, category=payload.category, reason=payload.reason,
     )
 
 
@@ -193,8 +254,45 @@ async def redraft(
         ReviewAction.REDRAFT,
         reviewer,
         revision=payload.revision,
+        category=payload.category,
         instructions=payload.instructions,
     )
+
+
+@router.post("/reviews/{workflow_id}/flag", response_model=list[ModeChange], responses=_flag_errors)
+async def flag(reviewer: Reviewer, link: Link, workflow_id: WorkflowId, payload: FlagRequest | None = None) -> list[ModeChange]:
+    """"This should not have been sent": a reply sent automatically was wrong.
+
+    Its article (and a promoted category) drops back to shadow at once; the
+    answer lists the changes made (none if it was flagged before).
+    """
+    return await flag_reply(link, workflow_id, reviewer, (payload or FlagRequest()).why)
+
+
+# ---- earned autonomy ----------------------------------------------------------------
+
+
+@autonomy_router.get("", response_model=list[ScopeRow])
+async def get_autonomy(_: Reviewer, link: Link) -> list[ScopeRow]:
+    """Per category and per article: the mode in force and why, the shadow verdicts
+    toward promotion, the verdicts over the rolling window, the agree rate, the last disagreement."""
+    return (await fetch_autonomy(link)).rows
+
+
+@autonomy_router.get("/changes", response_model=list[ModeChange])
+async def get_mode_changes(_: Reviewer, link: Link) -> list[ModeChange]:
+    """Every recorded change of mode (set, promoted, demoted), newest first: who, when, why."""
+    return (await fetch_autonomy(link)).changes[::-1]
+
+
+@autonomy_router.post("/modes", response_model=list[ModeChange])
+async def post_mode(reviewer: Reviewer, link: Link, payload: ModeChangeRequest) -> list[ModeChange]:
+    """Set a category's or an article's mode (review, shadow or auto) as the token's reviewer.
+
+    The answer is the change made: empty when the scope already was in that
+    mode (its shadow verdicts then count again from now).
+    """
+    return await change_mode(link, payload.scope, payload.mode, reviewer, payload.why)
 
 
 # ---- dashboard sessions -----------------------------------------------------------

@@ -11,8 +11,9 @@ from datetime import UTC, datetime, timedelta
 
 from starter.api.sanitize import sanitize_email_html, url_scheme
 from starter.review import ReviewSummary
+from triage.autonomy import ModeChange
 from triage.config import Settings
-from triage.models import ReviewAction, TriageState, TriageStatus
+from triage.models import AutonomyMode, Category, ModeInForce, ReviewAction, TriageState, TriageStatus
 from triage.render import text_to_html
 
 SLA_SOON = timedelta(hours=4)
@@ -199,6 +200,34 @@ def history_row(summary: ReviewSummary, state: TriageState | None) -> HistoryRow
         sender=state.message.from_address if state else "",
         subject=state.message.subject if state else "",
     )
+
+
+# ---- earned autonomy -----------------------------------------------------------------
+
+
+def held_by_mode(state: TriageState) -> ModeInForce | None:
+    """The shadow or review mode that held a reply the policy would have sent alone."""
+    decision = state.policy_decision
+    if decision is None or not decision.would_auto_send or decision.mode is None:
+        return None
+    return decision.mode if decision.mode.mode is not AutonomyMode.AUTO else None
+
+
+def category_now(state: TriageState) -> Category | None:
+    """The category a reviewer last gave it, else the classifier's."""
+    if state.corrected_category is not None:
+        return state.corrected_category
+    return state.classification.category if state.classification else None
+
+
+def latest_changes(changes: list[ModeChange]) -> dict[str, ModeChange]:
+    """Each scope's last change of mode (``changes`` oldest first): since when it is in its mode."""
+    return {change.scope: change for change in changes}
+
+
+def change_text(change: ModeChange) -> str:
+    """``article:password-reset: auto -> shadow (demoted)``"""
+    return f"{change.scope}: {change.old.value} -> {change.new.value} ({change.source.value})"
 
 
 # ---- labels -----------------------------------------------------------------------

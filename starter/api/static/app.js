@@ -58,6 +58,17 @@
     });
   }
 
+  // One category select (in the approve form) speaks for every decision form on the page.
+  function shareCategory() {
+    var select = document.getElementById("category");
+    if (!select) return;
+    select.addEventListener("change", function () {
+      document.querySelectorAll("input[data-category-copy]").forEach(function (input) {
+        input.value = select.value;
+      });
+    });
+  }
+
   // Reload lists (and "drafting…" pages) now and then, unless the reviewer is typing.
   function autoRefresh() {
     var el = document.querySelector("[data-refresh]");
@@ -76,6 +87,7 @@
     setInterval(tick, 30000);
     trackDraft();
     guardForms();
+    shareCategory();
     autoRefresh();
   });
 })();
