@@ -80,7 +80,14 @@ async def exported(client: Client, settings: Settings, count: int) -> list[Corre
 
 async def retrained(client: Client, settings: Settings) -> RetrainReport:
     handle = await start_retrain(client, settings.temporal_task_queue, RetrainRequest())
-    return await handle.result()
+    report = await handle.result()
+    if report.measured is not None:  # the figures, for the record (pytest -s)
+        for name, now in report.measured.current.items():
+            new = report.measured.candidate[name]
+            print(f"{name}: n={now.n} macro-F1 {now.macro_f1:.3f} -> {new.macro_f1:.3f}, "
+                  f"unsafe {now.unsafe_auto_send_rate:.2%} -> {new.unsafe_auto_send_rate:.2%}")
+    print(report.note)
+    return report
 
 
 async def test_poisoned_corrections_are_refused_by_the_gate(dev_env, mailsim, task_queue, control):
@@ -88,12 +95,12 @@ async def test_poisoned_corrections_are_refused_by_the_gate(dev_env, mailsim, ta
     settings = make_settings(mailsim, task_queue)
     rng = random.Random(1)
     async with running_worker(client, settings, OfflineProvider()):
-        for n in range(30):  # billing disputes relabelled as routine: teaching the model to auto-send them
+        for n in range(40):  # billing disputes relabelled as routine: teaching the model to auto-send them
             await corrected(client, settings, control, n, "Billing", filled(rng.choice(BILLING_DISPUTES), rng), Category.GENERAL)
-        corrections = await exported(client, settings, 30)
+        corrections = await exported(client, settings, 40)
         assert {(c.predicted, c.corrected, c.reviewer) for c in corrections} == {(Category.BILLING, Category.GENERAL, "mallory")}
         report = await retrained(client, settings)
-    assert report.corrections == 30 and report.gate is not None and not report.gate.promote and not report.promoted
+    assert report.corrections == 40 and report.gate is not None and not report.gate.promote and not report.promoted
     assert any(reason.startswith("labelled: macro-F1 drops") for reason in report.gate.reasons), report.gate.reasons
     assert report.measured is not None
     assert report.measured.candidate["held_back"].macro_f1 >= report.measured.current["held_back"].macro_f1  # the poison "fits"

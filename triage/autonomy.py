@@ -246,11 +246,11 @@ def _change(
     why: str,
     workflow_id: str | None = None,
 ) -> ModeChange | None:
+    if old is new:
+        return None  # nothing changes, and what the scope has earned so far stands
     record = book.scopes.setdefault(scope, ScopeRecord())
     record.override = ModeInForce(mode=new, scope=scope, source=source)
     record.since_change = Tally()  # what earns the next promotion starts now
-    if old is new:
-        return None
     change = ModeChange(scope=scope, old=old, new=new, source=source, by=by, at=at, why=why, workflow_id=workflow_id)
     book.changes = [*book.changes, change][-MAX_CHANGES:]
     return change
