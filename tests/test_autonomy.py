@@ -197,3 +197,17 @@ async def test_a_thousand_verdicts_counted_exactly_with_a_bounded_history(dev_en
         assert len(runs) >= 1_000 // EVENTS_PER_RUN  # continued as new
         longest = max([len((await client.get_workflow_handle(workflow_id, run_id=r.run_id).fetch_history()).events) for r in runs])
         assert longest < 8 * EVENTS_PER_RUN  # a thousand signals, yet no run's history holds them all
+
+
+async def test_a_shadow_review_nobody_decides_expires_without_a_verdict(time_env, mailsim, task_queue, control, offline):
+    """Time-skipping server: three days pass in a moment; an expiry is counted, but neither way."""
+    client = time_env.client
+    settings = shadow_settings(mailsim, task_queue)
+    async with running_worker(client, settings, offline):
+        handle = await routine(client, settings, control, 1)
+        result = await handle.result()
+        assert (result.status, result.would_auto_send, result.mode) == (TriageStatus.EXPIRED, True, AutonomyMode.SHADOW)
+        book = await book_when(client, settings, lambda b: b.verdicts_seen == 1)
+    article = row(book, settings, ARTICLE)
+    assert (article.window.expired, article.window.agree, article.window.disagree, article.shadow_verdicts) == (1, 0, 0, 0)
+    assert article.agree_rate is None and article.last_disagreement is None
