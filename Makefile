@@ -42,7 +42,7 @@ BENCH_SIZE ?= short
 bench: install
 	$(PY) -m bench --size $(BENCH_SIZE) --json-dir bench/results
 
-# Chaos run with exact accounting (bench/chaos.py): CHAOS_MESSAGES emails through worker
+# Chaos run with exact accounting (bench/chaos/): CHAOS_MESSAGES emails through worker
 # kill -9s, a dev-server restart, socket, REST and LLM faults; exits 1 on any mismatch.
 CHAOS_MESSAGES ?= 1000
 chaos: install

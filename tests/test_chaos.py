@@ -14,16 +14,10 @@ from __future__ import annotations
 
 import pytest
 
-from bench.chaos import (
-    ANOMALIES,
-    AUTO_REPLY_LIMIT,
-    EXPECTED_OUTCOMES,
-    FAULT_KINDS,
-    FOLLOW_UP_KINDS,
-    ChaosPlan,
-    format_report,
-    run_chaos,
-)
+from bench.chaos.accounting import ANOMALIES, EXPECTED_OUTCOMES
+from bench.chaos.plan import AUTO_REPLY_LIMIT, FAULT_KINDS, FOLLOW_UP_KINDS, ChaosPlan
+from bench.chaos.report import format_report
+from bench.chaos.run import run_chaos
 
 pytestmark = pytest.mark.slow
 

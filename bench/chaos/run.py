@@ -1,0 +1,134 @@
+"""One whole chaos run: start everything, stream and break things, settle, reconcile, report."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import shutil
+import tempfile
+from contextlib import AsyncExitStack
+from pathlib import Path
+
+import httpx
+from temporalio.client import Client
+
+from bench.chaos.children import ChildProcesses, child_env
+from bench.chaos.faults import FaultScript
+from bench.chaos.plan import ChaosPlan, fault_schedule, plan_emails
+from bench.chaos.reconcile import reconcile
+from bench.chaos.report import ChaosReport
+from bench.chaos.reviewers import Reviewers
+from bench.chaos.settle import settle
+from bench.chaos.stream import InjectedEmail, inject_messages
+from starter.review import get_state
+from triage.config import Settings
+from triage.contracts import WORKFLOW_ID_PREFIX
+from triage.mailsim.runner import running_mailsim
+from triage.temporal_client import connect
+from triage.testing.fake_openai import fake_openai
+
+
+async def _wait_for_watcher(control: httpx.AsyncClient, timeout: float = 60.0) -> None:
+    """Until the watcher's socket is connected (the catch-up would cover a miss, but be fair)."""
+    async with asyncio.timeout(timeout):
+        while (await control.get("/_sim/health")).json()["sockets"] < 1:
+            await asyncio.sleep(0.2)
+
+
+async def await_limit_decisions(client: Client, workflow_ids: list[str], timeout: float) -> bool:
+    """Until each of the limit sender's workflows has its send decision (or is at rest)."""
+
+    async def decided(workflow_id: str) -> bool:
+        try:
+            state = await get_state(client, workflow_id)
+        except Exception:  # not started yet (the watcher has not seen it), or no worker
+            return False
+        return state.policy_decision is not None or state.status.is_terminal
+
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        if all(await asyncio.gather(*(decided(w) for w in workflow_ids))):
+            return True
+        await asyncio.sleep(0.5)
+    return False
+
+
+async def chaos_phase(
+    plan: ChaosPlan, client: Client, control: httpx.AsyncClient, script: FaultScript
+) -> tuple[dict[int, InjectedEmail], Reviewers, bool]:
+    """The limit sender's emails (decided before the first fault, so that exactly the
+    limit goes out), then messages, faults and reviewers at once; returns when the
+    stream and the script are done."""
+    rng = random.Random(plan.seed)
+    reviewers = Reviewers(client, random.Random(rng.random()), plan.review_interval)
+    schedule = fault_schedule(plan, random.Random(rng.random()))
+    limit, stream = plan_emails(plan, random.Random(rng.random()))
+    injected: dict[int, InjectedEmail] = {}
+    await inject_messages(control, limit, injected, asyncio.get_running_loop().time())
+    limit_ids = [f"{WORKFLOW_ID_PREFIX}{injected[e.index].message_id}" for e in limit]
+    gated = await await_limit_decisions(client, limit_ids, plan.limit_gate)
+    stop = asyncio.Event()
+    reviewing = asyncio.create_task(reviewers.run(stop))
+    started = asyncio.get_running_loop().time()
+    try:
+        await asyncio.gather(
+            inject_messages(control, stream, injected, started, reviewers.followed_up),
+            script.run(schedule, started),
+        )
+    finally:
+        stop.set()
+        await reviewing
+    return injected, reviewers, gated
+
+
+async def run_chaos(plan: ChaosPlan, *, keep_workdir: bool = False) -> ChaosReport:
+    workdir = Path(tempfile.mkdtemp(prefix="triage-chaos-"))
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    async with AsyncExitStack() as stack:
+        sim = await stack.enter_async_context(
+            running_mailsim(workdir / "mail.db", ping_interval=1.0, seed=plan.seed)
+        )
+        llm = await stack.enter_async_context(fake_openai())
+        control = await stack.enter_async_context(httpx.AsyncClient(base_url=sim.control_url, timeout=30))
+        processes = ChildProcesses(workdir)
+        stack.push_async_callback(processes.stop)
+        await processes.temporal.serve()
+        processes.env = child_env(processes.address, sim, llm, plan)
+        processes.start_worker()
+        processes.start_watcher()
+        processes.start_watchdog()
+        client = await connect(Settings(temporal_address=processes.address, temporal_namespace="default"))
+        await _wait_for_watcher(control)
+        script = FaultScript(processes, control, llm, plan)
+
+        chaos_began = loop.time()
+        injected, reviewers, gated = await chaos_phase(plan, client, control, script)
+        llm_unused = await script.all_off()
+        settle_began = loop.time()
+        emails = list(injected.values())  # in the order they were posted
+        settled = await settle(client, {email.message_id for email in emails}, plan.settle_timeout)
+        reconcile_began = loop.time()
+        accounting = await reconcile(client, sim, control, emails)
+        report = ChaosReport(
+            plan=plan,
+            accounting=accounting,
+            faults=dict(script.injected),
+            reviews=dict(sorted(reviewers.outcomes.items())),
+            llm_faults_unused=llm_unused,
+            unexpected_exits=processes.unexpected_exits,
+            settled=settled,
+            limit_decided_before_faults=gated,
+            seconds={
+                "start": chaos_began - began,
+                "chaos": settle_began - chaos_began,
+                "settle": reconcile_began - settle_began,
+                "reconcile": loop.time() - reconcile_began,
+            },
+            workdir=str(workdir),
+        )
+    if report.mismatches or keep_workdir:
+        print(f"logs and databases kept in {workdir}", flush=True)
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return report
