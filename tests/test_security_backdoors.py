@@ -28,7 +28,7 @@ from triage.codec import EncryptionCodec, generate_key
 from triage.codec_server import CodecServerRefused, create_codec_app
 from triage.inbound import build_inbound, markdown_text
 from triage.models import Category, Classification, Notification, PolicyDecision, TriageState, TriageStatus
-from workflows.triage import review_summary
+from triage.outcome import review_summary
 
 ROOT = Path(__file__).resolve().parents[1]
 

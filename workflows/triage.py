@@ -24,12 +24,11 @@ with workflow.unsafe.imports_passed_through():
     from triage import search_attributes as sa
     from triage.autonomy import ModeLookup, VerdictReport, verdict_for
     from triage.contracts import SUPERSEDE_SIGNAL, ReviewErrorKind, workflow_id_for
-    from triage.inbound import markdown_text, message_reply_target, reply_subject
+    from triage.inbound import message_reply_target, reply_subject
     from triage.llm.replies import holding_reply
     from triage.models import (
         AutoReplyAllowance,
         Classification,
-        Correction,
         DecisionRecord,
         DiscardDraftRequest,
         DraftReply,
@@ -54,6 +53,7 @@ with workflow.unsafe.imports_passed_through():
         TriageState,
         TriageStatus,
     )
+    from triage.outcome import answering_article, review_summary, triage_result
     from triage.policy import decide
 
 LLM_TIMEOUT = timedelta(seconds=90)
@@ -82,25 +82,6 @@ CONVERSATION_TIMEOUT = timedelta(seconds=60)
 
 # The review loop's answer when a newer message of the conversation took over.
 SUPERSEDED_REVIEW = TriageStatus.SUPERSEDED
-
-
-def review_summary(status: TriageStatus, state: TriageState) -> str:
-    """Markdown shown as the workflow's current details in the Web UI.
-
-    Subject, sender, reasons and reviewer are text from outside: escaped, so a
-    ``[link](http://…)`` in a subject is shown, not made clickable.
-    """
-    subject = markdown_text(state.message.subject) or "(no subject)"
-    lines = [f"**{status.value}** — {subject}", f"from {markdown_text(state.message.from_address)}"]
-    if state.classification:
-        c = state.classification
-        lines.append(f"category `{c.category.value}` at {c.confidence:.0%}")
-    if state.policy_decision and state.policy_decision.reasons:
-        lines.append("review because: " + markdown_text("; ".join(state.policy_decision.reasons), 1000))
-    if state.decisions:
-        last = state.decisions[-1]
-        lines.append(f"last decision: {last.decision.action.value} by {markdown_text(last.decision.reviewer)}")
-    return "\n\n".join(lines)
 
 
 @workflow.defn
@@ -308,12 +289,6 @@ class SupportTriageWorkflow:
 
     # ---- earned autonomy --------------------------------------------------------
 
-    def _answering_article(self) -> str | None:
-        decision = self._state.policy_decision
-        if decision is not None and decision.answer is not None:
-            return decision.answer.article_id
-        return self._state.citations[0].article_id if self._state.citations else None
-
     async def _read_mode(self, classification: Classification, reply: DraftReply) -> ModeInForce:
         """Through an activity, so a replay after a promotion reads what this run read."""
         article = reply.answer.article_id if reply.answer else (reply.citations[0].article_id if reply.citations else None)
@@ -343,7 +318,7 @@ class SupportTriageWorkflow:
                 AutonomyActivities.report_verdict,
                 VerdictReport(
                     inbox_id=self._input.message.inbox_id, workflow_id=self._state.workflow_id,
-                    category=classification.category, article_id=self._answering_article(),
+                    category=classification.category, article_id=answering_article(self._state),
                     mode=decision.mode.mode, verdict=verdict, reviewer=last,
                 ),
                 start_to_close_timeout=CONVERSATION_TIMEOUT,
@@ -359,18 +334,6 @@ class SupportTriageWorkflow:
             return
         self._state.corrected_category = decision.category
         workflow.upsert_search_attributes([sa.TRIAGE_CORRECTED.value_set(True)])
-
-    def _correction(self, reviewer: str | None) -> Correction | None:
-        classification = self._state.classification
-        if self._state.corrected_category is None or classification is None:
-            return None
-        message = self._input.message
-        return Correction(
-            workflow_id=self._state.workflow_id, subject=message.subject, body=message.plain_body,
-            language=classification.language, predicted=classification.category,
-            corrected=self._state.corrected_category, reviewer=reviewer or "", model_version=classification.model_version,
-            sent_body=self._state.draft_body if self._state.sent_message_id else None,
-        )
 
     async def _reserve_auto_reply(self, policy: PolicySettings) -> AutoReplyAllowance:
         message = self._input.message
@@ -672,19 +635,4 @@ class SupportTriageWorkflow:
         await workflow.wait_condition(workflow.all_handlers_finished)
         self._record_outcome(status)
         await self._report_verdict(status)
-        last = self._state.decisions[-1].decision.reviewer if self._state.decisions else None
-        classification = self._state.classification
-        decision = self._state.policy_decision
-        return TriageResult(
-            status=status,
-            category=classification.category if classification else None,
-            sent_message_id=self._state.sent_message_id,
-            reviewer=last,
-            inbox_id=self._input.message.inbox_id,
-            article_id=self._answering_article(),
-            would_auto_send=decision.would_auto_send if decision else False,
-            mode=decision.mode.mode if decision and decision.mode else None,
-            sent_body=self._state.draft_body if self._state.sent_message_id else None,
-            correction=self._correction(last),
-            model_version=classification.model_version if classification else None,
-        )
+        return triage_result(self._state, status)

@@ -1,0 +1,71 @@
+"""What a triage workflow shows and returns, computed from its state.
+
+Pure functions, so the workflow only orchestrates: the summary the Web UI
+shows as the workflow's current details, the article its reply answered with,
+the reviewer's category correction and the result the workflow returns (which
+is where ``triage corrections export`` and retraining read corrections from).
+"""
+
+from __future__ import annotations
+
+from triage.inbound import markdown_text
+from triage.models import Correction, TriageResult, TriageState, TriageStatus
+
+
+def review_summary(status: TriageStatus, state: TriageState) -> str:
+    """Markdown shown as the workflow's current details in the Web UI.
+
+    Subject, sender, reasons and reviewer are text from outside: escaped, so a
+    ``[link](http://…)`` in a subject is shown, not made clickable.
+    """
+    subject = markdown_text(state.message.subject) or "(no subject)"
+    lines = [f"**{status.value}** — {subject}", f"from {markdown_text(state.message.from_address)}"]
+    if state.classification:
+        c = state.classification
+        lines.append(f"category `{c.category.value}` at {c.confidence:.0%}")
+    if state.policy_decision and state.policy_decision.reasons:
+        lines.append("review because: " + markdown_text("; ".join(state.policy_decision.reasons), 1000))
+    if state.decisions:
+        last = state.decisions[-1]
+        lines.append(f"last decision: {last.decision.action.value} by {markdown_text(last.decision.reviewer)}")
+    return "\n\n".join(lines)
+
+
+def answering_article(state: TriageState) -> str | None:
+    """The article the reply answered with: the policy's match, else the draft's first citation."""
+    decision = state.policy_decision
+    if decision is not None and decision.answer is not None:
+        return decision.answer.article_id
+    return state.citations[0].article_id if state.citations else None
+
+
+def correction_of(state: TriageState, reviewer: str | None) -> Correction | None:
+    classification = state.classification
+    if state.corrected_category is None or classification is None:
+        return None
+    message = state.message
+    return Correction(
+        workflow_id=state.workflow_id, subject=message.subject, body=message.plain_body,
+        language=classification.language, predicted=classification.category,
+        corrected=state.corrected_category, reviewer=reviewer or "", model_version=classification.model_version,
+        sent_body=state.draft_body if state.sent_message_id else None,
+    )
+
+
+def triage_result(state: TriageState, status: TriageStatus) -> TriageResult:
+    last = state.decisions[-1].decision.reviewer if state.decisions else None
+    classification = state.classification
+    decision = state.policy_decision
+    return TriageResult(
+        status=status,
+        category=classification.category if classification else None,
+        sent_message_id=state.sent_message_id,
+        reviewer=last,
+        inbox_id=state.message.inbox_id,
+        article_id=answering_article(state),
+        would_auto_send=decision.would_auto_send if decision else False,
+        mode=decision.mode.mode if decision and decision.mode else None,
+        sent_body=state.draft_body if state.sent_message_id else None,
+        correction=correction_of(state, last),
+        model_version=classification.model_version if classification else None,
+    )
