@@ -22,7 +22,7 @@ from tests.conftest import inbound
 from triage.asgi_server import serving
 from triage.config import Settings
 from triage.mail.factory import build_mail_provider
-from triage.models import InboundMessage, ReviewSettings, TriageStatus
+from triage.models import InboundMessage, ReviewSettings, TriageState, TriageStatus
 
 # ---- workflows ---------------------------------------------------------------------------
 
@@ -40,6 +40,16 @@ async def start_for(client: Client, settings: Settings, control, review: ReviewS
     )
     assert handle is not None
     return handle
+
+
+async def settled(client: Client, handle: WorkflowHandle, timeout: float = 30.0) -> TriageState:
+    """The state once the workflow waits for a human or has finished."""
+    async with asyncio.timeout(timeout):
+        while True:
+            state = await get_state(client, handle.id)
+            if state.status is TriageStatus.AWAITING_REVIEW or state.status.is_terminal:
+                return state
+            await asyncio.sleep(0.1)
 
 
 async def wait_for_status(handle: WorkflowHandle, status: TriageStatus, timeout: float = 20.0):

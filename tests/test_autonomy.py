@@ -17,14 +17,14 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from starter.autonomy import NotFlaggable, flag_sent_reply, read_book, set_mode
-from starter.review import decide_current, get_state
+from starter.review import decide_current
 from tests.conftest import make_settings, running_worker
-from tests.helpers import start_for
+from tests.helpers import settled, start_for
 from triage import contracts
 from triage.autonomy import AutonomyBook, AutonomyState, ModeRequest, Verdict, VerdictReport, rows
 from triage.config import Settings
 from triage.llm.offline import OfflineProvider
-from triage.models import AutonomyMode, Category, ModeSource, ReviewAction, TriageState, TriageStatus
+from triage.models import AutonomyMode, Category, ModeSource, ReviewAction, TriageStatus
 from triage.policy import WOULD_HAVE_SENT
 from worker.main import WORKFLOWS
 from workflows.autonomy import EVENTS_PER_RUN
@@ -51,15 +51,6 @@ def shadow_settings(mailsim, task_queue: str, **overrides) -> Settings:
 async def routine(client: Client, settings: Settings, control, n: int) -> WorkflowHandle:
     # One sender each: the automatic-reply limit per sender is not what these tests are about.
     return await start_for(client, settings, control, **{"from": f"Customer {n} <customer{n}@example.org>"}, **PASSWORD)
-
-
-async def settled(client: Client, handle: WorkflowHandle, timeout: float = 30.0) -> TriageState:
-    async with asyncio.timeout(timeout):
-        while True:
-            state = await get_state(client, handle.id)
-            if state.status is TriageStatus.AWAITING_REVIEW or state.status.is_terminal:
-                return state
-            await asyncio.sleep(0.1)
 
 
 async def book_when(client: Client, settings: Settings, ready, timeout: float = 20.0) -> AutonomyBook:

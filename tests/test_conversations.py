@@ -12,11 +12,12 @@ from temporalio.client import Client, WorkflowHandle
 from starter.review import ReviewRejected, decide_current, get_state
 from starter.start import start_triage
 from tests.conftest import inbound, running_worker, sent_mail
+from tests.helpers import settled
 from tests.scripted_provider import subject
 from triage.config import Settings
 from triage.llm.offline import OfflineProvider
 from triage.mail.factory import build_mail_provider
-from triage.models import InboundMessage, ReviewAction, TriageState, TriageStatus
+from triage.models import InboundMessage, ReviewAction, TriageStatus
 from triage.policy import AUTO_REPLY_LIMIT, FOLLOW_UP
 
 pytestmark = pytest.mark.slow
@@ -41,16 +42,6 @@ async def start(client: Client, settings: Settings, message: InboundMessage) -> 
     )
     assert handle is not None
     return handle
-
-
-async def settled(client: Client, handle: WorkflowHandle, timeout: float = 30.0) -> TriageState:
-    """The state once the workflow waits for a human or has finished."""
-    async with asyncio.timeout(timeout):
-        while True:
-            state = await get_state(client, handle.id)
-            if state.status is TriageStatus.AWAITING_REVIEW or state.status.is_terminal:
-                return state
-            await asyncio.sleep(0.1)
 
 
 async def test_a_follow_up_supersedes_the_open_review(dev_env, settings, control, offline):

@@ -16,11 +16,10 @@ Orchestration only: no I/O, time from ``workflow.now()``.
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError
+
+from workflows.notifications import notify
 
 with workflow.unsafe.imports_passed_through():
     from activities.notify import NotifyActivities
@@ -47,9 +46,6 @@ with workflow.unsafe.imports_passed_through():
 EVENTS_PER_RUN = 500
 # Reports remembered by triage workflow id: a retried report or a second flag counts once.
 REMEMBERED_REPORTS = 5_000
-NOTIFY_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=5), maximum_interval=timedelta(minutes=10), maximum_attempts=20
-)
 
 
 def modes_memo(book: AutonomyBook) -> dict[str, list[str]]:
@@ -135,21 +131,10 @@ class AutonomyWorkflow:
         if changes:
             self._show()
             for change in changes:
-                self._notifications.append(asyncio.create_task(self._notify(change)))
+                summary = f"notify: {change.scope} {change.new}"
+                self._notifications.append(asyncio.create_task(notify(NotifyActivities.notify_mode_change, change, summary)))
         return changes
 
     def _show(self) -> None:
         workflow.upsert_memo({"modes": modes_memo(self._input.book)})
         workflow.set_current_details(summary(self._input.inbox_id, self._input.book))
-
-    async def _notify(self, change: ModeChange) -> None:
-        try:
-            await workflow.execute_activity_method(
-                NotifyActivities.notify_mode_change,
-                change,
-                start_to_close_timeout=timedelta(seconds=30),
-                retry_policy=NOTIFY_RETRY,
-                summary=f"notify: {change.scope} {change.new}",
-            )
-        except ActivityError as err:
-            workflow.logger.warning("mode change notification failed: %s", err)

@@ -15,6 +15,8 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
+from workflows.notifications import notify
+
 with workflow.unsafe.imports_passed_through():
     from activities.autonomy import AutonomyActivities
     from activities.conversation import ConversationActivities
@@ -67,11 +69,6 @@ MAIL_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
     maximum_interval=timedelta(minutes=2),
     maximum_attempts=12,
-)
-NOTIFY_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=5),
-    maximum_interval=timedelta(minutes=10),
-    maximum_attempts=20,
 )
 
 SNIPPET_CHARS = 280
@@ -587,19 +584,9 @@ class SupportTriageWorkflow:
             reasons=self._state.policy_decision.reasons if self._state.policy_decision else [],
             due_at=self._state.expires_at if kind == "reminder" else self._state.reminder_at,
         )
-        self._notifications.append(asyncio.create_task(self._deliver(notification)))
-
-    async def _deliver(self, notification: Notification) -> None:
-        try:
-            await workflow.execute_activity_method(
-                NotifyActivities.notify_reviewer,
-                notification,
-                start_to_close_timeout=timedelta(seconds=30),
-                retry_policy=NOTIFY_RETRY,
-                summary=f"notify: {notification.kind}",
-            )
-        except ActivityError as err:
-            workflow.logger.warning("notification %s failed: %s", notification.kind, err)
+        self._notifications.append(
+            asyncio.create_task(notify(NotifyActivities.notify_reviewer, notification, f"notify: {notification.kind}"))
+        )
 
     def _set_status(self, status: TriageStatus) -> None:
         self._state.status = status
