@@ -28,6 +28,7 @@ from rich.console import Console
 
 from triage.config import Settings
 from triage.devserver import start_dev_server
+from triage.models import AutonomyMode
 from triage.net import wait_http
 
 console = Console(soft_wrap=True)  # a URL or token is never cut
@@ -45,7 +46,7 @@ class StackError(Exception):
 # shadow ("would have been sent automatically"), the data-export answer in review, the
 # rest goes out alone; three agreeing verdicts promote a shadow article.
 DEMO_AUTONOMY = {
-    "TRIAGE_AUTONOMY_ARTICLES": json.dumps({"supported-browsers": "shadow", "export-data": "review"}),
+    "TRIAGE_AUTONOMY_ARTICLES": json.dumps({"supported-browsers": AutonomyMode.SHADOW, "export-data": AutonomyMode.REVIEW}),
     "TRIAGE_AUTONOMY_PROMOTE_AFTER": "3",
 }
 
