@@ -20,20 +20,27 @@ from triage.autonomy import (
     AutonomyState,
     ModeLookup,
     VerdictReport,
+    book_of_overrides,
     mode_in_force,
 )
 from triage.models import ModeInForce
 
 
-async def read_book(client: Client, task_queue: str, inbox_id: str) -> AutonomyBook | None:
-    """The inbox's book, or None before its first verdict."""
+async def read_overrides(client: Client, task_queue: str, inbox_id: str) -> AutonomyBook | None:
+    """The modes changes set in the inbox's autonomy workflow (its memo), or None before it exists.
+
+    A Describe, which the server answers alone: a Query would be a workflow task on the
+    one autonomy workflow for every message the policy would send.
+    """
     handle = client.get_workflow_handle(contracts.autonomy_id(task_queue, inbox_id))
     try:
-        return await handle.query(contracts.AUTONOMY_BOOK, result_type=AutonomyBook)
+        description = await handle.describe()
     except RPCError as err:
         if err.status is RPCStatusCode.NOT_FOUND:
             return None
         raise
+    published = await description.memo_value(contracts.AUTONOMY_OVERRIDES_MEMO, {})
+    return book_of_overrides({scope: ModeInForce.model_validate(mode) for scope, mode in published.items()})
 
 
 async def report_to_autonomy(client: Client, task_queue: str, inbox_id: str, signal: str, payload: object) -> None:
@@ -56,7 +63,7 @@ class AutonomyActivities:
 
     @activity.defn
     async def read_mode(self, lookup: ModeLookup) -> ModeInForce:
-        book = await read_book(self._client, self._task_queue, lookup.inbox_id)
+        book = await read_overrides(self._client, self._task_queue, lookup.inbox_id)
         return mode_in_force(book, self._settings, lookup.category, lookup.article_id)
 
     @activity.defn

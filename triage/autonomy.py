@@ -206,6 +206,15 @@ class ModeLookup(BaseModel):
 MAX_CHANGES = 200
 
 
+def overrides_of(book: AutonomyBook) -> dict[str, ModeInForce]:
+    """Every mode a change set (set, promoted, demoted): all the mode lookup needs of the book."""
+    return {scope: record.override for scope, record in sorted(book.scopes.items()) if record.override is not None}
+
+
+def book_of_overrides(overrides: dict[str, ModeInForce]) -> AutonomyBook:
+    return AutonomyBook(scopes={scope: ScopeRecord(override=mode) for scope, mode in overrides.items()})
+
+
 def day_of(at: datetime) -> int:
     return at.toordinal()
 

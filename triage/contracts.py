@@ -63,6 +63,9 @@ AUTONOMY_CONFIGURE = "configure"  # Signal (signal-with-start) from a starting w
 AUTONOMY_FLAG = "flag"  # Update: "this should not have been sent"
 AUTONOMY_SET_MODE = "set_mode"  # Update: a person sets a mode
 AUTONOMY_BOOK = "book"  # Query: the counts, the modes and their changes
+# Memo of the autonomy workflow: every mode a change set, published for the mode lookup
+# (a Describe, answered by the server alone: no worker task per message).
+AUTONOMY_OVERRIDES_MEMO = "overrides"
 RETRAIN_WORKFLOW = "RetrainWorkflow"
 RETRAIN_SCHEDULE = "retrain-nightly"
 

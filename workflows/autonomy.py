@@ -37,6 +37,7 @@ with workflow.unsafe.imports_passed_through():
         AUTONOMY_BOOK,
         AUTONOMY_CONFIGURE,
         AUTONOMY_FLAG,
+        AUTONOMY_OVERRIDES_MEMO,
         AUTONOMY_SET_MODE,
         AUTONOMY_VERDICT,
     )
@@ -92,7 +93,8 @@ class AutonomyWorkflow:
         )
         await workflow.wait_condition(workflow.all_handlers_finished)
         await asyncio.gather(*self._notifications, return_exceptions=True)
-        workflow.continue_as_new(self._input)
+        # The memo goes along: the mode lookup must never see a run without it.
+        workflow.continue_as_new(self._input, memo=self._memo())
 
     @workflow.query(name=AUTONOMY_BOOK)
     def book(self) -> AutonomyBook:
@@ -135,6 +137,11 @@ class AutonomyWorkflow:
                 self._notifications.append(asyncio.create_task(notify(NotifyActivities.notify_mode_change, change, summary)))
         return changes
 
+    def _memo(self) -> dict[str, object]:
+        book = self._input.book
+        overrides = {scope: mode.model_dump(mode="json") for scope, mode in autonomy.overrides_of(book).items()}
+        return {"modes": modes_memo(book), AUTONOMY_OVERRIDES_MEMO: overrides}
+
     def _show(self) -> None:
-        workflow.upsert_memo({"modes": modes_memo(self._input.book)})
+        workflow.upsert_memo(self._memo())
         workflow.set_current_details(summary(self._input.inbox_id, self._input.book))
