@@ -45,6 +45,12 @@ REPORTS = [
     ("Quiero que borren todos mis datos personales.", P),
     ("Re: How do I export my invoices?", R),  # a reply to an earlier message
     ("I forgot my password, and the reset email never arrives.", F),
+    # "none (of them) arrived": the quantifier carries the negation, in every language read.
+    ("How do I invite teammates? I sent three invitations and none arrived.", F),
+    ("¿Cómo invito a compañeros? Envié tres invitaciones ayer y ninguna llegó.", F),
+    ("Comment inviter des coéquipiers ? J'ai envoyé trois invitations hier, aucune n'est arrivée.", F),
+    ("Come invito i colleghi? Ho mandato tre inviti ieri e nessuno è arrivato.", F),
+    ("Como convido colegas? Enviei três convites ontem e nenhum chegou.", F),
 ]
 
 ROUTINE = [
@@ -67,6 +73,7 @@ ROUTINE = [
     "Comment puis-je télécharger mes factures ?",
     "¿Qué pasa si no me llega el correo de confirmación?",
     "¿Cómo cambio mi dirección de envío?",
+    "¿Qué pasa si ninguna factura llega a tiempo?",
 ]
 
 

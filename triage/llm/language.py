@@ -20,7 +20,7 @@ FUNCTION_WORDS: dict[str, frozenset[str]] = {
         "en": "i my the and is please how to a with for hello thanks you can do what where it of in on",
         "de": "ich und nicht ist mein meine bitte wie das der die mit hallo für kann ein eine es wir sie zu",
         "fr": "je et est mon ma pas bonjour pour avec une les des merci comment le la vous nous puis mes",
-        "es": "yo mi es por favor hola para con una los las cómo gracias el mis qué puedo tengo no",
+        "es": "yo mi es por favor hola para con una los las cómo gracias el mis qué puedo tengo no y del pero muy también ya",
         "it": "il di che non sono mio mia ciao grazie buongiorno come posso ho gli della per è una",
         "pt": "eu minha meu não olá obrigado obrigada com uma os como fui ao você tenho não é",
         "nl": "ik en het een niet mijn hoe kan je wij bedankt hallo voor met is dat van",
@@ -28,6 +28,12 @@ FUNCTION_WORDS: dict[str, frozenset[str]] = {
         "sv": "jag och inte är min hur kan hej tack för med det att en",
         "tr": "ve bir bu için nasıl merhaba teşekkürler benim değil mi",
     }.items()
+}
+# Letters and marks only one language of the list writes (short texts often have few
+# function words, and a subject in English must not outvote a body in Spanish).
+DISTINCTIVE: dict[str, frozenset[str]] = {
+    "es": frozenset("ñ¿¡"), "pt": frozenset("ãõ"), "de": frozenset("äöüß"), "fr": frozenset("èêâîôûœ"),
+    "pl": frozenset("ąćęłńśźż"), "tr": frozenset("ğış"), "sv": frozenset("å"),
 }
 # Letters of other writing systems, by the Unicode name's first word.
 SCRIPTS = {
@@ -58,7 +64,10 @@ def detect_language(text: str) -> str:
     script = _script(text)
     if script:
         return script
-    words = _WORD.findall(text.lower())
+    lowered = text.lower()
+    words = _WORD.findall(lowered)
     scores = {lang: sum(w in stop for w in words) for lang, stop in FUNCTION_WORDS.items()}
+    for lang, letters in DISTINCTIVE.items():
+        scores[lang] += sum(ch in letters for ch in lowered)
     best = max(scores, key=scores.__getitem__)
     return best if scores[best] > 0 else "en"

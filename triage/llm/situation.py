@@ -82,6 +82,7 @@ EN_FAILURE = [
     rf"\b{_NOT}\s+(?:\w+\s+){{0,3}}?{_OUTCOME}\b",
     r"\bnothing (?:happens|happened|changes|changed|arrives|arrived|came|comes|shows|loads|works)\b",
     r"\bnone of (?:them|the \w+|my \w+) (?:arrived|came|worked|work|showed|loaded|went)\b",
+    r"\bnone (?:\w+ )?(?:arrived|came through|worked|showed up|went through|got through|was delivered|were delivered)\b",
     r"\bstopped (?:\w+ing|working)\b|\bkeeps? (?:\w+ing)\b|\bkept (?:\w+ing)\b",
     r"\b(?:fails|failed|failing|failure|broken|crash(?:es|ed|ing)?|froze|frozen|freez(?:es|ing)|hangs)\b",
     r"\b(?:an?|the|same|this|that|get(?:ting)?|got|shows?|showing|gives?|giving|throws?) (?:\w+ )?errors?\b",
@@ -173,6 +174,7 @@ DE_HYPOTHETICAL = r"\b(?:wenn|falls|was passiert|was tun|was mache ich|was soll 
 # ---- French -----------------------------------------------------------------------
 FR_FAILURE = [
     r"\bne (?:\w+ )?(?:fonctionne|marche|charge|s'ouvre|s'affiche|arrive|repond|demarre|se connecte|synchronise)\w* (?:pas|plus|jamais)\b",
+    r"\b(?:aucune?s?|rien|personne) (?:d'(?:\w+ )|de (?:\w+ ){1,2})?n'(?:est|a|ont|sont|arrive|fonctionne|marche)\b",
     r"\b(?:pas|jamais|rien) (?:\w+ )?(?:recu|arrive|fonctionne|marche|enregistre|livre|envoye|charge)e?s?\b",
     r"\b(?:aucun|aucune) (?:\w+ )?(?:e-?mail|mail|message|code|reponse|facture|confirmation|colis|livraison)\b",
     r"\bn'(?:arrive|arrivent|ai|avons|est|a) (?:\w+ )?(?:pas|plus|jamais|rien)\b|\bimpossible d[e']\b|\bje ne (?:\w+ )?(?:peux|parviens|arrive) (?:\w+ )?(?:pas|plus)\b",
@@ -201,6 +203,8 @@ ES_FAILURE = [
     r"\bno (?:me |nos |se |le )?(?:\w+ )?(?:funciona|sirve|llega|llego|llegan|ha llegado|han llegado|carga|abre|aparece|guarda|responde|deja|conecta|sincroniza|arranca)\b",
     r"\bno (?:he|hemos|ha) (?:\w+ )?(?:recibido|llegado|podido|funcionado)\b|\bnunca (?:\w+ )?(?:llego|recibi|recibimos|funciono)\b",
     r"\b(?:ningun|ninguna) (?:\w+ )?(?:correo|email|mensaje|codigo|respuesta|factura|confirmacion|paquete)\b",
+    # "none (of them) arrived / worked": the quantifier carries the negation.
+    r"\b(?:ninguna|ninguno|ningunas|ningunos|nada|nadie) (?:de (?:\w+ ){1,2})?(?:\w+ )?(?:llego|llegaron|ha llegado|han llegado|funciono|funcionaron|ha funcionado|aparecio|aparecieron|sirvio|recibio|recibieron)\b",
     r"\bno (?:puedo|podemos|consigo|logro|pude) (?:\w+ )?\w+|\bya no\b",
     r"\b(?:error|fallo|falla|bloquead[oa]|vaci[oa]|desaparecid[oa]s?|desaparecio|perdid[oa]s?|incorrect[oa]|rechazad[oa]|caducad[oa]|expirad[oa]|colgad[oa]|lent[oa]|roto|rota|atascad[oa])\b",
     r"\b(?:un |el |tengo (?:un )?)?(?:problema|inconveniente)s?\b(?! reportar)",
@@ -228,6 +232,7 @@ OTHER_FAILURE = [
     r"\b(?:scadut[oiae]|nessun[oa]?|si chiude|vuoto|vuota|ho provato|nessuna risposta|mio ticket|promesso)\b",
     r"\b(?:nenhum|nenhuma|ninguem|nem na|terceira vez|continua sem|continua no|em branco|desde ontem|bloqueados?|bloqueadas?|nao chega)\b",
     r"\b(?:blijft hangen|is leeg|niemand)\b",
+    r"\b(?:nessuna|nessuno|niente) (?:\w+ )?(?:e |sono )?(?:arrivat[oaie]|funziona(?:to)?|ricevut[oaie])\b|\b(?:nenhuma|nenhum|nada) (?:\w+ )?(?:chegou|chegaram|funcionou|apareceu)\b",
     r"\b(?:werkt|komt|laadt) (?:\w+ )?niet\b|\bniet (?:\w+ )?(?:ontvangen|aangekomen|gelukt)\b|\b(?:foutmelding|fout|geblokkeerd|verdwenen|opnieuw|nog steeds|afgeschreven)\b",
 ]
 
