@@ -51,6 +51,15 @@ REPORTS = [
     ("Comment inviter des coéquipiers ? J'ai envoyé trois invitations hier, aucune n'est arrivée.", F),
     ("Come invito i colleghi? Ho mandato tre inviti ieri e nessuno è arrivato.", F),
     ("Como convido colegas? Enviei três convites ontem e nenhum chegou.", F),
+    # How-to questions followed by what went wrong, in words the first tables did not hold.
+    ('How do I reset my password? The link takes me to a page that says "token already used".', F),
+    ("How do I export my data? The CSV I get has only the headers.", F),
+    ("How do I set up two-factor authentication? The QR code does not scan on my phone.", F),
+    ("Do you have a mobile app? The Android app logs me out every few minutes.", F),
+    ("¿Cómo restablezco mi contraseña? El enlace me lleva a una página en blanco.", F),
+    ("¿Cómo cambio mi contraseña? La nueva contraseña no la acepta.", F),
+    ("Welche Browser unterstützt ihr? In Safari bleibt die Seite weiß.", F),
+    ("Où trouver mes factures ? Depuis la mise à jour, la page reste blanche.", F),
 ]
 
 ROUTINE = [
@@ -74,6 +83,9 @@ ROUTINE = [
     "¿Qué pasa si no me llega el correo de confirmación?",
     "¿Cómo cambio mi dirección de envío?",
     "¿Qué pasa si ninguna factura llega a tiempo?",
+    "How do I log out of the mobile app?",
+    "Can I export only the invoices from last year?",
+    "Where do I scan the QR code for two-factor authentication?",
 ]
 
 

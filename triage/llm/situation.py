@@ -77,6 +77,9 @@ _OUTCOME = _words(
     r"allow(?:s|ed)? me", r"recogni[sz](?:e|ed|es)", r"reflect(?:s|ed)?", r"process(?:ed)?",
     r"(?:been )?(?:charged|refunded|credited|cancell?ed|activated|applied|reset|changed|removed|deleted)",
     r"hear(?:d)? back", r"ship(?:ped)?", r"turn(?:s|ed)? on", r"boot(?:s|ed)?", r"display(?:s|ed)?",
+    r"scan(?:s|ned|ning)?", r"play(?:s|ed|ing)?", r"render(?:s|ed|ing)?", r"install(?:s|ed|ing)?",
+    r"launch(?:es|ed|ing)?", r"run(?:s|ning)?", r"verif(?:y|ied|ies)", r"validat(?:e|ed|es)",
+    r"submit(?:s|ted)?", r"redirect(?:s|ed)?", r"refresh(?:es|ed)?",
 )
 EN_FAILURE = [
     rf"\b{_NOT}\s+(?:\w+\s+){{0,3}}?{_OUTCOME}\b",
@@ -97,6 +100,10 @@ EN_FAILURE = [
     r"\bthere (?:is|seems to be|appears to be) (?:a |an )?(?:bug|problem|issue|glitch|error)\b",
     r"\b(?:wrong|incorrect|duplicate|double) (?:amount|price|total|invoice|charge|item|address|data|order|number)s?\b",
     r"\bit says\b|\bit shows\b",
+    # What the product said, quoted: 'a page that says "token already used"'.
+    r"\b(?:page|screen|message|popup|pop-up|banner|window|dialog|notice) (?:that |which )?(?:just )?(?:says|said|shows|showed|displays|displayed|reads)\b",
+    r"\balready (?:been )?used\b|\b(?:logs|signs|kicks) (?:me|us) out\b",
+    r"\b(?:has|have|had|contains?|contained|shows?|showed|gives?|gave|returns?|returned|includes?) only\b|\bonly (?:the )?(?:headers?|column names?)\b",
     r"\b(?:ca ?n[o']?t|can ?not|could ?n[o']?t|unable to|not able to)\s+\w+",
     r"\bonly (?:contains?|shows?|has|have|includes?|gives?|returns?|exported|imported|downloaded|displays?)\b|\bno \w+ at all\b",
     r"\b(?:401|403|429|502|503)\b|\bwithout (?:any |a )?(?:explanation|warning|notice|reason)\b",
@@ -146,6 +153,7 @@ EN_HYPOTHETICAL = (
 
 # ---- German -----------------------------------------------------------------------
 DE_FAILURE = [
+    r"\bbleibt (?:\w+ ){0,3}(?:wei(?:ß|ss)|leer|schwarz|hangen|stehen)\b|\b(?:wei(?:ß|ss)e|leere|schwarze) (?:seite|bildschirm)\b",
     r"\b(?:funktioniert|geht|klappt|lauft|ladt|kommt|kam|oeffnet|offnet|startet|speichert|synchronisiert)\w* (?:\w+ )?(?:nicht|nie|kein)",
     r"\bnicht (?:\w+ )?(?:angekommen|erhalten|bekommen|moglich|funktioniert|geklappt|gespeichert|geladen|zugestellt|geliefert|gesendet|verschickt)\b",
     r"\b(?:nie|keine?n?) (?:\w+ )?(?:erhalten|bekommen|angekommen|e-?mail|mail|nachricht|antwort|code|rechnung|bestatigung|lieferung)\b",
@@ -174,6 +182,7 @@ DE_HYPOTHETICAL = r"\b(?:wenn|falls|was passiert|was tun|was mache ich|was soll 
 # ---- French -----------------------------------------------------------------------
 FR_FAILURE = [
     r"\bne (?:\w+ )?(?:fonctionne|marche|charge|s'ouvre|s'affiche|arrive|repond|demarre|se connecte|synchronise)\w* (?:pas|plus|jamais)\b",
+    r"\breste (?:\w+ )?(?:blanche?|vide|bloquee?|figee?)\b|\bpage blanche\b",
     r"\b(?:aucune?s?|rien|personne) (?:d'(?:\w+ )|de (?:\w+ ){1,2})?n'(?:est|a|ont|sont|arrive|fonctionne|marche)\b",
     r"\b(?:pas|jamais|rien) (?:\w+ )?(?:recu|arrive|fonctionne|marche|enregistre|livre|envoye|charge)e?s?\b",
     r"\b(?:aucun|aucune) (?:\w+ )?(?:e-?mail|mail|message|code|reponse|facture|confirmation|colis|livraison)\b",
@@ -200,7 +209,8 @@ FR_HYPOTHETICAL = r"\b(?:si|s'il|au cas ou|en cas d[e']|que se passe|que faire|c
 
 # ---- Spanish ----------------------------------------------------------------------
 ES_FAILURE = [
-    r"\bno (?:me |nos |se |le )?(?:\w+ )?(?:funciona|sirve|llega|llego|llegan|ha llegado|han llegado|carga|abre|aparece|guarda|responde|deja|conecta|sincroniza|arranca)\b",
+    r"\bno (?:me |nos |se |le )?(?:\w+ )?(?:funciona|sirve|llega|llego|llegan|ha llegado|han llegado|carga|abre|aparece|guarda|responde|deja|conecta|sincroniza|arranca|acepta|aceptan|reconoce|valida|descarga|muestra)\b",
+    r"\ben blanco\b|\bse queda (?:\w+ )?(?:cargando|colgad[oa]|en blanco|bloquead[oa])\b",
     r"\bno (?:he|hemos|ha) (?:\w+ )?(?:recibido|llegado|podido|funcionado)\b|\bnunca (?:\w+ )?(?:llego|recibi|recibimos|funciono)\b",
     r"\b(?:ningun|ninguna) (?:\w+ )?(?:correo|email|mensaje|codigo|respuesta|factura|confirmacion|paquete)\b",
     # "none (of them) arrived / worked": the quantifier carries the negation.
