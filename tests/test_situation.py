@@ -131,3 +131,34 @@ def test_an_independent_table_in_six_languages():
     raised = [r["text"] for r in routine if {GuardFlag.PROBLEM_REPORT, GuardFlag.PRIVACY} & set(inspect_message("", r["text"]).flags)]
     assert len(missed) <= len(TABLE) // 100, missed
     assert len(raised) <= len(routine) // 20, raised
+
+
+WITHDRAWALS = [
+    "How do I reset my password? Never mind, I found it.",
+    "How do I reset my password? Edit: figured it out, thanks!",
+    "Which browsers do you support? Actually, scratch that, our IT found the list.",
+    "Please ignore my last email, the export works.",
+    "Wie setze ich mein Passwort zurück? Hat sich erledigt, danke!",
+    "Comment réinitialiser mon mot de passe ? Laissez tomber, j'ai trouvé.",
+    "¿Cómo restablezco mi contraseña? Olvídalo, ya lo encontré.",
+    "Come reimposto la password? Lascia perdere, ho risolto.",
+    "Como redefino a senha? Deixa pra lá, já resolvi.",
+]
+NOT_WITHDRAWALS = [
+    "I found it confusing to reset my password. How do I do it?",
+    "Can I turn off the reminder emails?",
+    "How do I ignore notifications from one project?",
+    "Where did you find the bug I reported?",
+]
+
+
+@pytest.mark.parametrize("text", WITHDRAWALS)
+def test_a_withdrawn_question_waits_for_a_human(text):
+    """An answer to a question the customer already took back is a wrong reply."""
+    findings = read_situation("", text)
+    assert any(f.flag is GuardFlag.WITHDRAWN for f in findings), findings
+
+
+@pytest.mark.parametrize("text", NOT_WITHDRAWALS)
+def test_words_near_a_withdrawal_are_not_one(text):
+    assert not any(f.flag is GuardFlag.WITHDRAWN for f in read_situation("", text))

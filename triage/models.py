@@ -80,6 +80,9 @@ class GuardFlag(StrEnum):
     # or a dispute: a canned how-to answers the topic, not the situation.
     PROBLEM_REPORT = "problem_report"
     PRIVACY = "privacy"  # data-protection requests (erasure, access) carry legal weight
+    # The customer takes the question back ("never mind, I found it"): an answer to a
+    # question nobody asks any more is a wrong reply; a human decides what, if anything, to say.
+    WITHDRAWN = "withdrawn"
     TECHNICAL = "technical"  # code, stack traces, logs: no template answers those
     TOO_LONG = "too_long"
     EMPTY = "empty"

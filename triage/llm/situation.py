@@ -32,6 +32,7 @@ class Situation(StrEnum):
     REPEAT = "repeat"  # a follow-up, a repeat contact, a fix that did not hold
     DISPUTE = "dispute"  # contests a charge, a statement or a decision
     PRIVACY = "privacy"  # a data-protection request: erasure, access, portability
+    WITHDRAWAL = "withdrawal"  # the customer takes the question back: "never mind, I found it"
 
 
 FLAG_OF: dict[Situation, GuardFlag] = {
@@ -39,6 +40,7 @@ FLAG_OF: dict[Situation, GuardFlag] = {
     Situation.REPEAT: GuardFlag.PROBLEM_REPORT,
     Situation.DISPUTE: GuardFlag.PROBLEM_REPORT,
     Situation.PRIVACY: GuardFlag.PRIVACY,
+    Situation.WITHDRAWAL: GuardFlag.WITHDRAWN,
 }
 
 
@@ -246,6 +248,23 @@ OTHER_FAILURE = [
     r"\b(?:werkt|komt|laadt) (?:\w+ )?niet\b|\bniet (?:\w+ )?(?:ontvangen|aangekomen|gelukt)\b|\b(?:foutmelding|fout|geblokkeerd|verdwenen|opnieuw|nog steeds|afgeschreven)\b",
 ]
 
+# The question taken back, in the same message or a later one of the thread. The
+# solved-it phrases must end their sentence: "I found it confusing" is no withdrawal.
+_SOLVED_END = r"(?=\s*(?:$|,|thanks?\b|thank you|!))"
+WITHDRAWAL = [
+    r"\bnever ?mind\b|\bscratch that\b|\bforget (?:it|my (?:last |previous )?(?:e-?mail|message|question))\b",
+    r"\b(?:please )?(?:ignore|disregard) (?:my |this |the |that )?(?:last |previous |earlier |above )?(?:e-?mail|message|question|request|ticket)\b",
+    rf"\b(?:figured|worked|sorted) (?:it|this|that) out\b|\b(?:found|solved|fixed|sorted|resolved) it(?: myself| already| now| out)?{_SOLVED_END}",
+    r"\bno (?:longer )?need (?:to (?:answer|reply|respond)|for (?:an? )?(?:answer|reply|response|help))\b|\bcancel (?:my|this) (?:request|question|ticket)\b",
+    r"\bhat sich (?:schon |inzwischen )?erledigt\b|\bist (?:schon |inzwischen )?erledigt\b|\b(?:vergessen|ignorieren) sie (?:bitte )?(?:meine|die|diese) (?:letzte |vorherige )?(?:e-?mail|nachricht|anfrage|frage)\b",
+    rf"\bhabe es (?:selbst |schon |inzwischen |doch )?(?:gefunden|gelost|geschafft|herausgefunden){_SOLVED_END}|\bkeine antwort (?:mehr )?(?:notig|erforderlich)\b",
+    r"\blaissez tomber\b|\boubliez (?:mon|ma|ce|cette|le) (?:dernier |precedent )?(?:message|e-?mail|question|demande)\b|\bne (?:tenez|tenir) pas compte\b",
+    rf"\bj'ai (?:trouve|reussi|resolu)(?: tout seul| toute seule| moi-meme)?{_SOLVED_END}|\bc'est (?:regle|resolu)\b|\bpas besoin de (?:repondre|reponse)\b",
+    r"\bolvid(?:alo|enlo|ate|ese)\b|\bya lo (?:encontre|resolvi|solucione|arregle|consegui)\b|\bno hace falta (?:que )?(?:respond|contest)\w*\b",
+    r"\b(?:ignoren|ignora|ignore) (?:mi|el|este) (?:ultimo |anterior )?(?:correo|mensaje|email|e-mail)\b|\bya (?:esta|quedo) (?:resuelto|solucionado)\b",
+    r"\blascia(?:te)? perdere\b|\bho risolto\b|\bdeixa (?:pra|para) la\b|\bja (?:resolvi|consegui|encontrei)\b|\blaat maar\b|\bheb het (?:al )?(?:gevonden|opgelost)\b",
+]
+
 PRIVACY = [
     r"\b(?:delete|erase|remove|wipe|purge)\b.{0,40}\b(?:all|every|any) (?:of )?(?:my|our|the) (?:personal |private )?(?:data|information|details)\b",
     r"\bpersonal (?:data|information|details)\b|\b(?:everything|all|anything) (?:that )?you (?:have |hold |keep )?(?:stored|store|hold|have|keep|collected) about (?:me|us)\b",
@@ -310,6 +329,7 @@ def _compile(patterns: list[str]) -> re.Pattern[str]:
 
 _RULES: list[tuple[Situation, re.Pattern[str]]] = [
     (Situation.PRIVACY, _compile(PRIVACY)),
+    (Situation.WITHDRAWAL, _compile(WITHDRAWAL)),
     (Situation.DISPUTE, _compile(EN_DISPUTE + DE_DISPUTE + FR_DISPUTE + ES_DISPUTE)),
     (Situation.REPEAT, _compile(EN_REPEAT + DE_REPEAT + FR_REPEAT + ES_REPEAT)),
     (Situation.FAILURE, _compile(EN_FAILURE + DE_FAILURE + FR_FAILURE + ES_FAILURE + OTHER_FAILURE)),
