@@ -19,6 +19,14 @@ CASES = [
     ("Merhaba, şifremi sıfırlamaya çalıştım ama e-posta hiç gelmedi.", "tr"),
     ("Здравствуйте, я не могу войти в аккаунт.", "ru"),
     ("パスワードをリセットできません。", "ja"),
+    # Letters several languages write (è, ä, ö) are evidence for each of them, not for one.
+    ("È possibile cambiare l'indirizzo? La pagina è vuota.", "it"),
+    ("Onde vejo meus pedidos? A lista está vazia.", "pt"),
+    ("Hej, hur ändrar jag mitt lösenord? Länken fungerar inte.", "sv"),
+    ("Hej, hvordan ændrer jeg min adgangskode? Linket virker ikke.", "da"),
+    ("Dobrý den, jak změním heslo? Odkaz nefunguje.", "cs"),
+    # "at" in a stack trace is English, not Danish.
+    ("TypeError: x is undefined\n  at render (app.js:10)\n  at update (app.js:22)\nHow do I fix this?", "en"),
     # A name written in another language does not make the message that language.
     ("Hi, my name is José Muñoz. How do I reset my password?", "en"),
     ("Müller GmbH: how do I download my invoice?", "en"),

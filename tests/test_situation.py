@@ -14,6 +14,7 @@ from triage.llm.situation import Situation, read_situation
 from triage.models import GuardFlag
 
 F, R, D, P = Situation.FAILURE, Situation.REPEAT, Situation.DISPUTE, Situation.PRIVACY
+T = Situation.TAKEOVER
 
 REPORTS = [
     # text, the situation it must raise
@@ -60,6 +61,38 @@ REPORTS = [
     ("¿Cómo cambio mi contraseña? La nueva contraseña no la acepta.", F),
     ("Welche Browser unterstützt ihr? In Safari bleibt die Seite weiß.", F),
     ("Où trouver mes factures ? Depuis la mise à jour, la page reste blanche.", F),
+    # Sent back where they started, a dead or unreachable page, what the screen is saying.
+    ("How do I log in with Microsoft? After I approve, it drops me straight back on the start page.", F),
+    ("Do you have a status page? Your API has been unreachable from our servers since lunch.", F),
+    ("How do I confirm my email? The link opens a page saying the code is no longer valid.", F),
+    ("How do I export contacts? Names with accents come out as random symbols in the file.", F),
+    ("How do I sign up? The form claims my address is already in use.", F),
+    ("How do I pin a message? The pinned message disappears after a reload.", F),
+    ("Where do I enter a promo code? The checkout only accepts codes in capital letters.", F),
+    ("Can I choose a delivery slot? I picked Tuesday morning and no one showed up.", F),
+    # Someone else saw it fail; the customer asks us to find out why.
+    ("How do I share a project? Our customer reported that the shared link asks her for a password.", F),
+    ("I'm wondering why our team page lists people who left months ago.", F),
+    ("Could you look into why my weekly summary email now comes on Sundays?", F),
+    # Something done, then a contrast: a report, not a question.
+    ("How do I turn on dark mode? I switched it on in settings, but the editor stays white.", R),
+    ("How do I stop the renewal? We cancelled in March and there is a new invoice for April.", D),
+    ("Please wipe everything you hold on me, including old orders.", P),
+    ("How do I change my password? Someone else signed in to my account this morning and sent messages.", T),
+    ("Wie ändere ich die Sprache? Ich habe sie umgestellt, aber die Menüs sind englisch.", F),
+    ("Wo sehe ich den Versandstatus? Das Paket hätte gestern zugestellt werden sollen.", F),
+    ("Können Sie nachschauen, warum mein Abo pausiert ist?", F),
+    ("Welche Angaben haben Sie zu mir gespeichert? Bitte löschen Sie alle.", P),
+    ("Comment changer la langue ? Je l'ai modifiée mais les menus sont en anglais.", F),
+    ("Où suivre mon colis ? Il aurait dû arriver samedi.", F),
+    ("Pourriez-vous regarder pourquoi mon abonnement est suspendu ?", F),
+    ("Comment configurer les notifications ? L'application ne m'envoie plus rien.", F),
+    ("¿Cómo entro con Apple? Después de aceptar me redirige siempre al formulario.", F),
+    ("¿Cuándo llega mi paquete? Debería haber llegado el viernes.", F),
+    ("¿Pueden mirar por qué mi suscripción aparece pausada?", F),
+    ("¿Cómo activo las notificaciones? La app dejó de avisarme hace una semana.", F),
+    ("¿Qué información tienen sobre mí? Quiero que la borren.", P),
+    ("Alguien accedió a mi cuenta anoche, ¿cómo cierro las sesiones?", T),
 ]
 
 ROUTINE = [
@@ -86,6 +119,19 @@ ROUTINE = [
     "How do I log out of the mobile app?",
     "Can I export only the invoices from last year?",
     "Where do I scan the QR code for two-factor authentication?",
+    # Words the report tables use, in questions and requests that report nothing.
+    "Can I loop in a colleague on a ticket?",
+    "Does the importer only accept CSV files?",
+    "My manager told me to ask how to add a second admin.",
+    "Can you tell me why annual billing is cheaper?",
+    "Can I pay for 24 months up front?",
+    "What should I do if I'm sent back to the login screen?",
+    "What if nobody answers the invitation?",
+    "Kann ich nur die offenen Rechnungen anzeigen?",
+    "Est-ce que l'import ne prend que des fichiers CSV ?",
+    "Je ne trouve pas où modifier mon adresse, pouvez-vous m'aider ?",
+    "¿Qué pasa si dejo de usar la cuenta un año?",
+    "¿Puedo descargar solo las facturas de marzo?",
 ]
 
 
@@ -143,12 +189,18 @@ WITHDRAWALS = [
     "¿Cómo restablezco mi contraseña? Olvídalo, ya lo encontré.",
     "Come reimposto la password? Lascia perdere, ho risolto.",
     "Como redefino a senha? Deixa pra lá, já resolvi.",
+    "How do I add a teammate? Oh wait, I see the button now.",
+    "Where are the API docs? Please ignore, just found them.",
+    "Can I change the currency? Thanks anyway, our accountant already did it.",
+    "Wie lade ich Kollegen ein? Hab es inzwischen gefunden, danke!",
+    "¿Cómo descargo la factura? Ya la encontré, gracias igualmente.",
 ]
 NOT_WITHDRAWALS = [
     "I found it confusing to reset my password. How do I do it?",
     "Can I turn off the reminder emails?",
     "How do I ignore notifications from one project?",
     "Where did you find the bug I reported?",
+    "I found your article about webhooks helpful. How do I test one locally?",
 ]
 
 

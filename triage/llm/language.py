@@ -21,19 +21,24 @@ FUNCTION_WORDS: dict[str, frozenset[str]] = {
         "de": "ich und nicht ist mein meine bitte wie das der die mit hallo für kann ein eine es wir sie zu",
         "fr": "je et est mon ma pas bonjour pour avec une les des merci comment le la vous nous puis mes",
         "es": "yo mi es por favor hola para con una los las cómo gracias el mis qué puedo tengo no y del pero muy también ya",
-        "it": "il di che non sono mio mia ciao grazie buongiorno come posso ho gli della per è una",
-        "pt": "eu minha meu não olá obrigado obrigada com uma os como fui ao você tenho não é",
+        "it": "il di che non sono mio mia miei mie dove ciao grazie buongiorno come posso ho gli della per è una",
+        "pt": "eu minha meu minhas meus onde não olá obrigado obrigada com uma os como fui ao você tenho não é",
         "nl": "ik en het een niet mijn hoe kan je wij bedankt hallo voor met is dat van",
         "pl": "jest nie się mój moja jak dzień dobry dziękuję proszę czy mam i w na",
-        "sv": "jag och inte är min hur kan hej tack för med det att en",
+        "sv": "jag och inte är min mitt mig hur kan hej tack för med det att en",
+        "da": "jeg og ikke mit hvordan hej tak med det virker",
+        "cs": "je se na mám můj moje jak nefunguje prosím děkuji dobrý den a v",
         "tr": "ve bir bu için nasıl merhaba teşekkürler benim değil mi",
     }.items()
 }
 # Letters and marks only one language of the list writes (short texts often have few
 # function words, and a subject in English must not outvote a body in Spanish).
 DISTINCTIVE: dict[str, frozenset[str]] = {
-    "es": frozenset("ñ¿¡"), "pt": frozenset("ãõ"), "de": frozenset("äöüß"), "fr": frozenset("èêâîôûœ"),
-    "pl": frozenset("ąćęłńśźż"), "tr": frozenset("ğış"), "sv": frozenset("å"),
+    "es": frozenset("ñ¿¡"), "pt": frozenset("ãõ"), "fr": frozenset("êâîôûœ"), "it": frozenset("ìò"),
+    "pl": frozenset("ąćęłńśźż"), "cs": frozenset("ěčřů"), "da": frozenset("æø"),
+    # Umlauts are German, and also Swedish and Turkish: they count for each, the
+    # function words decide between them.
+    "de": frozenset("äöüß"), "sv": frozenset("åäö"), "tr": frozenset("ğışöü"),
 }
 # Letters of other writing systems, by the Unicode name's first word.
 SCRIPTS = {
