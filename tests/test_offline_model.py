@@ -22,7 +22,11 @@ HELD_OUT = Path(str(resources.files("triage.llm").joinpath("checks", "heldout.js
 MACRO_F1_FLOOR = 0.88
 # Lower than before the answerability and problem-report checks (0.35): the held-out
 # "general" rows include usage questions and problem reports that now wait for a human.
-ROUTINE_COVERAGE_FLOOR = 0.18
+# 0.18 -> 0.12 with the near-miss check (measured 0.137): the eight rows it holds were
+# sent an article that does not answer them (video codecs and Windows got the browsers
+# article, a Google Calendar question the Slack/GitHub one, a complaint about waiting
+# three days the talk-to-an-agent one, feedback on the checkout the ordering one, ...).
+ROUTINE_COVERAGE_FLOOR = 0.12
 
 
 def message(text: str, subject: str = "") -> InboundMessage:

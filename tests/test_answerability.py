@@ -1,0 +1,93 @@
+"""Near misses: a question that closely matches a declared one but asks about
+something the article never mentions (another person's account, another
+device, the undoing of what the article sets up) is not answered by it, and
+the reviewer is told which words were left out. Paraphrases of what the
+article does say still go out."""
+
+from __future__ import annotations
+
+import pytest
+
+from triage.evaluation import EvalRow, judge
+from triage.kb import KnowledgeBase
+from triage.llm.offline import OfflineProvider
+from triage.models import PolicySettings
+
+
+@pytest.fixture(scope="module")
+def kb() -> KnowledgeBase:
+    return KnowledgeBase.load()
+
+
+@pytest.fixture(scope="module")
+def provider() -> OfflineProvider:
+    return OfflineProvider()
+
+
+@pytest.mark.parametrize(
+    ("question", "left_out"),
+    [
+        # someone else's account, not one's own
+        ("How can an admin reset the password of a colleague?", "password"),
+        ("Wie setze ich das Passwort eines Kollegen zurück?", "kollegen"),
+        ("¿Cómo elimino la cuenta de un compañero?", "companero"),
+        # a device or product the article does not cover
+        ("Which browsers work on an iPad?", "ipad"),
+        ("How do I connect Jira?", "jira"),
+        # undoing what the article sets up
+        ("How can I disconnect Slack again?", "disconnect"),
+        ("Comment désactiver la double authentification ?", "desactiver"),
+        # a topic of another article
+        ("How do I delete one of my webhooks?", "delete"),
+        # a part the article is silent on
+        ("Is it possible to export a single project to JSON?", "single"),
+        ("¿Puedo exportar un solo proyecto en JSON?", "solo"),
+    ],
+)
+def test_a_question_about_something_the_article_never_mentions_is_unanswered(kb, question, left_out):
+    answer = kb.answer("", question)
+    assert answer is not None
+    [unanswered] = answer.unanswered
+    assert unanswered.startswith(question) and f'"{left_out}"' in unanswered, unanswered
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "article"),
+    [
+        ("", "Can I still cancel an order before it has shipped?", "cancel-order"),  # "before": how it is asked
+        ("", "Where is the export button for my data?", "export-data"),  # UI words are locations
+        ("", "How do I invite a coworker to the workspace?", "invite-teammates"),
+        ("", "Thanks! Quick question: how do I unsubscribe from the newsletter?", "newsletter"),  # a preface
+        ("", "Who do I contact at customer support about hours on the phone?", "contact-hours"),
+        ("", "How do I switch off the newsletter?", "newsletter"),
+        # a question that names too little on its own is read with the sentence before it
+        ("Passwort", "Ich habe mein Passwort vergessen. Wie kann ich es zurücksetzen?", "password-reset"),
+        ("", "Olvidé mi contraseña. ¿Cómo la restablezco?", "password-reset"),
+        ("", "How do I set up a webhook, and how are webhook deliveries signed?", "webhooks"),
+    ],
+)
+def test_paraphrases_of_what_the_article_says_are_answered(kb, subject, body, article):
+    answer = kb.answer(subject, body)
+    assert answer is not None and answer.article_id == article
+    assert answer.unanswered == []
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("Which browsers do you support on iPad?", "ipad"),
+        ("How do I remove a teammate's account?", "teammate"),
+        ("¿Cómo desconecto Slack?", "desconecto"),
+    ],
+)
+async def test_a_near_miss_waits_and_the_reason_names_what_was_not_answered(provider, text, word):
+    verdict = await judge(EvalRow(id="t", body=text, label="general"), provider, PolicySettings())
+    assert not verdict.decision.auto_send
+    assert any(f'does not mention "{word}"' in r for r in verdict.decision.reasons), verdict.decision.reasons
+
+
+async def test_a_second_question_on_something_else_is_named_too(provider):
+    text = "How do I create an API key? Which header do I send the key in when I call from an iPad?"
+    verdict = await judge(EvalRow(id="t", body=text, label="general"), provider, PolicySettings())
+    assert not verdict.decision.auto_send
+    assert any("does not mention" in r and '"ipad"' in r for r in verdict.decision.reasons), verdict.decision.reasons
