@@ -53,7 +53,9 @@ def _answer_reasons(answer: KbAnswer | None, reply: DraftReply, threshold: float
     if answer.confirmed_by_model is False:
         reasons.append(f"the LLM does not confirm that {answer.article_id} answers it")
     if answer.unanswered:
-        reasons.append(f"the message asks {len(answer.unanswered)} more question(s) the article does not answer")
+        # Each with what it asks that the article leaves out, when the KB said (triage.kb.unmentioned).
+        asked = "; ".join(answer.unanswered)
+        reasons.append(f"the message asks {len(answer.unanswered)} more question(s) the article does not answer: {asked}")
     return reasons
 
 
