@@ -91,3 +91,18 @@ async def test_a_second_question_on_something_else_is_named_too(provider):
     verdict = await judge(EvalRow(id="t", body=text, label="general"), provider, PolicySettings())
     assert not verdict.decision.auto_send
     assert any("does not mention" in r and '"ipad"' in r for r in verdict.decision.reasons), verdict.decision.reasons
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        # The context sentence helps find what "it" is; only the question's own words must be answered.
+        ("How do I reset my password?", "Hi there,\n\nI forgot my password and can't log in to Acme Help. How do I reset it?\n\nThanks,\nMaya"),
+        # The house's own name (in most articles) is no subject an article must mention.
+        ("Password", "How do I reset my Acme Help password?"),
+    ],
+)
+def test_context_and_the_house_name_are_not_asked_about(kb, subject, body):
+    answer = kb.answer(subject, body)
+    assert answer is not None and answer.article_id == "password-reset"
+    assert answer.unanswered == []
