@@ -8,8 +8,10 @@ is where ``triage corrections export`` and retraining read corrections from).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from triage.inbound import markdown_text
-from triage.models import Correction, TriageResult, TriageState, TriageStatus
+from triage.models import Correction, KbAnswer, KbCitation, TriageResult, TriageState, TriageStatus
 
 
 def review_summary(status: TriageStatus, state: TriageState) -> str:
@@ -31,12 +33,16 @@ def review_summary(status: TriageStatus, state: TriageState) -> str:
     return "\n\n".join(lines)
 
 
+def article_of(answer: KbAnswer | None, citations: Sequence[KbCitation]) -> str | None:
+    """The article a reply answers with: the matched declared question's, else the first cited."""
+    if answer is not None:
+        return answer.article_id
+    return citations[0].article_id if citations else None
+
+
 def answering_article(state: TriageState) -> str | None:
-    """The article the reply answered with: the policy's match, else the draft's first citation."""
     decision = state.policy_decision
-    if decision is not None and decision.answer is not None:
-        return decision.answer.article_id
-    return state.citations[0].article_id if state.citations else None
+    return article_of(decision.answer if decision else None, state.citations)
 
 
 def correction_of(state: TriageState, reviewer: str | None) -> Correction | None:

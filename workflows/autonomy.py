@@ -52,9 +52,8 @@ REMEMBERED_REPORTS = 5_000
 def modes_memo(book: AutonomyBook) -> dict[str, list[str]]:
     """Scopes a change put in each mode: what the Web UI shows beside the workflow."""
     memo: dict[str, list[str]] = {mode.value: [] for mode in AutonomyMode}
-    for scope, record in sorted(book.scopes.items()):
-        if record.override is not None:
-            memo[record.override.mode.value].append(scope)
+    for scope, override in autonomy.overrides_of(book).items():
+        memo[override.mode.value].append(scope)
     return memo
 
 

@@ -55,7 +55,7 @@ with workflow.unsafe.imports_passed_through():
         TriageState,
         TriageStatus,
     )
-    from triage.outcome import answering_article, review_summary, triage_result
+    from triage.outcome import answering_article, article_of, review_summary, triage_result
     from triage.policy import decide
 
 LLM_TIMEOUT = timedelta(seconds=90)
@@ -288,7 +288,7 @@ class SupportTriageWorkflow:
 
     async def _read_mode(self, classification: Classification, reply: DraftReply) -> ModeInForce:
         """Through an activity, so a replay after a promotion reads what this run read."""
-        article = reply.answer.article_id if reply.answer else (reply.citations[0].article_id if reply.citations else None)
+        article = article_of(reply.answer, reply.citations)
         return await workflow.execute_local_activity_method(
             AutonomyActivities.read_mode,
             ModeLookup(inbox_id=self._input.message.inbox_id, category=classification.category, article_id=article),
