@@ -15,6 +15,7 @@ from temporalio.client import Client
 
 from triage import contracts
 from triage.models import AutoReplyAllowance, ConversationTurn, JoinConversation, ReserveAutoReply
+from triage.senders import INBOX, budgets, counter_key
 from triage.temporal_client import update_with_start
 
 
@@ -37,13 +38,46 @@ class ConversationActivities:
 
     @activity.defn
     async def reserve_auto_reply(self, request: ReserveAutoReply) -> AutoReplyAllowance:
+        """The mailbox and domain budgets on the domain's counter, then the inbox's own counter.
+
+        In that order, so a sender already at its limit never spends the inbox's budget; an
+        inbox budget found full after the domain counted the reply leaves that slot spent
+        (fewer automatic replies, never more).
+        """
+        if request.domain_limit is None or request.inbox_limit is None or request.budget_window is None:
+            drawn = []  # a workflow started before budgets: its sender as it was counted then
+            key = request.sender
+        else:
+            drawn = budgets(
+                request.sender, per_sender=request.limit, sender_window=request.window,
+                per_domain=request.domain_limit, per_inbox=request.inbox_limit, window=request.budget_window,
+            )
+            key = counter_key(request.sender)
+        shared = [b for b in drawn if b.kind != INBOX]
+        inbox = [b for b in drawn if b.kind == INBOX]
+        answer = await self._reserve(
+            request.model_copy(update={"budgets": shared}),
+            contracts.auto_reply_counter_id(self._task_queue, request.inbox_id, key),
+            f"reserve-{request.workflow_id}",
+        )
+        if answer.allowed and inbox:
+            answer_inbox = await self._reserve(
+                request.model_copy(update={"budgets": inbox}),
+                contracts.inbox_reply_counter_id(self._task_queue, request.inbox_id),
+                f"reserve-inbox-{request.workflow_id}",
+            )
+            if not answer_inbox.allowed:
+                return answer_inbox
+        return answer
+
+    async def _reserve(self, request: ReserveAutoReply, workflow_id: str, update_id: str) -> AutoReplyAllowance:
         return await self._update_with_start(
             contracts.AUTO_REPLY_COUNTER_WORKFLOW,
             {"inbox_id": request.inbox_id},
-            contracts.auto_reply_counter_id(self._task_queue, request.inbox_id, request.sender),
+            workflow_id,
             contracts.AUTO_REPLY_RESERVE,
             request,
-            update_id=f"reserve-{request.workflow_id}",
+            update_id=update_id,
             result_type=AutoReplyAllowance,
         )
 

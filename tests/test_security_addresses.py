@@ -25,6 +25,7 @@ from tests.conftest import inbound, running_worker, sent_mail
 from tests.helpers import running_watcher
 from tests.scripted_provider import subject as scripted
 from triage.inbound import (
+    NEUTRAL_REPLY_SUBJECT,
     ParsedAddress,
     build_inbound,
     message_reply_target,
@@ -137,7 +138,9 @@ def test_reply_to_on_the_senders_domain_is_used_and_elsewhere_is_review():
 def test_subject_is_decoded_and_made_header_safe():
     message = _inbound("ann@example.org", "Hello\r\nBcc: eve@evil.test")
     assert message.subject == "Hello Bcc: eve@evil.test"
-    assert _draft_request(message).subject == "Re: Hello Bcc: eve@evil.test"
+    # The header stays one line; and a subject that names an address is not repeated at all.
+    assert _draft_request(message).subject == "Re: your message"
+    assert reply_subject("Hello\r\nBcc: the whole team") == "Re: Hello Bcc: the whole team"
     # An encoded word that decodes to CRLF is cleaned after decoding.
     assert _inbound("a@example.org", "=?utf-8?q?Hi=0D=0ABcc:_e@evil.test?=").subject == "Hi Bcc: e@evil.test"
     assert reply_subject("RE: x\u2028y") == "RE: x y"
@@ -282,7 +285,8 @@ async def test_hostile_addresses_end_to_end(dev_env, settings, control):
         assert len([p for p in getaddresses(message["to"]) if any(p)]) == 1
         assert not CONTROL.search(message["to"][0]) and not CONTROL.search(message["subject"])
     crlf = next(s for s in sent if s["to"] == ["ann@example.org"])
-    assert crlf["subject"].endswith("Bcc: eve@evil.test") and "\r" not in crlf["subject"]
+    # A subject that names an address is never repeated: the neutral subject, one line.
+    assert crlf["subject"] == NEUTRAL_REPLY_SUBJECT
 
 
 # ---- hypothesis through the emulator: what the pipeline makes, the service takes, and no more ----

@@ -105,6 +105,19 @@ class Settings(BaseSettings):
     )
     auto_reply_limit: int = Field(3, ge=0, validation_alias=_env("TRIAGE_AUTO_REPLY_LIMIT"))
     auto_reply_window: timedelta = Field(timedelta(hours=24), validation_alias=_env("TRIAGE_AUTO_REPLY_WINDOW"))
+    # However a sender spells its address: per registrable domain and per inbox, per budget window.
+    auto_reply_domain_limit: int = Field(
+        PolicySettings.model_fields["auto_reply_domain_limit"].default, ge=0,
+        validation_alias=_env("TRIAGE_AUTO_REPLY_DOMAIN_LIMIT"),
+    )
+    auto_reply_inbox_limit: int = Field(
+        PolicySettings.model_fields["auto_reply_inbox_limit"].default, ge=0,
+        validation_alias=_env("TRIAGE_AUTO_REPLY_INBOX_LIMIT"),
+    )
+    auto_reply_budget_window: timedelta = Field(
+        PolicySettings.model_fields["auto_reply_budget_window"].default,
+        validation_alias=_env("TRIAGE_AUTO_REPLY_BUDGET_WINDOW"),
+    )
     review_reminder_after: timedelta = Field(
         timedelta(hours=24), validation_alias=_env("TRIAGE_REVIEW_TIMEOUT")
     )
@@ -203,6 +216,9 @@ class Settings(BaseSettings):
             checked_languages=self.checked_languages,
             auto_reply_limit=self.auto_reply_limit,
             auto_reply_window=self.auto_reply_window,
+            auto_reply_domain_limit=self.auto_reply_domain_limit,
+            auto_reply_inbox_limit=self.auto_reply_inbox_limit,
+            auto_reply_budget_window=self.auto_reply_budget_window,
             brand_name=self.brand_name,
         )
 

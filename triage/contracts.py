@@ -56,6 +56,11 @@ def auto_reply_counter_id(task_queue: str, inbox_id: str, sender: str) -> str:
     return f"auto-replies-{task_queue}-{inbox_id}-{int.from_bytes(digest[:4], 'big') % AUTO_REPLY_COUNTERS}"
 
 
+def inbox_reply_counter_id(task_queue: str, inbox_id: str) -> str:
+    """The one counter of the inbox-wide budget (per hour: a hot spot only under a flood it stops)."""
+    return f"auto-replies-{task_queue}-{inbox_id}-inbox"
+
+
 # Earned autonomy: one workflow per inbox keeps the verdicts and the modes in force.
 AUTONOMY_WORKFLOW = "AutonomyWorkflow"
 AUTONOMY_VERDICT = "verdict"  # Signal (signal-with-start) from a closing triage workflow

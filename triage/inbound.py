@@ -22,6 +22,7 @@ from email.headerregistry import HeaderRegistry
 
 from triage.llm.text import html_to_text
 from triage.models import GuardFlag, InboundMessage
+from triage.senders import authentication_problem
 
 # Temporal payloads are capped (2 MB by default); the full text stays in the inbox.
 MAX_PLAIN_CHARS = 50_000
@@ -148,9 +149,13 @@ def message_reply_target(message: InboundMessage) -> ParsedAddress:
 
 
 def address_flags(message: InboundMessage) -> list[GuardFlag]:
-    """``bad_address`` when no single sender address can be answered without a human."""
+    """``bad_address`` when no single sender address can be answered without a human;
+    ``unauthenticated_sender`` when the provider says the From may be forged."""
     target = message_reply_target(message)
-    return [GuardFlag.BAD_ADDRESS] if target.address is None or target.problem else []
+    flags = [GuardFlag.BAD_ADDRESS] if target.address is None or target.problem else []
+    if message.authentication_problem:
+        flags.append(GuardFlag.UNAUTHENTICATED)
+    return flags
 
 
 def decode_subject(subject: str | None) -> str:
@@ -164,8 +169,24 @@ def decode_subject(subject: str | None) -> str:
     return clean_header_text(raw, MAX_SUBJECT_CHARS)
 
 
+# A link, or text a mail client would turn into one: a scheme, "www.", an address, or a
+# dotted name ending in letters (evil.example/promo, bit.ly, paypa1.com).
+_LINK_LIKE = re.compile(
+    r"(?i)([a-z][a-z0-9+.-]*:/|www\.|@|\b[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}\b)"
+)
+# What a reply says instead of repeating a subject that carries a link: whoever forged
+# the From must not get us to deliver their text to someone else (backscatter).
+NEUTRAL_REPLY_SUBJECT = "Re: your message"
+
+
+def subject_carries_link(subject: str | None) -> bool:
+    return bool(subject) and _LINK_LIKE.search(clean_header_text(subject, MAX_SUBJECT_CHARS)) is not None
+
+
 def reply_subject(subject: str | None) -> str:
-    """``Re: <subject>`` with nothing in it that could end the header line."""
+    """``Re: <subject>`` with nothing in it that could end the header line, and no link."""
+    if subject_carries_link(subject):
+        return NEUTRAL_REPLY_SUBJECT
     cleaned = clean_header_text(subject, MAX_SUBJECT_CHARS)
     return cleaned if cleaned[:3].lower() == "re:" else f"Re: {cleaned}".strip()
 
@@ -246,6 +267,7 @@ def build_inbound(
     html_body: str | None,
     received_at: datetime | None,
     reply_to: str | None = None,
+    authentication_results: str | None = None,
 ) -> InboundMessage:
     text = plain_body or ""
     if not text.strip() and html_body:
@@ -263,6 +285,7 @@ def build_inbound(
         subject=decode_subject(subject),
         reply_address=target.address,
         address_problem=target.problem,
+        authentication_problem=authentication_problem(authentication_results),
         plain_body=plain,
         html_body=html,
         received_at=received_at,

@@ -15,6 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from triage.senders import DEFAULT_BUDGET_WINDOW, DEFAULT_DOMAIN_LIMIT, DEFAULT_INBOX_LIMIT, MAILBOX, Budget
+
 
 class Category(StrEnum):
     BILLING = "billing"
@@ -91,6 +93,9 @@ class GuardFlag(StrEnum):
     NO_KB_SUPPORT = "no_kb_support"
     MODEL_DISAGREEMENT = "model_disagreement"
     BAD_ADDRESS = "bad_address"  # no single, well-formed sender address to reply to
+    # The provider says the sender failed SPF, DKIM or DMARC: the From may be forged, and a
+    # reply would go to whoever was impersonated (backscatter).
+    UNAUTHENTICATED = "unauthenticated_sender"
 
 
 class InboundMessage(BaseModel):
@@ -116,6 +121,9 @@ class InboundMessage(BaseModel):
     # reply may go to, or why there is none (then the message goes to review).
     reply_address: str | None = None
     address_problem: str | None = None
+    # Set by the mail provider when it reports the sender's SPF/DKIM/DMARC results
+    # (triage.senders.authentication_problem); None: passed, or not reported.
+    authentication_problem: str | None = None
 
 
 class LlmUsage(BaseModel):
@@ -261,6 +269,10 @@ class PolicySettings(BaseModel):
     # At most this many automatic replies per sender per window; more wait for a human.
     auto_reply_limit: int = Field(default=3, ge=0)
     auto_reply_window: timedelta = timedelta(hours=24)
+    # Per registrable domain and for the whole inbox, per auto_reply_budget_window.
+    auto_reply_domain_limit: int = Field(default=DEFAULT_DOMAIN_LIMIT, ge=0)
+    auto_reply_inbox_limit: int = Field(default=DEFAULT_INBOX_LIMIT, ge=0)
+    auto_reply_budget_window: timedelta = DEFAULT_BUDGET_WINDOW
     # Signs the holding reply the workflow falls back to when drafting fails: the
     # workflow cannot read configuration, so the brand travels with its input.
     brand_name: str = Field(default=DEFAULT_BRAND_NAME, min_length=1, max_length=200)
@@ -317,16 +329,25 @@ class ReserveAutoReply(BaseModel):
     """Ask the sender's counter for one automatic reply."""
 
     inbox_id: str
-    sender: str
+    sender: str  # the reply address as the message gave it; the activity counts its mailbox
     workflow_id: str
     limit: int = Field(ge=0)
     window: timedelta
+    # The domain and inbox budgets (None: workflows started before them count the sender only).
+    domain_limit: int | None = Field(default=None, ge=0)
+    inbox_limit: int | None = Field(default=None, ge=0)
+    budget_window: timedelta | None = None
+    # What the counter counts (triage.senders.budgets, filled in by the activity): all must
+    # have room. Empty: the one per-sender budget above, keyed by ``sender``.
+    budgets: list[Budget] = Field(default_factory=list)
 
 
 class AutoReplyAllowance(BaseModel):
     allowed: bool
     used: int
     limit: int
+    budget: str = MAILBOX  # which budget was full (triage.senders: mailbox, domain, inbox)
+    key: str | None = None  # what it counts, e.g. "domain:example.org"
 
 
 class MessageContext(BaseModel):

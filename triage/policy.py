@@ -24,6 +24,7 @@ reviewer's page.
 
 from __future__ import annotations
 
+from triage.senders import DOMAIN, INBOX, MAILBOX
 from triage.models import (
     AutonomyMode,
     Classification,
@@ -39,6 +40,12 @@ NO_ANSWER = "no article answers this question"
 NO_ARTICLE_IN = "no article in"
 FOLLOW_UP = "follow-up in a conversation"
 AUTO_REPLY_LIMIT = "automatic-reply limit"
+# What each budget of triage.senders counts, as the reason says it.
+_BUDGET_SCOPE = {
+    MAILBOX: "to this sender",
+    DOMAIN: "to this sender's domain in the budget window",
+    INBOX: "from this inbox in the budget window",
+}
 WOULD_HAVE_SENT = "would have been sent automatically"
 
 
@@ -70,7 +77,8 @@ def decide(
     if context is not None and context.follow_up:
         reasons.append(FOLLOW_UP)
     if context is not None and (limit := context.auto_reply_limit_reached) is not None:
-        reasons.append(f"{AUTO_REPLY_LIMIT}: {limit.used} of {limit.limit} already sent to this sender")
+        scope = _BUDGET_SCOPE.get(limit.budget, limit.budget)
+        reasons.append(f"{AUTO_REPLY_LIMIT}: {limit.used} of {limit.limit} already sent {scope}")
     category = classification.category
     if category not in settings.auto_send_categories:
         reasons.append(f"category {category.value} always goes to review")

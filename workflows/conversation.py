@@ -34,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
         ReserveAutoReply,
         Supersede,
     )
+    from triage.senders import MAILBOX, Budget
 
 # A conversation is kept this long after its last message (reviews expire after 72 h).
 CONVERSATION_IDLE = timedelta(days=7)
@@ -128,7 +129,7 @@ class ConversationWorkflow:
 
 class CounterState(BaseModel):
     inbox_id: str
-    sent_at: dict[str, list[datetime]] = Field(default_factory=dict)  # by sender
+    sent_at: dict[str, list[datetime]] = Field(default_factory=dict)  # by budget key (the sender, before budgets)
     answers: dict[str, AutoReplyAllowance] = Field(default_factory=dict)  # by workflow id
 
 
@@ -152,23 +153,30 @@ class AutoReplyCounterWorkflow:
     @workflow.update
     def reserve(self, request: ReserveAutoReply) -> AutoReplyAllowance:
         self._requests += 1
-        self._window = request.window
-        known = self._state.answers.get(request.workflow_id)
+        budgets = request.budgets or [Budget(kind=MAILBOX, key=request.sender, limit=request.limit, window=request.window)]
+        self._window = max(b.window for b in budgets)
+        asked = request.workflow_id if not request.budgets else f"{request.workflow_id}|{budgets[-1].key}"
+        known = self._state.answers.get(asked)
         if known is not None:
             return known
         now = workflow.now()
-        # Forget what left the window, for every sender: the state stays small.
+        # Forget what left every window: the state stays small.
         self._state.sent_at = {
-            sender: kept
-            for sender, times in self._state.sent_at.items()
-            if (kept := [t for t in times if now - t < request.window])
+            key: kept for key, times in self._state.sent_at.items() if (kept := [t for t in times if now - t < self._window])
         }
-        sent = self._state.sent_at.setdefault(request.sender, [])
-        allowed = len(sent) < request.limit
-        if allowed:
-            sent.append(now)
-        answer = AutoReplyAllowance(allowed=allowed, used=len(sent), limit=request.limit)
-        self._state.answers[request.workflow_id] = answer
+        answer = None
+        for budget in budgets:  # all must have room: the first full one answers
+            used = sum(now - t < budget.window for t in self._state.sent_at.get(budget.key, []))
+            if used >= budget.limit:
+                answer = AutoReplyAllowance(allowed=False, used=used, limit=budget.limit, budget=budget.kind, key=budget.key)
+                break
+        if answer is None:
+            for budget in budgets:
+                self._state.sent_at.setdefault(budget.key, []).append(now)
+            first = budgets[0]
+            used = sum(now - t < first.window for t in self._state.sent_at[first.key])
+            answer = AutoReplyAllowance(allowed=True, used=used, limit=first.limit, budget=first.kind, key=first.key)
+        self._state.answers[asked] = answer
         if len(self._state.answers) > REMEMBERED_ANSWERS:
             self._state.answers.pop(next(iter(self._state.answers)))
         return answer

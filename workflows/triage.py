@@ -333,15 +333,19 @@ class SupportTriageWorkflow:
         workflow.upsert_search_attributes([sa.TRIAGE_CORRECTED.value_set(True)])
 
     async def _reserve_auto_reply(self, policy: PolicySettings) -> AutoReplyAllowance:
+        """Count the reply against its mailbox, its domain and the inbox (however the address is spelled)."""
         message = self._input.message
         return await workflow.execute_local_activity_method(
             ConversationActivities.reserve_auto_reply,
             ReserveAutoReply(
                 inbox_id=message.inbox_id,
-                sender=(message.reply_address or message.from_address).lower(),
+                sender=message.reply_address or message.from_address,
                 workflow_id=self._state.workflow_id,
                 limit=policy.auto_reply_limit,
                 window=policy.auto_reply_window,
+                domain_limit=policy.auto_reply_domain_limit,
+                inbox_limit=policy.auto_reply_inbox_limit,
+                budget_window=policy.auto_reply_budget_window,
             ),
             start_to_close_timeout=CONVERSATION_TIMEOUT,
             retry_policy=MAIL_RETRY,

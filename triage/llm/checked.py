@@ -20,6 +20,7 @@ from triage.models import Classification, GuardFlag, InboundMessage
 async def classify_checked(provider: TriageProvider, message: InboundMessage) -> Classification:
     inspection = inspect_message(message.subject, message.plain_body, message.body_chars)
     checks = [*inspection.flags, *address_flags(message)]
+    evidence = [*inspection.evidence, *filter(None, [message.authentication_problem])]
     closing = is_closing(message.subject, message.plain_body)
     try:
         result = await provider.classify(message)
@@ -27,13 +28,13 @@ async def classify_checked(provider: TriageProvider, message: InboundMessage) ->
         return Classification.for_review(
             f"classifier output unusable: {err}",
             [*checks, GuardFlag.INVALID_OUTPUT],
-            evidence=inspection.evidence,
+            evidence=evidence,
             closing=closing,
         )
     return result.model_copy(
         update={
             "guard_flags": sorted({*result.guard_flags, *checks}),
-            "evidence": list(dict.fromkeys([*inspection.evidence, *result.evidence])),
+            "evidence": list(dict.fromkeys([*evidence, *result.evidence])),
             "closing": closing,
         }
     )

@@ -1,0 +1,113 @@
+"""Who a sender is (triage.senders): the mailbox, its domain, the budgets, the authentication verdict."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from triage.inbound import NEUTRAL_REPLY_SUBJECT, reply_subject
+from triage.senders import (
+    authentication_problem,
+    budgets,
+    counter_key,
+    mailbox,
+    registrable_domain,
+    same_customer,
+)
+
+
+@pytest.mark.parametrize(
+    ("address", "expected"),
+    [
+        ("pat@example.org", "pat@example.org"),
+        ("Pat@Example.ORG", "pat@example.org"),
+        ("pat+1@example.org", "pat@example.org"),
+        ("pat+promo+x@example.org", "pat@example.org"),
+        ('"Pat Smith" <PAT+10@example.org>', "pat@example.org"),
+        ("p.a.t@example.org", "p.a.t@example.org"),  # dots matter where the provider keeps them
+        ("p.a.t+x@gmail.com", "pat@gmail.com"),
+        ("P.At@GoogleMail.com", "pat@gmail.com"),
+        ("+tag@example.org", "+tag@example.org"),  # nothing before the tag: the address itself
+        ("not an address", "not an address"),
+    ],
+)
+def test_the_mailbox_an_address_delivers_to(address, expected):
+    assert mailbox(address) == expected
+
+
+@pytest.mark.parametrize(
+    ("address", "expected"),
+    [
+        ("a@example.org", "example.org"),
+        ("a@one.example.org", "example.org"),
+        ("a@five.four.example.org", "example.org"),
+        ("a@shop.example.co.uk", "example.co.uk"),
+        ("ceo@mail.bank.example", "bank.example"),
+        ("a@localhost", "localhost"),
+    ],
+)
+def test_the_registrable_domain(address, expected):
+    assert registrable_domain(address) == expected
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("Vera Ng <vera@example.org>", "V. <VERA@example.org>", True),  # another display name
+        ("vera@example.org", "vera+billing@example.org", True),
+        ("vera@example.org", "mallory@example.org", False),  # a colleague is another customer
+        ("vera@example.org", "vera@example.net", False),
+        ("", "", False),
+    ],
+)
+def test_same_customer(a, b, same):
+    assert same_customer(a, b) is same
+
+
+def test_every_budget_a_reply_draws_on():
+    drawn = budgets(
+        "Pat <pat+7@Sub.Example.org>", per_sender=3, sender_window=timedelta(days=1),
+        per_domain=20, per_inbox=200, window=timedelta(hours=1),
+    )
+    assert [(b.kind, b.key, b.limit, b.window) for b in drawn] == [
+        ("mailbox", "mailbox:pat@sub.example.org", 3, timedelta(days=1)),
+        ("domain", "domain:example.org", 20, timedelta(hours=1)),
+        ("inbox", "inbox", 200, timedelta(hours=1)),
+    ]
+    # A mailbox and its domain are counted on the same counter, whatever the spelling.
+    assert counter_key("pat+1@a.example.org") == counter_key("PAT@b.example.org") == "example.org"
+
+
+@pytest.mark.parametrize(
+    ("results", "problem"),
+    [
+        (None, None),
+        ("", None),
+        ("mx.example.net; spf=pass smtp.mailfrom=example.org; dkim=pass; dmarc=pass", None),
+        ("mx.example.net; spf=none; dkim=none", None),  # nothing to check against: not a failure
+        ("mx.example.net; spf=fail smtp.mailfrom=bank.example", "the sender failed SPF (fail)"),
+        ("mx; spf=softfail; dkim=fail; dmarc=fail (p=reject)", "the sender failed DKIM (fail), DMARC (fail), SPF (softfail)"),
+        ("mx; dkim=fail header.d=a.example; dkim=pass header.d=b.example", None),  # one valid signature
+        ("mx; DMARC=PermError", "the sender failed DMARC (permerror)"),
+    ],
+)
+def test_authentication_results(results, problem):
+    assert authentication_problem(results) == problem
+
+
+@pytest.mark.parametrize(
+    ("subject", "reply"),
+    [
+        ("How do I reset my password?", "Re: How do I reset my password?"),
+        ("Re: Invoice #123. Wrong amount", "Re: Invoice #123. Wrong amount"),
+        ("v2.0 crashes on start", "Re: v2.0 crashes on start"),
+        ("Visit evil.example/promo for free gifts", NEUTRAL_REPLY_SUBJECT),
+        ("see https://x.example", NEUTRAL_REPLY_SUBJECT),
+        ("www dot example? WWW.example", NEUTRAL_REPLY_SUBJECT),
+        ("write to prizes@evil.example", NEUTRAL_REPLY_SUBJECT),
+        ("Re: bit.ly/abc", NEUTRAL_REPLY_SUBJECT),
+    ],
+)
+def test_a_reply_never_repeats_a_subject_that_carries_a_link(subject, reply):
+    assert reply_subject(subject) == reply
