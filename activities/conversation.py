@@ -15,7 +15,7 @@ from temporalio.client import Client
 
 from triage import contracts
 from triage.models import AutoReplyAllowance, ConversationTurn, JoinConversation, ReserveAutoReply
-from triage.senders import INBOX, budgets, counter_key
+from triage.senders import INBOX, budgets, counter_key, mailbox
 from triage.temporal_client import update_with_start
 
 
@@ -29,7 +29,9 @@ class ConversationActivities:
         return await self._update_with_start(
             contracts.CONVERSATION_WORKFLOW,
             {"inbox_id": request.inbox_id, "thread_id": request.thread_id},
-            contracts.conversation_id(self._task_queue, request.inbox_id, request.thread_id),
+            contracts.conversation_id(
+                self._task_queue, request.inbox_id, request.thread_id, mailbox(request.customer) if request.customer else None
+            ),
             contracts.CONVERSATION_JOIN,
             request,
             update_id=f"join-{request.message_id}",

@@ -27,7 +27,12 @@ from triage.models import (
     ThreadView,
 )
 from triage.render import sanitize_html, text_to_html
+from triage.senders import customer_messages, mailbox
 from triage.telemetry import annotate
+
+
+# Other senders in a thread named to the reviewer (and told of this message), at most.
+MAX_PARTICIPANTS = 10
 
 
 class MailActivities:
@@ -131,9 +136,19 @@ class MailActivities:
         ids = [m.id for m in thread.messages]
         at = ids.index(request.message_id) if request.message_id in ids else len(ids)
         earlier, later = thread.messages[:at], thread.messages[at + 1 :]
+        others = []
+        if request.customer is not None:
+            # A thread belongs to its sender: another sender's messages, and our replies to
+            # them, are not this customer's conversation (nor their text this customer's draft).
+            mine = customer_messages(thread.messages, request.customer)
+            others = [m for m in thread.messages if not m.outbound and m.id not in mine and m.id != request.message_id]
+            earlier = [m for m in earlier if m.id in mine]
+            later = [m for m in later if m.id in mine]
         view = ThreadView(
             earlier_inbound_ids=[m.id for m in earlier if not m.outbound],
             later_inbound_ids=[m.id for m in later if not m.outbound],
+            other_participants=sorted({mailbox(m.from_address) for m in others})[:MAX_PARTICIPANTS],
+            other_inbound_ids=[m.id for m in others if ids.index(m.id) < at][-MAX_PARTICIPANTS:],
         )
         budget = request.budget_chars
         for message in reversed(earlier):

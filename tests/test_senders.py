@@ -111,3 +111,21 @@ def test_authentication_results(results, problem):
 )
 def test_a_reply_never_repeats_a_subject_that_carries_a_link(subject, reply):
     assert reply_subject(subject) == reply
+
+
+def test_a_thread_belongs_to_its_sender():
+    from triage.mail.models import ThreadMessage
+    from triage.senders import customer_messages
+
+    thread = [
+        ThreadMessage(id="v1", outbound=False, from_address="Vera <vera@example.org>"),
+        ThreadMessage(id="r1", outbound=True, from_address="support@acme.test", in_reply_to="v1"),
+        ThreadMessage(id="m1", outbound=False, from_address="Mallory <mallory@example.net>"),
+        ThreadMessage(id="r2", outbound=True, from_address="support@acme.test", in_reply_to="m1"),
+        ThreadMessage(id="c1", outbound=False, from_address="colleague@example.org"),  # was in CC: another customer
+        ThreadMessage(id="v2", outbound=False, from_address="V. Lind <VERA+x@example.org>"),
+        ThreadMessage(id="r3", outbound=True, from_address="support@acme.test"),  # to whom? not hers
+    ]
+    assert customer_messages(thread, "vera@example.org") == {"v1", "r1", "v2"}
+    assert customer_messages(thread, "mallory@example.net") == {"m1", "r2"}
+    assert customer_messages(thread, "nobody@example.org") == set()

@@ -10,6 +10,7 @@ from enum import StrEnum
 WORKFLOW_ID_PREFIX = "triage-"
 
 SUPERSEDE_SIGNAL = "supersede"
+NEW_PARTICIPANT_SIGNAL = "new_participant"  # another sender wrote into the thread
 CONVERSATION_WORKFLOW = "ConversationWorkflow"
 CONVERSATION_JOIN = "join"
 AUTO_REPLY_COUNTER_WORKFLOW = "AutoReplyCounterWorkflow"
@@ -40,8 +41,15 @@ def workflow_id_for(message_id: str) -> str:
 # messages' workflows run, and a deployment on another queue starts afresh.
 
 
-def conversation_id(task_queue: str, inbox_id: str, thread_id: str) -> str:
-    return f"conversation-{task_queue}-{inbox_id}-{thread_id}"
+def conversation_id(task_queue: str, inbox_id: str, thread_id: str, customer: str | None = None) -> str:
+    """One conversation per thread and customer: another sender in the thread is another conversation.
+
+    ``customer`` is a normalised mailbox; only a digest of it is in the id (ids are shown widely).
+    """
+    if customer is None:
+        return f"conversation-{task_queue}-{inbox_id}-{thread_id}"
+    digest = hashlib.sha256(customer.encode()).hexdigest()[:16]
+    return f"conversation-{task_queue}-{inbox_id}-{thread_id}-{digest}"
 
 
 # Senders are spread over this many counters per inbox: one counter per sender would

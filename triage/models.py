@@ -283,6 +283,10 @@ class ThreadRequest(BaseModel):
     thread_id: str
     message_id: str  # the message being triaged: it and anything after it are left out
     budget_chars: int = 6_000
+    # The customer whose thread this is (the message's sender). Set: the view holds only
+    # that customer's messages and our replies to them (triage.senders.same_customer).
+    # None (workflows started before): every message of the thread.
+    customer: str | None = None
 
 
 class ThreadView(BaseModel):
@@ -291,6 +295,10 @@ class ThreadView(BaseModel):
     earlier: list[ThreadEntry] = Field(default_factory=list)  # cut to the budget
     earlier_inbound_ids: list[str] = Field(default_factory=list)  # every earlier customer message
     later_inbound_ids: list[str] = Field(default_factory=list)  # customer messages that came after
+    # Other senders who wrote into the thread (their mailboxes, never their text), and
+    # their earlier messages: each is its own review, and each is told of the other.
+    other_participants: list[str] = Field(default_factory=list)
+    other_inbound_ids: list[str] = Field(default_factory=list)
 
 
 class JoinConversation(BaseModel):
@@ -305,6 +313,9 @@ class JoinConversation(BaseModel):
     # The workflows of the thread's earlier customer messages: superseded when the
     # conversation starts (the first message of a thread never joins: it costs nothing).
     earlier_workflow_ids: list[str] = Field(default_factory=list)
+    # The sender: the conversation is this customer's in this thread (None: the whole
+    # thread's, as workflows started before issue 27 joined).
+    customer: str | None = None
 
 
 class ConversationTurn(BaseModel):
@@ -315,6 +326,13 @@ class ConversationTurn(BaseModel):
     # A newer message of the thread already took over: this one closes at once.
     superseded_by: str | None = None
     earlier: int = 0  # messages of this thread triaged before this one
+
+
+class NewParticipant(BaseModel):
+    """Signal to an open triage workflow: another sender wrote into its thread."""
+
+    mailbox: str
+    message_id: str
 
 
 class Supersede(BaseModel):
@@ -354,6 +372,9 @@ class MessageContext(BaseModel):
     """Facts about a message's conversation and sender, for the send policy."""
 
     follow_up: bool = False  # the thread has earlier messages
+    # Someone else wrote into this customer's thread (or this sender into someone else's):
+    # their mailboxes. A human looks before anything goes out.
+    other_participants: list[str] = Field(default_factory=list)
     auto_reply_limit_reached: AutoReplyAllowance | None = None
 
 
@@ -492,6 +513,8 @@ class TriageState(BaseModel):
     thread: list[ThreadEntry] = Field(default_factory=list)
     conversation: ConversationTurn | None = None
     superseded_by: str | None = None  # the message that took over (superseded / no reply needed)
+    # Other senders in this message's thread (mailboxes): the review page marks them.
+    other_participants: list[str] = Field(default_factory=list)
     corrected_category: Category | None = None  # set by a reviewer's decision
 
 

@@ -40,6 +40,7 @@ NO_ANSWER = "no article answers this question"
 NO_ARTICLE_IN = "no article in"
 FOLLOW_UP = "follow-up in a conversation"
 AUTO_REPLY_LIMIT = "automatic-reply limit"
+DIFFERENT_SENDER = "different sender in a thread"
 # What each budget of triage.senders counts, as the reason says it.
 _BUDGET_SCOPE = {
     MAILBOX: "to this sender",
@@ -76,6 +77,8 @@ def decide(
     reasons: list[str] = []
     if context is not None and context.follow_up:
         reasons.append(FOLLOW_UP)
+    if context is not None and context.other_participants:
+        reasons.append(f"{DIFFERENT_SENDER} (also writing: {', '.join(context.other_participants)})")
     if context is not None and (limit := context.auto_reply_limit_reached) is not None:
         scope = _BUDGET_SCOPE.get(limit.budget, limit.budget)
         reasons.append(f"{AUTO_REPLY_LIMIT}: {limit.used} of {limit.limit} already sent {scope}")

@@ -20,9 +20,11 @@ the Public Suffix List that ships with ``publicsuffixlist`` (no download).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import timedelta
 from email.utils import parseaddr
 from functools import cache
+from typing import Protocol
 
 from pydantic import BaseModel, Field
 from publicsuffixlist import PublicSuffixList
@@ -84,6 +86,30 @@ def registrable_domain(address: str) -> str:
 def same_customer(a: str, b: str) -> bool:
     """Do two addresses deliver to the same mailbox (display names and spelling aside)?"""
     return bool(a.strip()) and mailbox(a) == mailbox(b)
+
+
+class _ThreadMessage(Protocol):
+    id: str
+    outbound: bool
+    from_address: str
+    in_reply_to: str | None
+
+
+def customer_messages(messages: Iterable[_ThreadMessage], customer: str) -> set[str]:
+    """The ids of a thread's messages that are this customer's conversation.
+
+    The customer's own messages (any display name, any spelling of the mailbox) and our
+    replies to them. Anyone else who writes into the thread, a colleague who was in CC
+    included, is another customer: their messages and our replies to them are theirs.
+    """
+    mine: set[str] = set()
+    for message in messages:  # oldest first: a reply follows what it answers
+        if message.outbound:
+            if message.in_reply_to in mine:
+                mine.add(message.id)
+        elif same_customer(message.from_address, customer):
+            mine.add(message.id)
+    return mine
 
 
 def budgets(

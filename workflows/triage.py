@@ -25,7 +25,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.notify import NotifyActivities
     from triage import search_attributes as sa
     from triage.autonomy import ModeLookup, VerdictReport, verdict_for
-    from triage.contracts import SUPERSEDE_SIGNAL, ReviewErrorKind, workflow_id_for
+    from triage.contracts import NEW_PARTICIPANT_SIGNAL, SUPERSEDE_SIGNAL, ReviewErrorKind, workflow_id_for
     from triage.inbound import message_reply_target, reply_subject
     from triage.llm.replies import holding_reply
     from triage.models import (
@@ -39,6 +39,7 @@ with workflow.unsafe.imports_passed_through():
         JoinConversation,
         MessageContext,
         ModeInForce,
+        NewParticipant,
         Notification,
         PolicySettings,
         ReserveAutoReply,
@@ -57,6 +58,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from triage.outcome import answering_article, article_of, review_summary, triage_result
     from triage.policy import decide
+    from triage.senders import mailbox
 
 LLM_TIMEOUT = timedelta(seconds=90)
 LLM_RETRY = RetryPolicy(
@@ -75,6 +77,8 @@ SNIPPET_CHARS = 280
 JUDGEMENT_PATCH = "answerability-and-language-checks"
 CONVERSATION_PATCH = "conversations"
 AUTONOMY_PATCH = "earned-autonomy"
+THREAD_OWNER_PATCH = "thread-belongs-to-sender"
+MAX_PARTICIPANTS_SHOWN = 10
 CONVERSATION_TIMEOUT = timedelta(seconds=60)
 
 # The review loop's answer when a newer message of the conversation took over.
@@ -132,6 +136,11 @@ class SupportTriageWorkflow:
             return
         self._enqueue(decision)
 
+    @workflow.signal(name=NEW_PARTICIPANT_SIGNAL)
+    def new_participant(self, joined: NewParticipant) -> None:
+        """Another sender wrote into this message's thread: their message is its own review."""
+        self._note_participants([joined.mailbox])
+
     @workflow.signal(name=SUPERSEDE_SIGNAL)
     def supersede(self, by: Supersede) -> None:
         """A newer message of the same conversation takes over (sent by its ConversationWorkflow)."""
@@ -182,7 +191,9 @@ class SupportTriageWorkflow:
             context = await self._join_conversation(classification)
             if self._superseded is not None:
                 return await self._close_superseded()
-            if classification.closing:
+            if classification.closing and not context.other_participants:
+                # A thank-you closes its sender's own conversation; in someone else's thread
+                # it is a message from a stranger, and a human reads it.
                 return await self._finish(TriageStatus.NO_REPLY_NEEDED)
 
         self._set_status(TriageStatus.DRAFTING)
@@ -241,10 +252,15 @@ class SupportTriageWorkflow:
         message = self._input.message
         if not message.thread_id:
             return MessageContext()
+        # A thread belongs to its sender: read only this customer's part of it (issue 27).
+        customer = (message.reply_address or message.from_address) if workflow.patched(THREAD_OWNER_PATCH) else None
         try:
             view = await workflow.execute_local_activity_method(
                 MailActivities.thread_history,
-                ThreadRequest(inbox_id=message.inbox_id, thread_id=message.thread_id, message_id=message.message_id),
+                ThreadRequest(
+                    inbox_id=message.inbox_id, thread_id=message.thread_id, message_id=message.message_id,
+                    customer=customer,
+                ),
                 start_to_close_timeout=MAIL_TIMEOUT,
                 retry_policy=MAIL_RETRY,
                 summary="read the thread",
@@ -261,8 +277,13 @@ class SupportTriageWorkflow:
             return MessageContext(follow_up=bool(view.earlier_inbound_ids))
         self._thread = view.earlier
         self._state.thread = self._thread
+        self._note_participants(view.other_participants)
+        for other in view.other_inbound_ids:
+            # Their reviewers see that someone else wrote into their customer's thread.
+            await self._tell_new_participant(workflow_id_for(other), customer or message.from_address)
         if not view.earlier_inbound_ids and not view.earlier:
-            return MessageContext()  # the first message of its thread
+            # The first message of its thread, or of this sender in someone else's.
+            return MessageContext(other_participants=view.other_participants)
         turn = await workflow.execute_local_activity_method(
             ConversationActivities.join_conversation,
             JoinConversation(
@@ -273,6 +294,7 @@ class SupportTriageWorkflow:
                 received_at=message.received_at,
                 closing=classification.closing,
                 earlier_workflow_ids=[workflow_id_for(m) for m in view.earlier_inbound_ids],
+                customer=customer,
             ),
             start_to_close_timeout=CONVERSATION_TIMEOUT,
             retry_policy=MAIL_RETRY,
@@ -282,7 +304,20 @@ class SupportTriageWorkflow:
         if turn.superseded_by is not None and self._superseded is None:
             # A newer message of the thread joined first: this one is already answered by it.
             self._superseded = Supersede(by_message_id="", by_workflow_id=turn.superseded_by)
-        return MessageContext(follow_up=True)
+        return MessageContext(follow_up=True, other_participants=view.other_participants)
+
+    def _note_participants(self, mailboxes: list[str]) -> None:
+        known = self._state.other_participants
+        known.extend(m for m in mailboxes if m not in known and len(known) < MAX_PARTICIPANTS_SHOWN)
+
+    async def _tell_new_participant(self, workflow_id: str, sender: str) -> None:
+        handle = workflow.get_external_workflow_handle(workflow_id)
+        try:
+            await handle.signal(
+                NEW_PARTICIPANT_SIGNAL, NewParticipant(mailbox=mailbox(sender), message_id=self._input.message.message_id)
+            )
+        except Exception as err:  # closed already, or never started: nothing to mark
+            workflow.logger.info("%s was not told of a new participant: %s", workflow_id, err)
 
     # ---- earned autonomy --------------------------------------------------------
 
