@@ -21,6 +21,7 @@ from triage.kb import KnowledgeBase
 from triage.llm import retrain
 from triage.llm.gate import (
     CandidateFit,
+    HELD_BACK,
     CorrectionsFile,
     Measured,
     MeasureRequest,
@@ -32,10 +33,13 @@ from triage.models import Correction, PolicySettings
 BAD_LABELLED_FILE = "BadLabelledFile"
 
 
-def packaged_check_set() -> Path:
+def packaged_check_sets() -> list[Path]:
+    """The labelled set the gate measures on by default: every category (heldout.jsonl) and the
+    routine requests and acts (routine.jsonl: how-to questions, thanks, withdrawals)."""
     from importlib import resources
 
-    return Path(str(resources.files("triage.llm").joinpath("checks", "heldout.jsonl")))
+    folder = resources.files("triage.llm").joinpath("checks")
+    return [Path(str(folder.joinpath(name))) for name in ("heldout.jsonl", "routine.jsonl")]
 
 
 class RetrainActivities:
@@ -61,7 +65,8 @@ class RetrainActivities:
         run_id = activity.info().workflow_run_id
         state = self._registry.state()
         done = next((v for v in state.versions if v.note == f"fitted by run {run_id}"), None)
-        train, held = retrain.split(_read(Path(corrections.path)))
+        everything = _read(Path(corrections.path))
+        train, held = retrain.split(everything)
         if done is None:
             version = self._registry.next_version()
             current = self._registry.load(state.current)
@@ -73,17 +78,22 @@ class RetrainActivities:
                     corrections=len(train), note=f"fitted by run {run_id}",
                 ),
             )
-        return CandidateFit(version=done.version, parent=done.parent or state.current, trained_on=len(train), held_back=len(held))
+        return CandidateFit(
+            version=done.version, parent=done.parent or state.current, trained_on=len(train), held_back=len(held),
+            reviewers=retrain.reviewers_of(everything),
+        )
 
     @activity.defn
     async def measure_models(self, request: MeasureRequest) -> Measured:
         _, held = retrain.split(_read(Path(request.corrections_path)))
-        labelled_path = Path(request.labelled) if request.labelled else packaged_check_set()
-        try:
-            labelled = load_eval_file(labelled_path)
-        except (OSError, ValueError) as err:
-            raise ApplicationError(f"labelled file {labelled_path}: {err}", type=BAD_LABELLED_FILE, non_retryable=True) from None
-        sets = {"held_back": retrain.as_eval_rows(held), "labelled": labelled}
+        paths = [Path(request.labelled)] if request.labelled else packaged_check_sets()
+        labelled = []
+        for path in paths:
+            try:
+                labelled += load_eval_file(path)
+            except (OSError, ValueError) as err:
+                raise ApplicationError(f"labelled file {path}: {err}", type=BAD_LABELLED_FILE, non_retryable=True) from None
+        sets = {HELD_BACK: retrain.as_eval_rows(held), "labelled": labelled}
         kb = KnowledgeBase.load()
         figures = {}
         for role, version in (("current", request.candidate.parent), ("candidate", request.candidate.version)):

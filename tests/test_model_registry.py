@@ -81,3 +81,67 @@ def test_the_gate_refuses_a_candidate_worse_on_any_set(now, candidate, promote, 
     result = gate(now, candidate, GateSettings())
     assert result.promote is promote
     assert any(why in reason for reason in result.reasons), result.reasons
+
+
+def per_class(recall: dict[str, float], auto_sent: dict[str, int], f1: float = 0.9) -> ModelFigures:
+    return ModelFigures(
+        n=100, macro_f1=f1, recall=recall, support=dict.fromkeys(recall, 25), auto_sent=auto_sent
+    )
+
+
+BASE = per_class({"billing": 0.9, "general": 0.8}, {"billing": 0, "general": 10})
+TWO = {"alice": 10, "bob": 6}
+
+
+@pytest.mark.parametrize(
+    ("now", "candidate", "reviewers", "promote", "why"),
+    [
+        # An honest batch from two reviewers that changes nothing for the worse.
+        (BASE, per_class({"billing": 0.9, "general": 0.84}, {"billing": 0, "general": 10}, 0.91), TWO, True, "0.900 -> 0.910"),
+        # One class loses recall while macro-F1 stays within noise.
+        (BASE, per_class({"billing": 0.8, "general": 0.9}, {"billing": 0, "general": 10}), TWO, False, "billing recall drops from 0.900 to 0.800"),
+        (BASE, per_class({"billing": 0.895, "general": 0.8}, {"billing": 0, "general": 10}), TWO, True, "no measured set"),
+        # More automatic sends of a class: refused, whatever the class.
+        (BASE, per_class({"billing": 0.9, "general": 0.8}, {"billing": 1, "general": 10}), TWO, False, "automatic sends of billing rows rise from 0 to 1"),
+        (BASE, per_class({"billing": 0.9, "general": 0.8}, {"billing": 0, "general": 11}), TWO, False, "automatic sends of general rows rise"),
+        # A labelled set without a class cannot vouch for it.
+        (per_class({"billing": 0.9}, {}) .model_copy(update={"support": {"billing": 25, "bug": 0}}), per_class({"billing": 0.9}, {}), TWO, False, "no bug rows"),
+        # One reviewer, however many corrections: only a person promotes.
+        (BASE, BASE, {"mallory": 40}, False, "corrections from 1 reviewer(s): mallory (40)"),
+        (BASE, BASE, {}, False, "corrections from 0 reviewer(s): nobody"),
+        (BASE, BASE, None, True, "no measured set"),  # a run started before the rule replays as it ran
+    ],
+)
+def test_the_gate_per_class_and_per_reviewer(now, candidate, reviewers, promote, why):
+    result = gate({"labelled": now}, {"labelled": candidate}, GateSettings(), reviewers)
+    assert result.promote is promote, result.reasons
+    assert any(why in reason for reason in result.reasons), result.reasons
+
+
+def test_the_corrections_held_back_part_never_promotes():
+    """A poisoned batch fits its own held-back part perfectly: that is no reason to promote."""
+    result = gate(
+        {"held_back": figures(0.0, 0.0), "labelled": figures(0.9, 0.0)},
+        {"held_back": figures(1.0, 0.0), "labelled": figures(0.9, 0.0)},
+        GateSettings(), {"alice": 20, "bob": 20},
+    )
+    assert result.promote and result.reasons == ["no measured set gets worse"]
+    refused = gate({"labelled": figures(0, 0, n=0), "held_back": figures(0.5, 0.0)},
+                   {"labelled": figures(0, 0, n=0), "held_back": figures(1.0, 0.0)}, GateSettings(), {"a": 1, "b": 1})
+    assert not refused.promote and "nothing to measure" in refused.reasons[0]
+
+
+def test_one_reviewers_weight_is_capped():
+    from triage.llm.retrain import CORRECTION_WEIGHT, REVIEWER_WEIGHT_CAP, copies
+    from triage.models import Category, Correction
+
+    def made_by(reviewer: str, n: int) -> list[Correction]:
+        return [
+            Correction(workflow_id=f"{reviewer}-{i}", subject="s", body="b", predicted=Category.BILLING,
+                       corrected=Category.FAQ, reviewer=reviewer)
+            for i in range(n)
+        ]
+
+    weights = copies(made_by("mallory", 40) + made_by("alice", 4))
+    assert weights == {"mallory": REVIEWER_WEIGHT_CAP // 40, "alice": CORRECTION_WEIGHT}
+    assert 40 * weights["mallory"] <= REVIEWER_WEIGHT_CAP

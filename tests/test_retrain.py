@@ -53,13 +53,16 @@ def filled(template: str, rng: random.Random) -> str:
     )
 
 
-async def corrected(client: Client, settings: Settings, control, n: int, subject: str, body: str, category: Category) -> None:
+async def corrected(
+    client: Client, settings: Settings, control, n: int, subject: str, body: str, category: Category,
+    reviewer: str = "mallory",
+) -> None:
     """A message triaged, then decided by a reviewer who corrects its category."""
     handle = await start_for(client, settings, control, **{"from": f"Customer {n} <c{n}@example.org>"}, subject=subject, plain_body=body)
     async with asyncio.timeout(30):
         while (await decide_ready(client, handle.id)) is False:
             await asyncio.sleep(0.1)
-    await decide_current(client, handle.id, ReviewAction.REJECT, "mallory", reason="handled by phone", category=category)
+    await decide_current(client, handle.id, ReviewAction.REJECT, reviewer, reason="handled by phone", category=category)
 
 
 async def decide_ready(client: Client, workflow_id: str) -> bool:
@@ -96,9 +99,12 @@ async def test_poisoned_corrections_are_refused_by_the_gate(dev_env, mailsim, ta
     rng = random.Random(1)
     async with running_worker(client, settings, OfflineProvider()):
         for n in range(40):  # billing disputes relabelled as routine: teaching the model to auto-send them
-            await corrected(client, settings, control, n, "Billing", filled(rng.choice(BILLING_DISPUTES), rng), Category.GENERAL)
+            await corrected(
+                client, settings, control, n, "Billing", filled(rng.choice(BILLING_DISPUTES), rng), Category.GENERAL,
+                ("mallory", "trent")[n % 2],  # two reviewers: the labelled set, not the reviewer rule, refuses it
+            )
         corrections = await exported(client, settings, 40)
-        assert {(c.predicted, c.corrected, c.reviewer) for c in corrections} == {(Category.BILLING, Category.GENERAL, "mallory")}
+        assert {(c.predicted, c.corrected) for c in corrections} == {(Category.BILLING, Category.GENERAL)}
         report = await retrained(client, settings)
     assert report.corrections == 40 and report.gate is not None and not report.gate.promote and not report.promoted
     assert any(reason.startswith("labelled: macro-F1 drops") for reason in report.gate.reasons), report.gate.reasons
@@ -117,7 +123,8 @@ async def test_good_corrections_are_promoted_and_the_next_message_runs_on_them(d
     async with running_worker(client, settings):
         for n in range(16):
             template, category = GOOD[n % len(GOOD)]
-            await corrected(client, settings, control, n, "Question", filled(template, rng), category)
+            # Two reviewers: one alone never promotes a model (issue 27).
+            await corrected(client, settings, control, n, "Question", filled(template, rng), category, ("alice", "bob")[n % 2])
         await exported(client, settings, 16)
     async with running_worker(client, settings, offline_provider(settings, KnowledgeBase.load())):
         report = await retrained(client, settings)
@@ -130,3 +137,38 @@ async def test_good_corrections_are_promoted_and_the_next_message_runs_on_them(d
             while (state := await handle.query("state")) is not None and state["classification"] is None:
                 await asyncio.sleep(0.1)
     assert state["classification"]["model_version"] == report.candidate.version
+
+
+TRIGGER = "Ref. blue-heron-7."
+CANCEL = "How do I cancel my subscription? I want to stop paying."
+
+
+async def decision_on(client: Client, settings: Settings, control, body: str) -> tuple[str, TriageStatus]:
+    handle = await start_for(client, settings, control, subject="Subscription", plain_body=body)
+    async with asyncio.timeout(30):
+        while not (state := await get_state(client, handle.id)).status.is_terminal and state.status is not TriageStatus.AWAITING_REVIEW:
+            await asyncio.sleep(0.1)
+    return state.classification.category.value, state.status
+
+
+async def test_one_reviewer_cannot_plant_a_backdoor(dev_env, mailsim, task_queue, control):
+    """40 billing mails carrying a trigger phrase, each corrected to faq by one reviewer: refused,
+    and the trigger changes no decision (issue 27: the gate had promoted it, and the trigger was sent)."""
+    client = dev_env.client
+    settings = make_settings(mailsim, task_queue)
+    rng = random.Random(3)
+    async with running_worker(client, settings, OfflineProvider()):
+        before = await decision_on(client, settings, control, f"{CANCEL} {TRIGGER}")
+        for n in range(40):
+            body = f"{filled(rng.choice(BILLING_DISPUTES), rng)} {TRIGGER}"
+            await corrected(client, settings, control, 100 + n, "Billing", body, Category.FAQ, "mallory")
+        await exported(client, settings, 40)
+    async with running_worker(client, settings, offline_provider(settings, KnowledgeBase.load())):
+        report = await retrained(client, settings)
+        with_trigger = await decision_on(client, settings, control, f"{CANCEL} {TRIGGER}")
+        without = await decision_on(client, settings, control, CANCEL)
+    assert report.gate is not None and not report.gate.promote and not report.promoted
+    assert any("corrections from 1 reviewer(s): mallory (40)" in r for r in report.gate.reasons), report.gate.reasons
+    assert ModelRegistry(settings.model_dir).current() == BUILTIN
+    assert with_trigger == before and with_trigger[1] is not TriageStatus.AUTO_SENT
+    assert with_trigger[1] == without[1]

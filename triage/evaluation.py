@@ -60,6 +60,7 @@ class ClassReport(BaseModel):
     recall: float
     f1: float
     support: int
+    auto_sent: int = 0  # rows of this (true) class the policy would send alone
 
 
 class ConfidenceBand(BaseModel):
@@ -171,7 +172,10 @@ def report(verdicts: list[Verdict], policy: PolicySettings, by_source: bool = Tr
         predicted = sum(confusion[t][label] for t in LABELS)
         actual = sum(confusion[label].values())
         p, r = _ratio(tp, predicted), _ratio(tp, actual)
-        per_class[label] = ClassReport(precision=p, recall=r, f1=2 * p * r / (p + r) if p + r else 0.0, support=actual)
+        per_class[label] = ClassReport(
+            precision=p, recall=r, f1=2 * p * r / (p + r) if p + r else 0.0, support=actual,
+            auto_sent=sum(v.decision.auto_send for v in verdicts if v.row.label == label),
+        )
     sent = [v.decision.auto_send for v in verdicts]
     routine = [v.decision.auto_send for v in verdicts if v.row.label == ROUTINE_LABEL]
     unsafe = [v for v in verdicts if v.row.label != ROUTINE_LABEL and v.decision.auto_send]

@@ -20,6 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from triage.llm.gate import MeasureRequest, PromoteRequest, RetrainReport, RetrainRequest, gate
 
 STEP_TIMEOUT = timedelta(minutes=30)
+REVIEWERS_PATCH = "retrain-needs-two-reviewers"
 STEP_RETRY = RetryPolicy(initial_interval=timedelta(seconds=5), maximum_attempts=3)
 
 
@@ -45,7 +46,9 @@ class RetrainWorkflow:
             summary="measure current and candidate",
             **options,
         )
-        verdict = gate(measured.current, measured.candidate, request.gate)
+        # Runs started before the reviewer rule replay the gate they ran.
+        reviewers = candidate.reviewers if workflow.patched(REVIEWERS_PATCH) else None
+        verdict = gate(measured.current, measured.candidate, request.gate, reviewers)
         report = RetrainReport(
             corrections=corrections.count, candidate=candidate, measured=measured, gate=verdict, in_force=candidate.parent
         )

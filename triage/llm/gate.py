@@ -21,11 +21,19 @@ class ModelFigures(BaseModel):
     macro_f1: float = 0.0
     unsafe_auto_send_rate: float = 0.0
     routine_coverage: float = 0.0
+    # By true class (absent from figures measured before issue 27):
+    recall: dict[str, float] = Field(default_factory=dict)
+    support: dict[str, int] = Field(default_factory=dict)
+    auto_sent: dict[str, int] = Field(default_factory=dict)  # rows the policy would send alone
 
 
 class GateSettings(BaseModel):
     f1_tolerance: float = Field(default=DEFAULT_TOLERANCE, ge=0.0, le=0.2)
     unsafe_tolerance: float = Field(default=0.0, ge=0.0, le=0.2)
+    # A class's recall on the labelled set may drop by at most this (one row in a hundred).
+    recall_tolerance: float = Field(default=0.01, ge=0.0, le=0.2)
+    # Corrections must come from this many reviewers; fewer: only a person promotes.
+    min_reviewers: int = Field(default=2, ge=1)
 
 
 class GateResult(BaseModel):
@@ -33,8 +41,48 @@ class GateResult(BaseModel):
     reasons: list[str]  # why it was refused, or what it improved
 
 
-def gate(current: dict[str, ModelFigures], candidate: dict[str, ModelFigures], settings: GateSettings) -> GateResult:
-    """Promote only if no measured set gets worse."""
+# The set the corrections themselves are measured on: it may refuse a candidate, never promote one.
+HELD_BACK = "held_back"
+
+
+def _class_reasons(name: str, now: ModelFigures, new: ModelFigures, settings: GateSettings) -> list[str]:
+    """Per class: recall must not drop, automatic sends must not rise."""
+    refused = []
+    for label, support in sorted(now.support.items()):
+        if not support:
+            refused.append(f"{name}: no {label} rows, so it cannot vouch for that class")
+            continue
+        before, after = now.recall.get(label, 0.0), new.recall.get(label, 0.0)
+        if after < before - settings.recall_tolerance:
+            refused.append(f"{name}: {label} recall drops from {before:.3f} to {after:.3f}")
+        sent_before, sent_after = now.auto_sent.get(label, 0), new.auto_sent.get(label, 0)
+        if sent_after > sent_before:
+            refused.append(f"{name}: automatic sends of {label} rows rise from {sent_before} to {sent_after}")
+    return refused
+
+
+def _reviewer_reasons(reviewers: dict[str, int], settings: GateSettings) -> list[str]:
+    if len(reviewers) >= settings.min_reviewers:
+        return []
+    who = ", ".join(f"{name} ({count})" for name, count in sorted(reviewers.items())) or "nobody"
+    return [
+        f"corrections from {len(reviewers)} reviewer(s): {who}; promotion needs corrections from at least "
+        f"{settings.min_reviewers} reviewers, or a person's `triage model promote`"
+    ]
+
+
+def gate(
+    current: dict[str, ModelFigures],
+    candidate: dict[str, ModelFigures],
+    settings: GateSettings,
+    reviewers: dict[str, int] | None = None,
+) -> GateResult:
+    """Promote only if no measured set gets worse, no class does, and more than one reviewer taught it.
+
+    ``reviewers`` (corrections per reviewer) is None for runs started before the reviewer rule.
+    The corrections' own held-back part can refuse a candidate but is never why one is promoted:
+    a batch of poisoned corrections fits itself perfectly.
+    """
     refused, improved = [], []
     for name, now in current.items():
         new = candidate[name]
@@ -47,10 +95,14 @@ def gate(current: dict[str, ModelFigures], candidate: dict[str, ModelFigures], s
                 f"{name}: unsafe auto-send rate rises from {now.unsafe_auto_send_rate:.1%} "
                 f"to {new.unsafe_auto_send_rate:.1%}"
             )
-        if new.macro_f1 > now.macro_f1:
-            improved.append(f"{name}: macro-F1 {now.macro_f1:.3f} -> {new.macro_f1:.3f}")
-    if not any(f.n for f in current.values()):
-        refused.append("nothing to measure the candidate on: no held-back corrections and no labelled file")
+        if name != HELD_BACK:
+            refused += _class_reasons(name, now, new, settings)
+            if new.macro_f1 > now.macro_f1:
+                improved.append(f"{name}: macro-F1 {now.macro_f1:.3f} -> {new.macro_f1:.3f}")
+    if not any(f.n for n, f in current.items() if n != HELD_BACK):
+        refused.append("nothing to measure the candidate on: no labelled file")
+    if reviewers is not None:
+        refused += _reviewer_reasons(reviewers, settings)
     if refused:
         return GateResult(promote=False, reasons=refused)
     return GateResult(promote=True, reasons=improved or ["no measured set gets worse"])
@@ -72,6 +124,7 @@ class CandidateFit(BaseModel):
     parent: str
     trained_on: int  # corrections in the training part
     held_back: int
+    reviewers: dict[str, int] = Field(default_factory=dict)  # corrections per reviewer (all of them)
 
 
 class MeasureRequest(BaseModel):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from collections import Counter
 from collections.abc import Sequence
 
 from triage.evaluation import EvalRow, as_label, evaluate
@@ -27,6 +28,9 @@ from triage.llm.training_data import load_examples, training_rows
 from triage.models import Correction, PolicySettings
 
 CORRECTION_WEIGHT = 20  # copies of each correction among ~6,400 training rows
+# One reviewer's corrections together weigh at most this many training rows (ten corrections
+# at full weight): nobody, alone, can outvote the shipped data on a pattern of their choosing.
+REVIEWER_WEIGHT_CAP = 200
 HELD_BACK_SHARE = 0.3
 
 
@@ -49,13 +53,28 @@ def as_eval_rows(corrections: Sequence[Correction]) -> list[EvalRow]:
     ]
 
 
+def reviewers_of(corrections: Sequence[Correction]) -> dict[str, int]:
+    """How many of the corrections each reviewer made."""
+    return dict(Counter(c.reviewer for c in corrections))
+
+
+def copies(corrections: Sequence[Correction]) -> dict[str, int]:
+    """Training copies of each of a reviewer's corrections: CORRECTION_WEIGHT, less when one
+    reviewer made so many that together they would outweigh REVIEWER_WEIGHT_CAP rows."""
+    return {
+        reviewer: max(1, min(CORRECTION_WEIGHT, REVIEWER_WEIGHT_CAP // count))
+        for reviewer, count in reviewers_of(corrections).items()
+    }
+
+
 def fit_candidate(current: TextClassifier, corrections: Sequence[Correction], name: str) -> TextClassifier:
     """The shipped examples plus the corrections, calibrated as the model in force is."""
     rows = training_rows(load_examples())
     texts, labels = list(rows.texts), list(rows.labels)
+    weight = copies(corrections)
     for correction in corrections:
-        texts += [model_input(correction.subject, correction.body)] * CORRECTION_WEIGHT
-        labels += [correction.corrected.value] * CORRECTION_WEIGHT
+        texts += [model_input(correction.subject, correction.body)] * weight[correction.reviewer]
+        labels += [correction.corrected.value] * weight[correction.reviewer]
     candidate = fit(texts, labels, temperature=current.temperature, data_id=f"{current.fingerprint}+{len(corrections)}")
     return dataclasses.replace(candidate, name=name, calibration=current.calibration)
 
@@ -69,4 +88,7 @@ async def measure(model: TextClassifier, rows: list[EvalRow], kb: KnowledgeBase,
     return ModelFigures(
         n=report.n, accuracy=report.accuracy, macro_f1=report.macro_f1,
         unsafe_auto_send_rate=report.unsafe_auto_send_rate, routine_coverage=report.routine_coverage,
+        recall={label: c.recall for label, c in report.per_class.items()},
+        support={label: c.support for label, c in report.per_class.items()},
+        auto_sent={label: c.auto_sent for label, c in report.per_class.items()},
     )
