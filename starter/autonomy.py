@@ -7,7 +7,10 @@ first one starts it) and answer with the changes they made.
 
 from __future__ import annotations
 
-from temporalio.client import Client, WorkflowExecutionStatus
+from pathlib import Path
+
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from triage import contracts
@@ -20,7 +23,9 @@ from triage.autonomy import (
     ModeRequest,
     ScopeRow,
     rows,
+    unknown_scope,
 )
+from triage.kb import article_ids
 from triage.models import TriageResult, TriageStatus
 from triage.temporal_client import update_with_start
 
@@ -59,7 +64,26 @@ async def _update(client: Client, task_queue: str, inbox_id: str, update: str, r
     )
 
 
-async def set_mode(client: Client, task_queue: str, inbox_id: str, request: ModeRequest) -> list[ModeChange]:
+class ScopeRefused(ValueError):
+    """The scope names no category or article, or one more would pass the cap on scopes."""
+
+
+async def set_mode(
+    client: Client, task_queue: str, inbox_id: str, request: ModeRequest, kb_dir: Path | None = None
+) -> list[ModeChange]:
+    """Set a scope's mode; ``ScopeRefused`` for an article the knowledge base (``kb_dir``) lacks."""
+    if (problem := unknown_scope(request.scope, article_ids(kb_dir))) is not None:
+        raise ScopeRefused(f"{request.scope}: {problem}")
+    try:
+        return await _set_mode(client, task_queue, inbox_id, request)
+    except WorkflowUpdateFailedError as err:
+        cause = err.cause
+        if isinstance(cause, ApplicationError) and cause.type == contracts.TOO_MANY_SCOPES:
+            raise ScopeRefused(f"{request.scope}: {cause.message}") from None
+        raise
+
+
+async def _set_mode(client: Client, task_queue: str, inbox_id: str, request: ModeRequest) -> list[ModeChange]:
     return await _update(client, task_queue, inbox_id, contracts.AUTONOMY_SET_MODE, request)
 
 
@@ -69,6 +93,9 @@ async def flag_sent_reply(
     """"This should not have been sent": the reply's article (and a promoted category) back to shadow."""
     handle = client.get_workflow_handle(workflow_id, result_type=TriageResult)
     description = await handle.describe()
+    if description.workflow_type != contracts.TRIAGE_WORKFLOW:
+        # Checked before the result is read: another workflow's result is none of the caller's business.
+        raise NotFlaggable(f"{workflow_id} is not a triage of a message: only an automatic reply can be flagged")
     if description.status is not WorkflowExecutionStatus.COMPLETED:
         raise NotFlaggable(f"{workflow_id} is still open: nothing was sent on its own")
     result = await handle.result(follow_runs=False)

@@ -19,7 +19,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from triage import search_attributes as sa
-from triage.contracts import WORKFLOW_ID_PREFIX, ReviewErrorKind
+from triage.contracts import TRIAGE_WORKFLOW, WORKFLOW_ID_PREFIX, ReviewErrorKind
 from triage.models import (
     Category,
     ReviewAction,
@@ -71,7 +71,7 @@ def visibility_query(
     category: Category | None = None,
     inbox_id: str | None = None,
 ) -> str:
-    clauses = ['WorkflowType = "SupportTriageWorkflow"']
+    clauses = [f'WorkflowType = "{TRIAGE_WORKFLOW}"']
     if status is not None:
         clauses.append(f"{sa.TRIAGE_STATUS.name} = {_quote(status.value)}")
     if category is not None:

@@ -22,6 +22,7 @@ rules are table-tested and replay the same way.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -60,6 +61,29 @@ def category_scope(category: Category) -> str:
 
 def article_scope(article_id: str) -> str:
     return f"{ARTICLE}:{article_id}"
+
+
+# Scopes whose mode a person may set, at most: every category and article of a large
+# knowledge base, and no more (each one is in the autonomy workflow's memo).
+MAX_OVERRIDES = 300
+
+
+def unknown_scope(scope: str, articles: Collection[str]) -> str | None:
+    """Why a scope names nothing that exists (a category, or an article of the knowledge base), or None."""
+    kind, _, name = scope.partition(":")
+    if kind == CATEGORY and name not in {c.value for c in Category}:
+        return f"no category {name!r} (categories: {', '.join(c.value for c in Category)})"
+    if kind == ARTICLE and name not in articles:
+        return f"no article {name!r} in the knowledge base"
+    return None
+
+
+def too_many_scopes(book: AutonomyBook, scope: str) -> str | None:
+    """Why a new scope's mode cannot be set: the book already holds MAX_OVERRIDES of them."""
+    overrides = overrides_of(book)
+    if scope in overrides or len(overrides) < MAX_OVERRIDES:
+        return None
+    return f"{len(overrides)} scopes already have a mode of their own (at most {MAX_OVERRIDES})"
 
 
 def scopes_of(category: Category, article_id: str | None) -> list[str]:

@@ -206,6 +206,16 @@ class Settings(BaseSettings):
                 tokens[token.strip()] = name.strip()
         return tokens
 
+    def secret_values(self) -> list[str]:
+        """Every configured secret, as logs must never show it (triage.logsafe)."""
+        values = [
+            value.get_secret_value()
+            for name in type(self).model_fields
+            if isinstance(value := getattr(self, name), SecretStr)
+        ]
+        tokens = [entry.partition(":")[2].strip() for entry in self.reviewers.get_secret_value().split(",")]
+        return [v for v in [*values, *tokens] if v]
+
     def policy_settings(self) -> PolicySettings:
         return PolicySettings(
             auto_send_categories=self.auto_send_categories,

@@ -9,6 +9,7 @@ from enum import StrEnum
 # One message, one workflow: its id is derived from the message id.
 WORKFLOW_ID_PREFIX = "triage-"
 
+TRIAGE_WORKFLOW = "SupportTriageWorkflow"  # one per message
 SUPERSEDE_SIGNAL = "supersede"
 NEW_PARTICIPANT_SIGNAL = "new_participant"  # another sender wrote into the thread
 CONVERSATION_WORKFLOW = "ConversationWorkflow"
@@ -75,6 +76,7 @@ AUTONOMY_VERDICT = "verdict"  # Signal (signal-with-start) from a closing triage
 AUTONOMY_CONFIGURE = "configure"  # Signal (signal-with-start) from a starting worker: its settings
 AUTONOMY_FLAG = "flag"  # Update: "this should not have been sent"
 AUTONOMY_SET_MODE = "set_mode"  # Update: a person sets a mode
+TOO_MANY_SCOPES = "TooManyScopes"  # set_mode refused: the cap on scopes with a mode of their own
 AUTONOMY_BOOK = "book"  # Query: the counts, the modes and their changes
 # Memo of the autonomy workflow: every mode a change set, published for the mode lookup
 # (a Describe, answered by the server alone: no worker task per message).

@@ -115,6 +115,12 @@ def _article_files(root: Traversable) -> Iterable[tuple[Traversable, str | None]
 
 
 
+def article_ids(directory: Path | None = None) -> set[str]:
+    """The ids of the knowledge base's articles, read from their front matter (no index built)."""
+    root: Traversable = Path(directory) if directory is not None else resources.files("triage").joinpath("kb")
+    return {parse_article(entry.read_text(encoding="utf-8"), entry.name[:-3], language).id for entry, language in _article_files(root)}
+
+
 @dataclass(frozen=True)
 class _Asked:
     """One of the customer's sentences and the declared question closest to it."""

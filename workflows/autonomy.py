@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 
 from temporalio import workflow
+from temporalio.exceptions import ApplicationError
 
 from workflows.notifications import notify
 
@@ -40,6 +41,7 @@ with workflow.unsafe.imports_passed_through():
         AUTONOMY_OVERRIDES_MEMO,
         AUTONOMY_SET_MODE,
         AUTONOMY_VERDICT,
+        TOO_MANY_SCOPES,
     )
     from triage.models import AutonomyMode
 
@@ -127,6 +129,12 @@ class AutonomyWorkflow:
         settings = self._input.book.settings or request.settings
         change = autonomy.set_mode(self._input.book, settings, request, workflow.now())
         return self._applied([change] if change else [])
+
+    @set_mode.validator
+    def _validate_set_mode(self, request: ModeRequest) -> None:
+        # Refused before it is recorded: the memo of modes stays bounded.
+        if (problem := autonomy.too_many_scopes(self._input.book, request.scope)) is not None:
+            raise ApplicationError(problem, type=TOO_MANY_SCOPES, non_retryable=True)
 
     def _applied(self, changes: list[ModeChange]) -> list[ModeChange]:
         if changes:

@@ -25,7 +25,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.notify import NotifyActivities
     from triage import search_attributes as sa
     from triage.autonomy import ModeLookup, VerdictReport, verdict_for
-    from triage.contracts import NEW_PARTICIPANT_SIGNAL, SUPERSEDE_SIGNAL, ReviewErrorKind, workflow_id_for
+    from triage.contracts import NEW_PARTICIPANT_SIGNAL, SUPERSEDE_SIGNAL, TRIAGE_WORKFLOW, ReviewErrorKind, workflow_id_for
     from triage.inbound import message_reply_target, reply_subject
     from triage.llm.replies import holding_reply
     from triage.models import (
@@ -85,7 +85,7 @@ CONVERSATION_TIMEOUT = timedelta(seconds=60)
 SUPERSEDED_REVIEW = TriageStatus.SUPERSEDED
 
 
-@workflow.defn
+@workflow.defn(name=TRIAGE_WORKFLOW)
 class SupportTriageWorkflow:
     @workflow.init
     def __init__(self, input: TriageInput) -> None:

@@ -398,7 +398,13 @@ async def autonomy_set_mode(
         problems = "; ".join(str(e.get("msg", "")) for e in err.errors())
         flash(request, "error", f"Mode not changed: {problems}.")
         return RedirectResponse("/autonomy", status.HTTP_303_SEE_OTHER)
-    changes = await change_mode(link_of(request), wanted.scope, wanted.mode, reviewer, wanted.why)
+    try:
+        changes = await change_mode(link_of(request), wanted.scope, wanted.mode, reviewer, wanted.why)
+    except ApiError as err:
+        if err.status_code != status.HTTP_422_UNPROCESSABLE_CONTENT:
+            raise
+        flash(request, "error", f"Mode not changed: {err.detail}.")
+        return RedirectResponse("/autonomy", status.HTTP_303_SEE_OTHER)
     if changes:
         flash(request, "ok", "; ".join(change_text(c) for c in changes) + ".")
     else:

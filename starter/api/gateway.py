@@ -29,7 +29,7 @@ from temporalio.client import (
 from temporalio.service import RPCError, RPCStatusCode
 
 from starter.api.errors import ApiError, ApiErrorKind
-from starter.autonomy import NotFlaggable, flag_sent_reply, read_book, set_mode
+from starter.autonomy import NotFlaggable, ScopeRefused, flag_sent_reply, read_book, set_mode
 from starter.review import (
     ReviewRejected,
     ReviewSummary,
@@ -287,7 +287,12 @@ async def change_mode(
     settings = link.settings
     async with link.errors():
         request = ModeRequest(scope=scope, mode=mode, by=reviewer, why=why, settings=settings.autonomy_settings())
-        return await set_mode(await link.client(), settings.temporal_task_queue, settings.inbox_id, request)
+        try:
+            return await set_mode(
+                await link.client(), settings.temporal_task_queue, settings.inbox_id, request, settings.kb_dir
+            )
+        except ScopeRefused as err:
+            raise ApiError(status.HTTP_422_UNPROCESSABLE_CONTENT, str(err), ApiErrorKind.INVALID) from err
 
 
 async def flag_reply(link: TemporalLink, workflow_id: str, reviewer: str, why: str) -> list[ModeChange]:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from starter.cli.errors import EXIT_USAGE, CliError
+from starter.cli.errors import EXIT_REFUSED, EXIT_USAGE, CliError
 from starter.cli.lookup import ReviewId, workflow_id_from
 from starter.cli.output import JsonOption, console
 from starter.cli.temporal import with_client
@@ -90,6 +90,7 @@ def set_mode(
     """Set a category's or an article's mode (recorded: who, when, why)."""
     from pydantic import ValidationError
 
+    from starter.autonomy import ScopeRefused
     from starter.autonomy import set_mode as request_mode
     from triage.autonomy import ModeRequest
 
@@ -100,7 +101,10 @@ def set_mode(
         raise CliError(f"{scope} {mode}: give category:NAME or article:ID and review, shadow or auto ({err.error_count()} problem(s))", EXIT_USAGE) from None
 
     async def main(client: Client) -> list[ModeChange]:
-        return await request_mode(client, settings.temporal_task_queue, settings.inbox_id, request)
+        try:
+            return await request_mode(client, settings.temporal_task_queue, settings.inbox_id, request, settings.kb_dir)
+        except ScopeRefused as err:
+            raise CliError(str(err), EXIT_REFUSED) from None
 
     _print_changes(with_client(main))
 

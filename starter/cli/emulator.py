@@ -25,7 +25,7 @@ def mailsim(
     from triage.mailsim.runner import serve_mailsim
 
     settings = get_settings()
-    setup_logging("WARNING")
+    setup_logging("WARNING", settings.secret_values())
     db_file.parent.mkdir(parents=True, exist_ok=True)
     run_until_interrupted(
         serve_mailsim(

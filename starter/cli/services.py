@@ -48,16 +48,18 @@ def worker() -> None:
     """Run a worker: the triage workflow and its activities."""
     from worker.main import run_worker
 
-    setup_logging()
-    run_until_interrupted(run_worker(get_settings()))
+    settings = get_settings()
+    setup_logging(secrets=settings.secret_values())
+    run_until_interrupted(run_worker(settings))
 
 
 def watch() -> None:
     """Watch the inbox and start one triage workflow per inbound message."""
     from starter.watcher import run_watcher
 
-    setup_logging()
-    run_until_interrupted(run_watcher(get_settings()))
+    settings = get_settings()
+    setup_logging(secrets=settings.secret_values())
+    run_until_interrupted(run_watcher(settings))
 
 
 def api(
@@ -67,8 +69,8 @@ def api(
     """Run the reviewer HTTP API and dashboard."""
     from starter.api.server import run_api
 
-    setup_logging()
     settings = get_settings()
+    setup_logging(secrets=settings.secret_values())
     run_until_interrupted(run_api(settings, host or settings.api_host, port or settings.api_port))
 
 
@@ -85,10 +87,11 @@ def up(
     """The whole local stack in one command; Ctrl-C stops it all. Refuses to start when a port is taken."""
     from starter.stack import StackError, run_stack
 
-    setup_logging()
+    settings = get_settings()
+    setup_logging(secrets=settings.secret_values())
     try:
         code = asyncio.run(
-            run_stack(get_settings(), data_dir=data_dir, demo=demo, reset=reset, mail_port=mail_port)
+            run_stack(settings, data_dir=data_dir, demo=demo, reset=reset, mail_port=mail_port)
         )
     except StackError as err:
         raise CliError(str(err)) from err

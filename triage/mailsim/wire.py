@@ -5,7 +5,7 @@ import re
 from email.utils import getaddresses
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
 from triage.mailsim.store import Draft, Inbox, Message
@@ -49,7 +49,27 @@ LooseRecipients = Annotated[list[str], BeforeValidator(_as_list)]
 HeaderText = Annotated[str, AfterValidator(_checked_header)]
 
 
-class _CamelBody(BaseModel):
+def _encodable(value: Any) -> Any:
+    """Text a mail service can store and send: a lone surrogate (JSON "\\ud800") is not."""
+    for text in value if isinstance(value, list) else [value]:
+        if isinstance(text, str):
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError("text that is not valid Unicode (a lone surrogate)") from None
+    return value
+
+
+class _TextBody(BaseModel):
+    """A request body whose every text field is encodable: a 400, never a 500 from the store."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _text_is_encodable(cls, value: Any) -> Any:
+        return _encodable(value)
+
+
+class _CamelBody(_TextBody):
     model_config = ConfigDict(alias_generator=to_camel, extra="ignore")
 
 
@@ -84,7 +104,7 @@ class DraftFields(_CamelBody):
     reply_to_message_id: str | None = None
 
 
-class SimInbound(BaseModel):
+class SimInbound(_TextBody):
     """Body of ``POST /_sim/inbound`` (snake_case, like the socket frames it causes)."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
