@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bench.chaos.plan import EMAIL_KINDS, FOLLOW_UP_KINDS
+from bench.chaos.plan import EMAIL_KINDS, FOLLOW_UP_KINDS, STRANGER
 from triage.models import TriageStatus
 
 # Where a workflow can be once the run has settled, as the table names it.
@@ -35,16 +35,21 @@ ANOMALIES = (
     "unknown workflows",
     "threads with 2+ open reviews",
     "newest superseded",  # a thread's last message closed as superseded: nothing newer answers it
-    "over the limit",  # automatic replies to one sender beyond AUTO_REPLY_LIMIT
+    "over the limit",  # automatic replies to one mailbox (however spelled) beyond AUTO_REPLY_LIMIT
+    "closed by another sender",  # a review superseded or closed when only a stranger wrote after it
 )
 # How the conversation side of a run went (figures, not checks).
 CONVERSATION_FIGURES = (
     "threads",
     "threads with follow-ups",
+    "threads with a second sender",
     "limit-held",  # held for review because the sender's automatic replies were used up
     "limit sender emails",
     "limit sender auto-sent",
     "limit sender limit-held",
+    "plus flood emails",  # one mailbox, each email spelled differently (pat+1@, PAT+promo@ ...)
+    "plus flood auto-sent",
+    "plus flood limit-held",
 )
 
 
@@ -82,7 +87,9 @@ class Accounting:
             ("    racing (< 1 s)", kinds["racing"]),
             ("    later", kinds["later"]),
             ("    thank-yous", kinds["thanks"]),
+            ("  second sender in a thread", kinds[STRANGER]),
             ("threads", self.conversation["threads"]),
+            ("  with a second sender", self.conversation["threads with a second sender"]),
             ("workflows", self.workflows),
             *((label, self.outcomes[status]) for status, label in OUTCOMES.items()),
             ("replies", self.replies),
@@ -90,5 +97,8 @@ class Accounting:
             ("limit sender emails", self.conversation["limit sender emails"]),
             ("  auto-sent", self.conversation["limit sender auto-sent"]),
             ("  limit-held", self.conversation["limit sender limit-held"]),
+            ("plus flood emails", self.conversation["plus flood emails"]),
+            ("  auto-sent", self.conversation["plus flood auto-sent"]),
+            ("  limit-held", self.conversation["plus flood limit-held"]),
             *((anomaly, self.anomalies[anomaly]) for anomaly in ANOMALIES),
         ]

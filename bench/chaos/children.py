@@ -91,5 +91,8 @@ def child_env(temporal_address: str, sim: RunningMailSim, llm: FakeOpenAI, plan:
         "TRIAGE_LLM_TIMEOUT": str(plan.llm_timeout),
         "TRIAGE_WATCH_IDLE_TIMEOUT": str(plan.idle_timeout),
         "TRIAGE_AUTO_REPLY_LIMIT": str(AUTO_REPLY_LIMIT),
+        # The inbox-wide budget would hold a long run's routine mail: the run measures the
+        # per-sender limit (its plus flood included), not the inbox's hourly ceiling.
+        "TRIAGE_AUTO_REPLY_INBOX_LIMIT": str(max(plan.messages, 200)),
         "TRIAGE_AUTO_REPLY_WINDOW": "PT24H",
     }

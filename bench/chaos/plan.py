@@ -35,10 +35,16 @@ FOLLOW_UPS = (
 )
 THANKS = ("Thanks, that worked!", "Thank you so much!", "ok, got it, thanks", "Danke!")
 FOLLOW_UP_KINDS = ("racing", "later", "thanks")
-EMAIL_KINDS = ("limit", "routine", "sensitive", *FOLLOW_UP_KINDS)
+# Someone else writes into a customer's thread (a follow-up or a thank-you in their name):
+# their message is its own review, and closes nothing of the customer's.
+STRANGER = "stranger"
+# One mailbox under many spellings (pat+1@, pat+2@, PAT@ ...): the same limit as one address.
+PLUS_FLOOD = "plus"
+EMAIL_KINDS = ("limit", PLUS_FLOOD, "routine", "sensitive", *FOLLOW_UP_KINDS, STRANGER)
 # One sender writes this many separate routine emails in the first second: exactly
 # TRIAGE_AUTO_REPLY_LIMIT (3) go out on their own, the others wait for a human.
 LIMIT_SENDER = "frequent.writer@example.org"
+PLUS_SENDER = "pat@flood.example"  # the mailbox the plus-addressed flood comes from
 LIMIT_ROUTINE = ROUTINE[1:]  # not the password reset: a missing email waits for a human anyway
 AUTO_REPLY_LIMIT = 3
 
@@ -74,6 +80,8 @@ class ChaosPlan:
     thanks_share: float = 0.03  # "Thanks, that worked!" at least follow_up_gap after it
     follow_up_gap: float = 3.0
     limit_messages: int = 6  # separate routine emails from LIMIT_SENDER
+    plus_messages: int = 6  # separate routine emails from PLUS_SENDER, each spelled differently
+    stranger_share: float = 0.03  # messages from another sender into an earlier email's thread
     limit_gate: float = 60.0  # how long the faults wait for the limit sender's emails to be decided
 
     @classmethod
@@ -96,6 +104,13 @@ class ChaosPlan:
 
     def fault_counts(self) -> dict[str, int]:
         return {kind: 1 if kind == "server_restart" else self.rounds for kind in FAULT_KINDS}
+
+
+def _plus_spelling(k: int) -> str:
+    """The plus flood's k-th address: a tag, another case, another display name, one mailbox."""
+    local, _, domain = PLUS_SENDER.partition("@")
+    spelled = f"{local}+{k}@{domain}" if k % 3 else f"{local.upper()}+promo{k}@{domain.upper()}"
+    return f"Pat {k} <{spelled}>"
 
 
 async def sleep_until(when: float) -> None:
@@ -144,10 +159,12 @@ def _follow_up_counts(plan: ChaosPlan, stream: int) -> dict[str, int]:
 
 
 def plan_emails(plan: ChaosPlan, rng: random.Random) -> tuple[list[PlannedEmail], list[PlannedEmail]]:
-    """The limit sender's emails (all in the first second), then the stream, ordered by time.
+    """The limit sender's and the plus flood's emails (all in the first second), then the
+    stream, ordered by time.
 
-    New emails have a sender each, so that the per-sender limit only bites the
-    limit sender. Follow-ups come from their thread's first sender: racing ones
+    New emails have a sender and a domain each, so that the reply budgets only bite the
+    limit sender and the plus flood. Strangers write into an earlier email's thread (a
+    follow-up or a thank-you) under their own address. Follow-ups come from their thread's first sender: racing ones
     0.05-0.9 s after their parent (often before it is triaged), later ones and
     thank-yous at least ``follow_up_gap`` seconds after it. A thanked thread
     gets no further mail, so that every thank-you is its thread's last word.
@@ -163,12 +180,26 @@ def plan_emails(plan: ChaosPlan, rng: random.Random) -> tuple[list[PlannedEmail]
         )
         for k in range(min(plan.limit_messages, plan.messages))
     ]
+    plus_count = min(plan.plus_messages, plan.messages - len(limit))
+    limit += [
+        PlannedEmail(
+            index=len(limit) + k,
+            kind=PLUS_FLOOD,
+            at=0.05 + 0.1 * k,
+            sender=_plus_spelling(k),
+            subject=f"{LIMIT_ROUTINE[k % len(LIMIT_ROUTINE)][0]} [plus {k}]",
+            body=LIMIT_ROUTINE[k % len(LIMIT_ROUTINE)][1],
+        )
+        for k in range(plus_count)
+    ]
     stream = plan.messages - len(limit)
     counts = _follow_up_counts(plan, stream) if stream >= 20 else dict.fromkeys(FOLLOW_UP_KINDS, 0)
+    if stream >= 20:
+        counts[STRANGER] = max(1, round(plan.stranger_share * stream))
     # Follow-ups only once some earlier mail is old enough to follow up on.
     warmup = min(stream, max(4, int(plan.follow_up_gap * plan.rate) + 1))
     slots = rng.sample(range(warmup, stream), min(stream - warmup, sum(counts.values())))
-    kinds = ["racing"] * counts["racing"] + ["later"] * counts["later"] + ["thanks"] * counts["thanks"]
+    kinds = [kind for kind, count in counts.items() for _ in range(count)]
     follow_ups = dict(zip(slots, kinds, strict=False))
 
     emails: list[PlannedEmail] = []
@@ -182,7 +213,7 @@ def plan_emails(plan: ChaosPlan, rng: random.Random) -> tuple[list[PlannedEmail]
         if kind == "racing" and racing_free:
             parent = racing_free.pop()
             at = emails[parent - len(limit)].at + rng.uniform(0.05, 0.9)
-        elif kind in ("later", "thanks"):
+        elif kind in ("later", "thanks", STRANGER):
             open_threads = [
                 e.index for e in emails if e.at <= at - plan.follow_up_gap and root_of[e.index] not in thanked
             ]
@@ -196,7 +227,8 @@ def plan_emails(plan: ChaosPlan, rng: random.Random) -> tuple[list[PlannedEmail]
                 index,
                 "routine" if routine else "sensitive",
                 at,
-                f"Customer {index} <customer{index}@example.org>",
+                # A domain each: the per-domain budget is the plus flood's to meet, not theirs.
+                f"Customer {index} <customer{index}@shop{index}.example>",
                 f"{subject} [{index}]",
                 body,
             )
@@ -205,8 +237,9 @@ def plan_emails(plan: ChaosPlan, rng: random.Random) -> tuple[list[PlannedEmail]
         else:
             assert parent is not None
             root = emails[root_of[parent] - len(limit)]
-            body = rng.choice(THANKS if kind == "thanks" else FOLLOW_UPS)
-            email = PlannedEmail(index, kind, at, root.sender, f"Re: {root.subject}", body, parent)
+            body = rng.choice({"thanks": THANKS, STRANGER: FOLLOW_UPS + THANKS}.get(kind, FOLLOW_UPS))
+            sender = f"Stranger {index} <stranger{index}@elsewhere.example>" if kind == STRANGER else root.sender
+            email = PlannedEmail(index, kind, at, sender, f"Re: {root.subject}", body, parent)
             root_of[index] = root.index
             if kind == "thanks":
                 thanked.add(root.index)

@@ -16,7 +16,7 @@ from bench.chaos.accounting import (
     SETTLED_STATUSES,
     Accounting,
 )
-from bench.chaos.plan import AUTO_REPLY_LIMIT, LIMIT_SENDER
+from bench.chaos.plan import AUTO_REPLY_LIMIT, LIMIT_SENDER, PLUS_FLOOD, PLUS_SENDER, STRANGER
 from bench.chaos.settle import QUERY_CONCURRENCY, list_triage_workflows, message_id_of
 from bench.chaos.stream import InjectedEmail
 from bench.harness import bounded_gather
@@ -73,7 +73,9 @@ async def auto_reply_answers(client: Client) -> dict[str, AutoReplyAllowance]:
     for part in await bounded_gather(
         [partial(answers, workflow_id) for workflow_id in ids], QUERY_CONCURRENCY
     ):
-        found |= part
+        for asking, answer in part.items():  # the domain's counter and the inbox's: a refusal wins
+            if asking not in found or not answer.allowed:
+                found[asking] = answer
     return found
 
 
@@ -158,36 +160,56 @@ async def check_threads(
     emails: list[InjectedEmail],
     status_of: dict[str, TriageStatus | None],
 ) -> None:
-    """One conversation at a time: at most one open review, the newest message never
-    superseded, nothing closed without a newer message (or a thank-you) to close it."""
+    """One conversation (a thread and one sender's mailbox) at a time: at most one open review,
+    the newest message never superseded, nothing closed without a newer message (or a
+    thank-you) of the same sender to close it; a stranger in the thread closes nothing."""
     threads: dict[str, list[InjectedEmail]] = defaultdict(list)
     for email in emails:  # in the order they were posted: the emulator's order too
         threads[email.thread_id].append(email)
     account.conversation["threads"] = len(threads)
     account.conversation["threads with follow-ups"] = sum(len(t) > 1 for t in threads.values())
+    account.conversation["threads with a second sender"] = sum(
+        len({e.sender for e in t}) > 1 for t in threads.values()
+    )
     for thread_id, thread in threads.items():
-        statuses = [status_of.get(email.message_id) for email in thread]
-        open_reviews = statuses.count(TriageStatus.AWAITING_REVIEW)
-        if open_reviews > 1:
-            account.flag(
-                "threads with 2+ open reviews", 1, f"thread {thread_id}: {open_reviews} open reviews"
-            )
-        if statuses[-1] is TriageStatus.SUPERSEDED:
-            account.flag(
-                "newest superseded",
-                1,
-                f"thread {thread_id}: its newest message {thread[-1].message_id} superseded",
-            )
-        for position, (email, status) in enumerate(zip(thread, statuses, strict=True)):
-            later = thread[position + 1 :]
-            if status is TriageStatus.SUPERSEDED and not later:
-                account.mismatches.append(f"{email.message_id}: superseded, no newer message in its thread")
-            closed_by_thanks = email.kind == "thanks" or any(e.kind == "thanks" for e in later)
-            if status is TriageStatus.NO_REPLY_NEEDED and not closed_by_thanks:
-                account.mismatches.append(f"{email.message_id}: no_reply_needed, no thank-you in its thread")
-            if email.kind == "thanks" and status is not TriageStatus.NO_REPLY_NEEDED:
-                if not await classifier_failed(client, email.message_id):
-                    account.mismatches.append(f"{email.message_id}: a thank-you ended {status}")
+        for sender in dict.fromkeys(e.sender for e in thread):
+            conversation = [e for e in thread if e.sender == sender]
+            strangers_later = [e for e in thread[thread.index(conversation[-1]) + 1 :] if e.sender != sender]
+            await check_conversation(account, client, f"{thread_id}/{sender}", conversation, strangers_later, status_of)
+
+
+async def check_conversation(
+    account: Accounting,
+    client: Client,
+    name: str,
+    conversation: list[InjectedEmail],
+    strangers_later: list[InjectedEmail],
+    status_of: dict[str, TriageStatus | None],
+) -> None:
+    statuses = [status_of.get(email.message_id) for email in conversation]
+    open_reviews = statuses.count(TriageStatus.AWAITING_REVIEW)
+    if open_reviews > 1:
+        account.flag("threads with 2+ open reviews", 1, f"conversation {name}: {open_reviews} open reviews")
+    last = conversation[-1]
+    if statuses[-1] in CLOSED_STATUSES and last.kind != "thanks" and strangers_later:
+        account.flag(
+            "closed by another sender", 1,
+            f"{last.message_id}: {statuses[-1]} after {len(strangers_later)} message(s) of another sender only",
+        )
+    elif statuses[-1] is TriageStatus.SUPERSEDED:
+        account.flag("newest superseded", 1, f"conversation {name}: its newest message {last.message_id} superseded")
+    for position, (email, status) in enumerate(zip(conversation, statuses, strict=True)):
+        later = conversation[position + 1 :]
+        if status is TriageStatus.SUPERSEDED and not later:
+            account.mismatches.append(f"{email.message_id}: superseded, no newer message of its sender in its thread")
+        closed_by_thanks = email.kind == "thanks" or any(e.kind == "thanks" for e in later)
+        if status is TriageStatus.NO_REPLY_NEEDED and not closed_by_thanks:
+            account.mismatches.append(f"{email.message_id}: no_reply_needed, no thank-you of its sender in its thread")
+        if email.kind == "thanks" and status is not TriageStatus.NO_REPLY_NEEDED:
+            if not await classifier_failed(client, email.message_id):
+                account.mismatches.append(f"{email.message_id}: a thank-you ended {status}")
+        if email.kind == STRANGER and status in (TriageStatus.AUTO_SENT, *CLOSED_STATUSES):
+            account.mismatches.append(f"{email.message_id}: a stranger's message in a thread ended {status}, not reviewed")
 
 
 async def classifier_failed(client: Client, message_id: str) -> bool:
@@ -206,8 +228,8 @@ def check_auto_replies(
     status_of: dict[str, TriageStatus | None],
     answers: dict[str, AutoReplyAllowance],
 ) -> None:
-    """Every automatic reply had the sender's counter's allowance, none beyond the limit,
-    and the limit sender got exactly the limit."""
+    """Every automatic reply had the counters' allowance, none beyond the limit to one mailbox
+    (however spelled), and the limit sender and the plus flood got exactly the limit."""
     auto_sent: Counter[str] = Counter()
     for email in emails:
         workflow_id = f"{WORKFLOW_ID_PREFIX}{email.message_id}"
@@ -218,15 +240,20 @@ def check_auto_replies(
             auto_sent[email.sender] += 1
             if answer is None or not answer.allowed:
                 account.mismatches.append(f"{email.message_id}: auto-sent without the sender's allowance")
-        if email.kind == "limit":
-            account.conversation["limit sender emails"] += 1
-            account.conversation["limit sender limit-held"] += held
+        if email.kind in SINGLE_SENDER_FLOODS:
+            account.conversation[f"{SINGLE_SENDER_FLOODS[email.kind]} emails"] += 1
+            account.conversation[f"{SINGLE_SENDER_FLOODS[email.kind]} limit-held"] += held
     for sender, count in sorted(auto_sent.items()):
         if count > AUTO_REPLY_LIMIT:
             account.flag("over the limit", count - AUTO_REPLY_LIMIT, f"{sender}: {count} automatic replies")
-    limit_sent = auto_sent[LIMIT_SENDER]
-    account.conversation["limit sender auto-sent"] = limit_sent
-    if account.conversation["limit sender emails"] >= AUTO_REPLY_LIMIT and limit_sent != AUTO_REPLY_LIMIT:
-        account.mismatches.append(
-            f"{LIMIT_SENDER}: {limit_sent} automatic replies, expected {AUTO_REPLY_LIMIT}"
-        )
+    for kind, sender in ((k, FLOOD_SENDERS[k]) for k in SINGLE_SENDER_FLOODS):
+        figure = SINGLE_SENDER_FLOODS[kind]
+        sent = auto_sent[sender]
+        account.conversation[f"{figure} auto-sent"] = sent
+        if account.conversation[f"{figure} emails"] >= AUTO_REPLY_LIMIT and sent != AUTO_REPLY_LIMIT:
+            account.mismatches.append(f"{sender}: {sent} automatic replies, expected {AUTO_REPLY_LIMIT}")
+
+
+# The emails one mailbox writes in the first second, and the figures that count them.
+SINGLE_SENDER_FLOODS = {"limit": "limit sender", PLUS_FLOOD: "plus flood"}
+FLOOD_SENDERS = {"limit": LIMIT_SENDER, PLUS_FLOOD: PLUS_SENDER}

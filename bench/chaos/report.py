@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from bench.chaos.accounting import ANOMALIES, OUTCOMES, Accounting
-from bench.chaos.plan import FAULT_KINDS, ChaosPlan
+from bench.chaos.plan import FAULT_KINDS, STRANGER, ChaosPlan
 
 
 @dataclass
@@ -31,6 +31,8 @@ class ChaosReport:
             "racing_follow_ups": a.kinds["racing"],
             "later_follow_ups": a.kinds["later"],
             "thank_yous": a.kinds["thanks"],
+            "second_senders": a.kinds[STRANGER],
+            "plus_flood_auto_sent": a.conversation["plus flood auto-sent"],
             "workflows": a.workflows,
             **{status: a.outcomes[status] for status in OUTCOMES},
             "replies": a.replies,

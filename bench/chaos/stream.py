@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import httpx
 
 from bench.chaos.plan import PlannedEmail, sleep_until
+from triage.senders import mailbox
 
 
 @dataclass(frozen=True)
@@ -17,7 +18,7 @@ class InjectedEmail:
     message_id: str
     kind: str
     thread_id: str
-    sender: str  # the address alone, as the per-sender counter sees it
+    sender: str  # the mailbox alone (triage.senders.mailbox), as the reply budgets count it
     parent: str | None = None  # message id
 
 
@@ -31,7 +32,7 @@ async def post_email(
     response = await control.post("/_sim/inbound", json=payload)
     response.raise_for_status()
     answer = response.json()
-    address = email.sender.rsplit("<", 1)[-1].rstrip(">").lower()
+    address = mailbox(email.sender)  # one mailbox however it is spelled, as the counters see it
     record = InjectedEmail(
         answer["message_id"], email.kind, answer["thread_id"], address, parent.message_id if parent else None
     )
