@@ -27,10 +27,16 @@ from triage.models import InboundMessage, ReviewSettings, TriageState, TriageSta
 # ---- workflows ---------------------------------------------------------------------------
 
 
-async def start_for(client: Client, settings: Settings, control, review: ReviewSettings | None = None, **fields) -> WorkflowHandle:
+async def received(control, settings: Settings, **fields) -> InboundMessage:
+    """A message put into the emulator's inbox, as the watcher would read it."""
     created = await inbound(control, **fields)
     async with build_mail_provider(settings) as mail:
-        message = await mail.get_message(settings.inbox_id, created["message_id"])
+        return await mail.get_message(settings.inbox_id, created["message_id"])
+
+
+async def start(
+    client: Client, settings: Settings, message: InboundMessage, review: ReviewSettings | None = None
+) -> WorkflowHandle:
     handle = await start_triage(
         client,
         message,
@@ -40,6 +46,10 @@ async def start_for(client: Client, settings: Settings, control, review: ReviewS
     )
     assert handle is not None
     return handle
+
+
+async def start_for(client: Client, settings: Settings, control, review: ReviewSettings | None = None, **fields) -> WorkflowHandle:
+    return await start(client, settings, await received(control, settings, **fields), review)
 
 
 async def settled(client: Client, handle: WorkflowHandle, timeout: float = 30.0) -> TriageState:

@@ -7,17 +7,13 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from temporalio.client import Client, WorkflowHandle
 
 from starter.review import ReviewRejected, decide_current, get_state
-from starter.start import start_triage
-from tests.conftest import inbound, running_worker, sent_mail
-from tests.helpers import settled
+from tests.conftest import running_worker, sent_mail
+from tests.helpers import received, settled, start
 from tests.scripted_provider import subject
-from triage.config import Settings
 from triage.llm.offline import OfflineProvider
-from triage.mail.factory import build_mail_provider
-from triage.models import InboundMessage, ReviewAction, TriageStatus
+from triage.models import ReviewAction, TriageStatus
 from triage.policy import AUTO_REPLY_LIMIT, FOLLOW_UP
 
 pytestmark = pytest.mark.slow
@@ -26,22 +22,6 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def offline() -> OfflineProvider:
     return OfflineProvider()
-
-
-async def received(control, settings: Settings, **fields) -> InboundMessage:
-    """A message put into the emulator's inbox, as the watcher would read it."""
-    created = await inbound(control, **fields)
-    async with build_mail_provider(settings) as mail:
-        return await mail.get_message(settings.inbox_id, created["message_id"])
-
-
-async def start(client: Client, settings: Settings, message: InboundMessage) -> WorkflowHandle:
-    handle = await start_triage(
-        client, message, task_queue=settings.temporal_task_queue,
-        policy=settings.policy_settings(), review=settings.review_settings(),
-    )
-    assert handle is not None
-    return handle
 
 
 async def test_a_follow_up_supersedes_the_open_review(dev_env, settings, control, offline):

@@ -10,16 +10,13 @@ reviewers see the thread gained a participant.
 from __future__ import annotations
 
 import pytest
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import WorkflowHandle
 
 from starter.review import get_state
-from starter.start import start_triage
-from tests.conftest import inbound, running_worker, sent_mail
-from tests.helpers import REVIEWERS, api, csrf_token, settled
-from triage.config import Settings
+from tests.conftest import running_worker, sent_mail
+from tests.helpers import REVIEWERS, api, csrf_token, received, settled, start
 from triage.llm.offline import OfflineProvider
-from triage.mail.factory import build_mail_provider
-from triage.models import InboundMessage, TriageStatus
+from triage.models import TriageStatus
 from triage.policy import DIFFERENT_SENDER
 
 pytestmark = pytest.mark.slow
@@ -35,21 +32,6 @@ DISPUTE = (
 @pytest.fixture(scope="module")
 def offline() -> OfflineProvider:
     return OfflineProvider()
-
-
-async def received(control, settings: Settings, **fields) -> InboundMessage:
-    created = await inbound(control, **fields)
-    async with build_mail_provider(settings) as mail:
-        return await mail.get_message(settings.inbox_id, created["message_id"])
-
-
-async def start(client: Client, settings: Settings, message: InboundMessage) -> WorkflowHandle:
-    handle = await start_triage(
-        client, message, task_queue=settings.temporal_task_queue,
-        policy=settings.policy_settings(), review=settings.review_settings(),
-    )
-    assert handle is not None
-    return handle
 
 
 async def history_bytes(handle: WorkflowHandle) -> bytes:

@@ -114,6 +114,11 @@ def show(review_id: ReviewId, as_json: JsonOption = False) -> None:
         console.print(f"Closed by a newer message of the conversation: {state.superseded_by}", markup=False)
     if state.message.thread_id:
         console.print(f"Thread: {state.message.thread_id}", markup=False)
+    if state.other_participants:
+        console.print(
+            "New participant in this thread: " + ", ".join(state.other_participants)
+            + " (their messages are separate reviews)", markup=False,
+        )
     for entry in state.thread:
         console.rule("our reply" if entry.from_us else f"earlier, from {entry.sender}")
         console.print(entry.text[:2000], markup=False)
