@@ -129,3 +129,22 @@ def test_a_thread_belongs_to_its_sender():
     assert customer_messages(thread, "vera@example.org") == {"v1", "r1", "v2"}
     assert customer_messages(thread, "mallory@example.net") == {"m1", "r2"}
     assert customer_messages(thread, "nobody@example.org") == set()
+
+
+def test_a_failing_sender_is_flagged_for_review():
+    """A provider that reports Authentication-Results (IMAP, say) passes them to build_inbound."""
+    from triage.inbound import address_flags, build_inbound
+    from triage.models import GuardFlag
+
+    def built(results: str | None):
+        return build_inbound(
+            message_id="m1", inbox_id="i", thread_id=None, from_address="ceo@bank.example", to=[],
+            subject="Hello", plain_body="How do I reset my password?", html_body=None, received_at=None,
+            authentication_results=results,
+        )
+
+    forged = built("mx.acme.test; spf=fail smtp.mailfrom=bank.example; dmarc=fail")
+    assert forged.authentication_problem == "the sender failed DMARC (fail), SPF (fail)"
+    assert GuardFlag.UNAUTHENTICATED in address_flags(forged)
+    assert GuardFlag.UNAUTHENTICATED not in address_flags(built("mx.acme.test; spf=pass; dkim=pass"))
+    assert GuardFlag.UNAUTHENTICATED not in address_flags(built(None))  # myagentmail reports none
