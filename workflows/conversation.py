@@ -155,8 +155,8 @@ class AutoReplyCounterWorkflow:
         self._requests += 1
         budgets = request.budgets or [Budget(kind=MAILBOX, key=request.sender, limit=request.limit, window=request.window)]
         self._window = max(b.window for b in budgets)
-        asked = request.workflow_id if not request.budgets else f"{request.workflow_id}|{budgets[-1].key}"
-        known = self._state.answers.get(asked)
+        # By asking workflow: it asks each counter once (the domain's, then the inbox's own).
+        known = self._state.answers.get(request.workflow_id)
         if known is not None:
             return known
         now = workflow.now()
@@ -176,7 +176,7 @@ class AutoReplyCounterWorkflow:
             first = budgets[0]
             used = sum(now - t < first.window for t in self._state.sent_at[first.key])
             answer = AutoReplyAllowance(allowed=True, used=used, limit=first.limit, budget=first.kind, key=first.key)
-        self._state.answers[asked] = answer
+        self._state.answers[request.workflow_id] = answer
         if len(self._state.answers) > REMEMBERED_ANSWERS:
             self._state.answers.pop(next(iter(self._state.answers)))
         return answer
