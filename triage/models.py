@@ -254,7 +254,7 @@ class PolicySettings(BaseModel):
     ignored_flags: list[GuardFlag] = Field(default_factory=list)
     # An article must declare a question this close to the customer's (cosine, 0-1).
     # None: the check is off (workflows started before it existed replay without it).
-    answer_threshold: float | None = Field(default=0.45, ge=0.0, le=1.0)
+    answer_threshold: float | None = Field(default=0.8, ge=0.0, le=1.0)
     # Languages whose problem-report checks exist; a message in any other waits for a
     # human. None: any language.
     checked_languages: list[str] | None = Field(default_factory=lambda: ["en", "de", "fr", "es"])

@@ -45,10 +45,14 @@ WOULD_HAVE_SENT = "would have been sent automatically"
 def _answer_reasons(answer: KbAnswer | None, reply: DraftReply, threshold: float) -> list[str]:
     if answer is None:
         return [NO_ANSWER]
-    if answer.score < threshold:
-        return [f'{NO_ANSWER} (closest: "{answer.question}" at {answer.score:.2f} < {threshold:.2f})']
     reasons = []
-    if answer.article_id not in {c.article_id for c in reply.citations}:
+    if answer.score < threshold:
+        # The score is the acceptance model's probability that the article answers it.
+        reasons.append(
+            f'{NO_ANSWER} (closest: "{answer.question}" of {answer.article_id}, '
+            f"{answer.score:.2f} likely to answer it < {threshold:.2f})"
+        )
+    elif answer.article_id not in {c.article_id for c in reply.citations}:
         reasons.append(f"the reply does not cite the answering article ({answer.article_id})")
     if answer.confirmed_by_model is False:
         reasons.append(f"the LLM does not confirm that {answer.article_id} answers it")
