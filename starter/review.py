@@ -130,13 +130,10 @@ async def _page(
     return page, iterator.next_page_token
 
 
-async def review_exists(client: Client, workflow_id: str) -> bool:
-    """Whether Temporal knows the workflow (running or finished)."""
-    try:
-        await client.get_workflow_handle(workflow_id).describe()
-    except RPCError:
-        return False
-    return True
+def review_closed(err: RPCError) -> bool:
+    """Whether Temporal refused an Update or Signal because the workflow already finished:
+    the review was decided, expired or closed by a newer message."""
+    return err.status == RPCStatusCode.NOT_FOUND and "already completed" in err.message
 
 
 async def get_state(
@@ -184,7 +181,7 @@ async def submit_decision(
         try:
             await handle.signal(SupportTriageWorkflow.review_signal, decision)
         except RPCError as err:
-            if err.status == RPCStatusCode.NOT_FOUND and "already completed" in err.message:
+            if review_closed(err):
                 raise ReviewRejected(ReviewErrorKind.REVIEW_CLOSED, await _closed_because(handle)) from err
             raise
         return None
@@ -193,7 +190,7 @@ async def submit_decision(
             SupportTriageWorkflow.review, decision, rpc_timeout=UPDATE_TIMEOUT
         )
     except RPCError as err:
-        if err.status == RPCStatusCode.NOT_FOUND and "already completed" in err.message:
+        if review_closed(err):
             raise ReviewRejected(ReviewErrorKind.REVIEW_CLOSED, await _closed_because(handle)) from err
         raise
     except WorkflowUpdateFailedError as err:

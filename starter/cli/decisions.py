@@ -59,7 +59,7 @@ def _decide_over_temporal(
 ) -> tuple[int, ReviewOutcome | None]:
     from temporalio.service import RPCError, RPCStatusCode
 
-    from starter.review import ReviewRejected, submit_decision
+    from starter.review import ReviewRejected, review_closed, submit_decision
     from triage.contracts import ReviewErrorKind
     from triage.models import ReviewDecision
 
@@ -71,7 +71,7 @@ def _decide_over_temporal(
         except RPCError as err:
             if err.status != RPCStatusCode.NOT_FOUND:
                 raise
-            if "already completed" in err.message:
+            if review_closed(err):
                 raise ReviewRejected(ReviewErrorKind.REVIEW_CLOSED, "the review is already decided") from err
             raise CliError(f"no triage workflow {workflow_id} ({one_line(err.message)})") from err
 
