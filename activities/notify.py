@@ -13,6 +13,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from triage.autonomy import ModeChange
+from triage.escaping import escape_within
 from triage.models import Notification
 
 _HEADLINES = {
@@ -40,18 +41,7 @@ def slack_escape(text: str, limit: int | None = None) -> str:
     With ``limit``, the *escaped* text fits it: cut on whole characters (never
     inside ``&amp;``) and marked with an ellipsis.
     """
-    text = _CONTROL.sub(" ", text)
-    escaped = [_ESCAPES.get(char, char) for char in text]
-    if limit is None or sum(map(len, escaped)) <= limit:
-        return "".join(escaped)
-    kept: list[str] = []
-    used = 1  # the ellipsis
-    for piece in escaped:
-        if used + len(piece) > limit:
-            break
-        kept.append(piece)
-        used += len(piece)
-    return "".join(kept) + "…"
+    return escape_within(_CONTROL.sub(" ", text), lambda char: _ESCAPES.get(char, char), limit)
 
 
 def _one_line(text: str) -> str:

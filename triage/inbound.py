@@ -20,6 +20,7 @@ from datetime import datetime
 from email import utils as email_utils
 from email.headerregistry import HeaderRegistry
 
+from triage.escaping import escape_within
 from triage.llm.text import html_to_text
 from triage.models import GuardFlag, InboundMessage
 
@@ -184,16 +185,7 @@ def markdown_text(text: str | None, limit: int = 300) -> str:
     """
     line = clean_header_text(text, MAX_FIELD_CHARS)
     line = _AUTOLINK.sub(lambda m: m.group(1)[:-1] + "\u200b" + m.group(1)[-1], line)
-    pieces = [_MARKDOWN_PUNCTUATION.sub(r"\\\1", char) for char in line]
-    if sum(map(len, pieces)) <= limit:
-        return "".join(pieces)
-    kept, used = [], 1
-    for piece in pieces:  # cut on whole characters, never between a backslash and its character
-        if used + len(piece) > limit:
-            break
-        kept.append(piece)
-        used += len(piece)
-    return "".join(kept) + "…"
+    return escape_within(line, lambda char: _MARKDOWN_PUNCTUATION.sub(r"\\\1", char), limit)
 
 
 def bare_address(value: str) -> str:
