@@ -31,6 +31,7 @@ def _decide(
     **fields: str | Category | None,
 ) -> None:
     workflow_id = workflow_id_from(review_id)
+    outcome: ReviewOutcome | None
     if api:
         if reviewer:
             raise CliError("--reviewer does not go with --api: the API records the token's reviewer", EXIT_USAGE)
@@ -55,7 +56,7 @@ def _decide(
 
 
 def _decide_over_temporal(
-    workflow_id: str, action: ReviewAction, who: str, revision: int | None, signal: bool, fields: dict
+    workflow_id: str, action: ReviewAction, who: str, revision: int | None, signal: bool, fields: dict[str, Any]
 ) -> tuple[int, ReviewOutcome | None]:
     from temporalio.service import RPCError, RPCStatusCode
 
@@ -94,7 +95,7 @@ def _api_token(token_file: Path | None) -> str:
 
 
 def _decide_over_api(
-    api: str, token: str, workflow_id: str, action: ReviewAction, revision: int | None, fields: dict
+    api: str, token: str, workflow_id: str, action: ReviewAction, revision: int | None, fields: dict[str, Any]
 ) -> tuple[str, int, ReviewOutcome]:
     """The decision through the reviewer API: it, not this command, says who decides."""
     import httpx
@@ -119,7 +120,7 @@ def _decide_over_api(
     return who, revision, outcome
 
 
-def _api_call(http: Any, method: str, path: str, payload: dict | None = None) -> Any:
+def _api_call(http: Any, method: str, path: str, payload: dict[str, Any] | None = None) -> Any:
     response = http.request(method, path, json=payload)
     if response.is_success:
         return response.json()
