@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from starter.cli.errors import EXIT_REFUSED, EXIT_UNREACHABLE, EXIT_USAGE, CliError, one_line
-from starter.cli.lookup import ReviewId, review_state, workflow_id_from
+from starter.cli.lookup import ReviewId, review_state, reviewer_name, workflow_id_from
 from starter.cli.output import console
 from starter.cli.temporal import with_client
 from triage.models import Category, ReviewAction
@@ -41,7 +41,7 @@ def _decide(
             api.rstrip("/"), _api_token(token_file), workflow_id, action, revision, fields
         )
     else:
-        who = reviewer or os.environ.get("TRIAGE_REVIEWER") or os.environ.get("USER") or "cli"
+        who = reviewer_name(reviewer)
         decided_on, outcome = _decide_over_temporal(workflow_id, action, who, revision, signal, fields)
     if outcome is None:
         console.print(
