@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from temporalio.client import (
     Client,
@@ -28,7 +29,7 @@ def schedule_id(task_queue: str) -> str:
     return f"{contracts.RETRAIN_SCHEDULE}-{task_queue}"
 
 
-async def start_retrain(client: Client, task_queue: str, request: RetrainRequest) -> WorkflowHandle:
+async def start_retrain(client: Client, task_queue: str, request: RetrainRequest) -> WorkflowHandle[Any, Any]:
     return await client.start_workflow(
         contracts.RETRAIN_WORKFLOW,
         request,

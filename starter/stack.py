@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable
 from email.utils import parseaddr
 from importlib import resources
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -57,7 +58,7 @@ def demo_autonomy_env(settings: Settings) -> dict[str, str]:
     return {} if configured else dict(DEMO_AUTONOMY)
 
 
-def demo_samples() -> list[dict]:
+def demo_samples() -> list[dict[str, Any]]:
     return json.loads(resources.files("triage.demo").joinpath("samples.json").read_text())
 
 
@@ -242,12 +243,12 @@ async def _wait_temporal(address: str, namespace: str, timeout: float = 60.0) ->
         await asyncio.sleep(0.3)
 
 
-def _child(*args: str, env: dict[str, str]) -> subprocess.Popen:
+def _child(*args: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen([sys.executable, "-m", "starter.cli", *args], env=env, stdin=subprocess.DEVNULL)
 
 
 async def _while_children_live(
-    children: list[tuple[str, subprocess.Popen]], stop: asyncio.Event, step: Callable[[], Awaitable[None]]
+    children: list[tuple[str, subprocess.Popen[bytes]]], stop: asyncio.Event, step: Callable[[], Awaitable[None]]
 ) -> bool:
     """Run a start-up step; False if Ctrl-C came first, StackError if a child died meanwhile."""
     task = asyncio.ensure_future(step())
@@ -302,7 +303,7 @@ async def run_stack(
         env["TRIAGE_REVIEWERS"] = f"demo:{token}"
     if demo:
         env.update(demo_autonomy_env(settings))
-    children: list[tuple[str, subprocess.Popen]] = []
+    children: list[tuple[str, subprocess.Popen[bytes]]] = []
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

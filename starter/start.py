@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import (
     SearchAttributePair,
@@ -37,7 +39,7 @@ async def start_triage(
     task_queue: str,
     policy: PolicySettings,
     review: ReviewSettings,
-) -> WorkflowHandle | None:
+) -> WorkflowHandle[Any, Any] | None:
     """Start the workflow for ``message``; None when one already ran for it.
 
     The workflow id is derived from the message id, so a duplicate delivery

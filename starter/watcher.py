@@ -187,7 +187,8 @@ class InboxWatcher:
         self.stats.catchups += 1
         horizon = datetime.now(UTC) - self._catchup_max_age
         handled = 0
-        self._seen_during_catch_up = since = set()
+        since: set[str] = set()
+        self._seen_during_catch_up = since
         # One page's starts run while the next page is fetched and started:
         # waiting for every page's slowest start left the start slots idle.
         in_flight: list[asyncio.Future[list[None]]] = []

@@ -27,7 +27,10 @@ from triage.models import InboundMessage, ReviewSettings, TriageState, TriageSta
 # ---- workflows ---------------------------------------------------------------------------
 
 
-async def start_for(client: Client, settings: Settings, control, review: ReviewSettings | None = None, **fields) -> WorkflowHandle:
+async def start_for(client: Client, settings: Settings, control, **fields: Any) -> WorkflowHandle:
+    """Post an inbound message (``fields``: its subject, body, ``from``...) and start its triage;
+    ``review=ReviewSettings(...)`` instead of the settings' own."""
+    review: ReviewSettings | None = fields.pop("review", None)
     created = await inbound(control, **fields)
     async with build_mail_provider(settings) as mail:
         message = await mail.get_message(settings.inbox_id, created["message_id"])

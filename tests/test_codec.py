@@ -9,6 +9,7 @@ import json
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
 import pytest
@@ -129,7 +130,7 @@ async def running_codec_server(settings: Settings) -> AsyncIterator[str]:
 
 
 async def until_decoding(url: str, process: asyncio.subprocess.Process) -> None:
-    ready_check = {"content": '{"payloads": []}', "headers": {"Authorization": f"Bearer {CODEC_TOKEN}"}}
+    ready_check: dict[str, Any] = {"content": '{"payloads": []}', "headers": {"Authorization": f"Bearer {CODEC_TOKEN}"}}
     async with httpx.AsyncClient(base_url=url) as http, asyncio.timeout(30):
         while process.returncode is None:
             with contextlib.suppress(httpx.TransportError):

@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from temporalio.client import Client
 
@@ -62,7 +63,7 @@ def dev_server_command(
     return command
 
 
-def start_dev_server(db_file: Path, **options) -> subprocess.Popen:
+def start_dev_server(db_file: Path, **options: Any) -> subprocess.Popen[bytes]:
     db_file.parent.mkdir(parents=True, exist_ok=True)
     return subprocess.Popen(dev_server_command(db_file, **options), stdin=subprocess.DEVNULL)
 

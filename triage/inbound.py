@@ -18,8 +18,10 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from email import utils as email_utils
-from email.headerregistry import HeaderRegistry
+from email.headerregistry import AddressHeader, HeaderRegistry
+from typing import cast
 
+from triage.escaping import escape_within
 from triage.llm.text import html_to_text
 from triage.models import GuardFlag, InboundMessage
 
@@ -96,7 +98,7 @@ def parse_single_address(value: str | None, field: str = "From") -> ParsedAddres
         return ParsedAddress(None, f"{field} is too long ({len(raw)} characters)")
     try:
         header = _HEADERS(field.lower(), raw)
-        addresses = list(header.addresses)
+        addresses = list(cast(AddressHeader, header).addresses)
         defects = list(header.defects)
         pairs = [pair for pair in email_utils.getaddresses([raw]) if any(pair)]
     except Exception as err:  # the stdlib parser raises odd errors on odd input (".:" -> AttributeError)
@@ -184,16 +186,7 @@ def markdown_text(text: str | None, limit: int = 300) -> str:
     """
     line = clean_header_text(text, MAX_FIELD_CHARS)
     line = _AUTOLINK.sub(lambda m: m.group(1)[:-1] + "\u200b" + m.group(1)[-1], line)
-    pieces = [_MARKDOWN_PUNCTUATION.sub(r"\\\1", char) for char in line]
-    if sum(map(len, pieces)) <= limit:
-        return "".join(pieces)
-    kept, used = [], 1
-    for piece in pieces:  # cut on whole characters, never between a backslash and its character
-        if used + len(piece) > limit:
-            break
-        kept.append(piece)
-        used += len(piece)
-    return "".join(kept) + "…"
+    return escape_within(line, lambda char: _MARKDOWN_PUNCTUATION.sub(r"\\\1", char), limit)
 
 
 def bare_address(value: str) -> str:
@@ -212,7 +205,7 @@ def _recipients(values: list[str]) -> list[str]:
         if has_control(value) or len(value) > MAX_FIELD_CHARS:
             continue
         try:
-            addresses = _HEADERS("to", value).addresses
+            addresses = cast(AddressHeader, _HEADERS("to", value)).addresses
         except Exception:  # see parse_single_address
             continue
         found.extend(a.addr_spec for a in addresses if valid_address(a.addr_spec))

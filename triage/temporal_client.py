@@ -138,7 +138,7 @@ async def update_with_start(
     For the workflows that hold state by name (a conversation, an inbox's counters or
     autonomy): whoever asks first starts it, and everyone gets the update's answer.
     """
-    start = WithStartWorkflowOperation(
+    start: WithStartWorkflowOperation[Any, Any] = WithStartWorkflowOperation(
         workflow, start_arg, id=workflow_id, task_queue=task_queue, id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING
     )
     return await client.execute_update_with_start_workflow(

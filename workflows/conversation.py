@@ -47,8 +47,12 @@ async def serve_until_idle(requests: Callable[[], int], idle: Callable[[], timed
     """Answer updates until none came for ``idle()``; continue as new when the history grows."""
     while True:
         seen = requests()
+
+        def came(seen: int = seen) -> bool:
+            return requests() != seen
+
         try:
-            await workflow.wait_condition(lambda seen=seen: requests() != seen, timeout=idle())
+            await workflow.wait_condition(came, timeout=idle())
         except asyncio.TimeoutError:
             break
         if workflow.info().is_continue_as_new_suggested():

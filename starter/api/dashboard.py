@@ -261,7 +261,7 @@ async def flag_review(
 
 
 # What a reviewer reads for each refusal that means "your page is out of date" (409).
-CONFLICT_HELP = {
+CONFLICT_HELP: dict[str, str] = {
     ReviewErrorKind.STALE_REVISION: "The draft changed since you opened this page "
     "(someone edited or redrafted it). Review the current draft below, then decide again.",
     ReviewErrorKind.REVIEW_CLOSED: "Someone else already decided this review.",

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
+from starlette.middleware.sessions import Session
 
 import starter.api.auth as auth
 from starter.api.views import ago, countdown, iso, label, percent, safe_link, timestamp
@@ -59,7 +60,7 @@ def error_page(request: Request, status_code: int, message: str) -> HTMLResponse
 
 def flash(request: Request, level: str, text: str) -> None:
     request.session.setdefault("flash", []).append({"level": level, "text": text})
-    request.session.modified = True  # the list was changed in place
+    cast(Session, request.session).modified = True  # the list was changed in place
 
 
 def settings_of(request: Request) -> Settings:

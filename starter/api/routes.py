@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -147,18 +147,18 @@ class Health(BaseModel):
 
 # ---- routes -------------------------------------------------------------------------
 
-_errors: dict[int | str, dict] = {
+_errors: dict[int | str, dict[str, Any]] = {
     401: {"description": "Missing or invalid bearer token", "model": ErrorBody},
     404: {"description": "No such review (workflow id)", "model": ErrorBody},
     503: {"description": "Temporal is unreachable", "model": ErrorBody},
 }
-_decision_errors: dict[int | str, dict] = {
+_decision_errors: dict[int | str, dict[str, Any]] = {
     **_errors,
     409: {"description": "The review is closed, busy, or the revision is stale: reload", "model": ErrorBody},
     502: {"description": "The workflow could not carry the decision out", "model": ErrorBody},
 }
 
-_flag_errors: dict[int | str, dict] = {
+_flag_errors: dict[int | str, dict[str, Any]] = {
     **_errors,
     409: {"description": "Not flaggable (kind NotFlaggable): open, or not sent automatically", "model": ErrorBody},
 }

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from starter.cli.errors import EXIT_USAGE, CliError
-from starter.cli.lookup import ReviewId, workflow_id_from
+from starter.cli.lookup import ReviewId, reviewer_name, workflow_id_from
 from starter.cli.output import JsonOption, console
 from starter.cli.temporal import with_client
 from triage.config import get_settings
@@ -29,10 +28,6 @@ WhyOption = Annotated[str, typer.Option("--why", help="Why (recorded with the ch
 ReviewerOption = Annotated[
     str | None, typer.Option("--reviewer", help="Who (default: TRIAGE_REVIEWER, else USER).")
 ]
-
-
-def _who(reviewer: str | None) -> str:
-    return reviewer or os.environ.get("TRIAGE_REVIEWER") or os.environ.get("USER") or "cli"
 
 
 def _rate(row: ScopeRow) -> str:
@@ -95,7 +90,7 @@ def set_mode(
 
     settings = get_settings()
     try:
-        request = ModeRequest(scope=scope, mode=mode, by=_who(reviewer), why=why, settings=settings.autonomy_settings())
+        request = ModeRequest(scope=scope, mode=mode, by=reviewer_name(reviewer), why=why, settings=settings.autonomy_settings())
     except ValidationError as err:
         raise CliError(f"{scope} {mode}: give category:NAME or article:ID and review, shadow or auto ({err.error_count()} problem(s))", EXIT_USAGE) from None
 
@@ -119,7 +114,7 @@ def flag(
     async def main(client: Client) -> list[ModeChange]:
         try:
             return await flag_sent_reply(
-                client, settings.temporal_task_queue, workflow_id, _who(reviewer), why, settings.autonomy_settings()
+                client, settings.temporal_task_queue, workflow_id, reviewer_name(reviewer), why, settings.autonomy_settings()
             )
         except NotFlaggable as err:
             raise CliError(str(err)) from err

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from starter.cli.errors import EXIT_REFUSED, EXIT_UNREACHABLE, EXIT_USAGE, CliError, one_line
-from starter.cli.lookup import ReviewId, review_state, workflow_id_from
+from starter.cli.lookup import ReviewId, review_state, reviewer_name, workflow_id_from
 from starter.cli.output import console
 from starter.cli.temporal import with_client
 from triage.models import Category, ReviewAction
@@ -31,6 +31,7 @@ def _decide(
     **fields: str | Category | None,
 ) -> None:
     workflow_id = workflow_id_from(review_id)
+    outcome: ReviewOutcome | None
     if api:
         if reviewer:
             raise CliError("--reviewer does not go with --api: the API records the token's reviewer", EXIT_USAGE)
@@ -40,7 +41,7 @@ def _decide(
             api.rstrip("/"), _api_token(token_file), workflow_id, action, revision, fields
         )
     else:
-        who = reviewer or os.environ.get("TRIAGE_REVIEWER") or os.environ.get("USER") or "cli"
+        who = reviewer_name(reviewer)
         decided_on, outcome = _decide_over_temporal(workflow_id, action, who, revision, signal, fields)
     if outcome is None:
         console.print(
@@ -55,11 +56,11 @@ def _decide(
 
 
 def _decide_over_temporal(
-    workflow_id: str, action: ReviewAction, who: str, revision: int | None, signal: bool, fields: dict
+    workflow_id: str, action: ReviewAction, who: str, revision: int | None, signal: bool, fields: dict[str, Any]
 ) -> tuple[int, ReviewOutcome | None]:
     from temporalio.service import RPCError, RPCStatusCode
 
-    from starter.review import ReviewRejected, submit_decision
+    from starter.review import ReviewRejected, review_closed, submit_decision
     from triage.contracts import ReviewErrorKind
     from triage.models import ReviewDecision
 
@@ -71,7 +72,7 @@ def _decide_over_temporal(
         except RPCError as err:
             if err.status != RPCStatusCode.NOT_FOUND:
                 raise
-            if "already completed" in err.message:
+            if review_closed(err):
                 raise ReviewRejected(ReviewErrorKind.REVIEW_CLOSED, "the review is already decided") from err
             raise CliError(f"no triage workflow {workflow_id} ({one_line(err.message)})") from err
 
@@ -94,7 +95,7 @@ def _api_token(token_file: Path | None) -> str:
 
 
 def _decide_over_api(
-    api: str, token: str, workflow_id: str, action: ReviewAction, revision: int | None, fields: dict
+    api: str, token: str, workflow_id: str, action: ReviewAction, revision: int | None, fields: dict[str, Any]
 ) -> tuple[str, int, ReviewOutcome]:
     """The decision through the reviewer API: it, not this command, says who decides."""
     import httpx
@@ -119,7 +120,7 @@ def _decide_over_api(
     return who, revision, outcome
 
 
-def _api_call(http: Any, method: str, path: str, payload: dict | None = None) -> Any:
+def _api_call(http: Any, method: str, path: str, payload: dict[str, Any] | None = None) -> Any:
     response = http.request(method, path, json=payload)
     if response.is_success:
         return response.json()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from collections.abc import Coroutine
+from typing import Any
 
 
 def setup_logging(level: str = "INFO") -> None:
@@ -16,7 +18,7 @@ def setup_logging(level: str = "INFO") -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
-def run_until_interrupted(coro) -> None:
+def run_until_interrupted(coro: Coroutine[Any, Any, Any]) -> None:
     try:
         asyncio.run(coro)
     except KeyboardInterrupt:

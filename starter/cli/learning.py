@@ -6,7 +6,7 @@ import json
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -17,7 +17,7 @@ from starter.cli.temporal import with_client
 from triage.config import get_settings
 
 if TYPE_CHECKING:
-    from temporalio.client import Client
+    from temporalio.client import Client, ScheduleDescription
 
     from triage.llm.gate import RetrainReport
     from triage.llm.registry import ModelRegistry
@@ -124,7 +124,7 @@ def schedule_show() -> None:
 
     settings = get_settings()
 
-    async def main(client: Client):
+    async def main(client: Client) -> tuple[ScheduleDescription | None, Any]:
         found = await describe_schedule(client, settings.temporal_task_queue)
         return (found, await found.memo_value("cron", "?")) if found is not None else (None, None)
 

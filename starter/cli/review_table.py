@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 from rich.table import Table
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from starter.review import ReviewSummary
     from triage.models import TriageState
 
@@ -38,7 +40,7 @@ def _age(delta: timedelta) -> str:
 
 
 def review_rows(
-    page: list[ReviewSummary], states: dict[str, TriageState | None], now: datetime
+    page: list[ReviewSummary], states: Mapping[str, TriageState | None], now: datetime
 ) -> list[dict[str, str]]:
     rows = []
     for r in page:

@@ -63,9 +63,9 @@ def stats(
     as_json: JsonOption = False,
 ) -> None:
     """Messages triaged, auto-send rate, reviews pending/rejected/expired, from visibility."""
-    from starter.stats import collect_stats
+    from starter.stats import Stats, collect_stats
 
-    async def main(client: Client):
+    async def main(client: Client) -> Stats:
         return await collect_stats(client, hours)
 
     figures = with_client(main)
