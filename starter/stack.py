@@ -299,7 +299,8 @@ async def run_stack(
     if not settings.reviewer_tokens():
         # Kept under the data directory: a restart does not log the reviewer out.
         token = demo_token(data_dir)
-        env["TRIAGE_REVIEWERS"] = f"demo:{token}"
+        # An admin: the demo shows changing autonomy modes as well as deciding reviews.
+        env["TRIAGE_REVIEWERS"] = f"demo:{token}:admin"
     if demo:
         env.update(demo_autonomy_env(settings))
     children: list[tuple[str, subprocess.Popen]] = []
@@ -345,7 +346,7 @@ async def run_stack(
             console.print(f"  Reviewer dashboard {public_url}")
             if token:
                 console.print(
-                    f"  Reviewer token    {token}  (reviewer 'demo', kept in {data_dir / DEMO_TOKEN_FILE}; "
+                    f"  Reviewer token    {token}  (admin 'demo', kept in {data_dir / DEMO_TOKEN_FILE}; "
                     "set TRIAGE_REVIEWERS to choose your own)",
                     highlight=False,
                 )

@@ -93,7 +93,8 @@ async def wait_for_workflows(client: Client, task_queue: str, expected: set[str]
 # ---- the reviewer API and dashboard ------------------------------------------------------
 
 
-REVIEWERS = SecretStr("alice:tok-a,bob:tok-b")
+# Alice is an admin (she may change autonomy modes), Bob a reviewer (today's name:token form).
+REVIEWERS = SecretStr("alice:tok-a:admin,bob:tok-b")
 ALICE = {"Authorization": "Bearer tok-a"}
 
 

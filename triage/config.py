@@ -12,7 +12,7 @@ import os
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import (
@@ -31,7 +31,19 @@ from triage.models import (
     GuardFlag,
     PolicySettings,
     ReviewSettings,
+    Role,
 )
+
+
+ROLE_NAMES = frozenset(role.value for role in Role)
+
+
+class ReviewerEntry(NamedTuple):
+    """One ``TRIAGE_REVIEWERS`` entry."""
+
+    name: str
+    token: str
+    role: Role
 
 
 def _env(name: str) -> AliasChoices:
@@ -184,14 +196,26 @@ class Settings(BaseSettings):
         scheme, rest = base.split("://", 1)
         return f"{'wss' if scheme == 'https' else 'ws'}://{rest}/ws"
 
+    def reviewer_entries(self) -> list[ReviewerEntry]:
+        """``alice:TOKEN:admin,bob:TOKEN2`` -> entries; without a role, an entry is a reviewer.
+
+        Entries that are not ``name:token[:role]`` are left out here and named by the
+        API's start-up check (``starter.api.auth.token_problems``).
+        """
+        entries: list[ReviewerEntry] = []
+        for entry in self.reviewers.get_secret_value().split(","):
+            name, sep, rest = entry.strip().partition(":")
+            token, role = rest.strip(), Role.REVIEWER
+            head, colon, tail = token.rpartition(":")
+            if colon and tail.strip() in ROLE_NAMES:
+                token, role = head.strip(), Role(tail.strip())
+            if sep and name.strip() and token:
+                entries.append(ReviewerEntry(name=name.strip(), token=token, role=role))
+        return entries
+
     def reviewer_tokens(self) -> dict[str, str]:
         """``alice:TOKEN,bob:TOKEN2`` -> {token: name}."""
-        tokens: dict[str, str] = {}
-        for entry in self.reviewers.get_secret_value().split(","):
-            name, sep, token = entry.strip().partition(":")
-            if sep and name.strip() and token.strip():
-                tokens[token.strip()] = name.strip()
-        return tokens
+        return {entry.token: entry.name for entry in self.reviewer_entries()}
 
     def policy_settings(self) -> PolicySettings:
         return PolicySettings(

@@ -65,6 +65,7 @@ MODE_CHANGES_SHOWN = 50
 
 router = APIRouter(include_in_schema=False)
 Reviewer = Annotated[str, Depends(auth.dashboard_reviewer)]
+ModeAdmin = Annotated[str, Depends(auth.dashboard_admin("changing an autonomy mode"))]
 FormText = Annotated[str | None, Form()]
 
 
@@ -385,7 +386,7 @@ async def autonomy_page(request: Request, reviewer: Reviewer) -> Response:
 @router.post("/autonomy/modes")
 async def autonomy_set_mode(
     request: Request,
-    reviewer: Reviewer,
+    admin: ModeAdmin,
     csrf_token: FormText = None,
     scope: FormText = None,
     mode: FormText = None,
@@ -398,7 +399,7 @@ async def autonomy_set_mode(
         problems = "; ".join(str(e.get("msg", "")) for e in err.errors())
         flash(request, "error", f"Mode not changed: {problems}.")
         return RedirectResponse("/autonomy", status.HTTP_303_SEE_OTHER)
-    changes = await change_mode(link_of(request), wanted.scope, wanted.mode, reviewer, wanted.why)
+    changes = await change_mode(link_of(request), wanted.scope, wanted.mode, admin, wanted.why)
     if changes:
         flash(request, "ok", "; ".join(change_text(c) for c in changes) + ".")
     else:

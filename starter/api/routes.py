@@ -1,7 +1,7 @@
 """The reviewer JSON API's HTTP routes: request and response bodies, status codes.
 
 Reviews and their decisions (a decision may correct the category), the
-earned-autonomy record (modes per category and article, set by a reviewer, and
+earned-autonomy record (modes per category and article, set by an admin, and
 "this should not have been sent" on an automatic reply) and dashboard
 sessions. Everything Temporal goes through ``starter.api.gateway``; page
 cursors are signed by ``starter.api.cursors``.
@@ -16,7 +16,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from starter.api.auth import api_reviewer, sessions_of
+from starter.api.auth import api_admin, api_reviewer, sessions_of
 from starter.api.cursors import cursors_of
 from starter.api.errors import ApiError, ApiErrorKind, ErrorBody
 from starter.api.gateway import (
@@ -158,6 +158,10 @@ _decision_errors: dict[int | str, dict] = {
     502: {"description": "The workflow could not carry the decision out", "model": ErrorBody},
 }
 
+_admin_errors: dict[int | str, dict] = {
+    403: {"description": "Admins only (kind Forbidden): the detail says why", "model": ErrorBody},
+}
+
 _flag_errors: dict[int | str, dict] = {
     **_errors,
     409: {"description": "Not flaggable (kind NotFlaggable): open, or not sent automatically", "model": ErrorBody},
@@ -172,6 +176,7 @@ autonomy_router = APIRouter(
 health_router = APIRouter(tags=["health"])
 
 Reviewer = Annotated[str, Depends(api_reviewer)]
+ModeAdmin = Annotated[str, Depends(api_admin("changing an autonomy mode"))]
 Link = Annotated[TemporalLink, Depends(link_of)]
 WorkflowId = Annotated[str, Path(min_length=1, max_length=1000, description="The workflow id")]
 
@@ -285,14 +290,14 @@ async def get_mode_changes(_: Reviewer, link: Link) -> list[ModeChange]:
     return (await fetch_autonomy(link)).changes[::-1]
 
 
-@autonomy_router.post("/modes", response_model=list[ModeChange])
-async def post_mode(reviewer: Reviewer, link: Link, payload: ModeChangeRequest) -> list[ModeChange]:
-    """Set a category's or an article's mode (review, shadow or auto) as the token's reviewer.
+@autonomy_router.post("/modes", response_model=list[ModeChange], responses=_admin_errors)
+async def post_mode(admin: ModeAdmin, link: Link, payload: ModeChangeRequest) -> list[ModeChange]:
+    """Set a category's or an article's mode (review, shadow or auto) as the token's admin.
 
     The answer is the change made: empty when the scope already was in that
     mode (its shadow verdicts then count again from now).
     """
-    return await change_mode(link, payload.scope, payload.mode, reviewer, payload.why)
+    return await change_mode(link, payload.scope, payload.mode, admin, payload.why)
 
 
 # ---- dashboard sessions -----------------------------------------------------------
