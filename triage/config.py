@@ -150,6 +150,19 @@ class Settings(BaseSettings):
     # Reviewer API
     reviewers: SecretStr = Field(SecretStr(""), validation_alias=_env("TRIAGE_REVIEWERS"))
     session_secret: SecretStr | None = Field(None, validation_alias=_env("TRIAGE_SESSION_SECRET"))
+    # Single sign-on (OpenID Connect): on when the issuer is set (docs: "Access and roles")
+    oidc_issuer: str | None = Field(None, validation_alias=_env("TRIAGE_OIDC_ISSUER"))
+    oidc_client_id: str = Field("", validation_alias=_env("TRIAGE_OIDC_CLIENT_ID"))
+    oidc_client_secret: SecretStr = Field(SecretStr(""), validation_alias=_env("TRIAGE_OIDC_CLIENT_SECRET"))
+    oidc_scopes: str = Field("openid email profile", validation_alias=_env("TRIAGE_OIDC_SCOPES"))
+    # Who may sign in (at least one of the two): email domains, groups; comma-separated.
+    oidc_allowed_domains: str = Field("", validation_alias=_env("TRIAGE_OIDC_ALLOWED_DOMAINS"))
+    oidc_allowed_groups: str = Field("", validation_alias=_env("TRIAGE_OIDC_ALLOWED_GROUPS"))
+    # Members of these groups are admins; everyone else allowed in is a reviewer.
+    oidc_admin_groups: str = Field("", validation_alias=_env("TRIAGE_OIDC_ADMIN_GROUPS"))
+    oidc_groups_claim: str = Field("groups", validation_alias=_env("TRIAGE_OIDC_GROUPS_CLAIM"))
+    # Clock difference tolerated between us and the identity provider on token times.
+    oidc_leeway_seconds: int = Field(60, ge=0, le=600, validation_alias=_env("TRIAGE_OIDC_LEEWAY_SECONDS"))
     api_host: str = Field("127.0.0.1", validation_alias=_env("TRIAGE_API_HOST"))
     api_port: int = Field(8000, validation_alias=_env("TRIAGE_API_PORT"))
 

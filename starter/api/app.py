@@ -22,6 +22,7 @@ from temporalio.client import Client
 
 import starter.api.dashboard as dashboard
 import starter.api.docs as docs
+import starter.api.signon as signon
 from starter.api.auth import SESSION_MAX_AGE, LoginRequired, LoginThrottle, SessionStore
 from starter.api.cursors import CursorCodec
 from starter.api.errors import ApiError, ApiErrorKind
@@ -212,6 +213,7 @@ def create_app(
     app.state.cursors = CursorCodec(secret.encode())
     app.state.sessions = SessionStore(secret.encode())
     app.state.login_throttle = login_throttle or LoginThrottle()
+    app.state.sign_on = signon.sign_on_client(settings)
 
     app.add_middleware(
         SessionMiddleware,
@@ -234,6 +236,7 @@ def create_app(
     app.include_router(router)
     app.include_router(autonomy_router)
     app.include_router(dashboard.router)
+    app.include_router(signon.router)
     app.include_router(docs.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
