@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import AsyncIterator
 from urllib.parse import parse_qs, urlsplit
 
@@ -58,7 +59,7 @@ def sign_on_settings(provider: Provider, client_id: str = "triage") -> Settings:
     return Settings(
         reviewers=SecretStr(""),
         public_url=APP_URL,
-        temporal_address=f"127.0.0.1:{free_port()}",  # nothing here needs Temporal
+        temporal_task_queue=f"signon-{uuid.uuid4().hex[:8]}",
         oidc_issuer=provider.issuer,
         oidc_client_id=client_id,
         oidc_client_secret=SecretStr(provider.clients[client_id]),
@@ -81,13 +82,13 @@ async def sign_on(http: httpx.AsyncClient, login: str) -> httpx.Response:
 
 
 def app_client(settings: Settings):
-    return create_app(settings, None).state.sign_on
+    return create_app(settings, None).state.sign_on  # its Authlib client: no Temporal needed
 
 
-async def test_login_gives_the_mapped_role_and_logout_ends_the_session(provider, caplog):
+async def test_login_gives_the_mapped_role_and_logout_ends_the_session(dev_env, provider, caplog):
     caplog.set_level(logging.INFO)
     settings = sign_on_settings(provider)
-    async with serving(create_app(settings, None), port=APP_PORT), httpx.AsyncClient(base_url=APP_URL, timeout=15) as http:
+    async with serving(create_app(settings, dev_env.client), port=APP_PORT), httpx.AsyncClient(base_url=APP_URL, timeout=15) as http:
         login_page = await http.get("/login")
         assert 'data-testid="sign-on"' in login_page.text
         done = await sign_on(http, "ada")
@@ -106,7 +107,7 @@ async def test_login_gives_the_mapped_role_and_logout_ends_the_session(provider,
             replay = await thief.get("/sessions")
             assert replay.status_code == 303 and replay.headers["location"].startswith("/login")
 
-    async with serving(create_app(settings, None), port=APP_PORT), httpx.AsyncClient(base_url=APP_URL, timeout=15) as http:
+    async with serving(create_app(settings, dev_env.client), port=APP_PORT), httpx.AsyncClient(base_url=APP_URL, timeout=15) as http:
         assert (await sign_on(http, "bea")).status_code == 303
         page = await http.get("/sessions")
         assert "bea@example.com" in page.text and 'data-testid="role"' not in page.text  # a reviewer
@@ -115,9 +116,9 @@ async def test_login_gives_the_mapped_role_and_logout_ends_the_session(provider,
     assert SECRET not in logged
 
 
-async def test_a_user_outside_the_allowed_domain_is_refused(provider, caplog):
+async def test_a_user_outside_the_allowed_domain_is_refused(dev_env, provider, caplog):
     settings = sign_on_settings(provider)
-    async with serving(create_app(settings, None), port=APP_PORT), httpx.AsyncClient(base_url=APP_URL, timeout=15) as http:
+    async with serving(create_app(settings, dev_env.client), port=APP_PORT), httpx.AsyncClient(base_url=APP_URL, timeout=15) as http:
         refused = await sign_on(http, "eve")
         assert refused.status_code == 403
         assert "Sign-on refused: eve@elsewhere.org is outside the allowed domains and groups." in refused.text
@@ -125,9 +126,9 @@ async def test_a_user_outside_the_allowed_domain_is_refused(provider, caplog):
     assert any("sign-on refused" in r.getMessage() for r in caplog.records)
 
 
-async def test_a_callback_without_its_state_is_refused(provider):
+async def test_a_callback_without_its_state_is_refused(dev_env, provider):
     settings = sign_on_settings(provider)
-    async with serving(create_app(settings, None), port=APP_PORT), httpx.AsyncClient(base_url=APP_URL, timeout=15) as http:
+    async with serving(create_app(settings, dev_env.client), port=APP_PORT), httpx.AsyncClient(base_url=APP_URL, timeout=15) as http:
         forged = await http.get("/auth/callback?code=stolen&state=guessed")
         assert forged.status_code == 403 and "Sign-on refused" in forged.text
         assert (await http.get("/sessions")).status_code == 303

@@ -29,6 +29,7 @@ from __future__ import annotations
 import hmac
 import logging
 import secrets
+import time
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -36,6 +37,7 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from starter.api.errors import ApiError, ApiErrorKind
+from starter.api.gateway import link_of
 from starter.api.sessions import SESSION_MAX_AGE, Session, SessionStore
 from starter.api.throttle import LoginThrottle
 from triage.asgi_server import StartRefused
@@ -50,6 +52,8 @@ _bearer = HTTPBearer(auto_error=False, description="A reviewer token from TRIAGE
 
 SESSION_ID = "sid"
 SESSION_CSRF = "csrf"
+SESSION_SEEN = "seen"
+SESSION_SCOPE_KEY = "triage.session"
 CSRF_FIELD = "csrf_token"
 
 MIN_TOKEN_CHARS = 24
@@ -158,7 +162,7 @@ def throttle_of(request: Request) -> LoginThrottle:
 # ---- bearer tokens (API) ----------------------------------------------------------
 
 
-def api_identity(
+async def api_identity(
     request: Request,
     credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
 ) -> Identity:
@@ -166,15 +170,19 @@ def api_identity(
     if credentials is not None:
         throttle = throttle_of(request)
         keys = throttle.keys(client_of(request))
-        wait = throttle.retry_after(keys)
-        if wait > 0:
-            log.warning("bearer token from %s not checked: throttled for %.0f s", client_of(request), wait)
-            raise _throttled(wait)
+        async with link_of(request).errors():
+            check = await throttle.check(keys)
+        if check.wait > 0:
+            log.warning("bearer token from %s not checked: throttled for %.0f s", client_of(request), check.wait)
+            raise _throttled(check.wait)
         identity = identity_for_token(_settings(request), credentials.credentials)
         if identity is not None:
-            throttle.succeeded(keys)
+            if check.failures:
+                async with link_of(request).errors():
+                    await throttle.succeeded(keys)
             return identity
-        count = throttle.failed(keys)
+        async with link_of(request).errors():
+            count = await throttle.failed(keys)
         log.warning(
             "rejected bearer token from %s on %s %s (%d recent failures)",
             client_of(request), request.method, request.url.path, count,
@@ -226,50 +234,58 @@ class LoginRequired(Exception):
         self.next_path = next_path
 
 
-def login(request: Request, token: str, claimed: str | None = None) -> str | None:
+async def login(request: Request, token: str, claimed: str | None = None) -> str | None:
     """Open a session for ``token``'s reviewer; None for an unknown token (or another's name)."""
     identity = identity_for_token(_settings(request), token)
     if identity is None or (claimed and claimed != identity.name):
         return None
-    open_session(request, identity, token)
+    await open_session(request, identity, token)
     return identity.name
 
 
-def open_session(request: Request, identity: Identity, token: str | None) -> None:
+async def open_session(request: Request, identity: Identity, token: str | None) -> None:
     """A fresh session (and CSRF token): nothing from before survives. ``token`` None: sign-on."""
     store = sessions_of(request)
-    store.revoke(request.session.get(SESSION_ID))
-    request.scope.pop("triage.session", None)
+    async with link_of(request).errors():
+        await store.revoke(request.session.get(SESSION_ID))
+        secret, session = await store.open(
+            identity.name, token, client_of(request), request.headers.get("user-agent", ""), identity.role
+        )
     request.session.clear()
-    request.session[SESSION_ID] = store.open(
-        identity.name, token, client_of(request), request.headers.get("user-agent", ""), identity.role
-    )
+    request.session[SESSION_ID] = secret
     request.session[SESSION_CSRF] = secrets.token_urlsafe(32)
+    request.scope[SESSION_SCOPE_KEY] = session
 
 
-def logout(request: Request) -> None:
-    sessions_of(request).revoke(request.session.get(SESSION_ID))
-    request.scope.pop("triage.session", None)
+async def logout(request: Request) -> None:
+    async with link_of(request).errors():
+        await sessions_of(request).revoke(request.session.get(SESSION_ID))
+    request.scope[SESSION_SCOPE_KEY] = None
     request.session.clear()
+
+
+async def resolve_session(request: Request) -> Session | None:
+    """The cookie's live session, if a token session's token is still configured (with the
+    role it has now). Resolved once per request, before any route (``SessionResolver``)."""
+    store = sessions_of(request)
+    secret = request.session.get(SESSION_ID)
+    if not secret:
+        return None
+    session = await store.get(secret)
+    if session is not None and session.token_fp:
+        role = role_for_token(_settings(request), session.reviewer, session.token_fp, store)
+        if role is None:
+            await store.revoke(secret)
+            return None
+        session.role = role
+    if session is not None:
+        request.session[SESSION_SEEN] = int(time.time())  # re-signs the cookie: idle time starts again
+    return session
 
 
 def current_session(request: Request) -> Session | None:
-    """The request's live session, if its token is still configured."""
-    cached = request.scope.get("triage.session", False)
-    if cached is not False:
-        return cached
-    store = sessions_of(request)
-    session = store.get(request.session.get(SESSION_ID))
-    if session is not None and session.token_fp:
-        # A token session lasts while its token is configured, with the role it has now.
-        role = role_for_token(_settings(request), session.reviewer, session.token_fp, store)
-        if role is None:
-            store.revoke_id(session.reviewer, session.id)
-            session = None
-        else:
-            session.role = role
-    request.scope["triage.session"] = session
-    return session
+    """The request's live session (see ``resolve_session``)."""
+    return request.scope.get(SESSION_SCOPE_KEY)
 
 
 def session_identity(request: Request) -> Identity | None:

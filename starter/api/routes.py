@@ -131,7 +131,6 @@ class StatusFilter(StrEnum):
 class SessionInfo(BaseModel):
     id: str = Field(description="Pass to DELETE /api/sessions/{id} to end it.")
     created_at: datetime
-    last_seen_at: datetime
     client: str
     user_agent: str
 
@@ -305,13 +304,13 @@ async def post_mode(admin: ModeAdmin, link: Link, payload: ModeChangeRequest) ->
 
 @router.get("/sessions", response_model=list[SessionInfo], tags=["sessions"])
 async def list_sessions(request: Request, reviewer: Reviewer) -> list[SessionInfo]:
-    """Your open dashboard sessions (the token's reviewer), most recently used first."""
-    sessions = sorted(sessions_of(request).of(reviewer), key=lambda s: s.last_seen_at, reverse=True)
+    """Your open dashboard sessions (the token's reviewer), newest first."""
+    async with link_of(request).errors():
+        sessions = sorted(await sessions_of(request).of(reviewer), key=lambda s: s.created_at, reverse=True)
     return [
         SessionInfo(
             id=s.id,
             created_at=datetime.fromtimestamp(s.created_at, UTC),
-            last_seen_at=datetime.fromtimestamp(s.last_seen_at, UTC),
             client=s.client,
             user_agent=s.user_agent,
         )
@@ -324,7 +323,9 @@ async def revoke_session(
     request: Request, reviewer: Reviewer, session_id: Annotated[str, Path(max_length=100)]
 ) -> Response:
     """End one of your sessions at once (a copied cookie stops working too)."""
-    if not sessions_of(request).revoke_id(reviewer, session_id):
+    async with link_of(request).errors():
+        revoked = await sessions_of(request).revoke_id(reviewer, session_id)
+    if not revoked:
         raise ApiError(status.HTTP_404_NOT_FOUND, "no such session of yours", ApiErrorKind.NOT_FOUND)
     return Response(status_code=204)
 
@@ -332,4 +333,5 @@ async def revoke_session(
 @router.delete("/sessions", response_model=Revoked, tags=["sessions"])
 async def revoke_sessions(request: Request, reviewer: Reviewer) -> Revoked:
     """End all your dashboard sessions."""
-    return Revoked(revoked=sessions_of(request).revoke_all(reviewer))
+    async with link_of(request).errors():
+        return Revoked(revoked=await sessions_of(request).revoke_all(reviewer))

@@ -22,6 +22,7 @@ from httpx import HTTPError
 from joserfc.errors import JoseError
 
 import starter.api.auth as auth
+from starter.api.gateway import link_of
 from starter.api.pages import error_page, flash, settings_of
 from triage.access import SignOnPolicy, SignOnRefused, sign_on_identity
 from triage.asgi_server import StartRefused
@@ -133,8 +134,9 @@ async def sign_on_callback(request: Request) -> Response:
     who = auth.client_of(request)
     throttle = auth.throttle_of(request)
     keys = throttle.keys(who)
-    wait = throttle.retry_after(keys)
-    if wait > 0:
+    async with link_of(request).errors():
+        check = await throttle.check(keys)
+    if check.wait > 0:
         return error_page(request, status.HTTP_429_TOO_MANY_REQUESTS, "Too many failed sign-ins. Try again later.")
     try:
         token = await client.authorize_access_token(
@@ -144,15 +146,18 @@ async def sign_on_callback(request: Request) -> Response:
         name, role = sign_on_identity(claims, sign_on_policy(settings))
     except (OAuthError, JoseError, SignOnRefused) as err:
         reason = _reason(err)
-        count = throttle.failed(keys)
+        async with link_of(request).errors():
+            count = await throttle.failed(keys)
         log.warning("sign-on refused from %s: %s (%d recent failures)", who, reason, count)
         return error_page(request, status.HTTP_403_FORBIDDEN, f"Sign-on refused: {reason}.")
     except HTTPError as err:
         log.warning("identity provider unreachable during sign-on: %s", type(err).__name__)
         return error_page(request, status.HTTP_503_SERVICE_UNAVAILABLE, "The identity provider is unreachable.")
-    throttle.succeeded(keys)
+    if check.failures:
+        async with link_of(request).errors():
+            await throttle.succeeded(keys)
     next_path = auth.safe_next(request.session.get(NEXT_KEY))
-    auth.open_session(request, auth.Identity(name, role), None)
+    await auth.open_session(request, auth.Identity(name, role), None)
     log.info("%s signed in by single sign-on from %s as %s", name, who, role.value)
     flash(request, "ok", f"Signed in as {name}.")
     return RedirectResponse(next_path, status.HTTP_303_SEE_OTHER)
