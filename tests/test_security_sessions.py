@@ -240,3 +240,37 @@ async def test_error_pages_never_replace_a_valid_session(temporal):
             reviewer.cookies[COOKIE]
         )["sid"] == cookie_data(session_cookie)["sid"]
         assert (await reviewer.get("/sessions")).status_code == 200
+
+
+async def test_no_token_or_secret_in_temporal_history_logs_pages_or_the_openapi_document(temporal, caplog):
+    caplog.set_level(logging.DEBUG)
+    session_secret, client_secret = "session-secret-" + "q" * 30, "oidc-client-secret-" + "z" * 30
+    queue = f"secrets-{uuid.uuid4().hex[:8]}"
+    settings = SETTINGS.model_copy(
+        update={
+            "temporal_task_queue": queue,
+            "session_secret": SecretStr(session_secret),
+            "oidc_issuer": "https://idp.example",
+            "oidc_client_id": "triage",
+            "oidc_client_secret": SecretStr(client_secret),
+            "oidc_allowed_domains": "example.com",
+        }
+    )
+    async with serving(create_app(settings, temporal)) as base, browser(base) as http:
+        assert (await sign_in(http, "wrong-" + "w" * 30, name="alice")).status_code == 401
+        assert (await sign_in(http, ALICE_TOKEN)).status_code == 303
+        cookie = http.cookies[COOKIE]
+        pages = [(await http.get(path)).text for path in ("/sessions", "/login", "/docs", "/openapi.json")]
+        pages.append((await http.get("/api/sessions", headers=ALICE)).text)
+        pages.append((await http.get("/api/sessions", headers={"Authorization": "Bearer " + BOB_TOKEN[::-1]})).text)
+    stored = []
+    async for execution in temporal.list_workflows(f"TaskQueue = '{queue}-access'"):
+        history = await temporal.get_workflow_handle(execution.id, run_id=execution.run_id).fetch_history()
+        stored.append("\n".join(str(event) for event in history.events))
+    assert len(stored) >= 2 and any("alice" in dump for dump in stored)  # a session and the failures
+    secrets_ = [ALICE_TOKEN, BOB_TOKEN, BOB_TOKEN[::-1], session_secret, client_secret, cookie, cookie_data(cookie)["sid"], "wrong-www"]
+    # Everything the server side logged (the test's own HTTP client logs its requests: left out).
+    logged = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith(("httpx", "httpcore")))
+    for where, text in [("history", "\n".join(stored)), ("logs", logged), ("pages", "\n".join(pages))]:
+        for secret in secrets_:
+            assert secret not in text, (where, secret[:12])

@@ -22,7 +22,8 @@ async def run_api(settings: Settings, host: str, port: int) -> None:
     check_sign_on(settings)  # and with sign-on half configured or open to anyone
     if not settings.reviewer_tokens() and not sign_on_enabled(settings):
         log.warning("TRIAGE_REVIEWERS is empty and sign-on is off: nobody can sign in (set name:token pairs)")
-    log.info("dashboard sessions are kept in this process: they end when it restarts")
+    if not settings.session_secret:
+        log.warning("TRIAGE_SESSION_SECRET is unset: cookies are signed with a key of this process, so sessions end when it restarts and other replicas refuse them")
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
