@@ -10,6 +10,8 @@ through and the gateway looked the review up.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from pydantic import SecretStr
 
@@ -33,6 +35,9 @@ API_TABLE = [
     ("POST", f"/api/reviews/{MISSING}/redraft", {"instructions": "x"}, (404, 404, 401)),
     ("POST", f"/api/reviews/{MISSING}/flag", {"why": "x"}, (404, 404, 401)),
     ("POST", "/api/autonomy/modes", MODE, (200, 403, 401)),
+    ("POST", "/api/retraining/runs", {"measure_only": True, "why": "role table"}, (202, 403, 401)),
+    ("PUT", "/api/retraining/schedule", {"cron": "0 3 * * *", "why": "nightly"}, (200, 403, 401)),
+    ("DELETE", "/api/retraining/schedule", None, (204, 403, 401)),
     ("DELETE", "/api/sessions/0123456789abcdef", None, (404, 404, 401)),
     ("DELETE", "/api/sessions", None, (200, 200, 401)),
 ]
@@ -85,9 +90,16 @@ async def test_every_state_changing_api_route_by_role(dev_env, role_settings):
                 if want == 403:
                     assert response.json()["kind"] == "Forbidden"
                     assert "is for admins; bob is a reviewer" in response.json()["detail"]
+                if method == "POST" and path == "/api/retraining/runs" and want == 202:
+                    retrain_id = response.json()["workflow_id"]
         changes = (await http.get("/api/autonomy/changes", headers=REVIEWER)).json()
-        # Only the admin's change was applied, recorded with who and why.
+        # Only the admin's changes were applied, recorded with who and why.
         assert [(c["by"], c["why"]) for c in changes] == [("alice", "role table")]
+        retrain = dev_env.client.get_workflow_handle(retrain_id)
+        history = await retrain.fetch_history()
+        started = history.events[0].workflow_execution_started_event_attributes
+        request = json.loads(started.input.payloads[0].data)
+        assert (request["requested_by"], request["why"], request["promote"]) == ("alice", "role table", False)
 
 
 async def _signed_in(http, token: str) -> str:

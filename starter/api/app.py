@@ -24,6 +24,7 @@ from temporalio.service import RPCError
 
 import starter.api.dashboard as dashboard
 import starter.api.docs as docs
+import starter.api.retraining as retraining
 import starter.api.signon as signon
 import starter.api.auth as auth
 from starter.api.auth import LoginRequired, LoginThrottle, SessionStore
@@ -270,6 +271,7 @@ def create_app(
     app.include_router(health_router)
     app.include_router(router)
     app.include_router(autonomy_router)
+    app.include_router(retraining.router)
     app.include_router(dashboard.router)
     app.include_router(signon.router)
     app.include_router(docs.router)
