@@ -9,7 +9,6 @@ which ``sign_in_at_provider`` fills in as a browser would.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import re
@@ -25,6 +24,7 @@ import httpx
 from authlib.common.security import generate_token
 from authlib.integrations.httpx_client import AsyncOAuth2Client
 
+from tests.helpers import child_process
 from triage.asgi_server import free_port
 
 PROVIDER_DIR = Path(__file__).parent / "oidc_provider"
@@ -67,30 +67,12 @@ async def oidc_provider(
         "OIDC_SHORT_TTL_CLIENTS": ",".join(short_lived),
     }
     node = shutil.which("node") or "node"
-    process = subprocess.Popen(
-        [node, "provider.mjs"], cwd=PROVIDER_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
-    try:
-        async with httpx.AsyncClient(timeout=2) as http:
-            async with asyncio.timeout(30):
-                while True:
-                    if process.poll() is not None:
-                        output = process.stdout.read().decode() if process.stdout else ""
-                        raise RuntimeError(f"oidc-provider stopped: {output}")
-                    try:
-                        if (await http.get(f"{issuer}/.well-known/openid-configuration")).status_code == 200:
-                            break
-                    except httpx.TransportError:
-                        pass
-                    await asyncio.sleep(0.1)
+    args = [node, "provider.mjs"]
+    discovery = f"{issuer}/.well-known/openid-configuration"
+    async with child_process(
+        args, discovery, cwd=PROVIDER_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    ):
         yield Provider(issuer, {c["client_id"]: c["client_secret"] for c in clients})
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 async def sign_in_at_provider(http: httpx.AsyncClient, url: str, login: str, stop_at: str) -> str:

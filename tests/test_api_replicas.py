@@ -8,7 +8,6 @@ copied cookie is then refused by both, every one of 100 tries.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import statistics
 import subprocess
@@ -21,7 +20,7 @@ from contextlib import asynccontextmanager
 import httpx
 import pytest
 
-from tests.helpers import csrf_token
+from tests.helpers import child_process, csrf_token
 from triage.asgi_server import free_port
 
 pytestmark = pytest.mark.slow
@@ -33,34 +32,12 @@ COOKIE = "triage_session"
 
 @asynccontextmanager
 async def replica(env: dict[str, str], port: int) -> AsyncIterator[str]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "starter.cli", "api", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
     url = f"http://127.0.0.1:{port}"
-    try:
-        async with httpx.AsyncClient(timeout=2) as http, asyncio.timeout(60):
-            while True:
-                assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
-                try:
-                    if (await http.get(f"{url}/healthz")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.1)
+    args = [sys.executable, "-m", "starter.cli", "api", "--host", "127.0.0.1", "--port", str(port)]
+    async with child_process(args, f"{url}/healthz", env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as process:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stderr:
-            logged = process.stderr.read().decode()
-            assert ADMIN_TOKEN not in logged and env["TRIAGE_SESSION_SECRET"] not in logged
+    logged = process.stdout.read().decode() if process.stdout else ""
+    assert ADMIN_TOKEN not in logged and env["TRIAGE_SESSION_SECRET"] not in logged
 
 
 @pytest.fixture

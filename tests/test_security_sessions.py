@@ -25,9 +25,9 @@ from pydantic import SecretStr
 
 from starter.api import create_app
 from starter.api.auth import MIN_TOKEN_CHARS, LoginThrottle, SessionStore, check_reviewer_tokens
+from starter.api.server import run_api
 from starter.api.sessions import SESSION_IDLE
 from starter.api.throttle import MemoryFailures
-from starter.api.server import run_api
 from tests.helpers import csrf_token
 from triage.asgi_server import free_port, serving
 from triage.config import Settings

@@ -34,7 +34,6 @@ from triage.models import (
     Role,
 )
 
-
 ROLE_NAMES = frozenset(role.value for role in Role)
 
 

@@ -22,11 +22,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from temporalio.client import Client
 from temporalio.service import RPCError
 
+import starter.api.auth as auth
 import starter.api.dashboard as dashboard
 import starter.api.docs as docs
 import starter.api.retraining as retraining
 import starter.api.signon as signon
-import starter.api.auth as auth
 from starter.api.auth import LoginRequired, LoginThrottle, SessionStore
 from starter.api.cursors import CursorCodec
 from starter.api.errors import ApiError, ApiErrorKind

@@ -30,10 +30,10 @@ from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel
 from temporalio.client import Client, WorkflowExecutionStatus
-from temporalio.service import RPCError, RPCStatusCode
 
 from triage import contracts
 from triage.models import Role
+from triage.temporal_client import unless_missing
 
 SESSION_MAX_AGE = 12 * 60 * 60  # one working day; then log in again
 SESSION_IDLE = 4 * 60 * 60
@@ -129,13 +129,8 @@ class SessionStore:
 
     async def _find(self, public_id: str) -> Session | None:
         handle = (await self._client()).get_workflow_handle(self._workflow_id(public_id))
-        try:
-            description = await handle.describe()
-        except RPCError as err:
-            if err.status is RPCStatusCode.NOT_FOUND:
-                return None
-            raise
-        if description.status is not WorkflowExecutionStatus.RUNNING:
+        description = await unless_missing(handle.describe())
+        if description is None or description.status is not WorkflowExecutionStatus.RUNNING:
             return None  # signed out, revoked, or older than SESSION_MAX_AGE
         return Session.of(public_id, await description.memo_value(MEMO_KEY, type_hint=SessionMemo))
 
@@ -159,14 +154,14 @@ class SessionStore:
         return found
 
     async def _end(self, public_id: str) -> bool:
+        """Terminate the session's execution; False when there was none running."""
         handle = (await self._client()).get_workflow_handle(self._workflow_id(public_id))
-        try:
+
+        async def terminated() -> bool:
             await handle.terminate(reason="signed out")
-        except RPCError as err:
-            if err.status is RPCStatusCode.NOT_FOUND:  # none, or ended already
-                return False
-            raise
-        return True
+            return True
+
+        return bool(await unless_missing(terminated(), False))
 
     async def revoke(self, secret: object) -> None:
         if isinstance(secret, str) and secret:

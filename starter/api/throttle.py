@@ -17,9 +17,9 @@ from datetime import timedelta
 from typing import NamedTuple, Protocol
 
 from temporalio.client import Client
-from temporalio.service import RPCError, RPCStatusCode
 
 from triage import contracts
+from triage.temporal_client import unless_missing
 
 
 class FailureStore(Protocol):
@@ -77,18 +77,16 @@ class TemporalFailures:
 
     async def times(self, key: str, since: float) -> list[float]:
         handle = (await self._temporal()).get_workflow_handle(self._id(key))
-        times: list[float] = []
-        try:
-            async for event in handle.fetch_history_events():
-                if event.HasField("workflow_execution_signaled_event_attributes"):
-                    at = event.event_time.ToDatetime().timestamp()
-                    if at > since:
-                        times.append(at)
-        except RPCError as err:
-            if err.status is RPCStatusCode.NOT_FOUND:
-                return []
-            raise
-        return times
+
+        async def signalled() -> list[float]:
+            return [
+                at
+                async for event in handle.fetch_history_events()
+                if event.HasField("workflow_execution_signaled_event_attributes")
+                and (at := event.event_time.ToDatetime().timestamp()) > since
+            ]
+
+        return await unless_missing(signalled(), []) or []
 
     async def add(self, key: str, at: float, keep: int) -> int:
         client = await self._temporal()
@@ -103,11 +101,7 @@ class TemporalFailures:
 
     async def clear(self, key: str) -> None:
         handle = (await self._temporal()).get_workflow_handle(self._id(key))
-        try:
-            await handle.terminate(reason="signed in")
-        except RPCError as err:
-            if err.status is not RPCStatusCode.NOT_FOUND:  # none, or closed already
-                raise
+        await unless_missing(handle.terminate(reason="signed in"))  # none, or closed already
 
 
 class Check(NamedTuple):
