@@ -10,14 +10,20 @@ through and the gateway looked the review up.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import sys
 
+import httpx
 import pytest
 from pydantic import SecretStr
 
+from starter.api import create_app
 from starter.api.auth import token_problems
 from tests.conftest import make_settings, running_worker
 from tests.helpers import REVIEWERS, api, csrf_token
+from triage.asgi_server import serving
 from triage.config import Settings
 from triage.models import Role
 
@@ -146,3 +152,35 @@ async def test_a_role_change_takes_effect_on_open_sessions(dev_env, role_setting
         # Alice's entry loses its role: her open session is a reviewer's from the next request.
         role_settings.reviewers = SecretStr("alice:tok-a,bob:tok-b")  # the app reads it on every request
         assert (await http.post("/autonomy/modes", data={**MODE, "csrf_token": csrf})).status_code == 403
+
+
+async def _cli(*args: str, token: str) -> tuple[int, str]:
+    env = {**os.environ, "TRIAGE_API_TOKEN": token}
+    env.pop("TRIAGE_API_URL", None)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "starter.cli", *args, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await process.communicate()
+    return process.returncode or 0, output.decode()
+
+
+async def test_the_cli_over_the_api_is_held_to_the_role(dev_env, role_settings):
+    async with running_worker(dev_env.client, role_settings), serving(create_app(role_settings, dev_env.client)) as base:
+        mode = ("autonomy", "set", "article:password-reset", "shadow", "--why", "from the CLI")
+        # Each CLI run starts a Python process: the reviewer's refusals for two commands, then
+        # the admin's mode change and schedule (the API table covers the rest).
+        for command in (mode, ("retrain", "--measure-only", "--why", "from the CLI")):
+            code, output = await _cli(*command, "--api", base, token="tok-b")
+            assert code == 1, (command, output)
+            assert "not allowed (403 Forbidden)" in output and "is for admins; bob is a reviewer" in output, output
+        for command in (mode, ("schedule", "create", "--cron", "0 4 * * *"), ("schedule", "delete")):
+            code, output = await _cli(*command, "--api", base, token="tok-a")
+            assert code == 0, (command, output)
+        changes = (await _changes(base))
+        assert [(c["by"], c["why"]) for c in changes] == [("alice", "from the CLI")]
+
+
+async def _changes(base: str) -> list[dict]:
+    async with httpx.AsyncClient(base_url=base) as http:
+        return (await http.get("/api/autonomy/changes", headers=REVIEWER)).json()
