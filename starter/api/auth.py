@@ -9,19 +9,18 @@ anyone but an admin with 403 and the reason. The reviewer recorded in a workflow
 this app is always the one resolved here, never a name taken from a request
 body (anyone with Temporal access can still decide directly: see the README).
 
-Dashboard sessions live on the server (``SessionStore``): the signed cookie
-carries only a random session id and the CSRF token, so logging out, or
-revoking a session from the sessions page or the API, ends it everywhere, a
-copied cookie included. Sessions opened by single sign-on
-(``starter.api.signon``) keep the role the identity provider gave. The store keeps an HMAC of each session id and of
-the token it was opened with, never either in the clear. Sessions end after
-``SESSION_MAX_AGE`` or ``SESSION_IDLE`` without use, and when the process
-restarts.
+Dashboard sessions live in Temporal (``starter.api.sessions``): the signed
+cookie carries only a random session id and the CSRF token, so logging out,
+or revoking a session from the sessions page or the API, ends it on every
+replica, a copied cookie included, and an API restart ends none. Sessions
+opened by single sign-on (``starter.api.signon``) keep the role the identity
+provider gave. Sessions end after ``SESSION_MAX_AGE``, or ``SESSION_IDLE``
+without use.
 
 Failed sign-ins and rejected bearer tokens are logged (client, reviewer name
 if one was given, never the token) and throttled per client and per named
-reviewer (``LoginThrottle``): past a few failures each further attempt waits
-exponentially longer.
+reviewer (``LoginThrottle``, its failures kept in Temporal too): past a few
+failures each further attempt waits exponentially longer.
 """
 
 from __future__ import annotations
