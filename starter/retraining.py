@@ -39,7 +39,9 @@ async def start_retrain(client: Client, task_queue: str, request: RetrainRequest
     )
 
 
-async def create_schedule(client: Client, task_queue: str, cron: str, request: RetrainRequest) -> str:
+async def create_schedule(
+    client: Client, task_queue: str, cron: str, request: RetrainRequest, memo: dict[str, str] | None = None
+) -> str:
     """Create, or replace, the nightly retrain: one run at a time, a missed night skipped."""
     sid = schedule_id(task_queue)
     schedule = Schedule(
@@ -51,7 +53,7 @@ async def create_schedule(client: Client, task_queue: str, cron: str, request: R
     )
     try:
         # The server keeps the cron as calendar specs: the memo keeps it as the operator wrote it.
-        await client.create_schedule(sid, schedule, memo={"cron": cron})
+        await client.create_schedule(sid, schedule, memo={"cron": cron, **(memo or {})})
     except ScheduleAlreadyRunningError:  # replace it with the one asked for
         await client.get_schedule_handle(sid).update(lambda _: ScheduleUpdate(schedule=schedule))
     return sid

@@ -36,6 +36,7 @@ console = Console(soft_wrap=True)  # a URL or token is never cut
 
 MAILSIM_PORT = 8725
 DEMO_TOKEN_FILE = "demo-token"
+SESSION_SECRET_FILE = "session-secret"
 DATA_FILES = ("temporal.db", "mailsim.db")
 
 
@@ -96,9 +97,9 @@ async def inject_samples(control_url: str, settings: Settings) -> tuple[list[str
     return ids, already
 
 
-def demo_token(data_dir: Path) -> str:
-    """The demo reviewer's token: made once, kept (mode 0600) in ``data_dir/demo-token``."""
-    path = data_dir / DEMO_TOKEN_FILE
+def demo_token(data_dir: Path, name: str = DEMO_TOKEN_FILE) -> str:
+    """The demo reviewer's token (or another secret): made once, kept (mode 0600) in ``data_dir/name``."""
+    path = data_dir / name
     try:
         token = path.read_text().strip()
     except FileNotFoundError:
@@ -300,7 +301,11 @@ async def run_stack(
     if not settings.reviewer_tokens():
         # Kept under the data directory: a restart does not log the reviewer out.
         token = demo_token(data_dir)
-        env["TRIAGE_REVIEWERS"] = f"demo:{token}"
+        # An admin: the demo shows changing autonomy modes as well as deciding reviews.
+        env["TRIAGE_REVIEWERS"] = f"demo:{token}:admin"
+    if not settings.session_secret:
+        # Signs the dashboard's cookies: kept, so that restarting the stack signs nobody out.
+        env["TRIAGE_SESSION_SECRET"] = demo_token(data_dir, SESSION_SECRET_FILE)
     if demo:
         env.update(demo_autonomy_env(settings))
     children: list[tuple[str, subprocess.Popen[bytes]]] = []
@@ -346,7 +351,7 @@ async def run_stack(
             console.print(f"  Reviewer dashboard {public_url}")
             if token:
                 console.print(
-                    f"  Reviewer token    {token}  (reviewer 'demo', kept in {data_dir / DEMO_TOKEN_FILE}; "
+                    f"  Reviewer token    {token}  (admin 'demo', kept in {data_dir / DEMO_TOKEN_FILE}; "
                     "set TRIAGE_REVIEWERS to choose your own)",
                     highlight=False,
                 )

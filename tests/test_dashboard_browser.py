@@ -21,7 +21,7 @@ from pydantic import SecretStr
 from starter.api import create_app
 from starter.review import get_state
 from tests.conftest import running_worker, sent_mail
-from tests.helpers import start_for, wait_for_status
+from tests.helpers import REVIEWERS, start_for, wait_for_status
 from tests.scripted_provider import subject
 from triage.asgi_server import serving
 from triage.config import Settings
@@ -59,7 +59,7 @@ EDITED = "Hi Dana,\n\nYou were charged twice; the second charge is refunded toda
 
 @pytest.fixture
 def api_settings(settings: Settings) -> Settings:
-    return settings.model_copy(update={"reviewers": SecretStr("alice:tok-a,bob:tok-b")})
+    return settings.model_copy(update={"reviewers": REVIEWERS})
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")

@@ -384,6 +384,13 @@ class TriageInput(BaseModel):
     review: ReviewSettings = Field(default_factory=ReviewSettings)
 
 
+class Role(StrEnum):
+    """What a signed-in person may do (docs: "Access and roles")."""
+
+    ADMIN = "admin"  # also: autonomy modes, retraining, model promotion and rollback
+    REVIEWER = "reviewer"  # decide reviews, flag automatic replies
+
+
 class ReviewAction(StrEnum):
     APPROVE = "approve"
     REJECT = "reject"

@@ -39,7 +39,11 @@ def render(
     headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
     context = dict(context or {})
-    context.setdefault("reviewer", auth.session_reviewer(request))
+    identity = auth.session_identity(request)
+    context.setdefault("reviewer", identity.name if identity else None)
+    # Templates show only what the role may do.
+    context.setdefault("is_admin", identity is not None and identity.is_admin)
+    context.setdefault("sign_on", getattr(request.app.state, "sign_on", None) is not None)
     context["csrf_token"] = auth.csrf_token(request, create=touch_session)
     context["flashes"] = request.session.pop("flash", []) if touch_session else []
     return templates.TemplateResponse(request, name, context, status_code=status_code, headers=headers)

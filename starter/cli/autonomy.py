@@ -8,9 +8,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
+from starter.cli.decisions import Api, TokenFile
 from starter.cli.errors import EXIT_USAGE, CliError
 from starter.cli.lookup import ReviewId, reviewer_name, workflow_id_from
 from starter.cli.output import JsonOption, console
+from starter.cli.over_api import call_api
 from starter.cli.temporal import with_client
 from triage.config import get_settings
 
@@ -81,13 +83,21 @@ def set_mode(
     mode: Annotated[str, typer.Argument(help="review, shadow or auto")],
     why: WhyOption = "",
     reviewer: ReviewerOption = None,
+    api: Api = None,
+    token_file: TokenFile = None,
 ) -> None:
-    """Set a category's or an article's mode (recorded: who, when, why)."""
+    """Set a category's or an article's mode (recorded: who, when, why); over --api, an admin's right."""
     from pydantic import ValidationError
 
     from starter.autonomy import set_mode as request_mode
-    from triage.autonomy import ModeRequest
+    from triage.autonomy import ModeChange, ModeRequest
 
+    if api:
+        if reviewer:
+            raise CliError("--reviewer does not go with --api: the API records the token's owner", EXIT_USAGE)
+        answer = call_api(api, token_file, "POST", "/api/autonomy/modes", {"scope": scope, "mode": mode, "why": why})
+        _print_changes([ModeChange.model_validate(change) for change in answer])
+        return
     settings = get_settings()
     try:
         request = ModeRequest(scope=scope, mode=mode, by=reviewer_name(reviewer), why=why, settings=settings.autonomy_settings())

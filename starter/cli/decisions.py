@@ -123,7 +123,7 @@ def _decide_over_api(
 def _api_call(http: Any, method: str, path: str, payload: dict[str, Any] | None = None) -> Any:
     response = http.request(method, path, json=payload)
     if response.is_success:
-        return response.json()
+        return response.json() if response.content else None
     try:
         body = response.json()
     except ValueError:
@@ -133,7 +133,9 @@ def _api_call(http: Any, method: str, path: str, payload: dict[str, Any] | None 
         detail = "; ".join(str(item.get("msg", item)) for item in detail)
     status = response.status_code
     code = {422: EXIT_USAGE, 502: EXIT_REFUSED}.get(status, EXIT_UNREACHABLE if status >= 500 else EXIT_REFUSED)
-    what = {401: "the API refused the token", 404: "not found", 409: "refused"}.get(status, "the API answered")
+    what = {401: "the API refused the token", 403: "not allowed", 404: "not found", 409: "refused"}.get(
+        status, "the API answered"
+    )
     raise CliError(f"{what} ({status}{' ' + kind if kind else ''}): {one_line(detail)}", code)
 
 
