@@ -15,6 +15,7 @@ from triage.autonomy import ModeChange
 from triage.config import Settings
 from triage.models import AutonomyMode, Category, ModeInForce, ReviewAction, TriageState, TriageStatus
 from triage.render import text_to_html
+from triage.urgency import Urgency, urgency_of
 
 SLA_SOON = timedelta(hours=4)
 # Shown inside the sandboxed iframe: the email and the reply, with the email stylesheet only.
@@ -141,6 +142,8 @@ class QueueRow:
     deadline: Deadline | None
     flags: list[str]
     revision: int | None
+    main_reason: str  # the policy's first reason: why it waits
+    urgency: Urgency
 
 
 def queue_row(summary: ReviewSummary, state: TriageState | None, settings: Settings) -> QueueRow:
@@ -156,7 +159,15 @@ def queue_row(summary: ReviewSummary, state: TriageState | None, settings: Setti
         deadline=deadline_for(state, summary.started_at, settings),
         flags=[flag.value for flag in classification.guard_flags] if classification else [],
         revision=state.revision if state else None,
+        main_reason=(state.policy_decision.main_reason or "") if state and state.policy_decision else "",
+        urgency=urgency_of(classification.guard_flags if classification else []),
     )
+
+
+def queue_order(rows: list[QueueRow]) -> list[QueueRow]:
+    """Most urgent first (``triage.urgency``), the oldest first within each tier."""
+    oldest = datetime.min.replace(tzinfo=UTC)
+    return sorted(rows, key=lambda row: (row.urgency, aware(row.received_at) if row.received_at else oldest))
 
 
 @dataclass
