@@ -305,7 +305,8 @@ class SupportTriageWorkflow:
             return
         actions = {d.decision.action for d in self._state.decisions}
         verdict = verdict_for(
-            status, self._state.revision, ReviewAction.REDRAFT in actions, self._state.corrected_category is not None
+            status, self._state.revision, ReviewAction.REDRAFT in actions, self._state.corrected_category is not None,
+            closed_by_reviewer=ReviewAction.CLOSE in actions,
         )
         if verdict is None or decision.mode is None:
             return
@@ -526,6 +527,10 @@ class SupportTriageWorkflow:
             case ReviewAction.REJECT:
                 await self._discard_draft()
                 return TriageStatus.REJECTED
+            case ReviewAction.CLOSE:
+                # Only workflows that receive it run it: no replayed history holds a close.
+                await self._discard_draft()
+                return TriageStatus.NO_REPLY_NEEDED
             case ReviewAction.EDIT:
                 assert decision.body is not None
                 await self._save_edit(decision.body)

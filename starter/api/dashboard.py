@@ -49,10 +49,12 @@ from starter.api.views import (
     history_row,
     latest_changes,
     normalize,
+    queue_order,
     queue_row,
 )
 from triage.config import Settings
 from triage.contracts import ReviewErrorKind
+from triage.urgency import QUEUE_ORDER
 from triage.models import AutonomyMode, Category, ReviewAction, TriageState, TriageStatus
 
 log = logging.getLogger(__name__)
@@ -189,13 +191,12 @@ async def queue(
         # Visibility lags a moment behind a decision; the query does not.
         if (state := states[summary.workflow_id]) is None or state.status is TriageStatus.AWAITING_REVIEW
     ]
-    far_future = datetime.max.replace(tzinfo=UTC)
-    rows.sort(key=lambda row: aware(row.deadline.at) if row.deadline else far_future)
     return render(
         request,
         "queue.html",
         {
-            "rows": rows,
+            "rows": queue_order(rows),
+            "order": QUEUE_ORDER,
             "category": category.value if category else None,
             "next_cursor": cursors_of(request).encode(token),
         },
@@ -322,7 +323,7 @@ async def review_action(
             revision=rev,
             category=correction,
             body=text if send_text else None,
-            reason=reason.strip() if action is ReviewAction.REJECT and reason else None,
+            reason=reason.strip() if action in (ReviewAction.REJECT, ReviewAction.CLOSE) and reason else None,
             instructions=instructions.strip() if action is ReviewAction.REDRAFT and instructions else None,
         )
     except ApiError as err:
@@ -340,6 +341,9 @@ async def review_action(
             return RedirectResponse("/", status.HTTP_303_SEE_OTHER)
         case TriageStatus.REJECTED:
             flash(request, "ok", "Rejected: nothing was sent and the draft was discarded.")
+            return RedirectResponse("/", status.HTTP_303_SEE_OTHER)
+        case TriageStatus.NO_REPLY_NEEDED:
+            flash(request, "ok", "Closed: no reply needed, nothing was sent.")
             return RedirectResponse("/", status.HTTP_303_SEE_OTHER)
         case TriageStatus.AWAITING_REVIEW if action is ReviewAction.REDRAFT:
             flash(request, "ok", f"New draft ready (revision {outcome.revision}).")
