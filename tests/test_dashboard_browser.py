@@ -229,7 +229,10 @@ async def test_autonomy_page_mode_form_and_a_shadow_held_review(dev_env, api_set
         await expect(page).to_have_url(base + "/autonomy")
         for category in Category:
             row = page.locator(f"tr[data-scope='category:{category.value}']")
-            await expect(row.get_by_test_id("mode")).to_have_text("shadow")
+            # What is in force: a category the policy never sends alone says so, whatever its mode.
+            in_force = "shadow" if category in settings.auto_send_categories else "review"
+            await expect(row.get_by_test_id("mode")).to_have_text(in_force)
+            await expect(row.get_by_test_id("always-review")).to_have_count(0 if in_force == "shadow" else 1)
             await expect(row.get_by_test_id("source")).to_contain_text("Config")
             await expect(row.get_by_test_id("shadow-verdicts")).to_have_text("0 of 30")
 

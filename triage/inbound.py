@@ -20,6 +20,7 @@ from datetime import datetime
 from email import utils as email_utils
 from email.headerregistry import HeaderRegistry
 
+from triage.llm.replies import REPLY_TEXT
 from triage.llm.text import html_to_text
 from triage.models import GuardFlag, InboundMessage
 
@@ -164,10 +165,16 @@ def decode_subject(subject: str | None) -> str:
     return clean_header_text(raw, MAX_SUBJECT_CHARS)
 
 
-def reply_subject(subject: str | None) -> str:
-    """``Re: <subject>`` with nothing in it that could end the header line."""
+def reply_subject(subject: str | None, language: str | None = None) -> str:
+    """``Re: <subject>`` with nothing in it that could end the header line.
+
+    A mail without a subject gets ``Re: your message`` in the customer's language (English
+    when there is no reply text in it), never a bare ``Re:``.
+    """
     cleaned = clean_header_text(subject, MAX_SUBJECT_CHARS)
-    return cleaned if cleaned[:3].lower() == "re:" else f"Re: {cleaned}".strip()
+    if not cleaned or cleaned.lower() == "re:":
+        return f"Re: {REPLY_TEXT.get(language or 'en', REPLY_TEXT['en']).no_subject}"
+    return cleaned if cleaned[:3].lower() == "re:" else f"Re: {cleaned}"
 
 
 _MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")

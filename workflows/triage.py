@@ -424,7 +424,9 @@ class SupportTriageWorkflow:
                 inbox_id=message.inbox_id,
                 reply_to_message_id=message.message_id,
                 to=[address] if address else [],
-                subject=reply_subject(message.subject),
+                subject=reply_subject(
+                    message.subject, self._state.classification.language if self._state.classification else None
+                ),
                 body=body,
                 draft_id=self._state.draft_id,
                 html_body=html_body,

@@ -373,11 +373,15 @@ async def _rerender(
 @router.get("/autonomy", response_class=HTMLResponse)
 async def autonomy_page(request: Request, reviewer: Reviewer) -> Response:
     record = await fetch_autonomy(link_of(request))
+    settings = settings_of(request)
     return render(
         request,
         "autonomy.html",
         {
             "rows": record.rows,
+            # The policy holds these whatever their mode: the page says what is in force.
+            "always_review": {c.value for c in Category if c not in settings.auto_send_categories},
+            "default_promote_after": Settings.model_fields["autonomy_promote_after"].default,
             "changes": record.changes[::-1][:MODE_CHANGES_SHOWN],
             "since": latest_changes(record.changes),
             "modes": [mode.value for mode in AutonomyMode],

@@ -49,26 +49,31 @@ def aware(moment: datetime) -> datetime:
 
 
 def duration(delta: timedelta) -> str:
+    """``2d 3h``, ``4h 12m``, ``5m``; under a minute, ``""`` (the callers say "just now" or "due now")."""
     seconds = abs(int(delta.total_seconds()))
     minutes, hours, days = seconds // 60, seconds // 3600, seconds // 86400
     if days:
         return f"{days}d {hours % 24}h"
     if hours:
         return f"{hours}h {minutes % 60}m"
-    return f"{minutes}m" if minutes else "now"
+    return f"{minutes}m" if minutes else ""
 
 
 def ago(moment: datetime | None) -> str:
     if moment is None:
         return "—"
-    return f"{duration(_now() - aware(moment))} ago"
+    span = duration(_now() - aware(moment))
+    return f"{span} ago" if span else "just now"
 
 
 def countdown(moment: datetime | None) -> str:
     if moment is None:
         return "—"
     left = aware(moment) - _now()
-    return f"in {duration(left)}" if left.total_seconds() >= 0 else f"overdue {duration(left)}"
+    span = duration(left)
+    if not span:
+        return "due now"
+    return f"in {span}" if left.total_seconds() >= 0 else f"overdue {span}"
 
 
 def timestamp(moment: datetime | None) -> str:
