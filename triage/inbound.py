@@ -177,21 +177,30 @@ def reply_subject(subject: str | None, language: str | None = None) -> str:
     return cleaned if cleaned[:3].lower() == "re:" else f"Re: {cleaned}"
 
 
-_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+# What Markdown makes something of inside a line: code, emphasis, strikethrough, links and
+# images (brackets), raw HTML and autolinks (angle brackets), table cells, and the escape itself.
+# Only these are escaped: the Temporal Web UI shows any other escape as a stray backslash
+# (``tom.ridley\@example.com``, ``\"a reply\"``), as we saw in Chromium.
+_MARKDOWN_INLINE = frozenset("\\`*_[]<>~|")
+# What makes a block of a line's start: a heading, a quote, a list item, a setext underline.
+_MARKDOWN_BLOCK_START = re.compile(r"^(?:[#>+=-]|\d{1,9}[.)])")
 _AUTOLINK = re.compile(r"(?i)(://|www\.)")
 
 
 def markdown_text(text: str | None, limit: int = 300) -> str:
     """Untrusted text as inert Markdown (the Temporal Web UI renders summaries), ``limit`` long at most.
 
-    One line; every ASCII punctuation character backslash-escaped (CommonMark
-    allows that for all of them), so ``[x](http://evil)``, ``**``, ``<b>`` and
-    ``#`` stay text; and ``://`` / ``www.`` broken with a zero-width space so
-    no renderer's autolinker makes a bare URL clickable.
+    One line; the characters Markdown gives a meaning escaped with a backslash (a
+    line-start marker too), so ``[x](http://evil)``, ``**``, ``<b>`` and ``# `` stay
+    text while ``@``, quotes and ``;`` read as written; and ``://`` / ``www.`` broken
+    with a zero-width space so no renderer's autolinker makes a bare URL clickable.
     """
     line = clean_header_text(text, MAX_FIELD_CHARS)
     line = _AUTOLINK.sub(lambda m: m.group(1)[:-1] + "\u200b" + m.group(1)[-1], line)
-    pieces = [_MARKDOWN_PUNCTUATION.sub(r"\\\1", char) for char in line]
+    pieces = ["\\" + char if char in _MARKDOWN_INLINE else char for char in line]
+    if (start := _MARKDOWN_BLOCK_START.match(line)) is not None:
+        marker = start.end() - 1  # "1." escapes its dot, "#" itself
+        pieces[marker] = "\\" + line[marker]
     if sum(map(len, pieces)) <= limit:
         return "".join(pieces)
     kept, used = [], 1
