@@ -39,6 +39,7 @@ def dev_server_command(
     ip: str = "127.0.0.1",
     headless: bool = False,
     ui_codec_endpoint: str | None = None,
+    log_level: str = "warn",
 ) -> list[str]:
     command = [
         temporal_binary(),
@@ -53,7 +54,7 @@ def dev_server_command(
         "--namespace",
         namespace,
         "--log-level",
-        "warn",
+        log_level,
         *as_cli_flags(),
     ]
     command += ["--headless"] if headless else ["--ui-port", str(ui_port)]
