@@ -23,6 +23,7 @@ NOT_RUN = [
     r"^export TRIAGE_REVIEWERS=",
     r'^echo "\$TRIAGE_REVIEWERS" && make demo$',
     r"^\.venv/bin/triage approve msg_…$",
+    r"^\.venv/bin/triage send --from ",  # the emulator's inbox: test_cli_live and test_conversations run it
 ]
 READ_ONLY = [
     r"^\.venv/bin/triage (reviews|show|stats)\b",
@@ -92,6 +93,25 @@ def test_read_only_quick_start_commands_run_against_the_demo(stack: Stack):
     assert "sent" in json.loads(by_kind[READ_ONLY[2]])
     shown = next(out for c, out in ran.items() if c.startswith(".venv/bin/triage show"))
     assert workflow_id in shown
+
+
+def test_the_first_screen_is_what_a_newcomer_needs():
+    first_screen = "\n".join(README.read_text().splitlines()[:60])
+    for needed in ("make demo", "make test", "How long", "What you will see", "Try your own mail", ".data/demo-token"):
+        assert needed in first_screen, needed
+
+
+def test_every_page_the_readme_links_exists():
+    text = README.read_text()
+    pages = set(re.findall(r"\]\((docs/[^)#]+)\)", text))
+    assert {"docs/how-it-decides.md", "docs/autonomy.md", "docs/operations.md", "docs/extending.md"} <= pages
+    # docs/configuration.md is generated from the settings model on its own branch (lint).
+    missing = [page for page in pages - {"docs/configuration.md"} if not (REPO / page).exists()]
+    assert not missing, missing
+    for page in (REPO / "docs").glob("*.md"):
+        for link in re.findall(r"\]\(([^)#:]+\.(?:md|png))\)", page.read_text()):
+            target = (page.parent / link).resolve()
+            assert target.exists() or target.name == "configuration.md", (page.name, link)
 
 
 def test_the_cli_section_uses_the_venv_temporal():
