@@ -394,7 +394,7 @@ async def stop_children(children: list[tuple[str, subprocess.Popen]], within: fl
     deadline = loop.time() + within
     clients = [(name, child) for name, child in reversed(children) if name not in _SERVERS]
     servers = [(name, child) for name, child in reversed(children) if name in _SERVERS]
-    for group, share in ((clients, 0.6), (servers, 1.0)):
+    for group, share in ((clients, 0.75), (servers, 1.0)):
         for _, child in group:
             if child.poll() is None:
                 child.send_signal(signal.SIGTERM)

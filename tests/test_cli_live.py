@@ -110,7 +110,7 @@ def test_reviews_table_shows_whole_ids_and_what_the_mail_is(stack: Stack):
 def test_errors_are_one_line_with_their_exit_code(stack: Stack, tmp_path: Path):
     workflow_id, decided = pending(stack)[:2]
     rejected = stack.triage("reject", decided, "--reason", "duplicate", "--reviewer", "carol")
-    assert rejected.returncode == 0 and rejected.stdout.strip() == "reject by carol on revision 1: rejected"
+    assert rejected.returncode == 0 and rejected.stdout.strip() == "rejected by carol (revision 1): nothing sent, the draft is discarded"
     cases = {
         "unknown id": (stack.triage("approve", "triage-msg_doesnotexist"), 1, "no triage workflow triage-msg_doesnotexist"),
         "unknown message id": (stack.triage("show", "msg_doesnotexist"), 1, "no triage workflow triage-msg_doesnotexist"),
@@ -230,6 +230,17 @@ def test_no_reply_needed_from_the_cli(stack: Stack):
     assert done.stdout == "closed by erin with no reply needed (revision 1): nothing sent\n"
     again = stack.triage("close", workflow_id, "--reviewer", "erin")
     assert "no reply needed (closed by erin)" in one_line_error(again, 1)
+
+
+def test_flag_works_over_the_api_too(stack: Stack):
+    sent_alone = stack.reviews("--status", "auto_sent")[0]["workflow_id"]
+    done = stack.triage("flag", sent_alone, "--why", "wrong article", "--api", stack.api, TRIAGE_API_TOKEN=stack.token())
+    assert done.returncode == 0, done.stderr
+    assert "shadow" in done.stdout, done.stdout  # its article goes back to shadow
+    listed = httpx.get(
+        f"{stack.api}/api/autonomy/changes", headers={"Authorization": f"Bearer {stack.token()}"}, timeout=30
+    ).json()
+    assert any(change["by"] == "demo" and change["workflow_id"] == sent_alone for change in listed), listed
 
 
 def test_autonomy_commands_show_the_demos_three_modes_and_refuse_in_one_line(stack: Stack):

@@ -120,3 +120,20 @@ def test_the_cli_section_uses_the_venv_temporal():
     for command in shell_commands(section):
         assert command.startswith(".venv/bin/") or command.startswith("export "), command
     assert Path(REPO / ".venv/bin/temporal").exists()
+
+
+def test_the_demo_s_pages_say_what_is_in_force(stack: Stack):
+    """The login page says where the demo's token is; the Autonomy page states the demo's promotion count."""
+    import httpx
+
+    from tests.helpers import csrf_token
+
+    with httpx.Client(base_url=stack.api, timeout=30) as http:
+        login = http.get("/login")
+        assert ".data/demo-token" in login.text and "make demo" in login.text
+        http.post("/login", data={"token": stack.token(), "csrf_token": csrf_token(login.text)})
+        page = http.get("/autonomy")
+    assert page.status_code == 200, page.text[:500]
+    assert 'data-testid="promote-after">3<' in page.text
+    assert "<code>make demo</code> sets 3" in page.text and "the default is 30" in page.text
+    assert page.text.count('data-testid="always-review"') == 3  # billing, bug, feature request

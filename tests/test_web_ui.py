@@ -13,7 +13,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from starter.start import summary_for
 from tests.conftest import _binary
-from tests.test_dashboard_browser import browser  # noqa: F401
+from tests.browser import browser  # noqa: F401  (a fixture)
 from triage.asgi_server import free_port
 from triage.contracts import CONVERSATION_WORKFLOW
 from triage.inbound import build_inbound
@@ -29,7 +29,7 @@ SENDER = "Tom Ridley <tom.ridley@example.com>"
 SUBJECT = 'Re: "a reply…" [click](http://evil.example) **now**; 50% off'
 
 
-async def test_the_saved_query_and_the_summary_as_the_web_ui_shows_them(browser: Browser):  # noqa: F811
+async def test_the_saved_query_and_the_summary_as_the_web_ui_shows_them(browser: Browser):
     ui_port = free_port()
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=_binary("temporal"), data_converter=pydantic_data_converter,
