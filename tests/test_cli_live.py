@@ -95,9 +95,10 @@ def test_reviews_table_shows_whole_ids_and_what_the_mail_is(stack: Stack):
             assert "subject" in lines[0] and "from" in lines[0] and "why it waits" in lines[0]
             state = json.loads(stack.triage("show", reviews[0]["workflow_id"], "--json").stdout)
             assert state["message"]["subject"][:8] in done.stdout
-            assert state["policy_decision"]["reasons"][0][:8] in done.stdout
+            assert state["policy_decision"]["reasons"][0].removeprefix("guard flags: ")[:8] in done.stdout
     wide = stack.triage("reviews", "--wide", COLUMNS="80")
-    assert state["policy_decision"]["reasons"][0] in wide.stdout and state["message"]["subject"] in wide.stdout
+    main_reason = state["policy_decision"]["reasons"][0].removeprefix("guard flags: ")
+    assert main_reason in wide.stdout and state["message"]["subject"] in wide.stdout
     listed = json.loads(stack.triage("reviews", "--json", *token, TRIAGE_API_TOKEN=stack.token()).stdout)
     first = next(r for r in listed if r["workflow_id"] == reviews[0]["workflow_id"])
     assert (first["subject"], first["main_reason"], first["reasons"]) == (

@@ -46,6 +46,7 @@ NO_ARTICLE_IN = "no article in"
 FOLLOW_UP = "follow-up in a conversation"
 AUTO_REPLY_LIMIT = "automatic-reply limit"
 WOULD_HAVE_SENT = "would have been sent automatically"
+GUARD_FLAGS_PREFIX = "guard flags: "
 
 # Guard flags, most serious first: the first one named is the message's main reason.
 FLAG_ORDER: tuple[GuardFlag, ...] = (
@@ -99,7 +100,7 @@ def decide(
     ranked: list[tuple[_Rank, str]] = []
     blocking = sorted({f for f in classification.guard_flags if f not in settings.ignored_flags}, key=_flag_rank)
     if blocking:
-        ranked.append((_Rank.SITUATION, "guard flags: " + ", ".join(f.value for f in blocking)))
+        ranked.append((_Rank.SITUATION, GUARD_FLAGS_PREFIX + ", ".join(f.value for f in blocking)))
         ranked.extend((_Rank.SITUATION, evidence) for evidence in classification.evidence)
     category = classification.category
     if category not in settings.auto_send_categories:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from rich.table import Table
 
 from triage.contracts import WORKFLOW_ID_PREFIX
+from triage.policy import GUARD_FLAGS_PREFIX
 
 if TYPE_CHECKING:
     from starter.review import ReviewSummary
@@ -60,7 +61,8 @@ def review_rows(
                 "age": _age(now - since) if since else "",
                 "from": (parseaddr(state.message.from_address)[1] or state.message.from_address) if state else "",
                 "subject": (state.message.subject or "(no subject)") if state else "",
-                "why": reasons[0] if reasons else "",  # the policy puts the cause first
+                # The policy puts the cause first; a column headed "why it waits" needs no "guard flags:".
+                "why": reasons[0].removeprefix(GUARD_FLAGS_PREFIX) if reasons else "",
                 "confidence": f"{r.confidence:.2f}" if r.confidence is not None else "",
                 "reviewer": r.reviewer or "",
             }
