@@ -6,6 +6,7 @@ the review pending whatever happens here (the dashboard lists it anyway).
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -16,6 +17,8 @@ from temporalio.exceptions import ApplicationError
 from triage.autonomy import ModeChange
 from triage.escaping import escape_within
 from triage.models import Notification
+
+notify_log = logging.getLogger(__name__)
 
 _HEADLINES = {
     "review_requested": ":envelope_with_arrow: Review needed",
@@ -133,10 +136,14 @@ class NotifyActivities:
     async def notify_reviewer(self, notification: Notification) -> None:
         link = review_url(self._public_url, notification.workflow_id)
         if not self._webhook_url:
-            activity.logger.info(
-                "%s: %s (revision %d) %s",
+            # One line: what, which, its category and why it waits (the activity logger would append
+            # its whole context dict; the workflow id says it all).
+            notify_log.info(
+                "%s: %s, %s, %s (revision %d) %s",
                 notification.kind,
                 notification.workflow_id,
+                notification.category.value if notification.category else "no category",
+                notification.reasons[0] if notification.reasons else "no reason given",
                 notification.revision,
                 link,
             )

@@ -218,6 +218,9 @@ async def _closed_because(handle: WorkflowHandle[Any, Any]) -> str:
     except Exception:
         return "the review is already decided"
     status = result.get("status") if isinstance(result, dict) else getattr(result, "status", None)
+    reviewer = result.get("reviewer") if isinstance(result, dict) else getattr(result, "reviewer", None)
+    if status == TriageStatus.NO_REPLY_NEEDED.value and reviewer:
+        return f"the review is already decided: no reply needed (closed by {reviewer})"
     if status in (TriageStatus.SUPERSEDED.value, TriageStatus.NO_REPLY_NEEDED.value):
         return f"the review is closed ({status}): a newer message of the conversation took over"
     return "the review is already decided"

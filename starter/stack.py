@@ -323,6 +323,8 @@ async def run_stack(
                     port=int(port),
                     ui_port=settings.temporal_ui_port,
                     namespace=settings.temporal_namespace,
+                    # Its shutdown logs a WARN per internal poller; errors still show.
+                    log_level="error",
                 ),
             )
         )
@@ -377,14 +379,39 @@ async def run_stack(
                 pass
         return 1 if failed else 0
     finally:
-        for _, child in reversed(children):
+        await stop_children(children)
+
+
+# What uses Temporal and the emulator stops first, so nothing logs their going away.
+_SERVERS = ("temporal", "mailsim")
+STOP_WITHIN = 5.0  # seconds: Ctrl-C ends the stack within this, forcing what is left
+
+
+async def stop_children(children: list[tuple[str, subprocess.Popen]], within: float = STOP_WITHIN) -> None:
+    """Stop the stack: the clients (API, watcher, worker) first, then the emulator and Temporal.
+
+    Each gets one SIGTERM, then the time left of ``within``; what still runs after that is
+    killed. SIGTERM, not SIGINT: a terminal's Ctrl-C has reached the children already, and a
+    second SIGINT makes uvicorn force its exit (two lifespan tracebacks). Pending
+    reviews are safe either way: they live in Temporal's database, and every activity is
+    idempotent and retried on the next start.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    clients = [(name, child) for name, child in reversed(children) if name not in _SERVERS]
+    servers = [(name, child) for name, child in reversed(children) if name in _SERVERS]
+    for group, share in ((clients, 0.75), (servers, 1.0)):
+        for _, child in group:
             if child.poll() is None:
-                child.send_signal(signal.SIGINT)
-        for _, child in reversed(children):
-            try:
-                child.wait(timeout=25)
-            except subprocess.TimeoutExpired:
+                child.send_signal(signal.SIGTERM)
+        until = loop.time() + (deadline - loop.time()) * share
+        while any(child.poll() is None for _, child in group) and loop.time() < until:
+            await asyncio.sleep(0.05)
+        for name, child in group:
+            if child.poll() is None:
                 child.kill()
+                console.print(f"{name} did not stop in time: killed (its work resumes on the next start)", highlight=False)
+            child.wait()
 
 
 def _has_api() -> bool:

@@ -252,6 +252,8 @@ class InboxWatcher:
             self._starting.discard(message.message_id)
         if handle is None:
             self.stats.duplicates += 1
+            # Expected after every restart: the catch-up reads mail that has its workflow already.
+            log.debug("already triaged: %s", message.message_id)
         else:
             self.stats.started += 1
             log.info("triage started for %s (%s)", message.message_id, bare_address(message.from_address))

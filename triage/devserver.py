@@ -40,6 +40,7 @@ def dev_server_command(
     ip: str = "127.0.0.1",
     headless: bool = False,
     ui_codec_endpoint: str | None = None,
+    log_level: str = "warn",
 ) -> list[str]:
     command = [
         temporal_binary(),
@@ -54,7 +55,7 @@ def dev_server_command(
         "--namespace",
         namespace,
         "--log-level",
-        "warn",
+        log_level,
         *as_cli_flags(),
     ]
     command += ["--headless"] if headless else ["--ui-port", str(ui_port)]

@@ -13,7 +13,11 @@ def escape_within(text: str, escape: Callable[[str], str], limit: int | None = N
     With ``limit``, the *escaped* text fits it: cut on whole characters, never
     inside an escape (``&amp;``, ``\\*``), and marked with an ellipsis.
     """
-    pieces = [escape(char) for char in text]
+    return fit([escape(char) for char in text], limit)
+
+
+def fit(pieces: list[str], limit: int | None = None) -> str:
+    """Escaped ``pieces`` (one per character) joined, cut to ``limit`` on whole pieces."""
     if limit is None or sum(map(len, pieces)) <= limit:
         return "".join(pieces)
     kept: list[str] = []

@@ -366,6 +366,15 @@ class PolicyDecision(BaseModel):
     would_auto_send: bool = False
     mode: ModeInForce | None = None  # the mode read (only when the policy would send)
 
+    @property
+    def main_reason(self) -> str | None:
+        """Why it waits, in one reason: ``triage.policy.decide`` puts the cause first."""
+        return self.reasons[0] if self.reasons else None
+
+    @property
+    def also(self) -> list[str]:
+        return self.reasons[1:]
+
 
 class ReviewSettings(BaseModel):
     reminder_after: timedelta = timedelta(hours=24)
@@ -396,6 +405,9 @@ class ReviewAction(StrEnum):
     REJECT = "reject"
     REDRAFT = "redraft"
     EDIT = "edit"
+    # "No reply needed": nothing is sent and the review closes, without saying the draft was wrong
+    # (a thank-you, an out-of-office, a message answered elsewhere). Unlike reject, it needs no reason.
+    CLOSE = "close"
 
 
 class ReviewDecision(BaseModel):

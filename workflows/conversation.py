@@ -127,7 +127,8 @@ class ConversationWorkflow:
                 Supersede(by_message_id=by.message_id, by_workflow_id=by.workflow_id, no_reply_needed=by.closing),
             )
         except Exception as err:
-            workflow.logger.info("%s was not told it is superseded: %s", workflow_id, err)
+            # Expected: the earlier workflow finished already (decided, expired), so nothing is open to close.
+            workflow.logger.debug("%s was not told it is superseded: %s", workflow_id, err)
 
 
 class CounterState(BaseModel):

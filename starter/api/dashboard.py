@@ -49,10 +49,12 @@ from starter.api.views import (
     history_row,
     latest_changes,
     normalize,
+    queue_order,
     queue_row,
 )
 from triage.config import Settings
 from triage.contracts import ReviewErrorKind
+from triage.urgency import QUEUE_ORDER
 from triage.models import AutonomyMode, Category, ReviewAction, TriageState, TriageStatus
 
 log = logging.getLogger(__name__)
@@ -198,13 +200,12 @@ async def queue(
         # Visibility lags a moment behind a decision; the query does not.
         if (state := states[summary.workflow_id]) is None or state.status is TriageStatus.AWAITING_REVIEW
     ]
-    far_future = datetime.max.replace(tzinfo=UTC)
-    rows.sort(key=lambda row: aware(row.deadline.at) if row.deadline else far_future)
     return render(
         request,
         "queue.html",
         {
-            "rows": rows,
+            "rows": queue_order(rows),
+            "order": QUEUE_ORDER,
             "category": category.value if category else None,
             "next_cursor": cursors_of(request).encode(token),
         },
@@ -331,7 +332,7 @@ async def review_action(
             revision=rev,
             category=correction,
             body=text if send_text else None,
-            reason=reason.strip() if action is ReviewAction.REJECT and reason else None,
+            reason=reason.strip() if action in (ReviewAction.REJECT, ReviewAction.CLOSE) and reason else None,
             instructions=instructions.strip() if action is ReviewAction.REDRAFT and instructions else None,
         )
     except ApiError as err:
@@ -349,6 +350,9 @@ async def review_action(
             return RedirectResponse("/", status.HTTP_303_SEE_OTHER)
         case TriageStatus.REJECTED:
             flash(request, "ok", "Rejected: nothing was sent and the draft was discarded.")
+            return RedirectResponse("/", status.HTTP_303_SEE_OTHER)
+        case TriageStatus.NO_REPLY_NEEDED:
+            flash(request, "ok", "Closed: no reply needed, nothing was sent.")
             return RedirectResponse("/", status.HTTP_303_SEE_OTHER)
         case TriageStatus.AWAITING_REVIEW if action is ReviewAction.REDRAFT:
             flash(request, "ok", f"New draft ready (revision {outcome.revision}).")
@@ -378,11 +382,15 @@ async def _rerender(
 @router.get("/autonomy", response_class=HTMLResponse)
 async def autonomy_page(request: Request, reviewer: Reviewer) -> Response:
     record = await fetch_autonomy(link_of(request))
+    settings = settings_of(request)
     return render(
         request,
         "autonomy.html",
         {
             "rows": record.rows,
+            # The policy holds these whatever their mode: the page says what is in force.
+            "always_review": {c.value for c in Category if c not in settings.auto_send_categories},
+            "default_promote_after": Settings.model_fields["autonomy_promote_after"].default,
             "changes": record.changes[::-1][:MODE_CHANGES_SHOWN],
             "since": latest_changes(record.changes),
             "modes": [mode.value for mode in AutonomyMode],

@@ -94,6 +94,12 @@ class RejectRequest(_Request):
     category: CategoryCorrection = None
 
 
+class CloseRequest(_Request):
+    reason: Note | None = Field(None, description="Optional note, recorded with the decision.")
+    revision: Revision = None
+    category: CategoryCorrection = None
+
+
 class RedraftRequest(_Request):
     instructions: Note
     revision: Revision = None
@@ -122,6 +128,8 @@ class StatusFilter(StrEnum):
     REJECTED = "rejected"
     EXPIRED = "expired"
     FAILED = "failed"
+    SUPERSEDED = "superseded"
+    NO_REPLY_NEEDED = "no_reply_needed"
     ANY = "any"
 
     def as_status(self) -> TriageStatus | None:
@@ -243,6 +251,18 @@ async def reject(
     """Send nothing and discard the draft."""
     return await decide(
         link, workflow_id, ReviewAction.REJECT, reviewer,
+        revision=payload.revision, category=payload.category, reason=payload.reason,
+    )
+
+
+@router.post("/reviews/{workflow_id}/close", response_model=ReviewOutcome, responses=_decision_errors)
+async def close(
+    reviewer: Reviewer, link: Link, workflow_id: WorkflowId, payload: CloseRequest | None = None
+) -> ReviewOutcome:
+    """No reply needed: send nothing and close the review (a thank-you, say); not a rejected draft."""
+    payload = payload or CloseRequest()
+    return await decide(
+        link, workflow_id, ReviewAction.CLOSE, reviewer,
         revision=payload.revision, category=payload.category, reason=payload.reason,
     )
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from starter.cli.decisions import Api, TokenFile
+from starter.cli.api_client import Api, TokenFile, api_call, api_client
 from starter.cli.errors import EXIT_USAGE, CliError
 from starter.cli.lookup import ReviewId, reviewer_name, workflow_id_from
 from starter.cli.output import JsonOption, console
@@ -114,12 +114,23 @@ def flag(
     review_id: ReviewId,
     why: WhyOption = "",
     reviewer: ReviewerOption = None,
+    api: Api = None,
+    token_file: TokenFile = None,
 ) -> None:
     """Flag an automatic reply as "should not have been sent": its article goes back to shadow."""
     from starter.autonomy import NotFlaggable, flag_sent_reply
 
     settings = get_settings()
     workflow_id = workflow_id_from(review_id)
+    if api:
+        from triage.autonomy import ModeChange
+
+        if reviewer:
+            raise CliError("--reviewer does not go with --api: the API records the token's reviewer", EXIT_USAGE)
+        with api_client(api, token_file) as http:
+            changed = api_call(http, "POST", f"/api/reviews/{workflow_id}/flag", {"why": why})
+        _print_changes([ModeChange.model_validate(change) for change in changed])
+        return
 
     async def main(client: Client) -> list[ModeChange]:
         try:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from starter.cli.decisions import Api, TokenFile
+from starter.cli.api_client import Api, TokenFile
 from starter.cli.errors import EXIT_REFUSED, EXIT_USAGE, CliError
 from starter.cli.output import JsonOption, console
 from starter.cli.over_api import call_api

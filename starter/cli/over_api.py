@@ -10,18 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from starter.cli.decisions import _api_call, _api_token
-from starter.cli.errors import EXIT_UNREACHABLE, CliError, one_line
+from starter.cli.api_client import api_call, api_client
 
 
-def call_api(api: str, token_file: Path | None, method: str, path: str, payload: dict | None = None) -> Any:
+def call_api(
+    api: str, token_file: Path | None, method: str, path: str, payload: dict[str, Any] | None = None
+) -> Any:
     """One request to the reviewer API as the token's owner; its JSON answer (None for 204)."""
-    import httpx
-
-    token = _api_token(token_file)
-    try:
-        with httpx.Client(base_url=api.rstrip("/"), headers={"Authorization": f"Bearer {token}"}, timeout=75) as http:
-            return _api_call(http, method, path, payload)
-    except httpx.TransportError as err:
-        reason = one_line(str(err)) or type(err).__name__
-        raise CliError(f"the reviewer API at {api} is unreachable ({reason})", EXIT_UNREACHABLE) from err
+    with api_client(api, token_file) as http:
+        return api_call(http, method, path, payload)
