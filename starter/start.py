@@ -37,18 +37,20 @@ async def start_triage(
     task_queue: str,
     policy: PolicySettings,
     review: ReviewSettings,
+    judge_task_queue: str | None = None,
 ) -> WorkflowHandle | None:
     """Start the workflow for ``message``; None when one already ran for it.
 
     The workflow id is derived from the message id, so a duplicate delivery
     (socket plus catch-up, two watchers) joins the running workflow
     (USE_EXISTING) and a finished one is never started again
-    (REJECT_DUPLICATE): one message, one workflow, one reply.
+    (REJECT_DUPLICATE): one message, one workflow, one reply. Judging runs on
+    ``judge_task_queue``, by default the one beside ``task_queue``.
     """
     try:
         return await client.start_workflow(
             SupportTriageWorkflow.run,
-            TriageInput(message=message, policy=policy, review=review),
+            TriageInput(message=message, policy=policy, review=review, judge_task_queue=judge_task_queue),
             id=workflow_id_for(message.message_id),
             task_queue=task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,

@@ -30,6 +30,7 @@ from triage.mail.factory import build_mail_provider
 from triage.mailsim.runner import running_mailsim
 from triage.search_attributes import ALL_KEYS
 from triage.temporal_client import ensure_search_attributes
+from worker.judge import build_judge_worker
 from worker.main import WORKFLOWS, activity_functions
 
 
@@ -105,7 +106,7 @@ async def running_worker(
     *,
     webhook_url: str | None = None,
 ) -> AsyncIterator[Worker]:
-    """A real worker, in this process, with real activities."""
+    """A real workflow worker and a real judge worker (each on its queue), in this process, with real activities."""
     async with (
         build_mail_provider(settings) as mail,
         httpx.AsyncClient() as http,
@@ -114,11 +115,9 @@ async def running_worker(
             client,
             task_queue=settings.temporal_task_queue,
             workflows=list(WORKFLOWS),
-            activities=activity_functions(
-                client, settings, mail=mail, provider=provider or ScriptedProvider(), http=http, webhook_url=webhook_url
-            ),
+            activities=activity_functions(client, settings, mail=mail, http=http, webhook_url=webhook_url),
         )
-        async with worker:
+        async with worker, build_judge_worker(client, settings, provider or ScriptedProvider()):
             yield worker
 
 

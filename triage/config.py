@@ -23,6 +23,7 @@ from pydantic_settings import (
 )
 
 from triage.autonomy import AutonomySettings
+from triage.contracts import judge_queue_for
 from triage.models import (
     DEFAULT_AUTO_SEND_CATEGORIES,
     DEFAULT_BRAND_NAME,
@@ -45,6 +46,8 @@ class Settings(BaseSettings):
     temporal_address: str = Field("localhost:7233", validation_alias=_env("TEMPORAL_ADDRESS"))
     temporal_namespace: str = Field("default", validation_alias=_env("TEMPORAL_NAMESPACE"))
     temporal_task_queue: str = Field("support-triage", validation_alias=_env("TEMPORAL_TASK_QUEUE"))
+    # The judge worker's queue (classify, draft, retrain); unset: "<TEMPORAL_TASK_QUEUE>-judge".
+    judge_task_queue: str | None = Field(None, min_length=1, validation_alias=_env("TRIAGE_JUDGE_TASK_QUEUE"))
     temporal_api_key: SecretStr | None = Field(None, validation_alias=_env("TEMPORAL_API_KEY"))
     temporal_tls: bool = Field(False, validation_alias=_env("TEMPORAL_TLS"))
     encryption_key: SecretStr | None = Field(None, validation_alias=_env("TRIAGE_ENCRYPTION_KEY"))
@@ -155,6 +158,9 @@ class Settings(BaseSettings):
         500, ge=0, validation_alias=_env("TRIAGE_MAX_CACHED_WORKFLOWS")
     )
 
+    # Judge workers `triage up` starts (worker/judge.py): each takes at most one core.
+    judge_processes: int = Field(1, ge=1, le=64, validation_alias=_env("TRIAGE_JUDGE_PROCESSES"))
+
     # Watcher
     watch_idle_timeout_seconds: float = Field(
         45.0, gt=0, validation_alias=_env("TRIAGE_WATCH_IDLE_TIMEOUT")
@@ -175,6 +181,10 @@ class Settings(BaseSettings):
         if config_file:
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
         return tuple(sources)
+
+    @property
+    def judge_queue(self) -> str:
+        return self.judge_task_queue or judge_queue_for(self.temporal_task_queue)
 
     @property
     def ws_url(self) -> str:

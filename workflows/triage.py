@@ -20,12 +20,11 @@ from workflows.notifications import notify
 with workflow.unsafe.imports_passed_through():
     from activities.autonomy import AutonomyActivities
     from activities.conversation import ConversationActivities
-    from activities.llm import LlmActivities
     from activities.mail import MailActivities
     from activities.notify import NotifyActivities
     from triage import search_attributes as sa
     from triage.autonomy import ModeLookup, VerdictReport, verdict_for
-    from triage.contracts import SUPERSEDE_SIGNAL, ReviewErrorKind, workflow_id_for
+    from triage.contracts import SUPERSEDE_SIGNAL, JudgeActivity, ReviewErrorKind, judge_queue_for, workflow_id_for
     from triage.inbound import message_reply_target, reply_subject
     from triage.llm.replies import holding_reply
     from triage.models import (
@@ -75,6 +74,7 @@ SNIPPET_CHARS = 280
 JUDGEMENT_PATCH = "answerability-and-language-checks"
 CONVERSATION_PATCH = "conversations"
 AUTONOMY_PATCH = "earned-autonomy"
+JUDGE_PATCH = "judge-queue"
 CONVERSATION_TIMEOUT = timedelta(seconds=60)
 
 # The review loop's answer when a newer message of the conversation took over.
@@ -99,6 +99,7 @@ class SupportTriageWorkflow:
         self._superseded: Supersede | None = None
         self._thread: list[ThreadEntry] = []
         self._autonomy = False  # read the mode and report a verdict (workflows started after earned autonomy)
+        self._judge_calls = 0
 
     # ---- queries, updates, signals ------------------------------------------------
 
@@ -369,9 +370,11 @@ class SupportTriageWorkflow:
 
     async def _classify(self) -> Classification:
         try:
-            result = await workflow.execute_activity_method(
-                LlmActivities.classify,
+            result = await workflow.execute_activity(
+                JudgeActivity.CLASSIFY,
                 self._input.message,
+                result_type=Classification,
+                task_queue=self._judge_queue(),
                 start_to_close_timeout=LLM_TIMEOUT,
                 retry_policy=LLM_RETRY,
                 summary="classify",
@@ -387,9 +390,11 @@ class SupportTriageWorkflow:
 
     async def _draft(self, request: DraftRequest) -> DraftReply:
         try:
-            reply = await workflow.execute_activity_method(
-                LlmActivities.draft_reply,
+            reply = await workflow.execute_activity(
+                JudgeActivity.DRAFT_REPLY,
                 request,
+                result_type=DraftReply,
+                task_queue=self._judge_queue(),
                 start_to_close_timeout=LLM_TIMEOUT,
                 retry_policy=LLM_RETRY,
                 summary="draft reply",
@@ -404,6 +409,18 @@ class SupportTriageWorkflow:
         if reply.usage:
             self._state.usage.append(reply.usage)
         return reply
+
+    def _judge_queue(self) -> str | None:
+        """The judge workers' queue; None (this workflow's own queue) when replaying a call made before it.
+
+        One patch per judging call, not one per run: a review that waited across the
+        upgrade has its redrafts judged on the judge queue, while its earlier calls
+        replay as they were scheduled.
+        """
+        self._judge_calls += 1
+        if not workflow.patched(f"{JUDGE_PATCH}-{self._judge_calls}"):
+            return None
+        return self._input.judge_task_queue or judge_queue_for(workflow.info().task_queue)
 
     def _accept_draft(self, reply: DraftReply) -> None:
         self._state.draft_body = reply.body
