@@ -9,6 +9,9 @@ every report, so the autonomy workflow always applies the rules in force.
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 from temporalio import activity
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
@@ -55,15 +58,43 @@ async def report_to_autonomy(client: Client, task_queue: str, inbox_id: str, sig
     )
 
 
+class OverridesCache:
+    """The inbox's overrides, read at most once per ``max_age`` seconds by this process.
+
+    A burst of messages the policy would send cost one Describe each; now the lookups
+    that arrive together share one (a lookup never waits for more than the Describe it
+    joins), and a mode changed by a person or a promotion applies within ``max_age``.
+    ``max_age`` 0: every lookup reads afresh (still coalesced with those in flight).
+    """
+
+    def __init__(self, client: Client, task_queue: str, max_age: float) -> None:
+        self._client = client
+        self._task_queue = task_queue
+        self._max_age = max_age
+        self._read: dict[str, tuple[float, asyncio.Task[AutonomyBook | None]]] = {}  # by inbox
+
+    async def get(self, inbox_id: str) -> AutonomyBook | None:
+        now = time.monotonic()
+        cached = self._read.get(inbox_id)
+        if cached is not None:
+            began, task = cached
+            if not task.done() or (now - began <= self._max_age and task.exception() is None):
+                return await asyncio.shield(task)
+        task = asyncio.ensure_future(read_overrides(self._client, self._task_queue, inbox_id))
+        self._read[inbox_id] = (now, task)
+        return await asyncio.shield(task)
+
+
 class AutonomyActivities:
-    def __init__(self, client: Client, task_queue: str, settings: AutonomySettings) -> None:
+    def __init__(self, client: Client, task_queue: str, settings: AutonomySettings, mode_max_age: float = 0.0) -> None:
         self._client = client
         self._task_queue = task_queue
         self._settings = settings
+        self._overrides = OverridesCache(client, task_queue, mode_max_age)
 
     @activity.defn
     async def read_mode(self, lookup: ModeLookup) -> ModeInForce:
-        book = await read_overrides(self._client, self._task_queue, lookup.inbox_id)
+        book = await self._overrides.get(lookup.inbox_id)
         return mode_in_force(book, self._settings, lookup.category, lookup.article_id)
 
     @activity.defn

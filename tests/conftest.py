@@ -8,6 +8,7 @@ the emulator is a real HTTP + WebSocket server on a free port.
 from __future__ import annotations
 
 import shutil
+from datetime import timedelta
 import tempfile
 import sys
 import uuid
@@ -104,6 +105,8 @@ def make_settings(sim, task_queue: str, **overrides) -> Settings:
         watch_idle_timeout_seconds=3.0,
         # Each test's own model versions: a retrain test's promotion stays with it.
         model_dir=Path(tempfile.gettempdir()) / f"triage-models-{task_queue}",
+        # A mode set in a test applies to its next message (the cache has its own test).
+        autonomy_mode_max_age=timedelta(0),
     )
     values.update(overrides)
     return Settings(**values)

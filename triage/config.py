@@ -131,6 +131,11 @@ class Settings(BaseSettings):
         0.97, ge=0.0, le=1.0, validation_alias=_env("TRIAGE_AUTONOMY_AGREE_RATE")
     )
     autonomy_window: timedelta = Field(timedelta(days=30), validation_alias=_env("TRIAGE_AUTONOMY_WINDOW"))
+    # How old a worker's copy of the modes in force may be: a change applies within it,
+    # and a burst reads the modes once per worker instead of once per message.
+    autonomy_mode_max_age: timedelta = Field(
+        timedelta(seconds=1), ge=timedelta(0), le=timedelta(minutes=1), validation_alias=_env("TRIAGE_AUTONOMY_MODE_MAX_AGE")
+    )
     # Retrained offline models (triage/llm/registry.py); the packaged one until a promotion.
     model_dir: Path = Field(Path(".data/models"), validation_alias=_env("TRIAGE_MODEL_DIR"))
 

@@ -56,7 +56,9 @@ def activity_functions(
     mail_activities = MailActivities(mail)
     notify = NotifyActivities(http, webhook_url, settings.public_url)
     conversation = ConversationActivities(client, queue)
-    autonomy = AutonomyActivities(client, queue, settings.autonomy_settings())
+    autonomy = AutonomyActivities(
+        client, queue, settings.autonomy_settings(), settings.autonomy_mode_max_age.total_seconds()
+    )
     return [
         mail_activities.save_draft,
         mail_activities.send_draft,
