@@ -85,12 +85,62 @@ class OverridesCache:
         return await asyncio.shield(task)
 
 
+# Verdicts per Signal at most: a report is about 1 KB, a Signal's payload stays far below the limits.
+MAX_VERDICTS_PER_SIGNAL = 200
+
+
+class VerdictBatches:
+    """Report verdicts together: at most one Signal in flight per inbox from this process.
+
+    The first verdict goes at once; those that arrive while its Signal is in flight
+    go together in the next one. A report returns only once its Signal was accepted,
+    so a verdict is never lost by a crash, and a failed Signal fails every report in
+    it (their activities retry); the autonomy workflow counts a workflow's verdict once.
+    """
+
+    def __init__(self, client: Client, task_queue: str) -> None:
+        self._client = client
+        self._task_queue = task_queue
+        self._waiting: dict[str, list[tuple[VerdictReport, asyncio.Future[None]]]] = {}
+        self._senders: dict[str, asyncio.Task[None]] = {}  # by inbox: drains its waiting list
+
+    async def report(self, report: VerdictReport) -> None:
+        accepted = asyncio.get_running_loop().create_future()
+        self._waiting.setdefault(report.inbox_id, []).append((report, accepted))
+        if report.inbox_id not in self._senders:
+            self._senders[report.inbox_id] = asyncio.create_task(self._send_all(report.inbox_id))
+        await asyncio.shield(accepted)
+
+    async def _send_all(self, inbox_id: str) -> None:
+        try:
+            while waiting := self._waiting.get(inbox_id):
+                batch, self._waiting[inbox_id] = waiting[:MAX_VERDICTS_PER_SIGNAL], waiting[MAX_VERDICTS_PER_SIGNAL:]
+                try:
+                    await report_to_autonomy(
+                        self._client, self._task_queue, inbox_id, contracts.AUTONOMY_VERDICTS, [r for r, _ in batch]
+                    )
+                except Exception as err:  # every report in the batch fails: its activity retries
+                    for _, accepted in batch:
+                        if not accepted.done():
+                            accepted.set_exception(err)
+                else:
+                    for _, accepted in batch:
+                        if not accepted.done():
+                            accepted.set_result(None)
+        finally:
+            del self._senders[inbox_id]
+            for _, accepted in self._waiting.pop(inbox_id, []):  # empty unless the loop is shutting down
+                if not accepted.done():
+                    accepted.set_exception(RuntimeError("verdict not reported: its sender stopped"))
+
+
 class AutonomyActivities:
     def __init__(self, client: Client, task_queue: str, settings: AutonomySettings, mode_max_age: float = 0.0) -> None:
         self._client = client
         self._task_queue = task_queue
         self._settings = settings
         self._overrides = OverridesCache(client, task_queue, mode_max_age)
+        self._verdicts = VerdictBatches(client, task_queue)
 
     @activity.defn
     async def read_mode(self, lookup: ModeLookup) -> ModeInForce:
@@ -99,10 +149,4 @@ class AutonomyActivities:
 
     @activity.defn
     async def report_verdict(self, report: VerdictReport) -> None:
-        await report_to_autonomy(
-            self._client,
-            self._task_queue,
-            report.inbox_id,
-            contracts.AUTONOMY_VERDICT,
-            report.model_copy(update={"settings": self._settings}),
-        )
+        await self._verdicts.report(report.model_copy(update={"settings": self._settings}))
