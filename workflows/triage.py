@@ -75,6 +75,7 @@ JUDGEMENT_PATCH = "answerability-and-language-checks"
 CONVERSATION_PATCH = "conversations"
 AUTONOMY_PATCH = "earned-autonomy"
 JUDGE_PATCH = "judge-queue"
+JUDGE_REDRAFT_PATCH = "judge-queue-redraft"
 CONVERSATION_TIMEOUT = timedelta(seconds=60)
 
 # The review loop's answer when a newer message of the conversation took over.
@@ -99,7 +100,6 @@ class SupportTriageWorkflow:
         self._superseded: Supersede | None = None
         self._thread: list[ThreadEntry] = []
         self._autonomy = False  # read the mode and report a verdict (workflows started after earned autonomy)
-        self._judge_calls = 0
 
     # ---- queries, updates, signals ------------------------------------------------
 
@@ -388,13 +388,13 @@ class SupportTriageWorkflow:
             self._state.usage.append(result.usage)
         return result
 
-    async def _draft(self, request: DraftRequest) -> DraftReply:
+    async def _draft(self, request: DraftRequest, *, redraft: bool = False) -> DraftReply:
         try:
             reply = await workflow.execute_activity(
                 JudgeActivity.DRAFT_REPLY,
                 request,
                 result_type=DraftReply,
-                task_queue=self._judge_queue(),
+                task_queue=self._judge_queue(redraft),
                 start_to_close_timeout=LLM_TIMEOUT,
                 retry_policy=LLM_RETRY,
                 summary="draft reply",
@@ -410,15 +410,14 @@ class SupportTriageWorkflow:
             self._state.usage.append(reply.usage)
         return reply
 
-    def _judge_queue(self) -> str | None:
-        """The judge workers' queue; None (this workflow's own queue) when replaying a call made before it.
+    def _judge_queue(self, redraft: bool = False) -> str | None:
+        """The judge workers' queue; None (this workflow's own queue) when replaying calls made before it.
 
-        One patch per judging call, not one per run: a review that waited across the
-        upgrade has its redrafts judged on the judge queue, while its earlier calls
-        replay as they were scheduled.
+        Redrafts have a patch of their own: a review that waited across the upgrade
+        (its classify and draft replaying on its own queue) has its redrafts judged on
+        the judge queue. Each patch is one marker and one search-attribute write per run.
         """
-        self._judge_calls += 1
-        if not workflow.patched(f"{JUDGE_PATCH}-{self._judge_calls}"):
+        if not workflow.patched(JUDGE_REDRAFT_PATCH if redraft else JUDGE_PATCH):
             return None
         return self._input.judge_task_queue or judge_queue_for(workflow.info().task_queue)
 
@@ -558,7 +557,8 @@ class SupportTriageWorkflow:
                             instructions=decision.instructions,
                             previous_body=self._state.draft_body,
                             thread=self._thread,
-                        )
+                        ),
+                        redraft=True,
                     )
                     await self._save_draft(reply.body, reply.html_body)
                 finally:
