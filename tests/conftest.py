@@ -35,22 +35,6 @@ from worker.judge import build_judge_worker
 from worker.main import WORKFLOWS, activity_functions
 
 
-# Modules whose tests share one costly module fixture (a whole stack, a browser): under
-# pytest-xdist (make test: -n 2 --dist loadgroup) each runs in one worker process, so the
-# fixture starts once; every other test goes wherever a worker is free.
-SHARED_FIXTURE_MODULES = (
-    "test_autonomy", "test_autonomy_api", "test_chaos", "test_cli_live", "test_conversations",
-    "test_dashboard_browser", "test_demo", "test_mail_client", "test_readme", "test_restart",
-)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        module = item.module.__name__.rpartition(".")[2] if item.module else ""
-        if module in SHARED_FIXTURE_MODULES:
-            item.add_marker(pytest.mark.xdist_group(module))
-
-
 def _binary(name: str) -> str:
     beside = Path(sys.executable).with_name(name)
     found = str(beside) if beside.exists() else shutil.which(name)
