@@ -6,6 +6,9 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist), each with its own dev server; a module's tests stay in one
+# process, so a module's shared stack starts once (--dist loadfile). TEST_WORKERS=0: one process.
+TEST_WORKERS ?= 2
 
 .PHONY: install demo demo-reset test browser lint bench chaos clean
 
@@ -34,7 +37,7 @@ browser:
 	fi
 
 test: install browser
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # Benchmarks, each against a baseline measured in the same run: BENCH_SIZE=short
 # (about 10 minutes) or full (10,000 pending reviews: about half an hour).

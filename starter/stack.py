@@ -339,6 +339,7 @@ async def run_stack(
         if not await _while_children_live(children, stop, lambda: wait_http(f"{control_url}/_sim/health")):
             return 0
         children.append(("worker", _child("worker", env=env)))
+        children.extend((f"judge {n}", _child("judge", env=env)) for n in range(1, settings.judge_processes + 1))
         children.append(("watcher", _child("watch", env=env)))
         if _has_api():
             children.append(("api", _child("api", env=env)))

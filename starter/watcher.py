@@ -242,6 +242,7 @@ class InboxWatcher:
                     self._client,
                     message,
                     task_queue=self._settings.temporal_task_queue,
+                    judge_task_queue=self._settings.judge_task_queue,
                     policy=self._policy,
                     review=self._review,
                 )

@@ -8,6 +8,8 @@ the emulator is a real HTTP + WebSocket server on a free port.
 from __future__ import annotations
 
 import shutil
+import tempfile
+from datetime import timedelta
 import sys
 import tempfile
 import uuid
@@ -30,6 +32,7 @@ from triage.mail.factory import build_mail_provider
 from triage.mailsim.runner import running_mailsim
 from triage.search_attributes import ALL_KEYS
 from triage.temporal_client import ensure_search_attributes
+from worker.judge import build_judge_worker
 from worker.main import WORKFLOWS, activity_functions
 
 
@@ -87,6 +90,8 @@ def make_settings(sim, task_queue: str, **overrides) -> Settings:
         watch_idle_timeout_seconds=3.0,
         # Each test's own model versions: a retrain test's promotion stays with it.
         model_dir=Path(tempfile.gettempdir()) / f"triage-models-{task_queue}",
+        # A mode set in a test applies to its next message (the cache has its own test).
+        autonomy_mode_max_age=timedelta(0),
     )
     values.update(overrides)
     return Settings(**values)
@@ -105,7 +110,7 @@ async def running_worker(
     *,
     webhook_url: str | None = None,
 ) -> AsyncIterator[Worker]:
-    """A real worker, in this process, with real activities."""
+    """A real workflow worker and a real judge worker (each on its queue), in this process, with real activities."""
     async with (
         build_mail_provider(settings) as mail,
         httpx.AsyncClient() as http,
@@ -114,11 +119,9 @@ async def running_worker(
             client,
             task_queue=settings.temporal_task_queue,
             workflows=list(WORKFLOWS),
-            activities=activity_functions(
-                client, settings, mail=mail, provider=provider or ScriptedProvider(), http=http, webhook_url=webhook_url
-            ),
+            activities=activity_functions(client, settings, mail=mail, http=http, webhook_url=webhook_url),
         )
-        async with worker:
+        async with worker, build_judge_worker(client, settings, provider or ScriptedProvider()):
             yield worker
 
 

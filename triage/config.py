@@ -23,6 +23,7 @@ from pydantic_settings import (
 )
 
 from triage.autonomy import AutonomySettings
+from triage.contracts import judge_queue_for
 from triage.models import (
     AutonomyMode,
     Category,
@@ -67,6 +68,10 @@ class Settings(BaseSettings):
     )
     temporal_task_queue: str = Field(
         "support-triage", description="the task queue of the workers", validation_alias=_env("TEMPORAL_TASK_QUEUE")
+    )
+    judge_task_queue: str | None = Field(
+        None, min_length=1, description="the judge worker's queue (classify, draft, retrain); unset: "
+        "`<TEMPORAL_TASK_QUEUE>-judge`", validation_alias=_env("TRIAGE_JUDGE_TASK_QUEUE"),
     )
     temporal_api_key: SecretStr | None = Field(
         None, description="Temporal Cloud API key (TLS is implied)", validation_alias=_env("TEMPORAL_API_KEY")
@@ -236,6 +241,11 @@ class Settings(BaseSettings):
         "CLI and the retrain workflow); the packaged model until a promotion",
         validation_alias=_env("TRIAGE_MODEL_DIR"),
     )
+    autonomy_mode_max_age: timedelta = Field(
+        timedelta(seconds=1), ge=timedelta(0), le=timedelta(minutes=1),
+        description="how old a worker's copy of the modes in force may be (a change applies within it; a burst "
+        "reads the modes once per worker)", validation_alias=_env("TRIAGE_AUTONOMY_MODE_MAX_AGE"),
+    )
 
     # Notifications and reviewers
     slack_webhook_url: SecretStr | None = Field(
@@ -313,6 +323,12 @@ class Settings(BaseSettings):
         validation_alias=_env("TRIAGE_MAX_CACHED_WORKFLOWS"),
     )
 
+    # Judge workers `triage up` starts (worker/judge.py): each takes at most one core.
+    judge_processes: int = Field(
+        1, ge=1, le=64, description="judge worker processes `triage up` starts (one per core)",
+        validation_alias=_env("TRIAGE_JUDGE_PROCESSES"),
+    )
+
     # Watcher
     watch_idle_timeout_seconds: float = Field(
         45.0, gt=0, description="seconds without a frame before the socket counts as half-open",
@@ -337,6 +353,10 @@ class Settings(BaseSettings):
         if config_file:
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
         return tuple(sources)
+
+    @property
+    def judge_queue(self) -> str:
+        return self.judge_task_queue or judge_queue_for(self.temporal_task_queue)
 
     @property
     def ws_url(self) -> str:

@@ -59,6 +59,7 @@ for command in (
     services.server,
     emulator.mailsim,
     services.worker,
+    services.judge,
     services.watch,
     services.api,
     services.up,

@@ -47,11 +47,19 @@ def server(
 
 
 def worker() -> None:
-    """Run a worker: the triage workflow and its activities."""
+    """Run the workflow worker: the workflows and their mail, conversation and autonomy activities."""
     from worker.main import run_worker
 
     setup_logging()
     run_until_interrupted(run_worker(get_settings()))
+
+
+def judge() -> None:
+    """Run a judge worker: classify, draft and retrain (CPU-bound) on the judge task queue; one per core to spare."""
+    from worker.judge import run_judge
+
+    setup_logging()
+    run_until_interrupted(run_judge(get_settings()))
 
 
 def watch() -> None:
