@@ -202,3 +202,33 @@ namespace inbox {{
   }}
 }}
 """
+
+
+def main() -> None:
+    """``python -m triage.testing.dovecot``: a throw-away Dovecot and SMTP relay, with the settings to use them."""
+    import tempfile
+
+    from triage.testing.smtp_relay import SmtpRelay
+
+    with tempfile.TemporaryDirectory(prefix="dovecot-") as root:
+        server = Dovecot(Path(root))
+        server.start()
+        relay = SmtpRelay(server)
+        relay.start()
+        print(
+            f"export TRIAGE_MAIL_PROVIDER=imap TRIAGE_IMAP_HOST=127.0.0.1 TRIAGE_IMAP_PORT={server.imap_port} "
+            f"TRIAGE_IMAP_SECURITY=none TRIAGE_IMAP_USER=support TRIAGE_IMAP_PASSWORD={PASSWORD} "
+            f"TRIAGE_IMAP_ADDRESS={server.address('support')} TRIAGE_SMTP_PORT={relay.port}\n"
+            f"# deliver: LMTP on 127.0.0.1:{server.lmtp_port}; Ctrl-C stops both",
+            flush=True,
+        )
+        try:
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+            signal.sigwait({signal.SIGINT, signal.SIGTERM})
+        finally:
+            relay.stop()
+            server.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -331,6 +331,10 @@ def _internal_date(match: re.Match[bytes] | None) -> datetime | None:
 
 
 def _text(value: object) -> str:
+    if isinstance(value, BaseException) and value.args:
+        value = value.args[0]
+    if isinstance(value, str) and value[:2] in ("b'", 'b"'):
+        value = value[2:-1]  # imaplib puts the server's bytes in its message as their repr
     if isinstance(value, list | tuple):
         value = b" ".join(v for v in value if isinstance(v, bytes))
     if isinstance(value, bytes):
