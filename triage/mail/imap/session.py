@@ -83,6 +83,15 @@ def xoauth2_string(user: str, token: str) -> bytes:
     return f"user={user}\x01auth=Bearer {token}\x01\x01".encode()
 
 
+# RFC 5530 response codes for a refusal that passes: the server is busy, in maintenance or at a limit.
+_PASSING = ("[UNAVAILABLE]", "[INUSE]", "[LIMIT]", "[SERVERBUG]")
+
+
+def _refused(what: str, detail: object) -> MailRejected:
+    text = _text(detail)
+    return MailRejected(f"{what}: {text}", retryable=any(code in text for code in _PASSING))
+
+
 def _wire(err: BaseException, what: str) -> MailUnreachable:
     return MailUnreachable(f"IMAP {what}: {type(err).__name__}: {err}")
 
@@ -104,7 +113,7 @@ class ImapSession:
             self._login(endpoint)
         except imaplib.IMAP4.error as err:
             self.close()
-            raise MailRejected(f"IMAP login refused for {endpoint.user}: {_text(err)}") from err
+            raise _refused(f"IMAP login refused for {endpoint.user}", err) from err
         except (OSError, imaplib.IMAP4.abort) as err:
             self.close()
             raise _wire(err, "login") from err
@@ -149,12 +158,12 @@ class ImapSession:
             self.broken = True
             raise _wire(err, what) from err
         except imaplib.IMAP4.error as err:
-            raise MailRejected(f"IMAP {what} refused: {_text(err)}") from err
+            raise _refused(f"IMAP {what} refused", err) from err
         except (OSError, ssl.SSLError, EOFError) as err:
             self.broken = True
             raise _wire(err, what) from err
         if status != "OK":
-            raise MailRejected(f"IMAP {what}: {status} {_text(data)}")
+            raise _refused(f"IMAP {what}: {status}", data)
         return data
 
     @property
