@@ -8,13 +8,21 @@ a whole message, before and after it is delivered: that is where the kill
 
 from __future__ import annotations
 
+import logging
 import smtplib
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from triage.asgi_server import free_port
 from triage.testing.dovecot import PASSWORD, Dovecot
+
+
+# AUTH over plain TCP is what this loopback-only relay does on purpose: not worth a warning each run.
+warnings.filterwarnings("ignore", "Requiring AUTH while not requiring TLS", UserWarning)
+warnings.filterwarnings("ignore", "Session.login_data is deprecated", DeprecationWarning)
+logging.getLogger("mail.log").setLevel(logging.ERROR)
 
 
 @dataclass
