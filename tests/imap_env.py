@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -19,13 +18,12 @@ from triage.testing.smtp_relay import SmtpRelay
 needs_dovecot = pytest.mark.skipif(
     not dovecot_installed(), reason="Debian's dovecot-imapd and dovecot-lmtpd are not installed (.ci/run installs them)"
 )
-_counter = itertools.count()
 
 
 @pytest.fixture(scope="module")
 def dovecot() -> Iterator[Dovecot]:
     with tempfile.TemporaryDirectory(prefix="dovecot-") as root:
-        server = Dovecot(Path(root), users=("support", "customer", "other", *(f"box{i}" for i in range(12))))
+        server = Dovecot(Path(root))
         server.start()
         try:
             yield server
@@ -44,7 +42,7 @@ def relay(dovecot: Dovecot) -> Iterator[SmtpRelay]:
 @pytest.fixture
 def mailbox(dovecot: Dovecot) -> str:
     """A mailbox of its own for one test (the module shares the server)."""
-    return f"box{next(_counter)}"
+    return dovecot.fresh_mailbox()
 
 
 def imap_settings(dovecot: Dovecot, relay: SmtpRelay, user: str = "support", **overrides) -> Settings:

@@ -36,9 +36,10 @@ def dovecot_installed() -> bool:
 @dataclass
 class Dovecot:
     root: Path
-    users: tuple[str, ...] = ("support", "customer", "other")
+    users: tuple[str, ...] = ("support", "customer", "other", *(f"box{i}" for i in range(64)))
     imap_port: int = field(default_factory=free_port)
     lmtp_port: int = field(default_factory=free_port)
+    _handed_out: set[str] = field(default_factory=set, repr=False)
 
     @property
     def config(self) -> Path:
@@ -66,6 +67,15 @@ class Dovecot:
                 mail_user=mail_user, imap_port=self.imap_port, lmtp_port=self.lmtp_port,
             )
         )
+
+    def fresh_mailbox(self) -> str:
+        """A login no one has used yet on this server (made with the config: Dovecot caches its passwd-file)."""
+        used = self._handed_out
+        free = [u for u in self.users if u.startswith("box") and u not in used]
+        if not free:
+            raise RuntimeError(f"all {len(used)} spare mailboxes are used: make the Dovecot with more")
+        used.add(free[0])
+        return free[0]
 
     def start(self) -> None:
         if not self.config.exists():
