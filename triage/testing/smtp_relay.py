@@ -38,6 +38,7 @@ class SmtpRelay:
     dovecot: Dovecot
     port: int = field(default_factory=free_port)
     accepted: list[Accepted] = field(default_factory=list)
+    deliver: bool = True  # False: accept and record only (recipients with no mailbox here)
     # Called with the envelope before delivery ("before") and after it ("after").
     on_data: Callable[[str, object], None] | None = None
     _controller: object | None = None
@@ -57,8 +58,9 @@ class SmtpRelay:
                 if relay.on_data:
                     relay.on_data("before", envelope)
                 try:
-                    with smtplib.LMTP("127.0.0.1", relay.dovecot.lmtp_port) as lmtp:
-                        lmtp.sendmail(envelope.mail_from, envelope.rcpt_tos, envelope.original_content)
+                    if relay.deliver:
+                        with smtplib.LMTP("127.0.0.1", relay.dovecot.lmtp_port) as lmtp:
+                            lmtp.sendmail(envelope.mail_from, envelope.rcpt_tos, envelope.original_content)
                 except (OSError, smtplib.SMTPException) as err:
                     return f"451 mailbox unavailable: {type(err).__name__}"
                 relay.accepted.append(
