@@ -8,7 +8,7 @@ import subprocess
 import pytest
 from pydantic import ValidationError
 
-from tests.imap_env import dovecot, mail, needs_dovecot, relay  # noqa: F401
+from tests.imap_env import dovecot, mail, needs_dovecot  # noqa: F401
 from starter.cli.app import app
 from triage.config import Settings, get_settings
 from triage.testing.dovecot import PASSWORD
