@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: install demo demo-reset test browser lint bench chaos clean
+.PHONY: install demo demo-reset test browser lint bench chaos chaos-imap clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ bench: install
 CHAOS_MESSAGES ?= 1000
 chaos: install
 	$(PY) -m bench.chaos --messages $(CHAOS_MESSAGES) --json bench/results/chaos.json
+
+# The same over IMAP against a real Dovecot (needs dovecot-imapd, dovecot-lmtpd): restarts,
+# a UIDVALIDITY reset, cut connections and worker kill -9s (bench/chaos/imap.py).
+chaos-imap: install
+	$(PY) -m bench.chaos --mail imap --messages $(CHAOS_MESSAGES) --json bench/results/chaos-imap.json
 
 lint: install
 	$(PY) -m ruff check . || true
