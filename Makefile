@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 # process, so a module's shared stack starts once (--dist loadfile). TEST_WORKERS=0: one process.
 TEST_WORKERS ?= 2
 
-.PHONY: install demo demo-reset test browser lint bench chaos clean
+.PHONY: install demo demo-reset test browser lint bench chaos chaos-imap clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,11 @@ bench: install
 CHAOS_MESSAGES ?= 1000
 chaos: install
 	$(PY) -m bench.chaos --messages $(CHAOS_MESSAGES) --json bench/results/chaos.json
+
+# The same over IMAP against a real Dovecot (needs dovecot-imapd, dovecot-lmtpd): restarts,
+# a UIDVALIDITY reset, cut connections and worker kill -9s (bench/chaos/imap.py).
+chaos-imap: install
+	$(PY) -m bench.chaos --mail imap --messages $(CHAOS_MESSAGES) --json bench/results/chaos-imap.json
 
 # Lint, format and types (settings in pyproject.toml); every check runs, and any
 # finding fails the target. CI runs it before the tests.

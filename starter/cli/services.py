@@ -91,6 +91,11 @@ def up(
     mail_port: Annotated[
         int | None, typer.Option(help="The mail emulator's port (default 8725, or MYAGENTMAIL_BASE_URL's).")
     ] = None,
+    mail: Annotated[
+        str | None,
+        typer.Option(help="emulator (the embedded myagentmail emulator) or imap (the TRIAGE_IMAP_* mailbox); "
+                     "default: TRIAGE_MAIL_PROVIDER's."),
+    ] = None,
 ) -> None:
     """The whole local stack in one command; Ctrl-C stops it all. Refuses to start when a port is taken."""
     from starter.stack import StackError, run_stack
@@ -98,7 +103,7 @@ def up(
     setup_logging()
     try:
         code = asyncio.run(
-            run_stack(get_settings(), data_dir=data_dir, demo=demo, reset=reset, mail_port=mail_port)
+            run_stack(get_settings(), data_dir=data_dir, demo=demo, reset=reset, mail_port=mail_port, mail=mail)
         )
     except StackError as err:
         raise CliError(str(err)) from err
