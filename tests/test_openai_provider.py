@@ -3,6 +3,21 @@
 The fake server speaks the chat-completions wire format, so these tests run
 the real ``openai`` client: request building, structured-output parsing,
 status-code exceptions and timeouts are all the SDK's own.
+
+``tests/test_local_llm.py`` runs the same paths against a real model server
+(llama.cpp with SmolLM2-135M): structured classify and draft, the time limit,
+a model overruled by the offline checks, an unusable answer asked once more
+then sent to review, an unreachable server. What stays here only, and why:
+
+* a scripted answer (an exact classification, a given article id, prose,
+  truncated JSON, an unknown category, a refusal, a content filter): a real
+  model cannot be made to give it; the local tests get a cut-off answer from
+  a real ``max_tokens`` instead;
+* HTTP 429 with Retry-After, 5xx, 400/403/404/422 and a wrong API key:
+  llama.cpp's server sends none of these to a well-formed request (it serves
+  whatever ``model`` is named, needs no key, and queues instead of limiting);
+* what the prompt contains (delimiters, caps, articles, languages): the
+  request is the same whichever server answers, and only the fake records it.
 """
 
 from __future__ import annotations
@@ -174,13 +189,25 @@ async def test_classify_smart_default_reports_injection(llm: FakeOpenAI, provide
 async def test_unusable_output_is_provider_output_error(
     llm: FakeOpenAI, provider: OpenAIProvider, reply: FakeReply
 ):
-    llm.enqueue(reply)
+    llm.enqueue(reply, reply)
     secret_text = "my account number is 99-1234-5678"
 
     with pytest.raises(ProviderOutputError) as caught:
         await provider.classify(message("Help", secret_text))
 
     assert secret_text not in str(caught.value)
+    # Malformed or cut off: asked once more. A refusal or a blocked answer is the model's answer.
+    answered = reply.refusal is not None or reply.finish_reason == "content_filter"
+    assert len(llm.requests) == (1 if answered else 2)
+
+
+async def test_a_malformed_answer_is_asked_once_more(llm: FakeOpenAI, provider: OpenAIProvider):
+    llm.enqueue(FakeReply.text('{"category": "billing", '), FakeReply.json(valid_classification()))
+
+    result = await provider.classify(message("Charged twice", "You charged me twice!"))
+
+    assert result.category is Category.BILLING
+    assert len(llm.requests) == 2
 
 
 # --- transport errors ----------------------------------------------------------
@@ -393,7 +420,7 @@ async def test_redraft_sends_previous_body_and_instructions(llm: FakeOpenAI, pro
 async def test_unusable_draft_is_provider_output_error(
     llm: FakeOpenAI, provider: OpenAIProvider, reply: FakeReply
 ):
-    llm.enqueue(reply)
+    llm.enqueue(reply, reply)
 
     with pytest.raises(ProviderOutputError):
         await provider.draft(draft_request())

@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     provider: str = Field("auto", validation_alias=_env("TRIAGE_PROVIDER"))
     llm_timeout_seconds: float = Field(60.0, validation_alias=_env("TRIAGE_LLM_TIMEOUT"))
     llm_concurrency: int = Field(8, ge=1, validation_alias=_env("TRIAGE_LLM_CONCURRENCY"))
+    # Bounds a looping model's answer (and bill). Generous because reasoning models spend
+    # hidden tokens from the same budget: too tight turns answers into "length".
+    llm_max_tokens: int = Field(4_000, ge=16, validation_alias=_env("TRIAGE_LLM_MAX_TOKENS"))
     kb_dir: Path | None = Field(None, validation_alias=_env("TRIAGE_KB_DIR"))
     # The offline model reads every message before the LLM (triage/llm/first_pass.py).
     first_pass: bool = Field(True, validation_alias=_env("TRIAGE_FIRST_PASS"))
