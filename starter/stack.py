@@ -28,6 +28,8 @@ from rich.console import Console
 
 from triage.config import Settings
 from triage.devserver import start_dev_server
+from triage.llm.local_server import DEFAULT_PORT as LLM_PORT
+from triage.llm.local_server import provider_env
 from triage.models import AutonomyMode
 from triage.net import wait_http
 
@@ -281,9 +283,11 @@ async def run_stack(
     demo: bool,
     reset: bool = False,
     mail_port: int | None = None,
+    local_llm: bool = False,
 ) -> int:
     mail_port = mail_port or mail_port_from(os.environ.get("MYAGENTMAIL_BASE_URL"))
-    check_ports(stack_ports(settings, mail_port, with_api=_has_api()))
+    llm_ports = [("local model", "127.0.0.1", LLM_PORT, "`triage llm serve --port` apart")] if local_llm else []
+    check_ports(stack_ports(settings, mail_port, with_api=_has_api()) + llm_ports)
     data_dir.mkdir(parents=True, exist_ok=True)
     if reset:
         removed = reset_data(data_dir)
@@ -302,6 +306,8 @@ async def run_stack(
         env["TRIAGE_REVIEWERS"] = f"demo:{token}"
     if demo:
         env.update(demo_autonomy_env(settings))
+    if local_llm:
+        env.update(provider_env(f"http://127.0.0.1:{LLM_PORT}/v1"))
     children: list[tuple[str, subprocess.Popen]] = []
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -330,6 +336,10 @@ async def run_stack(
             return 0
         if not await _while_children_live(children, stop, lambda: wait_http(f"{control_url}/_sim/health")):
             return 0
+        if local_llm:
+            children.append(("local model", _child("llm", "serve", "--port", str(LLM_PORT), env=env)))
+            if not await _while_children_live(children, stop, lambda: wait_http(f"http://127.0.0.1:{LLM_PORT}/health", 90)):
+                return 0
         children.append(("worker", _child("worker", env=env)))
         children.append(("watcher", _child("watch", env=env)))
         if _has_api():

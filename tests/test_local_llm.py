@@ -33,7 +33,8 @@ from triage.config import Settings
 from triage.kb import load_knowledge_base
 from triage.llm.local_server import LOCAL_MODEL, LocalModelServer
 from triage.llm.openai_provider import OpenAIProvider
-from triage.models import Category, DraftRequest, GuardFlag, PolicySettings, TriageStatus
+from triage.models import Category, Classification, DraftReply, DraftRequest, GuardFlag, InboundMessage
+from triage.models import PolicySettings, TriageStatus
 from triage.policy import decide
 
 pytestmark = pytest.mark.local_llm
@@ -68,6 +69,19 @@ def provider_for(server: LocalModelServer, *, timeout: float = 120.0, max_tokens
         http_client=httpx.AsyncClient(event_hooks={"request": [record]}),
     )
     return OpenAIProvider(client, LOCAL_MODEL, LOCAL_MODEL, KB, max_tokens)
+
+
+async def classify_and_draft(provider: OpenAIProvider, inbound: InboundMessage) -> tuple[Classification, DraftReply]:
+    """The two LLM activities as the workflow runs them (offline checks included), then the provider closed."""
+    activities = LlmActivities(provider)
+    try:
+        classification = await ActivityEnvironment().run(activities.classify, inbound)
+        reply = await ActivityEnvironment().run(
+            activities.draft_reply, DraftRequest(message=inbound, classification=classification)
+        )
+    finally:
+        await provider.aclose()
+    return classification, reply
 
 
 async def busy_slots(server: LocalModelServer, http: httpx.AsyncClient) -> int:
@@ -162,16 +176,8 @@ async def test_the_concurrency_limit_holds_with_two_server_slots(local_llm: Loca
 @pytest.mark.parametrize("body", [INVITATIONS, EXPORT_CRASH], ids=["problem-report", "bug-report"])
 async def test_whatever_the_weak_model_says_a_problem_report_is_not_sent(local_llm: LocalModelServer, body: str):
     """The model may call these routine and cite an article; the offline checks still hold them."""
-    provider = provider_for(local_llm, max_tokens=CLASSIFY_TOKENS)
-    activities = LlmActivities(provider)
-    inbound = message("Help", body)
-    try:
-        classification = await ActivityEnvironment().run(activities.classify, inbound)
-        reply = await ActivityEnvironment().run(
-            activities.draft_reply, DraftRequest(message=inbound, classification=classification)
-        )
-    finally:
-        await provider.aclose()
+    provider = provider_for(local_llm)
+    classification, reply = await classify_and_draft(provider, message("Help", body))
     assert GuardFlag.PROBLEM_REPORT in classification.guard_flags
     decision = decide(classification, reply, PolicySettings())
     assert not decision.auto_send and decision.reasons
@@ -183,15 +189,7 @@ async def test_whatever_the_weak_model_says_a_problem_report_is_not_sent(local_l
 async def test_a_cut_off_answer_is_asked_once_more_then_goes_to_review(local_llm: LocalModelServer):
     requests: list[str] = []
     provider = provider_for(local_llm, max_tokens=16, requests=requests)  # no classification fits
-    activities = LlmActivities(provider)
-    inbound = message("Invoices", "Where can I download my invoices?")
-    try:
-        classification = await ActivityEnvironment().run(activities.classify, inbound)
-        reply = await ActivityEnvironment().run(
-            activities.draft_reply, DraftRequest(message=inbound, classification=classification)
-        )
-    finally:
-        await provider.aclose()
+    classification, reply = await classify_and_draft(provider, message("Invoices", "Where can I download my invoices?"))
     # Two asks each (one more after the cut-off), then a human: no exception, so no Temporal retry loop.
     assert requests == ["/v1/chat/completions"] * 4
     assert GuardFlag.INVALID_OUTPUT in classification.guard_flags

