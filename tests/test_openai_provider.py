@@ -39,6 +39,7 @@ from tests.helpers import message, valid_classification
 from tests.replies import answered_reply
 from triage.asgi_server import free_port
 from triage.config import Settings
+from triage.evaluation import EvalRow, judge
 from triage.kb import KB_MIN_SCORE
 from triage.llm.base import ProviderOutputError
 from triage.llm.openai_provider import OpenAIProvider
@@ -309,6 +310,19 @@ async def test_unreachable_server_is_retryable():
 
     assert caught.value.type == "LlmUnavailable"
     assert not caught.value.non_retryable
+
+
+async def test_eval_counts_a_row_the_server_never_answered_as_review():
+    """``triage eval`` against a self-hosted server: one lost answer must not end a run of hundreds."""
+    client = AsyncOpenAI(base_url=f"http://127.0.0.1:{free_port()}/v1", api_key="k", max_retries=0)
+    provider = OpenAIProvider(client, "m", "m", StubKb([(RESET, KB_MIN_SCORE + 0.4)], answer=RESET_ANSWER))
+    row = EvalRow(id="r1", subject="Password", body="How do I reset my password?", label="general")
+
+    verdict = await judge(row, provider, PolicySettings())
+    await provider.aclose()
+
+    assert GuardFlag.CLASSIFIER_ERROR in verdict.classification.guard_flags
+    assert not verdict.decision.auto_send and not verdict.reply.body
 
 
 # --- prompts -----------------------------------------------------------------
