@@ -30,7 +30,7 @@ from activities.llm import LlmActivities
 from tests.conftest import running_worker, sent_mail
 from tests.helpers import message, settled, start_for
 from tests.replies import answered_reply
-from tests.test_openai_provider import RESET, RESET_ANSWER, StubKb
+from tests.stub_kb import RESET, RESET_ANSWER, StubKb
 from triage.config import Settings
 from triage.kb import KB_MIN_SCORE
 from triage.llm.local_server import LOCAL_MODEL, LocalModelServer
