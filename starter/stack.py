@@ -30,6 +30,8 @@ from rich.console import Console
 from triage.config import Settings
 from starter.mailbox import imap_mailbox
 from triage.devserver import start_dev_server
+from triage.llm.local_server import DEFAULT_PORT as LLM_PORT
+from triage.llm.local_server import provider_env
 from triage.models import AutonomyMode
 from triage.net import wait_http
 
@@ -285,6 +287,7 @@ async def run_stack(
     reset: bool = False,
     mail_port: int | None = None,
     mail: str | None = None,
+    local_llm: bool = False,
 ) -> int:
     mail_port = mail_port or mail_port_from(os.environ.get("MYAGENTMAIL_BASE_URL"))
     try:
@@ -292,7 +295,8 @@ async def run_stack(
     except ValueError as err:
         raise StackError(str(err)) from err
     ports = stack_ports(settings, mail_port, with_api=_has_api())
-    check_ports([p for p in ports if not (mailbox and p[0] == "mail emulator")])
+    llm_ports = [("local model", "127.0.0.1", LLM_PORT, "`triage llm serve --port` apart")] if local_llm else []
+    check_ports([p for p in ports if not (mailbox and p[0] == "mail emulator")] + llm_ports)
     data_dir.mkdir(parents=True, exist_ok=True)
     if reset:
         removed = reset_data(data_dir)
@@ -316,6 +320,8 @@ async def run_stack(
         env["TRIAGE_SESSION_SECRET"] = demo_token(data_dir, SESSION_SECRET_FILE)
     if demo:
         env.update(demo_autonomy_env(settings))
+    if local_llm:
+        env.update(provider_env(f"http://127.0.0.1:{LLM_PORT}/v1"))
     children: list[tuple[str, subprocess.Popen[bytes]]] = []
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -347,6 +353,10 @@ async def run_stack(
             return 0
         if not mailbox and not await _while_children_live(children, stop, lambda: wait_http(f"{control_url}/_sim/health")):
             return 0
+        if local_llm:
+            children.append(("local model", _child("llm", "serve", "--port", str(LLM_PORT), env=env)))
+            if not await _while_children_live(children, stop, lambda: wait_http(f"http://127.0.0.1:{LLM_PORT}/health", 90)):
+                return 0
         children.append(("worker", _child("worker", env=env)))
         children.extend((f"judge {n}", _child("judge", env=env)) for n in range(1, settings.judge_processes + 1))
         children.append(("watcher", _child("watch", env=env)))

@@ -193,6 +193,11 @@ class Settings(BaseSettings):
         8, ge=1, description="in-flight LLM calls per worker (README, [Operations](../README.md#operations))",
         validation_alias=_env("TRIAGE_LLM_CONCURRENCY"),
     )
+    # Bounds a looping model's answer (and bill). Generous because reasoning models spend
+    # hidden tokens from the same budget: too tight turns answers into "length".
+    llm_max_tokens: int = Field(
+        4_000, ge=16, description="the most tokens an LLM answer may take", validation_alias=_env("TRIAGE_LLM_MAX_TOKENS")
+    )
     kb_dir: Path | None = Field(
         None, description="your own help-centre Markdown (per language, reloaded when it changes; check it "
         "with `triage kb check`); unset: the packaged articles", validation_alias=_env("TRIAGE_KB_DIR"),

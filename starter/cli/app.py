@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from starter.cli import autonomy, decisions, emulator, evaluation, kb, learning, mail, reviews, services
+from starter.cli import autonomy, decisions, emulator, evaluation, kb, learning, llm, mail, reviews, services
 from starter.cli.errors import EXIT_OK, report
 
 
@@ -86,3 +86,4 @@ app.add_typer(autonomy.autonomy_app, name="autonomy")
 app.add_typer(learning.corrections_app, name="corrections")
 app.add_typer(learning.schedule_app, name="schedule")
 app.add_typer(learning.model_app, name="model")
+app.add_typer(llm.llm_app, name="llm")
