@@ -21,13 +21,17 @@ from collections.abc import Awaitable, Callable
 from email.utils import parseaddr
 from importlib import resources
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 from rich.console import Console
 
 from triage.config import Settings
+from starter.mailbox import imap_mailbox
 from triage.devserver import start_dev_server
+from triage.llm.local_server import DEFAULT_PORT as LLM_PORT
+from triage.llm.local_server import provider_env
 from triage.models import AutonomyMode
 from triage.net import wait_http
 
@@ -35,6 +39,7 @@ console = Console(soft_wrap=True)  # a URL or token is never cut
 
 MAILSIM_PORT = 8725
 DEMO_TOKEN_FILE = "demo-token"
+SESSION_SECRET_FILE = "session-secret"
 DATA_FILES = ("temporal.db", "mailsim.db")
 
 
@@ -57,7 +62,7 @@ def demo_autonomy_env(settings: Settings) -> dict[str, str]:
     return {} if configured else dict(DEMO_AUTONOMY)
 
 
-def demo_samples() -> list[dict]:
+def demo_samples() -> list[dict[str, Any]]:
     return json.loads(resources.files("triage.demo").joinpath("samples.json").read_text())
 
 
@@ -95,9 +100,9 @@ async def inject_samples(control_url: str, settings: Settings) -> tuple[list[str
     return ids, already
 
 
-def demo_token(data_dir: Path) -> str:
-    """The demo reviewer's token: made once, kept (mode 0600) in ``data_dir/demo-token``."""
-    path = data_dir / DEMO_TOKEN_FILE
+def demo_token(data_dir: Path, name: str = DEMO_TOKEN_FILE) -> str:
+    """The demo reviewer's token (or another secret): made once, kept (mode 0600) in ``data_dir/name``."""
+    path = data_dir / name
     try:
         token = path.read_text().strip()
     except FileNotFoundError:
@@ -242,12 +247,12 @@ async def _wait_temporal(address: str, namespace: str, timeout: float = 60.0) ->
         await asyncio.sleep(0.3)
 
 
-def _child(*args: str, env: dict[str, str]) -> subprocess.Popen:
+def _child(*args: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen([sys.executable, "-m", "starter.cli", *args], env=env, stdin=subprocess.DEVNULL)
 
 
 async def _while_children_live(
-    children: list[tuple[str, subprocess.Popen]], stop: asyncio.Event, step: Callable[[], Awaitable[None]]
+    children: list[tuple[str, subprocess.Popen[bytes]]], stop: asyncio.Event, step: Callable[[], Awaitable[None]]
 ) -> bool:
     """Run a start-up step; False if Ctrl-C came first, StackError if a child died meanwhile."""
     task = asyncio.ensure_future(step())
@@ -281,9 +286,17 @@ async def run_stack(
     demo: bool,
     reset: bool = False,
     mail_port: int | None = None,
+    mail: str | None = None,
+    local_llm: bool = False,
 ) -> int:
     mail_port = mail_port or mail_port_from(os.environ.get("MYAGENTMAIL_BASE_URL"))
-    check_ports(stack_ports(settings, mail_port, with_api=_has_api()))
+    try:
+        mailbox = imap_mailbox(settings, mail, demo=demo)  # None: the emulator
+    except ValueError as err:
+        raise StackError(str(err)) from err
+    ports = stack_ports(settings, mail_port, with_api=_has_api())
+    llm_ports = [("local model", "127.0.0.1", LLM_PORT, "`triage llm serve --port` apart")] if local_llm else []
+    check_ports([p for p in ports if not (mailbox and p[0] == "mail emulator")] + llm_ports)
     data_dir.mkdir(parents=True, exist_ok=True)
     if reset:
         removed = reset_data(data_dir)
@@ -292,6 +305,7 @@ async def run_stack(
     base_url = f"http://127.0.0.1:{mail_port}/v1"
     env["MYAGENTMAIL_BASE_URL"] = base_url
     env.pop("MYAGENTMAIL_WS_URL", None)
+    env["TRIAGE_MAIL_PROVIDER"] = "imap" if mailbox else "myagentmail"
     api_url = f"http://{_loopback(settings.api_host)}:{settings.api_port}"
     public_url = settings.public_url if "public_url" in settings.model_fields_set else api_url
     env["TRIAGE_PUBLIC_URL"] = public_url
@@ -299,10 +313,16 @@ async def run_stack(
     if not settings.reviewer_tokens():
         # Kept under the data directory: a restart does not log the reviewer out.
         token = demo_token(data_dir)
-        env["TRIAGE_REVIEWERS"] = f"demo:{token}"
+        # An admin: the demo shows changing autonomy modes as well as deciding reviews.
+        env["TRIAGE_REVIEWERS"] = f"demo:{token}:admin"
+    if not settings.session_secret:
+        # Signs the dashboard's cookies: kept, so that restarting the stack signs nobody out.
+        env["TRIAGE_SESSION_SECRET"] = demo_token(data_dir, SESSION_SECRET_FILE)
     if demo:
         env.update(demo_autonomy_env(settings))
-    children: list[tuple[str, subprocess.Popen]] = []
+    if local_llm:
+        env.update(provider_env(f"http://127.0.0.1:{LLM_PORT}/v1"))
+    children: list[tuple[str, subprocess.Popen[bytes]]] = []
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -317,20 +337,28 @@ async def run_stack(
                     port=int(port),
                     ui_port=settings.temporal_ui_port,
                     namespace=settings.temporal_namespace,
+                    # Its shutdown logs a WARN per internal poller; errors still show.
+                    log_level="error",
                 ),
             )
         )
-        children.append(
-            ("mailsim", _child("mailsim", "--port", str(mail_port), "--db-file", str(data_dir / "mailsim.db"), env=env))
-        )
+        if not mailbox:
+            children.append(
+                ("mailsim", _child("mailsim", "--port", str(mail_port), "--db-file", str(data_dir / "mailsim.db"), env=env))
+            )
         control_url = f"http://127.0.0.1:{mail_port}"
         if not await _while_children_live(
             children, stop, lambda: _wait_temporal(settings.temporal_address, settings.temporal_namespace)
         ):
             return 0
-        if not await _while_children_live(children, stop, lambda: wait_http(f"{control_url}/_sim/health")):
+        if not mailbox and not await _while_children_live(children, stop, lambda: wait_http(f"{control_url}/_sim/health")):
             return 0
+        if local_llm:
+            children.append(("local model", _child("llm", "serve", "--port", str(LLM_PORT), env=env)))
+            if not await _while_children_live(children, stop, lambda: wait_http(f"http://127.0.0.1:{LLM_PORT}/health", 90)):
+                return 0
         children.append(("worker", _child("worker", env=env)))
+        children.extend((f"judge {n}", _child("judge", env=env)) for n in range(1, settings.judge_processes + 1))
         children.append(("watcher", _child("watch", env=env)))
         if _has_api():
             children.append(("api", _child("api", env=env)))
@@ -340,12 +368,12 @@ async def run_stack(
         console.print("[bold green]support-triage is up[/]")
         console.print(f"  Temporal Web UI   http://127.0.0.1:{settings.temporal_ui_port}/namespaces/{settings.temporal_namespace}/workflows")
         console.print(f"  Temporal gRPC     {settings.temporal_address}")
-        console.print(f"  myagentmail sim   {control_url}/v1  (sent mail: {control_url}/_sim/sent)")
+        console.print(f"  mailbox           {mailbox}" if mailbox else f"  myagentmail sim   {control_url}/v1  (sent mail: {control_url}/_sim/sent)")
         if _has_api():
             console.print(f"  Reviewer dashboard {public_url}")
             if token:
                 console.print(
-                    f"  Reviewer token    {token}  (reviewer 'demo', kept in {data_dir / DEMO_TOKEN_FILE}; "
+                    f"  Reviewer token    {token}  (admin 'demo', kept in {data_dir / DEMO_TOKEN_FILE}; "
                     "set TRIAGE_REVIEWERS to choose your own)",
                     highlight=False,
                 )
@@ -371,14 +399,39 @@ async def run_stack(
                 pass
         return 1 if failed else 0
     finally:
-        for _, child in reversed(children):
+        await stop_children(children)
+
+
+# What uses Temporal and the emulator stops first, so nothing logs their going away.
+_SERVERS = ("temporal", "mailsim")
+STOP_WITHIN = 5.0  # seconds: Ctrl-C ends the stack within this, forcing what is left
+
+
+async def stop_children(children: list[tuple[str, subprocess.Popen]], within: float = STOP_WITHIN) -> None:
+    """Stop the stack: the clients (API, watcher, worker) first, then the emulator and Temporal.
+
+    Each gets one SIGTERM, then the time left of ``within``; what still runs after that is
+    killed. SIGTERM, not SIGINT: a terminal's Ctrl-C has reached the children already, and a
+    second SIGINT makes uvicorn force its exit (two lifespan tracebacks). Pending
+    reviews are safe either way: they live in Temporal's database, and every activity is
+    idempotent and retried on the next start.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    clients = [(name, child) for name, child in reversed(children) if name not in _SERVERS]
+    servers = [(name, child) for name, child in reversed(children) if name in _SERVERS]
+    for group, share in ((clients, 0.75), (servers, 1.0)):
+        for _, child in group:
             if child.poll() is None:
-                child.send_signal(signal.SIGINT)
-        for _, child in reversed(children):
-            try:
-                child.wait(timeout=25)
-            except subprocess.TimeoutExpired:
+                child.send_signal(signal.SIGTERM)
+        until = loop.time() + (deadline - loop.time()) * share
+        while any(child.poll() is None for _, child in group) and loop.time() < until:
+            await asyncio.sleep(0.05)
+        for name, child in group:
+            if child.poll() is None:
                 child.kill()
+                console.print(f"{name} did not stop in time: killed (its work resumes on the next start)", highlight=False)
+            child.wait()
 
 
 def _has_api() -> bool:

@@ -16,8 +16,9 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from activities.autonomy import MAX_VERDICTS_PER_SIGNAL, VerdictBatches
 from starter.autonomy import NotFlaggable, flag_sent_reply, read_book, set_mode
-from starter.review import decide_current
+from starter.review import decide_current, get_state
 from tests.conftest import make_settings, running_worker
 from tests.helpers import settled, start_for
 from triage import contracts
@@ -72,7 +73,8 @@ async def test_shadow_holds_what_would_be_sent_and_counts_the_verdicts(dev_env, 
     settings = shadow_settings(mailsim, task_queue)
     async with running_worker(client, settings, offline):
         approved, edited = await routine(client, settings, control, 1), await routine(client, settings, control, 2)
-        for handle in (approved, edited):
+        closed = await routine(client, settings, control, 3)
+        for handle in (approved, edited, closed):
             state = await settled(client, handle)
             assert state.status is TriageStatus.AWAITING_REVIEW
             decision = state.policy_decision
@@ -82,10 +84,19 @@ async def test_shadow_holds_what_would_be_sent_and_counts_the_verdicts(dev_env, 
         await decide_current(client, approved.id, ReviewAction.APPROVE, "alice")
         await decide_current(client, edited.id, ReviewAction.APPROVE, "alice", body="Hello Maya,\n\nPlease use the reset link on the sign-in page.")
         book = await book_when(client, settings, lambda b: b.verdicts_seen == 2)
+        edited_disagreement = row(book, settings, ARTICLE).last_disagreement
+        # "No reply needed" is the reviewer's verdict too: the reply the policy wanted to send was not wanted.
+        await decide_current(client, closed.id, ReviewAction.CLOSE, "bob")
+        book = await book_when(client, settings, lambda b: b.verdicts_seen == 3)
+        closed_state = await get_state(client, closed.id)
+    assert edited_disagreement is not None and edited_disagreement.workflow_id == edited.id
+    assert edited_disagreement.verdict is Verdict.EDITED
     article = row(book, settings, ARTICLE)
-    assert (article.window.agree, article.window.disagree, article.mode) == (1, 1, AutonomyMode.SHADOW)
-    assert article.last_disagreement is not None and article.last_disagreement.workflow_id == edited.id
-    assert article.last_disagreement.verdict is Verdict.EDITED
+    assert (article.window.agree, article.window.disagree, article.mode) == (1, 2, AutonomyMode.SHADOW)
+    assert article.last_disagreement is not None and article.last_disagreement.workflow_id == closed.id
+    assert (article.last_disagreement.verdict, article.last_disagreement.by) == (Verdict.NO_REPLY, "bob")
+    assert closed_state.status is TriageStatus.NO_REPLY_NEEDED
+    assert [d.decision.reviewer for d in closed_state.decisions] == ["bob"]
     result = await approved.result()
     assert (result.would_auto_send, result.mode, result.article_id) == (True, AutonomyMode.SHADOW, "password-reset")
 
@@ -188,6 +199,30 @@ async def test_a_thousand_verdicts_counted_exactly_with_a_bounded_history(dev_en
         assert len(runs) >= 1_000 // EVENTS_PER_RUN  # continued as new
         longest = max([len((await client.get_workflow_handle(workflow_id, run_id=r.run_id).fetch_history()).events) for r in runs])
         assert longest < 8 * EVENTS_PER_RUN  # a thousand signals, yet no run's history holds them all
+
+
+async def test_verdicts_reported_together_are_one_signal_each_batch_and_counted_exactly(dev_env, mailsim, task_queue):
+    """A burst of closing workflows: their verdicts go in a few Signals, each counted once, retries too."""
+    client = dev_env.client
+    settings = shadow_settings(mailsim, task_queue, autonomy_promote_after=10_000)
+    batches = VerdictBatches(client, task_queue)
+
+    def report(n: int, verdict: Verdict = Verdict.AGREE) -> VerdictReport:
+        return VerdictReport(
+            inbox_id=settings.inbox_id, workflow_id=f"triage-{n}", category=Category.FAQ, article_id="password-reset",
+            mode=AutonomyMode.SHADOW, verdict=verdict, settings=settings.autonomy_settings(),
+        )
+
+    async with running_worker(client, settings):
+        await asyncio.gather(*(batches.report(report(n)) for n in range(300)))
+        await asyncio.gather(*(batches.report(report(n, Verdict.REJECTED)) for n in range(10)))  # retried: counted once
+        book = await book_when(client, settings, lambda b: b.verdicts_seen >= 300)
+    article = row(book, settings, ARTICLE)
+    assert (book.verdicts_seen, article.window.agree, article.window.disagree) == (300, 300, 0)
+    handle = client.get_workflow_handle(contracts.autonomy_id(task_queue, settings.inbox_id))
+    signals = [e async for e in handle.fetch_history_events() if e.HasField("workflow_execution_signaled_event_attributes")]
+    # The first alone, the 299 that came meanwhile in batches of MAX_VERDICTS_PER_SIGNAL, the retries together.
+    assert len(signals) <= 1 + -(-299 // MAX_VERDICTS_PER_SIGNAL) + 2
 
 
 async def test_a_shadow_review_nobody_decides_expires_without_a_verdict(time_env, mailsim, task_queue, control, offline):

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import BaseModel, Field
+from temporalio.exceptions import ApplicationError
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
@@ -29,6 +30,7 @@ from triage.models import (
     Classification,
     DraftReply,
     DraftRequest,
+    GuardFlag,
     InboundMessage,
     PolicyDecision,
     PolicySettings,
@@ -154,10 +156,15 @@ def _message(row: EvalRow) -> InboundMessage:
 
 async def judge(row: EvalRow, provider: TriageProvider, policy: PolicySettings) -> Verdict:
     message = _message(row)
-    classification = await classify_checked(provider, message)
+    try:
+        classification = await classify_checked(provider, message)
+    except ApplicationError as err:
+        # What the workflow does once Temporal's retries are spent: a human reads it. One slow
+        # answer from a self-hosted server must not end a run of hundreds.
+        classification = Classification.for_review(f"classification failed: {err}", [GuardFlag.CLASSIFIER_ERROR])
     try:
         reply = await provider.draft(DraftRequest(message=message, classification=classification))
-    except ProviderOutputError:
+    except (ProviderOutputError, ApplicationError):
         reply = DraftReply(body="", grounded=False)
     return Verdict(row=row, classification=classification, reply=reply, decision=decide(classification, reply, policy))
 
@@ -319,14 +326,15 @@ def run_eval_command(path: Path, provider_name: str, as_json: bool, show_unsafe:
         try:
             with Progress(console=console, transient=True) as bar:
                 task = bar.add_task("classifying", total=len(rows))
-                return await evaluate(rows, provider, policy, lambda: bar.advance(task))
+                # As many at once as the worker would send: more only queue at a self-hosted server.
+                return await evaluate(rows, provider, policy, lambda: bar.advance(task), settings.llm_concurrency)
         finally:
             await provider.aclose()
 
     result = asyncio.run(main())
     render_report(result, console, show_unsafe)
     if as_json:
-        keys = ("accuracy", "macro_f1", "auto_send_rate", "unsafe_auto_send_rate", "routine_coverage", "n",
+        keys: tuple[str, ...] = ("accuracy", "macro_f1", "auto_send_rate", "unsafe_auto_send_rate", "routine_coverage", "n",
                 "unsafe_auto_sends", "wrong_answers", "wrong_answer_rate", "answer_coverage", "confusion",
                 "calibration", "per_source")
         if show_unsafe:

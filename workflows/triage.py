@@ -20,12 +20,19 @@ from workflows.notifications import notify
 with workflow.unsafe.imports_passed_through():
     from activities.autonomy import AutonomyActivities
     from activities.conversation import ConversationActivities
-    from activities.llm import LlmActivities
     from activities.mail import MailActivities
     from activities.notify import NotifyActivities
     from triage import search_attributes as sa
     from triage.autonomy import ModeLookup, VerdictReport, verdict_for
-    from triage.contracts import NEW_PARTICIPANT_SIGNAL, SUPERSEDE_SIGNAL, TRIAGE_WORKFLOW, ReviewErrorKind, workflow_id_for
+    from triage.contracts import (
+        NEW_PARTICIPANT_SIGNAL,
+        SUPERSEDE_SIGNAL,
+        TRIAGE_WORKFLOW,
+        JudgeActivity,
+        ReviewErrorKind,
+        judge_queue_for,
+        workflow_id_for,
+    )
     from triage.inbound import message_reply_target, reply_subject
     from triage.llm.replies import holding_reply
     from triage.models import (
@@ -77,6 +84,8 @@ SNIPPET_CHARS = 280
 JUDGEMENT_PATCH = "answerability-and-language-checks"
 CONVERSATION_PATCH = "conversations"
 AUTONOMY_PATCH = "earned-autonomy"
+JUDGE_PATCH = "judge-queue"
+JUDGE_REDRAFT_PATCH = "judge-queue-redraft"
 THREAD_OWNER_PATCH = "thread-belongs-to-sender"
 MAX_PARTICIPANTS_SHOWN = 10
 CONVERSATION_TIMEOUT = timedelta(seconds=60)
@@ -340,7 +349,8 @@ class SupportTriageWorkflow:
             return
         actions = {d.decision.action for d in self._state.decisions}
         verdict = verdict_for(
-            status, self._state.revision, ReviewAction.REDRAFT in actions, self._state.corrected_category is not None
+            status, self._state.revision, ReviewAction.REDRAFT in actions, self._state.corrected_category is not None,
+            closed_by_reviewer=ReviewAction.CLOSE in actions,
         )
         if verdict is None or decision.mode is None:
             return
@@ -408,9 +418,11 @@ class SupportTriageWorkflow:
 
     async def _classify(self) -> Classification:
         try:
-            result = await workflow.execute_activity_method(
-                LlmActivities.classify,
+            result = await workflow.execute_activity(
+                JudgeActivity.CLASSIFY,
                 self._input.message,
+                result_type=Classification,
+                task_queue=self._judge_queue(),
                 start_to_close_timeout=LLM_TIMEOUT,
                 retry_policy=LLM_RETRY,
                 summary="classify",
@@ -424,11 +436,13 @@ class SupportTriageWorkflow:
             self._state.usage.append(result.usage)
         return result
 
-    async def _draft(self, request: DraftRequest) -> DraftReply:
+    async def _draft(self, request: DraftRequest, *, redraft: bool = False) -> DraftReply:
         try:
-            reply = await workflow.execute_activity_method(
-                LlmActivities.draft_reply,
+            reply = await workflow.execute_activity(
+                JudgeActivity.DRAFT_REPLY,
                 request,
+                result_type=DraftReply,
+                task_queue=self._judge_queue(redraft),
                 start_to_close_timeout=LLM_TIMEOUT,
                 retry_policy=LLM_RETRY,
                 summary="draft reply",
@@ -443,6 +457,17 @@ class SupportTriageWorkflow:
         if reply.usage:
             self._state.usage.append(reply.usage)
         return reply
+
+    def _judge_queue(self, redraft: bool = False) -> str | None:
+        """The judge workers' queue; None (this workflow's own queue) when replaying calls made before it.
+
+        Redrafts have a patch of their own: a review that waited across the upgrade
+        (its classify and draft replaying on its own queue) has its redrafts judged on
+        the judge queue. Each patch is one marker and one search-attribute write per run.
+        """
+        if not workflow.patched(JUDGE_REDRAFT_PATCH if redraft else JUDGE_PATCH):
+            return None
+        return self._input.judge_task_queue or judge_queue_for(workflow.info().task_queue)
 
     def _accept_draft(self, reply: DraftReply) -> None:
         self._state.draft_body = reply.body
@@ -462,7 +487,9 @@ class SupportTriageWorkflow:
                 inbox_id=message.inbox_id,
                 reply_to_message_id=message.message_id,
                 to=[address] if address else [],
-                subject=reply_subject(message.subject),
+                subject=reply_subject(
+                    message.subject, self._state.classification.language if self._state.classification else None
+                ),
                 body=body,
                 draft_id=self._state.draft_id,
                 html_body=html_body,
@@ -565,6 +592,10 @@ class SupportTriageWorkflow:
             case ReviewAction.REJECT:
                 await self._discard_draft()
                 return TriageStatus.REJECTED
+            case ReviewAction.CLOSE:
+                # Only workflows that receive it run it: no replayed history holds a close.
+                await self._discard_draft()
+                return TriageStatus.NO_REPLY_NEEDED
             case ReviewAction.EDIT:
                 assert decision.body is not None
                 await self._save_edit(decision.body)
@@ -580,7 +611,8 @@ class SupportTriageWorkflow:
                             instructions=decision.instructions,
                             previous_body=self._state.draft_body,
                             thread=self._thread,
-                        )
+                        ),
+                        redraft=True,
                     )
                     await self._save_draft(reply.body, reply.html_body)
                 finally:

@@ -112,6 +112,11 @@ class RetrainRequest(BaseModel):
     labelled: str | None = None  # an eval-format JSONL file the worker can read; None: the packaged check set
     promote: bool = True  # False: measure and report only
     gate: GateSettings = Field(default_factory=GateSettings)
+    # Who asked, and why (recorded in the workflow's history): an admin through the API.
+    requested_by: str | None = None
+    why: str = ""
+    # Where fitting and measuring run; None: beside the workflow's own queue (contracts.judge_queue_for).
+    judge_task_queue: str | None = None
 
 
 class CorrectionsFile(BaseModel):

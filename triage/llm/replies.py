@@ -28,6 +28,8 @@ class ReplyText:
     # its words joined by hyphens, as German compounds a name with a noun
     # ("Acme-Help-Support"); ``reply_text`` fills it in.
     signature: str = "— {brand} support"
+    # What a reply's subject names when the customer's mail had none: "Re: your message".
+    no_subject: str = "your message"
 
 
 REPLY_TEXT: dict[str, ReplyText] = {
@@ -51,6 +53,7 @@ REPLY_TEXT: dict[str, ReplyText] = {
         acknowledgement="Danke, dass Sie uns Bescheid geben, und entschuldigen Sie die Unannehmlichkeiten. "
         "Ein Mitglied unseres Support-Teams sieht sich das an und antwortet Ihnen persönlich.",
         signature="— Ihr {brand_joined}-Support",
+        no_subject="Ihre Nachricht",
     ),
     "fr": ReplyText(
         greeting="Bonjour",
@@ -62,6 +65,7 @@ REPLY_TEXT: dict[str, ReplyText] = {
         acknowledgement="Merci de nous l'avoir signalé, et désolés pour la gêne occasionnée. Un membre de "
         "notre équipe support s'en occupe et vous répondra personnellement.",
         signature="— Le support {brand}",
+        no_subject="votre message",
     ),
     "es": ReplyText(
         greeting="Hola",
@@ -73,6 +77,7 @@ REPLY_TEXT: dict[str, ReplyText] = {
         acknowledgement="Gracias por avisarnos y disculpe las molestias. Una persona de nuestro equipo de "
         "soporte lo está revisando y le responderá personalmente.",
         signature="— El soporte de {brand}",
+        no_subject="su mensaje",
     ),
 }
 ACKNOWLEDGEMENT = REPLY_TEXT["en"].acknowledgement
