@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -34,6 +33,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel
 
+from triage.llm.situation import strip_reply_prefix
 from triage.llm.text import clean_invisible, normalize_body, split_sentences
 from triage.models import MessageAct
 
@@ -42,7 +42,6 @@ TUNING_TABLE = "tuning.jsonl"
 # A long email's acts are in its first sentences; each sentence costs an encoding.
 MAX_SENTENCES = 12
 MAX_SENTENCE_CHARS = 300
-_REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|aw|sv|antw|rif|res|fw|fwd|wg|tr|rv)\s*(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 
 
 class ActExample(BaseModel):
@@ -72,17 +71,38 @@ def load_table(file: Traversable | Path) -> list[ActExample]:
     return rows
 
 
+# Long mail and issues, from the category classifier's training data (also written for this
+# project), read as acts: file -> {category label: act}. Without them every long technical
+# text looked like nothing the act table holds, and read as an instruction to the assistant.
+CATEGORY_DATA_AS_ACTS: dict[str, dict[str, MessageAct]] = {
+    "issues_bug.jsonl": {"bug": MessageAct.REPORTS_PROBLEM},
+    "issues_question.jsonl": {"general": MessageAct.ASKS_HOW},
+    "issues_feature.jsonl": {"feature_request": MessageAct.ASKS_HOW},
+    "issues_templated.jsonl": {"bug": MessageAct.REPORTS_PROBLEM, "feature_request": MessageAct.ASKS_HOW},
+    "emails_formal.jsonl": {"bug": MessageAct.REPORTS_PROBLEM, "feature_request": MessageAct.ASKS_HOW},
+}
+PER_CATEGORY_FILE = 40  # rows of each (file, label): the act table stays the larger part
+
+
+def category_data() -> list[Traversable]:
+    folder = resources.files("triage.llm").joinpath("data")
+    return [folder.joinpath(name) for name in sorted(CATEGORY_DATA_AS_ACTS)]
+
+
 def fingerprint() -> str:
-    """Identifies the tuning table, so a stale shipped model is detected."""
-    return hashlib.sha256(tuning_table().read_bytes()).hexdigest()[:16]
+    """Identifies the training data, so a stale shipped model is detected."""
+    digest = hashlib.sha256(tuning_table().read_bytes())
+    for file in category_data():
+        digest.update(file.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def act_text(subject: str, body: str) -> str:
-    """The customer's new words; the subject (without "Re:") only when the body says nothing."""
+    """The customer's new words; the subject (without "Re:") only when the body is empty."""
     own = normalize_body(body or "")
-    if len(own.split()) >= 2:
+    if own.strip():
         return own
-    topic = _REPLY_PREFIX.sub("", clean_invisible(subject or "")).strip()
+    topic = strip_reply_prefix(clean_invisible(subject or "")).strip()
     return f"{topic}\n{own}".strip()
 
 
@@ -91,9 +111,10 @@ def act_sentences(text: str) -> list[str]:
 
 
 def features(whole: np.ndarray, sentences: np.ndarray) -> np.ndarray:
-    """One row: the whole text's embedding, then the strongest sentence value per dimension."""
-    pooled = sentences.max(axis=0) if len(sentences) else whole
-    return np.concatenate([whole, pooled])
+    """One row: the whole text's embedding, then the mean of its sentences' (normalised)."""
+    pooled = sentences.mean(axis=0) if len(sentences) else whole
+    norm = float(np.linalg.norm(pooled))
+    return np.concatenate([whole, pooled / norm if norm > 0 else pooled])
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:

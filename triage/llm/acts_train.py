@@ -24,15 +24,19 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold
 
 from triage.llm.acts import (
+    CATEGORY_DATA_AS_ACTS,
+    PER_CATEGORY_FILE,
     ActExample,
     ActModel,
     act_sentences,
+    category_data,
     features,
     fingerprint,
     load_table,
     packaged_artifact,
     tuning_table,
 )
+from triage.llm.text import model_input
 from triage.models import MessageAct
 
 REGULARISATION = 4.0
@@ -81,6 +85,24 @@ def augmented(examples: list[ActExample], seed: int = SEED) -> Rows:
             rows.acts.append(example.act.value)
             rows.groups.append(number)
             rows.langs.append(lang)
+    return rows
+
+
+def borrowed_rows() -> list[ActExample]:
+    """Long mail and issues from the category data, read as acts (``CATEGORY_DATA_AS_ACTS``)."""
+    rows: list[ActExample] = []
+    for file in category_data():
+        acts = CATEGORY_DATA_AS_ACTS[file.name]
+        taken: dict[str, int] = {}
+        for line in file.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            example = json.loads(line)
+            label = example["label"]
+            if label in acts and taken.get(label, 0) < PER_CATEGORY_FILE:
+                taken[label] = taken.get(label, 0) + 1
+                text = model_input(example.get("subject", ""), example["body"])
+                rows.append(ActExample(text=text, act=acts[label], lang="borrowed"))
     return rows
 
 
@@ -138,14 +160,16 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=packaged_artifact())
     args = parser.parse_args()
     examples = load_table(tuning_table())
-    data = augmented(examples)
+    data = augmented([*examples, *borrowed_rows()])
     rows = embed(data.texts)
     predicted = cross_validated(rows, data)
-    written = [i for i, g in enumerate(data.groups) if i == 0 or data.groups[i - 1] != g]  # as written
+    # The act table's rows as written (not the borrowed ones, not the wrapped copies).
+    written = [i for i, g in enumerate(data.groups) if g < len(examples) and (i == 0 or data.groups[i - 1] != g)]
     model = fit(rows, data.acts, data_id=fingerprint())
     model.save(args.output)
     report = {
         "examples": len(examples),
+        "borrowed": len(set(data.groups)) - len(examples),
         "rows": len(data.texts),
         "cross_validated_as_written": figures(
             [data.acts[i] for i in written], [predicted[i] for i in written], [data.langs[i] for i in written]
