@@ -35,7 +35,7 @@ from pydantic import BaseModel
 
 from triage.llm.situation import strip_reply_prefix
 from triage.llm.text import clean_invisible, normalize_body, split_sentences
-from triage.models import MessageAct
+from triage.models import Category, MessageAct
 
 ARTIFACT = "acts.npz"
 TUNING_TABLE = "tuning.jsonl"
@@ -74,12 +74,12 @@ def load_table(file: Traversable | Path) -> list[ActExample]:
 # Long mail and issues, from the category classifier's training data (also written for this
 # project), read as acts: file -> {category label: act}. Without them every long technical
 # text looked like nothing the act table holds, and read as an instruction to the assistant.
-CATEGORY_DATA_AS_ACTS: dict[str, dict[str, MessageAct]] = {
-    "issues_bug.jsonl": {"bug": MessageAct.REPORTS_PROBLEM},
-    "issues_question.jsonl": {"general": MessageAct.ASKS_HOW},
-    "issues_feature.jsonl": {"feature_request": MessageAct.ASKS_HOW},
-    "issues_templated.jsonl": {"bug": MessageAct.REPORTS_PROBLEM, "feature_request": MessageAct.ASKS_HOW},
-    "emails_formal.jsonl": {"bug": MessageAct.REPORTS_PROBLEM, "feature_request": MessageAct.ASKS_HOW},
+CATEGORY_DATA_AS_ACTS: dict[str, dict[Category, MessageAct]] = {
+    "issues_bug.jsonl": {Category.BUG: MessageAct.REPORTS_PROBLEM},
+    "issues_question.jsonl": {Category.GENERAL: MessageAct.ASKS_HOW},
+    "issues_feature.jsonl": {Category.FEATURE_REQUEST: MessageAct.ASKS_HOW},
+    "issues_templated.jsonl": {Category.BUG: MessageAct.REPORTS_PROBLEM, Category.FEATURE_REQUEST: MessageAct.ASKS_HOW},
+    "emails_formal.jsonl": {Category.BUG: MessageAct.REPORTS_PROBLEM, Category.FEATURE_REQUEST: MessageAct.ASKS_HOW},
 }
 PER_CATEGORY_FILE = 40  # rows of each (file, label): the act table stays the larger part
 

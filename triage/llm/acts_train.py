@@ -36,8 +36,8 @@ from triage.llm.acts import (
     packaged_artifact,
     tuning_table,
 )
-from triage.llm.text import model_input
-from triage.models import MessageAct
+from triage.llm.training_data import Example
+from triage.models import Category, MessageAct
 
 REGULARISATION = 4.0
 SEED = 11
@@ -93,16 +93,15 @@ def borrowed_rows() -> list[ActExample]:
     rows: list[ActExample] = []
     for file in category_data():
         acts = CATEGORY_DATA_AS_ACTS[file.name]
-        taken: dict[str, int] = {}
+        taken: dict[Category, int] = {}
         for line in file.read_text(encoding="utf-8").splitlines():
             if not line.strip():
                 continue
-            example = json.loads(line)
-            label = example["label"]
+            example = Example.model_validate_json(line)
+            label = example.label
             if label in acts and taken.get(label, 0) < PER_CATEGORY_FILE:
                 taken[label] = taken.get(label, 0) + 1
-                text = model_input(example.get("subject", ""), example["body"])
-                rows.append(ActExample(text=text, act=acts[label], lang="borrowed"))
+                rows.append(ActExample(text=example.text, act=acts[label], lang="borrowed"))
     return rows
 
 

@@ -151,7 +151,7 @@ class OfflineProvider(TriageProvider):
             kind = Holding.PROBLEM if flags & TROUBLE else Holding.QUESTION
             return self._holding(classification.language, answer, kind=kind)
         if GuardFlag.WITHDRAWN in flags:
-            return self._holding(classification.language, answer, kind=Holding.WITHDRAWN)
+            return self._holding(classification.language, answer, kind=Holding.WITHDRAWAL)
         changed = classification.act is MessageAct.CHANGES_REQUEST
         hit = self._article_for(kb, message, answer)
         if hit is None:

@@ -27,7 +27,7 @@ class ReplyText:
     acknowledgement: str  # "sorry for the trouble": only to a customer reporting a problem
     update: str  # opens a reply to a changed request
     update_holding: str  # the same, when a person will answer it
-    withdrawn: str  # to a customer who took the question back
+    withdrawal: str  # to a customer who took the question back
     # In REPLY_TEXT a template: ``{brand}`` the brand as configured, ``{brand_joined}``
     # its words joined by hyphens, as German compounds a name with a noun
     # ("Acme-Help-Support"); ``reply_text`` fills it in.
@@ -47,7 +47,7 @@ REPLY_TEXT: dict[str, ReplyText] = {
         update="Thanks for letting us know about the change to your request.",
         update_holding="Thanks for letting us know about the change to your request. A member of our support "
         "team will take it into account and get back to you personally.",
-        withdrawn="Thanks for letting us know, we are glad it is sorted. If there is anything else we can help "
+        withdrawal="Thanks for letting us know, we are glad it is sorted. If there is anything else we can help "
         "with, just reply to this email.",
     ),
     "de": ReplyText(
@@ -62,7 +62,7 @@ REPLY_TEXT: dict[str, ReplyText] = {
         update="Danke, dass Sie uns über die Änderung Ihrer Anfrage informieren.",
         update_holding="Danke, dass Sie uns über die Änderung Ihrer Anfrage informieren. Ein Mitglied unseres "
         "Support-Teams berücksichtigt sie und meldet sich persönlich bei Ihnen.",
-        withdrawn="Danke für Ihre Rückmeldung, schön, dass es sich erledigt hat. Wenn wir sonst noch helfen "
+        withdrawal="Danke für Ihre Rückmeldung, schön, dass es sich erledigt hat. Wenn wir sonst noch helfen "
         "können, antworten Sie einfach auf diese E-Mail.",
         signature="— Ihr {brand_joined}-Support",
     ),
@@ -78,7 +78,7 @@ REPLY_TEXT: dict[str, ReplyText] = {
         update="Merci de nous avoir indiqué la modification de votre demande.",
         update_holding="Merci de nous avoir indiqué la modification de votre demande. Un membre de notre équipe "
         "support en tiendra compte et vous répondra personnellement.",
-        withdrawn="Merci de nous avoir prévenus, ravis que ce soit réglé. Si nous pouvons vous aider pour autre "
+        withdrawal="Merci de nous avoir prévenus, ravis que ce soit réglé. Si nous pouvons vous aider pour autre "
         "chose, répondez simplement à cet e-mail.",
         signature="— Le support {brand}",
     ),
@@ -94,7 +94,7 @@ REPLY_TEXT: dict[str, ReplyText] = {
         update="Gracias por avisarnos del cambio en su solicitud.",
         update_holding="Gracias por avisarnos del cambio en su solicitud. Una persona de nuestro equipo de "
         "soporte lo tendrá en cuenta y le responderá personalmente.",
-        withdrawn="Gracias por avisarnos, nos alegra que ya esté resuelto. Si podemos ayudarle en algo más, "
+        withdrawal="Gracias por avisarnos, nos alegra que ya esté resuelto. Si podemos ayudarle en algo más, "
         "basta con responder a este correo.",
         signature="— El soporte de {brand}",
     ),
@@ -116,7 +116,7 @@ class Holding(StrEnum):
     QUESTION = "holding"  # a question or request: a person will answer
     PROBLEM = "acknowledgement"  # a problem report: sorry for the trouble, a person is on it
     CHANGE = "update_holding"  # a changed request: noted, a person will take it into account
-    WITHDRAWN = "withdrawn"  # the question was taken back: glad it is sorted
+    WITHDRAWAL = "withdrawal"  # the question was taken back: glad it is sorted
 
 
 def holding_reply(
