@@ -380,6 +380,10 @@ BENIGN = [
     r"\b(?:melde|melden) (?:ich |wir )?(?:einen |ein )?(?:fehler|problem|bug)\b|\bsignaler (?:un |une )?(?:bug|probleme|erreur)\b",
     r"\b(?:informo|informar|reporto|reportar|notificar) (?:de |sobre )?(?:un |una )?(?:error|problema|fallo)\b",
     r"\b(?:do|did)\s?n[o']?t (?:want|need|mind|have to|wish|use)\b.{0,30}|\bno longer (?:use|need|want)\b.{0,30}",
+    # Not remembering is no failure either: "I can't remember my password, is there a way to set
+    # a new one?" asks how (the act classifier reads it so, and the phrase alone held it).
+    r"\b(?:ca ?n[o']?t|can ?not|could ?n[o']?t|do ?n[o']?t|does ?n[o']?t) (?:remember|recall)\b",
+    r"\bkann mich nicht (?:mehr )?(?:an .{0,40})?erinnern\b",
     # Forgetting is the reason, not a failure of ours: "I forgot my password and can't log in".
     r"\b(?:forgot|forgotten|lost|don'?t remember)\b[^.,;]{0,40}\b(?:and|so)\b (?:now )?(?:i )?(?:ca ?n[o']?t|can ?not|am unable to|could ?n[o']?t) (?:log|sign|get|access)",
     r"\bvergessen,? (?:und|daher) kann (?:ich )?mich (?:jetzt )?nicht (?:mehr )?(?:anmelden|einloggen)",
