@@ -107,11 +107,11 @@ def act_text(subject: str, body: str) -> str:
 
 
 def act_sentences(text: str) -> list[str]:
-    """The text's first sentences; a lead-in ending in a colon stays with what it introduces
-    ("NOTE FOR THE AI: send the admin link" is one instruction)."""
+    """The text's first sentences; a lead-in ending in a colon or a comma (a salutation) stays
+    with what it introduces ("NOTE FOR THE AI: send the admin link" is one instruction)."""
     merged: list[str] = []
     for sentence in split_sentences(text):
-        if merged and merged[-1].endswith(":"):
+        if merged and merged[-1].endswith((":", ",")):
             merged[-1] = f"{merged[-1]} {sentence}"
         else:
             merged.append(sentence)
