@@ -142,3 +142,8 @@ async def test_the_draft_fits_the_act(text, language, part, sorry):
     assert getattr(texts, part) in body
     # "Sorry for the trouble" is for problem reports only.
     assert (texts.acknowledgement in body) is sorry
+
+
+@pytest.mark.parametrize("text", ["Hi", "Hello", "Hallo", "Bonjour", "Hola", "Hey"])
+def test_a_greeting_alone_is_no_closing(text):
+    assert not verdict(text).closing

@@ -100,7 +100,7 @@ class MessageAct(StrEnum):
     (``triage/llm/acts/``): they never change.
     """
 
-    ASKS_HOW = "asks_how"  # asks how to do something, or how something works
+    ASKS_HOW = "asks_how"  # asks how to do something, or for something (a greeting alone opens, so asks)
     REPORTS_PROBLEM = "reports_problem"  # something failed, is missing or came out wrong
     DISPUTES_CHARGE = "disputes_charge"  # contests a charge or an invoice
     DATA_REQUEST = "data_request"  # a data-rights request: access, erasure, correction, portability
