@@ -24,6 +24,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold
 
 from triage.llm.acts import (
+    WHOLE_CHARS,
     CATEGORY_DATA_AS_ACTS,
     PER_CATEGORY_FILE,
     ActExample,
@@ -110,7 +111,7 @@ def embed(texts: list[str]) -> np.ndarray:
     from triage.llm.encoder import encoder
 
     split = [act_sentences(text) for text in texts]
-    vectors = encoder().encode([*texts, *(s for parts in split for s in parts)])
+    vectors = encoder().encode([*(text[:WHOLE_CHARS] for text in texts), *(s for parts in split for s in parts)])
     rows, at = [], len(texts)
     for i, parts in enumerate(split):
         rows.append(features(vectors[i], vectors[at : at + len(parts)]))
