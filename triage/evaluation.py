@@ -33,6 +33,7 @@ from triage.models import (
     PolicyDecision,
     PolicySettings,
 )
+from triage.outcome import article_of
 from triage.policy import decide
 
 # The labels of the evaluation files: the categories, with faq counted as general
@@ -53,6 +54,8 @@ class EvalRow(BaseModel):
     body: str = ""
     label: str
     source: str | None = None
+    # The answer key: the articles that answer the row ([]: none does); None, not keyed.
+    answers: list[str] | None = None
 
 
 class ClassReport(BaseModel):
@@ -68,7 +71,8 @@ class ConfidenceBand(BaseModel):
 
 
 class UnsafeSend(BaseModel):
-    """A non-routine message the policy would have answered without a human."""
+    """A message the policy would have answered without a human and should not
+    have: a non-routine one, or a keyed one answered with an article not in its key."""
 
     id: str
     source: str | None
@@ -79,6 +83,7 @@ class UnsafeSend(BaseModel):
     question: str | None
     score: float | None
     passed: list[str] = Field(description="why each gate let it through")
+    expected: list[str] | None = Field(default=None, description="a wrong answer: the articles that answer it")
 
 
 class EvalReport(BaseModel):
@@ -91,6 +96,9 @@ class EvalReport(BaseModel):
     unsafe_auto_send_rate: float
     unsafe_auto_sends: int
     routine_coverage: float
+    wrong_answers: int = Field(description="automatic replies to keyed rows citing an article not in the key")
+    wrong_answer_rate: float = Field(description="wrong_answers / automatic replies to keyed rows")
+    answer_coverage: float = Field(description="keyed rows with answers, answered automatically with a listed article")
     calibration: dict[str, ConfidenceBand] = Field(description="by confidence band: how often right")
     per_source: dict[str, EvalReport] = Field(default_factory=dict)
     unsafe: list[UnsafeSend] = Field(default_factory=list)
@@ -105,6 +113,23 @@ class Verdict(BaseModel):
     @property
     def predicted(self) -> str:
         return as_label(self.classification.category)
+
+    @property
+    def article(self) -> str | None:
+        """The article the reply answers with (as the workflow reads it)."""
+        return article_of(self.decision.answer, self.reply.citations)
+
+    @property
+    def keyed_send(self) -> bool:
+        return self.row.answers is not None and self.decision.auto_send
+
+    @property
+    def wrong_answer(self) -> bool:
+        return self.keyed_send and self.article not in (self.row.answers or [])
+
+    @property
+    def right_answer(self) -> bool:
+        return self.keyed_send and not self.wrong_answer
 
 
 def load_eval_file(path: Path) -> list[EvalRow]:
@@ -175,6 +200,9 @@ def report(verdicts: list[Verdict], policy: PolicySettings, by_source: bool = Tr
     sent = [v.decision.auto_send for v in verdicts]
     routine = [v.decision.auto_send for v in verdicts if v.row.label == ROUTINE_LABEL]
     unsafe = [v for v in verdicts if v.row.label != ROUTINE_LABEL and v.decision.auto_send]
+    keyed_sends = [v for v in verdicts if v.keyed_send]
+    wrong = [v for v in keyed_sends if v.wrong_answer]
+    answerable = [v for v in verdicts if v.row.answers]
     sources = sorted({v.row.source for v in verdicts if v.row.source}) if by_source else []
     present = [label for label in LABELS if per_class[label].support]
     return EvalReport(
@@ -187,6 +215,9 @@ def report(verdicts: list[Verdict], policy: PolicySettings, by_source: bool = Tr
         unsafe_auto_send_rate=_ratio(len(unsafe), len(verdicts) - len(routine)),
         unsafe_auto_sends=len(unsafe),
         routine_coverage=_ratio(sum(routine), len(routine)),
+        wrong_answers=len(wrong),
+        wrong_answer_rate=_ratio(len(wrong), len(keyed_sends)),
+        answer_coverage=_ratio(sum(v.right_answer for v in answerable), len(answerable)),
         calibration={
             band: ConfidenceBand(n=len(hits), accuracy=_ratio(sum(hits), len(hits)))
             for band, hits in sorted(bands.items())
@@ -203,8 +234,9 @@ def report(verdicts: list[Verdict], policy: PolicySettings, by_source: bool = Tr
                 question=v.decision.answer.question if v.decision.answer else None,
                 score=v.decision.answer.score if v.decision.answer else None,
                 passed=_passed(v, policy),
+                expected=v.row.answers if v.wrong_answer else None,
             )
-            for v in unsafe
+            for v in [*unsafe, *wrong]
         ],
     )
 
@@ -228,7 +260,10 @@ async def evaluate(
     return report(list(await asyncio.gather(*(one(r) for r in rows))), policy)
 
 
-SUMMARY = ("accuracy", "macro_f1", "auto_send_rate", "unsafe_auto_send_rate", "routine_coverage")
+SUMMARY = (
+    "accuracy", "macro_f1", "auto_send_rate", "unsafe_auto_send_rate", "routine_coverage",
+    "wrong_answer_rate", "answer_coverage",
+)
 
 
 def render_report(report: EvalReport, console: Console, show_unsafe: bool = False) -> None:
@@ -239,6 +274,7 @@ def render_report(report: EvalReport, console: Console, show_unsafe: bool = Fals
     for name in SUMMARY:
         summary.add_row(name, *(f"{getattr(p, name):.3f}" for p in parts))
     summary.add_row("unsafe auto-sends", *(str(p.unsafe_auto_sends) for p in parts))
+    summary.add_row("wrong answers", *(str(p.wrong_answers) for p in parts))
     console.print(summary)
     classes = Table("class", "precision", "recall", "f1", "support")
     for label, c in report.per_class.items():
@@ -255,9 +291,12 @@ def render_report(report: EvalReport, console: Console, show_unsafe: bool = Fals
         console.print(matrix)
     if show_unsafe:
         unsafe = Table("id", "source", "true", "predicted", "conf", "article", "score", "why it went out",
-                       title=f"unsafe auto-sends ({len(report.unsafe)})")
+                       title=f"unsafe auto-sends and wrong answers ({len(report.unsafe)})")
         for u in report.unsafe:
-            unsafe.add_row(u.id, u.source or "", u.label, u.predicted, f"{u.confidence:.2f}", u.article_id or "",
+            article = u.article_id or ""
+            if u.expected is not None:
+                article = f"{article} (wrong: {', '.join(u.expected) or 'no article answers it'})"
+            unsafe.add_row(u.id, u.source or "", u.label, u.predicted, f"{u.confidence:.2f}", article,
                            f"{u.score:.2f}" if u.score is not None else "", "; ".join(u.passed))
         console.print(unsafe)
 
@@ -284,7 +323,8 @@ def run_eval_command(path: Path, provider_name: str, as_json: bool, show_unsafe:
     render_report(result, console, show_unsafe)
     if as_json:
         keys = ("accuracy", "macro_f1", "auto_send_rate", "unsafe_auto_send_rate", "routine_coverage", "n",
-                "unsafe_auto_sends", "confusion", "calibration", "per_source")
+                "unsafe_auto_sends", "wrong_answers", "wrong_answer_rate", "answer_coverage", "confusion",
+                "calibration", "per_source")
         if show_unsafe:
             keys += ("unsafe",)
         print(json.dumps(result.model_dump(mode="json", include=set(keys))))

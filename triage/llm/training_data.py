@@ -21,6 +21,7 @@ from typing import Literal, NamedTuple
 
 from pydantic import BaseModel
 
+from triage.llm.answer_data import ANSWER_DATA_FILE
 from triage.llm.text import model_input
 from triage.models import Category
 
@@ -45,8 +46,10 @@ QUOTED = "\n\nOn Tue, 3 Nov 2026 at 10:02, Acme Help <support@acme-help.test> wr
 
 
 def data_files() -> list[Traversable]:
+    # The answer-matching questions share the folder but not the schema or the purpose.
     folder = resources.files("triage.llm").joinpath("data")
-    return sorted((f for f in folder.iterdir() if f.name.endswith(".jsonl")), key=lambda f: f.name)
+    files = (f for f in folder.iterdir() if f.name.endswith(".jsonl") and f.name != ANSWER_DATA_FILE)
+    return sorted(files, key=lambda f: f.name)
 
 
 def load_examples() -> list[Example]:

@@ -1,0 +1,78 @@
+"""The questions the answer acceptance is fitted on: well-formed, tied to real
+articles, enough of each kind for every article, and kept out of the category data."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+
+import pytest
+
+from triage.kb import KnowledgeBase
+from triage.llm.answer_data import AnswerExample, load_answer_examples
+from triage.llm.training_data import load_examples
+
+LANGUAGES = ("en", "de", "fr", "es")
+
+
+@pytest.fixture(scope="module")
+def examples() -> list[AnswerExample]:
+    return load_answer_examples()
+
+
+@pytest.fixture(scope="module")
+def kb() -> KnowledgeBase:
+    return KnowledgeBase.load()
+
+
+def _key(text: str) -> str:
+    return re.sub(r"\W+", " ", text.lower()).strip()
+
+
+def test_every_id_names_an_article(examples, kb):
+    ids = {article.id for article in kb.articles}
+    named = {e.article for e in examples} | {e.near for e in examples}
+    assert named - {None} <= ids, sorted(named - {None} - ids)
+
+
+def test_kind_agrees_with_article(examples):
+    # A paraphrase has the article that answers it; a near-miss has none.
+    wrong = [e.text for e in examples if (e.kind == "paraphrase") != (e.article is not None)]
+    assert not wrong, wrong
+    # Off-topic mail (near nothing) is never answered.
+    assert all(e.article is None for e in examples if e.near is None)
+
+
+def test_every_article_has_paraphrases_in_each_language_and_near_misses(examples, kb):
+    paraphrases: dict[str, Counter[str]] = defaultdict(Counter)
+    near_misses: Counter[str] = Counter()
+    for e in examples:
+        if e.kind == "paraphrase" and e.article == e.near:
+            paraphrases[e.article][e.lang] += 1
+        elif e.kind == "near_miss" and e.near is not None:
+            near_misses[e.near] += 1
+    short = {
+        article.id: (dict(paraphrases[article.id]), near_misses[article.id])
+        for article in kb.articles
+        if sum(paraphrases[article.id].values()) < 10
+        or any(paraphrases[article.id][lang] < 2 for lang in LANGUAGES)
+        or near_misses[article.id] < 8
+    }
+    assert not short, short
+
+
+def test_off_topic_messages_and_answers_by_another_article_are_present(examples):
+    assert sum(1 for e in examples if e.near is None) >= 30
+    assert sum(1 for e in examples if e.article not in (None, e.near)) >= 35
+
+
+def test_texts_are_new_phrasings(examples, kb):
+    # Neither repeated nor a copy of a declared question, which the matcher sees anyway.
+    counts = Counter(_key(e.text) for e in examples)
+    assert [text for text, n in counts.items() if n > 1] == []
+    declared = {_key(q) for article in kb.versions() for q in article.questions}
+    assert [e.text for e in examples if _key(e.text) in declared] == []
+
+
+def test_category_training_data_leaves_the_answer_questions_out():
+    assert {example.source for example in load_examples()}.isdisjoint({"answers"})
