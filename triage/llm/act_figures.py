@@ -3,7 +3,7 @@
     python -m triage.llm.act_figures FILE [--json] [--mistakes]
 
 FILE is JSON Lines, one message a line: ``text`` (or ``body``, with an
-optional ``subject``), ``act`` (a ``MessageAct`` value) and ``lang``. Every
+optional ``subject``), ``act`` (a ``MessageAct`` value, or its short name) and ``lang``. Every
 row is read as a reply in a thread ("Re: ..."), where closings matter. Per
 act: how often it is read as that act; per language: the aims of issue 20 —
 closings that close with no reply, "thanks, but it still fails" that never
@@ -23,6 +23,12 @@ from triage.llm.guards import inspect_message
 from triage.models import GuardFlag, InboundMessage, MessageAct
 
 REPORTS = (MessageAct.REPORTS_PROBLEM, MessageAct.DISPUTES_CHARGE)
+# The separately written table (checks/acts-independent.jsonl) names the acts in short.
+SHORT_NAMES: dict[str, MessageAct] = {
+    "how_to": MessageAct.ASKS_HOW, "problem": MessageAct.REPORTS_PROBLEM, "dispute": MessageAct.DISPUTES_CHARGE,
+    "data_request": MessageAct.DATA_REQUEST, "closing": MessageAct.CLOSES, "withdrawal": MessageAct.WITHDRAWS,
+    "change": MessageAct.CHANGES_REQUEST, "injection": MessageAct.INSTRUCTS_ASSISTANT,
+}
 
 
 def _rows(path: Path) -> list[dict]:
@@ -33,7 +39,7 @@ def _rows(path: Path) -> list[dict]:
             rows.append({
                 "subject": row.get("subject") or "Re: your question",
                 "text": row.get("text") or row.get("body") or "",
-                "act": MessageAct(row.get("act") or row.get("label")),
+                "act": SHORT_NAMES.get(row["act"]) or MessageAct(row["act"]),
                 "lang": row.get("lang") or row.get("language") or "?",
             })
     return rows
