@@ -48,8 +48,14 @@ CHAOS_MESSAGES ?= 1000
 chaos: install
 	$(PY) -m bench.chaos --messages $(CHAOS_MESSAGES) --json bench/results/chaos.json
 
+# Lint, format and types (settings in pyproject.toml); every check runs, and any
+# finding fails the target. CI runs it before the tests.
 lint: install
-	$(PY) -m ruff check . || true
+	@status=0; \
+	$(PY) -m ruff check . || status=1; \
+	$(PY) -m ruff format --check . || status=1; \
+	$(PY) -m mypy || status=1; \
+	exit $$status
 
 clean:
-	rm -rf $(VENV) .data artifacts .pytest_cache
+	rm -rf $(VENV) .data artifacts .pytest_cache .mypy_cache .ruff_cache

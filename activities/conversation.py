@@ -48,7 +48,7 @@ class ConversationActivities:
         )
 
     async def _update_with_start(
-        self, workflow: str, state: dict, workflow_id: str, update: str, request: Any, *, update_id: str, result_type: type
+        self, workflow: str, state: dict[str, Any], workflow_id: str, update: str, request: Any, *, update_id: str, result_type: type
     ) -> Any:
         # The state type lives with the workflow; a plain dict crosses the converter the same way.
         return await update_with_start(

@@ -6,14 +6,19 @@ the review pending whatever happens here (the dashboard lists it anyway).
 
 from __future__ import annotations
 
+import logging
 import re
+from typing import Any
 
 import httpx
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from triage.autonomy import ModeChange
+from triage.escaping import escape_within
 from triage.models import Notification
+
+notify_log = logging.getLogger(__name__)
 
 _HEADLINES = {
     "review_requested": ":envelope_with_arrow: Review needed",
@@ -40,18 +45,7 @@ def slack_escape(text: str, limit: int | None = None) -> str:
     With ``limit``, the *escaped* text fits it: cut on whole characters (never
     inside ``&amp;``) and marked with an ellipsis.
     """
-    text = _CONTROL.sub(" ", text)
-    escaped = [_ESCAPES.get(char, char) for char in text]
-    if limit is None or sum(map(len, escaped)) <= limit:
-        return "".join(escaped)
-    kept: list[str] = []
-    used = 1  # the ellipsis
-    for piece in escaped:
-        if used + len(piece) > limit:
-            break
-        kept.append(piece)
-        used += len(piece)
-    return "".join(kept) + "…"
+    return escape_within(_CONTROL.sub(" ", text), lambda char: _ESCAPES.get(char, char), limit)
 
 
 def _one_line(text: str) -> str:
@@ -62,7 +56,7 @@ def review_url(public_url: str, workflow_id: str) -> str:
     return f"{public_url.rstrip('/')}/reviews/{workflow_id}"
 
 
-def slack_blocks(notification: Notification, link: str) -> dict:
+def slack_blocks(notification: Notification, link: str) -> dict[str, Any]:
     """Block Kit message. Email text is untrusted: every piece of it is escaped
     (``slack_escape``) and every field fits Slack's limits, so a subject can
     neither forge links or mentions nor make Slack refuse the alert."""
@@ -73,11 +67,11 @@ def slack_blocks(notification: Notification, link: str) -> dict:
     headline = _HEADLINES.get(notification.kind, notification.kind)
     subject = _one_line(notification.subject) or "(no subject)"
 
-    def field(label: str, value: str) -> dict:
+    def field(label: str, value: str) -> dict[str, Any]:
         prefix = f"*{label}:* "
         return {"type": "mrkdwn", "text": prefix + slack_escape(value, FIELD_CHARS - len(prefix))}
 
-    blocks: list[dict] = [
+    blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": _one_line(headline)[:HEADER_CHARS]}},
         {
             "type": "section",
@@ -117,14 +111,14 @@ def slack_blocks(notification: Notification, link: str) -> dict:
     return {"text": text[:TEXT_CHARS], "blocks": blocks}
 
 
-def mode_change_message(change: ModeChange, link: str) -> dict:
+def mode_change_message(change: ModeChange, link: str) -> dict[str, Any]:
     """A promotion or demotion: the scope, the modes and why (a reviewer's words escaped)."""
     icon = ":rocket:" if change.new == "auto" else ":eyes:"
     text = (
         f"{icon} Autonomy: `{slack_escape(change.scope, 200)}` {change.old} → {change.new} "
         f"({change.source}) by {slack_escape(change.by, 200)}: {slack_escape(_one_line(change.why), SECTION_CHARS - 600)}"
     )
-    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+    blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
     if len(link) <= URL_CHARS:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": slack_escape(link)}]})
     return {"text": text[:TEXT_CHARS], "blocks": blocks}
@@ -142,10 +136,14 @@ class NotifyActivities:
     async def notify_reviewer(self, notification: Notification) -> None:
         link = review_url(self._public_url, notification.workflow_id)
         if not self._webhook_url:
-            activity.logger.info(
-                "%s: %s (revision %d) %s",
+            # One line: what, which, its category and why it waits (the activity logger would append
+            # its whole context dict; the workflow id says it all).
+            notify_log.info(
+                "%s: %s, %s, %s (revision %d) %s",
                 notification.kind,
                 notification.workflow_id,
+                notification.category.value if notification.category else "no category",
+                notification.reasons[0] if notification.reasons else "no reason given",
                 notification.revision,
                 link,
             )
@@ -160,7 +158,7 @@ class NotifyActivities:
             return
         await self._post(mode_change_message(change, link))
 
-    async def _post(self, message: dict) -> None:
+    async def _post(self, message: dict[str, Any]) -> None:
         assert self._webhook_url is not None
         try:
             response = await self._http.post(self._webhook_url, json=message, timeout=10.0)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from temporalio import activity
 from temporalio.client import Client
@@ -28,6 +29,11 @@ from triage.llm.gate import (
 )
 from triage.llm.registry import ModelRegistry, ModelVersion, RegistryError
 from triage.models import Correction, PolicySettings
+
+if TYPE_CHECKING:
+    from triage.evaluation import EvalRow
+    from triage.llm.classifier import TextClassifier
+    from triage.llm.gate import ModelFigures
 
 BAD_LABELLED_FILE = "BadLabelledFile"
 
@@ -113,5 +119,5 @@ def _read(path: Path) -> list[Correction]:
     return [Correction.model_validate_json(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def _measure_sync(model, rows, kb, policy):
+def _measure_sync(model: TextClassifier, rows: list[EvalRow], kb: KnowledgeBase, policy: PolicySettings) -> ModelFigures:
     return asyncio.run(retrain.measure(model, rows, kb, policy))

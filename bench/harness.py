@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
@@ -248,7 +248,7 @@ async def post_inbound(
 Sizes = dict[str, dict[str, Any]]
 
 
-def execute(name: str, run: Callable[..., Awaitable[Report]], params: dict[str, Any]) -> Report:
+def execute(name: str, run: Callable[..., Coroutine[Any, Any, Report]], params: dict[str, Any]) -> Report:
     """Run one benchmark in a fresh event loop; a failure becomes a report, not a crash."""
     print(f"== {name} {params}", flush=True)
     try:
@@ -257,7 +257,7 @@ def execute(name: str, run: Callable[..., Awaitable[Report]], params: dict[str, 
         return Report(name, params, [], error=f"{type(err).__name__}: {err}")
 
 
-def cli(name: str, run: Callable[..., Awaitable[Report]], sizes: Sizes, doc: str) -> None:
+def cli(name: str, run: Callable[..., Coroutine[Any, Any, Report]], sizes: Sizes, doc: str) -> None:
     """``python -m bench.NAME [--size short|full] [--PARAM VALUE ...] [--json PATH]``."""
     parser = argparse.ArgumentParser(description=doc.strip().splitlines()[0])
     parser.add_argument("--size", choices=sorted(sizes), default="short", help="preset parameters")

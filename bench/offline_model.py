@@ -77,7 +77,7 @@ def measure_baseline_load(n: int) -> dict[str, float]:
     return {"seconds": time.perf_counter() - began}
 
 
-def measure_rates(n: int) -> dict[str, float]:
+def measure_rates(n: int) -> dict[str, Any]:
     """Baselines before and after the project (their mean), against drift."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 

@@ -30,6 +30,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -50,9 +51,10 @@ from bench.harness import (
 )
 from bench.processes import DevServer, MailSim, mailsim_process, rss_mb, spawn_python, stop_process
 from starter.review import get_state, visibility_query
-from starter.start import start_triage, workflow_id_for
+from starter.start import start_triage
 from triage.asgi_server import free_port
 from triage.config import Settings
+from triage.contracts import workflow_id_for
 from triage.mail.myagentmail.client import MailClient
 from triage.mail.myagentmail.convert import from_rest
 from triage.models import InboundMessage, TriageStatus
@@ -275,8 +277,8 @@ async def measure(stack: Stack, reviews: int, approvals: int, list_calls: int) -
         approved = rng.sample(review_ids, approvals)
         floor_approved = rng.sample(floor_ids, approvals)
         approves = {
-            "project": await latencies_ms([lambda i=i: api_approve(http, i) for i in approved]),
-            "floor": await latencies_ms([lambda i=i: floor_approve(client, i) for i in floor_approved]),
+            "project": await latencies_ms([partial(api_approve, http, i) for i in approved]),
+            "floor": await latencies_ms([partial(floor_approve, client, i) for i in floor_approved]),
         }
     restart = await restart_measured(
         stack, sorted(set(review_ids) - set(approved)), sorted(set(floor_ids) - set(floor_approved))

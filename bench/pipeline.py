@@ -45,6 +45,7 @@ from starter.watcher import InboxWatcher
 from triage.config import Settings
 from triage.llm.base import TriageProvider
 from triage.mail.factory import build_mail_provider
+from triage.mail.myagentmail.provider import MyAgentMailProvider
 from triage.models import DraftRequest, InboundMessage
 from triage.policy import decide
 from worker.main import build_worker, worker_options
@@ -122,6 +123,7 @@ async def run_project(
         watcher = InboxWatcher(client, mail, settings)
         watch = asyncio.create_task(watcher.run(stop))
         await watcher.ready.wait()
+        assert isinstance(mail, MyAgentMailProvider)  # the sent mail is counted over its REST API
         async with worker:
             sent_before = (await mail.rest.list_messages(sim.inbox_id, direction="outbound", limit=1)).pagination.total
             began = time.perf_counter()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from temporalio.client import (
     Client,
@@ -28,7 +29,7 @@ def schedule_id(task_queue: str) -> str:
     return f"{contracts.RETRAIN_SCHEDULE}-{task_queue}"
 
 
-async def start_retrain(client: Client, task_queue: str, request: RetrainRequest) -> WorkflowHandle:
+async def start_retrain(client: Client, task_queue: str, request: RetrainRequest) -> WorkflowHandle[Any, Any]:
     return await client.start_workflow(
         contracts.RETRAIN_WORKFLOW,
         request,
@@ -38,7 +39,9 @@ async def start_retrain(client: Client, task_queue: str, request: RetrainRequest
     )
 
 
-async def create_schedule(client: Client, task_queue: str, cron: str, request: RetrainRequest) -> str:
+async def create_schedule(
+    client: Client, task_queue: str, cron: str, request: RetrainRequest, memo: dict[str, str] | None = None
+) -> str:
     """Create, or replace, the nightly retrain: one run at a time, a missed night skipped."""
     sid = schedule_id(task_queue)
     schedule = Schedule(
@@ -50,7 +53,7 @@ async def create_schedule(client: Client, task_queue: str, cron: str, request: R
     )
     try:
         # The server keeps the cron as calendar specs: the memo keeps it as the operator wrote it.
-        await client.create_schedule(sid, schedule, memo={"cron": cron})
+        await client.create_schedule(sid, schedule, memo={"cron": cron, **(memo or {})})
     except ScheduleAlreadyRunningError:  # replace it with the one asked for
         await client.get_schedule_handle(sid).update(lambda _: ScheduleUpdate(schedule=schedule))
     return sid

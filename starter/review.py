@@ -12,9 +12,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from enum import Enum
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
-from temporalio.client import Client, WorkflowExecution, WorkflowUpdateFailedError
+from temporalio.client import Client, WorkflowExecution, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -31,6 +33,8 @@ from triage.models import (
 from workflows.triage import SupportTriageWorkflow
 
 UPDATE_TIMEOUT = timedelta(seconds=60)
+
+E = TypeVar("E", bound=Enum)
 
 
 class ReviewSummary(BaseModel):
@@ -81,7 +85,7 @@ def visibility_query(
     return " AND ".join(clauses)
 
 
-def _enum_or_none(enum: type, value: object):
+def _enum_or_none(enum: type[E], value: object) -> E | None:
     try:
         return enum(value) if value is not None else None
     except ValueError:
@@ -130,13 +134,10 @@ async def _page(
     return page, iterator.next_page_token
 
 
-async def review_exists(client: Client, workflow_id: str) -> bool:
-    """Whether Temporal knows the workflow (running or finished)."""
-    try:
-        await client.get_workflow_handle(workflow_id).describe()
-    except RPCError:
-        return False
-    return True
+def review_closed(err: RPCError) -> bool:
+    """Whether Temporal refused an Update or Signal because the workflow already finished:
+    the review was decided, expired or closed by a newer message."""
+    return err.status == RPCStatusCode.NOT_FOUND and "already completed" in err.message
 
 
 async def get_state(
@@ -184,7 +185,7 @@ async def submit_decision(
         try:
             await handle.signal(SupportTriageWorkflow.review_signal, decision)
         except RPCError as err:
-            if err.status == RPCStatusCode.NOT_FOUND and "already completed" in err.message:
+            if review_closed(err):
                 raise ReviewRejected(ReviewErrorKind.REVIEW_CLOSED, await _closed_because(handle)) from err
             raise
         return None
@@ -193,7 +194,7 @@ async def submit_decision(
             SupportTriageWorkflow.review, decision, rpc_timeout=UPDATE_TIMEOUT
         )
     except RPCError as err:
-        if err.status == RPCStatusCode.NOT_FOUND and "already completed" in err.message:
+        if review_closed(err):
             raise ReviewRejected(ReviewErrorKind.REVIEW_CLOSED, await _closed_because(handle)) from err
         raise
     except WorkflowUpdateFailedError as err:
@@ -205,18 +206,21 @@ async def submit_decision(
 
 def _kind_of(error_type: str | None) -> ReviewErrorKind | str:
     try:
-        return ReviewErrorKind(error_type)
+        return ReviewErrorKind(error_type or "")
     except ValueError:
         return error_type or "ApplicationError"
 
 
-async def _closed_because(handle) -> str:
+async def _closed_because(handle: WorkflowHandle[Any, Any]) -> str:
     """Why a finished review takes no decision: decided, or closed by a newer message."""
     try:
         result = await handle.result(rpc_timeout=UPDATE_TIMEOUT)
     except Exception:
         return "the review is already decided"
     status = result.get("status") if isinstance(result, dict) else getattr(result, "status", None)
+    reviewer = result.get("reviewer") if isinstance(result, dict) else getattr(result, "reviewer", None)
+    if status == TriageStatus.NO_REPLY_NEEDED.value and reviewer:
+        return f"the review is already decided: no reply needed (closed by {reviewer})"
     if status in (TriageStatus.SUPERSEDED.value, TriageStatus.NO_REPLY_NEEDED.value):
         return f"the review is closed ({status}): a newer message of the conversation took over"
     return "the review is already decided"

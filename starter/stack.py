@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable
 from email.utils import parseaddr
 from importlib import resources
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -35,6 +36,7 @@ console = Console(soft_wrap=True)  # a URL or token is never cut
 
 MAILSIM_PORT = 8725
 DEMO_TOKEN_FILE = "demo-token"
+SESSION_SECRET_FILE = "session-secret"
 DATA_FILES = ("temporal.db", "mailsim.db")
 
 
@@ -57,7 +59,7 @@ def demo_autonomy_env(settings: Settings) -> dict[str, str]:
     return {} if configured else dict(DEMO_AUTONOMY)
 
 
-def demo_samples() -> list[dict]:
+def demo_samples() -> list[dict[str, Any]]:
     return json.loads(resources.files("triage.demo").joinpath("samples.json").read_text())
 
 
@@ -95,9 +97,9 @@ async def inject_samples(control_url: str, settings: Settings) -> tuple[list[str
     return ids, already
 
 
-def demo_token(data_dir: Path) -> str:
-    """The demo reviewer's token: made once, kept (mode 0600) in ``data_dir/demo-token``."""
-    path = data_dir / DEMO_TOKEN_FILE
+def demo_token(data_dir: Path, name: str = DEMO_TOKEN_FILE) -> str:
+    """The demo reviewer's token (or another secret): made once, kept (mode 0600) in ``data_dir/name``."""
+    path = data_dir / name
     try:
         token = path.read_text().strip()
     except FileNotFoundError:
@@ -242,12 +244,12 @@ async def _wait_temporal(address: str, namespace: str, timeout: float = 60.0) ->
         await asyncio.sleep(0.3)
 
 
-def _child(*args: str, env: dict[str, str]) -> subprocess.Popen:
+def _child(*args: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen([sys.executable, "-m", "starter.cli", *args], env=env, stdin=subprocess.DEVNULL)
 
 
 async def _while_children_live(
-    children: list[tuple[str, subprocess.Popen]], stop: asyncio.Event, step: Callable[[], Awaitable[None]]
+    children: list[tuple[str, subprocess.Popen[bytes]]], stop: asyncio.Event, step: Callable[[], Awaitable[None]]
 ) -> bool:
     """Run a start-up step; False if Ctrl-C came first, StackError if a child died meanwhile."""
     task = asyncio.ensure_future(step())
@@ -299,10 +301,14 @@ async def run_stack(
     if not settings.reviewer_tokens():
         # Kept under the data directory: a restart does not log the reviewer out.
         token = demo_token(data_dir)
-        env["TRIAGE_REVIEWERS"] = f"demo:{token}"
+        # An admin: the demo shows changing autonomy modes as well as deciding reviews.
+        env["TRIAGE_REVIEWERS"] = f"demo:{token}:admin"
+    if not settings.session_secret:
+        # Signs the dashboard's cookies: kept, so that restarting the stack signs nobody out.
+        env["TRIAGE_SESSION_SECRET"] = demo_token(data_dir, SESSION_SECRET_FILE)
     if demo:
         env.update(demo_autonomy_env(settings))
-    children: list[tuple[str, subprocess.Popen]] = []
+    children: list[tuple[str, subprocess.Popen[bytes]]] = []
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -317,6 +323,8 @@ async def run_stack(
                     port=int(port),
                     ui_port=settings.temporal_ui_port,
                     namespace=settings.temporal_namespace,
+                    # Its shutdown logs a WARN per internal poller; errors still show.
+                    log_level="error",
                 ),
             )
         )
@@ -345,7 +353,7 @@ async def run_stack(
             console.print(f"  Reviewer dashboard {public_url}")
             if token:
                 console.print(
-                    f"  Reviewer token    {token}  (reviewer 'demo', kept in {data_dir / DEMO_TOKEN_FILE}; "
+                    f"  Reviewer token    {token}  (admin 'demo', kept in {data_dir / DEMO_TOKEN_FILE}; "
                     "set TRIAGE_REVIEWERS to choose your own)",
                     highlight=False,
                 )
@@ -371,14 +379,39 @@ async def run_stack(
                 pass
         return 1 if failed else 0
     finally:
-        for _, child in reversed(children):
+        await stop_children(children)
+
+
+# What uses Temporal and the emulator stops first, so nothing logs their going away.
+_SERVERS = ("temporal", "mailsim")
+STOP_WITHIN = 5.0  # seconds: Ctrl-C ends the stack within this, forcing what is left
+
+
+async def stop_children(children: list[tuple[str, subprocess.Popen]], within: float = STOP_WITHIN) -> None:
+    """Stop the stack: the clients (API, watcher, worker) first, then the emulator and Temporal.
+
+    Each gets one SIGTERM, then the time left of ``within``; what still runs after that is
+    killed. SIGTERM, not SIGINT: a terminal's Ctrl-C has reached the children already, and a
+    second SIGINT makes uvicorn force its exit (two lifespan tracebacks). Pending
+    reviews are safe either way: they live in Temporal's database, and every activity is
+    idempotent and retried on the next start.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    clients = [(name, child) for name, child in reversed(children) if name not in _SERVERS]
+    servers = [(name, child) for name, child in reversed(children) if name in _SERVERS]
+    for group, share in ((clients, 0.75), (servers, 1.0)):
+        for _, child in group:
             if child.poll() is None:
-                child.send_signal(signal.SIGINT)
-        for _, child in reversed(children):
-            try:
-                child.wait(timeout=25)
-            except subprocess.TimeoutExpired:
+                child.send_signal(signal.SIGTERM)
+        until = loop.time() + (deadline - loop.time()) * share
+        while any(child.poll() is None for _, child in group) and loop.time() < until:
+            await asyncio.sleep(0.05)
+        for name, child in group:
+            if child.poll() is None:
                 child.kill()
+                console.print(f"{name} did not stop in time: killed (its work resumes on the next start)", highlight=False)
+            child.wait()
 
 
 def _has_api() -> bool:

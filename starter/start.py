@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import (
     SearchAttributePair,
@@ -37,13 +39,13 @@ async def start_triage(
     task_queue: str,
     policy: PolicySettings,
     review: ReviewSettings,
-) -> WorkflowHandle | None:
-    """Start the workflow for ``message``; None when one already ran for it.
+) -> WorkflowHandle[Any, Any] | None:
+    """Start the workflow for ``message``; None when it already has one (running or finished).
 
     The workflow id is derived from the message id, so a duplicate delivery
-    (socket plus catch-up, two watchers) joins the running workflow
-    (USE_EXISTING) and a finished one is never started again
-    (REJECT_DUPLICATE): one message, one workflow, one reply.
+    (socket plus catch-up, two watchers, a restart's catch-up) is refused while
+    the workflow runs (FAIL) and after it finished (REJECT_DUPLICATE): one
+    message, one workflow, one reply; and the caller knows which it was.
     """
     try:
         return await client.start_workflow(
@@ -51,7 +53,7 @@ async def start_triage(
             TriageInput(message=message, policy=policy, review=review),
             id=workflow_id_for(message.message_id),
             task_queue=task_queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             search_attributes=TypedSearchAttributes(
                 [

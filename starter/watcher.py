@@ -187,7 +187,8 @@ class InboxWatcher:
         self.stats.catchups += 1
         horizon = datetime.now(UTC) - self._catchup_max_age
         handled = 0
-        self._seen_during_catch_up = since = set()
+        since: set[str] = set()
+        self._seen_during_catch_up = since
         # One page's starts run while the next page is fetched and started:
         # waiting for every page's slowest start left the start slots idle.
         in_flight: list[asyncio.Future[list[None]]] = []
@@ -251,6 +252,8 @@ class InboxWatcher:
             self._starting.discard(message.message_id)
         if handle is None:
             self.stats.duplicates += 1
+            # Expected after every restart: the catch-up reads mail that has its workflow already.
+            log.debug("already triaged: %s", message.message_id)
         else:
             self.stats.started += 1
             log.info("triage started for %s (%s)", message.message_id, bare_address(message.from_address))

@@ -8,8 +8,8 @@ the emulator is a real HTTP + WebSocket server on a free port.
 from __future__ import annotations
 
 import shutil
-import tempfile
 import sys
+import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager

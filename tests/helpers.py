@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import subprocess
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from html.parser import HTMLParser
@@ -27,7 +28,10 @@ from triage.models import InboundMessage, ReviewSettings, TriageState, TriageSta
 # ---- workflows ---------------------------------------------------------------------------
 
 
-async def start_for(client: Client, settings: Settings, control, review: ReviewSettings | None = None, **fields) -> WorkflowHandle:
+async def start_for(client: Client, settings: Settings, control, **fields: Any) -> WorkflowHandle:
+    """Post an inbound message (``fields``: its subject, body, ``from``...) and start its triage;
+    ``review=ReviewSettings(...)`` instead of the settings' own."""
+    review: ReviewSettings | None = fields.pop("review", None)
     created = await inbound(control, **fields)
     async with build_mail_provider(settings) as mail:
         message = await mail.get_message(settings.inbox_id, created["message_id"])
@@ -93,7 +97,8 @@ async def wait_for_workflows(client: Client, task_queue: str, expected: set[str]
 # ---- the reviewer API and dashboard ------------------------------------------------------
 
 
-REVIEWERS = SecretStr("alice:tok-a,bob:tok-b")
+# Alice is an admin (she may change autonomy modes), Bob a reviewer (today's name:token form).
+REVIEWERS = SecretStr("alice:tok-a:admin,bob:tok-b")
 ALICE = {"Authorization": "Bearer tok-a"}
 
 
@@ -110,6 +115,33 @@ async def state_of(http: httpx.AsyncClient, workflow_id: str) -> dict:
     response = await http.get(f"/api/reviews/{workflow_id}", headers=ALICE)
     assert response.status_code == 200, response.text
     return response.json()
+
+
+@asynccontextmanager
+async def child_process(args: list[str], ready_url: str, **popen: Any) -> AsyncIterator[subprocess.Popen]:
+    """A program in a subprocess, yielded once ``ready_url`` answers 200; stopped at the end
+    (SIGTERM, then SIGKILL after 15 s)."""
+    process = subprocess.Popen(args, **popen)  # noqa: ASYNC220 - starting returns at once
+    try:
+        async with httpx.AsyncClient(timeout=2) as http, asyncio.timeout(60):
+            while True:
+                if process.poll() is not None:
+                    output = process.stdout.read().decode() if process.stdout else ""
+                    raise RuntimeError(f"{args[0]} stopped while starting: {output[-2000:]}")
+                try:
+                    if (await http.get(ready_url)).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                await asyncio.sleep(0.1)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def csrf_token(page: str) -> str:

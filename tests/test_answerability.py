@@ -28,7 +28,7 @@ def provider() -> OfflineProvider:
     ("question", "left_out"),
     [
         # someone else's account, not one's own
-        ("How can an admin reset the password of a colleague?", "password"),
+        ("How can an admin reset the password of a colleague?", "colleague"),
         ("Wie setze ich das Passwort eines Kollegen zurück?", "kollegen"),
         ("¿Cómo elimino la cuenta de un compañero?", "companero"),
         # a device or product the article does not cover

@@ -195,6 +195,36 @@ async def test_redraft_stale_reject_and_validation(dev_env, api_settings, contro
         assert await sent_mail(control) == []
 
 
+async def test_no_reply_needed_over_the_api_and_the_dashboard(dev_env, api_settings, control):
+    async with running_worker(dev_env.client, api_settings), api(api_settings, dev_env.client) as http:
+        thanks = await start_for(dev_env.client, api_settings, control, subject=subject("general", 0.5))
+        other = await start_for(dev_env.client, api_settings, control, subject=subject("general", 0.5))
+        for handle in (thanks, other):
+            await wait_for_status(handle, TriageStatus.AWAITING_REVIEW)
+
+        closed = await http.post(f"/api/reviews/{thanks.id}/close", headers=BOB, json={"reviewer": "mallory"})
+        assert closed.status_code == 422, closed.text  # the reviewer is the token's, never the body's
+        closed = await http.post(f"/api/reviews/{thanks.id}/close", headers=BOB)
+        assert closed.json() == {"status": "no_reply_needed", "revision": 1, "sent_message_id": None}
+        decision = (await state_of(http, thanks.id))["decisions"][0]["decision"]
+        assert (decision["action"], decision["reviewer"]) == ("close", "bob")
+        again = await http.post(f"/api/reviews/{thanks.id}/close", headers=BOB)
+        assert again.status_code == 409, again.text
+        assert thanks.id in await eventually(lambda: listed_ids(http, status="no_reply_needed"))
+
+        # The dashboard's button: a form like the others, CSRF-checked.
+        login = await http.get("/login")
+        await http.post("/login", data={"token": "tok-a", "csrf_token": csrf_token(login.text)})
+        page = await http.get(f"/reviews/{other.id}")
+        assert 'data-testid="close"' in page.text and "No reply needed" in page.text
+        form = {"csrf_token": csrf_token(page.text), "revision": "1"}
+        done = await http.post(f"/reviews/{other.id}/close", data=form)
+        assert done.status_code == 303 and done.headers["location"] == "/"
+        state = await state_of(http, other.id)
+        assert state["status"] == "no_reply_needed" and state["decisions"][-1]["decision"]["reviewer"] == "alice"
+        assert await sent_mail(control) == []
+
+
 async def test_temporal_down_is_503_and_lazy_client_connects(dev_env):
     down = Settings(reviewers=REVIEWERS, temporal_address=f"127.0.0.1:{free_port()}")
     async with api(down, None) as http:

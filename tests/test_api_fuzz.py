@@ -104,13 +104,13 @@ async def open_review(dev_env, settings, control) -> AsyncIterator[OpenReview]:
 
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def bare_app() -> AsyncIterator[httpx.AsyncClient]:
-    """The app with no Temporal behind it: the login form and body validation never reach it."""
-    # A port nothing listens on: should a request get that far, it must not reach anyone's server.
-    nowhere = Settings(reviewers=REVIEWERS, temporal_address=f"127.0.0.1:{free_port()}")
+async def bare_app(dev_env) -> AsyncIterator[httpx.AsyncClient]:
+    """The app with no worker behind it: only a valid sign-in reaches Temporal (its session)."""
+    # A task queue nothing polls: should a request get further, it reaches no workflow.
+    nowhere = Settings(reviewers=REVIEWERS, temporal_task_queue=f"fuzz-{free_port()}")
     # Hundreds of wrong tokens from one client: throttling (tested in test_security_sessions)
     # would answer 429 long before the examples run out.
-    app = create_app(nowhere, None, login_throttle=LoginThrottle(free=10**9))
+    app = create_app(nowhere, dev_env.client, login_throttle=LoginThrottle(free=10**9))
     async with serving(app) as base, httpx.AsyncClient(base_url=base, timeout=30) as http:
         yield http
 

@@ -17,7 +17,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from starter.autonomy import NotFlaggable, flag_sent_reply, read_book, set_mode
-from starter.review import decide_current
+from starter.review import decide_current, get_state
 from tests.conftest import make_settings, running_worker
 from tests.helpers import settled, start_for
 from triage import contracts
@@ -72,7 +72,8 @@ async def test_shadow_holds_what_would_be_sent_and_counts_the_verdicts(dev_env, 
     settings = shadow_settings(mailsim, task_queue)
     async with running_worker(client, settings, offline):
         approved, edited = await routine(client, settings, control, 1), await routine(client, settings, control, 2)
-        for handle in (approved, edited):
+        closed = await routine(client, settings, control, 3)
+        for handle in (approved, edited, closed):
             state = await settled(client, handle)
             assert state.status is TriageStatus.AWAITING_REVIEW
             decision = state.policy_decision
@@ -82,10 +83,19 @@ async def test_shadow_holds_what_would_be_sent_and_counts_the_verdicts(dev_env, 
         await decide_current(client, approved.id, ReviewAction.APPROVE, "alice")
         await decide_current(client, edited.id, ReviewAction.APPROVE, "alice", body="Hello Maya,\n\nPlease use the reset link on the sign-in page.")
         book = await book_when(client, settings, lambda b: b.verdicts_seen == 2)
+        edited_disagreement = row(book, settings, ARTICLE).last_disagreement
+        # "No reply needed" is the reviewer's verdict too: the reply the policy wanted to send was not wanted.
+        await decide_current(client, closed.id, ReviewAction.CLOSE, "bob")
+        book = await book_when(client, settings, lambda b: b.verdicts_seen == 3)
+        closed_state = await get_state(client, closed.id)
+    assert edited_disagreement is not None and edited_disagreement.workflow_id == edited.id
+    assert edited_disagreement.verdict is Verdict.EDITED
     article = row(book, settings, ARTICLE)
-    assert (article.window.agree, article.window.disagree, article.mode) == (1, 1, AutonomyMode.SHADOW)
-    assert article.last_disagreement is not None and article.last_disagreement.workflow_id == edited.id
-    assert article.last_disagreement.verdict is Verdict.EDITED
+    assert (article.window.agree, article.window.disagree, article.mode) == (1, 2, AutonomyMode.SHADOW)
+    assert article.last_disagreement is not None and article.last_disagreement.workflow_id == closed.id
+    assert (article.last_disagreement.verdict, article.last_disagreement.by) == (Verdict.NO_REPLY, "bob")
+    assert closed_state.status is TriageStatus.NO_REPLY_NEEDED
+    assert [d.decision.reviewer for d in closed_state.decisions] == ["bob"]
     result = await approved.result()
     assert (result.would_auto_send, result.mode, result.article_id) == (True, AutonomyMode.SHADOW, "password-reset")
 

@@ -87,13 +87,19 @@ async def test_rows_set_a_mode_and_its_record(dev_env, api_settings):
         assert {(row["mode"], row["source"]) for row in listed} == {("auto", "default")}  # the seed's behaviour
         assert all(row["shadow_verdicts"] == 0 and row["needed"] == 30 for row in listed)
 
+        # Bob is a reviewer: changing a mode is an admin's right, refused with the reason.
+        refused = await http.post("/api/autonomy/modes", headers=BOB, json={"scope": ARTICLE, "mode": "auto"})
+        assert refused.status_code == 403, refused.text
+        assert refused.json() == {
+            "detail": "changing an autonomy mode is for admins; bob is a reviewer", "kind": "Forbidden"
+        }
         set_ = await http.post(
-            "/api/autonomy/modes", headers=BOB, json={"scope": ARTICLE, "mode": "shadow", "why": "first weeks"}
+            "/api/autonomy/modes", headers=ALICE, json={"scope": ARTICLE, "mode": "shadow", "why": "first weeks"}
         )
         assert set_.status_code == 200, set_.text
         (change,) = set_.json()
         assert (change["scope"], change["old"], change["new"], change["source"], change["by"], change["why"]) == (
-            ARTICLE, "auto", "shadow", "set", "bob", "first weeks",
+            ARTICLE, "auto", "shadow", "set", "alice", "first weeks",
         )
         row = await scope_row(http, ARTICLE)
         assert (row["kind"], row["name"], row["mode"], row["source"]) == ("article", "password-reset", "shadow", "set")
@@ -106,7 +112,7 @@ async def test_rows_set_a_mode_and_its_record(dev_env, api_settings):
         assert ((await scope_row(http, "category:faq"))["mode"]) == "review"
 
         changes = (await http.get("/api/autonomy/changes", headers=ALICE)).json()
-        assert [(c["scope"], c["by"]) for c in changes] == [("category:faq", "alice"), (ARTICLE, "bob")]  # newest first
+        assert [(c["scope"], c["by"]) for c in changes] == [("category:faq", "alice"), (ARTICLE, "alice")]  # newest first
 
         for bad in (
             {"scope": "category:spam", "mode": "auto"},  # no such category
@@ -211,7 +217,7 @@ async def test_a_decision_that_keeps_the_category_is_no_correction(dev_env, api_
 
 async def test_dashboard_autonomy_page_forms_and_escaping(dev_env, mailsim, task_queue, control, offline):
     # A reviewer's name comes from the configuration, a reason from a person: both are escaped.
-    reviewers = SecretStr(f"alice:tok-a,{HOSTILE}:tok-h")
+    reviewers = SecretStr(f"alice:tok-a:admin,{HOSTILE}:tok-h:admin,bob:tok-b")
     settings = make_settings(mailsim, task_queue, reviewers=reviewers)
     client = dev_env.client
     async with running_worker(client, settings, offline), api(settings, client) as http:

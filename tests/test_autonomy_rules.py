@@ -161,7 +161,13 @@ def test_the_window_forgets_old_days_but_promotion_counts_since_the_last_change(
         (TriageStatus.AUTO_SENT, 1, False, False, Verdict.AUTO_SENT),
         (TriageStatus.SUPERSEDED, 1, False, False, None),
         (TriageStatus.FAILED, 1, False, False, None),
+        (TriageStatus.NO_REPLY_NEEDED, 1, False, False, None),  # a thank-you closed the conversation
     ],
 )
 def test_how_a_closed_review_answers(status, revision, redrafted, recategorised, expected):
     assert verdict_for(status, revision, redrafted, recategorised) == expected
+
+
+def test_no_reply_needed_from_a_reviewer_is_a_verdict_against_sending():
+    verdict = verdict_for(TriageStatus.NO_REPLY_NEEDED, 1, False, False, closed_by_reviewer=True)
+    assert verdict is Verdict.NO_REPLY and verdict.agrees is False

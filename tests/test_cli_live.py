@@ -7,6 +7,7 @@ and stderr are what an operator sees.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import time
 from collections import Counter
@@ -80,23 +81,37 @@ def test_a_message_id_and_a_workflow_id_name_the_same_review(stack: Stack):
 
 def test_reviews_table_shows_whole_ids_and_what_the_mail_is(stack: Stack):
     reviews = stack.reviews()
+    token = ("--api", stack.api)
     for columns in (80, 200):
-        done = stack.triage("reviews", COLUMNS=str(columns))
-        assert done.returncode == 0, done.stderr
-        lines = done.stdout.splitlines()
-        assert max(len(line) for line in lines) <= columns
-        for review in reviews:
-            assert review["workflow_id"] in done.stdout  # never cut, at any width
-    assert "subject" in lines[0] and "from" in lines[0] and "why it waits" in lines[0]
-    state = json.loads(stack.triage("show", reviews[0]["workflow_id"], "--json").stdout)
-    assert state["message"]["subject"][:10] in done.stdout
-    assert state["policy_decision"]["reasons"][0][:20] in done.stdout
+        for over in ((), token):  # over Temporal and over the reviewer API: the same table
+            done = stack.triage("reviews", *over, COLUMNS=str(columns), TRIAGE_API_TOKEN=stack.token())
+            assert done.returncode == 0, done.stderr
+            lines = done.stdout.splitlines()
+            print(f"triage reviews {' '.join(over)} at {columns} columns:\n{done.stdout}")
+            assert max(len(line) for line in lines) <= columns
+            for review in reviews:
+                assert review["workflow_id"].removeprefix("triage-") in done.stdout  # never cut, at any width
+            # id, subject, sender and why: shortened at 80 columns, never dropped
+            assert "subject" in lines[0] and "from" in lines[0] and "why it waits" in lines[0]
+            state = json.loads(stack.triage("show", reviews[0]["workflow_id"], "--json").stdout)
+            assert state["message"]["subject"][:8] in done.stdout
+            assert state["policy_decision"]["reasons"][0].removeprefix("guard flags: ")[:8] in done.stdout
+    wide = stack.triage("reviews", "--wide", COLUMNS="80")
+    main_reason = state["policy_decision"]["reasons"][0].removeprefix("guard flags: ")
+    assert main_reason in wide.stdout and state["message"]["subject"] in wide.stdout
+    listed = json.loads(stack.triage("reviews", "--json", *token, TRIAGE_API_TOKEN=stack.token()).stdout)
+    first = next(r for r in listed if r["workflow_id"] == reviews[0]["workflow_id"])
+    assert (first["subject"], first["main_reason"], first["reasons"]) == (
+        state["message"]["subject"], state["policy_decision"]["reasons"][0], state["policy_decision"]["reasons"],
+    )
+    shown = stack.triage("show", reviews[0]["workflow_id"], *token, TRIAGE_API_TOKEN=stack.token())
+    assert shown.returncode == 0 and "Review because: " + state["policy_decision"]["reasons"][0] in shown.stdout
 
 
 def test_errors_are_one_line_with_their_exit_code(stack: Stack, tmp_path: Path):
     workflow_id, decided = pending(stack)[:2]
     rejected = stack.triage("reject", decided, "--reason", "duplicate", "--reviewer", "carol")
-    assert rejected.returncode == 0 and rejected.stdout.strip() == "reject by carol on revision 1: rejected"
+    assert rejected.returncode == 0 and rejected.stdout.strip() == "rejected by carol (revision 1): nothing sent, the draft is discarded"
     cases = {
         "unknown id": (stack.triage("approve", "triage-msg_doesnotexist"), 1, "no triage workflow triage-msg_doesnotexist"),
         "unknown message id": (stack.triage("show", "msg_doesnotexist"), 1, "no triage workflow triage-msg_doesnotexist"),
@@ -156,7 +171,7 @@ def test_decisions_by_message_id_over_temporal(stack: Stack, tmp_path: Path):
         "approve", workflow_id.removeprefix("triage-"), "--body-file", str(edited), "--reviewer", "carol"
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("approve by carol on revision 1: sent, sent msg_"), done.stdout
+    assert re.fullmatch(r"sent msg_[0-9a-f]+ \(approved by carol, revision 1\)\n", done.stdout), done.stdout
     assert [m for m in stack.sent() if m["plain_body"] == edited.read_text()]
 
 
@@ -199,7 +214,7 @@ def test_decisions_through_the_api_record_the_token_s_reviewer(stack: Stack, tmp
         USER="mallory", TRIAGE_REVIEWER="mallory",
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "reject by demo on revision 1: rejected"
+    assert done.stdout.strip() == "rejected by demo (revision 1): nothing sent, the draft is discarded"
     state = httpx.get(
         f"{stack.api}/api/reviews/{workflow_id}", headers={"Authorization": f"Bearer {stack.token()}"}, timeout=30
     ).json()
@@ -207,6 +222,26 @@ def test_decisions_through_the_api_record_the_token_s_reviewer(stack: Stack, tmp
 
     again = stack.triage("reject", workflow_id, "--reason", "spam", *api, TRIAGE_API_TOKEN=stack.token())
     assert "refused (409 ReviewClosed)" in one_line_error(again, 1)
+
+
+def test_no_reply_needed_from_the_cli(stack: Stack):
+    workflow_id = pending(stack)[0]
+    done = stack.triage("close", workflow_id.removeprefix("triage-"), "--reviewer", "erin")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "closed by erin with no reply needed (revision 1): nothing sent\n"
+    again = stack.triage("close", workflow_id, "--reviewer", "erin")
+    assert "no reply needed (closed by erin)" in one_line_error(again, 1)
+
+
+def test_flag_works_over_the_api_too(stack: Stack):
+    sent_alone = stack.reviews("--status", "auto_sent")[0]["workflow_id"]
+    done = stack.triage("flag", sent_alone, "--why", "wrong article", "--api", stack.api, TRIAGE_API_TOKEN=stack.token())
+    assert done.returncode == 0, done.stderr
+    assert "shadow" in done.stdout, done.stdout  # its article goes back to shadow
+    listed = httpx.get(
+        f"{stack.api}/api/autonomy/changes", headers={"Authorization": f"Bearer {stack.token()}"}, timeout=30
+    ).json()
+    assert any(change["by"] == "demo" and change["workflow_id"] == sent_alone for change in listed), listed
 
 
 def test_autonomy_commands_show_the_demos_three_modes_and_refuse_in_one_line(stack: Stack):

@@ -11,7 +11,7 @@ import pytest
 from rich.console import Console
 
 from starter.cli.app import _take_flag
-from starter.cli.review_table import review_rows, reviews_table
+from starter.cli.review_table import natural_width, review_rows, reviews_table
 from starter.review import ReviewSummary, workflow_id_of
 from tests.live_stack import REPO, TRIAGE
 from triage.models import Category, InboundMessage, PolicyDecision, TriageState, TriageStatus
@@ -57,7 +57,7 @@ def rendered(width: int, *, with_states: bool = True) -> list[str]:
     console = Console(width=width, record=True, file=io.StringIO())
     console.print(reviews_table(review_rows(page, states, NOW), width, with_status=False))
     lines = console.export_text().splitlines()
-    assert all(s.workflow_id in "\n".join(lines) for s in page), "an id was cut"
+    assert all(s.workflow_id.removeprefix("triage-") in "\n".join(lines) for s in page), "an id was cut"
     assert max(len(line) for line in lines) <= width
     return lines
 
@@ -71,10 +71,25 @@ def test_the_table_fits_and_never_cuts_an_id(width: int):
 def test_the_columns_that_matter_go_last():
     wide = rendered(240)[0].split()
     assert wide[:2] == ["id", "category"] and {"age", "from", "subject", "why", "conf."} <= set(wide)
-    narrow = rendered(80)[0].split()
-    assert "subject" in narrow and "category" in narrow and "from" not in narrow
-    assert rendered(60)[0].split() == ["id", "age", "subject"]
-    assert rendered(36)[0].split() == ["id"]
+    # 80 columns: id, sender, subject and the main reason stay, shortened; the rest goes first.
+    narrow = rendered(80)
+    assert narrow[0].split() == ["id", "from", "subject", "why", "it", "waits"]
+    assert "someone.with" in narrow[1] and "Feature request" in narrow[1] and "category feat" in narrow[1]
+    assert "…" in narrow[1], "shortened, not dropped"
+    assert rendered(60)[0].split() == ["id", "subject", "why", "it", "waits"]
+    assert rendered(30)[0].split() == ["id"]
+
+
+def test_wide_shows_every_column_whole():
+    page = [summary(i, c) for i, c in enumerate([Category.FEATURE_REQUEST, Category.BUG])]
+    states = {s.workflow_id: state(s, "Feature request: a dark mode for the dashboard, please") for s in page}
+    rows = review_rows(page, states, NOW)
+    width = natural_width(rows, with_status=False)
+    console = Console(width=width, record=True, file=io.StringIO())
+    console.print(reviews_table(rows, width, with_status=False))
+    text = console.export_text()
+    assert "…" not in text
+    assert "someone.with.a.long.address00@example.org" in text and "category feature_request always goes to review" in text
 
 
 def test_rows_say_what_the_mail_is_and_why_it_waits():

@@ -10,18 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
-import pytest_asyncio
-from playwright.async_api import Browser, BrowserContext, Dialog, Page, async_playwright, expect
+from playwright.async_api import Browser, BrowserContext, Dialog, Page, expect
 from pydantic import SecretStr
 
 from starter.api import create_app
 from starter.review import get_state
+from tests.browser import ARTIFACTS, DOCS, browser, queue_row_visible, sign_in  # noqa: F401  (browser: a fixture)
 from tests.conftest import running_worker, sent_mail
-from tests.helpers import start_for, wait_for_status
+from tests.helpers import REVIEWERS, start_for, wait_for_status
 from tests.scripted_provider import subject
 from triage.asgi_server import serving
 from triage.config import Settings
@@ -29,19 +27,6 @@ from triage.llm.offline import OfflineProvider
 from triage.models import AutonomyMode, Category, TriageStatus
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-ROOT = Path(__file__).resolve().parent.parent
-ARTIFACTS = ROOT / "artifacts"
-DOCS = ROOT / "docs"
 
 XSS = (
     "<script>window.__pwned=1;alert(1)</script>"
@@ -59,24 +44,7 @@ EDITED = "Hi Dana,\n\nYou were charged twice; the second charge is refunded toda
 
 @pytest.fixture
 def api_settings(settings: Settings) -> Settings:
-    return settings.model_copy(update={"reviewers": SecretStr("alice:tok-a,bob:tok-b")})
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def browser() -> AsyncIterator[Browser]:
-    assert CHROMIUM.exists(), "chromium is missing: apt-get install -y chromium (make browser does it)"
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        await browser.close()
-
-
-async def sign_in(page: Page, base: str, token: str = "tok-a") -> None:
-    await page.goto(base + "/")
-    await expect(page).to_have_url(base + "/login?next=%2F")
-    await page.fill("#token", token)
-    await page.get_by_role("button", name="Sign in").click()
-    await expect(page.locator(".who")).to_have_text("alice")
+    return settings.model_copy(update={"reviewers": REVIEWERS})
 
 
 async def signed_in_page(browser: Browser, base: str, height: int) -> tuple[BrowserContext, Page, list[str]]:
@@ -87,15 +55,6 @@ async def signed_in_page(browser: Browser, base: str, height: int) -> tuple[Brow
     page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
     await sign_in(page, base)
     return context, page, console_errors
-
-
-async def queue_row_visible(page: Page, workflow_id: str) -> None:
-    """Reload until visibility lists the workflow (it lags the workflow a moment)."""
-    row = page.locator(f"tr[data-workflow-id='{workflow_id}']")
-    async with asyncio.timeout(15):
-        while not await row.count():
-            await asyncio.sleep(0.3)
-            await page.reload()
 
 
 def save_screenshot(name: str, png: bytes) -> None:
@@ -229,7 +188,10 @@ async def test_autonomy_page_mode_form_and_a_shadow_held_review(dev_env, api_set
         await expect(page).to_have_url(base + "/autonomy")
         for category in Category:
             row = page.locator(f"tr[data-scope='category:{category.value}']")
-            await expect(row.get_by_test_id("mode")).to_have_text("shadow")
+            # What is in force: a category the policy never sends alone says so, whatever its mode.
+            in_force = "shadow" if category in settings.auto_send_categories else "review"
+            await expect(row.get_by_test_id("mode")).to_have_text(in_force)
+            await expect(row.get_by_test_id("always-review")).to_have_count(0 if in_force == "shadow" else 1)
             await expect(row.get_by_test_id("source")).to_contain_text("Config")
             await expect(row.get_by_test_id("shadow-verdicts")).to_have_text("0 of 30")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -12,7 +13,7 @@ from triage.inbound import MAX_PLAIN_CHARS, skip_reason
 from triage.mail.myagentmail.convert import from_event
 from triage.mail.myagentmail.frames import EventFrame, FrameError, PingFrame, parse_frame
 
-EVENT = {
+EVENT: dict[str, Any] = {
     "type": "event",
     "event_type": "message.received",
     "event_id": "evt_1",

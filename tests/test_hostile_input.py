@@ -7,9 +7,9 @@ from __future__ import annotations
 import asyncio
 
 from starter.review import get_state
-from starter.start import workflow_id_for
 from tests.conftest import inbound, running_worker, sent_mail
 from tests.helpers import running_watcher
+from triage.contracts import workflow_id_for
 from triage.llm.offline import OfflineProvider
 from triage.models import TriageStatus
 

@@ -17,9 +17,9 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.mail import MailActivities
-from starter.start import workflow_id_for
 from starter.watcher import InboxWatcher
 from triage.config import Settings
+from triage.contracts import workflow_id_for
 from triage.mail.errors import (
     MailBadResponse,
     MailError,

@@ -150,3 +150,29 @@ def test_the_autonomy_mode_holds_only_what_would_have_been_sent(confidence, in_f
     assert reason is None or any(r.startswith(reason) for r in decision.reasons)
     if not would_auto_send:
         assert not any(WOULD_HAVE_SENT in r for r in decision.reasons)
+
+
+MAIN_REASON_CASES = [
+    # category, flags, evidence, reply, the main reason starts with, a side effect that must come later
+    (G, [GuardFlag.PROBLEM_REPORT, GuardFlag.LEGAL], ['problem_report (repeat: "third time")'], UNGROUNDED,
+     "guard flags: legal, problem_report", "no knowledge-base article supports the reply"),
+    (B, [], [], NO_ANSWER_AT_ALL, "category billing always goes to review", NO_ANSWER),
+    (G, [], [], answered_reply(score=0.1, grounded=False), NO_ANSWER, "no knowledge-base article supports the reply"),
+    (G, [], [], UNCITED, "the reply does not cite", None),
+    (G, [], [], answered_reply(cited=False, unanswered=["And by bank transfer?"]),
+     "the message asks 1 more question", "the reply does not cite"),
+    (BUG, [GuardFlag.SECURITY], ['security (takeover: "someone else signed in")'], OK, "guard flags: security",
+     "category bug always goes to review"),
+]
+
+
+@pytest.mark.parametrize(("category", "flags", "evidence", "reply", "main", "later"), MAIN_REASON_CASES)
+def test_the_cause_comes_first_and_side_effects_follow(category, flags, evidence, reply, main, later):
+    classification = Classification(category=category, confidence=0.95, guard_flags=flags, evidence=evidence)
+    decision = decide(classification, reply, DEFAULT)
+    assert decision.main_reason is not None and decision.main_reason.startswith(main), decision.reasons
+    assert decision.reasons[0] == decision.main_reason and decision.also == decision.reasons[1:]
+    if later is not None:
+        assert any(r.startswith(later) for r in decision.also), decision.reasons
+    if evidence:  # the evidence follows its flags at once
+        assert decision.reasons[1] == evidence[0]

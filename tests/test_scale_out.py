@@ -9,10 +9,10 @@ from collections import Counter
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from starter.start import workflow_id_for
 from tests.conftest import inbound, running_worker, sent_mail
 from tests.helpers import running_watcher, wait_for_workflows
 from tests.scripted_provider import ScriptedProvider, subject
+from triage.contracts import workflow_id_for
 
 
 class CountingProvider(ScriptedProvider):

@@ -20,10 +20,10 @@ from temporalio.exceptions import ApplicationError
 
 from activities.mail import MailActivities
 from starter.review import ReviewRejected, decide_current, get_state
-from starter.start import workflow_id_for
 from tests.conftest import inbound, running_worker, sent_mail
 from tests.helpers import running_watcher
 from tests.scripted_provider import subject as scripted
+from triage.contracts import workflow_id_for
 from triage.inbound import (
     ParsedAddress,
     build_inbound,

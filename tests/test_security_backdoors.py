@@ -208,3 +208,21 @@ def test_summaries_show_customer_text_and_link_nothing():
         assert "Reset your password" in html and "evil" in html  # shown, as text
     assert len(summary_for(message)) <= 200
     assert markdown_text("a_b*c") == r"a\_b\*c"
+
+
+@pytest.mark.parametrize(
+    ("text", "markdown"),
+    [
+        ("tom.ridley@example.com", "tom.ridley@example.com"),  # only what Markdown needs: no stray \@
+        ('"a reply…" conversation; 50% off, ok?', '"a reply…" conversation; 50% off, ok?'),
+        ("a_b*c `d` ~e~ |f|", r"a\_b\*c \`d\` \~e\~ \|f\|"),
+        ("[x](y) <b>", r"\[x\](y) \<b\>"),
+        ("# not a heading", r"\# not a heading"),
+        ("1. not a list", r"1\. not a list"),
+        ("- not a list", r"\- not a list"),
+        ("a - b # c", "a - b # c"),  # block markers matter only at the start
+    ],
+)
+def test_markdown_escapes_only_what_markdown_needs(text, markdown):
+    assert markdown_text(text) == markdown
+    assert "<a " not in _html(markdown) and "<em>" not in _html(markdown) and "<h1>" not in _html(markdown)

@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 
 import websockets
 
-from starter.start import workflow_id_for
 from starter.watcher import InboxWatcher
 from tests.conftest import inbound, make_settings, running_worker, sent_mail
 from tests.helpers import running_watcher, wait_for_workflows, workflow_ids
 from tests.scripted_provider import subject
+from triage.contracts import workflow_id_for
 from triage.mail.factory import build_mail_provider
 from triage.models import InboundMessage
 

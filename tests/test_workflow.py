@@ -140,6 +140,26 @@ async def test_reject_sends_nothing_and_discards_the_draft(dev_env, settings, co
     assert response.status_code == 404
 
 
+async def test_no_reply_needed_closes_without_sending_and_is_not_a_reject(dev_env, settings, control):
+    async with running_worker(dev_env.client, settings):
+        handle = await start_for(dev_env.client, settings, control, subject=subject("general", 0.5))
+        state = await wait_for_status(handle, TriageStatus.AWAITING_REVIEW)
+        _, outcome = await decide_current(dev_env.client, handle.id, ReviewAction.CLOSE, "dana")
+        result = await handle.result()
+        with pytest.raises(ReviewRejected) as closed:  # the review is closed: nothing more to decide
+            await decide_current(dev_env.client, handle.id, ReviewAction.APPROVE, "dana")
+        done = await get_state(dev_env.client, handle.id)
+    assert outcome.status is TriageStatus.NO_REPLY_NEEDED and result.status is TriageStatus.NO_REPLY_NEEDED
+    assert result.reviewer == "dana" and [d.decision.action for d in done.decisions] == [ReviewAction.CLOSE]
+    assert closed.value.kind == "ReviewClosed"
+    assert await sent_mail(control) == []
+    response = await control.get(
+        f"/v1/inboxes/{settings.inbox_id}/drafts/{state.draft_id}",
+        headers={"X-API-Key": settings.mail_api_key.get_secret_value()},
+    )
+    assert response.status_code == 404  # the draft is discarded
+
+
 async def test_redraft_then_stale_revision_is_refused(dev_env, settings, control):
     async with running_worker(dev_env.client, settings):
         handle = await start_for(dev_env.client, settings, control, subject=subject("bug", 0.9))

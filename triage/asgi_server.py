@@ -11,8 +11,10 @@ import socket
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import uvicorn
+from starlette.types import ASGIApp
 
 # A request line plus headers larger than this is refused (400) before any app code runs.
 MAX_HEADER_BYTES = 32 * 1024
@@ -43,13 +45,11 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 @asynccontextmanager
-async def serving(app, host: str = "127.0.0.1", port: int = 0, **options) -> AsyncIterator[str]:
+async def serving(app: ASGIApp, host: str = "127.0.0.1", port: int = 0, **options: Any) -> AsyncIterator[str]:
     """Serve ``app`` until the block exits; yields ``http://host:port``."""
     port = port or free_port(host)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on", **options)
     server = uvicorn.Server(config)
-    # uvicorn installs signal handlers in serve(); a library host must not.
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():

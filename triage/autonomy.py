@@ -35,6 +35,7 @@ class Verdict(StrEnum):
     EDITED = "edited"
     REDRAFTED = "redrafted"
     REJECTED = "rejected"
+    NO_REPLY = "no_reply"  # closed by a reviewer without a reply: the drafted reply was not wanted
     RECATEGORISED = "recategorised"  # approved, but the category was corrected
     FLAGGED = "flagged"  # sent automatically, then marked "should not have been sent"
     EXPIRED = "expired"  # no verdict: nobody decided in time
@@ -347,9 +348,13 @@ def set_mode(book: AutonomyBook, settings: AutonomySettings, request: ModeReques
     return _change(book, request.scope, old, request.mode, ModeSource.SET, request.by, at, request.why or "set by hand")
 
 
-def verdict_for(status: TriageStatus, revision: int, redrafted: bool, recategorised: bool) -> Verdict | None:
+def verdict_for(
+    status: TriageStatus, revision: int, redrafted: bool, recategorised: bool, closed_by_reviewer: bool = False
+) -> Verdict | None:
     """How a closed review answers "was the policy right to want to send it?"."""
     match status:
+        case TriageStatus.NO_REPLY_NEEDED if closed_by_reviewer:
+            return Verdict.NO_REPLY
         case TriageStatus.AUTO_SENT:
             return Verdict.AUTO_SENT
         case TriageStatus.SENT if redrafted:
@@ -364,7 +369,7 @@ def verdict_for(status: TriageStatus, revision: int, redrafted: bool, recategori
             return Verdict.REJECTED
         case TriageStatus.EXPIRED:
             return Verdict.EXPIRED
-    return None  # superseded, no reply needed, failed: nothing was judged
+    return None  # superseded, closed by the conversation (a thank-you), failed: nothing was judged
 
 
 class ScopeRow(BaseModel):

@@ -56,6 +56,13 @@ def auto_reply_counter_id(task_queue: str, inbox_id: str, sender: str) -> str:
     return f"auto-replies-{task_queue}-{inbox_id}-{int.from_bytes(digest[:4], 'big') % AUTO_REPLY_COUNTERS}"
 
 
+# Access (starter.api): dashboard sessions and sign-in failures are workflow executions
+# on "<task queue>-access", a queue no worker polls: no code runs, the server keeps them.
+ACCESS_QUEUE_SUFFIX = "access"
+DASHBOARD_SESSION_WORKFLOW = "DashboardSession"
+SIGN_IN_FAILURES_WORKFLOW = "SignInFailures"
+SIGN_IN_FAILED_SIGNAL = "failed"
+
 # Earned autonomy: one workflow per inbox keeps the verdicts and the modes in force.
 AUTONOMY_WORKFLOW = "AutonomyWorkflow"
 AUTONOMY_VERDICT = "verdict"  # Signal (signal-with-start) from a closing triage workflow

@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from temporalio.client import Client
 
@@ -39,6 +40,7 @@ def dev_server_command(
     ip: str = "127.0.0.1",
     headless: bool = False,
     ui_codec_endpoint: str | None = None,
+    log_level: str = "warn",
 ) -> list[str]:
     command = [
         temporal_binary(),
@@ -53,7 +55,7 @@ def dev_server_command(
         "--namespace",
         namespace,
         "--log-level",
-        "warn",
+        log_level,
         *as_cli_flags(),
     ]
     command += ["--headless"] if headless else ["--ui-port", str(ui_port)]
@@ -62,7 +64,7 @@ def dev_server_command(
     return command
 
 
-def start_dev_server(db_file: Path, **options) -> subprocess.Popen:
+def start_dev_server(db_file: Path, **options: Any) -> subprocess.Popen[bytes]:
     db_file.parent.mkdir(parents=True, exist_ok=True)
     return subprocess.Popen(dev_server_command(db_file, **options), stdin=subprocess.DEVNULL)
 

@@ -322,7 +322,7 @@ def run_eval_command(path: Path, provider_name: str, as_json: bool, show_unsafe:
     result = asyncio.run(main())
     render_report(result, console, show_unsafe)
     if as_json:
-        keys = ("accuracy", "macro_f1", "auto_send_rate", "unsafe_auto_send_rate", "routine_coverage", "n",
+        keys: tuple[str, ...] = ("accuracy", "macro_f1", "auto_send_rate", "unsafe_auto_send_rate", "routine_coverage", "n",
                 "unsafe_auto_sends", "wrong_answers", "wrong_answer_rate", "answer_coverage", "confusion",
                 "calibration", "per_source")
         if show_unsafe:

@@ -18,8 +18,11 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from email import utils as email_utils
-from email.headerregistry import HeaderRegistry
+from email.headerregistry import AddressHeader, HeaderRegistry
+from typing import cast
 
+from triage.escaping import fit
+from triage.llm.replies import REPLY_TEXT
 from triage.llm.text import html_to_text
 from triage.models import GuardFlag, InboundMessage
 
@@ -96,7 +99,7 @@ def parse_single_address(value: str | None, field: str = "From") -> ParsedAddres
         return ParsedAddress(None, f"{field} is too long ({len(raw)} characters)")
     try:
         header = _HEADERS(field.lower(), raw)
-        addresses = list(header.addresses)
+        addresses = list(cast(AddressHeader, header).addresses)
         defects = list(header.defects)
         pairs = [pair for pair in email_utils.getaddresses([raw]) if any(pair)]
     except Exception as err:  # the stdlib parser raises odd errors on odd input (".:" -> AttributeError)
@@ -164,36 +167,43 @@ def decode_subject(subject: str | None) -> str:
     return clean_header_text(raw, MAX_SUBJECT_CHARS)
 
 
-def reply_subject(subject: str | None) -> str:
-    """``Re: <subject>`` with nothing in it that could end the header line."""
+def reply_subject(subject: str | None, language: str | None = None) -> str:
+    """``Re: <subject>`` with nothing in it that could end the header line.
+
+    A mail without a subject gets ``Re: your message`` in the customer's language (English
+    when there is no reply text in it), never a bare ``Re:``.
+    """
     cleaned = clean_header_text(subject, MAX_SUBJECT_CHARS)
-    return cleaned if cleaned[:3].lower() == "re:" else f"Re: {cleaned}".strip()
+    if not cleaned or cleaned.lower() == "re:":
+        return f"Re: {REPLY_TEXT.get(language or 'en', REPLY_TEXT['en']).no_subject}"
+    return cleaned if cleaned[:3].lower() == "re:" else f"Re: {cleaned}"
 
 
-_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+# What Markdown makes something of inside a line: code, emphasis, strikethrough, links and
+# images (brackets), raw HTML and autolinks (angle brackets), table cells, and the escape itself.
+# Only these are escaped: the Temporal Web UI shows any other escape as a stray backslash
+# (``tom.ridley\@example.com``, ``\"a reply\"``), as we saw in Chromium.
+_MARKDOWN_INLINE = frozenset("\\`*_[]<>~|")
+# What makes a block of a line's start: a heading, a quote, a list item, a setext underline.
+_MARKDOWN_BLOCK_START = re.compile(r"^(?:[#>+=-]|\d{1,9}[.)])")
 _AUTOLINK = re.compile(r"(?i)(://|www\.)")
 
 
 def markdown_text(text: str | None, limit: int = 300) -> str:
     """Untrusted text as inert Markdown (the Temporal Web UI renders summaries), ``limit`` long at most.
 
-    One line; every ASCII punctuation character backslash-escaped (CommonMark
-    allows that for all of them), so ``[x](http://evil)``, ``**``, ``<b>`` and
-    ``#`` stay text; and ``://`` / ``www.`` broken with a zero-width space so
-    no renderer's autolinker makes a bare URL clickable.
+    One line; the characters Markdown gives a meaning escaped with a backslash (a
+    line-start marker too), so ``[x](http://evil)``, ``**``, ``<b>`` and ``# `` stay
+    text while ``@``, quotes and ``;`` read as written; and ``://`` / ``www.`` broken
+    with a zero-width space so no renderer's autolinker makes a bare URL clickable.
     """
     line = clean_header_text(text, MAX_FIELD_CHARS)
     line = _AUTOLINK.sub(lambda m: m.group(1)[:-1] + "\u200b" + m.group(1)[-1], line)
-    pieces = [_MARKDOWN_PUNCTUATION.sub(r"\\\1", char) for char in line]
-    if sum(map(len, pieces)) <= limit:
-        return "".join(pieces)
-    kept, used = [], 1
-    for piece in pieces:  # cut on whole characters, never between a backslash and its character
-        if used + len(piece) > limit:
-            break
-        kept.append(piece)
-        used += len(piece)
-    return "".join(kept) + "…"
+    pieces = ["\\" + char if char in _MARKDOWN_INLINE else char for char in line]
+    if (start := _MARKDOWN_BLOCK_START.match(line)) is not None:
+        marker = start.end() - 1  # "1." escapes its dot, "#" itself
+        pieces[marker] = "\\" + line[marker]
+    return fit(pieces, limit)  # cut on whole characters, never between a backslash and its character
 
 
 def bare_address(value: str) -> str:
@@ -212,7 +222,7 @@ def _recipients(values: list[str]) -> list[str]:
         if has_control(value) or len(value) > MAX_FIELD_CHARS:
             continue
         try:
-            addresses = _HEADERS("to", value).addresses
+            addresses = cast(AddressHeader, _HEADERS("to", value)).addresses
         except Exception:  # see parse_single_address
             continue
         found.extend(a.addr_spec for a in addresses if valid_address(a.addr_spec))

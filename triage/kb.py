@@ -3,12 +3,15 @@
 Two ways in. ``search`` ranks whole articles by TF-IDF cosine, to give a
 reviewer or an LLM the most relevant reading. ``answer`` decides whether an
 article answers what the customer asked: each article declares the questions
-it answers (``questions:``, several phrasings and languages), and the
-message's own questions are compared with them one by one, on character
-n-grams (robust to typos, inflections and other languages). Sharing words with
-an article is not enough: "I sent three invitations and none arrived" shares
-words with "How do I invite teammates?", but only a question that closely
-matches a declared one can be answered without a human.
+it answers (``questions:``, several phrasings and languages; the packaged
+articles also have the questions written for them in
+``triage/llm/data/answers.jsonl``), the message's own questions are matched
+with them by meaning and spelling (``triage.kb_match``), and an acceptance
+model gives the probability that the closest article truly answers. Sharing
+words with an article is not enough: "I sent three invitations and none
+arrived" is close to "How do I invite teammates?", but it is not answered by
+it. A question naming something the article never mentions is listed as
+unanswered, with those words (``triage.kb_words``).
 
 Articles exist per language: ``<id>.md`` at the top of the folder is the
 article (English unless its front matter says otherwise) and
@@ -22,10 +25,8 @@ from __future__ import annotations
 import logging
 import re
 import time
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
@@ -36,14 +37,17 @@ from pydantic import BaseModel, ConfigDict, Field
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics.pairwise import linear_kernel
 
+from triage.kb_match import Match, QuestionIndex, shipped_acceptance
+from triage.kb_words import Vocabulary, content_words, terms, unmentioned
+from triage.llm.answer_data import load_answer_examples
 from triage.llm.text import split_sentences
 from triage.models import KbAnswer
 
 KB_MIN_SCORE = 0.12
-# Another of the customer's questions counts as unanswered when it matches no
-# declared question even this fraction as well as the best one does.
-UNANSWERED_RATIO = 0.75
-MIN_WORDS = 2  # content words a sentence needs to count as a question of its own
+# Content words a sentence needs to be read as a question of its own; one with fewer
+# is read with the sentence before it ("I forgot my password. How can I reset it?").
+CONTEXT_WORDS = 2
+MAX_QUESTION_WORDS = 30
 _FRONT = re.compile(r"^---\s*\n(.*?)\n---\s*\n(.*)$", re.DOTALL)
 DEFAULT_LANGUAGE = "en"
 RELOAD_CHECK_SECONDS = 2.0
@@ -125,31 +129,6 @@ class _Asked:
     score: float
 
 
-# Words every question has ("how do I", "wie kann ich", "comment puis-je"): left out
-# of question matching, so that what is asked about decides the match.
-FUNCTION_WORDS = frozenset(
-    """
-    a an the to of in on for at by with from and or is are am be was were it its this that there
-    i me my we our us you your he she they them do does did can could would should will shall may
-    how what where when which who why whom please pls plz hi hello hey thanks thank need want like
-    wanna gotta got have has had any some help know tell show see let im i'm id i'd ive i've
-    get getting find check looking information info details assistance way possible able
-    ich mein meine meinen mich wir unser du sie ihr wie was wo wann kann konnen können muss bitte
-    der die das den dem des ein eine einen und oder ist sind zu mit fur für auf von im am es
-    je j' mon ma mes nous notre vous votre comment quoi ou où quand puis-je peut-on est-ce que qui
-    le la les l' un une des du de et ou est sont pour avec sur dans au aux ce cette il elle
-    yo mi mis nosotros nuestro usted su como cómo que qué donde dónde cuando puedo puede
-    el la los las un una unos unas y o es son para con en por al del lo se me hola gracias
-    """.split()
-)
-_WORD = re.compile(r"[\w'-]+")
-
-
-def content_words(text: str) -> str:
-    """The words of a question that say what it is about."""
-    return " ".join(w for w in _WORD.findall(text.lower()) if w not in FUNCTION_WORDS)
-
-
 def _is_question(sentence: str) -> bool:
     return sentence.rstrip().endswith("?")
 
@@ -158,136 +137,24 @@ def _in_context(sentences: Sequence[str], index: int) -> str:
     """The question at ``index``, with the sentence before it when it names too
     little on its own: "I forgot my password. How can I reset it?"."""
     question = sentences[index]
-    if index > 0 and len(content_words(question).split()) < MIN_WORDS:
+    if index > 0 and len(content_words(question).split()) < CONTEXT_WORDS:
         return f"{sentences[index - 1]} {question}"
     return question
 
 
-# Words that say how a question is asked, not what it is about ("quick question",
-# "I was wondering", "ich möchte", "je voudrais", "necesito"): a question may use
-# them without the article having to mention them.
-ASKING_WORDS = frozenset(
-    """
-    question questions quick quickly urgent urgently asap really actually currently just only also too
-    still again now today already all every each anything something someone somebody anyone else keep keeps
-    about never support company business current currently
-    button buttons menu screen tab section page setting settings new
-    before after until since while during into onto than then if but because via per within
-    wonder wondering wondered ask asking asked try trying tried hope hoping wish sure unsure
-    explain understand figure guide instructions steps step process procedure option options
-    kindly dear sir madam guys team folks ok okay yes no not don't dont doesn't doesnt didn't
-    can't cant cannot won't isn't aren't wasn't exactly simply anyway thing things stuff etc
-    use using used go going make making do doing done
-    frage fragen kurze schnell dringend eigentlich gerne gern möchte möchten würde würden gibt geht
-    habe hast hat haben hatte bin wird werden wurde soll sollte könnte könnten darf mir man nicht
-    noch auch schon jetzt heute alle alles jede jeden jeder etwas jemand mal einfach genau
-    vor nach bis seit während wenn ob aber aktuell neu neue neuen neuer neues
-    existe faire fait peux pouvez voudrais voudrait souhaite souhaiterais aimerais besoin savoir
-    rapide urgent merci bonjour svp moyen faut dois doit avez avoir être suis ai y pas ne se me moi
-    en leur leurs nos vos ces son ses sa quel quelle quels quelles combien pourquoi encore aussi
-    déjà toujours très tout tous toute toutes quelque chose quelqu'un
-    avant après jusqu depuis pendant si mais actuel actuellement nouveau nouvelle nouveaux
-    quiero quisiera necesito gustaría favor saber hay tengo tienen tiene hacer debo puedes pueden
-    podría podrían cuál cuáles cuánto cuántos cuánta cuántas también todavía ya muy todo todos toda
-    todas le les nos sus tu tus esto este esta estos estas ese esa eso está estoy ser estar soy
-    pregunta rápida urgente ayuda ayudar no si sí algo alguien ahora hoy
-    antes después hasta desde mientras pero actual actualmente nuevo nueva nuevos nuevas
-    """.split()
-)
-# Words that narrow what is asked to a part ("only one project", "un solo proyecto"):
-# the article must say something about that part, or it does not answer.
-NARROWING_WORDS = frozenset(
-    """
-    one single specific individual particular selected partial
-    einzeln einzelne einzelnes einzelnen bestimmte bestimmten bestimmtes
-    seul seule unique spécifique spécifiques particulier particulière
-    solo sola único única específico específica concreto concreta
-    """.split()
-)
-_PREFACE = re.compile(r"^[^:?]{0,60}:\s+(?=\S)")
-# "customer service", "customer support": a name for support, not a customer of the asker's.
-_SUPPORT_NAME = re.compile(r"\b(?:customer|client)\s+(?=(?:service|services|support|care)\b)", re.IGNORECASE)
-# The undoing of something: "disconnect", "deactivate", "désactiver", "desconecto".
-_UNDOING = ("dis", "des", "de", "un")
-_WORD_PARTS = re.compile(r"['’-]")
-
-
-def _unaccented(word: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
-
-
-_SKIPPED = frozenset(_unaccented(w) for w in FUNCTION_WORDS | ASKING_WORDS)
-_NARROWING = frozenset(_unaccented(w) for w in NARROWING_WORDS)
-
-
-def _terms(text: str) -> list[tuple[str, bool]]:
-    """The words of ``text`` that name what it is about, each with whether it is
-    written as a name (capitalised after the first word: "iPad", "Jira", "SMS").
-    No function or asking words, no numbers (order numbers are references, not
-    topics); unaccented, lower-case, compounds and elisions split ("zwei-faktor",
-    "l'adresse")."""
-    terms: dict[str, bool] = {}
-    for position, match in enumerate(_WORD.finditer(text)):
-        word = match.group()
-        plain = _unaccented(word.lower())
-        if plain in _SKIPPED:
-            continue
-        named = position > 0 and any(c.isupper() for c in word)
-        for part in _WORD_PARTS.split(plain):
-            if len(part) >= 3 and part not in _SKIPPED and not part.isdigit():
-                terms[part] = terms.get(part, False) or named
-    return list(terms.items())
-
-
-def _same_word(a: str, b: str) -> bool:
-    """The same word, inflected or mistyped: "invitation(s)", "close/closing",
-    "exporto/exportar", "addrtess/address"; not "connect/disconnect",
-    "app/apple", "team/teammate" or "change/channel"."""
-    if a == b:
-        return True
-    short, long = sorted((a, b), key=len)
-    if len(short) <= 4:
-        return long.startswith(short) and long[len(short):] in {"s", "es", "e", "n", "en"}
-    common = next((i for i, (x, y) in enumerate(zip(short, long, strict=False)) if x != y), len(short))
-    slack = 1 if len(short) <= 6 else 2 if len(short) <= 8 else 3
-    if common >= max(4, len(short) - slack):
-        return True
-    return common >= 4 and SequenceMatcher(None, short, long).ratio() >= 0.85
-
-
-class _Vocabulary:
-    """Words, found again in any inflection or with a typo."""
-
-    def __init__(self, words: Iterable[str]) -> None:
-        self._by_start: dict[str, list[str]] = {}
-        for word in set(words):
-            self._by_start.setdefault(word[:3], []).append(word)
-
-    def __contains__(self, word: str) -> bool:
-        return any(_same_word(word, w) for w in self._by_start.get(word[:3], ()))
-
-
-def unmentioned(question: str, mentioned: _Vocabulary, known: _Vocabulary) -> list[str]:
-    """The words of ``question`` naming something the article (``mentioned``) does
-    not: a topic of the knowledge base (``known``) that this article leaves out
-    ("delete" against the webhooks article, "ipad" against the browsers one), or
-    a name no article gives ("Jira", "Apple Watch"). Other words it does not
-    hold are taken as the customer's own way of asking."""
-    asked = _SUPPORT_NAME.sub("", _PREFACE.sub("", question.strip()))  # "One more question: how do I ...?"
-    return [
-        t for t, named in _terms(asked) if (named or t in _NARROWING or _is_subject(t, known)) and t not in mentioned
-    ]
-
-
-def _is_subject(word: str, known: _Vocabulary) -> bool:
-    """A subject of the knowledge base, or its undoing ("disconnect": "connect")."""
-    if word in known:
-        return True
-    return any(word.startswith(p) and len(word) - len(p) >= 5 and word[len(p):] in known for p in _UNDOING)
+def _askable(unit: str, whole: int) -> bool:
+    """Can ``unit`` be matched as a question of its own? It names what it is about,
+    in a word only when the message says nothing more ("Where is my order?", not a
+    subject "How about Edges?" over an issue's text), and it is no longer than a
+    question (an issue template or a formal email without "?" is no one question)."""
+    words = len(terms(unit))
+    return (words >= CONTEXT_WORDS or words == whole > 0) and words <= MAX_QUESTION_WORDS
 
 
 class KnowledgeBase:
-    def __init__(self, articles: list[Article]) -> None:
+    def __init__(self, articles: list[Article], written: Sequence[tuple[str, str]] = ()) -> None:
+        """``written``: (article id, question) pairs written for these articles beside
+        their declared questions (the packaged examples); matched like them."""
         # One version per id and language; ``articles`` holds one per id, the
         # default-language version where there is one (search ranks these).
         self._versions: dict[str, dict[str, Article]] = {}
@@ -305,44 +172,50 @@ class KnowledgeBase:
         docs = [f"{a.title} {a.title} {' '.join(a.tags)} {' '.join(a.tags)} {a.body}" for a in self.articles]
         self._matrix = self._vectorizer.fit_transform(docs) if self.articles else None
         self._questions = [(index[a.id], q) for a in ordered for q in a.questions]
+        self._questions += [(index[article_id], q) for article_id, q in written if article_id in index]
         # What each article says, in any language: its titles, texts and the questions
         # it declares. A word of the customer's question outside it is not answered.
         self._mentioned = [
-            _Vocabulary(
-                t for v in self._versions[a.id].values() for t, _ in _terms(f"{v.title} {v.body} {' '.join(v.questions)}")
+            Vocabulary(
+                t for v in self._versions[a.id].values() for t, _ in terms(f"{v.title} {v.body} {' '.join(v.questions)}")
             )
             for a in self.articles
         ]
         # The subjects of the knowledge base: what its titles, tags and declared
         # questions are about (an article's prose also holds everyday words).
-        self._subjects = _Vocabulary(
-            t for v in self.versions() for t, _ in _terms(f"{v.title} {' '.join(v.tags)} {' '.join(v.questions)}")
+        self._subjects = Vocabulary(
+            t for v in self.versions() for t, _ in terms(f"{v.title} {' '.join(v.tags)} {' '.join(v.questions)}")
         )
         # The house's own names (the product, the team: "Acme Help"), in most articles'
         # texts or addresses: a customer naming them asks nothing an article must mention.
         seen_in: dict[str, int] = {}
         for a in self.articles:
-            for term in {t for t, _ in _terms(f"{a.title} {a.body} {(a.url or '').replace('-', ' ').replace('.', ' ')}")}:
+            for term in {t for t, _ in terms(f"{a.title} {a.body} {(a.url or '').replace('-', ' ').replace('.', ' ')}")}:
                 seen_in[term] = seen_in.get(term, 0) + 1
-        self._house = _Vocabulary(t for t, n in seen_in.items() if n * 2 > len(self.articles))
-        self._question_vectorizer = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, strip_accents="unicode"
-        )
-        self._question_matrix = (
-            self._question_vectorizer.fit_transform([content_words(q) for _, q in self._questions])
+        self._house = Vocabulary(t for t, n in seen_in.items() if n * 2 > len(self.articles))
+        self._index = (
+            QuestionIndex(
+                self._questions,
+                [f"{a.title}. {a.body}" for a in self.articles],
+                self._mentioned,
+                Vocabulary(t for v in self.versions() for t, _ in terms(f"{v.title} {v.body} {' '.join(v.questions)}")),
+            )
             if self._questions
             else None
         )
 
     @classmethod
     def load(cls, directory: Path | None = None) -> KnowledgeBase:
+        """A folder of articles, or the packaged ones with the questions written for
+        them (``triage/llm/data/answers.jsonl``: a folder of your own declares its own)."""
         root: Traversable = Path(directory) if directory is not None else resources.files("triage").joinpath("kb")
-        return cls(
-            [
-                parse_article(entry.read_text(encoding="utf-8"), entry.name[:-3], language)
-                for entry, language in _article_files(root)
-            ]
-        )
+        articles = [
+            parse_article(entry.read_text(encoding="utf-8"), entry.name[:-3], language)
+            for entry, language in _article_files(root)
+        ]
+        if directory is not None:
+            return cls(articles)
+        return cls(articles, [(e.article, e.text) for e in load_answer_examples() if e.article is not None])
 
     def snapshot(self) -> KnowledgeBase:
         return self
@@ -373,6 +246,28 @@ class KnowledgeBase:
         hit = self.best(text)
         return hit is not None and answers(hit[0], category)
 
+    def asked(self, subject: str, body: str) -> dict[str, str]:
+        """What the message asks, each unit with its own words: the subject and the
+        sentences ending in "?" (a question that names too little alone is read with
+        the sentence before it, for matching; what it must find in the article are
+        its own words only), or, without a question mark, the subject and the body
+        whole (a signature's "<name>" must not match "How do I change my name?")."""
+        sentences = split_sentences(body)
+        own_words = {_in_context(sentences, i).strip(): s.strip() for i, s in enumerate(sentences) if _is_question(s)}
+        units = [subject, *own_words] if own_words else [subject, body]
+        whole = len(terms(f"{subject} {body}"))
+        return {u: own_words.get(u, u) for u in dict.fromkeys(u.strip() for u in units) if _askable(u, whole)}
+
+    def closest(self, subject: str, body: str, leave_out: str | None = None) -> tuple[str, Match] | None:
+        """The article closest to what the message asks, and how it was found (what
+        the acceptance model reads; ``python -m triage.llm.train_answers`` fits it,
+        leaving each of its examples out of the index while it is measured)."""
+        asked = list(self.asked(subject, body))
+        if self._index is None or not asked:
+            return None
+        best = max(self._index.match(asked, leave_out), key=lambda m: m.closeness)
+        return self.articles[best.article].id, best
+
     def answer(self, subject: str, body: str) -> KbAnswer | None:
         """The declared question closest to what the customer asked, and the
         message's questions the answering article does not answer: those that
@@ -382,38 +277,30 @@ class KnowledgeBase:
         The customer's questions are the sentences ending in "?" (and the
         subject); a message without one is read whole and line by line.
         """
-        if self._question_matrix is None:
+        if self._index is None:
             return None
-        sentences = split_sentences(body)
-        # Each question read with the sentence before it when it names too little alone
-        # (for matching); what it must find in the article are its own words only.
-        own_words = {_in_context(sentences, i).strip(): s.strip() for i, s in enumerate(sentences) if _is_question(s)}
-        asked = list(own_words)
-        # Without a question mark the request is the message itself, not any one line
-        # of it: a signature's "<name>" must not match "How do I change my name?".
-        units = [subject, *asked] if asked else [subject, body]
-        units = [u for u in dict.fromkeys(u.strip() for u in units) if len(content_words(u).split()) >= MIN_WORDS]
-        if not units:
+        asked = self.asked(subject, body)
+        if not asked:
             return None
-        asked_about = [content_words(u) for u in units]
-        scores = linear_kernel(self._question_vectorizer.transform(asked_about), self._question_matrix)
-        best = [
-            _Asked(unit, *self._questions[int(row.argmax())], float(row.max()))
-            for unit, row in zip(units, scores, strict=True)
+        units = list(asked)
+        found = self._index.match(units)
+        matched = [
+            _Asked(unit, m.article, m.question, shipped_acceptance().probability(m))
+            for unit, m in zip(units, found, strict=True)
         ]
-        top = max(best, key=lambda a: a.score)
-        others = [a for a in best if a is not top and _is_question(a.text) and a.score < top.score]
-        # A question whose closest declared question is the answering article's own is
-        # about the same thing, however loosely put ("I forgot it. How do I reset it?").
-        unmatched = {a.text for a in others if a.score < top.score * UNANSWERED_RATIO and a.article != top.article}
+        # The question the reply answers: the one an article is closest to.
+        top = matched[max(range(len(found)), key=lambda i: found[i].closeness)]
+        # Another question of the message is answered by this reply only when its own
+        # closest article is the answering one ("I forgot it. How do I reset it?").
+        unmatched = {a.text for a in matched if a is not top and _is_question(a.text) and a.article != top.article}
         # A question that closely matches a declared one is still not answered when it
         # asks about something the article never mentions: a colleague's password, an
         # iPad, a webhook to delete. Said with the words, for the reviewer.
         mentioned = self._mentioned[top.article]
         unanswered = []
-        for one in [top, *(a for a in best if a is not top and _is_question(a.text))]:
+        for one in [top, *(a for a in matched if a is not top and _is_question(a.text))]:
             missing = [
-                w for w in unmentioned(own_words.get(one.text, one.text), mentioned, self._subjects) if w not in self._house
+                w for w in unmentioned(asked.get(one.text, one.text), mentioned, self._subjects) if w not in self._house
             ]
             if missing:
                 words = ", ".join(f'"{w}"' for w in missing)

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-from sklearn.metrics.pairwise import linear_kernel
 
 from triage.kb import (
     _FRONT,
@@ -21,7 +20,6 @@ from triage.kb import (
     Article,
     KnowledgeBase,
     _is_language_dir,
-    content_words,
     parse_article,
 )
 
@@ -152,17 +150,14 @@ def check_folder(directory: Path) -> list[KbProblem]:
 
 
 def _reachability(kb: KnowledgeBase, article: Article, question: str) -> str | None:
-    """Asked as declared, which article would the question match (as ``KnowledgeBase.answer`` ranks)?"""
-    words = content_words(question)
-    if not words.strip() or kb._question_matrix is None:
+    """Asked as declared, which article would the question match (as ``KnowledgeBase.answer`` finds it)?"""
+    found = kb.closest("", question)
+    if found is None:
         return f'question "{question}" has no words that say what it is about, so it matches nothing'
-    scores = linear_kernel(kb._question_vectorizer.transform([words]), kb._question_matrix)[0]
-    best = int(scores.argmax())
-    index, matched = kb._questions[best]
-    winner = kb.articles[index].id
+    winner, match = found
     if winner != article.id:
         return (
-            f'question "{question}" is unreachable: its best match is "{matched}" '
-            f"of article '{winner}' ({scores[best]:.2f})"
+            f'question "{question}" is unreachable: its best match is "{match.question}" '
+            f"of article '{winner}' ({match.closeness:.2f})"
         )
     return None

@@ -273,7 +273,7 @@ class PolicySettings(BaseModel):
     ignored_flags: list[GuardFlag] = Field(default_factory=list)
     # An article must declare a question this close to the customer's (cosine, 0-1).
     # None: the check is off (workflows started before it existed replay without it).
-    answer_threshold: float | None = Field(default=0.45, ge=0.0, le=1.0)
+    answer_threshold: float | None = Field(default=0.8, ge=0.0, le=1.0)
     # Languages whose problem-report checks exist; a message in any other waits for a
     # human. None: any language.
     checked_languages: list[str] | None = Field(default_factory=lambda: ["en", "de", "fr", "es"])
@@ -385,6 +385,15 @@ class PolicyDecision(BaseModel):
     would_auto_send: bool = False
     mode: ModeInForce | None = None  # the mode read (only when the policy would send)
 
+    @property
+    def main_reason(self) -> str | None:
+        """Why it waits, in one reason: ``triage.policy.decide`` puts the cause first."""
+        return self.reasons[0] if self.reasons else None
+
+    @property
+    def also(self) -> list[str]:
+        return self.reasons[1:]
+
 
 class ReviewSettings(BaseModel):
     reminder_after: timedelta = timedelta(hours=24)
@@ -403,11 +412,21 @@ class TriageInput(BaseModel):
     review: ReviewSettings = Field(default_factory=ReviewSettings)
 
 
+class Role(StrEnum):
+    """What a signed-in person may do (docs: "Access and roles")."""
+
+    ADMIN = "admin"  # also: autonomy modes, retraining, model promotion and rollback
+    REVIEWER = "reviewer"  # decide reviews, flag automatic replies
+
+
 class ReviewAction(StrEnum):
     APPROVE = "approve"
     REJECT = "reject"
     REDRAFT = "redraft"
     EDIT = "edit"
+    # "No reply needed": nothing is sent and the review closes, without saying the draft was wrong
+    # (a thank-you, an out-of-office, a message answered elsewhere). Unlike reject, it needs no reason.
+    CLOSE = "close"
 
 
 class ReviewDecision(BaseModel):

@@ -14,6 +14,13 @@ from triage.inbound import markdown_text
 from triage.models import Correction, KbAnswer, KbCitation, TriageResult, TriageState, TriageStatus
 
 
+def reasons_line(reasons: Sequence[str]) -> str:
+    """``main reason; also: other; other``: the cause first, what follows from it after."""
+    if not reasons:
+        return ""
+    return reasons[0] + ("; also: " + "; ".join(reasons[1:]) if len(reasons) > 1 else "")
+
+
 def review_summary(status: TriageStatus, state: TriageState) -> str:
     """Markdown shown as the workflow's current details in the Web UI.
 
@@ -26,7 +33,7 @@ def review_summary(status: TriageStatus, state: TriageState) -> str:
         c = state.classification
         lines.append(f"category `{c.category.value}` at {c.confidence:.0%}")
     if state.policy_decision and state.policy_decision.reasons:
-        lines.append("review because: " + markdown_text("; ".join(state.policy_decision.reasons), 1000))
+        lines.append("review because: " + markdown_text(reasons_line(state.policy_decision.reasons), 1000))
     if state.decisions:
         last = state.decisions[-1]
         lines.append(f"last decision: {last.decision.action.value} by {markdown_text(last.decision.reviewer)}")

@@ -19,15 +19,21 @@ elsewhere, each in one place:
   and then ``shadow`` and ``review`` hold the reply for a human.
 
 Every reason it gives is shown as is by the workflow, ``triage eval`` and the
-reviewer's page.
+reviewer's page, cause first: the first reason is the main one (what the
+customer's message is: a legal threat, a dispute, a billing question), the
+others follow as "also", down to side effects of the cause (a reply no article
+supports because no article answers the question).
 """
 
 from __future__ import annotations
+
+from enum import IntEnum
 
 from triage.models import (
     AutonomyMode,
     Classification,
     DraftReply,
+    GuardFlag,
     KbAnswer,
     MessageContext,
     ModeInForce,
@@ -40,22 +46,49 @@ NO_ARTICLE_IN = "no article in"
 FOLLOW_UP = "follow-up in a conversation"
 AUTO_REPLY_LIMIT = "automatic-reply limit"
 WOULD_HAVE_SENT = "would have been sent automatically"
+GUARD_FLAGS_PREFIX = "guard flags: "
+
+# Guard flags, most serious first: the first one named is the message's main reason.
+FLAG_ORDER: tuple[GuardFlag, ...] = (
+    GuardFlag.LEGAL, GuardFlag.SECURITY, GuardFlag.PRIVACY, GuardFlag.PROMPT_INJECTION, GuardFlag.MONEY,
+    GuardFlag.DATA_LOSS, GuardFlag.PROBLEM_REPORT, GuardFlag.URGENT, GuardFlag.NEGATIVE_SENTIMENT,
+    GuardFlag.WITHDRAWN, GuardFlag.BAD_ADDRESS, GuardFlag.TECHNICAL,
+)
 
 
-def _answer_reasons(answer: KbAnswer | None, reply: DraftReply, threshold: float) -> list[str]:
+class _Rank(IntEnum):
+    """Where a reason goes in the list: causes before their side effects."""
+
+    SITUATION = 0  # guard flags and their evidence: what the message is
+    CATEGORY = 1
+    CONVERSATION = 2  # a follow-up, the sender's automatic-reply allowance
+    LANGUAGE = 3
+    ANSWER = 4  # no article answers the question, or not all of it
+    CONFIDENCE = 5
+    SIDE_EFFECT = 6  # the reply is not grounded, does not cite, no article in the language
+
+
+def _flag_rank(flag: GuardFlag) -> int:
+    return FLAG_ORDER.index(flag) if flag in FLAG_ORDER else len(FLAG_ORDER)
+
+
+def _answer_reasons(answer: KbAnswer | None, reply: DraftReply, threshold: float) -> list[tuple[_Rank, str]]:
     if answer is None:
-        return [NO_ANSWER]
+        return [(_Rank.ANSWER, NO_ANSWER)]
+    reasons: list[tuple[_Rank, str]] = []
     if answer.score < threshold:
-        return [f'{NO_ANSWER} (closest: "{answer.question}" at {answer.score:.2f} < {threshold:.2f})']
-    reasons = []
-    if answer.article_id not in {c.article_id for c in reply.citations}:
-        reasons.append(f"the reply does not cite the answering article ({answer.article_id})")
-    if answer.confirmed_by_model is False:
-        reasons.append(f"the LLM does not confirm that {answer.article_id} answers it")
+        # The score is the acceptance model's probability that the article answers it.
+        text = f'{NO_ANSWER} (closest: "{answer.question}" of {answer.article_id}, '
+        reasons.append((_Rank.ANSWER, f"{text}{answer.score:.2f} likely to answer it < {threshold:.2f})"))
     if answer.unanswered:
         # Each with what it asks that the article leaves out, when the KB said (triage.kb.unmentioned).
         asked = "; ".join(answer.unanswered)
-        reasons.append(f"the message asks {len(answer.unanswered)} more question(s) the article does not answer: {asked}")
+        n = len(answer.unanswered)
+        reasons.append((_Rank.ANSWER, f"the message asks {n} more question(s) the article does not answer: {asked}"))
+    if answer.confirmed_by_model is False:
+        reasons.append((_Rank.ANSWER, f"the LLM does not confirm that {answer.article_id} answers it"))
+    if answer.score >= threshold and answer.article_id not in {c.article_id for c in reply.citations}:
+        reasons.append((_Rank.SIDE_EFFECT, f"the reply does not cite the answering article ({answer.article_id})"))
     return reasons
 
 
@@ -66,33 +99,40 @@ def decide(
     context: MessageContext | None = None,
     mode: ModeInForce | None = None,
 ) -> PolicyDecision:
-    reasons: list[str] = []
-    if context is not None and context.follow_up:
-        reasons.append(FOLLOW_UP)
-    if context is not None and (limit := context.auto_reply_limit_reached) is not None:
-        reasons.append(f"{AUTO_REPLY_LIMIT}: {limit.used} of {limit.limit} already sent to this sender")
+    ranked: list[tuple[_Rank, str]] = []
+    blocking = sorted({f for f in classification.guard_flags if f not in settings.ignored_flags}, key=_flag_rank)
+    if blocking:
+        ranked.append((_Rank.SITUATION, GUARD_FLAGS_PREFIX + ", ".join(f.value for f in blocking)))
+        ranked.extend((_Rank.SITUATION, evidence) for evidence in classification.evidence)
     category = classification.category
     if category not in settings.auto_send_categories:
-        reasons.append(f"category {category.value} always goes to review")
-    if classification.confidence < settings.confidence_threshold:
-        reasons.append(
-            f"confidence {classification.confidence:.2f} is below "
-            f"the threshold {settings.confidence_threshold:.2f}"
+        ranked.append((_Rank.CATEGORY, f"category {category.value} always goes to review"))
+    if context is not None and context.follow_up:
+        ranked.append((_Rank.CONVERSATION, FOLLOW_UP))
+    if context is not None and (limit := context.auto_reply_limit_reached) is not None:
+        ranked.append(
+            (_Rank.CONVERSATION, f"{AUTO_REPLY_LIMIT}: {limit.used} of {limit.limit} already sent to this sender")
         )
     languages = settings.checked_languages
     if languages is not None and classification.language not in languages:
-        reasons.append(f"no problem-report checks for language {classification.language!r}")
+        ranked.append((_Rank.LANGUAGE, f"no problem-report checks for language {classification.language!r}"))
+    if classification.confidence < settings.confidence_threshold:
+        ranked.append(
+            (
+                _Rank.CONFIDENCE,
+                f"confidence {classification.confidence:.2f} is below "
+                f"the threshold {settings.confidence_threshold:.2f}",
+            )
+        )
     if reply.article_language is not None and reply.article_language != classification.language:
         # The knowledge base has the answer, but not in the customer's language.
-        reasons.append(f"{NO_ARTICLE_IN} {classification.language}")
-    if settings.require_kb_support and not reply.grounded:
-        reasons.append("no knowledge-base article supports the reply")
+        ranked.append((_Rank.SIDE_EFFECT, f"{NO_ARTICLE_IN} {classification.language}"))
     if settings.answer_threshold is not None:
-        reasons.extend(_answer_reasons(reply.answer, reply, settings.answer_threshold))
-    blocking = sorted({f for f in classification.guard_flags if f not in settings.ignored_flags})
-    if blocking:
-        reasons.append("guard flags: " + ", ".join(f.value for f in blocking))
-        reasons.extend(classification.evidence)
+        ranked.extend(_answer_reasons(reply.answer, reply, settings.answer_threshold))
+    if settings.require_kb_support and not reply.grounded:
+        ranked.append((_Rank.SIDE_EFFECT, "no knowledge-base article supports the reply"))
+    # A stable sort: within a rank, the order above.
+    reasons = [text for _, text in sorted(ranked, key=lambda pair: pair[0])]
     would_auto_send = not reasons
     if would_auto_send and mode is not None and mode.mode is not AutonomyMode.AUTO:
         where = "by default" if mode.scope == "default" else f"for {mode.scope}"

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from temporalio.api.operatorservice.v1 import (
     AddSearchAttributesRequest,
@@ -138,9 +138,23 @@ async def update_with_start(
     For the workflows that hold state by name (a conversation, an inbox's counters or
     autonomy): whoever asks first starts it, and everyone gets the update's answer.
     """
-    start = WithStartWorkflowOperation(
+    start: WithStartWorkflowOperation[Any, Any] = WithStartWorkflowOperation(
         workflow, start_arg, id=workflow_id, task_queue=task_queue, id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING
     )
     return await client.execute_update_with_start_workflow(
         update, request, start_workflow_operation=start, id=update_id, result_type=result_type
     )
+
+
+T = TypeVar("T")
+
+
+async def unless_missing(call: Awaitable[T], default: T | None = None) -> T | None:
+    """The call's answer, or ``default`` when Temporal answers NOT_FOUND (no such
+    execution, or one that already closed)."""
+    try:
+        return await call
+    except RPCError as err:
+        if err.status is RPCStatusCode.NOT_FOUND:
+            return default
+        raise

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import py_compile
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AsyncExitStack
 from datetime import timedelta
 from typing import Any
@@ -50,7 +50,7 @@ def activity_functions(
     provider: TriageProvider,
     http: httpx.AsyncClient,
     webhook_url: str | None,
-) -> list:
+) -> list[Callable[..., Any]]:
     """Every activity the workflows call, bound to this process's clients and configuration."""
     queue = settings.temporal_task_queue
     mail_activities = MailActivities(mail)

@@ -47,8 +47,12 @@ async def serve_until_idle(requests: Callable[[], int], idle: Callable[[], timed
     """Answer updates until none came for ``idle()``; continue as new when the history grows."""
     while True:
         seen = requests()
+
+        def came(seen: int = seen) -> bool:
+            return requests() != seen
+
         try:
-            await workflow.wait_condition(lambda seen=seen: requests() != seen, timeout=idle())
+            await workflow.wait_condition(came, timeout=idle())
         except asyncio.TimeoutError:
             break
         if workflow.info().is_continue_as_new_suggested():
@@ -123,7 +127,8 @@ class ConversationWorkflow:
                 Supersede(by_message_id=by.message_id, by_workflow_id=by.workflow_id, no_reply_needed=by.closing),
             )
         except Exception as err:
-            workflow.logger.info("%s was not told it is superseded: %s", workflow_id, err)
+            # Expected: the earlier workflow finished already (decided, expired), so nothing is open to close.
+            workflow.logger.debug("%s was not told it is superseded: %s", workflow_id, err)
 
 
 class CounterState(BaseModel):

@@ -11,6 +11,7 @@ Orchestration only: every effect is an activity.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TypedDict
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -23,11 +24,18 @@ STEP_TIMEOUT = timedelta(minutes=30)
 STEP_RETRY = RetryPolicy(initial_interval=timedelta(seconds=5), maximum_attempts=3)
 
 
+class _StepOptions(TypedDict):
+    """The options every step shares (typed, so each call's keywords are checked)."""
+
+    start_to_close_timeout: timedelta
+    retry_policy: RetryPolicy
+
+
 @workflow.defn
 class RetrainWorkflow:
     @workflow.run
     async def run(self, request: RetrainRequest) -> RetrainReport:
-        options = {"start_to_close_timeout": STEP_TIMEOUT, "retry_policy": STEP_RETRY}
+        options: _StepOptions = {"start_to_close_timeout": STEP_TIMEOUT, "retry_policy": STEP_RETRY}
         corrections = await workflow.execute_activity_method(
             RetrainActivities.export_corrections, summary="export corrections", **options
         )

@@ -305,7 +305,8 @@ class SupportTriageWorkflow:
             return
         actions = {d.decision.action for d in self._state.decisions}
         verdict = verdict_for(
-            status, self._state.revision, ReviewAction.REDRAFT in actions, self._state.corrected_category is not None
+            status, self._state.revision, ReviewAction.REDRAFT in actions, self._state.corrected_category is not None,
+            closed_by_reviewer=ReviewAction.CLOSE in actions,
         )
         if verdict is None or decision.mode is None:
             return
@@ -423,7 +424,9 @@ class SupportTriageWorkflow:
                 inbox_id=message.inbox_id,
                 reply_to_message_id=message.message_id,
                 to=[address] if address else [],
-                subject=reply_subject(message.subject),
+                subject=reply_subject(
+                    message.subject, self._state.classification.language if self._state.classification else None
+                ),
                 body=body,
                 draft_id=self._state.draft_id,
                 html_body=html_body,
@@ -526,6 +529,10 @@ class SupportTriageWorkflow:
             case ReviewAction.REJECT:
                 await self._discard_draft()
                 return TriageStatus.REJECTED
+            case ReviewAction.CLOSE:
+                # Only workflows that receive it run it: no replayed history holds a close.
+                await self._discard_draft()
+                return TriageStatus.NO_REPLY_NEEDED
             case ReviewAction.EDIT:
                 assert decision.body is not None
                 await self._save_edit(decision.body)

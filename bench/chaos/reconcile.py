@@ -102,9 +102,9 @@ async def reconcile(
     for message_id in sorted(set(runs) - injected):
         problem = f"workflow {WORKFLOW_ID_PREFIX}{message_id} has no injected message"
         account.flag("unknown workflows", 1, problem)
-    for message_id in sorted(set(replies) - injected):
-        problem = f"{len(replies[message_id])} reply(ies) to {message_id}, not an injected message"
-        account.flag("orphan replies", len(replies[message_id]), problem)
+    for replied_to in sorted(set(replies) - injected, key=str):
+        problem = f"{len(replies[replied_to])} reply(ies) to {replied_to}, not an injected message"
+        account.flag("orphan replies", len(replies[replied_to]), problem)
 
     ordered = sorted(injected & set(runs))
     states = await bounded_gather(

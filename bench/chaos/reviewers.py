@@ -8,9 +8,9 @@ from collections import Counter
 from collections.abc import Awaitable
 
 from temporalio.client import Client
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.service import RPCError
 
-from starter.review import ReviewRejected, decide_current, get_state, list_reviews
+from starter.review import ReviewRejected, decide_current, get_state, list_reviews, review_closed
 from triage.contracts import WORKFLOW_ID_PREFIX, ReviewErrorKind
 from triage.models import ReviewAction
 
@@ -143,7 +143,7 @@ class Reviewers:
         except ReviewRejected as err:
             self.outcomes[f"{prefix}refused_{err.kind}"] += 1
         except RPCError as err:
-            if err.status == RPCStatusCode.NOT_FOUND and "already completed" in err.message:
+            if review_closed(err):
                 # A Signal (or the revision's query) for a review that closed meanwhile.
                 self.outcomes[f"{prefix}refused_{ReviewErrorKind.REVIEW_CLOSED}_{path}"] += 1
             else:

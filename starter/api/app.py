@@ -6,6 +6,7 @@ Composition only: security headers, sessions, error rendering and the routers.
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 from pathlib import Path
 from urllib.parse import quote
@@ -19,16 +20,24 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from temporalio.client import Client
+from temporalio.service import RPCError
 
+import starter.api.auth as auth
 import starter.api.dashboard as dashboard
 import starter.api.docs as docs
-from starter.api.auth import SESSION_MAX_AGE, LoginRequired, LoginThrottle, SessionStore
+import starter.api.retraining as retraining
+import starter.api.signon as signon
+from starter.api.auth import LoginRequired, LoginThrottle, SessionStore
 from starter.api.cursors import CursorCodec
 from starter.api.errors import ApiError, ApiErrorKind
 from starter.api.gateway import TemporalLink
 from starter.api.pages import error_page
 from starter.api.routes import autonomy_router, health_router, router
+from starter.api.sessions import SESSION_IDLE, SESSION_MAX_AGE
+from starter.api.throttle import TemporalFailures
 from triage.config import Settings
+
+log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -44,6 +53,7 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "SAMEORIGIN",
     "Referrer-Policy": "same-origin",
 }
+LOGIN_WINDOW = 15 * 60  # sign-in failures count for this long
 # The largest legitimate body is a 100,000-character draft, JSON- or form-encoded.
 MAX_BODY_BYTES = 2 * 1024 * 1024
 
@@ -149,6 +159,26 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+class SessionResolver:
+    """Pure ASGI middleware, inside the session middleware: looks the cookie's session up
+    in Temporal once per request, before any route, so that pages and dependencies
+    read it without waiting (``auth.current_session``). A lookup that fails (Temporal
+    away) counts as signed out: the login page then says what is wrong."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not scope["path"].startswith(("/static/", "/api/")):
+            request = Request(scope)
+            try:
+                scope[auth.SESSION_SCOPE_KEY] = await auth.resolve_session(request)
+            except (HTTPException, RPCError, RuntimeError, OSError) as err:
+                log.warning("session not checked (%s): treated as signed out", type(err).__name__)
+                scope[auth.SESSION_SCOPE_KEY] = None
+        await self.app(scope, receive, send)
+
+
 def _wants_json(request: Request) -> bool:
     path = request.url.path
     return path.startswith("/api/") or path == "/api" or path == "/healthz" or path == "/openapi.json"
@@ -186,6 +216,7 @@ def create_app(
     *,
     max_body_bytes: int = MAX_BODY_BYTES,
     login_throttle: LoginThrottle | None = None,
+    session_max_age: float = SESSION_MAX_AGE,
 ) -> FastAPI:
     """The app; with ``client`` None it connects to Temporal on first use."""
     app = FastAPI(
@@ -202,22 +233,29 @@ def create_app(
         docs_url=None,
         redoc_url=None,
     )
-    # Signs the session cookie (a session id and the CSRF token) and page cursors. Sessions
-    # themselves live in this process (SessionStore) and end with it.
+    # Signs the session cookie (a session id and the CSRF token) and page cursors: the same
+    # TRIAGE_SESSION_SECRET on every replica. Sessions and sign-in failures live in Temporal.
     secret = (
         settings.session_secret.get_secret_value() if settings.session_secret else secrets.token_urlsafe(32)
     )
     app.state.settings = settings
-    app.state.temporal = TemporalLink(settings, client)
+    link = TemporalLink(settings, client)
+    app.state.temporal = link
     app.state.cursors = CursorCodec(secret.encode())
-    app.state.sessions = SessionStore(secret.encode())
-    app.state.login_throttle = login_throttle or LoginThrottle()
+    app.state.sessions = SessionStore(secret.encode(), link.client, settings.temporal_task_queue, session_max_age)
+    app.state.login_throttle = login_throttle or LoginThrottle(
+        store=TemporalFailures(link.client, settings.temporal_task_queue, LOGIN_WINDOW)
+    )
+    app.state.sign_on = signon.sign_on_client(settings)
 
+    app.add_middleware(SessionResolver)
     app.add_middleware(
         SessionMiddleware,
         secret_key=secret,
         session_cookie="triage_session",
-        max_age=SESSION_MAX_AGE,
+        # The cookie's signature is timestamped and renewed on every signed-in request:
+        # SESSION_IDLE without one and it is refused, on every replica.
+        max_age=SESSION_IDLE,
         # Lax, not Strict: a Slack deep link (a cross-site top-level GET) must find the
         # reviewer logged in. Cross-site POSTs carry no cookie under Lax and need the CSRF token.
         same_site="lax",
@@ -233,7 +271,9 @@ def create_app(
     app.include_router(health_router)
     app.include_router(router)
     app.include_router(autonomy_router)
+    app.include_router(retraining.router)
     app.include_router(dashboard.router)
+    app.include_router(signon.router)
     app.include_router(docs.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -1,41 +1,49 @@
 """Who is calling: bearer tokens for the JSON API, server-side sessions for the dashboard.
 
-Reviewer tokens come from ``TRIAGE_REVIEWERS`` (``name:token`` pairs) and are
-re-read on every request, so removing a token revokes both its API access and
-every dashboard session opened with it. The reviewer recorded in a workflow by
+Reviewer tokens come from ``TRIAGE_REVIEWERS`` (``name:token`` or
+``name:token:role`` entries) and are re-read on every request, so removing a
+token revokes both its API access and every dashboard session opened with it,
+and changing its role takes effect at once. A role (``triage.models.Role``)
+decides what a caller may do: ``api_admin`` and ``dashboard_admin`` refuse
+anyone but an admin with 403 and the reason. The reviewer recorded in a workflow by
 this app is always the one resolved here, never a name taken from a request
 body (anyone with Temporal access can still decide directly: see the README).
 
-Dashboard sessions live on the server (``SessionStore``): the signed cookie
-carries only a random session id and the CSRF token, so logging out, or
-revoking a session from the sessions page or the API, ends it everywhere, a
-copied cookie included. The store keeps an HMAC of each session id and of
-the token it was opened with, never either in the clear. Sessions end after
-``SESSION_MAX_AGE`` or ``SESSION_IDLE`` without use, and when the process
-restarts.
+Dashboard sessions live in Temporal (``starter.api.sessions``): the signed
+cookie carries only a random session id and the CSRF token, so logging out,
+or revoking a session from the sessions page or the API, ends it on every
+replica, a copied cookie included, and an API restart ends none. Sessions
+opened by single sign-on (``starter.api.signon``) keep the role the identity
+provider gave. Sessions end after ``SESSION_MAX_AGE``, or ``SESSION_IDLE``
+without use.
 
 Failed sign-ins and rejected bearer tokens are logged (client, reviewer name
 if one was given, never the token) and throttled per client and per named
-reviewer (``LoginThrottle``): past a few failures each further attempt waits
-exponentially longer.
+reviewer (``LoginThrottle``, its failures kept in Temporal too): past a few
+failures each further attempt waits exponentially longer.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import logging
 import secrets
 import time
-from collections import OrderedDict
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from typing import NamedTuple
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from starter.api.errors import ApiError, ApiErrorKind
+from starter.api.gateway import link_of
+from starter.api.sessions import SESSION_MAX_AGE, Session, SessionStore
+from starter.api.throttle import LoginThrottle
 from triage.asgi_server import StartRefused
-from triage.config import Settings
+from triage.config import ROLE_NAMES, Settings
+from triage.models import Role
+
+__all__ = ["SESSION_MAX_AGE", "LoginThrottle", "Session", "SessionStore"]
 
 log = logging.getLogger(__name__)
 
@@ -43,12 +51,22 @@ _bearer = HTTPBearer(auto_error=False, description="A reviewer token from TRIAGE
 
 SESSION_ID = "sid"
 SESSION_CSRF = "csrf"
+SESSION_SEEN = "seen"
+SESSION_SCOPE_KEY = "triage.session"
 CSRF_FIELD = "csrf_token"
 
 MIN_TOKEN_CHARS = 24
-SESSION_MAX_AGE = 12 * 60 * 60  # one working day; then log in again
-SESSION_IDLE = 4 * 60 * 60
-MAX_SESSIONS_PER_REVIEWER = 20
+
+
+class Identity(NamedTuple):
+    """Who is calling and what they may do."""
+
+    name: str
+    role: Role
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
 
 
 # ---- configuration check (start-up) -------------------------------------------------
@@ -64,7 +82,13 @@ def token_problems(settings: Settings) -> list[str]:
         if not entry.strip():
             continue
         if not sep or not name or not token:
-            problems.append("an entry is not name:token")
+            problems.append("an entry is not name:token or name:token:role")
+            continue
+        head, colon, role = token.rpartition(":")
+        if colon and role.strip() in ROLE_NAMES:
+            token = head.strip()
+        elif colon and role.strip().isalpha() and len(role.strip()) <= 12:  # a misspelt role, not a token
+            problems.append(f"{name!r} has the role {role.strip()!r}; roles: {', '.join(sorted(ROLE_NAMES))}")
             continue
         if len(token) < MIN_TOKEN_CHARS:
             problems.append(f"the token of {name!r} has {len(token)} characters, fewer than {MIN_TOKEN_CHARS}")
@@ -84,17 +108,32 @@ def check_reviewer_tokens(settings: Settings) -> None:
         )
 
 
-def reviewer_for_token(settings: Settings, token: str) -> str | None:
-    """The reviewer a token belongs to, compared in constant time.
+def identity_for_token(settings: Settings, token: str) -> Identity | None:
+    """Whom a token belongs to, and their role, compared in constant time.
 
     Every configured token is compared (no early exit), so the response time
     says nothing about which token, or how much of one, was right.
     """
-    found: str | None = None
+    found: Identity | None = None
     candidate = token.encode()
-    for known, name in settings.reviewer_tokens().items():
-        if hmac.compare_digest(candidate, known.encode()):
-            found = name
+    for entry in settings.reviewer_entries():
+        if hmac.compare_digest(candidate, entry.token.encode()):
+            found = Identity(entry.name, entry.role)
+    return found
+
+
+def reviewer_for_token(settings: Settings, token: str) -> str | None:
+    """The reviewer a token belongs to (see ``identity_for_token``)."""
+    identity = identity_for_token(settings, token)
+    return identity.name if identity else None
+
+
+def role_for_token(settings: Settings, name: str, token_fp: str, store: SessionStore) -> Role | None:
+    """The role of ``name``'s token with this fingerprint, if it is still configured."""
+    found: Role | None = None
+    for entry in settings.reviewer_entries():
+        if hmac.compare_digest(store.fingerprint(entry.token), token_fp) and entry.name == name:
+            found = entry.role
     return found
 
 
@@ -105,80 +144,6 @@ def _settings(request: Request) -> Settings:
 def client_of(request: Request) -> str:
     """The caller's address (uvicorn resolves trusted proxy headers into it)."""
     return request.client.host if request.client else "unknown"
-
-
-# ---- throttling -------------------------------------------------------------------
-
-
-@dataclass
-class _Failures:
-    times: list[float] = field(default_factory=list)
-
-
-class LoginThrottle:
-    """Failures per key in a sliding window; past ``free`` of them, exponential waits.
-
-    Keys are ``client:<address>`` and ``reviewer:<name>``. Memory is bounded:
-    at most ``max_keys`` keys are remembered (the least recently failed go).
-    """
-
-    def __init__(
-        self,
-        free: int = 5,
-        window: float = 15 * 60,
-        max_delay: float = 5 * 60,
-        max_keys: int = 10_000,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.free, self.window, self.max_delay, self.max_keys = free, window, max_delay, max_keys
-        self._clock = clock
-        self._failures: OrderedDict[str, _Failures] = OrderedDict()
-
-    @staticmethod
-    def keys(client: str, reviewer: str | None = None) -> list[str]:
-        return [f"client:{client}"] + ([f"reviewer:{reviewer}"] if reviewer else [])
-
-    def _recent(self, key: str, now: float) -> list[float]:
-        entry = self._failures.get(key)
-        if entry is None:
-            return []
-        entry.times = [t for t in entry.times if now - t < self.window]
-        if not entry.times:
-            del self._failures[key]
-        return entry.times
-
-    def failures(self, key: str) -> int:
-        return len(self._recent(key, self._clock()))
-
-    def retry_after(self, keys: Iterable[str]) -> float:
-        """Seconds to wait before the next attempt may be checked (0: go ahead)."""
-        now = self._clock()
-        wait = 0.0
-        for key in keys:
-            times = self._recent(key, now)
-            if len(times) >= self.free:
-                delay = min(2.0 ** (len(times) - self.free), self.max_delay)
-                wait = max(wait, times[-1] + delay - now)
-        return wait
-
-    def failed(self, keys: Iterable[str]) -> int:
-        """Record a failure; returns the most recent failures under any of the keys."""
-        now = self._clock()
-        worst = 0
-        for key in keys:
-            self._recent(key, now)
-            entry = self._failures.setdefault(key, _Failures())
-            entry.times.append(now)
-            del entry.times[: -(self.free + 32)]  # enough to reach max_delay, no more
-            self._failures.move_to_end(key)
-            worst = max(worst, len(entry.times))
-        while len(self._failures) > self.max_keys:
-            self._failures.popitem(last=False)
-        return worst
-
-    def succeeded(self, keys: Iterable[str]) -> None:
-        for key in keys:
-            self._failures.pop(key, None)
 
 
 def _throttled(wait: float) -> HTTPException:
@@ -196,23 +161,27 @@ def throttle_of(request: Request) -> LoginThrottle:
 # ---- bearer tokens (API) ----------------------------------------------------------
 
 
-def api_reviewer(
+async def api_identity(
     request: Request,
     credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
-) -> str:
-    """FastAPI dependency for ``/api/*``: the reviewer name, 401, or 429 after repeated failures."""
+) -> Identity:
+    """FastAPI dependency for ``/api/*``: who calls, 401, or 429 after repeated failures."""
     if credentials is not None:
         throttle = throttle_of(request)
         keys = throttle.keys(client_of(request))
-        wait = throttle.retry_after(keys)
-        if wait > 0:
-            log.warning("bearer token from %s not checked: throttled for %.0f s", client_of(request), wait)
-            raise _throttled(wait)
-        name = reviewer_for_token(_settings(request), credentials.credentials)
-        if name is not None:
-            throttle.succeeded(keys)
-            return name
-        count = throttle.failed(keys)
+        async with link_of(request).errors():
+            check = await throttle.check(keys)
+        if check.wait > 0:
+            log.warning("bearer token from %s not checked: throttled for %.0f s", client_of(request), check.wait)
+            raise _throttled(check.wait)
+        identity = identity_for_token(_settings(request), credentials.credentials)
+        if identity is not None:
+            if check.failures:
+                async with link_of(request).errors():
+                    await throttle.succeeded(keys)
+            return identity
+        async with link_of(request).errors():
+            count = await throttle.failed(keys)
         log.warning(
             "rejected bearer token from %s on %s %s (%d recent failures)",
             client_of(request), request.method, request.url.path, count,
@@ -224,97 +193,32 @@ def api_reviewer(
     )
 
 
-# ---- dashboard sessions ---------------------------------------------------------
+def api_reviewer(identity: Identity = Depends(api_identity)) -> str:
+    """FastAPI dependency for ``/api/*`` routes any role may use: the caller's name."""
+    return identity.name
 
 
-@dataclass
-class Session:
-    id: str  # public handle (an HMAC of the secret id): safe to list and to pass back
-    reviewer: str
-    token_fp: str
-    created_at: float
-    last_seen_at: float
-    client: str
-    user_agent: str
-
-
-class SessionStore:
-    """Server-side dashboard sessions, in this process's memory."""
-
-    def __init__(
-        self,
-        secret: bytes,
-        max_age: float = SESSION_MAX_AGE,
-        idle: float = SESSION_IDLE,
-        per_reviewer: int = MAX_SESSIONS_PER_REVIEWER,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self._key = hashlib.sha256(b"triage-sessions:" + secret).digest()
-        self.max_age, self.idle, self.per_reviewer = max_age, idle, per_reviewer
-        self._clock = clock
-        self._sessions: dict[str, Session] = {}  # by public id
-
-    def _mac(self, purpose: bytes, value: str) -> str:
-        return hmac.new(self._key, purpose + b":" + value.encode(), "sha256").hexdigest()
-
-    def fingerprint(self, token: str) -> str:
-        """A keyed hash of a reviewer token: tells whether it is still configured."""
-        return self._mac(b"token", token)
-
-    def public_id(self, secret: str) -> str:
-        return self._mac(b"sid", secret)[:32]
-
-    def open(self, reviewer: str, token: str, client: str, user_agent: str) -> str:
-        """A new session; returns its secret id (for the cookie only)."""
-        secret = secrets.token_urlsafe(32)
-        now = self._clock()
-        session = Session(
-            self.public_id(secret), reviewer, self.fingerprint(token), now, now, client, user_agent[:200]
+def admins_only(identity: Identity, what: str) -> None:
+    """403 with the reason unless ``identity`` is an admin."""
+    if not identity.is_admin:
+        raise ApiError(
+            status.HTTP_403_FORBIDDEN,
+            f"{what} is for admins; {identity.name} is a {identity.role.value}",
+            ApiErrorKind.FORBIDDEN,
         )
-        self._sessions[session.id] = session
-        mine = sorted(self.of(reviewer), key=lambda s: s.last_seen_at)
-        for old in mine[: max(0, len(mine) - self.per_reviewer)]:
-            self._sessions.pop(old.id, None)
-        return secret
 
-    def _live(self, session: Session, now: float) -> bool:
-        return now - session.created_at < self.max_age and now - session.last_seen_at < self.idle
 
-    def get(self, secret: str | None) -> Session | None:
-        if not isinstance(secret, str) or not secret:
-            return None
-        session = self._sessions.get(self.public_id(secret))
-        now = self._clock()
-        if session is None:
-            return None
-        if not self._live(session, now):
-            self._sessions.pop(session.id, None)
-            return None
-        session.last_seen_at = now
-        return session
+def api_admin(what: str) -> Callable[[Identity], str]:
+    """FastAPI dependency for an admin route doing ``what``: the admin's name, or 403 with the reason."""
 
-    def of(self, reviewer: str) -> list[Session]:
-        now = self._clock()
-        for session in [s for s in self._sessions.values() if not self._live(s, now)]:
-            self._sessions.pop(session.id, None)
-        return [s for s in self._sessions.values() if s.reviewer == reviewer]
+    def admin(identity: Identity = Depends(api_identity)) -> str:
+        admins_only(identity, what)
+        return identity.name
 
-    def revoke(self, secret: str | None) -> None:
-        if isinstance(secret, str) and secret:
-            self._sessions.pop(self.public_id(secret), None)
+    return admin
 
-    def revoke_id(self, reviewer: str, session_id: str) -> bool:
-        session = self._sessions.get(session_id)
-        if session is None or session.reviewer != reviewer:
-            return False
-        del self._sessions[session_id]
-        return True
 
-    def revoke_all(self, reviewer: str, keep: str | None = None) -> int:
-        ids = [s.id for s in self.of(reviewer) if s.id != keep]
-        for session_id in ids:
-            del self._sessions[session_id]
-        return len(ids)
+# ---- dashboard sessions ---------------------------------------------------------
 
 
 def sessions_of(request: Request) -> SessionStore:
@@ -329,62 +233,93 @@ class LoginRequired(Exception):
         self.next_path = next_path
 
 
-def login(request: Request, token: str, claimed: str | None = None) -> str | None:
+async def login(request: Request, token: str, claimed: str | None = None) -> str | None:
     """Open a session for ``token``'s reviewer; None for an unknown token (or another's name)."""
-    name = reviewer_for_token(_settings(request), token)
-    if name is None or (claimed and claimed != name):
+    identity = identity_for_token(_settings(request), token)
+    if identity is None or (claimed and claimed != identity.name):
         return None
+    await open_session(request, identity, token)
+    return identity.name
+
+
+async def open_session(request: Request, identity: Identity, token: str | None) -> None:
+    """A fresh session (and CSRF token): nothing from before survives. ``token`` None: sign-on."""
     store = sessions_of(request)
-    store.revoke(request.session.get(SESSION_ID))
-    request.scope.pop("triage.session", None)
-    # A fresh session (and CSRF token) at login: nothing from before survives.
+    async with link_of(request).errors():
+        await store.revoke(request.session.get(SESSION_ID))
+        secret, session = await store.open(
+            identity.name, token, client_of(request), request.headers.get("user-agent", ""), identity.role
+        )
     request.session.clear()
-    request.session[SESSION_ID] = store.open(
-        name, token, client_of(request), request.headers.get("user-agent", "")
-    )
+    request.session[SESSION_ID] = secret
     request.session[SESSION_CSRF] = secrets.token_urlsafe(32)
-    return name
+    request.scope[SESSION_SCOPE_KEY] = session
 
 
-def logout(request: Request) -> None:
-    sessions_of(request).revoke(request.session.get(SESSION_ID))
-    request.scope.pop("triage.session", None)
+async def logout(request: Request) -> None:
+    async with link_of(request).errors():
+        await sessions_of(request).revoke(request.session.get(SESSION_ID))
+    request.scope[SESSION_SCOPE_KEY] = None
     request.session.clear()
 
 
-def current_session(request: Request) -> Session | None:
-    """The request's live session, if its token is still configured."""
-    cached = request.scope.get("triage.session", False)
-    if cached is not False:
-        return cached
+async def resolve_session(request: Request) -> Session | None:
+    """The cookie's live session, if a token session's token is still configured (with the
+    role it has now). Resolved once per request, before any route (``SessionResolver``)."""
     store = sessions_of(request)
-    session = store.get(request.session.get(SESSION_ID))
+    secret = request.session.get(SESSION_ID)
+    if not secret:
+        return None
+    session = await store.get(secret)
+    if session is not None and session.token_fp:
+        role = role_for_token(_settings(request), session.reviewer, session.token_fp, store)
+        if role is None:
+            await store.revoke(secret)
+            return None
+        session.role = role
     if session is not None:
-        still = False
-        for token, name in _settings(request).reviewer_tokens().items():
-            if hmac.compare_digest(store.fingerprint(token), session.token_fp) and name == session.reviewer:
-                still = True
-        if not still:
-            store.revoke_id(session.reviewer, session.id)
-            session = None
-    request.scope["triage.session"] = session
+        request.session[SESSION_SEEN] = int(time.time())  # re-signs the cookie: idle time starts again
     return session
 
 
-def session_reviewer(request: Request) -> str | None:
-    """The logged-in reviewer, if their session is live and their token still configured."""
+def current_session(request: Request) -> Session | None:
+    """The request's live session (see ``resolve_session``)."""
+    return request.scope.get(SESSION_SCOPE_KEY)
+
+
+def session_identity(request: Request) -> Identity | None:
+    """The logged-in person, if their session is live (and a token session's token still configured)."""
     session = current_session(request)
-    return session.reviewer if session else None
+    return Identity(session.reviewer, session.role) if session else None
 
 
-def dashboard_reviewer(request: Request) -> str:
-    """FastAPI dependency for dashboard pages: the reviewer, or a redirect to log in."""
-    name = session_reviewer(request)
-    if name is None:
+def session_reviewer(request: Request) -> str | None:
+    identity = session_identity(request)
+    return identity.name if identity else None
+
+
+def dashboard_identity(request: Request) -> Identity:
+    """FastAPI dependency for dashboard pages: who is signed in, or a redirect to log in."""
+    identity = session_identity(request)
+    if identity is None:
         # After login, come back to the page; a form's POST target is no page to land on.
         next_path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise LoginRequired(next_path if request.method == "GET" else "/")
-    return name
+    return identity
+
+
+def dashboard_reviewer(identity: Identity = Depends(dashboard_identity)) -> str:
+    return identity.name
+
+
+def dashboard_admin(what: str) -> Callable[[Identity], str]:
+    """FastAPI dependency for the dashboard's admin forms: the admin's name, or a 403 page."""
+
+    def admin(identity: Identity = Depends(dashboard_identity)) -> str:
+        admins_only(identity, what)
+        return identity.name
+
+    return admin
 
 
 def csrf_token(request: Request, create: bool = True) -> str:

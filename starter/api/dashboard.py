@@ -49,10 +49,12 @@ from starter.api.views import (
     history_row,
     latest_changes,
     normalize,
+    queue_order,
     queue_row,
 )
 from triage.config import Settings
 from triage.contracts import ReviewErrorKind
+from triage.urgency import QUEUE_ORDER
 from triage.models import AutonomyMode, Category, ReviewAction, TriageState, TriageStatus
 
 log = logging.getLogger(__name__)
@@ -65,6 +67,7 @@ MODE_CHANGES_SHOWN = 50
 
 router = APIRouter(include_in_schema=False)
 Reviewer = Annotated[str, Depends(auth.dashboard_reviewer)]
+ModeAdmin = Annotated[str, Depends(auth.dashboard_admin("changing an autonomy mode"))]
 FormText = Annotated[str | None, Form()]
 
 
@@ -89,7 +92,9 @@ async def login_submit(
     throttle = auth.throttle_of(request)
     keys = throttle.keys(client, claimed)
     context = {"next": auth.safe_next(next), "name": claimed or ""}
-    wait = throttle.retry_after(keys)
+    async with link_of(request).errors():
+        check = await throttle.check(keys)
+    wait = check.wait
     if wait > 0:
         log.warning("sign-in from %s (name %r) not checked: throttled for %.0f s", client, claimed, wait)
         seconds = int(wait) + 1
@@ -100,9 +105,10 @@ async def login_submit(
             status.HTTP_429_TOO_MANY_REQUESTS,
             headers={"Retry-After": str(seconds)},
         )
-    reviewer = auth.login(request, (token or "").strip(), claimed)
+    reviewer = await auth.login(request, (token or "").strip(), claimed)
     if reviewer is None:
-        count = throttle.failed(keys)
+        async with link_of(request).errors():
+            count = await throttle.failed(keys)
         log.warning("failed sign-in from %s (name %r; %d recent failures)", client, claimed, count)
         return render(
             request,
@@ -110,7 +116,9 @@ async def login_submit(
             {**context, "error": "That token is not valid."},
             status.HTTP_401_UNAUTHORIZED,
         )
-    throttle.succeeded(keys)
+    if check.failures:
+        async with link_of(request).errors():
+            await throttle.succeeded(keys)
     log.info("%s signed in from %s", reviewer, client)
     flash(request, "ok", f"Signed in as {reviewer}.")
     return RedirectResponse(auth.safe_next(next), status.HTTP_303_SEE_OTHER)
@@ -119,7 +127,7 @@ async def login_submit(
 @router.post("/logout")
 async def logout(request: Request, csrf_token: FormText = None) -> Response:
     auth.check_csrf(request, csrf_token)
-    auth.logout(request)
+    await auth.logout(request)
     return RedirectResponse("/login", status.HTTP_303_SEE_OTHER)
 
 
@@ -127,7 +135,8 @@ async def logout(request: Request, csrf_token: FormText = None) -> Response:
 async def sessions_page(request: Request, reviewer: Reviewer) -> Response:
     """The reviewer's own open sessions, each revocable."""
     current = auth.current_session(request)
-    rows = sorted(auth.sessions_of(request).of(reviewer), key=lambda s: s.last_seen_at, reverse=True)
+    async with link_of(request).errors():
+        rows = sorted(await auth.sessions_of(request).of(reviewer), key=lambda s: s.created_at, reverse=True)
     return render(
         request,
         "sessions.html",
@@ -139,7 +148,6 @@ async def sessions_page(request: Request, reviewer: Reviewer) -> Response:
                     "client": s.client,
                     "user_agent": s.user_agent,
                     "created_at": datetime.fromtimestamp(s.created_at, UTC),
-                    "last_seen_at": datetime.fromtimestamp(s.last_seen_at, UTC),
                 }
                 for s in rows
             ]
@@ -156,13 +164,16 @@ async def revoke_sessions(
     store = auth.sessions_of(request)
     current = auth.current_session(request)
     if session_id:
-        if store.revoke_id(reviewer, session_id):
+        async with link_of(request).errors():
+            revoked = await store.revoke_id(reviewer, session_id)
+        if revoked:
             flash(request, "ok", "That session is signed out.")
         if current is not None and session_id == current.id:
             request.session.clear()
             return RedirectResponse("/login", status.HTTP_303_SEE_OTHER)
     else:
-        count = store.revoke_all(reviewer, keep=current.id if current else None)
+        async with link_of(request).errors():
+            count = await store.revoke_all(reviewer, keep=current.id if current else None)
         flash(request, "ok", f"Signed out {count} other session{'s' if count != 1 else ''}.")
     return RedirectResponse("/sessions", status.HTTP_303_SEE_OTHER)
 
@@ -189,13 +200,12 @@ async def queue(
         # Visibility lags a moment behind a decision; the query does not.
         if (state := states[summary.workflow_id]) is None or state.status is TriageStatus.AWAITING_REVIEW
     ]
-    far_future = datetime.max.replace(tzinfo=UTC)
-    rows.sort(key=lambda row: aware(row.deadline.at) if row.deadline else far_future)
     return render(
         request,
         "queue.html",
         {
-            "rows": rows,
+            "rows": queue_order(rows),
+            "order": QUEUE_ORDER,
             "category": category.value if category else None,
             "next_cursor": cursors_of(request).encode(token),
         },
@@ -261,7 +271,7 @@ async def flag_review(
 
 
 # What a reviewer reads for each refusal that means "your page is out of date" (409).
-CONFLICT_HELP = {
+CONFLICT_HELP: dict[str, str] = {
     ReviewErrorKind.STALE_REVISION: "The draft changed since you opened this page "
     "(someone edited or redrafted it). Review the current draft below, then decide again.",
     ReviewErrorKind.REVIEW_CLOSED: "Someone else already decided this review.",
@@ -322,7 +332,7 @@ async def review_action(
             revision=rev,
             category=correction,
             body=text if send_text else None,
-            reason=reason.strip() if action is ReviewAction.REJECT and reason else None,
+            reason=reason.strip() if action in (ReviewAction.REJECT, ReviewAction.CLOSE) and reason else None,
             instructions=instructions.strip() if action is ReviewAction.REDRAFT and instructions else None,
         )
     except ApiError as err:
@@ -340,6 +350,9 @@ async def review_action(
             return RedirectResponse("/", status.HTTP_303_SEE_OTHER)
         case TriageStatus.REJECTED:
             flash(request, "ok", "Rejected: nothing was sent and the draft was discarded.")
+            return RedirectResponse("/", status.HTTP_303_SEE_OTHER)
+        case TriageStatus.NO_REPLY_NEEDED:
+            flash(request, "ok", "Closed: no reply needed, nothing was sent.")
             return RedirectResponse("/", status.HTTP_303_SEE_OTHER)
         case TriageStatus.AWAITING_REVIEW if action is ReviewAction.REDRAFT:
             flash(request, "ok", f"New draft ready (revision {outcome.revision}).")
@@ -369,11 +382,15 @@ async def _rerender(
 @router.get("/autonomy", response_class=HTMLResponse)
 async def autonomy_page(request: Request, reviewer: Reviewer) -> Response:
     record = await fetch_autonomy(link_of(request))
+    settings = settings_of(request)
     return render(
         request,
         "autonomy.html",
         {
             "rows": record.rows,
+            # The policy holds these whatever their mode: the page says what is in force.
+            "always_review": {c.value for c in Category if c not in settings.auto_send_categories},
+            "default_promote_after": Settings.model_fields["autonomy_promote_after"].default,
             "changes": record.changes[::-1][:MODE_CHANGES_SHOWN],
             "since": latest_changes(record.changes),
             "modes": [mode.value for mode in AutonomyMode],
@@ -385,7 +402,7 @@ async def autonomy_page(request: Request, reviewer: Reviewer) -> Response:
 @router.post("/autonomy/modes")
 async def autonomy_set_mode(
     request: Request,
-    reviewer: Reviewer,
+    admin: ModeAdmin,
     csrf_token: FormText = None,
     scope: FormText = None,
     mode: FormText = None,
@@ -398,7 +415,7 @@ async def autonomy_set_mode(
         problems = "; ".join(str(e.get("msg", "")) for e in err.errors())
         flash(request, "error", f"Mode not changed: {problems}.")
         return RedirectResponse("/autonomy", status.HTTP_303_SEE_OTHER)
-    changes = await change_mode(link_of(request), wanted.scope, wanted.mode, reviewer, wanted.why)
+    changes = await change_mode(link_of(request), wanted.scope, wanted.mode, admin, wanted.why)
     if changes:
         flash(request, "ok", "; ".join(change_text(c) for c in changes) + ".")
     else:

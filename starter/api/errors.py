@@ -19,6 +19,8 @@ class ApiErrorKind(StrEnum):
     """Failures of the API itself, not refusals of a decision."""
 
     NOT_FOUND = "NotFound"
+    # Signed in, but the role may not do this (the detail says which role it needs).
+    FORBIDDEN = "Forbidden"
     INVALID = "Invalid"
     TOO_LARGE = "TooLarge"
     TEMPORAL_UNAVAILABLE = "TemporalUnavailable"

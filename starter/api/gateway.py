@@ -38,7 +38,7 @@ from starter.review import (
     get_states,
     list_closed_reviews,
     list_reviews,
-    review_exists,
+    review_closed,
 )
 from triage.autonomy import AutonomySettings, ModeChange, ModeRequest, ScopeRow, rows
 from triage.config import Settings
@@ -204,20 +204,21 @@ async def decide(
     *,
     revision: int | None = None,
     category: Category | None = None,
-    **text: str | None,
+    body: str | None = None,
+    reason: str | None = None,
+    instructions: str | None = None,
 ) -> ReviewOutcome:
-    """The decision through the review Update; ``text`` is its body, reason or instructions,
-    ``category`` the reviewer's correction of the classifier's."""
+    """The decision through the review Update; ``category`` is the reviewer's correction
+    of the classifier's."""
     async with link.errors(workflow_id):
         client = await link.client()
         try:
             _, outcome = await decide_current(
-                client, workflow_id, action, reviewer, revision=revision, category=category, **text
+                client, workflow_id, action, reviewer, revision=revision, category=category,
+                body=body, reason=reason, instructions=instructions,
             )
         except RPCError as err:
-            # An Update on a workflow that finished a moment ago is NOT_FOUND
-            # ("workflow execution already completed"): that is a closed review.
-            if err.status == RPCStatusCode.NOT_FOUND and await review_exists(client, workflow_id):
+            if review_closed(err):
                 raise ApiError(
                     status.HTTP_409_CONFLICT,
                     "review is not open (already decided)",

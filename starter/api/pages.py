@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
+from starlette.middleware.sessions import Session
 
 import starter.api.auth as auth
 from starter.api.views import ago, countdown, iso, label, percent, safe_link, timestamp
@@ -38,7 +39,11 @@ def render(
     headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
     context = dict(context or {})
-    context.setdefault("reviewer", auth.session_reviewer(request))
+    identity = auth.session_identity(request)
+    context.setdefault("reviewer", identity.name if identity else None)
+    # Templates show only what the role may do.
+    context.setdefault("is_admin", identity is not None and identity.is_admin)
+    context.setdefault("sign_on", getattr(request.app.state, "sign_on", None) is not None)
     context["csrf_token"] = auth.csrf_token(request, create=touch_session)
     context["flashes"] = request.session.pop("flash", []) if touch_session else []
     return templates.TemplateResponse(request, name, context, status_code=status_code, headers=headers)
@@ -59,7 +64,7 @@ def error_page(request: Request, status_code: int, message: str) -> HTMLResponse
 
 def flash(request: Request, level: str, text: str) -> None:
     request.session.setdefault("flash", []).append({"level": level, "text": text})
-    request.session.modified = True  # the list was changed in place
+    cast(Session, request.session).modified = True  # the list was changed in place
 
 
 def settings_of(request: Request) -> Settings:

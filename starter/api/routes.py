@@ -1,7 +1,7 @@
 """The reviewer JSON API's HTTP routes: request and response bodies, status codes.
 
 Reviews and their decisions (a decision may correct the category), the
-earned-autonomy record (modes per category and article, set by a reviewer, and
+earned-autonomy record (modes per category and article, set by an admin, and
 "this should not have been sent" on an automatic reply) and dashboard
 sessions. Everything Temporal goes through ``starter.api.gateway``; page
 cursors are signed by ``starter.api.cursors``.
@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from starter.api.auth import api_reviewer, sessions_of
+from starter.api.auth import api_admin, api_reviewer, sessions_of
 from starter.api.cursors import cursors_of
 from starter.api.errors import ApiError, ApiErrorKind, ErrorBody
 from starter.api.gateway import (
@@ -94,6 +94,12 @@ class RejectRequest(_Request):
     category: CategoryCorrection = None
 
 
+class CloseRequest(_Request):
+    reason: Note | None = Field(None, description="Optional note, recorded with the decision.")
+    revision: Revision = None
+    category: CategoryCorrection = None
+
+
 class RedraftRequest(_Request):
     instructions: Note
     revision: Revision = None
@@ -122,6 +128,8 @@ class StatusFilter(StrEnum):
     REJECTED = "rejected"
     EXPIRED = "expired"
     FAILED = "failed"
+    SUPERSEDED = "superseded"
+    NO_REPLY_NEEDED = "no_reply_needed"
     ANY = "any"
 
     def as_status(self) -> TriageStatus | None:
@@ -131,7 +139,6 @@ class StatusFilter(StrEnum):
 class SessionInfo(BaseModel):
     id: str = Field(description="Pass to DELETE /api/sessions/{id} to end it.")
     created_at: datetime
-    last_seen_at: datetime
     client: str
     user_agent: str
 
@@ -147,18 +154,22 @@ class Health(BaseModel):
 
 # ---- routes -------------------------------------------------------------------------
 
-_errors: dict[int | str, dict] = {
+_errors: dict[int | str, dict[str, Any]] = {
     401: {"description": "Missing or invalid bearer token", "model": ErrorBody},
     404: {"description": "No such review (workflow id)", "model": ErrorBody},
     503: {"description": "Temporal is unreachable", "model": ErrorBody},
 }
-_decision_errors: dict[int | str, dict] = {
+_decision_errors: dict[int | str, dict[str, Any]] = {
     **_errors,
     409: {"description": "The review is closed, busy, or the revision is stale: reload", "model": ErrorBody},
     502: {"description": "The workflow could not carry the decision out", "model": ErrorBody},
 }
 
-_flag_errors: dict[int | str, dict] = {
+_admin_errors: dict[int | str, dict[str, Any]] = {
+    403: {"description": "Admins only (kind Forbidden): the detail says why", "model": ErrorBody},
+}
+
+_flag_errors: dict[int | str, dict[str, Any]] = {
     **_errors,
     409: {"description": "Not flaggable (kind NotFlaggable): open, or not sent automatically", "model": ErrorBody},
 }
@@ -172,6 +183,7 @@ autonomy_router = APIRouter(
 health_router = APIRouter(tags=["health"])
 
 Reviewer = Annotated[str, Depends(api_reviewer)]
+ModeAdmin = Annotated[str, Depends(api_admin("changing an autonomy mode"))]
 Link = Annotated[TemporalLink, Depends(link_of)]
 WorkflowId = Annotated[str, Path(min_length=1, max_length=1000, description="The workflow id")]
 
@@ -243,6 +255,18 @@ async def reject(
     )
 
 
+@router.post("/reviews/{workflow_id}/close", response_model=ReviewOutcome, responses=_decision_errors)
+async def close(
+    reviewer: Reviewer, link: Link, workflow_id: WorkflowId, payload: CloseRequest | None = None
+) -> ReviewOutcome:
+    """No reply needed: send nothing and close the review (a thank-you, say); not a rejected draft."""
+    payload = payload or CloseRequest()
+    return await decide(
+        link, workflow_id, ReviewAction.CLOSE, reviewer,
+        revision=payload.revision, category=payload.category, reason=payload.reason,
+    )
+
+
 @router.post("/reviews/{workflow_id}/redraft", response_model=ReviewOutcome, responses=_decision_errors)
 async def redraft(
     reviewer: Reviewer, link: Link, workflow_id: WorkflowId, payload: RedraftRequest
@@ -285,14 +309,14 @@ async def get_mode_changes(_: Reviewer, link: Link) -> list[ModeChange]:
     return (await fetch_autonomy(link)).changes[::-1]
 
 
-@autonomy_router.post("/modes", response_model=list[ModeChange])
-async def post_mode(reviewer: Reviewer, link: Link, payload: ModeChangeRequest) -> list[ModeChange]:
-    """Set a category's or an article's mode (review, shadow or auto) as the token's reviewer.
+@autonomy_router.post("/modes", response_model=list[ModeChange], responses=_admin_errors)
+async def post_mode(admin: ModeAdmin, link: Link, payload: ModeChangeRequest) -> list[ModeChange]:
+    """Set a category's or an article's mode (review, shadow or auto) as the token's admin.
 
     The answer is the change made: empty when the scope already was in that
     mode (its shadow verdicts then count again from now).
     """
-    return await change_mode(link, payload.scope, payload.mode, reviewer, payload.why)
+    return await change_mode(link, payload.scope, payload.mode, admin, payload.why)
 
 
 # ---- dashboard sessions -----------------------------------------------------------
@@ -300,13 +324,13 @@ async def post_mode(reviewer: Reviewer, link: Link, payload: ModeChangeRequest) 
 
 @router.get("/sessions", response_model=list[SessionInfo], tags=["sessions"])
 async def list_sessions(request: Request, reviewer: Reviewer) -> list[SessionInfo]:
-    """Your open dashboard sessions (the token's reviewer), most recently used first."""
-    sessions = sorted(sessions_of(request).of(reviewer), key=lambda s: s.last_seen_at, reverse=True)
+    """Your open dashboard sessions (the token's reviewer), newest first."""
+    async with link_of(request).errors():
+        sessions = sorted(await sessions_of(request).of(reviewer), key=lambda s: s.created_at, reverse=True)
     return [
         SessionInfo(
             id=s.id,
             created_at=datetime.fromtimestamp(s.created_at, UTC),
-            last_seen_at=datetime.fromtimestamp(s.last_seen_at, UTC),
             client=s.client,
             user_agent=s.user_agent,
         )
@@ -319,7 +343,9 @@ async def revoke_session(
     request: Request, reviewer: Reviewer, session_id: Annotated[str, Path(max_length=100)]
 ) -> Response:
     """End one of your sessions at once (a copied cookie stops working too)."""
-    if not sessions_of(request).revoke_id(reviewer, session_id):
+    async with link_of(request).errors():
+        revoked = await sessions_of(request).revoke_id(reviewer, session_id)
+    if not revoked:
         raise ApiError(status.HTTP_404_NOT_FOUND, "no such session of yours", ApiErrorKind.NOT_FOUND)
     return Response(status_code=204)
 
@@ -327,4 +353,5 @@ async def revoke_session(
 @router.delete("/sessions", response_model=Revoked, tags=["sessions"])
 async def revoke_sessions(request: Request, reviewer: Reviewer) -> Revoked:
     """End all your dashboard sessions."""
-    return Revoked(revoked=sessions_of(request).revoke_all(reviewer))
+    async with link_of(request).errors():
+        return Revoked(revoked=await sessions_of(request).revoke_all(reviewer))

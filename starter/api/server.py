@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
-from contextlib import suppress
 
 from starter.api.app import create_app
 from starter.api.auth import check_reviewer_tokens
+from starter.api.signon import check_sign_on, sign_on_enabled
 from triage.asgi_server import BOUNDED_HTTP, serving
 from triage.config import Settings
 
@@ -16,16 +15,18 @@ log = logging.getLogger(__name__)
 
 
 async def run_api(settings: Settings, host: str, port: int) -> None:
-    """Serve until cancelled (Ctrl-C) or SIGTERM (``triage up`` stopping its children)."""
+    """Serve until cancelled (``run_until_interrupted``: Ctrl-C, or SIGTERM from ``triage up``).
+
+    Cancelled once, ``serving`` closes uvicorn in order (its lifespan ends, no traceback).
+    """
     check_reviewer_tokens(settings)  # SystemExit with the reason: short or shared tokens
-    if not settings.reviewer_tokens():
-        log.warning("TRIAGE_REVIEWERS is empty: nobody can sign in (set name:token pairs)")
-    log.info("dashboard sessions are kept in this process: they end when it restarts")
+    check_sign_on(settings)  # and with sign-on half configured or open to anyone
+    if not settings.reviewer_tokens() and not sign_on_enabled(settings):
+        log.warning("TRIAGE_REVIEWERS is empty and sign-on is off: nobody can sign in (set name:token pairs)")
+    if not settings.session_secret:
+        log.warning("TRIAGE_SESSION_SECRET is unset: cookies are signed with a key of this process, so sessions end when it restarts and other replicas refuse them")
 
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    with suppress(NotImplementedError, RuntimeError):  # no signal handlers off the main thread
-        loop.add_signal_handler(signal.SIGTERM, stop.set)
     # The client connects lazily: the dashboard starts (and says so) while Temporal is still away.
     async with serving(create_app(settings), host, port, proxy_headers=True, **BOUNDED_HTTP) as url:
         log.info("reviewer dashboard on %s (API docs at %s/docs)", url, url)

@@ -15,6 +15,7 @@ from triage.autonomy import ModeChange
 from triage.config import Settings
 from triage.models import AutonomyMode, Category, ModeInForce, ReviewAction, TriageState, TriageStatus
 from triage.render import text_to_html
+from triage.urgency import Urgency, urgency_of
 
 SLA_SOON = timedelta(hours=4)
 # Shown inside the sandboxed iframe: the email and the reply, with the email stylesheet only.
@@ -48,26 +49,31 @@ def aware(moment: datetime) -> datetime:
 
 
 def duration(delta: timedelta) -> str:
+    """``2d 3h``, ``4h 12m``, ``5m``; under a minute, ``""`` (the callers say "just now" or "due now")."""
     seconds = abs(int(delta.total_seconds()))
     minutes, hours, days = seconds // 60, seconds // 3600, seconds // 86400
     if days:
         return f"{days}d {hours % 24}h"
     if hours:
         return f"{hours}h {minutes % 60}m"
-    return f"{minutes}m" if minutes else "now"
+    return f"{minutes}m" if minutes else ""
 
 
 def ago(moment: datetime | None) -> str:
     if moment is None:
         return "—"
-    return f"{duration(_now() - aware(moment))} ago"
+    span = duration(_now() - aware(moment))
+    return f"{span} ago" if span else "just now"
 
 
 def countdown(moment: datetime | None) -> str:
     if moment is None:
         return "—"
     left = aware(moment) - _now()
-    return f"in {duration(left)}" if left.total_seconds() >= 0 else f"overdue {duration(left)}"
+    span = duration(left)
+    if not span:
+        return "due now"
+    return f"in {span}" if left.total_seconds() >= 0 else f"overdue {span}"
 
 
 def timestamp(moment: datetime | None) -> str:
@@ -141,6 +147,8 @@ class QueueRow:
     deadline: Deadline | None
     flags: list[str]
     revision: int | None
+    main_reason: str  # the policy's first reason: why it waits
+    urgency: Urgency
 
 
 def queue_row(summary: ReviewSummary, state: TriageState | None, settings: Settings) -> QueueRow:
@@ -156,7 +164,15 @@ def queue_row(summary: ReviewSummary, state: TriageState | None, settings: Setti
         deadline=deadline_for(state, summary.started_at, settings),
         flags=[flag.value for flag in classification.guard_flags] if classification else [],
         revision=state.revision if state else None,
+        main_reason=(state.policy_decision.main_reason or "") if state and state.policy_decision else "",
+        urgency=urgency_of(classification.guard_flags if classification else []),
     )
+
+
+def queue_order(rows: list[QueueRow]) -> list[QueueRow]:
+    """Most urgent first (``triage.urgency``), the oldest first within each tier."""
+    oldest = datetime.min.replace(tzinfo=UTC)
+    return sorted(rows, key=lambda row: (row.urgency, aware(row.received_at) if row.received_at else oldest))
 
 
 @dataclass

@@ -69,6 +69,7 @@ for command in (
     reviews.show,
     decisions.approve,
     decisions.reject,
+    decisions.close,
     decisions.redraft,
     autonomy.flag,
     # the emulator's inbox, the classifier

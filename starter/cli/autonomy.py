@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
+from starter.cli.api_client import Api, TokenFile, api_call, api_client
 from starter.cli.errors import EXIT_USAGE, CliError
-from starter.cli.lookup import ReviewId, workflow_id_from
+from starter.cli.lookup import ReviewId, reviewer_name, workflow_id_from
 from starter.cli.output import JsonOption, console
+from starter.cli.over_api import call_api
 from starter.cli.temporal import with_client
 from triage.config import get_settings
 
@@ -29,10 +30,6 @@ WhyOption = Annotated[str, typer.Option("--why", help="Why (recorded with the ch
 ReviewerOption = Annotated[
     str | None, typer.Option("--reviewer", help="Who (default: TRIAGE_REVIEWER, else USER).")
 ]
-
-
-def _who(reviewer: str | None) -> str:
-    return reviewer or os.environ.get("TRIAGE_REVIEWER") or os.environ.get("USER") or "cli"
 
 
 def _rate(row: ScopeRow) -> str:
@@ -86,16 +83,24 @@ def set_mode(
     mode: Annotated[str, typer.Argument(help="review, shadow or auto")],
     why: WhyOption = "",
     reviewer: ReviewerOption = None,
+    api: Api = None,
+    token_file: TokenFile = None,
 ) -> None:
-    """Set a category's or an article's mode (recorded: who, when, why)."""
+    """Set a category's or an article's mode (recorded: who, when, why); over --api, an admin's right."""
     from pydantic import ValidationError
 
     from starter.autonomy import set_mode as request_mode
-    from triage.autonomy import ModeRequest
+    from triage.autonomy import ModeChange, ModeRequest
 
+    if api:
+        if reviewer:
+            raise CliError("--reviewer does not go with --api: the API records the token's owner", EXIT_USAGE)
+        answer = call_api(api, token_file, "POST", "/api/autonomy/modes", {"scope": scope, "mode": mode, "why": why})
+        _print_changes([ModeChange.model_validate(change) for change in answer])
+        return
     settings = get_settings()
     try:
-        request = ModeRequest(scope=scope, mode=mode, by=_who(reviewer), why=why, settings=settings.autonomy_settings())
+        request = ModeRequest(scope=scope, mode=mode, by=reviewer_name(reviewer), why=why, settings=settings.autonomy_settings())
     except ValidationError as err:
         raise CliError(f"{scope} {mode}: give category:NAME or article:ID and review, shadow or auto ({err.error_count()} problem(s))", EXIT_USAGE) from None
 
@@ -109,17 +114,28 @@ def flag(
     review_id: ReviewId,
     why: WhyOption = "",
     reviewer: ReviewerOption = None,
+    api: Api = None,
+    token_file: TokenFile = None,
 ) -> None:
     """Flag an automatic reply as "should not have been sent": its article goes back to shadow."""
     from starter.autonomy import NotFlaggable, flag_sent_reply
 
     settings = get_settings()
     workflow_id = workflow_id_from(review_id)
+    if api:
+        from triage.autonomy import ModeChange
+
+        if reviewer:
+            raise CliError("--reviewer does not go with --api: the API records the token's reviewer", EXIT_USAGE)
+        with api_client(api, token_file) as http:
+            changed = api_call(http, "POST", f"/api/reviews/{workflow_id}/flag", {"why": why})
+        _print_changes([ModeChange.model_validate(change) for change in changed])
+        return
 
     async def main(client: Client) -> list[ModeChange]:
         try:
             return await flag_sent_reply(
-                client, settings.temporal_task_queue, workflow_id, _who(reviewer), why, settings.autonomy_settings()
+                client, settings.temporal_task_queue, workflow_id, reviewer_name(reviewer), why, settings.autonomy_settings()
             )
         except NotFlaggable as err:
             raise CliError(str(err)) from err

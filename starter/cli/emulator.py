@@ -55,7 +55,7 @@ def send(
     if (body is None) == (body_file is None):
         raise CliError("give exactly one of --body and --body-file", EXIT_USAGE)
     settings = get_settings()
-    text = body if body is not None else body_file.read_text(encoding="utf-8")  # type: ignore[union-attr]
+    text = body_file.read_text(encoding="utf-8") if body_file is not None else body
     control = settings.mail_base_url.rstrip("/").removesuffix("/v1")
     payload = {"inbox_id": settings.inbox_id, "from": sender, "subject": subject, "plain_body": text}
     if thread:

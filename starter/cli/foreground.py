@@ -5,6 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import signal
+from collections.abc import Coroutine
+from contextlib import suppress
+from typing import Any
 
 
 def setup_logging(level: str = "INFO") -> None:
@@ -16,8 +20,41 @@ def setup_logging(level: str = "INFO") -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
-def run_until_interrupted(coro) -> None:
+def run_until_interrupted(coro: Coroutine[Any, Any, Any]) -> None:
+    """Run ``coro`` until Ctrl-C or SIGTERM, then let it clean up, quietly.
+
+    The first signal cancels it once; repeats (a terminal's Ctrl-C reaches ``triage up``
+    and its children alike, and ``triage up`` passes it on) change nothing, so the
+    clean-up is never interrupted halfway into a traceback.
+    """
+
+    async def main() -> None:
+        task = asyncio.ensure_future(coro)
+        loop = asyncio.get_running_loop()
+        stopping = False
+
+        def stop() -> None:
+            nonlocal stopping
+            if not stopping:
+                stopping = True
+                task.cancel()
+
+        signals = (signal.SIGINT, signal.SIGTERM)
+        for sig in signals:
+            with suppress(NotImplementedError, RuntimeError):  # no handlers off the main thread
+                loop.add_signal_handler(sig, stop)
+        try:
+            with suppress(asyncio.CancelledError):
+                await task
+        finally:
+            # Done: a late repeat must not reach the interpreter's exit (closing the loop would
+            # put the default handlers back, and a SIGINT then is a KeyboardInterrupt traceback).
+            for sig in signals:
+                with suppress(NotImplementedError, RuntimeError, ValueError):
+                    loop.remove_signal_handler(sig)
+                    signal.signal(sig, signal.SIG_IGN)
+
     try:
-        asyncio.run(coro)
-    except KeyboardInterrupt:
+        asyncio.run(main())
+    except KeyboardInterrupt:  # before the handlers were in place
         pass

@@ -6,18 +6,20 @@ import json
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
-from starter.cli.errors import EXIT_REFUSED, CliError
+from starter.cli.api_client import Api, TokenFile
+from starter.cli.errors import EXIT_REFUSED, EXIT_USAGE, CliError
 from starter.cli.output import JsonOption, console
+from starter.cli.over_api import call_api
 from starter.cli.temporal import with_client
 from triage.config import get_settings
 
 if TYPE_CHECKING:
-    from temporalio.client import Client
+    from temporalio.client import Client, ScheduleDescription
 
     from triage.llm.gate import RetrainReport
     from triage.llm.registry import ModelRegistry
@@ -76,11 +78,20 @@ def retrain(
     measure_only: Annotated[bool, typer.Option("--measure-only", help="Fit and measure, never promote.")] = False,
     wait: Annotated[bool, typer.Option("--wait/--no-wait", help="Wait for the gate's verdict.")] = True,
     as_json: JsonOption = False,
+    api: Api = None,
+    token_file: TokenFile = None,
+    why: Annotated[str, typer.Option("--why", help="Why (recorded with the request; with --api).")] = "",
 ) -> None:
     """Fit a candidate on the corrections; promote it only if the gate finds it no worse."""
     from starter.retraining import start_retrain
     from triage.llm.gate import RetrainRequest
 
+    if api:  # an admin's right: the API starts it (it does not wait) and records who and why
+        if labelled is not None:
+            raise CliError("--labelled does not go with --api: the API retrains on the packaged check set", EXIT_USAGE)
+        started = call_api(api, token_file, "POST", "/api/retraining/runs", {"measure_only": measure_only, "why": why})
+        console.print(f"retrain started: {started['workflow_id']}", highlight=False)
+        return
     settings = get_settings()
     request = RetrainRequest(labelled=_resolved(labelled), promote=not measure_only)
 
@@ -104,11 +115,20 @@ def retrain(
 def schedule_create(
     cron: Annotated[str, typer.Option(help="When, as a cron expression in UTC.")] = "0 3 * * *",
     labelled: LabelledOption = None,
+    api: Api = None,
+    token_file: TokenFile = None,
+    why: Annotated[str, typer.Option("--why", help="Why (recorded with the request; with --api).")] = "",
 ) -> None:
     """Create (or replace) the nightly retrain."""
     from starter.retraining import create_schedule
     from triage.llm.gate import RetrainRequest
 
+    if api:
+        if labelled is not None:
+            raise CliError("--labelled does not go with --api: the API retrains on the packaged check set", EXIT_USAGE)
+        scheduled = call_api(api, token_file, "PUT", "/api/retraining/schedule", {"cron": cron, "why": why})
+        console.print(f"schedule {scheduled['schedule_id']}: retrain at '{cron}' (UTC)", highlight=False)
+        return
     settings = get_settings()
 
     async def main(client: Client) -> str:
@@ -124,7 +144,7 @@ def schedule_show() -> None:
 
     settings = get_settings()
 
-    async def main(client: Client):
+    async def main(client: Client) -> tuple[ScheduleDescription | None, Any]:
         found = await describe_schedule(client, settings.temporal_task_queue)
         return (found, await found.memo_value("cron", "?")) if found is not None else (None, None)
 
@@ -139,10 +159,14 @@ def schedule_show() -> None:
 
 
 @schedule_app.command("delete")
-def schedule_delete() -> None:
+def schedule_delete(api: Api = None, token_file: TokenFile = None) -> None:
     """Stop the nightly retrain."""
     from starter.retraining import delete_schedule
 
+    if api:
+        call_api(api, token_file, "DELETE", "/api/retraining/schedule")
+        console.print("schedule deleted", highlight=False)
+        return
     settings = get_settings()
 
     async def main(client: Client) -> bool:

@@ -1,7 +1,8 @@
-"""One review, named on the command line: its workflow id and its state."""
+"""One review, named on the command line: its workflow id and its state; and who decides."""
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -15,6 +16,11 @@ if TYPE_CHECKING:
     from triage.models import TriageState
 
 ReviewId = Annotated[str, typer.Argument(metavar="ID", help="Workflow id (triage-msg_…) or message id (msg_…).")]
+
+
+def reviewer_name(given: str | None) -> str:
+    """Who the CLI records as deciding: ``--reviewer``, else $TRIAGE_REVIEWER, else $USER."""
+    return given or os.environ.get("TRIAGE_REVIEWER") or os.environ.get("USER") or "cli"
 
 
 def workflow_id_from(ident: str) -> str:

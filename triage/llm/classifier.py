@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -39,7 +40,7 @@ _WORDS = dict(ngram_range=(1, 2), sublinear_tf=True, strip_accents="unicode", mi
 _CHARS = dict(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=3)
 
 # name -> (what it reads, vectorizer parameters); train.py fits them, load() rebuilds them.
-VECTORIZERS: dict[str, tuple[str, dict]] = {
+VECTORIZERS: dict[str, tuple[str, dict[str, Any]]] = {
     "words": ("text", {**_WORDS, "max_df": 0.5}),
     "chars": ("text", {**_CHARS, "max_features": 120_000}),
     "title_words": ("title", _WORDS),
@@ -149,7 +150,8 @@ class TextClassifier:
         arrays["meta"] = np.array(json.dumps(meta))
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("wb") as out:
-            np.savez_compressed(out, **arrays)
+            # numpy's stubs fear a key named allow_pickle among the arrays; ours are fixed names.
+            np.savez_compressed(out, **arrays)  # type: ignore[arg-type]
 
     @classmethod
     def load(cls, path: Path | None = None) -> TextClassifier:

@@ -60,6 +60,9 @@ class RetrainRequest(BaseModel):
     labelled: str | None = None  # an eval-format JSONL file the worker can read; None: the packaged check set
     promote: bool = True  # False: measure and report only
     gate: GateSettings = Field(default_factory=GateSettings)
+    # Who asked, and why (recorded in the workflow's history): an admin through the API.
+    requested_by: str | None = None
+    why: str = ""
 
 
 class CorrectionsFile(BaseModel):

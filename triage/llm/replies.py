@@ -32,6 +32,8 @@ class ReplyText:
     # its words joined by hyphens, as German compounds a name with a noun
     # ("Acme-Help-Support"); ``reply_text`` fills it in.
     signature: str = "— {brand} support"
+    # What a reply's subject names when the customer's mail had none: "Re: your message".
+    no_subject: str = "your message"
 
 
 REPLY_TEXT: dict[str, ReplyText] = {
@@ -65,6 +67,7 @@ REPLY_TEXT: dict[str, ReplyText] = {
         withdrawal="Danke für Ihre Rückmeldung, schön, dass es sich erledigt hat. Wenn wir sonst noch helfen "
         "können, antworten Sie einfach auf diese E-Mail.",
         signature="— Ihr {brand_joined}-Support",
+        no_subject="Ihre Nachricht",
     ),
     "fr": ReplyText(
         greeting="Bonjour",
@@ -81,6 +84,7 @@ REPLY_TEXT: dict[str, ReplyText] = {
         withdrawal="Merci de nous avoir prévenus, ravis que ce soit réglé. Si nous pouvons vous aider pour autre "
         "chose, répondez simplement à cet e-mail.",
         signature="— Le support {brand}",
+        no_subject="votre message",
     ),
     "es": ReplyText(
         greeting="Hola",
@@ -97,6 +101,7 @@ REPLY_TEXT: dict[str, ReplyText] = {
         withdrawal="Gracias por avisarnos, nos alegra que ya esté resuelto. Si podemos ayudarle en algo más, "
         "basta con responder a este correo.",
         signature="— El soporte de {brand}",
+        no_subject="su mensaje",
     ),
 }
 ACKNOWLEDGEMENT = REPLY_TEXT["en"].acknowledgement

@@ -17,8 +17,9 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+from collections.abc import Iterable
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
@@ -69,7 +70,7 @@ class HeldOut(NamedTuple):
     classes: list[str]
 
 
-def held_out_predictions(rows: TrainingRows, splits) -> HeldOut:
+def held_out_predictions(rows: TrainingRows, splits: Iterable[tuple[Any, Any]]) -> HeldOut:
     texts, labels = rows.texts, rows.labels
     classes = sorted(set(labels))
     logits = np.zeros((len(texts), len(classes)))

@@ -10,6 +10,7 @@ This module only assembles the parts: ``rest`` (``/v1``), ``socket``
 REST call passes and the ``errors`` they answer with.
 """
 
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -48,7 +49,7 @@ def create_app(
     mail = Mailbox(store, hub)
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI):  # type: ignore[no-untyped-def]
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         try:
             yield
         finally:

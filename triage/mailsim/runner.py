@@ -8,6 +8,8 @@ way a failing network does.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -113,9 +115,14 @@ async def serve_mailsim(
     seed: int | None = None,
     log_level: str = "warning",
 ) -> None:
-    """Serves until SIGINT/SIGTERM (uvicorn's handlers: a graceful stop, sockets closed)."""
+    """Serves until cancelled (``run_until_interrupted``: Ctrl-C, SIGTERM), then stops gracefully."""
     app = create_app(db_path, api_key, inbox_id, inbox_email, ping_interval, seed=seed)
     server = _server(app, host, port, log_level)
+    # Not uvicorn's signal handlers: a second signal (a terminal's Ctrl-C, then `triage up`
+    # passing it on) would force its exit mid-lifespan, and it re-raises the signal after.
+    server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]
+    with contextlib.suppress(NotImplementedError, RuntimeError):  # SIGTERM: the same graceful stop
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, lambda: setattr(server, "should_exit", True))
     task = asyncio.create_task(server.serve())
     bound = await _started(server, task)
     control, base, ws = _urls(host, bound)
@@ -129,4 +136,9 @@ async def serve_mailsim(
         f"  control    POST {control}/_sim/inbound, GET {control}/_sim/sent, POST {control}/_sim/faults",
         flush=True,
     )
-    await task
+    try:
+        await asyncio.shield(task)
+    except asyncio.CancelledError:
+        server.should_exit = True  # close the sockets, finish open requests, run the lifespan's end
+        await task
+        raise

@@ -7,7 +7,7 @@
     var m = Math.floor(s / 60), h = Math.floor(s / 3600), d = Math.floor(s / 86400);
     if (d) return d + "d " + (h % 24) + "h";
     if (h) return h + "h " + (m % 60) + "m";
-    return m ? m + "m" : "now";
+    return m ? m + "m" : "";  // under a minute: the caller says "just now" or "due now"
   }
 
   // Keep "3h 12m ago" and SLA countdowns current while the page stays open.
@@ -15,13 +15,16 @@
     var now = Date.now();
     document.querySelectorAll("time[data-ago]").forEach(function (el) {
       var t = Date.parse(el.getAttribute("datetime"));
-      if (!isNaN(t)) el.textContent = span((now - t) / 1000) + " ago";
+      if (isNaN(t)) return;
+      var ago = span((now - t) / 1000);
+      el.textContent = ago ? ago + " ago" : "just now";
     });
     document.querySelectorAll("time[data-countdown]").forEach(function (el) {
       var t = Date.parse(el.getAttribute("datetime"));
       if (isNaN(t)) return;
       var left = (t - now) / 1000;
-      el.textContent = left >= 0 ? "in " + span(left) : "overdue " + span(left);
+      var when = span(left);
+      el.textContent = !when ? "due now" : left >= 0 ? "in " + when : "overdue " + when;
       var sla = el.closest(".sla");
       if (sla) {
         sla.classList.remove("sla-ok", "sla-soon", "sla-overdue");

@@ -150,7 +150,7 @@ class MailClient:
         assert result is not None
         return result
 
-    async def _send(self, method: str, path: str, model: type[ModelT], body: dict) -> ModelT:
+    async def _send(self, method: str, path: str, model: type[ModelT], body: dict[str, Any]) -> ModelT:
         result = await self._request(method, path, model, json=body)
         assert result is not None
         return result

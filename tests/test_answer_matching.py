@@ -1,0 +1,108 @@
+"""Answer matching by meaning with a calibrated acceptance: the article that
+answers a question is found in any language and wording, "no article" is a
+real outcome, and `triage kb search`, the offline draft (what the workflow
+sends) and `triage eval` pick the same article for the same text."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+
+import pytest
+
+from triage.evaluation import EvalRow, judge
+from triage.kb import KnowledgeBase
+from triage.kb_match import ACCEPTANCE_FILE, Acceptance, shipped_acceptance
+from triage.llm import train_answers
+from triage.llm.offline import OfflineProvider
+from triage.models import PolicySettings
+
+THRESHOLD = PolicySettings().answer_threshold
+
+
+@pytest.fixture(scope="module")
+def kb() -> KnowledgeBase:
+    return KnowledgeBase.load()
+
+
+@pytest.fixture(scope="module")
+def provider() -> OfflineProvider:
+    return OfflineProvider()
+
+
+def test_the_shipped_acceptance_is_fitted_on_the_current_examples():
+    shipped = json.loads(train_answers.model_path().read_text())
+    assert shipped["data"] == train_answers.fingerprint(), f"run python -m triage.llm.train_answers ({ACCEPTANCE_FILE})"
+
+
+def test_refitting_gives_the_shipped_model(kb):
+    x, y = train_answers.matrix(kb, train_answers.examples(kb))
+    refitted, shipped = train_answers.fit(x, y), shipped_acceptance()
+    assert refitted.weights == pytest.approx(shipped.weights, abs=1e-6)
+    assert refitted.bias == pytest.approx(shipped.bias, abs=1e-6)
+
+
+def test_an_acceptance_for_other_features_is_refused():
+    text = Acceptance(weights=(1.0,), bias=0.0).to_json()
+    with pytest.raises(ValueError, match="made for features"):
+        Acceptance.from_json(text.replace('"meaning"', '"other"'))
+
+
+@pytest.mark.parametrize(
+    ("question", "article"),
+    [
+        ("How do I reset my password?", "password-reset"),
+        ("i forgot my pw, how do i get a new one", "password-reset"),
+        ("Wie kann ich mein Passwort zurücksetzen?", "password-reset"),
+        ("¿Cómo cambio mi contraseña olvidada?", "password-reset"),
+        ("Which browsers do you support?", "supported-browsers"),
+        ("how do I add a new teammate to my workspace", "invite-teammates"),
+        ("Comment me désabonner de la newsletter ?", "newsletter"),
+        ("where do I download my invoices", "invoices"),
+    ],
+)
+def test_plain_questions_find_their_article_and_are_accepted(kb, question, article):
+    answer = kb.answer("", question)
+    assert answer is not None and answer.article_id == article, answer
+    assert answer.score >= THRESHOLD, answer
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Do you have an office where I can get help in person?",  # close to talk-to-an-agent
+        "Can I export my invoices to my accounting software automatically?",
+        "Hello, how are you today?",
+    ],
+)
+def test_close_questions_no_article_answers_are_not_sent(kb, question):
+    answer = kb.answer("", question)
+    assert answer is None or answer.score < THRESHOLD or answer.unanswered, answer
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How do I reset my password?",
+        "Which browsers do you support?",
+        "How do I export my data?",
+        "need to see the delivery options",
+        "Can I add an item to my order?",
+    ],
+)
+async def test_kb_search_the_draft_and_eval_pick_the_same_article(kb, provider, question):
+    verdict = await judge(EvalRow(id="q", body=question, label="general"), provider, PolicySettings())
+    searched = json.loads(
+        (
+            await asyncio.to_thread(
+                subprocess.run,
+                [sys.executable, "-m", "starter.cli", "kb", "search", question, "--json"],
+                capture_output=True, text=True, check=True,
+            )
+        ).stdout
+    )
+    assert kb.answer("", question) is not None
+    assert verdict.article == searched["answer"]["article_id"] == kb.answer("", question).article_id
+    assert [c.article_id for c in verdict.reply.citations][:1] == [verdict.article]

@@ -1,0 +1,134 @@
+"""What a reviewer lives in all day, in Chromium: the queue says why and in what order,
+"No reply needed", the words (sign-in hint, relative times, the Autonomy page), at 1280 and 800 px.
+
+Screenshots go to ``artifacts/`` (``surfaces-*.png``) for a person to look at.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from playwright.async_api import Browser, expect
+
+from starter.api import create_app
+from starter.api.views import ago, countdown
+from tests.conftest import running_worker, sent_mail
+from tests.helpers import REVIEWERS, start_for, wait_for_status
+from tests.scripted_provider import subject
+from tests.browser import ARTIFACTS, browser, queue_row_visible, sign_in  # noqa: F401  (browser: a fixture)
+from triage.asgi_server import serving
+from triage.config import Settings
+from triage.models import TriageStatus
+from triage.urgency import QUEUE_ORDER
+
+pytestmark = pytest.mark.browser
+
+WIDTHS = (1280, 800)
+
+
+@pytest.fixture
+def api_settings(settings: Settings) -> Settings:
+    return settings.model_copy(update={"reviewers": REVIEWERS})
+
+
+def shoot(name: str, png: bytes) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / name).write_bytes(png)
+
+
+@pytest.mark.parametrize(
+    ("offset", "ago_text", "ahead", "behind"),
+    [
+        (timedelta(seconds=0), "just now", "due now", "due now"),
+        (timedelta(seconds=30), "just now", "due now", "due now"),
+        (timedelta(minutes=5, seconds=30), "5m ago", "in 5m", "overdue 5m"),
+        (timedelta(hours=2, minutes=1, seconds=30), "2h 1m ago", "in 2h 1m", "overdue 2h 1m"),
+        (timedelta(days=3, hours=4, seconds=30), "3d 4h ago", "in 3d 4h", "overdue 3d 4h"),
+    ],
+)
+def test_relative_times_never_say_now_ago(offset, ago_text, ahead, behind):
+    now = datetime.now(UTC)
+    assert ago(now - offset) == ago_text
+    assert countdown(now + offset) == ahead
+    assert countdown(now - offset) == behind
+
+
+async def test_queue_order_reasons_no_reply_and_the_words(dev_env, api_settings, control, browser: Browser):
+    client = dev_env.client
+    async with running_worker(client, api_settings), serving(create_app(api_settings, client)) as base:
+        thanks = await start_for(
+            client, api_settings, control, subject=subject("general", 0.5, text="Thanks a lot!"),
+            plain_body="Thanks, that was quick. Have a nice weekend!", **{"from": "Tom Ridley <tom.ridley@example.com>"},
+        )
+        problem = await start_for(
+            client, api_settings, control, subject=subject("bug", 0.9, text="Export does not work"),
+            plain_body="Hi, the CSV export does not work since yesterday: the file is empty.",
+            **{"from": "Lee <lee@example.net>"},
+        )
+        legal = await start_for(
+            client, api_settings, control, subject=subject("billing", 0.9, text="Third time: refund now"),
+            plain_body="This is the third time I write about the double charge. Our lawyer will take legal action.",
+            **{"from": "Dana Reyes <dana@example.org>"},
+        )
+        for handle in (thanks, problem, legal):
+            await wait_for_status(handle, TriageStatus.AWAITING_REVIEW)
+
+        for width in WIDTHS:
+            context = await browser.new_context(viewport={"width": width, "height": 900})
+            page = await context.new_page()
+            errors: list[str] = []
+            page.on("console", lambda m, errors=errors: errors.append(m.text) if m.type == "error" else None)
+            await page.goto(base + "/login")
+            await expect(page.get_by_test_id("token-hint")).to_contain_text(".data/demo-token")
+            await sign_in(page, base)
+            for handle in (thanks, problem, legal):
+                await queue_row_visible(page, handle.id)
+            await expect(page.get_by_test_id("queue-order")).to_contain_text(QUEUE_ORDER)
+            rows = page.locator("tr[data-workflow-id]")
+            order: list[str] = []
+            for _ in range(20):  # a row whose state query timed out (a busy worker) has no flags yet
+                order = await rows.evaluate_all("rows => rows.map(r => r.dataset.workflowId)")
+                if order == [legal.id, problem.id, thanks.id]:
+                    break
+                await page.wait_for_timeout(500)
+                await page.reload()
+            assert order == [legal.id, problem.id, thanks.id], order  # the legal threat first, though newest
+            legal_why = page.locator(f"tr[data-workflow-id='{legal.id}']").get_by_test_id("why")
+            await expect(legal_why).to_contain_text("legal or security")
+            await expect(legal_why).to_contain_text("guard flags: legal")
+            await expect(page.locator(f"tr[data-workflow-id='{thanks.id}']").get_by_test_id("why")).to_contain_text(
+                "confidence 0.50"
+            )
+            await expect(page.locator("time[data-ago]").first).not_to_have_text("now ago")
+            shoot(f"surfaces-queue-{width}.png", await page.screenshot(full_page=True))
+
+            await page.goto(f"{base}/reviews/{legal.id}")
+            await expect(page.get_by_test_id("main-reason")).to_have_text("guard flags: legal, money, problem_report")
+            shoot(f"surfaces-review-{width}.png", await page.screenshot(full_page=True))
+
+            await page.goto(base + "/autonomy")
+            billing = page.locator("tr[data-scope='category:billing']")
+            await expect(billing.get_by_test_id("mode")).to_have_text("review")
+            await expect(billing.get_by_test_id("always-review")).to_contain_text("Always review")
+            await expect(page.locator("tr[data-scope='category:faq']").get_by_test_id("mode")).to_have_text("auto")
+            await expect(page.get_by_test_id("promote-after")).to_have_text("30")
+            await expect(page.get_by_test_id("promote-note")).to_have_count(0)  # the default needs no note
+            shoot(f"surfaces-autonomy-{width}.png", await page.screenshot(full_page=True))
+            assert errors == []
+            await context.close()
+
+        # "No reply needed" on the thank-you: it leaves the queue, nothing is sent, not a reject.
+        context = await browser.new_context(viewport={"width": 1280, "height": 900})
+        page = await context.new_page()
+        await sign_in(page, base)
+        await page.goto(f"{base}/reviews/{thanks.id}")
+        await page.get_by_test_id("close").click()
+        await expect(page).to_have_url(base + "/")
+        await expect(page.locator(".flash-ok")).to_have_text("Closed: no reply needed, nothing was sent.")
+        await expect(page.locator(f"tr[data-workflow-id='{thanks.id}']")).to_have_count(0)
+        await page.goto(base + "/history")
+        await expect(page.locator("body")).to_contain_text("No reply needed")
+        await context.close()
+        assert (await thanks.result()).status is TriageStatus.NO_REPLY_NEEDED
+    assert await sent_mail(control) == []
