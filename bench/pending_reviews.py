@@ -78,9 +78,13 @@ FLOOR_QUERY = f'WorkflowType = "PendingFloorWorkflow" AND TriageStatus = "{WAITI
 PROJECT_QUERY = visibility_query(TriageStatus.AWAITING_REVIEW)
 
 
+# Whose memory is measured: the workflow worker ("project"), the judge worker, the floor worker.
+RSS_OF = {"project": "worker", "judge": "judge", "floor": "floor"}
+
+
 @dataclass
 class Stack:
-    """The run's processes beside the dev server and the emulator: worker, API, floor worker."""
+    """The run's processes beside the dev server and the emulator: workflow worker, judge, API, floor worker."""
 
     directory: Path
     server: DevServer
@@ -108,6 +112,7 @@ class Stack:
     def _command(self, name: str) -> list[str]:
         return {
             "worker": ["starter.cli", "worker"],
+            "judge": ["starter.cli", "judge"],
             "api": ["starter.cli", "api", "--port", str(self.api_port)],
             "floor": [
                 "bench.floor",
@@ -240,7 +245,7 @@ async def time_until_all_answer(client: Client, ids: list[str], project: bool) -
 
 async def start_stack(stack: Stack) -> Client:
     client = await stack.server.start()
-    for name in ("worker", "floor", "api"):
+    for name in ("worker", "judge", "floor", "api"):
         stack.start(name)
     await wait_http(f"{stack.api_url}/healthz")
     await asyncio.sleep(5)  # both workers imported, connected and polling before the idle RSS
@@ -249,10 +254,11 @@ async def start_stack(stack: Stack) -> Client:
 
 async def restart_measured(stack: Stack, review_ids: list[str], floor_ids: list[str]) -> dict[str, float]:
     """Worker, floor worker and dev server down; server up on the same file; each worker in turn."""
-    await stack.stop("worker", "floor")
+    await stack.stop("worker", "judge", "floor")
     await stack.server.stop()
     client, server_s = await timed(stack.server.start())
     stack.start("worker")
+    stack.start("judge")
     project_s = await time_until_all_answer(client, review_ids, project=True)
     stack.start("floor")
     floor_s = await time_until_all_answer(client, floor_ids, project=False)
@@ -262,12 +268,12 @@ async def restart_measured(stack: Stack, review_ids: list[str], floor_ids: list[
 async def measure(stack: Stack, reviews: int, approvals: int, list_calls: int) -> dict[str, Any]:
     rng = random.Random(0)
     client = await start_stack(stack)
-    idle = {"project": rss_mb(stack.pid("worker")), "floor": rss_mb(stack.pid("floor"))}
+    idle = {name: rss_mb(stack.pid(process)) for name, process in RSS_OF.items()}
     floor_ids, floor_create_s = await timed(create_floor(client, stack, reviews))
     messages = await inbound_billing(stack, reviews)  # the mail arriving: not timed
     review_ids, create_s = await timed(start_reviews(client, stack, messages))
     await asyncio.sleep(3)
-    rss = {"project": rss_mb(stack.pid("worker")), "floor": rss_mb(stack.pid("floor"))}
+    rss = {name: rss_mb(stack.pid(process)) for name, process in RSS_OF.items()}
     headers = {"Authorization": f"Bearer {stack.token}"}
     async with httpx.AsyncClient(base_url=stack.api_url, headers=headers, timeout=120) as http:
         lists = {
@@ -298,6 +304,8 @@ def comparisons(d: dict[str, Any]) -> list[Comparison]:
     return [
         Comparison("time to N pending", "s", d["create_s"]["project"], d["create_s"]["floor"], "floor"),
         Comparison("worker RSS, N pending", "MB", d["rss_mb_pending"]["project"], d["rss_mb_pending"]["floor"], "floor worker"),
+        # The judge holds the model: its RSS against the floor worker's, both idle.
+        Comparison("judge RSS, idle", "MB", d["rss_mb_idle"]["judge"], d["rss_mb_idle"]["floor"], "floor worker"),
         Comparison("list p50", "ms", lists["project"]["p50"], lists["floor"]["p50"], "floor list"),
         Comparison("list p99", "ms", lists["project"]["p99"], lists["floor"]["p99"], "floor list"),
         Comparison("approve p50", "ms", approves["project"]["p50"], approves["floor"]["p50"], "floor q+update"),
@@ -315,7 +323,7 @@ async def run(reviews: int, approvals: int, list_calls: int) -> Report:
             try:
                 details = await measure(stack, reviews, approvals, list_calls)
             finally:
-                await stack.stop("api", "worker", "floor")
+                await stack.stop("api", "worker", "judge", "floor")
                 await stack.server.stop()
     params = {"reviews": reviews, "approvals": approvals, "list_calls": list_calls}
     return Report(NAME, params, comparisons(details), details)

@@ -40,7 +40,7 @@ from bench.harness import (
     post_inbound,
     wait_for_count,
 )
-from bench.processes import MailSim, dev_server, mailsim_process
+from bench.processes import MailSim, dev_server, judge_process, mailsim_process
 from starter.watcher import InboxWatcher
 from triage.config import Settings
 from triage.llm.base import TriageProvider
@@ -108,18 +108,18 @@ async def run_project(
     client: Client,
     sim: MailSim,
     n: int,
-    provider: TriageProvider,
     settings: Settings,
     texts: list[str],
 ) -> dict[str, Any]:
-    """N emails through emulator -> watcher -> worker -> reply sent; ``texts`` must all auto-send."""
+    """N emails through emulator -> watcher -> worker (judging: the run's judge process) -> reply sent;
+    ``texts`` must all auto-send."""
     stop = asyncio.Event()
     async with (
         build_mail_provider(settings) as mail,
         httpx.AsyncClient() as http,
         httpx.AsyncClient(base_url=sim.control_url, timeout=30) as control,
     ):
-        worker = build_worker(client, settings, mail=mail, provider=provider, http=http)
+        worker = build_worker(client, settings, mail=mail, http=http)
         watcher = InboxWatcher(client, mail, settings)
         watch = asyncio.create_task(watcher.run(stop))
         await watcher.ready.wait()
@@ -177,17 +177,18 @@ async def run(messages: int, rounds: int) -> Report:
     from triage.llm.offline import OfflineProvider  # being rewritten: imported only where used
 
     with tempfile.TemporaryDirectory() as tmp:
-        async with dev_server(Path(tmp)) as (_, client), mailsim_process(Path(tmp)) as sim:
+        async with dev_server(Path(tmp)) as (server, client), mailsim_process(Path(tmp)) as sim:
             provider = OfflineProvider()
-            settings = bench_settings(sim)
+            settings = bench_settings(sim, provider="offline")
             texts = await routine_texts(provider, settings)
-            await run_floor(client, WARM_UP)
-            await run_project(client, sim, WARM_UP, provider, settings, texts)
-            results = await alternate(
-                rounds,
-                lambda: run_floor(client, messages),
-                lambda: run_project(client, sim, messages, provider, settings, texts),
-            )
+            async with judge_process(settings, server.address, Path(tmp)):
+                await run_floor(client, WARM_UP)
+                await run_project(client, sim, WARM_UP, settings, texts)
+                results = await alternate(
+                    rounds,
+                    lambda: run_floor(client, messages),
+                    lambda: run_project(client, sim, messages, settings, texts),
+                )
     floor, project = pooled(results["floor"], messages), pooled(results["project"], messages)
     return Report(
         NAME,

@@ -9,6 +9,7 @@ the address it answers on.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -21,7 +22,10 @@ from pathlib import Path
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
+from pydantic import SecretStr
+
 from triage.asgi_server import free_port
+from triage.config import Settings
 from triage.devserver import dev_server_command, wait_until_serving
 from triage.net import wait_http
 
@@ -127,6 +131,38 @@ async def dev_server(directory: Path) -> AsyncIterator[tuple[DevServer, Client]]
         yield server, client
     finally:
         await server.stop()
+
+
+# ---- the judge worker -----------------------------------------------------------------
+
+
+def settings_environment(settings: Settings) -> dict[str, str]:
+    """The environment that configures a child process as ``settings`` do (the fields set explicitly)."""
+    env: dict[str, str] = {}
+    dumped = settings.model_dump(mode="json")
+    for name in settings.model_fields_set:
+        value = getattr(settings, name)
+        if value is None:
+            continue
+        alias = Settings.model_fields[name].validation_alias.choices[0]
+        if isinstance(value, SecretStr):
+            env[alias] = value.get_secret_value()
+        elif isinstance(dumped[name], list | dict):
+            env[alias] = json.dumps(dumped[name])
+        else:
+            env[alias] = str(dumped[name])
+    return env
+
+
+@asynccontextmanager
+async def judge_process(settings: Settings, address: str, directory: Path) -> AsyncIterator[subprocess.Popen]:
+    """``triage judge`` for ``settings`` (its queue, its provider) against the server at ``address``, as under ``triage up``."""
+    env = {**settings_environment(settings), "TEMPORAL_ADDRESS": address, "TRIAGE_LOG_LEVEL": "WARNING"}
+    process = spawn_python(["starter.cli", "judge"], env=env, log=directory / f"judge-{settings.judge_queue}.log")
+    try:
+        yield process
+    finally:
+        await stop_process(process)
 
 
 # ---- the mail emulator ----------------------------------------------------------------

@@ -22,7 +22,7 @@ from typing import Any
 
 from bench.harness import Comparison, Report, bench_settings, cli
 from bench.pipeline import routine_texts, run_floor, run_project
-from bench.processes import dev_server, mailsim_process
+from bench.processes import dev_server, judge_process, mailsim_process
 from triage.llm.base import TriageProvider
 from triage.llm.factory import build_provider
 from triage.models import Classification, DraftRequest, InboundMessage
@@ -54,7 +54,7 @@ async def serial_loop(provider: TriageProvider, n: int, texts: list[str]) -> dic
 async def run(messages: int, delay: float, llm_concurrency: int, serial_messages: int) -> Report:
     with tempfile.TemporaryDirectory() as tmp:
         async with (
-            dev_server(Path(tmp)) as (_, client),
+            dev_server(Path(tmp)) as (server, client),
             mailsim_process(Path(tmp)) as sim,
             fake_openai(delay=delay) as llm,
         ):
@@ -67,9 +67,10 @@ async def run(messages: int, delay: float, llm_concurrency: int, serial_messages
                 texts = await routine_texts(provider, settings)
                 serial = await serial_loop(provider, serial_messages, texts)
                 floor = await run_floor(client, messages)
-                calls_before = len(llm.requests)
-                project = await run_project(client, sim, messages, provider, settings, texts)
-                project["llm_calls"] = len(llm.requests) - calls_before
+                async with judge_process(settings, server.address, Path(tmp)):
+                    calls_before = len(llm.requests)
+                    project = await run_project(client, sim, messages, settings, texts)
+                    project["llm_calls"] = len(llm.requests) - calls_before
             finally:
                 await provider.aclose()
     ideal_serial = 1 / (LLM_CALLS_PER_MESSAGE * delay)

@@ -28,7 +28,10 @@ import httpx
 from rich.console import Console
 
 from triage.config import Settings
+from starter.mailbox import imap_mailbox
 from triage.devserver import start_dev_server
+from triage.llm.local_server import DEFAULT_PORT as LLM_PORT
+from triage.llm.local_server import provider_env
 from triage.models import AutonomyMode
 from triage.net import wait_http
 
@@ -283,9 +286,17 @@ async def run_stack(
     demo: bool,
     reset: bool = False,
     mail_port: int | None = None,
+    mail: str | None = None,
+    local_llm: bool = False,
 ) -> int:
     mail_port = mail_port or mail_port_from(os.environ.get("MYAGENTMAIL_BASE_URL"))
-    check_ports(stack_ports(settings, mail_port, with_api=_has_api()))
+    try:
+        mailbox = imap_mailbox(settings, mail, demo=demo)  # None: the emulator
+    except ValueError as err:
+        raise StackError(str(err)) from err
+    ports = stack_ports(settings, mail_port, with_api=_has_api())
+    llm_ports = [("local model", "127.0.0.1", LLM_PORT, "`triage llm serve --port` apart")] if local_llm else []
+    check_ports([p for p in ports if not (mailbox and p[0] == "mail emulator")] + llm_ports)
     data_dir.mkdir(parents=True, exist_ok=True)
     if reset:
         removed = reset_data(data_dir)
@@ -294,6 +305,7 @@ async def run_stack(
     base_url = f"http://127.0.0.1:{mail_port}/v1"
     env["MYAGENTMAIL_BASE_URL"] = base_url
     env.pop("MYAGENTMAIL_WS_URL", None)
+    env["TRIAGE_MAIL_PROVIDER"] = "imap" if mailbox else "myagentmail"
     api_url = f"http://{_loopback(settings.api_host)}:{settings.api_port}"
     public_url = settings.public_url if "public_url" in settings.model_fields_set else api_url
     env["TRIAGE_PUBLIC_URL"] = public_url
@@ -308,6 +320,8 @@ async def run_stack(
         env["TRIAGE_SESSION_SECRET"] = demo_token(data_dir, SESSION_SECRET_FILE)
     if demo:
         env.update(demo_autonomy_env(settings))
+    if local_llm:
+        env.update(provider_env(f"http://127.0.0.1:{LLM_PORT}/v1"))
     children: list[tuple[str, subprocess.Popen[bytes]]] = []
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -328,17 +342,23 @@ async def run_stack(
                 ),
             )
         )
-        children.append(
-            ("mailsim", _child("mailsim", "--port", str(mail_port), "--db-file", str(data_dir / "mailsim.db"), env=env))
-        )
+        if not mailbox:
+            children.append(
+                ("mailsim", _child("mailsim", "--port", str(mail_port), "--db-file", str(data_dir / "mailsim.db"), env=env))
+            )
         control_url = f"http://127.0.0.1:{mail_port}"
         if not await _while_children_live(
             children, stop, lambda: _wait_temporal(settings.temporal_address, settings.temporal_namespace)
         ):
             return 0
-        if not await _while_children_live(children, stop, lambda: wait_http(f"{control_url}/_sim/health")):
+        if not mailbox and not await _while_children_live(children, stop, lambda: wait_http(f"{control_url}/_sim/health")):
             return 0
+        if local_llm:
+            children.append(("local model", _child("llm", "serve", "--port", str(LLM_PORT), env=env)))
+            if not await _while_children_live(children, stop, lambda: wait_http(f"http://127.0.0.1:{LLM_PORT}/health", 90)):
+                return 0
         children.append(("worker", _child("worker", env=env)))
+        children.extend((f"judge {n}", _child("judge", env=env)) for n in range(1, settings.judge_processes + 1))
         children.append(("watcher", _child("watch", env=env)))
         if _has_api():
             children.append(("api", _child("api", env=env)))
@@ -348,7 +368,7 @@ async def run_stack(
         console.print("[bold green]support-triage is up[/]")
         console.print(f"  Temporal Web UI   http://127.0.0.1:{settings.temporal_ui_port}/namespaces/{settings.temporal_namespace}/workflows")
         console.print(f"  Temporal gRPC     {settings.temporal_address}")
-        console.print(f"  myagentmail sim   {control_url}/v1  (sent mail: {control_url}/_sim/sent)")
+        console.print(f"  mailbox           {mailbox}" if mailbox else f"  myagentmail sim   {control_url}/v1  (sent mail: {control_url}/_sim/sent)")
         if _has_api():
             console.print(f"  Reviewer dashboard {public_url}")
             if token:

@@ -39,18 +39,20 @@ async def start_triage(
     task_queue: str,
     policy: PolicySettings,
     review: ReviewSettings,
+    judge_task_queue: str | None = None,
 ) -> WorkflowHandle[Any, Any] | None:
     """Start the workflow for ``message``; None when it already has one (running or finished).
 
     The workflow id is derived from the message id, so a duplicate delivery
     (socket plus catch-up, two watchers, a restart's catch-up) is refused while
     the workflow runs (FAIL) and after it finished (REJECT_DUPLICATE): one
-    message, one workflow, one reply; and the caller knows which it was.
+    message, one workflow, one reply; and the caller knows which it was. Judging
+    runs on ``judge_task_queue``, by default the one beside ``task_queue``.
     """
     try:
         return await client.start_workflow(
             SupportTriageWorkflow.run,
-            TriageInput(message=message, policy=policy, review=review),
+            TriageInput(message=message, policy=policy, review=review, judge_task_queue=judge_task_queue),
             id=workflow_id_for(message.message_id),
             task_queue=task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.FAIL,

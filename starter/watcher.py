@@ -104,6 +104,10 @@ class InboxWatcher:
         self._starting: set[str] = set()  # message ids whose start is in flight
         # Ids first seen while a catch-up runs (from the subscription or the catch-up itself).
         self._seen_during_catch_up: set[str] | None = None
+        # Whether the last catch-up read on until it knew where to stop. One cut short (its
+        # session died) leaves older mail unread behind pages the next subscription fills
+        # with seen mail: the next catch-up then reads to the horizon instead.
+        self._last_catch_up_complete = False
         self._start_slots = asyncio.Semaphore(_START_CONCURRENCY)
         self._start_backlog = asyncio.Semaphore(_START_BACKLOG)
         self.stats = WatcherStats()
@@ -185,6 +189,8 @@ class InboxWatcher:
     async def catch_up(self) -> int:
         """Start workflows for inbound mail the subscription may have missed."""
         self.stats.catchups += 1
+        thorough = not self._last_catch_up_complete
+        self._last_catch_up_complete = False
         horizon = datetime.now(UTC) - self._catchup_max_age
         handled = 0
         since: set[str] = set()
@@ -207,11 +213,12 @@ class InboxWatcher:
                 # meanwhile does not count: a burst of it can fill whole pages
                 # that still have missed mail behind them.
                 unknown_before = [m for m in page if m.message_id not in self._seen or m.message_id in since]
-                if not unknown_before or len(recent) < len(fresh):
+                if (not unknown_before and not thorough) or len(recent) < len(fresh):
                     break
             while in_flight:
                 await in_flight[0]
                 in_flight.pop(0)
+            self._last_catch_up_complete = True
         finally:
             self._seen_during_catch_up = None
             for starts in in_flight:  # left only by an error: nothing may start after it
@@ -242,6 +249,7 @@ class InboxWatcher:
                     self._client,
                     message,
                     task_queue=self._settings.temporal_task_queue,
+                    judge_task_queue=self._settings.judge_task_queue,
                     policy=self._policy,
                     review=self._review,
                 )

@@ -7,11 +7,14 @@ the emulator is a real HTTP + WebSocket server on a free port.
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
+from datetime import timedelta
 import sys
 import tempfile
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -26,10 +29,12 @@ from temporalio.worker import Worker
 from tests.scripted_provider import ScriptedProvider
 from triage.config import Settings
 from triage.llm.base import TriageProvider
+from triage.llm.local_server import LocalModelServer, LocalModelUnavailable, check_installed
 from triage.mail.factory import build_mail_provider
 from triage.mailsim.runner import running_mailsim
 from triage.search_attributes import ALL_KEYS
 from triage.temporal_client import ensure_search_attributes
+from worker.judge import build_judge_worker
 from worker.main import WORKFLOWS, activity_functions
 
 
@@ -87,6 +92,8 @@ def make_settings(sim, task_queue: str, **overrides) -> Settings:
         watch_idle_timeout_seconds=3.0,
         # Each test's own model versions: a retrain test's promotion stays with it.
         model_dir=Path(tempfile.gettempdir()) / f"triage-models-{task_queue}",
+        # A mode set in a test applies to its next message (the cache has its own test).
+        autonomy_mode_max_age=timedelta(0),
     )
     values.update(overrides)
     return Settings(**values)
@@ -105,7 +112,7 @@ async def running_worker(
     *,
     webhook_url: str | None = None,
 ) -> AsyncIterator[Worker]:
-    """A real worker, in this process, with real activities."""
+    """A real workflow worker and a real judge worker (each on its queue), in this process, with real activities."""
     async with (
         build_mail_provider(settings) as mail,
         httpx.AsyncClient() as http,
@@ -114,11 +121,9 @@ async def running_worker(
             client,
             task_queue=settings.temporal_task_queue,
             workflows=list(WORKFLOWS),
-            activities=activity_functions(
-                client, settings, mail=mail, provider=provider or ScriptedProvider(), http=http, webhook_url=webhook_url
-            ),
+            activities=activity_functions(client, settings, mail=mail, http=http, webhook_url=webhook_url),
         )
-        async with worker:
+        async with worker, build_judge_worker(client, settings, provider or ScriptedProvider()):
             yield worker
 
 
@@ -149,3 +154,23 @@ async def slack_receiver():
 
     async with slack_webhook() as receiver:
         yield receiver
+
+
+@pytest.fixture(scope="session")
+def local_llm() -> Iterator[LocalModelServer]:
+    """The real local model server (llama.cpp with SmolLM2-135M), started once a session.
+
+    Two slots, so the concurrency test can see whether our limit holds. One inference
+    thread per two cores: llama.cpp's threads spin-wait, and on a busy machine two of
+    them on two cores run thirty times slower than one.
+    """
+    try:
+        check_installed()
+    except LocalModelUnavailable as err:
+        # Not a skip: CI must never lose these tests silently. Deselecting them is a choice.
+        pytest.fail(f"{err}. To run without them, knowingly: pytest -m 'not local_llm'", pytrace=False)
+    with LocalModelServer(parallel=2, threads=max(1, (os.cpu_count() or 2) // 2)) as server:
+        yield server
+        if os.environ.get("TRIAGE_LOCAL_LLM_STATS"):  # what these tests cost: docs/self-hosted-models.md
+            print(f"\nlocal model server: load {server.load_seconds:.1f} s, RSS {server.rss_bytes() / 2**20:.0f} MiB, "
+                  f"CPU {server.cpu_seconds():.1f} s")

@@ -16,6 +16,7 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from activities.autonomy import MAX_VERDICTS_PER_SIGNAL, VerdictBatches
 from starter.autonomy import NotFlaggable, flag_sent_reply, read_book, set_mode
 from starter.review import decide_current, get_state
 from tests.conftest import make_settings, running_worker
@@ -198,6 +199,30 @@ async def test_a_thousand_verdicts_counted_exactly_with_a_bounded_history(dev_en
         assert len(runs) >= 1_000 // EVENTS_PER_RUN  # continued as new
         longest = max([len((await client.get_workflow_handle(workflow_id, run_id=r.run_id).fetch_history()).events) for r in runs])
         assert longest < 8 * EVENTS_PER_RUN  # a thousand signals, yet no run's history holds them all
+
+
+async def test_verdicts_reported_together_are_one_signal_each_batch_and_counted_exactly(dev_env, mailsim, task_queue):
+    """A burst of closing workflows: their verdicts go in a few Signals, each counted once, retries too."""
+    client = dev_env.client
+    settings = shadow_settings(mailsim, task_queue, autonomy_promote_after=10_000)
+    batches = VerdictBatches(client, task_queue)
+
+    def report(n: int, verdict: Verdict = Verdict.AGREE) -> VerdictReport:
+        return VerdictReport(
+            inbox_id=settings.inbox_id, workflow_id=f"triage-{n}", category=Category.FAQ, article_id="password-reset",
+            mode=AutonomyMode.SHADOW, verdict=verdict, settings=settings.autonomy_settings(),
+        )
+
+    async with running_worker(client, settings):
+        await asyncio.gather(*(batches.report(report(n)) for n in range(300)))
+        await asyncio.gather(*(batches.report(report(n, Verdict.REJECTED)) for n in range(10)))  # retried: counted once
+        book = await book_when(client, settings, lambda b: b.verdicts_seen >= 300)
+    article = row(book, settings, ARTICLE)
+    assert (book.verdicts_seen, article.window.agree, article.window.disagree) == (300, 300, 0)
+    handle = client.get_workflow_handle(contracts.autonomy_id(task_queue, settings.inbox_id))
+    signals = [e async for e in handle.fetch_history_events() if e.HasField("workflow_execution_signaled_event_attributes")]
+    # The first alone, the 299 that came meanwhile in batches of MAX_VERDICTS_PER_SIGNAL, the retries together.
+    assert len(signals) <= 1 + -(-299 // MAX_VERDICTS_PER_SIGNAL) + 2
 
 
 async def test_a_shadow_review_nobody_decides_expires_without_a_verdict(time_env, mailsim, task_queue, control, offline):

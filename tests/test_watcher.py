@@ -8,6 +8,7 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
+import pytest
 import websockets
 
 from starter.watcher import InboxWatcher
@@ -15,6 +16,7 @@ from tests.conftest import inbound, make_settings, running_worker, sent_mail
 from tests.helpers import running_watcher, wait_for_workflows, workflow_ids
 from tests.scripted_provider import subject
 from triage.contracts import workflow_id_for
+from triage.mail.errors import MailUnreachable
 from triage.mail.factory import build_mail_provider
 from triage.models import InboundMessage
 
@@ -212,3 +214,47 @@ async def test_a_burst_on_the_socket_does_not_end_the_catch_up_early(dev_env, se
     missed = {workflow_id_for(m.message_id) for m in listing.missed}
     ids = await wait_for_workflows(dev_env.client, settings.temporal_task_queue, missed, timeout=10)
     assert len(ids) == 7  # old, burst and missed: each once
+
+
+class CutShortCatchUp:
+    """A first listing that dies after its newest page; new mail arrives on the next subscription."""
+
+    def __init__(self, inbox_id: str) -> None:
+        run = uuid.uuid4().hex[:8]
+        now = datetime.now(UTC)
+
+        def page(kind: str, count: int) -> list[InboundMessage]:
+            return [
+                InboundMessage(
+                    message_id=f"msg_{kind}{i}_{run}", inbox_id=inbox_id, from_address="c@example.org",
+                    subject=kind, received_at=now,
+                )
+                for i in range(count)
+            ]
+
+        self.newest, self.older, self.later = page("newest", 3), page("older", 3), page("later", 3)
+        self.listings = 0
+
+    async def inbound_pages(self, inbox_id: str, **_paging) -> AsyncIterator[list[InboundMessage]]:
+        self.listings += 1
+        if self.listings == 1:
+            yield self.newest
+            raise MailUnreachable("the session died in the middle of the catch-up")
+        yield self.later
+        yield self.newest
+        yield self.older
+
+
+async def test_a_catch_up_cut_short_is_finished_by_the_next_one(dev_env, settings):
+    listing = CutShortCatchUp(settings.inbox_id)
+    watcher = InboxWatcher(dev_env.client, listing, settings)
+    with pytest.raises(MailUnreachable):
+        await watcher.catch_up()
+    for message in listing.newest + listing.later:  # what the next subscription delivers is seen
+        await watcher._on_message(message)
+
+    await watcher.catch_up()  # a page of seen mail first: it must read on, the last one was cut short
+
+    older = {workflow_id_for(m.message_id) for m in listing.older}
+    ids = await wait_for_workflows(dev_env.client, settings.temporal_task_queue, older, timeout=10)
+    assert len(ids) == 9

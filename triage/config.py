@@ -12,9 +12,9 @@ import os
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, Self
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -23,6 +23,8 @@ from pydantic_settings import (
 )
 
 from triage.autonomy import AutonomySettings
+from triage.contracts import judge_queue_for
+from triage.inbound import valid_address
 from triage.models import (
     AutonomyMode,
     Category,
@@ -43,6 +45,33 @@ class ReviewerEntry(NamedTuple):
     role: Role
 
 
+_IMAP_PORTS = {"tls": 993, "starttls": 143, "none": 143}
+_SMTP_PORTS = {"tls": 465, "starttls": 587, "none": 25}
+
+
+class ImapAccount(BaseModel):
+    """An IMAP + SMTP mailbox, as ``Settings.imap_account`` checked it."""
+
+    host: str
+    port: int
+    security: Literal["tls", "starttls", "none"]
+    user: str
+    password: SecretStr | None
+    token_command: str | None
+    address: str
+    inbox_folder: str
+    drafts_folder: str
+    sent_folder: str
+    save_sent: bool
+    idle: bool
+    poll_seconds: float
+    max_message_bytes: int
+    smtp_host: str
+    smtp_port: int
+    smtp_security: Literal["tls", "starttls", "none"]
+    timeout: float
+
+
 def _env(name: str) -> AliasChoices:
     return AliasChoices(name, name.lower())
 
@@ -55,7 +84,8 @@ def _default(model: type[BaseModel], field: str) -> Any:
 class Settings(BaseSettings):
     """Every setting: its variable, default and meaning (``docs/configuration.md`` is made from them)."""
 
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+    # Errors never echo their input: it may be a password or an API key.
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True, hide_input_in_errors=True)
 
     # Temporal
     temporal_address: str = Field(
@@ -67,6 +97,10 @@ class Settings(BaseSettings):
     )
     temporal_task_queue: str = Field(
         "support-triage", description="the task queue of the workers", validation_alias=_env("TEMPORAL_TASK_QUEUE")
+    )
+    judge_task_queue: str | None = Field(
+        None, min_length=1, description="the judge worker's queue (classify, draft, retrain); unset: "
+        "`<TEMPORAL_TASK_QUEUE>-judge`", validation_alias=_env("TRIAGE_JUDGE_TASK_QUEUE"),
     )
     temporal_api_key: SecretStr | None = Field(
         None, description="Temporal Cloud API key (TLS is implied)", validation_alias=_env("TEMPORAL_API_KEY")
@@ -88,11 +122,35 @@ class Settings(BaseSettings):
     )
 
     # Mail: the provider the worker and the watcher use (triage/mail/factory.py)
-    mail_provider: Literal["myagentmail"] = Field(
-        "myagentmail", description="the mail service the worker and the watcher use "
-        "(`triage/mail/factory.py`; myagentmail is the only one so far)",
+    mail_provider: Literal["myagentmail", "imap"] = Field(
+        "myagentmail", description="the mail service the worker and the watcher use: `myagentmail` or `imap` "
+        "(any IMAP + SMTP mailbox, docs/mailbox.md)",
         validation_alias=_env("TRIAGE_MAIL_PROVIDER"),
     )
+
+    # IMAP + SMTP (triage/mail/imap/): any mailbox. Checked once, by imap_account().
+    imap_host: str | None = Field(None, description="IMAP: the server's host name", validation_alias=_env("TRIAGE_IMAP_HOST"))
+    imap_port: int | None = Field(None, ge=1, le=65535, description="IMAP: the port; unset: 993 with TLS, 143 otherwise", validation_alias=_env("TRIAGE_IMAP_PORT"))
+    imap_security: Literal["tls", "starttls", "none"] = Field("tls", description="IMAP: `tls`, `starttls` or `none`", validation_alias=_env("TRIAGE_IMAP_SECURITY"))
+    imap_user: str | None = Field(None, description="IMAP (and SMTP): the login", validation_alias=_env("TRIAGE_IMAP_USER"))
+    # A password or app password; or, for XOAUTH2 (Google, Microsoft 365), a command that
+    # prints a fresh access token: the command is configured, never the token.
+    imap_password: SecretStr | None = Field(None, description="IMAP (and SMTP): a password or app password", validation_alias=_env("TRIAGE_IMAP_PASSWORD"))
+    imap_token_command: str | None = Field(None, description="IMAP (and SMTP): for XOAUTH2 (Google, Microsoft 365), a command that prints a fresh access token", validation_alias=_env("TRIAGE_IMAP_TOKEN_COMMAND"))
+    imap_address: str | None = Field(None, description="IMAP: the support address replies come from; unset: the login if it is an address", validation_alias=_env("TRIAGE_IMAP_ADDRESS"))
+    imap_inbox_folder: str = Field("INBOX", min_length=1, description="IMAP: the folder new mail arrives in", validation_alias=_env("TRIAGE_IMAP_INBOX_FOLDER"))
+    imap_drafts_folder: str = Field("Drafts", min_length=1, description="IMAP: the folder drafts are kept in", validation_alias=_env("TRIAGE_IMAP_DRAFTS_FOLDER"))
+    imap_sent_folder: str = Field("Sent", min_length=1, description="IMAP: the folder sent replies are filed in", validation_alias=_env("TRIAGE_IMAP_SENT_FOLDER"))
+    # Gmail files what its SMTP sends in Sent by itself: then we must not APPEND a second copy.
+    imap_save_sent: bool = Field(True, description="IMAP: file a copy of each reply in Sent (`false` for Gmail, whose SMTP does it)", validation_alias=_env("TRIAGE_IMAP_SAVE_SENT"))
+    imap_idle: bool = Field(True, description="IMAP: wait for new mail with IDLE where the server offers it", validation_alias=_env("TRIAGE_IMAP_IDLE"))
+    imap_poll_seconds: float = Field(30.0, gt=0, le=1800, description="IMAP: seconds between looks at the inbox without IDLE", validation_alias=_env("TRIAGE_IMAP_POLL_INTERVAL"))
+    imap_max_message_bytes: int = Field(
+        10_000_000, ge=10_000, description="IMAP: larger messages are not read; they go to review with the reason", validation_alias=_env("TRIAGE_IMAP_MAX_MESSAGE_BYTES")
+    )
+    smtp_host: str | None = Field(None, description="SMTP: the submission server; unset: the IMAP host", validation_alias=_env("TRIAGE_SMTP_HOST"))
+    smtp_port: int | None = Field(None, ge=1, le=65535, description="SMTP: the port; unset: 465 with TLS, 587 otherwise", validation_alias=_env("TRIAGE_SMTP_PORT"))
+    smtp_security: Literal["tls", "starttls", "none"] | None = Field(None, description="SMTP: `tls`, `starttls` or `none`; unset: as IMAP", validation_alias=_env("TRIAGE_SMTP_SECURITY"))
 
     # myagentmail
     mail_base_url: str = Field(
@@ -134,6 +192,11 @@ class Settings(BaseSettings):
     llm_concurrency: int = Field(
         8, ge=1, description="in-flight LLM calls per worker (README, [Operations](../README.md#operations))",
         validation_alias=_env("TRIAGE_LLM_CONCURRENCY"),
+    )
+    # Bounds a looping model's answer (and bill). Generous because reasoning models spend
+    # hidden tokens from the same budget: too tight turns answers into "length".
+    llm_max_tokens: int = Field(
+        4_000, ge=16, description="the most tokens an LLM answer may take", validation_alias=_env("TRIAGE_LLM_MAX_TOKENS")
     )
     kb_dir: Path | None = Field(
         None, description="your own help-centre Markdown (per language, reloaded when it changes; check it "
@@ -236,6 +299,11 @@ class Settings(BaseSettings):
         "CLI and the retrain workflow); the packaged model until a promotion",
         validation_alias=_env("TRIAGE_MODEL_DIR"),
     )
+    autonomy_mode_max_age: timedelta = Field(
+        timedelta(seconds=1), ge=timedelta(0), le=timedelta(minutes=1),
+        description="how old a worker's copy of the modes in force may be (a change applies within it; a burst "
+        "reads the modes once per worker)", validation_alias=_env("TRIAGE_AUTONOMY_MODE_MAX_AGE"),
+    )
 
     # Notifications and reviewers
     slack_webhook_url: SecretStr | None = Field(
@@ -313,6 +381,12 @@ class Settings(BaseSettings):
         validation_alias=_env("TRIAGE_MAX_CACHED_WORKFLOWS"),
     )
 
+    # Judge workers `triage up` starts (worker/judge.py): each takes at most one core.
+    judge_processes: int = Field(
+        1, ge=1, le=64, description="judge worker processes `triage up` starts (one per core)",
+        validation_alias=_env("TRIAGE_JUDGE_PROCESSES"),
+    )
+
     # Watcher
     watch_idle_timeout_seconds: float = Field(
         45.0, gt=0, description="seconds without a frame before the socket counts as half-open",
@@ -337,6 +411,52 @@ class Settings(BaseSettings):
         if config_file:
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
         return tuple(sources)
+
+    def imap_account(self) -> ImapAccount:
+        """The IMAP mailbox, every setting checked together; ValueError names what is wrong."""
+        problems = []
+        if not self.imap_host:
+            problems.append("TRIAGE_IMAP_HOST is not set")
+        if not self.imap_user:
+            problems.append("TRIAGE_IMAP_USER is not set")
+        if bool(self.imap_password and self.imap_password.get_secret_value()) == bool(self.imap_token_command):
+            problems.append("set exactly one of TRIAGE_IMAP_PASSWORD and TRIAGE_IMAP_TOKEN_COMMAND")
+        address = (self.imap_address or (self.imap_user if "@" in (self.imap_user or "") else "")).strip().lower()
+        if not valid_address(address):
+            problems.append("TRIAGE_IMAP_ADDRESS (the mailbox's own address) is not set or not an address")
+        if problems:
+            raise ValueError("IMAP mailbox misconfigured: " + "; ".join(problems))
+        smtp_security = self.smtp_security or self.imap_security
+        return ImapAccount(
+            host=self.imap_host or "",
+            port=self.imap_port or _IMAP_PORTS[self.imap_security],
+            security=self.imap_security,
+            user=self.imap_user or "",
+            password=self.imap_password,
+            token_command=self.imap_token_command,
+            address=address,
+            inbox_folder=self.imap_inbox_folder,
+            drafts_folder=self.imap_drafts_folder,
+            sent_folder=self.imap_sent_folder,
+            save_sent=self.imap_save_sent,
+            idle=self.imap_idle,
+            poll_seconds=self.imap_poll_seconds,
+            max_message_bytes=self.imap_max_message_bytes,
+            smtp_host=self.smtp_host or self.imap_host or "",
+            smtp_port=self.smtp_port or _SMTP_PORTS[smtp_security],
+            smtp_security=smtp_security,
+            timeout=self.mail_timeout_seconds,
+        )
+
+    @model_validator(mode="after")
+    def _check_mailbox(self) -> Self:
+        if self.mail_provider == "imap":
+            self.imap_account()  # raises with every problem named, once, at load
+        return self
+
+    @property
+    def judge_queue(self) -> str:
+        return self.judge_task_queue or judge_queue_for(self.temporal_task_queue)
 
     @property
     def ws_url(self) -> str:

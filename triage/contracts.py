@@ -40,6 +40,29 @@ def workflow_id_for(message_id: str) -> str:
 # messages' workflows run, and a deployment on another queue starts afresh.
 
 
+def judge_queue_for(task_queue: str) -> str:
+    """The judge worker's task queue beside a workflow task queue (unless TRIAGE_JUDGE_TASK_QUEUE names another).
+
+    Classifying, matching answers, drafting offline and fitting models are CPU-bound:
+    they run in judge processes of their own, so a burst of judging never starves the
+    workflow tasks of the workflow worker (one GIL, one event loop).
+    """
+    return f"{task_queue}-judge"
+
+
+class JudgeActivity(StrEnum):
+    """Activities the judge worker runs (worker/judge.py), called by name: the workflow
+    worker's process never imports the modules that hold models."""
+
+    CLASSIFY = "classify"
+    DRAFT_REPLY = "draft_reply"
+    EXPORT_CORRECTIONS = "export_corrections"
+    FIT_CANDIDATE = "fit_candidate"
+    MEASURE_MODELS = "measure_models"
+    MODEL_IN_FORCE = "model_in_force"
+    PROMOTE_MODEL = "promote_model"
+
+
 def conversation_id(task_queue: str, inbox_id: str, thread_id: str) -> str:
     return f"conversation-{task_queue}-{inbox_id}-{thread_id}"
 
@@ -65,7 +88,8 @@ SIGN_IN_FAILED_SIGNAL = "failed"
 
 # Earned autonomy: one workflow per inbox keeps the verdicts and the modes in force.
 AUTONOMY_WORKFLOW = "AutonomyWorkflow"
-AUTONOMY_VERDICT = "verdict"  # Signal (signal-with-start) from a closing triage workflow
+AUTONOMY_VERDICT = "verdict"  # Signal (signal-with-start) from a closing triage workflow (before batching)
+AUTONOMY_VERDICTS = "verdicts"  # Signal (signal-with-start): the verdicts a worker's closing workflows reported together
 AUTONOMY_CONFIGURE = "configure"  # Signal (signal-with-start) from a starting worker: its settings
 AUTONOMY_FLAG = "flag"  # Update: "this should not have been sent"
 AUTONOMY_SET_MODE = "set_mode"  # Update: a person sets a mode

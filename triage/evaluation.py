@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import BaseModel, Field
+from temporalio.exceptions import ApplicationError
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
@@ -29,6 +30,7 @@ from triage.models import (
     Classification,
     DraftReply,
     DraftRequest,
+    GuardFlag,
     InboundMessage,
     PolicyDecision,
     PolicySettings,
@@ -153,10 +155,15 @@ def _message(row: EvalRow) -> InboundMessage:
 
 async def judge(row: EvalRow, provider: TriageProvider, policy: PolicySettings) -> Verdict:
     message = _message(row)
-    classification = await classify_checked(provider, message)
+    try:
+        classification = await classify_checked(provider, message)
+    except ApplicationError as err:
+        # What the workflow does once Temporal's retries are spent: a human reads it. One slow
+        # answer from a self-hosted server must not end a run of hundreds.
+        classification = Classification.for_review(f"classification failed: {err}", [GuardFlag.CLASSIFIER_ERROR])
     try:
         reply = await provider.draft(DraftRequest(message=message, classification=classification))
-    except ProviderOutputError:
+    except (ProviderOutputError, ApplicationError):
         reply = DraftReply(body="", grounded=False)
     return Verdict(row=row, classification=classification, reply=reply, decision=decide(classification, reply, policy))
 
@@ -315,7 +322,8 @@ def run_eval_command(path: Path, provider_name: str, as_json: bool, show_unsafe:
         try:
             with Progress(console=console, transient=True) as bar:
                 task = bar.add_task("classifying", total=len(rows))
-                return await evaluate(rows, provider, policy, lambda: bar.advance(task))
+                # As many at once as the worker would send: more only queue at a self-hosted server.
+                return await evaluate(rows, provider, policy, lambda: bar.advance(task), settings.llm_concurrency)
         finally:
             await provider.aclose()
 

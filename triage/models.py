@@ -410,6 +410,8 @@ class TriageInput(BaseModel):
     message: InboundMessage
     policy: PolicySettings = Field(default_factory=PolicySettings)
     review: ReviewSettings = Field(default_factory=ReviewSettings)
+    # Where classify and draft run; None: beside the workflow's own queue (contracts.judge_queue_for).
+    judge_task_queue: str | None = None
 
 
 class Role(StrEnum):

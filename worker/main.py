@@ -1,4 +1,10 @@
-"""The worker: runs SupportTriageWorkflow and its activities on one task queue."""
+"""The workflow worker: the workflows and their I/O activities (mail, conversations,
+autonomy, notifications) on the task queue.
+
+It holds no model: classifying, drafting and retraining run in the judge worker
+(worker/judge.py) on a queue of its own, so this process stays small and its
+workflow tasks never wait on judging for the GIL.
+"""
 
 from __future__ import annotations
 
@@ -18,15 +24,10 @@ from temporalio.worker import Worker
 
 from activities.autonomy import AutonomyActivities, report_to_autonomy
 from activities.conversation import ConversationActivities
-from activities.llm import LlmActivities
 from activities.mail import MailActivities
 from activities.notify import NotifyActivities
-from activities.retrain import RetrainActivities
 from triage.config import Settings
 from triage.contracts import AUTONOMY_CONFIGURE
-from triage.llm.base import TriageProvider
-from triage.llm.factory import build_provider
-from triage.llm.registry import ModelRegistry
 from triage.mail.factory import build_mail_provider
 from triage.mail.provider import MailProvider
 from triage.temporal_client import connect
@@ -47,21 +48,18 @@ def activity_functions(
     settings: Settings,
     *,
     mail: MailProvider,
-    provider: TriageProvider,
     http: httpx.AsyncClient,
     webhook_url: str | None,
 ) -> list[Callable[..., Any]]:
-    """Every activity the workflows call, bound to this process's clients and configuration."""
+    """The workflows' activities on this queue (judging is the judge worker's), bound to this process's clients."""
     queue = settings.temporal_task_queue
     mail_activities = MailActivities(mail)
-    llm = LlmActivities(provider, settings.llm_concurrency, settings.brand_name)
     notify = NotifyActivities(http, webhook_url, settings.public_url)
     conversation = ConversationActivities(client, queue)
-    autonomy = AutonomyActivities(client, queue, settings.autonomy_settings())
-    retrain = RetrainActivities(client, queue, ModelRegistry(settings.model_dir), settings.policy_settings())
+    autonomy = AutonomyActivities(
+        client, queue, settings.autonomy_settings(), settings.autonomy_mode_max_age.total_seconds()
+    )
     return [
-        llm.classify,
-        llm.draft_reply,
         mail_activities.save_draft,
         mail_activities.send_draft,
         mail_activities.discard_draft,
@@ -72,11 +70,6 @@ def activity_functions(
         conversation.reserve_auto_reply,
         autonomy.read_mode,
         autonomy.report_verdict,
-        retrain.export_corrections,
-        retrain.fit_candidate,
-        retrain.measure_models,
-        retrain.model_in_force,
-        retrain.promote_model,
     ]
 
 
@@ -113,7 +106,6 @@ def build_worker(
     settings: Settings,
     *,
     mail: MailProvider,
-    provider: TriageProvider,
     http: httpx.AsyncClient,
 ) -> Worker:
     webhook = settings.slack_webhook_url.get_secret_value() if settings.slack_webhook_url else None
@@ -122,9 +114,7 @@ def build_worker(
         client,
         task_queue=settings.temporal_task_queue,
         workflows=list(WORKFLOWS),
-        activities=activity_functions(
-            client, settings, mail=mail, provider=provider, http=http, webhook_url=webhook
-        ),
+        activities=activity_functions(client, settings, mail=mail, http=http, webhook_url=webhook),
         **worker_options(settings),
         # In-flight activities get this long to finish on SIGTERM before
         # they are cancelled and retried on another worker.
@@ -147,15 +137,13 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
         client = await connect(settings, serve_metrics=True)
         mail = await stack.enter_async_context(build_mail_provider(settings))
         http = await stack.enter_async_context(httpx.AsyncClient())
-        provider = build_provider(settings)
-        stack.push_async_callback(provider.aclose)
-        worker = build_worker(client, settings, mail=mail, provider=provider, http=http)
+        worker = build_worker(client, settings, mail=mail, http=http)
         log.info(
-            "worker on %s / %s, task queue %s, provider %s",
+            "workflow worker on %s / %s, task queue %s (judging on %s)",
             settings.temporal_address,
             settings.temporal_namespace,
             settings.temporal_task_queue,
-            provider.name,
+            settings.judge_queue,
         )
         async with worker:
             await announce_autonomy_settings(client, settings)

@@ -1,7 +1,9 @@
 """AutonomyWorkflow: one per inbox, the record of which answers have earned autonomy.
 
-Triage workflows report a verdict (Signal, through signal-with-start) when
-they close a reply the policy would have sent; reviewers flag a wrong
+Triage workflows report a verdict when they close a reply the policy would
+have sent: their worker sends the verdicts that arrive together as one Signal
+(through signal-with-start), so the inbox's one workflow takes an event per
+batch, not per message; reviewers flag a wrong
 automatic reply and people set modes (Updates, through update-with-start,
 which answer with the change made). The workflow keeps per-article and
 per-category counts over a rolling window, promotes and demotes by the rules
@@ -40,6 +42,7 @@ with workflow.unsafe.imports_passed_through():
         AUTONOMY_OVERRIDES_MEMO,
         AUTONOMY_SET_MODE,
         AUTONOMY_VERDICT,
+        AUTONOMY_VERDICTS,
     )
     from triage.models import AutonomyMode
 
@@ -102,6 +105,16 @@ class AutonomyWorkflow:
     @workflow.signal(name=AUTONOMY_VERDICT)
     def verdict(self, report: VerdictReport) -> None:
         self._events += 1
+        self._record(report)
+
+    @workflow.signal(name=AUTONOMY_VERDICTS)
+    def verdicts(self, reports: list[VerdictReport]) -> None:
+        """A batch: one event for all the verdicts a worker had to report at once."""
+        self._events += 1
+        for report in reports:
+            self._record(report)
+
+    def _record(self, report: VerdictReport) -> None:
         if _remember(self._input.reported, report.workflow_id):
             self._applied(autonomy.record_verdict(self._input.book, report, workflow.now()))
 

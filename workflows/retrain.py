@@ -5,7 +5,9 @@ model in force -> the gate (``triage.llm.gate``, decided here, in the history)
 -> promote, or keep the current model and say why. Run on demand
 (``triage retrain``) and nightly by a Temporal Schedule (``triage schedule``).
 
-Orchestration only: every effect is an activity.
+Orchestration only: every effect is an activity, run by the judge workers
+(worker/judge.py: fitting and measuring are CPU work, and the model registry
+lives there) and called by name, so this module imports no model.
 """
 
 from __future__ import annotations
@@ -17,11 +19,21 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from activities.retrain import RetrainActivities
-    from triage.llm.gate import MeasureRequest, PromoteRequest, RetrainReport, RetrainRequest, gate
+    from triage.contracts import JudgeActivity, judge_queue_for
+    from triage.llm.gate import (
+        CandidateFit,
+        CorrectionsFile,
+        Measured,
+        MeasureRequest,
+        PromoteRequest,
+        RetrainReport,
+        RetrainRequest,
+        gate,
+    )
 
 STEP_TIMEOUT = timedelta(minutes=30)
 STEP_RETRY = RetryPolicy(initial_interval=timedelta(seconds=5), maximum_attempts=3)
+JUDGE_PATCH = "judge-queue"
 
 
 class _StepOptions(TypedDict):
@@ -29,27 +41,35 @@ class _StepOptions(TypedDict):
 
     start_to_close_timeout: timedelta
     retry_policy: RetryPolicy
+    task_queue: str | None
 
 
 @workflow.defn
 class RetrainWorkflow:
     @workflow.run
     async def run(self, request: RetrainRequest) -> RetrainReport:
-        options: _StepOptions = {"start_to_close_timeout": STEP_TIMEOUT, "retry_policy": STEP_RETRY}
-        corrections = await workflow.execute_activity_method(
-            RetrainActivities.export_corrections, summary="export corrections", **options
+        # Runs started before the judge queue replay on their own queue.
+        judge = request.judge_task_queue or judge_queue_for(workflow.info().task_queue)
+        options: _StepOptions = {
+            "start_to_close_timeout": STEP_TIMEOUT,
+            "retry_policy": STEP_RETRY,
+            "task_queue": judge if workflow.patched(JUDGE_PATCH) else None,
+        }
+        corrections = await workflow.execute_activity(
+            JudgeActivity.EXPORT_CORRECTIONS, result_type=CorrectionsFile, summary="export corrections", **options
         )
         if corrections.count == 0:
-            in_force = await workflow.execute_activity_method(
-                RetrainActivities.model_in_force, summary="model in force", **options
+            in_force = await workflow.execute_activity(
+                JudgeActivity.MODEL_IN_FORCE, result_type=str, summary="model in force", **options
             )
             return RetrainReport(corrections=0, in_force=in_force, note="no corrections yet: nothing to learn from")
-        candidate = await workflow.execute_activity_method(
-            RetrainActivities.fit_candidate, corrections, summary="fit candidate", **options
+        candidate = await workflow.execute_activity(
+            JudgeActivity.FIT_CANDIDATE, corrections, result_type=CandidateFit, summary="fit candidate", **options
         )
-        measured = await workflow.execute_activity_method(
-            RetrainActivities.measure_models,
+        measured = await workflow.execute_activity(
+            JudgeActivity.MEASURE_MODELS,
             MeasureRequest(candidate=candidate, corrections_path=corrections.path, labelled=request.labelled),
+            result_type=Measured,
             summary="measure current and candidate",
             **options,
         )
@@ -63,9 +83,10 @@ class RetrainWorkflow:
         if not request.promote:
             report.note = f"{candidate.version} passed the gate; not promoted (measure only)"
             return report
-        report.in_force = await workflow.execute_activity_method(
-            RetrainActivities.promote_model,
+        report.in_force = await workflow.execute_activity(
+            JudgeActivity.PROMOTE_MODEL,
             PromoteRequest(version=candidate.version, why="retrain gate: " + "; ".join(verdict.reasons)),
+            result_type=str,
             summary=f"promote {candidate.version}",
             **options,
         )

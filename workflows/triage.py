@@ -20,12 +20,11 @@ from workflows.notifications import notify
 with workflow.unsafe.imports_passed_through():
     from activities.autonomy import AutonomyActivities
     from activities.conversation import ConversationActivities
-    from activities.llm import LlmActivities
     from activities.mail import MailActivities
     from activities.notify import NotifyActivities
     from triage import search_attributes as sa
     from triage.autonomy import ModeLookup, VerdictReport, verdict_for
-    from triage.contracts import SUPERSEDE_SIGNAL, ReviewErrorKind, workflow_id_for
+    from triage.contracts import SUPERSEDE_SIGNAL, JudgeActivity, ReviewErrorKind, judge_queue_for, workflow_id_for
     from triage.inbound import message_reply_target, reply_subject
     from triage.llm.replies import holding_reply
     from triage.models import (
@@ -75,6 +74,8 @@ SNIPPET_CHARS = 280
 JUDGEMENT_PATCH = "answerability-and-language-checks"
 CONVERSATION_PATCH = "conversations"
 AUTONOMY_PATCH = "earned-autonomy"
+JUDGE_PATCH = "judge-queue"
+JUDGE_REDRAFT_PATCH = "judge-queue-redraft"
 CONVERSATION_TIMEOUT = timedelta(seconds=60)
 
 # The review loop's answer when a newer message of the conversation took over.
@@ -370,9 +371,11 @@ class SupportTriageWorkflow:
 
     async def _classify(self) -> Classification:
         try:
-            result = await workflow.execute_activity_method(
-                LlmActivities.classify,
+            result = await workflow.execute_activity(
+                JudgeActivity.CLASSIFY,
                 self._input.message,
+                result_type=Classification,
+                task_queue=self._judge_queue(),
                 start_to_close_timeout=LLM_TIMEOUT,
                 retry_policy=LLM_RETRY,
                 summary="classify",
@@ -386,11 +389,13 @@ class SupportTriageWorkflow:
             self._state.usage.append(result.usage)
         return result
 
-    async def _draft(self, request: DraftRequest) -> DraftReply:
+    async def _draft(self, request: DraftRequest, *, redraft: bool = False) -> DraftReply:
         try:
-            reply = await workflow.execute_activity_method(
-                LlmActivities.draft_reply,
+            reply = await workflow.execute_activity(
+                JudgeActivity.DRAFT_REPLY,
                 request,
+                result_type=DraftReply,
+                task_queue=self._judge_queue(redraft),
                 start_to_close_timeout=LLM_TIMEOUT,
                 retry_policy=LLM_RETRY,
                 summary="draft reply",
@@ -405,6 +410,17 @@ class SupportTriageWorkflow:
         if reply.usage:
             self._state.usage.append(reply.usage)
         return reply
+
+    def _judge_queue(self, redraft: bool = False) -> str | None:
+        """The judge workers' queue; None (this workflow's own queue) when replaying calls made before it.
+
+        Redrafts have a patch of their own: a review that waited across the upgrade
+        (its classify and draft replaying on its own queue) has its redrafts judged on
+        the judge queue. Each patch is one marker and one search-attribute write per run.
+        """
+        if not workflow.patched(JUDGE_REDRAFT_PATCH if redraft else JUDGE_PATCH):
+            return None
+        return self._input.judge_task_queue or judge_queue_for(workflow.info().task_queue)
 
     def _accept_draft(self, reply: DraftReply) -> None:
         self._state.draft_body = reply.body
@@ -548,7 +564,8 @@ class SupportTriageWorkflow:
                             instructions=decision.instructions,
                             previous_body=self._state.draft_body,
                             thread=self._thread,
-                        )
+                        ),
+                        redraft=True,
                     )
                     await self._save_draft(reply.body, reply.html_body)
                 finally:

@@ -18,13 +18,14 @@ from triage.testing.fake_openai import FakeOpenAI
 
 
 class ChildProcesses:
-    """The dev server, the worker and the watcher: the only processes this run signals."""
+    """The dev server, the workers (workflow and judge) and the watcher: the only processes this run signals."""
 
     def __init__(self, workdir: Path) -> None:
         self.workdir = workdir
         self.temporal = DevServer(workdir)  # on the run's database file: a restart finds every workflow
         self.env: dict[str, str] = {}
         self.worker: subprocess.Popen | None = None
+        self.judge: subprocess.Popen | None = None
         self.watcher: subprocess.Popen | None = None
         self.unexpected_exits: list[str] = []
         self._watchdog: asyncio.Task[None] | None = None
@@ -42,13 +43,22 @@ class ChildProcesses:
         return spawn_python(["starter.cli", command], env=self.env, log=self.workdir / f"{command}.log")
 
     def start_worker(self) -> None:
+        """The workflow worker and its judge (classify and draft): a worker fault takes both."""
+        self.start_workflow_worker()
+        self.start_judge()
+
+    def start_workflow_worker(self) -> None:
         self.worker = self._start("worker")
+
+    def start_judge(self) -> None:
+        self.judge = self._start("judge")
 
     async def kill_worker(self) -> None:
         # Forgotten first, so that the watchdog does not take the kill for a crash.
         worker, self.worker = self.worker, None
-        assert worker is not None
-        await kill_process(worker)
+        judge, self.judge = self.judge, None
+        assert worker is not None and judge is not None
+        await asyncio.gather(kill_process(worker), kill_process(judge))
 
     def start_watcher(self) -> None:
         self.watcher = self._start("watch")
@@ -60,7 +70,8 @@ class ChildProcesses:
         """A worker or watcher that died on its own is noted and started again."""
         while True:
             for name, process, start in (
-                ("worker", self.worker, self.start_worker),
+                ("worker", self.worker, self.start_workflow_worker),
+                ("judge", self.judge, self.start_judge),
                 ("watcher", self.watcher, self.start_watcher),
             ):
                 if process is not None and process.poll() is not None:
@@ -72,7 +83,7 @@ class ChildProcesses:
         if self._watchdog is not None:
             self._watchdog.cancel()
         await asyncio.gather(
-            *(stop_process(process, 15.0) for process in (self.watcher, self.worker, self.temporal.process))
+            *(stop_process(process, 15.0) for process in (self.watcher, self.worker, self.judge, self.temporal.process))
         )
 
 

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from starter.cli import autonomy, decisions, emulator, evaluation, kb, learning, reviews, services
+from starter.cli import autonomy, decisions, emulator, evaluation, kb, learning, llm, mail, reviews, services
 from starter.cli.errors import EXIT_OK, report
 
 
@@ -59,6 +59,7 @@ for command in (
     services.server,
     emulator.mailsim,
     services.worker,
+    services.judge,
     services.watch,
     services.api,
     services.up,
@@ -80,7 +81,9 @@ for command in (
 ):
     app.command()(command)
 app.add_typer(kb.kb_app, name="kb")
+app.add_typer(mail.mail_app, name="mail")
 app.add_typer(autonomy.autonomy_app, name="autonomy")
 app.add_typer(learning.corrections_app, name="corrections")
 app.add_typer(learning.schedule_app, name="schedule")
 app.add_typer(learning.model_app, name="model")
+app.add_typer(llm.llm_app, name="llm")

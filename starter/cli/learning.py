@@ -93,7 +93,9 @@ def retrain(
         console.print(f"retrain started: {started['workflow_id']}", highlight=False)
         return
     settings = get_settings()
-    request = RetrainRequest(labelled=_resolved(labelled), promote=not measure_only)
+    request = RetrainRequest(
+        labelled=_resolved(labelled), promote=not measure_only, judge_task_queue=settings.judge_task_queue
+    )
 
     async def main(client: Client) -> tuple[str, RetrainReport | None]:
         handle = await start_retrain(client, settings.temporal_task_queue, request)
@@ -132,7 +134,10 @@ def schedule_create(
     settings = get_settings()
 
     async def main(client: Client) -> str:
-        return await create_schedule(client, settings.temporal_task_queue, cron, RetrainRequest(labelled=_resolved(labelled)))
+        return await create_schedule(
+            client, settings.temporal_task_queue, cron,
+            RetrainRequest(labelled=_resolved(labelled), judge_task_queue=settings.judge_task_queue),
+        )
 
     console.print(f"schedule {with_client(main)}: retrain at '{cron}' (UTC)", highlight=False)
 

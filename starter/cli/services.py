@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from starter.cli.errors import CliError
+from starter.cli.errors import EXIT_USAGE, CliError
 from starter.cli.foreground import run_until_interrupted, setup_logging
 from starter.cli.output import console, err_console
 from triage.config import get_settings
@@ -47,11 +47,19 @@ def server(
 
 
 def worker() -> None:
-    """Run a worker: the triage workflow and its activities."""
+    """Run the workflow worker: the workflows and their mail, conversation and autonomy activities."""
     from worker.main import run_worker
 
     setup_logging()
     run_until_interrupted(run_worker(get_settings()))
+
+
+def judge() -> None:
+    """Run a judge worker: classify, draft and retrain (CPU-bound) on the judge task queue; one per core to spare."""
+    from worker.judge import run_judge
+
+    setup_logging()
+    run_until_interrupted(run_judge(get_settings()))
 
 
 def watch() -> None:
@@ -83,14 +91,34 @@ def up(
     mail_port: Annotated[
         int | None, typer.Option(help="The mail emulator's port (default 8725, or MYAGENTMAIL_BASE_URL's).")
     ] = None,
+    mail: Annotated[
+        str | None,
+        typer.Option(help="emulator (the embedded myagentmail emulator) or imap (the TRIAGE_IMAP_* mailbox); "
+                     "default: TRIAGE_MAIL_PROVIDER's."),
+    ] = None,
+    llm: Annotated[
+        str | None, typer.Option(help="local: classify and draft with the local model server (make local-llm) on port 8780.")
+    ] = None,
 ) -> None:
     """The whole local stack in one command; Ctrl-C stops it all. Refuses to start when a port is taken."""
     from starter.stack import StackError, run_stack
 
+    if llm not in (None, "local"):
+        raise CliError(f"--llm {llm}: the only choice is 'local' (other servers: set OPENAI_BASE_URL)", EXIT_USAGE)
+    if llm:
+        from triage.llm.local_server import LocalModelUnavailable, check_installed
+
+        try:
+            check_installed()
+        except LocalModelUnavailable as err:
+            raise CliError(str(err)) from None
     setup_logging()
     try:
         code = asyncio.run(
-            run_stack(get_settings(), data_dir=data_dir, demo=demo, reset=reset, mail_port=mail_port)
+            run_stack(
+                get_settings(), data_dir=data_dir, demo=demo, reset=reset, mail_port=mail_port, mail=mail,
+                local_llm=bool(llm),
+            )
         )
     except StackError as err:
         raise CliError(str(err)) from err

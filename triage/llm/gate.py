@@ -63,6 +63,8 @@ class RetrainRequest(BaseModel):
     # Who asked, and why (recorded in the workflow's history): an admin through the API.
     requested_by: str | None = None
     why: str = ""
+    # Where fitting and measuring run; None: beside the workflow's own queue (contracts.judge_queue_for).
+    judge_task_queue: str | None = None
 
 
 class CorrectionsFile(BaseModel):

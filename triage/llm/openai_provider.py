@@ -3,7 +3,9 @@
 Structured output: the SDK turns the pydantic models below into a strict JSON
 schema and parses the answer with them, so anything the model returns off
 that schema, a refusal or a cut-off answer becomes ``ProviderOutputError``
-(the activity sends the message to a human instead of retrying).
+(the activity sends the message to a human instead of retrying). A malformed
+or cut-off answer is asked for once more first: sampling models (a small local
+one above all) often get it right the second time.
 
 The client never retries (``max_retries=0``): Temporal owns retries, so
 transport failures become ``ApplicationError`` with the right retryability,
@@ -51,9 +53,7 @@ from triage.models import (
 from triage.render import rendered
 
 KB_TOP_K = 3
-# Bounds a looping model's bill. Generous because reasoning models spend
-# hidden tokens from the same budget: too tight turns answers into "length".
-MAX_COMPLETION_TOKENS = 4_000
+MAX_COMPLETION_TOKENS = Settings.model_fields["llm_max_tokens"].default
 
 # The guard flags a model may set: exactly those the prompt describes.
 # Built from the contract at run time, so a type checker sees a plain string.
@@ -74,7 +74,12 @@ class ClassificationOutput(BaseModel):
 
     category: Category
     confidence: float = Field(ge=0.0, le=1.0, description="How sure the category is, 0 to 1")
-    language: str = Field(description="ISO 639-1 code of the customer's language, e.g. en, de")
+    # The pattern is in the schema: a server that enforces it (llama.cpp's grammar) never lets a
+    # model answer "English"; the validator below still checks every other server's answer.
+    language: str = Field(
+        description="ISO 639-1 code of the customer's language, e.g. en, de",
+        pattern=r"^[A-Za-z]{2}([-_][A-Za-z0-9]{2,8})?$",
+    )
     sentiment: Literal["positive", "neutral", "negative"]
     urgency: Literal["low", "normal", "high"]
     reason: str = Field(description="One short sentence explaining the category")
@@ -136,6 +141,10 @@ class KnowledgeSearch(Protocol):
 _Output = TypeVar("_Output", bound=BaseModel)
 
 
+class MalformedOutput(ProviderOutputError):
+    """Off-schema, invalid or cut off: worth asking once more (a refusal is not)."""
+
+
 class OpenAIProvider(TriageProvider):
     name = "openai"
 
@@ -145,11 +154,13 @@ class OpenAIProvider(TriageProvider):
         classify_model: str,
         draft_model: str,
         kb: KnowledgeSearch | None,
+        max_tokens: int = MAX_COMPLETION_TOKENS,
     ) -> None:
         self._client = client
         self._classify_model = classify_model
         self._draft_model = draft_model
         self._kb = kb  # None: every draft is ungrounded
+        self._max_tokens = max_tokens
 
     @classmethod
     def from_settings(cls, settings: Settings, kb: KnowledgeSearch | None = None) -> OpenAIProvider:
@@ -169,7 +180,7 @@ class OpenAIProvider(TriageProvider):
             max_retries=0,
             timeout=settings.llm_timeout_seconds,
         )
-        return cls(client, settings.classify_model, settings.draft_model, kb)
+        return cls(client, settings.classify_model, settings.draft_model, kb, settings.llm_max_tokens)
 
     async def aclose(self) -> None:
         await self._client.close()
@@ -269,6 +280,24 @@ class OpenAIProvider(TriageProvider):
         messages: list[dict[str, str]],
         output_type: type[_Output],
     ) -> tuple[_Output, LlmUsage]:
+        """One structured answer; an unusable one is asked for once more, then given up on.
+
+        A sampling model that broke its JSON once usually does not twice, so a
+        second answer is cheap; a third rarely helps, and the caller sends the
+        message to a human on ``ProviderOutputError`` (never a retry loop). A
+        refusal is not asked again: it is the model's answer.
+        """
+        try:
+            return await self._complete_once(model, messages, output_type)
+        except MalformedOutput:
+            return await self._complete_once(model, messages, output_type)
+
+    async def _complete_once(
+        self,
+        model: str,
+        messages: list[dict[str, str]],
+        output_type: type[_Output],
+    ) -> tuple[_Output, LlmUsage]:
         what = output_type.__name__
         try:
             completion = await self._client.chat.completions.parse(
@@ -276,25 +305,25 @@ class OpenAIProvider(TriageProvider):
                 messages=messages,  # type: ignore[arg-type]
                 response_format=output_type,
                 # No temperature: reasoning models reject anything but the default.
-                max_completion_tokens=MAX_COMPLETION_TOKENS,
+                max_completion_tokens=self._max_tokens,
             )
         except openai.LengthFinishReasonError:
-            raise ProviderOutputError(f"{what}: answer cut off (finish_reason=length)") from None
+            raise MalformedOutput(f"{what}: answer cut off (finish_reason=length)") from None
         except openai.ContentFilterFinishReasonError:
             raise ProviderOutputError(f"{what}: answer blocked (finish_reason=content_filter)") from None
         except pydantic.ValidationError as err:
             # Only the failing fields: the message itself may quote the email.
             fields = sorted({".".join(str(p) for p in e["loc"]) or "<root>" for e in err.errors()})
-            raise ProviderOutputError(f"{what}: invalid output ({', '.join(fields)[:200]})") from None
+            raise MalformedOutput(f"{what}: invalid output ({', '.join(fields)[:200]})") from None
         except openai.APIError as err:
             _raise_transport_error(err)
         if not completion.choices:
-            raise ProviderOutputError(f"{what}: no choices in the answer")
+            raise MalformedOutput(f"{what}: no choices in the answer")
         message = completion.choices[0].message
         if message.refusal:
             raise ProviderOutputError(f"{what}: the model refused")
         if message.parsed is None:
-            raise ProviderOutputError(f"{what}: empty answer")
+            raise MalformedOutput(f"{what}: empty answer")
         usage = LlmUsage(
             provider=self.name,
             model=completion.model or model,

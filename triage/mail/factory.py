@@ -12,4 +12,8 @@ def build_mail_provider(settings: Settings) -> MailProvider:
         from triage.mail.myagentmail.provider import MyAgentMailProvider
 
         return MyAgentMailProvider.from_settings(settings)
-    raise ValueError(f"unknown mail provider {settings.mail_provider!r}: use myagentmail")
+    if settings.mail_provider == "imap":
+        from triage.mail.imap.provider import ImapProvider
+
+        return ImapProvider.from_settings(settings)
+    raise ValueError(f"unknown mail provider {settings.mail_provider!r}: use myagentmail or imap")

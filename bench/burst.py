@@ -1,0 +1,192 @@
+"""Burst: N messages arrive at once.
+
+Project: N emails are posted to the emulator together, while the watcher, the
+workflow worker and a judge worker run as processes of their own (as under
+``triage up``, the offline model). Most come from a sender of their own; a
+few senders write ``limit + 2`` each, so the per-sender limit is counted
+under the same burst. Measured, once every message has settled:
+- the time until then, against N no-op floor workflows started at once;
+- capacity failures: an activity, local activity or Update that failed for
+  lack of capacity or time (the workers' logs: failed activity attempts,
+  "waiting for update", RESOURCE_EXHAUSTED; the histories: workflow and
+  activity tasks that timed out or failed);
+- the longest workflow task (WorkflowTaskStarted to WorkflowTaskCompleted,
+  from every history): the aim is 2 s, far below the deadlock detector;
+- every message in its right state: a routine message from its own sender
+  auto-sent; a repeat sender's first ``limit`` auto-sent and the rest held
+  for review, exactly.
+
+    python -m bench.burst [--size short|full] [--messages 500] [--repeat-senders 10]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import tempfile
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import httpx
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from bench.harness import Comparison, Report, bench_settings, bounded_gather, cli, wait_for_count
+from bench.floor import FloorWorkflow, noop
+from bench.pipeline import ROUTINE, routine_texts
+from bench.processes import dev_server, judge_process, mailsim_process, settings_environment, spawn_python, stop_process
+from starter.review import get_state
+from triage.config import Settings
+from triage.contracts import workflow_id_for
+from triage.llm.offline import OfflineProvider
+from triage.models import TriageStatus
+from worker.main import worker_options
+
+NAME = "burst"
+SIZES = {"short": {"messages": 500, "repeat_senders": 10}, "full": {"messages": 500, "repeat_senders": 10}}
+WORKFLOW_TASK_AIM_S = 2.0
+# In the workers' logs: a task that failed or waited for capacity.
+CAPACITY_FAILURE = re.compile(r"waiting for update|RESOURCE_EXHAUSTED|Completing activity as failed|TMPRL1104", re.I)
+TIMED_OUT_OR_FAILED = {
+    EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT,
+    EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED,
+    EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT,
+    EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED,
+}
+
+
+def senders(messages: int, repeat_senders: int, limit: int) -> list[str]:
+    """One address per message: ``repeat_senders`` addresses write ``limit + 2`` times, the rest once."""
+    repeated = [f"repeat{s}@example.org" for s in range(repeat_senders) for _ in range(limit + 2)]
+    return repeated + [f"customer{i}@example.org" for i in range(messages - len(repeated))]
+
+
+async def post_all(control: httpx.AsyncClient, texts: list[str], addresses: list[str]) -> dict[str, str]:
+    """Every email into the inbox at once: message id -> sender."""
+
+    def one(i: int, address: str):
+        async def post() -> tuple[str, str]:
+            body = {"from": address, "subject": "Question", "plain_body": texts[i % len(texts)]}
+            response = await control.post("/_sim/inbound", json=body)
+            response.raise_for_status()
+            return response.json()["message_id"], address
+
+        return post
+
+    return dict(await bounded_gather((one(i, a) for i, a in enumerate(addresses)), 32))
+
+
+async def run_floor(client: Client, n: int) -> float:
+    """N no-op floor workflows (4 activities each) started together (32 starts in flight): seconds until all closed."""
+    queue = f"floor-{uuid.uuid4().hex[:6]}"
+    async with Worker(client, task_queue=queue, workflows=[FloorWorkflow], activities=[noop], **worker_options(Settings())):
+        began = time.perf_counter()
+        handles = await bounded_gather(
+            (lambda i=i: client.start_workflow(FloorWorkflow.run, id=f"floor-{queue}-{i}", task_queue=queue) for i in range(n)),
+            32,
+        )
+        await asyncio.gather(*(h.result() for h in handles))
+        return time.perf_counter() - began
+
+
+async def settled_count(client: Client, settings_queue: str) -> int:
+    waiting = await client.count_workflows(
+        f"WorkflowType = 'SupportTriageWorkflow' AND TaskQueue = '{settings_queue}' AND "
+        f"(ExecutionStatus != 'Running' OR TriageStatus = 'awaiting_review')"
+    )
+    return waiting.count
+
+
+async def history_figures(client: Client, workflow_id: str) -> tuple[float, int]:
+    """The longest workflow task (s) and the tasks that timed out or failed, in one history."""
+    longest, failures, started = 0.0, 0, None
+    async for event in client.get_workflow_handle(workflow_id).fetch_history_events():
+        kind = event.event_type
+        if kind == EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED:
+            started = event.event_time.ToDatetime()
+        elif kind == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED and started is not None:
+            longest = max(longest, (event.event_time.ToDatetime() - started).total_seconds())
+        failures += kind in TIMED_OUT_OR_FAILED
+    return longest, failures
+
+
+async def outcomes(client: Client, sent_by: dict[str, str], limit: int) -> dict[str, Any]:
+    states = await bounded_gather(
+        (lambda m=m: get_state(client, workflow_id_for(m)) for m in sent_by), 32
+    )
+    by_sender: dict[str, Counter[str]] = {}
+    for message_id, state in zip(sent_by, states, strict=True):
+        by_sender.setdefault(sent_by[message_id], Counter())[state.status.value] += 1
+    wrong = 0
+    for counts in by_sender.values():
+        written = sum(counts.values())
+        right = Counter({TriageStatus.AUTO_SENT.value: min(written, limit)})
+        if written > limit:
+            right[TriageStatus.AWAITING_REVIEW.value] = written - limit
+        wrong += sum((counts - right).values())
+    return {"wrong_state": wrong, "statuses": dict(sum(by_sender.values(), Counter()))}
+
+
+async def run(messages: int, repeat_senders: int) -> Report:
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp)
+        async with (
+            dev_server(directory) as (server, client),
+            mailsim_process(directory) as sim,
+            httpx.AsyncClient(base_url=sim.control_url, timeout=60) as control,
+        ):
+            settings = bench_settings(sim, provider="offline")
+            limit = settings.auto_reply_limit
+            texts = await routine_texts(OfflineProvider(), settings, ROUTINE)
+            floor_s = await run_floor(client, messages)
+            env = {**settings_environment(settings), "TEMPORAL_ADDRESS": server.address, "TRIAGE_LOG_LEVEL": "WARNING"}
+            worker = spawn_python(["starter.cli", "worker"], env=env, log=directory / "worker.log")
+            watcher = spawn_python(["starter.cli", "watch"], env=env, log=directory / "watch.log")
+            try:
+                async with judge_process(settings, server.address, directory):
+                    await asyncio.sleep(3)  # the workers and the watcher connected: their start-up is not the burst's
+                    began = time.perf_counter()
+                    sent_by = await post_all(control, texts, senders(messages, repeat_senders, limit))
+                    queue = settings.temporal_task_queue
+                    await wait_for_count(lambda: settled_count(client, queue), messages, what="settled", stall_timeout=120)
+                    elapsed = time.perf_counter() - began
+                    figures = await bounded_gather(
+                        (lambda m=m: history_figures(client, workflow_id_for(m)) for m in sent_by), 32
+                    )
+                    states = await outcomes(client, sent_by, limit)
+            finally:
+                await asyncio.gather(stop_process(watcher), stop_process(worker))
+            logged = [
+                line[:300]
+                for path in sorted(directory.glob("*.log")) if path.name != "temporal.log"
+                for line in path.read_text(errors="replace").splitlines() if CAPACITY_FAILURE.search(line)
+            ]
+    details = {
+        "elapsed_s": elapsed,
+        "floor_elapsed_s": floor_s,
+        "longest_workflow_task_s": max(f[0] for f in figures),
+        "tasks_timed_out_or_failed": sum(f[1] for f in figures),
+        "logged_capacity_failures": len(logged),
+        "logged_samples": logged[:10],
+        **states,
+    }
+    failures = details["tasks_timed_out_or_failed"] + len(logged)
+    return Report(
+        NAME,
+        {"messages": messages, "repeat_senders": repeat_senders},
+        [
+            Comparison("time until all settled", "s", elapsed, floor_s, "floor"),
+            Comparison("longest workflow task", "s", details["longest_workflow_task_s"], WORKFLOW_TASK_AIM_S, "2 s", "<= 1.0"),
+            Comparison("capacity failures", "count", failures, messages, "messages", "<= 0"),
+            Comparison("messages in a wrong state", "count", states["wrong_state"], messages, "messages", "<= 0"),
+        ],
+        details,
+    )
+
+
+if __name__ == "__main__":
+    cli(NAME, run, SIZES, __doc__)

@@ -1,0 +1,74 @@
+"""The judge worker: the CPU-bound activities on a task queue of their own.
+
+Classifying, finding the answer and drafting offline (the shipped classifier,
+the knowledge base's TF-IDF, the sentence encoder) and fitting and measuring
+retrained models are CPU work in Python: sharing a process with the workflow
+worker, a burst of them starved its workflow tasks (one GIL, one event loop).
+Here they run in processes that poll ``Settings.judge_queue`` and hold the
+model; the workflows call them by name (``triage.contracts.JudgeActivity``).
+
+One judge process uses at most one core (its activities run on the event
+loop), so scale it by processes: one per core the judging may take, while the
+workflow worker, the dev server and the watcher keep theirs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import AsyncExitStack
+from datetime import timedelta
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.llm import LlmActivities
+from activities.retrain import RetrainActivities
+from triage.config import Settings
+from triage.llm.base import TriageProvider
+from triage.llm.factory import build_provider
+from triage.llm.registry import ModelRegistry
+from triage.temporal_client import connect
+
+log = logging.getLogger(__name__)
+
+
+def judge_activities(client: Client, settings: Settings, provider: TriageProvider) -> list:
+    """Every activity of the judge queue, bound to this process's provider and model registry."""
+    llm = LlmActivities(provider, settings.llm_concurrency, settings.brand_name)
+    retrain = RetrainActivities(
+        client, settings.temporal_task_queue, ModelRegistry(settings.model_dir), settings.policy_settings()
+    )
+    return [
+        llm.classify,
+        llm.draft_reply,
+        retrain.export_corrections,
+        retrain.fit_candidate,
+        retrain.measure_models,
+        retrain.model_in_force,
+        retrain.promote_model,
+    ]
+
+
+def build_judge_worker(client: Client, settings: Settings, provider: TriageProvider) -> Worker:
+    return Worker(
+        client,
+        task_queue=settings.judge_queue,
+        activities=judge_activities(client, settings, provider),
+        max_concurrent_activities=settings.max_concurrent_activities,
+        graceful_shutdown_timeout=timedelta(seconds=20),
+    )
+
+
+async def run_judge(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    async with AsyncExitStack() as stack:
+        client = await connect(settings)
+        provider = build_provider(settings)
+        stack.push_async_callback(provider.aclose)
+        worker = build_judge_worker(client, settings, provider)
+        log.info(
+            "judge worker on %s / %s, task queue %s, provider %s",
+            settings.temporal_address, settings.temporal_namespace, settings.judge_queue, provider.name,
+        )
+        async with worker:
+            await (stop or asyncio.Event()).wait()
