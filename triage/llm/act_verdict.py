@@ -17,7 +17,6 @@ reviewer, and whether the message is a closing that needs no reply.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from triage.llm.acts import ActReading
@@ -56,8 +55,13 @@ DESCRIBED: dict[MessageAct, str] = {
 # Flags that mean there is something to answer or to look at: never a closing.
 NOT_CLOSING = frozenset(
     {
-        GuardFlag.PROBLEM_REPORT, GuardFlag.PRIVACY, GuardFlag.SECURITY, GuardFlag.WITHDRAWN,
-        GuardFlag.PROMPT_INJECTION, GuardFlag.LEGAL, GuardFlag.DATA_LOSS,
+        GuardFlag.PROBLEM_REPORT,
+        GuardFlag.PRIVACY,
+        GuardFlag.SECURITY,
+        GuardFlag.WITHDRAWN,
+        GuardFlag.PROMPT_INJECTION,
+        GuardFlag.LEGAL,
+        GuardFlag.DATA_LOSS,
     }
 )
 
@@ -92,9 +96,13 @@ def judge_act(
             flags[flag] = f'{flag.value} (the text {DESCRIBED[act]}, {probability:.2f}: "{quoted(sentence)}")'
     sentence, in_sentence = reading.strongest(MessageAct.INSTRUCTS_ASSISTANT)
     whole = reading.probabilities[MessageAct.INSTRUCTS_ASSISTANT]
-    instructs = whole >= INJECTION_AT or (in_sentence >= INJECTION_SENTENCE_AT and whole >= INJECTION_LEANS_AT)
+    instructs = whole >= INJECTION_AT or (
+        in_sentence >= INJECTION_SENTENCE_AT and whole >= INJECTION_LEANS_AT
+    )
     if instructs or GuardFlag.PROMPT_INJECTION in phrase_flags:
-        flags[GuardFlag.PROMPT_INJECTION] = f'{GuardFlag.PROMPT_INJECTION.value} ({DESCRIBED[MessageAct.INSTRUCTS_ASSISTANT]}: "{quoted(sentence)}")'
+        flags[GuardFlag.PROMPT_INJECTION] = (
+            f'{GuardFlag.PROMPT_INJECTION.value} ({DESCRIBED[MessageAct.INSTRUCTS_ASSISTANT]}: "{quoted(sentence)}")'
+        )
     raised = {*flags, *phrase_flags, *(f.flag for f in findings)}
     learned_closing = reading.act is MessageAct.CLOSES and reading.probability >= CLOSING_AT
     learned_other = reading.act is not MessageAct.CLOSES and reading.probability >= FLAG_AT

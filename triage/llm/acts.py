@@ -83,8 +83,14 @@ CATEGORY_DATA_AS_ACTS: dict[str, dict[Category, MessageAct]] = {
     "issues_bug.jsonl": {Category.BUG: MessageAct.REPORTS_PROBLEM},
     "issues_question.jsonl": {Category.GENERAL: MessageAct.ASKS_HOW},
     "issues_feature.jsonl": {Category.FEATURE_REQUEST: MessageAct.ASKS_HOW},
-    "issues_templated.jsonl": {Category.BUG: MessageAct.REPORTS_PROBLEM, Category.FEATURE_REQUEST: MessageAct.ASKS_HOW},
-    "emails_formal.jsonl": {Category.BUG: MessageAct.REPORTS_PROBLEM, Category.FEATURE_REQUEST: MessageAct.ASKS_HOW},
+    "issues_templated.jsonl": {
+        Category.BUG: MessageAct.REPORTS_PROBLEM,
+        Category.FEATURE_REQUEST: MessageAct.ASKS_HOW,
+    },
+    "emails_formal.jsonl": {
+        Category.BUG: MessageAct.REPORTS_PROBLEM,
+        Category.FEATURE_REQUEST: MessageAct.ASKS_HOW,
+    },
 }
 PER_CATEGORY_FILE = 40  # rows of each (file, label): the act table stays the larger part
 
@@ -151,7 +157,10 @@ class ActModel:
         meta = json.dumps({"fingerprint": self.fingerprint, "acts": [a.value for a in self.acts]})
         with path.open("wb") as out:
             np.savez_compressed(
-                out, coef=self.coef.astype(np.float32), intercept=self.intercept.astype(np.float32), meta=np.array(meta)
+                out,
+                coef=self.coef.astype(np.float32),
+                intercept=self.intercept.astype(np.float32),
+                meta=np.array(meta),
             )
 
     @classmethod

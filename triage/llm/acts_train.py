@@ -17,16 +17,16 @@ import argparse
 import json
 import random
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold
 
 from triage.llm.acts import (
-    WHOLE_CHARS,
     CATEGORY_DATA_AS_ACTS,
     PER_CATEGORY_FILE,
+    WHOLE_CHARS,
     ActExample,
     ActModel,
     act_sentences,
@@ -111,7 +111,9 @@ def embed(texts: list[str]) -> np.ndarray:
     from triage.llm.encoder import encoder
 
     split = [act_sentences(text) for text in texts]
-    vectors = encoder().encode([*(text[:WHOLE_CHARS] for text in texts), *(s for parts in split for s in parts)])
+    vectors = encoder().encode(
+        [*(text[:WHOLE_CHARS] for text in texts), *(s for parts in split for s in parts)]
+    )
     rows, at = [], len(texts)
     for i, parts in enumerate(split):
         rows.append(features(vectors[i], vectors[at : at + len(parts)]))
@@ -123,7 +125,10 @@ def fit(rows: np.ndarray, acts: list[str], data_id: str = "") -> ActModel:
     model = LogisticRegression(C=REGULARISATION, max_iter=5000, class_weight="balanced")
     model.fit(rows, acts)
     return ActModel(
-        coef=model.coef_, intercept=model.intercept_, acts=tuple(MessageAct(a) for a in model.classes_), fingerprint=data_id
+        coef=model.coef_,
+        intercept=model.intercept_,
+        acts=tuple(MessageAct(a) for a in model.classes_),
+        fingerprint=data_id,
     )
 
 
@@ -149,18 +154,23 @@ def language_left_out(rows: np.ndarray, data: Rows, written: list[int]) -> dict[
         held = [i for i in written if data.langs[i] == lang]
         model = fit(rows[train], [data.acts[i] for i in train])
         best = model.probabilities(rows[held]).argmax(axis=1)
-        result[lang] = round(float(np.mean([model.acts[b].value == data.acts[i] for i, b in zip(held, best, strict=True)])), 3)
+        result[lang] = round(
+            float(np.mean([model.acts[b].value == data.acts[i] for i, b in zip(held, best, strict=True)])), 3
+        )
     return result
 
 
-def figures(truth: list[str], predicted: list[str], langs: list[str]) -> dict:
+def figures(truth: list[str], predicted: list[str], langs: list[str]) -> dict[str, Any]:
     per_act = {}
     for act in MessageAct:
         tp = sum(t == p == act for t, p in zip(truth, predicted, strict=True))
         support = truth.count(act.value)
         said = predicted.count(act.value)
-        per_act[act.value] = {"n": support, "recall": round(tp / support, 3) if support else None,
-                              "precision": round(tp / said, 3) if said else None}
+        per_act[act.value] = {
+            "n": support,
+            "recall": round(tp / support, 3) if support else None,
+            "precision": round(tp / said, 3) if said else None,
+        }
     per_lang = {}
     for lang in sorted(set(langs)):
         pairs = [(t, p) for t, p, g in zip(truth, predicted, langs, strict=True) if g == lang]
@@ -178,7 +188,9 @@ def main() -> None:
     rows = embed(data.texts)
     predicted = cross_validated(rows, data)
     # The act table's rows as written (not the borrowed ones, not the wrapped copies).
-    written = [i for i, g in enumerate(data.groups) if g < len(examples) and (i == 0 or data.groups[i - 1] != g)]
+    written = [
+        i for i, g in enumerate(data.groups) if g < len(examples) and (i == 0 or data.groups[i - 1] != g)
+    ]
     model = fit(rows, data.acts, data_id=fingerprint())
     model.save(args.output)
     report = {
