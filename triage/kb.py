@@ -144,11 +144,13 @@ def _in_context(sentences: Sequence[str], index: int) -> str:
 
 def _askable(unit: str, whole: int) -> bool:
     """Can ``unit`` be matched as a question of its own? It names what it is about,
-    in a word only when the message says nothing more ("Where is my order?", not a
-    subject "How about Edges?" over an issue's text), and it is no longer than a
+    in a word only when it is a question and the message says nothing more ("Where is
+    my order?"; not a subject "How about Edges?" over an issue's text, nor a
+    signature's "<name>"), and it is no longer than a
     question (an issue template or a formal email without "?" is no one question)."""
     words = len(terms(unit))
-    return (words >= CONTEXT_WORDS or words == whole > 0) and words <= MAX_QUESTION_WORDS
+    alone = words == whole > 0 and _is_question(unit)
+    return (words >= CONTEXT_WORDS or alone) and words <= MAX_QUESTION_WORDS
 
 
 class KnowledgeBase:
