@@ -131,10 +131,12 @@ def long_emails(n: int) -> list[dict[str, Any]]:
 
 def measure_long_rates(n: int) -> dict[str, float]:
     """Long emails through everything the offline path does before the policy:
-    classification, the guard and situation checks, and the draft with its answer match."""
+    classification, the guard and situation checks, the learned act, and the draft with its
+    answer match."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from triage.llm.guards import inspect_message
+    from triage.llm.checked import classify_checked
+    from triage.llm.encoder import encoder
     from triage.llm.offline import OfflineProvider
     from triage.models import DraftRequest, InboundMessage
 
@@ -150,8 +152,10 @@ def measure_long_rates(n: int) -> dict[str, float]:
     loop = asyncio.new_event_loop()
 
     def judge(message: InboundMessage) -> None:
-        inspect_message(message.subject, message.plain_body, message.body_chars)
-        classification = loop.run_until_complete(provider.classify(message))
+        # What the classify activity runs (checks, the learned act, the classifier), then the
+        # draft; the encoder's cache is emptied first: the samples repeat, an inbox does not.
+        encoder().forget()
+        classification = loop.run_until_complete(classify_checked(provider, message))
         loop.run_until_complete(provider.draft(DraftRequest(message=message, classification=classification)))
 
     classify = lambda m: loop.run_until_complete(provider.classify(m))  # noqa: E731

@@ -216,7 +216,7 @@ async def test_review_only_classification_for_unusable_output():
     )
     result = await classify_checked(Unusable(), message)
     assert result == Classification.for_review(
-        "classifier output unusable: not JSON", [GuardFlag.INVALID_OUTPUT], closing=result.closing
+        "classifier output unusable: not JSON", [GuardFlag.INVALID_OUTPUT], closing=result.closing, act=result.act
     )
 
 

@@ -13,7 +13,7 @@ from tests.conftest import running_worker, sent_mail
 from tests.helpers import received, settled, start
 from tests.scripted_provider import subject
 from triage.llm.offline import OfflineProvider
-from triage.models import ReviewAction, TriageStatus
+from triage.models import GuardFlag, ReviewAction, TriageStatus
 from triage.policy import AUTO_REPLY_LIMIT, FOLLOW_UP
 
 pytestmark = pytest.mark.slow
@@ -140,3 +140,41 @@ async def test_a_signal_to_a_closed_review_is_refused_like_an_update(dev_env, se
         with pytest.raises(ReviewRejected) as refused:
             await decide_current(dev_env.client, handle.id, ReviewAction.APPROVE, "alice", revision=1, wait=False)
     assert refused.value.kind == "ReviewClosed"
+
+
+@pytest.mark.parametrize(
+    "thanks",
+    ["Danke, das hat geholfen!", "Merci, c'est parfait", "Thanks, that's all I needed!"],
+)
+async def test_a_closing_closes_the_threads_open_review(dev_env, settings, control, offline, thanks):
+    """A problem report waits for a human; the customer's thank-you in the thread closes it, with no reply."""
+    async with running_worker(dev_env.client, settings, offline):
+        report = await received(
+            control, settings, subject="Export",
+            plain_body="The export finished but the CSV only has the headers.",
+        )
+        report_handle = await start(dev_env.client, settings, report)
+        assert (await settled(dev_env.client, report_handle)).status is TriageStatus.AWAITING_REVIEW
+        closing = await received(
+            control, settings, subject="Re: Export", thread_id=report.thread_id,
+            plain_body=f"{thanks}\n\nOn Mon, Acme Help wrote:\n> We are looking into it.",
+        )
+        closed_by = await settled(dev_env.client, await start(dev_env.client, settings, closing))
+        closed = await report_handle.result()
+    assert closed_by.status is TriageStatus.NO_REPLY_NEEDED
+    assert closed.status is TriageStatus.NO_REPLY_NEEDED
+    assert await sent_mail(control) == []  # no reply to the thanks, nothing left waiting
+
+
+async def test_a_thanks_that_still_reports_keeps_the_review_open(dev_env, settings, control, offline):
+    async with running_worker(dev_env.client, settings, offline):
+        report = await received(control, settings, subject="Export", plain_body="The CSV export is empty.")
+        await settled(dev_env.client, await start(dev_env.client, settings, report))
+        follow_up = await received(
+            control, settings, subject="Re: Export", thread_id=report.thread_id,
+            plain_body="Thanks, but it still fails: the file has only the headers.",
+        )
+        state = await settled(dev_env.client, await start(dev_env.client, settings, follow_up))
+    assert state.status is TriageStatus.AWAITING_REVIEW
+    assert state.classification is not None and GuardFlag.PROBLEM_REPORT in state.classification.guard_flags
+    assert await sent_mail(control) == []

@@ -12,7 +12,7 @@ from triage.evaluation import EvalRow, judge
 from triage.kb import KnowledgeBase
 from triage.llm.offline import OfflineProvider
 from triage.llm.replies import ACKNOWLEDGEMENT, ACKNOWLEDGEMENTS, reply_text
-from triage.models import Category, Classification, DraftRequest, InboundMessage, PolicySettings
+from triage.models import Category, Classification, DraftRequest, GuardFlag, InboundMessage, PolicySettings
 
 POLICY = PolicySettings()
 
@@ -67,7 +67,10 @@ async def test_problem_reports_never_get_a_canned_answer(provider, text):
     assert not verdict.decision.auto_send
     assert any("problem_report" in r or "privacy" in r for r in verdict.decision.reasons), verdict.decision.reasons
     # The draft acknowledges, in the customer's language; it does not re-send the how-to.
-    assert reply_text(verdict.classification.language).acknowledgement in verdict.reply.body
+    # "Sorry for the trouble" is for trouble: a data request gets the plain holding reply.
+    texts = reply_text(verdict.classification.language)
+    trouble = GuardFlag.PROBLEM_REPORT in verdict.classification.guard_flags
+    assert (texts.acknowledgement if trouble else texts.holding) in verdict.reply.body
     assert not verdict.reply.citations
 
 
@@ -158,7 +161,8 @@ async def test_a_language_the_knowledge_base_does_not_cover_waits_with_its_reaso
     # Even with the language checks off, an English article is no reply to an Italian question.
     unchecked = await judge(row("Come posso reimpostare la mia password?"), provider,
                             PolicySettings(checked_languages=None))
-    assert unchecked.decision.reasons == ["no article in it"]
+    assert "no article in it" in unchecked.decision.reasons
+    assert unchecked.decision.answer is not None and unchecked.decision.answer.article_id == "password-reset"
     assert "We answer in English" not in unchecked.reply.body
 
 

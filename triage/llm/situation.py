@@ -23,7 +23,7 @@ import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
-from triage.llm.text import clean_invisible, has_quoted_history, normalize_body, split_sentences
+from triage.llm.text import clean_invisible, normalize_body, split_sentences
 from triage.models import GuardFlag
 
 
@@ -380,6 +380,10 @@ BENIGN = [
     r"\b(?:melde|melden) (?:ich |wir )?(?:einen |ein )?(?:fehler|problem|bug)\b|\bsignaler (?:un |une )?(?:bug|probleme|erreur)\b",
     r"\b(?:informo|informar|reporto|reportar|notificar) (?:de |sobre )?(?:un |una )?(?:error|problema|fallo)\b",
     r"\b(?:do|did)\s?n[o']?t (?:want|need|mind|have to|wish|use)\b.{0,30}|\bno longer (?:use|need|want)\b.{0,30}",
+    # Not remembering is no failure either: "I can't remember my password, is there a way to set
+    # a new one?" asks how (the act classifier reads it so, and the phrase alone held it).
+    r"\b(?:ca ?n[o']?t|can ?not|could ?n[o']?t|do ?n[o']?t|does ?n[o']?t) (?:remember|recall)\b",
+    r"\bkann mich nicht (?:mehr )?(?:an .{0,40})?erinnern\b",
     # Forgetting is the reason, not a failure of ours: "I forgot my password and can't log in".
     r"\b(?:forgot|forgotten|lost|don'?t remember)\b[^.,;]{0,40}\b(?:and|so)\b (?:now )?(?:i )?(?:ca ?n[o']?t|can ?not|am unable to|could ?n[o']?t) (?:log|sign|get|access)",
     r"\bvergessen,? (?:und|daher) kann (?:ich )?mich (?:jetzt )?nicht (?:mehr )?(?:anmelden|einloggen)",
@@ -428,7 +432,12 @@ _NEVER_HYPOTHETICAL = re.compile(r"^(?:why|how come|warum|wieso|pourquoi|por que
 _ALWAYS = {Situation.PRIVACY, Situation.TAKEOVER}
 _ASKS_WHY = _compile(ASKS_WHY)
 _EVIDENCE_CHARS = 60
-_REPLY_SUBJECT = re.compile(r"^\s*(?:re|aw|sv|antw|rif|res|fw|fwd|wg|tr|rv)\s*(?:\[\d+\])?\s*:", re.IGNORECASE)
+_REPLY_SUBJECT = re.compile(r"^\s*(?:(?:re|aw|sv|antw|rif|res|fw|fwd|wg|tr|rv)\s*(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE)
+
+
+def strip_reply_prefix(subject: str) -> str:
+    """The subject without its "Re:", "AW:", "Fwd:" prefixes."""
+    return _REPLY_SUBJECT.sub("", subject or "")
 
 
 def plain(text: str) -> str:
@@ -464,15 +473,15 @@ def _benign_span(sentence: str, match: re.Match[str]) -> bool:
 def read_situation(subject: str, body: str) -> list[Finding]:
     """Every situation the message reports, at most one finding each.
 
-    Reads the customer's own words (quoted history and signature removed); a
-    reply to an earlier message is itself a follow-up.
+    Reads the customer's own words (quoted history and signature removed); that
+    the message is a reply says nothing by itself (the act classifier,
+    ``triage.llm.acts``, reads what a follow-up does).
     """
     found: dict[Situation, Finding] = {}
-    if _REPLY_SUBJECT.match(subject or ""):
-        found[Situation.REPEAT] = Finding(Situation.REPEAT, "a reply to an earlier message")
-    elif has_quoted_history(body):
-        found[Situation.REPEAT] = Finding(Situation.REPEAT, "quotes an earlier message")
-    for sentence in sentences(f"{subject or ''}\n{normalize_body(body or '')}"):
+    # A reply's "Re:" is no evidence: a reply is not a report because it is a reply
+    # (thanks, a plan change, a new question); what it says is read like any message.
+    subject = strip_reply_prefix(subject)
+    for sentence in sentences(f"{subject}\n{normalize_body(body or '')}"):
         for situation, pattern in _RULES:
             if situation in found:
                 continue

@@ -1,0 +1,110 @@
+"""The learned act and the phrase tables, joined: the stricter verdict wins.
+
+A pure function of what the act classifier read (``triage.llm.acts``) and what
+the phrase tables found (``triage.llm.situation``, ``triage.llm.closing``,
+``triage.llm.guards``): the flags the learned act adds, with evidence for the
+reviewer, and whether the message is a closing that needs no reply.
+
+* Anything the learned act reads as a problem report, a dispute, a data
+  request or a withdrawal raises the same flag a phrase would; a phrase is
+  never overruled by the model (safety first).
+* An instruction to the assistant anywhere in the text (the whole text or
+  one sentence read alone) raises ``prompt_injection``, with that sentence.
+* A closing needs the model or the closing phrases to read one, and nothing
+  else to be raised: no report phrase, no learned report, no injection, no
+  withdrawal. "Thanks, but it still fails" never closes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from triage.llm.acts import ActReading
+from triage.llm.situation import Finding
+from triage.models import GuardFlag, MessageAct
+
+# A learned act raises its flag from this probability (of the whole text) on.
+FLAG_AT = 0.5
+# An instruction to the assistant is flagged when the whole text reads as one, or when one
+# sentence does and the whole text leans that way: a false alarm costs a review, a miss can
+# send what an attacker dictated. (A sentence alone is not enough: a line of a stack trace
+# or a "Please advise" out of context can read as anything.)
+INJECTION_AT = 0.5
+INJECTION_SENTENCE_AT = 0.4
+INJECTION_LEANS_AT = 0.1
+# A closing needs the model this sure (or the closing phrases).
+CLOSING_AT = 0.5
+EVIDENCE_CHARS = 160
+
+FLAG_OF: dict[MessageAct, GuardFlag] = {
+    MessageAct.REPORTS_PROBLEM: GuardFlag.PROBLEM_REPORT,
+    MessageAct.DISPUTES_CHARGE: GuardFlag.PROBLEM_REPORT,
+    MessageAct.DATA_REQUEST: GuardFlag.PRIVACY,
+    MessageAct.WITHDRAWS: GuardFlag.WITHDRAWN,
+}
+DESCRIBED: dict[MessageAct, str] = {
+    MessageAct.ASKS_HOW: "asks how to do something",
+    MessageAct.REPORTS_PROBLEM: "reports a problem or a wrong outcome",
+    MessageAct.DISPUTES_CHARGE: "disputes a charge",
+    MessageAct.DATA_REQUEST: "makes a data-rights request",
+    MessageAct.CLOSES: "closes the conversation",
+    MessageAct.WITHDRAWS: "withdraws the question",
+    MessageAct.CHANGES_REQUEST: "changes an earlier request",
+    MessageAct.INSTRUCTS_ASSISTANT: "instructs the assistant",
+}
+# Flags that mean there is something to answer or to look at: never a closing.
+NOT_CLOSING = frozenset(
+    {
+        GuardFlag.PROBLEM_REPORT,
+        GuardFlag.PRIVACY,
+        GuardFlag.SECURITY,
+        GuardFlag.WITHDRAWN,
+        GuardFlag.PROMPT_INJECTION,
+        GuardFlag.LEGAL,
+        GuardFlag.DATA_LOSS,
+    }
+)
+
+
+def quoted(sentence: str) -> str:
+    """A sentence of the customer's, on one line and bounded (the reviewer's page escapes it)."""
+    line = " ".join("".join(ch if ch.isprintable() else " " for ch in sentence).split())
+    return line if len(line) <= EVIDENCE_CHARS else line[: EVIDENCE_CHARS - 1] + "…"
+
+
+@dataclass(frozen=True)
+class ActVerdict:
+    act: MessageAct | None
+    closing: bool
+    flags: list[GuardFlag] = field(default_factory=list)
+    evidence: list[str] = field(default_factory=list)
+
+
+def judge_act(
+    reading: ActReading | None,
+    findings: list[Finding],
+    phrase_flags: list[GuardFlag],
+    phrase_closing: bool,
+) -> ActVerdict:
+    if reading is None:
+        return ActVerdict(act=None, closing=False)
+    flags: dict[GuardFlag, str] = {}
+    for act, flag in FLAG_OF.items():
+        probability = reading.probabilities[act]
+        if probability >= FLAG_AT and flag not in flags:
+            sentence, _ = reading.strongest(act)
+            flags[flag] = f'{flag.value} (the text {DESCRIBED[act]}, {probability:.2f}: "{quoted(sentence)}")'
+    sentence, in_sentence = reading.strongest(MessageAct.INSTRUCTS_ASSISTANT)
+    whole = reading.probabilities[MessageAct.INSTRUCTS_ASSISTANT]
+    instructs = whole >= INJECTION_AT or (
+        in_sentence >= INJECTION_SENTENCE_AT and whole >= INJECTION_LEANS_AT
+    )
+    if instructs or GuardFlag.PROMPT_INJECTION in phrase_flags:
+        flags[GuardFlag.PROMPT_INJECTION] = (
+            f'{GuardFlag.PROMPT_INJECTION.value} ({DESCRIBED[MessageAct.INSTRUCTS_ASSISTANT]}: "{quoted(sentence)}")'
+        )
+    raised = {*flags, *phrase_flags, *(f.flag for f in findings)}
+    learned_closing = reading.act is MessageAct.CLOSES and reading.probability >= CLOSING_AT
+    learned_other = reading.act is not MessageAct.CLOSES and reading.probability >= FLAG_AT
+    closing = (learned_closing or (phrase_closing and not learned_other)) and not (raised & NOT_CLOSING)
+    return ActVerdict(act=reading.act, closing=closing, flags=sorted(flags), evidence=list(flags.values()))
