@@ -35,10 +35,17 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from bench.harness import Comparison, Report, bench_settings, bounded_gather, cli, wait_for_count
 from bench.floor import FloorWorkflow, noop
+from bench.harness import Comparison, Report, bench_settings, bounded_gather, cli, wait_for_count
 from bench.pipeline import ROUTINE, routine_texts
-from bench.processes import dev_server, judge_process, mailsim_process, settings_environment, spawn_python, stop_process
+from bench.processes import (
+    dev_server,
+    judge_process,
+    mailsim_process,
+    settings_environment,
+    spawn_python,
+    stop_process,
+)
 from starter.review import get_state
 from triage.config import Settings
 from triage.contracts import workflow_id_for

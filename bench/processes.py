@@ -19,10 +19,9 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from pydantic import SecretStr
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
-
-from pydantic import SecretStr
 
 from triage.asgi_server import free_port
 from triage.config import Settings

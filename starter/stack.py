@@ -27,8 +27,8 @@ from urllib.parse import urlsplit
 import httpx
 from rich.console import Console
 
-from triage.config import Settings
 from starter.mailbox import imap_mailbox
+from triage.config import Settings
 from triage.devserver import start_dev_server
 from triage.llm.local_server import DEFAULT_PORT as LLM_PORT
 from triage.llm.local_server import provider_env

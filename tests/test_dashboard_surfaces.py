@@ -13,10 +13,10 @@ from playwright.async_api import Browser, expect
 
 from starter.api import create_app
 from starter.api.views import ago, countdown
+from tests.browser import ARTIFACTS, queue_row_visible, sign_in
 from tests.conftest import running_worker, sent_mail
 from tests.helpers import REVIEWERS, start_for, wait_for_status
 from tests.scripted_provider import subject
-from tests.browser import ARTIFACTS, browser, queue_row_visible, sign_in  # noqa: F401  (browser: a fixture)
 from triage.asgi_server import serving
 from triage.config import Settings
 from triage.models import TriageStatus

@@ -8,8 +8,8 @@ import subprocess
 import pytest
 from pydantic import ValidationError
 
-from tests.imap_env import dovecot, mail, needs_dovecot  # noqa: F401
 from starter.cli.app import app
+from tests.imap_env import mail, needs_dovecot
 from triage.config import Settings, get_settings
 from triage.testing.dovecot import PASSWORD
 

@@ -35,8 +35,16 @@ from triage.config import Settings
 from triage.kb import KB_MIN_SCORE
 from triage.llm.local_server import LOCAL_MODEL, LocalModelServer
 from triage.llm.openai_provider import OpenAIProvider
-from triage.models import Category, Classification, DraftReply, DraftRequest, GuardFlag, InboundMessage
-from triage.models import PolicySettings, TriageStatus
+from triage.models import (
+    Category,
+    Classification,
+    DraftReply,
+    DraftRequest,
+    GuardFlag,
+    InboundMessage,
+    PolicySettings,
+    TriageStatus,
+)
 from triage.policy import decide
 
 pytestmark = pytest.mark.local_llm

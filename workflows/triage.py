@@ -24,7 +24,13 @@ with workflow.unsafe.imports_passed_through():
     from activities.notify import NotifyActivities
     from triage import search_attributes as sa
     from triage.autonomy import ModeLookup, VerdictReport, verdict_for
-    from triage.contracts import SUPERSEDE_SIGNAL, JudgeActivity, ReviewErrorKind, judge_queue_for, workflow_id_for
+    from triage.contracts import (
+        SUPERSEDE_SIGNAL,
+        JudgeActivity,
+        ReviewErrorKind,
+        judge_queue_for,
+        workflow_id_for,
+    )
     from triage.inbound import message_reply_target, reply_subject
     from triage.llm.replies import holding_reply
     from triage.models import (

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from triage.asgi_server import free_port
 from triage.testing.dovecot import PASSWORD, Dovecot
 
-
 # AUTH over plain TCP is what this loopback-only relay does on purpose: not worth a warning each run.
 warnings.filterwarnings("ignore", "Requiring AUTH while not requiring TLS", UserWarning)
 warnings.filterwarnings("ignore", "Session.login_data is deprecated", DeprecationWarning)
