@@ -407,7 +407,7 @@ _SERVERS = ("temporal", "mailsim")
 STOP_WITHIN = 5.0  # seconds: Ctrl-C ends the stack within this, forcing what is left
 
 
-async def stop_children(children: list[tuple[str, subprocess.Popen]], within: float = STOP_WITHIN) -> None:
+async def stop_children(children: list[tuple[str, subprocess.Popen[bytes]]], within: float = STOP_WITHIN) -> None:
     """Stop the stack: the clients (API, watcher, worker) first, then the emulator and Temporal.
 
     Each gets one SIGTERM, then the time left of ``within``; what still runs after that is
