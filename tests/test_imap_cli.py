@@ -72,6 +72,7 @@ def run_check(dovecot, monkeypatch, capsys, **env) -> subprocess.CompletedProces
     finally:
         get_settings.cache_clear()
     out = capsys.readouterr()
+    assert isinstance(exited.value.code, int)  # the CLI exits with its exit code, never a message
     return subprocess.CompletedProcess(["triage", "mail", "check"], exited.value.code, out.out, out.err)
 
 
