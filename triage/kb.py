@@ -143,14 +143,16 @@ def _in_context(sentences: Sequence[str], index: int) -> str:
 
 
 def _askable(unit: str, whole: int) -> bool:
-    """Can ``unit`` be matched as a question of its own? It names what it is about,
-    in a word only when it is a question and the message says nothing more ("Where is
-    my order?"; not a subject "How about Edges?" over an issue's text, nor a
-    signature's "<name>"), and it is no longer than a
-    question (an issue template or a formal email without "?" is no one question)."""
-    words = len(terms(unit))
-    alone = words == whole > 0 and _is_question(unit)
-    return (words >= CONTEXT_WORDS or alone) and words <= MAX_QUESTION_WORDS
+    """Can ``unit`` be matched as a question of its own? It says what it is about in
+    two words, or in one when it is a question and the whole message ("Where is my
+    order?"; not "<name>" alone); a part that names one thing only counts when the
+    message says nothing more (not a subject "How about Edges?" over an issue's
+    text); and it is no longer than a question (an issue template or a formal email
+    without "?" is no one question)."""
+    named, said = len(terms(unit)), len(content_words(unit).split())
+    alone = named == whole > 0
+    enough = said >= CONTEXT_WORDS and (named >= CONTEXT_WORDS or alone)
+    return (enough or (said == 1 and alone and _is_question(unit))) and named <= MAX_QUESTION_WORDS
 
 
 class KnowledgeBase:

@@ -151,7 +151,8 @@ def check_folder(directory: Path) -> list[KbProblem]:
 
 def _reachability(kb: KnowledgeBase, article: Article, question: str) -> str | None:
     """Asked as declared, which article would the question match (as ``KnowledgeBase.answer`` finds it)?"""
-    found = kb.closest("", question)
+    asked = question if question.rstrip().endswith("?") else f"{question}?"  # declared: a question
+    found = kb.closest("", asked)
     if found is None:
         return f'question "{question}" has no words that say what it is about, so it matches nothing'
     winner, match = found
