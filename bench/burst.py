@@ -27,6 +27,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -35,10 +36,17 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from bench.harness import Comparison, Report, bench_settings, bounded_gather, cli, wait_for_count
 from bench.floor import FloorWorkflow, noop
+from bench.harness import Comparison, Report, bench_settings, bounded_gather, cli, wait_for_count
 from bench.pipeline import ROUTINE, routine_texts
-from bench.processes import dev_server, judge_process, mailsim_process, settings_environment, spawn_python, stop_process
+from bench.processes import (
+    dev_server,
+    judge_process,
+    mailsim_process,
+    settings_environment,
+    spawn_python,
+    stop_process,
+)
 from starter.review import get_state
 from triage.config import Settings
 from triage.contracts import workflow_id_for
@@ -86,7 +94,7 @@ async def run_floor(client: Client, n: int) -> float:
     async with Worker(client, task_queue=queue, workflows=[FloorWorkflow], activities=[noop], **worker_options(Settings())):
         began = time.perf_counter()
         handles = await bounded_gather(
-            (lambda i=i: client.start_workflow(FloorWorkflow.run, id=f"floor-{queue}-{i}", task_queue=queue) for i in range(n)),
+            (partial(client.start_workflow, FloorWorkflow.run, id=f"floor-{queue}-{i}", task_queue=queue) for i in range(n)),
             32,
         )
         await asyncio.gather(*(h.result() for h in handles))
@@ -116,7 +124,7 @@ async def history_figures(client: Client, workflow_id: str) -> tuple[float, int]
 
 async def outcomes(client: Client, sent_by: dict[str, str], limit: int) -> dict[str, Any]:
     states = await bounded_gather(
-        (lambda m=m: get_state(client, workflow_id_for(m)) for m in sent_by), 32
+        (partial(get_state, client, workflow_id_for(m)) for m in sent_by), 32
     )
     by_sender: dict[str, Counter[str]] = {}
     for message_id, state in zip(sent_by, states, strict=True):
@@ -155,7 +163,7 @@ async def run(messages: int, repeat_senders: int) -> Report:
                     await wait_for_count(lambda: settled_count(client, queue), messages, what="settled", stall_timeout=120)
                     elapsed = time.perf_counter() - began
                     figures = await bounded_gather(
-                        (lambda m=m: history_figures(client, workflow_id_for(m)) for m in sent_by), 32
+                        (partial(history_figures, client, workflow_id_for(m)) for m in sent_by), 32
                     )
                     states = await outcomes(client, sent_by, limit)
             finally:

@@ -193,7 +193,9 @@ KINDS = ("routine, sent alone", f"routine, {BURST} at once (each)", "review, the
 
 async def measure_kind(kind: str, client: Client, settings: Settings, control: httpx.AsyncClient) -> dict[str, Any]:
     counter = CountingCalls()
-    counted = Client(**{**client.config(), "interceptors": [counter]})
+    config = client.config()  # a copy: changing it leaves ``client`` alone
+    config["interceptors"] = [counter]
+    counted = Client(**config)
     inbox = Inbox(counted, client, settings, control)
     async with AsyncExitStack() as stack:
         mail = await stack.enter_async_context(build_mail_provider(settings))

@@ -19,11 +19,11 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from pydantic import SecretStr
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from pydantic import SecretStr
-
+from triage import settings_docs
 from triage.asgi_server import free_port
 from triage.config import Settings
 from triage.devserver import dev_server_command, wait_until_serving
@@ -144,7 +144,7 @@ def settings_environment(settings: Settings) -> dict[str, str]:
         value = getattr(settings, name)
         if value is None:
             continue
-        alias = Settings.model_fields[name].validation_alias.choices[0]
+        alias = settings_docs.variable(Settings.model_fields[name])
         if isinstance(value, SecretStr):
             env[alias] = value.get_secret_value()
         elif isinstance(dumped[name], list | dict):

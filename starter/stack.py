@@ -27,8 +27,8 @@ from urllib.parse import urlsplit
 import httpx
 from rich.console import Console
 
-from triage.config import Settings
 from starter.mailbox import imap_mailbox
+from triage.config import Settings
 from triage.devserver import start_dev_server
 from triage.llm.local_server import DEFAULT_PORT as LLM_PORT
 from triage.llm.local_server import provider_env
@@ -407,7 +407,7 @@ _SERVERS = ("temporal", "mailsim")
 STOP_WITHIN = 5.0  # seconds: Ctrl-C ends the stack within this, forcing what is left
 
 
-async def stop_children(children: list[tuple[str, subprocess.Popen]], within: float = STOP_WITHIN) -> None:
+async def stop_children(children: list[tuple[str, subprocess.Popen[bytes]]], within: float = STOP_WITHIN) -> None:
     """Stop the stack: the clients (API, watcher, worker) first, then the emulator and Temporal.
 
     Each gets one SIGTERM, then the time left of ``within``; what still runs after that is

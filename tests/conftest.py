@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
-from datetime import timedelta
 import sys
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -36,6 +35,9 @@ from triage.search_attributes import ALL_KEYS
 from triage.temporal_client import ensure_search_attributes
 from worker.judge import build_judge_worker
 from worker.main import WORKFLOWS, activity_functions
+
+# Fixtures that live in helper modules (a test module never imports a fixture: it would shadow it).
+pytest_plugins = ["tests.browser", "tests.imap_env"]
 
 
 def _binary(name: str) -> str:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from email.message import EmailMessage
 from email.utils import formatdate
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -45,8 +46,8 @@ def mailbox(dovecot: Dovecot) -> str:
     return dovecot.fresh_mailbox()
 
 
-def imap_settings(dovecot: Dovecot, relay: SmtpRelay, user: str = "support", **overrides) -> Settings:
-    values = dict(
+def imap_settings(dovecot: Dovecot, relay: SmtpRelay, user: str = "support", **overrides: Any) -> Settings:
+    values: dict[str, Any] = dict(
         mail_provider="imap",
         imap_host="127.0.0.1",
         imap_port=dovecot.imap_port,

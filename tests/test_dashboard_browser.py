@@ -13,11 +13,10 @@ import shutil
 
 import pytest
 from playwright.async_api import Browser, BrowserContext, Dialog, Page, expect
-from pydantic import SecretStr
 
 from starter.api import create_app
 from starter.review import get_state
-from tests.browser import ARTIFACTS, DOCS, browser, queue_row_visible, sign_in  # noqa: F401  (browser: a fixture)
+from tests.browser import ARTIFACTS, DOCS, queue_row_visible, sign_in
 from tests.conftest import running_worker, sent_mail
 from tests.helpers import REVIEWERS, start_for, wait_for_status
 from tests.scripted_provider import subject

@@ -7,16 +7,17 @@ Screenshots go to ``artifacts/`` (``surfaces-*.png``) for a person to look at.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import pytest
-from playwright.async_api import Browser, expect
+from playwright.async_api import Browser, ConsoleMessage, expect
 
 from starter.api import create_app
 from starter.api.views import ago, countdown
+from tests.browser import ARTIFACTS, queue_row_visible, sign_in
 from tests.conftest import running_worker, sent_mail
 from tests.helpers import REVIEWERS, start_for, wait_for_status
 from tests.scripted_provider import subject
-from tests.browser import ARTIFACTS, browser, queue_row_visible, sign_in  # noqa: F401  (browser: a fixture)
 from triage.asgi_server import serving
 from triage.config import Settings
 from triage.models import TriageStatus
@@ -35,6 +36,11 @@ def api_settings(settings: Settings) -> Settings:
 def shoot(name: str, png: bytes) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / name).write_bytes(png)
+
+
+def _record_error(errors: list[str], message: ConsoleMessage) -> None:
+    if message.type == "error":
+        errors.append(message.text)
 
 
 @pytest.mark.parametrize(
@@ -78,7 +84,7 @@ async def test_queue_order_reasons_no_reply_and_the_words(dev_env, api_settings,
             context = await browser.new_context(viewport={"width": width, "height": 900})
             page = await context.new_page()
             errors: list[str] = []
-            page.on("console", lambda m, errors=errors: errors.append(m.text) if m.type == "error" else None)
+            page.on("console", partial(_record_error, errors))
             await page.goto(base + "/login")
             await expect(page.get_by_test_id("token-hint")).to_contain_text(".data/demo-token")
             await sign_in(page, base)

@@ -8,8 +8,8 @@ import subprocess
 import pytest
 from pydantic import ValidationError
 
-from tests.imap_env import dovecot, mail, needs_dovecot  # noqa: F401
 from starter.cli.app import app
+from tests.imap_env import mail, needs_dovecot
 from triage.config import Settings, get_settings
 from triage.testing.dovecot import PASSWORD
 
@@ -72,6 +72,7 @@ def run_check(dovecot, monkeypatch, capsys, **env) -> subprocess.CompletedProces
     finally:
         get_settings.cache_clear()
     out = capsys.readouterr()
+    assert isinstance(exited.value.code, int)  # the CLI exits with its exit code, never a message
     return subprocess.CompletedProcess(["triage", "mail", "check"], exited.value.code, out.out, out.err)
 
 

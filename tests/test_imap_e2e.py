@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from starter.start import workflow_id_for
 from tests.conftest import running_worker
 from tests.helpers import running_watcher, settled, wait_for_workflows
-from tests.imap_env import dovecot, imap_settings, mail, mailbox, needs_dovecot, relay  # noqa: F401
+from tests.imap_env import imap_settings, mail, needs_dovecot
 from tests.scripted_provider import subject
+from triage.contracts import workflow_id_for
 from triage.mail.imap.mime import id_for
 from triage.models import TriageStatus
 

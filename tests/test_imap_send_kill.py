@@ -17,7 +17,7 @@ import sys
 
 import pytest
 
-from tests.imap_env import dovecot, imap_settings, mail, mailbox, needs_dovecot, relay  # noqa: F401
+from tests.imap_env import imap_settings, mail, needs_dovecot
 from triage.mail.imap.mime import id_for
 from triage.mail.imap.provider import ImapProvider
 from triage.testing.dovecot import PASSWORD

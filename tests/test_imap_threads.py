@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.imap_env import dovecot, imap_settings, mail, mailbox, needs_dovecot, relay  # noqa: F401
+from tests.imap_env import imap_settings, mail, needs_dovecot
 from triage.mail.imap.mime import id_for, is_reply_subject, normalized_subject, thread_id_for
 from triage.mail.imap.provider import ImapProvider
 from triage.mail.imap.threads import Envelope, assign_threads

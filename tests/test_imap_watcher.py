@@ -6,9 +6,9 @@ import asyncio
 import imaplib
 import uuid
 
-from starter.start import workflow_id_for
 from tests.helpers import running_watcher, wait_for_workflows, workflow_ids
-from tests.imap_env import dovecot, imap_settings, mail, mailbox, needs_dovecot, relay  # noqa: F401
+from tests.imap_env import imap_settings, mail, needs_dovecot
+from triage.contracts import workflow_id_for
 from triage.mail.imap.mime import id_for
 from triage.testing.dovecot import PASSWORD
 

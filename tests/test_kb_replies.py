@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import assert_clean, unsafe
-from triage.kb import KnowledgeBase, LiveKnowledgeBase, content_words
+from triage.kb import KnowledgeBase, LiveKnowledgeBase
 from triage.kb_check import check_folder
+from triage.kb_words import content_words
 from triage.llm.offline import OfflineProvider
 from triage.models import Category, Classification, DraftRequest, InboundMessage
 from triage.render import markdown_to_html, markdown_to_text, sanitize_html, text_to_html

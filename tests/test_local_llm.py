@@ -35,8 +35,16 @@ from triage.config import Settings
 from triage.kb import KB_MIN_SCORE
 from triage.llm.local_server import LOCAL_MODEL, LocalModelServer
 from triage.llm.openai_provider import OpenAIProvider
-from triage.models import Category, Classification, DraftReply, DraftRequest, GuardFlag, InboundMessage
-from triage.models import PolicySettings, TriageStatus
+from triage.models import (
+    Category,
+    Classification,
+    DraftReply,
+    DraftRequest,
+    GuardFlag,
+    InboundMessage,
+    PolicySettings,
+    TriageStatus,
+)
 from triage.policy import decide
 
 pytestmark = pytest.mark.local_llm
@@ -70,7 +78,8 @@ def provider_for(server: LocalModelServer, *, timeout: float = 120.0, max_tokens
 
     client = AsyncOpenAI(
         base_url=server.base_url, api_key="unused", max_retries=0, timeout=timeout,
-        http_client=httpx.AsyncClient(event_hooks={"request": [record]}),
+        # openai 3 annotates httpx2 clients only; it still takes (and checks for) an httpx one at run time
+        http_client=httpx.AsyncClient(event_hooks={"request": [record]}),  # type: ignore[arg-type]
     )
     return OpenAIProvider(client, LOCAL_MODEL, LOCAL_MODEL, KB, max_tokens)
 
@@ -247,6 +256,7 @@ async def test_the_server_stopped_mid_run_the_activity_retries_and_the_message_i
         history = await handle.fetch_history()
     await provider.aclose()
     assert state.status in (TriageStatus.AWAITING_REVIEW, TriageStatus.AUTO_SENT)
+    assert state.classification is not None
     assert GuardFlag.CLASSIFIER_ERROR not in state.classification.guard_flags  # the retry got an answer
     assert _completed(history, "classify") == 1 and _completed(history, "draft_reply") == 1
     assert _completed(history, "save_draft") == 1

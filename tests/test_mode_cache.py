@@ -32,7 +32,9 @@ class CountingDescribes(Interceptor):
 
 def counted(client: Client) -> tuple[Client, CountingDescribes]:
     counter = CountingDescribes()
-    return Client(**{**client.config(), "interceptors": [counter]}), counter
+    config = client.config()  # a copy: changing it leaves ``client`` alone
+    config["interceptors"] = [counter]
+    return Client(**config), counter
 
 
 async def test_a_burst_of_lookups_shares_one_describe_and_a_change_shows_after_max_age(dev_env, settings):

@@ -13,7 +13,6 @@ from temporalio.testing import WorkflowEnvironment
 
 from starter.start import summary_for
 from tests.conftest import _binary
-from tests.browser import browser  # noqa: F401  (a fixture)
 from triage.asgi_server import free_port
 from triage.contracts import CONVERSATION_WORKFLOW
 from triage.inbound import build_inbound

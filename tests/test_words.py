@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from starter.cli.decisions import decision_line
@@ -43,5 +45,5 @@ def test_each_decision_is_said_once(action, outcome, expected):
     line = decision_line(action, "alice", 1, outcome)
     assert line == expected
     words = line.replace(",", "").replace(":", "").split()
-    assert not any(a == b for a, b in zip(words, words[1:], strict=False)), "no word twice in a row"
+    assert not any(a == b for a, b in itertools.pairwise(words)), "no word twice in a row"
     assert line.count("sent") <= 1

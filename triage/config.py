@@ -437,7 +437,8 @@ class Settings(BaseSettings):
             problems.append("TRIAGE_IMAP_USER is not set")
         if bool(self.imap_password and self.imap_password.get_secret_value()) == bool(self.imap_token_command):
             problems.append("set exactly one of TRIAGE_IMAP_PASSWORD and TRIAGE_IMAP_TOKEN_COMMAND")
-        address = (self.imap_address or (self.imap_user if "@" in (self.imap_user or "") else "")).strip().lower()
+        user = self.imap_user or ""
+        address = (self.imap_address or (user if "@" in user else "")).strip().lower()
         if not valid_address(address):
             problems.append("TRIAGE_IMAP_ADDRESS (the mailbox's own address) is not set or not an address")
         if problems:

@@ -17,10 +17,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import BaseModel, Field
-from temporalio.exceptions import ApplicationError
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
+from temporalio.exceptions import ApplicationError
 
 from triage.llm.base import ProviderOutputError, TriageProvider
 from triage.llm.checked import classify_checked

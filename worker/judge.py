@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from contextlib import AsyncExitStack
 from datetime import timedelta
+from typing import Any
 
 from temporalio.client import Client
 from temporalio.worker import Worker
@@ -33,7 +35,7 @@ from triage.temporal_client import connect
 log = logging.getLogger(__name__)
 
 
-def judge_activities(client: Client, settings: Settings, provider: TriageProvider) -> list:
+def judge_activities(client: Client, settings: Settings, provider: TriageProvider) -> list[Callable[..., Any]]:
     """Every activity of the judge queue, bound to this process's provider and model registry."""
     llm = LlmActivities(provider, settings.llm_concurrency, settings.brand_name)
     retrain = RetrainActivities(

@@ -12,12 +12,16 @@ import asyncio
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 
 from bench.chaos.plan import ChaosPlan
-from bench.chaos.report import format_report
+from bench.chaos.report import ChaosReport, format_report
 from bench.chaos.run import run_chaos
+
+if TYPE_CHECKING:  # imported at run time only when --mail imap asks for it
+    from bench.chaos.imap import ImapChaosReport
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     # retry warnings about it would bury the table.
     quiet = TelemetryFilter(core_level="ERROR", other_level="ERROR")
     Runtime.set_default(Runtime(telemetry=TelemetryConfig(logging=LoggingConfig(filter=quiet))))
+    report: ChaosReport | ImapChaosReport
     if args.mail == "imap":
         from bench.chaos.imap import format_imap_report, run_imap_chaos
 

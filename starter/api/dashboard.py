@@ -54,8 +54,8 @@ from starter.api.views import (
 )
 from triage.config import Settings
 from triage.contracts import ReviewErrorKind
-from triage.urgency import QUEUE_ORDER
 from triage.models import AutonomyMode, Category, ReviewAction, TriageState, TriageStatus
+from triage.urgency import QUEUE_ORDER
 
 log = logging.getLogger(__name__)
 

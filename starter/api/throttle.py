@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import timedelta
 from typing import NamedTuple, Protocol
 
@@ -64,7 +64,7 @@ class TemporalFailures:
     ends the execution when the window has passed.
     """
 
-    def __init__(self, client: Callable[[], object], task_queue: str, window: float) -> None:
+    def __init__(self, client: Callable[[], Awaitable[Client]], task_queue: str, window: float) -> None:
         self._client = client  # an async function returning the Temporal client
         self.task_queue, self.window = f"{task_queue}-{contracts.ACCESS_QUEUE_SUFFIX}", window
 
@@ -73,7 +73,7 @@ class TemporalFailures:
         return f"{contracts.SIGN_IN_FAILURES_WORKFLOW}-{self.task_queue}-{hashlib.sha256(key.encode()).hexdigest()[:32]}"
 
     async def _temporal(self) -> Client:
-        return await self._client()  # type: ignore[misc, operator]
+        return await self._client()
 
     async def times(self, key: str, since: float) -> list[float]:
         handle = (await self._temporal()).get_workflow_handle(self._id(key))

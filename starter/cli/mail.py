@@ -28,7 +28,9 @@ def check() -> None:
         raise CliError(f"{account.host}:{account.port} is unreachable: {err}", EXIT_UNREACHABLE) from err
     except MailRejected as err:
         raise CliError(str(err), EXIT_REFUSED) from err
-    line = lambda label, text: console.print(f"{label:<9} {text}", highlight=False, markup=False, soft_wrap=True)  # noqa: E731
+    def line(label: str, text: str) -> None:
+        console.print(f"{label:<9} {text}", highlight=False, markup=False, soft_wrap=True)
+
     line("mailbox", f"{account.address}: {account.user} at {account.host}:{account.port} ({account.security}), {auth}")
     line("smtp", f"{account.smtp_host}:{account.smtp_port} ({account.smtp_security}), not contacted")
     line("folders", ", ".join(f"{name} {'ok' if present else 'MISSING'}" for name, present in found.folders.items()))

@@ -140,7 +140,7 @@ class LocalModelServer:
     threads: int | None = None
     host: str = "127.0.0.1"
     port: int = field(default_factory=free_port)
-    process: subprocess.Popen | None = None
+    process: subprocess.Popen[bytes] | None = None
     load_seconds: float = 0.0  # from spawning the child to /health answering
     cpu_seconds_before: float = 0.0  # used by the children stopped so far
 

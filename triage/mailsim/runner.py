@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +49,12 @@ class RunningMailSim:
     inbox_email: str
     db_path: Path
     app: FastAPI
+
+
+@contextlib.contextmanager
+def _keep_signal_handlers() -> Iterator[None]:
+    """uvicorn.Server.capture_signals that captures nothing (contextlib.nullcontext, typed as uvicorn's)."""
+    yield
 
 
 def _server(app: FastAPI, host: str, port: int, log_level: str) -> uvicorn.Server:
@@ -120,7 +126,7 @@ async def serve_mailsim(
     server = _server(app, host, port, log_level)
     # Not uvicorn's signal handlers: a second signal (a terminal's Ctrl-C, then `triage up`
     # passing it on) would force its exit mid-lifespan, and it re-raises the signal after.
-    server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]
+    server.capture_signals = _keep_signal_handlers  # type: ignore[method-assign]  # replacing that one method is the point
     with contextlib.suppress(NotImplementedError, RuntimeError):  # SIGTERM: the same graceful stop
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, lambda: setattr(server, "should_exit", True))
     task = asyncio.create_task(server.serve())

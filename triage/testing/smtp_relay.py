@@ -14,10 +14,14 @@ import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from triage.asgi_server import free_port
 from triage.testing.dovecot import PASSWORD, Dovecot
 
+if TYPE_CHECKING:  # aiosmtpd is a test dependency: imported when a relay starts
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import SMTP, Envelope, Session
 
 # AUTH over plain TCP is what this loopback-only relay does on purpose: not worth a warning each run.
 warnings.filterwarnings("ignore", "Requiring AUTH while not requiring TLS", UserWarning)
@@ -41,7 +45,7 @@ class SmtpRelay:
     deliver: bool = True  # False: accept and record only (recipients with no mailbox here)
     # Called with the envelope before delivery ("before") and after it ("after").
     on_data: Callable[[str, object], None] | None = None
-    _controller: object | None = None
+    _controller: Controller | None = None
 
     def start(self) -> None:
         from aiosmtpd.controller import Controller
@@ -49,12 +53,14 @@ class SmtpRelay:
 
         relay = self
 
-        def authenticate(server, session, envelope, mechanism, auth_data):
+        def authenticate(server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: Any) -> AuthResult:
             ok = isinstance(auth_data, LoginPassword) and auth_data.password.decode() == PASSWORD
             return AuthResult(success=ok)
 
         class Handler:
-            async def handle_DATA(self, server, session, envelope):
+            async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+                # DATA comes after MAIL FROM (aiosmtpd refuses it otherwise), with the content read
+                assert envelope.mail_from is not None and envelope.original_content is not None
                 if relay.on_data:
                     relay.on_data("before", envelope)
                 try:

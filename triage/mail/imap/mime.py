@@ -169,9 +169,15 @@ def _date(msg: EmailMessage) -> datetime | None:
     return parsed if parsed.tzinfo else None
 
 
+def _payload(part: EmailMessage) -> bytes:
+    """A leaf part's decoded bytes; empty when it has none."""
+    payload = part.get_payload(decode=True)  # typed as a union: bytes for a leaf, None for a multipart
+    return payload if isinstance(payload, bytes) and payload else b""
+
+
 def _text_of(part: EmailMessage) -> str:
     """A text part's content; an unknown or lying charset decodes with replacement characters."""
-    payload = part.get_payload(decode=True) or b""
+    payload = _payload(part)
     charset = part.get_content_charset() or "utf-8"
     try:
         return payload.decode(charset, errors="replace")
@@ -190,7 +196,7 @@ def _bodies(msg: EmailMessage) -> tuple[str, str | None, list[Attachment]]:
         content_type = part.get_content_type()
         filename = _filename(part)
         if disposition == "attachment" or filename or not content_type.startswith("text/"):
-            payload = part.get_payload(decode=True) or b""
+            payload = _payload(part)
             attachments.append(Attachment(filename or "", content_type, len(payload)))
         elif content_type == "text/plain":
             plain.append(_text_of(part))

@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from triage.mail.errors import MailError, MailRejected, MailUnreachable
 
@@ -148,7 +149,7 @@ class ImapSession:
 
     # ---- plumbing -------------------------------------------------------------------
 
-    def call(self, what: str, fn: Callable[[], tuple[str, list]]) -> list:
+    def call(self, what: str, fn: Callable[[], tuple[str, list[Any]]]) -> list[Any]:
         """Run one imaplib command; its data on OK, else a MailError (the connection marked broken)."""
         if self.broken:
             raise MailUnreachable("IMAP connection already failed")
@@ -216,7 +217,7 @@ class ImapSession:
     def folder_state(self) -> FolderState:
         validity = self._imap.untagged_responses.get("UIDVALIDITY", [b"0"])[-1]
         uidnext = self._imap.untagged_responses.get("UIDNEXT", [b"0"])[-1]
-        return FolderState(int(validity or 0), int(uidnext or 0))
+        return FolderState(_number(validity), _number(uidnext))
 
     def status(self, folder: str) -> FolderState:
         data = self.call(f"STATUS {folder}", lambda: self._imap.status(_quote(folder), "(UIDVALIDITY UIDNEXT)"))
@@ -227,11 +228,11 @@ class ImapSession:
     # ---- messages in the selected folder -------------------------------------------
 
     def uids(self, criteria: str = "ALL") -> list[int]:
-        data = self.call(f"UID SEARCH {criteria}", lambda: self._imap.uid("SEARCH", None, criteria))
+        data = self.call(f"UID SEARCH {criteria}", lambda: self._imap.uid("SEARCH", criteria))
         return sorted(int(n) for d in data if d for n in d.split())
 
     def search_header(self, name: str, value: str) -> list[int]:
-        data = self.call(f"UID SEARCH HEADER {name}", lambda: self._imap.uid("SEARCH", None, "HEADER", name, _quote(value)))
+        data = self.call(f"UID SEARCH HEADER {name}", lambda: self._imap.uid("SEARCH", "HEADER", name, _quote(value)))
         return sorted(int(n) for d in data if d for n in d.split())
 
     def fetch(self, uids: list[int], *, whole: bool) -> list[Fetched]:
@@ -320,6 +321,13 @@ class ImapSession:
             return True
         readable, _, _ = select.select([sock], [], [], seconds)
         return bool(readable)
+
+
+def _number(untagged: bytes | tuple[bytes, bytes]) -> int:
+    """An untagged numeric response (UIDVALIDITY, UIDNEXT): imaplib keeps it as bytes; empty is 0."""
+    if isinstance(untagged, tuple):
+        raise TypeError(f"not a number: {untagged!r}")  # as int() would: these responses are never literals
+    return int(untagged or 0)
 
 
 def _quote(text: str) -> str:

@@ -55,7 +55,7 @@ def _login(smtp: smtplib.SMTP, endpoint: Endpoint) -> None:
         smtp.login(endpoint.user, endpoint.secret)
 
 
-def _first_reason(recipients: dict) -> str:
+def _first_reason(recipients: dict[str, tuple[int, bytes]]) -> str:
     for address, (code, reason) in recipients.items():
         return f"{address}: {code} {_decode(reason)}"
     return "no recipient accepted"
