@@ -30,7 +30,6 @@ from triage.render import sanitize_html, text_to_html
 from triage.senders import customer_messages, mailbox
 from triage.telemetry import annotate
 
-
 # Other senders in a thread named to the reviewer (and told of this message), at most.
 MAX_PARTICIPANTS = 10
 

@@ -21,8 +21,8 @@ from triage.evaluation import load_eval_file
 from triage.kb import KnowledgeBase
 from triage.llm import retrain
 from triage.llm.gate import (
-    CandidateFit,
     HELD_BACK,
+    CandidateFit,
     CorrectionsFile,
     Measured,
     MeasureRequest,

@@ -11,6 +11,7 @@ import asyncio
 
 import pytest
 
+from starter.review import get_state
 from tests.conftest import inbound, make_settings, running_worker, sent_mail
 from tests.helpers import running_watcher
 from tests.scripted_provider import subject
@@ -19,8 +20,6 @@ from triage.inbound import NEUTRAL_REPLY_SUBJECT
 from triage.llm.offline import OfflineProvider
 from triage.models import TriageState, TriageStatus
 from triage.policy import AUTO_REPLY_LIMIT
-
-from starter.review import get_state
 
 pytestmark = pytest.mark.slow
 

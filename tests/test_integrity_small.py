@@ -97,17 +97,17 @@ async def test_no_secret_in_the_watchers_debug_log(dev_env, mailsim, control, ta
     )
     log = tmp_path / "watcher.log"
     with log.open("wb") as out:
-        process = subprocess.Popen([TRIAGE, "watch"], env=env, stdout=out, stderr=subprocess.STDOUT)
+        process = await asyncio.create_subprocess_exec(TRIAGE, "watch", env=env, stdout=out, stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + 60
             while "subscribed to message.received" not in log.read_text(errors="replace"):
-                assert process.poll() is None and time.monotonic() < deadline, log.read_text(errors="replace")
+                assert process.returncode is None and time.monotonic() < deadline, log.read_text(errors="replace")
                 await asyncio.sleep(0.2)
             await inbound(control, subject="Hello", plain_body="How do I reset my password?")  # more lines
             await asyncio.sleep(2)
         finally:
             process.terminate()
-            process.wait(timeout=20)
+            await asyncio.wait_for(process.wait(), timeout=20)
     output = log.read_text(errors="replace")
     assert "X-API-Key: " + REDACTED in output  # the handshake line is there, without the key
     assert mailsim.api_key not in output

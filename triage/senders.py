@@ -26,8 +26,8 @@ from email.utils import parseaddr
 from functools import cache
 from typing import Protocol
 
-from pydantic import BaseModel, Field
 from publicsuffixlist import PublicSuffixList
+from pydantic import BaseModel, Field
 
 # Providers that deliver ``p.a.t@`` to ``pat@`` (and the domains that are aliases of them).
 DOTS_IGNORED = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
