@@ -46,7 +46,9 @@ async def read_overrides(client: Client, task_queue: str, inbox_id: str) -> Auto
     return book_of_overrides({scope: ModeInForce.model_validate(mode) for scope, mode in published.items()})
 
 
-async def report_to_autonomy(client: Client, task_queue: str, inbox_id: str, signal: str, payload: object) -> None:
+async def report_to_autonomy(
+    client: Client, task_queue: str, inbox_id: str, signal: str, payload: object
+) -> None:
     """Signal-with-start: the first verdict of an inbox starts its autonomy workflow."""
     await client.start_workflow(
         contracts.AUTONOMY_WORKFLOW,
@@ -114,10 +116,17 @@ class VerdictBatches:
     async def _send_all(self, inbox_id: str) -> None:
         try:
             while waiting := self._waiting.get(inbox_id):
-                batch, self._waiting[inbox_id] = waiting[:MAX_VERDICTS_PER_SIGNAL], waiting[MAX_VERDICTS_PER_SIGNAL:]
+                batch, self._waiting[inbox_id] = (
+                    waiting[:MAX_VERDICTS_PER_SIGNAL],
+                    waiting[MAX_VERDICTS_PER_SIGNAL:],
+                )
                 try:
                     await report_to_autonomy(
-                        self._client, self._task_queue, inbox_id, contracts.AUTONOMY_VERDICTS, [r for r, _ in batch]
+                        self._client,
+                        self._task_queue,
+                        inbox_id,
+                        contracts.AUTONOMY_VERDICTS,
+                        [r for r, _ in batch],
                     )
                 except Exception as err:  # every report in the batch fails: its activity retries
                     for _, accepted in batch:
@@ -135,7 +144,9 @@ class VerdictBatches:
 
 
 class AutonomyActivities:
-    def __init__(self, client: Client, task_queue: str, settings: AutonomySettings, mode_max_age: float = 0.0) -> None:
+    def __init__(
+        self, client: Client, task_queue: str, settings: AutonomySettings, mode_max_age: float = 0.0
+    ) -> None:
         self._client = client
         self._task_queue = task_queue
         self._settings = settings

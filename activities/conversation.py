@@ -30,7 +30,10 @@ class ConversationActivities:
             contracts.CONVERSATION_WORKFLOW,
             {"inbox_id": request.inbox_id, "thread_id": request.thread_id},
             contracts.conversation_id(
-                self._task_queue, request.inbox_id, request.thread_id, mailbox(request.customer) if request.customer else None
+                self._task_queue,
+                request.inbox_id,
+                request.thread_id,
+                mailbox(request.customer) if request.customer else None,
             ),
             contracts.CONVERSATION_JOIN,
             request,
@@ -51,8 +54,12 @@ class ConversationActivities:
             key = request.sender
         else:
             drawn = budgets(
-                request.sender, per_sender=request.limit, sender_window=request.window,
-                per_domain=request.domain_limit, per_inbox=request.inbox_limit, window=request.budget_window,
+                request.sender,
+                per_sender=request.limit,
+                sender_window=request.window,
+                per_domain=request.domain_limit,
+                per_inbox=request.inbox_limit,
+                window=request.budget_window,
             )
             key = counter_key(request.sender)
         shared = [b for b in drawn if b.kind != INBOX]
@@ -72,7 +79,9 @@ class ConversationActivities:
                 return answer_inbox
         return answer
 
-    async def _reserve(self, request: ReserveAutoReply, workflow_id: str, update_id: str) -> AutoReplyAllowance:
+    async def _reserve(
+        self, request: ReserveAutoReply, workflow_id: str, update_id: str
+    ) -> AutoReplyAllowance:
         return await self._update_with_start(
             contracts.AUTO_REPLY_COUNTER_WORKFLOW,
             {"inbox_id": request.inbox_id},
@@ -84,10 +93,25 @@ class ConversationActivities:
         )
 
     async def _update_with_start(
-        self, workflow: str, state: dict[str, Any], workflow_id: str, update: str, request: Any, *, update_id: str, result_type: type
+        self,
+        workflow: str,
+        state: dict[str, Any],
+        workflow_id: str,
+        update: str,
+        request: Any,
+        *,
+        update_id: str,
+        result_type: type,
     ) -> Any:
         # The state type lives with the workflow; a plain dict crosses the converter the same way.
         return await update_with_start(
-            self._client, workflow, state, workflow_id=workflow_id, task_queue=self._task_queue,
-            update=update, request=request, result_type=result_type, update_id=update_id,
+            self._client,
+            workflow,
+            state,
+            workflow_id=workflow_id,
+            task_queue=self._task_queue,
+            update=update,
+            request=request,
+            result_type=result_type,
+            update_id=update_id,
         )

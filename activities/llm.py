@@ -35,7 +35,9 @@ def _count_tokens(usage: LlmUsage | None) -> None:
 
 
 class LlmActivities:
-    def __init__(self, provider: TriageProvider, concurrency: int = 8, brand: str = DEFAULT_BRAND_NAME) -> None:
+    def __init__(
+        self, provider: TriageProvider, concurrency: int = 8, brand: str = DEFAULT_BRAND_NAME
+    ) -> None:
         self._provider = provider
         self._brand = brand  # signs the holding reply
         # Bounds in-flight LLM calls per worker, whatever the activity slots allow.

@@ -46,7 +46,9 @@ class MailActivities:
         The HTML part is the drafter's, sanitised again here, or, for a body
         without one (a reviewer's edit, the holding reply), rendered from it:
         the two parts never disagree."""
-        html = sanitize_html(request.html_body) if request.html_body is not None else text_to_html(request.body)
+        html = (
+            sanitize_html(request.html_body) if request.html_body is not None else text_to_html(request.body)
+        )
         if request.draft_id:
             try:
                 await self._mail.update_draft(
@@ -56,9 +58,13 @@ class MailActivities:
             except MailNotFound:
                 activity.logger.warning("draft %s vanished; creating it again", request.draft_id)
         elif activity.info().attempt > 1:
-            existing = await self._mail.find_draft(request.inbox_id, reply_to_message_id=request.reply_to_message_id)
+            existing = await self._mail.find_draft(
+                request.inbox_id, reply_to_message_id=request.reply_to_message_id
+            )
             if existing:
-                await self._mail.update_draft(request.inbox_id, existing.id, plain_body=request.body, html_body=html)
+                await self._mail.update_draft(
+                    request.inbox_id, existing.id, plain_body=request.body, html_body=html
+                )
                 return existing.id
         draft = await self._mail.create_draft(
             request.inbox_id,
@@ -101,7 +107,12 @@ class MailActivities:
             draft = await self._mail.get_draft(request.inbox_id, request.draft_id)
         except MailNotFound:
             return  # sent already, or gone: send_draft below tells which
-        if len(draft.to) != 1 or parse_single_address(draft.to[0], "To").address is None or draft.cc or draft.bcc:
+        if (
+            len(draft.to) != 1
+            or parse_single_address(draft.to[0], "To").address is None
+            or draft.cc
+            or draft.bcc
+        ):
             raise ApplicationError(
                 "the draft has no single, well-formed recipient (the sender's address was "
                 "unusable): reply from the mailbox yourself, or reject",
@@ -140,7 +151,11 @@ class MailActivities:
             # A thread belongs to its sender: another sender's messages, and our replies to
             # them, are not this customer's conversation (nor their text this customer's draft).
             mine = customer_messages(thread.messages, request.customer)
-            others = [m for m in thread.messages if not m.outbound and m.id not in mine and m.id != request.message_id]
+            others = [
+                m
+                for m in thread.messages
+                if not m.outbound and m.id not in mine and m.id != request.message_id
+            ]
             earlier = [m for m in earlier if m.id in mine]
             later = [m for m in later if m.id in mine]
         view = ThreadView(

@@ -61,9 +61,7 @@ def slack_blocks(notification: Notification, link: str) -> dict[str, Any]:
     (``slack_escape``) and every field fits Slack's limits, so a subject can
     neither forge links or mentions nor make Slack refuse the alert."""
     category = notification.category.value if notification.category else "unknown"
-    confidence = (
-        f"{notification.confidence:.0%}" if notification.confidence is not None else "n/a"
-    )
+    confidence = f"{notification.confidence:.0%}" if notification.confidence is not None else "n/a"
     headline = _HEADLINES.get(notification.kind, notification.kind)
     subject = _one_line(notification.subject) or "(no subject)"
 
@@ -84,13 +82,19 @@ def slack_blocks(notification: Notification, link: str) -> dict[str, Any]:
         },
         {
             "type": "section",
-            "text": {"type": "mrkdwn", "text": ">" + slack_escape(_one_line(notification.snippet) or "(empty)", SECTION_CHARS - 1)},
+            "text": {
+                "type": "mrkdwn",
+                "text": ">" + slack_escape(_one_line(notification.snippet) or "(empty)", SECTION_CHARS - 1),
+            },
         },
     ]
     if notification.reasons:
         reasons = "; ".join(notification.reasons)
         blocks.append(
-            {"type": "context", "elements": [{"type": "mrkdwn", "text": slack_escape(reasons, SECTION_CHARS)}]}
+            {
+                "type": "context",
+                "elements": [{"type": "mrkdwn", "text": slack_escape(reasons, SECTION_CHARS)}],
+            }
         )
     if len(link) <= URL_CHARS:
         blocks.append(
@@ -125,9 +129,7 @@ def mode_change_message(change: ModeChange, link: str) -> dict[str, Any]:
 
 
 class NotifyActivities:
-    def __init__(
-        self, http: httpx.AsyncClient, webhook_url: str | None, public_url: str
-    ) -> None:
+    def __init__(self, http: httpx.AsyncClient, webhook_url: str | None, public_url: str) -> None:
         self._http = http
         self._webhook_url = webhook_url
         self._public_url = public_url
@@ -154,7 +156,14 @@ class NotifyActivities:
     async def notify_mode_change(self, change: ModeChange) -> None:
         link = f"{self._public_url.rstrip('/')}/autonomy"
         if not self._webhook_url:
-            activity.logger.info("autonomy: %s %s -> %s (%s): %s", change.scope, change.old, change.new, change.source, change.why)
+            activity.logger.info(
+                "autonomy: %s %s -> %s (%s): %s",
+                change.scope,
+                change.old,
+                change.new,
+                change.source,
+                change.why,
+            )
             return
         await self._post(mode_change_message(change, link))
 

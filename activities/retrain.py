@@ -49,7 +49,9 @@ def packaged_check_sets() -> list[Path]:
 
 
 class RetrainActivities:
-    def __init__(self, client: Client, task_queue: str, registry: ModelRegistry, policy: PolicySettings) -> None:
+    def __init__(
+        self, client: Client, task_queue: str, registry: ModelRegistry, policy: PolicySettings
+    ) -> None:
         self._client = client
         self._task_queue = task_queue
         self._registry = registry
@@ -80,12 +82,18 @@ class RetrainActivities:
             done = self._registry.add(
                 candidate,
                 ModelVersion(
-                    version=version, created_at=datetime.now(UTC), parent=state.current,
-                    corrections=len(train), note=f"fitted by run {run_id}",
+                    version=version,
+                    created_at=datetime.now(UTC),
+                    parent=state.current,
+                    corrections=len(train),
+                    note=f"fitted by run {run_id}",
                 ),
             )
         return CandidateFit(
-            version=done.version, parent=done.parent or state.current, trained_on=len(train), held_back=len(held),
+            version=done.version,
+            parent=done.parent or state.current,
+            trained_on=len(train),
+            held_back=len(held),
             reviewers=retrain.reviewers_of(everything),
         )
 
@@ -98,14 +106,20 @@ class RetrainActivities:
             try:
                 labelled += load_eval_file(path)
             except (OSError, ValueError) as err:
-                raise ApplicationError(f"labelled file {path}: {err}", type=BAD_LABELLED_FILE, non_retryable=True) from None
+                raise ApplicationError(
+                    f"labelled file {path}: {err}", type=BAD_LABELLED_FILE, non_retryable=True
+                ) from None
         sets = {HELD_BACK: retrain.as_eval_rows(held), "labelled": labelled}
         kb = KnowledgeBase.load()
         figures = {}
-        for role, version in (("current", request.candidate.parent), ("candidate", request.candidate.version)):
+        for role, version in (
+            ("current", request.candidate.parent),
+            ("candidate", request.candidate.version),
+        ):
             model = self._registry.load(version)
             figures[role] = {
-                name: await asyncio.to_thread(_measure_sync, model, rows, kb, self._policy) for name, rows in sets.items()
+                name: await asyncio.to_thread(_measure_sync, model, rows, kb, self._policy)
+                for name, rows in sets.items()
             }
         self._registry.record_figures(request.candidate.version, figures["candidate"])
         return Measured(current=figures["current"], candidate=figures["candidate"])
@@ -126,8 +140,14 @@ class RetrainActivities:
 
 
 def _read(path: Path) -> list[Correction]:
-    return [Correction.model_validate_json(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [
+        Correction.model_validate_json(line)
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
 
 
-def _measure_sync(model: TextClassifier, rows: list[EvalRow], kb: KnowledgeBase, policy: PolicySettings) -> ModelFigures:
+def _measure_sync(
+    model: TextClassifier, rows: list[EvalRow], kb: KnowledgeBase, policy: PolicySettings
+) -> ModelFigures:
     return asyncio.run(retrain.measure(model, rows, kb, policy))

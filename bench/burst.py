@@ -58,7 +58,9 @@ NAME = "burst"
 SIZES = {"short": {"messages": 500, "repeat_senders": 10}, "full": {"messages": 500, "repeat_senders": 10}}
 WORKFLOW_TASK_AIM_S = 2.0
 # In the workers' logs: a task that failed or waited for capacity.
-CAPACITY_FAILURE = re.compile(r"waiting for update|RESOURCE_EXHAUSTED|Completing activity as failed|TMPRL1104", re.I)
+CAPACITY_FAILURE = re.compile(
+    r"waiting for update|RESOURCE_EXHAUSTED|Completing activity as failed|TMPRL1104", re.I
+)
 TIMED_OUT_OR_FAILED = {
     EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT,
     EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED,
@@ -91,10 +93,15 @@ async def post_all(control: httpx.AsyncClient, texts: list[str], addresses: list
 async def run_floor(client: Client, n: int) -> float:
     """N no-op floor workflows (4 activities each) started together (32 starts in flight): seconds until all closed."""
     queue = f"floor-{uuid.uuid4().hex[:6]}"
-    async with Worker(client, task_queue=queue, workflows=[FloorWorkflow], activities=[noop], **worker_options(Settings())):
+    async with Worker(
+        client, task_queue=queue, workflows=[FloorWorkflow], activities=[noop], **worker_options(Settings())
+    ):
         began = time.perf_counter()
         handles = await bounded_gather(
-            (partial(client.start_workflow, FloorWorkflow.run, id=f"floor-{queue}-{i}", task_queue=queue) for i in range(n)),
+            (
+                partial(client.start_workflow, FloorWorkflow.run, id=f"floor-{queue}-{i}", task_queue=queue)
+                for i in range(n)
+            ),
             32,
         )
         await asyncio.gather(*(h.result() for h in handles))
@@ -123,9 +130,7 @@ async def history_figures(client: Client, workflow_id: str) -> tuple[float, int]
 
 
 async def outcomes(client: Client, sent_by: dict[str, str], limit: int) -> dict[str, Any]:
-    states = await bounded_gather(
-        (partial(get_state, client, workflow_id_for(m)) for m in sent_by), 32
-    )
+    states = await bounded_gather((partial(get_state, client, workflow_id_for(m)) for m in sent_by), 32)
     by_sender: dict[str, Counter[str]] = {}
     for message_id, state in zip(sent_by, states, strict=True):
         by_sender.setdefault(sent_by[message_id], Counter())[state.status.value] += 1
@@ -151,16 +156,24 @@ async def run(messages: int, repeat_senders: int) -> Report:
             limit = settings.auto_reply_limit
             texts = await routine_texts(OfflineProvider(), settings, ROUTINE)
             floor_s = await run_floor(client, messages)
-            env = {**settings_environment(settings), "TEMPORAL_ADDRESS": server.address, "TRIAGE_LOG_LEVEL": "WARNING"}
+            env = {
+                **settings_environment(settings),
+                "TEMPORAL_ADDRESS": server.address,
+                "TRIAGE_LOG_LEVEL": "WARNING",
+            }
             worker = spawn_python(["starter.cli", "worker"], env=env, log=directory / "worker.log")
             watcher = spawn_python(["starter.cli", "watch"], env=env, log=directory / "watch.log")
             try:
                 async with judge_process(settings, server.address, directory):
-                    await asyncio.sleep(3)  # the workers and the watcher connected: their start-up is not the burst's
+                    await asyncio.sleep(
+                        3
+                    )  # the workers and the watcher connected: their start-up is not the burst's
                     began = time.perf_counter()
                     sent_by = await post_all(control, texts, senders(messages, repeat_senders, limit))
                     queue = settings.temporal_task_queue
-                    await wait_for_count(lambda: settled_count(client, queue), messages, what="settled", stall_timeout=120)
+                    await wait_for_count(
+                        lambda: settled_count(client, queue), messages, what="settled", stall_timeout=120
+                    )
                     elapsed = time.perf_counter() - began
                     figures = await bounded_gather(
                         (partial(history_figures, client, workflow_id_for(m)) for m in sent_by), 32
@@ -170,8 +183,10 @@ async def run(messages: int, repeat_senders: int) -> Report:
                 await asyncio.gather(stop_process(watcher), stop_process(worker))
             logged = [
                 line[:300]
-                for path in sorted(directory.glob("*.log")) if path.name != "temporal.log"
-                for line in path.read_text(errors="replace").splitlines() if CAPACITY_FAILURE.search(line)
+                for path in sorted(directory.glob("*.log"))
+                if path.name != "temporal.log"
+                for line in path.read_text(errors="replace").splitlines()
+                if CAPACITY_FAILURE.search(line)
             ]
     details = {
         "elapsed_s": elapsed,
@@ -188,9 +203,18 @@ async def run(messages: int, repeat_senders: int) -> Report:
         {"messages": messages, "repeat_senders": repeat_senders},
         [
             Comparison("time until all settled", "s", elapsed, floor_s, "floor"),
-            Comparison("longest workflow task", "s", details["longest_workflow_task_s"], WORKFLOW_TASK_AIM_S, "2 s", "<= 1.0"),
+            Comparison(
+                "longest workflow task",
+                "s",
+                details["longest_workflow_task_s"],
+                WORKFLOW_TASK_AIM_S,
+                "2 s",
+                "<= 1.0",
+            ),
             Comparison("capacity failures", "count", failures, messages, "messages", "<= 0"),
-            Comparison("messages in a wrong state", "count", states["wrong_state"], messages, "messages", "<= 0"),
+            Comparison(
+                "messages in a wrong state", "count", states["wrong_state"], messages, "messages", "<= 0"
+            ),
         ],
         details,
     )

@@ -51,7 +51,8 @@ PAGE_SIZE = 100  # the watcher's REST page
 async def start_directly(client: Client, n: int) -> float:
     queue = f"nobody-{uuid.uuid4().hex[:6]}"  # no worker: starting is all there is
     starts = (
-        lambda i=i: client.start_workflow(FloorWorkflow.run, id=f"{queue}-{i}", task_queue=queue) for i in range(n)
+        lambda i=i: client.start_workflow(FloorWorkflow.run, id=f"{queue}-{i}", task_queue=queue)
+        for i in range(n)
     )
     _, elapsed = await timed(bounded_gather(starts, CLIENT_CONCURRENCY))
     return elapsed
@@ -93,7 +94,9 @@ async def run(messages: int, rounds: int) -> Report:
         async with dev_server(Path(tmp)) as (_, client):
             await start_directly(client, WARM_UP)
             times = await alternate(
-                rounds, lambda: start_directly(client, messages), lambda: watcher_round(client, Path(tmp), messages)
+                rounds,
+                lambda: start_directly(client, messages),
+                lambda: watcher_round(client, Path(tmp), messages),
             )
     project_s, baseline_s = statistics.fmean(times["project"]), statistics.fmean(times["floor"])
     return Report(

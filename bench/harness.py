@@ -182,7 +182,11 @@ def print_table(reports: list[Report]) -> None:
 
 def machine() -> dict[str, Any]:
     memory_kb = next(
-        (int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")),
+        (
+            int(line.split()[1])
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        ),
         0,
     )
     return {
@@ -197,7 +201,9 @@ def machine() -> dict[str, Any]:
 
 def _dev_server_version() -> str:
     try:
-        out = subprocess.run([temporal_binary(), "--version"], capture_output=True, text=True, timeout=20).stdout
+        out = subprocess.run(
+            [temporal_binary(), "--version"], capture_output=True, text=True, timeout=20
+        ).stdout
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     return out.strip().removeprefix("temporal version ")
@@ -233,7 +239,11 @@ async def post_inbound(
             posted_at = datetime.now(UTC)
             response = await control.post(
                 "/_sim/inbound",
-                json={"from": f"customer{i}@example.org", "subject": subject, "plain_body": texts[i % len(texts)]},
+                json={
+                    "from": f"customer{i}@example.org",
+                    "subject": subject,
+                    "plain_body": texts[i % len(texts)],
+                },
             )
             response.raise_for_status()
             return response.json()["message_id"], posted_at
@@ -262,10 +272,15 @@ def cli(name: str, run: Callable[..., Coroutine[Any, Any, Report]], sizes: Sizes
     parser = argparse.ArgumentParser(description=doc.strip().splitlines()[0])
     parser.add_argument("--size", choices=sorted(sizes), default="short", help="preset parameters")
     for key, value in sizes["short"].items():
-        parser.add_argument(f"--{key.replace('_', '-')}", type=type(value), help=f"default {sizes['full'][key]} (full)")
+        parser.add_argument(
+            f"--{key.replace('_', '-')}", type=type(value), help=f"default {sizes['full'][key]} (full)"
+        )
     parser.add_argument("--json", type=Path, help="write the report here")
     args = parser.parse_args()
-    params = {**sizes[args.size], **{k: getattr(args, k) for k in sizes["short"] if getattr(args, k) is not None}}
+    params = {
+        **sizes[args.size],
+        **{k: getattr(args, k) for k in sizes["short"] if getattr(args, k) is not None},
+    }
     report = execute(name, run, params)
     print_table([report])
     if args.json:

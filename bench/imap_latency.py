@@ -45,9 +45,16 @@ def _raw(tag: str) -> bytes:
 
 def _settings(dovecot: Dovecot, client: Client) -> Settings:
     return Settings(
-        mail_provider="imap", imap_host="127.0.0.1", imap_port=dovecot.imap_port, imap_security="none",
-        imap_user="support", imap_password=PASSWORD, imap_address=dovecot.address("support"),
-        smtp_port=free_port(), imap_poll_seconds=60.0, watch_idle_timeout_seconds=300.0,
+        mail_provider="imap",
+        imap_host="127.0.0.1",
+        imap_port=dovecot.imap_port,
+        imap_security="none",
+        imap_user="support",
+        imap_password=PASSWORD,
+        imap_address=dovecot.address("support"),
+        smtp_port=free_port(),
+        imap_poll_seconds=60.0,
+        watch_idle_timeout_seconds=300.0,
         temporal_task_queue=f"bench-{uuid.uuid4().hex[:6]}",
     )
 
@@ -95,7 +102,9 @@ async def run(messages: int, rounds: int) -> Report:
                     async with asyncio.timeout(30):
                         await watcher.ready.wait()
                     results = await alternate(
-                        rounds, lambda: direct(dovecot, client, messages), lambda: watched(dovecot, watcher, messages)
+                        rounds,
+                        lambda: direct(dovecot, client, messages),
+                        lambda: watched(dovecot, watcher, messages),
                     )
                     stop.set()
                     await task
@@ -107,7 +116,15 @@ async def run(messages: int, rounds: int) -> Report:
     return Report(
         NAME,
         {"messages": messages, "rounds": rounds},
-        [Comparison("new mail -> workflow start, p50", "s", p50, statistics.median(floor), "deliver + direct start")],
+        [
+            Comparison(
+                "new mail -> workflow start, p50",
+                "s",
+                p50,
+                statistics.median(floor),
+                "deliver + direct start",
+            )
+        ],
         details={
             "watched": percentiles(project),
             "direct": percentiles(floor),

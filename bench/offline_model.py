@@ -145,8 +145,14 @@ def measure_long_rates(n: int) -> dict[str, float]:
     tfidf = TfidfVectorizer(ngram_range=(1, 2)).fit(texts)
     provider = OfflineProvider()
     messages = [
-        InboundMessage(message_id=f"long-{i}", inbox_id="support", from_address=s["from"], subject=s["subject"],
-                       plain_body=s["plain_body"], body_chars=len(s["plain_body"]))
+        InboundMessage(
+            message_id=f"long-{i}",
+            inbox_id="support",
+            from_address=s["from"],
+            subject=s["subject"],
+            plain_body=s["plain_body"],
+            body_chars=len(s["plain_body"]),
+        )
         for i, s in enumerate(samples)
     ]
     loop = asyncio.new_event_loop()
@@ -207,14 +213,33 @@ async def run(messages: int) -> Report:
         NAME,
         {"messages": messages},
         [
-            Comparison("classifications, 1 core", "msg/s", rates["classify"], rates["tfidf"], "TF-IDF transform"),
+            Comparison(
+                "classifications, 1 core", "msg/s", rates["classify"], rates["tfidf"], "TF-IDF transform"
+            ),
             Comparison("classifications, 1 core", "msg/s", rates["classify"], rates["json"], "json.loads"),
-            Comparison("long emails classified, 1 core", "msg/s", long["classify"], long["tfidf"], "TF-IDF transform"),
-            Comparison("long emails judged (checks + classify + draft), 1 core", "msg/s", long["judge"], long["tfidf"],
-                       "TF-IDF transform"),
-            Comparison("model load (cold)", "s", project_load["seconds"], baseline_load["seconds"], "sklearn + TF-IDF fit"),
+            Comparison(
+                "long emails classified, 1 core", "msg/s", long["classify"], long["tfidf"], "TF-IDF transform"
+            ),
+            Comparison(
+                "long emails judged (checks + classify + draft), 1 core",
+                "msg/s",
+                long["judge"],
+                long["tfidf"],
+                "TF-IDF transform",
+            ),
+            Comparison(
+                "model load (cold)",
+                "s",
+                project_load["seconds"],
+                baseline_load["seconds"],
+                "sklearn + TF-IDF fit",
+            ),
         ],
-        {"rates_per_s": rates, "long_rates_per_s": long, "load_s": {"project": project_load, "baseline": baseline_load}},
+        {
+            "rates_per_s": rates,
+            "long_rates_per_s": long,
+            "load_s": {"project": project_load, "baseline": baseline_load},
+        },
     )
 
 

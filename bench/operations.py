@@ -52,8 +52,14 @@ from triage.models import InboundMessage, ReviewAction, TriageResult, TriageStat
 from worker.judge import build_judge_worker
 from worker.main import WORKFLOWS, activity_functions
 
-PASSWORD = ("How do I reset my password?", "Hi,\n\nI forgot my password and can't log in. How do I reset it?\n\nThanks,\nMaya")
-BILLING = ("Charged after cancelling", "Hi,\n\nI cancelled my subscription last month, but you charged me again. Please refund it.\n\nRosa")
+PASSWORD = (
+    "How do I reset my password?",
+    "Hi,\n\nI forgot my password and can't log in. How do I reset it?\n\nThanks,\nMaya",
+)
+BILLING = (
+    "Charged after cancelling",
+    "Hi,\n\nI cancelled my subscription last month, but you charged me again. Please refund it.\n\nRosa",
+)
 FOLLOW_UP = "Also: my invoice shows the wrong company name. Can you fix that as well?"
 CLOSING = "Thanks, that worked!"
 VISIBILITY = {
@@ -65,8 +71,17 @@ VISIBILITY = {
     EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
 }
 COLUMNS = (
-    "workflows touched", "workflow tasks", "activities (workflow queue)", "activities (judge queue)",
-    "local activities", "Signals", "Updates", "Describes", "Queries", "starts", "visibility writes",
+    "workflows touched",
+    "workflow tasks",
+    "activities (workflow queue)",
+    "activities (judge queue)",
+    "local activities",
+    "Signals",
+    "Updates",
+    "Describes",
+    "Queries",
+    "starts",
+    "visibility writes",
 )
 
 
@@ -134,7 +149,9 @@ async def history_counts(client: Client, settings: Settings) -> dict[str, Counte
     return counts
 
 
-def difference(after: dict[str, Counter[str]], before: dict[str, Counter[str]], calls: Counter[str]) -> dict[str, int]:
+def difference(
+    after: dict[str, Counter[str]], before: dict[str, Counter[str]], calls: Counter[str]
+) -> dict[str, int]:
     row: Counter[str] = Counter()
     touched = {key.partition("/")[0] for key, events in after.items() if events != before.get(key, Counter())}
     for key, events in after.items():
@@ -147,19 +164,31 @@ def difference(after: dict[str, Counter[str]], before: dict[str, Counter[str]], 
 class Inbox:
     """One kind of message's fresh queue and mail; ``client`` is counted, ``watching`` (this tool's polling) is not."""
 
-    def __init__(self, client: Client, watching: Client, settings: Settings, control: httpx.AsyncClient) -> None:
+    def __init__(
+        self, client: Client, watching: Client, settings: Settings, control: httpx.AsyncClient
+    ) -> None:
         self.client, self.watching, self.settings, self.control = client, watching, settings, control
 
-    async def message(self, subject: str, body: str, sender: str, thread_id: str | None = None) -> InboundMessage:
-        fields = {"from": sender, "subject": subject, "plain_body": body, **({"thread_id": thread_id} if thread_id else {})}
+    async def message(
+        self, subject: str, body: str, sender: str, thread_id: str | None = None
+    ) -> InboundMessage:
+        fields = {
+            "from": sender,
+            "subject": subject,
+            "plain_body": body,
+            **({"thread_id": thread_id} if thread_id else {}),
+        }
         created = (await self.control.post("/_sim/inbound", json=fields)).json()
         async with build_mail_provider(self.settings) as mail:
             return await mail.get_message(self.settings.inbox_id, created["message_id"])
 
     async def triage(self, message: InboundMessage) -> str:
         handle = await start_triage(
-            self.client, message, task_queue=self.settings.temporal_task_queue,
-            policy=self.settings.policy_settings(), review=self.settings.review_settings(),
+            self.client,
+            message,
+            task_queue=self.settings.temporal_task_queue,
+            policy=self.settings.policy_settings(),
+            review=self.settings.review_settings(),
         )
         assert handle is not None
         return handle.id
@@ -172,7 +201,9 @@ class Inbox:
             await asyncio.sleep(0.2)
 
     async def closed(self, workflow_id: str) -> TriageStatus:
-        return (await self.watching.get_workflow_handle(workflow_id, result_type=TriageResult).result()).status
+        return (
+            await self.watching.get_workflow_handle(workflow_id, result_type=TriageResult).result()
+        ).status
 
 
 async def _closed(inbox: Inbox, message: InboundMessage) -> TriageStatus:
@@ -188,10 +219,18 @@ async def review_then_approve(inbox: Inbox) -> TriageStatus:
 
 # "10 at once": ten routine messages (ten senders) started together, the counts divided by ten.
 BURST = 10
-KINDS = ("routine, sent alone", f"routine, {BURST} at once (each)", "review, then approve", "follow-up", "closing")
+KINDS = (
+    "routine, sent alone",
+    f"routine, {BURST} at once (each)",
+    "review, then approve",
+    "follow-up",
+    "closing",
+)
 
 
-async def measure_kind(kind: str, client: Client, settings: Settings, control: httpx.AsyncClient) -> dict[str, Any]:
+async def measure_kind(
+    kind: str, client: Client, settings: Settings, control: httpx.AsyncClient
+) -> dict[str, Any]:
     counter = CountingCalls()
     config = client.config()  # a copy: changing it leaves ``client`` alone
     config["interceptors"] = [counter]
@@ -202,7 +241,12 @@ async def measure_kind(kind: str, client: Client, settings: Settings, control: h
         http = await stack.enter_async_context(httpx.AsyncClient())
         activities = activity_functions(counted, settings, mail=mail, http=http, webhook_url=None)
         await stack.enter_async_context(
-            Worker(counted, task_queue=settings.temporal_task_queue, workflows=list(WORKFLOWS), activities=activities)
+            Worker(
+                counted,
+                task_queue=settings.temporal_task_queue,
+                workflows=list(WORKFLOWS),
+                activities=activities,
+            )
         )
         await stack.enter_async_context(build_judge_worker(counted, settings, OfflineProvider()))
         # What happens before the counted message (the thread's first one, the previous routine message).
@@ -221,7 +265,9 @@ async def measure_kind(kind: str, client: Client, settings: Settings, control: h
             outcome = await _closed(inbox, await inbox.message(*PASSWORD, sender="Maya <maya@example.org>"))
         elif kind.startswith("routine"):
             each = BURST
-            messages = [await inbox.message(*PASSWORD, sender=f"Maya {n} <maya{n}@example.org>") for n in range(BURST)]
+            messages = [
+                await inbox.message(*PASSWORD, sender=f"Maya {n} <maya{n}@example.org>") for n in range(BURST)
+            ]
             counter.calls.clear()
             outcomes = set(await asyncio.gather(*(_closed(inbox, m) for m in messages)))
             assert len(outcomes) == 1, outcomes
@@ -230,7 +276,10 @@ async def measure_kind(kind: str, client: Client, settings: Settings, control: h
             outcome = await review_then_approve(inbox)
         else:
             reply = await inbox.message(
-                f"Re: {first.subject}", FOLLOW_UP if kind == "follow-up" else CLOSING, sender=sender, thread_id=first.thread_id
+                f"Re: {first.subject}",
+                FOLLOW_UP if kind == "follow-up" else CLOSING,
+                sender=sender,
+                thread_id=first.thread_id,
             )
             outcome = await inbox.settled(await inbox.triage(reply))
             await asyncio.sleep(1.0)  # the first message's workflow closes (superseded) in its own time
@@ -250,7 +299,9 @@ async def run() -> list[dict[str, Any]]:
             httpx.AsyncClient(base_url=sim.control_url, timeout=30) as control,
         ):
             for kind in KINDS:
-                settings = bench_settings(sim, provider="offline", temporal_task_queue=f"ops-{uuid.uuid4().hex[:6]}")
+                settings = bench_settings(
+                    sim, provider="offline", temporal_task_queue=f"ops-{uuid.uuid4().hex[:6]}"
+                )
                 rows.append(await measure_kind(kind, client, settings, control))
     return rows
 

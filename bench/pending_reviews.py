@@ -122,7 +122,9 @@ class Stack:
         }[name]
 
     def start(self, name: str) -> subprocess.Popen:
-        self.processes[name] = spawn_python(self._command(name), env=self._env(), log=self.directory / f"{name}.log")
+        self.processes[name] = spawn_python(
+            self._command(name), env=self._env(), log=self.directory / f"{name}.log"
+        )
         return self.processes[name]
 
     def pid(self, name: str) -> int:
@@ -174,7 +176,9 @@ async def create_floor(client: Client, stack: Stack, n: int) -> list[str]:
     ids = [f"pending-floor-{i}" for i in range(n)]
 
     def start(workflow_id: str) -> Callable[[], Awaitable[Any]]:
-        return lambda: client.start_workflow(PendingFloorWorkflow.run, id=workflow_id, task_queue=stack.floor_queue)
+        return lambda: client.start_workflow(
+            PendingFloorWorkflow.run, id=workflow_id, task_queue=stack.floor_queue
+        )
 
     await bounded_gather((start(i) for i in ids), CONCURRENCY)
     await wait_for_count(lambda: count_workflows(client, FLOOR_QUERY), n, what="floor pending", every=1.0)
@@ -229,11 +233,14 @@ async def time_until_all_answer(client: Client, ids: list[str], project: bool) -
     def check(workflow_id: str) -> Callable[[], Awaitable[None]]:
         handle = client.get_workflow_handle(workflow_id)
         if project:
+
             async def status() -> TriageStatus:
                 return (await get_state(client, workflow_id, rpc_timeout=timeout)).status
 
             return lambda: until_answers(status, TriageStatus.AWAITING_REVIEW)
-        return lambda: until_answers(lambda: handle.query(PendingFloorWorkflow.state, rpc_timeout=timeout), "waiting")
+        return lambda: until_answers(
+            lambda: handle.query(PendingFloorWorkflow.state, rpc_timeout=timeout), "waiting"
+        )
 
     began = time.perf_counter()
     await bounded_gather((check(i) for i in ids), CONCURRENCY)
@@ -303,13 +310,25 @@ def comparisons(d: dict[str, Any]) -> list[Comparison]:
     lists, approves = d["list_ms"], d["approve_ms"]
     return [
         Comparison("time to N pending", "s", d["create_s"]["project"], d["create_s"]["floor"], "floor"),
-        Comparison("worker RSS, N pending", "MB", d["rss_mb_pending"]["project"], d["rss_mb_pending"]["floor"], "floor worker"),
+        Comparison(
+            "worker RSS, N pending",
+            "MB",
+            d["rss_mb_pending"]["project"],
+            d["rss_mb_pending"]["floor"],
+            "floor worker",
+        ),
         # The judge holds the model: its RSS against the floor worker's, both idle.
-        Comparison("judge RSS, idle", "MB", d["rss_mb_idle"]["judge"], d["rss_mb_idle"]["floor"], "floor worker"),
+        Comparison(
+            "judge RSS, idle", "MB", d["rss_mb_idle"]["judge"], d["rss_mb_idle"]["floor"], "floor worker"
+        ),
         Comparison("list p50", "ms", lists["project"]["p50"], lists["floor"]["p50"], "floor list"),
         Comparison("list p99", "ms", lists["project"]["p99"], lists["floor"]["p99"], "floor list"),
-        Comparison("approve p50", "ms", approves["project"]["p50"], approves["floor"]["p50"], "floor q+update"),
-        Comparison("approve p99", "ms", approves["project"]["p99"], approves["floor"]["p99"], "floor q+update"),
+        Comparison(
+            "approve p50", "ms", approves["project"]["p50"], approves["floor"]["p50"], "floor q+update"
+        ),
+        Comparison(
+            "approve p99", "ms", approves["project"]["p99"], approves["floor"]["p99"], "floor q+update"
+        ),
         Comparison(
             "all approvable after restart", "s", d["restart"]["project_s"], d["restart"]["floor_s"], "floor"
         ),

@@ -68,13 +68,19 @@ ROUTINE = [
 ]
 
 
-async def routine_texts(provider: TriageProvider, settings: Settings, candidates: list[str] = ROUTINE) -> list[str]:
+async def routine_texts(
+    provider: TriageProvider, settings: Settings, candidates: list[str] = ROUTINE
+) -> list[str]:
     """The candidates that ``provider`` classifies and drafts so that the policy auto-sends them."""
 
     async def auto_sent(text: str) -> bool:
         message = InboundMessage(
-            message_id="probe", inbox_id=settings.inbox_id, from_address="customer@example.org",
-            subject="Question", plain_body=text, body_chars=len(text),
+            message_id="probe",
+            inbox_id=settings.inbox_id,
+            from_address="customer@example.org",
+            subject="Question",
+            plain_body=text,
+            body_chars=len(text),
         )
         classification = await provider.classify(message)
         reply = await provider.draft(DraftRequest(message=message, classification=classification))
@@ -125,7 +131,9 @@ async def run_project(
         await watcher.ready.wait()
         assert isinstance(mail, MyAgentMailProvider)  # the sent mail is counted over its REST API
         async with worker:
-            sent_before = (await mail.rest.list_messages(sim.inbox_id, direction="outbound", limit=1)).pagination.total
+            sent_before = (
+                await mail.rest.list_messages(sim.inbox_id, direction="outbound", limit=1)
+            ).pagination.total
             began = time.perf_counter()
             posted = await post_inbound(control, texts, n, subject="Question")
 
@@ -141,10 +149,17 @@ async def run_project(
         await watch
         sent = [s for s in await sent_mail(control) if s["in_reply_to"] in posted]
     latencies = [
-        (datetime.fromisoformat(s["sent_at"].replace("Z", "+00:00")) - posted[s["in_reply_to"]]).total_seconds()
+        (
+            datetime.fromisoformat(s["sent_at"].replace("Z", "+00:00")) - posted[s["in_reply_to"]]
+        ).total_seconds()
         for s in sent
     ]
-    return {"throughput": n / elapsed, "latency_s": percentiles(latencies), "elapsed_s": elapsed, "sent": len(sent)}
+    return {
+        "throughput": n / elapsed,
+        "latency_s": percentiles(latencies),
+        "elapsed_s": elapsed,
+        "sent": len(sent),
+    }
 
 
 async def sent_mail(control: httpx.AsyncClient) -> list[dict[str, Any]]:
@@ -165,9 +180,21 @@ def pooled(phases: list[dict[str, Any]], n: int) -> dict[str, Any]:
 
 def pipeline_comparisons(project: dict[str, Any], floor: dict[str, Any], *, aims: bool) -> list[Comparison]:
     return [
-        Comparison("throughput", "msg/s", project["throughput"], floor["throughput"], "floor", ">= 0.80" if aims else None),
         Comparison(
-            "p50 latency", "s", project["latency_s"]["p50"], floor["latency_s"]["p50"], "floor", "<= 1.5" if aims else None
+            "throughput",
+            "msg/s",
+            project["throughput"],
+            floor["throughput"],
+            "floor",
+            ">= 0.80" if aims else None,
+        ),
+        Comparison(
+            "p50 latency",
+            "s",
+            project["latency_s"]["p50"],
+            floor["latency_s"]["p50"],
+            "floor",
+            "<= 1.5" if aims else None,
         ),
         Comparison("p95 latency", "s", project["latency_s"]["p95"], floor["latency_s"]["p95"], "floor"),
     ]

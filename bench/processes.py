@@ -158,7 +158,9 @@ def settings_environment(settings: Settings) -> dict[str, str]:
 async def judge_process(settings: Settings, address: str, directory: Path) -> AsyncIterator[subprocess.Popen]:
     """``triage judge`` for ``settings`` (its queue, its provider) against the server at ``address``, as under ``triage up``."""
     env = {**settings_environment(settings), "TEMPORAL_ADDRESS": address, "TRIAGE_LOG_LEVEL": "WARNING"}
-    process = spawn_python(["starter.cli", "judge"], env=env, log=directory / f"judge-{settings.judge_queue}.log")
+    process = spawn_python(
+        ["starter.cli", "judge"], env=env, log=directory / f"judge-{settings.judge_queue}.log"
+    )
     try:
         yield process
     finally:

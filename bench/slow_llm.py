@@ -36,14 +36,16 @@ SIZES = {
 LLM_CALLS_PER_MESSAGE = 2  # classify + draft
 
 
-
 async def serial_loop(provider: TriageProvider, n: int, texts: list[str]) -> dict[str, Any]:
     """The same provider calls one message at a time: what no concurrency gives."""
     began = time.perf_counter()
     for i in range(n):
         message = InboundMessage(
-            message_id=f"serial-{i}", inbox_id="support", from_address="customer@example.org",
-            subject="Question", plain_body=texts[i % len(texts)],
+            message_id=f"serial-{i}",
+            inbox_id="support",
+            from_address="customer@example.org",
+            subject="Question",
+            plain_body=texts[i % len(texts)],
         )
         classification: Classification = await provider.classify(message)
         await provider.draft(DraftRequest(message=message, classification=classification))
@@ -59,7 +61,10 @@ async def run(messages: int, delay: float, llm_concurrency: int, serial_messages
             fake_openai(delay=delay) as llm,
         ):
             settings = bench_settings(
-                sim, provider="openai", openai_base_url=llm.base_url, openai_api_key=llm.api_key,
+                sim,
+                provider="openai",
+                openai_base_url=llm.base_url,
+                openai_api_key=llm.api_key,
                 llm_concurrency=llm_concurrency,
             )
             provider = build_provider(settings)
@@ -78,7 +83,12 @@ async def run(messages: int, delay: float, llm_concurrency: int, serial_messages
     throughput = project["throughput"]
     return Report(
         NAME,
-        {"messages": messages, "delay": delay, "llm_concurrency": llm_concurrency, "serial_messages": serial_messages},
+        {
+            "messages": messages,
+            "delay": delay,
+            "llm_concurrency": llm_concurrency,
+            "serial_messages": serial_messages,
+        },
         [
             Comparison("throughput", "msg/s", throughput, serial["throughput"], "serial loop"),
             Comparison("throughput", "msg/s", throughput, 1 / delay, "1/delay"),

@@ -45,13 +45,17 @@ async def read_book(client: Client, task_queue: str, inbox_id: str) -> AutonomyB
         raise
 
 
-async def autonomy_rows(client: Client, task_queue: str, inbox_id: str, settings: AutonomySettings) -> list[ScopeRow]:
+async def autonomy_rows(
+    client: Client, task_queue: str, inbox_id: str, settings: AutonomySettings
+) -> list[ScopeRow]:
     """The rows under the workers' configuration (``settings`` only until a worker reported it)."""
     book = await read_book(client, task_queue, inbox_id)
     return rows(book, book.settings or settings)
 
 
-async def _update(client: Client, task_queue: str, inbox_id: str, update: str, request: object) -> list[ModeChange]:
+async def _update(
+    client: Client, task_queue: str, inbox_id: str, update: str, request: object
+) -> list[ModeChange]:
     return await update_with_start(
         client,
         contracts.AUTONOMY_WORKFLOW,
@@ -90,12 +94,14 @@ async def _set_mode(client: Client, task_queue: str, inbox_id: str, request: Mod
 async def flag_sent_reply(
     client: Client, task_queue: str, workflow_id: str, by: str, why: str, settings: AutonomySettings
 ) -> list[ModeChange]:
-    """"This should not have been sent": the reply's article (and a promoted category) back to shadow."""
+    """ "This should not have been sent": the reply's article (and a promoted category) back to shadow."""
     handle = client.get_workflow_handle(workflow_id, result_type=TriageResult)
     description = await handle.describe()
     if description.workflow_type != contracts.TRIAGE_WORKFLOW:
         # Checked before the result is read: another workflow's result is none of the caller's business.
-        raise NotFlaggable(f"{workflow_id} is not a triage of a message: only an automatic reply can be flagged")
+        raise NotFlaggable(
+            f"{workflow_id} is not a triage of a message: only an automatic reply can be flagged"
+        )
     if description.status is not WorkflowExecutionStatus.COMPLETED:
         raise NotFlaggable(f"{workflow_id} is still open: nothing was sent on its own")
     result = await handle.result(follow_runs=False)
@@ -104,7 +110,12 @@ async def flag_sent_reply(
     if result.inbox_id is None:
         raise NotFlaggable(f"{workflow_id} ran before earned autonomy: its article is not recorded")
     flag = FlagReport(
-        inbox_id=result.inbox_id, workflow_id=workflow_id, category=result.category,
-        article_id=result.article_id, by=by, why=why, settings=settings,
+        inbox_id=result.inbox_id,
+        workflow_id=workflow_id,
+        category=result.category,
+        article_id=result.article_id,
+        by=by,
+        why=why,
+        settings=settings,
     )
     return await _update(client, task_queue, result.inbox_id, contracts.AUTONOMY_FLAG, flag)

@@ -190,9 +190,7 @@ async def submit_decision(
             raise
         return None
     try:
-        return await handle.execute_update(
-            SupportTriageWorkflow.review, decision, rpc_timeout=UPDATE_TIMEOUT
-        )
+        return await handle.execute_update(SupportTriageWorkflow.review, decision, rpc_timeout=UPDATE_TIMEOUT)
     except RPCError as err:
         if review_closed(err):
             raise ReviewRejected(ReviewErrorKind.REVIEW_CLOSED, await _closed_because(handle)) from err

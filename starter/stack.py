@@ -51,14 +51,21 @@ class StackError(Exception):
 # shadow ("would have been sent automatically"), the data-export answer in review, the
 # rest goes out alone; three agreeing verdicts promote a shadow article.
 DEMO_AUTONOMY = {
-    "TRIAGE_AUTONOMY_ARTICLES": json.dumps({"supported-browsers": AutonomyMode.SHADOW, "export-data": AutonomyMode.REVIEW}),
+    "TRIAGE_AUTONOMY_ARTICLES": json.dumps(
+        {"supported-browsers": AutonomyMode.SHADOW, "export-data": AutonomyMode.REVIEW}
+    ),
     "TRIAGE_AUTONOMY_PROMOTE_AFTER": "3",
 }
 
 
 def demo_autonomy_env(settings: Settings) -> dict[str, str]:
     """The demo's modes, unless the operator configured autonomy (environment or file)."""
-    configured = settings.model_fields_set & {"autonomy", "autonomy_articles", "autonomy_categories", "autonomy_promote_after"}
+    configured = settings.model_fields_set & {
+        "autonomy",
+        "autonomy_articles",
+        "autonomy_categories",
+        "autonomy_promote_after",
+    }
     return {} if configured else dict(DEMO_AUTONOMY)
 
 
@@ -145,7 +152,9 @@ def stack_ports(settings: Settings, mail_port: int, *, with_api: bool) -> list[t
     if with_api:
         ports.append(("reviewer API", _loopback(settings.api_host), settings.api_port, "TRIAGE_API_PORT"))
     if settings.metrics_port:
-        ports.append(("worker metrics", _loopback(settings.metrics_host), settings.metrics_port, "TRIAGE_METRICS_PORT"))
+        ports.append(
+            ("worker metrics", _loopback(settings.metrics_host), settings.metrics_port, "TRIAGE_METRICS_PORT")
+        )
     return ports
 
 
@@ -252,7 +261,9 @@ def _child(*args: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
 
 
 async def _while_children_live(
-    children: list[tuple[str, subprocess.Popen[bytes]]], stop: asyncio.Event, step: Callable[[], Awaitable[None]]
+    children: list[tuple[str, subprocess.Popen[bytes]]],
+    stop: asyncio.Event,
+    step: Callable[[], Awaitable[None]],
 ) -> bool:
     """Run a start-up step; False if Ctrl-C came first, StackError if a child died meanwhile."""
     task = asyncio.ensure_future(step())
@@ -295,12 +306,16 @@ async def run_stack(
     except ValueError as err:
         raise StackError(str(err)) from err
     ports = stack_ports(settings, mail_port, with_api=_has_api())
-    llm_ports = [("local model", "127.0.0.1", LLM_PORT, "`triage llm serve --port` apart")] if local_llm else []
+    llm_ports = (
+        [("local model", "127.0.0.1", LLM_PORT, "`triage llm serve --port` apart")] if local_llm else []
+    )
     check_ports([p for p in ports if not (mailbox and p[0] == "mail emulator")] + llm_ports)
     data_dir.mkdir(parents=True, exist_ok=True)
     if reset:
         removed = reset_data(data_dir)
-        console.print(f"reset: removed {len(removed)} files under {data_dir} (workflows and mail)", highlight=False)
+        console.print(
+            f"reset: removed {len(removed)} files under {data_dir} (workflows and mail)", highlight=False
+        )
     env = dict(os.environ)
     base_url = f"http://127.0.0.1:{mail_port}/v1"
     env["MYAGENTMAIL_BASE_URL"] = base_url
@@ -344,21 +359,37 @@ async def run_stack(
         )
         if not mailbox:
             children.append(
-                ("mailsim", _child("mailsim", "--port", str(mail_port), "--db-file", str(data_dir / "mailsim.db"), env=env))
+                (
+                    "mailsim",
+                    _child(
+                        "mailsim",
+                        "--port",
+                        str(mail_port),
+                        "--db-file",
+                        str(data_dir / "mailsim.db"),
+                        env=env,
+                    ),
+                )
             )
         control_url = f"http://127.0.0.1:{mail_port}"
         if not await _while_children_live(
             children, stop, lambda: _wait_temporal(settings.temporal_address, settings.temporal_namespace)
         ):
             return 0
-        if not mailbox and not await _while_children_live(children, stop, lambda: wait_http(f"{control_url}/_sim/health")):
+        if not mailbox and not await _while_children_live(
+            children, stop, lambda: wait_http(f"{control_url}/_sim/health")
+        ):
             return 0
         if local_llm:
             children.append(("local model", _child("llm", "serve", "--port", str(LLM_PORT), env=env)))
-            if not await _while_children_live(children, stop, lambda: wait_http(f"http://127.0.0.1:{LLM_PORT}/health", 90)):
+            if not await _while_children_live(
+                children, stop, lambda: wait_http(f"http://127.0.0.1:{LLM_PORT}/health", 90)
+            ):
                 return 0
         children.append(("worker", _child("worker", env=env)))
-        children.extend((f"judge {n}", _child("judge", env=env)) for n in range(1, settings.judge_processes + 1))
+        children.extend(
+            (f"judge {n}", _child("judge", env=env)) for n in range(1, settings.judge_processes + 1)
+        )
         children.append(("watcher", _child("watch", env=env)))
         if _has_api():
             children.append(("api", _child("api", env=env)))
@@ -366,9 +397,15 @@ async def run_stack(
                 return 0
 
         console.print("[bold green]support-triage is up[/]")
-        console.print(f"  Temporal Web UI   http://127.0.0.1:{settings.temporal_ui_port}/namespaces/{settings.temporal_namespace}/workflows")
+        console.print(
+            f"  Temporal Web UI   http://127.0.0.1:{settings.temporal_ui_port}/namespaces/{settings.temporal_namespace}/workflows"
+        )
         console.print(f"  Temporal gRPC     {settings.temporal_address}")
-        console.print(f"  mailbox           {mailbox}" if mailbox else f"  myagentmail sim   {control_url}/v1  (sent mail: {control_url}/_sim/sent)")
+        console.print(
+            f"  mailbox           {mailbox}"
+            if mailbox
+            else f"  myagentmail sim   {control_url}/v1  (sent mail: {control_url}/_sim/sent)"
+        )
         if _has_api():
             console.print(f"  Reviewer dashboard {public_url}")
             if token:
@@ -377,10 +414,14 @@ async def run_stack(
                     "set TRIAGE_REVIEWERS to choose your own)",
                     highlight=False,
                 )
-        console.print("  Pending reviews   .venv/bin/triage reviews   |   approve: .venv/bin/triage approve <id>")
+        console.print(
+            "  Pending reviews   .venv/bin/triage reviews   |   approve: .venv/bin/triage approve <id>"
+        )
         if demo:
             await asyncio.sleep(3)  # let the watcher subscribe; catch-up covers a miss anyway
-            ids, already = await inject_samples(control_url, settings.model_copy(update={"mail_base_url": base_url}))
+            ids, already = await inject_samples(
+                control_url, settings.model_copy(update={"mail_base_url": base_url})
+            )
             console.print(
                 f"  demo: injected {len(ids)} sample emails"
                 + (f" ({already} already in the inbox, not sent again)" if already else ""),
@@ -407,7 +448,9 @@ _SERVERS = ("temporal", "mailsim")
 STOP_WITHIN = 5.0  # seconds: Ctrl-C ends the stack within this, forcing what is left
 
 
-async def stop_children(children: list[tuple[str, subprocess.Popen[bytes]]], within: float = STOP_WITHIN) -> None:
+async def stop_children(
+    children: list[tuple[str, subprocess.Popen[bytes]]], within: float = STOP_WITHIN
+) -> None:
     """Stop the stack: the clients (API, watcher, worker) first, then the emulator and Temporal.
 
     Each gets one SIGTERM, then the time left of ``within``; what still runs after that is
@@ -430,7 +473,10 @@ async def stop_children(children: list[tuple[str, subprocess.Popen[bytes]]], wit
         for name, child in group:
             if child.poll() is None:
                 child.kill()
-                console.print(f"{name} did not stop in time: killed (its work resumes on the next start)", highlight=False)
+                console.print(
+                    f"{name} did not stop in time: killed (its work resumes on the next start)",
+                    highlight=False,
+                )
             child.wait()
 
 

@@ -61,7 +61,11 @@ async def start_triage(
                 [
                     SearchAttributePair(sa.TRIAGE_INBOX, message.inbox_id),
                     SearchAttributePair(sa.TRIAGE_STATUS, TriageStatus.CLASSIFYING.value),
-                    *([SearchAttributePair(sa.TRIAGE_THREAD, message.thread_id)] if message.thread_id else []),
+                    *(
+                        [SearchAttributePair(sa.TRIAGE_THREAD, message.thread_id)]
+                        if message.thread_id
+                        else []
+                    ),
                 ]
             ),
             static_summary=summary_for(message),

@@ -174,5 +174,7 @@ def local_llm() -> Iterator[LocalModelServer]:
     with LocalModelServer(parallel=2, threads=max(1, (os.cpu_count() or 2) // 2)) as server:
         yield server
         if os.environ.get("TRIAGE_LOCAL_LLM_STATS"):  # what these tests cost: docs/self-hosted-models.md
-            print(f"\nlocal model server: load {server.load_seconds:.1f} s, RSS {server.rss_bytes() / 2**20:.0f} MiB, "
-                  f"CPU {server.cpu_seconds():.1f} s")
+            print(
+                f"\nlocal model server: load {server.load_seconds:.1f} s, RSS {server.rss_bytes() / 2**20:.0f} MiB, "
+                f"CPU {server.cpu_seconds():.1f} s"
+            )

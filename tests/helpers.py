@@ -74,6 +74,7 @@ async def wait_for_status(handle: WorkflowHandle, status: TriageStatus, timeout:
                 return state
             await asyncio.sleep(0.1)
 
+
 # ---- the inbox watcher -------------------------------------------------------------------
 
 
@@ -93,16 +94,24 @@ async def running_watcher(client: Client, settings: Settings) -> AsyncIterator[I
 
 
 async def workflow_ids(client: Client, task_queue: str) -> list[str]:
-    return [w.id async for w in client.list_workflows(f'TaskQueue = "{task_queue}" AND WorkflowType = "SupportTriageWorkflow"')]
+    return [
+        w.id
+        async for w in client.list_workflows(
+            f'TaskQueue = "{task_queue}" AND WorkflowType = "SupportTriageWorkflow"'
+        )
+    ]
 
 
-async def wait_for_workflows(client: Client, task_queue: str, expected: set[str], timeout: float = 30.0) -> list[str]:
+async def wait_for_workflows(
+    client: Client, task_queue: str, expected: set[str], timeout: float = 30.0
+) -> list[str]:
     async with asyncio.timeout(timeout):
         while True:
             ids = await workflow_ids(client, task_queue)
             if expected <= set(ids):
                 return ids
             await asyncio.sleep(0.25)
+
 
 # ---- the reviewer API and dashboard ------------------------------------------------------
 
@@ -160,10 +169,16 @@ def csrf_token(page: str) -> str:
     assert match, "no CSRF token in the page"
     return match.group(1)
 
+
 # ---- a reply's text ----------------------------------------------------------------------
 
 
-MARKDOWN = [re.compile(r"\*\*"), re.compile(r"__"), re.compile(r"\[[^\]]*\]\([^)]*\)"), re.compile(r"(?m)^#{1,6}\s")]
+MARKDOWN = [
+    re.compile(r"\*\*"),
+    re.compile(r"__"),
+    re.compile(r"\[[^\]]*\]\([^)]*\)"),
+    re.compile(r"(?m)^#{1,6}\s"),
+]
 UNSAFE_TAGS = {"script", "style", "iframe", "object", "embed", "img", "link", "meta", "form"}
 
 
@@ -187,7 +202,9 @@ def unsafe(html: str) -> list[str]:
         for name, value in attrs:
             if name.startswith("on") or name == "style":
                 problems.append(f"{tag} {name}")
-            if name in ("href", "src") and (value or "").strip().lower().startswith(("javascript:", "data:", "vbscript:")):
+            if name in ("href", "src") and (value or "").strip().lower().startswith(
+                ("javascript:", "data:", "vbscript:")
+            ):
                 problems.append(f"{tag} {name}={value}")
     return problems
 
@@ -196,6 +213,7 @@ def assert_clean(plain: str, html: str) -> None:
     for pattern in MARKDOWN:
         assert not pattern.search(plain), (pattern.pattern, plain)
     assert unsafe(html) == [], html
+
 
 # ---- a provider's input ------------------------------------------------------------------
 

@@ -17,7 +17,8 @@ from triage.testing.dovecot import DOMAIN, PASSWORD, Dovecot, dovecot_installed
 from triage.testing.smtp_relay import SmtpRelay
 
 needs_dovecot = pytest.mark.skipif(
-    not dovecot_installed(), reason="Debian's dovecot-imapd and dovecot-lmtpd are not installed (.ci/run installs them)"
+    not dovecot_installed(),
+    reason="Debian's dovecot-imapd and dovecot-lmtpd are not installed (.ci/run installs them)",
 )
 
 

@@ -92,7 +92,9 @@ class Stack:
         deadline = time.monotonic() + timeout
         while ready not in self.output()[offset:]:
             if self.process.poll() is not None:
-                raise AssertionError(f"triage up exited with {self.process.returncode}:\n{self.output()[offset:]}")
+                raise AssertionError(
+                    f"triage up exited with {self.process.returncode}:\n{self.output()[offset:]}"
+                )
             if time.monotonic() > deadline:
                 self.stop()
                 raise AssertionError(f"triage up not ready in {timeout:.0f} s:\n{self.output()[offset:]}")
@@ -150,7 +152,11 @@ class Stack:
             every = self.reviews("--all")
             busy = [r for r in every if r["status"] in (None, "classifying", "drafting")]
             waiting = [r for r in every if r["status"] == "awaiting_review"]
-            if len(every) >= len(self.inbound()) and not busy and (pending is None or len(waiting) >= pending):
+            if (
+                len(every) >= len(self.inbound())
+                and not busy
+                and (pending is None or len(waiting) >= pending)
+            ):
                 return every
             if time.monotonic() > deadline:
                 raise AssertionError(f"not settled in {timeout:.0f} s: {every}")

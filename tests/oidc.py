@@ -87,7 +87,9 @@ async def sign_in_at_provider(http: httpx.AsyncClient, url: str, login: str, sto
             continue
         form = re.search(r'<form[^>]*action="([^"]+)"[^>]*method="post"', response.text)
         assert response.status_code == 200 and form, (response.status_code, response.text[:500])
-        posted = await http.post(urljoin(url, form.group(1)), data={"prompt": "login", "login": login, "password": "x"})
+        posted = await http.post(
+            urljoin(url, form.group(1)), data={"prompt": "login", "login": login, "password": "x"}
+        )
         assert posted.status_code in (302, 303), posted.text[:500]
         url = urljoin(url, posted.headers["location"])
     raise AssertionError("too many redirects at the provider")
@@ -111,7 +113,9 @@ async def tokens_for(provider: Provider, client_id: str, redirect_uri: str, logi
             code_challenge_method="S256",
         )
         verifier, nonce = generate_token(48), generate_token(20)
-        url, _ = oauth.create_authorization_url(metadata["authorization_endpoint"], code_verifier=verifier, nonce=nonce)
+        url, _ = oauth.create_authorization_url(
+            metadata["authorization_endpoint"], code_verifier=verifier, nonce=nonce
+        )
         callback = await sign_in_at_provider(http, url, login, redirect_uri)
         token = await oauth.fetch_token(
             metadata["token_endpoint"], authorization_response=callback, code_verifier=verifier

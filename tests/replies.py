@@ -7,10 +7,20 @@ from triage.models import DraftReply, KbAnswer, KbCitation
 
 
 def answered_reply(
-    score: float = 0.9, grounded: bool = True, cited: bool = True, article_language: str | None = None, **answer
+    score: float = 0.9,
+    grounded: bool = True,
+    cited: bool = True,
+    article_language: str | None = None,
+    **answer,
 ) -> DraftReply:
-    kb_answer = KbAnswer(article_id="password-reset", question="How do I reset my password?", score=score, **answer)
+    kb_answer = KbAnswer(
+        article_id="password-reset", question="How do I reset my password?", score=score, **answer
+    )
     citations = [KbCitation(article_id="password-reset", title="Reset your password")] if cited else []
     return DraftReply(
-        body="Hello, ...", citations=citations, grounded=grounded, answer=kb_answer, article_language=article_language
+        body="Hello, ...",
+        citations=citations,
+        grounded=grounded,
+        answer=kb_answer,
+        article_language=article_language,
     )

@@ -66,5 +66,9 @@ class ScriptedProvider(TriageProvider):
         # "grounded" scripts the whole answer: the article's declared question matches too.
         answer = KbAnswer(article_id="password-reset", question="How do I reset my password?", score=0.9)
         return DraftReply(
-            body=body, citations=citations, grounded=grounded, answer=answer if grounded else None, usage=USAGE
+            body=body,
+            citations=citations,
+            grounded=grounded,
+            answer=answer if grounded else None,
+            usage=USAGE,
         )

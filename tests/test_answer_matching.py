@@ -34,7 +34,9 @@ def provider() -> OfflineProvider:
 
 def test_the_shipped_acceptance_is_fitted_on_the_current_examples():
     shipped = json.loads(train_answers.model_path().read_text())
-    assert shipped["data"] == train_answers.fingerprint(), f"run python -m triage.llm.train_answers ({ACCEPTANCE_FILE})"
+    assert shipped["data"] == train_answers.fingerprint(), (
+        f"run python -m triage.llm.train_answers ({ACCEPTANCE_FILE})"
+    )
 
 
 def test_refitting_gives_the_shipped_model(kb):
@@ -99,7 +101,9 @@ async def test_kb_search_the_draft_and_eval_pick_the_same_article(kb, provider, 
             await asyncio.to_thread(
                 subprocess.run,
                 [sys.executable, "-m", "starter.cli", "kb", "search", question, "--json"],
-                capture_output=True, text=True, check=True,
+                capture_output=True,
+                text=True,
+                check=True,
             )
         ).stdout
     )

@@ -54,7 +54,11 @@ def test_a_question_about_something_the_article_never_mentions_is_unanswered(kb,
 @pytest.mark.parametrize(
     ("subject", "body", "article"),
     [
-        ("", "Can I still cancel an order before it has shipped?", "cancel-order"),  # "before": how it is asked
+        (
+            "",
+            "Can I still cancel an order before it has shipped?",
+            "cancel-order",
+        ),  # "before": how it is asked
         ("", "Where is the export button for my data?", "export-data"),  # UI words are locations
         ("", "How do I invite a coworker to the workspace?", "invite-teammates"),
         ("", "Thanks! Quick question: how do I unsubscribe from the newsletter?", "newsletter"),  # a preface
@@ -90,14 +94,19 @@ async def test_a_second_question_on_something_else_is_named_too(provider):
     text = "How do I create an API key? Which header do I send the key in when I call from an iPad?"
     verdict = await judge(EvalRow(id="t", body=text, label="general"), provider, PolicySettings())
     assert not verdict.decision.auto_send
-    assert any("does not mention" in r and '"ipad"' in r for r in verdict.decision.reasons), verdict.decision.reasons
+    assert any("does not mention" in r and '"ipad"' in r for r in verdict.decision.reasons), (
+        verdict.decision.reasons
+    )
 
 
 @pytest.mark.parametrize(
     ("subject", "body"),
     [
         # The context sentence helps find what "it" is; only the question's own words must be answered.
-        ("How do I reset my password?", "Hi there,\n\nI forgot my password and can't log in to Acme Help. How do I reset it?\n\nThanks,\nMaya"),
+        (
+            "How do I reset my password?",
+            "Hi there,\n\nI forgot my password and can't log in to Acme Help. How do I reset it?\n\nThanks,\nMaya",
+        ),
         # The house's own name (in most articles) is no subject an article must mention.
         ("Password", "How do I reset my Acme Help password?"),
     ],

@@ -221,7 +221,9 @@ async def test_no_reply_needed_over_the_api_and_the_dashboard(dev_env, api_setti
         done = await http.post(f"/reviews/{other.id}/close", data=form)
         assert done.status_code == 303 and done.headers["location"] == "/"
         state = await state_of(http, other.id)
-        assert state["status"] == "no_reply_needed" and state["decisions"][-1]["decision"]["reviewer"] == "alice"
+        assert (
+            state["status"] == "no_reply_needed" and state["decisions"][-1]["decision"]["reviewer"] == "alice"
+        )
         assert await sent_mail(control) == []
 
 

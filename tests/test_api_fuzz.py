@@ -183,7 +183,9 @@ async def test_decision_bodies_get_a_json_4xx_and_leave_the_review_alone(open_re
 
 
 # A form is UTF-8 on the wire: a lone surrogate cannot even be sent.
-form_text = (st.text(max_size=40) | edge_strings).filter(lambda text: not any("\ud800" <= c <= "\udfff" for c in text))
+form_text = (st.text(max_size=40) | edge_strings).filter(
+    lambda text: not any("\ud800" <= c <= "\udfff" for c in text)
+)
 
 
 @FUZZ

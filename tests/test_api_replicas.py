@@ -34,7 +34,9 @@ COOKIE = "triage_session"
 async def replica(env: dict[str, str], port: int) -> AsyncIterator[str]:
     url = f"http://127.0.0.1:{port}"
     args = [sys.executable, "-m", "starter.cli", "api", "--host", "127.0.0.1", "--port", str(port)]
-    async with child_process(args, f"{url}/healthz", env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as process:
+    async with child_process(
+        args, f"{url}/healthz", env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    ) as process:
         yield url
     logged = process.stdout.read().decode() if process.stdout else ""
     assert ADMIN_TOKEN not in logged and env["TRIAGE_SESSION_SECRET"] not in logged
@@ -55,7 +57,9 @@ def replica_env(dev_env) -> dict[str, str]:
 async def sign_in(url: str) -> str:
     async with httpx.AsyncClient(base_url=url, timeout=15) as http:
         login = await http.get("/login")
-        signed_in = await http.post("/login", data={"token": ADMIN_TOKEN, "csrf_token": csrf_token(login.text)})
+        signed_in = await http.post(
+            "/login", data={"token": ADMIN_TOKEN, "csrf_token": csrf_token(login.text)}
+        )
         assert signed_in.status_code == 303, signed_in.text
         return http.cookies[COOKIE]
 
@@ -77,7 +81,9 @@ async def test_sign_in_on_one_work_on_the_other_sign_out_on_either(replica_env):
                 listed = await on_b.get("/api/sessions", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
                 assert len(listed.json()) >= 1
                 out = on_b if signs_out is b else on_a
-                assert (await out.post("/logout", data={"csrf_token": csrf_token(page.text)})).status_code == 303
+                assert (
+                    await out.post("/logout", data={"csrf_token": csrf_token(page.text)})
+                ).status_code == 303
                 signed_out_at = time.perf_counter()
                 accepted, latencies, first_refusal = 0, [], None
                 for i in range(TRIES):
@@ -91,9 +97,9 @@ async def test_sign_in_on_one_work_on_the_other_sign_out_on_either(replica_env):
                     elif first_refusal is None:
                         first_refusal = time.perf_counter() - signed_out_at
                     assert response.status_code in (200, 303)
-                figures.append((
-                    "B" if signs_out is b else "A", accepted, first_refusal, statistics.median(latencies)
-                ))
+                figures.append(
+                    ("B" if signs_out is b else "A", accepted, first_refusal, statistics.median(latencies))
+                )
                 assert accepted == 0
                 assert first_refusal is not None and first_refusal < 1.0
     for where, accepted, first, median in figures:
@@ -120,14 +126,23 @@ async def test_sessions_and_throttling_survive_a_restart(replica_env):
                 assert wrong.status_code == 401
         async with httpx.AsyncClient(base_url=b, timeout=15) as same_client:
             login = await same_client.get("/login")
-            blocked = await same_client.post("/login", data={"token": ADMIN_TOKEN, "csrf_token": csrf_token(login.text)})
+            blocked = await same_client.post(
+                "/login", data={"token": ADMIN_TOKEN, "csrf_token": csrf_token(login.text)}
+            )
             assert blocked.status_code == 429
-    async with replica(replica_env, free_port()) as restarted, httpx.AsyncClient(base_url=restarted, timeout=15) as http:
+    async with (
+        replica(replica_env, free_port()) as restarted,
+        httpx.AsyncClient(base_url=restarted, timeout=15) as http,
+    ):
         # The one-second wait has passed while it started; the five failures have not: a
         # sixth makes the next attempt wait two seconds (a process starting afresh lets it in).
         login = await http.get("/login")
-        wrong = await http.post("/login", data={"token": "guess-6-" + "x" * 30, "csrf_token": csrf_token(login.text)})
+        wrong = await http.post(
+            "/login", data={"token": "guess-6-" + "x" * 30, "csrf_token": csrf_token(login.text)}
+        )
         assert wrong.status_code == 401
         login = await http.get("/login")
         still = await http.post("/login", data={"token": ADMIN_TOKEN, "csrf_token": csrf_token(login.text)})
-        assert still.status_code == 429 and int(still.headers["retry-after"]) >= 2  # the failures outlived every process
+        assert (
+            still.status_code == 429 and int(still.headers["retry-after"]) >= 2
+        )  # the failures outlived every process

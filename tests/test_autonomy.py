@@ -51,7 +51,9 @@ def shadow_settings(mailsim, task_queue: str, **overrides) -> Settings:
 
 async def routine(client: Client, settings: Settings, control, n: int) -> WorkflowHandle:
     # One sender each: the automatic-reply limit per sender is not what these tests are about.
-    return await start_for(client, settings, control, **{"from": f"Customer {n} <customer{n}@example.org>"}, **PASSWORD)
+    return await start_for(
+        client, settings, control, **{"from": f"Customer {n} <customer{n}@example.org>"}, **PASSWORD
+    )
 
 
 async def book_when(client: Client, settings: Settings, ready, timeout: float = 20.0) -> AutonomyBook:
@@ -68,11 +70,16 @@ def row(book: AutonomyBook, settings: Settings, scope: str):
     return next(r for r in rows(book, settings.autonomy_settings()) if r.scope == scope)
 
 
-async def test_shadow_holds_what_would_be_sent_and_counts_the_verdicts(dev_env, mailsim, task_queue, control, offline):
+async def test_shadow_holds_what_would_be_sent_and_counts_the_verdicts(
+    dev_env, mailsim, task_queue, control, offline
+):
     client = dev_env.client
     settings = shadow_settings(mailsim, task_queue)
     async with running_worker(client, settings, offline):
-        approved, edited = await routine(client, settings, control, 1), await routine(client, settings, control, 2)
+        approved, edited = (
+            await routine(client, settings, control, 1),
+            await routine(client, settings, control, 2),
+        )
         closed = await routine(client, settings, control, 3)
         for handle in (approved, edited, closed):
             state = await settled(client, handle)
@@ -82,7 +89,13 @@ async def test_shadow_holds_what_would_be_sent_and_counts_the_verdicts(dev_env, 
             assert decision.mode is not None and decision.mode.mode is AutonomyMode.SHADOW
             assert f"shadow mode by default: {WOULD_HAVE_SENT}" in decision.reasons
         await decide_current(client, approved.id, ReviewAction.APPROVE, "alice")
-        await decide_current(client, edited.id, ReviewAction.APPROVE, "alice", body="Hello Maya,\n\nPlease use the reset link on the sign-in page.")
+        await decide_current(
+            client,
+            edited.id,
+            ReviewAction.APPROVE,
+            "alice",
+            body="Hello Maya,\n\nPlease use the reset link on the sign-in page.",
+        )
         book = await book_when(client, settings, lambda b: b.verdicts_seen == 2)
         edited_disagreement = row(book, settings, ARTICLE).last_disagreement
         # "No reply needed" is the reviewer's verdict too: the reply the policy wanted to send was not wanted.
@@ -98,10 +111,16 @@ async def test_shadow_holds_what_would_be_sent_and_counts_the_verdicts(dev_env, 
     assert closed_state.status is TriageStatus.NO_REPLY_NEEDED
     assert [d.decision.reviewer for d in closed_state.decisions] == ["bob"]
     result = await approved.result()
-    assert (result.would_auto_send, result.mode, result.article_id) == (True, AutonomyMode.SHADOW, "password-reset")
+    assert (result.would_auto_send, result.mode, result.article_id) == (
+        True,
+        AutonomyMode.SHADOW,
+        "password-reset",
+    )
 
 
-async def test_promotion_after_agreement_and_demotion_after_one_flag(dev_env, mailsim, task_queue, control, offline, slack_receiver):
+async def test_promotion_after_agreement_and_demotion_after_one_flag(
+    dev_env, mailsim, task_queue, control, offline, slack_receiver
+):
     client = dev_env.client
     settings = shadow_settings(mailsim, task_queue, autonomy_promote_after=3)
     handles = []
@@ -124,15 +143,32 @@ async def test_promotion_after_agreement_and_demotion_after_one_flag(dev_env, ma
 
         # One flag takes it back at once.
         (demotion,) = await flag_sent_reply(
-            client, task_queue, sent_alone.id, "bob", "she had already tried the link", settings.autonomy_settings()
+            client,
+            task_queue,
+            sent_alone.id,
+            "bob",
+            "she had already tried the link",
+            settings.autonomy_settings(),
         )
-        assert (demotion.scope, demotion.new, demotion.source) == (ARTICLE, AutonomyMode.SHADOW, ModeSource.DEMOTED)
-        assert await flag_sent_reply(client, task_queue, sent_alone.id, "bob", "again", settings.autonomy_settings()) == []
+        assert (demotion.scope, demotion.new, demotion.source) == (
+            ARTICLE,
+            AutonomyMode.SHADOW,
+            ModeSource.DEMOTED,
+        )
+        assert (
+            await flag_sent_reply(
+                client, task_queue, sent_alone.id, "bob", "again", settings.autonomy_settings()
+            )
+            == []
+        )
         held = await routine(client, settings, control, 11)
         state = await settled(client, held)
         assert state.status is TriageStatus.AWAITING_REVIEW
         assert state.policy_decision is not None and state.policy_decision.mode is not None
-        assert (state.policy_decision.mode.scope, state.policy_decision.mode.source) == (ARTICLE, ModeSource.DEMOTED)
+        assert (state.policy_decision.mode.scope, state.policy_decision.mode.source) == (
+            ARTICLE,
+            ModeSource.DEMOTED,
+        )
         book = await read_book(client, task_queue, settings.inbox_id)
         article = row(book, settings, ARTICLE)
         assert article.last_disagreement is not None and article.last_disagreement.verdict is Verdict.FLAGGED
@@ -142,7 +178,9 @@ async def test_promotion_after_agreement_and_demotion_after_one_flag(dev_env, ma
         async with asyncio.timeout(10):
             while sum("Autonomy:" in m.get("text", "") for m in slack_receiver.messages) < 2:
                 await asyncio.sleep(0.1)
-        description = await client.get_workflow_handle(contracts.autonomy_id(task_queue, settings.inbox_id)).describe()
+        description = await client.get_workflow_handle(
+            contracts.autonomy_id(task_queue, settings.inbox_id)
+        ).describe()
         assert (await description.memo_value("modes"))["shadow"] == [ARTICLE]
 
     # Histories that read the mode before and after the promotion replay to the same decisions.
@@ -151,15 +189,30 @@ async def test_promotion_after_agreement_and_demotion_after_one_flag(dev_env, ma
         await replayer.replay_workflow(await handle.fetch_history())
 
 
-async def test_a_person_sets_a_mode_and_review_mode_holds_everything(dev_env, mailsim, task_queue, control, offline):
+async def test_a_person_sets_a_mode_and_review_mode_holds_everything(
+    dev_env, mailsim, task_queue, control, offline
+):
     client = dev_env.client
     settings = make_settings(mailsim, task_queue)  # the seed's default: auto
     async with running_worker(client, settings, offline):
-        (change,) = await set_mode(client, task_queue, settings.inbox_id, ModeRequest(
-            scope="category:faq", mode=AutonomyMode.REVIEW, by="carol", why="new product launch",
-            settings=settings.autonomy_settings(),
-        ))
-        assert (change.old, change.new, change.source, change.by) == (AutonomyMode.AUTO, AutonomyMode.REVIEW, ModeSource.SET, "carol")
+        (change,) = await set_mode(
+            client,
+            task_queue,
+            settings.inbox_id,
+            ModeRequest(
+                scope="category:faq",
+                mode=AutonomyMode.REVIEW,
+                by="carol",
+                why="new product launch",
+                settings=settings.autonomy_settings(),
+            ),
+        )
+        assert (change.old, change.new, change.source, change.by) == (
+            AutonomyMode.AUTO,
+            AutonomyMode.REVIEW,
+            ModeSource.SET,
+            "carol",
+        )
         state = await settled(client, await routine(client, settings, control, 1))
     assert state.status is TriageStatus.AWAITING_REVIEW
     assert state.classification is not None and state.classification.category is Category.FAQ
@@ -174,14 +227,23 @@ async def test_a_thousand_verdicts_counted_exactly_with_a_bounded_history(dev_en
 
     def report(n: int, verdict: Verdict) -> VerdictReport:
         return VerdictReport(
-            inbox_id=settings.inbox_id, workflow_id=f"triage-{n}", category=Category.FAQ, article_id="password-reset",
-            mode=AutonomyMode.SHADOW, verdict=verdict, settings=settings.autonomy_settings(),
+            inbox_id=settings.inbox_id,
+            workflow_id=f"triage-{n}",
+            category=Category.FAQ,
+            article_id="password-reset",
+            mode=AutonomyMode.SHADOW,
+            verdict=verdict,
+            settings=settings.autonomy_settings(),
         )
 
     async with running_worker(client, settings):
         handle = await client.start_workflow(
-            contracts.AUTONOMY_WORKFLOW, AutonomyState(inbox_id=settings.inbox_id), id=workflow_id,
-            task_queue=task_queue, start_signal=contracts.AUTONOMY_VERDICT, start_signal_args=[report(0, verdicts[0])],
+            contracts.AUTONOMY_WORKFLOW,
+            AutonomyState(inbox_id=settings.inbox_id),
+            id=workflow_id,
+            task_queue=task_queue,
+            start_signal=contracts.AUTONOMY_VERDICT,
+            start_signal_args=[report(0, verdicts[0])],
         )
         slots = asyncio.Semaphore(32)
 
@@ -190,18 +252,32 @@ async def test_a_thousand_verdicts_counted_exactly_with_a_bounded_history(dev_en
                 await handle.signal(contracts.AUTONOMY_VERDICT, report(n, verdicts[n]))
 
         await asyncio.gather(*(send(n) for n in range(1, len(verdicts))))
-        await handle.signal(contracts.AUTONOMY_VERDICT, report(5, Verdict.REJECTED))  # a repeated report counts once
+        await handle.signal(
+            contracts.AUTONOMY_VERDICT, report(5, Verdict.REJECTED)
+        )  # a repeated report counts once
         book = await book_when(client, settings, lambda b: b.verdicts_seen >= 1_000, timeout=60)
         article = row(book, settings, ARTICLE)
-        assert (book.verdicts_seen, article.window.agree, article.window.disagree, article.window.expired) == (1_000, 960, 25, 15)
+        assert (
+            book.verdicts_seen,
+            article.window.agree,
+            article.window.disagree,
+            article.window.expired,
+        ) == (1_000, 960, 25, 15)
         assert article.shadow_verdicts == 985 and article.mode is AutonomyMode.SHADOW
         runs = [w async for w in client.list_workflows(f"WorkflowId = '{workflow_id}'")]
         assert len(runs) >= 1_000 // EVENTS_PER_RUN  # continued as new
-        longest = max([len((await client.get_workflow_handle(workflow_id, run_id=r.run_id).fetch_history()).events) for r in runs])
+        longest = max(
+            [
+                len((await client.get_workflow_handle(workflow_id, run_id=r.run_id).fetch_history()).events)
+                for r in runs
+            ]
+        )
         assert longest < 8 * EVENTS_PER_RUN  # a thousand signals, yet no run's history holds them all
 
 
-async def test_verdicts_reported_together_are_one_signal_each_batch_and_counted_exactly(dev_env, mailsim, task_queue):
+async def test_verdicts_reported_together_are_one_signal_each_batch_and_counted_exactly(
+    dev_env, mailsim, task_queue
+):
     """A burst of closing workflows: their verdicts go in a few Signals, each counted once, retries too."""
     client = dev_env.client
     settings = shadow_settings(mailsim, task_queue, autonomy_promote_after=10_000)
@@ -209,31 +285,53 @@ async def test_verdicts_reported_together_are_one_signal_each_batch_and_counted_
 
     def report(n: int, verdict: Verdict = Verdict.AGREE) -> VerdictReport:
         return VerdictReport(
-            inbox_id=settings.inbox_id, workflow_id=f"triage-{n}", category=Category.FAQ, article_id="password-reset",
-            mode=AutonomyMode.SHADOW, verdict=verdict, settings=settings.autonomy_settings(),
+            inbox_id=settings.inbox_id,
+            workflow_id=f"triage-{n}",
+            category=Category.FAQ,
+            article_id="password-reset",
+            mode=AutonomyMode.SHADOW,
+            verdict=verdict,
+            settings=settings.autonomy_settings(),
         )
 
     async with running_worker(client, settings):
         await asyncio.gather(*(batches.report(report(n)) for n in range(300)))
-        await asyncio.gather(*(batches.report(report(n, Verdict.REJECTED)) for n in range(10)))  # retried: counted once
+        await asyncio.gather(
+            *(batches.report(report(n, Verdict.REJECTED)) for n in range(10))
+        )  # retried: counted once
         book = await book_when(client, settings, lambda b: b.verdicts_seen >= 300)
     article = row(book, settings, ARTICLE)
     assert (book.verdicts_seen, article.window.agree, article.window.disagree) == (300, 300, 0)
     handle = client.get_workflow_handle(contracts.autonomy_id(task_queue, settings.inbox_id))
-    signals = [e async for e in handle.fetch_history_events() if e.HasField("workflow_execution_signaled_event_attributes")]
+    signals = [
+        e
+        async for e in handle.fetch_history_events()
+        if e.HasField("workflow_execution_signaled_event_attributes")
+    ]
     # The first alone, the 299 that came meanwhile in batches of MAX_VERDICTS_PER_SIGNAL, the retries together.
     assert len(signals) <= 1 + -(-299 // MAX_VERDICTS_PER_SIGNAL) + 2
 
 
-async def test_a_shadow_review_nobody_decides_expires_without_a_verdict(time_env, mailsim, task_queue, control, offline):
+async def test_a_shadow_review_nobody_decides_expires_without_a_verdict(
+    time_env, mailsim, task_queue, control, offline
+):
     """Time-skipping server: three days pass in a moment; an expiry is counted, but neither way."""
     client = time_env.client
     settings = shadow_settings(mailsim, task_queue)
     async with running_worker(client, settings, offline):
         handle = await routine(client, settings, control, 1)
         result = await handle.result()
-        assert (result.status, result.would_auto_send, result.mode) == (TriageStatus.EXPIRED, True, AutonomyMode.SHADOW)
+        assert (result.status, result.would_auto_send, result.mode) == (
+            TriageStatus.EXPIRED,
+            True,
+            AutonomyMode.SHADOW,
+        )
         book = await book_when(client, settings, lambda b: b.verdicts_seen == 1)
     article = row(book, settings, ARTICLE)
-    assert (article.window.expired, article.window.agree, article.window.disagree, article.shadow_verdicts) == (1, 0, 0, 0)
+    assert (
+        article.window.expired,
+        article.window.agree,
+        article.window.disagree,
+        article.shadow_verdicts,
+    ) == (1, 0, 0, 0)
     assert article.agree_rate is None and article.last_disagreement is None

@@ -67,7 +67,9 @@ async def row_when(http: httpx.AsyncClient, scope: str, ready, timeout: float = 
 
 async def password_question(client, settings: Settings, control, n: int) -> str:
     # A fresh sender each: the automatic-reply limit per sender is not what these tests are about.
-    handle = await start_for(client, settings, control, **{"from": f"Customer {n} <customer{n}@example.org>"}, **PASSWORD)
+    handle = await start_for(
+        client, settings, control, **{"from": f"Customer {n} <customer{n}@example.org>"}, **PASSWORD
+    )
     return handle.id
 
 
@@ -84,35 +86,64 @@ async def test_rows_set_a_mode_and_its_record(dev_env, api_settings):
 
         listed = (await http.get("/api/autonomy", headers=ALICE)).json()
         assert [row["scope"] for row in listed] == [f"category:{c.value}" for c in Category]
-        assert {(row["mode"], row["source"]) for row in listed} == {("auto", "default")}  # the seed's behaviour
+        assert {(row["mode"], row["source"]) for row in listed} == {
+            ("auto", "default")
+        }  # the seed's behaviour
         assert all(row["shadow_verdicts"] == 0 and row["needed"] == 30 for row in listed)
 
         # Bob is a reviewer: changing a mode is an admin's right, refused with the reason.
         refused = await http.post("/api/autonomy/modes", headers=BOB, json={"scope": ARTICLE, "mode": "auto"})
         assert refused.status_code == 403, refused.text
         assert refused.json() == {
-            "detail": "changing an autonomy mode is for admins; bob is a reviewer", "kind": "Forbidden"
+            "detail": "changing an autonomy mode is for admins; bob is a reviewer",
+            "kind": "Forbidden",
         }
         set_ = await http.post(
-            "/api/autonomy/modes", headers=ALICE, json={"scope": ARTICLE, "mode": "shadow", "why": "first weeks"}
+            "/api/autonomy/modes",
+            headers=ALICE,
+            json={"scope": ARTICLE, "mode": "shadow", "why": "first weeks"},
         )
         assert set_.status_code == 200, set_.text
         (change,) = set_.json()
-        assert (change["scope"], change["old"], change["new"], change["source"], change["by"], change["why"]) == (
-            ARTICLE, "auto", "shadow", "set", "alice", "first weeks",
+        assert (
+            change["scope"],
+            change["old"],
+            change["new"],
+            change["source"],
+            change["by"],
+            change["why"],
+        ) == (
+            ARTICLE,
+            "auto",
+            "shadow",
+            "set",
+            "alice",
+            "first weeks",
         )
         row = await scope_row(http, ARTICLE)
-        assert (row["kind"], row["name"], row["mode"], row["source"]) == ("article", "password-reset", "shadow", "set")
+        assert (row["kind"], row["name"], row["mode"], row["source"]) == (
+            "article",
+            "password-reset",
+            "shadow",
+            "set",
+        )
 
         # A category, then the same mode again: no change, an empty answer.
-        set_ = await http.post("/api/autonomy/modes", headers=ALICE, json={"scope": "category:faq", "mode": "review"})
+        set_ = await http.post(
+            "/api/autonomy/modes", headers=ALICE, json={"scope": "category:faq", "mode": "review"}
+        )
         assert [(c["scope"], c["new"], c["by"]) for c in set_.json()] == [("category:faq", "review", "alice")]
-        again = await http.post("/api/autonomy/modes", headers=ALICE, json={"scope": "category:faq", "mode": "review"})
+        again = await http.post(
+            "/api/autonomy/modes", headers=ALICE, json={"scope": "category:faq", "mode": "review"}
+        )
         assert again.status_code == 200 and again.json() == []
         assert ((await scope_row(http, "category:faq"))["mode"]) == "review"
 
         changes = (await http.get("/api/autonomy/changes", headers=ALICE)).json()
-        assert [(c["scope"], c["by"]) for c in changes] == [("category:faq", "alice"), (ARTICLE, "alice")]  # newest first
+        assert [(c["scope"], c["by"]) for c in changes] == [
+            ("category:faq", "alice"),
+            (ARTICLE, "alice"),
+        ]  # newest first
 
         for bad in (
             {"scope": "category:spam", "mode": "auto"},  # no such category
@@ -128,14 +159,21 @@ async def test_rows_set_a_mode_and_its_record(dev_env, api_settings):
         assert len((await http.get("/api/autonomy/changes", headers=ALICE)).json()) == 2  # nothing applied
 
         spec = (await http.get("/openapi.json")).json()
-        assert {"/api/autonomy", "/api/autonomy/modes", "/api/autonomy/changes", "/api/reviews/{workflow_id}/flag"} <= set(spec["paths"])
+        assert {
+            "/api/autonomy",
+            "/api/autonomy/modes",
+            "/api/autonomy/changes",
+            "/api/reviews/{workflow_id}/flag",
+        } <= set(spec["paths"])
         flag_409 = spec["paths"]["/api/reviews/{workflow_id}/flag"]["post"]["responses"]["409"]
         assert flag_409["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorBody")
         assert "NotFlaggable" in spec["components"]["schemas"]["ApiErrorKind"]["enum"]
         assert "category" in spec["components"]["schemas"]["ApproveRequest"]["properties"]
 
 
-async def test_flag_an_automatic_reply_then_the_next_one_waits_and_a_correction(dev_env, api_settings, control, offline):
+async def test_flag_an_automatic_reply_then_the_next_one_waits_and_a_correction(
+    dev_env, api_settings, control, offline
+):
     client = dev_env.client
     async with running_worker(client, api_settings, offline), api(api_settings, dev_env.client) as http:
         sent_alone = await password_question(client, api_settings, control, 1)
@@ -143,7 +181,9 @@ async def test_flag_an_automatic_reply_then_the_next_one_waits_and_a_correction(
         assert state["status"] == "auto_sent", state["policy_decision"]
         assert (await row_when(http, ARTICLE, lambda r: r["window"]["auto_sent"] == 1))["mode"] == "auto"
 
-        missing = await http.post("/api/reviews/triage-no-such-message/flag", headers=ALICE, json={"why": "x"})
+        missing = await http.post(
+            "/api/reviews/triage-no-such-message/flag", headers=ALICE, json={"why": "x"}
+        )
         assert missing.status_code == 404, missing.text
         assert (await http.post(f"/api/reviews/{sent_alone}/flag", json={})).status_code == 401
 
@@ -153,7 +193,11 @@ async def test_flag_an_automatic_reply_then_the_next_one_waits_and_a_correction(
         assert flagged.status_code == 200, flagged.text
         (demotion,) = flagged.json()
         assert (demotion["scope"], demotion["old"], demotion["new"], demotion["source"], demotion["by"]) == (
-            ARTICLE, "auto", "shadow", "demoted", "bob",
+            ARTICLE,
+            "auto",
+            "shadow",
+            "demoted",
+            "bob",
         )
         assert demotion["workflow_id"] == sent_alone and "she had already tried the link" in demotion["why"]
         again = await http.post(f"/api/reviews/{sent_alone}/flag", headers=ALICE)
@@ -182,7 +226,9 @@ async def test_flag_an_automatic_reply_then_the_next_one_waits_and_a_correction(
         unknown = await http.post(f"/api/reviews/{held}/approve", headers=ALICE, json={"category": "spam"})
         assert unknown.status_code == 422
         approved = await http.post(
-            f"/api/reviews/{held}/approve", headers=ALICE, json={"revision": state["revision"], "category": "billing"}
+            f"/api/reviews/{held}/approve",
+            headers=ALICE,
+            json={"revision": state["revision"], "category": "billing"},
         )
         assert approved.status_code == 200 and approved.json()["status"] == "sent", approved.text
         state = await state_of(http, held)
@@ -209,7 +255,9 @@ async def test_a_decision_that_keeps_the_category_is_no_correction(dev_env, api_
         assert state["status"] == "awaiting_review"
         same = state["classification"]["category"]
         rejected = await http.post(
-            f"/api/reviews/{held}/reject", headers=ALICE, json={"reason": "answered by phone", "category": same}
+            f"/api/reviews/{held}/reject",
+            headers=ALICE,
+            json={"reason": "answered by phone", "category": same},
         )
         assert rejected.status_code == 200 and rejected.json()["status"] == "rejected", rejected.text
         assert (await state_of(http, held))["corrected_category"] is None
@@ -223,7 +271,8 @@ async def test_dashboard_autonomy_page_forms_and_escaping(dev_env, mailsim, task
     async with running_worker(client, settings, offline), api(settings, client) as http:
         assert (await http.get("/autonomy")).headers["location"] == "/login?next=%2Fautonomy"
         await http.post(
-            "/api/autonomy/modes", headers={"Authorization": "Bearer tok-h"},
+            "/api/autonomy/modes",
+            headers={"Authorization": "Bearer tok-h"},
             json={"scope": "category:general", "mode": "shadow", "why": HOSTILE},
         )
         await sign_in(http)
@@ -243,7 +292,9 @@ async def test_dashboard_autonomy_page_forms_and_escaping(dev_env, mailsim, task
         assert f"{ARTICLE}: auto -&gt; shadow (set)." in page.text
         row = await scope_row(http, ARTICLE)
         assert (row["mode"], row["source"]) == ("shadow", "set")
-        bad = await http.post("/autonomy/modes", data={"scope": "category:spam", "mode": "auto", "csrf_token": csrf})
+        bad = await http.post(
+            "/autonomy/modes", data={"scope": "category:spam", "mode": "auto", "csrf_token": csrf}
+        )
         assert bad.status_code == 303
         assert "Mode not changed" in (await http.get("/autonomy")).text
 

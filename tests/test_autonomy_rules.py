@@ -27,15 +27,37 @@ SHADOW = AutonomySettings(default_mode=AutonomyMode.SHADOW)
 AUTO, REVIEW, SHADOW_MODE = AutonomyMode.AUTO, AutonomyMode.REVIEW, AutonomyMode.SHADOW
 
 
-def report(n: int, verdict: Verdict = Verdict.AGREE, article: str | None = "password-reset", *, settings=SHADOW,
-           category: Category = Category.FAQ, mode: AutonomyMode = SHADOW_MODE) -> VerdictReport:
-    return VerdictReport(inbox_id="support", workflow_id=f"triage-{n}", category=category, article_id=article,
-                         mode=mode, verdict=verdict, reviewer="alice", settings=settings)
+def report(
+    n: int,
+    verdict: Verdict = Verdict.AGREE,
+    article: str | None = "password-reset",
+    *,
+    settings=SHADOW,
+    category: Category = Category.FAQ,
+    mode: AutonomyMode = SHADOW_MODE,
+) -> VerdictReport:
+    return VerdictReport(
+        inbox_id="support",
+        workflow_id=f"triage-{n}",
+        category=category,
+        article_id=article,
+        mode=mode,
+        verdict=verdict,
+        reviewer="alice",
+        settings=settings,
+    )
 
 
 def flag(n: int, article: str | None = "password-reset", settings=SHADOW) -> FlagReport:
-    return FlagReport(inbox_id="support", workflow_id=f"triage-flag-{n}", category=Category.FAQ, article_id=article,
-                      by="bob", why="she had tried that", settings=settings)
+    return FlagReport(
+        inbox_id="support",
+        workflow_id=f"triage-flag-{n}",
+        category=Category.FAQ,
+        article_id=article,
+        by="bob",
+        why="she had tried that",
+        settings=settings,
+    )
 
 
 @pytest.mark.parametrize(
@@ -44,12 +66,29 @@ def flag(n: int, article: str | None = "password-reset", settings=SHADOW) -> Fla
         (AutonomySettings(), "a1", AUTO, ModeSource.DEFAULT),  # the seed's behaviour
         (SHADOW, "a1", SHADOW_MODE, ModeSource.CONFIG),
         (AutonomySettings(categories={Category.FAQ: REVIEW}), "a1", REVIEW, ModeSource.CONFIG),
-        (AutonomySettings(categories={Category.FAQ: REVIEW}, articles={"a1": AUTO}), "a1", AUTO, ModeSource.CONFIG),
-        (AutonomySettings(default_mode=SHADOW_MODE, categories={Category.FAQ: AUTO}), None, AUTO, ModeSource.CONFIG),
-        (AutonomySettings(default_mode=SHADOW_MODE, articles={"a2": AUTO}), "a1", SHADOW_MODE, ModeSource.CONFIG),
+        (
+            AutonomySettings(categories={Category.FAQ: REVIEW}, articles={"a1": AUTO}),
+            "a1",
+            AUTO,
+            ModeSource.CONFIG,
+        ),
+        (
+            AutonomySettings(default_mode=SHADOW_MODE, categories={Category.FAQ: AUTO}),
+            None,
+            AUTO,
+            ModeSource.CONFIG,
+        ),
+        (
+            AutonomySettings(default_mode=SHADOW_MODE, articles={"a2": AUTO}),
+            "a1",
+            SHADOW_MODE,
+            ModeSource.CONFIG,
+        ),
     ],
 )
-def test_the_mode_in_force_is_the_articles_then_the_categorys_then_the_default(settings, article, expected, source):
+def test_the_mode_in_force_is_the_articles_then_the_categorys_then_the_default(
+    settings, article, expected, source
+):
     found = mode_in_force(None, settings, Category.FAQ, article)
     assert (found.mode, found.source) == (expected, source)
 
@@ -60,7 +99,12 @@ def test_an_article_is_promoted_after_enough_agreeing_shadow_verdicts_and_not_be
         assert record_verdict(book, report(n), T0) == []
     assert mode_in_force(book, SHADOW, Category.FAQ, "password-reset").mode is SHADOW_MODE
     (change,) = record_verdict(book, report(29), T0)
-    assert (change.scope, change.old, change.new, change.source) == ("article:password-reset", SHADOW_MODE, AUTO, ModeSource.PROMOTED)
+    assert (change.scope, change.old, change.new, change.source) == (
+        "article:password-reset",
+        SHADOW_MODE,
+        AUTO,
+        ModeSource.PROMOTED,
+    )
     assert "30 of 30" in change.why
     assert mode_in_force(book, SHADOW, Category.FAQ, "password-reset").mode is AUTO
     # Other articles of the category still wait: each earns its own way out.
@@ -75,7 +119,9 @@ def test_an_article_is_promoted_after_enough_agreeing_shadow_verdicts_and_not_be
 )
 def test_promotion_needs_the_agree_rate(agree, disagree, promoted):
     book = AutonomyBook()
-    verdicts = [Verdict.EDITED] * disagree + [Verdict.AGREE] * agree  # disagreements first: promotion cannot come early
+    verdicts = [Verdict.EDITED] * disagree + [
+        Verdict.AGREE
+    ] * agree  # disagreements first: promotion cannot come early
     for n, verdict in enumerate(verdicts):
         record_verdict(book, report(n, verdict), T0)
     assert (mode_in_force(book, SHADOW, Category.FAQ, "password-reset").mode is AUTO) is promoted
@@ -120,11 +166,23 @@ def test_a_category_with_a_shadow_mode_of_its_own_is_promoted_and_demoted():
     book = AutonomyBook()
     changes = []
     for n, article in enumerate(["a", "b", "c"]):
-        changes += record_verdict(book, report(n, article=article, category=Category.GENERAL, settings=settings), T0)
+        changes += record_verdict(
+            book, report(n, article=article, category=Category.GENERAL, settings=settings), T0
+        )
     assert {c.scope for c in changes} == {"category:general"}
     assert mode_in_force(book, settings, Category.GENERAL, "d").mode is AUTO
-    demoted = record_flag(book, FlagReport(inbox_id="support", workflow_id="w", category=Category.GENERAL,
-                                           article_id="d", by="bob", settings=settings), T0)
+    demoted = record_flag(
+        book,
+        FlagReport(
+            inbox_id="support",
+            workflow_id="w",
+            category=Category.GENERAL,
+            article_id="d",
+            by="bob",
+            settings=settings,
+        ),
+        T0,
+    )
     assert {c.scope for c in demoted} == {"article:d", "category:general"}
     assert mode_in_force(book, settings, Category.GENERAL, "e").mode is SHADOW_MODE
 
@@ -133,8 +191,17 @@ def test_review_mode_never_promotes_and_a_person_can_set_any_mode():
     review = AutonomySettings(default_mode=REVIEW, promote_after=1)
     book = AutonomyBook()
     assert record_verdict(book, report(1, settings=review, mode=REVIEW), T0) == []
-    change = set_mode(book, review, ModeRequest(scope="article:password-reset", mode=SHADOW_MODE, by="carol", why="trial"), T0)
-    assert change is not None and (change.old, change.new, change.source) == (REVIEW, SHADOW_MODE, ModeSource.SET)
+    change = set_mode(
+        book,
+        review,
+        ModeRequest(scope="article:password-reset", mode=SHADOW_MODE, by="carol", why="trial"),
+        T0,
+    )
+    assert change is not None and (change.old, change.new, change.source) == (
+        REVIEW,
+        SHADOW_MODE,
+        ModeSource.SET,
+    )
     assert record_verdict(book, report(2, settings=review), T0) != []  # now shadow: one agreement earns it
     assert book.changes[-1].new is AUTO
 

@@ -102,21 +102,40 @@ def test_reviews_table_shows_whole_ids_and_what_the_mail_is(stack: Stack):
     listed = json.loads(stack.triage("reviews", "--json", *token, TRIAGE_API_TOKEN=stack.token()).stdout)
     first = next(r for r in listed if r["workflow_id"] == reviews[0]["workflow_id"])
     assert (first["subject"], first["main_reason"], first["reasons"]) == (
-        state["message"]["subject"], state["policy_decision"]["reasons"][0], state["policy_decision"]["reasons"],
+        state["message"]["subject"],
+        state["policy_decision"]["reasons"][0],
+        state["policy_decision"]["reasons"],
     )
     shown = stack.triage("show", reviews[0]["workflow_id"], *token, TRIAGE_API_TOKEN=stack.token())
-    assert shown.returncode == 0 and "Review because: " + state["policy_decision"]["reasons"][0] in shown.stdout
+    assert (
+        shown.returncode == 0 and "Review because: " + state["policy_decision"]["reasons"][0] in shown.stdout
+    )
 
 
 def test_errors_are_one_line_with_their_exit_code(stack: Stack, tmp_path: Path):
     workflow_id, decided = pending(stack)[:2]
     rejected = stack.triage("reject", decided, "--reason", "duplicate", "--reviewer", "carol")
-    assert rejected.returncode == 0 and rejected.stdout.strip() == "rejected by carol (revision 1): nothing sent, the draft is discarded"
+    assert (
+        rejected.returncode == 0
+        and rejected.stdout.strip() == "rejected by carol (revision 1): nothing sent, the draft is discarded"
+    )
     cases = {
-        "unknown id": (stack.triage("approve", "triage-msg_doesnotexist"), 1, "no triage workflow triage-msg_doesnotexist"),
-        "unknown message id": (stack.triage("show", "msg_doesnotexist"), 1, "no triage workflow triage-msg_doesnotexist"),
+        "unknown id": (
+            stack.triage("approve", "triage-msg_doesnotexist"),
+            1,
+            "no triage workflow triage-msg_doesnotexist",
+        ),
+        "unknown message id": (
+            stack.triage("show", "msg_doesnotexist"),
+            1,
+            "no triage workflow triage-msg_doesnotexist",
+        ),
         "already decided": (stack.triage("approve", decided), 1, "refused (ReviewClosed)"),
-        "stale revision": (stack.triage("approve", workflow_id, "--revision", "7"), 1, "refused (StaleRevision)"),
+        "stale revision": (
+            stack.triage("approve", workflow_id, "--revision", "7"),
+            1,
+            "refused (StaleRevision)",
+        ),
         "missing body file": (
             stack.triage("approve", workflow_id, "--body-file", str(tmp_path / "nope.txt")),
             2,
@@ -142,8 +161,20 @@ def test_no_worker_to_answer_is_unreachable_not_a_hang(stack: Stack):
     temporal = str(Path(TRIAGE).with_name("temporal"))
     workflow = ["--workflow-id", "triage-msg_noworker"]
     started = subprocess.run(
-        [temporal, "workflow", "start", "--type", "SupportTriageWorkflow", "--task-queue", "nobody", *workflow],
-        env=stack.env, capture_output=True, text=True, timeout=60,
+        [
+            temporal,
+            "workflow",
+            "start",
+            "--type",
+            "SupportTriageWorkflow",
+            "--task-queue",
+            "nobody",
+            *workflow,
+        ],
+        env=stack.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert started.returncode == 0, started.stderr
     try:
@@ -153,7 +184,9 @@ def test_no_worker_to_answer_is_unreachable_not_a_hang(stack: Stack):
             "triage: no worker answered for triage-msg_noworker in 10 s (is a worker running? `triage up` starts one)"
         )
     finally:
-        subprocess.run([temporal, "workflow", "terminate", *workflow], env=stack.env, capture_output=True, timeout=60)
+        subprocess.run(
+            [temporal, "workflow", "terminate", *workflow], env=stack.env, capture_output=True, timeout=60
+        )
 
 
 def test_debug_shows_the_traceback(stack: Stack):
@@ -182,14 +215,28 @@ def test_decisions_through_the_api_record_the_token_s_reviewer(stack: Stack, tmp
     token_file.write_text(stack.token() + "\n")
 
     cases = {
-        "no token": (stack.triage("reject", workflow_id, "--reason", "x", *api), 2, "--api needs a reviewer token"),
+        "no token": (
+            stack.triage("reject", workflow_id, "--reason", "x", *api),
+            2,
+            "--api needs a reviewer token",
+        ),
         "wrong token": (
             stack.triage("reject", workflow_id, "--reason", "x", *api, TRIAGE_API_TOKEN="not-a-token"),
             1,
             "the API refused the token (401)",
         ),
         "--reviewer with --api": (
-            stack.triage("reject", workflow_id, "--reason", "x", "--reviewer", "mallory", *api, "--token-file", str(token_file)),
+            stack.triage(
+                "reject",
+                workflow_id,
+                "--reason",
+                "x",
+                "--reviewer",
+                "mallory",
+                *api,
+                "--token-file",
+                str(token_file),
+            ),
             2,
             "--reviewer does not go with --api",
         ),
@@ -199,7 +246,9 @@ def test_decisions_through_the_api_record_the_token_s_reviewer(stack: Stack, tmp
             "not found (404",
         ),
         "API down": (
-            stack.triage("approve", workflow_id, "--api", f"http://127.0.0.1:{free_port()}", TRIAGE_API_TOKEN="t"),
+            stack.triage(
+                "approve", workflow_id, "--api", f"http://127.0.0.1:{free_port()}", TRIAGE_API_TOKEN="t"
+            ),
             3,
             "the reviewer API at http://127.0.0.1:",
         ),
@@ -210,13 +259,22 @@ def test_decisions_through_the_api_record_the_token_s_reviewer(stack: Stack, tmp
         assert expected in line, (name, line)
 
     done = stack.triage(
-        "reject", workflow_id.removeprefix("triage-"), "--reason", "spam", *api, "--token-file", str(token_file),
-        USER="mallory", TRIAGE_REVIEWER="mallory",
+        "reject",
+        workflow_id.removeprefix("triage-"),
+        "--reason",
+        "spam",
+        *api,
+        "--token-file",
+        str(token_file),
+        USER="mallory",
+        TRIAGE_REVIEWER="mallory",
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "rejected by demo (revision 1): nothing sent, the draft is discarded"
     state = httpx.get(
-        f"{stack.api}/api/reviews/{workflow_id}", headers={"Authorization": f"Bearer {stack.token()}"}, timeout=30
+        f"{stack.api}/api/reviews/{workflow_id}",
+        headers={"Authorization": f"Bearer {stack.token()}"},
+        timeout=30,
     ).json()
     assert [d["decision"]["reviewer"] for d in state["decisions"]] == ["demo"]
 
@@ -235,7 +293,9 @@ def test_no_reply_needed_from_the_cli(stack: Stack):
 
 def test_flag_works_over_the_api_too(stack: Stack):
     sent_alone = stack.reviews("--status", "auto_sent")[0]["workflow_id"]
-    done = stack.triage("flag", sent_alone, "--why", "wrong article", "--api", stack.api, TRIAGE_API_TOKEN=stack.token())
+    done = stack.triage(
+        "flag", sent_alone, "--why", "wrong article", "--api", stack.api, TRIAGE_API_TOKEN=stack.token()
+    )
     assert done.returncode == 0, done.stderr
     assert "shadow" in done.stdout, done.stdout  # its article goes back to shadow
     listed = httpx.get(
@@ -253,8 +313,15 @@ def test_autonomy_commands_show_the_demos_three_modes_and_refuse_in_one_line(sta
     table = stack.triage("autonomy")
     assert table.returncode == 0 and "article:supported-browsers" in table.stdout
     # Earlier tests may have decided the demo's browsers question: ask it again.
-    sent = stack.triage("send", "--from", "Noor <noor@example.org>", "--subject", "Which browsers do you support?",
-                        "--body", "Hi! Which browsers does the web app support?")
+    sent = stack.triage(
+        "send",
+        "--from",
+        "Noor <noor@example.org>",
+        "--subject",
+        "Which browsers do you support?",
+        "--body",
+        "Hi! Which browsers does the web app support?",
+    )
     workflow_id = sent.stdout.strip().rsplit("workflow ", 1)[1]
     deadline = time.monotonic() + 60
     while True:  # the watcher starts the workflow a moment after the mail arrives
@@ -266,8 +333,12 @@ def test_autonomy_commands_show_the_demos_three_modes_and_refuse_in_one_line(sta
         time.sleep(0.5)
     assert any("would have been sent automatically" in r for r in state["policy_decision"]["reasons"]), state
     assert "still open" in one_line_error(stack.triage("flag", workflow_id), 1)
-    assert "review, shadow or auto" in one_line_error(stack.triage("autonomy", "set", "article:x", "sometimes"), 2)
-    changed = stack.triage("autonomy", "set", "category:general", "shadow", "--why", "launch week", "--reviewer", "carol")
+    assert "review, shadow or auto" in one_line_error(
+        stack.triage("autonomy", "set", "article:x", "sometimes"), 2
+    )
+    changed = stack.triage(
+        "autonomy", "set", "category:general", "shadow", "--why", "launch week", "--reviewer", "carol"
+    )
     assert changed.returncode == 0 and "category:general: auto -> shadow (set)" in changed.stdout
 
 

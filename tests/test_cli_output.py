@@ -89,7 +89,10 @@ def test_wide_shows_every_column_whole():
     console.print(reviews_table(rows, width, with_status=False))
     text = console.export_text()
     assert "…" not in text
-    assert "someone.with.a.long.address00@example.org" in text and "category feature_request always goes to review" in text
+    assert (
+        "someone.with.a.long.address00@example.org" in text
+        and "category feature_request always goes to review" in text
+    )
 
 
 def test_rows_say_what_the_mail_is_and_why_it_waits():

@@ -130,7 +130,10 @@ async def running_codec_server(settings: Settings) -> AsyncIterator[str]:
 
 
 async def until_decoding(url: str, process: asyncio.subprocess.Process) -> None:
-    ready_check: dict[str, Any] = {"content": '{"payloads": []}', "headers": {"Authorization": f"Bearer {CODEC_TOKEN}"}}
+    ready_check: dict[str, Any] = {
+        "content": '{"payloads": []}',
+        "headers": {"Authorization": f"Bearer {CODEC_TOKEN}"},
+    }
     async with httpx.AsyncClient(base_url=url) as http, asyncio.timeout(30):
         while process.returncode is None:
             with contextlib.suppress(httpx.TransportError):

@@ -147,7 +147,9 @@ def test_guard_flags_the_llm_schema_allows_exactly_the_prompted_flags():
     assert schema["items"]["enum"] == [flag.value for flag in MODEL_FLAGS]
     assert set(schema["items"]["enum"]) < {flag.value for flag in GuardFlag}
     # The flags our own code sets are not the model's to set.
-    assert not {GuardFlag.INVALID_OUTPUT, GuardFlag.CLASSIFIER_ERROR, GuardFlag.NO_KB_SUPPORT} & set(MODEL_FLAGS)
+    assert not {GuardFlag.INVALID_OUTPUT, GuardFlag.CLASSIFIER_ERROR, GuardFlag.NO_KB_SUPPORT} & set(
+        MODEL_FLAGS
+    )
 
 
 def test_guard_flags_the_prompt_describes_each_model_flag_once():
@@ -175,7 +177,8 @@ def test_guard_flags_and_categories_are_spelled_only_in_models():
         f"{path.relative_to(ROOT)}:{node.lineno}: {node.value!r}"
         for path in pipeline
         for node in ast.walk(ast.parse(path.read_text(), str(path)))
-        if isinstance(node, ast.Constant) and node.value in values
+        if isinstance(node, ast.Constant)
+        and node.value in values
         # The customer's situations have names of their own (one is "privacy").
         and path != ROOT / "triage" / "llm" / "situation.py"
     ]
@@ -211,12 +214,20 @@ async def test_review_only_classification_for_unusable_output():
             raise NotImplementedError
 
     message = InboundMessage(
-        message_id="m", inbox_id="i", from_address="a@example.org", reply_address="a@example.org",
-        subject="Hi", plain_body="How do I reset my password?", body_chars=27,
+        message_id="m",
+        inbox_id="i",
+        from_address="a@example.org",
+        reply_address="a@example.org",
+        subject="Hi",
+        plain_body="How do I reset my password?",
+        body_chars=27,
     )
     result = await classify_checked(Unusable(), message)
     assert result == Classification.for_review(
-        "classifier output unusable: not JSON", [GuardFlag.INVALID_OUTPUT], closing=result.closing, act=result.act
+        "classifier output unusable: not JSON",
+        [GuardFlag.INVALID_OUTPUT],
+        closing=result.closing,
+        act=result.act,
     )
 
 
@@ -229,7 +240,9 @@ def test_review_only_classification_is_built_in_one_place():
         if isinstance(node, ast.Call)
         and getattr(node.func, "id", None) == "Classification"
         and any(
-            keyword.arg == "confidence" and isinstance(keyword.value, ast.Constant) and keyword.value.value == 0
+            keyword.arg == "confidence"
+            and isinstance(keyword.value, ast.Constant)
+            and keyword.value.value == 0
             for keyword in node.keywords
         )
     ]
@@ -292,10 +305,16 @@ async def test_holding_reply_carries_the_configured_brand(monkeypatch):
         assert "Globex" in reply and "Acme" not in reply, language
 
     message = InboundMessage(
-        message_id="m", inbox_id="i", from_address="a@example.org", subject="Partnership",
-        plain_body="Would you like to sponsor our chess club's tournament?", body_chars=54,
+        message_id="m",
+        inbox_id="i",
+        from_address="a@example.org",
+        subject="Partnership",
+        plain_body="Would you like to sponsor our chess club's tournament?",
+        body_chars=54,
     )
-    request = DraftRequest(message=message, classification=Classification(category=Category.GENERAL, confidence=0.9))
+    request = DraftRequest(
+        message=message, classification=Classification(category=Category.GENERAL, confidence=0.9)
+    )
     offline = build_provider(settings, "offline")
     drafted = await offline.draft(request)
     assert "Globex Care" in drafted.body and "Acme" not in drafted.body

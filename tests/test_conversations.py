@@ -28,14 +28,20 @@ async def test_a_follow_up_supersedes_the_open_review(dev_env, settings, control
     """Charged after cancelling, then "never mind": one open review, the first superseded."""
     async with running_worker(dev_env.client, settings, offline):
         first = await received(
-            control, settings, **{"from": "Rosa Diaz <rosa@example.org>"}, subject="Charged after cancelling",
+            control,
+            settings,
+            **{"from": "Rosa Diaz <rosa@example.org>"},
+            subject="Charged after cancelling",
             plain_body="Hi,\n\nI cancelled my subscription last month, but you charged me again on the 3rd. "
             "Please refund it.\n\nRosa",
         )
         first_handle = await start(dev_env.client, settings, first)
         assert (await settled(dev_env.client, first_handle)).status is TriageStatus.AWAITING_REVIEW
         follow_up = await received(
-            control, settings, **{"from": "Rosa Diaz <rosa@example.org>"}, subject="Re: Charged after cancelling",
+            control,
+            settings,
+            **{"from": "Rosa Diaz <rosa@example.org>"},
+            subject="Re: Charged after cancelling",
             thread_id=first.thread_id,
             plain_body="Never mind, my bank reversed it. Please ignore my previous email. "
             "How do I download my invoices?",
@@ -60,10 +66,16 @@ async def test_racing_follow_ups_leave_exactly_one_open_review(dev_env, settings
     async with running_worker(dev_env.client, settings):
         first = await received(control, settings, subject=subject("billing", 0.99, text="Invoice wrong"))
         second = await received(
-            control, settings, subject=subject("billing", 0.99, text="Re: Invoice wrong"), thread_id=first.thread_id
+            control,
+            settings,
+            subject=subject("billing", 0.99, text="Re: Invoice wrong"),
+            thread_id=first.thread_id,
         )
         third = await received(
-            control, settings, subject=subject("billing", 0.99, text="Re: Invoice wrong"), thread_id=first.thread_id
+            control,
+            settings,
+            subject=subject("billing", 0.99, text="Re: Invoice wrong"),
+            thread_id=first.thread_id,
         )
         messages = [first, second, third] if order == "in order" else [third, second, first]
         handles = await asyncio.gather(*(start(dev_env.client, settings, m) for m in messages))
@@ -82,15 +94,25 @@ async def test_a_thank_you_needs_no_reply_but_a_thank_you_with_a_question_does(
     dev_env, settings, control, offline
 ):
     async with running_worker(dev_env.client, settings, offline):
-        question = await received(control, settings, subject="Password", plain_body="How do I reset my password?")
-        assert (await settled(dev_env.client, await start(dev_env.client, settings, question))).status is TriageStatus.AUTO_SENT
+        question = await received(
+            control, settings, subject="Password", plain_body="How do I reset my password?"
+        )
+        assert (
+            await settled(dev_env.client, await start(dev_env.client, settings, question))
+        ).status is TriageStatus.AUTO_SENT
         thanks = await received(
-            control, settings, subject="Re: Password", thread_id=question.thread_id,
+            control,
+            settings,
+            subject="Re: Password",
+            thread_id=question.thread_id,
             plain_body="Thanks, that worked!\n\nOn Mon, Acme Help wrote:\n> If you forgot your password, ...",
         )
         thanked = await settled(dev_env.client, await start(dev_env.client, settings, thanks))
         more = await received(
-            control, settings, subject="Re: Password", thread_id=question.thread_id,
+            control,
+            settings,
+            subject="Re: Password",
+            thread_id=question.thread_id,
             plain_body="Thanks! One more question: how do I download my invoices?",
         )
         more_state = await settled(dev_env.client, await start(dev_env.client, settings, more))
@@ -103,7 +125,9 @@ async def test_a_flooding_sender_gets_exactly_k_automatic_replies(dev_env, setti
     limit = settings.policy_settings().auto_reply_limit
     async with running_worker(dev_env.client, settings):
         messages = [
-            await received(control, settings, **{"from": "flood@example.org"}, subject=subject("faq", 0.95, text=f"q{i}"))
+            await received(
+                control, settings, **{"from": "flood@example.org"}, subject=subject("faq", 0.95, text=f"q{i}")
+            )
             for i in range(10)
         ]
         handles = await asyncio.gather(*(start(dev_env.client, settings, m) for m in messages))
@@ -119,11 +143,19 @@ async def test_an_auto_responder_cannot_start_a_loop(dev_env, settings, control,
     """An out-of-office without Auto-Submitted headers answers every reply: we answer once."""
     responder = {"from": "Away Bot <away@example.net>"}
     async with running_worker(dev_env.client, settings, offline):
-        question = await received(control, settings, **responder, subject="Browsers", plain_body="Which browsers do you support?")
-        assert (await settled(dev_env.client, await start(dev_env.client, settings, question))).status is TriageStatus.AUTO_SENT
+        question = await received(
+            control, settings, **responder, subject="Browsers", plain_body="Which browsers do you support?"
+        )
+        assert (
+            await settled(dev_env.client, await start(dev_env.client, settings, question))
+        ).status is TriageStatus.AUTO_SENT
         for _ in range(3):
             bounce = await received(
-                control, settings, **responder, subject="Re: Browsers", thread_id=question.thread_id,
+                control,
+                settings,
+                **responder,
+                subject="Re: Browsers",
+                thread_id=question.thread_id,
                 plain_body="I am out of the office until Monday and will read your email when I am back. "
                 "Which browsers do you support?",
             )
@@ -138,7 +170,9 @@ async def test_a_signal_to_a_closed_review_is_refused_like_an_update(dev_env, se
         assert (await settled(dev_env.client, handle)).status is TriageStatus.AUTO_SENT
         await handle.result()
         with pytest.raises(ReviewRejected) as refused:
-            await decide_current(dev_env.client, handle.id, ReviewAction.APPROVE, "alice", revision=1, wait=False)
+            await decide_current(
+                dev_env.client, handle.id, ReviewAction.APPROVE, "alice", revision=1, wait=False
+            )
     assert refused.value.kind == "ReviewClosed"
 
 
@@ -150,13 +184,18 @@ async def test_a_closing_closes_the_threads_open_review(dev_env, settings, contr
     """A problem report waits for a human; the customer's thank-you in the thread closes it, with no reply."""
     async with running_worker(dev_env.client, settings, offline):
         report = await received(
-            control, settings, subject="Export",
+            control,
+            settings,
+            subject="Export",
             plain_body="The export finished but the CSV only has the headers.",
         )
         report_handle = await start(dev_env.client, settings, report)
         assert (await settled(dev_env.client, report_handle)).status is TriageStatus.AWAITING_REVIEW
         closing = await received(
-            control, settings, subject="Re: Export", thread_id=report.thread_id,
+            control,
+            settings,
+            subject="Re: Export",
+            thread_id=report.thread_id,
             plain_body=f"{thanks}\n\nOn Mon, Acme Help wrote:\n> We are looking into it.",
         )
         closed_by = await settled(dev_env.client, await start(dev_env.client, settings, closing))
@@ -171,7 +210,10 @@ async def test_a_thanks_that_still_reports_keeps_the_review_open(dev_env, settin
         report = await received(control, settings, subject="Export", plain_body="The CSV export is empty.")
         await settled(dev_env.client, await start(dev_env.client, settings, report))
         follow_up = await received(
-            control, settings, subject="Re: Export", thread_id=report.thread_id,
+            control,
+            settings,
+            subject="Re: Export",
+            thread_id=report.thread_id,
             plain_body="Thanks, but it still fails: the file has only the headers.",
         )
         state = await settled(dev_env.client, await start(dev_env.client, settings, follow_up))

@@ -109,7 +109,9 @@ async def test_sign_in_edit_approve_and_leave_the_queue(dev_env, api_settings, c
         await row.click()
         await expect(page).to_have_url(f"{base}/reviews/{handle.id}")
         await expect(page.get_by_test_id("revision")).to_have_text("revision 1")
-        await expect(page.frame_locator("iframe.email-html:not(.draft-html)").locator("b")).to_have_text("twice")
+        await expect(page.frame_locator("iframe.email-html:not(.draft-html)").locator("b")).to_have_text(
+            "twice"
+        )
         save_screenshot("dashboard-review.png", await page.screenshot(full_page=True))
 
         await page.fill("#draft-body", EDITED)
@@ -173,7 +175,9 @@ async def test_hostile_email_renders_inert(dev_env, api_settings, control, brows
         await context.close()
 
 
-async def test_autonomy_page_mode_form_and_a_shadow_held_review(dev_env, api_settings, control, browser: Browser):
+async def test_autonomy_page_mode_form_and_a_shadow_held_review(
+    dev_env, api_settings, control, browser: Browser
+):
     settings = api_settings.model_copy(update={"autonomy": AutonomyMode.SHADOW})  # TRIAGE_AUTONOMY=shadow
     async with (
         running_worker(dev_env.client, settings, OfflineProvider()),
@@ -208,11 +212,15 @@ async def test_autonomy_page_mode_form_and_a_shadow_held_review(dev_env, api_set
 
         # The shadow-held review says what would have happened, and the reviewer corrects the category.
         await page.goto(f"{base}/reviews/{held.id}")
-        await expect(page.get_by_test_id("would-have-sent")).to_have_text("would have been sent automatically")
+        await expect(page.get_by_test_id("would-have-sent")).to_have_text(
+            "would have been sent automatically"
+        )
         state = await get_state(dev_env.client, held.id)
         assert state.classification is not None
         await expect(page.get_by_test_id("category")).to_have_value(state.classification.category.value)
-        await page.get_by_test_id("category").select_option("general" if state.classification.category is Category.FAQ else "faq")
+        await page.get_by_test_id("category").select_option(
+            "general" if state.classification.category is Category.FAQ else "faq"
+        )
         corrected = Category(await page.get_by_test_id("category").input_value())
         await page.fill("#reason", "answered by phone")
         await page.get_by_test_id("reject").click()  # another form: the select speaks for it too
@@ -227,7 +235,9 @@ async def test_autonomy_page_mode_form_and_a_shadow_held_review(dev_env, api_set
                 await asyncio.sleep(0.3)
                 await page.reload()
         await expect(article.get_by_test_id("disagree")).to_have_text("1")
-        await expect(article.get_by_test_id("last-disagreement")).to_have_attribute("href", f"/reviews/{held.id}")
+        await expect(article.get_by_test_id("last-disagreement")).to_have_attribute(
+            "href", f"/reviews/{held.id}"
+        )
         save_screenshot("dashboard-autonomy.png", await page.screenshot(full_page=True))
         await context.close()
     assert console_errors == []

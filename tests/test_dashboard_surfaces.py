@@ -64,16 +64,26 @@ async def test_queue_order_reasons_no_reply_and_the_words(dev_env, api_settings,
     client = dev_env.client
     async with running_worker(client, api_settings), serving(create_app(api_settings, client)) as base:
         thanks = await start_for(
-            client, api_settings, control, subject=subject("general", 0.5, text="Thanks a lot!"),
-            plain_body="Thanks, that was quick. Have a nice weekend!", **{"from": "Tom Ridley <tom.ridley@example.com>"},
+            client,
+            api_settings,
+            control,
+            subject=subject("general", 0.5, text="Thanks a lot!"),
+            plain_body="Thanks, that was quick. Have a nice weekend!",
+            **{"from": "Tom Ridley <tom.ridley@example.com>"},
         )
         problem = await start_for(
-            client, api_settings, control, subject=subject("bug", 0.9, text="Export does not work"),
+            client,
+            api_settings,
+            control,
+            subject=subject("bug", 0.9, text="Export does not work"),
             plain_body="Hi, the CSV export does not work since yesterday: the file is empty.",
             **{"from": "Lee <lee@example.net>"},
         )
         legal = await start_for(
-            client, api_settings, control, subject=subject("billing", 0.9, text="Third time: refund now"),
+            client,
+            api_settings,
+            control,
+            subject=subject("billing", 0.9, text="Third time: refund now"),
             plain_body="This is the third time I write about the double charge. Our lawyer will take legal action.",
             **{"from": "Dana Reyes <dana@example.org>"},
         )
@@ -103,21 +113,25 @@ async def test_queue_order_reasons_no_reply_and_the_words(dev_env, api_settings,
             legal_why = page.locator(f"tr[data-workflow-id='{legal.id}']").get_by_test_id("why")
             await expect(legal_why).to_contain_text("legal or security")
             await expect(legal_why).to_contain_text("guard flags: legal")
-            await expect(page.locator(f"tr[data-workflow-id='{thanks.id}']").get_by_test_id("why")).to_contain_text(
-                "confidence 0.50"
-            )
+            await expect(
+                page.locator(f"tr[data-workflow-id='{thanks.id}']").get_by_test_id("why")
+            ).to_contain_text("confidence 0.50")
             await expect(page.locator("time[data-ago]").first).not_to_have_text("now ago")
             shoot(f"surfaces-queue-{width}.png", await page.screenshot(full_page=True))
 
             await page.goto(f"{base}/reviews/{legal.id}")
-            await expect(page.get_by_test_id("main-reason")).to_have_text("guard flags: legal, money, problem_report")
+            await expect(page.get_by_test_id("main-reason")).to_have_text(
+                "guard flags: legal, money, problem_report"
+            )
             shoot(f"surfaces-review-{width}.png", await page.screenshot(full_page=True))
 
             await page.goto(base + "/autonomy")
             billing = page.locator("tr[data-scope='category:billing']")
             await expect(billing.get_by_test_id("mode")).to_have_text("review")
             await expect(billing.get_by_test_id("always-review")).to_contain_text("Always review")
-            await expect(page.locator("tr[data-scope='category:faq']").get_by_test_id("mode")).to_have_text("auto")
+            await expect(page.locator("tr[data-scope='category:faq']").get_by_test_id("mode")).to_have_text(
+                "auto"
+            )
             await expect(page.get_by_test_id("promote-after")).to_have_text("30")
             await expect(page.get_by_test_id("promote-note")).to_have_count(0)  # the default needs no note
             shoot(f"surfaces-autonomy-{width}.png", await page.screenshot(full_page=True))

@@ -44,7 +44,11 @@ def test_restarts_never_inject_again_and_keep_the_token(tmp_path: Path):
     # A second `triage up` while this one runs: one line naming the port and its holder, exit 1.
     second = subprocess.run(
         [TRIAGE, "up", "--demo", "--data-dir", str(tmp_path / "other")],
-        env=stack.env, cwd=REPO, capture_output=True, text=True, timeout=60,
+        env=stack.env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert second.returncode == 1, second
     line = second.stderr.strip()
@@ -85,11 +89,17 @@ def test_a_taken_port_is_refused_naming_this_process(tmp_path: Path):
         started = time.monotonic()
         done = subprocess.run(
             [TRIAGE, "up", "--demo", "--data-dir", str(tmp_path / "data")],
-            env=ports.env(), cwd=REPO, capture_output=True, text=True, timeout=60,
+            env=ports.env(),
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
     assert done.returncode == 1
     assert done.stderr.count("\n") == 1, done.stderr
-    assert done.stderr.startswith(f"triage: port {ports.mail} (mail emulator) is in use by pid {os.getpid()} (")
+    assert done.stderr.startswith(
+        f"triage: port {ports.mail} (mail emulator) is in use by pid {os.getpid()} ("
+    )
     assert "--mail-port" in done.stderr
     assert not (tmp_path / "data").exists(), "nothing starts, nothing is written"
     assert time.monotonic() - started < 30

@@ -66,9 +66,15 @@ def test_the_json_report_names_the_answer_fields(tmp_path):
     data.write_text(row("wrong", ["newsletter"]).model_dump_json() + "\n")
     out = subprocess.run(
         [sys.executable, "-m", "starter.cli", "eval", str(data), "--json", "--show-unsafe"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     figures = json.loads(out.strip().splitlines()[-1])
-    assert (figures["wrong_answers"], figures["wrong_answer_rate"], figures["answer_coverage"]) == (1, 1.0, 0.0)
+    assert (figures["wrong_answers"], figures["wrong_answer_rate"], figures["answer_coverage"]) == (
+        1,
+        1.0,
+        0.0,
+    )
     assert figures["per_source"]["key"]["wrong_answers"] == 1
     assert figures["unsafe"][0]["expected"] == ["newsletter"]

@@ -30,7 +30,10 @@ async def llm() -> AsyncIterator[FakeOpenAI]:
 
 def first_pass(llm: FakeOpenAI, **overrides) -> FirstPassProvider:
     settings = Settings(
-        provider="openai", openai_api_key=SecretStr(llm.api_key or "k"), openai_base_url=llm.base_url, **overrides
+        provider="openai",
+        openai_api_key=SecretStr(llm.api_key or "k"),
+        openai_base_url=llm.base_url,
+        **overrides,
     )
     provider = build_provider(settings)
     assert isinstance(provider, FirstPassProvider)
@@ -41,7 +44,10 @@ async def test_a_confident_sensitive_message_costs_no_llm_call(llm: FakeOpenAI):
     provider = first_pass(llm)
     before = len(llm.requests)
     result = await provider.classify(
-        message("Invoice and refund", "I was charged twice for my subscription. Please send the invoice and refund me.")
+        message(
+            "Invoice and refund",
+            "I was charged twice for my subscription. Please send the invoice and refund me.",
+        )
     )
     assert result.category is Category.BILLING
     assert len(llm.requests) == before

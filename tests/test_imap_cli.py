@@ -13,7 +13,12 @@ from tests.imap_env import mail, needs_dovecot
 from triage.config import Settings, get_settings
 from triage.testing.dovecot import PASSWORD
 
-BASE = {"mail_provider": "imap", "imap_host": "mail.example.org", "imap_user": "help@example.org", "imap_password": "pw"}
+BASE = {
+    "mail_provider": "imap",
+    "imap_host": "mail.example.org",
+    "imap_user": "help@example.org",
+    "imap_password": "pw",
+}
 
 
 @pytest.mark.parametrize(
@@ -39,9 +44,21 @@ def test_a_misconfigured_mailbox_is_refused_at_load_with_what_is_wrong(overrides
     ("overrides", "imap", "smtp"),
     [
         ({}, ("mail.example.org", 993, "tls"), ("mail.example.org", 465, "tls")),
-        ({"imap_security": "starttls"}, ("mail.example.org", 143, "starttls"), ("mail.example.org", 587, "starttls")),
-        ({"smtp_host": "smtp.example.org", "smtp_security": "starttls"}, ("mail.example.org", 993, "tls"), ("smtp.example.org", 587, "starttls")),
-        ({"imap_password": None, "imap_token_command": "get-token"}, ("mail.example.org", 993, "tls"), ("mail.example.org", 465, "tls")),
+        (
+            {"imap_security": "starttls"},
+            ("mail.example.org", 143, "starttls"),
+            ("mail.example.org", 587, "starttls"),
+        ),
+        (
+            {"smtp_host": "smtp.example.org", "smtp_security": "starttls"},
+            ("mail.example.org", 993, "tls"),
+            ("smtp.example.org", 587, "starttls"),
+        ),
+        (
+            {"imap_password": None, "imap_token_command": "get-token"},
+            ("mail.example.org", 993, "tls"),
+            ("mail.example.org", 465, "tls"),
+        ),
     ],
 )
 def test_ports_and_security_default_from_one_place(overrides, imap, smtp):
@@ -90,7 +107,9 @@ def test_mail_check_reports_and_changes_nothing(dovecot, monkeypatch, capsys):
     _, flags = box.fetch("1:*", "(FLAGS)")
     assert all(b"\\Seen" not in f for f in flags)  # nothing was marked read
     box.logout()
-    without_idle = run_check(dovecot, monkeypatch, capsys, TRIAGE_IMAP_IDLE="false", TRIAGE_IMAP_POLL_INTERVAL="15")
+    without_idle = run_check(
+        dovecot, monkeypatch, capsys, TRIAGE_IMAP_IDLE="false", TRIAGE_IMAP_POLL_INTERVAL="15"
+    )
     assert "idle      no: polled every 15 s" in without_idle.stdout
 
 

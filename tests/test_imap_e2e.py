@@ -19,10 +19,14 @@ async def test_a_routine_question_is_answered_once_and_a_follow_up_joins_its_con
     settings = imap_settings(dovecot, relay, mailbox)
     client = dev_env.client
     async with running_worker(client, settings), running_watcher(client, settings):
-        dovecot.deliver(mail(
-            subject=subject("faq", 0.95, text="Reset password?"), body="Hello, how do I reset my password?",
-            message_id="e2e-1@client.example.test",
-        ), mailbox)
+        dovecot.deliver(
+            mail(
+                subject=subject("faq", 0.95, text="Reset password?"),
+                body="Hello, how do I reset my password?",
+                message_id="e2e-1@client.example.test",
+            ),
+            mailbox,
+        )
         first = workflow_id_for(id_for("e2e-1@client.example.test"))
         await wait_for_workflows(client, settings.temporal_task_queue, {first})
         state = await settled(client, client.get_workflow_handle(first))
@@ -32,8 +36,12 @@ async def test_a_routine_question_is_answered_once_and_a_follow_up_joins_its_con
         ours = replies[0].data.split(b"Message-ID: <", 1)[1].split(b">", 1)[0].decode()
         # The customer answers from Outlook: In-Reply-To only, "RE:".
         dovecot.deliver(
-            mail(subject="RE: Reset password?", body="It did not work, the link is expired.",
-                 message_id="e2e-2@client.example.test", headers={"In-Reply-To": f"<{ours}>"}),
+            mail(
+                subject="RE: Reset password?",
+                body="It did not work, the link is expired.",
+                message_id="e2e-2@client.example.test",
+                headers={"In-Reply-To": f"<{ours}>"},
+            ),
             mailbox,
         )
         second = workflow_id_for(id_for("e2e-2@client.example.test"))

@@ -20,7 +20,11 @@ def provider_for(dovecot, relay, user) -> ImapProvider:
 
 
 async def all_inbound(provider: ImapProvider):
-    return [m for page in [p async for p in provider.inbound_pages("support", page_size=100, max_pages=10)] for m in page]
+    return [
+        m
+        for page in [p async for p in provider.inbound_pages("support", page_size=100, max_pages=10)]
+        for m in page
+    ]
 
 
 async def test_inbound_is_identified_by_message_id_and_duplicates_are_one(dovecot, relay, mailbox):
@@ -85,7 +89,11 @@ async def test_mime_as_it_comes(dovecot, relay, mailbox):
     async with ImapProvider.from_settings(settings) as provider:
         by_id = {m.message_id: m for m in await all_inbound(provider)}
     html = by_id[id_for("html-1@example.test")]
-    assert html.subject == "Prüfung" and "Hallo" in html.plain_body and html.reply_address == "jurgen@example.test"
+    assert (
+        html.subject == "Prüfung"
+        and "Hallo" in html.plain_body
+        and html.reply_address == "jurgen@example.test"
+    )
     text = by_id[id_for("broken-1@example.test")].plain_body
     assert "ok" in text and "\ufffd" in text and "invoice.pdf (application/pdf" in text
     huge = by_id[id_for("huge-1@example.test")]
@@ -97,16 +105,24 @@ async def test_draft_create_find_update_and_send_once(dovecot, relay, mailbox):
     async with provider_for(dovecot, relay, mailbox) as provider:
         [message] = await all_inbound(provider)
         draft = await provider.create_draft(
-            "support", to=["customer@example.test"], subject="Re: Help", plain_body="First",
+            "support",
+            to=["customer@example.test"],
+            subject="Re: Help",
+            plain_body="First",
             reply_to_message_id=message.message_id,
         )
         again = await provider.create_draft(  # a retried create replaces, never adds
-            "support", to=["customer@example.test"], subject="Re: Help", plain_body="First",
+            "support",
+            to=["customer@example.test"],
+            subject="Re: Help",
+            plain_body="First",
             reply_to_message_id=message.message_id,
         )
         assert again.id == draft.id
         assert (await provider.find_draft("support", reply_to_message_id=message.message_id)).id == draft.id
-        updated = await provider.update_draft("support", draft.id, plain_body="Second", html_body="<p>Second</p>")
+        updated = await provider.update_draft(
+            "support", draft.id, plain_body="Second", html_body="<p>Second</p>"
+        )
         assert updated.plain_body == "Second"
         assert (await provider.get_draft("support", draft.id)).to == ["customer@example.test"]
         before = len(relay.accepted)
@@ -121,6 +137,9 @@ async def test_draft_create_find_update_and_send_once(dovecot, relay, mailbox):
         with pytest.raises(MailNotFound):
             await provider.get_draft("support", draft.id)
         thread = await provider.get_thread("support", message.thread_id)
-        assert [(m.outbound, m.in_reply_to) for m in thread.messages] == [(False, None), (True, message.message_id)]
+        assert [(m.outbound, m.in_reply_to) for m in thread.messages] == [
+            (False, None),
+            (True, message.message_id),
+        ]
         assert sent.thread_id == message.thread_id
         assert provider.last_send_window is not None

@@ -43,7 +43,10 @@ async def draft_for(provider: ImapProvider, dovecot, user: str, tag: str) -> tup
     mid = f"{tag}@client.example.test"
     dovecot.deliver(mail(subject=f"Kill {tag}", message_id=mid), user)
     draft = await provider.create_draft(
-        "support", to=["customer@example.test"], subject=f"Re: Kill {tag}", plain_body=f"Answer {tag}",
+        "support",
+        to=["customer@example.test"],
+        subject=f"Re: Kill {tag}",
+        plain_body=f"Answer {tag}",
         reply_to_message_id=id_for(mid),
     )
     return draft.id, mid
@@ -69,7 +72,10 @@ async def test_kill_at_each_step_of_a_send(dovecot, relay, mailbox, kill_at, sen
     async with ImapProvider.from_settings(settings) as provider:
         draft_id, mid = await draft_for(provider, dovecot, mailbox, f"{kill_at}-{mailbox}")
         child = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "tests.imap_send_child", draft_id,
+            sys.executable,
+            "-m",
+            "tests.imap_send_child",
+            draft_id,
             "after_smtp" if kill_at == "at_acceptance" else kill_at,
             env=child_env(dovecot, relay, mailbox),
         )
@@ -102,4 +108,6 @@ async def test_the_double_send_window_is_one_imap_round_trip(dovecot, relay, mai
             await provider.send_draft("support", draft_id)
             windows.append(provider.last_send_window)
     assert all(w is not None and w >= 0 for w in windows)
-    print(f"\nsend window (SMTP 250 -> Sent copy): p50 {statistics.median(windows) * 1000:.1f} ms, max {max(windows) * 1000:.1f} ms")
+    print(
+        f"\nsend window (SMTP 250 -> Sent copy): p50 {statistics.median(windows) * 1000:.1f} ms, max {max(windows) * 1000:.1f} ms"
+    )

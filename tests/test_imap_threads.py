@@ -41,10 +41,17 @@ ROOT = thread_id_for("a@x")
     ("envelopes", "expected"),
     [
         # Full References (Gmail, Apple Mail, Thunderbird)
-        ([env("A", "a@x"), env("B", "b@x", irt=["a@x"], refs=["a@x"], subject="Re: Invoice")], {"A": ROOT, "B": ROOT}),
+        (
+            [env("A", "a@x"), env("B", "b@x", irt=["a@x"], refs=["a@x"], subject="Re: Invoice")],
+            {"A": ROOT, "B": ROOT},
+        ),
         # Only In-Reply-To to a message we hold (Outlook): the parent's thread
         (
-            [env("A", "a@x"), env("R", "r@us", irt=["a@x"], refs=["a@x"], outbound=True), env("C", "c@x", irt=["r@us"])],
+            [
+                env("A", "a@x"),
+                env("R", "r@us", irt=["a@x"], refs=["a@x"], outbound=True),
+                env("C", "c@x", irt=["r@us"]),
+            ],
             {"A": ROOT, "R": ROOT, "C": ROOT},
         ),
         # A parent we never saw: the root the client named
@@ -74,7 +81,10 @@ async def test_a_thread_across_three_clients_header_styles(dovecot, relay, mailb
     async with ImapProvider.from_settings(settings) as provider:
         first = await provider.get_message("support", id_for("first@gmail.example.test"))
         draft = await provider.create_draft(
-            "support", to=[customer], subject="Re: Export fails", plain_body="Which browser?",
+            "support",
+            to=[customer],
+            subject="Re: Export fails",
+            plain_body="Which browser?",
             reply_to_message_id=first.message_id,
         )
         await provider.send_draft("support", draft.id)
@@ -82,31 +92,53 @@ async def test_a_thread_across_three_clients_header_styles(dovecot, relay, mailb
         ours = reply_id.split(b"Message-ID: <", 1)[1].split(b">", 1)[0].decode()
         # Outlook: In-Reply-To only, "RE:" and a Thread-Index
         dovecot.deliver(
-            mail(subject="RE: Export fails", body="Firefox.", message_id="second@outlook.example.test",
-                 headers={"In-Reply-To": f"<{ours}>", "Thread-Index": "AQHZ1234"}),
+            mail(
+                subject="RE: Export fails",
+                body="Firefox.",
+                message_id="second@outlook.example.test",
+                headers={"In-Reply-To": f"<{ours}>", "Thread-Index": "AQHZ1234"},
+            ),
             mailbox,
         )
         # Apple Mail: full References
         dovecot.deliver(
-            mail(subject="Re: Export fails", body="Also Safari.", message_id="third@icloud.example.test",
-                 headers={"In-Reply-To": "<second@outlook.example.test>",
-                          "References": f"<first@gmail.example.test> <{ours}> <second@outlook.example.test>"}),
+            mail(
+                subject="Re: Export fails",
+                body="Also Safari.",
+                message_id="third@icloud.example.test",
+                headers={
+                    "In-Reply-To": "<second@outlook.example.test>",
+                    "References": f"<first@gmail.example.test> <{ours}> <second@outlook.example.test>",
+                },
+            ),
             mailbox,
         )
         # A webmail that drops both, answering with a German prefix
-        dovecot.deliver(mail(subject="AW: Export fails", body="Any news?", message_id="fourth@web.example.test"), mailbox)
+        dovecot.deliver(
+            mail(subject="AW: Export fails", body="Any news?", message_id="fourth@web.example.test"), mailbox
+        )
         # A stranger with a reply-looking subject does not join
         dovecot.deliver(
-            mail(subject="Re: Export fails", body="Me too", sender="eve@other.example.test",
-                 message_id="stranger@web.example.test"),
+            mail(
+                subject="Re: Export fails",
+                body="Me too",
+                sender="eve@other.example.test",
+                message_id="stranger@web.example.test",
+            ),
             mailbox,
         )
         by_id = {}
         async for page in provider.inbound_pages("support", page_size=50, max_pages=2):
             by_id.update({m.message_id: m for m in page})
-        thread = {by_id[id_for(m)].thread_id for m in (
-            "first@gmail.example.test", "second@outlook.example.test", "third@icloud.example.test", "fourth@web.example.test"
-        )}
+        thread = {
+            by_id[id_for(m)].thread_id
+            for m in (
+                "first@gmail.example.test",
+                "second@outlook.example.test",
+                "third@icloud.example.test",
+                "fourth@web.example.test",
+            )
+        }
         assert thread == {first.thread_id}
         assert by_id[id_for("stranger@web.example.test")].thread_id != first.thread_id
         history = await provider.get_thread("support", first.thread_id)

@@ -34,7 +34,9 @@ async def exactly(client, settings, expected: set[str], timeout: float = 30.0) -
 
 async def test_new_mail_arrives_through_idle(dev_env, dovecot, relay, mailbox):
     # Polling every 60 s: only IDLE can bring the mail in within the wait below.
-    settings = imap_settings(dovecot, relay, mailbox, imap_poll_seconds=60.0, watch_idle_timeout_seconds=120.0)
+    settings = imap_settings(
+        dovecot, relay, mailbox, imap_poll_seconds=60.0, watch_idle_timeout_seconds=120.0
+    )
     async with running_watcher(dev_env.client, settings) as watcher:
         expected = deliver_new(dovecot, mailbox, 3, "idle")
         await exactly(dev_env.client, settings, expected, timeout=10.0)
@@ -49,7 +51,9 @@ async def test_new_mail_arrives_by_polling_without_idle(dev_env, dovecot, relay,
     assert watcher.stats.started == 3
 
 
-async def test_mail_already_read_elsewhere_and_duplicates_start_one_workflow_each(dev_env, dovecot, relay, mailbox):
+async def test_mail_already_read_elsewhere_and_duplicates_start_one_workflow_each(
+    dev_env, dovecot, relay, mailbox
+):
     raw = mail(subject="twice", message_id="twice-1@client.example.test")
     dovecot.deliver(raw, mailbox)
     other = imaplib.IMAP4("127.0.0.1", dovecot.imap_port)
@@ -61,7 +65,9 @@ async def test_mail_already_read_elsewhere_and_duplicates_start_one_workflow_eac
     settings = imap_settings(dovecot, relay, mailbox)
     async with running_watcher(dev_env.client, settings):
         dovecot.deliver(raw, mailbox)  # the same mail delivered again
-        expected = {workflow_id_for(id_for("twice-1@client.example.test"))} | deliver_new(dovecot, mailbox, 1, "after")
+        expected = {workflow_id_for(id_for("twice-1@client.example.test"))} | deliver_new(
+            dovecot, mailbox, 1, "after"
+        )
         await exactly(dev_env.client, settings, expected)
 
 

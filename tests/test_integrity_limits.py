@@ -54,8 +54,10 @@ async def flood(client, settings, control, senders: list[str]) -> tuple[list[Tri
 
 def held_for_limit(states: list[TriageState]) -> list[TriageState]:
     return [
-        s for s in states
+        s
+        for s in states
         if s.status is TriageStatus.AWAITING_REVIEW
+        and s.policy_decision is not None
         and any(r.startswith(AUTO_REPLY_LIMIT) for r in s.policy_decision.reasons)
     ]
 
@@ -68,7 +70,12 @@ async def test_plus_addresses_and_case_are_one_mailbox(dev_env, mailsim, task_qu
     states, sent = await flood(dev_env.client, settings, control, senders)
     assert len(sent) == limit, [s["to"] for s in sent]
     assert len(held_for_limit(states)) == len(senders) - limit
-    assert all("to this sender" in r for s in held_for_limit(states) for r in s.policy_decision.reasons if r.startswith(AUTO_REPLY_LIMIT))
+    assert all(
+        "to this sender" in r
+        for s in held_for_limit(states)
+        for r in s.policy_decision.reasons
+        if r.startswith(AUTO_REPLY_LIMIT)
+    )
 
 
 async def test_subdomains_share_the_domain_budget(dev_env, mailsim, task_queue, control):
@@ -77,7 +84,9 @@ async def test_subdomains_share_the_domain_budget(dev_env, mailsim, task_queue, 
     senders = [f"someone@team{n}.example.org" for n in range(5)]
     states, sent = await flood(dev_env.client, settings, control, senders)
     assert len(sent) == 2, [s["to"] for s in sent]
-    reasons = [r for s in held_for_limit(states) for r in s.policy_decision.reasons if r.startswith(AUTO_REPLY_LIMIT)]
+    reasons = [
+        r for s in held_for_limit(states) for r in s.policy_decision.reasons if r.startswith(AUTO_REPLY_LIMIT)
+    ]
     assert len(reasons) == 3 and all("domain" in r for r in reasons), reasons
 
 
@@ -86,16 +95,23 @@ async def test_the_inbox_has_a_budget_of_its_own(dev_env, mailsim, task_queue, c
     senders = [f"someone@shop{n}.example" for n in range(6)]  # six domains, one reply each
     states, sent = await flood(dev_env.client, settings, control, senders)
     assert len(sent) == 3
-    reasons = [r for s in held_for_limit(states) for r in s.policy_decision.reasons if r.startswith(AUTO_REPLY_LIMIT)]
+    reasons = [
+        r for s in held_for_limit(states) for r in s.policy_decision.reasons if r.startswith(AUTO_REPLY_LIMIT)
+    ]
     assert len(reasons) == 3 and all("inbox" in r for r in reasons), reasons
 
 
 async def test_a_reply_never_repeats_a_subject_with_a_link(dev_env, mailsim, task_queue, control):
     """A spoofed From with "Visit evil.example/promo" in the subject: the reply's subject is neutral."""
     settings = make_settings(mailsim, task_queue)
-    async with running_worker(dev_env.client, settings, OfflineProvider()), running_watcher(dev_env.client, settings):
+    async with (
+        running_worker(dev_env.client, settings, OfflineProvider()),
+        running_watcher(dev_env.client, settings),
+    ):
         created = await inbound(
-            control, **{"from": "ceo@bank.example"}, subject="Visit evil.example/promo for free gifts",
+            control,
+            **{"from": "ceo@bank.example"},
+            subject="Visit evil.example/promo for free gifts",
             plain_body="How do I reset my password?",
         )
         (state,) = await decided(dev_env.client, [created["message_id"]])

@@ -37,7 +37,10 @@ async def set_mode(http: httpx.AsyncClient, scope: str) -> httpx.Response:
 async def test_article_scopes_must_exist_and_are_capped(dev_env, settings, monkeypatch):
     settings = settings.model_copy(update={"reviewers": REVIEWERS})
     async with running_worker(dev_env.client, settings), api(settings, dev_env.client) as http:
-        made_up = [await set_mode(http, scope) for scope in ("article:does-not-exist-zz", "article:..", "category:vip")]
+        made_up = [
+            await set_mode(http, scope)
+            for scope in ("article:does-not-exist-zz", "article:..", "category:vip")
+        ]
         real = await set_mode(http, "article:password-reset")
         monkeypatch.setattr(triage.autonomy, "MAX_OVERRIDES", 2)  # the workflow reads it (passed through)
         second = await set_mode(http, "category:billing")
@@ -72,9 +75,12 @@ async def test_the_emulator_answers_400_to_unencodable_text(mailsim, control):
             content=f'{{"to": ["ann@example.org"], "subject": "Hi", "plainBody": {surrogate}}}',
         )
         draft = await rest.post(f"/inboxes/{mailsim.inbox_id}/drafts", content=f'{{"subject": {surrogate}}}')
-        fine = await rest.post(f"/inboxes/{mailsim.inbox_id}/drafts", content='{"subject": "Hello \\ud83d\\ude00"}')
+        fine = await rest.post(
+            f"/inboxes/{mailsim.inbox_id}/drafts", content='{"subject": "Hello \\ud83d\\ude00"}'
+        )
     posted = await control.post(
-        "/_sim/inbound", content=f'{{"from": "ann@example.org", "plain_body": {surrogate}}}',
+        "/_sim/inbound",
+        content=f'{{"from": "ann@example.org", "plain_body": {surrogate}}}',
         headers={"content-type": "application/json"},
     )
     for answer in (sent, draft, posted):
@@ -85,7 +91,11 @@ async def test_the_emulator_answers_400_to_unencodable_text(mailsim, control):
 
 async def test_no_secret_in_the_watchers_debug_log(dev_env, mailsim, control, task_queue, tmp_path):
     """At DEBUG, websockets logs every handshake header: the X-API-Key line is redacted."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TEMPORAL_", "MYAGENTMAIL_", "TRIAGE_", "OPENAI_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TEMPORAL_", "MYAGENTMAIL_", "TRIAGE_", "OPENAI_"))
+    }
     env.update(
         TEMPORAL_ADDRESS=dev_env.client.service_client.config.target_host,
         TEMPORAL_TASK_QUEUE=task_queue,
@@ -97,11 +107,15 @@ async def test_no_secret_in_the_watchers_debug_log(dev_env, mailsim, control, ta
     )
     log = tmp_path / "watcher.log"
     with log.open("wb") as out:
-        process = await asyncio.create_subprocess_exec(TRIAGE, "watch", env=env, stdout=out, stderr=subprocess.STDOUT)
+        process = await asyncio.create_subprocess_exec(
+            TRIAGE, "watch", env=env, stdout=out, stderr=subprocess.STDOUT
+        )
         try:
             deadline = time.monotonic() + 60
             while "subscribed to message.received" not in log.read_text(errors="replace"):
-                assert process.returncode is None and time.monotonic() < deadline, log.read_text(errors="replace")
+                assert process.returncode is None and time.monotonic() < deadline, log.read_text(
+                    errors="replace"
+                )
                 await asyncio.sleep(0.2)
             await inbound(control, subject="Hello", plain_body="How do I reset my password?")  # more lines
             await asyncio.sleep(2)
@@ -111,4 +125,3 @@ async def test_no_secret_in_the_watchers_debug_log(dev_env, mailsim, control, ta
     output = log.read_text(errors="replace")
     assert "X-API-Key: " + REDACTED in output  # the handshake line is there, without the key
     assert mailsim.api_key not in output
-

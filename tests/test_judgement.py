@@ -27,7 +27,9 @@ def row(text: str, subject: str = "", label: str = "general") -> EvalRow:
 
 
 def message(text: str, subject: str = "") -> InboundMessage:
-    return InboundMessage(message_id="m", inbox_id="i", from_address="a@example.org", subject=subject, plain_body=text)
+    return InboundMessage(
+        message_id="m", inbox_id="i", from_address="a@example.org", subject=subject, plain_body=text
+    )
 
 
 @pytest.mark.parametrize(
@@ -65,7 +67,9 @@ async def test_routine_questions_go_out_citing_the_article_that_answers(provider
 async def test_problem_reports_never_get_a_canned_answer(provider, text):
     verdict = await judge(row(text), provider, POLICY)
     assert not verdict.decision.auto_send
-    assert any("problem_report" in r or "privacy" in r for r in verdict.decision.reasons), verdict.decision.reasons
+    assert any("problem_report" in r or "privacy" in r for r in verdict.decision.reasons), (
+        verdict.decision.reasons
+    )
     # The draft acknowledges, in the customer's language; it does not re-send the how-to.
     # "Sorry for the trouble" is for trouble: a data request gets the plain holding reply.
     texts = reply_text(verdict.classification.language)
@@ -103,17 +107,22 @@ def test_the_answer_is_matched_question_by_question():
 async def test_offline_redraft_never_puts_the_instructions_in_the_reply(provider):
     """Reviewer instructions are input to drafting, never text of the draft."""
     instructions = "Acknowledge the CSV export bug, apologise, and do not explain how to export."
-    first = await provider.draft(DraftRequest(
-        message=message("How do I export my data as CSV?"),
-        classification=Classification(category=Category.GENERAL, confidence=0.95),
-    ))
+    first = await provider.draft(
+        DraftRequest(
+            message=message("How do I export my data as CSV?"),
+            classification=Classification(category=Category.GENERAL, confidence=0.95),
+        )
+    )
     redraft = DraftRequest(
         message=message("How do I export my data as CSV?"),
         classification=Classification(category=Category.GENERAL, confidence=0.95),
-        instructions=instructions, previous_body=first.body,
+        instructions=instructions,
+        previous_body=first.body,
     )
     second = await provider.draft(redraft)
-    assert second.body != first.body and ACKNOWLEDGEMENT in second.body and ACKNOWLEDGEMENT in ACKNOWLEDGEMENTS
+    assert (
+        second.body != first.body and ACKNOWLEDGEMENT in second.body and ACKNOWLEDGEMENT in ACKNOWLEDGEMENTS
+    )
     assert instructions[:20] not in second.body and "Revised" not in second.body
     with pytest.raises(ApplicationError, match=r"configure an LLM"):
         await provider.draft(redraft.model_copy(update={"previous_body": second.body}))
@@ -121,10 +130,12 @@ async def test_offline_redraft_never_puts_the_instructions_in_the_reply(provider
 
 async def test_confidence_drops_on_text_unlike_the_training_mail(provider):
     familiar = await provider.classify(message("How do I reset my password?"))
-    strange = await provider.classify(message(
-        "Preheat the oven to 180 degrees. Whisk three eggs with sugar, fold in the flour and "
-        "bake the sponge for twenty-five minutes until golden."
-    ))
+    strange = await provider.classify(
+        message(
+            "Preheat the oven to 180 degrees. Whisk three eggs with sugar, fold in the flour and "
+            "bake the sponge for twenty-five minutes until golden."
+        )
+    )
     assert familiar.confidence >= POLICY.confidence_threshold
     assert strange.confidence < POLICY.confidence_threshold
 
@@ -132,12 +143,29 @@ async def test_confidence_drops_on_text_unlike_the_training_mail(provider):
 @pytest.mark.parametrize(
     ("text", "language", "article", "words"),
     [
-        ("Wie setze ich mein Passwort zurück?", "de", "password-reset", ["Hallo,", "Passwort vergessen?", "?lang=de"]),
-        ("Comment créer une clé API ?", "fr", "api-keys", ["Bonjour,", "Paramètres → Développeurs", "?lang=fr"]),
-        ("¿Cómo exporto mis datos?", "es", "export-data", ["Hola,", "Configuración → Datos → Exportar", "?lang=es"]),
+        (
+            "Wie setze ich mein Passwort zurück?",
+            "de",
+            "password-reset",
+            ["Hallo,", "Passwort vergessen?", "?lang=de"],
+        ),
+        (
+            "Comment créer une clé API ?",
+            "fr",
+            "api-keys",
+            ["Bonjour,", "Paramètres → Développeurs", "?lang=fr"],
+        ),
+        (
+            "¿Cómo exporto mis datos?",
+            "es",
+            "export-data",
+            ["Hola,", "Configuración → Datos → Exportar", "?lang=es"],
+        ),
     ],
 )
-async def test_routine_questions_are_answered_in_the_customers_language(provider, text, language, article, words):
+async def test_routine_questions_are_answered_in_the_customers_language(
+    provider, text, language, article, words
+):
     verdict = await judge(row(text), provider, POLICY)
     assert verdict.classification.language == language
     assert verdict.decision.auto_send, verdict.decision.reasons
@@ -147,7 +175,9 @@ async def test_routine_questions_are_answered_in_the_customers_language(provider
     translated = kb.version(article, language)
     assert translated is not None and citation.article_id == article and citation.title == translated.title
     body = verdict.reply.body
-    assert body.startswith(reply_text(language).greeting) and body.rstrip().endswith(reply_text(language).signature)
+    assert body.startswith(reply_text(language).greeting) and body.rstrip().endswith(
+        reply_text(language).signature
+    )
     for word in words:
         assert word in body
     assert "English" not in body and "Thanks for getting in touch" not in body
@@ -159,8 +189,9 @@ async def test_a_language_the_knowledge_base_does_not_cover_waits_with_its_reaso
     assert not verdict.decision.auto_send
     assert "no article in it" in verdict.decision.reasons
     # Even with the language checks off, an English article is no reply to an Italian question.
-    unchecked = await judge(row("Come posso reimpostare la mia password?"), provider,
-                            PolicySettings(checked_languages=None))
+    unchecked = await judge(
+        row("Come posso reimpostare la mia password?"), provider, PolicySettings(checked_languages=None)
+    )
     assert "no article in it" in unchecked.decision.reasons
     assert unchecked.decision.answer is not None and unchecked.decision.answer.article_id == "password-reset"
     assert "We answer in English" not in unchecked.reply.body
@@ -173,7 +204,9 @@ async def test_a_knowledge_base_without_the_customers_language_holds_the_reply(t
         "Choose **Forgot password?** on the sign-in page.\n",
         encoding="utf-8",
     )
-    verdict = await judge(row("Wie setze ich mein Passwort zurück?"), OfflineProvider(KnowledgeBase.load(tmp_path)), POLICY)
+    verdict = await judge(
+        row("Wie setze ich mein Passwort zurück?"), OfflineProvider(KnowledgeBase.load(tmp_path)), POLICY
+    )
     assert verdict.classification.language == "de"
     assert verdict.reply.article_language == "en"
     assert not verdict.decision.auto_send and "no article in de" in verdict.decision.reasons

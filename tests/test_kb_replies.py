@@ -32,7 +32,9 @@ def provider() -> OfflineProvider:
 async def test_every_shipped_article_drafts_clean_plain_text_and_safe_html(provider, article):
     question = max(article.questions, key=lambda q: len(content_words(q).split()))
     request = DraftRequest(
-        message=InboundMessage(message_id="m", inbox_id="i", from_address="a@example.org", plain_body=question),
+        message=InboundMessage(
+            message_id="m", inbox_id="i", from_address="a@example.org", plain_body=question
+        ),
         classification=Classification(category=Category.FAQ, confidence=0.95, language=article.language),
     )
     reply = await provider.draft(request)
@@ -47,7 +49,10 @@ async def test_every_shipped_article_drafts_clean_plain_text_and_safe_html(provi
 def test_lists_links_and_headings_become_text():
     source = "# Steps\n\n- open **Settings**\n- click __Save__\n\n1. one\n2. two\n\nSee [the guide](https://x.test/g)."
     plain = markdown_to_text(source)
-    assert plain == "Steps\n\n• open Settings\n• click Save\n\n1. one\n2. two\n\nSee the guide: https://x.test/g."
+    assert (
+        plain
+        == "Steps\n\n• open Settings\n• click Save\n\n1. one\n2. two\n\nSee the guide: https://x.test/g."
+    )
     assert_clean(plain, markdown_to_html(source))
 
 
@@ -69,11 +74,17 @@ async def test_hostile_article_text_is_escaped_in_the_html(tmp_path):
         "[me](javascript:alert(6)) <style>body{}</style> **bold**\n",
         encoding="utf-8",
     )
-    reply = await OfflineProvider(KnowledgeBase.load(tmp_path)).draft(DraftRequest(
-        message=InboundMessage(message_id="m", inbox_id="i", from_address="a@example.org",
-                               plain_body="How do I reset my password?"),
-        classification=Classification(category=Category.FAQ, confidence=0.95),
-    ))
+    reply = await OfflineProvider(KnowledgeBase.load(tmp_path)).draft(
+        DraftRequest(
+            message=InboundMessage(
+                message_id="m",
+                inbox_id="i",
+                from_address="a@example.org",
+                plain_body="How do I reset my password?",
+            ),
+            classification=Classification(category=Category.FAQ, confidence=0.95),
+        )
+    )
     assert reply.html_body is not None and "<strong>bold</strong>" in reply.html_body
     assert unsafe(reply.html_body) == [], reply.html_body
     assert "**" not in reply.body
@@ -96,17 +107,32 @@ def write(path: Path, text: str) -> None:
 
 
 def broken_folder(root: Path) -> Path:
-    write(root / "reset.md", "---\nid: reset\ntitle: Reset\nurl: https://x.test/reset\nlanguage: en\n"
-          "questions:\n  - How do I reset my password?\n  - How can I change my password?\n---\nText.\n")
-    write(root / "de" / "reset.md", "---\nid: reset\ntitle: Zurücksetzen\nurl: https://x.test/reset?lang=de\n"
-          "language: de\nquestions:\n  - Wie setze ich mein Passwort zurück?\n---\nText.\n")
-    write(root / "no-url.md", "---\nid: no-url\ntitle: No url\nlanguage: en\nquestions:\n"
-          "  - How do I export my invoices?\n---\nText.\n")
-    write(root / "twin.md", "---\nid: reset\ntitle: Twin\nurl: https://x.test/t\nlanguage: en\n"
-          "questions:\n  - How do I delete my workspace?\n---\nText.\n")
+    write(
+        root / "reset.md",
+        "---\nid: reset\ntitle: Reset\nurl: https://x.test/reset\nlanguage: en\n"
+        "questions:\n  - How do I reset my password?\n  - How can I change my password?\n---\nText.\n",
+    )
+    write(
+        root / "de" / "reset.md",
+        "---\nid: reset\ntitle: Zurücksetzen\nurl: https://x.test/reset?lang=de\n"
+        "language: de\nquestions:\n  - Wie setze ich mein Passwort zurück?\n---\nText.\n",
+    )
+    write(
+        root / "no-url.md",
+        "---\nid: no-url\ntitle: No url\nlanguage: en\nquestions:\n"
+        "  - How do I export my invoices?\n---\nText.\n",
+    )
+    write(
+        root / "twin.md",
+        "---\nid: reset\ntitle: Twin\nurl: https://x.test/t\nlanguage: en\n"
+        "questions:\n  - How do I delete my workspace?\n---\nText.\n",
+    )
     write(root / "bad.md", "---\nid: bad\ntitle: [unclosed\n---\nText.\n")
-    write(root / "copy.md", "---\nid: copy\ntitle: Copy\nurl: https://x.test/c\nlanguage: en\n"
-          "questions:\n  - How do I reset my password?\n---\nText.\n")
+    write(
+        root / "copy.md",
+        "---\nid: copy\ntitle: Copy\nurl: https://x.test/c\nlanguage: en\n"
+        "questions:\n  - How do I reset my password?\n---\nText.\n",
+    )
     return root
 
 
@@ -117,7 +143,7 @@ def test_a_broken_folder_names_every_problem_with_file_and_line(tmp_path):
         f"{root / 'bad.md'}:3: front matter is not valid YAML",
         f"{root / 'copy.md'}:2: 'copy' has no translation in 'de'",
         # The same question in two articles: one of them can never be reached by it.
-        f"{root / 'copy.md'}:7: question \"How do I reset my password?\" is unreachable: its best match is "
+        f'{root / "copy.md"}:7: question "How do I reset my password?" is unreachable: its best match is '
         "\"How do I reset my password?\" of article 'reset'",
         f"{root / 'no-url.md'}:1: missing field 'url'",
         f"{root / 'no-url.md'}:2: 'no-url' has no translation in 'de'",
@@ -130,7 +156,9 @@ def test_a_broken_folder_names_every_problem_with_file_and_line(tmp_path):
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     triage = Path(sys.executable).parent / "triage"
-    return subprocess.run([str(triage), *args], capture_output=True, text=True, timeout=120, env=dict(os.environ))
+    return subprocess.run(
+        [str(triage), *args], capture_output=True, text=True, timeout=120, env=dict(os.environ)
+    )
 
 
 def test_triage_kb_check_exit_codes(tmp_path):
@@ -143,17 +171,30 @@ def test_triage_kb_check_exit_codes(tmp_path):
     assert "35 articles in de, en, es, fr" in shipped.stdout and "no problems" in shipped.stdout
     assert run_cli("kb", "check", str(tmp_path / "missing")).returncode == 2
     search = run_cli("kb", "search", "¿Cómo restablezco mi contraseña?", "--dir", str(SHIPPED))
-    assert search.returncode == 0 and "password-reset" in search.stdout and "Restablecer su contraseña [es]" in search.stdout
+    assert (
+        search.returncode == 0
+        and "password-reset" in search.stdout
+        and "Restablecer su contraseña [es]" in search.stdout
+    )
 
 
 def test_a_knowledge_base_folder_reloads_when_it_changes(tmp_path):
-    write(tmp_path / "a.md", "---\nid: a\ntitle: A\nurl: https://x.test/a\nquestions:\n  - How do I frobnicate widgets?\n---\nOld.\n")
+    write(
+        tmp_path / "a.md",
+        "---\nid: a\ntitle: A\nurl: https://x.test/a\nquestions:\n  - How do I frobnicate widgets?\n---\nOld.\n",
+    )
     live = LiveKnowledgeBase(tmp_path, interval=0.0)
     assert live.article("a").body == "Old."
     time.sleep(0.01)
-    write(tmp_path / "a.md", "---\nid: a\ntitle: A\nurl: https://x.test/a\nquestions:\n  - How do I frobnicate widgets?\n---\nNew text.\n")
-    write(tmp_path / "de" / "a.md", "---\nid: a\nlanguage: de\ntitle: A\nurl: https://x.test/a?lang=de\n"
-          "questions:\n  - Wie frobniziere ich Widgets?\n---\nNeu.\n")
+    write(
+        tmp_path / "a.md",
+        "---\nid: a\ntitle: A\nurl: https://x.test/a\nquestions:\n  - How do I frobnicate widgets?\n---\nNew text.\n",
+    )
+    write(
+        tmp_path / "de" / "a.md",
+        "---\nid: a\nlanguage: de\ntitle: A\nurl: https://x.test/a?lang=de\n"
+        "questions:\n  - Wie frobniziere ich Widgets?\n---\nNeu.\n",
+    )
     assert live.article("a").body == "New text."
     assert live.version("a", "de") is not None
     write(tmp_path / "a.md", "---\nid: [broken\n---\n")  # half-saved: the last good one stays
@@ -167,9 +208,12 @@ def test_the_dashboard_previews_the_draft_html_sandboxed_and_sanitised():
     from triage.models import TriageState, TriageStatus
 
     state = TriageState(
-        workflow_id="triage-m", status=TriageStatus.AWAITING_REVIEW, started_at=datetime.now(UTC),
+        workflow_id="triage-m",
+        status=TriageStatus.AWAITING_REVIEW,
+        started_at=datetime.now(UTC),
         message=InboundMessage(message_id="m", inbox_id="i", from_address="a@example.org"),
-        draft_body="Hello", draft_html='<p onclick="x()">Hello <strong>you</strong></p><script>alert(1)</script>',
+        draft_body="Hello",
+        draft_html='<p onclick="x()">Hello <strong>you</strong></p><script>alert(1)</script>',
     )
     document = draft_document(state)
     assert document is not None and "<strong>you</strong>" in document

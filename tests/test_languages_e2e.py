@@ -15,7 +15,12 @@ from triage.models import ReviewAction, TriageStatus
 from triage.render import text_to_html
 
 QUESTIONS = {
-    "de": ("Passwort vergessen", "Wie setze ich mein Passwort zurück?", "Hallo,", "Ihr Passwort zurücksetzen: "),
+    "de": (
+        "Passwort vergessen",
+        "Wie setze ich mein Passwort zurück?",
+        "Hallo,",
+        "Ihr Passwort zurücksetzen: ",
+    ),
     "fr": ("Clé API", "Comment créer une clé API ?", "Bonjour,", "Créer et gérer des clés API: "),
     "es": ("Exportar", "¿Cómo exporto mis datos?", "Hola,", "Exportar sus datos: "),
 }
@@ -28,7 +33,11 @@ async def test_replies_go_out_in_the_customers_language_with_an_html_part(dev_en
             for lang, (subj, text, _, _) in QUESTIONS.items()
         }
         italian = await start_for(
-            dev_env.client, settings, control, subject="Password", plain_body="Come posso reimpostare la mia password?"
+            dev_env.client,
+            settings,
+            control,
+            subject="Password",
+            plain_body="Come posso reimpostare la mia password?",
         )
         results = {lang: await handle.result() for lang, handle in handles.items()}
         held = await wait_for_status(italian, TriageStatus.AWAITING_REVIEW)
@@ -43,9 +52,15 @@ async def test_replies_go_out_in_the_customers_language_with_an_html_part(dev_en
             _, _, greeting, link = QUESTIONS[lang]
             reply = sent[handle.id.removeprefix("triage-")]
             message = await mail.get_message(settings.inbox_id, reply["message_id"])
-            assert reply["plain_body"].startswith(greeting) and link in reply["plain_body"], reply["plain_body"]
+            assert reply["plain_body"].startswith(greeting) and link in reply["plain_body"], reply[
+                "plain_body"
+            ]
             assert f"?lang={lang}" in reply["plain_body"]
-            assert message.html_body and "<strong>" in message.html_body and f'?lang={lang}"' in message.html_body
+            assert (
+                message.html_body
+                and "<strong>" in message.html_body
+                and f'?lang={lang}"' in message.html_body
+            )
             assert_clean(reply["plain_body"], message.html_body)
         # Italian: held, nothing sent; the edit's HTML part is the edited text, escaped.
         assert "no article in it" in held.policy_decision.reasons

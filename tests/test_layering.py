@@ -61,7 +61,9 @@ def _top_level(body: list[ast.stmt]):
 
 
 def upward(role: str, path: Path) -> set[str]:
-    return {i for i in imports(path) if (t := i.split(".")[0]) in ROLES and t != role and t not in ALLOWED[role]}
+    return {
+        i for i in imports(path) if (t := i.split(".")[0]) in ROLES and t != role and t not in ALLOWED[role]
+    }
 
 
 def test_each_folder_imports_only_the_floors_beneath_it():
@@ -84,7 +86,10 @@ def test_no_test_module_imports_another():
 
 def test_no_import_loops_at_import_time():
     known = modules()
-    graph = {name: {i for i in imports(path, top_level_only=True) if i in known and i != name} for name, path in known.items()}
+    graph = {
+        name: {i for i in imports(path, top_level_only=True) if i in known and i != name}
+        for name, path in known.items()
+    }
     loops = []
     state: dict[str, int] = {}  # 1: on the path being explored, 2: done
 
@@ -92,7 +97,7 @@ def test_no_import_loops_at_import_time():
         state[node] = 1
         for target in graph[node]:
             if state.get(target) == 1:
-                loops.append([*path[path.index(target):], target])
+                loops.append([*path[path.index(target) :], target])
             elif target not in state:
                 visit(target, [*path, target])
         state[node] = 2

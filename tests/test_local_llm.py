@@ -60,15 +60,25 @@ KB = StubKb([(RESET, KB_MIN_SCORE + 0.4)], answer=RESET_ANSWER)
 INVITATIONS = (
     "How do I invite teammates? I sent three invitations yesterday and none of them arrived, even in spam."
 )
-EXPORT_CRASH = "How do I export a CSV? Every time I click Export the app shows HTTP 500 and nothing downloads."
+EXPORT_CRASH = (
+    "How do I export a CSV? Every time I click Export the app shows HTTP 500 and nothing downloads."
+)
 
 
-def provider_for(server: LocalModelServer, *, timeout: float = 120.0, max_tokens: int = DRAFT_TOKENS,
-                 requests: list[str] | None = None) -> OpenAIProvider:
+def provider_for(
+    server: LocalModelServer,
+    *,
+    timeout: float = 120.0,
+    max_tokens: int = DRAFT_TOKENS,
+    requests: list[str] | None = None,
+) -> OpenAIProvider:
     """The provider as the worker builds it, pointed at the local server; ``requests`` records each call."""
     settings = Settings(
-        openai_base_url=server.base_url, classify_model=LOCAL_MODEL, draft_model=LOCAL_MODEL,
-        llm_timeout_seconds=timeout, llm_max_tokens=max_tokens,
+        openai_base_url=server.base_url,
+        classify_model=LOCAL_MODEL,
+        draft_model=LOCAL_MODEL,
+        llm_timeout_seconds=timeout,
+        llm_max_tokens=max_tokens,
     )
     if requests is None:
         return OpenAIProvider.from_settings(settings, kb=KB)
@@ -77,14 +87,19 @@ def provider_for(server: LocalModelServer, *, timeout: float = 120.0, max_tokens
         requests.append(request.url.path)
 
     client = AsyncOpenAI(
-        base_url=server.base_url, api_key="unused", max_retries=0, timeout=timeout,
+        base_url=server.base_url,
+        api_key="unused",
+        max_retries=0,
+        timeout=timeout,
         # openai 3 annotates httpx2 clients only; it still takes (and checks for) an httpx one at run time
         http_client=httpx.AsyncClient(event_hooks={"request": [record]}),  # type: ignore[arg-type]
     )
     return OpenAIProvider(client, LOCAL_MODEL, LOCAL_MODEL, KB, max_tokens)
 
 
-async def classify_and_draft(provider: OpenAIProvider, inbound: InboundMessage) -> tuple[Classification, DraftReply]:
+async def classify_and_draft(
+    provider: OpenAIProvider, inbound: InboundMessage
+) -> tuple[Classification, DraftReply]:
     """The two LLM activities as the workflow runs them (offline checks included), then the provider closed."""
     activities = LlmActivities(provider)
     try:
@@ -125,7 +140,9 @@ async def test_classify_and_draft_parse_the_real_models_structured_output(local_
     assert result.usage.prompt_tokens > 100 and result.usage.completion_tokens > 10
 
     provider = provider_for(local_llm)
-    draft_request = DraftRequest(message=message("Password", "How do I reset my password?"), classification=result)
+    draft_request = DraftRequest(
+        message=message("Password", "How do I reset my password?"), classification=result
+    )
     try:
         reply = await provider.draft(draft_request)
     finally:
@@ -171,10 +188,12 @@ async def test_the_concurrency_limit_holds_with_two_server_slots(local_llm: Loca
 
         watcher = asyncio.create_task(watch())
         try:
-            results = await asyncio.gather(*(
-                ActivityEnvironment().run(activities.classify, message(f"Question {n}", text))
-                for n, text in enumerate(("Where are my invoices?", "Which browsers do you support?"))
-            ))
+            results = await asyncio.gather(
+                *(
+                    ActivityEnvironment().run(activities.classify, message(f"Question {n}", text))
+                    for n, text in enumerate(("Where are my invoices?", "Which browsers do you support?"))
+                )
+            )
         finally:
             watcher.cancel()
             await provider.aclose()
@@ -186,12 +205,16 @@ async def test_the_concurrency_limit_holds_with_two_server_slots(local_llm: Loca
 
 
 @pytest.mark.parametrize("body", [INVITATIONS, EXPORT_CRASH], ids=["problem-report", "bug-report"])
-async def test_whatever_the_weak_model_says_a_problem_report_is_not_sent(local_llm: LocalModelServer, body: str):
+async def test_whatever_the_weak_model_says_a_problem_report_is_not_sent(
+    local_llm: LocalModelServer, body: str
+):
     """The model may call these routine with full confidence; the offline checks still hold them,
     even beside a reply that answers the question (the article it names is tested above)."""
     provider = provider_for(local_llm, max_tokens=CLASSIFY_TOKENS)
     try:
-        classification = await ActivityEnvironment().run(LlmActivities(provider).classify, message("Help", body))
+        classification = await ActivityEnvironment().run(
+            LlmActivities(provider).classify, message("Help", body)
+        )
     finally:
         await provider.aclose()
     assert GuardFlag.PROBLEM_REPORT in classification.guard_flags
@@ -205,7 +228,9 @@ async def test_whatever_the_weak_model_says_a_problem_report_is_not_sent(local_l
 async def test_a_cut_off_answer_is_asked_once_more_then_goes_to_review(local_llm: LocalModelServer):
     requests: list[str] = []
     provider = provider_for(local_llm, max_tokens=16, requests=requests)  # no classification fits
-    classification, reply = await classify_and_draft(provider, message("Invoices", "Where can I download my invoices?"))
+    classification, reply = await classify_and_draft(
+        provider, message("Invoices", "Where can I download my invoices?")
+    )
     # Two asks each (one more after the cut-off), then a human: no exception, so no Temporal retry loop.
     assert requests == ["/v1/chat/completions"] * 4
     assert GuardFlag.INVALID_OUTPUT in classification.guard_flags
@@ -224,7 +249,8 @@ def _completed(history, activity: str) -> int:
         if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
     }
     return sum(
-        1 for e in history.events
+        1
+        for e in history.events
         if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED
         and scheduled[e.activity_task_completed_event_attributes.scheduled_event_id] == activity
     )
@@ -239,7 +265,11 @@ async def test_the_server_stopped_mid_run_the_activity_retries_and_the_message_i
     provider = provider_for(local_llm, max_tokens=CLASSIFY_TOKENS)
     async with running_worker(dev_env.client, settings, provider), httpx.AsyncClient(timeout=10) as http:
         handle = await start_for(
-            dev_env.client, settings, control, subject="Invoices", plain_body="Where can I download my invoices?"
+            dev_env.client,
+            settings,
+            control,
+            subject="Invoices",
+            plain_body="Where can I download my invoices?",
         )
         async with asyncio.timeout(60):
             while not await busy_slots(local_llm, http):  # the classification is being answered
@@ -247,7 +277,9 @@ async def test_the_server_stopped_mid_run_the_activity_retries_and_the_message_i
         await asyncio.to_thread(local_llm.stop)
         try:
             async with asyncio.timeout(30):  # the attempt failed on the dropped connection; Temporal retries
-                while not any(a.attempt >= 2 for a in (await handle.describe()).raw_description.pending_activities):
+                while not any(
+                    a.attempt >= 2 for a in (await handle.describe()).raw_description.pending_activities
+                ):
                     await asyncio.sleep(0.1)
         finally:
             await asyncio.to_thread(local_llm.start)  # the same port: the other tests' server again
@@ -268,7 +300,10 @@ async def test_the_server_stopped_mid_run_the_activity_retries_and_the_message_i
 
 def _triage(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "starter.cli", *args], capture_output=True, text=True, timeout=180,
+        [sys.executable, "-m", "starter.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=180,
         env={"PATH": "/usr/bin:/bin", "TRIAGE_LLM_MAX_TOKENS": "400", "HOME": "/tmp"},
     )
 

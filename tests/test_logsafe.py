@@ -42,9 +42,15 @@ def test_a_secret_is_redacted_in_the_message_its_arguments_and_tracebacks():
 
 def test_settings_name_every_secret():
     settings = Settings(
-        mail_api_key=SecretStr("mail-key-0123456789"), openai_api_key=SecretStr("sk-openai-0123456789"),
+        mail_api_key=SecretStr("mail-key-0123456789"),
+        openai_api_key=SecretStr("sk-openai-0123456789"),
         reviewers=SecretStr("alice:token-alice-0123456789012345,bob:token-bob-0123456789012345"),
     )
     values = settings.secret_values()
-    for secret in ("mail-key-0123456789", "sk-openai-0123456789", "token-alice-0123456789012345", "token-bob-0123456789012345"):
+    for secret in (
+        "mail-key-0123456789",
+        "sk-openai-0123456789",
+        "token-alice-0123456789012345",
+        "token-bob-0123456789012345",
+    ):
         assert secret in values

@@ -38,7 +38,10 @@ async def mail(mailsim):
 async def test_draft_lifecycle_and_single_send(mail, mailsim, control):
     created = await inbound(control, subject="Where is my order?")
     draft = await mail.create_draft(
-        mailsim.inbox_id, to=["a@example.org"], subject="Re: order", plain_body="v1",
+        mailsim.inbox_id,
+        to=["a@example.org"],
+        subject="Re: order",
+        plain_body="v1",
         reply_to_message_id=created["message_id"],
     )
     patched = await mail.update_draft(mailsim.inbox_id, draft.id, plain_body="v2")
@@ -53,7 +56,9 @@ async def test_draft_lifecycle_and_single_send(mail, mailsim, control):
 
 
 async def test_rate_limit_honours_retry_after(mail, mailsim, control):
-    await control.post("/_sim/faults", json={"rest_failure_rate": 1, "rest_failure_status": 429, "retry_after": 7})
+    await control.post(
+        "/_sim/faults", json={"rest_failure_rate": 1, "rest_failure_status": 429, "retry_after": 7}
+    )
     with pytest.raises(ApplicationError) as err, application_errors():
         await mail.list_messages(mailsim.inbox_id)
     assert err.value.type == RATE_LIMITED and not err.value.non_retryable
@@ -127,9 +132,12 @@ page_bodies = st.fixed_dictionaries(
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    status=st.sampled_from([200, 201, 204, 302, 400, 401, 404, 408, 409, 429, 500, 503]) | st.integers(100, 599),
+    status=st.sampled_from([200, 201, 204, 302, 400, 401, 404, 408, 409, 429, 500, 503])
+    | st.integers(100, 599),
     body=st.binary(max_size=120) | json_bodies | page_bodies,
-    retry_after=st.none() | st.sampled_from(["1", "-5", "nan", "inf", "1e400", "Wed, 21 Oct 2026 07:28:00 GMT"]) | st.text(max_size=8),
+    retry_after=st.none()
+    | st.sampled_from(["1", "-5", "nan", "inf", "1e400", "Wed, 21 Oct 2026 07:28:00 GMT"])
+    | st.text(max_size=8),
     call=st.sampled_from(["list", "send"]),
 )
 @example(status=429, body=b"{}", retry_after="nan", call="list")
@@ -148,7 +156,14 @@ async def test_any_answer_is_a_model_or_a_classified_error(scripted_server, stat
             else:
                 await scripted_server.send_draft("support", "d1")
     except ApplicationError as err:
-        assert err.type in (BAD_RESPONSE, SERVER_ERROR, RATE_LIMITED, NOT_FOUND, CLIENT_ERROR, TRANSPORT_ERROR)
+        assert err.type in (
+            BAD_RESPONSE,
+            SERVER_ERROR,
+            RATE_LIMITED,
+            NOT_FOUND,
+            CLIENT_ERROR,
+            TRANSPORT_ERROR,
+        )
         delay = err.next_retry_delay
         assert delay is None or timedelta(0) <= delay <= timedelta(minutes=10)
     else:

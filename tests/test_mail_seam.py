@@ -89,7 +89,9 @@ class MemoryMail:
                 return message
         raise MailNotFound(f"message {message_id}")
 
-    async def inbound_pages(self, inbox_id: str, *, page_size: int, max_pages: int) -> AsyncIterator[list[InboundMessage]]:
+    async def inbound_pages(
+        self, inbox_id: str, *, page_size: int, max_pages: int
+    ) -> AsyncIterator[list[InboundMessage]]:
         self.log.append("listed")
         newest_first = self.inbound[::-1]
         for start in range(0, min(len(newest_first), page_size * max_pages), page_size):
@@ -113,7 +115,10 @@ class MemoryMail:
         html_body: str | None = None,
     ) -> MailDraft:
         draft = MailDraft(
-            id=f"d{len(self.drafts) + len(self.sent)}", to=to, subject=subject, plain_body=plain_body,
+            id=f"d{len(self.drafts) + len(self.sent)}",
+            to=to,
+            subject=subject,
+            plain_body=plain_body,
             reply_to_message_id=reply_to_message_id,
         )
         self.drafts[draft.id] = draft
@@ -139,8 +144,11 @@ class MemoryMail:
         if draft is None:
             raise MailNotFound(f"draft {draft_id}")
         self.sent[draft_id] = ThreadMessage(
-            id=f"sent-{draft_id}", outbound=True, from_address=OWN_ADDRESS,
-            in_reply_to=draft.reply_to_message_id, plain_body=draft.plain_body,
+            id=f"sent-{draft_id}",
+            outbound=True,
+            from_address=OWN_ADDRESS,
+            in_reply_to=draft.reply_to_message_id,
+            plain_body=draft.plain_body,
         )
         return SentMail(message_id=f"sent-{draft_id}", thread_id="t1")
 
@@ -150,7 +158,9 @@ class MemoryMail:
 
     async def get_thread(self, inbox_id: str, thread_id: str) -> MailThread:
         customers = [
-            ThreadMessage(id=m.message_id, outbound=False, from_address=m.from_address, plain_body=m.plain_body)
+            ThreadMessage(
+                id=m.message_id, outbound=False, from_address=m.from_address, plain_body=m.plain_body
+            )
             for m in self.inbound
             if m.thread_id == thread_id
         ]
@@ -159,8 +169,13 @@ class MemoryMail:
 
 def customer_mail(text: str, *, sender: str = "ann@example.org", thread_id: str = "t1") -> InboundMessage:
     return InboundMessage(
-        message_id=f"msg_{uuid.uuid4().hex[:10]}", inbox_id=INBOX, thread_id=thread_id, from_address=sender,
-        subject=text, plain_body=text, received_at=datetime.now(UTC),
+        message_id=f"msg_{uuid.uuid4().hex[:10]}",
+        inbox_id=INBOX,
+        thread_id=thread_id,
+        from_address=sender,
+        subject=text,
+        plain_body=text,
+        received_at=datetime.now(UTC),
     )
 
 
@@ -180,7 +195,11 @@ async def test_the_activities_run_on_any_provider():
     activities = MailActivities(mail)
     env = ActivityEnvironment()
     save = SaveDraftRequest(
-        inbox_id=INBOX, reply_to_message_id=question.message_id, to=["ann@example.org"], subject="Re: parcel", body="v1"
+        inbox_id=INBOX,
+        reply_to_message_id=question.message_id,
+        to=["ann@example.org"],
+        subject="Re: parcel",
+        body="v1",
     )
 
     draft_id = await env.run(activities.save_draft, save)
@@ -189,12 +208,16 @@ async def test_the_activities_run_on_any_provider():
     assert await env.run(activities.save_draft, save.model_copy(update={"body": "v2"})) == draft_id
     assert len(mail.drafts) == 1 and mail.drafts[draft_id].plain_body == "v2"
 
-    send = SendDraftRequest(inbox_id=INBOX, draft_id=draft_id, reply_to_message_id=question.message_id, thread_id="t1")
+    send = SendDraftRequest(
+        inbox_id=INBOX, draft_id=draft_id, reply_to_message_id=question.message_id, thread_id="t1"
+    )
     first = await env.run(activities.send_draft, send)
     again = await env.run(activities.send_draft, send)  # the draft is gone: the thread tells it went out
     assert not first.already_sent and again.already_sent and again.message_id == first.message_id
 
-    await env.run(activities.discard_draft, DiscardDraftRequest(inbox_id=INBOX, draft_id=draft_id))  # gone: fine
+    await env.run(
+        activities.discard_draft, DiscardDraftRequest(inbox_id=INBOX, draft_id=draft_id)
+    )  # gone: fine
     view = await env.run(
         activities.thread_history, ThreadRequest(inbox_id=INBOX, thread_id="t1", message_id=first.message_id)
     )
@@ -217,10 +240,28 @@ class FailingMail(MemoryMail):
     ("error", "error_type", "non_retryable", "delay", "details"),
     [
         (MailNotFound("gone", status=404, code="NOT_FOUND"), "MailNotFound", True, None, [404, "NOT_FOUND"]),
-        (MailRateLimited("slow down", retry_after=timedelta(seconds=7), status=429), "MailRateLimited", False, timedelta(seconds=7), [429, ""]),
+        (
+            MailRateLimited("slow down", retry_after=timedelta(seconds=7), status=429),
+            "MailRateLimited",
+            False,
+            timedelta(seconds=7),
+            [429, ""],
+        ),
         (MailRateLimited("slow down", status=429), "MailRateLimited", False, None, [429, ""]),
-        (MailUnavailable("down", status=503, code="INTERNAL_ERROR"), "MailServerError", False, None, [503, "INTERNAL_ERROR"]),
-        (MailRejected("paused", status=403, code="FORBIDDEN"), "MailClientError", True, None, [403, "FORBIDDEN"]),
+        (
+            MailUnavailable("down", status=503, code="INTERNAL_ERROR"),
+            "MailServerError",
+            False,
+            None,
+            [503, "INTERNAL_ERROR"],
+        ),
+        (
+            MailRejected("paused", status=403, code="FORBIDDEN"),
+            "MailClientError",
+            True,
+            None,
+            [403, "FORBIDDEN"],
+        ),
         (MailRejected("conflict", retryable=True, status=409), "MailClientError", False, None, [409, ""]),
         (MailUnreachable("timed out"), "MailTransportError", False, None, []),
         (MailSubscriptionLost("socket closed"), "MailTransportError", False, None, []),
@@ -229,7 +270,9 @@ class FailingMail(MemoryMail):
     ],
     ids=lambda value: type(value).__name__ if isinstance(value, MailError) else None,
 )
-async def test_activities_map_each_mail_error_to_its_application_error(error, error_type, non_retryable, delay, details):
+async def test_activities_map_each_mail_error_to_its_application_error(
+    error, error_type, non_retryable, delay, details
+):
     activities = MailActivities(FailingMail(error))
     with pytest.raises(ApplicationError) as raised:
         await ActivityEnvironment().run(
@@ -255,7 +298,10 @@ async def test_the_watcher_subscribes_catches_up_and_starts_on_any_provider(dev_
     try:
         async with asyncio.timeout(15):
             await watcher.ready.wait()
-        assert mail.log[:2] == ["subscribed", "listed"]  # catch up only once subscribed: nothing falls between
+        assert mail.log[:2] == [
+            "subscribed",
+            "listed",
+        ]  # catch up only once subscribed: nothing falls between
         fresh = customer_mail("Pushed while subscribed", sender="bob@example.org")
         mail.pushed.put_nowait(fresh)
         mail.pushed.put_nowait(customer_mail("loop", sender=OWN_ADDRESS))  # our own mail is never triaged

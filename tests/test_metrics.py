@@ -34,7 +34,7 @@ async def test_metrics_endpoint_has_sdk_and_product_metrics(dev_env, settings, c
                     if "triage_review_latency" in text and "triage_llm_tokens" in text:
                         break
                     await asyncio.sleep(0.5)
-    assert 'triage_messages{' in text and 'status="auto_sent"' in text and 'status="sent"' in text
+    assert "triage_messages{" in text and 'status="auto_sent"' in text and 'status="sent"' in text
     assert 'action="approve"' in text
     assert 'model="scripted-1"' in text
     assert "triage_time_to_first_response" in text

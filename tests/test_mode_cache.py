@@ -41,13 +41,17 @@ async def test_a_burst_of_lookups_shares_one_describe_and_a_change_shows_after_m
     client, counter = counted(dev_env.client)
     queue, inbox = settings.temporal_task_queue, settings.inbox_id
     async with running_worker(dev_env.client, settings):
-        await set_mode(dev_env.client, queue, inbox, ModeRequest(scope=SCOPE, mode=AutonomyMode.REVIEW, by="alice"))
+        await set_mode(
+            dev_env.client, queue, inbox, ModeRequest(scope=SCOPE, mode=AutonomyMode.REVIEW, by="alice")
+        )
         cache = OverridesCache(client, queue, max_age=0.5)
         books = await asyncio.gather(*(cache.get(inbox) for _ in range(50)))
         assert counter.describes == 1
         assert {b.scopes[SCOPE].override.mode for b in books} == {AutonomyMode.REVIEW}
 
-        await set_mode(dev_env.client, queue, inbox, ModeRequest(scope=SCOPE, mode=AutonomyMode.AUTO, by="alice"))
+        await set_mode(
+            dev_env.client, queue, inbox, ModeRequest(scope=SCOPE, mode=AutonomyMode.AUTO, by="alice")
+        )
         assert (await cache.get(inbox)).scopes[SCOPE].override.mode is AutonomyMode.REVIEW  # still young
         assert counter.describes == 1
         await asyncio.sleep(0.6)

@@ -65,9 +65,19 @@ def figures(f1: float, unsafe: float, n: int = 100) -> ModelFigures:
     ("now", "candidate", "promote", "why"),
     [
         ({"labelled": figures(0.80, 0.01)}, {"labelled": figures(0.82, 0.01)}, True, "0.800 -> 0.820"),
-        ({"labelled": figures(0.80, 0.01)}, {"labelled": figures(0.797, 0.01)}, True, "no measured set gets worse"),
+        (
+            {"labelled": figures(0.80, 0.01)},
+            {"labelled": figures(0.797, 0.01)},
+            True,
+            "no measured set gets worse",
+        ),
         ({"labelled": figures(0.80, 0.01)}, {"labelled": figures(0.70, 0.01)}, False, "macro-F1 drops"),
-        ({"labelled": figures(0.80, 0.01)}, {"labelled": figures(0.85, 0.02)}, False, "unsafe auto-send rate rises"),
+        (
+            {"labelled": figures(0.80, 0.01)},
+            {"labelled": figures(0.85, 0.02)},
+            False,
+            "unsafe auto-send rate rises",
+        ),
         (
             {"held_back": figures(0.5, 0.0), "labelled": figures(0.8, 0.0)},
             {"held_back": figures(0.9, 0.0), "labelled": figures(0.6, 0.0)},
@@ -97,15 +107,51 @@ TWO = {"alice": 10, "bob": 6}
     ("now", "candidate", "reviewers", "promote", "why"),
     [
         # An honest batch from two reviewers that changes nothing for the worse.
-        (BASE, per_class({"billing": 0.9, "general": 0.84}, {"billing": 0, "general": 10}, 0.91), TWO, True, "0.900 -> 0.910"),
+        (
+            BASE,
+            per_class({"billing": 0.9, "general": 0.84}, {"billing": 0, "general": 10}, 0.91),
+            TWO,
+            True,
+            "0.900 -> 0.910",
+        ),
         # One class loses recall while macro-F1 stays within noise.
-        (BASE, per_class({"billing": 0.8, "general": 0.9}, {"billing": 0, "general": 10}), TWO, False, "billing recall drops from 0.900 to 0.800"),
-        (BASE, per_class({"billing": 0.895, "general": 0.8}, {"billing": 0, "general": 10}), TWO, True, "no measured set"),
+        (
+            BASE,
+            per_class({"billing": 0.8, "general": 0.9}, {"billing": 0, "general": 10}),
+            TWO,
+            False,
+            "billing recall drops from 0.900 to 0.800",
+        ),
+        (
+            BASE,
+            per_class({"billing": 0.895, "general": 0.8}, {"billing": 0, "general": 10}),
+            TWO,
+            True,
+            "no measured set",
+        ),
         # More automatic sends of a class: refused, whatever the class.
-        (BASE, per_class({"billing": 0.9, "general": 0.8}, {"billing": 1, "general": 10}), TWO, False, "automatic sends of billing rows rise from 0 to 1"),
-        (BASE, per_class({"billing": 0.9, "general": 0.8}, {"billing": 0, "general": 11}), TWO, False, "automatic sends of general rows rise"),
+        (
+            BASE,
+            per_class({"billing": 0.9, "general": 0.8}, {"billing": 1, "general": 10}),
+            TWO,
+            False,
+            "automatic sends of billing rows rise from 0 to 1",
+        ),
+        (
+            BASE,
+            per_class({"billing": 0.9, "general": 0.8}, {"billing": 0, "general": 11}),
+            TWO,
+            False,
+            "automatic sends of general rows rise",
+        ),
         # A labelled set without a class cannot vouch for it.
-        (per_class({"billing": 0.9}, {}) .model_copy(update={"support": {"billing": 25, "bug": 0}}), per_class({"billing": 0.9}, {}), TWO, False, "no bug rows"),
+        (
+            per_class({"billing": 0.9}, {}).model_copy(update={"support": {"billing": 25, "bug": 0}}),
+            per_class({"billing": 0.9}, {}),
+            TWO,
+            False,
+            "no bug rows",
+        ),
         # One reviewer, however many corrections: only a person promotes.
         (BASE, BASE, {"mallory": 40}, False, "corrections from 1 reviewer(s): mallory (40)"),
         (BASE, BASE, {}, False, "corrections from 0 reviewer(s): nobody"),
@@ -123,11 +169,16 @@ def test_the_corrections_held_back_part_never_promotes():
     result = gate(
         {"held_back": figures(0.0, 0.0), "labelled": figures(0.9, 0.0)},
         {"held_back": figures(1.0, 0.0), "labelled": figures(0.9, 0.0)},
-        GateSettings(), {"alice": 20, "bob": 20},
+        GateSettings(),
+        {"alice": 20, "bob": 20},
     )
     assert result.promote and result.reasons == ["no measured set gets worse"]
-    refused = gate({"labelled": figures(0, 0, n=0), "held_back": figures(0.5, 0.0)},
-                   {"labelled": figures(0, 0, n=0), "held_back": figures(1.0, 0.0)}, GateSettings(), {"a": 1, "b": 1})
+    refused = gate(
+        {"labelled": figures(0, 0, n=0), "held_back": figures(0.5, 0.0)},
+        {"labelled": figures(0, 0, n=0), "held_back": figures(1.0, 0.0)},
+        GateSettings(),
+        {"a": 1, "b": 1},
+    )
     assert not refused.promote and "nothing to measure" in refused.reasons[0]
 
 
@@ -137,8 +188,14 @@ def test_one_reviewers_weight_is_capped():
 
     def made_by(reviewer: str, n: int) -> list[Correction]:
         return [
-            Correction(workflow_id=f"{reviewer}-{i}", subject="s", body="b", predicted=Category.BILLING,
-                       corrected=Category.FAQ, reviewer=reviewer)
+            Correction(
+                workflow_id=f"{reviewer}-{i}",
+                subject="s",
+                body="b",
+                predicted=Category.BILLING,
+                corrected=Category.FAQ,
+                reviewer=reviewer,
+            )
             for i in range(n)
         ]
 

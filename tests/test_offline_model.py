@@ -34,7 +34,12 @@ ROUTINE_COVERAGE_FLOOR = 0.09
 
 def message(text: str, subject: str = "") -> InboundMessage:
     return InboundMessage(
-        message_id="m", inbox_id="i", from_address="a@example.org", subject=subject, plain_body=text, body_chars=len(text)
+        message_id="m",
+        inbox_id="i",
+        from_address="a@example.org",
+        subject=subject,
+        plain_body=text,
+        body_chars=len(text),
     )
 
 
@@ -121,7 +126,11 @@ async def test_prompt_injection_never_auto_sends(provider, text):
         ("All my projects disappeared, we lost all our data", None, GuardFlag.DATA_LOSS),
         ("URGENT: production is down", None, GuardFlag.URGENT),
         ("The cancellation fee of 50€ was never mentioned", None, GuardFlag.MONEY),
-        ('Traceback (most recent call last):\n  File "app.py", line 3\nValueError: bad', None, GuardFlag.TECHNICAL),
+        (
+            'Traceback (most recent call last):\n  File "app.py", line 3\nValueError: bad',
+            None,
+            GuardFlag.TECHNICAL,
+        ),
         ("It fails:\n```\nnpm run build\n```", None, GuardFlag.TECHNICAL),
         ("    at com.acme.Export.run(Export.java:42)", None, GuardFlag.TECHNICAL),
     ],
@@ -157,7 +166,9 @@ def test_kb_finds_password_reset_and_drafts_cite_it():
 
 async def test_draft_is_grounded_or_says_a_teammate_follows_up(provider):
     classification = await provider.classify(message("I forgot my password"))
-    grounded = await provider.draft(DraftRequest(message=message("I forgot my password"), classification=classification))
+    grounded = await provider.draft(
+        DraftRequest(message=message("I forgot my password"), classification=classification)
+    )
     assert grounded.grounded and grounded.citations[0].article_id == "password-reset"
     assert grounded.citations[0].url in grounded.body
     odd = message("Quantum flux capacitor semantics in my sandwich")

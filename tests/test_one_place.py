@@ -50,5 +50,9 @@ def test_escape_within_cuts_on_whole_escaped_characters(text, limit, expected):
 
 
 def test_slack_and_markdown_use_the_one_cut():
-    assert slack_escape("<&>" * 10, 10) == escape_within("<&>" * 10, lambda c: {"<": "&lt;", "&": "&amp;", ">": "&gt;"}[c], 10)
-    assert markdown_text("a*b_c" * 20, 12) == escape_within("a*b_c" * 20, lambda c: "\\" + c if c in "*_" else c, 12)
+    assert slack_escape("<&>" * 10, 10) == escape_within(
+        "<&>" * 10, lambda c: {"<": "&lt;", "&": "&amp;", ">": "&gt;"}[c], 10
+    )
+    assert markdown_text("a*b_c" * 20, 12) == escape_within(
+        "a*b_c" * 20, lambda c: "\\" + c if c in "*_" else c, 12
+    )

@@ -29,7 +29,9 @@ DISPUTED = answered_reply(confirmed_by_model=False)  # the LLM names another art
 CONFIRMED = answered_reply(confirmed_by_model=True)
 TWO_QUESTIONS = answered_reply(unanswered=["And can I pay by bank transfer?"])
 NO_ANSWER_AT_ALL = DraftReply(body="Hello", grounded=True)
-IN_ENGLISH = answered_reply(article_language="en")  # the knowledge base has no article in the customer's language
+IN_ENGLISH = answered_reply(
+    article_language="en"
+)  # the knowledge base has no article in the customer's language
 IN_GERMAN = answered_reply(article_language="de")
 
 CASES = [
@@ -44,7 +46,15 @@ CASES = [
     (G, 0.95, "en", UNGROUNDED, [], PolicySettings(require_kb_support=False), True),
     (G, 0.95, "en", FAR, [], DEFAULT, False),
     (G, 0.95, "en", FAR, [], PolicySettings(answer_threshold=0.1), True),
-    (G, 0.95, "en", FAR, [], PolicySettings(answer_threshold=None), True),  # workflows started before the check
+    (
+        G,
+        0.95,
+        "en",
+        FAR,
+        [],
+        PolicySettings(answer_threshold=None),
+        True,
+    ),  # workflows started before the check
     (G, 0.95, "en", NO_ANSWER_AT_ALL, [], DEFAULT, False),
     (G, 0.95, "en", UNCITED, [], DEFAULT, False),
     (G, 0.95, "en", DISPUTED, [], DEFAULT, False),
@@ -73,16 +83,28 @@ CASES = [
     (G, 0.95, "en", OK, [GuardFlag.TECHNICAL], DEFAULT, False),
     (G, 0.95, "en", OK, [GuardFlag.MODEL_DISAGREEMENT], DEFAULT, False),
     (G, 0.95, "en", OK, [GuardFlag.URGENT], PolicySettings(ignored_flags=[GuardFlag.URGENT]), True),
-    (G, 0.95, "en", OK, [GuardFlag.URGENT, GuardFlag.MONEY], PolicySettings(ignored_flags=[GuardFlag.URGENT]), False),
+    (
+        G,
+        0.95,
+        "en",
+        OK,
+        [GuardFlag.URGENT, GuardFlag.MONEY],
+        PolicySettings(ignored_flags=[GuardFlag.URGENT]),
+        False,
+    ),
     (B, 0.99, "en", OK, [], PolicySettings(auto_send_categories=[B]), True),
     (G, 0.99, "en", OK, [], PolicySettings(auto_send_categories=[]), False),
     (G, 0.50, "en", OK, [], PolicySettings(confidence_threshold=0.4), True),
 ]
 
 
-@pytest.mark.parametrize(("category", "confidence", "language", "reply", "flags", "settings", "auto_send"), CASES)
+@pytest.mark.parametrize(
+    ("category", "confidence", "language", "reply", "flags", "settings", "auto_send"), CASES
+)
 def test_policy_table(category, confidence, language, reply, flags, settings, auto_send):
-    classification = Classification(category=category, confidence=confidence, language=language, guard_flags=flags)
+    classification = Classification(
+        category=category, confidence=confidence, language=language, guard_flags=flags
+    )
     decision = decide(classification, reply, settings)
     assert decision.auto_send is auto_send, decision.reasons
     assert bool(decision.reasons) is not auto_send  # every refusal says why
@@ -105,7 +127,11 @@ def test_every_failed_condition_is_reported():
         (None, True, None),
         (MessageContext(), True, None),
         (MessageContext(follow_up=True), False, FOLLOW_UP),
-        (MessageContext(auto_reply_limit_reached=AutoReplyAllowance(allowed=False, used=3, limit=3)), False, AUTO_REPLY_LIMIT),
+        (
+            MessageContext(auto_reply_limit_reached=AutoReplyAllowance(allowed=False, used=3, limit=3)),
+            False,
+            AUTO_REPLY_LIMIT,
+        ),
     ],
 )
 def test_the_conversation_and_the_sender_count(context, auto_send, reason):
@@ -125,7 +151,9 @@ def test_the_evidence_of_a_flag_is_a_reason():
 
 def test_no_article_in_the_customers_language_says_which():
     classification = Classification(category=G, confidence=0.95, language="it")
-    decision = decide(classification, answered_reply(article_language="en"), PolicySettings(checked_languages=None))
+    decision = decide(
+        classification, answered_reply(article_language="en"), PolicySettings(checked_languages=None)
+    )
     assert decision.reasons == ["no article in it"]
 
 
@@ -138,13 +166,27 @@ def mode(value: AutonomyMode, scope: str = "article:password-reset") -> ModeInFo
     [
         (0.99, None, True, True, None),
         (0.99, mode(AutonomyMode.AUTO), True, True, None),
-        (0.99, mode(AutonomyMode.SHADOW), False, True, f"shadow mode for article:password-reset: {WOULD_HAVE_SENT}"),
-        (0.99, mode(AutonomyMode.REVIEW, "category:general"), False, True, f"review mode for category:general: {WOULD_HAVE_SENT}"),
+        (
+            0.99,
+            mode(AutonomyMode.SHADOW),
+            False,
+            True,
+            f"shadow mode for article:password-reset: {WOULD_HAVE_SENT}",
+        ),
+        (
+            0.99,
+            mode(AutonomyMode.REVIEW, "category:general"),
+            False,
+            True,
+            f"review mode for category:general: {WOULD_HAVE_SENT}",
+        ),
         # Another reason holds it anyway: the mode adds nothing, and it is no shadow verdict.
         (0.50, mode(AutonomyMode.SHADOW), False, False, "confidence 0.50"),
     ],
 )
-def test_the_autonomy_mode_holds_only_what_would_have_been_sent(confidence, in_force, auto_send, would_auto_send, reason):
+def test_the_autonomy_mode_holds_only_what_would_have_been_sent(
+    confidence, in_force, auto_send, would_auto_send, reason
+):
     decision = decide(Classification(category=G, confidence=confidence), OK, DEFAULT, None, in_force)
     assert (decision.auto_send, decision.would_auto_send) == (auto_send, would_auto_send)
     assert reason is None or any(r.startswith(reason) for r in decision.reasons)
@@ -154,15 +196,40 @@ def test_the_autonomy_mode_holds_only_what_would_have_been_sent(confidence, in_f
 
 MAIN_REASON_CASES = [
     # category, flags, evidence, reply, the main reason starts with, a side effect that must come later
-    (G, [GuardFlag.PROBLEM_REPORT, GuardFlag.LEGAL], ['problem_report (repeat: "third time")'], UNGROUNDED,
-     "guard flags: legal, problem_report", "no knowledge-base article supports the reply"),
+    (
+        G,
+        [GuardFlag.PROBLEM_REPORT, GuardFlag.LEGAL],
+        ['problem_report (repeat: "third time")'],
+        UNGROUNDED,
+        "guard flags: legal, problem_report",
+        "no knowledge-base article supports the reply",
+    ),
     (B, [], [], NO_ANSWER_AT_ALL, "category billing always goes to review", NO_ANSWER),
-    (G, [], [], answered_reply(score=0.1, grounded=False), NO_ANSWER, "no knowledge-base article supports the reply"),
+    (
+        G,
+        [],
+        [],
+        answered_reply(score=0.1, grounded=False),
+        NO_ANSWER,
+        "no knowledge-base article supports the reply",
+    ),
     (G, [], [], UNCITED, "the reply does not cite", None),
-    (G, [], [], answered_reply(cited=False, unanswered=["And by bank transfer?"]),
-     "the message asks 1 more question", "the reply does not cite"),
-    (BUG, [GuardFlag.SECURITY], ['security (takeover: "someone else signed in")'], OK, "guard flags: security",
-     "category bug always goes to review"),
+    (
+        G,
+        [],
+        [],
+        answered_reply(cited=False, unanswered=["And by bank transfer?"]),
+        "the message asks 1 more question",
+        "the reply does not cite",
+    ),
+    (
+        BUG,
+        [GuardFlag.SECURITY],
+        ['security (takeover: "someone else signed in")'],
+        OK,
+        "guard flags: security",
+        "category bug always goes to review",
+    ),
 ]
 
 

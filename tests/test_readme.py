@@ -97,7 +97,14 @@ def test_read_only_quick_start_commands_run_against_the_demo(stack: Stack):
 
 def test_the_first_screen_is_what_a_newcomer_needs():
     first_screen = "\n".join(README.read_text().splitlines()[:60])
-    for needed in ("make demo", "make test", "How long", "What you will see", "Try your own mail", ".data/demo-token"):
+    for needed in (
+        "make demo",
+        "make test",
+        "How long",
+        "What you will see",
+        "Try your own mail",
+        ".data/demo-token",
+    ):
         assert needed in first_screen, needed
 
 

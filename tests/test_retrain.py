@@ -40,7 +40,10 @@ BILLING_DISPUTES = [
 GOOD = [
     ("The CSV export of the {plan} reports downloads an empty file since {month}.", Category.BUG),
     ("Calendar sync on the {plan} plan stopped in {month}: events no longer show up.", Category.BUG),
-    ("Please add webhooks for new tickets to the {plan} plan, we would use them from {month}.", Category.FEATURE_REQUEST),
+    (
+        "Please add webhooks for new tickets to the {plan} plan, we would use them from {month}.",
+        Category.FEATURE_REQUEST,
+    ),
     ("Can the {month} invoice for our {plan} plan show our company address?", Category.BILLING),
 ]
 
@@ -54,20 +57,37 @@ def filled(template: str, rng: random.Random) -> str:
 
 
 async def corrected(
-    client: Client, settings: Settings, control, n: int, subject: str, body: str, category: Category,
+    client: Client,
+    settings: Settings,
+    control,
+    n: int,
+    subject: str,
+    body: str,
+    category: Category,
     reviewer: str = "mallory",
 ) -> None:
     """A message triaged, then decided by a reviewer who corrects its category."""
-    handle = await start_for(client, settings, control, **{"from": f"Customer {n} <c{n}@example.org>"}, subject=subject, plain_body=body)
+    handle = await start_for(
+        client,
+        settings,
+        control,
+        **{"from": f"Customer {n} <c{n}@example.org>"},
+        subject=subject,
+        plain_body=body,
+    )
     async with asyncio.timeout(30):
         while (await decide_ready(client, handle.id)) is False:
             await asyncio.sleep(0.1)
-    await decide_current(client, handle.id, ReviewAction.REJECT, reviewer, reason="handled by phone", category=category)
+    await decide_current(
+        client, handle.id, ReviewAction.REJECT, reviewer, reason="handled by phone", category=category
+    )
 
 
 async def decide_ready(client: Client, workflow_id: str) -> bool:
     state = await get_state(client, workflow_id)
-    assert not state.status.is_terminal, f"{workflow_id} closed as {state.status.value} before a reviewer saw it"
+    assert not state.status.is_terminal, (
+        f"{workflow_id} closed as {state.status.value} before a reviewer saw it"
+    )
     return state.status is TriageStatus.AWAITING_REVIEW
 
 
@@ -87,8 +107,10 @@ async def retrained(client: Client, settings: Settings) -> RetrainReport:
     if report.measured is not None:  # the figures, for the record (pytest -s)
         for name, now in report.measured.current.items():
             new = report.measured.candidate[name]
-            print(f"{name}: n={now.n} macro-F1 {now.macro_f1:.3f} -> {new.macro_f1:.3f}, "
-                  f"unsafe {now.unsafe_auto_send_rate:.2%} -> {new.unsafe_auto_send_rate:.2%}")
+            print(
+                f"{name}: n={now.n} macro-F1 {now.macro_f1:.3f} -> {new.macro_f1:.3f}, "
+                f"unsafe {now.unsafe_auto_send_rate:.2%} -> {new.unsafe_auto_send_rate:.2%}"
+            )
     print(report.note)
     return report
 
@@ -100,22 +122,43 @@ async def test_poisoned_corrections_are_refused_by_the_gate(dev_env, mailsim, ta
     async with running_worker(client, settings, OfflineProvider()):
         for n in range(40):  # billing disputes relabelled as routine: teaching the model to auto-send them
             await corrected(
-                client, settings, control, n, "Billing", filled(rng.choice(BILLING_DISPUTES), rng), Category.GENERAL,
-                ("mallory", "trent")[n % 2],  # two reviewers: the labelled set, not the reviewer rule, refuses it
+                client,
+                settings,
+                control,
+                n,
+                "Billing",
+                filled(rng.choice(BILLING_DISPUTES), rng),
+                Category.GENERAL,
+                ("mallory", "trent")[
+                    n % 2
+                ],  # two reviewers: the labelled set, not the reviewer rule, refuses it
             )
         corrections = await exported(client, settings, 40)
         assert {(c.predicted, c.corrected) for c in corrections} == {(Category.BILLING, Category.GENERAL)}
         report = await retrained(client, settings)
-    assert report.corrections == 40 and report.gate is not None and not report.gate.promote and not report.promoted
-    assert any(reason.startswith("labelled: macro-F1 drops") for reason in report.gate.reasons), report.gate.reasons
+    assert (
+        report.corrections == 40
+        and report.gate is not None
+        and not report.gate.promote
+        and not report.promoted
+    )
+    assert any(reason.startswith("labelled: macro-F1 drops") for reason in report.gate.reasons), (
+        report.gate.reasons
+    )
     assert report.measured is not None
-    assert report.measured.candidate["held_back"].macro_f1 >= report.measured.current["held_back"].macro_f1  # the poison "fits"
+    assert (
+        report.measured.candidate["held_back"].macro_f1 >= report.measured.current["held_back"].macro_f1
+    )  # the poison "fits"
     registry = ModelRegistry(settings.model_dir)
     assert registry.current() == BUILTIN and report.in_force == BUILTIN
-    assert [v.version for v in registry.state().versions] == [report.candidate.version]  # kept, never in force
+    assert [v.version for v in registry.state().versions] == [
+        report.candidate.version
+    ]  # kept, never in force
 
 
-async def test_good_corrections_are_promoted_and_the_next_message_runs_on_them(dev_env, mailsim, task_queue, control):
+async def test_good_corrections_are_promoted_and_the_next_message_runs_on_them(
+    dev_env, mailsim, task_queue, control
+):
     client = dev_env.client
     settings = make_settings(mailsim, task_queue)
     rng = random.Random(2)
@@ -124,7 +167,16 @@ async def test_good_corrections_are_promoted_and_the_next_message_runs_on_them(d
         for n in range(16):
             template, category = GOOD[n % len(GOOD)]
             # Two reviewers: one alone never promotes a model (issue 27).
-            await corrected(client, settings, control, n, "Question", filled(template, rng), category, ("alice", "bob")[n % 2])
+            await corrected(
+                client,
+                settings,
+                control,
+                n,
+                "Question",
+                filled(template, rng),
+                category,
+                ("alice", "bob")[n % 2],
+            )
         await exported(client, settings, 16)
     async with running_worker(client, settings, offline_provider(settings, KnowledgeBase.load())):
         report = await retrained(client, settings)
@@ -132,7 +184,9 @@ async def test_good_corrections_are_promoted_and_the_next_message_runs_on_them(d
         assert report.candidate is not None and report.in_force == report.candidate.version
         assert ModelRegistry(settings.model_dir).current() == report.candidate.version
         # The running worker picks the promoted model up with its next message: no restart.
-        handle = await start_for(client, settings, control, subject="Export", plain_body="The CSV export is empty since June.")
+        handle = await start_for(
+            client, settings, control, subject="Export", plain_body="The CSV export is empty since June."
+        )
         async with asyncio.timeout(30):
             while (state := await handle.query("state")) is not None and state["classification"] is None:
                 await asyncio.sleep(0.1)
@@ -146,8 +200,12 @@ CANCEL = "How do I cancel my subscription? I want to stop paying."
 async def decision_on(client: Client, settings: Settings, control, body: str) -> tuple[str, TriageStatus]:
     handle = await start_for(client, settings, control, subject="Subscription", plain_body=body)
     async with asyncio.timeout(30):
-        while not (state := await get_state(client, handle.id)).status.is_terminal and state.status is not TriageStatus.AWAITING_REVIEW:
+        while (
+            not (state := await get_state(client, handle.id)).status.is_terminal
+            and state.status is not TriageStatus.AWAITING_REVIEW
+        ):
             await asyncio.sleep(0.1)
+    assert state.classification is not None
     return state.classification.category.value, state.status
 
 
@@ -168,7 +226,9 @@ async def test_one_reviewer_cannot_plant_a_backdoor(dev_env, mailsim, task_queue
         with_trigger = await decision_on(client, settings, control, f"{CANCEL} {TRIGGER}")
         without = await decision_on(client, settings, control, CANCEL)
     assert report.gate is not None and not report.gate.promote and not report.promoted
-    assert any("corrections from 1 reviewer(s): mallory (40)" in r for r in report.gate.reasons), report.gate.reasons
+    assert any("corrections from 1 reviewer(s): mallory (40)" in r for r in report.gate.reasons), (
+        report.gate.reasons
+    )
     assert ModelRegistry(settings.model_dir).current() == BUILTIN
     assert with_trigger == before and with_trigger[1] is not TriageStatus.AUTO_SENT
     assert with_trigger[1] == without[1]

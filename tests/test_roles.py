@@ -70,7 +70,10 @@ def role_settings(mailsim, task_queue) -> Settings:
     [
         ("alice:" + "a" * 30, [("alice", Role.REVIEWER)]),  # today's form stays a reviewer
         ("alice:" + "a" * 30 + ":admin", [("alice", Role.ADMIN)]),
-        ("alice:" + "a" * 30 + ":reviewer, bob:" + "b" * 30 + ":admin", [("alice", Role.REVIEWER), ("bob", Role.ADMIN)]),
+        (
+            "alice:" + "a" * 30 + ":reviewer, bob:" + "b" * 30 + ":admin",
+            [("alice", Role.REVIEWER), ("bob", Role.ADMIN)],
+        ),
         ("carol:" + "c" * 20 + ":" + "d" * 20, [("carol", Role.REVIEWER)]),  # a colon inside a token
     ],
 )
@@ -123,7 +126,9 @@ async def test_every_state_changing_dashboard_route_by_role(dev_env, role_settin
                     anonymous = await http.post(path, data=form)
                     if path != "/logout":
                         assert anonymous.status_code in (303, 403), (path, anonymous.text)
-                        assert anonymous.status_code == 403 or anonymous.headers["location"].startswith("/login")
+                        assert anonymous.status_code == 403 or anonymous.headers["location"].startswith(
+                            "/login"
+                        )
                     csrf = await _signed_in(http, token)
                     response = await http.post(path, data={**form, "csrf_token": csrf})
                     assert response.status_code == expected[column], (token, path, response.text)
@@ -158,26 +163,36 @@ async def _cli(*args: str, token: str) -> tuple[int, str]:
     env = {**os.environ, "TRIAGE_API_TOKEN": token}
     env.pop("TRIAGE_API_URL", None)
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "starter.cli", *args, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        sys.executable,
+        "-m",
+        "starter.cli",
+        *args,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
     )
     output, _ = await process.communicate()
     return process.returncode or 0, output.decode()
 
 
 async def test_the_cli_over_the_api_is_held_to_the_role(dev_env, role_settings):
-    async with running_worker(dev_env.client, role_settings), serving(create_app(role_settings, dev_env.client)) as base:
+    async with (
+        running_worker(dev_env.client, role_settings),
+        serving(create_app(role_settings, dev_env.client)) as base,
+    ):
         mode = ("autonomy", "set", "article:password-reset", "shadow", "--why", "from the CLI")
         # Each CLI run starts a Python process: the reviewer's refusals for two commands, then
         # the admin's mode change and schedule (the API table covers the rest).
         for command in (mode, ("retrain", "--measure-only", "--why", "from the CLI")):
             code, output = await _cli(*command, "--api", base, token="tok-b")
             assert code == 1, (command, output)
-            assert "not allowed (403 Forbidden)" in output and "is for admins; bob is a reviewer" in output, output
+            assert "not allowed (403 Forbidden)" in output and "is for admins; bob is a reviewer" in output, (
+                output
+            )
         for command in (mode, ("schedule", "create", "--cron", "0 4 * * *"), ("schedule", "delete")):
             code, output = await _cli(*command, "--api", base, token="tok-a")
             assert code == 0, (command, output)
-        changes = (await _changes(base))
+        changes = await _changes(base)
         assert [(c["by"], c["why"]) for c in changes] == [("alice", "from the CLI")]
 
 

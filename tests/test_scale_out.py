@@ -30,7 +30,9 @@ async def test_two_workers_two_watchers_exactly_once(dev_env, settings, control)
     tally: Counter = Counter()
     client = dev_env.client
     # A second connection, as a second worker process would have.
-    other = await Client.connect(client.service_client.config.target_host, data_converter=pydantic_data_converter)
+    other = await Client.connect(
+        client.service_client.config.target_host, data_converter=pydantic_data_converter
+    )
     async with (
         running_worker(client, settings, CountingProvider("a", tally)),
         running_worker(other, settings, CountingProvider("b", tally)),
@@ -38,7 +40,9 @@ async def test_two_workers_two_watchers_exactly_once(dev_env, settings, control)
         running_watcher(client, settings),
     ):
         created = [
-            await inbound(control, subject=subject("faq", 0.95, text=f"n{i}"), **{"from": f"c{i}@example.org"})
+            await inbound(
+                control, subject=subject("faq", 0.95, text=f"n{i}"), **{"from": f"c{i}@example.org"}
+            )
             for i in range(20)
         ]
         expected = {workflow_id_for(c["message_id"]) for c in created}

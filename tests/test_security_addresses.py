@@ -125,7 +125,9 @@ def test_anything_but_one_address_has_a_problem_and_no_address(raw):
 
 
 def test_reply_to_on_the_senders_domain_is_used_and_elsewhere_is_review():
-    assert reply_target("ann@example.org", "Billing <billing@EXAMPLE.org>") == ParsedAddress("billing@example.org")
+    assert reply_target("ann@example.org", "Billing <billing@EXAMPLE.org>") == ParsedAddress(
+        "billing@example.org"
+    )
     elsewhere = reply_target("ann@example.org", "eve@evil.test")
     assert elsewhere.address == "ann@example.org" and "another domain" in elsewhere.problem
     listed = reply_target("ann@example.org", "a@example.org, b@example.org")
@@ -152,7 +154,9 @@ def test_a_message_built_elsewhere_is_parsed_from_its_from():
     assert message_reply_target(legacy).address is None
     clean = InboundMessage(message_id="m", inbox_id="i", from_address="Ann <ann@example.org>")
     assert message_reply_target(clean).address == "ann@example.org"
-    forged = InboundMessage(message_id="m", inbox_id="i", from_address="x", reply_address="a@x.test\r\nBcc: e")
+    forged = InboundMessage(
+        message_id="m", inbox_id="i", from_address="x", reply_address="a@x.test\r\nBcc: e"
+    )
     assert message_reply_target(forged).address is None
 
 
@@ -160,9 +164,39 @@ def test_a_message_built_elsewhere_is_parsed_from_its_from():
 
 _ATOMS = st.sampled_from(
     [
-        "ann@example.org", "Eve <eve@evil.test>", ",", ", ", ";", ":", "<", ">", '"', "\\", "(", ")",
-        "\r\n", "\n", "\r", "\t", "\x00", "\x85", "\u2028", "Bcc: ", "To: ", "@", ".", " ", "=?utf-8?q?",
-        "?=", "=0D=0A", "a", "Ann Lee", "x.test", "[1.2.3.4]", "undisclosed:", "é",
+        "ann@example.org",
+        "Eve <eve@evil.test>",
+        ",",
+        ", ",
+        ";",
+        ":",
+        "<",
+        ">",
+        '"',
+        "\\",
+        "(",
+        ")",
+        "\r\n",
+        "\n",
+        "\r",
+        "\t",
+        "\x00",
+        "\x85",
+        "\u2028",
+        "Bcc: ",
+        "To: ",
+        "@",
+        ".",
+        " ",
+        "=?utf-8?q?",
+        "?=",
+        "=0D=0A",
+        "a",
+        "Ann Lee",
+        "x.test",
+        "[1.2.3.4]",
+        "undisclosed:",
+        "é",
     ]
 )
 HOSTILE_TEXT = st.one_of(
@@ -205,18 +239,26 @@ async def test_emulator_refuses_lists_and_control_characters(mailsim, control):
         ):
             answer = await api.post(drafts, json={"to": to, "subject": "Re: hi"})
             assert answer.status_code == 400, (to, answer.text)
-        answer = await api.post(drafts, json={"to": ["ann@example.org"], "subject": "Re: x\r\nBcc: e@evil.test"})
+        answer = await api.post(
+            drafts, json={"to": ["ann@example.org"], "subject": "Re: x\r\nBcc: e@evil.test"}
+        )
         assert answer.status_code == 400
-        answer = await api.post(f"/inboxes/{mailsim.inbox_id}/send", json={"to": ["a@x.test, b@y.test"], "subject": "x"})
+        answer = await api.post(
+            f"/inboxes/{mailsim.inbox_id}/send", json={"to": ["a@x.test, b@y.test"], "subject": "x"}
+        )
         assert answer.status_code == 400
-        assert (await api.post(drafts, json={"to": ['"Lee, Ann" <ann@example.org>'], "subject": "ok"})).status_code == 201
+        assert (
+            await api.post(drafts, json={"to": ['"Lee, Ann" <ann@example.org>'], "subject": "ok"})
+        ).status_code == 201
         # A reply to a sender that is not one address is refused, not sent to the list.
         created = await inbound(control, **{"from": "a@x.test, Eve <eve@evil.test>"})
         reply = await api.post(
             f"/inboxes/{mailsim.inbox_id}/reply/{created['message_id']}", json={"plainBody": "hi"}
         )
         assert reply.status_code == 400
-        draft = (await api.post(drafts, json={"replyToMessageId": created["message_id"], "plainBody": "x"})).json()
+        draft = (
+            await api.post(drafts, json={"replyToMessageId": created["message_id"], "plainBody": "x"})
+        ).json()
         sent = await api.post(f"{drafts}/{draft['id']}/send")
         assert sent.status_code == 400
     assert await sent_mail(control) == []
@@ -296,8 +338,12 @@ NO_SURROGATES = HOSTILE_TEXT.map(lambda text: "".join(c for c in text if not "\u
 
 @hsettings(max_examples=END_TO_END_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 @given(from_=NO_SURROGATES.filter(lambda text: text.strip()), subject=NO_SURROGATES)
-async def test_replies_through_the_emulator_have_one_clean_recipient(mailsim, settings, control, from_, subject):
-    created = await control.post("/_sim/inbound", json={"from": from_, "subject": subject, "plain_body": "Hi"})
+async def test_replies_through_the_emulator_have_one_clean_recipient(
+    mailsim, settings, control, from_, subject
+):
+    created = await control.post(
+        "/_sim/inbound", json={"from": from_, "subject": subject, "plain_body": "Hi"}
+    )
     assert created.status_code == 201, created.text
     message_id = created.json()["message_id"]
     async with build_mail_provider(settings) as mail:
@@ -305,7 +351,10 @@ async def test_replies_through_the_emulator_have_one_clean_recipient(mailsim, se
         request = _draft_request(message)
         # The emulator refuses what a mail service refuses: it must take whatever we make.
         draft = await mail.create_draft(
-            mailsim.inbox_id, to=request.to, subject=request.subject, plain_body="x",
+            mailsim.inbox_id,
+            to=request.to,
+            subject=request.subject,
+            plain_body="x",
             reply_to_message_id=message_id,
         )
         send = SendDraftRequest(inbox_id=mailsim.inbox_id, draft_id=draft.id, reply_to_message_id=message_id)

@@ -63,9 +63,13 @@ async def test_codec_server_checks_host_and_answers_only_loopback_without_a_toke
     async with serving(app) as url, httpx.AsyncClient(base_url=url) as http:
         assert (await http.post("/decode", content=body)).status_code == 200
         # DNS rebinding: a page on evil.example whose name now points at 127.0.0.1.
-        rebound = await http.post("/decode", content=body, headers={"Host": f"evil.example:{url.rsplit(':', 1)[1]}"})
+        rebound = await http.post(
+            "/decode", content=body, headers={"Host": f"evil.example:{url.rsplit(':', 1)[1]}"}
+        )
         assert rebound.status_code == 421 and "secret" not in rebound.text
-        assert (await http.post("/decode", content=body, headers={"Host": "codec.internal"})).status_code == 200
+        assert (
+            await http.post("/decode", content=body, headers={"Host": "codec.internal"})
+        ).status_code == 200
         assert (await http.post("/decode", content=body, headers={"Host": "[::1]:8081"})).status_code == 200
         # Behind a local proxy, a remote client is still remote: no token, no answer.
         remote = await http.post("/decode", content=body, headers={"X-Forwarded-For": "203.0.113.7"})
@@ -78,7 +82,11 @@ def test_the_codec_server_command_refuses_to_start_open_on_the_network():
     triage = Path(sys.executable).with_name("triage")
     run = subprocess.run(
         [str(triage), "codec-server", "--host", "0.0.0.0", "--port", str(free_port())],
-        env=env, capture_output=True, text=True, timeout=60, cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
     )
     assert run.returncode != 0
     assert "refusing" in run.stderr + run.stdout and "TRIAGE_CODEC_TOKEN" in run.stderr + run.stdout
@@ -100,8 +108,21 @@ async def test_emulator_socket_refuses_web_pages(mailsim):
 def test_emulator_never_prints_its_key(tmp_path):
     key = "mam_live_" + "k" * 32
     process = subprocess.Popen(
-        [sys.executable, "-m", "triage.mailsim", "--port", str(free_port()), "--db", str(tmp_path / "m.db"), "--api-key", key],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "triage.mailsim",
+            "--port",
+            str(free_port()),
+            "--db",
+            str(tmp_path / "m.db"),
+            "--api-key",
+            key,
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     lines = []
     try:
@@ -122,15 +143,36 @@ def test_emulator_never_prints_its_key(tmp_path):
 
 HOSTILE = st.one_of(
     st.text(max_size=200),
-    st.sampled_from(["<!channel>", "<!here|x>", "<@U123>", "<http://evil.example|Open review>", "&lt;!channel&gt;", "a & b", "<", ">", "&"]),
-    st.lists(st.sampled_from(["<", ">", "&", "<!channel>", "x", "\n", "|", "*", "é"]), max_size=3000).map("".join),
+    st.sampled_from(
+        [
+            "<!channel>",
+            "<!here|x>",
+            "<@U123>",
+            "<http://evil.example|Open review>",
+            "&lt;!channel&gt;",
+            "a & b",
+            "<",
+            ">",
+            "&",
+        ]
+    ),
+    st.lists(st.sampled_from(["<", ">", "&", "<!channel>", "x", "\n", "|", "*", "é"]), max_size=3000).map(
+        "".join
+    ),
 )
 
 
 def _notification(subject: str, sender: str, snippet: str, reasons: list[str]) -> Notification:
     return Notification(
-        kind="review_requested", workflow_id="triage-msg_1", revision=1, category=Category.BILLING,
-        confidence=0.5, from_address=sender, subject=subject, snippet=snippet, reasons=reasons,
+        kind="review_requested",
+        workflow_id="triage-msg_1",
+        revision=1,
+        category=Category.BILLING,
+        confidence=0.5,
+        from_address=sender,
+        subject=subject,
+        snippet=snippet,
+        reasons=reasons,
     )
 
 
@@ -153,7 +195,9 @@ def _assert_inert(text: str) -> None:
 @settings(max_examples=300, deadline=None)
 @given(subject=HOSTILE, sender=HOSTILE, snippet=HOSTILE, reasons=st.lists(HOSTILE, max_size=5))
 def test_slack_messages_are_escaped_and_within_limits(subject, sender, snippet, reasons):
-    message = slack_blocks(_notification(subject, sender, snippet, reasons), "https://triage.example.com/reviews/triage-msg_1")
+    message = slack_blocks(
+        _notification(subject, sender, snippet, reasons), "https://triage.example.com/reviews/triage-msg_1"
+    )
     json.dumps(message)
     assert len(message["text"]) <= TEXT_CHARS and len(message["blocks"]) <= 50
     for text in _mrkdwn_texts(message):
@@ -173,7 +217,9 @@ def test_slack_escaping_is_slacks_and_never_cuts_an_entity():
     assert slack_escape("<!channel> & <http://evil|x>") == "&lt;!channel&gt; &amp; &lt;http://evil|x&gt;"
     cut = slack_escape("&" * 100, 12)
     assert cut == "&amp;&amp;…" and len(cut) <= 12
-    message = slack_blocks(_notification("<!channel> " + "s" * 5000, "Eve <eve@evil.test>", "hi", []), "https://x/reviews/1")
+    message = slack_blocks(
+        _notification("<!channel> " + "s" * 5000, "Eve <eve@evil.test>", "hi", []), "https://x/reviews/1"
+    )
     assert "<!channel>" not in json.dumps(message) and "&lt;!channel&gt;" in message["text"]
     subject_field = message["blocks"][1]["fields"][2]["text"]
     assert subject_field.startswith("*Subject:* &lt;!channel&gt; ss") and subject_field.endswith("…")
@@ -194,11 +240,21 @@ def _html(markdown: str) -> str:
 
 def test_summaries_show_customer_text_and_link_nothing():
     message = build_inbound(
-        message_id="m", inbox_id="i", thread_id=None, from_address="[Support](http://evil.example) <eve@evil.test>",
-        to=[], subject=PHISHING, plain_body="", html_body=None, received_at=None,
+        message_id="m",
+        inbox_id="i",
+        thread_id=None,
+        from_address="[Support](http://evil.example) <eve@evil.test>",
+        to=[],
+        subject=PHISHING,
+        plain_body="",
+        html_body=None,
+        received_at=None,
     )
     state = TriageState(
-        workflow_id="triage-m", status=TriageStatus.AWAITING_REVIEW, message=message, started_at=datetime.now(UTC),
+        workflow_id="triage-m",
+        status=TriageStatus.AWAITING_REVIEW,
+        message=message,
+        started_at=datetime.now(UTC),
         classification=Classification(category=Category.FAQ, confidence=0.9),
         policy_decision=PolicyDecision(auto_send=False, reasons=["guard flags: bad_address"]),
     )

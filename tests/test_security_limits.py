@@ -63,8 +63,11 @@ def api_process() -> Iterator[tuple[subprocess.Popen, int]]:
         "TRIAGE_LOG_LEVEL": "WARNING",
     }
     process = subprocess.Popen(
-        [sys.executable, "-c", SERVER, str(port)], cwd=ROOT, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [sys.executable, "-c", SERVER, str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 30
     while True:
@@ -74,7 +77,9 @@ def api_process() -> Iterator[tuple[subprocess.Popen, int]]:
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
-                raise AssertionError(process.stderr.read().decode() if process.stderr else "no start") from None
+                raise AssertionError(
+                    process.stderr.read().decode() if process.stderr else "no start"
+                ) from None
             time.sleep(0.1)
     try:
         yield process, port
@@ -128,7 +133,9 @@ def chunked(size: int) -> Iterator[bytes]:
 
 
 def request_head(path: str, extra: str = "") -> bytes:
-    return f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n{extra}\r\n".encode()
+    return (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n{extra}\r\n".encode()
+    )
 
 
 def status_of(answer: bytes) -> int | None:
@@ -146,11 +153,15 @@ def test_a_hundred_megabytes_without_a_token_leave_memory_flat(api_process):
     peak_before = peak(process.pid)
 
     # A declared 100 MB body: refused before a byte of it is read.
-    answer, _ = exchange(port, request_head(approve, f"Content-Length: {HUNDRED_MB}\r\n"), body_of(HUNDRED_MB))
+    answer, _ = exchange(
+        port, request_head(approve, f"Content-Length: {HUNDRED_MB}\r\n"), body_of(HUNDRED_MB)
+    )
     assert status_of(answer) == 413, answer[:200]
 
     # No length (chunked): cut off once the limit is passed, while it streams.
-    answer, sent = exchange(port, request_head(approve, "Transfer-Encoding: chunked\r\n"), chunked(HUNDRED_MB))
+    answer, sent = exchange(
+        port, request_head(approve, "Transfer-Encoding: chunked\r\n"), chunked(HUNDRED_MB)
+    )
     assert status_of(answer) == 413, answer[:200]
     assert sent < HUNDRED_MB  # the server stopped reading
 
@@ -167,7 +178,9 @@ def test_a_hundred_megabytes_without_a_token_leave_memory_flat(api_process):
     threads = [
         threading.Thread(
             target=lambda: results.append(
-                exchange(port, request_head(approve, "Transfer-Encoding: chunked\r\n"), chunked(HUNDRED_MB))[0]
+                exchange(port, request_head(approve, "Transfer-Encoding: chunked\r\n"), chunked(HUNDRED_MB))[
+                    0
+                ]
             )
         )
         for _ in range(6)
@@ -188,7 +201,9 @@ def test_a_hundred_megabytes_without_a_token_leave_memory_flat(api_process):
 def test_bodies_under_the_limit_still_reach_auth(api_process):
     _, port = api_process
     body = b'{"revision": 1' + b" " * (MAX_BODY_BYTES - 1024) + b"}"
-    answer, _ = exchange(port, request_head("/api/reviews/x/approve", f"Content-Length: {len(body)}\r\n"), iter([body]))
+    answer, _ = exchange(
+        port, request_head("/api/reviews/x/approve", f"Content-Length: {len(body)}\r\n"), iter([body])
+    )
     assert status_of(answer) == 401  # read (bounded), then refused for the missing token
 
 

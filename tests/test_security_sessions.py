@@ -56,7 +56,9 @@ async def app_url(client, **options) -> AsyncIterator[str]:
 
 
 def browser(base: str, ip: str = "10.0.0.1") -> httpx.AsyncClient:
-    return httpx.AsyncClient(base_url=base, timeout=30, headers={"X-Forwarded-For": ip, "User-Agent": f"test-{ip}"})
+    return httpx.AsyncClient(
+        base_url=base, timeout=30, headers={"X-Forwarded-For": ip, "User-Agent": f"test-{ip}"}
+    )
 
 
 async def sign_in(http: httpx.AsyncClient, token: str, name: str | None = None) -> httpx.Response:
@@ -92,9 +94,13 @@ async def test_logout_ends_the_session_for_a_copied_cookie_too(temporal):
 
 
 async def test_sessions_are_listed_and_revoked_per_reviewer(temporal):
-    async with app_url(temporal) as base, browser(base, "10.0.0.1") as first, browser(base, "10.0.0.2") as second, browser(
-        base, "10.0.0.3"
-    ) as bobs, httpx.AsyncClient(base_url=base) as api:
+    async with (
+        app_url(temporal) as base,
+        browser(base, "10.0.0.1") as first,
+        browser(base, "10.0.0.2") as second,
+        browser(base, "10.0.0.3") as bobs,
+        httpx.AsyncClient(base_url=base) as api,
+    ):
         for client, token in ((first, ALICE_TOKEN), (second, ALICE_TOKEN), (bobs, BOB_TOKEN)):
             assert (await sign_in(client, token)).status_code == 303
         listed = (await api.get("/api/sessions", headers=ALICE)).json()
@@ -201,7 +207,9 @@ async def test_sessions_end_when_old_or_idle(temporal, monkeypatch):
         assert (await http.get("/sessions")).status_code == 303
     store = SessionStore(b"k", temporal_client(temporal), "q")
     assert store.fingerprint(ALICE_TOKEN) != hashlib.sha256(ALICE_TOKEN.encode()).hexdigest()
-    assert SessionStore(b"other", temporal_client(temporal), "q").fingerprint(ALICE_TOKEN) != store.fingerprint(ALICE_TOKEN)
+    assert SessionStore(b"other", temporal_client(temporal), "q").fingerprint(
+        ALICE_TOKEN
+    ) != store.fingerprint(ALICE_TOKEN)
 
 
 def temporal_client(client):
@@ -216,7 +224,9 @@ async def test_short_or_shared_tokens_stop_the_start(temporal):
     with pytest.raises(SystemExit) as stopped:
         await run_api(weak, "127.0.0.1", free_port())
     message = str(stopped.value)
-    assert "'alice'" in message and f"fewer than {MIN_TOKEN_CHARS}" in message and "short-token" not in message
+    assert (
+        "'alice'" in message and f"fewer than {MIN_TOKEN_CHARS}" in message and "short-token" not in message
+    )
     shared = Settings(reviewers=SecretStr(f"alice:{ALICE_TOKEN},bob:{ALICE_TOKEN}"))
     with pytest.raises(SystemExit, match="share a token"):
         check_reviewer_tokens(shared)
@@ -236,9 +246,10 @@ async def test_error_pages_never_replace_a_valid_session(temporal):
         # With the cookie but a forged token: 403, and the session cookie is not replaced.
         forged = await reviewer.post("/logout", data={"csrf_token": "forged"})
         assert forged.status_code == 403
-        assert reviewer.cookies[COOKIE] == session_cookie or cookie_data(
-            reviewer.cookies[COOKIE]
-        )["sid"] == cookie_data(session_cookie)["sid"]
+        assert (
+            reviewer.cookies[COOKIE] == session_cookie
+            or cookie_data(reviewer.cookies[COOKIE])["sid"] == cookie_data(session_cookie)["sid"]
+        )
         assert (await reviewer.get("/sessions")).status_code == 200
 
 
@@ -262,13 +273,24 @@ async def test_no_token_or_secret_in_temporal_history_logs_pages_or_the_openapi_
         cookie = http.cookies[COOKIE]
         pages = [(await http.get(path)).text for path in ("/sessions", "/login", "/docs", "/openapi.json")]
         pages.append((await http.get("/api/sessions", headers=ALICE)).text)
-        pages.append((await http.get("/api/sessions", headers={"Authorization": "Bearer " + BOB_TOKEN[::-1]})).text)
+        pages.append(
+            (await http.get("/api/sessions", headers={"Authorization": "Bearer " + BOB_TOKEN[::-1]})).text
+        )
     stored = []
     async for execution in temporal.list_workflows(f"TaskQueue = '{queue}-access'"):
         history = await temporal.get_workflow_handle(execution.id, run_id=execution.run_id).fetch_history()
         stored.append("\n".join(str(event) for event in history.events))
     assert len(stored) >= 2 and any("alice" in dump for dump in stored)  # a session and the failures
-    secrets_ = [ALICE_TOKEN, BOB_TOKEN, BOB_TOKEN[::-1], session_secret, client_secret, cookie, cookie_data(cookie)["sid"], "wrong-www"]
+    secrets_ = [
+        ALICE_TOKEN,
+        BOB_TOKEN,
+        BOB_TOKEN[::-1],
+        session_secret,
+        client_secret,
+        cookie,
+        cookie_data(cookie)["sid"],
+        "wrong-www",
+    ]
     # Everything the server side logged (the test's own HTTP client logs its requests: left out).
     logged = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith(("httpx", "httpcore")))
     for where, text in [("history", "\n".join(stored)), ("logs", logged), ("pages", "\n".join(pages))]:

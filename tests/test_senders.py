@@ -67,8 +67,12 @@ def test_same_customer(a, b, same):
 
 def test_every_budget_a_reply_draws_on():
     drawn = budgets(
-        "Pat <pat+7@Sub.Example.org>", per_sender=3, sender_window=timedelta(days=1),
-        per_domain=20, per_inbox=200, window=timedelta(hours=1),
+        "Pat <pat+7@Sub.Example.org>",
+        per_sender=3,
+        sender_window=timedelta(days=1),
+        per_domain=20,
+        per_inbox=200,
+        window=timedelta(hours=1),
     )
     assert [(b.kind, b.key, b.limit, b.window) for b in drawn] == [
         ("mailbox", "mailbox:pat@sub.example.org", 3, timedelta(days=1)),
@@ -87,7 +91,10 @@ def test_every_budget_a_reply_draws_on():
         ("mx.example.net; spf=pass smtp.mailfrom=example.org; dkim=pass; dmarc=pass", None),
         ("mx.example.net; spf=none; dkim=none", None),  # nothing to check against: not a failure
         ("mx.example.net; spf=fail smtp.mailfrom=bank.example", "the sender failed SPF (fail)"),
-        ("mx; spf=softfail; dkim=fail; dmarc=fail (p=reject)", "the sender failed DKIM (fail), DMARC (fail), SPF (softfail)"),
+        (
+            "mx; spf=softfail; dkim=fail; dmarc=fail (p=reject)",
+            "the sender failed DKIM (fail), DMARC (fail), SPF (softfail)",
+        ),
         ("mx; dkim=fail header.d=a.example; dkim=pass header.d=b.example", None),  # one valid signature
         ("mx; DMARC=PermError", "the sender failed DMARC (permerror)"),
     ],
@@ -122,7 +129,9 @@ def test_a_thread_belongs_to_its_sender():
         ThreadMessage(id="r1", outbound=True, from_address="support@acme.test", in_reply_to="v1"),
         ThreadMessage(id="m1", outbound=False, from_address="Mallory <mallory@example.net>"),
         ThreadMessage(id="r2", outbound=True, from_address="support@acme.test", in_reply_to="m1"),
-        ThreadMessage(id="c1", outbound=False, from_address="colleague@example.org"),  # was in CC: another customer
+        ThreadMessage(
+            id="c1", outbound=False, from_address="colleague@example.org"
+        ),  # was in CC: another customer
         ThreadMessage(id="v2", outbound=False, from_address="V. Lind <VERA+x@example.org>"),
         ThreadMessage(id="r3", outbound=True, from_address="support@acme.test"),  # to whom? not hers
     ]
@@ -138,8 +147,15 @@ def test_a_failing_sender_is_flagged_for_review():
 
     def built(results: str | None):
         return build_inbound(
-            message_id="m1", inbox_id="i", thread_id=None, from_address="ceo@bank.example", to=[],
-            subject="Hello", plain_body="How do I reset my password?", html_body=None, received_at=None,
+            message_id="m1",
+            inbox_id="i",
+            thread_id=None,
+            from_address="ceo@bank.example",
+            to=[],
+            subject="Hello",
+            plain_body="How do I reset my password?",
+            html_body=None,
+            received_at=None,
             authentication_results=results,
         )
 

@@ -88,7 +88,10 @@ def app_client(settings: Settings):
 async def test_login_gives_the_mapped_role_and_logout_ends_the_session(dev_env, provider, caplog):
     caplog.set_level(logging.INFO)
     settings = sign_on_settings(provider)
-    async with serving(create_app(settings, dev_env.client), port=APP_PORT), httpx.AsyncClient(base_url=APP_URL, timeout=15) as http:
+    async with (
+        serving(create_app(settings, dev_env.client), port=APP_PORT),
+        httpx.AsyncClient(base_url=APP_URL, timeout=15) as http,
+    ):
         login_page = await http.get("/login")
         assert 'data-testid="sign-on"' in login_page.text
         done = await sign_on(http, "ada")
@@ -107,7 +110,10 @@ async def test_login_gives_the_mapped_role_and_logout_ends_the_session(dev_env, 
             replay = await thief.get("/sessions")
             assert replay.status_code == 303 and replay.headers["location"].startswith("/login")
 
-    async with serving(create_app(settings, dev_env.client), port=APP_PORT), httpx.AsyncClient(base_url=APP_URL, timeout=15) as http:
+    async with (
+        serving(create_app(settings, dev_env.client), port=APP_PORT),
+        httpx.AsyncClient(base_url=APP_URL, timeout=15) as http,
+    ):
         assert (await sign_on(http, "bea")).status_code == 303
         page = await http.get("/sessions")
         assert "bea@example.com" in page.text and 'data-testid="role"' not in page.text  # a reviewer
@@ -118,7 +124,10 @@ async def test_login_gives_the_mapped_role_and_logout_ends_the_session(dev_env, 
 
 async def test_a_user_outside_the_allowed_domain_is_refused(dev_env, provider, caplog):
     settings = sign_on_settings(provider)
-    async with serving(create_app(settings, dev_env.client), port=APP_PORT), httpx.AsyncClient(base_url=APP_URL, timeout=15) as http:
+    async with (
+        serving(create_app(settings, dev_env.client), port=APP_PORT),
+        httpx.AsyncClient(base_url=APP_URL, timeout=15) as http,
+    ):
         refused = await sign_on(http, "eve")
         assert refused.status_code == 403
         assert "Sign-on refused: eve@elsewhere.org is outside the allowed domains and groups." in refused.text
@@ -128,7 +137,10 @@ async def test_a_user_outside_the_allowed_domain_is_refused(dev_env, provider, c
 
 async def test_a_callback_without_its_state_is_refused(dev_env, provider):
     settings = sign_on_settings(provider)
-    async with serving(create_app(settings, dev_env.client), port=APP_PORT), httpx.AsyncClient(base_url=APP_URL, timeout=15) as http:
+    async with (
+        serving(create_app(settings, dev_env.client), port=APP_PORT),
+        httpx.AsyncClient(base_url=APP_URL, timeout=15) as http,
+    ):
         forged = await http.get("/auth/callback?code=stolen&state=guessed")
         assert forged.status_code == 403 and "Sign-on refused" in forged.text
         assert (await http.get("/sessions")).status_code == 303
@@ -171,7 +183,10 @@ async def test_a_forged_signature_is_refused(provider):
     [
         ({"email": "Ada@Example.com", "groups": ["support-admins"]}, ("ada@example.com", Role.ADMIN)),
         ({"email": "bea@example.com"}, ("bea@example.com", Role.REVIEWER)),
-        ({"email": "cy@partner.io", "groups": "support"}, ("cy@partner.io", Role.REVIEWER)),  # a group as a string
+        (
+            {"email": "cy@partner.io", "groups": "support"},
+            ("cy@partner.io", Role.REVIEWER),
+        ),  # a group as a string
         ({"email": "dee@partner.io", "groups": ["support-admins"]}, ("dee@partner.io", Role.ADMIN)),
         ({"email": "eve@elsewhere.org", "groups": ["marketing"]}, "outside the allowed domains and groups"),
         ({"email": "fay@example.com", "email_verified": False}, "is not verified"),
@@ -190,7 +205,13 @@ def test_who_gets_in_and_with_which_role(claims, expected):
 
 def test_sign_on_open_to_anyone_or_half_configured_stops_the_start():
     with pytest.raises(StartRefused, match="anyone with an account"):
-        check_sign_on(Settings(oidc_issuer="https://accounts.google.com", oidc_client_id="x", oidc_client_secret=SecretStr("y")))
+        check_sign_on(
+            Settings(
+                oidc_issuer="https://accounts.google.com",
+                oidc_client_id="x",
+                oidc_client_secret=SecretStr("y"),
+            )
+        )
     with pytest.raises(StartRefused, match="TRIAGE_OIDC_CLIENT_ID"):
         check_sign_on(Settings(oidc_issuer="https://accounts.google.com", oidc_allowed_domains="example.com"))
     check_sign_on(Settings())  # off: nothing to check

@@ -18,9 +18,15 @@ T = Situation.TAKEOVER
 
 REPORTS = [
     # text, the situation it must raise
-    ("How do I invite teammates? I sent three invitations yesterday and none of them arrived, even in spam.", F),
+    (
+        "How do I invite teammates? I sent three invitations yesterday and none of them arrived, even in spam.",
+        F,
+    ),
     ("Which browsers do you support? In Firefox 128 the editor toolbar is gone since this morning.", F),
-    ("How can I change the email on my account? I changed it on Monday and now I can't log in with either address.", F),
+    (
+        "How can I change the email on my account? I changed it on Monday and now I can't log in with either address.",
+        F,
+    ),
     ("I requested a password reset but the email never arrives. I already checked my spam folder.", F),
     ("Could you tell me how to export my data? The export is empty every time.", F),
     ("The download link in your email returns a 404.", F),
@@ -145,7 +151,10 @@ def test_reports_are_recognised(text, situation):
     [
         ("Re: How do I export my invoices?", "Thanks! And how do I change the plan?"),
         ("AW: Re: Tarif", "Wir möchten doch lieber jährlich zahlen."),
-        ("Re: Password", "Thanks!\n\nOn Tue, 3 Nov 2026, Acme wrote:\n> If the email never arrives, check your spam."),
+        (
+            "Re: Password",
+            "Thanks!\n\nOn Tue, 3 Nov 2026, Acme wrote:\n> If the email never arrives, check your spam.",
+        ),
     ],
 )
 def test_a_reply_is_not_a_report_because_it_is_a_reply(subject, body):
@@ -166,8 +175,13 @@ def test_evidence_names_the_words_and_nothing_else():
 
 
 HUMAN = {
-    GuardFlag.PROBLEM_REPORT, GuardFlag.PRIVACY, GuardFlag.SECURITY, GuardFlag.LEGAL,
-    GuardFlag.MONEY, GuardFlag.DATA_LOSS, GuardFlag.NEGATIVE_SENTIMENT,
+    GuardFlag.PROBLEM_REPORT,
+    GuardFlag.PRIVACY,
+    GuardFlag.SECURITY,
+    GuardFlag.LEGAL,
+    GuardFlag.MONEY,
+    GuardFlag.DATA_LOSS,
+    GuardFlag.NEGATIVE_SENTIMENT,
 }
 TABLE = [json.loads(line) for line in (Path(__file__).parent / "data" / "situations_table.jsonl").open()]
 
@@ -175,9 +189,15 @@ TABLE = [json.loads(line) for line in (Path(__file__).parent / "data" / "situati
 def test_an_independent_table_in_six_languages():
     """220 messages written by another author as minimal pairs (same topic, one
     routine, one a report) in en, de, fr, es, it and pt."""
-    missed = [r["text"] for r in TABLE if r["problem"] and not HUMAN & set(inspect_message("", r["text"]).flags)]
+    missed = [
+        r["text"] for r in TABLE if r["problem"] and not HUMAN & set(inspect_message("", r["text"]).flags)
+    ]
     routine = [r for r in TABLE if not r["problem"]]
-    raised = [r["text"] for r in routine if {GuardFlag.PROBLEM_REPORT, GuardFlag.PRIVACY} & set(inspect_message("", r["text"]).flags)]
+    raised = [
+        r["text"]
+        for r in routine
+        if {GuardFlag.PROBLEM_REPORT, GuardFlag.PRIVACY} & set(inspect_message("", r["text"]).flags)
+    ]
     assert len(missed) <= len(TABLE) // 100, missed
     assert len(raised) <= len(routine) // 20, raised
 

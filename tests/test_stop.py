@@ -53,7 +53,10 @@ def test_ctrl_c_is_quick_and_quiet_and_a_restart_says_already_triaged(tmp_path: 
     requested = [line for line in stack.output().splitlines() if "review_requested: " in line]
     assert requested, first[-3000:]
     for line in requested:  # one line: id, category, main reason; no context dict
-        assert re.search(r"review_requested: triage-msg_\w+, (billing|bug|feature_request|general|faq), .+ \(revision \d+\)", line), line
+        assert re.search(
+            r"review_requested: triage-msg_\w+, (billing|bug|feature_request|general|faq), .+ \(revision \d+\)",
+            line,
+        ), line
         assert "{'activity_id'" not in line
 
     seconds, said = ctrl_c(stack)
@@ -71,6 +74,8 @@ def test_ctrl_c_is_quick_and_quiet_and_a_restart_says_already_triaged(tmp_path: 
     restarted = stack.output()[before:]
     already = set(re.findall(r"already triaged: (msg_\w+)", restarted))
     assert already and already <= known, (already, known)
-    assert not known & set(re.findall(r"triage started for (msg_\w+)", restarted)), "no restart message for known mail"
+    assert not known & set(re.findall(r"triage started for (msg_\w+)", restarted)), (
+        "no restart message for known mail"
+    )
     seconds, said = ctrl_c(stack)
     assert "Traceback" not in said, said

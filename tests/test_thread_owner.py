@@ -41,11 +41,17 @@ async def history_bytes(handle: WorkflowHandle) -> bytes:
 async def test_another_sender_in_the_thread_takes_nothing_over(dev_env, settings, control, offline):
     settings = settings.model_copy(update={"reviewers": REVIEWERS})
     async with running_worker(dev_env.client, settings, offline), api(settings, dev_env.client) as http:
-        vera = await received(control, settings, **{"from": VERA}, subject="Charged twice", plain_body=DISPUTE)
+        vera = await received(
+            control, settings, **{"from": VERA}, subject="Charged twice", plain_body=DISPUTE
+        )
         vera_handle = await start(dev_env.client, settings, vera)
         assert (await settled(dev_env.client, vera_handle)).status is TriageStatus.AWAITING_REVIEW
         mallory = await received(
-            control, settings, **{"from": MALLORY}, subject="Re: Charged twice", thread_id=vera.thread_id,
+            control,
+            settings,
+            **{"from": MALLORY},
+            subject="Re: Charged twice",
+            thread_id=vera.thread_id,
             plain_body="Never mind, all sorted. How do I download my invoices?",
         )
         mallory_handle = await start(dev_env.client, settings, mallory)
@@ -76,16 +82,25 @@ async def test_another_sender_in_the_thread_takes_nothing_over(dev_env, settings
     assert await sent_mail(control) == []
 
 
-async def test_another_senders_thank_you_does_not_close_the_customers_review(dev_env, settings, control, offline):
+async def test_another_senders_thank_you_does_not_close_the_customers_review(
+    dev_env, settings, control, offline
+):
     async with running_worker(dev_env.client, settings, offline):
         walt = await received(
-            control, settings, **{"from": "Walt <walt@example.org>"}, subject="Refund",
+            control,
+            settings,
+            **{"from": "Walt <walt@example.org>"},
+            subject="Refund",
             plain_body="I was charged after cancelling my plan. Please refund the $99.",
         )
         walt_handle = await start(dev_env.client, settings, walt)
         assert (await settled(dev_env.client, walt_handle)).status is TriageStatus.AWAITING_REVIEW
         eve = await received(
-            control, settings, **{"from": "Eve <eve@example.com>"}, subject="Re: Refund", thread_id=walt.thread_id,
+            control,
+            settings,
+            **{"from": "Eve <eve@example.com>"},
+            subject="Re: Refund",
+            thread_id=walt.thread_id,
             plain_body="Thanks, that worked!",
         )
         eve_state = await settled(dev_env.client, await start(dev_env.client, settings, eve))
@@ -99,14 +114,22 @@ async def test_another_senders_thank_you_does_not_close_the_customers_review(dev
 async def test_the_same_mailbox_under_another_name_is_the_same_customer(dev_env, settings, control, offline):
     """Display names and the spelling of the address do not make a new customer: the follow-up supersedes."""
     async with running_worker(dev_env.client, settings, offline):
-        first = await received(control, settings, **{"from": VERA}, subject="Charged twice", plain_body=DISPUTE)
+        first = await received(
+            control, settings, **{"from": VERA}, subject="Charged twice", plain_body=DISPUTE
+        )
         first_handle = await start(dev_env.client, settings, first)
         assert (await settled(dev_env.client, first_handle)).status is TriageStatus.AWAITING_REVIEW
         again = await received(
-            control, settings, **{"from": "V. <VERA+billing@Example.org>"}, subject="Re: Charged twice",
-            thread_id=first.thread_id, plain_body="Any news on the refund? It is still not on my card.",
+            control,
+            settings,
+            **{"from": "V. <VERA+billing@Example.org>"},
+            subject="Re: Charged twice",
+            thread_id=first.thread_id,
+            plain_body="Any news on the refund? It is still not on my card.",
         )
         again_state = await settled(dev_env.client, await start(dev_env.client, settings, again))
         closed = await first_handle.result()
     assert closed.status is TriageStatus.SUPERSEDED
-    assert again_state.other_participants == [] and "4242" in again_state.thread[0].text  # her own text, for her
+    assert (
+        again_state.other_participants == [] and "4242" in again_state.thread[0].text
+    )  # her own text, for her

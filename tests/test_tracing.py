@@ -29,7 +29,9 @@ async def test_span_tree_of_one_reviewed_message(dev_env, settings, control):
         interceptors=[TracingInterceptor(tracer=provider.get_tracer("test"))],
     )
     async with running_worker(client, settings):
-        handle = await start_for(client, settings, control, subject=subject("billing", 0.9), plain_body=SECRET)
+        handle = await start_for(
+            client, settings, control, subject=subject("billing", 0.9), plain_body=SECRET
+        )
         await wait_for_status(handle, TriageStatus.AWAITING_REVIEW)
         await decide_current(client, handle.id, ReviewAction.APPROVE, "alice")
         await handle.result()

@@ -12,7 +12,12 @@ from triage.outcome import reasons_line
 from triage.urgency import Urgency, urgency_of
 
 L, S, P, PR, M, D = (
-    GuardFlag.LEGAL, GuardFlag.SECURITY, GuardFlag.PRIVACY, GuardFlag.PROBLEM_REPORT, GuardFlag.MONEY, GuardFlag.DATA_LOSS,
+    GuardFlag.LEGAL,
+    GuardFlag.SECURITY,
+    GuardFlag.PRIVACY,
+    GuardFlag.PROBLEM_REPORT,
+    GuardFlag.MONEY,
+    GuardFlag.DATA_LOSS,
 )
 
 
@@ -36,24 +41,42 @@ def test_urgency_of_flags(flags, urgency):
 
 def row(name: str, flags: list[GuardFlag], hours_old: int) -> QueueRow:
     return QueueRow(
-        workflow_id=name, category=None, confidence=None,
+        workflow_id=name,
+        category=None,
+        confidence=None,
         received_at=datetime(2026, 12, 7, 12, tzinfo=UTC) - timedelta(hours=hours_old),
-        sender="", subject="", deadline=None, flags=[f.value for f in flags], revision=1,
-        main_reason="", urgency=urgency_of(flags),
+        sender="",
+        subject="",
+        deadline=None,
+        flags=[f.value for f in flags],
+        revision=1,
+        main_reason="",
+        urgency=urgency_of(flags),
     )
 
 
 def test_the_queue_puts_a_legal_threat_before_older_routine_mail():
     rows = [
-        row("thanks", [], 30), row("lawyer", [L, PR], 1), row("dispute", [M], 2),
-        row("old-problem", [PR], 20), row("billing-howto", [], 5), row("takeover", [S], 3),
+        row("thanks", [], 30),
+        row("lawyer", [L, PR], 1),
+        row("dispute", [M], 2),
+        row("old-problem", [PR], 20),
+        row("billing-howto", [], 5),
+        row("takeover", [S], 3),
     ]
     assert [r.workflow_id for r in queue_order(rows)] == [
-        "takeover", "lawyer", "old-problem", "dispute", "thanks", "billing-howto",
+        "takeover",
+        "lawyer",
+        "old-problem",
+        "dispute",
+        "thanks",
+        "billing-howto",
     ]
 
 
 def test_reasons_line_names_the_cause_then_also():
     assert reasons_line([]) == ""
-    assert reasons_line(["category billing always goes to review"]) == "category billing always goes to review"
+    assert (
+        reasons_line(["category billing always goes to review"]) == "category billing always goes to review"
+    )
     assert reasons_line(["a", "b", "c"]) == "a; also: b; c"

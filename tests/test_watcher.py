@@ -112,7 +112,10 @@ async def test_two_watchers_start_each_workflow_once_and_reply_once(dev_env, set
         running_watcher(dev_env.client, settings),
     ):
         created = [
-            await inbound(control, subject=subject("faq", 0.95, text=f"copy {i}"), **{"from": f"c{i}@example.org"}) for i in range(6)
+            await inbound(
+                control, subject=subject("faq", 0.95, text=f"copy {i}"), **{"from": f"c{i}@example.org"}
+            )
+            for i in range(6)
         ]
         expected = {workflow_id_for(c["message_id"]) for c in created}
         ids = await wait_for_workflows(dev_env.client, settings.temporal_task_queue, expected)
@@ -127,12 +130,24 @@ async def test_two_watchers_start_each_workflow_once_and_reply_once(dev_env, set
 
 async def test_malformed_frames_do_not_stop_the_watcher(dev_env, settings, control, mailsim):
     """A hostile peer sends garbage between valid frames; the event still lands."""
-    garbage = ["not json", "[]", '{"type": "event"}', '{"type": "event", "event_type": "message.received", "message": {}}', "\x00" * 10]
+    garbage = [
+        "not json",
+        "[]",
+        '{"type": "event"}',
+        '{"type": "event", "event_type": "message.received", "message": {}}',
+        "\x00" * 10,
+    ]
 
     async def server(ws):
-        await ws.send(json.dumps({"type": "connected", "inboxId": mailsim.inbox_id, "email": mailsim.inbox_email}))
+        await ws.send(
+            json.dumps({"type": "connected", "inboxId": mailsim.inbox_id, "email": mailsim.inbox_email})
+        )
         await ws.recv()  # subscribe
-        await ws.send(json.dumps({"type": "subscribed", "event_types": ["message.received"], "inbox_ids": [mailsim.inbox_id]}))
+        await ws.send(
+            json.dumps(
+                {"type": "subscribed", "event_types": ["message.received"], "inbox_ids": [mailsim.inbox_id]}
+            )
+        )
         for frame in garbage:
             await ws.send(frame)
         await ws.send(json.dumps(event))
@@ -183,8 +198,11 @@ class BurstDuringCatchUp:
         def page(kind: str, count: int) -> list[InboundMessage]:
             return [
                 InboundMessage(
-                    message_id=f"msg_{kind}{i}_{run}", inbox_id=inbox_id, from_address="c@example.org",
-                    subject=kind, received_at=now,
+                    message_id=f"msg_{kind}{i}_{run}",
+                    inbox_id=inbox_id,
+                    from_address="c@example.org",
+                    subject=kind,
+                    received_at=now,
                 )
                 for i in range(count)
             ]
@@ -226,8 +244,11 @@ class CutShortCatchUp:
         def page(kind: str, count: int) -> list[InboundMessage]:
             return [
                 InboundMessage(
-                    message_id=f"msg_{kind}{i}_{run}", inbox_id=inbox_id, from_address="c@example.org",
-                    subject=kind, received_at=now,
+                    message_id=f"msg_{kind}{i}_{run}",
+                    inbox_id=inbox_id,
+                    from_address="c@example.org",
+                    subject=kind,
+                    received_at=now,
                 )
                 for i in range(count)
             ]

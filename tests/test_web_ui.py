@@ -31,24 +31,42 @@ SUBJECT = 'Re: "a reply…" [click](http://evil.example) **now**; 50% off'
 async def test_the_saved_query_and_the_summary_as_the_web_ui_shows_them(browser: Browser):
     ui_port = free_port()
     env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=_binary("temporal"), data_converter=pydantic_data_converter,
-        search_attributes=ALL_KEYS, ui=True, ui_port=ui_port, dev_server_log_level="error",
+        dev_server_existing_path=_binary("temporal"),
+        data_converter=pydantic_data_converter,
+        search_attributes=ALL_KEYS,
+        ui=True,
+        ui_port=ui_port,
+        dev_server_log_level="error",
     )
     try:
         client = env.client
         message = build_inbound(
-            message_id="msg_ui", inbox_id="support", thread_id="thr_1", from_address=SENDER, to=[],
-            subject=SUBJECT, plain_body="Hello", html_body=None, received_at=None,
+            message_id="msg_ui",
+            inbox_id="support",
+            thread_id="thr_1",
+            from_address=SENDER,
+            to=[],
+            subject=SUBJECT,
+            plain_body="Hello",
+            html_body=None,
+            received_at=None,
         )
         state = TriageState(
-            workflow_id="triage-msg_ui", status=TriageStatus.AWAITING_REVIEW, message=message,
+            workflow_id="triage-msg_ui",
+            status=TriageStatus.AWAITING_REVIEW,
+            message=message,
             started_at=datetime.now(UTC),
-            policy_decision=PolicyDecision(auto_send=False, reasons=["follow-up in a conversation", "the customer said \"thanks\""]),
+            policy_decision=PolicyDecision(
+                auto_send=False, reasons=["follow-up in a conversation", 'the customer said "thanks"']
+            ),
         )
         # No worker: the UI shows what the start recorded (the summary; the details as the workflow would set them).
         await client.start_workflow(
-            "SupportTriageWorkflow", id="triage-msg_ui", task_queue="nobody",
-            static_summary=summary_for(message), static_details=review_summary(TriageStatus.AWAITING_REVIEW, state),
+            "SupportTriageWorkflow",
+            id="triage-msg_ui",
+            task_queue="nobody",
+            static_summary=summary_for(message),
+            static_details=review_summary(TriageStatus.AWAITING_REVIEW, state),
         )
         await client.start_workflow(CONVERSATION_WORKFLOW, id="conversation-thr_1", task_queue="nobody")
         listed = [w.workflow_type async for w in client.list_workflows(TRIAGE_ONLY)]

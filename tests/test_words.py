@@ -31,14 +31,26 @@ def test_a_reply_always_has_a_subject(subject, language, expected):
 @pytest.mark.parametrize(
     ("action", "outcome", "expected"),
     [
-        (ReviewAction.APPROVE, ReviewOutcome(status=TriageStatus.SENT, revision=1, sent_message_id="msg_1"),
-         "sent msg_1 (approved by alice, revision 1)"),
-        (ReviewAction.REJECT, ReviewOutcome(status=TriageStatus.REJECTED, revision=1),
-         "rejected by alice (revision 1): nothing sent, the draft is discarded"),
-        (ReviewAction.CLOSE, ReviewOutcome(status=TriageStatus.NO_REPLY_NEEDED, revision=1),
-         "closed by alice with no reply needed (revision 1): nothing sent"),
-        (ReviewAction.REDRAFT, ReviewOutcome(status=TriageStatus.AWAITING_REVIEW, revision=2),
-         "redraft asked by alice: revision 2 waits for review"),
+        (
+            ReviewAction.APPROVE,
+            ReviewOutcome(status=TriageStatus.SENT, revision=1, sent_message_id="msg_1"),
+            "sent msg_1 (approved by alice, revision 1)",
+        ),
+        (
+            ReviewAction.REJECT,
+            ReviewOutcome(status=TriageStatus.REJECTED, revision=1),
+            "rejected by alice (revision 1): nothing sent, the draft is discarded",
+        ),
+        (
+            ReviewAction.CLOSE,
+            ReviewOutcome(status=TriageStatus.NO_REPLY_NEEDED, revision=1),
+            "closed by alice with no reply needed (revision 1): nothing sent",
+        ),
+        (
+            ReviewAction.REDRAFT,
+            ReviewOutcome(status=TriageStatus.AWAITING_REVIEW, revision=2),
+            "redraft asked by alice: revision 2 waits for review",
+        ),
     ],
 )
 def test_each_decision_is_said_once(action, outcome, expected):

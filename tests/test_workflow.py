@@ -67,7 +67,9 @@ async def test_routine_message_is_sent_at_once(dev_env, settings, control):
         ("general", 0.95, False, "no knowledge-base article"),
     ],
 )
-async def test_sensitive_or_uncertain_waits_for_review(dev_env, settings, control, category, confidence, grounded, reason):
+async def test_sensitive_or_uncertain_waits_for_review(
+    dev_env, settings, control, category, confidence, grounded, reason
+):
     async with running_worker(dev_env.client, settings):
         handle = await start_for(
             dev_env.client, settings, control, subject=subject(category, confidence, grounded)
@@ -227,7 +229,9 @@ async def test_unusable_classifier_output_goes_to_review(dev_env, settings, cont
 
 async def test_draft_failure_leaves_a_holding_reply_for_review(dev_env, settings, control):
     async with running_worker(dev_env.client, settings):
-        handle = await start_for(dev_env.client, settings, control, subject="[crash-draft] [faq 0.99 grounded]")
+        handle = await start_for(
+            dev_env.client, settings, control, subject="[crash-draft] [faq 0.99 grounded]"
+        )
         state = await wait_for_status(handle, TriageStatus.AWAITING_REVIEW)
     assert "drafting failed" in state.error
     assert "support team" in state.draft_body

@@ -179,7 +179,7 @@ class VerdictReport(BaseModel):
 
 
 class FlagReport(BaseModel):
-    """"This should not have been sent": a reviewer's verdict on an automatic reply."""
+    """ "This should not have been sent": a reviewer's verdict on an automatic reply."""
 
     inbox_id: str
     workflow_id: str
@@ -233,7 +233,9 @@ MAX_CHANGES = 200
 
 def overrides_of(book: AutonomyBook) -> dict[str, ModeInForce]:
     """Every mode a change set (set, promoted, demoted): all the mode lookup needs of the book."""
-    return {scope: record.override for scope, record in sorted(book.scopes.items()) if record.override is not None}
+    return {
+        scope: record.override for scope, record in sorted(book.scopes.items()) if record.override is not None
+    }
 
 
 def book_of_overrides(overrides: dict[str, ModeInForce]) -> AutonomyBook:
@@ -285,7 +287,9 @@ def _change(
     record = book.scopes.setdefault(scope, ScopeRecord())
     record.override = ModeInForce(mode=new, scope=scope, source=source)
     record.since_change = Tally()  # what earns the next promotion starts now
-    change = ModeChange(scope=scope, old=old, new=new, source=source, by=by, at=at, why=why, workflow_id=workflow_id)
+    change = ModeChange(
+        scope=scope, old=old, new=new, source=source, by=by, at=at, why=why, workflow_id=workflow_id
+    )
     book.changes = [*book.changes, change][-MAX_CHANGES:]
     return change
 
@@ -297,7 +301,13 @@ def _prune(record: ScopeRecord, today: int, window: timedelta) -> None:
 
 
 def _count(
-    book: AutonomyBook, scope: str, category: Category, verdict: Verdict, workflow_id: str, at: datetime, by: str | None
+    book: AutonomyBook,
+    scope: str,
+    category: Category,
+    verdict: Verdict,
+    workflow_id: str,
+    at: datetime,
+    by: str | None,
 ) -> ScopeRecord:
     record = book.scopes.setdefault(scope, ScopeRecord())
     record.category = category
@@ -309,7 +319,9 @@ def _count(
     return record
 
 
-def governing_mode(book: AutonomyBook, settings: AutonomySettings, scope: str, category: Category) -> ModeInForce | None:
+def governing_mode(
+    book: AutonomyBook, settings: AutonomySettings, scope: str, category: Category
+) -> ModeInForce | None:
     """The mode a scope earns or loses on its own.
 
     An article is governed by what is in force for it (its own mode, else
@@ -334,13 +346,23 @@ def record_verdict(book: AutonomyBook, report: VerdictReport, at: datetime) -> l
             continue  # only shadow verdicts earn a promotion; a reply sent alone is judged by a flag
         record.since_change.add(report.verdict)
         earned = record.since_change
-        if earned.verdicts >= settings.promote_after and (earned.agree_rate or 0.0) >= settings.promote_agree_rate:
+        if (
+            earned.verdicts >= settings.promote_after
+            and (earned.agree_rate or 0.0) >= settings.promote_agree_rate
+        ):
             why = (
                 f"{earned.agree} of {earned.verdicts} shadow verdicts agreed "
                 f"(at least {settings.promote_after} at {settings.promote_agree_rate:.0%} needed)"
             )
             change = _change(
-                book, scope, governing.mode, AutonomyMode.AUTO, ModeSource.PROMOTED, "autonomy", at, why,
+                book,
+                scope,
+                governing.mode,
+                AutonomyMode.AUTO,
+                ModeSource.PROMOTED,
+                "autonomy",
+                at,
+                why,
                 report.workflow_id,
             )
             changes += [change] if change else []
@@ -351,7 +373,9 @@ def record_flag(book: AutonomyBook, flag: FlagReport, at: datetime) -> list[Mode
     """A wrong automatic reply: its article drops to shadow at once, and a promoted category with it."""
     book.settings = settings = flag.settings
     changes = []
-    why = f"{flag.by} flagged {flag.workflow_id}: should not have been sent" + (f" ({flag.why})" if flag.why else "")
+    why = f"{flag.by} flagged {flag.workflow_id}: should not have been sent" + (
+        f" ({flag.why})" if flag.why else ""
+    )
     for scope in scopes_of(flag.category, flag.article_id):
         _count(book, scope, flag.category, Verdict.FLAGGED, flag.workflow_id, at, flag.by)
         governing = governing_mode(book, settings, scope, flag.category)
@@ -360,20 +384,36 @@ def record_flag(book: AutonomyBook, flag: FlagReport, at: datetime) -> list[Mode
         if scope.startswith(CATEGORY) and governing.source is not ModeSource.PROMOTED:
             continue  # a category a person made auto stays so; its article is demoted
         change = _change(
-            book, scope, governing.mode, AutonomyMode.SHADOW, ModeSource.DEMOTED, flag.by, at, why, flag.workflow_id
+            book,
+            scope,
+            governing.mode,
+            AutonomyMode.SHADOW,
+            ModeSource.DEMOTED,
+            flag.by,
+            at,
+            why,
+            flag.workflow_id,
         )
         changes += [change] if change else []
     return changes
 
 
-def set_mode(book: AutonomyBook, settings: AutonomySettings, request: ModeRequest, at: datetime) -> ModeChange | None:
+def set_mode(
+    book: AutonomyBook, settings: AutonomySettings, request: ModeRequest, at: datetime
+) -> ModeChange | None:
     book.settings = settings
     old = (own_mode(book, settings, request.scope) or default_mode(settings)).mode
-    return _change(book, request.scope, old, request.mode, ModeSource.SET, request.by, at, request.why or "set by hand")
+    return _change(
+        book, request.scope, old, request.mode, ModeSource.SET, request.by, at, request.why or "set by hand"
+    )
 
 
 def verdict_for(
-    status: TriageStatus, revision: int, redrafted: bool, recategorised: bool, closed_by_reviewer: bool = False
+    status: TriageStatus,
+    revision: int,
+    redrafted: bool,
+    recategorised: bool,
+    closed_by_reviewer: bool = False,
 ) -> Verdict | None:
     """How a closed review answers "was the policy right to want to send it?"."""
     match status:
@@ -411,10 +451,14 @@ class ScopeRow(BaseModel):
     last_disagreement: Disagreement | None = None
 
 
-def rows(book: AutonomyBook, settings: AutonomySettings, categories: list[Category] | None = None) -> list[ScopeRow]:
+def rows(
+    book: AutonomyBook, settings: AutonomySettings, categories: list[Category] | None = None
+) -> list[ScopeRow]:
     """Every category (or those given), then every article the book or the config knows."""
     wanted = [category_scope(c) for c in (categories if categories is not None else list(Category))]
-    articles = sorted({s for s in book.scopes if s.startswith(ARTICLE)} | {article_scope(a) for a in settings.articles})
+    articles = sorted(
+        {s for s in book.scopes if s.startswith(ARTICLE)} | {article_scope(a) for a in settings.articles}
+    )
     result = []
     for scope in [*wanted, *articles]:
         record = book.scopes.get(scope, ScopeRecord())
@@ -429,9 +473,16 @@ def rows(book: AutonomyBook, settings: AutonomySettings, categories: list[Catego
             current = own_mode(book, settings, scope) or default_mode(settings)
         result.append(
             ScopeRow(
-                scope=scope, kind=kind, name=name, mode=current.mode, source=current.source,
-                shadow_verdicts=record.since_change.verdicts, needed=settings.promote_after,
-                window=window, agree_rate=window.agree_rate, last_disagreement=record.last_disagreement,
+                scope=scope,
+                kind=kind,
+                name=name,
+                mode=current.mode,
+                source=current.source,
+                shadow_verdicts=record.since_change.verdicts,
+                needed=settings.promote_after,
+                window=window,
+                agree_rate=window.agree_rate,
+                last_disagreement=record.last_disagreement,
             )
         )
     return result

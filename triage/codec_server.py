@@ -107,7 +107,7 @@ def create_codec_app(
         try:
             payloads = json_format.Parse(await request.body(), Payloads())
         except json_format.ParseError:
-            return JSONResponse({"error": "body must be {\"payloads\": [...]}"}, status_code=400)
+            return JSONResponse({"error": 'body must be {"payloads": [...]}'}, status_code=400)
         transform = codec.encode if request.url.path.endswith("/encode") else codec.decode
         try:
             result = Payloads(payloads=await transform(payloads.payloads))
@@ -125,6 +125,6 @@ def create_codec_app(
                 allow_methods=["POST"],
                 allow_headers=["content-type", "x-namespace", "authorization"],
                 allow_credentials=True,
-            )
+            ),
         ],
     )

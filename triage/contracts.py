@@ -103,7 +103,9 @@ SIGN_IN_FAILED_SIGNAL = "failed"
 # Earned autonomy: one workflow per inbox keeps the verdicts and the modes in force.
 AUTONOMY_WORKFLOW = "AutonomyWorkflow"
 AUTONOMY_VERDICT = "verdict"  # Signal (signal-with-start) from a closing triage workflow (before batching)
-AUTONOMY_VERDICTS = "verdicts"  # Signal (signal-with-start): the verdicts a worker's closing workflows reported together
+AUTONOMY_VERDICTS = (
+    "verdicts"  # Signal (signal-with-start): the verdicts a worker's closing workflows reported together
+)
 AUTONOMY_CONFIGURE = "configure"  # Signal (signal-with-start) from a starting worker: its settings
 AUTONOMY_FLAG = "flag"  # Update: "this should not have been sent"
 AUTONOMY_SET_MODE = "set_mode"  # Update: a person sets a mode

@@ -86,7 +86,9 @@ class UnsafeSend(BaseModel):
     question: str | None
     score: float | None
     passed: list[str] = Field(description="why each gate let it through")
-    expected: list[str] | None = Field(default=None, description="a wrong answer: the articles that answer it")
+    expected: list[str] | None = Field(
+        default=None, description="a wrong answer: the articles that answer it"
+    )
 
 
 class EvalReport(BaseModel):
@@ -101,7 +103,9 @@ class EvalReport(BaseModel):
     routine_coverage: float
     wrong_answers: int = Field(description="automatic replies to keyed rows citing an article not in the key")
     wrong_answer_rate: float = Field(description="wrong_answers / automatic replies to keyed rows")
-    answer_coverage: float = Field(description="keyed rows with answers, answered automatically with a listed article")
+    answer_coverage: float = Field(
+        description="keyed rows with answers, answered automatically with a listed article"
+    )
     calibration: dict[str, ConfidenceBand] = Field(description="by confidence band: how often right")
     per_source: dict[str, EvalReport] = Field(default_factory=dict)
     unsafe: list[UnsafeSend] = Field(default_factory=list)
@@ -148,9 +152,13 @@ def load_eval_file(path: Path) -> list[EvalRow]:
 
 def _message(row: EvalRow) -> InboundMessage:
     return InboundMessage(
-        message_id=row.id, inbox_id="eval", from_address="customer@example.org",
+        message_id=row.id,
+        inbox_id="eval",
+        from_address="customer@example.org",
         reply_address="customer@example.org",
-        subject=row.subject, plain_body=row.body, body_chars=len(row.body),
+        subject=row.subject,
+        plain_body=row.body,
+        body_chars=len(row.body),
     )
 
 
@@ -161,12 +169,16 @@ async def judge(row: EvalRow, provider: TriageProvider, policy: PolicySettings) 
     except ApplicationError as err:
         # What the workflow does once Temporal's retries are spent: a human reads it. One slow
         # answer from a self-hosted server must not end a run of hundreds.
-        classification = Classification.for_review(f"classification failed: {err}", [GuardFlag.CLASSIFIER_ERROR])
+        classification = Classification.for_review(
+            f"classification failed: {err}", [GuardFlag.CLASSIFIER_ERROR]
+        )
     try:
         reply = await provider.draft(DraftRequest(message=message, classification=classification))
     except (ProviderOutputError, ApplicationError):
         reply = DraftReply(body="", grounded=False)
-    return Verdict(row=row, classification=classification, reply=reply, decision=decide(classification, reply, policy))
+    return Verdict(
+        row=row, classification=classification, reply=reply, decision=decide(classification, reply, policy)
+    )
 
 
 def _ratio(a: int, b: int) -> float:
@@ -185,7 +197,9 @@ def _passed(verdict: Verdict, policy: PolicySettings) -> list[str]:
         f"category {c.category.value} is an auto-send category",
         f"confidence {c.confidence:.2f} >= {policy.confidence_threshold:.2f}",
         f"language {c.language}",
-        "no guard flag" if not c.guard_flags else "flags ignored: " + ", ".join(f.value for f in c.guard_flags),
+        "no guard flag"
+        if not c.guard_flags
+        else "flags ignored: " + ", ".join(f.value for f in c.guard_flags),
     ]
     if answer is not None:
         gates.append(f'answers "{answer.question}" ({answer.article_id}) at {answer.score:.2f}')
@@ -205,7 +219,10 @@ def report(verdicts: list[Verdict], policy: PolicySettings, by_source: bool = Tr
         actual = sum(confusion[label].values())
         p, r = _ratio(tp, predicted), _ratio(tp, actual)
         per_class[label] = ClassReport(
-            precision=p, recall=r, f1=2 * p * r / (p + r) if p + r else 0.0, support=actual,
+            precision=p,
+            recall=r,
+            f1=2 * p * r / (p + r) if p + r else 0.0,
+            support=actual,
             auto_sent=sum(v.decision.auto_send for v in verdicts if v.row.label == label),
         )
     sent = [v.decision.auto_send for v in verdicts]
@@ -239,7 +256,10 @@ def report(verdicts: list[Verdict], policy: PolicySettings, by_source: bool = Tr
         },
         unsafe=[
             UnsafeSend(
-                id=v.row.id, source=v.row.source, label=v.row.label, predicted=v.predicted,
+                id=v.row.id,
+                source=v.row.source,
+                label=v.row.label,
+                predicted=v.predicted,
                 confidence=v.classification.confidence,
                 article_id=v.decision.answer.article_id if v.decision.answer else None,
                 question=v.decision.answer.question if v.decision.answer else None,
@@ -272,8 +292,13 @@ async def evaluate(
 
 
 SUMMARY = (
-    "accuracy", "macro_f1", "auto_send_rate", "unsafe_auto_send_rate", "routine_coverage",
-    "wrong_answer_rate", "answer_coverage",
+    "accuracy",
+    "macro_f1",
+    "auto_send_rate",
+    "unsafe_auto_send_rate",
+    "routine_coverage",
+    "wrong_answer_rate",
+    "answer_coverage",
 )
 
 
@@ -301,14 +326,31 @@ def render_report(report: EvalReport, console: Console, show_unsafe: bool = Fals
             matrix.add_row(label, *(str(part.confusion[label][p]) for p in LABELS))
         console.print(matrix)
     if show_unsafe:
-        unsafe = Table("id", "source", "true", "predicted", "conf", "article", "score", "why it went out",
-                       title=f"unsafe auto-sends and wrong answers ({len(report.unsafe)})")
+        unsafe = Table(
+            "id",
+            "source",
+            "true",
+            "predicted",
+            "conf",
+            "article",
+            "score",
+            "why it went out",
+            title=f"unsafe auto-sends and wrong answers ({len(report.unsafe)})",
+        )
         for u in report.unsafe:
             article = u.article_id or ""
             if u.expected is not None:
                 article = f"{article} (wrong: {', '.join(u.expected) or 'no article answers it'})"
-            unsafe.add_row(u.id, u.source or "", u.label, u.predicted, f"{u.confidence:.2f}", article,
-                           f"{u.score:.2f}" if u.score is not None else "", "; ".join(u.passed))
+            unsafe.add_row(
+                u.id,
+                u.source or "",
+                u.label,
+                u.predicted,
+                f"{u.confidence:.2f}",
+                article,
+                f"{u.score:.2f}" if u.score is not None else "",
+                "; ".join(u.passed),
+            )
         console.print(unsafe)
 
 
@@ -327,16 +369,30 @@ def run_eval_command(path: Path, provider_name: str, as_json: bool, show_unsafe:
             with Progress(console=console, transient=True) as bar:
                 task = bar.add_task("classifying", total=len(rows))
                 # As many at once as the worker would send: more only queue at a self-hosted server.
-                return await evaluate(rows, provider, policy, lambda: bar.advance(task), settings.llm_concurrency)
+                return await evaluate(
+                    rows, provider, policy, lambda: bar.advance(task), settings.llm_concurrency
+                )
         finally:
             await provider.aclose()
 
     result = asyncio.run(main())
     render_report(result, console, show_unsafe)
     if as_json:
-        keys: tuple[str, ...] = ("accuracy", "macro_f1", "auto_send_rate", "unsafe_auto_send_rate", "routine_coverage", "n",
-                "unsafe_auto_sends", "wrong_answers", "wrong_answer_rate", "answer_coverage", "confusion",
-                "calibration", "per_source")
+        keys: tuple[str, ...] = (
+            "accuracy",
+            "macro_f1",
+            "auto_send_rate",
+            "unsafe_auto_send_rate",
+            "routine_coverage",
+            "n",
+            "unsafe_auto_sends",
+            "wrong_answers",
+            "wrong_answer_rate",
+            "answer_coverage",
+            "confusion",
+            "calibration",
+            "per_source",
+        )
         if show_unsafe:
             keys += ("unsafe",)
         print(json.dumps(result.model_dump(mode="json", include=set(keys))))

@@ -174,9 +174,7 @@ def decode_subject(subject: str | None) -> str:
 
 # A link, or text a mail client would turn into one: a scheme, "www.", an address, or a
 # dotted name ending in letters (evil.example/promo, bit.ly, paypa1.com).
-_LINK_LIKE = re.compile(
-    r"(?i)([a-z][a-z0-9+.-]*:/|www\.|@|\b[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}\b)"
-)
+_LINK_LIKE = re.compile(r"(?i)([a-z][a-z0-9+.-]*:/|www\.|@|\b[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}\b)")
 
 
 def subject_carries_link(subject: str | None) -> bool:

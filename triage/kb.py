@@ -118,11 +118,13 @@ def _article_files(root: Traversable) -> Iterable[tuple[Traversable, str | None]
                     yield sub, entry.name
 
 
-
 def article_ids(directory: Path | None = None) -> set[str]:
     """The ids of the knowledge base's articles, read from their front matter (no index built)."""
     root: Traversable = Path(directory) if directory is not None else resources.files("triage").joinpath("kb")
-    return {parse_article(entry.read_text(encoding="utf-8"), entry.name[:-3], language).id for entry, language in _article_files(root)}
+    return {
+        parse_article(entry.read_text(encoding="utf-8"), entry.name[:-3], language).id
+        for entry, language in _article_files(root)
+    }
 
 
 @dataclass(frozen=True)
@@ -171,7 +173,8 @@ class KnowledgeBase:
         for article in articles:
             self._versions.setdefault(article.id, {}).setdefault(article.language, article)
         self.articles = [
-            versions.get(DEFAULT_LANGUAGE) or next(iter(versions.values())) for versions in self._versions.values()
+            versions.get(DEFAULT_LANGUAGE) or next(iter(versions.values()))
+            for versions in self._versions.values()
         ]
         index = {a.id: i for i, a in enumerate(self.articles)}
         # Questions declared in any language answer for the article: the primary
@@ -187,20 +190,26 @@ class KnowledgeBase:
         # it declares. A word of the customer's question outside it is not answered.
         self._mentioned = [
             Vocabulary(
-                t for v in self._versions[a.id].values() for t, _ in terms(f"{v.title} {v.body} {' '.join(v.questions)}")
+                t
+                for v in self._versions[a.id].values()
+                for t, _ in terms(f"{v.title} {v.body} {' '.join(v.questions)}")
             )
             for a in self.articles
         ]
         # The subjects of the knowledge base: what its titles, tags and declared
         # questions are about (an article's prose also holds everyday words).
         self._subjects = Vocabulary(
-            t for v in self.versions() for t, _ in terms(f"{v.title} {' '.join(v.tags)} {' '.join(v.questions)}")
+            t
+            for v in self.versions()
+            for t, _ in terms(f"{v.title} {' '.join(v.tags)} {' '.join(v.questions)}")
         )
         # The house's own names (the product, the team: "Acme Help"), in most articles'
         # texts or addresses: a customer naming them asks nothing an article must mention.
         seen_in: dict[str, int] = {}
         for a in self.articles:
-            for term in {t for t, _ in terms(f"{a.title} {a.body} {(a.url or '').replace('-', ' ').replace('.', ' ')}")}:
+            for term in {
+                t for t, _ in terms(f"{a.title} {a.body} {(a.url or '').replace('-', ' ').replace('.', ' ')}")
+            }:
                 seen_in[term] = seen_in.get(term, 0) + 1
         self._house = Vocabulary(t for t, n in seen_in.items() if n * 2 > len(self.articles))
         self._index = (
@@ -208,7 +217,11 @@ class KnowledgeBase:
                 self._questions,
                 [f"{a.title}. {a.body}" for a in self.articles],
                 self._mentioned,
-                Vocabulary(t for v in self.versions() for t, _ in terms(f"{v.title} {v.body} {' '.join(v.questions)}")),
+                Vocabulary(
+                    t
+                    for v in self.versions()
+                    for t, _ in terms(f"{v.title} {v.body} {' '.join(v.questions)}")
+                ),
             )
             if self._questions
             else None
@@ -218,7 +231,9 @@ class KnowledgeBase:
     def load(cls, directory: Path | None = None) -> KnowledgeBase:
         """A folder of articles, or the packaged ones with the questions written for
         them (``triage/llm/data/answers.jsonl``: a folder of your own declares its own)."""
-        root: Traversable = Path(directory) if directory is not None else resources.files("triage").joinpath("kb")
+        root: Traversable = (
+            Path(directory) if directory is not None else resources.files("triage").joinpath("kb")
+        )
         articles = [
             parse_article(entry.read_text(encoding="utf-8"), entry.name[:-3], language)
             for entry, language in _article_files(root)
@@ -263,7 +278,9 @@ class KnowledgeBase:
         its own words only), or, without a question mark, the subject and the body
         whole (a signature's "<name>" must not match "How do I change my name?")."""
         sentences = split_sentences(body)
-        own_words = {_in_context(sentences, i).strip(): s.strip() for i, s in enumerate(sentences) if _is_question(s)}
+        own_words = {
+            _in_context(sentences, i).strip(): s.strip() for i, s in enumerate(sentences) if _is_question(s)
+        }
         units = [subject, *own_words] if own_words else [subject, body]
         whole = len(terms(f"{subject} {body}"))
         return {u: own_words.get(u, u) for u in dict.fromkeys(u.strip() for u in units) if _askable(u, whole)}
@@ -302,7 +319,9 @@ class KnowledgeBase:
         top = matched[max(range(len(found)), key=lambda i: found[i].closeness)]
         # Another question of the message is answered by this reply only when its own
         # closest article is the answering one ("I forgot it. How do I reset it?").
-        unmatched = {a.text for a in matched if a is not top and _is_question(a.text) and a.article != top.article}
+        unmatched = {
+            a.text for a in matched if a is not top and _is_question(a.text) and a.article != top.article
+        }
         # A question that closely matches a declared one is still not answered when it
         # asks about something the article never mentions: a colleague's password, an
         # iPad, a webhook to delete. Said with the words, for the reviewer.
@@ -310,7 +329,9 @@ class KnowledgeBase:
         unanswered = []
         for one in [top, *(a for a in matched if a is not top and _is_question(a.text))]:
             missing = [
-                w for w in unmentioned(asked.get(one.text, one.text), mentioned, self._subjects) if w not in self._house
+                w
+                for w in unmentioned(asked.get(one.text, one.text), mentioned, self._subjects)
+                if w not in self._house
             ]
             if missing:
                 words = ", ".join(f'"{w}"' for w in missing)
@@ -363,9 +384,13 @@ class LiveKnowledgeBase:
                 self._stamp = stamp
                 try:
                     self._kb = KnowledgeBase.load(self.directory)
-                    log.info("knowledge base %s reloaded: %d articles", self.directory, len(self._kb.articles))
+                    log.info(
+                        "knowledge base %s reloaded: %d articles", self.directory, len(self._kb.articles)
+                    )
                 except (OSError, ValueError, yaml.YAMLError) as err:
-                    log.warning("knowledge base %s not reloaded, keeping the last good one: %s", self.directory, err)
+                    log.warning(
+                        "knowledge base %s not reloaded, keeping the last good one: %s", self.directory, err
+                    )
         return self._kb
 
     @property

@@ -78,7 +78,9 @@ def _parse(path: Path, folder_language: str | None, problems: list[KbProblem]) -
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1  # 0-based, after the opening '---'
-        problems.append(KbProblem(path, line, f"front matter is not valid YAML: {getattr(err, 'problem', err)}"))
+        problems.append(
+            KbProblem(path, line, f"front matter is not valid YAML: {getattr(err, 'problem', err)}")
+        )
         return None
     if not isinstance(meta, dict):
         problems.append(KbProblem(path, 1, "front matter is not a mapping of fields"))
@@ -92,15 +94,20 @@ def _parse(path: Path, folder_language: str | None, problems: list[KbProblem]) -
     for field in REQUIRED:
         value = meta.get(field)
         if value is None or value == "" or value == []:
-            problems.append(KbProblem(path, loaded.line_of(field) if field in meta else 1, f"missing field '{field}'"))
+            problems.append(
+                KbProblem(path, loaded.line_of(field) if field in meta else 1, f"missing field '{field}'")
+            )
     if not article.body.strip():
         problems.append(KbProblem(path, 1, "the article has no text after the front matter"))
     expected = folder_language or DEFAULT_LANGUAGE
     if "language" in meta and article.language != expected:
-        problems.append(KbProblem(
-            path, loaded.line_of("language"),
-            f"language '{article.language}' but the file is in the folder for '{expected}'",
-        ))
+        problems.append(
+            KbProblem(
+                path,
+                loaded.line_of("language"),
+                f"language '{article.language}' but the file is in the folder for '{expected}'",
+            )
+        )
     return loaded
 
 
@@ -115,10 +122,13 @@ def check_folder(directory: Path) -> list[KbProblem]:
     for item in loaded:
         key = (item.article.id, item.article.language)
         if key in seen:
-            problems.append(KbProblem(
-                item.path, item.line_of("id"),
-                f"duplicate id '{item.article.id}' in language '{key[1]}' (also in {seen[key].path})",
-            ))
+            problems.append(
+                KbProblem(
+                    item.path,
+                    item.line_of("id"),
+                    f"duplicate id '{item.article.id}' in language '{key[1]}' (also in {seen[key].path})",
+                )
+            )
         else:
             seen[key] = item
 
@@ -129,15 +139,22 @@ def check_folder(directory: Path) -> list[KbProblem]:
     for article_id, versions in by_id.items():
         main = versions.get(DEFAULT_LANGUAGE) or next(iter(versions.values()))
         if DEFAULT_LANGUAGE not in versions and languages and DEFAULT_LANGUAGE in languages:
-            problems.append(KbProblem(
-                main.path, main.line_of("id"), f"translation of '{article_id}' without the article itself ({DEFAULT_LANGUAGE})"
-            ))
+            problems.append(
+                KbProblem(
+                    main.path,
+                    main.line_of("id"),
+                    f"translation of '{article_id}' without the article itself ({DEFAULT_LANGUAGE})",
+                )
+            )
         for language in languages:
             if language not in versions:
-                problems.append(KbProblem(
-                    main.path, main.line_of("id"),
-                    f"'{article_id}' has no translation in '{language}' (other articles have one)",
-                ))
+                problems.append(
+                    KbProblem(
+                        main.path,
+                        main.line_of("id"),
+                        f"'{article_id}' has no translation in '{language}' (other articles have one)",
+                    )
+                )
 
     kb = KnowledgeBase([item.article for item in seen.values()])
     for item in seen.values():

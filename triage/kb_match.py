@@ -71,7 +71,9 @@ class QuestionIndex:
         self._n = len(article_texts)
         self._meaning = encoder().encode(self._questions)
         self._article_meaning = encoder().encode([t[:ARTICLE_TEXT_CHARS] for t in article_texts])
-        self._spelling = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, strip_accents="unicode")
+        self._spelling = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, strip_accents="unicode"
+        )
         self._spelling_matrix = self._spelling.fit_transform([content_words(q) for q in self._questions])
 
     def _per_article(self, scores: np.ndarray) -> np.ndarray:
@@ -88,7 +90,9 @@ class QuestionIndex:
             return []
         vectors = encoder().encode(units)
         meaning = vectors @ self._meaning.T
-        spelling = linear_kernel(self._spelling.transform([content_words(u) for u in units]), self._spelling_matrix)
+        spelling = linear_kernel(
+            self._spelling.transform([content_words(u) for u in units]), self._spelling_matrix
+        )
         if leave_out is not None:
             left = [i for i, q in enumerate(self._questions) if q == leave_out]
             meaning[:, left] = -1.0
@@ -134,7 +138,9 @@ class Acceptance:
         return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
 
     def to_json(self, **extra: object) -> str:
-        return json.dumps({"features": list(FEATURES), "weights": list(self.weights), "bias": self.bias, **extra}, indent=1)
+        return json.dumps(
+            {"features": list(FEATURES), "weights": list(self.weights), "bias": self.bias, **extra}, indent=1
+        )
 
     @classmethod
     def from_json(cls, text: str) -> Acceptance:

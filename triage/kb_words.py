@@ -124,7 +124,7 @@ def same_word(a: str, b: str) -> bool:
         return True
     short, long = sorted((a, b), key=len)
     if len(short) <= 4:
-        return long.startswith(short) and long[len(short):] in {"s", "es", "e", "n", "en"}
+        return long.startswith(short) and long[len(short) :] in {"s", "es", "e", "n", "en"}
     common = next((i for i, (x, y) in enumerate(zip(short, long, strict=False)) if x != y), len(short))
     slack = 1 if len(short) <= 6 else 2 if len(short) <= 8 else 3
     if common >= max(4, len(short) - slack):
@@ -152,7 +152,9 @@ def unmentioned(question: str, mentioned: Vocabulary, known: Vocabulary) -> list
     hold are taken as the customer's own way of asking."""
     asked = _SUPPORT_NAME.sub("", _PREFACE.sub("", question.strip()))  # "One more question: how do I ...?"
     return [
-        t for t, named in terms(asked) if (named or t in _NARROWING or is_subject(t, known)) and t not in mentioned
+        t
+        for t, named in terms(asked)
+        if (named or t in _NARROWING or is_subject(t, known)) and t not in mentioned
     ]
 
 
@@ -160,4 +162,4 @@ def is_subject(word: str, known: Vocabulary) -> bool:
     """A subject of the knowledge base, or its undoing ("disconnect": "connect")."""
     if word in known:
         return True
-    return any(word.startswith(p) and len(word) - len(p) >= 5 and word[len(p):] in known for p in _UNDOING)
+    return any(word.startswith(p) and len(word) - len(p) >= 5 and word[len(p) :] in known for p in _UNDOING)

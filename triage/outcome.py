@@ -36,7 +36,9 @@ def review_summary(status: TriageStatus, state: TriageState) -> str:
         lines.append("review because: " + markdown_text(reasons_line(state.policy_decision.reasons), 1000))
     if state.decisions:
         last = state.decisions[-1]
-        lines.append(f"last decision: {last.decision.action.value} by {markdown_text(last.decision.reviewer)}")
+        lines.append(
+            f"last decision: {last.decision.action.value} by {markdown_text(last.decision.reviewer)}"
+        )
     return "\n\n".join(lines)
 
 
@@ -58,9 +60,14 @@ def correction_of(state: TriageState, reviewer: str | None) -> Correction | None
         return None
     message = state.message
     return Correction(
-        workflow_id=state.workflow_id, subject=message.subject, body=message.plain_body,
-        language=classification.language, predicted=classification.category,
-        corrected=state.corrected_category, reviewer=reviewer or "", model_version=classification.model_version,
+        workflow_id=state.workflow_id,
+        subject=message.subject,
+        body=message.plain_body,
+        language=classification.language,
+        predicted=classification.category,
+        corrected=state.corrected_category,
+        reviewer=reviewer or "",
+        model_version=classification.model_version,
         sent_body=state.draft_body if state.sent_message_id else None,
     )
 

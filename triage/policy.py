@@ -58,9 +58,18 @@ GUARD_FLAGS_PREFIX = "guard flags: "
 
 # Guard flags, most serious first: the first one named is the message's main reason.
 FLAG_ORDER: tuple[GuardFlag, ...] = (
-    GuardFlag.LEGAL, GuardFlag.SECURITY, GuardFlag.PRIVACY, GuardFlag.PROMPT_INJECTION, GuardFlag.MONEY,
-    GuardFlag.DATA_LOSS, GuardFlag.PROBLEM_REPORT, GuardFlag.URGENT, GuardFlag.NEGATIVE_SENTIMENT,
-    GuardFlag.WITHDRAWN, GuardFlag.BAD_ADDRESS, GuardFlag.TECHNICAL,
+    GuardFlag.LEGAL,
+    GuardFlag.SECURITY,
+    GuardFlag.PRIVACY,
+    GuardFlag.PROMPT_INJECTION,
+    GuardFlag.MONEY,
+    GuardFlag.DATA_LOSS,
+    GuardFlag.PROBLEM_REPORT,
+    GuardFlag.URGENT,
+    GuardFlag.NEGATIVE_SENTIMENT,
+    GuardFlag.WITHDRAWN,
+    GuardFlag.BAD_ADDRESS,
+    GuardFlag.TECHNICAL,
 )
 
 
@@ -92,11 +101,15 @@ def _answer_reasons(answer: KbAnswer | None, reply: DraftReply, threshold: float
         # Each with what it asks that the article leaves out, when the KB said (triage.kb.unmentioned).
         asked = "; ".join(answer.unanswered)
         n = len(answer.unanswered)
-        reasons.append((_Rank.ANSWER, f"the message asks {n} more question(s) the article does not answer: {asked}"))
+        reasons.append(
+            (_Rank.ANSWER, f"the message asks {n} more question(s) the article does not answer: {asked}")
+        )
     if answer.confirmed_by_model is False:
         reasons.append((_Rank.ANSWER, f"the LLM does not confirm that {answer.article_id} answers it"))
     if answer.score >= threshold and answer.article_id not in {c.article_id for c in reply.citations}:
-        reasons.append((_Rank.SIDE_EFFECT, f"the reply does not cite the answering article ({answer.article_id})"))
+        reasons.append(
+            (_Rank.SIDE_EFFECT, f"the reply does not cite the answering article ({answer.article_id})")
+        )
     return reasons
 
 
@@ -108,7 +121,9 @@ def decide(
     mode: ModeInForce | None = None,
 ) -> PolicyDecision:
     ranked: list[tuple[_Rank, str]] = []
-    blocking = sorted({f for f in classification.guard_flags if f not in settings.ignored_flags}, key=_flag_rank)
+    blocking = sorted(
+        {f for f in classification.guard_flags if f not in settings.ignored_flags}, key=_flag_rank
+    )
     if blocking:
         ranked.append((_Rank.SITUATION, GUARD_FLAGS_PREFIX + ", ".join(f.value for f in blocking)))
         ranked.extend((_Rank.SITUATION, evidence) for evidence in classification.evidence)
@@ -122,7 +137,9 @@ def decide(
         ranked.append((_Rank.CONVERSATION, f"{DIFFERENT_SENDER} (also writing: {also})"))
     if context is not None and (limit := context.auto_reply_limit_reached) is not None:
         scope = _BUDGET_SCOPE.get(limit.budget, limit.budget)
-        ranked.append((_Rank.CONVERSATION, f"{AUTO_REPLY_LIMIT}: {limit.used} of {limit.limit} already sent {scope}"))
+        ranked.append(
+            (_Rank.CONVERSATION, f"{AUTO_REPLY_LIMIT}: {limit.used} of {limit.limit} already sent {scope}")
+        )
     languages = settings.checked_languages
     if languages is not None and classification.language not in languages:
         ranked.append((_Rank.LANGUAGE, f"no problem-report checks for language {classification.language!r}"))
@@ -148,5 +165,9 @@ def decide(
         where = "by default" if mode.scope == "default" else f"for {mode.scope}"
         reasons.append(f"{mode.mode.value} mode {where}: {WOULD_HAVE_SENT}")
     return PolicyDecision(
-        auto_send=not reasons, reasons=reasons, answer=reply.answer, would_auto_send=would_auto_send, mode=mode
+        auto_send=not reasons,
+        reasons=reasons,
+        answer=reply.answer,
+        would_auto_send=would_auto_send,
+        mode=mode,
     )

@@ -19,8 +19,30 @@ from markdown_it import MarkdownIt
 from markdown_it.tree import SyntaxTreeNode
 
 ALLOWED_TAGS = frozenset(
-    {"p", "br", "strong", "em", "b", "i", "code", "pre", "ul", "ol", "li", "a", "blockquote",
-     "h1", "h2", "h3", "h4", "h5", "h6", "hr", "s", "del"}
+    {
+        "p",
+        "br",
+        "strong",
+        "em",
+        "b",
+        "i",
+        "code",
+        "pre",
+        "ul",
+        "ol",
+        "li",
+        "a",
+        "blockquote",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+        "s",
+        "del",
+    }
 )
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
 URL_SCHEMES = frozenset({"http", "https", "mailto"})

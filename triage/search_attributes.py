@@ -21,7 +21,13 @@ TRIAGE_THREAD = SearchAttributeKey.for_keyword("TriageThread")  # every message 
 TRIAGE_CORRECTED = SearchAttributeKey.for_bool("TriageCorrected")
 
 ALL_KEYS = (
-    TRIAGE_STATUS, TRIAGE_CATEGORY, TRIAGE_CONFIDENCE, TRIAGE_REVIEWER, TRIAGE_INBOX, TRIAGE_THREAD, TRIAGE_CORRECTED,
+    TRIAGE_STATUS,
+    TRIAGE_CATEGORY,
+    TRIAGE_CONFIDENCE,
+    TRIAGE_REVIEWER,
+    TRIAGE_INBOX,
+    TRIAGE_THREAD,
+    TRIAGE_CORRECTED,
 )
 
 # The names Temporal's CLI and operator API use for each key's type.

@@ -113,7 +113,13 @@ def customer_messages(messages: Iterable[_ThreadMessage], customer: str) -> set[
 
 
 def budgets(
-    address: str, *, per_sender: int, sender_window: timedelta, per_domain: int, per_inbox: int, window: timedelta
+    address: str,
+    *,
+    per_sender: int,
+    sender_window: timedelta,
+    per_domain: int,
+    per_inbox: int,
+    window: timedelta,
 ) -> list[Budget]:
     """Every budget one automatic reply to ``address`` draws on, narrowest first.
 
@@ -153,4 +159,6 @@ def authentication_problem(results: str | None) -> str | None:
     failed = [m for m, seen in outcomes.items() if seen & _FAILING and "pass" not in seen]
     if not failed:
         return None
-    return "the sender failed " + ", ".join(f"{m.upper()} ({'/'.join(sorted(outcomes[m] & _FAILING))})" for m in sorted(failed))
+    return "the sender failed " + ", ".join(
+        f"{m.upper()} ({'/'.join(sorted(outcomes[m] & _FAILING))})" for m in sorted(failed)
+    )

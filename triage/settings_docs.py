@@ -97,7 +97,9 @@ def page() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m triage.settings_docs", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m triage.settings_docs", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--check", action="store_true", help="exit 1 if the page is stale, write nothing")
     args = parser.parse_args(argv)
     current = PAGE.read_text(encoding="utf-8") if PAGE.exists() else ""

@@ -139,7 +139,11 @@ async def update_with_start(
     autonomy): whoever asks first starts it, and everyone gets the update's answer.
     """
     start: WithStartWorkflowOperation[Any, Any] = WithStartWorkflowOperation(
-        workflow, start_arg, id=workflow_id, task_queue=task_queue, id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING
+        workflow,
+        start_arg,
+        id=workflow_id,
+        task_queue=task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
     )
     return await client.execute_update_with_start_workflow(
         update, request, start_workflow_operation=start, id=update_id, result_type=result_type

@@ -49,4 +49,3 @@ def urgency_of(flags: Iterable[GuardFlag]) -> Urgency:
         if present & members:
             return tier
     return Urgency.OTHER
-

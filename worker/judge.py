@@ -35,7 +35,9 @@ from triage.temporal_client import connect
 log = logging.getLogger(__name__)
 
 
-def judge_activities(client: Client, settings: Settings, provider: TriageProvider) -> list[Callable[..., Any]]:
+def judge_activities(
+    client: Client, settings: Settings, provider: TriageProvider
+) -> list[Callable[..., Any]]:
     """Every activity of the judge queue, bound to this process's provider and model registry."""
     llm = LlmActivities(provider, settings.llm_concurrency, settings.brand_name)
     retrain = RetrainActivities(
@@ -70,7 +72,10 @@ async def run_judge(settings: Settings, stop: asyncio.Event | None = None) -> No
         worker = build_judge_worker(client, settings, provider)
         log.info(
             "judge worker on %s / %s, task queue %s, provider %s",
-            settings.temporal_address, settings.temporal_namespace, settings.judge_queue, provider.name,
+            settings.temporal_address,
+            settings.temporal_namespace,
+            settings.judge_queue,
+            provider.name,
         )
         async with worker:
             await (stop or asyncio.Event()).wait()

@@ -39,7 +39,11 @@ from workflows.triage import SupportTriageWorkflow
 log = logging.getLogger(__name__)
 
 WORKFLOWS: Sequence[type] = (
-    SupportTriageWorkflow, ConversationWorkflow, AutoReplyCounterWorkflow, AutonomyWorkflow, RetrainWorkflow,
+    SupportTriageWorkflow,
+    ConversationWorkflow,
+    AutoReplyCounterWorkflow,
+    AutonomyWorkflow,
+    RetrainWorkflow,
 )
 
 
@@ -126,7 +130,11 @@ async def announce_autonomy_settings(client: Client, settings: Settings) -> None
     """Tell the inbox's autonomy workflow the modes this worker applies (the CLI and dashboard show them)."""
     try:
         await report_to_autonomy(
-            client, settings.temporal_task_queue, settings.inbox_id, AUTONOMY_CONFIGURE, settings.autonomy_settings()
+            client,
+            settings.temporal_task_queue,
+            settings.inbox_id,
+            AUTONOMY_CONFIGURE,
+            settings.autonomy_settings(),
         )
     except RPCError as err:
         log.warning("autonomy settings not announced: %s", err.message)

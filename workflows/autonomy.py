@@ -68,7 +68,9 @@ def summary(inbox_id: str, book: AutonomyBook) -> str:
         if scopes:
             lines.append(f"{mode}: " + ", ".join(f"`{s}`" for s in scopes))
     for change in book.changes[-5:]:
-        lines.append(f"{change.at:%Y-%m-%d %H:%M} `{change.scope}` {change.old} → {change.new} ({change.source})")
+        lines.append(
+            f"{change.at:%Y-%m-%d %H:%M} `{change.scope}` {change.old} → {change.new} ({change.source})"
+        )
     return "\n\n".join(lines)
 
 
@@ -154,12 +156,16 @@ class AutonomyWorkflow:
             self._show()
             for change in changes:
                 summary = f"notify: {change.scope} {change.new}"
-                self._notifications.append(asyncio.create_task(notify(NotifyActivities.notify_mode_change, change, summary)))
+                self._notifications.append(
+                    asyncio.create_task(notify(NotifyActivities.notify_mode_change, change, summary))
+                )
         return changes
 
     def _memo(self) -> dict[str, object]:
         book = self._input.book
-        overrides = {scope: mode.model_dump(mode="json") for scope, mode in autonomy.overrides_of(book).items()}
+        overrides = {
+            scope: mode.model_dump(mode="json") for scope, mode in autonomy.overrides_of(book).items()
+        }
         return {"modes": modes_memo(book), AUTONOMY_OVERRIDES_MEMO: overrides}
 
     def _show(self) -> None:

@@ -44,7 +44,9 @@ REMEMBERED_JOINS = 200
 REMEMBERED_ANSWERS = 5_000
 
 
-async def serve_until_idle(requests: Callable[[], int], idle: Callable[[], timedelta], state: BaseModel) -> None:
+async def serve_until_idle(
+    requests: Callable[[], int], idle: Callable[[], timedelta], state: BaseModel
+) -> None:
     """Answer updates until none came for ``idle()``; continue as new when the history grows."""
     while True:
         seen = requests()
@@ -125,7 +127,9 @@ class ConversationWorkflow:
         try:
             await handle.signal(
                 SUPERSEDE_SIGNAL,
-                Supersede(by_message_id=by.message_id, by_workflow_id=by.workflow_id, no_reply_needed=by.closing),
+                Supersede(
+                    by_message_id=by.message_id, by_workflow_id=by.workflow_id, no_reply_needed=by.closing
+                ),
             )
         except Exception as err:
             # Expected: the earlier workflow finished already (decided, expired), so nothing is open to close.
@@ -134,7 +138,9 @@ class ConversationWorkflow:
 
 class CounterState(BaseModel):
     inbox_id: str
-    sent_at: dict[str, list[datetime]] = Field(default_factory=dict)  # by budget key (the sender, before budgets)
+    sent_at: dict[str, list[datetime]] = Field(
+        default_factory=dict
+    )  # by budget key (the sender, before budgets)
     answers: dict[str, AutoReplyAllowance] = Field(default_factory=dict)  # by workflow id
 
 
@@ -158,7 +164,9 @@ class AutoReplyCounterWorkflow:
     @workflow.update
     def reserve(self, request: ReserveAutoReply) -> AutoReplyAllowance:
         self._requests += 1
-        budgets = request.budgets or [Budget(kind=MAILBOX, key=request.sender, limit=request.limit, window=request.window)]
+        budgets = request.budgets or [
+            Budget(kind=MAILBOX, key=request.sender, limit=request.limit, window=request.window)
+        ]
         self._window = max(b.window for b in budgets)
         # By asking workflow: it asks each counter once (the domain's, then the inbox's own).
         known = self._state.answers.get(request.workflow_id)
@@ -167,20 +175,26 @@ class AutoReplyCounterWorkflow:
         now = workflow.now()
         # Forget what left every window: the state stays small.
         self._state.sent_at = {
-            key: kept for key, times in self._state.sent_at.items() if (kept := [t for t in times if now - t < self._window])
+            key: kept
+            for key, times in self._state.sent_at.items()
+            if (kept := [t for t in times if now - t < self._window])
         }
         answer = None
         for budget in budgets:  # all must have room: the first full one answers
             used = sum(now - t < budget.window for t in self._state.sent_at.get(budget.key, []))
             if used >= budget.limit:
-                answer = AutoReplyAllowance(allowed=False, used=used, limit=budget.limit, budget=budget.kind, key=budget.key)
+                answer = AutoReplyAllowance(
+                    allowed=False, used=used, limit=budget.limit, budget=budget.kind, key=budget.key
+                )
                 break
         if answer is None:
             for budget in budgets:
                 self._state.sent_at.setdefault(budget.key, []).append(now)
             first = budgets[0]
             used = sum(now - t < first.window for t in self._state.sent_at[first.key])
-            answer = AutoReplyAllowance(allowed=True, used=used, limit=first.limit, budget=first.kind, key=first.key)
+            answer = AutoReplyAllowance(
+                allowed=True, used=used, limit=first.limit, budget=first.kind, key=first.key
+            )
         self._state.answers[request.workflow_id] = answer
         if len(self._state.answers) > REMEMBERED_ANSWERS:
             self._state.answers.pop(next(iter(self._state.answers)))

@@ -57,15 +57,24 @@ class RetrainWorkflow:
             "task_queue": judge if workflow.patched(JUDGE_PATCH) else None,
         }
         corrections = await workflow.execute_activity(
-            JudgeActivity.EXPORT_CORRECTIONS, result_type=CorrectionsFile, summary="export corrections", **options
+            JudgeActivity.EXPORT_CORRECTIONS,
+            result_type=CorrectionsFile,
+            summary="export corrections",
+            **options,
         )
         if corrections.count == 0:
             in_force = await workflow.execute_activity(
                 JudgeActivity.MODEL_IN_FORCE, result_type=str, summary="model in force", **options
             )
-            return RetrainReport(corrections=0, in_force=in_force, note="no corrections yet: nothing to learn from")
+            return RetrainReport(
+                corrections=0, in_force=in_force, note="no corrections yet: nothing to learn from"
+            )
         candidate = await workflow.execute_activity(
-            JudgeActivity.FIT_CANDIDATE, corrections, result_type=CandidateFit, summary="fit candidate", **options
+            JudgeActivity.FIT_CANDIDATE,
+            corrections,
+            result_type=CandidateFit,
+            summary="fit candidate",
+            **options,
         )
         measured = await workflow.execute_activity(
             JudgeActivity.MEASURE_MODELS,
@@ -78,7 +87,11 @@ class RetrainWorkflow:
         reviewers = candidate.reviewers if workflow.patched(REVIEWERS_PATCH) else None
         verdict = gate(measured.current, measured.candidate, request.gate, reviewers)
         report = RetrainReport(
-            corrections=corrections.count, candidate=candidate, measured=measured, gate=verdict, in_force=candidate.parent
+            corrections=corrections.count,
+            candidate=candidate,
+            measured=measured,
+            gate=verdict,
+            in_force=candidate.parent,
         )
         if not verdict.promote:
             report.note = f"kept {candidate.parent}: " + "; ".join(verdict.reasons)

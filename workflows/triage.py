@@ -262,12 +262,16 @@ class SupportTriageWorkflow:
         if not message.thread_id:
             return MessageContext()
         # A thread belongs to its sender: read only this customer's part of it (issue 27).
-        customer = (message.reply_address or message.from_address) if workflow.patched(THREAD_OWNER_PATCH) else None
+        customer = (
+            (message.reply_address or message.from_address) if workflow.patched(THREAD_OWNER_PATCH) else None
+        )
         try:
             view = await workflow.execute_local_activity_method(
                 MailActivities.thread_history,
                 ThreadRequest(
-                    inbox_id=message.inbox_id, thread_id=message.thread_id, message_id=message.message_id,
+                    inbox_id=message.inbox_id,
+                    thread_id=message.thread_id,
+                    message_id=message.message_id,
                     customer=customer,
                 ),
                 start_to_close_timeout=MAIL_TIMEOUT,
@@ -323,7 +327,8 @@ class SupportTriageWorkflow:
         handle = workflow.get_external_workflow_handle(workflow_id)
         try:
             await handle.signal(
-                NEW_PARTICIPANT_SIGNAL, NewParticipant(mailbox=mailbox(sender), message_id=self._input.message.message_id)
+                NEW_PARTICIPANT_SIGNAL,
+                NewParticipant(mailbox=mailbox(sender), message_id=self._input.message.message_id),
             )
         except Exception as err:  # closed already, or never started: nothing to mark
             workflow.logger.info("%s was not told of a new participant: %s", workflow_id, err)
@@ -335,7 +340,9 @@ class SupportTriageWorkflow:
         article = article_of(reply.answer, reply.citations)
         return await workflow.execute_local_activity_method(
             AutonomyActivities.read_mode,
-            ModeLookup(inbox_id=self._input.message.inbox_id, category=classification.category, article_id=article),
+            ModeLookup(
+                inbox_id=self._input.message.inbox_id, category=classification.category, article_id=article
+            ),
             start_to_close_timeout=CONVERSATION_TIMEOUT,
             retry_policy=MAIL_RETRY,
             summary="read the autonomy mode",
@@ -349,7 +356,10 @@ class SupportTriageWorkflow:
             return
         actions = {d.decision.action for d in self._state.decisions}
         verdict = verdict_for(
-            status, self._state.revision, ReviewAction.REDRAFT in actions, self._state.corrected_category is not None,
+            status,
+            self._state.revision,
+            ReviewAction.REDRAFT in actions,
+            self._state.corrected_category is not None,
             closed_by_reviewer=ReviewAction.CLOSE in actions,
         )
         if verdict is None or decision.mode is None:
@@ -359,9 +369,13 @@ class SupportTriageWorkflow:
             await workflow.execute_local_activity_method(
                 AutonomyActivities.report_verdict,
                 VerdictReport(
-                    inbox_id=self._input.message.inbox_id, workflow_id=self._state.workflow_id,
-                    category=classification.category, article_id=answering_article(self._state),
-                    mode=decision.mode.mode, verdict=verdict, reviewer=last,
+                    inbox_id=self._input.message.inbox_id,
+                    workflow_id=self._state.workflow_id,
+                    category=classification.category,
+                    article_id=answering_article(self._state),
+                    mode=decision.mode.mode,
+                    verdict=verdict,
+                    reviewer=last,
                 ),
                 start_to_close_timeout=CONVERSATION_TIMEOUT,
                 retry_policy=MAIL_RETRY,
@@ -372,7 +386,11 @@ class SupportTriageWorkflow:
 
     def _record_correction(self, decision: ReviewDecision) -> None:
         classification = self._state.classification
-        if decision.category is None or classification is None or decision.category == classification.category:
+        if (
+            decision.category is None
+            or classification is None
+            or decision.category == classification.category
+        ):
             return
         self._state.corrected_category = decision.category
         workflow.upsert_search_attributes([sa.TRIAGE_CORRECTED.value_set(True)])
@@ -488,7 +506,8 @@ class SupportTriageWorkflow:
                 reply_to_message_id=message.message_id,
                 to=[address] if address else [],
                 subject=reply_subject(
-                    message.subject, self._state.classification.language if self._state.classification else None
+                    message.subject,
+                    self._state.classification.language if self._state.classification else None,
                 ),
                 body=body,
                 draft_id=self._state.draft_id,
@@ -656,7 +675,9 @@ class SupportTriageWorkflow:
             due_at=self._state.expires_at if kind == "reminder" else self._state.reminder_at,
         )
         self._notifications.append(
-            asyncio.create_task(notify(NotifyActivities.notify_reviewer, notification, f"notify: {notification.kind}"))
+            asyncio.create_task(
+                notify(NotifyActivities.notify_reviewer, notification, f"notify: {notification.kind}")
+            )
         )
 
     def _set_status(self, status: TriageStatus) -> None:

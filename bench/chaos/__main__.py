@@ -30,7 +30,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", type=Path, default=None, help="write the report here")
     parser.add_argument("--keep", action="store_true", help="keep the logs and databases")
-    parser.add_argument("--mail", choices=("emulator", "imap"), default="emulator", help="imap: a real Dovecot (bench/chaos/imap.py)")
+    parser.add_argument(
+        "--mail",
+        choices=("emulator", "imap"),
+        default="emulator",
+        help="imap: a real Dovecot (bench/chaos/imap.py)",
+    )
     args = parser.parse_args(argv)
     # This process's client rides out the server restart on purpose; the SDK's
     # retry warnings about it would bury the table.
@@ -43,7 +48,9 @@ def main(argv: list[str] | None = None) -> int:
         report = asyncio.run(run_imap_chaos(args.messages, args.seed, keep_workdir=args.keep))
         print(format_imap_report(report), flush=True)
     else:
-        report = asyncio.run(run_chaos(ChaosPlan.for_messages(args.messages, args.seed), keep_workdir=args.keep))
+        report = asyncio.run(
+            run_chaos(ChaosPlan.for_messages(args.messages, args.seed), keep_workdir=args.keep)
+        )
         print(format_report(report), flush=True)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -83,7 +83,10 @@ class ChildProcesses:
         if self._watchdog is not None:
             self._watchdog.cancel()
         await asyncio.gather(
-            *(stop_process(process, 15.0) for process in (self.watcher, self.worker, self.judge, self.temporal.process))
+            *(
+                stop_process(process, 15.0)
+                for process in (self.watcher, self.worker, self.judge, self.temporal.process)
+            )
         )
 
 

@@ -43,7 +43,15 @@ QUESTIONS = [
     ("Feature idea", "It would be great to have a dark mode."),
 ]
 SENDERS = 200  # one sender's mail shares a counter workflow: many senders, as an inbox has
-FAULTS = ("dovecot_restart", "kick", "worker_kill", "uidvalidity_reset", "kick", "worker_kill", "dovecot_restart")
+FAULTS = (
+    "dovecot_restart",
+    "kick",
+    "worker_kill",
+    "uidvalidity_reset",
+    "kick",
+    "worker_kill",
+    "dovecot_restart",
+)
 _IN_REPLY_TO = re.compile(rb"In-Reply-To: <([^>]+)>")
 
 
@@ -152,7 +160,9 @@ def child_env(address: str, dovecot: Dovecot, relay: SmtpRelay) -> dict[str, str
     }
 
 
-async def run_imap_chaos(messages: int, seed: int, *, keep_workdir: bool = False, settle_timeout: float = 900.0) -> ImapChaosReport:
+async def run_imap_chaos(
+    messages: int, seed: int, *, keep_workdir: bool = False, settle_timeout: float = 900.0
+) -> ImapChaosReport:
     workdir = Path(tempfile.mkdtemp(prefix="triage-chaos-imap-"))
     workdir.chmod(0o755)  # Dovecot's users must enter it
     rng = random.Random(seed)
@@ -190,7 +200,9 @@ async def run_imap_chaos(messages: int, seed: int, *, keep_workdir: bool = False
         seen = Counter(message_id_of(e.id) for e in executions)
         report.workflows = len(executions)
         report.lost = sorted(set(expected) - set(seen))
-        report.duplicate_workflows = sum(n - 1 for n in seen.values() if n > 1) + len(set(seen) - set(expected))
+        report.duplicate_workflows = sum(n - 1 for n in seen.values() if n > 1) + len(
+            set(seen) - set(expected)
+        )
         auto_sent = {message_id_of(e.id) for e in executions if summarize(e).status is TriageStatus.AUTO_SENT}
         report.auto_sent = len(auto_sent)
         answered = Counter(
@@ -198,11 +210,17 @@ async def run_imap_chaos(messages: int, seed: int, *, keep_workdir: bool = False
         )
         report.replies = sum(answered.values())
         report.duplicate_replies = sorted(mid for mid, n in answered.items() if n > 1)
-        report.auto_sent_without_reply = sorted(expected[t] for t in auto_sent if expected.get(t) not in answered)
+        report.auto_sent_without_reply = sorted(
+            expected[t] for t in auto_sent if expected.get(t) not in answered
+        )
         report.replies_without_auto_send = sorted(m for m in answered if id_for(m) not in auto_sent)
         report.faults = dict(faults)
         report.unexpected_exits = processes.unexpected_exits
-        report.seconds = {"chaos": settle_began - chaos_began, "settle": loop.time() - settle_began, "all": loop.time() - began}
+        report.seconds = {
+            "chaos": settle_began - chaos_began,
+            "settle": loop.time() - settle_began,
+            "all": loop.time() - began,
+        }
     finally:
         await processes.stop()
         relay.stop()

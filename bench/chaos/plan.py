@@ -238,7 +238,9 @@ def plan_emails(plan: ChaosPlan, rng: random.Random) -> tuple[list[PlannedEmail]
             assert parent is not None
             root = emails[root_of[parent] - len(limit)]
             body = rng.choice({"thanks": THANKS, STRANGER: FOLLOW_UPS + THANKS}.get(kind, FOLLOW_UPS))
-            sender = f"Stranger {index} <stranger{index}@elsewhere.example>" if kind == STRANGER else root.sender
+            sender = (
+                f"Stranger {index} <stranger{index}@elsewhere.example>" if kind == STRANGER else root.sender
+            )
             email = PlannedEmail(index, kind, at, sender, f"Re: {root.subject}", body, parent)
             root_of[index] = root.index
             if kind == "thanks":

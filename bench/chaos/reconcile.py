@@ -175,7 +175,9 @@ async def check_threads(
         for sender in dict.fromkeys(e.sender for e in thread):
             conversation = [e for e in thread if e.sender == sender]
             strangers_later = [e for e in thread[thread.index(conversation[-1]) + 1 :] if e.sender != sender]
-            await check_conversation(account, client, f"{thread_id}/{sender}", conversation, strangers_later, status_of)
+            await check_conversation(
+                account, client, f"{thread_id}/{sender}", conversation, strangers_later, status_of
+            )
 
 
 async def check_conversation(
@@ -193,23 +195,32 @@ async def check_conversation(
     last = conversation[-1]
     if statuses[-1] in CLOSED_STATUSES and last.kind != "thanks" and strangers_later:
         account.flag(
-            "closed by another sender", 1,
+            "closed by another sender",
+            1,
             f"{last.message_id}: {statuses[-1]} after {len(strangers_later)} message(s) of another sender only",
         )
     elif statuses[-1] is TriageStatus.SUPERSEDED:
-        account.flag("newest superseded", 1, f"conversation {name}: its newest message {last.message_id} superseded")
+        account.flag(
+            "newest superseded", 1, f"conversation {name}: its newest message {last.message_id} superseded"
+        )
     for position, (email, status) in enumerate(zip(conversation, statuses, strict=True)):
         later = conversation[position + 1 :]
         if status is TriageStatus.SUPERSEDED and not later:
-            account.mismatches.append(f"{email.message_id}: superseded, no newer message of its sender in its thread")
+            account.mismatches.append(
+                f"{email.message_id}: superseded, no newer message of its sender in its thread"
+            )
         closed_by_thanks = email.kind == "thanks" or any(e.kind == "thanks" for e in later)
         if status is TriageStatus.NO_REPLY_NEEDED and not closed_by_thanks:
-            account.mismatches.append(f"{email.message_id}: no_reply_needed, no thank-you of its sender in its thread")
+            account.mismatches.append(
+                f"{email.message_id}: no_reply_needed, no thank-you of its sender in its thread"
+            )
         if email.kind == "thanks" and status is not TriageStatus.NO_REPLY_NEEDED:
             if not await classifier_failed(client, email.message_id):
                 account.mismatches.append(f"{email.message_id}: a thank-you ended {status}")
         if email.kind == STRANGER and status in (TriageStatus.AUTO_SENT, *CLOSED_STATUSES):
-            account.mismatches.append(f"{email.message_id}: a stranger's message in a thread ended {status}, not reviewed")
+            account.mismatches.append(
+                f"{email.message_id}: a stranger's message in a thread ended {status}, not reviewed"
+            )
 
 
 async def classifier_failed(client: Client, message_id: str) -> bool:

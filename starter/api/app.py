@@ -199,7 +199,11 @@ async def _invalid_request(request: Request, exc: Exception) -> Response:
     it back, which leaks large bodies and fails (500) on text JSON cannot encode."""
     assert isinstance(exc, RequestValidationError)
     errors = [
-        {"loc": [str(part) for part in error.get("loc", ())], "msg": str(error.get("msg", "")), "type": str(error.get("type", ""))}
+        {
+            "loc": [str(part) for part in error.get("loc", ())],
+            "msg": str(error.get("msg", "")),
+            "type": str(error.get("type", "")),
+        }
         for error in exc.errors()
     ]
     return Response(json.dumps({"detail": errors}), status_code=422, media_type="application/json")
@@ -242,7 +246,9 @@ def create_app(
     link = TemporalLink(settings, client)
     app.state.temporal = link
     app.state.cursors = CursorCodec(secret.encode())
-    app.state.sessions = SessionStore(secret.encode(), link.client, settings.temporal_task_queue, session_max_age)
+    app.state.sessions = SessionStore(
+        secret.encode(), link.client, settings.temporal_task_queue, session_max_age
+    )
     app.state.login_throttle = login_throttle or LoginThrottle(
         store=TemporalFailures(link.client, settings.temporal_task_queue, LOGIN_WINDOW)
     )

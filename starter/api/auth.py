@@ -91,7 +91,9 @@ def token_problems(settings: Settings) -> list[str]:
             problems.append(f"{name!r} has the role {role.strip()!r}; roles: {', '.join(sorted(ROLE_NAMES))}")
             continue
         if len(token) < MIN_TOKEN_CHARS:
-            problems.append(f"the token of {name!r} has {len(token)} characters, fewer than {MIN_TOKEN_CHARS}")
+            problems.append(
+                f"the token of {name!r} has {len(token)} characters, fewer than {MIN_TOKEN_CHARS}"
+            )
         if token in seen and seen[token] != name:
             problems.append(f"{seen[token]!r} and {name!r} share a token")
         seen.setdefault(token, name)
@@ -172,7 +174,9 @@ async def api_identity(
         async with link_of(request).errors():
             check = await throttle.check(keys)
         if check.wait > 0:
-            log.warning("bearer token from %s not checked: throttled for %.0f s", client_of(request), check.wait)
+            log.warning(
+                "bearer token from %s not checked: throttled for %.0f s", client_of(request), check.wait
+            )
             raise _throttled(check.wait)
         identity = identity_for_token(_settings(request), credentials.credentials)
         if identity is not None:
@@ -184,7 +188,10 @@ async def api_identity(
             count = await throttle.failed(keys)
         log.warning(
             "rejected bearer token from %s on %s %s (%d recent failures)",
-            client_of(request), request.method, request.url.path, count,
+            client_of(request),
+            request.method,
+            request.url.path,
+            count,
         )
     raise HTTPException(
         status.HTTP_401_UNAUTHORIZED,

@@ -254,7 +254,7 @@ async def review_page(request: Request, reviewer: Reviewer, workflow_id: str) ->
 async def flag_review(
     request: Request, reviewer: Reviewer, workflow_id: str, csrf_token: FormText = None, why: FormText = None
 ) -> Response:
-    """"This should not have been sent": the article (and a promoted category) back to shadow."""
+    """ "This should not have been sent": the article (and a promoted category) back to shadow."""
     auth.check_csrf(request, csrf_token)
     try:
         changes = await flag_reply(link_of(request), workflow_id, reviewer, (why or "").strip()[:2_000])

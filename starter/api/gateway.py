@@ -214,8 +214,15 @@ async def decide(
         client = await link.client()
         try:
             _, outcome = await decide_current(
-                client, workflow_id, action, reviewer, revision=revision, category=category,
-                body=body, reason=reason, instructions=instructions,
+                client,
+                workflow_id,
+                action,
+                reviewer,
+                revision=revision,
+                category=category,
+                body=body,
+                reason=reason,
+                instructions=instructions,
             )
         except RPCError as err:
             if review_closed(err):
@@ -287,7 +294,9 @@ async def change_mode(
     """Set a scope's mode as ``reviewer``; the answer is the change made (none if it already was)."""
     settings = link.settings
     async with link.errors():
-        request = ModeRequest(scope=scope, mode=mode, by=reviewer, why=why, settings=settings.autonomy_settings())
+        request = ModeRequest(
+            scope=scope, mode=mode, by=reviewer, why=why, settings=settings.autonomy_settings()
+        )
         try:
             return await set_mode(
                 await link.client(), settings.temporal_task_queue, settings.inbox_id, request, settings.kb_dir
@@ -297,7 +306,7 @@ async def change_mode(
 
 
 async def flag_reply(link: TemporalLink, workflow_id: str, reviewer: str, why: str) -> list[ModeChange]:
-    """"This should not have been sent": 409 (NotFlaggable) unless the reply went out on its own."""
+    """ "This should not have been sent": 409 (NotFlaggable) unless the reply went out on its own."""
     settings = link.settings
     async with link.errors(workflow_id):
         client = await link.client()

@@ -57,7 +57,10 @@ def error_page(request: Request, status_code: int, message: str) -> HTMLResponse
     is end, the reviewer's real session. Nothing written: no Set-Cookie.
     """
     return render(
-        request, "error.html", {"status_code": status_code, "message": message}, status_code,
+        request,
+        "error.html",
+        {"status_code": status_code, "message": message},
+        status_code,
         touch_session=False,
     )
 

@@ -76,9 +76,19 @@ async def schedule_retrain(admin: RetrainAdmin, link: Link, payload: RetrainSche
     request = RetrainRequest(requested_by=admin, why=payload.why)
     async with link.errors():
         sid = await create_schedule(
-            await link.client(), link.settings.temporal_task_queue, payload.cron, request, {"by": admin, "why": payload.why}
+            await link.client(),
+            link.settings.temporal_task_queue,
+            payload.cron,
+            request,
+            {"by": admin, "why": payload.why},
         )
-    log.info("retrain schedule %s set to %r by %s: %s", sid, payload.cron, admin, payload.why or "(no reason given)")
+    log.info(
+        "retrain schedule %s set to %r by %s: %s",
+        sid,
+        payload.cron,
+        admin,
+        payload.why or "(no reason given)",
+    )
     return ScheduledRetrain(schedule_id=sid, cron=payload.cron)
 
 

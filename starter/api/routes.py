@@ -171,7 +171,10 @@ _admin_errors: dict[int | str, dict[str, Any]] = {
 
 _flag_errors: dict[int | str, dict[str, Any]] = {
     **_errors,
-    409: {"description": "Not flaggable (kind NotFlaggable): open, or not sent automatically", "model": ErrorBody},
+    409: {
+        "description": "Not flaggable (kind NotFlaggable): open, or not sent automatically",
+        "model": ErrorBody,
+    },
 }
 
 router = APIRouter(prefix="/api", tags=["reviews"], responses=_errors)
@@ -227,8 +230,13 @@ async def edit_draft(
 ) -> ReviewOutcome:
     """Replace the draft's text; the review stays open at the next revision."""
     return await decide(
-        link, workflow_id, ReviewAction.EDIT, reviewer,
-        revision=payload.revision, category=payload.category, body=payload.body,
+        link,
+        workflow_id,
+        ReviewAction.EDIT,
+        reviewer,
+        revision=payload.revision,
+        category=payload.category,
+        body=payload.body,
     )
 
 
@@ -239,8 +247,13 @@ async def approve(
     """Send the draft (or ``body`` instead of it)."""
     payload = payload or ApproveRequest()
     return await decide(
-        link, workflow_id, ReviewAction.APPROVE, reviewer,
-        revision=payload.revision, category=payload.category, body=payload.body,
+        link,
+        workflow_id,
+        ReviewAction.APPROVE,
+        reviewer,
+        revision=payload.revision,
+        category=payload.category,
+        body=payload.body,
     )
 
 
@@ -250,8 +263,13 @@ async def reject(
 ) -> ReviewOutcome:
     """Send nothing and discard the draft."""
     return await decide(
-        link, workflow_id, ReviewAction.REJECT, reviewer,
-        revision=payload.revision, category=payload.category, reason=payload.reason,
+        link,
+        workflow_id,
+        ReviewAction.REJECT,
+        reviewer,
+        revision=payload.revision,
+        category=payload.category,
+        reason=payload.reason,
     )
 
 
@@ -262,8 +280,13 @@ async def close(
     """No reply needed: send nothing and close the review (a thank-you, say); not a rejected draft."""
     payload = payload or CloseRequest()
     return await decide(
-        link, workflow_id, ReviewAction.CLOSE, reviewer,
-        revision=payload.revision, category=payload.category, reason=payload.reason,
+        link,
+        workflow_id,
+        ReviewAction.CLOSE,
+        reviewer,
+        revision=payload.revision,
+        category=payload.category,
+        reason=payload.reason,
     )
 
 
@@ -284,8 +307,10 @@ async def redraft(
 
 
 @router.post("/reviews/{workflow_id}/flag", response_model=list[ModeChange], responses=_flag_errors)
-async def flag(reviewer: Reviewer, link: Link, workflow_id: WorkflowId, payload: FlagRequest | None = None) -> list[ModeChange]:
-    """"This should not have been sent": a reply sent automatically was wrong.
+async def flag(
+    reviewer: Reviewer, link: Link, workflow_id: WorkflowId, payload: FlagRequest | None = None
+) -> list[ModeChange]:
+    """ "This should not have been sent": a reply sent automatically was wrong.
 
     Its article (and a promoted category) drops back to shadow at once; the
     answer lists the changes made (none if it was flagged before).

@@ -24,7 +24,9 @@ async def run_api(settings: Settings, host: str, port: int) -> None:
     if not settings.reviewer_tokens() and not sign_on_enabled(settings):
         log.warning("TRIAGE_REVIEWERS is empty and sign-on is off: nobody can sign in (set name:token pairs)")
     if not settings.session_secret:
-        log.warning("TRIAGE_SESSION_SECRET is unset: cookies are signed with a key of this process, so sessions end when it restarts and other replicas refuse them")
+        log.warning(
+            "TRIAGE_SESSION_SECRET is unset: cookies are signed with a key of this process, so sessions end when it restarts and other replicas refuse them"
+        )
 
     stop = asyncio.Event()
     # The client connects lazily: the dashboard starts (and says so) while Temporal is still away.

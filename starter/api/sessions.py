@@ -67,7 +67,13 @@ class Session:
     @classmethod
     def of(cls, public_id: str, memo: SessionMemo) -> Session:
         return cls(
-            public_id, memo.reviewer, memo.token_fp, memo.created_at.timestamp(), memo.client, memo.user_agent, memo.role
+            public_id,
+            memo.reviewer,
+            memo.token_fp,
+            memo.created_at.timestamp(),
+            memo.client,
+            memo.user_agent,
+            memo.role,
         )
 
 

@@ -121,8 +121,12 @@ async def sign_on_start(request: Request, next: str = "/") -> Response:
     try:
         return await client.authorize_redirect(request, redirect_uri(request))
     except (HTTPError, OAuthError) as err:
-        log.warning("identity provider at %s unreachable: %s", settings_of(request).oidc_issuer, type(err).__name__)
-        return error_page(request, status.HTTP_503_SERVICE_UNAVAILABLE, "The identity provider is unreachable.")
+        log.warning(
+            "identity provider at %s unreachable: %s", settings_of(request).oidc_issuer, type(err).__name__
+        )
+        return error_page(
+            request, status.HTTP_503_SERVICE_UNAVAILABLE, "The identity provider is unreachable."
+        )
 
 
 @router.get(CALLBACK_PATH)
@@ -137,7 +141,9 @@ async def sign_on_callback(request: Request) -> Response:
     async with link_of(request).errors():
         check = await throttle.check(keys)
     if check.wait > 0:
-        return error_page(request, status.HTTP_429_TOO_MANY_REQUESTS, "Too many failed sign-ins. Try again later.")
+        return error_page(
+            request, status.HTTP_429_TOO_MANY_REQUESTS, "Too many failed sign-ins. Try again later."
+        )
     try:
         token = await client.authorize_access_token(
             request, leeway=settings.oidc_leeway_seconds, claims_options=await claims_options(client)
@@ -152,7 +158,9 @@ async def sign_on_callback(request: Request) -> Response:
         return error_page(request, status.HTTP_403_FORBIDDEN, f"Sign-on refused: {reason}.")
     except HTTPError as err:
         log.warning("identity provider unreachable during sign-on: %s", type(err).__name__)
-        return error_page(request, status.HTTP_503_SERVICE_UNAVAILABLE, "The identity provider is unreachable.")
+        return error_page(
+            request, status.HTTP_503_SERVICE_UNAVAILABLE, "The identity provider is unreachable."
+        )
     if check.failures:
         async with link_of(request).errors():
             await throttle.succeeded(keys)
@@ -163,7 +171,9 @@ async def sign_on_callback(request: Request) -> Response:
     return RedirectResponse(next_path, status.HTTP_303_SEE_OTHER)
 
 
-async def _with_userinfo(client: StarletteOAuth2App, token: dict[str, Any], groups_claim: str) -> dict[str, Any]:
+async def _with_userinfo(
+    client: StarletteOAuth2App, token: dict[str, Any], groups_claim: str
+) -> dict[str, Any]:
     """The verified ID token's claims, completed from the userinfo endpoint when they lack
     the email or the groups: a provider that follows the specification to the letter (Okta,
     oidc-provider) puts scope claims there, not in the ID token of a code flow."""

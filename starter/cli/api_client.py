@@ -30,7 +30,10 @@ Api = Annotated[
 TokenFile = Annotated[
     Path | None,
     typer.Option(
-        "--token-file", exists=True, dir_okay=False, help="File holding the reviewer token for --api (default $TRIAGE_API_TOKEN)."
+        "--token-file",
+        exists=True,
+        dir_okay=False,
+        help="File holding the reviewer token for --api (default $TRIAGE_API_TOKEN).",
     ),
 ]
 
@@ -46,7 +49,9 @@ def api_token(token_file: Path | None) -> str:
         return token
     token = os.environ.get("TRIAGE_API_TOKEN", "").strip()
     if not token:
-        raise CliError("--api needs a reviewer token: set TRIAGE_API_TOKEN or pass --token-file FILE", EXIT_USAGE)
+        raise CliError(
+            "--api needs a reviewer token: set TRIAGE_API_TOKEN or pass --token-file FILE", EXIT_USAGE
+        )
     return token
 
 
@@ -62,7 +67,8 @@ def api_client(api: str, token_file: Path | None) -> Iterator[httpx.Client]:
             yield http
     except httpx.TransportError as err:
         raise CliError(
-            f"the reviewer API at {base} is unreachable ({one_line(str(err)) or type(err).__name__})", EXIT_UNREACHABLE
+            f"the reviewer API at {base} is unreachable ({one_line(str(err)) or type(err).__name__})",
+            EXIT_UNREACHABLE,
         ) from err
 
 
@@ -70,7 +76,9 @@ def api_call(
     http: httpx.Client, method: str, path: str, payload: dict[str, Any] | None = None, **params: Any
 ) -> Any:
     """One request: its JSON (None for 204), or a CliError whose exit code says what kind of failure it was."""
-    response = http.request(method, path, json=payload, params={k: v for k, v in params.items() if v is not None})
+    response = http.request(
+        method, path, json=payload, params={k: v for k, v in params.items() if v is not None}
+    )
     if response.is_success:
         return response.json() if response.content else None
     try:
@@ -81,7 +89,9 @@ def api_call(
     if isinstance(detail, list):  # FastAPI's validation errors
         detail = "; ".join(str(item.get("msg", item)) for item in detail)
     status = response.status_code
-    code = {422: EXIT_USAGE, 502: EXIT_REFUSED}.get(status, EXIT_UNREACHABLE if status >= 500 else EXIT_REFUSED)
+    code = {422: EXIT_USAGE, 502: EXIT_REFUSED}.get(
+        status, EXIT_UNREACHABLE if status >= 500 else EXIT_REFUSED
+    )
     what = {401: "the API refused the token", 403: "not allowed", 404: "not found", 409: "refused"}.get(
         status, "the API answered"
     )

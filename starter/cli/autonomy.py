@@ -40,7 +40,9 @@ def _print_changes(changes: list[ModeChange]) -> None:
     if not changes:
         console.print("no mode changed", highlight=False)
     for change in changes:
-        console.print(f"{change.scope}: {change.old} -> {change.new} ({change.source}): {change.why}", highlight=False)
+        console.print(
+            f"{change.scope}: {change.old} -> {change.new} ({change.source}): {change.why}", highlight=False
+        )
 
 
 @autonomy_app.callback()
@@ -53,13 +55,18 @@ def autonomy(ctx: typer.Context, as_json: JsonOption = False) -> None:
     settings = get_settings()
 
     async def main(client: Client) -> list[ScopeRow]:
-        return await autonomy_rows(client, settings.temporal_task_queue, settings.inbox_id, settings.autonomy_settings())
+        return await autonomy_rows(
+            client, settings.temporal_task_queue, settings.inbox_id, settings.autonomy_settings()
+        )
 
     found = with_client(main)
     if as_json:
         print(json.dumps([row.model_dump(mode="json") for row in found], indent=2))
         return
-    table = Table(title=f"autonomy for inbox {settings.inbox_id}", caption="verdicts in the window: agree / disagree / expired / sent alone")
+    table = Table(
+        title=f"autonomy for inbox {settings.inbox_id}",
+        caption="verdicts in the window: agree / disagree / expired / sent alone",
+    )
     table.add_column("scope", no_wrap=True)
     table.add_column("mode", no_wrap=True)
     table.add_column("since")
@@ -70,9 +77,13 @@ def autonomy(ctx: typer.Context, as_json: JsonOption = False) -> None:
     for row in found:
         last = row.last_disagreement
         table.add_row(
-            row.scope, row.mode.value, row.source.value, f"{row.shadow_verdicts}/{row.needed}",
+            row.scope,
+            row.mode.value,
+            row.source.value,
+            f"{row.shadow_verdicts}/{row.needed}",
             f"{row.window.agree}/{row.window.disagree}/{row.window.expired}/{row.window.auto_sent}",
-            _rate(row), f"{last.verdict.value}: {last.workflow_id}" if last else "-",
+            _rate(row),
+            f"{last.verdict.value}: {last.workflow_id}" if last else "-",
         )
     console.print(table)
 
@@ -96,18 +107,27 @@ def set_mode(
     if api:
         if reviewer:
             raise CliError("--reviewer does not go with --api: the API records the token's owner", EXIT_USAGE)
-        answer = call_api(api, token_file, "POST", "/api/autonomy/modes", {"scope": scope, "mode": mode, "why": why})
+        answer = call_api(
+            api, token_file, "POST", "/api/autonomy/modes", {"scope": scope, "mode": mode, "why": why}
+        )
         _print_changes([ModeChange.model_validate(change) for change in answer])
         return
     settings = get_settings()
     try:
-        request = ModeRequest(scope=scope, mode=mode, by=reviewer_name(reviewer), why=why, settings=settings.autonomy_settings())
+        request = ModeRequest(
+            scope=scope, mode=mode, by=reviewer_name(reviewer), why=why, settings=settings.autonomy_settings()
+        )
     except ValidationError as err:
-        raise CliError(f"{scope} {mode}: give category:NAME or article:ID and review, shadow or auto ({err.error_count()} problem(s))", EXIT_USAGE) from None
+        raise CliError(
+            f"{scope} {mode}: give category:NAME or article:ID and review, shadow or auto ({err.error_count()} problem(s))",
+            EXIT_USAGE,
+        ) from None
 
     async def main(client: Client) -> list[ModeChange]:
         try:
-            return await request_mode(client, settings.temporal_task_queue, settings.inbox_id, request, settings.kb_dir)
+            return await request_mode(
+                client, settings.temporal_task_queue, settings.inbox_id, request, settings.kb_dir
+            )
         except ScopeRefused as err:
             raise CliError(str(err), EXIT_REFUSED) from None
 
@@ -130,7 +150,9 @@ def flag(
         from triage.autonomy import ModeChange
 
         if reviewer:
-            raise CliError("--reviewer does not go with --api: the API records the token's reviewer", EXIT_USAGE)
+            raise CliError(
+                "--reviewer does not go with --api: the API records the token's reviewer", EXIT_USAGE
+            )
         with api_client(api, token_file) as http:
             changed = api_call(http, "POST", f"/api/reviews/{workflow_id}/flag", {"why": why})
         _print_changes([ModeChange.model_validate(change) for change in changed])
@@ -139,7 +161,12 @@ def flag(
     async def main(client: Client) -> list[ModeChange]:
         try:
             return await flag_sent_reply(
-                client, settings.temporal_task_queue, workflow_id, reviewer_name(reviewer), why, settings.autonomy_settings()
+                client,
+                settings.temporal_task_queue,
+                workflow_id,
+                reviewer_name(reviewer),
+                why,
+                settings.autonomy_settings(),
             )
         except NotFlaggable as err:
             raise CliError(str(err)) from err

@@ -34,16 +34,23 @@ def _decide(
     outcome: ReviewOutcome | None
     if api:
         if reviewer:
-            raise CliError("--reviewer does not go with --api: the API records the token's reviewer", EXIT_USAGE)
+            raise CliError(
+                "--reviewer does not go with --api: the API records the token's reviewer", EXIT_USAGE
+            )
         if signal:
-            raise CliError("--signal does not go with --api: the API always waits for the outcome", EXIT_USAGE)
+            raise CliError(
+                "--signal does not go with --api: the API always waits for the outcome", EXIT_USAGE
+            )
         who, decided_on, outcome = _decide_over_api(api, token_file, workflow_id, action, revision, fields)
     else:
         who = reviewer_name(reviewer)
         decided_on, outcome = _decide_over_temporal(workflow_id, action, who, revision, signal, fields)
     if outcome is None:
-        console.print(f"{action.value} signalled on revision {decided_on}; the outcome is not known yet "
-                      f"(`triage show {review_id}`)", highlight=False)
+        console.print(
+            f"{action.value} signalled on revision {decided_on}; the outcome is not known yet "
+            f"(`triage show {review_id}`)",
+            highlight=False,
+        )
         return
     console.print(decision_line(action, who, decided_on, outcome), highlight=False)
 
@@ -65,7 +72,12 @@ def decision_line(action: ReviewAction, who: str, revision: int, outcome: Review
 
 
 def _decide_over_temporal(
-    workflow_id: str, action: ReviewAction, who: str, revision: int | None, signal: bool, fields: dict[str, Any]
+    workflow_id: str,
+    action: ReviewAction,
+    who: str,
+    revision: int | None,
+    signal: bool,
+    fields: dict[str, Any],
 ) -> tuple[int, ReviewOutcome | None]:
     from temporalio.service import RPCError, RPCStatusCode
 
@@ -104,7 +116,9 @@ def _decide_over_api(
         if revision is None:  # decide on what we read, as the Temporal path does
             revision = TriageState.model_validate(api_call(http, "GET", review_url)).revision
         payload = {"revision": revision, **{k: v for k, v in fields.items() if v is not None}}
-        outcome = ReviewOutcome.model_validate(api_call(http, "POST", f"{review_url}/{action.value}", payload))
+        outcome = ReviewOutcome.model_validate(
+            api_call(http, "POST", f"{review_url}/{action.value}", payload)
+        )
         try:
             decisions = TriageState.model_validate(api_call(http, "GET", review_url)).decisions
             who = decisions[-1].decision.reviewer if decisions else "the token's reviewer"
@@ -119,11 +133,18 @@ Reviewer = Annotated[
 Revision = Annotated[
     int | None, typer.Option(min=1, help="Draft revision you reviewed (default: the current one).")
 ]
-Signal = Annotated[bool, typer.Option("--signal", help="Send as a Signal (works while workers are down; no outcome).")]
+Signal = Annotated[
+    bool, typer.Option("--signal", help="Send as a Signal (works while workers are down; no outcome).")
+]
 CategoryOption = Annotated[
     Category | None,
-    typer.Option("--category", help="The right category, if the classifier got it wrong (training data for `triage retrain`)."),
+    typer.Option(
+        "--category",
+        help="The right category, if the classifier got it wrong (training data for `triage retrain`).",
+    ),
 ]
+
+
 def approve(
     review_id: ReviewId,
     reviewer: Reviewer = None,
@@ -143,7 +164,17 @@ def approve(
             body = body_file.read_text()
         except (OSError, UnicodeDecodeError) as err:
             raise CliError(f"cannot read {body_file}: {err}", EXIT_USAGE) from err
-    _decide(review_id, ReviewAction.APPROVE, reviewer, revision, signal, api, token_file, body=body, category=category)
+    _decide(
+        review_id,
+        ReviewAction.APPROVE,
+        reviewer,
+        revision,
+        signal,
+        api,
+        token_file,
+        body=body,
+        category=category,
+    )
 
 
 def reject(
@@ -157,7 +188,17 @@ def reject(
     token_file: TokenFile = None,
 ) -> None:
     """Reject: nothing is sent and the draft is discarded."""
-    _decide(review_id, ReviewAction.REJECT, reviewer, revision, signal, api, token_file, reason=reason, category=category)
+    _decide(
+        review_id,
+        ReviewAction.REJECT,
+        reviewer,
+        revision,
+        signal,
+        api,
+        token_file,
+        reason=reason,
+        category=category,
+    )
 
 
 def close(
@@ -171,7 +212,17 @@ def close(
     token_file: TokenFile = None,
 ) -> None:
     """No reply needed: send nothing and close the review (a thank-you); not a rejected draft."""
-    _decide(review_id, ReviewAction.CLOSE, reviewer, revision, signal, api, token_file, reason=reason, category=category)
+    _decide(
+        review_id,
+        ReviewAction.CLOSE,
+        reviewer,
+        revision,
+        signal,
+        api,
+        token_file,
+        reason=reason,
+        category=category,
+    )
 
 
 def redraft(
@@ -186,6 +237,13 @@ def redraft(
 ) -> None:
     """Ask for a new draft; the review stays open on the new revision."""
     _decide(
-        review_id, ReviewAction.REDRAFT, reviewer, revision, signal, api, token_file,
-        instructions=instructions, category=category,
+        review_id,
+        ReviewAction.REDRAFT,
+        reviewer,
+        revision,
+        signal,
+        api,
+        token_file,
+        instructions=instructions,
+        category=category,
     )

@@ -45,7 +45,8 @@ def send(
     subject: Annotated[str, typer.Option(help="The subject.")],
     body: Annotated[str | None, typer.Option(help="The plain-text body.")] = None,
     body_file: Annotated[
-        Path | None, typer.Option("--body-file", exists=True, dir_okay=False, help="Read the body from a file.")
+        Path | None,
+        typer.Option("--body-file", exists=True, dir_okay=False, help="Read the body from a file."),
     ] = None,
     thread: Annotated[str | None, typer.Option(help="Continue this thread (a follow-up).")] = None,
 ) -> None:
@@ -63,8 +64,15 @@ def send(
     try:
         response = httpx.post(f"{control}/_sim/inbound", json=payload, timeout=10)
     except httpx.HTTPError as err:
-        raise CliError(f"the mail emulator at {control} is unreachable ({one_line(str(err))})", EXIT_UNREACHABLE) from None
+        raise CliError(
+            f"the mail emulator at {control} is unreachable ({one_line(str(err))})", EXIT_UNREACHABLE
+        ) from None
     if not response.is_success:
-        raise CliError(f"the emulator refused the message ({response.status_code}): {one_line(response.text[:300])}", EXIT_REFUSED)
+        raise CliError(
+            f"the emulator refused the message ({response.status_code}): {one_line(response.text[:300])}",
+            EXIT_REFUSED,
+        )
     created = response.json()
-    print(f"message {created['message_id']} in thread {created['thread_id']}: workflow triage-{created['message_id']}")
+    print(
+        f"message {created['message_id']} in thread {created['thread_id']}: workflow triage-{created['message_id']}"
+    )

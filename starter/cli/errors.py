@@ -85,11 +85,17 @@ def explain(err: BaseException) -> tuple[int, str]:
         case RPCError() if err.status == RPCStatusCode.UNAVAILABLE:
             return EXIT_UNREACHABLE, f"Temporal is unreachable at {address}: {one_line(err.message)}"
         case RPCError() if err.status in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED):
-            return EXIT_UNREACHABLE, "Temporal or the worker did not answer in time (is a worker running? `triage up` starts one)"
+            return (
+                EXIT_UNREACHABLE,
+                "Temporal or the worker did not answer in time (is a worker running? `triage up` starts one)",
+            )
         case RPCError():
             return EXIT_REFUSED, f"Temporal refused ({err.status.name}): {one_line(err.message)}"
         case WorkflowUpdateRPCTimeoutOrCancelledError():
-            return EXIT_UNREACHABLE, "no worker applied the decision in time; it may still be applied (check with `triage show`)"
+            return (
+                EXIT_UNREACHABLE,
+                "no worker applied the decision in time; it may still be applied (check with `triage show`)",
+            )
         case WorkflowQueryFailedError() | WorkflowQueryRejectedError():
             return EXIT_REFUSED, f"the state query failed: {one_line(str(err))}"
         case TimeoutError():

@@ -15,7 +15,8 @@ def eval(
     provider: Annotated[str, typer.Option(help="offline or openai.")] = "offline",
     as_json: JsonOption = False,
     show_unsafe: Annotated[
-        bool, typer.Option("--show-unsafe", help="List each unsafe auto-send and why every gate let it through.")
+        bool,
+        typer.Option("--show-unsafe", help="List each unsafe auto-send and why every gate let it through."),
     ] = False,
 ) -> None:
     """Measure classification and the send policy on a labelled JSONL file (figures per source)."""

@@ -13,11 +13,18 @@ from starter.cli.errors import EXIT_REFUSED, CliError
 from starter.cli.output import JsonOption
 from triage.config import get_settings
 
-kb_app = typer.Typer(help="Check a knowledge-base folder and see what a question would cite.", no_args_is_help=True)
+kb_app = typer.Typer(
+    help="Check a knowledge-base folder and see what a question would cite.", no_args_is_help=True
+)
 
 KbDirOption = Annotated[
     Path | None,
-    typer.Option("--dir", exists=True, file_okay=False, help="The articles folder (default: TRIAGE_KB_DIR, else the packaged one)."),
+    typer.Option(
+        "--dir",
+        exists=True,
+        file_okay=False,
+        help="The articles folder (default: TRIAGE_KB_DIR, else the packaged one).",
+    ),
 ]
 
 
@@ -32,7 +39,11 @@ def _kb_dir(directory: Path | None) -> Path:
 def kb_check(
     directory: Annotated[
         Path | None,
-        typer.Argument(exists=True, file_okay=False, help="The articles folder (default: TRIAGE_KB_DIR, else the packaged one)."),
+        typer.Argument(
+            exists=True,
+            file_okay=False,
+            help="The articles folder (default: TRIAGE_KB_DIR, else the packaged one).",
+        ),
     ] = None,
 ) -> None:
     """Validate front matter, ids, translations and that every declared question can be reached."""
@@ -49,7 +60,9 @@ def kb_check(
     versions = kb.versions()
     languages = ", ".join(sorted({a.language for a in versions}))
     questions = sum(len(a.questions) for a in versions)
-    print(f"{folder}: {len(kb.articles)} articles in {languages} ({len(versions)} files, {questions} questions): no problems")
+    print(
+        f"{folder}: {len(kb.articles)} articles in {languages} ({len(versions)} files, {questions} questions): no problems"
+    )
 
 
 @kb_app.command("search")
@@ -71,20 +84,35 @@ def kb_search(
     hits = kb.search(question, k=3)
     threshold = settings.answer_threshold
     if as_json:
-        print(json.dumps({
-            "language": lang,
-            "answer": answer.model_dump() if answer else None,
-            "sendable": bool(answer and answer.score >= threshold and not answer.unanswered),
-            "cited": {"id": cited.id, "language": cited.language, "title": cited.title, "url": cited.url} if cited else None,
-            "search": [{"id": a.id, "title": a.title, "score": round(score, 4)} for a, score in hits],
-        }, ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                {
+                    "language": lang,
+                    "answer": answer.model_dump() if answer else None,
+                    "sendable": bool(answer and answer.score >= threshold and not answer.unanswered),
+                    "cited": {
+                        "id": cited.id,
+                        "language": cited.language,
+                        "title": cited.title,
+                        "url": cited.url,
+                    }
+                    if cited
+                    else None,
+                    "search": [{"id": a.id, "title": a.title, "score": round(score, 4)} for a, score in hits],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return
     if answer is None:
         print(f"language {lang}: no declared question to match (too few words that say what it is about)")
     else:
         verdict = "answers it" if answer.score >= threshold else "too far: no article answers it"
-        print(f'language {lang}: closest declared question "{answer.question}" of {answer.article_id} '
-              f"at {answer.score:.2f} (threshold {threshold:.2f}: {verdict})")
+        print(
+            f'language {lang}: closest declared question "{answer.question}" of {answer.article_id} '
+            f"at {answer.score:.2f} (threshold {threshold:.2f}: {verdict})"
+        )
         for other in answer.unanswered:
             print(f"  unanswered: {other}")
         if cited is not None:

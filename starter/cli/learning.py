@@ -24,19 +24,25 @@ if TYPE_CHECKING:
     from triage.llm.gate import RetrainReport
     from triage.llm.registry import ModelRegistry
 
-corrections_app = typer.Typer(help="Reviewers' category corrections, read from Temporal.", no_args_is_help=True)
+corrections_app = typer.Typer(
+    help="Reviewers' category corrections, read from Temporal.", no_args_is_help=True
+)
 schedule_app = typer.Typer(help="The nightly retrain, a Temporal Schedule.", no_args_is_help=True)
 model_app = typer.Typer(help="Versions of the offline classifier.", no_args_is_help=True)
 
 LabelledOption = Annotated[
     Path | None,
-    typer.Option("--labelled", help="An eval-format JSONL file the worker can read (default: the packaged check set)."),
+    typer.Option(
+        "--labelled", help="An eval-format JSONL file the worker can read (default: the packaged check set)."
+    ),
 ]
 
 
 @corrections_app.command("export")
 def corrections_export(
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write JSONL here (default: stdout).")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write JSONL here (default: stdout).")
+    ] = None,
     since: Annotated[datetime | None, typer.Option(help="Only workflows closed after this time.")] = None,
 ) -> None:
     """Every corrected category, with the message and the text that was sent (JSON lines)."""
@@ -45,7 +51,9 @@ def corrections_export(
     settings = get_settings()
 
     async def main(client: Client) -> list[str]:
-        return [c.model_dump_json() async for c in iter_corrections(client, settings.temporal_task_queue, since)]
+        return [
+            c.model_dump_json() async for c in iter_corrections(client, settings.temporal_task_queue, since)
+        ]
 
     lines = with_client(main)
     text = "".join(line + "\n" for line in lines)
@@ -62,20 +70,32 @@ def _resolved(labelled: Path | None) -> str | None:
 
 def _print_report(report: RetrainReport) -> None:
     if report.measured is not None:
-        table = Table(title=f"{report.candidate.version if report.candidate else 'candidate'} against {report.candidate.parent if report.candidate else ''}")
+        table = Table(
+            title=f"{report.candidate.version if report.candidate else 'candidate'} against {report.candidate.parent if report.candidate else ''}"
+        )
         for column in ("set", "n", "macro-F1 now", "macro-F1 candidate", "unsafe now", "unsafe candidate"):
             table.add_column(column)
         for name, now in report.measured.current.items():
             new = report.measured.candidate[name]
-            table.add_row(name, str(now.n), f"{now.macro_f1:.3f}", f"{new.macro_f1:.3f}",
-                          f"{now.unsafe_auto_send_rate:.1%}", f"{new.unsafe_auto_send_rate:.1%}")
+            table.add_row(
+                name,
+                str(now.n),
+                f"{now.macro_f1:.3f}",
+                f"{new.macro_f1:.3f}",
+                f"{now.unsafe_auto_send_rate:.1%}",
+                f"{new.unsafe_auto_send_rate:.1%}",
+            )
         console.print(table)
-    console.print(f"{report.corrections} correction(s); {report.note}; in force: {report.in_force}", highlight=False)
+    console.print(
+        f"{report.corrections} correction(s); {report.note}; in force: {report.in_force}", highlight=False
+    )
 
 
 def retrain(
     labelled: LabelledOption = None,
-    measure_only: Annotated[bool, typer.Option("--measure-only", help="Fit and measure, never promote.")] = False,
+    measure_only: Annotated[
+        bool, typer.Option("--measure-only", help="Fit and measure, never promote.")
+    ] = False,
     wait: Annotated[bool, typer.Option("--wait/--no-wait", help="Wait for the gate's verdict.")] = True,
     as_json: JsonOption = False,
     api: Api = None,
@@ -88,8 +108,12 @@ def retrain(
 
     if api:  # an admin's right: the API starts it (it does not wait) and records who and why
         if labelled is not None:
-            raise CliError("--labelled does not go with --api: the API retrains on the packaged check set", EXIT_USAGE)
-        started = call_api(api, token_file, "POST", "/api/retraining/runs", {"measure_only": measure_only, "why": why})
+            raise CliError(
+                "--labelled does not go with --api: the API retrains on the packaged check set", EXIT_USAGE
+            )
+        started = call_api(
+            api, token_file, "POST", "/api/retraining/runs", {"measure_only": measure_only, "why": why}
+        )
         console.print(f"retrain started: {started['workflow_id']}", highlight=False)
         return
     settings = get_settings()
@@ -127,7 +151,9 @@ def schedule_create(
 
     if api:
         if labelled is not None:
-            raise CliError("--labelled does not go with --api: the API retrains on the packaged check set", EXIT_USAGE)
+            raise CliError(
+                "--labelled does not go with --api: the API retrains on the packaged check set", EXIT_USAGE
+            )
         scheduled = call_api(api, token_file, "PUT", "/api/retraining/schedule", {"cron": cron, "why": why})
         console.print(f"schedule {scheduled['schedule_id']}: retrain at '{cron}' (UTC)", highlight=False)
         return
@@ -135,7 +161,9 @@ def schedule_create(
 
     async def main(client: Client) -> str:
         return await create_schedule(
-            client, settings.temporal_task_queue, cron,
+            client,
+            settings.temporal_task_queue,
+            cron,
             RetrainRequest(labelled=_resolved(labelled), judge_task_queue=settings.judge_task_queue),
         )
 
@@ -196,14 +224,28 @@ def model_list(as_json: JsonOption = False) -> None:
         print(json.dumps(state.model_dump(mode="json"), indent=2))
         return
     table = Table()
-    for column in ("", "version", "created", "parent", "corrections", "held back F1", "labelled F1", "labelled unsafe"):
+    for column in (
+        "",
+        "version",
+        "created",
+        "parent",
+        "corrections",
+        "held back F1",
+        "labelled F1",
+        "labelled unsafe",
+    ):
         table.add_column(column)
     table.add_row("*" if state.current == "builtin" else "", "builtin", "packaged", "-", "-", "-", "-", "-")
     for v in state.versions:
         held, labelled = v.figures.get("held_back"), v.figures.get("labelled")
         table.add_row(
-            "*" if v.version == state.current else "", v.version, f"{v.created_at:%Y-%m-%d %H:%M}", v.parent or "-",
-            str(v.corrections), f"{held.macro_f1:.3f}" if held else "-", f"{labelled.macro_f1:.3f}" if labelled else "-",
+            "*" if v.version == state.current else "",
+            v.version,
+            f"{v.created_at:%Y-%m-%d %H:%M}",
+            v.parent or "-",
+            str(v.corrections),
+            f"{held.macro_f1:.3f}" if held else "-",
+            f"{labelled.macro_f1:.3f}" if labelled else "-",
             f"{labelled.unsafe_auto_send_rate:.1%}" if labelled else "-",
         )
     console.print(table)

@@ -11,13 +11,17 @@ from starter.cli.errors import EXIT_USAGE, CliError
 from starter.cli.output import JsonOption, console
 from triage.config import get_settings
 
-llm_app = typer.Typer(help="The LLM server: serve the local model, check any OpenAI-compatible server.", no_args_is_help=True)
+llm_app = typer.Typer(
+    help="The LLM server: serve the local model, check any OpenAI-compatible server.", no_args_is_help=True
+)
 
 
 @llm_app.command()
 def serve(
     port: Annotated[int, typer.Option(help="Loopback port.")] = 8780,  # local_server.DEFAULT_PORT
-    parallel: Annotated[int, typer.Option(min=1, help="Requests answered at once (set TRIAGE_LLM_CONCURRENCY to it).")] = 1,
+    parallel: Annotated[
+        int, typer.Option(min=1, help="Requests answered at once (set TRIAGE_LLM_CONCURRENCY to it).")
+    ] = 1,
     threads: Annotated[int | None, typer.Option(min=1, help="CPU threads (default: all cores).")] = None,
 ) -> None:
     """Serve the small local model (llama.cpp + SmolLM2-135M, from `make local-llm`) on 127.0.0.1, until Ctrl-C."""
@@ -37,8 +41,12 @@ def serve(
 
 @llm_app.command()
 def check(
-    base_url: Annotated[str | None, typer.Option(help="The server's OpenAI base URL (default OPENAI_BASE_URL).")] = None,
-    model: Annotated[str | None, typer.Option(help="The model to try (default TRIAGE_CLASSIFY_MODEL).")] = None,
+    base_url: Annotated[
+        str | None, typer.Option(help="The server's OpenAI base URL (default OPENAI_BASE_URL).")
+    ] = None,
+    model: Annotated[
+        str | None, typer.Option(help="The model to try (default TRIAGE_CLASSIFY_MODEL).")
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """List the server's models, do one structured-output round trip with our schema, report latency and json_schema support."""
@@ -51,8 +59,11 @@ def check(
     key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
     report = asyncio.run(
         check_server(
-            url, model or settings.classify_model, api_key=key,
-            timeout=settings.llm_timeout_seconds, max_tokens=settings.llm_max_tokens,
+            url,
+            model or settings.classify_model,
+            api_key=key,
+            timeout=settings.llm_timeout_seconds,
+            max_tokens=settings.llm_max_tokens,
         )
     )
     reached = report.outcome is not Outcome.UNREACHABLE or report.models

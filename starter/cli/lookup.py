@@ -15,7 +15,9 @@ if TYPE_CHECKING:
 
     from triage.models import TriageState
 
-ReviewId = Annotated[str, typer.Argument(metavar="ID", help="Workflow id (triage-msg_…) or message id (msg_…).")]
+ReviewId = Annotated[
+    str, typer.Argument(metavar="ID", help="Workflow id (triage-msg_…) or message id (msg_…).")
+]
 
 
 def reviewer_name(given: str | None) -> str:

@@ -61,7 +61,9 @@ def review_rows(
                 "status": r.status.value if r.status else "",
                 "category": r.category.value if r.category else "",
                 "age": _age(now - since) if since else "",
-                "from": (parseaddr(state.message.from_address)[1] or state.message.from_address) if state else "",
+                "from": (parseaddr(state.message.from_address)[1] or state.message.from_address)
+                if state
+                else "",
                 "subject": (state.message.subject or "(no subject)") if state else "",
                 # The policy puts the cause first; a column headed "why it waits" needs no "guard flags:".
                 "why": reasons[0].removeprefix(GUARD_FLAGS_PREFIX) if reasons else "",
@@ -129,7 +131,10 @@ def reviews_table(rows: list[dict[str, str]], width: int, *, with_status: bool) 
     for key in keys:  # an id folds (only in a terminal narrower than it); the rest end in "…"
         whole = key == "id"
         table.add_column(
-            _header(key), width=(widths or {}).get(key), no_wrap=not whole, overflow="fold" if whole else "ellipsis"
+            _header(key),
+            width=(widths or {}).get(key),
+            no_wrap=not whole,
+            overflow="fold" if whole else "ellipsis",
         )
     for row in rows:
         table.add_row(*(row[k] for k in keys))

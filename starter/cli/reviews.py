@@ -72,7 +72,9 @@ def review_json(summary: ReviewSummary, state: TriageState | None) -> dict[str, 
         "from_address": state.message.from_address if state else None,
         "main_reason": decision.main_reason if decision else None,
         "reasons": decision.reasons if decision else [],
-        "review_started_at": state.review_started_at.isoformat() if state and state.review_started_at else None,
+        "review_started_at": state.review_started_at.isoformat()
+        if state and state.review_started_at
+        else None,
     }
 
 
@@ -96,14 +98,20 @@ def _reviews_over_api(
 
     with api_client(api, token_file) as http:
         listed = api_call(
-            http, "GET", "/api/reviews", status=wanted.value if wanted else "any",
-            category=category.value if category else None, limit=min(limit, 200),
+            http,
+            "GET",
+            "/api/reviews",
+            status=wanted.value if wanted else "any",
+            category=category.value if category else None,
+            limit=min(limit, 200),
         )
         page = [ReviewSummary.model_validate(item) for item in listed["items"]]
         states: dict[str, TriageState | None] = {}
         for r in page:
             try:
-                states[r.workflow_id] = TriageState.model_validate(api_call(http, "GET", f"/api/reviews/{r.workflow_id}"))
+                states[r.workflow_id] = TriageState.model_validate(
+                    api_call(http, "GET", f"/api/reviews/{r.workflow_id}")
+                )
             except CliError:
                 states[r.workflow_id] = None  # shown from what visibility knows
     return page, states
@@ -138,7 +146,9 @@ def stats(
     console.print(table)
 
 
-def show(review_id: ReviewId, as_json: JsonOption = False, api: Api = None, token_file: TokenFile = None) -> None:
+def show(
+    review_id: ReviewId, as_json: JsonOption = False, api: Api = None, token_file: TokenFile = None
+) -> None:
     """The whole state of one triage: message, classification, draft, decisions."""
     workflow_id = workflow_id_from(review_id)
 
@@ -156,7 +166,9 @@ def show(review_id: ReviewId, as_json: JsonOption = False, api: Api = None, toke
         print(state.model_dump_json())
         return
     c = state.classification
-    console.print(f"[bold]{state.workflow_id}[/] — {state.status.value}, revision {state.revision}", soft_wrap=True)
+    console.print(
+        f"[bold]{state.workflow_id}[/] — {state.status.value}, revision {state.revision}", soft_wrap=True
+    )
     console.print(f"From: {state.message.from_address}\nSubject: {state.message.subject}", markup=False)
     if c:
         console.print(f"Category: {c.category.value} ({c.confidence:.2f}) {c.reason}", markup=False)
@@ -164,7 +176,10 @@ def show(review_id: ReviewId, as_json: JsonOption = False, api: Api = None, toke
             console.print("Guard flags: " + ", ".join(f.value for f in c.guard_flags))
     answer = state.policy_decision.answer if state.policy_decision else None
     if answer:
-        console.print(f'Closest KB question: "{answer.question}" ({answer.article_id}, match {answer.score:.2f})', markup=False)
+        console.print(
+            f'Closest KB question: "{answer.question}" ({answer.article_id}, match {answer.score:.2f})',
+            markup=False,
+        )
     if state.policy_decision and state.policy_decision.reasons:
         console.print("Review because: " + reasons_line(state.policy_decision.reasons), markup=False)
     if state.superseded_by:
@@ -173,8 +188,10 @@ def show(review_id: ReviewId, as_json: JsonOption = False, api: Api = None, toke
         console.print(f"Thread: {state.message.thread_id}", markup=False)
     if state.other_participants:
         console.print(
-            "New participant in this thread: " + ", ".join(state.other_participants)
-            + " (their messages are separate reviews)", markup=False,
+            "New participant in this thread: "
+            + ", ".join(state.other_participants)
+            + " (their messages are separate reviews)",
+            markup=False,
         )
     for entry in state.thread:
         console.rule("our reply" if entry.from_us else f"earlier, from {entry.sender}")

@@ -89,25 +89,34 @@ def up(
     demo: Annotated[
         bool, typer.Option(help="Send the sample emails the inbox has not received yet (once, never again).")
     ] = False,
-    reset: Annotated[bool, typer.Option(help="Start from empty: delete the workflows and the mail first.")] = False,
+    reset: Annotated[
+        bool, typer.Option(help="Start from empty: delete the workflows and the mail first.")
+    ] = False,
     data_dir: Annotated[Path, typer.Option(help="Where the stack keeps its files.")] = Path(".data"),
     mail_port: Annotated[
         int | None, typer.Option(help="The mail emulator's port (default 8725, or MYAGENTMAIL_BASE_URL's).")
     ] = None,
     mail: Annotated[
         str | None,
-        typer.Option(help="emulator (the embedded myagentmail emulator) or imap (the TRIAGE_IMAP_* mailbox); "
-                     "default: TRIAGE_MAIL_PROVIDER's."),
+        typer.Option(
+            help="emulator (the embedded myagentmail emulator) or imap (the TRIAGE_IMAP_* mailbox); "
+            "default: TRIAGE_MAIL_PROVIDER's."
+        ),
     ] = None,
     llm: Annotated[
-        str | None, typer.Option(help="local: classify and draft with the local model server (make local-llm) on port 8780.")
+        str | None,
+        typer.Option(
+            help="local: classify and draft with the local model server (make local-llm) on port 8780."
+        ),
     ] = None,
 ) -> None:
     """The whole local stack in one command; Ctrl-C stops it all. Refuses to start when a port is taken."""
     from starter.stack import StackError, run_stack
 
     if llm not in (None, "local"):
-        raise CliError(f"--llm {llm}: the only choice is 'local' (other servers: set OPENAI_BASE_URL)", EXIT_USAGE)
+        raise CliError(
+            f"--llm {llm}: the only choice is 'local' (other servers: set OPENAI_BASE_URL)", EXIT_USAGE
+        )
     if llm:
         from triage.llm.local_server import LocalModelUnavailable, check_installed
 
@@ -120,7 +129,12 @@ def up(
     try:
         code = asyncio.run(
             run_stack(
-                settings, data_dir=data_dir, demo=demo, reset=reset, mail_port=mail_port, mail=mail,
+                settings,
+                data_dir=data_dir,
+                demo=demo,
+                reset=reset,
+                mail_port=mail_port,
+                mail=mail,
                 local_llm=bool(llm),
             )
         )
@@ -149,7 +163,10 @@ def codec_server(
     if settings.encryption_key is None:
         err_console.print("TRIAGE_ENCRYPTION_KEY is not set: nothing to decode")
         raise typer.Exit(2)
-    origins = ui_origin or [f"http://localhost:{settings.temporal_ui_port}", f"http://127.0.0.1:{settings.temporal_ui_port}"]
+    origins = ui_origin or [
+        f"http://localhost:{settings.temporal_ui_port}",
+        f"http://127.0.0.1:{settings.temporal_ui_port}",
+    ]
     app_ = create_codec_app(
         EncryptionCodec.from_spec(settings.encryption_key.get_secret_value()),
         allowed_origins=origins,

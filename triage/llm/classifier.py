@@ -61,7 +61,9 @@ def fields(texts: list[str]) -> dict[str, list[str]]:
     return {"text": texts, "title": [text.split("\n", 1)[0] for text in texts]}
 
 
-def featurize(vectorizers: dict[str, TfidfVectorizer], texts: list[str], *, fit: bool = False) -> sp.csr_matrix:
+def featurize(
+    vectorizers: dict[str, TfidfVectorizer], texts: list[str], *, fit: bool = False
+) -> sp.csr_matrix:
     inputs = fields(texts)
     blocks = []
     for name, vectorizer in vectorizers.items():
@@ -144,7 +146,9 @@ class TextClassifier:
             arrays["known_indices"] = self.known.indices.astype(np.int32)
             arrays["known_indptr"] = self.known.indptr.astype(np.int32)
         meta = {
-            "temperature": self.temperature, "fingerprint": self.fingerprint, "name": self.name,
+            "temperature": self.temperature,
+            "fingerprint": self.fingerprint,
+            "name": self.name,
             "calibration": list(self.calibration) if self.calibration else None,
         }
         arrays["meta"] = np.array(json.dumps(meta))

@@ -33,11 +33,15 @@ _SIGNOFF = (
     r"|hi|hello|hey|hallo|bonjour|hola|dear \w+"
 )
 _FOR = r"(?:your |the |all (?:the |your )?|this |that )?(?:help|reply|answer|quick (?:reply|answer|response)|response|support|fix|assistance|info|information|everything|getting back(?: to me)?|explanation|hilfe|antwort|aide|reponse|ayuda|respuesta)"
-_PART = re.compile(rf"^(?:{_THANKS}|{_DONE})(?: (?:{_THANKS}|{_DONE}))*(?: (?:for|fur|pour|por|per) {_FOR})?$")
+_PART = re.compile(
+    rf"^(?:{_THANKS}|{_DONE})(?: (?:{_THANKS}|{_DONE}))*(?: (?:for|fur|pour|por|per) {_FOR})?$"
+)
 _NAME = re.compile(r"^[a-z][a-z'-]{1,20}$")  # a first name alone, as the last line
 _SIGNOFF_LINE = re.compile(rf"^(?:{_SIGNOFF})$")
 _EMOJI_ONLY = re.compile(r"^[\W_]*$")
-_ASKS = re.compile(r"\?|\b(?:but|however|aber|mais|pero|still|again|can you|could you|please|bitte|s'il vous plait|por favor)\b")
+_ASKS = re.compile(
+    r"\?|\b(?:but|however|aber|mais|pero|still|again|can you|could you|please|bitte|s'il vous plait|por favor)\b"
+)
 _MAX_WORDS = 25  # a closing is short: a long message has something to say
 
 

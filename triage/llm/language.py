@@ -34,16 +34,31 @@ FUNCTION_WORDS: dict[str, frozenset[str]] = {
 # Letters and marks only one language of the list writes (short texts often have few
 # function words, and a subject in English must not outvote a body in Spanish).
 DISTINCTIVE: dict[str, frozenset[str]] = {
-    "es": frozenset("ñ¿¡"), "pt": frozenset("ãõ"), "fr": frozenset("êâîôûœ"), "it": frozenset("ìò"),
-    "pl": frozenset("ąćęłńśźż"), "cs": frozenset("ěčřů"), "da": frozenset("æø"),
+    "es": frozenset("ñ¿¡"),
+    "pt": frozenset("ãõ"),
+    "fr": frozenset("êâîôûœ"),
+    "it": frozenset("ìò"),
+    "pl": frozenset("ąćęłńśźż"),
+    "cs": frozenset("ěčřů"),
+    "da": frozenset("æø"),
     # Umlauts are German, and also Swedish and Turkish: they count for each, the
     # function words decide between them.
-    "de": frozenset("äöüß"), "sv": frozenset("åäö"), "tr": frozenset("ğışöü"),
+    "de": frozenset("äöüß"),
+    "sv": frozenset("åäö"),
+    "tr": frozenset("ğışöü"),
 }
 # Letters of other writing systems, by the Unicode name's first word.
 SCRIPTS = {
-    "CYRILLIC": "ru", "GREEK": "el", "ARABIC": "ar", "HEBREW": "he", "HIRAGANA": "ja", "KATAKANA": "ja",
-    "HANGUL": "ko", "CJK": "zh", "THAI": "th", "DEVANAGARI": "hi",
+    "CYRILLIC": "ru",
+    "GREEK": "el",
+    "ARABIC": "ar",
+    "HEBREW": "he",
+    "HIRAGANA": "ja",
+    "KATAKANA": "ja",
+    "HANGUL": "ko",
+    "CJK": "zh",
+    "THAI": "th",
+    "DEVANAGARI": "hi",
 }
 _WORD = re.compile(r"\w+")
 

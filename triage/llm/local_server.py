@@ -90,7 +90,9 @@ def check_installed() -> Path:
     except metadata.PackageNotFoundError:
         raise LocalModelUnavailable(f"the local model server is not installed: {INSTALL_HINT}") from None
     if version != SERVER_VERSION:
-        raise LocalModelUnavailable(f"{SERVER_DISTRIBUTION} {version} is installed, the pinned one is {SERVER_VERSION}")
+        raise LocalModelUnavailable(
+            f"{SERVER_DISTRIBUTION} {version} is installed, the pinned one is {SERVER_VERSION}"
+        )
     return weights_path()
 
 
@@ -155,8 +157,15 @@ class LocalModelServer:
     def start(self, timeout: float = 60.0) -> LocalModelServer:
         check_installed()  # a clear error here rather than a child that dies
         command = [
-            sys.executable, "-m", "triage.llm.local_server",
-            "--host", self.host, "--port", str(self.port), "--parallel", str(self.parallel),
+            sys.executable,
+            "-m",
+            "triage.llm.local_server",
+            "--host",
+            self.host,
+            "--port",
+            str(self.port),
+            "--parallel",
+            str(self.parallel),
         ]
         if self.threads:
             command += ["--threads", str(self.threads)]
@@ -167,7 +176,9 @@ class LocalModelServer:
         while not self._healthy():
             if self.process.poll() is not None:
                 detail = (self.process.stderr.read() if self.process.stderr else b"").decode(errors="replace")
-                raise LocalModelUnavailable(f"the local model server exited with {self.process.returncode}: {detail[-300:]}")
+                raise LocalModelUnavailable(
+                    f"the local model server exited with {self.process.returncode}: {detail[-300:]}"
+                )
             if time.monotonic() - started > timeout:
                 self.stop()
                 raise LocalModelUnavailable(f"the local model server did not answer in {timeout:.0f}s")
@@ -232,7 +243,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--parallel", type=int, default=1, help="requests served at once (slots)")
     parser.add_argument("--threads", type=int, default=None, help="CPU threads (default: all cores)")
     args = parser.parse_args(argv)
-    serve(args.host, args.port, args.parallel, args.threads, quiet=not os.environ.get("TRIAGE_LOCAL_LLM_VERBOSE"))
+    serve(
+        args.host,
+        args.port,
+        args.parallel,
+        args.threads,
+        quiet=not os.environ.get("TRIAGE_LOCAL_LLM_VERBOSE"),
+    )
 
 
 if __name__ == "__main__":

@@ -161,7 +161,11 @@ class OfflineProvider(TriageProvider):
         # drafted (in its own language, for the reviewer) and the policy holds the reply.
         shown = kb.version(article.id, classification.language) or article
         text = reply_text(shown.language, self._brand)
-        link = f"[{_markdown_escape(shown.title)}](<{shown.url}>)" if shown.url else _markdown_escape(shown.title)
+        link = (
+            f"[{_markdown_escape(shown.title)}](<{shown.url}>)"
+            if shown.url
+            else _markdown_escape(shown.title)
+        )
         # A changed request: the reply says it is about the change, then answers it.
         opening = text.update if changed else text.thanks
         source = (
@@ -172,8 +176,13 @@ class OfflineProvider(TriageProvider):
         citation = KbCitation(article_id=article.id, title=shown.title, url=shown.url, score=score)
         grounded = answers(article, classification.category.value)
         return DraftReply(
-            body=body, html_body=html, citations=[citation], grounded=grounded, answer=answer,
-            article_language=shown.language, usage=self._usage(),
+            body=body,
+            html_body=html,
+            citations=[citation],
+            grounded=grounded,
+            answer=answer,
+            article_language=shown.language,
+            usage=self._usage(),
         )
 
     def _article_for(

@@ -228,10 +228,14 @@ class OpenAIProvider(TriageProvider):
         ]
         category = request.classification.category.value
         if answer is not None:
-            answer = answer.model_copy(update={"confirmed_by_model": output.answering_article_id == answer.article_id})
+            answer = answer.model_copy(
+                update={"confirmed_by_model": output.answering_article_id == answer.article_id}
+            )
         # The language of the article text the reply rests on: the answering article's,
         # else the first one used.
-        relied = [a for a, _ in used if answer is not None and a.id == answer.article_id] or [a for a, _ in used]
+        relied = [a for a, _ in used if answer is not None and a.id == answer.article_id] or [
+            a for a, _ in used
+        ]
         return DraftReply(
             body=body,
             html_body=html,
@@ -253,7 +257,11 @@ class OpenAIProvider(TriageProvider):
     ) -> list[tuple[PromptArticle, float]]:
         if self._kb is None:
             return []
-        hits = [(a, score) for a, score in self._kb.search(search_text(message), k=KB_TOP_K) if score >= KB_MIN_SCORE]
+        hits = [
+            (a, score)
+            for a, score in self._kb.search(search_text(message), k=KB_TOP_K)
+            if score >= KB_MIN_SCORE
+        ]
         # The article whose declared question matched is always shown: the model must
         # be able to confirm (or not) that it answers.
         if answer is not None and all(a.id != answer.article_id for a, _ in hits):
@@ -266,7 +274,11 @@ class OpenAIProvider(TriageProvider):
         return [
             (
                 PromptArticle(
-                    id=a.id, title=a.title, url=a.url, body=a.body, categories=a.categories,
+                    id=a.id,
+                    title=a.title,
+                    url=a.url,
+                    body=a.body,
+                    categories=a.categories,
                     language=getattr(a, "language", "en"),
                 ),
                 score,

@@ -200,7 +200,8 @@ def draft_messages(
     if request.thread:
         # Earlier messages are as untrusted as the email itself: delimited and defused.
         turns = "\n\n".join(
-            f"[{'our reply' if entry.from_us else 'customer'}]\n{neutralise(entry.text)}" for entry in request.thread
+            f"[{'our reply' if entry.from_us else 'customer'}]\n{neutralise(entry.text)}"
+            for entry in request.thread
         )
         sections.append(
             "This email continues a conversation. Earlier messages, oldest first (answer the newest email; "

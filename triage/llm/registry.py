@@ -118,13 +118,17 @@ class ModelRegistry:
                 return
         raise RegistryError(f"model {version} is not in {self.folder}")
 
-    def promote(self, version: str, why: str, at: datetime | None = None, rollback: bool = False) -> Promotion:
+    def promote(
+        self, version: str, why: str, at: datetime | None = None, rollback: bool = False
+    ) -> Promotion:
         state = self.state()
         if version != BUILTIN and not any(v.version == version for v in state.versions):
             raise RegistryError(f"model {version} is not in {self.folder}")
         if version == state.current:
             raise RegistryError(f"model {version} is already in force")
-        promotion = Promotion(at=at or datetime.now(UTC), old=state.current, new=version, why=why, rollback=rollback)
+        promotion = Promotion(
+            at=at or datetime.now(UTC), old=state.current, new=version, why=why, rollback=rollback
+        )
         state.current = version
         state.history.append(promotion)
         self._write(state)
@@ -136,5 +140,7 @@ class ModelRegistry:
         # The promotion that first put the current version in force (rollbacks do not count).
         made_current = [p for p in state.history if p.new == state.current and not p.rollback]
         if not made_current:
-            raise RegistryError(f"nothing to roll back to: {state.current} was never promoted over another model")
+            raise RegistryError(
+                f"nothing to roll back to: {state.current} was never promoted over another model"
+            )
         return self.promote(made_current[-1].old, why, rollback=True)

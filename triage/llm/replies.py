@@ -112,7 +112,9 @@ def reply_text(language: str, brand: str = DEFAULT_BRAND_NAME) -> ReplyText:
     """The texts in ``language``, signed by ``brand``; English where there is none
     (such a reply waits for review)."""
     template = REPLY_TEXT.get(language, REPLY_TEXT["en"])
-    return replace(template, signature=template.signature.format(brand=brand, brand_joined="-".join(brand.split())))
+    return replace(
+        template, signature=template.signature.format(brand=brand, brand_joined="-".join(brand.split()))
+    )
 
 
 class Holding(StrEnum):
@@ -125,7 +127,11 @@ class Holding(StrEnum):
 
 
 def holding_reply(
-    brand: str = DEFAULT_BRAND_NAME, language: str = "en", *, acknowledge: bool = False, kind: Holding | None = None
+    brand: str = DEFAULT_BRAND_NAME,
+    language: str = "en",
+    *,
+    acknowledge: bool = False,
+    kind: Holding | None = None,
 ) -> str:
     """The reply that answers nothing yet: a person will. To a customer reporting
     trouble (``acknowledge``, or ``kind=Holding.PROBLEM``), it says sorry for the trouble first."""

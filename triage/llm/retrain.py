@@ -48,7 +48,13 @@ def split(corrections: Sequence[Correction]) -> tuple[list[Correction], list[Cor
 
 def as_eval_rows(corrections: Sequence[Correction]) -> list[EvalRow]:
     return [
-        EvalRow(id=c.workflow_id, subject=c.subject, body=c.body, label=as_label(c.corrected), source="corrections")
+        EvalRow(
+            id=c.workflow_id,
+            subject=c.subject,
+            body=c.body,
+            label=as_label(c.corrected),
+            source="corrections",
+        )
         for c in corrections
     ]
 
@@ -75,19 +81,28 @@ def fit_candidate(current: TextClassifier, corrections: Sequence[Correction], na
     for correction in corrections:
         texts += [model_input(correction.subject, correction.body)] * weight[correction.reviewer]
         labels += [correction.corrected.value] * weight[correction.reviewer]
-    candidate = fit(texts, labels, temperature=current.temperature, data_id=f"{current.fingerprint}+{len(corrections)}")
+    candidate = fit(
+        texts, labels, temperature=current.temperature, data_id=f"{current.fingerprint}+{len(corrections)}"
+    )
     return dataclasses.replace(candidate, name=name, calibration=current.calibration)
 
 
-async def measure(model: TextClassifier, rows: list[EvalRow], kb: KnowledgeBase, policy: PolicySettings) -> ModelFigures:
+async def measure(
+    model: TextClassifier, rows: list[EvalRow], kb: KnowledgeBase, policy: PolicySettings
+) -> ModelFigures:
     from triage.llm.offline import OfflineProvider  # the provider the worker runs, on this model
 
     if not rows:
         return ModelFigures()
-    report = await evaluate(rows, OfflineProvider(kb, model=model, routine=policy.auto_send_categories), policy)
+    report = await evaluate(
+        rows, OfflineProvider(kb, model=model, routine=policy.auto_send_categories), policy
+    )
     return ModelFigures(
-        n=report.n, accuracy=report.accuracy, macro_f1=report.macro_f1,
-        unsafe_auto_send_rate=report.unsafe_auto_send_rate, routine_coverage=report.routine_coverage,
+        n=report.n,
+        accuracy=report.accuracy,
+        macro_f1=report.macro_f1,
+        unsafe_auto_send_rate=report.unsafe_auto_send_rate,
+        routine_coverage=report.routine_coverage,
         recall={label: c.recall for label, c in report.per_class.items()},
         support={label: c.support for label, c in report.per_class.items()},
         auto_sent={label: c.auto_sent for label, c in report.per_class.items()},

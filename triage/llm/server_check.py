@@ -22,9 +22,13 @@ from triage.llm.prompts import classify_messages
 from triage.models import InboundMessage
 
 SAMPLE = InboundMessage(
-    message_id="llm-check", inbox_id="check", from_address="customer@example.org",
-    reply_address="customer@example.org", subject="Password reset",
-    plain_body="Hello, how do I reset my password? Thanks, Sam", body_chars=46,
+    message_id="llm-check",
+    inbox_id="check",
+    from_address="customer@example.org",
+    reply_address="customer@example.org",
+    subject="Password reset",
+    plain_body="Hello, how do I reset my password? Thanks, Sam",
+    body_chars=46,
 )
 NO_JSON_SCHEMA = (
     "the server does not honour response_format json_schema: use llama.cpp's llama-server, "
@@ -60,25 +64,39 @@ async def check_server(
     base_url: str, model: str, *, api_key: str | None, timeout: float, max_tokens: int
 ) -> CheckReport:
     report = CheckReport(base_url=base_url, model=model)
-    async with AsyncOpenAI(base_url=base_url, api_key=api_key or "unused", max_retries=0, timeout=timeout) as client:
+    async with AsyncOpenAI(
+        base_url=base_url, api_key=api_key or "unused", max_retries=0, timeout=timeout
+    ) as client:
         try:
             report.models = sorted([m.id async for m in client.models.list()])
         except openai.APIConnectionError:
-            return _failed(report, f"nothing answers at {base_url}: start the server, or set OPENAI_BASE_URL "
-                           "(--base-url) to where it listens", Outcome.UNREACHABLE)
+            return _failed(
+                report,
+                f"nothing answers at {base_url}: start the server, or set OPENAI_BASE_URL "
+                "(--base-url) to where it listens",
+                Outcome.UNREACHABLE,
+            )
         except openai.AuthenticationError:
             return _failed(report, "the server wants an API key: set OPENAI_API_KEY")
         except openai.APIStatusError as err:
             if err.status_code != 404:  # a server without /models can still answer chats
-                return _failed(report, f"GET /models answered HTTP {err.status_code}: is {base_url} an "
-                               "OpenAI-compatible base URL (usually ending in /v1)?")
+                return _failed(
+                    report,
+                    f"GET /models answered HTTP {err.status_code}: is {base_url} an "
+                    "OpenAI-compatible base URL (usually ending in /v1)?",
+                )
         if report.models and model not in report.models:
-            return _failed(report, f"the server has no model {model!r}: set TRIAGE_CLASSIFY_MODEL and "
-                           f"TRIAGE_DRAFT_MODEL to one of {', '.join(report.models)}")
+            return _failed(
+                report,
+                f"the server has no model {model!r}: set TRIAGE_CLASSIFY_MODEL and "
+                f"TRIAGE_DRAFT_MODEL to one of {', '.join(report.models)}",
+            )
         return await _round_trip(client, report, max_tokens, timeout)
 
 
-async def _round_trip(client: AsyncOpenAI, report: CheckReport, max_tokens: int, timeout: float) -> CheckReport:
+async def _round_trip(
+    client: AsyncOpenAI, report: CheckReport, max_tokens: int, timeout: float
+) -> CheckReport:
     started = time.monotonic()
     try:
         raw = await client.chat.completions.with_raw_response.parse(
@@ -88,14 +106,22 @@ async def _round_trip(client: AsyncOpenAI, report: CheckReport, max_tokens: int,
             max_completion_tokens=max_tokens,
         )
     except openai.APITimeoutError:
-        return _failed(report, f"no answer within {timeout:g} s: raise TRIAGE_LLM_TIMEOUT, or use a smaller model "
-                       "or faster hardware", Outcome.UNREACHABLE)
+        return _failed(
+            report,
+            f"no answer within {timeout:g} s: raise TRIAGE_LLM_TIMEOUT, or use a smaller model "
+            "or faster hardware",
+            Outcome.UNREACHABLE,
+        )
     except openai.APIConnectionError:
-        return _failed(report, "the connection dropped during the answer: is the server restarting?", Outcome.UNREACHABLE)
+        return _failed(
+            report, "the connection dropped during the answer: is the server restarting?", Outcome.UNREACHABLE
+        )
     except openai.APIStatusError as err:
         if err.status_code in (400, 422, 500, 501):
-            return _failed(report.model_copy(update={"json_schema": False}),
-                           f"HTTP {err.status_code} to a structured-output request: {NO_JSON_SCHEMA}")
+            return _failed(
+                report.model_copy(update={"json_schema": False}),
+                f"HTTP {err.status_code} to a structured-output request: {NO_JSON_SCHEMA}",
+            )
         return _failed(report, f"the chat request failed with HTTP {err.status_code}")
     report.latency_seconds = round(time.monotonic() - started, 3)
     try:

@@ -66,24 +66,79 @@ def _words(*alternatives: str) -> str:
 # ---- English ------------------------------------------------------------------------
 _NOT = _words(
     r"(?:does|do|did|is|are|was|were|has|have|had|would|will|ca|could|should)\s?n[o']?t",
-    r"can ?not", r"won'?t", r"never", r"no longer", r"not", r"unable to", r"failed to", r"fails to",
+    r"can ?not",
+    r"won'?t",
+    r"never",
+    r"no longer",
+    r"not",
+    r"unable to",
+    r"failed to",
+    r"fails to",
 )
 _OUTCOME = _words(
-    r"work(?:s|ed|ing)?", r"arriv(?:e|ed|es|ing)", r"receiv(?:e|ed|ing)", r"c[oa]me(?: through)?",
-    r"get(?:ting)?", r"got(?:ten)?", r"show(?:s|ed|n|ing)?(?: up)?", r"load(?:s|ed|ing)?",
-    r"open(?:s|ed|ing)?", r"sav(?:e|ed|es|ing)", r"sync(?:s|ed|ing)?", r"send(?:s|ing)?", r"sent",
-    r"go(?:es)? through", r"went through", r"appear(?:s|ed|ing)?", r"respond(?:s|ed|ing)?",
-    r"connect(?:s|ed|ing)?", r"log(?:ged)? ?(?:me )?in(?:to)?", r"sign(?:ed)? ?(?:me )?in(?:to)?",
-    r"access", r"accept(?:s|ed|ing)?", r"updat(?:e|ed|es|ing)", r"download(?:s|ed|ing)?",
-    r"upload(?:s|ed|ing)?", r"print(?:s|ed|ing)?", r"deliver(?:ed|s|ing)?", r"match(?:es|ed)?",
-    r"help(?:ed|s)?", r"fix(?:ed|es)?", r"solv(?:e|ed|es)", r"hold", r"held", r"start(?:s|ed)?",
-    r"finish(?:es|ed)?", r"complet(?:e|ed|es)", r"go(?:ne)? away", r"stop(?:s|ped)?", r"let me",
-    r"allow(?:s|ed)? me", r"recogni[sz](?:e|ed|es)", r"reflect(?:s|ed)?", r"process(?:ed)?",
+    r"work(?:s|ed|ing)?",
+    r"arriv(?:e|ed|es|ing)",
+    r"receiv(?:e|ed|ing)",
+    r"c[oa]me(?: through)?",
+    r"get(?:ting)?",
+    r"got(?:ten)?",
+    r"show(?:s|ed|n|ing)?(?: up)?",
+    r"load(?:s|ed|ing)?",
+    r"open(?:s|ed|ing)?",
+    r"sav(?:e|ed|es|ing)",
+    r"sync(?:s|ed|ing)?",
+    r"send(?:s|ing)?",
+    r"sent",
+    r"go(?:es)? through",
+    r"went through",
+    r"appear(?:s|ed|ing)?",
+    r"respond(?:s|ed|ing)?",
+    r"connect(?:s|ed|ing)?",
+    r"log(?:ged)? ?(?:me )?in(?:to)?",
+    r"sign(?:ed)? ?(?:me )?in(?:to)?",
+    r"access",
+    r"accept(?:s|ed|ing)?",
+    r"updat(?:e|ed|es|ing)",
+    r"download(?:s|ed|ing)?",
+    r"upload(?:s|ed|ing)?",
+    r"print(?:s|ed|ing)?",
+    r"deliver(?:ed|s|ing)?",
+    r"match(?:es|ed)?",
+    r"help(?:ed|s)?",
+    r"fix(?:ed|es)?",
+    r"solv(?:e|ed|es)",
+    r"hold",
+    r"held",
+    r"start(?:s|ed)?",
+    r"finish(?:es|ed)?",
+    r"complet(?:e|ed|es)",
+    r"go(?:ne)? away",
+    r"stop(?:s|ped)?",
+    r"let me",
+    r"allow(?:s|ed)? me",
+    r"recogni[sz](?:e|ed|es)",
+    r"reflect(?:s|ed)?",
+    r"process(?:ed)?",
     r"(?:been )?(?:charged|refunded|credited|cancell?ed|activated|applied|reset|changed|removed|deleted)",
-    r"hear(?:d)? back", r"ship(?:ped)?", r"turn(?:s|ed)? on", r"boot(?:s|ed)?", r"display(?:s|ed)?",
-    r"scan(?:s|ned|ning)?", r"play(?:s|ed|ing)?", r"render(?:s|ed|ing)?", r"install(?:s|ed|ing)?",
-    r"launch(?:es|ed|ing)?", r"run(?:s|ning)?", r"verif(?:y|ied|ies)", r"validat(?:e|ed|es)",
-    r"submit(?:s|ted)?", r"redirect(?:s|ed)?", r"refresh(?:es|ed)?", r"clickable", r"responsive", r"valid",
+    r"hear(?:d)? back",
+    r"ship(?:ped)?",
+    r"turn(?:s|ed)? on",
+    r"boot(?:s|ed)?",
+    r"display(?:s|ed)?",
+    r"scan(?:s|ned|ning)?",
+    r"play(?:s|ed|ing)?",
+    r"render(?:s|ed|ing)?",
+    r"install(?:s|ed|ing)?",
+    r"launch(?:es|ed|ing)?",
+    r"run(?:s|ning)?",
+    r"verif(?:y|ied|ies)",
+    r"validat(?:e|ed|es)",
+    r"submit(?:s|ted)?",
+    r"redirect(?:s|ed)?",
+    r"refresh(?:es|ed)?",
+    r"clickable",
+    r"responsive",
+    r"valid",
 )
 EN_FAILURE = [
     rf"\b{_NOT}\s+(?:\w+\s+){{0,3}}?{_OUTCOME}\b",
@@ -233,7 +288,9 @@ FR_DISPUTE = [
     r"\bconteste|\bpromis\b|\bpourquoi (?:ai-je|avons-nous|ai je|mon|ma|mes|est-ce que j'ai)\b",
     r"\b(?:ete|etions) (?:\w+ )?(?:facture|debite|preleve|factures|debites)e?s?\b|\bnon autorise",
 ]
-FR_HYPOTHETICAL = r"\b(?:si|s'il|au cas ou|en cas d[e']|que se passe|que faire|combien de temps|lorsque|quand)\b"
+FR_HYPOTHETICAL = (
+    r"\b(?:si|s'il|au cas ou|en cas d[e']|que se passe|que faire|combien de temps|lorsque|quand)\b"
+)
 
 # ---- Spanish ----------------------------------------------------------------------
 ES_FAILURE = [
@@ -408,7 +465,10 @@ _RULES: list[tuple[Situation, re.Pattern[str]]] = [
     (Situation.WITHDRAWAL, _compile(WITHDRAWAL)),
     (Situation.DISPUTE, _compile(EN_DISPUTE + DE_DISPUTE + FR_DISPUTE + ES_DISPUTE)),
     (Situation.REPEAT, _compile(EN_REPEAT + DE_REPEAT + FR_REPEAT + ES_REPEAT)),
-    (Situation.FAILURE, _compile(EN_FAILURE + DE_FAILURE + FR_FAILURE + ES_FAILURE + OTHER_FAILURE + ASKS_WHY)),
+    (
+        Situation.FAILURE,
+        _compile(EN_FAILURE + DE_FAILURE + FR_FAILURE + ES_FAILURE + OTHER_FAILURE + ASKS_WHY),
+    ),
 ]
 _HYPOTHETICAL = _compile([EN_HYPOTHETICAL, DE_HYPOTHETICAL, FR_HYPOTHETICAL, ES_HYPOTHETICAL])
 _STATEMENT_RULES: list[tuple[Situation, re.Pattern[str]]] = [
@@ -427,12 +487,16 @@ _ASKS = re.compile(
     r"was|wie|kann|konnen|gibt|ist|wird|werden|wo|wann|que|quel|quelle|comment|est-ce|puis-je|peut-on|ou|"
     r"como|cual|puedo|hay|se puede|donde|cuando|e possibile|posso|come|onde|quando|hoe|kan)\b"
 )
-_NEVER_HYPOTHETICAL = re.compile(r"^(?:why|how come|warum|wieso|pourquoi|por que|perche)\b(?! (?:would|might|could|should)\b)")
+_NEVER_HYPOTHETICAL = re.compile(
+    r"^(?:why|how come|warum|wieso|pourquoi|por que|perche)\b(?! (?:would|might|could|should)\b)"
+)
 # Read in questions too: "can you delete all my personal data?" is still the request.
 _ALWAYS = {Situation.PRIVACY, Situation.TAKEOVER}
 _ASKS_WHY = _compile(ASKS_WHY)
 _EVIDENCE_CHARS = 60
-_REPLY_SUBJECT = re.compile(r"^\s*(?:(?:re|aw|sv|antw|rif|res|fw|fwd|wg|tr|rv)\s*(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE)
+_REPLY_SUBJECT = re.compile(
+    r"^\s*(?:(?:re|aw|sv|antw|rif|res|fw|fwd|wg|tr|rv)\s*(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE
+)
 
 
 def strip_reply_prefix(subject: str) -> str:

@@ -75,7 +75,9 @@ def normalize_body(text: str, limit: int | None = None) -> str:
 
 def has_quoted_history(text: str) -> bool:
     """Does the message quote an earlier one ("> ...", "On ... wrote:")?"""
-    return any(line.lstrip().startswith(">") or _QUOTE_HEADER.match(line) for line in (text or "").splitlines())
+    return any(
+        line.lstrip().startswith(">") or _QUOTE_HEADER.match(line) for line in (text or "").splitlines()
+    )
 
 
 MODEL_INPUT_CHARS = 4000

@@ -95,7 +95,9 @@ def files_left_out(rows: TrainingRows) -> HeldOut:
     return held_out_predictions(rows, LeaveOneGroupOut().split(rows.texts, rows.labels, groups=rows.sources))
 
 
-def confidence_and_correctness(held: HeldOut, labels: list[str], temperature: float) -> tuple[np.ndarray, np.ndarray]:
+def confidence_and_correctness(
+    held: HeldOut, labels: list[str], temperature: float
+) -> tuple[np.ndarray, np.ndarray]:
     """The confidence the provider reports (routine summed) and whether the answer was right."""
     probabilities = softmax(held.logits / temperature)
     answer = [_same_answer(c) for c in held.classes]

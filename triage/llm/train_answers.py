@@ -74,13 +74,17 @@ def fit(x: np.ndarray, y: np.ndarray) -> Acceptance:
 
 def report(x: np.ndarray, y: np.ndarray) -> None:
     folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
-    p = cross_val_predict(LogisticRegression(C=REGULARISATION, max_iter=5000), x, y, cv=folds, method="predict_proba")[:, 1]
+    p = cross_val_predict(
+        LogisticRegression(C=REGULARISATION, max_iter=5000), x, y, cv=folds, method="predict_proba"
+    )[:, 1]
     print(f"{len(y)} examples, {int(y.sum())} matched to their article")
     print("calibration (5-fold): band, n, predicted, observed")
     for low in np.arange(0.0, 1.0, 0.1):
         band = (p >= low) & (p < low + 0.1 + (1e-9 if low >= 0.9 else 0))
         if band.any():
-            print(f"  {low:.1f}-{low + 0.1:.1f}  {int(band.sum()):4d}  {p[band].mean():.2f}  {y[band].mean():.2f}")
+            print(
+                f"  {low:.1f}-{low + 0.1:.1f}  {int(band.sum()):4d}  {p[band].mean():.2f}  {y[band].mean():.2f}"
+            )
     print("threshold: accepted share, wrong among accepted")
     for threshold in (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95):
         accepted = p >= threshold

@@ -39,9 +39,37 @@ class Example(BaseModel):
         return model_input(self.subject, self.body)
 
 
-GREETINGS = ["Hi,", "Hello team,", "Hey there!", "Good morning,", "Dear Acme Help support,", "Hi Acme,", "Hallo,", "Bonjour,", "Hola,", "Hi support team,"]
-SIGNATURES = ["Thanks", "Thanks in advance!", "Best regards,\nSam", "Cheers, Alex", "Kind regards\nJordan Lee\nOps Manager", "Thank you!", "--\nPriya Natarajan\nNorthwind Traders", "Sent from my iPhone"]
-CONTEXT = ["We are on the Business plan.", "This is for our team of 12.", "I've been a customer for two years.", "Our workspace is called Northwind.", "", "", ""]
+GREETINGS = [
+    "Hi,",
+    "Hello team,",
+    "Hey there!",
+    "Good morning,",
+    "Dear Acme Help support,",
+    "Hi Acme,",
+    "Hallo,",
+    "Bonjour,",
+    "Hola,",
+    "Hi support team,",
+]
+SIGNATURES = [
+    "Thanks",
+    "Thanks in advance!",
+    "Best regards,\nSam",
+    "Cheers, Alex",
+    "Kind regards\nJordan Lee\nOps Manager",
+    "Thank you!",
+    "--\nPriya Natarajan\nNorthwind Traders",
+    "Sent from my iPhone",
+]
+CONTEXT = [
+    "We are on the Business plan.",
+    "This is for our team of 12.",
+    "I've been a customer for two years.",
+    "Our workspace is called Northwind.",
+    "",
+    "",
+    "",
+]
 QUOTED = "\n\nOn Tue, 3 Nov 2026 at 10:02, Acme Help <support@acme-help.test> wrote:\n> Thanks for reaching out.\n> Best, the Acme Help team"
 
 

@@ -31,7 +31,9 @@ class MailNotFound(MailError):
 class MailRateLimited(MailError):
     """Too many calls: try again, after ``retry_after`` when the provider said how long."""
 
-    def __init__(self, message: str, *, retry_after: timedelta | None = None, status: int | None = None, code: str = "") -> None:
+    def __init__(
+        self, message: str, *, retry_after: timedelta | None = None, status: int | None = None, code: str = ""
+    ) -> None:
         super().__init__(message, status=status, code=code)
         self.retry_after = retry_after
 
@@ -54,7 +56,9 @@ class MailRejected(MailError):
     Permanent unless the provider says the same request may pass later
     (a timeout or a conflict on its side)."""
 
-    def __init__(self, message: str, *, retryable: bool = False, status: int | None = None, code: str = "") -> None:
+    def __init__(
+        self, message: str, *, retryable: bool = False, status: int | None = None, code: str = ""
+    ) -> None:
         super().__init__(message, status=status, code=code)
         self.retryable = retryable
 

@@ -53,7 +53,9 @@ class MailProvider(Protocol):
 
     async def get_message(self, inbox_id: str, message_id: str) -> InboundMessage: ...
 
-    def inbound_pages(self, inbox_id: str, *, page_size: int, max_pages: int) -> AsyncIterator[list[InboundMessage]]:
+    def inbound_pages(
+        self, inbox_id: str, *, page_size: int, max_pages: int
+    ) -> AsyncIterator[list[InboundMessage]]:
         """Pages of the inbox's inbound mail, newest first, until exhausted or ``max_pages``."""
         ...
 

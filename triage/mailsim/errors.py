@@ -37,7 +37,6 @@ def not_found(what: str, ident: str) -> ApiError:
     return ApiError(404, "NOT_FOUND", f"{what} {ident} not found")
 
 
-
 def _validation_message(exc: RequestValidationError) -> str:
     parts = []
     for error in exc.errors()[:3]:

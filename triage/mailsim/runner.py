@@ -128,7 +128,9 @@ async def serve_mailsim(
     # passing it on) would force its exit mid-lifespan, and it re-raises the signal after.
     server.capture_signals = _keep_signal_handlers  # type: ignore[method-assign]  # replacing that one method is the point
     with contextlib.suppress(NotImplementedError, RuntimeError):  # SIGTERM: the same graceful stop
-        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, lambda: setattr(server, "should_exit", True))
+        asyncio.get_running_loop().add_signal_handler(
+            signal.SIGTERM, lambda: setattr(server, "should_exit", True)
+        )
     task = asyncio.create_task(server.serve())
     bound = await _started(server, task)
     control, base, ws = _urls(host, bound)
@@ -137,7 +139,10 @@ async def serve_mailsim(
     print(f"  WebSocket  {ws}", flush=True)
     print(f"  inbox      {inbox_id} <{inbox_email}>", flush=True)
     # Never the key itself: a real one must not end up in a terminal or a log.
-    print(f"  API key    {'the default demo key' if api_key == 'sim-dev-key' else '(as given; not shown)'}", flush=True)
+    print(
+        f"  API key    {'the default demo key' if api_key == 'sim-dev-key' else '(as given; not shown)'}",
+        flush=True,
+    )
     print(
         f"  control    POST {control}/_sim/inbound, GET {control}/_sim/sent, POST {control}/_sim/faults",
         flush=True,

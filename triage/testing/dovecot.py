@@ -63,8 +63,13 @@ class Dovecot:
             internal = login = mail_user = getpass.getuser()
         self.config.write_text(
             _CONFIG.format(
-                root=self.root, instance=f"triage-{self.imap_port}", internal=internal, login=login,
-                mail_user=mail_user, imap_port=self.imap_port, lmtp_port=self.lmtp_port,
+                root=self.root,
+                instance=f"triage-{self.imap_port}",
+                internal=internal,
+                login=login,
+                mail_user=mail_user,
+                imap_port=self.imap_port,
+                lmtp_port=self.lmtp_port,
             )
         )
 
@@ -82,7 +87,13 @@ class Dovecot:
             self.write_config()
         # The master daemonises: it must not inherit a pipe someone waits on.
         with (self.root / "start.log").open("ab") as log:
-            subprocess.run([DOVECOT, "-c", str(self.config)], check=True, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+            subprocess.run(
+                [DOVECOT, "-c", str(self.config)],
+                check=True,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+            )
         _wait_port(self.imap_port)
         _wait_port(self.lmtp_port)
 

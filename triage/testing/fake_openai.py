@@ -276,7 +276,12 @@ def _smart_draft(prompt: str) -> dict[str, Any]:
     lines = [line for line in text.strip().splitlines() if line and not line.startswith(("Title:", "URL:"))]
     summary = lines[0] if lines else "Please see the article below."
     body = f"Hello,\n\nThanks for reaching out. {summary}{revised}\n\nBest regards,\nThe support team"
-    return {"body": body, "used_article_ids": [article_id], "grounded": True, "answering_article_id": article_id}
+    return {
+        "body": body,
+        "used_article_ids": [article_id],
+        "grounded": True,
+        "answering_article_id": article_id,
+    }
 
 
 @asynccontextmanager

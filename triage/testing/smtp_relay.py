@@ -53,7 +53,9 @@ class SmtpRelay:
 
         relay = self
 
-        def authenticate(server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: Any) -> AuthResult:
+        def authenticate(
+            server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: Any
+        ) -> AuthResult:
             ok = isinstance(auth_data, LoginPassword) and auth_data.password.decode() == PASSWORD
             return AuthResult(success=ok)
 
@@ -70,7 +72,12 @@ class SmtpRelay:
                 except (OSError, smtplib.SMTPException) as err:
                     return f"451 mailbox unavailable: {type(err).__name__}"
                 relay.accepted.append(
-                    Accepted(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content, time.monotonic())
+                    Accepted(
+                        envelope.mail_from,
+                        list(envelope.rcpt_tos),
+                        envelope.original_content,
+                        time.monotonic(),
+                    )
                 )
                 if relay.on_data:
                     relay.on_data("after", envelope)
@@ -78,8 +85,12 @@ class SmtpRelay:
 
         # AUTH without TLS warns (pyproject filters it): loopback only, on purpose.
         self._controller = Controller(
-            Handler(), hostname="127.0.0.1", port=self.port, authenticator=authenticate,
-            auth_require_tls=False, auth_required=True,
+            Handler(),
+            hostname="127.0.0.1",
+            port=self.port,
+            authenticator=authenticate,
+            auth_require_tls=False,
+            auth_required=True,
         )
         self._controller.start()
 

@@ -32,7 +32,15 @@ class MailboxCheck:
 def check_mailbox(account: ImapAccount) -> MailboxCheck:
     secret = account.password.get_secret_value() if account.password else None
     session = ImapSession(
-        Endpoint(account.host, account.port, account.security, account.user, secret, account.token_command, account.timeout)
+        Endpoint(
+            account.host,
+            account.port,
+            account.security,
+            account.user,
+            secret,
+            account.token_command,
+            account.timeout,
+        )
     )
     try:
         found = MailboxCheck(idle=session.has_idle())
@@ -43,7 +51,9 @@ def check_mailbox(account: ImapAccount) -> MailboxCheck:
                 if use in flags.split():
                     found.special[use] = name
         for name in (account.inbox_folder, account.drafts_folder, account.sent_folder):
-            found.folders[name] = name in names or (name.upper() == "INBOX" and "INBOX" in {n.upper() for n in names})
+            found.folders[name] = name in names or (
+                name.upper() == "INBOX" and "INBOX" in {n.upper() for n in names}
+            )
         if not found.folders[account.inbox_folder]:
             return found
         session.open_folder(account.inbox_folder, readonly=True)

@@ -33,7 +33,11 @@ def draft_id_for(key: str) -> str:
 
 def key_of(draft_id: str) -> str:
     key = draft_id.removeprefix(DRAFT_ID_PREFIX)
-    if not draft_id.startswith(DRAFT_ID_PREFIX) or len(key) != 32 or not all(c in "0123456789abcdef" for c in key):
+    if (
+        not draft_id.startswith(DRAFT_ID_PREFIX)
+        or len(key) != 32
+        or not all(c in "0123456789abcdef" for c in key)
+    ):
         raise MailNotFound(f"no such draft: {draft_id[:80]!r}")
     return key
 

@@ -71,7 +71,9 @@ class FolderIndex:
                 mail = parse_mail(fetched.data, headers_only=True)
                 if mail.rfc_message_id is None and fetched.size <= self.max_bytes:
                     mail = _with_content_id(session, fetched, mail)
-                entry = Entry(fetched.uid, fetched.size, fetched.internal_date or _epoch(), mail, self.outbound)
+                entry = Entry(
+                    fetched.uid, fetched.size, fetched.internal_date or _epoch(), mail, self.outbound
+                )
                 self.entries[fetched.uid] = entry
                 added.append(entry)
         return added

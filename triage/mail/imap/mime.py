@@ -138,7 +138,11 @@ def content_id(msg: EmailMessage) -> str:
     for name in ("From", "To", "Cc", "Date", "Subject"):
         digest.update(name.encode() + b"\0" + _raw_header(msg, name).encode("utf-8", "replace") + b"\0")
     payload = msg.get_payload(decode=False)
-    body = payload if isinstance(payload, str) else "".join(part.as_string() for part in msg.walk() if not part.is_multipart())
+    body = (
+        payload
+        if isinstance(payload, str)
+        else "".join(part.as_string() for part in msg.walk() if not part.is_multipart())
+    )
     digest.update(body.replace("\r\n", "\n").strip().encode("utf-8", "replace"))
     return MESSAGE_ID_PREFIX + "c" + digest.hexdigest()[:31]
 

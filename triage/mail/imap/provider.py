@@ -62,11 +62,22 @@ class ImapProvider:
         self.account = account
         secret = account.password.get_secret_value() if account.password else None
         self.imap_endpoint = Endpoint(
-            account.host, account.port, account.security, account.user, secret, account.token_command, account.timeout
+            account.host,
+            account.port,
+            account.security,
+            account.user,
+            secret,
+            account.token_command,
+            account.timeout,
         )
         self.smtp_endpoint = Endpoint(
-            account.smtp_host, account.smtp_port, account.smtp_security, account.user, secret,
-            account.token_command, account.timeout,
+            account.smtp_host,
+            account.smtp_port,
+            account.smtp_security,
+            account.user,
+            secret,
+            account.token_command,
+            account.timeout,
         )
         self.pool = SessionPool(self.imap_endpoint)
         cap = account.max_message_bytes
@@ -116,7 +127,9 @@ class ImapProvider:
         raw = await self._fetch_whole(self.inbox, entries)
         cap = self.account.max_message_bytes
         return [
-            to_inbound(e, raw.get(e.uid), inbox_id=inbox_id, thread_id=self.threads[e.mail.triage_id], cap=cap)
+            to_inbound(
+                e, raw.get(e.uid), inbox_id=inbox_id, thread_id=self.threads[e.mail.triage_id], cap=cap
+            )
             for e in entries
             if e.uid in raw or e.size > cap
         ]
@@ -146,7 +159,9 @@ class ImapProvider:
             raise MailNotFound(f"message {message_id[:80]!r} went away while it was read")
         return found[0]
 
-    async def inbound_pages(self, inbox_id: str, *, page_size: int, max_pages: int) -> AsyncIterator[list[InboundMessage]]:
+    async def inbound_pages(
+        self, inbox_id: str, *, page_size: int, max_pages: int
+    ) -> AsyncIterator[list[InboundMessage]]:
         await self.refresh()
         newest = self.inbox.newest_first()
         for page in range(max_pages):
@@ -262,7 +277,9 @@ class ImapProvider:
         uids, raw = self._read_draft(session, key)
         self._step("draft_read")
         headers = parse_mail(raw, headers_only=True) if raw is not None else None
-        reply_id = (headers.rfc_message_id if headers else None) or reply_message_id(key, self.account.address)
+        reply_id = (headers.rfc_message_id if headers else None) or reply_message_id(
+            key, self.account.address
+        )
         session.open_folder(self.account.sent_folder, readonly=True)
         if session.search_header("Message-ID", f"<{reply_id}>"):
             # An earlier attempt sent it (its answer was lost): finish its bookkeeping only.
@@ -286,7 +303,9 @@ class ImapProvider:
         session.open_folder(self.account.drafts_folder, readonly=False)
         session.delete(session.search_header(DRAFT_KEY_HEADER, key))
         self._step("draft_removed")
-        log.info("reply %s sent; %.1f ms from acceptance to the Sent copy", reply_id, self.last_send_window * 1000)
+        log.info(
+            "reply %s sent; %.1f ms from acceptance to the Sent copy", reply_id, self.last_send_window * 1000
+        )
         return reply_id
 
     # ---- threads ----------------------------------------------------------------------
@@ -302,12 +321,21 @@ class ImapProvider:
         if not members:
             raise MailNotFound(f"no thread {thread_id[:80]!r}")
         raw = {
-            **{("in", uid): data for uid, data in (await self._fetch_whole(self.inbox, [e for e in members if not e.outbound])).items()},
-            **{("out", uid): data for uid, data in (await self._fetch_whole(self.sent, [e for e in members if e.outbound])).items()},
+            **{
+                ("in", uid): data
+                for uid, data in (
+                    await self._fetch_whole(self.inbox, [e for e in members if not e.outbound])
+                ).items()
+            },
+            **{
+                ("out", uid): data
+                for uid, data in (
+                    await self._fetch_whole(self.sent, [e for e in members if e.outbound])
+                ).items()
+            },
         }
         members.sort(key=lambda e: (e.arrived, e.uid))
         return MailThread(
             thread_id=thread_id,
             messages=[to_thread_message(e, raw.get(("out" if e.outbound else "in", e.uid))) for e in members],
         )
-

@@ -123,7 +123,10 @@ class ImapSession:
     def _connect(endpoint: Endpoint) -> imaplib.IMAP4:
         if endpoint.security == "tls":
             return imaplib.IMAP4_SSL(
-                endpoint.host, endpoint.port, ssl_context=ssl.create_default_context(), timeout=endpoint.timeout
+                endpoint.host,
+                endpoint.port,
+                ssl_context=ssl.create_default_context(),
+                timeout=endpoint.timeout,
             )
         imap = imaplib.IMAP4(endpoint.host, endpoint.port, timeout=endpoint.timeout)
         if endpoint.security == "starttls":
@@ -210,7 +213,10 @@ class ImapSession:
 
     def open_folder(self, folder: str, *, readonly: bool) -> FolderState:
         """SELECT (or EXAMINE, read-only) ``folder``; its UIDVALIDITY and UIDNEXT."""
-        self.call(f"{'EXAMINE' if readonly else 'SELECT'} {folder}", lambda: self._imap.select(_quote(folder), readonly))
+        self.call(
+            f"{'EXAMINE' if readonly else 'SELECT'} {folder}",
+            lambda: self._imap.select(_quote(folder), readonly),
+        )
         self.selected = (folder, readonly)
         return self.folder_state()
 
@@ -220,7 +226,9 @@ class ImapSession:
         return FolderState(_number(validity), _number(uidnext))
 
     def status(self, folder: str) -> FolderState:
-        data = self.call(f"STATUS {folder}", lambda: self._imap.status(_quote(folder), "(UIDVALIDITY UIDNEXT)"))
+        data = self.call(
+            f"STATUS {folder}", lambda: self._imap.status(_quote(folder), "(UIDVALIDITY UIDNEXT)")
+        )
         line = b" ".join(d for d in data if isinstance(d, bytes))
         validity, uidnext = _UIDVALIDITY.search(line), _UIDNEXT.search(line)
         return FolderState(int(validity.group(1)) if validity else 0, int(uidnext.group(1)) if uidnext else 0)
@@ -232,7 +240,9 @@ class ImapSession:
         return sorted(int(n) for d in data if d for n in d.split())
 
     def search_header(self, name: str, value: str) -> list[int]:
-        data = self.call(f"UID SEARCH HEADER {name}", lambda: self._imap.uid("SEARCH", "HEADER", name, _quote(value)))
+        data = self.call(
+            f"UID SEARCH HEADER {name}", lambda: self._imap.uid("SEARCH", "HEADER", name, _quote(value))
+        )
         return sorted(int(n) for d in data if d for n in d.split())
 
     def fetch(self, uids: list[int], *, whole: bool) -> list[Fetched]:
@@ -241,7 +251,8 @@ class ImapSession:
             return []
         part = "BODY.PEEK[]" if whole else "BODY.PEEK[HEADER]"
         data = self.call(
-            "UID FETCH", lambda: self._imap.uid("FETCH", _uid_set(uids), f"(UID RFC822.SIZE INTERNALDATE {part})")
+            "UID FETCH",
+            lambda: self._imap.uid("FETCH", _uid_set(uids), f"(UID RFC822.SIZE INTERNALDATE {part})"),
         )
         found: list[Fetched] = []
         for item in data:
@@ -254,7 +265,9 @@ class ImapSession:
             size = _FETCH_SIZE.search(meta)
             date = _FETCH_DATE.search(meta)
             found.append(
-                Fetched(int(uid.group(1)), int(size.group(1)) if size else len(body), _internal_date(date), body)
+                Fetched(
+                    int(uid.group(1)), int(size.group(1)) if size else len(body), _internal_date(date), body
+                )
             )
         return found
 
@@ -265,7 +278,9 @@ class ImapSession:
         """Expunge ``uids`` of the selected (writable) folder: only ever our own drafts."""
         if not uids:
             return
-        self.call("UID STORE", lambda: self._imap.uid("STORE", _uid_set(uids), "+FLAGS.SILENT", "(\\Deleted)"))
+        self.call(
+            "UID STORE", lambda: self._imap.uid("STORE", _uid_set(uids), "+FLAGS.SILENT", "(\\Deleted)")
+        )
         if "UIDPLUS" in self._imap.capabilities:
             self.call("UID EXPUNGE", lambda: self._imap.uid("EXPUNGE", _uid_set(uids)))
         else:
@@ -357,4 +372,3 @@ def _text(value: object) -> str:
     if isinstance(value, bytes):
         value = value.decode("utf-8", "replace")
     return str(value).strip()[:300]
-

@@ -28,7 +28,8 @@ def submit(endpoint: Endpoint, message: EmailMessage, *, sender: str, recipients
         raise MailRejected(f"SMTP login refused for {endpoint.user}: {err.smtp_code}") from err
     except smtplib.SMTPResponseException as err:
         raise MailRejected(
-            f"SMTP {err.smtp_code}: {_decode(err.smtp_error)}", retryable=400 <= err.smtp_code < 500,
+            f"SMTP {err.smtp_code}: {_decode(err.smtp_error)}",
+            retryable=400 <= err.smtp_code < 500,
             status=err.smtp_code,
         ) from err
     except (smtplib.SMTPException, OSError, ssl.SSLError) as err:

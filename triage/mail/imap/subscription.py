@@ -33,8 +33,13 @@ log = logging.getLogger(__name__)
 
 class ImapSubscription:
     def __init__(
-        self, provider: ImapProvider, session: ImapSession, executor: ThreadPoolExecutor, inbox_id: str,
-        *, idle_timeout: float,
+        self,
+        provider: ImapProvider,
+        session: ImapSession,
+        executor: ThreadPoolExecutor,
+        inbox_id: str,
+        *,
+        idle_timeout: float,
     ) -> None:
         self._provider = provider
         self._session = session
@@ -81,7 +86,9 @@ class ImapSubscription:
         if inbox.uidvalidity != self._validity:
             log.warning(
                 "%s was renumbered (UIDVALIDITY %d -> %d): rescanning it whole",
-                inbox.folder, self._validity, inbox.uidvalidity,
+                inbox.folder,
+                self._validity,
+                inbox.uidvalidity,
             )
             self._validity = inbox.uidvalidity
             candidates = entries
@@ -103,7 +110,9 @@ class ImapSubscription:
 
 
 @asynccontextmanager
-async def imap_subscription(provider: ImapProvider, inbox_id: str, *, idle_timeout: float) -> AsyncIterator[ImapSubscription]:
+async def imap_subscription(
+    provider: ImapProvider, inbox_id: str, *, idle_timeout: float
+) -> AsyncIterator[ImapSubscription]:
     """A connection watching the inbox; entered once the folder is read, closed on exit."""
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="imap-idle")
     loop = asyncio.get_running_loop()
@@ -118,7 +127,9 @@ async def imap_subscription(provider: ImapProvider, inbox_id: str, *, idle_timeo
             raise MailSubscriptionLost(f"IMAP subscription failed: {err}") from err
         subscription = ImapSubscription(provider, session, executor, inbox_id, idle_timeout=idle_timeout)
         log.info(
-            "watching %s on %s (%s)", folder, provider.account.host,
+            "watching %s on %s (%s)",
+            folder,
+            provider.account.host,
             "IDLE" if subscription.uses_idle else f"polling every {provider.account.poll_seconds:g}s",
         )
         yield subscription

@@ -140,8 +140,7 @@ class MailClient:
             # A garbled answer from a healthy-looking server is usually a proxy
             # or a deploy in progress: worth a retry, bounded by the policy.
             raise MailBadResponse(
-                f"myagentmail {method} {path}: unexpected response shape "
-                f"({exc.error_count()} errors)"
+                f"myagentmail {method} {path}: unexpected response shape ({exc.error_count()} errors)"
             ) from exc
 
     async def _get(self, path: str, model: type[ModelT], **params: Any) -> ModelT:
@@ -182,9 +181,7 @@ class MailClient:
         """Pages of messages, newest first, until exhausted or ``max_pages``."""
         offset = 0
         for _ in range(max_pages):
-            page = await self.list_messages(
-                inbox_id, direction=direction, limit=page_size, offset=offset
-            )
+            page = await self.list_messages(inbox_id, direction=direction, limit=page_size, offset=offset)
             if not page.messages:
                 return
             yield page.messages

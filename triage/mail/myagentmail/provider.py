@@ -64,7 +64,9 @@ class MyAgentMailProvider:
     async def get_message(self, inbox_id: str, message_id: str) -> InboundMessage:
         return from_rest(await self.rest.get_message(inbox_id, message_id), inbox_id)
 
-    async def inbound_pages(self, inbox_id: str, *, page_size: int, max_pages: int) -> AsyncIterator[list[InboundMessage]]:
+    async def inbound_pages(
+        self, inbox_id: str, *, page_size: int, max_pages: int
+    ) -> AsyncIterator[list[InboundMessage]]:
         async for page in self.rest.iter_messages(
             inbox_id, direction="inbound", page_size=page_size, max_pages=max_pages
         ):
@@ -117,7 +119,9 @@ class MyAgentMailProvider:
     async def update_draft(
         self, inbox_id: str, draft_id: str, *, plain_body: str, html_body: str | None = None
     ) -> MailDraft:
-        return to_draft(await self.rest.update_draft(inbox_id, draft_id, plain_body=plain_body, html_body=html_body))
+        return to_draft(
+            await self.rest.update_draft(inbox_id, draft_id, plain_body=plain_body, html_body=html_body)
+        )
 
     async def send_draft(self, inbox_id: str, draft_id: str) -> SentMail:
         return to_sent(await self.rest.send_draft(inbox_id, draft_id))

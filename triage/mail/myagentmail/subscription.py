@@ -45,7 +45,9 @@ _PONG = '{"type": "pong"}'
 class SocketSubscription:
     """One open socket, subscribed to ``message.received``; iterate it for the new mail."""
 
-    def __init__(self, ws: ClientConnection, *, idle_timeout: float, on_malformed: Callable[[str], None]) -> None:
+    def __init__(
+        self, ws: ClientConnection, *, idle_timeout: float, on_malformed: Callable[[str], None]
+    ) -> None:
         self._ws = ws
         self._idle_timeout = idle_timeout
         self._on_malformed = on_malformed
