@@ -63,12 +63,13 @@ def test_relative_times_never_say_now_ago(offset, ago_text, ahead, behind):
 async def test_queue_order_reasons_no_reply_and_the_words(dev_env, api_settings, control, browser: Browser):
     client = dev_env.client
     async with running_worker(client, api_settings), serving(create_app(api_settings, client)) as base:
-        thanks = await start_for(
+        # Held for its confidence alone (a thank-you would now close by itself): the least urgent.
+        minor = await start_for(
             client,
             api_settings,
             control,
-            subject=subject("general", 0.5, text="Thanks a lot!"),
-            plain_body="Thanks, that was quick. Have a nice weekend!",
+            subject=subject("general", 0.5, text="Newsletter"),
+            plain_body="Just so you know, I read your newsletter every week. Is there one in Portuguese too?",
             **{"from": "Tom Ridley <tom.ridley@example.com>"},
         )
         problem = await start_for(
@@ -87,7 +88,7 @@ async def test_queue_order_reasons_no_reply_and_the_words(dev_env, api_settings,
             plain_body="This is the third time I write about the double charge. Our lawyer will take legal action.",
             **{"from": "Dana Reyes <dana@example.org>"},
         )
-        for handle in (thanks, problem, legal):
+        for handle in (minor, problem, legal):
             await wait_for_status(handle, TriageStatus.AWAITING_REVIEW)
 
         for width in WIDTHS:
@@ -98,23 +99,23 @@ async def test_queue_order_reasons_no_reply_and_the_words(dev_env, api_settings,
             await page.goto(base + "/login")
             await expect(page.get_by_test_id("token-hint")).to_contain_text(".data/demo-token")
             await sign_in(page, base)
-            for handle in (thanks, problem, legal):
+            for handle in (minor, problem, legal):
                 await queue_row_visible(page, handle.id)
             await expect(page.get_by_test_id("queue-order")).to_contain_text(QUEUE_ORDER)
             rows = page.locator("tr[data-workflow-id]")
             order: list[str] = []
             for _ in range(20):  # a row whose state query timed out (a busy worker) has no flags yet
                 order = await rows.evaluate_all("rows => rows.map(r => r.dataset.workflowId)")
-                if order == [legal.id, problem.id, thanks.id]:
+                if order == [legal.id, problem.id, minor.id]:
                     break
                 await page.wait_for_timeout(500)
                 await page.reload()
-            assert order == [legal.id, problem.id, thanks.id], order  # the legal threat first, though newest
+            assert order == [legal.id, problem.id, minor.id], order  # the legal threat first, though newest
             legal_why = page.locator(f"tr[data-workflow-id='{legal.id}']").get_by_test_id("why")
             await expect(legal_why).to_contain_text("legal or security")
             await expect(legal_why).to_contain_text("guard flags: legal")
             await expect(
-                page.locator(f"tr[data-workflow-id='{thanks.id}']").get_by_test_id("why")
+                page.locator(f"tr[data-workflow-id='{minor.id}']").get_by_test_id("why")
             ).to_contain_text("confidence 0.50")
             await expect(page.locator("time[data-ago]").first).not_to_have_text("now ago")
             shoot(f"surfaces-queue-{width}.png", await page.screenshot(full_page=True))
@@ -138,17 +139,17 @@ async def test_queue_order_reasons_no_reply_and_the_words(dev_env, api_settings,
             assert errors == []
             await context.close()
 
-        # "No reply needed" on the thank-you: it leaves the queue, nothing is sent, not a reject.
+        # "No reply needed" on the least urgent one: it leaves the queue, nothing is sent, not a reject.
         context = await browser.new_context(viewport={"width": 1280, "height": 900})
         page = await context.new_page()
         await sign_in(page, base)
-        await page.goto(f"{base}/reviews/{thanks.id}")
+        await page.goto(f"{base}/reviews/{minor.id}")
         await page.get_by_test_id("close").click()
         await expect(page).to_have_url(base + "/")
         await expect(page.locator(".flash-ok")).to_have_text("Closed: no reply needed, nothing was sent.")
-        await expect(page.locator(f"tr[data-workflow-id='{thanks.id}']")).to_have_count(0)
+        await expect(page.locator(f"tr[data-workflow-id='{minor.id}']")).to_have_count(0)
         await page.goto(base + "/history")
         await expect(page.locator("body")).to_contain_text("No reply needed")
         await context.close()
-        assert (await thanks.result()).status is TriageStatus.NO_REPLY_NEEDED
+        assert (await minor.result()).status is TriageStatus.NO_REPLY_NEEDED
     assert await sent_mail(control) == []
