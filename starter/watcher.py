@@ -119,10 +119,15 @@ class InboxWatcher:
         while not stop.is_set():
             session = asyncio.create_task(self._session(backoff))
             stopper = asyncio.create_task(stop.wait())
-            done, _ = await asyncio.wait({session, stopper}, return_when=asyncio.FIRST_COMPLETED)
-            for task in (session, stopper):
-                task.cancel()
-            await asyncio.gather(session, stopper, return_exceptions=True)
+            try:
+                done, _ = await asyncio.wait({session, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                # Cancelled too (Ctrl-C cancels run itself): a session left behind ends
+                # on its own when the emulator closes the socket, and asyncio.run then
+                # prints its never-retrieved exception as a traceback.
+                for task in (session, stopper):
+                    task.cancel()
+                await asyncio.gather(session, stopper, return_exceptions=True)
             if stop.is_set():
                 break
             if session in done and session.exception() is not None:

@@ -279,3 +279,18 @@ async def test_a_catch_up_cut_short_is_finished_by_the_next_one(dev_env, setting
     older = {workflow_id_for(m.message_id) for m in listing.older}
     ids = await wait_for_workflows(dev_env.client, settings.temporal_task_queue, older, timeout=10)
     assert len(ids) == 9
+
+
+async def test_a_cancelled_watcher_leaves_no_session_behind(dev_env, settings):
+    """Ctrl-C cancels ``run`` itself: its inbox session must end with it, not later on its own
+    (when the emulator then closes the socket, asyncio.run printed the orphan's traceback)."""
+    async with build_mail_provider(settings) as mail:
+        watcher = InboxWatcher(dev_env.client, mail, settings)
+        running = asyncio.create_task(watcher.run())
+        async with asyncio.timeout(15):
+            await watcher.ready.wait()
+        running.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await running
+        left = [t for t in asyncio.all_tasks() if "InboxWatcher" in repr(t.get_coro())]
+    assert left == []
