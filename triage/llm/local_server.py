@@ -120,6 +120,12 @@ def serve(host: str, port: int, parallel: int, threads: int | None = None, quiet
     params.n_parallel = parallel
     params.n_ctx = CONTEXT_PER_SLOT * parallel
     params.endpoint_slots = True  # /slots: what each slot does (the concurrency test reads it)
+    # Greedy decoding from a fixed seed: the same mail gets the same classification and
+    # draft, run after run (llama.cpp samples at 0.8 from a random seed by default, and
+    # one run in three of the draft test rambled past its token limit).
+    params.sampling.temp = 0.0
+    params.sampling.seed = 0
+    params.sampling.penalty_repeat = 1.1
     if threads:
         params.cpuparams.n_threads = threads
         params.cpuparams_batch.n_threads = threads
