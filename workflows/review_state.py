@@ -103,10 +103,6 @@ class IllegalTransition(RuntimeError):
     """The workflow fired an event its review's phase does not take: a bug, never input."""
 
 
-def _refused(kind: ReviewErrorKind, message: str) -> ApplicationError:
-    return ApplicationError(message, type=kind, non_retryable=True)
-
-
 class ReviewState:
     def __init__(self, phase: ReviewPhase = ReviewPhase.NOT_OPEN) -> None:
         self.phase = phase
@@ -124,14 +120,22 @@ class ReviewState:
         if (self.phase, event) in TRANSITIONS:
             return None
         if self.phase in IN_FLIGHT:
-            return _refused(ReviewErrorKind.REVIEW_BUSY, "another decision is being applied")
-        if self.phase is ReviewPhase.SUPERSEDED:
-            return _refused(ReviewErrorKind.REVIEW_CLOSED, SUPERSEDED_MESSAGE)
-        if self.phase in STATUS_OF:
-            return _refused(
-                ReviewErrorKind.REVIEW_CLOSED, f"review is not open (status {STATUS_OF[self.phase].value})"
+            return ApplicationError(
+                "another decision is being applied", type=ReviewErrorKind.REVIEW_BUSY, non_retryable=True
             )
-        return _refused(ReviewErrorKind.REVIEW_CLOSED, "review is not open yet")
+        if self.phase is ReviewPhase.SUPERSEDED:
+            return ApplicationError(
+                SUPERSEDED_MESSAGE, type=ReviewErrorKind.REVIEW_CLOSED, non_retryable=True
+            )
+        if self.phase in STATUS_OF:
+            return ApplicationError(
+                f"review is not open (status {STATUS_OF[self.phase].value})",
+                type=ReviewErrorKind.REVIEW_CLOSED,
+                non_retryable=True,
+            )
+        return ApplicationError(
+            "review is not open yet", type=ReviewErrorKind.REVIEW_CLOSED, non_retryable=True
+        )
 
     def fire(self, event: ReviewEvent) -> ReviewPhase:
         after = TRANSITIONS.get((self.phase, event))
@@ -147,13 +151,18 @@ class ReviewState:
     def check(self, decision: ReviewDecision, revision: int, status: TriageStatus) -> None:
         """Raise the refusal a decision meets now (``status``: the workflow's, named while not open)."""
         if self.phase is ReviewPhase.NOT_OPEN:
-            raise _refused(ReviewErrorKind.REVIEW_CLOSED, f"review is not open (status {status.value})")
+            raise ApplicationError(
+                f"review is not open (status {status.value})",
+                type=ReviewErrorKind.REVIEW_CLOSED,
+                non_retryable=True,
+            )
         if (refusal := self.refusal(ReviewEvent(decision.action.value))) is not None:
             raise refusal
         if decision.revision != revision:
-            raise _refused(
-                ReviewErrorKind.STALE_REVISION,
+            raise ApplicationError(
                 f"decision is for revision {decision.revision}, the draft is at revision {revision}",
+                type=ReviewErrorKind.STALE_REVISION,
+                non_retryable=True,
             )
 
     def take(self, decision: ReviewDecision, revision: int, status: TriageStatus) -> int:
@@ -199,7 +208,9 @@ class ReviewState:
         """A newer message took over: a decision queued but not begun is refused."""
         self.fire(ReviewEvent.SUPERSEDE)
         if self.queued is not None:
-            self._settle(_refused(ReviewErrorKind.REVIEW_CLOSED, SUPERSEDED_MESSAGE))
+            self._settle(
+                ApplicationError(SUPERSEDED_MESSAGE, type=ReviewErrorKind.REVIEW_CLOSED, non_retryable=True)
+            )
 
     def _settle(self, outcome: ReviewOutcome | ApplicationError) -> None:
         assert self.queued is not None, "no decision is queued"
