@@ -183,7 +183,7 @@ class SupportTriageWorkflow:
                 context.auto_reply_limit_reached = allowance
         return inputs
 
-    # ---- conversations ------------------------------------------------------------
+    # ---- a newer message took over -------------------------------------------------
 
     async def _close_superseded(self) -> TriageResult:
         """A newer message of the conversation took over: its draft is never sent."""
