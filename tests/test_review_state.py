@@ -12,7 +12,7 @@ from temporalio.exceptions import ApplicationError
 
 from triage.contracts import ReviewErrorKind
 from triage.models import ReviewAction, ReviewDecision, ReviewOutcome, TriageStatus
-from workflows.review_state import (
+from triage.review_state import (
     DECISIONS,
     IllegalTransition,
     ReviewEvent,

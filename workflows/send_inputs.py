@@ -8,8 +8,6 @@ what ``could_send`` answers on the inputs gathered so far.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from temporalio import workflow
 
 from workflows import versions
@@ -34,13 +32,21 @@ def policy_in_force(policy: PolicySettings) -> PolicySettings:
     return policy.model_copy(update={"answer_threshold": None, "checked_languages": None})
 
 
-@dataclass
 class SendInputs:
-    classification: Classification
-    reply: DraftReply
-    policy: PolicySettings  # as in force when the workflow started (version gates applied)
-    context: MessageContext | None  # the conversation and the sender's quota (None: before conversations)
-    mode: ModeInForce | None = None  # the autonomy mode in force for the answer (earned autonomy)
+    # A plain class: the sandbox defines this module afresh for every run, and a dataclass
+    # costs about a millisecond to define.
+    def __init__(
+        self,
+        classification: Classification,
+        reply: DraftReply,
+        policy: PolicySettings,
+        context: MessageContext | None,
+    ) -> None:
+        self.classification = classification
+        self.reply = reply
+        self.policy = policy  # as in force when the workflow started (version gates applied)
+        self.context = context  # the conversation and the sender's quota (None: before conversations)
+        self.mode: ModeInForce | None = None  # the autonomy mode in force for the answer (earned autonomy)
 
     def decide(self) -> PolicyDecision:
         return decide(self.classification, self.reply, self.policy, self.context, self.mode)

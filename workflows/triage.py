@@ -5,7 +5,7 @@ the send decision -> auto-send, or wait (durably, with a reminder and an
 expiry) for a reviewer's decision. Orchestration only: every effect is an
 activity (``workflows.triage_calls``), the send decision is one call of
 ``triage.policy.decide`` once its inputs are gathered, the review's phases are
-``workflows.review_state``, and the version gates are ``workflows.versions``.
+``triage.review_state``, and the version gates are ``workflows.versions``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 from workflows import metrics, triage_calls, triage_thread, versions
 from workflows.notifications import notify_review
-from workflows.review_state import ReviewPhase, ReviewState
 from workflows.send_inputs import SendInputs, policy_in_force
 
 with workflow.unsafe.imports_passed_through():
@@ -48,6 +47,7 @@ with workflow.unsafe.imports_passed_through():
         TriageStatus,
     )
     from triage.outcome import article_of, review_summary, triage_result, verdict_report
+    from triage.review_state import ReviewPhase, ReviewState
 
 
 @workflow.defn(name=TRIAGE_WORKFLOW)

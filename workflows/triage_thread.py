@@ -8,8 +8,6 @@ reads and the join are activities (``workflows.triage_calls``).
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
@@ -22,12 +20,17 @@ with workflow.unsafe.imports_passed_through():
 MAX_PARTICIPANTS_SHOWN = 10
 
 
-class Joined(NamedTuple):
-    context: MessageContext  # for the send policy
-    newer: Supersede | None = None  # a newer message of the thread took over
-    # Seen in the thread itself, it replaces a supersede Signal that came first; told by the
-    # conversation at the join, a Signal that came first is kept.
-    newer_in_thread: bool = False
+class Joined:
+    """What joining the thread found (a plain class: this module is defined afresh for every run)."""
+
+    def __init__(
+        self, context: MessageContext, newer: Supersede | None = None, *, newer_in_thread: bool = False
+    ) -> None:
+        self.context = context  # for the send policy
+        self.newer = newer  # a newer message of the thread took over
+        # Seen in the thread itself, it replaces a supersede Signal that came first; told by the
+        # conversation at the join, a Signal that came first is kept.
+        self.newer_in_thread = newer_in_thread
 
 
 def note_participants(state: TriageState, mailboxes: list[str]) -> None:
