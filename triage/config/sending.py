@@ -101,7 +101,7 @@ class SendingSettings(BaseModel):
         validation_alias=env_var("TRIAGE_BRAND_NAME"),
     )
 
-    # Earned autonomy (triage/autonomy.py): shadow first, auto once earned; defaults are AutonomySettings'.
+    # Earned autonomy (triage/autonomy/): shadow first, auto once earned; defaults are AutonomySettings'.
     autonomy: AutonomyMode | None = Field(
         default_of(AutonomySettings, "default_mode"),
         description="`review`, `shadow` or `auto` for every category and article not set below (unset: "

@@ -11,7 +11,7 @@ Which module owns what (import from ``triage.models``; the modules are its layou
 - ``mail``: the inbound message, its thread, draft and send requests (the mail seam)
 - ``judgement``: categories, guard flags, acts, the classification, KB answers, drafts (``triage/llm/``, ``triage/kb.py``)
 - ``conversation``: joining a thread's conversation and its signals (``workflows/conversation.py``)
-- ``autonomy``: policy settings and decision, the per-sender quota, autonomy modes (``triage/policy.py``, ``triage/autonomy.py``)
+- ``autonomy``: policy settings and decision, the per-sender quota, autonomy modes (``triage/policy.py``, ``triage/autonomy/``)
 - ``review``: the triage workflow's status, input, state, result and reviewers' decisions (``workflows/triage.py``, ``starter/review.py``)
 """
 

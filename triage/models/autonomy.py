@@ -1,6 +1,6 @@
 """Send-decision models: the policy's settings and decision, the per-sender quota, and autonomy modes.
 
-Owned by ``triage/policy.py`` (``decide``), ``triage/autonomy.py`` and ``triage/senders.py``
+Owned by ``triage/policy.py`` (``decide``), ``triage/autonomy/`` and ``triage/senders.py``
 (the quota's budgets).
 """
 
