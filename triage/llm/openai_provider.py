@@ -28,7 +28,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from temporalio.exceptions import ApplicationError
 
 from triage.config import Settings
-from triage.kb import KB_MIN_SCORE, answers
+from triage.kb import KB_MIN_SCORE
+from triage.kb_articles import answers
 from triage.llm.base import ProviderOutputError, TriageProvider
 from triage.llm.prompts import (
     MODEL_FLAGS,
