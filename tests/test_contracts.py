@@ -128,7 +128,7 @@ def test_categories_the_eval_labels_are_the_enum_with_faq_as_general():
 
 
 def test_categories_the_llm_schema_is_the_enum():
-    from triage.llm.openai_provider import ClassificationOutput
+    from triage.llm.openai_schema import ClassificationOutput
     from triage.models import Category
 
     schema = ClassificationOutput.model_json_schema()
@@ -139,7 +139,7 @@ def test_categories_the_llm_schema_is_the_enum():
 
 
 def test_guard_flags_the_llm_schema_allows_exactly_the_prompted_flags():
-    from triage.llm.openai_provider import ClassificationOutput
+    from triage.llm.openai_schema import ClassificationOutput
     from triage.llm.prompts import MODEL_FLAGS
     from triage.models import GuardFlag
 
