@@ -341,6 +341,21 @@ class Settings(BaseSettings):
         description="how closely the customer's question must match one an article declares (0-1)",
         validation_alias=_env("TRIAGE_ANSWER_THRESHOLD"),
     )
+    how_to_confidence_threshold: float | None = Field(
+        _default(PolicySettings, "how_to_confidence_threshold"),
+        ge=0.0,
+        le=1.0,
+        description="the least confidence for a how-to question an article answers with nothing left "
+        "unanswered and no guard flag (the act, not the category, makes it routine); set it to the "
+        "confidence threshold to turn this off",
+        validation_alias=_env("TRIAGE_HOW_TO_CONFIDENCE_THRESHOLD"),
+    )
+    how_to_categories: list[Category] = Field(
+        _default(PolicySettings, "how_to_categories"),
+        description='JSON list of categories otherwise always reviewed (e.g. ["billing"]) whose how-to '
+        "questions an article answers may go out alone",
+        validation_alias=_env("TRIAGE_HOW_TO_CATEGORIES"),
+    )
     checked_languages: list[str] = Field(
         _default(PolicySettings, "checked_languages"),
         description="JSON list: the languages the problem-report checks read; a message in another language "
@@ -687,6 +702,8 @@ class Settings(BaseSettings):
             require_kb_support=self.require_kb_support,
             ignored_flags=self.ignored_guard_flags,
             answer_threshold=self.answer_threshold,
+            how_to_confidence_threshold=self.how_to_confidence_threshold,
+            how_to_categories=self.how_to_categories,
             checked_languages=self.checked_languages,
             auto_reply_limit=self.auto_reply_limit,
             auto_reply_window=self.auto_reply_window,

@@ -36,7 +36,7 @@ from triage.models import (
     PolicySettings,
 )
 from triage.outcome import article_of
-from triage.policy import decide
+from triage.policy import decide, how_to_answered
 
 # The labels of the evaluation files: the categories, with faq counted as general
 # (both are the "routine" answer a help centre gives).
@@ -193,9 +193,17 @@ def _band(confidence: float) -> str:
 
 def _passed(verdict: Verdict, policy: PolicySettings) -> list[str]:
     c, answer = verdict.classification, verdict.decision.answer
+    how_to = (
+        policy.how_to_confidence_threshold is not None and how_to_answered(c, verdict.reply, policy) is None
+    )
     gates = [
-        f"category {c.category.value} is an auto-send category",
-        f"confidence {c.confidence:.2f} >= {policy.confidence_threshold:.2f}",
+        f"category {c.category.value} is an auto-send category"
+        if c.category in policy.auto_send_categories
+        else f"category {c.category.value}: a how-to question an article answers",
+        f"confidence {c.confidence:.2f} >= {policy.confidence_threshold:.2f}"
+        if c.confidence >= policy.confidence_threshold or not how_to
+        else f"confidence {c.confidence:.2f} >= {policy.how_to_confidence_threshold:.2f} "
+        "(asks how, an article answers it)",
         f"language {c.language}",
         "no guard flag"
         if not c.guard_flags
