@@ -42,6 +42,11 @@ def provider() -> OfflineProvider:
         # a part the article is silent on
         ("Is it possible to export a single project to JSON?", "single"),
         ("¿Puedo exportar un solo proyecto en JSON?", "solo"),
+        # whether a thing exists: the thing, in the customer's words, is what is asked about
+        ("Do you have a smartwatch app?", "smartwatch"),
+        ("Gibt es einen Dunkelmodus?", "dunkelmodus"),
+        ("Proposez-vous un emballage cadeau ?", "emballage"),
+        ("¿Hay un programa de fidelidad?", "programa"),
     ],
 )
 def test_a_question_about_something_the_article_never_mentions_is_unanswered(kb, question, left_out):
@@ -64,6 +69,11 @@ def test_a_question_about_something_the_article_never_mentions_is_unanswered(kb,
         ("", "Thanks! Quick question: how do I unsubscribe from the newsletter?", "newsletter"),  # a preface
         ("", "Who do I contact at customer support about hours on the phone?", "contact-hours"),
         ("", "How do I switch off the newsletter?", "newsletter"),
+        # whether a thing exists, in the article's words
+        ("", "Gibt es eine Android-App?", "mobile-apps"),
+        ("", "Do you have a status page?", "status-page"),
+        ("", "Y a-t-il une page d'état du service ?", "status-page"),
+        ("", "¿Tienen una app para iPad?", "mobile-apps"),
         # a question that names too little on its own is read with the sentence before it
         ("Passwort", "Ich habe mein Passwort vergessen. Wie kann ich es zurücksetzen?", "password-reset"),
         ("", "Olvidé mi contraseña. ¿Cómo la restablezco?", "password-reset"),

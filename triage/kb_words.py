@@ -87,6 +87,17 @@ _SUPPORT_NAME = re.compile(r"\b(?:customer|client)\s+(?=(?:service|services|supp
 # The undoing of something: "disconnect", "deactivate", "désactiver", "desconecto".
 _UNDOING = ("dis", "des", "de", "un")
 _WORD_PARTS = re.compile(r"['’-]")
+_DETERMINERS = frozenset(
+    "a an any some ein eine einen einem irgendein irgendeine un une des du de la le les l' algun algún alguna una unos unas".split()
+)
+# A question whether something exists or is offered, in the languages the checks read.
+_EXISTENCE = re.compile(
+    r"[¿\s]*(?:is there|are there|do you (?:have|offer|sell|make|provide)|have you got"
+    r"|gibt es|habt ihr|haben sie|bietet ihr|bieten sie"
+    r"|y a-t-il|est-ce qu'il y a|existe-t-il|avez-vous|proposez-vous"
+    r"|hay|existe|tienen|ten[eé]is|ofrecen)\b",
+    re.IGNORECASE,
+)
 
 
 def _unaccented(word: str) -> str:
@@ -149,13 +160,34 @@ def unmentioned(question: str, mentioned: Vocabulary, known: Vocabulary) -> list
     not: a topic of the knowledge base (``known``) that this article leaves out
     ("delete" against the webhooks article, "ipad" against the browsers one), or
     a name no article gives ("Jira", "Apple Watch"). Other words it does not
-    hold are taken as the customer's own way of asking."""
+    hold are taken as the customer's own way of asking, except in a question
+    whether something exists ("is there a ...", "gibt es ...", "y a-t-il ...",
+    "¿hay ...?"): there every word names the thing asked after, and an article
+    that never mentions it does not say whether it exists."""
     asked = _SUPPORT_NAME.sub("", _PREFACE.sub("", question.strip()))  # "One more question: how do I ...?"
+    sought = {t for t, _ in terms(_sought(asked))}
     return [
         t
         for t, named in terms(asked)
-        if (named or t in _NARROWING or is_subject(t, known)) and t not in mentioned
+        if (t in sought or named or t in _NARROWING or is_subject(t, known)) and t not in mentioned
     ]
+
+
+def _sought(question: str) -> str:
+    """What a question whether something exists asks after: the words after "is
+    there a" up to the first that is not part of the thing's name ("a browser
+    extension for ..." -> "browser extension"); "" for any other question."""
+    found = _EXISTENCE.match(question)
+    if found is None:
+        return ""
+    words = []
+    for word in _WORD.findall(question[found.end() :]):
+        if word.lower() in _DETERMINERS and not words:
+            continue
+        if _unaccented(word.lower()) in _SKIPPED or not word[0].isalnum():
+            break
+        words.append(word)
+    return " ".join(words)
 
 
 def is_subject(word: str, known: Vocabulary) -> bool:
