@@ -74,6 +74,9 @@ def test_a_question_about_something_the_article_never_mentions_is_unanswered(kb,
         ("", "Do you have a status page?", "status-page"),
         ("", "Y a-t-il une page d'état du service ?", "status-page"),
         ("", "¿Tienen una app para iPad?", "mobile-apps"),
+        # the first half of a Spanish sentence is read with its "¿...?"; "hago" is how it is asked
+        ("", "Quiero cambiar de plan, ¿cómo lo hago?", "change-plan"),
+        ("", "Buenas tardes, ¿cómo cambio mi correo electrónico?", "change-email"),
         # a question that names too little on its own is read with the sentence before it
         ("Passwort", "Ich habe mein Passwort vergessen. Wie kann ich es zurücksetzen?", "password-reset"),
         ("", "Olvidé mi contraseña. ¿Cómo la restablezco?", "password-reset"),
@@ -125,3 +128,9 @@ def test_context_and_the_house_name_are_not_asked_about(kb, subject, body):
     answer = kb.answer(subject, body)
     assert answer is not None and answer.article_id == "password-reset"
     assert answer.unanswered == []
+
+
+def test_the_condition_before_a_spanish_question_is_part_of_it(kb):
+    body = "Perdí el acceso al correo de mi cuenta, ¿cómo entro?"
+    # "¿" starts a new sentence for the other checks; the question reads its first half too.
+    assert kb.asked("", body) == {body: "¿cómo entro?"}

@@ -143,9 +143,13 @@ def _is_question(sentence: str) -> bool:
 
 def _in_context(sentences: Sequence[str], index: int) -> str:
     """The question at ``index``, with the sentence before it when it names too
-    little on its own: "I forgot my password. How can I reset it?"."""
+    little on its own ("I forgot my password. How can I reset it?"), or when that
+    is the first half of the same sentence ("No tengo acceso al correo, ¿cómo
+    recupero la cuenta?": the "¿" splits it, the condition is part of the question)."""
     question = sentences[index]
-    if index > 0 and len(content_words(question).split()) < CONTEXT_WORDS:
+    if index > 0 and (
+        len(content_words(question).split()) < CONTEXT_WORDS or sentences[index - 1].endswith(",")
+    ):
         return f"{sentences[index - 1]} {question}"
     return question
 

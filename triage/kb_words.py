@@ -30,6 +30,7 @@ FUNCTION_WORDS = frozenset(
     le la les l' un une des du de et ou est sont pour avec sur dans au aux ce cette il elle
     yo mi mis nosotros nuestro usted su como cómo que qué donde dónde cuando puedo puede
     el la los las un una unos unas y o es son para con en por al del lo se me hola gracias
+    buenas buenos tardes días noches
     """.split()
 )
 _WORD = re.compile(r"[\w'-]+")
@@ -64,7 +65,7 @@ ASKING_WORDS = frozenset(
     en leur leurs nos vos ces son ses sa quel quelle quels quelles combien pourquoi encore aussi
     déjà toujours très tout tous toute toutes quelque chose quelqu'un
     avant après jusqu depuis pendant si mais actuel actuellement nouveau nouvelle nouveaux
-    quiero quisiera necesito gustaría favor saber hay tengo tienen tiene hacer debo puedes pueden
+    quiero quisiera necesito gustaría favor saber hay tengo tienen tiene hacer hago hace debo puedes pueden
     podría podrían cuál cuáles cuánto cuántos cuánta cuántas también todavía ya muy todo todos toda
     todas le les nos sus tu tus esto este esta estos estas ese esa eso está estoy ser estar soy
     pregunta rápida urgente ayuda ayudar no si sí algo alguien ahora hoy
