@@ -134,3 +134,12 @@ def test_the_condition_before_a_spanish_question_is_part_of_it(kb):
     body = "Perdí el acceso al correo de mi cuenta, ¿cómo entro?"
     # "¿" starts a new sentence for the other checks; the question reads its first half too.
     assert kb.asked("", body) == {body: "¿cómo entro?"}
+
+
+def test_a_match_two_articles_contest_names_the_other_and_waits(kb):
+    # "the address": meaning and spelling each prefer another article, neither clearly ahead.
+    answer = kb.answer("", "need to modify the address")
+    assert answer is not None and answer.rival is not None and answer.rival != answer.article_id
+    assert {answer.article_id, answer.rival} & {"shipping-address", "change-email"}
+    clear = kb.answer("", "How do I reset my password?")
+    assert clear is not None and clear.rival is None

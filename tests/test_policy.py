@@ -28,6 +28,7 @@ FAR = answered_reply(score=0.2)  # the closest declared question is not what was
 UNCITED = answered_reply(cited=False)  # the draft cites another article than the answering one
 DISPUTED = answered_reply(confirmed_by_model=False)  # the LLM names another article
 CONFIRMED = answered_reply(confirmed_by_model=True)
+CONTESTED = answered_reply(rival="change-email")  # meaning and spelling prefer different articles
 TWO_QUESTIONS = answered_reply(unanswered=["And can I pay by bank transfer?"])
 NO_ANSWER_AT_ALL = DraftReply(body="Hello", grounded=True)
 IN_ENGLISH = answered_reply(
@@ -60,6 +61,7 @@ CASES = [
     (G, 0.95, "en", UNCITED, [], DEFAULT, False),
     (G, 0.95, "en", DISPUTED, [], DEFAULT, False),
     (G, 0.95, "en", CONFIRMED, [], DEFAULT, True),
+    (G, 0.95, "en", CONTESTED, [], DEFAULT, False),
     (G, 0.95, "en", TWO_QUESTIONS, [], DEFAULT, False),
     (G, 0.95, "de", OK, [], DEFAULT, True),
     (G, 0.95, "fr", OK, [], DEFAULT, True),
@@ -273,6 +275,8 @@ HOW_TO_CASES = [
     (ASKS, G, 0.62, TWO_QUESTIONS, [], DEFAULT, False, "but it asks more than the article answers"),
     (ASKS, G, 0.62, DISPUTED, [], DEFAULT, False, "but the LLM names another article"),
     (ASKS, G, 0.62, NO_ANSWER_AT_ALL, [], DEFAULT, False, "but no article answers it"),
+    (ASKS, G, 0.62, CONTESTED, [], DEFAULT, False, "but another article is as close"),
+    (ASKS, G, 0.95, CONTESTED, [], DEFAULT, False, "change-email is as close as password-reset"),
     (ASKS, G, 0.62, OK, [GuardFlag.URGENT], PolicySettings(ignored_flags=[GuardFlag.URGENT]), True, None),
     # Billing stays with a human unless the operator lets its answered how-tos out.
     (ASKS, B, 0.99, OK, [], DEFAULT, False, "category billing always goes to review"),

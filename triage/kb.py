@@ -320,7 +320,8 @@ class KnowledgeBase:
             for unit, m in zip(units, found, strict=True)
         ]
         # The question the reply answers: the one an article is closest to.
-        top = matched[max(range(len(found)), key=lambda i: found[i].closeness)]
+        best = max(range(len(found)), key=lambda i: found[i].closeness)
+        top, top_match = matched[best], found[best]
         # Another question of the message is answered by this reply only when its own
         # closest article is the answering one ("I forgot it. How do I reset it?").
         unmatched = {
@@ -347,6 +348,7 @@ class KnowledgeBase:
             question=top.question,
             score=min(max(top.score, 0.0), 1.0),
             unanswered=unanswered,
+            rival=self.articles[rival].id if (rival := top_match.rival) is not None else None,
         )
 
     def article(self, article_id: str) -> Article | None:

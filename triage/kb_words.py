@@ -181,7 +181,7 @@ def _sought(question: str) -> str:
     found = _EXISTENCE.match(question)
     if found is None:
         return ""
-    words = []
+    words: list[str] = []
     for word in _WORD.findall(question[found.end() :]):
         if word.lower() in _DETERMINERS and not words:
             continue

@@ -107,6 +107,13 @@ def _answer_reasons(answer: KbAnswer | None, reply: DraftReply, threshold: float
         )
     if answer.confirmed_by_model is False:
         reasons.append((_Rank.ANSWER, f"the LLM does not confirm that {answer.article_id} answers it"))
+    if answer.rival is not None:
+        reasons.append(
+            (
+                _Rank.ANSWER,
+                f"{answer.rival} is as close as {answer.article_id}: which one answers it is unclear",
+            )
+        )
     if answer.score >= threshold and answer.article_id not in {c.article_id for c in reply.citations}:
         reasons.append(
             (_Rank.SIDE_EFFECT, f"the reply does not cite the answering article ({answer.article_id})")
@@ -157,6 +164,8 @@ def how_to_answered(
         return "it asks more than the article answers"
     if answer.confirmed_by_model is False:
         return "the LLM names another article"
+    if answer.rival is not None:
+        return "another article is as close"
     return None
 
 
