@@ -57,6 +57,10 @@ THREAD_BELONGS_TO_SENDER = "thread-belongs-to-sender"
 """Runs started before it read the whole thread, not only this customer's part of it.
 Added 2026-12-07; removable after 2027-01-09 (TRIAGE_RUN)."""
 
+ANSWERED_HOW_TO_IS_ROUTINE = "answered-how-to-is-routine"
+"""Runs started before it send a how-to question an article answers only at the category's confidence.
+Added 2026-12-07; removable after 2027-01-09 (TRIAGE_RUN)."""
+
 # ---- RetrainWorkflow --------------------------------------------------------------
 
 RETRAIN_NEEDS_TWO_REVIEWERS = "retrain-needs-two-reviewers"
