@@ -449,6 +449,22 @@ BENIGN = [
     r"\b(?:problem|issue)s? (?:solved|fixed|resolved|gone)\b|\b(?:no|kein|pas de|sin|nessun) (?:problem|problema|probleme|issue)s?\b",
     r"\bbroken down\b|\bmy late (?:father|mother|husband|wife|partner|brother|sister|son|daughter)\b",
     r"\b(?:works?|working|running|fine|back|good|ok|okay|normal) (?:\w+ )?again\b|\bthe (?:\w+ )?worked\b",
+    # Good news after a change: "got it working after the update", "klappt jetzt wieder", "ça remarche".
+    r"\b(?:got|get|have|has) (?:it|this|that|everything|things|all) (?:\w+ )?(?:working|running|sorted|fixed)\b[^.;!?]{0,30}\b(?:after|since)\b",
+    r"\b(?:after|since) (?:the |your )?(?:\w+ )?(?:update|upgrade|restart|reinstall)\w*,? (?:it|everything|all|the \w+) (?:works|is working|runs|is running|loads)(?! not)\b",
+    r"\b(?:problem|fehler)(?:e)? (?:ist |sind |wurde |wurden )?(?:jetzt |inzwischen )?(?:gelost|behoben|weg)\b|\b(?:hat|haben) (?:das|den|die) (?:problem|fehler)e? (?:gelost|behoben)\b",
+    r"\b(?:probleme|souci|bug)s? (?:est |a ete |sont )?(?:regle|resolu|corrige)e?s?\b|\b(?:a|ont) (?:regle|resolu|corrige) (?:le|mon|notre) (?:probleme|souci|bug)\b",
+    r"\b(?:problema|error|fallo)s? (?:esta |ya esta |quedo )?(?:resuelto|solucionado|arreglado)\b|\b(?:resolvio|soluciono|arreglo|ha resuelto|ha solucionado) (?:el|mi) (?:problema|error|fallo)\b",
+    # A failure that stopped is good news: "the error is gone", "no more crashes", "stürzt nicht mehr ab".
+    r"\b(?:(?:the|that|this) )?(?:error|errors|crash(?:es|ing)?|warning|bug|glitch|(?:double|duplicate) (?:charge|invoice)) (?:message )?(?:is|are|has|have) (?:now )?(?:gone|disappeared|fixed|resolved)\b"
+    r"|\bno more (?:errors?|crash(?:es)?|warnings?|timeouts?)(?: (?:since|after) (?:the |your )?(?:\w+ )?(?:update|upgrade|fix|restart))?\b",
+    r"\b(?:does ?n[o']t|do ?n[o']t|no longer|won'?t) (?:crash|freeze|hang|fail|time out|log (?:me|us) out|show (?:the|that|any) (?:error|warning))(?:es|s)?(?: any ?more)?\b",
+    r"\b(?:fehler|fehlermeldung|absturz|abstu?rze|warnung) (?:ist|sind) (?:jetzt |endlich )?(?:weg|verschwunden|behoben)\b|\b(?:sturzt|hangt|friert) (?:\w+ )?nicht mehr\b|\bkein(?:e)? (?:fehler|absturze|fehlermeldung)(?:en)? mehr\b",
+    r"\bplus (?:d'|de |aucune? )(?:erreurs?|plantages?|messages? d'erreur)\b|\bne (?:plante|bloque|fige|se ferme) plus\b|\b(?:l'erreur|le bug|le message d'erreur) a disparu\b",
+    r"\bya no (?:sale|aparece|da|salta) (?:el |ningun |ese )?(?:error|aviso|fallo)\b|\bya no se (?:cierra|cuelga|bloquea|congela)\b|\b(?:el error|el fallo) (?:ha )?desaparecid[oa]\b",
+    r"\b(?:funktioniert|klappt|geht|lauft|passt)(?: \w+){0,2} wieder\b(?! (?:nicht|nie|kein|schief|kaputt))",
+    r"\b(?:fonctionne|marche|remarche|refonctionne)(?: \w+){0,2} (?:a|de) nouveau\b|\b(?:ca|tout) (?:re)?(?:marche|fonctionne) (?:a nouveau|de nouveau|encore)\b(?! pas)",
+    r"\b(?:funciona|va bien)(?: \w+){0,2} (?:de nuevo|otra vez|nuevamente)\b(?! no)|\b(?:vuelve|volvio|ha vuelto) a funcionar\b",
     r"\bweiss nicht,? wie\b|\bje ne sais pas comment\b|\bno se como\b",
     r"\bne (?:trouve|vois|sais|comprends) pas (?:ou|comment|quel|quelle|si)\b|\bno (?:encuentro|veo|se) (?:donde|como|cual)\b|\bfinde (?:\w+ )?nicht,? (?:wo|wie)\b",
     r"\b(?:wo|how) finde ich\b|\bou trouver\b|\bdonde (?:encuentro|puedo)\b",
