@@ -41,7 +41,14 @@ CASES = [
     # reading, phrase findings, phrase flags, phrase closing -> closing, act
     (reading({CLOSE: 0.9}, THANKS), [], [], False, True, CLOSE),
     # news read alone leans to a report, below the bar: still a closing
-    (reading({CLOSE: 0.8}, ("The update fixed the crash.", {REPORT: 0.6}), THANKS), [], [], False, True, CLOSE),
+    (
+        reading({CLOSE: 0.8}, ("The update fixed the crash.", {REPORT: 0.6}), THANKS),
+        [],
+        [],
+        False,
+        True,
+        CLOSE,
+    ),
     # a sentence that reports, asks or changes something: no closing, however the whole reads
     (reading({CLOSE: 0.8}, THANKS, ("The invoice lists five.", {REPORT: 0.8})), [], [], False, False, CLOSE),
     (reading({CLOSE: 0.8}, THANKS, ("Can I add more?", {CLOSE: 0.6})), [], [], False, False, CLOSE),

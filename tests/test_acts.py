@@ -115,7 +115,9 @@ def test_shipped_act_model_is_trained_on_the_current_tables():
 
 def test_the_phrasings_below_are_not_tuning_rows():
     tuned = {" ".join(row.text.lower().split()) for row in load_table(tuning_table())}
-    written = [text for text, _ in ACTS] + CLOSINGS_WITH_NEWS + THANKS_AND_MORE + REPORTS_WITH_WITHDRAWAL_WORDS
+    written = (
+        [text for text, _ in ACTS] + CLOSINGS_WITH_NEWS + THANKS_AND_MORE + REPORTS_WITH_WITHDRAWAL_WORDS
+    )
     assert not [text for text in written if " ".join(text.lower().split()) in tuned]
 
 
@@ -251,4 +253,7 @@ def test_thanks_with_something_still_to_do_does_not_close(text):
 def test_a_report_with_withdrawal_words_is_no_withdrawal(text):
     judged = verdict(text)
     assert not judged.closing and judged.act not in (CLOSE, WITHDRAW)
-    assert GuardFlag.PROBLEM_REPORT in judged.flags or GuardFlag.PROBLEM_REPORT in inspect_message("", text).flags
+    assert (
+        GuardFlag.PROBLEM_REPORT in judged.flags
+        or GuardFlag.PROBLEM_REPORT in inspect_message("", text).flags
+    )

@@ -23,8 +23,14 @@ CUT = [
         "Danke, läuft wieder!\n\nViele Grüße\nJonas Richter\nRichter Logistik GmbH | Einkauf\nHafenstraße 12, 20457 Hamburg",
         "Danke, läuft wieder!\n\nViele Grüße",
     ),
-    ("Merci, c'est bon.\n\nCordialement,\nNadia Lefèvre\nChargée de clientèle", "Merci, c'est bon.\n\nCordialement,"),
-    ("Gracias, ya está.\n\nSaludos,\nLuis Ortega\nJefe de compras\nluis.ortega@example.es", "Gracias, ya está.\n\nSaludos,"),
+    (
+        "Merci, c'est bon.\n\nCordialement,\nNadia Lefèvre\nChargée de clientèle",
+        "Merci, c'est bon.\n\nCordialement,",
+    ),
+    (
+        "Gracias, ya está.\n\nSaludos,\nLuis Ortega\nJefe de compras\nluis.ortega@example.es",
+        "Gracias, ya está.\n\nSaludos,",
+    ),
     ("How do I add a seat?\n\nMaya Cohen\nmaya@example.org", "How do I add a seat?"),
 ]
 KEPT = [

@@ -144,7 +144,10 @@ def judge_act(
     # change there is a greeting misread ("Merci, bonne soirée"); a learned report raised its flag.
     closing = (learned_closing or phrase_closing) and not blocking
     return ActVerdict(
-        act=stricter_act(reading, findings), closing=closing, flags=sorted(flags), evidence=list(flags.values())
+        act=stricter_act(reading, findings),
+        closing=closing,
+        flags=sorted(flags),
+        evidence=list(flags.values()),
     )
 
 

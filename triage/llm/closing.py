@@ -53,6 +53,8 @@ def acknowledging_emoji(sentence: str) -> bool:
     """Only emoji that thank or approve (and punctuation): "👍", "🙏🙏", "✅!"."""
     marks = _emoji(sentence)
     return bool(marks) and all(ch in _ACK_EMOJI for ch in marks)
+
+
 _ASKS = re.compile(
     r"\?|\b(?:but|however|aber|mais|pero|still|again|can you|could you|please|bitte|s'il vous plait|por favor)\b"
 )

@@ -62,8 +62,27 @@ _CONTENT = re.compile(
     r"|please|pls|bitte|s'il|svp|por favor|call|send|contact|let|rufen|schicken|appelez|envoyez|llamen|env[íi]en)\b",
     re.IGNORECASE,
 )
-_ASSISTANT = re.compile(r"\b(?:ai|a\.i\.|assistant|assistent\w*|bot|gpt|llm|ki|ia|model|system|prompt)\b", re.IGNORECASE)
-_CONNECTORS = {"of", "and", "for", "the", "at", "&", "|", "de", "du", "des", "la", "le", "et", "y", "del", "und"}
+_ASSISTANT = re.compile(
+    r"\b(?:ai|a\.i\.|assistant|assistent\w*|bot|gpt|llm|ki|ia|model|system|prompt)\b", re.IGNORECASE
+)
+_CONNECTORS = {
+    "of",
+    "and",
+    "for",
+    "the",
+    "at",
+    "&",
+    "|",
+    "de",
+    "du",
+    "des",
+    "la",
+    "le",
+    "et",
+    "y",
+    "del",
+    "und",
+}
 _CONNECTORS |= {"für", "der", "die", "van", "von", "da", "di", "e", "-", "–", "·", "/", ","}
 
 
@@ -131,4 +150,6 @@ def split_signature(text: str) -> tuple[str, str]:
     return "\n".join(kept[:start]).rstrip(), "\n".join(kept[start:]).strip()
 
 
-_THANKS = re.compile(r"\b(?:thanks?|thank you|danke|dank|merci|gracias|grazie|obrigad[oa]|bedankt)\b", re.IGNORECASE)
+_THANKS = re.compile(
+    r"\b(?:thanks?|thank you|danke|dank|merci|gracias|grazie|obrigad[oa]|bedankt)\b", re.IGNORECASE
+)
