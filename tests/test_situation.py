@@ -255,6 +255,15 @@ GOOD_NEWS = [
     "Gracias, ya funciona de nuevo.",
     "Ya vuelve a funcionar.",
     "Ya no sale ningún error.",
+    "Thanks again for the help!",
+    "Nochmals vielen Dank!",
+    "Encore merci pour tout.",
+    "Gracias de nuevo.",
+    "Thank you for resolving the billing error so quickly.",
+    "Danke, dass ihr den Fehler so schnell behoben habt.",
+    "Merci d'avoir corrigé le bug !",
+    "Gracias por arreglar el error.",
+    "Thanks, the problem was on my side.",
 ]
 STILL_TROUBLE = [
     "It stopped working after the upgrade.",
@@ -266,6 +275,12 @@ STILL_TROUBLE = [
     "L'appli ne charge plus.",
     "El problema no está resuelto.",
     "Ya no funciona.",
+    "Thanks again, but it fails again.",
+    "You have not resolved the billing error.",
+    "Nobody fixed the billing error.",
+    "Ihr habt den Fehler noch nicht behoben.",
+    "Vous n'avez pas corrigé le bug.",
+    "No han arreglado el error.",
 ]
 
 
