@@ -473,6 +473,7 @@ BENIGN = [
     r"\b(?:fehler|fehlermeldung|absturz|abstu?rze|warnung) (?:ist|sind) (?:jetzt |endlich )?(?:weg|verschwunden|behoben)\b|\b(?:sturzt|hangt|friert) (?:\w+ )?nicht mehr\b|\bkein(?:e)? (?:fehler|absturze|fehlermeldung)(?:en)? mehr\b",
     r"\bplus (?:d'|de |aucune? )(?:erreurs?|plantages?|messages? d'erreur)\b|\bne (?:plante|bloque|fige|se ferme) plus\b|\b(?:l'erreur|le bug|le message d'erreur) a disparu\b",
     r"\bya no (?:sale|aparece|da|salta) (?:el |ningun |ese )?(?:error|aviso|fallo)\b|\bya no se (?:cierra|cuelga|bloquea|congela)\b|\b(?:el error|el fallo) (?:ha )?desaparecid[oa]\b",
+    r"\b(?:ist|sind|war) (?:jetzt |nun )?(?:alles )?wieder (?:in ordnung|ok|okay|gut|normal|da|sichtbar|erreichbar)\b|\balles wieder (?:gut|ok|in ordnung)\b",
     r"\b(?:funktioniert|klappt|geht|lauft|passt)(?: \w+){0,2} wieder\b(?! (?:nicht|nie|kein|schief|kaputt))",
     r"\b(?:fonctionne|marche|remarche|refonctionne)(?: \w+){0,2} (?:a|de) nouveau\b|\b(?:ca|tout) (?:re)?(?:marche|fonctionne) (?:a nouveau|de nouveau|encore)\b(?! pas)",
     r"\b(?:funciona|va bien)(?: \w+){0,2} (?:de nuevo|otra vez|nuevamente)\b(?! no)|\b(?:vuelve|volvio|ha vuelto) a funcionar\b",
