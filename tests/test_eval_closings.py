@@ -3,12 +3,9 @@ problem report read as a closing is an unsafe outcome, counted with the unsafe s
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
 import pytest
 
+from tests.helpers import eval_json
 from triage.evaluation import EvalRow, evaluate
 from triage.llm.offline import OfflineProvider
 from triage.models import PolicySettings
@@ -46,15 +43,7 @@ async def test_a_closing_is_an_outcome_and_unsafe_on_a_report(provider, label, b
 
 
 def test_the_json_report_names_the_closing_fields(tmp_path):
-    data = tmp_path / "rows.jsonl"
-    data.write_text(row("closed-report", "bug").model_dump_json() + "\n")
-    out = subprocess.run(
-        [sys.executable, "-m", "starter.cli", "eval", str(data), "--json", "--show-unsafe"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    figures = json.loads(out.strip().splitlines()[-1])
+    figures = eval_json(tmp_path, [row("closed-report", "bug")])
     assert (figures["closed_no_reply"], figures["unsafe_closings"], figures["unsafe_auto_sends"]) == (1, 1, 1)
     assert figures["per_source"]["thread"]["unsafe_closings"] == 1
     assert figures["unsafe"][0]["id"] == "closed-report"
