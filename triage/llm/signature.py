@@ -63,7 +63,8 @@ _CONTENT = re.compile(
     re.IGNORECASE,
 )
 _ASSISTANT = re.compile(
-    r"\b(?:ai|a\.i\.|assistant|assistent\w*|bot|gpt|llm|ki|ia|model|system|prompt)\b", re.IGNORECASE
+    r"\b(?:ai|a\.i\.|assistant|assistent\w*|bot|chatbot|gpt|llm|ki|ia|system prompt|prompt)\b|^\s*system\s*:",
+    re.IGNORECASE | re.MULTILINE,
 )
 _CONNECTORS = {
     "of",
@@ -84,6 +85,11 @@ _CONNECTORS = {
     "und",
 }
 _CONNECTORS |= {"für", "der", "die", "van", "von", "da", "di", "e", "-", "–", "·", "/", ","}
+
+
+def speaks_to_an_assistant(text: str) -> bool:
+    """Addressed to an AI, a bot or an assistant: never cut as a signature."""
+    return _ASSISTANT.search(text) is not None
 
 
 def _name_like(line: str) -> bool:
