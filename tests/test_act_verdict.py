@@ -62,6 +62,9 @@ CASES = [
     (reading({WITHDRAW: 0.7}, THANKS), [WITHDRAWAL], [GuardFlag.WITHDRAWN], True, False, WITHDRAW),
     # "never mind" in a report: the report wins the act only when no withdrawal phrase is there
     (reading({WITHDRAW: 0.7}, THANKS), [FAILURE, WITHDRAWAL], [], False, False, WITHDRAW),
+    # a change that the phrase tables read as a report reports; a question keeps its act
+    (reading({MessageAct.ASKS_HOW: 0.8}, THANKS), [FAILURE], [], False, False, MessageAct.ASKS_HOW),
+    (reading({CHANGE: 0.6, DISPUTE: 0.2}, THANKS), [FAILURE], [], False, False, DISPUTE),
     # the closing phrases hold only thanks: a learned question there is a misread greeting
     (reading({MessageAct.ASKS_HOW: 0.6}, THANKS), [], [], True, True, MessageAct.ASKS_HOW),
     # no words to read: the closing phrases decide, and a raised flag still stops them

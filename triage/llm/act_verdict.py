@@ -10,8 +10,8 @@ reviewer, and whether the message is a closing that needs no reply.
   never overruled by the model (safety first).
 * An instruction to the assistant anywhere in the text (the whole text or
   one sentence read alone) raises ``prompt_injection``, with that sentence.
-* The act follows the stricter reading too: a learned closing or withdrawal
-  that the phrase tables read as a report is the likelier report act.
+* The act follows the stricter reading too: a learned closing, withdrawal
+  or change that the phrase tables read as a report is the likelier report act.
 * A closing needs the model or the closing phrases to read one, and nothing
   else to be raised: no report phrase, no learned report, no injection, no
   withdrawal; and, judged by sentence, nothing new: no question, no sentence
@@ -50,6 +50,12 @@ NEW_IN_A_SENTENCE = (
 EVIDENCE_CHARS = 160
 
 REPORT_ACTS = (MessageAct.REPORTS_PROBLEM, MessageAct.DISPUTES_CHARGE)
+MILDER_THAN_A_REPORT = (
+    MessageAct.CLOSES,
+    MessageAct.WITHDRAWS,
+    MessageAct.ASKS_HOW,
+    MessageAct.CHANGES_REQUEST,
+)
 FLAG_OF: dict[MessageAct, GuardFlag] = {
     MessageAct.REPORTS_PROBLEM: GuardFlag.PROBLEM_REPORT,
     MessageAct.DISPUTES_CHARGE: GuardFlag.PROBLEM_REPORT,
@@ -152,11 +158,13 @@ def judge_act(
 
 
 def stricter_act(reading: ActReading, findings: list[Finding]) -> MessageAct:
-    """The learned act, unless it lets a message go that the phrase tables read as a report: then
-    the likelier report act ("Le bouton Annuler ne fait rien" withdraws nothing)."""
+    """The learned act, unless the phrase tables read a report where the model read something
+    that lets the message go or changes it (a closing, a withdrawal, a change): then the likelier
+    report act ("Le bouton Annuler ne fait rien" withdraws nothing). A withdrawal phrase beside
+    the report leaves the model's act."""
     reported = any(f.flag is GuardFlag.PROBLEM_REPORT for f in findings) and not any(
         f.flag is GuardFlag.WITHDRAWN for f in findings
     )
-    if not reported or reading.act not in (MessageAct.CLOSES, MessageAct.WITHDRAWS):
+    if not reported or reading.act not in MILDER_THAN_A_REPORT:
         return reading.act
     return max(REPORT_ACTS, key=reading.probabilities.__getitem__)
