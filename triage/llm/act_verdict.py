@@ -50,12 +50,8 @@ NEW_IN_A_SENTENCE = (
 EVIDENCE_CHARS = 160
 
 REPORT_ACTS = (MessageAct.REPORTS_PROBLEM, MessageAct.DISPUTES_CHARGE)
-MILDER_THAN_A_REPORT = (
-    MessageAct.CLOSES,
-    MessageAct.WITHDRAWS,
-    MessageAct.ASKS_HOW,
-    MessageAct.CHANGES_REQUEST,
-)
+# (A question keeps its act: a phrase's report there is as often a feature request's "my eyes hurt".)
+MILDER_THAN_A_REPORT = (MessageAct.CLOSES, MessageAct.WITHDRAWS, MessageAct.CHANGES_REQUEST)
 FLAG_OF: dict[MessageAct, GuardFlag] = {
     MessageAct.REPORTS_PROBLEM: GuardFlag.PROBLEM_REPORT,
     MessageAct.DISPUTES_CHARGE: GuardFlag.PROBLEM_REPORT,
