@@ -43,6 +43,9 @@ KEPT = [
     "Maya Cohen\nAcme Ltd.",  # nothing left but a signature: kept whole
     "The invoice lists:\nPro Plan\nExtra Seats\nPriority Support",  # a list, no sign-off or contact line above
     "Thanks!\nOrder Nicht Angekommen",
+    # a link to a page is the customer's pointer, not a company's contact line
+    "Thanks for looking.\nThe logs are here: https://files.example.com/logs/42.txt",
+    "Thanks!\n![screenshot](https://files.example.com/shots/7.png)",
 ]
 
 

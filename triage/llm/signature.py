@@ -23,12 +23,16 @@ MAX_NAME_CHARS = 60
 SHORT_TITLE_WORDS = 3  # a title this short may be in lower case after its first word
 
 # Contact lines: phone, e-mail, web address, "Tel.:", an address with a postcode.
-_CONTACT = re.compile(
-    r"^(?:(?:tel|phone|mobile|mob|cell|fax|direct|office|t|m|p|f|telefon|handy|tél|portable|móvil|movil|teléfono)"
-    r"\.?\s*:?\s*)?\+?[\d()][\d ()./-]{6,}\d$"
-    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
-    r"|\b(?:https?://|www\.)\S+"
-    r"|^(?:tel|phone|mobile|fax|e-?mail|web|telefon|tél|courriel|correo)\.?\s*:",
+# Contact lines: a phone number, an e-mail address, a web address with no path (a company's, not a
+# link to a page the customer points at), with a label ("Tel.:", "Web") and separators at most.
+_CONTACT_TOKEN = re.compile(
+    r"\+?[\d(][\d ()./-]{6,}\d|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+    r"|(?:https?://)?(?:www\.)?[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}/?(?=\s|$|[|,;·•])",
+    re.IGNORECASE,
+)
+_CONTACT_LABEL = re.compile(
+    r"\b(?:tel|phone|mobile|mob|cell|fax|direct|office|t|m|p|f|e|w|telefon|handy|tél|portable|móvil|movil"
+    r"|teléfono|e-?mail|mail|web|website|site|courriel|correo)\b\.?\s*:?|[|,;·•/]",
     re.IGNORECASE,
 )
 _SENT_FROM = re.compile(
@@ -56,7 +60,7 @@ _SIGN_OFF = re.compile(
 )
 # Never signature: a negation, a question, something wrong, an address to an assistant.
 _CONTENT = re.compile(
-    r"\?|\b(?:not|n't|no|never|still|again|nicht|kein\w*|nie|noch|wieder|pas|plus|jamais|encore|toujours"
+    r"\?|n't\b|\b(?:not|no|never|still|again|nicht|kein\w*|nie|noch|wieder|pas|plus|jamais|encore|toujours"
     r"|nunca|todav[íi]a|a[úu]n|nada|missing|error|errors|broken|fail\w*|wrong|empty|fehl\w*|kaputt|leer|falsch"
     r"|erreur|vide|cass[ée]e?|roto|rota|vac[íi][oa]|fall[oa]\w*"
     r"|please|pls|bitte|s'il|svp|por favor|call|send|contact|let|rufen|schicken|appelez|envoyez|llamen|env[íi]en)\b",
@@ -87,6 +91,14 @@ _CONNECTORS = {
 _CONNECTORS |= {"für", "der", "die", "van", "von", "da", "di", "e", "-", "–", "·", "/", ","}
 
 
+def _contact(line: str) -> bool:
+    """A line of contact details and nothing else: "Tel. +49 30 1234567", "www.example.com"."""
+    if not _CONTACT_TOKEN.search(line):
+        return False
+    rest = _CONTACT_LABEL.sub(" ", _CONTACT_TOKEN.sub(" ", line))
+    return not re.search(r"\w", rest)
+
+
 def speaks_to_an_assistant(text: str) -> bool:
     """Addressed to an AI, a bot or an assistant: never cut as a signature."""
     return _ASSISTANT.search(text) is not None
@@ -113,7 +125,7 @@ def _kind(line: str) -> str | None:
         return None
     if _CONTENT.search(line):
         return None
-    if _CONTACT.search(line) or _SENT_FROM.match(line):
+    if _contact(line) or _SENT_FROM.match(line):
         return "mark"
     return "name" if _name_like(line) else None
 
