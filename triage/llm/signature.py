@@ -20,6 +20,7 @@ import re
 MAX_BLOCK_LINES = 10  # signature lines besides a legal footer: more is a list, not a signature
 MAX_NAME_WORDS = 9
 MAX_NAME_CHARS = 60
+MAX_LINE_CHARS = 120  # a longer line is a sentence, or a legal footer's paragraph
 SHORT_TITLE_WORDS = 3  # a title this short may be in lower case after its first word
 
 # Contact lines: phone, e-mail, web address, "Tel.:", an address with a postcode.
@@ -121,7 +122,7 @@ def _name_like(line: str) -> bool:
 
 def _kind(line: str) -> str | None:
     """What signature line it is ("mark": it shows a signature; "name": it may be one), or None."""
-    if _ASSISTANT.search(line):
+    if len(line) > MAX_LINE_CHARS or _ASSISTANT.search(line):
         return None
     if _CONTENT.search(line):
         return None
@@ -132,8 +133,10 @@ def _kind(line: str) -> str | None:
 
 def _footer(paragraph: list[str]) -> bool:
     """A legal footer: a paragraph that opens with what such footers say, and speaks to no assistant."""
+    if not _LEGAL.search(paragraph[0][:MAX_LINE_CHARS]):
+        return False
     whole = " ".join(paragraph)
-    return bool(_LEGAL.search(paragraph[0])) and len(whole.split()) >= 6 and not _ASSISTANT.search(whole)
+    return len(whole.split()) >= 6 and not _ASSISTANT.search(whole)
 
 
 def split_signature(text: str) -> tuple[str, str]:
