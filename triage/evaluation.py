@@ -34,7 +34,7 @@ from triage.models import (
     PolicySettings,
 )
 from triage.outcome import article_of
-from triage.policy import decide
+from triage.policy import decide, how_to_answered
 
 # The labels of the evaluation files: the categories, with faq counted as general
 # (both are the "routine" answer a help centre gives).
@@ -207,9 +207,14 @@ def _passed(verdict: Verdict, policy: PolicySettings) -> list[str]:
     if verdict.closed:
         act = c.act.value if c.act else "the closing phrases"
         return [f"closed with no reply: read as a closing ({act})", *c.evidence]
+    floor = policy.how_to_confidence_threshold  # a how-to an article answers passes on it (triage.policy)
+    how_to = floor is not None and how_to_answered(c, verdict.reply, policy) is None
+    allowed = "an auto-send category" if c.category in policy.auto_send_categories else "let out for a how-to"
     gates = [
-        f"category {c.category.value} is an auto-send category",
-        f"confidence {c.confidence:.2f} >= {policy.confidence_threshold:.2f}",
+        f"category {c.category.value} is {allowed}",
+        f"confidence {c.confidence:.2f} >= {floor:.2f} (asks how, an article answers it)"
+        if how_to and floor is not None and c.confidence < policy.confidence_threshold
+        else f"confidence {c.confidence:.2f} >= {policy.confidence_threshold:.2f}",
         f"language {c.language}",
         "no guard flag"
         if not c.guard_flags

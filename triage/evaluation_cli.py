@@ -101,19 +101,14 @@ def run_eval_command(path: Path, provider_name: str, as_json: bool, show_unsafe:
     result = asyncio.run(main())
     render_report(result, console, show_unsafe)
     if as_json:
+        # The summary's figures and the counts behind them (the JSON follows EvalReport's field order).
         keys: tuple[str, ...] = (
-            "accuracy",
-            "macro_f1",
-            "auto_send_rate",
-            "unsafe_auto_send_rate",
-            "routine_coverage",
+            *SUMMARY,
             "n",
             "unsafe_auto_sends",
             "closed_no_reply",
             "unsafe_closings",
             "wrong_answers",
-            "wrong_answer_rate",
-            "answer_coverage",
             "confusion",
             "calibration",
             "per_source",

@@ -87,6 +87,7 @@ AUTONOMY_PATCH = "earned-autonomy"
 JUDGE_PATCH = "judge-queue"
 JUDGE_REDRAFT_PATCH = "judge-queue-redraft"
 THREAD_OWNER_PATCH = "thread-belongs-to-sender"
+HOW_TO_PATCH = "answered-how-to-is-routine"
 MAX_PARTICIPANTS_SHOWN = 10
 CONVERSATION_TIMEOUT = timedelta(seconds=60)
 
@@ -221,6 +222,9 @@ class SupportTriageWorkflow:
         if not workflow.patched(JUDGEMENT_PATCH):
             # Started before answerability and language checks: decide as it did then.
             policy = policy.model_copy(update={"answer_threshold": None, "checked_languages": None})
+        if not workflow.patched(HOW_TO_PATCH):
+            # Started before an answered how-to was routine whatever its category: decide as then.
+            policy = policy.model_copy(update={"how_to_confidence_threshold": None})
         policy_decision = decide(classification, reply, policy, context)
         self._autonomy = workflow.patched(AUTONOMY_PATCH)
         if policy_decision.auto_send and self._autonomy:
