@@ -4,11 +4,14 @@ check a reply's text, build a provider's input. Fixtures are in ``tests/conftest
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import subprocess
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -242,3 +245,17 @@ def valid_classification(**overrides: Any) -> dict[str, Any]:
     }
     answer.update(overrides)
     return answer
+
+
+def eval_json(folder: Path, rows: list[Any]) -> dict[str, Any]:
+    """``triage eval FILE --json --show-unsafe`` on these eval rows, run as a program."""
+    data = folder / "rows.jsonl"
+    data.write_text("".join(row.model_dump_json() + "\n" for row in rows))
+    out = subprocess.run(
+        [sys.executable, "-m", "starter.cli", "eval", str(data), "--json", "--show-unsafe"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    figures: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    return figures

@@ -53,6 +53,43 @@ ACTS = [
 ]
 
 
+# Closings that carry news or a signature, and their contrast: thanks with something still to do.
+CLOSINGS_WITH_NEWS = [
+    "Brilliant, the charge has been reversed. Thanks for the speedy help!",
+    "Works now! 🎉",
+    "Thank you for your prompt response.\n\nRegards,\nMichael Chen\nFinance Department\nContoso Ltd.\n"
+    "Phone: (555) 010-2233",
+    "Perfekt, die Gutschrift ist angekommen. Schönes Wochenende!",
+    "Super, das Update hat das Problem behoben. Danke!",
+    "Vielen Dank, der Zugang funktioniert jetzt.\n\nBeste Grüße\nStefanie Wagner\nWagner Consulting GmbH\n"
+    "Tel.: +49 89 123456\nwww.wagner-consulting.example",
+    "Impeccable, ça fonctionne après la mise à jour. Merci !",
+    "Merci, j'ai bien reçu l'avoir.\n\nCordialement,\nJulien Moreau\nDirecteur administratif",
+    "Genial, ya me aparece el reembolso. ¡Gracias!",
+    "Todo perfecto, gracias por la paciencia.\n\nSaludos cordiales,\nPedro Gómez\n"
+    "Jefe de Compras | Distribuciones Gómez S.L.\n+34 91 555 12 34",
+]
+THANKS_AND_MORE = [
+    "Thanks, the charge was reversed, but I see a new one today.",
+    "Thanks! The export works now. Can I also schedule it weekly?",
+    "Thank you. Please also remove my old address from the account.",
+    "Danke, die Gutschrift ist da. Allerdings fehlt die Rechnung für Mai.",
+    "Merci, mais je ne vois toujours pas le remboursement.",
+    "Gracias, pero la factura sigue con la dirección antigua.",
+]
+# Problem reports that say "cancel", "ignore", "never mind" or "forget" withdraw nothing.
+REPORTS_WITH_WITHDRAWAL_WORDS = [
+    "Cancel doesn't work: the subscription renews anyway.",
+    'I clicked "ignore" on the warning and now my drafts are gone.',
+    "Never mind what the status page says, the API is returning 503 for us.",
+    "Forget the workaround, it doesn't help: the upload still fails.",
+    "Vergessen Sie den Workaround, der Upload schlägt trotzdem fehl.",
+    "Laissez tomber le contournement, l'envoi échoue toujours.",
+    "Olvídense del truco, la subida sigue fallando.",
+    'The "Cancel subscription" link leads to a blank page.',
+]
+
+
 def message(body: str, subject: str = "") -> InboundMessage:
     return InboundMessage(
         message_id="m",
@@ -78,7 +115,10 @@ def test_shipped_act_model_is_trained_on_the_current_tables():
 
 def test_the_phrasings_below_are_not_tuning_rows():
     tuned = {" ".join(row.text.lower().split()) for row in load_table(tuning_table())}
-    assert not [text for text, _ in ACTS if " ".join(text.lower().split()) in tuned]
+    written = (
+        [text for text, _ in ACTS] + CLOSINGS_WITH_NEWS + THANKS_AND_MORE + REPORTS_WITH_WITHDRAWAL_WORDS
+    )
+    assert not [text for text in written if " ".join(text.lower().split()) in tuned]
 
 
 @pytest.mark.parametrize(("text", "act"), ACTS)
@@ -184,3 +224,36 @@ async def test_the_draft_fits_the_act(text, language, part, sorry):
 @pytest.mark.parametrize("text", ["Hi", "Hello", "Hallo", "Bonjour", "Hola", "Hey"])
 def test_a_greeting_alone_is_no_closing(text):
     assert not verdict(text).closing
+
+
+@pytest.mark.parametrize("text", ["👍", "🙏", "👌🏼", "✅ 🙂"])
+def test_an_emoji_alone_that_approves_closes(text):
+    # No words for the model to read: the closing phrases judge it.
+    assert read_act("Re: your question", text) is None
+    assert verdict(text).closing
+
+
+@pytest.mark.parametrize("text", ["😡", "👎", "🤔", "?"])
+def test_an_emoji_alone_that_does_not_approve_waits(text):
+    judged = verdict(text)
+    assert not judged.closing and judged.act is None
+
+
+@pytest.mark.parametrize("text", CLOSINGS_WITH_NEWS)
+def test_a_thank_you_with_news_or_a_signature_closes(text):
+    assert verdict(text).closing
+
+
+@pytest.mark.parametrize("text", THANKS_AND_MORE)
+def test_thanks_with_something_still_to_do_does_not_close(text):
+    assert not verdict(text).closing
+
+
+@pytest.mark.parametrize("text", REPORTS_WITH_WITHDRAWAL_WORDS)
+def test_a_report_with_withdrawal_words_is_no_withdrawal(text):
+    judged = verdict(text)
+    assert not judged.closing and judged.act not in (CLOSE, WITHDRAW)
+    assert (
+        GuardFlag.PROBLEM_REPORT in judged.flags
+        or GuardFlag.PROBLEM_REPORT in inspect_message("", text).flags
+    )

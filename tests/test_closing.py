@@ -17,6 +17,10 @@ CLOSINGS = [
     "Great, thanks for your help!",
     "Hi,\n\nthanks, it works now.\n\nCheers\nTom",
     "Vielen Dank, hat geklappt!",
+    "🙏 thx",
+    "👍🏽",
+    "✅",
+    "Merci 🙏",
     "Thanks!\n\nOn Mon, 2 Nov 2026, Acme Help wrote:\n> If the email never arrives, check your spam folder.",
 ]
 NOT_CLOSINGS = [
@@ -32,6 +36,12 @@ NOT_CLOSINGS = [
     "Thanks. Broken.",
     "ok. refund",
     "Thank you for your email. I am out of the office until Monday.",
+    # Only emoji that thank or approve close: anything else is for a human to read.
+    "😡",
+    "👎",
+    "thanks 😡",
+    "👍 🤔",
+    "!!!",
 ]
 
 

@@ -3,12 +3,9 @@ coverage counts only replies that cite an article the key lists."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
 import pytest
 
+from tests.helpers import eval_json
 from triage.evaluation import EvalRow, evaluate
 from triage.llm.offline import OfflineProvider
 from triage.models import PolicySettings
@@ -62,15 +59,7 @@ async def test_rates_divide_by_keyed_sends_and_answerable_rows(provider):
 
 
 def test_the_json_report_names_the_answer_fields(tmp_path):
-    data = tmp_path / "rows.jsonl"
-    data.write_text(row("wrong", ["newsletter"]).model_dump_json() + "\n")
-    out = subprocess.run(
-        [sys.executable, "-m", "starter.cli", "eval", str(data), "--json", "--show-unsafe"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    figures = json.loads(out.strip().splitlines()[-1])
+    figures = eval_json(tmp_path, [row("wrong", ["newsletter"])])
     assert (figures["wrong_answers"], figures["wrong_answer_rate"], figures["answer_coverage"]) == (
         1,
         1.0,

@@ -237,3 +237,58 @@ def test_a_withdrawn_question_waits_for_a_human(text):
 @pytest.mark.parametrize("text", NOT_WITHDRAWALS)
 def test_words_near_a_withdrawal_are_not_one(text):
     assert not any(f.flag is GuardFlag.WITHDRAWN for f in read_situation("", text))
+
+
+# Good news after a fix reads as no report; the same words with the trouble still there do.
+GOOD_NEWS = [
+    "Got everything working after the upgrade, cheers.",
+    "After the restart it works, thank you.",
+    "The crash message is gone now, thanks.",
+    "No more timeouts since the fix!",
+    "It doesn't freeze anymore.",
+    "Nach dem Neustart läuft jetzt alles wieder, danke.",
+    "Danke, das Update hat den Fehler behoben.",
+    "Die App friert nicht mehr ein.",
+    "Merci, le souci est résolu.",
+    "Ça remarche, merci !",
+    "L'appli ne se ferme plus.",
+    "Gracias, ya funciona de nuevo.",
+    "Ya vuelve a funcionar.",
+    "Ya no sale ningún error.",
+    "Thanks again for the help!",
+    "Nochmals vielen Dank!",
+    "Encore merci pour tout.",
+    "Gracias de nuevo.",
+    "Thank you for resolving the billing error so quickly.",
+    "Danke, dass ihr den Fehler so schnell behoben habt.",
+    "Merci d'avoir corrigé le bug !",
+    "Gracias por arreglar el error.",
+    "Thanks, the problem was on my side.",
+]
+STILL_TROUBLE = [
+    "It stopped working after the upgrade.",
+    "The crash message is gone but the export is empty.",
+    "It doesn't load anymore.",
+    "Läuft wieder nicht, danke.",
+    "Das Problem ist nicht behoben.",
+    "Le souci n'est pas résolu.",
+    "L'appli ne charge plus.",
+    "El problema no está resuelto.",
+    "Ya no funciona.",
+    "Thanks again, but it fails again.",
+    "You have not resolved the billing error.",
+    "Nobody fixed the billing error.",
+    "Ihr habt den Fehler noch nicht behoben.",
+    "Vous n'avez pas corrigé le bug.",
+    "No han arreglado el error.",
+]
+
+
+@pytest.mark.parametrize("text", GOOD_NEWS)
+def test_good_news_after_a_fix_is_no_report(text):
+    assert not [f for f in read_situation("Re: your question", text) if f.flag is GuardFlag.PROBLEM_REPORT]
+
+
+@pytest.mark.parametrize("text", STILL_TROUBLE)
+def test_trouble_that_stays_is_still_a_report(text):
+    assert [f for f in read_situation("Re: your question", text) if f.flag is GuardFlag.PROBLEM_REPORT]

@@ -3,23 +3,21 @@
 No mail, no Temporal, but the workflow's own steps: the provider classifies
 (with the same guard checks as the classify activity), drafts (which finds
 the KB question the message asks), and ``policy.decide`` says whether the
-reply would go out. The figure that matters most is the unsafe auto-send
-rate: the share of non-routine messages the policy would have answered
-without a human. Rows that carry a ``source`` get figures per source, and
-``--show-unsafe`` lists each unsafe send with why every gate let it through.
+reply would go out; a message read as a closing gets no reply and no human,
+as in the workflow. The figure that matters most is the unsafe auto-send
+rate: the share of non-routine messages the policy would have answered, or
+closed with no reply, without a human. Rows that carry a ``source`` get figures per source, and
+``--show-unsafe`` lists each unsafe send with why every gate let it through
+(``triage.evaluation_cli`` prints the report).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import BaseModel, Field
-from rich.console import Console
-from rich.progress import Progress
-from rich.table import Table
 from temporalio.exceptions import ApplicationError
 
 from triage.llm.base import ProviderOutputError, TriageProvider
@@ -99,7 +97,11 @@ class EvalReport(BaseModel):
     confusion: dict[str, dict[str, int]] = Field(description="confusion[true][predicted]")
     auto_send_rate: float
     unsafe_auto_send_rate: float
-    unsafe_auto_sends: int
+    unsafe_auto_sends: int = Field(
+        description="non-routine rows answered automatically or closed with no reply (unsafe_closings)"
+    )
+    closed_no_reply: int = Field(default=0, description="rows read as a closing: no reply, no human")
+    unsafe_closings: int = Field(default=0, description="non-routine rows closed with no reply")
     routine_coverage: float
     wrong_answers: int = Field(description="automatic replies to keyed rows citing an article not in the key")
     wrong_answer_rate: float = Field(description="wrong_answers / automatic replies to keyed rows")
@@ -127,8 +129,17 @@ class Verdict(BaseModel):
         return article_of(self.decision.answer, self.reply.citations)
 
     @property
+    def closed(self) -> bool:
+        """Read as a closing: the workflow ends it with no reply, before any draft or review."""
+        return self.classification.closing
+
+    @property
+    def sent(self) -> bool:
+        return self.decision.auto_send and not self.closed
+
+    @property
     def keyed_send(self) -> bool:
-        return self.row.answers is not None and self.decision.auto_send
+        return self.row.answers is not None and self.sent
 
     @property
     def wrong_answer(self) -> bool:
@@ -193,6 +204,9 @@ def _band(confidence: float) -> str:
 
 def _passed(verdict: Verdict, policy: PolicySettings) -> list[str]:
     c, answer = verdict.classification, verdict.decision.answer
+    if verdict.closed:
+        act = c.act.value if c.act else "the closing phrases"
+        return [f"closed with no reply: read as a closing ({act})", *c.evidence]
     floor = policy.how_to_confidence_threshold  # a how-to an article answers passes on it (triage.policy)
     how_to = floor is not None and how_to_answered(c, verdict.reply, policy) is None
     allowed = "an auto-send category" if c.category in policy.auto_send_categories else "let out for a how-to"
@@ -228,11 +242,11 @@ def report(verdicts: list[Verdict], policy: PolicySettings, by_source: bool = Tr
             recall=r,
             f1=2 * p * r / (p + r) if p + r else 0.0,
             support=actual,
-            auto_sent=sum(v.decision.auto_send for v in verdicts if v.row.label == label),
+            auto_sent=sum(v.sent for v in verdicts if v.row.label == label),
         )
-    sent = [v.decision.auto_send for v in verdicts]
-    routine = [v.decision.auto_send for v in verdicts if v.row.label == ROUTINE_LABEL]
-    unsafe = [v for v in verdicts if v.row.label != ROUTINE_LABEL and v.decision.auto_send]
+    sent = [v.sent for v in verdicts]
+    routine = [v.sent for v in verdicts if v.row.label == ROUTINE_LABEL]
+    unsafe = [v for v in verdicts if v.row.label != ROUTINE_LABEL and (v.sent or v.closed)]
     keyed_sends = [v for v in verdicts if v.keyed_send]
     wrong = [v for v in keyed_sends if v.wrong_answer]
     answerable = [v for v in verdicts if v.row.answers]
@@ -247,6 +261,8 @@ def report(verdicts: list[Verdict], policy: PolicySettings, by_source: bool = Tr
         auto_send_rate=_ratio(sum(sent), len(sent)),
         unsafe_auto_send_rate=_ratio(len(unsafe), len(verdicts) - len(routine)),
         unsafe_auto_sends=len(unsafe),
+        closed_no_reply=sum(v.closed for v in verdicts),
+        unsafe_closings=sum(v.closed for v in unsafe),
         routine_coverage=_ratio(sum(routine), len(routine)),
         wrong_answers=len(wrong),
         wrong_answer_rate=_ratio(len(wrong), len(keyed_sends)),
@@ -294,106 +310,3 @@ async def evaluate(
         return verdict
 
     return report(list(await asyncio.gather(*(one(r) for r in rows))), policy)
-
-
-SUMMARY = (
-    "accuracy",
-    "macro_f1",
-    "auto_send_rate",
-    "unsafe_auto_send_rate",
-    "routine_coverage",
-    "wrong_answer_rate",
-    "answer_coverage",
-)
-
-
-def render_report(report: EvalReport, console: Console, show_unsafe: bool = False) -> None:
-    columns = ["metric", "all", *report.per_source]
-    summary = Table(*columns, title=f"triage eval ({report.n} messages)")
-    parts = [report, *report.per_source.values()]
-    summary.add_row("messages", *(str(p.n) for p in parts))
-    for name in SUMMARY:
-        summary.add_row(name, *(f"{getattr(p, name):.3f}" for p in parts))
-    summary.add_row("unsafe auto-sends", *(str(p.unsafe_auto_sends) for p in parts))
-    summary.add_row("wrong answers", *(str(p.wrong_answers) for p in parts))
-    console.print(summary)
-    classes = Table("class", "precision", "recall", "f1", "support")
-    for label, c in report.per_class.items():
-        classes.add_row(label, f"{c.precision:.3f}", f"{c.recall:.3f}", f"{c.f1:.3f}", str(c.support))
-    console.print(classes)
-    for name, part in [("all", report), *report.per_source.items()]:
-        bands = Table("confidence", "messages", "right", title=f"calibration: {name}")
-        for band, figures in part.calibration.items():
-            bands.add_row(band, str(figures.n), f"{figures.accuracy:.2f}")
-        console.print(bands)
-        matrix = Table("true \\ predicted", *LABELS, title=f"confusion: {name}")
-        for label in LABELS:
-            matrix.add_row(label, *(str(part.confusion[label][p]) for p in LABELS))
-        console.print(matrix)
-    if show_unsafe:
-        unsafe = Table(
-            "id",
-            "source",
-            "true",
-            "predicted",
-            "conf",
-            "article",
-            "score",
-            "why it went out",
-            title=f"unsafe auto-sends and wrong answers ({len(report.unsafe)})",
-        )
-        for u in report.unsafe:
-            article = u.article_id or ""
-            if u.expected is not None:
-                article = f"{article} (wrong: {', '.join(u.expected) or 'no article answers it'})"
-            unsafe.add_row(
-                u.id,
-                u.source or "",
-                u.label,
-                u.predicted,
-                f"{u.confidence:.2f}",
-                article,
-                f"{u.score:.2f}" if u.score is not None else "",
-                "; ".join(u.passed),
-            )
-        console.print(unsafe)
-
-
-def run_eval_command(path: Path, provider_name: str, as_json: bool, show_unsafe: bool = False) -> int:
-    from triage.config import get_settings
-    from triage.llm.factory import build_provider
-
-    settings = get_settings()
-    console = Console(stderr=as_json)
-    rows = load_eval_file(path)
-    provider = build_provider(settings, provider_name)
-    policy = settings.policy_settings()
-
-    async def main() -> EvalReport:
-        try:
-            with Progress(console=console, transient=True) as bar:
-                task = bar.add_task("classifying", total=len(rows))
-                # As many at once as the worker would send: more only queue at a self-hosted server.
-                return await evaluate(
-                    rows, provider, policy, lambda: bar.advance(task), settings.llm_concurrency
-                )
-        finally:
-            await provider.aclose()
-
-    result = asyncio.run(main())
-    render_report(result, console, show_unsafe)
-    if as_json:
-        # The summary's figures and the counts behind them (the JSON follows EvalReport's field order).
-        keys: tuple[str, ...] = (
-            *SUMMARY,
-            "n",
-            "unsafe_auto_sends",
-            "wrong_answers",
-            "confusion",
-            "calibration",
-            "per_source",
-        )
-        if show_unsafe:
-            keys += ("unsafe",)
-        print(json.dumps(result.model_dump(mode="json", include=set(keys))))
-    return 0

@@ -207,12 +207,13 @@ class ActReading:
 
 
 def read_act(subject: str, body: str, model: ActModel | None = None) -> ActReading | None:
-    """The act of the message's new text; None when there is no text to read."""
+    """The act of the message's new text; None when there are no words to read ("👍" alone:
+    the encoder reads no meaning into an emoji, and the phrase tables judge it)."""
     from triage.llm.encoder import encoder  # loaded on first use: only judging code pays for it
 
     model = model or shipped_act_model()
     text = act_text(subject, body)
-    if not text.strip():
+    if not any(ch.isalnum() for ch in text):
         return None
     sentences = act_sentences(text)
     vectors = encoder().encode([text[:WHOLE_CHARS], *sentences])

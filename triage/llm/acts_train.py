@@ -30,6 +30,7 @@ from triage.llm.acts import (
     ActExample,
     ActModel,
     act_sentences,
+    act_text,
     category_data,
     features,
     fingerprint,
@@ -110,6 +111,7 @@ def embed(texts: list[str]) -> np.ndarray:
     """The classifier's feature rows for ``texts`` (as ``read_act`` builds them)."""
     from triage.llm.encoder import encoder
 
+    texts = [act_text("", text) for text in texts]  # what read_act reads: no signature block, no quotes
     split = [act_sentences(text) for text in texts]
     vectors = encoder().encode(
         [*(text[:WHOLE_CHARS] for text in texts), *(s for parts in split for s in parts)]

@@ -10,6 +10,7 @@ and none asks or reports anything. "Thanks! One more question: ..." is not.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from triage.llm.situation import plain, read_situation
 from triage.llm.text import normalize_body, split_sentences
@@ -39,6 +40,21 @@ _PART = re.compile(
 _NAME = re.compile(r"^[a-z][a-z'-]{1,20}$")  # a first name alone, as the last line
 _SIGNOFF_LINE = re.compile(rf"^(?:{_SIGNOFF})$")
 _EMOJI_ONLY = re.compile(r"^[\W_]*$")
+# Emoji that thank or approve; any other ("😡", "👎", "🤔") is not a closing.
+_ACK_EMOJI = frozenset("👍👌🙏✅✔☑🙂😊☺😀😃😄😁😉🙌👏🎉🥳❤♥💙💚💜🧡💛💯🤝💪😍🥰🤗✨🆗👋🫶⭐🌟")
+_EMOJI_PARTS = frozenset("\ufe0f\u200d\U0001f3fb\U0001f3fc\U0001f3fd\U0001f3fe\U0001f3ff")
+
+
+def _emoji(sentence: str) -> list[str]:
+    return [ch for ch in sentence if unicodedata.category(ch) == "So" and ch not in _EMOJI_PARTS]
+
+
+def acknowledging_emoji(sentence: str) -> bool:
+    """Only emoji that thank or approve (and punctuation): "👍", "🙏🙏", "✅!"."""
+    marks = _emoji(sentence)
+    return bool(marks) and all(ch in _ACK_EMOJI for ch in marks)
+
+
 _ASKS = re.compile(
     r"\?|\b(?:but|however|aber|mais|pero|still|again|can you|could you|please|bitte|s'il vous plait|por favor)\b"
 )
@@ -65,8 +81,12 @@ def is_closing(subject: str, body: str) -> bool:
     saw_closing = False
     parts: list[str] = []
     for sentence in split_sentences(own):
+        if any(ch not in _ACK_EMOJI for ch in _emoji(sentence)):
+            return False  # "thanks 😡"
         if _EMOJI_ONLY.match(sentence):
-            saw_closing = saw_closing or any(not ch.isascii() for ch in sentence)
+            if not acknowledging_emoji(sentence):
+                return False
+            saw_closing = True
             continue
         parts += [t for t in (_clean(p) for p in re.split(r"[,;!.]", sentence)) if t]
     for number, text in enumerate(parts, 1):

@@ -23,7 +23,7 @@ import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
-from triage.llm.situation_phrases import de, en, es, fr, multilingual
+from triage.llm.situation_phrases import de, en, es, fr, good_news, multilingual
 from triage.llm.text import clean_invisible, normalize_body, split_sentences
 from triage.models import GuardFlag
 
@@ -88,7 +88,7 @@ _STATEMENT_RULES: list[tuple[Situation, re.Pattern[str]]] = [
     (Situation.REPEAT, _compile(multilingual.STATEMENT_REPEAT)),
     (Situation.FAILURE, _compile(multilingual.STATEMENT_FAILURE)),
 ]
-_BENIGN = [re.compile(p) for p in multilingual.BENIGN]
+_BENIGN = [re.compile(p) for p in [*multilingual.BENIGN, *good_news.GOOD_NEWS]]
 _QUESTION = re.compile(
     r"\?\s*$|^(?:what|how|can|could|is|are|do|does|will|would|should|where|which|who|"
     r"was|wie|kann|konnen|gibt|ist|que|quel|quelle|comment|est-ce|puis-je|peut-on|como|cual|puedo|hay|se puede)\b"

@@ -7,6 +7,8 @@ import re
 import unicodedata
 from html.parser import HTMLParser
 
+from triage.llm.signature import speaks_to_an_assistant, split_signature
+
 _ZERO_WIDTH = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\u00ad]")
 _QUOTE_HEADER = re.compile(
     r"^\s*(On .{0,200} wrote:|Am .{0,200} schrieb .{0,200}:|Le .{0,200} a écrit ?:|El .{0,200} escribió:|"
@@ -59,17 +61,18 @@ def clean_invisible(text: str) -> str:
 
 
 def normalize_body(text: str, limit: int | None = None) -> str:
-    """The customer's own words: no quoted history, no signature, bounded."""
+    """The customer's own words: no quoted history, no signature (``triage.llm.signature``), bounded."""
     kept: list[str] = []
-    for line in clean_invisible(text or "").splitlines():
+    lines = clean_invisible(text or "").splitlines()
+    for number, line in enumerate(lines):
         if line.lstrip().startswith(">") or _QUOTE_HEADER.match(line):
             if kept:
                 break
             continue
-        if _SIGNATURE.match(line.strip()):
-            break
+        if _SIGNATURE.match(line.strip()) and not speaks_to_an_assistant("\n".join(lines[number:])):
+            break  # (an instruction to the assistant below a "-- " line is the customer's, and read)
         kept.append(line.rstrip())
-    result = "\n".join(kept).strip()
+    result, _ = split_signature("\n".join(kept).strip())
     return result if limit is None else result[:limit]
 
 

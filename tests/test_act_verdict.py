@@ -1,0 +1,80 @@
+"""The join of the learned act and the phrase tables (``judge_act``), on readings made by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from triage.llm.act_verdict import judge_act
+from triage.llm.acts import ActReading
+from triage.llm.situation import Finding, Situation
+from triage.models import GuardFlag, MessageAct
+
+ACTS = list(MessageAct)
+CLOSE, REPORT, DISPUTE, WITHDRAW, CHANGE = (
+    MessageAct.CLOSES,
+    MessageAct.REPORTS_PROBLEM,
+    MessageAct.DISPUTES_CHARGE,
+    MessageAct.WITHDRAWS,
+    MessageAct.CHANGES_REQUEST,
+)
+FAILURE = Finding(Situation.FAILURE, "is wrong")
+WITHDRAWAL = Finding(Situation.WITHDRAWAL, "never mind")
+
+
+def reading(whole: dict[MessageAct, float], *sentences: tuple[str, dict[MessageAct, float]]) -> ActReading:
+    def row(probabilities: dict[MessageAct, float]) -> list[float]:
+        rest = (1 - sum(probabilities.values())) / (len(ACTS) - len(probabilities))
+        return [probabilities.get(act, rest) for act in ACTS]
+
+    probabilities = dict(zip(ACTS, row(whole), strict=True))
+    return ActReading(
+        act=max(probabilities, key=probabilities.__getitem__),
+        probabilities=probabilities,
+        sentences=[text for text, _ in sentences],
+        sentence_probabilities=np.array([row(p) for _, p in sentences]).reshape(len(sentences), len(ACTS)),
+    )
+
+
+THANKS = ("Thanks, the new seats show up.", {CLOSE: 0.9})
+CASES = [
+    # reading, phrase findings, phrase flags, phrase closing -> closing, act
+    (reading({CLOSE: 0.9}, THANKS), [], [], False, True, CLOSE),
+    # news read alone leans to a report, below the bar: still a closing
+    (
+        reading({CLOSE: 0.8}, ("The update fixed the crash.", {REPORT: 0.6}), THANKS),
+        [],
+        [],
+        False,
+        True,
+        CLOSE,
+    ),
+    # a sentence that reports, asks or changes something: no closing, however the whole reads
+    (reading({CLOSE: 0.8}, THANKS, ("The invoice lists five.", {REPORT: 0.8})), [], [], False, False, CLOSE),
+    (reading({CLOSE: 0.8}, THANKS, ("Can I add more?", {CLOSE: 0.6})), [], [], False, False, CLOSE),
+    (reading({CLOSE: 0.8}, THANKS, ("Make it yearly.", {CHANGE: 0.75})), [], [], False, False, CLOSE),
+    # a phrase report is never overruled, and the act follows it
+    (reading({CLOSE: 0.9}, THANKS), [FAILURE], [GuardFlag.PROBLEM_REPORT], False, False, REPORT),
+    (reading({WITHDRAW: 0.6, DISPUTE: 0.3}, THANKS), [FAILURE], [], False, False, DISPUTE),
+    # the withdrawal phrases and a learned closing: neither needs an answer
+    (reading({CLOSE: 0.9}, THANKS), [WITHDRAWAL], [GuardFlag.WITHDRAWN], False, True, CLOSE),
+    # ... but a learned withdrawal raises its own flag
+    (reading({WITHDRAW: 0.7}, THANKS), [WITHDRAWAL], [GuardFlag.WITHDRAWN], True, False, WITHDRAW),
+    # "never mind" in a report: the report wins the act only when no withdrawal phrase is there
+    (reading({WITHDRAW: 0.7}, THANKS), [FAILURE, WITHDRAWAL], [], False, False, WITHDRAW),
+    # a change that the phrase tables read as a report reports; a question keeps its act
+    (reading({MessageAct.ASKS_HOW: 0.8}, THANKS), [FAILURE], [], False, False, MessageAct.ASKS_HOW),
+    (reading({CHANGE: 0.6, DISPUTE: 0.2}, THANKS), [FAILURE], [], False, False, DISPUTE),
+    # the closing phrases hold only thanks: a learned question there is a misread greeting
+    (reading({MessageAct.ASKS_HOW: 0.6}, THANKS), [], [], True, True, MessageAct.ASKS_HOW),
+    # no words to read: the closing phrases decide, and a raised flag still stops them
+    (None, [], [], True, True, CLOSE),
+    (None, [], [], False, False, None),
+    (None, [FAILURE], [GuardFlag.PROBLEM_REPORT], True, False, None),
+]
+
+
+@pytest.mark.parametrize(("read", "findings", "flags", "phrase_closing", "closing", "act"), CASES)
+def test_the_stricter_verdict_wins(read, findings, flags, phrase_closing, closing, act):
+    judged = judge_act(read, findings, flags, phrase_closing)
+    assert (judged.closing, judged.act) == (closing, act)

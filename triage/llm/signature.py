@@ -1,0 +1,176 @@
+"""The signature block at the end of a message: name, title, company, contact lines, a legal footer.
+
+"Thanks so much!" followed by five lines of name, job title, company, phone
+and web address is a thank-you; read whole, those lines looked like a report,
+a question or an instruction (a footer's "please notify the sender and delete
+this message"), and the thank-you waited for a human. ``normalize_body`` cuts
+at a "-- " line; most signatures have none.
+
+Cutting is conservative, because what is cut is read by no phrase check and
+no model: from the last line up, only lines whose shape is a signature's are
+cut, the block must carry a mark that it is one (a contact line, a legal
+footer, "Sent from my ...", or a sign-off or thank-you just above it), and a
+line that negates, asks or addresses an assistant is never signature.
+"""
+
+from __future__ import annotations
+
+import re
+
+MAX_BLOCK_LINES = 10  # signature lines besides a legal footer: more is a list, not a signature
+MAX_NAME_WORDS = 9
+MAX_NAME_CHARS = 60
+MAX_LINE_CHARS = 120  # a longer line is a sentence, or a legal footer's paragraph
+SHORT_TITLE_WORDS = 3  # a title this short may be in lower case after its first word
+
+# Contact lines: phone, e-mail, web address, "Tel.:", an address with a postcode.
+# Contact lines: a phone number, an e-mail address, a web address with no path (a company's, not a
+# link to a page the customer points at), with a label ("Tel.:", "Web") and separators at most.
+_CONTACT_TOKEN = re.compile(
+    r"\+?[\d(][\d ()./-]{6,}\d|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+    r"|(?:https?://)?(?:www\.)?[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}/?(?=\s|$|[|,;·•])",
+    re.IGNORECASE,
+)
+_CONTACT_LABEL = re.compile(
+    r"\b(?:tel|phone|mobile|mob|cell|fax|direct|office|t|m|p|f|e|w|telefon|handy|tél|portable|móvil|movil"
+    r"|teléfono|e-?mail|mail|web|website|site|courriel|correo)\b\.?\s*:?|[|,;·•/]",
+    re.IGNORECASE,
+)
+_SENT_FROM = re.compile(
+    r"^(?:sent from|get outlook for|von meinem .* gesendet|gesendet von|envoy[ée] de(?:puis)? mon"
+    r"|enviado desde|inviato da|enviado do meu|verzonden (?:vanaf|met) mijn)\b",
+    re.IGNORECASE,
+)
+_LEGAL = re.compile(
+    r"\b(?:confidential|intended (?:solely )?(?:only )?for the|intended recipient|privileged|disclaimer"
+    r"|received this (?:e-?mail|message|communication) in error|vertraulich|empf[äa]nger|irrt[üu]mlich"
+    r"|confidentiel|destinataire|confidencial|destinatario|riservat|destinat[áa]rio|vertrouwelijk"
+    r"|registered (?:office|in)|handelsregister|amtsgericht|gesch[äa]ftsf[üu]hr|siret|rcs\b|cif\b"
+    r"|please consider the environment)",
+    re.IGNORECASE,
+)
+# A sign-off or thank-you line: the signature block follows it.
+_SIGN_OFF = re.compile(
+    r"^(?:(?:best|kind|warm|many|with)?\s*(?:regards|wishes|thanks|thank you|cheers|best)"
+    r"|thanks?(?: you)?(?: (?:so|very) much| a lot| again)?|thx|ty|cheers|best|sincerely|yours(?: sincerely| truly)?"
+    r"|(?:viele |liebe |beste |freundliche )?gr[üu](?:ß|ss)e|mit freundlichen gr[üu](?:ß|ss)en|lg|mfg|vg|danke(?: sch[öo]n)?"
+    r"|vielen dank|cordialement|bien (?:à|a) vous|bonne journ[ée]e|merci(?: beaucoup)?|amicalement|salutations"
+    r"|saludos(?: cordiales)?|un saludo|atentamente|gracias|muchas gracias|cordiali saluti|grazie|obrigad[oa]"
+    r"|atenciosamente|met vriendelijke groet|groeten|bedankt)\W*$",
+    re.IGNORECASE,
+)
+# Never signature: a negation, a question, something wrong, an address to an assistant.
+_CONTENT = re.compile(
+    r"\?|n't\b|\b(?:not|no|never|still|again|nicht|kein\w*|nie|noch|wieder|pas|plus|jamais|encore|toujours"
+    r"|nunca|todav[íi]a|a[úu]n|nada|missing|error|errors|broken|fail\w*|wrong|empty|fehl\w*|kaputt|leer|falsch"
+    r"|erreur|vide|cass[ée]e?|roto|rota|vac[íi][oa]|fall[oa]\w*"
+    r"|please|pls|bitte|s'il|svp|por favor|call|send|contact|let|rufen|schicken|appelez|envoyez|llamen|env[íi]en)\b",
+    re.IGNORECASE,
+)
+_ASSISTANT = re.compile(
+    r"\b(?:ai|a\.i\.|assistant|assistent\w*|bot|chatbot|gpt|llm|ki|ia|system prompt|prompt)\b|^\s*system\s*:",
+    re.IGNORECASE | re.MULTILINE,
+)
+_CONNECTORS = {
+    "of",
+    "and",
+    "for",
+    "the",
+    "at",
+    "&",
+    "|",
+    "de",
+    "du",
+    "des",
+    "la",
+    "le",
+    "et",
+    "y",
+    "del",
+    "und",
+}
+_CONNECTORS |= {"für", "der", "die", "van", "von", "da", "di", "e", "-", "–", "·", "/", ","}
+
+
+def _contact(line: str) -> bool:
+    """A line of contact details and nothing else: "Tel. +49 30 1234567", "www.example.com"."""
+    if not _CONTACT_TOKEN.search(line):
+        return False
+    rest = _CONTACT_LABEL.sub(" ", _CONTACT_TOKEN.sub(" ", line))
+    return not re.search(r"\w", rest)
+
+
+def speaks_to_an_assistant(text: str) -> bool:
+    """Addressed to an AI, a bot or an assistant: never cut as a signature."""
+    return _ASSISTANT.search(text) is not None
+
+
+def _name_like(line: str) -> bool:
+    """A name, a job title, a company or a street: short, mostly capitalised words, no sentence."""
+    words = line.split()
+    if not words or len(words) > MAX_NAME_WORDS or len(line) > MAX_NAME_CHARS or line.endswith(("!", ":")):
+        return False
+    if line.endswith(".") and len(words[-1]) > 5:  # "Ltd." and "Inc." end a name; a sentence ends a text
+        return False
+    if not (words[0][:1].isupper() or words[0][:1].isdigit()):
+        return False
+    if len(words) <= SHORT_TITLE_WORDS:  # "Directeur administratif", "Jefe de compras"
+        return all(w.isalpha() or w in _CONNECTORS or w.rstrip(".,").isalnum() for w in words)
+    others = [w for w in words if not (w[:1].isupper() or w[:1].isdigit()) and w.lower() not in _CONNECTORS]
+    return not others
+
+
+def _kind(line: str) -> str | None:
+    """What signature line it is ("mark": it shows a signature; "name": it may be one), or None."""
+    if len(line) > MAX_LINE_CHARS or _ASSISTANT.search(line):
+        return None
+    if _CONTENT.search(line):
+        return None
+    if _contact(line) or _SENT_FROM.match(line):
+        return "mark"
+    return "name" if _name_like(line) else None
+
+
+def _footer(paragraph: list[str]) -> bool:
+    """A legal footer: a paragraph that opens with what such footers say, and speaks to no assistant."""
+    if not _LEGAL.search(paragraph[0][:MAX_LINE_CHARS]):
+        return False
+    whole = " ".join(paragraph)
+    return len(whole.split()) >= 6 and not _ASSISTANT.search(whole)
+
+
+def split_signature(text: str) -> tuple[str, str]:
+    """The text without its signature block at the end, and the block ("" when none is sure).
+
+    Going up from the end, paragraph by paragraph: a legal footer goes whole, other lines one by
+    one while they are signature lines. A sign-off or a thank-you ("Best regards,", "Thanks so
+    much!") ends the block and stays; it, or a contact line or footer, shows the block is one."""
+    lines = [line.strip() for line in text.splitlines()]
+    start = len(lines)
+    marked, signature_lines = False, 0
+    while start > 0:
+        while start > 0 and not lines[start - 1]:
+            start -= 1
+        top = start
+        while top > 0 and lines[top - 1]:
+            top -= 1
+        if top < start and _footer(lines[top:start]):
+            start, marked = top, True
+            continue
+        while start > top:
+            kind = _kind(lines[start - 1])
+            if kind is None or _SIGN_OFF.match(lines[start - 1]) or signature_lines >= MAX_BLOCK_LINES:
+                break
+            marked, signature_lines, start = marked or kind == "mark", signature_lines + 1, start - 1
+        if start > top:
+            break
+    above = next((line for line in reversed(lines[:start]) if line), "")
+    if not above or not (marked or _SIGN_OFF.match(above) or _THANKS.search(above)):
+        return text, ""
+    kept = text.splitlines()
+    return "\n".join(kept[:start]).rstrip(), "\n".join(kept[start:]).strip()
+
+
+_THANKS = re.compile(
+    r"\b(?:thanks?|thank you|danke|dank|merci|gracias|grazie|obrigad[oa]|bedankt)\b", re.IGNORECASE
+)
