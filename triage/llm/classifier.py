@@ -126,11 +126,18 @@ class TextClassifier:
             return np.ones(len(texts))
         return familiarity(self._known_by_term, transform(self.vectorizers["words"], texts))
 
-    def calibrated(self, confidence: np.ndarray, familiar: np.ndarray) -> np.ndarray:
-        """How often a prediction this confident, on text this familiar, is right."""
-        if self.calibration is None:
+    def calibrated(
+        self,
+        confidence: np.ndarray,
+        familiar: np.ndarray,
+        calibration: tuple[float, float, float] | None = None,
+    ) -> np.ndarray:
+        """How often a prediction this confident, on text this familiar, is right (by this
+        model's calibration, or by ``calibration``: a joined model's, triage.llm.meaning_head)."""
+        calibration = calibration or self.calibration
+        if calibration is None:
             return confidence
-        a, b, c = self.calibration
+        a, b, c = calibration
         return 1.0 / (1.0 + np.exp(-(a * logit(confidence) + b * familiar + c)))
 
     def save(self, path: Path) -> None:
