@@ -12,6 +12,7 @@ sublinear term frequency, idf weights and L2 norm, giving the same matrix
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from weakref import WeakKeyDictionary
 
@@ -39,14 +40,16 @@ def transform(vectorizer: TfidfVectorizer, texts: Sequence[str]) -> sp.csr_matri
     counts: list[int] = []
     indptr = [0]
     for text in texts:
-        row: dict[int, int] = {}
-        for term in analyze(text):
-            column = vocabulary.get(term)
-            if column is not None:
-                row[column] = row.get(column, 0) + 1
-        for column in sorted(row):
-            indices.append(column)
-            counts.append(row[column])
+        # Counted in C first: each distinct term is then looked up once (a long email has
+        # thousands of character n-grams, and far fewer distinct ones).
+        terms = Counter(analyze(text))
+        row = sorted(
+            (column, count)
+            for column, count in zip(map(vocabulary.get, terms), terms.values(), strict=True)
+            if column is not None
+        )
+        indices.extend(column for column, _ in row)
+        counts.extend(count for _, count in row)
         indptr.append(len(indices))
     data = np.asarray(counts, dtype=np.float64)
     if vectorizer.sublinear_tf:
