@@ -32,6 +32,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from triage.llm.acts import message_meaning, softmax
+
 if TYPE_CHECKING:
     from triage.llm.classifier import TextClassifier
 
@@ -51,8 +53,6 @@ def partner_of(model: TextClassifier) -> str:
 
 def meaning_rows(messages: Sequence[tuple[str, str]]) -> np.ndarray:
     """One row per (subject, body): a zero row for a message without text."""
-    from triage.llm.acts import message_meaning  # the encoder: judging code only
-
     rows = np.zeros((len(messages), WIDTH), dtype=np.float32)
     for i, (subject, body) in enumerate(messages):
         meaning = message_meaning(subject, body)
@@ -64,11 +64,6 @@ def meaning_rows(messages: Sequence[tuple[str, str]]) -> np.ndarray:
 def join(tfidf: np.ndarray, meaning: np.ndarray, weight: float) -> np.ndarray:
     """The weighted mean of two models' log-probabilities (rows: messages)."""
     return (1.0 - weight) * np.log(np.clip(tfidf, FLOOR, 1.0)) + weight * np.log(np.clip(meaning, FLOOR, 1.0))
-
-
-def softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
-    return shifted / shifted.sum(axis=-1, keepdims=True)
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,7 @@ def held_out(rows: np.ndarray, labels: list[str], classes: list[str], splits: Sp
     probabilities = np.zeros((len(labels), len(classes)))
     for train, held in splits:
         model = fit(rows[train], [labels[i] for i in train])
-        columns = [classes.index(c) for c in model.classes_]
+        columns = np.array([classes.index(c) for c in model.classes_])
         probabilities[np.ix_(held, columns)] = model.predict_proba(rows[held])
     return probabilities
 
@@ -82,9 +82,8 @@ def stacked(
     for train, held in splits:
         model = LogisticRegression(C=1.0, max_iter=2000, class_weight="balanced")
         model.fit(features[train], [labels[i] for i in train])
-        probabilities[np.ix_(held, [classes.index(c) for c in model.classes_])] = model.predict_proba(
-            features[held]
-        )
+        columns = np.array([classes.index(c) for c in model.classes_])
+        probabilities[np.ix_(held, columns)] = model.predict_proba(features[held])
     return probabilities
 
 
