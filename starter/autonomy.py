@@ -25,7 +25,7 @@ from triage.autonomy import (
     rows,
     unknown_scope,
 )
-from triage.kb import article_ids
+from triage.kb_articles import article_ids
 from triage.models import TriageResult, TriageStatus
 from triage.temporal_client import update_with_start
 

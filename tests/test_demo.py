@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from starter.stack import sample_key
+from starter.demo import sample_key
 from tests.live_stack import REPO, SAMPLES, TRIAGE, Ports, Stack
 
 pytestmark = pytest.mark.slow
