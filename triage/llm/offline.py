@@ -93,11 +93,15 @@ class OfflineProvider(TriageProvider):
         brand: str = DEFAULT_BRAND_NAME,
         model: TextClassifier | PromotedModel | None = None,
         head: MeaningHead | None = None,
+        joined: bool = True,
     ) -> None:
         self._kb = kb or KnowledgeBase.load()
         self._models = model if model is not None else shipped_classifier()
         # The encoder's reading of the category, joined with the TF-IDF model it was fitted with.
         self._head = head or shipped_head()
+        # Off for the retrain gate: it compares TF-IDF models like with like (a retrained one
+        # is read alone, the head joining only the model it was fitted with).
+        self._joined = joined
         # The categories the send policy may answer alone (TRIAGE_AUTO_SEND_CATEGORIES):
         # confidence in a routine category is confidence in "may go out unseen".
         self._routine = frozenset(category.value for category in routine)
@@ -114,7 +118,7 @@ class OfflineProvider(TriageProvider):
         text = model_input(subject, body)
         scores = model.probabilities([text])
         calibration = model.calibration
-        if self._head.joins(model):
+        if self._joined and self._head.joins(model):
             # What the text means, joined with its words: the encoder's vectors are the ones
             # the act model read (cached), so this is one small matrix product.
             scores = self._head.joined(scores, meaning_rows([(subject, body)]))
