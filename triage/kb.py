@@ -32,7 +32,6 @@ from pathlib import Path
 
 import yaml
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.metrics.pairwise import linear_kernel
 
 from triage.kb_articles import DEFAULT_LANGUAGE, Article, answers, article_files, parse_article
 from triage.kb_match import Match, QuestionIndex, shipped_acceptance
@@ -40,6 +39,7 @@ from triage.kb_words import Vocabulary, content_words, terms, unmentioned
 from triage.llm.answer_data import load_answer_examples
 from triage.llm.text import split_sentences
 from triage.models import KbAnswer
+from triage.tfidf import transform
 
 KB_MIN_SCORE = 0.12
 # Content words a sentence needs to be read as a question of its own; one with fewer
@@ -199,7 +199,7 @@ class KnowledgeBase:
     def search(self, text: str, k: int = 3) -> list[tuple[Article, float]]:
         if self._matrix is None or not text.strip():
             return []
-        scores = linear_kernel(self._vectorizer.transform([text]), self._matrix)[0]
+        scores = (transform(self._vectorizer, [text]) @ self._matrix.T).toarray()[0]
         ranked = sorted(range(len(scores)), key=lambda i: -scores[i])[:k]
         return [(self.articles[i], float(scores[i])) for i in ranked if scores[i] > 0]
 

@@ -29,10 +29,10 @@ from importlib import resources
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.metrics.pairwise import linear_kernel
 
 from triage.kb_words import Vocabulary, content_words, terms
 from triage.llm.encoder import encoder
+from triage.tfidf import transform
 
 # How the three measures blend into one closeness (ranks articles and questions).
 SPELLING_WEIGHT = 0.7
@@ -96,9 +96,9 @@ class QuestionIndex:
             return []
         vectors = encoder().encode(units)
         meaning = vectors @ self._meaning.T
-        spelling = linear_kernel(
-            self._spelling.transform([content_words(u) for u in units]), self._spelling_matrix
-        )
+        spelling = (
+            transform(self._spelling, [content_words(u) for u in units]) @ self._spelling_matrix.T
+        ).toarray()
         if leave_out is not None:
             left = [i for i, q in enumerate(self._questions) if q == leave_out]
             meaning[:, left] = -1.0

@@ -36,6 +36,8 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from triage.tfidf import transform
+
 _WORDS = dict(ngram_range=(1, 2), sublinear_tf=True, strip_accents="unicode", min_df=2)
 _CHARS = dict(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=3)
 
@@ -68,7 +70,7 @@ def featurize(
     blocks = []
     for name, vectorizer in vectorizers.items():
         column = inputs[VECTORIZERS[name][0]]
-        blocks.append(vectorizer.fit_transform(column) if fit else vectorizer.transform(column))
+        blocks.append(vectorizer.fit_transform(column) if fit else transform(vectorizer, column))
     return sp.hstack(blocks, format="csr")
 
 
@@ -122,13 +124,20 @@ class TextClassifier:
     def familiarity(self, texts: list[str]) -> np.ndarray:
         if self.known is None:
             return np.ones(len(texts))
-        return familiarity(self._known_by_term, self.vectorizers["words"].transform(texts))
+        return familiarity(self._known_by_term, transform(self.vectorizers["words"], texts))
 
-    def calibrated(self, confidence: np.ndarray, familiar: np.ndarray) -> np.ndarray:
-        """How often a prediction this confident, on text this familiar, is right."""
-        if self.calibration is None:
+    def calibrated(
+        self,
+        confidence: np.ndarray,
+        familiar: np.ndarray,
+        calibration: tuple[float, float, float] | None = None,
+    ) -> np.ndarray:
+        """How often a prediction this confident, on text this familiar, is right (by this
+        model's calibration, or by ``calibration``: a joined model's, triage.llm.meaning_head)."""
+        calibration = calibration or self.calibration
+        if calibration is None:
             return confidence
-        a, b, c = self.calibration
+        a, b, c = calibration
         return 1.0 / (1.0 + np.exp(-(a * logit(confidence) + b * familiar + c)))
 
     def save(self, path: Path) -> None:

@@ -8,6 +8,7 @@ spacing collapsed), so hidden tricks like zero-width joiners inside
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 from triage.llm.situation import read_situation
@@ -113,6 +114,15 @@ class Inspection(NamedTuple):
 
 
 def inspect_message(subject: str, body: str, body_chars: int | None = None) -> Inspection:
+    flags, evidence = _inspect(subject or "", body or "", body_chars)
+    return Inspection(list(flags), list(evidence))
+
+
+# Judging one message inspects it twice (the checks, and the provider's own guard flags).
+@lru_cache(maxsize=64)
+def _inspect(
+    subject: str, body: str, body_chars: int | None
+) -> tuple[tuple[GuardFlag, ...], tuple[str, ...]]:
     text = _normalise(f"{subject or ''}\n{body or ''}")
     flags = {flag for flag, pattern in _PATTERNS.items() if pattern.search(text)}
     findings = read_situation(subject, body)
@@ -128,7 +138,7 @@ def inspect_message(subject: str, body: str, body_chars: int | None = None) -> I
         flags.add(GuardFlag.TOO_LONG)
     if len(re.findall(r"\w+", text)) < MIN_WORDS:
         flags.add(GuardFlag.EMPTY)
-    return Inspection(sorted(flags), [f"{f.flag.value} ({f.describe()})" for f in findings])
+    return tuple(sorted(flags)), tuple(f"{f.flag.value} ({f.describe()})" for f in findings)
 
 
 def detect_guard_flags(subject: str, body: str, body_chars: int | None = None) -> list[GuardFlag]:

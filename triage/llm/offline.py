@@ -21,6 +21,7 @@ from triage.llm.base import TriageProvider
 from triage.llm.classifier import TextClassifier
 from triage.llm.guards import detect_guard_flags
 from triage.llm.language import detect_language
+from triage.llm.meaning_head import MeaningHead, meaning_rows, shipped_head
 from triage.llm.registry import BUILTIN, ModelRegistry
 from triage.llm.replies import ACKNOWLEDGEMENTS, Holding, holding_reply, reply_text
 from triage.llm.text import model_input, normalize_body
@@ -91,9 +92,16 @@ class OfflineProvider(TriageProvider):
         routine: Collection[Category] = DEFAULT_AUTO_SEND_CATEGORIES,
         brand: str = DEFAULT_BRAND_NAME,
         model: TextClassifier | PromotedModel | None = None,
+        head: MeaningHead | None = None,
+        joined: bool = True,
     ) -> None:
         self._kb = kb or KnowledgeBase.load()
         self._models = model if model is not None else shipped_classifier()
+        # The encoder's reading of the category, joined with the TF-IDF model it was fitted with.
+        self._head = head or shipped_head()
+        # Off for the retrain gate: it compares TF-IDF models like with like (a retrained one
+        # is read alone, the head joining only the model it was fitted with).
+        self._joined = joined
         # The categories the send policy may answer alone (TRIAGE_AUTO_SEND_CATEGORIES):
         # confidence in a routine category is confidence in "may go out unseen".
         self._routine = frozenset(category.value for category in routine)
@@ -108,7 +116,14 @@ class OfflineProvider(TriageProvider):
 
     def _predict(self, model: TextClassifier, subject: str, body: str) -> tuple[Category, float, str]:
         text = model_input(subject, body)
-        probabilities = dict(zip(model.classes, model.probabilities([text])[0].tolist(), strict=True))
+        scores = model.probabilities([text])
+        calibration = model.calibration
+        if self._joined and self._head.joins(model):
+            # What the text means, joined with its words: the encoder's vectors are the ones
+            # the act model read (cached), so this is one small matrix product.
+            scores = self._head.joined(scores, meaning_rows([(subject, body)]))
+            calibration = self._head.calibration
+        probabilities = dict(zip(model.classes, scores[0].tolist(), strict=True))
         category = Category(max(probabilities, key=probabilities.__getitem__))
         confidence = probabilities[category.value]
         # The routine categories (faq and general by default) all mean "may go out
@@ -116,7 +131,9 @@ class OfflineProvider(TriageProvider):
         if category.value in self._routine:
             confidence = sum(p for c, p in probabilities.items() if c in self._routine)
         # Lower on text unlike the training mail: the same confidence means the same everywhere.
-        confidence = float(model.calibrated(np.array([min(confidence, 1.0)]), model.familiarity([text]))[0])
+        confidence = float(
+            model.calibrated(np.array([min(confidence, 1.0)]), model.familiarity([text]), calibration)[0]
+        )
         return category, min(confidence, 1.0), text
 
     async def classify(self, message: InboundMessage) -> Classification:

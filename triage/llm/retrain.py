@@ -95,7 +95,7 @@ async def measure(
     if not rows:
         return ModelFigures()
     report = await evaluate(
-        rows, OfflineProvider(kb, model=model, routine=policy.auto_send_categories), policy
+        rows, OfflineProvider(kb, model=model, routine=policy.auto_send_categories, joined=False), policy
     )
     return ModelFigures(
         n=report.n,

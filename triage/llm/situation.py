@@ -22,6 +22,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 from triage.llm.situation_phrases import de, en, es, fr, good_news, multilingual
 from triage.llm.text import clean_invisible, normalize_body, split_sentences
@@ -154,6 +155,13 @@ def read_situation(subject: str, body: str) -> list[Finding]:
     the message is a reply says nothing by itself (the act classifier,
     ``triage.llm.acts``, reads what a follow-up does).
     """
+    return list(_read_situation(subject or "", body or ""))
+
+
+# Judging one message reads its situation three times (the guard flags, the act verdict, the
+# provider's own flags): on a long email each read costs milliseconds of regular expressions.
+@lru_cache(maxsize=64)
+def _read_situation(subject: str, body: str) -> tuple[Finding, ...]:
     found: dict[Situation, Finding] = {}
     # A reply's "Re:" is no evidence: a reply is not a report because it is a reply
     # (thanks, a plan change, a new question); what it says is read like any message.
@@ -178,4 +186,4 @@ def read_situation(subject: str, body: str) -> list[Finding]:
                 if not (_hypothetical(sentence, match) or _benign_span(sentence, match)):
                     found[situation] = Finding(situation, _evidence(sentence, match))
                     break
-    return [found[s] for s in Situation if s in found]
+    return tuple(found[s] for s in Situation if s in found)

@@ -1,6 +1,6 @@
 """Fit, calibrate and write the offline classifier that ships with the package.
 
-    python -m triage.llm.train [--output PATH]
+    python -m triage.llm.train [--output PATH] [--head-output PATH]
 
 ``triage eval FILE`` measures the result (figures, calibration, policy).
 
@@ -25,6 +25,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import LeaveOneGroupOut, StratifiedGroupKFold
 
+from triage.llm import meaning_head
 from triage.llm.classifier import (
     TextClassifier,
     featurize,
@@ -86,13 +87,26 @@ def held_out_predictions(rows: TrainingRows, splits: Iterable[tuple[Any, Any]]) 
     return HeldOut(logits, familiar, classes)
 
 
-def out_of_fold(rows: TrainingRows, folds: int = 5) -> HeldOut:
+Splits = list[tuple[np.ndarray, np.ndarray]]
+
+
+def fold_splits(rows: TrainingRows, folds: int = 5) -> Splits:
+    """Five folds; an example's copies stay in one."""
     splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=0)
-    return held_out_predictions(rows, splitter.split(rows.texts, rows.labels, groups=rows.groups))
+    return list(splitter.split(rows.texts, rows.labels, groups=rows.groups))
+
+
+def file_splits(rows: TrainingRows) -> Splits:
+    """Each training file left out whole once."""
+    return list(LeaveOneGroupOut().split(rows.texts, rows.labels, groups=rows.sources))
+
+
+def out_of_fold(rows: TrainingRows, folds: int = 5) -> HeldOut:
+    return held_out_predictions(rows, fold_splits(rows, folds))
 
 
 def files_left_out(rows: TrainingRows) -> HeldOut:
-    return held_out_predictions(rows, LeaveOneGroupOut().split(rows.texts, rows.labels, groups=rows.sources))
+    return held_out_predictions(rows, file_splits(rows))
 
 
 def confidence_and_correctness(
@@ -136,6 +150,7 @@ def best_temperature(logits: np.ndarray, labels: list[str], classes: list[str]) 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, default=packaged_artifact())
+    parser.add_argument("--head-output", type=Path, default=meaning_head.packaged_artifact())
     args = parser.parse_args()
 
     examples = load_examples()
@@ -151,6 +166,11 @@ def main() -> None:
     model = fit(texts, labels, temperature=temperature, data_id=fingerprint())
     model = dataclasses.replace(model, calibration=calibration)
     model.save(args.output)
+    # The encoder's reading, fitted on the same folds and joined with this model.
+    from triage.llm.train_head import train_head  # it builds on this module
+
+    head, head_report = train_head(rows, model, folds, unseen, temperature)
+    head.save(args.head_output)
     report = {
         "examples": len(examples),
         "rows": len(texts),
@@ -160,6 +180,7 @@ def main() -> None:
         "calibration": [round(x, 3) for x in calibration],
         "features": int(model.coef.shape[1]),
         "artifact_bytes": args.output.stat().st_size,
+        "meaning_head": head_report,
     }
     print(json.dumps(report))
 

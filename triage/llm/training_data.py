@@ -104,32 +104,35 @@ def fingerprint() -> str:
 
 
 def as_email(example: Example, rng: random.Random) -> str:
+    """The example's chat line as the body of an email: greeting, context, signature, history."""
     body = example.body.strip()
     parts = [rng.choice(GREETINGS), body[0].upper() + body[1:], rng.choice(CONTEXT), rng.choice(SIGNATURES)]
     email = "\n\n".join(p for p in parts if p)
     if rng.random() < 0.3:
         email += QUOTED
-    return model_input(example.subject, email)
+    return email
 
 
 class TrainingRows(NamedTuple):
-    texts: list[str]
+    texts: list[str]  # what the TF-IDF model reads: model_input(subject, body)
     labels: list[str]
     groups: list[int]  # the example a row comes from: its copies stay in one fold
     sources: list[str]  # the file it comes from: each is left out whole once to calibrate
+    messages: list[tuple[str, str]]  # (subject, body): what the encoder head reads
 
 
 def training_rows(examples: Iterable[Example], seed: int = 7) -> TrainingRows:
     """Every example, and every chat line once more as an email."""
     rng = random.Random(seed)
-    rows = TrainingRows([], [], [], [])
+    rows = TrainingRows([], [], [], [], [])
     for number, example in enumerate(examples):
-        variants = [example.text]
+        variants = [example.body]
         if example.style == "chat" and example.body.strip():
             variants.append(as_email(example, rng))
-        for text in variants:
-            rows.texts.append(text)
+        for body in variants:
+            rows.texts.append(model_input(example.subject, body))
             rows.labels.append(example.label.value)
             rows.groups.append(number)
             rows.sources.append(example.source)
+            rows.messages.append((example.subject, body))
     return rows
