@@ -7,7 +7,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 # Test processes (pytest-xdist), each with its own dev server; a module's tests stay in one
-# process, so a module's shared stack starts once (--dist loadfile). TEST_WORKERS=0: one process.
+# process, so a module's shared stack starts once (--dist loadfile), in the order of
+# tests/conftest.py (slow modules first: --no-loadscope-reorder). TEST_WORKERS=0: one process.
 TEST_WORKERS ?= 2
 
 .PHONY: install local-llm demo demo-reset test browser lint bench chaos chaos-imap clean
@@ -51,7 +52,7 @@ browser:
 # The local_llm tests need the local model: `make test` installs it (deselect them with
 # PYTEST_ARGS="-m 'not local_llm'" to run without it, knowingly).
 test: install local-llm browser
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 # Benchmarks, each against a baseline measured in the same run: BENCH_SIZE=short
 # (about 10 minutes) or full (10,000 pending reviews: about half an hour).
