@@ -82,6 +82,13 @@ def assert_quick_and_quiet(seconds: float, said: str) -> None:
 @pytest.mark.timeout(600)
 def test_restarts_never_inject_again_keep_the_token_and_ctrl_c_is_quick_and_quiet(tmp_path: Path):
     stack = Stack(DebugPorts(), tmp_path / "data", tmp_path / "up.log")
+    try:
+        restarts(stack, tmp_path)
+    finally:
+        stack.stop()  # after a failed check too: no stack outlives the test
+
+
+def restarts(stack: Stack, tmp_path: Path) -> None:
     first = stack.start("--demo")
     assert f"demo: injected {SAMPLES} sample emails" in first
     token = stack.token()
