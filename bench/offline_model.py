@@ -40,7 +40,7 @@ def pin_to_one_cpu() -> None:
 
 
 def sample_messages(n: int) -> list[dict[str, Any]]:
-    from starter.stack import demo_samples
+    from starter.demo import demo_samples
 
     samples = demo_samples()
     return [

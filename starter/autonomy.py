@@ -25,6 +25,7 @@ from triage.autonomy import (
     rows,
     unknown_scope,
 )
+from triage.kb_articles import article_ids
 from triage.models import TriageResult, TriageStatus
 from triage.temporal_client import update_with_start
 
@@ -75,9 +76,6 @@ async def set_mode(
     client: Client, task_queue: str, inbox_id: str, request: ModeRequest, kb_dir: Path | None = None
 ) -> list[ModeChange]:
     """Set a scope's mode; ``ScopeRefused`` for an article the knowledge base (``kb_dir``) lacks."""
-    # Imported here: the knowledge base module brings scikit-learn, a second of every API start.
-    from triage.kb import article_ids
-
     if (problem := unknown_scope(request.scope, article_ids(kb_dir))) is not None:
         raise ScopeRefused(f"{request.scope}: {problem}")
     try:

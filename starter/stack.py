@@ -9,118 +9,40 @@ that has never received it.
 from __future__ import annotations
 
 import asyncio
-import errno
-import json
 import os
-import secrets
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable
-from email.utils import parseaddr
-from importlib import resources
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
 from rich.console import Console
 
+from starter.demo import (
+    DEMO_TOKEN_FILE,
+    SESSION_SECRET_FILE,
+    demo_autonomy_env,
+    demo_token,
+    inject_samples,
+)
 from starter.mailbox import imap_mailbox
+from starter.ports import loopback, port_problem, stack_ports
 from triage.config import Settings
 from triage.devserver import start_dev_server
 from triage.llm.local_server import DEFAULT_PORT as LLM_PORT
 from triage.llm.local_server import provider_env
 from triage.mailsim.runner import wait_for_subscriber
-from triage.models import AutonomyMode
 from triage.net import wait_http
 
 console = Console(soft_wrap=True)  # a URL or token is never cut
 
 MAILSIM_PORT = 8725
-DEMO_TOKEN_FILE = "demo-token"
-SESSION_SECRET_FILE = "session-secret"
 DATA_FILES = ("temporal.db", "mailsim.db")
 
 
 class StackError(Exception):
     """The stack cannot start; the message is one line for the operator."""
-
-
-# The demo shows the three autonomy modes on its samples: the browsers answer waits in
-# shadow ("would have been sent automatically"), the data-export answer in review, the
-# rest goes out alone; three agreeing verdicts promote a shadow article.
-DEMO_AUTONOMY = {
-    "TRIAGE_AUTONOMY_ARTICLES": json.dumps(
-        {"supported-browsers": AutonomyMode.SHADOW, "export-data": AutonomyMode.REVIEW}
-    ),
-    "TRIAGE_AUTONOMY_PROMOTE_AFTER": "3",
-}
-
-
-def demo_autonomy_env(settings: Settings) -> dict[str, str]:
-    """The demo's modes, unless the operator configured autonomy (environment or file)."""
-    configured = settings.model_fields_set & {
-        "autonomy",
-        "autonomy_articles",
-        "autonomy_categories",
-        "autonomy_promote_after",
-    }
-    return {} if configured else dict(DEMO_AUTONOMY)
-
-
-def demo_samples() -> list[dict[str, Any]]:
-    return json.loads(resources.files("triage.demo").joinpath("samples.json").read_text())
-
-
-def sample_key(sender: str, subject: str | None) -> tuple[str, str]:
-    """What makes a sample the same email again: the sender's address and the subject."""
-    address = parseaddr(sender)[1] or sender
-    return address.strip().lower(), (subject or "").strip()
-
-
-async def inject_samples(control_url: str, settings: Settings) -> tuple[list[str], int]:
-    """Send the demo samples the inbox has never received.
-
-    The inbox itself is the record: a sample whose sender and subject are
-    already among its inbound messages is not sent again, so restarting the
-    demo never duplicates a review or a customer's auto-reply. Returns the
-    new message ids and how many samples were there already.
-    """
-    from triage.mail.factory import build_mail_provider
-
-    inbox_id = settings.inbox_id
-    seen: set[tuple[str, str]] = set()
-    async with build_mail_provider(settings) as mail:
-        async for page in mail.inbound_pages(inbox_id, page_size=100, max_pages=10_000):
-            seen.update(sample_key(m.from_address, m.subject) for m in page)
-    ids: list[str] = []
-    already = 0
-    async with httpx.AsyncClient(base_url=control_url, timeout=10) as http:
-        for sample in demo_samples():
-            if sample_key(sample["from"], sample.get("subject")) in seen:
-                already += 1
-                continue
-            response = await http.post("/_sim/inbound", json={"inbox_id": inbox_id, **sample})
-            response.raise_for_status()
-            ids.append(response.json()["message_id"])
-    return ids, already
-
-
-def demo_token(data_dir: Path, name: str = DEMO_TOKEN_FILE) -> str:
-    """The demo reviewer's token (or another secret): made once, kept (mode 0600) in ``data_dir/name``."""
-    path = data_dir / name
-    try:
-        token = path.read_text().strip()
-    except FileNotFoundError:
-        token = ""
-    if len(token) < 32:
-        token = secrets.token_urlsafe(32)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as out:
-            out.write(token + "\n")
-    return token
 
 
 def reset_data(data_dir: Path) -> list[Path]:
@@ -133,109 +55,6 @@ def reset_data(data_dir: Path) -> list[Path]:
                 path.unlink()
                 removed.append(path)
     return removed
-
-
-# ---- ports ------------------------------------------------------------------------
-
-
-def _loopback(host: str) -> str:
-    return "127.0.0.1" if host in ("", "localhost") else host
-
-
-def stack_ports(settings: Settings, mail_port: int, *, with_api: bool) -> list[tuple[str, str, int, str]]:
-    """(what, host, port, how to move it) for every port ``triage up`` binds."""
-    host, _, port = settings.temporal_address.rpartition(":")
-    ports = [
-        ("Temporal gRPC", _loopback(host), int(port), "TEMPORAL_ADDRESS"),
-        ("Temporal Web UI", "127.0.0.1", settings.temporal_ui_port, "TRIAGE_TEMPORAL_UI_PORT"),
-        ("mail emulator", "127.0.0.1", mail_port, "--mail-port"),
-    ]
-    if with_api:
-        ports.append(("reviewer API", _loopback(settings.api_host), settings.api_port, "TRIAGE_API_PORT"))
-    if settings.metrics_port:
-        ports.append(
-            ("worker metrics", _loopback(settings.metrics_host), settings.metrics_port, "TRIAGE_METRICS_PORT")
-        )
-    return ports
-
-
-def port_taken(host: str, port: int) -> bool:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers do: TIME_WAIT is no conflict
-        try:
-            probe.bind((host, port))
-        except OSError as err:
-            return err.errno == errno.EADDRINUSE
-    return False
-
-
-def port_holder(port: int) -> str | None:
-    """``pid N (command)`` of the process listening on ``port``, when this user may know it."""
-    pid = _listener_pid_proc(port) or _listener_pid_lsof(port)
-    if pid is None:
-        return None
-    try:
-        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-        command = " ".join([Path(argv[0].decode()).name, *(a.decode() for a in argv[1:] if a)])
-    except OSError:
-        command = ""
-    if len(command) > 60:
-        command = command[:59] + "…"
-    return f"pid {pid} ({command})" if command else f"pid {pid}"
-
-
-def _listener_pid_proc(port: int) -> int | None:
-    inodes = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            lines = Path(table).read_text().splitlines()[1:]
-        except OSError:
-            continue
-        for line in lines:
-            fields = line.split()
-            if len(fields) > 9 and fields[3] == "0A" and int(fields[1].rpartition(":")[2], 16) == port:
-                inodes.add(f"socket:[{fields[9]}]")
-    if not inodes:
-        return None
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            for fd in (proc / "fd").iterdir():
-                if os.readlink(fd) in inodes:
-                    return int(proc.name)
-        except OSError:
-            continue
-    return None
-
-
-def _listener_pid_lsof(port: int) -> int | None:
-    try:
-        found = subprocess.run(
-            ["lsof", "-nP", f"-iTCP:{port}", "-sTCP:LISTEN", "-Fp"], capture_output=True, text=True, timeout=5
-        ).stdout
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    pids = [int(line[1:]) for line in found.splitlines() if line.startswith("p") and line[1:].isdigit()]
-    return pids[0] if pids else None
-
-
-def check_ports(ports: list[tuple[str, str, int, str]]) -> None:
-    """Raise ``StackError`` naming the first taken port and who holds it."""
-    taken = [(what, host, port, hint) for what, host, port, hint in ports if port_taken(host, port)]
-    if not taken:
-        return
-    what, _, port, hint = taken[0]
-    others = [str(p) for _, _, p, _ in taken[1:]]
-    also = f"; {', '.join(others)} {'is' if len(others) == 1 else 'are'} taken too" if others else ""
-    raise StackError(
-        f"port {port} ({what}) is in use by {port_holder(port) or 'another process'}{also}: "
-        f"is support-triage already running? Stop it, or move this one with {hint}"
-    )
-
-
-# ---- starting and stopping ----------------------------------------------------------
 
 
 async def _wait_temporal(address: str, namespace: str, timeout: float = 60.0) -> None:
@@ -310,7 +129,8 @@ async def run_stack(
     llm_ports = (
         [("local model", "127.0.0.1", LLM_PORT, "`triage llm serve --port` apart")] if local_llm else []
     )
-    check_ports([p for p in ports if not (mailbox and p[0] == "mail emulator")] + llm_ports)
+    if problem := port_problem([p for p in ports if not (mailbox and p[0] == "mail emulator")] + llm_ports):
+        raise StackError(problem)
     data_dir.mkdir(parents=True, exist_ok=True)
     if reset:
         removed = reset_data(data_dir)
@@ -322,7 +142,7 @@ async def run_stack(
     env["MYAGENTMAIL_BASE_URL"] = base_url
     env.pop("MYAGENTMAIL_WS_URL", None)
     env["TRIAGE_MAIL_PROVIDER"] = "imap" if mailbox else "myagentmail"
-    api_url = f"http://{_loopback(settings.api_host)}:{settings.api_port}"
+    api_url = f"http://{loopback(settings.api_host)}:{settings.api_port}"
     public_url = settings.public_url if "public_url" in settings.model_fields_set else api_url
     env["TRIAGE_PUBLIC_URL"] = public_url
     token = None

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 
-from starter.stack import demo_samples
+from starter.demo import demo_samples
 from triage.asgi_server import free_port
 
 REPO = Path(__file__).resolve().parent.parent

@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from starter.stack import STOP_WITHIN, sample_key
+from starter.demo import sample_key
+from starter.stack import STOP_WITHIN
 from tests.live_stack import REPO, SAMPLES, TRIAGE, Ports, Stack
 
 pytestmark = pytest.mark.slow

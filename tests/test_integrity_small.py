@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-import triage.autonomy
+import triage.autonomy.rules
 from starter.retraining import start_retrain
 from tests.conftest import inbound, running_worker
 from tests.helpers import ALICE, REVIEWERS, api
@@ -42,7 +42,8 @@ async def test_article_scopes_must_exist_and_are_capped(dev_env, settings, monke
             for scope in ("article:does-not-exist-zz", "article:..", "category:vip")
         ]
         real = await set_mode(http, "article:password-reset")
-        monkeypatch.setattr(triage.autonomy, "MAX_OVERRIDES", 2)  # the workflow reads it (passed through)
+        # The workflow reads it where too_many_scopes is defined (passed through the sandbox).
+        monkeypatch.setattr(triage.autonomy.rules, "MAX_OVERRIDES", 2)
         second = await set_mode(http, "category:billing")
         over = await set_mode(http, "article:invoices")
         again = await set_mode(http, "category:billing")  # a scope that has a mode already may change it

@@ -23,20 +23,18 @@ reloads a folder when its files change."""
 from __future__ import annotations
 
 import logging
-import re
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
-from typing import Protocol
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics.pairwise import linear_kernel
 
+from triage.kb_articles import DEFAULT_LANGUAGE, Article, answers, article_files, parse_article
 from triage.kb_match import Match, QuestionIndex, shipped_acceptance
 from triage.kb_words import Vocabulary, content_words, terms, unmentioned
 from triage.llm.answer_data import load_answer_examples
@@ -48,83 +46,22 @@ KB_MIN_SCORE = 0.12
 # is read with the sentence before it ("I forgot my password. How can I reset it?").
 CONTEXT_WORDS = 2
 MAX_QUESTION_WORDS = 30
-_FRONT = re.compile(r"^---\s*\n(.*?)\n---\s*\n(.*)$", re.DOTALL)
-DEFAULT_LANGUAGE = "en"
 RELOAD_CHECK_SECONDS = 2.0
 log = logging.getLogger(__name__)
 
-
-class Article(BaseModel):
-    model_config = ConfigDict(coerce_numbers_to_str=True)  # "tags: [401, 403]"
-
-    id: str
-    title: str
-    url: str | None = None
-    language: str = DEFAULT_LANGUAGE
-    tags: list[str] = Field(default_factory=list)
-    # The categories whose messages this article answers; empty means any. An
-    # article on reporting bugs is cited for a bug report, but is no reason to
-    # auto-send a reply to a message classified as routine.
-    categories: list[str] = Field(default_factory=list)
-    # The customer questions this article fully answers, in several phrasings and
-    # languages; an article without any is never the reason to send on its own.
-    questions: list[str] = Field(default_factory=list)
-    body: str
-
-
-class HasCategories(Protocol):
-    @property
-    def categories(self) -> Sequence[str]: ...
-
-
-def answers(article: HasCategories, category: str) -> bool:
-    """Does ``article`` support a reply to a message in ``category``?"""
-    return not article.categories or category in article.categories
-
-
-def parse_article(text: str, fallback_id: str, language: str | None = None) -> Article:
-    match = _FRONT.match(text)
-    meta: dict[str, object] = {}
-    body = text
-    if match:
-        body = match.group(2)
-        loaded = yaml.safe_load(match.group(1))
-        if not isinstance(loaded, dict):
-            raise ValueError(f"{fallback_id}: the front matter is not a mapping")
-        meta = {str(k): v for k, v in loaded.items()}
-    meta.setdefault("id", fallback_id)
-    meta.setdefault("title", fallback_id.replace("-", " ").capitalize())
-    if language is not None:
-        meta.setdefault("language", language)
-    return Article(body=body.strip(), **meta)
-
-
-def _is_language_dir(name: str) -> bool:
-    """``de``, ``pt-br``: a folder of translations."""
-    head = name.split("-", 1)[0]
-    return 2 <= len(head) <= 3 and head.isalpha() and head.islower()
-
-
-def _article_files(root: Traversable) -> Iterable[tuple[Traversable, str | None]]:
-    """Every article file and the language its folder implies (None at the top)."""
-    entries = sorted(root.iterdir(), key=lambda e: e.name)
-    for entry in entries:
-        if entry.name.endswith(".md") and entry.is_file():
-            yield entry, None
-    for entry in entries:
-        if entry.is_dir() and _is_language_dir(entry.name):
-            for sub in sorted(entry.iterdir(), key=lambda e: e.name):
-                if sub.name.endswith(".md") and sub.is_file():
-                    yield sub, entry.name
-
-
-def article_ids(directory: Path | None = None) -> set[str]:
-    """The ids of the knowledge base's articles, read from their front matter (no index built)."""
-    root: Traversable = Path(directory) if directory is not None else resources.files("triage").joinpath("kb")
-    return {
-        parse_article(entry.read_text(encoding="utf-8"), entry.name[:-3], language).id
-        for entry, language in _article_files(root)
-    }
+# The articles themselves are triage.kb_articles'; Article and answers stay importable
+# from here, where the judging code reads the knowledge base.
+__all__ = [
+    "CONTEXT_WORDS",
+    "KB_MIN_SCORE",
+    "MAX_QUESTION_WORDS",
+    "RELOAD_CHECK_SECONDS",
+    "Article",
+    "KnowledgeBase",
+    "LiveKnowledgeBase",
+    "answers",
+    "load_knowledge_base",
+]
 
 
 @dataclass(frozen=True)
@@ -236,7 +173,7 @@ class KnowledgeBase:
         )
         articles = [
             parse_article(entry.read_text(encoding="utf-8"), entry.name[:-3], language)
-            for entry, language in _article_files(root)
+            for entry, language in article_files(root)
         ]
         if directory is not None:
             return cls(articles)

@@ -14,14 +14,8 @@ from pathlib import Path
 
 import yaml
 
-from triage.kb import (
-    _FRONT,
-    DEFAULT_LANGUAGE,
-    Article,
-    KnowledgeBase,
-    _is_language_dir,
-    parse_article,
-)
+from triage.kb import KnowledgeBase
+from triage.kb_articles import DEFAULT_LANGUAGE, FRONT_MATTER, Article, is_language_dir, parse_article
 
 REQUIRED = ("id", "title", "url", "language", "questions")
 
@@ -62,14 +56,14 @@ def _item(line: str) -> object:
 
 def _files(directory: Path) -> list[tuple[Path, str | None]]:
     files: list[tuple[Path, str | None]] = [(p, None) for p in sorted(directory.glob("*.md"))]
-    for sub in sorted(p for p in directory.iterdir() if p.is_dir() and _is_language_dir(p.name)):
+    for sub in sorted(p for p in directory.iterdir() if p.is_dir() and is_language_dir(p.name)):
         files.extend((p, sub.name) for p in sorted(sub.glob("*.md")))
     return files
 
 
 def _parse(path: Path, folder_language: str | None, problems: list[KbProblem]) -> _Loaded | None:
     text = path.read_text(encoding="utf-8")
-    match = _FRONT.match(text)
+    match = FRONT_MATTER.match(text)
     if not match:
         problems.append(KbProblem(path, 1, "no front matter (fields between two '---' lines at the top)"))
         return None

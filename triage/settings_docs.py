@@ -25,10 +25,10 @@ PAGE = Path(__file__).resolve().parent.parent / "docs" / "configuration.md"
 _INTRO = """\
 # Configuration
 
-<!-- Made by `python -m triage.settings_docs` from triage/config.py; edit the fields there. -->
+<!-- Made by `python -m triage.settings_docs` from triage/config/; edit the fields there. -->
 
 Every process (worker, watcher, API, CLI) reads the environment, validated once
-at start (`triage/config.py`). `TRIAGE_CONFIG=path/to/triage.toml` adds a file
+at start (`triage/config/`). `TRIAGE_CONFIG=path/to/triage.toml` adds a file
 whose keys are the lower-case variable names; the environment wins over it.
 Durations are ISO-8601 (`PT24H`, `P30D`) or seconds; lists and objects are JSON.
 

@@ -24,6 +24,8 @@ from temporalio.service import RPCError
 
 import starter.api.auth as auth
 import starter.api.dashboard as dashboard
+import starter.api.dashboard_autonomy as dashboard_autonomy
+import starter.api.dashboard_sessions as dashboard_sessions
 import starter.api.docs as docs
 import starter.api.retraining as retraining
 import starter.api.signon as signon
@@ -278,7 +280,9 @@ def create_app(
     app.include_router(router)
     app.include_router(autonomy_router)
     app.include_router(retraining.router)
+    app.include_router(dashboard_sessions.router)
     app.include_router(dashboard.router)
+    app.include_router(dashboard_autonomy.router)
     app.include_router(signon.router)
     app.include_router(docs.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

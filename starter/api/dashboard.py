@@ -1,10 +1,10 @@
-"""The reviewer dashboard's routes: server-rendered HTML over the same gateway as the API.
+"""The reviewer dashboard's review routes: server-rendered HTML over the same gateway as the API.
 
-Pages: login, the reviewer's sessions, the queue of pending reviews, one review
-(email, classification, draft editor, decisions with a category correction,
-"this should not have been sent" on an automatic reply), the history of
-outcomes, and earned autonomy (modes per category and article, their record,
-the changes of mode).
+Pages: the queue of pending reviews, one review (email, classification, draft
+editor, decisions with a category correction, "this should not have been sent"
+on an automatic reply) and the history of outcomes. Signing in and the
+reviewer's sessions are ``starter.api.dashboard_sessions``; earned autonomy is
+``starter.api.dashboard_autonomy``.
 Every POST carries the session's CSRF token; every decision is taken as the
 logged-in reviewer. What a page shows is computed in ``starter.api.views``;
 email HTML is shown only inside a sandboxed ``srcdoc`` iframe, after
@@ -15,19 +15,16 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Form, Request, status
+from fastapi import APIRouter, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
 
 import starter.api.auth as auth
 from starter.api.cursors import cursors_of
 from starter.api.errors import ApiError
 from starter.api.gateway import (
-    change_mode,
     decide,
-    fetch_autonomy,
     fetch_state,
     fetch_states,
     flag_reply,
@@ -35,8 +32,7 @@ from starter.api.gateway import (
     list_closed,
     list_page,
 )
-from starter.api.pages import error_page, flash, render, settings_of
-from starter.api.routes import ModeChangeRequest
+from starter.api.pages import FormText, Reviewer, error_page, flash, render, settings_of
 from starter.api.views import (
     aware,
     category_now,
@@ -47,135 +43,22 @@ from starter.api.views import (
     email_document,
     held_by_mode,
     history_row,
-    latest_changes,
     normalize,
     queue_order,
     queue_row,
 )
 from triage.config import Settings
 from triage.contracts import ReviewErrorKind
-from triage.models import AutonomyMode, Category, ReviewAction, TriageState, TriageStatus
+from triage.models import Category, ReviewAction, TriageState, TriageStatus
 from triage.urgency import QUEUE_ORDER
 
 log = logging.getLogger(__name__)
 
 QUEUE_PAGE_SIZE = 50
 HISTORY_PAGE_SIZE = 50
-MODE_CHANGES_SHOWN = 50
 
-# ---- routes -------------------------------------------------------------------------
 
 router = APIRouter(include_in_schema=False)
-Reviewer = Annotated[str, Depends(auth.dashboard_reviewer)]
-ModeAdmin = Annotated[str, Depends(auth.dashboard_admin("changing an autonomy mode"))]
-FormText = Annotated[str | None, Form()]
-
-
-@router.get("/login", response_class=HTMLResponse)
-async def login_page(request: Request, next: str = "/") -> Response:
-    if auth.session_reviewer(request):
-        return RedirectResponse(auth.safe_next(next), status.HTTP_303_SEE_OTHER)
-    return render(request, "login.html", {"next": auth.safe_next(next)})
-
-
-@router.post("/login")
-async def login_submit(
-    request: Request,
-    token: FormText = None,
-    csrf_token: FormText = None,
-    next: FormText = "/",
-    name: FormText = None,
-) -> Response:
-    auth.check_csrf(request, csrf_token)
-    claimed = (name or "").strip()[:200] or None
-    client = auth.client_of(request)
-    throttle = auth.throttle_of(request)
-    keys = throttle.keys(client, claimed)
-    context = {"next": auth.safe_next(next), "name": claimed or ""}
-    async with link_of(request).errors():
-        check = await throttle.check(keys)
-    wait = check.wait
-    if wait > 0:
-        log.warning("sign-in from %s (name %r) not checked: throttled for %.0f s", client, claimed, wait)
-        seconds = int(wait) + 1
-        return render(
-            request,
-            "login.html",
-            {**context, "error": f"Too many failed sign-ins. Try again in {seconds} seconds."},
-            status.HTTP_429_TOO_MANY_REQUESTS,
-            headers={"Retry-After": str(seconds)},
-        )
-    reviewer = await auth.login(request, (token or "").strip(), claimed)
-    if reviewer is None:
-        async with link_of(request).errors():
-            count = await throttle.failed(keys)
-        log.warning("failed sign-in from %s (name %r; %d recent failures)", client, claimed, count)
-        return render(
-            request,
-            "login.html",
-            {**context, "error": "That token is not valid."},
-            status.HTTP_401_UNAUTHORIZED,
-        )
-    if check.failures:
-        async with link_of(request).errors():
-            await throttle.succeeded(keys)
-    log.info("%s signed in from %s", reviewer, client)
-    flash(request, "ok", f"Signed in as {reviewer}.")
-    return RedirectResponse(auth.safe_next(next), status.HTTP_303_SEE_OTHER)
-
-
-@router.post("/logout")
-async def logout(request: Request, csrf_token: FormText = None) -> Response:
-    auth.check_csrf(request, csrf_token)
-    await auth.logout(request)
-    return RedirectResponse("/login", status.HTTP_303_SEE_OTHER)
-
-
-@router.get("/sessions", response_class=HTMLResponse)
-async def sessions_page(request: Request, reviewer: Reviewer) -> Response:
-    """The reviewer's own open sessions, each revocable."""
-    current = auth.current_session(request)
-    async with link_of(request).errors():
-        rows = sorted(await auth.sessions_of(request).of(reviewer), key=lambda s: s.created_at, reverse=True)
-    return render(
-        request,
-        "sessions.html",
-        {
-            "sessions": [
-                {
-                    "id": s.id,
-                    "current": current is not None and s.id == current.id,
-                    "client": s.client,
-                    "user_agent": s.user_agent,
-                    "created_at": datetime.fromtimestamp(s.created_at, UTC),
-                }
-                for s in rows
-            ]
-        },
-    )
-
-
-@router.post("/sessions/revoke")
-async def revoke_sessions(
-    request: Request, reviewer: Reviewer, csrf_token: FormText = None, session_id: FormText = None
-) -> Response:
-    """Sign out one session (``session_id``) or, without one, every other session."""
-    auth.check_csrf(request, csrf_token)
-    store = auth.sessions_of(request)
-    current = auth.current_session(request)
-    if session_id:
-        async with link_of(request).errors():
-            revoked = await store.revoke_id(reviewer, session_id)
-        if revoked:
-            flash(request, "ok", "That session is signed out.")
-        if current is not None and session_id == current.id:
-            request.session.clear()
-            return RedirectResponse("/login", status.HTTP_303_SEE_OTHER)
-    else:
-        async with link_of(request).errors():
-            count = await store.revoke_all(reviewer, keep=current.id if current else None)
-        flash(request, "ok", f"Signed out {count} other session{'s' if count != 1 else ''}.")
-    return RedirectResponse("/sessions", status.HTTP_303_SEE_OTHER)
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -377,58 +260,3 @@ async def _rerender(
 
 
 # ---- earned autonomy ----------------------------------------------------------------
-
-
-@router.get("/autonomy", response_class=HTMLResponse)
-async def autonomy_page(request: Request, reviewer: Reviewer) -> Response:
-    record = await fetch_autonomy(link_of(request))
-    settings = settings_of(request)
-    return render(
-        request,
-        "autonomy.html",
-        {
-            "rows": record.rows,
-            # The policy holds these whatever their mode: the page says what is in force.
-            "always_review": {c.value for c in Category if c not in settings.auto_send_categories},
-            "default_promote_after": Settings.model_fields["autonomy_promote_after"].default,
-            "changes": record.changes[::-1][:MODE_CHANGES_SHOWN],
-            "since": latest_changes(record.changes),
-            "modes": [mode.value for mode in AutonomyMode],
-            "settings": record.settings,
-        },
-    )
-
-
-@router.post("/autonomy/modes")
-async def autonomy_set_mode(
-    request: Request,
-    admin: ModeAdmin,
-    csrf_token: FormText = None,
-    scope: FormText = None,
-    mode: FormText = None,
-    why: FormText = None,
-) -> Response:
-    auth.check_csrf(request, csrf_token)
-    try:
-        wanted = ModeChangeRequest(scope=scope or "", mode=mode or "", why=(why or "").strip())
-    except ValidationError as err:
-        problems = "; ".join(str(e.get("msg", "")) for e in err.errors())
-        flash(request, "error", f"Mode not changed: {problems}.")
-        return RedirectResponse("/autonomy", status.HTTP_303_SEE_OTHER)
-    try:
-        changes = await change_mode(link_of(request), wanted.scope, wanted.mode, admin, wanted.why)
-    except ApiError as err:
-        if err.status_code != status.HTTP_422_UNPROCESSABLE_CONTENT:
-            raise
-        flash(request, "error", f"Mode not changed: {err.detail}.")
-        return RedirectResponse("/autonomy", status.HTTP_303_SEE_OTHER)
-    if changes:
-        flash(request, "ok", "; ".join(change_text(c) for c in changes) + ".")
-    else:
-        flash(
-            request,
-            "info",
-            f"{wanted.scope} was already {wanted.mode.value}: nothing changed, "
-            "and its shadow verdicts count again from now.",
-        )
-    return RedirectResponse("/autonomy", status.HTTP_303_SEE_OTHER)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
-from fastapi import Request
+from fastapi import Depends, Form, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
@@ -15,6 +15,11 @@ import starter.api.auth as auth
 from starter.api.views import ago, countdown, iso, label, percent, safe_link, timestamp
 from triage.config import Settings
 from triage.models import Category
+
+# What the dashboard's routes take: the signed-in reviewer (else a redirect to the login
+# page) and a form field that may be missing.
+Reviewer = Annotated[str, Depends(auth.dashboard_reviewer)]
+FormText = Annotated[str | None, Form()]
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 

@@ -1,6 +1,6 @@
 """Classify and draft with any OpenAI-compatible chat-completions API.
 
-Structured output: the SDK turns the pydantic models below into a strict JSON
+Structured output: the SDK turns the pydantic models of ``triage.llm.openai_schema`` into a strict JSON
 schema and parses the answer with them, so anything the model returns off
 that schema, a refusal or a cut-off answer becomes ``ProviderOutputError``
 (the activity sends the message to a human instead of retrying). A malformed
@@ -14,24 +14,21 @@ and a 429's Retry-After becomes the next retry delay.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from datetime import timedelta
-from email.utils import parsedate_to_datetime
-from time import time
-from typing import TYPE_CHECKING, Any, Literal, NoReturn, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 import openai
 import pydantic
 from openai import AsyncOpenAI
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-from temporalio.exceptions import ApplicationError
+from pydantic import BaseModel
 
 from triage.config import Settings
-from triage.kb import KB_MIN_SCORE, answers
+from triage.kb import KB_MIN_SCORE
+from triage.kb_articles import answers
 from triage.llm.base import ProviderOutputError, TriageProvider
+from triage.llm.openai_errors import raise_transport_error
+from triage.llm.openai_schema import ClassificationOutput, DraftOutput
 from triage.llm.prompts import (
-    MODEL_FLAGS,
     PromptArticle,
     classify_messages,
     draft_messages,
@@ -40,7 +37,6 @@ from triage.llm.prompts import (
 )
 from triage.models import (
     MAX_REASON_CHARS,
-    Category,
     Classification,
     DraftReply,
     DraftRequest,
@@ -54,63 +50,6 @@ from triage.render import rendered
 
 KB_TOP_K = 3
 MAX_COMPLETION_TOKENS = Settings.model_fields["llm_max_tokens"].default
-
-# The guard flags a model may set: exactly those the prompt describes.
-# Built from the contract at run time, so a type checker sees a plain string.
-if TYPE_CHECKING:
-    ModelFlag = str
-else:
-    ModelFlag = Literal[tuple(flag.value for flag in MODEL_FLAGS)]
-
-
-# The output models are the response schemas; their docstrings and field
-# descriptions are sent to the model as part of the schema.
-
-
-class ClassificationOutput(BaseModel):
-    """Triage of one customer-support email."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    category: Category
-    confidence: float = Field(ge=0.0, le=1.0, description="How sure the category is, 0 to 1")
-    # The pattern is in the schema: a server that enforces it (llama.cpp's grammar) never lets a
-    # model answer "English"; the validator below still checks every other server's answer.
-    language: str = Field(
-        description="ISO 639-1 code of the customer's language, e.g. en, de",
-        pattern=r"^[A-Za-z]{2}([-_][A-Za-z0-9]{2,8})?$",
-    )
-    sentiment: Literal["positive", "neutral", "negative"]
-    urgency: Literal["low", "normal", "high"]
-    reason: str = Field(description="One short sentence explaining the category")
-    guard_flags: list[ModelFlag]
-    reports_problem: bool = Field(
-        description="True if the customer reports that something failed, is missing, wrong or late, "
-        "writes again about an earlier request, or disputes something, even if phrased as a question"
-    )
-
-    @field_validator("language")
-    @classmethod
-    def _iso_639_1(cls, value: str) -> str:
-        # Models often answer "EN" or "en-US"; keep the language, drop the region.
-        code = re.split(r"[-_]", value.strip().lower(), maxsplit=1)[0]
-        if not re.fullmatch(r"[a-z]{2}", code):
-            raise ValueError("not an ISO 639-1 code")
-        return code
-
-
-class DraftOutput(BaseModel):
-    """A reply to one customer-support email."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    body: str = Field(description="The reply, plain text, in the customer's language")
-    used_article_ids: list[str] = Field(description="Ids of the articles the reply relies on")
-    grounded: bool = Field(description="True only if the articles fully support the reply")
-    answering_article_id: str | None = Field(
-        description="The id of the one article that fully answers what the customer asked, or null. "
-        "Steps the customer says they already tried and that failed do not answer them."
-    )
 
 
 class KbArticle(Protocol):
@@ -328,7 +267,7 @@ class OpenAIProvider(TriageProvider):
             fields = sorted({".".join(str(p) for p in e["loc"]) or "<root>" for e in err.errors()})
             raise MalformedOutput(f"{what}: invalid output ({', '.join(fields)[:200]})") from None
         except openai.APIError as err:
-            _raise_transport_error(err)
+            raise_transport_error(err)
         if not completion.choices:
             raise MalformedOutput(f"{what}: no choices in the answer")
         message = completion.choices[0].message
@@ -343,59 +282,3 @@ class OpenAIProvider(TriageProvider):
             completion_tokens=completion.usage.completion_tokens if completion.usage else 0,
         )
         return message.parsed, usage
-
-
-def _safe_code(err: openai.APIStatusError) -> str:
-    """The error code (``invalid_api_key``, ``model_not_found``) and nothing else:
-    OpenAI's 401 message quotes part of the key, and a 400 may quote the input."""
-    code = re.sub(r"[^\w.-]", "", str(err.code or ""))[:64]
-    return f" ({code})" if code else ""
-
-
-def _retry_after(headers: Any) -> timedelta | None:
-    """Seconds from ``retry-after-ms`` / ``retry-after`` (seconds or an HTTP date)."""
-    try:
-        if value := headers.get("retry-after-ms"):
-            return timedelta(milliseconds=float(value))
-        value = headers.get("retry-after")
-        if not value:
-            return None
-        try:
-            seconds = float(value)
-        except ValueError:
-            seconds = parsedate_to_datetime(value).timestamp() - time()
-    except (TypeError, ValueError):
-        return None
-    return timedelta(seconds=seconds) if seconds > 0 else None
-
-
-def _raise_transport_error(err: openai.APIError) -> NoReturn:
-    """Map an SDK error to an ApplicationError Temporal retries (or not).
-
-    ``from None``: Temporal serialises an exception's cause into the failure,
-    and the SDK's message can carry part of the API key or of the input.
-    """
-    if isinstance(err, openai.RateLimitError):
-        raise ApplicationError(
-            f"LLM rate limited: HTTP 429{_safe_code(err)}",
-            type="LlmRateLimited",
-            next_retry_delay=_retry_after(err.response.headers),
-        ) from None
-    if isinstance(err, openai.APITimeoutError):
-        raise ApplicationError("LLM request timed out", type="LlmTimeout") from None
-    if isinstance(err, openai.APIConnectionError):
-        raise ApplicationError("LLM unreachable (connection error)", type="LlmUnavailable") from None
-    if isinstance(err, openai.APIStatusError):
-        status = err.status_code
-        detail = f"HTTP {status}{_safe_code(err)}"
-        if status >= 500 or status in (408, 409):
-            raise ApplicationError(f"LLM server error: {detail}", type="LlmUnavailable") from None
-        kinds = {401: "LlmAuthFailed", 403: "LlmAuthFailed", 404: "LlmModelNotFound"}
-        # Other 4xx: the same request would fail the same way, so do not retry.
-        raise ApplicationError(
-            f"LLM rejected the request: {detail}",
-            type=kinds.get(status, "LlmRequestRejected"),
-            non_retryable=True,
-        ) from None
-    # APIResponseValidationError and friends: the server answered with garbage.
-    raise ProviderOutputError(f"unusable answer from the LLM API ({type(err).__name__})") from None

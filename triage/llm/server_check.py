@@ -17,7 +17,7 @@ import openai
 from openai import AsyncOpenAI
 from pydantic import BaseModel, ValidationError
 
-from triage.llm.openai_provider import ClassificationOutput
+from triage.llm.openai_schema import ClassificationOutput
 from triage.llm.prompts import classify_messages
 from triage.models import InboundMessage
 

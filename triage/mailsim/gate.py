@@ -8,7 +8,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from triage.mailsim.errors import error_response
 from triage.mailsim.faults import Faults
-from triage.mailsim.store import Inbox, Store
+from triage.mailsim.records import Inbox
+from triage.mailsim.store import Store
 
 
 def presented_key(headers: Any, query: Any, *, allow_query: bool) -> str:

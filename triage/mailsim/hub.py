@@ -19,7 +19,7 @@ from typing import Any
 from starlette.websockets import WebSocket
 
 from triage.mailsim.faults import Faults
-from triage.mailsim.store import Inbox, Message, new_id
+from triage.mailsim.records import Inbox, Message, new_id
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,8 @@ from typing import Any
 
 from triage.mailsim.errors import not_found
 from triage.mailsim.hub import Hub
-from triage.mailsim.store import Draft, Inbox, Message, Store
+from triage.mailsim.records import Draft, Inbox, Message
+from triage.mailsim.store import Store
 from triage.mailsim.wire import SimInbound
 
 

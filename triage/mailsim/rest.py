@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, Response
 
 from triage.mailsim.errors import ApiError, not_found
 from triage.mailsim.mailbox import Mailbox
-from triage.mailsim.store import Draft, Inbox, Message
+from triage.mailsim.records import Draft, Inbox, Message
 from triage.mailsim.wire import (
     HEADER_CONTROL,
     DraftFields,

@@ -12,14 +12,25 @@ every other request (a draft cannot be sent twice by two racing requests).
 from __future__ import annotations
 
 import json
-import secrets
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from triage.mailsim.records import (
+    Draft,
+    Inbox,
+    Message,
+    SentRecord,
+    Thread,
+    draft_of,
+    inbox_of,
+    message_of,
+    new_id,
+    sent_of,
+    utc_now,
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS inboxes (
@@ -91,129 +102,6 @@ _LIST_FIELDS = ("to", "cc", "bcc")
 _COLUMN = {"to": "recipients"}  # "to" is an SQL keyword
 
 
-def new_id(prefix: str) -> str:
-    return f"{prefix}_{secrets.token_hex(12)}"
-
-
-def utc_now() -> str:
-    """Millisecond ISO-8601 with ``Z``: fixed width, so text order is time order."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-@dataclass(frozen=True)
-class Inbox:
-    id: str
-    email: str
-    username: str
-    domain: str
-    display_name: str | None
-    created_at: str
-
-
-@dataclass(frozen=True)
-class Message:
-    id: str
-    inbox_id: str
-    direction: str
-    sender: str
-    to: list[str]
-    subject: str
-    plain_body: str | None
-    html_body: str | None
-    is_read: bool
-    thread_id: str
-    message_id_header: str
-    in_reply_to: str | None
-    received_at: str
-
-
-@dataclass(frozen=True)
-class Draft:
-    id: str
-    inbox_id: str
-    to: list[str]
-    cc: list[str]
-    bcc: list[str]
-    subject: str | None
-    plain_body: str | None
-    html_body: str | None
-    reply_to_message_id: str | None
-    created_at: str
-    updated_at: str
-
-
-@dataclass(frozen=True)
-class Thread:
-    id: str
-    inbox_id: str
-    subject: str
-
-
-@dataclass(frozen=True)
-class SentRecord:
-    message_id: str
-    inbox_id: str
-    to: list[str]
-    subject: str
-    plain_body: str | None
-    in_reply_to: str | None
-    draft_id: str | None
-    sent_at: str
-
-
-def _inbox(row: sqlite3.Row) -> Inbox:
-    return Inbox(
-        row["id"], row["email"], row["username"], row["domain"], row["display_name"], row["created_at"]
-    )
-
-
-def _message(row: sqlite3.Row) -> Message:
-    return Message(
-        id=row["id"],
-        inbox_id=row["inbox_id"],
-        direction=row["direction"],
-        sender=row["sender"],
-        to=json.loads(row["recipients"]),
-        subject=row["subject"],
-        plain_body=row["plain_body"],
-        html_body=row["html_body"],
-        is_read=bool(row["is_read"]),
-        thread_id=row["thread_id"],
-        message_id_header=row["message_id_header"],
-        in_reply_to=row["in_reply_to"],
-        received_at=row["received_at"],
-    )
-
-
-def _draft(row: sqlite3.Row) -> Draft:
-    return Draft(
-        id=row["id"],
-        inbox_id=row["inbox_id"],
-        to=json.loads(row["recipients"]),
-        cc=json.loads(row["cc"]),
-        bcc=json.loads(row["bcc"]),
-        subject=row["subject"],
-        plain_body=row["plain_body"],
-        html_body=row["html_body"],
-        reply_to_message_id=row["reply_to_message_id"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-    )
-
-
-def _sent(row: sqlite3.Row) -> SentRecord:
-    return SentRecord(
-        message_id=row["message_id"],
-        inbox_id=row["inbox_id"],
-        to=json.loads(row["recipients"]),
-        subject=row["subject"],
-        plain_body=row["plain_body"],
-        in_reply_to=row["in_reply_to"],
-        draft_id=row["draft_id"],
-        sent_at=row["sent_at"],
-    )
-
-
 def _domain_of(address: str) -> str:
     return address.strip().strip("<>").rpartition("@")[2].rstrip(">").strip()
 
@@ -271,21 +159,21 @@ class Store:
 
     def inbox_for_key(self, key: str) -> Inbox | None:
         row = self._one("SELECT i.* FROM api_keys k JOIN inboxes i ON i.id = k.inbox_id WHERE k.key = ?", key)
-        return _inbox(row) if row else None
+        return inbox_of(row) if row else None
 
     def inbox(self, inbox_id: str) -> Inbox | None:
         row = self._one("SELECT * FROM inboxes WHERE id = ?", inbox_id)
-        return _inbox(row) if row else None
+        return inbox_of(row) if row else None
 
     def inboxes(self) -> list[Inbox]:
-        return [_inbox(r) for r in self._db.execute("SELECT * FROM inboxes ORDER BY seq")]
+        return [inbox_of(r) for r in self._db.execute("SELECT * FROM inboxes ORDER BY seq")]
 
     def create_inbox(self, username: str, domain: str, display_name: str | None) -> tuple[Inbox, bool]:
         """Returns ``(inbox, existed)``: creating an existing address again is idempotent."""
         email = f"{username}@{domain}"
         row = self._one("SELECT * FROM inboxes WHERE lower(email) = lower(?)", email)
         if row:
-            return _inbox(row), True
+            return inbox_of(row), True
         inbox_id = new_id("inb")
         self._db.execute(
             "INSERT INTO inboxes (id, email, username, domain, display_name, created_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -361,7 +249,7 @@ class Store:
 
     def message(self, inbox_id: str, message_id: str) -> Message | None:
         row = self._one("SELECT * FROM messages WHERE inbox_id = ? AND id = ?", inbox_id, message_id)
-        return _message(row) if row else None
+        return message_of(row) if row else None
 
     def mark_read(self, message_id: str) -> None:
         self._db.execute("UPDATE messages SET is_read = 1 WHERE id = ?", (message_id,))
@@ -379,7 +267,7 @@ class Store:
             f"SELECT * FROM messages WHERE {where} ORDER BY received_at DESC, seq DESC LIMIT ? OFFSET ?",
             (*args, limit, offset),
         )
-        return [_message(r) for r in rows], total
+        return [message_of(r) for r in rows], total
 
     def thread(self, inbox_id: str, thread_id: str) -> Thread | None:
         row = self._one("SELECT * FROM threads WHERE inbox_id = ? AND id = ?", inbox_id, thread_id)
@@ -390,7 +278,7 @@ class Store:
         rows = self._db.execute(
             "SELECT * FROM messages WHERE thread_id = ? ORDER BY received_at, seq", (thread_id,)
         )
-        return [_message(r) for r in rows]
+        return [message_of(r) for r in rows]
 
     def latest_in_thread(self, thread_id: str) -> str | None:
         """The id a follow-up in this thread answers."""
@@ -429,7 +317,7 @@ class Store:
         row = self._one("SELECT * FROM drafts WHERE id = ?", draft_id)
         if row is None or (inbox_id is not None and row["inbox_id"] != inbox_id):
             return None
-        return _draft(row)
+        return draft_of(row)
 
     def drafts(self, inbox_id: str, *, limit: int, offset: int) -> tuple[list[Draft], int]:
         """One page, newest first; and how many there are."""
@@ -438,7 +326,7 @@ class Store:
             "SELECT * FROM drafts WHERE inbox_id = ? ORDER BY seq DESC LIMIT ? OFFSET ?",
             (inbox_id, limit, offset),
         )
-        return [_draft(r) for r in rows], total
+        return [draft_of(r) for r in rows], total
 
     def update_draft(self, draft_id: str, fields: dict[str, Any]) -> Draft:
         """Sets exactly the given fields (a merge-patch: ``None`` clears) and bumps ``updated_at``."""
@@ -494,4 +382,4 @@ class Store:
         return message
 
     def sent_log(self) -> list[SentRecord]:
-        return [_sent(r) for r in self._db.execute("SELECT * FROM sent ORDER BY seq")]
+        return [sent_of(r) for r in self._db.execute("SELECT * FROM sent ORDER BY seq")]

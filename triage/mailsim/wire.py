@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
-from triage.mailsim.store import Draft, Inbox, Message
+from triage.mailsim.records import Draft, Inbox, Message
 
 # "ann@example.org" or "Ann Lee <ann@example.org>"; loose about names, like most mail APIs.
 _ADDRESS = re.compile(r"^(?:[^<>]*<)?\s*[^@\s<>]+@[^@\s<>]+\s*>?$")

@@ -1,0 +1,93 @@
+"""Knowledge-base articles: Markdown with YAML front matter, one folder per language of translations.
+
+``<id>.md`` at the top of the folder is the article (English unless its front
+matter says otherwise) and ``<language>/<id>.md`` its translations, with the same ``id``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from importlib import resources
+from importlib.abc import Traversable
+from pathlib import Path
+from typing import Protocol
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+FRONT_MATTER = re.compile(r"^---\s*\n(.*?)\n---\s*\n(.*)$", re.DOTALL)
+DEFAULT_LANGUAGE = "en"
+
+
+class Article(BaseModel):
+    model_config = ConfigDict(coerce_numbers_to_str=True)  # "tags: [401, 403]"
+
+    id: str
+    title: str
+    url: str | None = None
+    language: str = DEFAULT_LANGUAGE
+    tags: list[str] = Field(default_factory=list)
+    # The categories whose messages this article answers; empty means any. An
+    # article on reporting bugs is cited for a bug report, but is no reason to
+    # auto-send a reply to a message classified as routine.
+    categories: list[str] = Field(default_factory=list)
+    # The customer questions this article fully answers, in several phrasings and
+    # languages; an article without any is never the reason to send on its own.
+    questions: list[str] = Field(default_factory=list)
+    body: str
+
+
+class HasCategories(Protocol):
+    @property
+    def categories(self) -> Sequence[str]: ...
+
+
+def answers(article: HasCategories, category: str) -> bool:
+    """Does ``article`` support a reply to a message in ``category``?"""
+    return not article.categories or category in article.categories
+
+
+def parse_article(text: str, fallback_id: str, language: str | None = None) -> Article:
+    match = FRONT_MATTER.match(text)
+    meta: dict[str, object] = {}
+    body = text
+    if match:
+        body = match.group(2)
+        loaded = yaml.safe_load(match.group(1))
+        if not isinstance(loaded, dict):
+            raise ValueError(f"{fallback_id}: the front matter is not a mapping")
+        meta = {str(k): v for k, v in loaded.items()}
+    meta.setdefault("id", fallback_id)
+    meta.setdefault("title", fallback_id.replace("-", " ").capitalize())
+    if language is not None:
+        meta.setdefault("language", language)
+    return Article(body=body.strip(), **meta)
+
+
+def is_language_dir(name: str) -> bool:
+    """``de``, ``pt-br``: a folder of translations."""
+    head = name.split("-", 1)[0]
+    return 2 <= len(head) <= 3 and head.isalpha() and head.islower()
+
+
+def article_files(root: Traversable) -> Iterable[tuple[Traversable, str | None]]:
+    """Every article file and the language its folder implies (None at the top)."""
+    entries = sorted(root.iterdir(), key=lambda e: e.name)
+    for entry in entries:
+        if entry.name.endswith(".md") and entry.is_file():
+            yield entry, None
+    for entry in entries:
+        if entry.is_dir() and is_language_dir(entry.name):
+            for sub in sorted(entry.iterdir(), key=lambda e: e.name):
+                if sub.name.endswith(".md") and sub.is_file():
+                    yield sub, entry.name
+
+
+def article_ids(directory: Path | None = None) -> set[str]:
+    """The ids of the knowledge base's articles, read from their front matter (no index built)."""
+    root: Traversable = Path(directory) if directory is not None else resources.files("triage").joinpath("kb")
+    return {
+        parse_article(entry.read_text(encoding="utf-8"), entry.name[:-3], language).id
+        for entry, language in article_files(root)
+    }
