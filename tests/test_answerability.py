@@ -42,6 +42,11 @@ def provider() -> OfflineProvider:
         # a part the article is silent on
         ("Is it possible to export a single project to JSON?", "single"),
         ("¿Puedo exportar un solo proyecto en JSON?", "solo"),
+        # whether a thing exists: the thing, in the customer's words, is what is asked about
+        ("Do you have a smartwatch app?", "smartwatch"),
+        ("Gibt es einen Dunkelmodus?", "dunkelmodus"),
+        ("Proposez-vous un emballage cadeau ?", "emballage"),
+        ("¿Hay un programa de fidelidad?", "programa"),
     ],
 )
 def test_a_question_about_something_the_article_never_mentions_is_unanswered(kb, question, left_out):
@@ -64,6 +69,14 @@ def test_a_question_about_something_the_article_never_mentions_is_unanswered(kb,
         ("", "Thanks! Quick question: how do I unsubscribe from the newsletter?", "newsletter"),  # a preface
         ("", "Who do I contact at customer support about hours on the phone?", "contact-hours"),
         ("", "How do I switch off the newsletter?", "newsletter"),
+        # whether a thing exists, in the article's words
+        ("", "Gibt es eine Android-App?", "mobile-apps"),
+        ("", "Do you have a status page?", "status-page"),
+        ("", "Y a-t-il une page d'état du service ?", "status-page"),
+        ("", "¿Tienen una app para iPad?", "mobile-apps"),
+        # the first half of a Spanish sentence is read with its "¿...?"; "hago" is how it is asked
+        ("", "Quiero cambiar de plan, ¿cómo lo hago?", "change-plan"),
+        ("", "Buenas tardes, ¿cómo cambio mi correo electrónico?", "change-email"),
         # a question that names too little on its own is read with the sentence before it
         ("Passwort", "Ich habe mein Passwort vergessen. Wie kann ich es zurücksetzen?", "password-reset"),
         ("", "Olvidé mi contraseña. ¿Cómo la restablezco?", "password-reset"),
@@ -115,3 +128,18 @@ def test_context_and_the_house_name_are_not_asked_about(kb, subject, body):
     answer = kb.answer(subject, body)
     assert answer is not None and answer.article_id == "password-reset"
     assert answer.unanswered == []
+
+
+def test_the_condition_before_a_spanish_question_is_part_of_it(kb):
+    body = "Perdí el acceso al correo de mi cuenta, ¿cómo entro?"
+    # "¿" starts a new sentence for the other checks; the question reads its first half too.
+    assert kb.asked("", body) == {body: "¿cómo entro?"}
+
+
+def test_a_match_two_articles_contest_names_the_other_and_waits(kb):
+    # "the address": meaning and spelling each prefer another article, neither clearly ahead.
+    answer = kb.answer("", "need to modify the address")
+    assert answer is not None and answer.rival is not None and answer.rival != answer.article_id
+    assert {answer.article_id, answer.rival} & {"shipping-address", "change-email"}
+    clear = kb.answer("", "How do I reset my password?")
+    assert clear is not None and clear.rival is None

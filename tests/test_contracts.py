@@ -54,11 +54,12 @@ def test_review_error_kinds_are_spelled_only_in_contracts():
 
 
 def test_review_error_kinds_the_workflow_raises():
-    """Every kind but the client's own is raised by the review Update, as ``ReviewErrorKind.X``."""
-    tree = ast.parse((ROOT / "workflows" / "triage.py").read_text())
+    """Every kind but the client's own is raised by the review Update (the workflow and its
+    review's state machine), as ``ReviewErrorKind.X``."""
     raised = {
         keyword.value.attr
-        for node in ast.walk(tree)
+        for path in [*(ROOT / "workflows").glob("*.py"), ROOT / "triage" / "review_state.py"]
+        for node in ast.walk(ast.parse(path.read_text()))
         if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "ApplicationError"
         for keyword in node.keywords
         if keyword.arg == "type"

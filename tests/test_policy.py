@@ -12,6 +12,7 @@ from triage.models import (
     Classification,
     DraftReply,
     GuardFlag,
+    MessageAct,
     MessageContext,
     ModeInForce,
     ModeSource,
@@ -27,6 +28,7 @@ FAR = answered_reply(score=0.2)  # the closest declared question is not what was
 UNCITED = answered_reply(cited=False)  # the draft cites another article than the answering one
 DISPUTED = answered_reply(confirmed_by_model=False)  # the LLM names another article
 CONFIRMED = answered_reply(confirmed_by_model=True)
+CONTESTED = answered_reply(rival="change-email")  # meaning and spelling prefer different articles
 TWO_QUESTIONS = answered_reply(unanswered=["And can I pay by bank transfer?"])
 NO_ANSWER_AT_ALL = DraftReply(body="Hello", grounded=True)
 IN_ENGLISH = answered_reply(
@@ -59,6 +61,7 @@ CASES = [
     (G, 0.95, "en", UNCITED, [], DEFAULT, False),
     (G, 0.95, "en", DISPUTED, [], DEFAULT, False),
     (G, 0.95, "en", CONFIRMED, [], DEFAULT, True),
+    (G, 0.95, "en", CONTESTED, [], DEFAULT, False),
     (G, 0.95, "en", TWO_QUESTIONS, [], DEFAULT, False),
     (G, 0.95, "de", OK, [], DEFAULT, True),
     (G, 0.95, "fr", OK, [], DEFAULT, True),
@@ -243,3 +246,79 @@ def test_the_cause_comes_first_and_side_effects_follow(category, flags, evidence
         assert any(r.startswith(later) for r in decision.also), decision.reasons
     if evidence:  # the evidence follows its flags at once
         assert decision.reasons[1] == evidence[0]
+
+
+ASKS, REPORTS, DISPUTES = MessageAct.ASKS_HOW, MessageAct.REPORTS_PROBLEM, MessageAct.DISPUTES_CHARGE
+WITH_BILLING = PolicySettings(how_to_categories=[B])
+RULE_OFF = PolicySettings(how_to_confidence_threshold=None)  # workflows started before the rule
+# act, category, confidence, reply, flags, settings, auto_send, what the refusal says
+HOW_TO_CASES = [
+    # A how-to an article answers: the category classifier's doubt does not hold it.
+    (ASKS, G, 0.62, OK, [], DEFAULT, True, None),
+    (ASKS, F, 0.50, OK, [], DEFAULT, True, None),  # the floor itself passes
+    (ASKS, G, 0.49, OK, [], DEFAULT, False, "is below 0.50, the least for a how-to"),
+    (ASKS, G, 0.62, OK, [], RULE_OFF, False, "below the threshold 0.90"),
+    # Not a how-to, or not answered: the full threshold, and the reviewer reads why.
+    (
+        REPORTS,
+        G,
+        0.62,
+        OK,
+        [],
+        DEFAULT,
+        False,
+        "but it is not a how-to question (it reads as reports_problem)",
+    ),
+    (None, G, 0.62, OK, [], DEFAULT, False, "but it is not a how-to question)"),
+    (ASKS, G, 0.62, OK, [GuardFlag.PROBLEM_REPORT], DEFAULT, False, "but a guard flag fired"),
+    (ASKS, G, 0.62, answered_reply(score=0.79), [], DEFAULT, False, "but no article answers it"),
+    (ASKS, G, 0.62, TWO_QUESTIONS, [], DEFAULT, False, "but it asks more than the article answers"),
+    (ASKS, G, 0.62, DISPUTED, [], DEFAULT, False, "but the LLM names another article"),
+    (ASKS, G, 0.62, NO_ANSWER_AT_ALL, [], DEFAULT, False, "but no article answers it"),
+    (ASKS, G, 0.62, CONTESTED, [], DEFAULT, False, "but another article is as close"),
+    (ASKS, G, 0.95, CONTESTED, [], DEFAULT, False, "change-email is as close as password-reset"),
+    (ASKS, G, 0.62, OK, [GuardFlag.URGENT], PolicySettings(ignored_flags=[GuardFlag.URGENT]), True, None),
+    # Billing stays with a human unless the operator lets its answered how-tos out.
+    (ASKS, B, 0.99, OK, [], DEFAULT, False, "category billing always goes to review"),
+    (ASKS, B, 0.70, OK, [], WITH_BILLING, True, None),
+    (
+        ASKS,
+        B,
+        0.99,
+        OK,
+        [],
+        PolicySettings(how_to_categories=[B], how_to_confidence_threshold=None),
+        False,
+        "category billing always goes to review",
+    ),
+    (
+        DISPUTES,
+        B,
+        0.99,
+        OK,
+        [],
+        WITH_BILLING,
+        False,
+        "category billing goes to review unless it is a how-to question an article answers, "
+        "and it is not a how-to question (it reads as disputes_charge)",
+    ),
+    (ASKS, B, 0.99, OK, [GuardFlag.MONEY], WITH_BILLING, False, "and a guard flag fired"),
+    (ASKS, B, 0.99, FAR, [], WITH_BILLING, False, "and no article answers it"),
+    (ASKS, BUG, 0.99, OK, [], WITH_BILLING, False, "category bug always goes to review"),
+    # The rest of the policy still holds: grounding, the language checks.
+    (ASKS, G, 0.62, UNGROUNDED, [], DEFAULT, False, "no knowledge-base article supports the reply"),
+    (ASKS, G, 0.62, OK, [], PolicySettings(checked_languages=["de"]), False, "no problem-report checks"),
+]
+
+
+@pytest.mark.parametrize(
+    ("act", "category", "confidence", "reply", "flags", "settings", "auto_send", "says"), HOW_TO_CASES
+)
+def test_a_how_to_an_article_answers_is_routine_whatever_its_category(
+    act, category, confidence, reply, flags, settings, auto_send, says
+):
+    classification = Classification(category=category, confidence=confidence, guard_flags=flags, act=act)
+    decision = decide(classification, reply, settings)
+    assert decision.auto_send is auto_send, decision.reasons
+    if says is not None:
+        assert any(says in reason for reason in decision.reasons), decision.reasons

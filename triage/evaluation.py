@@ -36,7 +36,7 @@ from triage.models import (
     PolicySettings,
 )
 from triage.outcome import article_of
-from triage.policy import decide
+from triage.policy import decide, how_to_answered
 
 # The labels of the evaluation files: the categories, with faq counted as general
 # (both are the "routine" answer a help centre gives).
@@ -193,9 +193,14 @@ def _band(confidence: float) -> str:
 
 def _passed(verdict: Verdict, policy: PolicySettings) -> list[str]:
     c, answer = verdict.classification, verdict.decision.answer
+    floor = policy.how_to_confidence_threshold  # a how-to an article answers passes on it (triage.policy)
+    how_to = floor is not None and how_to_answered(c, verdict.reply, policy) is None
+    allowed = "an auto-send category" if c.category in policy.auto_send_categories else "let out for a how-to"
     gates = [
-        f"category {c.category.value} is an auto-send category",
-        f"confidence {c.confidence:.2f} >= {policy.confidence_threshold:.2f}",
+        f"category {c.category.value} is {allowed}",
+        f"confidence {c.confidence:.2f} >= {floor:.2f} (asks how, an article answers it)"
+        if how_to and floor is not None and c.confidence < policy.confidence_threshold
+        else f"confidence {c.confidence:.2f} >= {policy.confidence_threshold:.2f}",
         f"language {c.language}",
         "no guard flag"
         if not c.guard_flags
@@ -378,17 +383,12 @@ def run_eval_command(path: Path, provider_name: str, as_json: bool, show_unsafe:
     result = asyncio.run(main())
     render_report(result, console, show_unsafe)
     if as_json:
+        # The summary's figures and the counts behind them (the JSON follows EvalReport's field order).
         keys: tuple[str, ...] = (
-            "accuracy",
-            "macro_f1",
-            "auto_send_rate",
-            "unsafe_auto_send_rate",
-            "routine_coverage",
+            *SUMMARY,
             "n",
             "unsafe_auto_sends",
             "wrong_answers",
-            "wrong_answer_rate",
-            "answer_coverage",
             "confusion",
             "calibration",
             "per_source",

@@ -80,9 +80,13 @@ def _is_question(sentence: str) -> bool:
 
 def _in_context(sentences: Sequence[str], index: int) -> str:
     """The question at ``index``, with the sentence before it when it names too
-    little on its own: "I forgot my password. How can I reset it?"."""
+    little on its own ("I forgot my password. How can I reset it?"), or when that
+    is the first half of the same sentence ("No tengo acceso al correo, ¿cómo
+    recupero la cuenta?": the "¿" splits it, the condition is part of the question)."""
     question = sentences[index]
-    if index > 0 and len(content_words(question).split()) < CONTEXT_WORDS:
+    if index > 0 and (
+        len(content_words(question).split()) < CONTEXT_WORDS or sentences[index - 1].endswith(",")
+    ):
         return f"{sentences[index - 1]} {question}"
     return question
 
@@ -253,7 +257,8 @@ class KnowledgeBase:
             for unit, m in zip(units, found, strict=True)
         ]
         # The question the reply answers: the one an article is closest to.
-        top = matched[max(range(len(found)), key=lambda i: found[i].closeness)]
+        best = max(range(len(found)), key=lambda i: found[i].closeness)
+        top, top_match = matched[best], found[best]
         # Another question of the message is answered by this reply only when its own
         # closest article is the answering one ("I forgot it. How do I reset it?").
         unmatched = {
@@ -280,6 +285,7 @@ class KnowledgeBase:
             question=top.question,
             score=min(max(top.score, 0.0), 1.0),
             unanswered=unanswered,
+            rival=self.articles[rival].id if (rival := top_match.rival) is not None else None,
         )
 
     def article(self, article_id: str) -> Article | None:

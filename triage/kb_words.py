@@ -30,6 +30,7 @@ FUNCTION_WORDS = frozenset(
     le la les l' un une des du de et ou est sont pour avec sur dans au aux ce cette il elle
     yo mi mis nosotros nuestro usted su como cómo que qué donde dónde cuando puedo puede
     el la los las un una unos unas y o es son para con en por al del lo se me hola gracias
+    buenas buenos tardes días noches
     """.split()
 )
 _WORD = re.compile(r"[\w'-]+")
@@ -64,7 +65,7 @@ ASKING_WORDS = frozenset(
     en leur leurs nos vos ces son ses sa quel quelle quels quelles combien pourquoi encore aussi
     déjà toujours très tout tous toute toutes quelque chose quelqu'un
     avant après jusqu depuis pendant si mais actuel actuellement nouveau nouvelle nouveaux
-    quiero quisiera necesito gustaría favor saber hay tengo tienen tiene hacer debo puedes pueden
+    quiero quisiera necesito gustaría favor saber hay tengo tienen tiene hacer hago hace debo puedes pueden
     podría podrían cuál cuáles cuánto cuántos cuánta cuántas también todavía ya muy todo todos toda
     todas le les nos sus tu tus esto este esta estos estas ese esa eso está estoy ser estar soy
     pregunta rápida urgente ayuda ayudar no si sí algo alguien ahora hoy
@@ -87,6 +88,17 @@ _SUPPORT_NAME = re.compile(r"\b(?:customer|client)\s+(?=(?:service|services|supp
 # The undoing of something: "disconnect", "deactivate", "désactiver", "desconecto".
 _UNDOING = ("dis", "des", "de", "un")
 _WORD_PARTS = re.compile(r"['’-]")
+_DETERMINERS = frozenset(
+    "a an any some ein eine einen einem irgendein irgendeine un une des du de la le les l' algun algún alguna una unos unas".split()
+)
+# A question whether something exists or is offered, in the languages the checks read.
+_EXISTENCE = re.compile(
+    r"[¿\s]*(?:is there|are there|do you (?:have|offer|sell|make|provide)|have you got"
+    r"|gibt es|habt ihr|haben sie|bietet ihr|bieten sie"
+    r"|y a-t-il|est-ce qu'il y a|existe-t-il|avez-vous|proposez-vous"
+    r"|hay|existe|tienen|ten[eé]is|ofrecen)\b",
+    re.IGNORECASE,
+)
 
 
 def _unaccented(word: str) -> str:
@@ -149,13 +161,34 @@ def unmentioned(question: str, mentioned: Vocabulary, known: Vocabulary) -> list
     not: a topic of the knowledge base (``known``) that this article leaves out
     ("delete" against the webhooks article, "ipad" against the browsers one), or
     a name no article gives ("Jira", "Apple Watch"). Other words it does not
-    hold are taken as the customer's own way of asking."""
+    hold are taken as the customer's own way of asking, except in a question
+    whether something exists ("is there a ...", "gibt es ...", "y a-t-il ...",
+    "¿hay ...?"): there every word names the thing asked after, and an article
+    that never mentions it does not say whether it exists."""
     asked = _SUPPORT_NAME.sub("", _PREFACE.sub("", question.strip()))  # "One more question: how do I ...?"
+    sought = {t for t, _ in terms(_sought(asked))}
     return [
         t
         for t, named in terms(asked)
-        if (named or t in _NARROWING or is_subject(t, known)) and t not in mentioned
+        if (t in sought or named or t in _NARROWING or is_subject(t, known)) and t not in mentioned
     ]
+
+
+def _sought(question: str) -> str:
+    """What a question whether something exists asks after: the words after "is
+    there a" up to the first that is not part of the thing's name ("a browser
+    extension for ..." -> "browser extension"); "" for any other question."""
+    found = _EXISTENCE.match(question)
+    if found is None:
+        return ""
+    words: list[str] = []
+    for word in _WORD.findall(question[found.end() :]):
+        if word.lower() in _DETERMINERS and not words:
+            continue
+        if _unaccented(word.lower()) in _SKIPPED or not word[0].isalnum():
+            break
+        words.append(word)
+    return " ".join(words)
 
 
 def is_subject(word: str, known: Vocabulary) -> bool:

@@ -2,16 +2,26 @@
 
 Pure functions, so the workflow only orchestrates: the summary the Web UI
 shows as the workflow's current details, the article its reply answered with,
-the reviewer's category correction and the result the workflow returns (which
-is where ``triage corrections export`` and retraining read corrections from).
+the reviewer's category correction, the result the workflow returns (which
+is where ``triage corrections export`` and retraining read corrections from)
+and the verdict it reports toward the answer's autonomy.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from triage.autonomy import VerdictReport, verdict_for
 from triage.inbound import markdown_text
-from triage.models import Correction, KbAnswer, KbCitation, TriageResult, TriageState, TriageStatus
+from triage.models import (
+    Correction,
+    KbAnswer,
+    KbCitation,
+    ReviewAction,
+    TriageResult,
+    TriageState,
+    TriageStatus,
+)
 
 
 def reasons_line(reasons: Sequence[str]) -> str:
@@ -88,4 +98,31 @@ def triage_result(state: TriageState, status: TriageStatus) -> TriageResult:
         sent_body=state.draft_body if state.sent_message_id else None,
         correction=correction_of(state, last),
         model_version=classification.model_version if classification else None,
+    )
+
+
+def verdict_report(state: TriageState, status: TriageStatus) -> VerdictReport | None:
+    """How the humans judged a reply the policy would have sent, for its autonomy (None: nothing to count)."""
+    decision = state.policy_decision
+    classification = state.classification
+    if decision is None or not decision.would_auto_send or decision.mode is None or classification is None:
+        return None
+    actions = {d.decision.action for d in state.decisions}
+    verdict = verdict_for(
+        status,
+        state.revision,
+        ReviewAction.REDRAFT in actions,
+        state.corrected_category is not None,
+        closed_by_reviewer=ReviewAction.CLOSE in actions,
+    )
+    if verdict is None:
+        return None
+    return VerdictReport(
+        inbox_id=state.message.inbox_id,
+        workflow_id=state.workflow_id,
+        category=classification.category,
+        article_id=answering_article(state),
+        mode=decision.mode.mode,
+        verdict=verdict,
+        reviewer=state.decisions[-1].decision.reviewer if state.decisions else None,
     )

@@ -35,6 +35,7 @@ from triage.models import (
     DraftReply,
     GuardFlag,
     KbAnswer,
+    MessageAct,
     MessageContext,
     ModeInForce,
     PolicyDecision,
@@ -106,11 +107,66 @@ def _answer_reasons(answer: KbAnswer | None, reply: DraftReply, threshold: float
         )
     if answer.confirmed_by_model is False:
         reasons.append((_Rank.ANSWER, f"the LLM does not confirm that {answer.article_id} answers it"))
+    if answer.rival is not None:
+        reasons.append(
+            (
+                _Rank.ANSWER,
+                f"{answer.rival} is as close as {answer.article_id}: which one answers it is unclear",
+            )
+        )
     if answer.score >= threshold and answer.article_id not in {c.article_id for c in reply.citations}:
         reasons.append(
             (_Rank.SIDE_EFFECT, f"the reply does not cite the answering article ({answer.article_id})")
         )
     return reasons
+
+
+def _confidence_reasons(
+    confidence: float, not_how_to: str | None, settings: PolicySettings
+) -> list[tuple[_Rank, str]]:
+    floor = settings.how_to_confidence_threshold
+    if not_how_to is None and floor is not None:
+        # A how-to an article answers: the category matters little, its confidence too.
+        if confidence >= floor:
+            return []
+        return [
+            (_Rank.CONFIDENCE, f"confidence {confidence:.2f} is below {floor:.2f}, the least for a how-to")
+        ]
+    if confidence >= settings.confidence_threshold:
+        return []
+    text = f"confidence {confidence:.2f} is below the threshold {settings.confidence_threshold:.2f}"
+    if floor is not None and confidence >= floor:
+        # Say what would have let it through, for the reviewer reading why it waits.
+        text += f" ({floor:.2f} would do for a how-to question an article answers, but {not_how_to})"
+    return [(_Rank.CONFIDENCE, text)]
+
+
+def how_to_answered(
+    classification: Classification, reply: DraftReply, settings: PolicySettings
+) -> str | None:
+    """None when the message is a how-to question an article answers; else why it is not.
+
+    Such a message is routine whatever the category classifier thinks of it: its
+    confidence measures which label fits, and the label matters little once the act
+    model reads a request for instructions, the acceptance model says an article
+    answers it, and no guard flag (a failure, a dispute, money, injection) fires.
+    """
+    answer = reply.answer
+    if classification.act is not MessageAct.ASKS_HOW:
+        return "it is not a how-to question" + (
+            f" (it reads as {classification.act.value})" if classification.act is not None else ""
+        )
+    if any(f not in settings.ignored_flags for f in classification.guard_flags):
+        return "a guard flag fired"
+    if settings.answer_threshold is None or answer is None or answer.score < settings.answer_threshold:
+        return "no article answers it"
+    if answer.unanswered:
+        return "it asks more than the article answers"
+    if answer.confirmed_by_model is False:
+        return "the LLM names another article"
+    if answer.rival is not None:
+        return "another article is as close"
+    return None
 
 
 def decide(
@@ -128,8 +184,19 @@ def decide(
         ranked.append((_Rank.SITUATION, GUARD_FLAGS_PREFIX + ", ".join(f.value for f in blocking)))
         ranked.extend((_Rank.SITUATION, evidence) for evidence in classification.evidence)
     category = classification.category
+    how_to_rule = settings.how_to_confidence_threshold is not None
+    not_how_to = how_to_answered(classification, reply, settings) if how_to_rule else None
     if category not in settings.auto_send_categories:
-        ranked.append((_Rank.CATEGORY, f"category {category.value} always goes to review"))
+        if not how_to_rule or category not in settings.how_to_categories:
+            ranked.append((_Rank.CATEGORY, f"category {category.value} always goes to review"))
+        elif not_how_to is not None:
+            ranked.append(
+                (
+                    _Rank.CATEGORY,
+                    f"category {category.value} goes to review unless it is a how-to question "
+                    f"an article answers, and {not_how_to}",
+                )
+            )
     if context is not None and context.follow_up:
         ranked.append((_Rank.CONVERSATION, FOLLOW_UP))
     if context is not None and context.other_participants:
@@ -143,14 +210,7 @@ def decide(
     languages = settings.checked_languages
     if languages is not None and classification.language not in languages:
         ranked.append((_Rank.LANGUAGE, f"no problem-report checks for language {classification.language!r}"))
-    if classification.confidence < settings.confidence_threshold:
-        ranked.append(
-            (
-                _Rank.CONFIDENCE,
-                f"confidence {classification.confidence:.2f} is below "
-                f"the threshold {settings.confidence_threshold:.2f}",
-            )
-        )
+    ranked.extend(_confidence_reasons(classification.confidence, not_how_to, settings))
     if reply.article_language is not None and reply.article_language != classification.language:
         # The knowledge base has the answer, but not in the customer's language.
         ranked.append((_Rank.SIDE_EFFECT, f"{NO_ARTICLE_IN} {classification.language}"))

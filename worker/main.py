@@ -15,6 +15,7 @@ import sys
 from collections.abc import Callable, Sequence
 from contextlib import AsyncExitStack
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -82,19 +83,22 @@ def cache_workflow_bytecode(workflows: Sequence[type]) -> None:
 
     The sandbox imports a workflow's module afresh for every run and every
     replay. Without a .pyc (PYTHONDONTWRITEBYTECODE=1, common in container
-    images) each of those compiles workflows/triage.py again: about 4 ms of
-    the worker's CPU per workflow, the sandbox's largest single cost.
+    images) each of those compiles workflows/triage.py and the modules beside
+    it again: about 4 ms of the worker's CPU per workflow, the sandbox's largest
+    single cost.
     """
     if not sys.dont_write_bytecode:
         return
-    for name in sorted({workflow.__module__ for workflow in workflows}):
-        source = getattr(sys.modules[name], "__file__", None)
-        if not source:
-            continue
+    sources: set[Path] = set()
+    for name in {workflow.__module__ for workflow in workflows}:
+        if source := getattr(sys.modules[name], "__file__", None):
+            # The modules beside it (the review's state, the activity calls...) are imported afresh too.
+            sources |= set(Path(source).parent.glob("*.py"))
+    for source in sorted(sources):
         try:
-            py_compile.compile(source, doraise=True)
+            py_compile.compile(str(source), doraise=True)
         except (OSError, py_compile.PyCompileError) as err:
-            log.info("cannot cache the bytecode of %s: %s", name, err)
+            log.info("cannot cache the bytecode of %s: %s", source, err)
 
 
 def worker_options(settings: Settings) -> dict[str, Any]:

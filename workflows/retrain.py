@@ -18,6 +18,8 @@ from typing import TypedDict
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 
+from workflows import versions
+
 with workflow.unsafe.imports_passed_through():
     from triage.contracts import JudgeActivity, judge_queue_for
     from triage.llm.gate import (
@@ -32,9 +34,7 @@ with workflow.unsafe.imports_passed_through():
     )
 
 STEP_TIMEOUT = timedelta(minutes=30)
-REVIEWERS_PATCH = "retrain-needs-two-reviewers"
 STEP_RETRY = RetryPolicy(initial_interval=timedelta(seconds=5), maximum_attempts=3)
-JUDGE_PATCH = "judge-queue"
 
 
 class _StepOptions(TypedDict):
@@ -54,7 +54,7 @@ class RetrainWorkflow:
         options: _StepOptions = {
             "start_to_close_timeout": STEP_TIMEOUT,
             "retry_policy": STEP_RETRY,
-            "task_queue": judge if workflow.patched(JUDGE_PATCH) else None,
+            "task_queue": judge if workflow.patched(versions.JUDGE_QUEUE) else None,
         }
         corrections = await workflow.execute_activity(
             JudgeActivity.EXPORT_CORRECTIONS,
@@ -84,7 +84,7 @@ class RetrainWorkflow:
             **options,
         )
         # Runs started before the reviewer rule replay the gate they ran.
-        reviewers = candidate.reviewers if workflow.patched(REVIEWERS_PATCH) else None
+        reviewers = candidate.reviewers if workflow.patched(versions.RETRAIN_NEEDS_TWO_REVIEWERS) else None
         verdict = gate(measured.current, measured.candidate, request.gate, reviewers)
         report = RetrainReport(
             corrections=corrections.count,

@@ -43,6 +43,21 @@ class SendingSettings(BaseModel):
         description="how closely the customer's question must match one an article declares (0-1)",
         validation_alias=env_var("TRIAGE_ANSWER_THRESHOLD"),
     )
+    how_to_confidence_threshold: float | None = Field(
+        default_of(PolicySettings, "how_to_confidence_threshold"),
+        ge=0.0,
+        le=1.0,
+        description="the least confidence for a how-to question an article answers with nothing left "
+        "unanswered and no guard flag (the act, not the category, makes it routine); set it to the "
+        "confidence threshold to turn this off",
+        validation_alias=env_var("TRIAGE_HOW_TO_CONFIDENCE_THRESHOLD"),
+    )
+    how_to_categories: list[Category] = Field(
+        default_of(PolicySettings, "how_to_categories"),
+        description='JSON list of categories otherwise always reviewed (e.g. ["billing"]) whose how-to '
+        "questions an article answers may go out alone",
+        validation_alias=env_var("TRIAGE_HOW_TO_CATEGORIES"),
+    )
     checked_languages: list[str] = Field(
         default_of(PolicySettings, "checked_languages"),
         description="JSON list: the languages the problem-report checks read; a message in another language "
@@ -158,6 +173,8 @@ class SendingSettings(BaseModel):
             require_kb_support=self.require_kb_support,
             ignored_flags=self.ignored_guard_flags,
             answer_threshold=self.answer_threshold,
+            how_to_confidence_threshold=self.how_to_confidence_threshold,
+            how_to_categories=self.how_to_categories,
             checked_languages=self.checked_languages,
             auto_reply_limit=self.auto_reply_limit,
             auto_reply_window=self.auto_reply_window,

@@ -27,6 +27,14 @@ class PolicySettings(BaseModel):
     # An article must declare a question this close to the customer's (cosine, 0-1).
     # None: the check is off (workflows started before it existed replay without it).
     answer_threshold: float | None = Field(default=0.8, ge=0.0, le=1.0)
+    # A how-to question an article answers (the act model reads "asks how", the answer
+    # passes answer_threshold with nothing left unanswered, no guard flag) is routine
+    # whatever its category label: the classifier's confidence need only reach this.
+    # None: the rule is off (workflows started before it replay without it).
+    how_to_confidence_threshold: float | None = Field(default=0.5, ge=0.0, le=1.0)
+    # Categories otherwise always reviewed whose answered how-tos may go out alone
+    # ("where do I download my invoices?"; a dispute or a refund demand is no how-to).
+    how_to_categories: list[Category] = Field(default_factory=list)
     # Languages whose problem-report checks exist; a message in any other waits for a
     # human. None: any language.
     checked_languages: list[str] | None = Field(default_factory=lambda: ["en", "de", "fr", "es"])

@@ -157,6 +157,9 @@ class KbAnswer(BaseModel):
     unanswered: list[str] = Field(default_factory=list)
     # With an LLM: did it name the same article as the one that answers? None offline.
     confirmed_by_model: bool | None = None
+    # Another article as close as this one, by a different measure (meaning or spelling):
+    # which of the two answers is unclear, so a human picks (triage.kb_match.Match.rival).
+    rival: str | None = None
 
 
 class DraftReply(BaseModel):

@@ -1,0 +1,240 @@
+"""The activities the triage workflow calls: each with its request, timeout and retries.
+
+Kept apart so the workflow reads as its decisions: what to call, not how.
+Thread reads, conversation turns, the autonomy mode, the sender's quota and
+verdicts are local activities: short calls, so the common message costs the
+server no activity task. Classify and draft run on the judge workers' queue
+(``judge_queue``).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+from workflows import versions
+
+with workflow.unsafe.imports_passed_through():
+    from activities.autonomy import AutonomyActivities
+    from activities.conversation import ConversationActivities
+    from activities.mail import MailActivities
+    from triage.autonomy import ModeLookup, VerdictReport
+    from triage.contracts import NEW_PARTICIPANT_SIGNAL, JudgeActivity, judge_queue_for
+    from triage.inbound import message_reply_target, reply_subject
+    from triage.models import (
+        AutoReplyAllowance,
+        Category,
+        Classification,
+        ConversationTurn,
+        DiscardDraftRequest,
+        DraftReply,
+        DraftRequest,
+        InboundMessage,
+        JoinConversation,
+        ModeInForce,
+        NewParticipant,
+        PolicySettings,
+        ReserveAutoReply,
+        SaveDraftRequest,
+        SendDraftRequest,
+        ThreadRequest,
+        ThreadView,
+        TriageInput,
+        TriageState,
+    )
+    from triage.senders import mailbox
+
+LLM_TIMEOUT = timedelta(seconds=90)
+LLM_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    maximum_interval=timedelta(seconds=60),
+    maximum_attempts=6,
+)
+MAIL_TIMEOUT = timedelta(seconds=30)
+MAIL_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    maximum_interval=timedelta(minutes=2),
+    maximum_attempts=12,
+)
+LOCAL_TIMEOUT = timedelta(seconds=60)  # conversation, autonomy and quota calls
+
+# ---- judging --------------------------------------------------------------------
+
+
+def judge_queue(input: TriageInput, redraft: bool = False) -> str | None:
+    """The judge workers' queue; None (this workflow's own queue) when replaying calls made before it.
+
+    Redrafts have a gate of their own: a review that waited across the upgrade
+    (its classify and draft replaying on its own queue) has its redrafts judged on
+    the judge queue. Each gate is one marker and one search-attribute write per run.
+    """
+    if not workflow.patched(versions.JUDGE_QUEUE_REDRAFTS if redraft else versions.JUDGE_QUEUE):
+        return None
+    return input.judge_task_queue or judge_queue_for(workflow.info().task_queue)
+
+
+async def classify(input: TriageInput) -> Classification:
+    return await workflow.execute_activity(
+        JudgeActivity.CLASSIFY,
+        input.message,
+        result_type=Classification,
+        task_queue=judge_queue(input),
+        start_to_close_timeout=LLM_TIMEOUT,
+        retry_policy=LLM_RETRY,
+        summary="classify",
+    )
+
+
+async def draft(input: TriageInput, request: DraftRequest, *, redraft: bool = False) -> DraftReply:
+    return await workflow.execute_activity(
+        JudgeActivity.DRAFT_REPLY,
+        request,
+        result_type=DraftReply,
+        task_queue=judge_queue(input, redraft),
+        start_to_close_timeout=LLM_TIMEOUT,
+        retry_policy=LLM_RETRY,
+        summary="draft reply",
+    )
+
+
+# ---- the draft in the inbox -------------------------------------------------------
+
+
+async def save_draft(state: TriageState, body: str, html_body: str | None) -> str:
+    """Create the reply's draft, or replace its text; its id."""
+    message = state.message
+    # One parsed address, never the raw From. With none, the draft has no recipient:
+    # bad_address sent the message to review, and a send is refused, not misdirected.
+    address = message_reply_target(message).address
+    return await workflow.execute_activity_method(
+        MailActivities.save_draft,
+        SaveDraftRequest(
+            inbox_id=message.inbox_id,
+            reply_to_message_id=message.message_id,
+            to=[address] if address else [],
+            subject=reply_subject(
+                message.subject, state.classification.language if state.classification else None
+            ),
+            body=body,
+            draft_id=state.draft_id,
+            html_body=html_body,
+        ),
+        start_to_close_timeout=MAIL_TIMEOUT,
+        retry_policy=MAIL_RETRY,
+        summary="save draft",
+    )
+
+
+async def send_draft(message: InboundMessage, draft_id: str) -> str:
+    """Send the reply; the sent message's id."""
+    sent = await workflow.execute_activity_method(
+        MailActivities.send_draft,
+        SendDraftRequest(
+            inbox_id=message.inbox_id,
+            draft_id=draft_id,
+            reply_to_message_id=message.message_id,
+            thread_id=message.thread_id,
+        ),
+        start_to_close_timeout=MAIL_TIMEOUT,
+        retry_policy=MAIL_RETRY,
+        summary="send reply",
+    )
+    return sent.message_id
+
+
+async def discard_draft(message: InboundMessage, draft_id: str) -> None:
+    await workflow.execute_activity_method(
+        MailActivities.discard_draft,
+        DiscardDraftRequest(inbox_id=message.inbox_id, draft_id=draft_id),
+        start_to_close_timeout=MAIL_TIMEOUT,
+        retry_policy=MAIL_RETRY,
+        summary="discard draft",
+    )
+
+
+# ---- the thread and its conversation ---------------------------------------------
+
+
+async def thread_history(message: InboundMessage, customer: str | None) -> ThreadView:
+    assert message.thread_id is not None
+    return await workflow.execute_local_activity_method(
+        MailActivities.thread_history,
+        ThreadRequest(
+            inbox_id=message.inbox_id,
+            thread_id=message.thread_id,
+            message_id=message.message_id,
+            customer=customer,
+        ),
+        start_to_close_timeout=MAIL_TIMEOUT,
+        retry_policy=MAIL_RETRY,
+        summary="read the thread",
+    )
+
+
+async def join_conversation(request: JoinConversation) -> ConversationTurn:
+    return await workflow.execute_local_activity_method(
+        ConversationActivities.join_conversation,
+        request,
+        start_to_close_timeout=LOCAL_TIMEOUT,
+        retry_policy=MAIL_RETRY,
+        summary="join conversation",
+    )
+
+
+async def tell_new_participant(workflow_id: str, sender: str, message_id: str) -> None:
+    """Mark another review of the thread: someone else wrote into its customer's thread."""
+    handle = workflow.get_external_workflow_handle(workflow_id)
+    try:
+        await handle.signal(
+            NEW_PARTICIPANT_SIGNAL, NewParticipant(mailbox=mailbox(sender), message_id=message_id)
+        )
+    except Exception as err:  # closed already, or never started: nothing to mark
+        workflow.logger.info("%s was not told of a new participant: %s", workflow_id, err)
+
+
+# ---- what may go out alone ---------------------------------------------------------
+
+
+async def read_mode(message: InboundMessage, category: Category, article_id: str | None) -> ModeInForce:
+    """Through an activity, so a replay after a promotion reads what this run read."""
+    return await workflow.execute_local_activity_method(
+        AutonomyActivities.read_mode,
+        ModeLookup(inbox_id=message.inbox_id, category=category, article_id=article_id),
+        start_to_close_timeout=LOCAL_TIMEOUT,
+        retry_policy=MAIL_RETRY,
+        summary="read the autonomy mode",
+    )
+
+
+async def reserve_auto_reply(
+    message: InboundMessage, workflow_id: str, policy: PolicySettings
+) -> AutoReplyAllowance:
+    """Count the reply against its mailbox, its domain and the inbox (however the address is spelled)."""
+    return await workflow.execute_local_activity_method(
+        ConversationActivities.reserve_auto_reply,
+        ReserveAutoReply(
+            inbox_id=message.inbox_id,
+            sender=message.reply_address or message.from_address,
+            workflow_id=workflow_id,
+            limit=policy.auto_reply_limit,
+            window=policy.auto_reply_window,
+            domain_limit=policy.auto_reply_domain_limit,
+            inbox_limit=policy.auto_reply_inbox_limit,
+            budget_window=policy.auto_reply_budget_window,
+        ),
+        start_to_close_timeout=LOCAL_TIMEOUT,
+        retry_policy=MAIL_RETRY,
+        summary="count automatic replies to this sender",
+    )
+
+
+async def report_verdict(report: VerdictReport) -> None:
+    await workflow.execute_local_activity_method(
+        AutonomyActivities.report_verdict,
+        report,
+        start_to_close_timeout=LOCAL_TIMEOUT,
+        retry_policy=MAIL_RETRY,
+        summary=f"report verdict: {report.verdict.value}",
+    )

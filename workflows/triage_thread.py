@@ -1,0 +1,96 @@
+"""A triage workflow's thread: read this customer's part of it, and join its conversation.
+
+A follow-up joins its conversation (superseding the open review of the earlier
+message); another sender's messages in the thread are their own reviews, and
+both sides' reviewers are told (``new_participant``). Orchestration only: the
+reads and the join are activities (``workflows.triage_calls``).
+"""
+
+from __future__ import annotations
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError
+
+from workflows import triage_calls, versions
+
+with workflow.unsafe.imports_passed_through():
+    from triage.contracts import workflow_id_for
+    from triage.models import Classification, JoinConversation, MessageContext, Supersede, TriageState
+
+MAX_PARTICIPANTS_SHOWN = 10
+
+
+class Joined:
+    """What joining the thread found (a plain class: this module is defined afresh for every run)."""
+
+    def __init__(
+        self, context: MessageContext, newer: Supersede | None = None, *, newer_in_thread: bool = False
+    ) -> None:
+        self.context = context  # for the send policy
+        self.newer = newer  # a newer message of the thread took over
+        # Seen in the thread itself, it replaces a supersede Signal that came first; told by the
+        # conversation at the join, a Signal that came first is kept.
+        self.newer_in_thread = newer_in_thread
+
+
+def note_participants(state: TriageState, mailboxes: list[str]) -> None:
+    """Other senders in the thread, shown on the review page (the first few)."""
+    known = state.other_participants
+    known.extend(m for m in mailboxes if m not in known and len(known) < MAX_PARTICIPANTS_SHOWN)
+
+
+async def join_thread(state: TriageState, classification: Classification) -> Joined:
+    """The message's context for the send policy, and the newer message that supersedes it, if any.
+
+    Fills ``state``'s thread, other participants and conversation turn as it learns them.
+    """
+    message = state.message
+    if not message.thread_id:
+        return Joined(MessageContext())
+    # A thread belongs to its sender: read only this customer's part of it (issue 27).
+    customer = (
+        (message.reply_address or message.from_address)
+        if workflow.patched(versions.THREAD_BELONGS_TO_SENDER)
+        else None
+    )
+    try:
+        view = await triage_calls.thread_history(message, customer)
+    except ActivityError as err:
+        workflow.logger.warning("thread unavailable, triaging the message alone: %s", err)
+        return Joined(MessageContext())
+    if view.later_inbound_ids:
+        # The customer wrote again before this workflow got here: the newer message answers.
+        newer = view.later_inbound_ids[-1]
+        return Joined(
+            MessageContext(follow_up=bool(view.earlier_inbound_ids)),
+            Supersede(by_message_id=newer, by_workflow_id=workflow_id_for(newer)),
+            newer_in_thread=True,
+        )
+    state.thread = view.earlier
+    note_participants(state, view.other_participants)
+    for other in view.other_inbound_ids:
+        # Their reviewers see that someone else wrote into their customer's thread.
+        await triage_calls.tell_new_participant(
+            workflow_id_for(other), customer or message.from_address, message.message_id
+        )
+    if not view.earlier_inbound_ids and not view.earlier:
+        # The first message of its thread, or of this sender in someone else's.
+        return Joined(MessageContext(other_participants=view.other_participants))
+    turn = await triage_calls.join_conversation(
+        JoinConversation(
+            inbox_id=message.inbox_id,
+            thread_id=message.thread_id,
+            message_id=message.message_id,
+            workflow_id=state.workflow_id,
+            received_at=message.received_at,
+            closing=classification.closing,
+            earlier_workflow_ids=[workflow_id_for(m) for m in view.earlier_inbound_ids],
+            customer=customer,
+        )
+    )
+    state.conversation = turn
+    context = MessageContext(follow_up=True, other_participants=view.other_participants)
+    if turn.superseded_by is not None:
+        # A newer message of the thread joined first: this one is already answered by it.
+        return Joined(context, Supersede(by_message_id="", by_workflow_id=turn.superseded_by))
+    return Joined(context)
