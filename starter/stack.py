@@ -32,6 +32,7 @@ from triage.config import Settings
 from triage.devserver import start_dev_server
 from triage.llm.local_server import DEFAULT_PORT as LLM_PORT
 from triage.llm.local_server import provider_env
+from triage.mailsim.runner import wait_for_subscriber
 from triage.net import wait_http
 
 console = Console(soft_wrap=True)  # a URL or token is never cut
@@ -238,7 +239,9 @@ async def run_stack(
             "  Pending reviews   .venv/bin/triage reviews   |   approve: .venv/bin/triage approve <id>"
         )
         if demo:
-            await asyncio.sleep(3)  # let the watcher subscribe; catch-up covers a miss anyway
+            # The samples go in once the watcher's socket is open (after 10 s anyway: its
+            # catch-up covers mail it missed).
+            await wait_for_subscriber(control_url, timeout=10.0)
             ids, already = await inject_samples(
                 control_url, settings.model_copy(update={"mail_base_url": base_url})
             )

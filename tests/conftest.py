@@ -40,6 +40,27 @@ from worker.main import WORKFLOWS, activity_functions
 pytest_plugins = ["tests.browser", "tests.imap_env"]
 
 
+# Modules that start whole stacks or many servers run first, so that under xdist the long
+# ones are spread over the workers from the start, and the short ones fill in at the end
+# (Makefile: --dist loadfile --no-loadscope-reorder; xdist's own order is by test count,
+# which puts a one-test module of two minutes last and leaves one worker idle meanwhile).
+EARLY_MARKS = (("slow",), ("browser", "local_llm"))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Whole modules, slow ones first; otherwise the collection order (a stable sort)."""
+
+    def rank(item: pytest.Item) -> int:
+        marks = {mark.name for mark in item.iter_markers()}
+        return next((n for n, names in enumerate(EARLY_MARKS) if marks & set(names)), len(EARLY_MARKS))
+
+    module_rank: dict[str, int] = {}
+    for item in items:
+        module = item.nodeid.split("::", 1)[0]
+        module_rank[module] = min(module_rank.get(module, len(EARLY_MARKS)), rank(item))
+    items.sort(key=lambda item: module_rank[item.nodeid.split("::", 1)[0]])
+
+
 def _binary(name: str) -> str:
     beside = Path(sys.executable).with_name(name)
     found = str(beside) if beside.exists() else shutil.which(name)

@@ -22,7 +22,10 @@ from triage.asgi_server import free_port
 
 pytestmark = pytest.mark.slow
 
-RUNS = 20
+# Runs of each read-only command. The abort it guards against came in 4 of 15 runs: all
+# 7 x 5 runs passing by chance with it back is a 1-in-60,000 event (0.73 ** 35); 20 runs
+# each cost 140 CLI processes, the longest test of the suite after the chaos run.
+RUNS = 5
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +50,7 @@ def one_line_error(done: subprocess.CompletedProcess, code: int) -> str:
 
 @pytest.mark.timeout(900)
 def test_read_only_commands_exit_zero_every_time(stack: Stack):
-    """The PyGILState_Release abort at exit (exit 134 in 4 of 15 runs) is gone: 20 runs each."""
+    """The PyGILState_Release abort at exit (exit 134 in 4 of 15 runs) is gone: RUNS runs each."""
     workflow_id = pending(stack)[0]
     message_id = workflow_id.removeprefix("triage-")
     commands = [

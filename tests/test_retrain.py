@@ -75,7 +75,7 @@ async def corrected(
         subject=subject,
         plain_body=body,
     )
-    async with asyncio.timeout(30):
+    async with asyncio.timeout(120):  # a whole batch is judged at once: the last waits for the others
         while (await decide_ready(client, handle.id)) is False:
             await asyncio.sleep(0.1)
     await decide_current(
@@ -120,19 +120,24 @@ async def test_poisoned_corrections_are_refused_by_the_gate(dev_env, mailsim, ta
     settings = make_settings(mailsim, task_queue)
     rng = random.Random(1)
     async with running_worker(client, settings, OfflineProvider()):
-        for n in range(40):  # billing disputes relabelled as routine: teaching the model to auto-send them
-            await corrected(
-                client,
-                settings,
-                control,
-                n,
-                "Billing",
-                filled(rng.choice(BILLING_DISPUTES), rng),
-                Category.GENERAL,
-                ("mallory", "trent")[
-                    n % 2
-                ],  # two reviewers: the labelled set, not the reviewer rule, refuses it
+        # Billing disputes relabelled as routine: teaching the model to auto-send them. Two
+        # reviewers: the labelled set, not the reviewer rule, refuses it.
+        bodies = [filled(rng.choice(BILLING_DISPUTES), rng) for _ in range(40)]
+        await asyncio.gather(
+            *(
+                corrected(
+                    client,
+                    settings,
+                    control,
+                    n,
+                    "Billing",
+                    body,
+                    Category.GENERAL,
+                    ("mallory", "trent")[n % 2],
+                )
+                for n, body in enumerate(bodies)
             )
+        )
         corrections = await exported(client, settings, 40)
         assert {(c.predicted, c.corrected) for c in corrections} == {(Category.BILLING, Category.GENERAL)}
         report = await retrained(client, settings)
@@ -164,19 +169,15 @@ async def test_good_corrections_are_promoted_and_the_next_message_runs_on_them(
     rng = random.Random(2)
     # A classifier that files everything as general at 0.5 (the scripted provider): the reviewer corrects.
     async with running_worker(client, settings):
-        for n in range(16):
-            template, category = GOOD[n % len(GOOD)]
-            # Two reviewers: one alone never promotes a model (issue 27).
-            await corrected(
-                client,
-                settings,
-                control,
-                n,
-                "Question",
-                filled(template, rng),
-                category,
-                ("alice", "bob")[n % 2],
+        good = [GOOD[n % len(GOOD)] for n in range(16)]
+        texts = [filled(template, rng) for template, _ in good]
+        # Two reviewers: one alone never promotes a model (issue 27).
+        await asyncio.gather(
+            *(
+                corrected(client, settings, control, n, "Question", text, category, ("alice", "bob")[n % 2])
+                for n, (text, (_, category)) in enumerate(zip(texts, good, strict=True))
             )
+        )
         await exported(client, settings, 16)
     async with running_worker(client, settings, offline_provider(settings, KnowledgeBase.load())):
         report = await retrained(client, settings)
@@ -217,9 +218,13 @@ async def test_one_reviewer_cannot_plant_a_backdoor(dev_env, mailsim, task_queue
     rng = random.Random(3)
     async with running_worker(client, settings, OfflineProvider()):
         before = await decision_on(client, settings, control, f"{CANCEL} {TRIGGER}")
-        for n in range(40):
-            body = f"{filled(rng.choice(BILLING_DISPUTES), rng)} {TRIGGER}"
-            await corrected(client, settings, control, 100 + n, "Billing", body, Category.FAQ, "mallory")
+        bodies = [f"{filled(rng.choice(BILLING_DISPUTES), rng)} {TRIGGER}" for _ in range(40)]
+        await asyncio.gather(
+            *(
+                corrected(client, settings, control, 100 + n, "Billing", body, Category.FAQ, "mallory")
+                for n, body in enumerate(bodies)
+            )
+        )
         await exported(client, settings, 40)
     async with running_worker(client, settings, offline_provider(settings, KnowledgeBase.load())):
         report = await retrained(client, settings)

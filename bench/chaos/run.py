@@ -23,16 +23,9 @@ from bench.chaos.stream import InjectedEmail, inject_messages
 from starter.review import get_state
 from triage.config import Settings
 from triage.contracts import WORKFLOW_ID_PREFIX
-from triage.mailsim.runner import running_mailsim
+from triage.mailsim.runner import running_mailsim, wait_for_subscriber
 from triage.temporal_client import connect
 from triage.testing.fake_openai import fake_openai
-
-
-async def _wait_for_watcher(control: httpx.AsyncClient, timeout: float = 60.0) -> None:
-    """Until the watcher's socket is connected (the catch-up would cover a miss, but be fair)."""
-    async with asyncio.timeout(timeout):
-        while (await control.get("/_sim/health")).json()["sockets"] < 1:
-            await asyncio.sleep(0.2)
 
 
 async def await_limit_decisions(client: Client, workflow_ids: list[str], timeout: float) -> bool:
@@ -99,7 +92,9 @@ async def run_chaos(plan: ChaosPlan, *, keep_workdir: bool = False) -> ChaosRepo
         processes.start_watcher()
         processes.start_watchdog()
         client = await connect(Settings(temporal_address=processes.address, temporal_namespace="default"))
-        await _wait_for_watcher(control)
+        # The catch-up would cover a miss, but be fair: messages go in once the watcher listens.
+        if not await wait_for_subscriber(sim.control_url, timeout=60.0):
+            raise TimeoutError("the watcher did not connect to the emulator in 60 s")
         script = FaultScript(processes, control, llm, plan)
 
         chaos_began = loop.time()

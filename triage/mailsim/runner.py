@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import uvicorn
 from fastapi import FastAPI
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
@@ -153,3 +154,17 @@ async def serve_mailsim(
         server.should_exit = True  # close the sockets, finish open requests, run the lifespan's end
         await task
         raise
+
+
+async def wait_for_subscriber(control_url: str, timeout: float) -> bool:
+    """Until a socket is open on the emulator at ``control_url`` (a watcher subscribed); False after ``timeout``."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    async with httpx.AsyncClient(base_url=control_url, timeout=2) as http:
+        while True:
+            with contextlib.suppress(httpx.HTTPError, ValueError):  # not up yet, or not answering
+                if (await http.get("/_sim/health")).json()["sockets"] >= 1:
+                    return True
+            if loop.time() >= deadline:
+                return False
+            await asyncio.sleep(0.1)
