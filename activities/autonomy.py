@@ -16,8 +16,8 @@ from temporalio import activity
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from triage import contracts
-from triage.autonomy import (
+from triage.domain import contracts
+from triage.domain.autonomy import (
     AutonomyBook,
     AutonomySettings,
     AutonomyState,
@@ -26,7 +26,7 @@ from triage.autonomy import (
     book_of_overrides,
     mode_in_force,
 )
-from triage.models import ModeInForce
+from triage.domain.models import ModeInForce
 
 
 async def read_overrides(client: Client, task_queue: str, inbox_id: str) -> AutonomyBook | None:

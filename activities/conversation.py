@@ -13,10 +13,10 @@ from typing import Any
 from temporalio import activity
 from temporalio.client import Client
 
-from triage import contracts
-from triage.models import AutoReplyAllowance, ConversationTurn, JoinConversation, ReserveAutoReply
-from triage.senders import INBOX, budgets, counter_key, mailbox
-from triage.temporal_client import update_with_start
+from triage.domain import contracts
+from triage.domain.models import AutoReplyAllowance, ConversationTurn, JoinConversation, ReserveAutoReply
+from triage.domain.senders import INBOX, budgets, counter_key, mailbox
+from triage.runtime.temporal_client import update_with_start
 
 
 class ConversationActivities:

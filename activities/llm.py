@@ -12,10 +12,7 @@ import asyncio
 
 from temporalio import activity
 
-from triage.llm.base import ProviderOutputError, TriageProvider
-from triage.llm.checked import classify_checked
-from triage.llm.replies import holding_reply
-from triage.models import (
+from triage.domain.models import (
     DEFAULT_BRAND_NAME,
     Classification,
     DraftReply,
@@ -24,7 +21,10 @@ from triage.models import (
     InboundMessage,
     LlmUsage,
 )
-from triage.telemetry import annotate
+from triage.domain.replies import holding_reply
+from triage.judging.base import ProviderOutputError, TriageProvider
+from triage.judging.checked import classify_checked
+from triage.runtime.telemetry import annotate
 
 
 def _count_tokens(usage: LlmUsage | None) -> None:

@@ -13,11 +13,8 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.mail_errors import maps_mail_errors
-from triage.inbound import parse_single_address
-from triage.llm.text import html_to_text, normalize_body
-from triage.mail.errors import MailNotFound
-from triage.mail.provider import MailProvider
-from triage.models import (
+from triage.domain.inbound import parse_single_address
+from triage.domain.models import (
     DiscardDraftRequest,
     SaveDraftRequest,
     SendDraftRequest,
@@ -26,9 +23,12 @@ from triage.models import (
     ThreadRequest,
     ThreadView,
 )
-from triage.render import sanitize_html, text_to_html
-from triage.senders import customer_messages, mailbox
-from triage.telemetry import annotate
+from triage.domain.render import sanitize_html, text_to_html
+from triage.domain.senders import customer_messages, mailbox
+from triage.domain.text import html_to_text, normalize_body
+from triage.mail.errors import MailNotFound
+from triage.mail.provider import MailProvider
+from triage.runtime.telemetry import annotate
 
 # Other senders in a thread named to the reviewer (and told of this message), at most.
 MAX_PARTICIPANTS = 10

@@ -14,9 +14,9 @@ import httpx
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from triage.autonomy import ModeChange
-from triage.escaping import escape_within
-from triage.models import Notification
+from triage.domain.autonomy import ModeChange
+from triage.domain.escaping import escape_within
+from triage.domain.models import Notification
 
 notify_log = logging.getLogger(__name__)
 

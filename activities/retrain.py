@@ -16,11 +16,9 @@ from temporalio import activity
 from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
 
-from triage.corrections import iter_corrections
-from triage.evaluation import load_eval_file
-from triage.kb import KnowledgeBase
-from triage.llm import retrain
-from triage.llm.gate import (
+from triage.domain.corrections import iter_corrections
+from triage.domain.models import Correction, PolicySettings
+from triage.judging.gate import (
     HELD_BACK,
     CandidateFit,
     CorrectionsFile,
@@ -28,13 +26,15 @@ from triage.llm.gate import (
     MeasureRequest,
     PromoteRequest,
 )
-from triage.llm.registry import ModelRegistry, ModelVersion, RegistryError
-from triage.models import Correction, PolicySettings
+from triage.judging.kb import KnowledgeBase
+from triage.judging.registry import ModelRegistry, ModelVersion, RegistryError
+from triage.judging.training import retrain
+from triage.judging.training.evaluation import load_eval_file
 
 if TYPE_CHECKING:
-    from triage.evaluation import EvalRow
-    from triage.llm.classifier import TextClassifier
-    from triage.llm.gate import ModelFigures
+    from triage.judging.classifier import TextClassifier
+    from triage.judging.gate import ModelFigures
+    from triage.judging.training.evaluation import EvalRow
 
 BAD_LABELLED_FILE = "BadLabelledFile"
 
@@ -44,7 +44,7 @@ def packaged_check_sets() -> list[Path]:
     routine requests and acts (routine.jsonl: how-to questions, thanks, withdrawals)."""
     from importlib import resources
 
-    folder = resources.files("triage.llm").joinpath("checks")
+    folder = resources.files("triage.judging").joinpath("checks")
     return [Path(str(folder.joinpath(name))) for name in ("heldout.jsonl", "routine.jsonl")]
 
 

@@ -48,10 +48,10 @@ from bench.processes import (
     stop_process,
 )
 from starter.review import get_state
-from triage.config import Settings
-from triage.contracts import workflow_id_for
-from triage.llm.offline import OfflineProvider
-from triage.models import TriageStatus
+from triage.domain.contracts import workflow_id_for
+from triage.domain.models import TriageStatus
+from triage.judging.offline import OfflineProvider
+from triage.runtime.config import Settings
 from worker.main import worker_options
 
 NAME = "burst"

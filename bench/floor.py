@@ -21,7 +21,7 @@ from temporalio import activity, workflow
 from temporalio.common import SearchAttributeKey
 
 STEPS = ("classify", "draft", "save", "send")
-# Registered on every server the project runs on (triage.search_attributes).
+# Registered on every server the project runs on (triage.domain.search_attributes).
 STATUS = SearchAttributeKey.for_keyword("TriageStatus")
 WAITING = "awaiting_review"
 

@@ -27,8 +27,8 @@ from typing import Any, TypeVar
 import httpx
 from temporalio.client import Client
 
-from triage.config import Settings
-from triage.devserver import temporal_binary
+from triage.dev.devserver import temporal_binary
+from triage.runtime.config import Settings
 
 T = TypeVar("T")
 

@@ -26,10 +26,10 @@ from bench.floor import FloorWorkflow
 from bench.harness import Comparison, Report, alternate, cli, percentiles
 from bench.processes import dev_server
 from starter.watcher import InboxWatcher
-from triage.asgi_server import free_port
-from triage.config import Settings
+from triage.dev.dovecot import PASSWORD, Dovecot
 from triage.mail.imap.provider import ImapProvider
-from triage.testing.dovecot import PASSWORD, Dovecot
+from triage.runtime.asgi_server import free_port
+from triage.runtime.config import Settings
 
 NAME = "imap_latency"
 SIZES = {"short": {"messages": 30, "rounds": 2}, "full": {"messages": 200, "rounds": 2}}

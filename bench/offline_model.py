@@ -2,7 +2,7 @@
 
 Project: ``OfflineProvider`` through its public API only (the constructor
 loads the model; ``await provider.classify(message)``), so the benchmark
-holds across rewrites of triage/llm/offline.py. Messages are the demo's
+holds across rewrites of triage/judging/offline.py. Messages are the demo's
 sample emails, cycled, each made unique.
 Baselines, same run: a plain TF-IDF (word 1-2-grams) ``transform`` of the
 same texts one at a time, and ``json.loads`` of the same messages; for load
@@ -62,7 +62,7 @@ def per_second(action: Callable[[Any], Any], items: list[Any]) -> float:
 
 def measure_project_load() -> dict[str, float]:
     began = time.perf_counter()
-    from triage.llm.offline import OfflineProvider
+    from triage.judging.offline import OfflineProvider
 
     OfflineProvider()
     return {"seconds": time.perf_counter() - began}
@@ -81,8 +81,8 @@ def measure_rates(n: int) -> dict[str, Any]:
     """Baselines before and after the project (their mean), against drift."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from triage.llm.offline import OfflineProvider
-    from triage.models import InboundMessage
+    from triage.domain.models import InboundMessage
+    from triage.judging.offline import OfflineProvider
 
     samples = sample_messages(n)
     texts = [text_of(s) for s in samples]
@@ -120,7 +120,7 @@ def measure_rates(n: int) -> dict[str, Any]:
 def long_emails(n: int) -> list[dict[str, Any]]:
     """Long formal emails from the project's own training data (greetings, signatures,
     placeholders), each made unique: the text the classifier must not choke on."""
-    from triage.llm.training_data import load_examples
+    from triage.judging.training.training_data import load_examples
 
     long = [e for e in load_examples() if e.style == "email" and len(e.body) >= 600]
     return [
@@ -135,10 +135,10 @@ def measure_long_rates(n: int) -> dict[str, float]:
     answer match."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from triage.llm.checked import classify_checked
-    from triage.llm.encoder import encoder
-    from triage.llm.offline import OfflineProvider
-    from triage.models import DraftRequest, InboundMessage
+    from triage.domain.models import DraftRequest, InboundMessage
+    from triage.judging.checked import classify_checked
+    from triage.judging.encoder import encoder
+    from triage.judging.offline import OfflineProvider
 
     samples = long_emails(n)
     texts = [text_of(s) for s in samples]

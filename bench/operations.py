@@ -45,10 +45,10 @@ from bench.harness import bench_settings
 from bench.processes import dev_server, mailsim_process
 from starter.review import decide_current, get_state
 from starter.start import start_triage
-from triage.config import Settings
-from triage.llm.offline import OfflineProvider
+from triage.domain.models import InboundMessage, ReviewAction, TriageResult, TriageStatus
+from triage.judging.offline import OfflineProvider
 from triage.mail.factory import build_mail_provider
-from triage.models import InboundMessage, ReviewAction, TriageResult, TriageStatus
+from triage.runtime.config import Settings
 from worker.judge import build_judge_worker
 from worker.main import WORKFLOWS, activity_functions
 

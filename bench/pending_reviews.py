@@ -52,13 +52,13 @@ from bench.harness import (
 from bench.processes import DevServer, MailSim, mailsim_process, rss_mb, spawn_python, stop_process
 from starter.review import get_state, visibility_query
 from starter.start import start_triage
-from triage.asgi_server import free_port
-from triage.config import Settings
-from triage.contracts import workflow_id_for
+from triage.domain.contracts import workflow_id_for
+from triage.domain.models import InboundMessage, TriageStatus
 from triage.mail.myagentmail.client import MailClient
 from triage.mail.myagentmail.convert import from_rest
-from triage.models import InboundMessage, TriageStatus
-from triage.net import wait_http
+from triage.runtime.asgi_server import free_port
+from triage.runtime.config import Settings
+from triage.runtime.net import wait_http
 from worker.main import worker_options
 
 NAME = "pending_reviews"

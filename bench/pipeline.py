@@ -42,12 +42,12 @@ from bench.harness import (
 )
 from bench.processes import MailSim, dev_server, judge_process, mailsim_process
 from starter.watcher import InboxWatcher
-from triage.config import Settings
-from triage.llm.base import TriageProvider
+from triage.domain.models import DraftRequest, InboundMessage
+from triage.domain.policy import decide
+from triage.judging.base import TriageProvider
 from triage.mail.factory import build_mail_provider
 from triage.mail.myagentmail.provider import MyAgentMailProvider
-from triage.models import DraftRequest, InboundMessage
-from triage.policy import decide
+from triage.runtime.config import Settings
 from worker.main import build_worker, worker_options
 
 NAME = "pipeline"
@@ -201,7 +201,7 @@ def pipeline_comparisons(project: dict[str, Any], floor: dict[str, Any], *, aims
 
 
 async def run(messages: int, rounds: int) -> Report:
-    from triage.llm.offline import OfflineProvider  # being rewritten: imported only where used
+    from triage.judging.offline import OfflineProvider  # being rewritten: imported only where used
 
     with tempfile.TemporaryDirectory() as tmp:
         async with dev_server(Path(tmp)) as (server, client), mailsim_process(Path(tmp)) as sim:

@@ -23,11 +23,11 @@ from pydantic import SecretStr
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from triage import settings_docs
-from triage.asgi_server import free_port
-from triage.config import Settings
-from triage.devserver import dev_server_command, wait_until_serving
-from triage.net import wait_http
+from triage.dev.devserver import dev_server_command, wait_until_serving
+from triage.runtime import settings_docs
+from triage.runtime.asgi_server import free_port
+from triage.runtime.config import Settings
+from triage.runtime.net import wait_http
 
 REPO = Path(__file__).resolve().parents[1]
 

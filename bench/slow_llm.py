@@ -23,10 +23,10 @@ from typing import Any
 from bench.harness import Comparison, Report, bench_settings, cli
 from bench.pipeline import routine_texts, run_floor, run_project
 from bench.processes import dev_server, judge_process, mailsim_process
-from triage.llm.base import TriageProvider
-from triage.llm.factory import build_provider
-from triage.models import Classification, DraftRequest, InboundMessage
-from triage.testing.fake_openai import fake_openai
+from triage.dev.fake_openai import fake_openai
+from triage.domain.models import Classification, DraftRequest, InboundMessage
+from triage.judging.base import TriageProvider
+from triage.judging.factory import build_provider
 
 NAME = "slow_llm"
 SIZES = {

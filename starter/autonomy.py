@@ -13,8 +13,8 @@ from temporalio.client import Client, WorkflowExecutionStatus, WorkflowUpdateFai
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from triage import contracts
-from triage.autonomy import (
+from triage.domain import contracts
+from triage.domain.autonomy import (
     AutonomyBook,
     AutonomySettings,
     AutonomyState,
@@ -25,9 +25,9 @@ from triage.autonomy import (
     rows,
     unknown_scope,
 )
-from triage.kb_articles import article_ids
-from triage.models import TriageResult, TriageStatus
-from triage.temporal_client import update_with_start
+from triage.domain.models import TriageResult, TriageStatus
+from triage.judging.kb_articles import article_ids
+from triage.runtime.temporal_client import update_with_start
 
 
 class NotFlaggable(Exception):

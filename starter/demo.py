@@ -12,8 +12,8 @@ from typing import Any
 
 import httpx
 
-from triage.config import Settings
-from triage.models import AutonomyMode
+from triage.domain.models import AutonomyMode
+from triage.runtime.config import Settings
 
 DEMO_TOKEN_FILE = "demo-token"
 SESSION_SECRET_FILE = "session-secret"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from triage.config import Settings
+from triage.runtime.config import Settings
 
 
 def imap_mailbox(settings: Settings, mail: str | None, *, demo: bool) -> str | None:

@@ -8,7 +8,7 @@ import socket
 import subprocess
 from pathlib import Path
 
-from triage.config import Settings
+from triage.runtime.config import Settings
 
 
 def loopback(host: str) -> str:

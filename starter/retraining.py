@@ -19,8 +19,8 @@ from temporalio.client import (
 )
 from temporalio.service import RPCError, RPCStatusCode
 
-from triage import contracts
-from triage.llm.gate import RetrainReport, RetrainRequest
+from triage.domain import contracts
+from triage.judging.gate import RetrainReport, RetrainRequest
 
 NIGHTLY = "0 3 * * *"  # 03:00 UTC, when the inbox is quiet
 

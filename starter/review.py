@@ -20,9 +20,9 @@ from temporalio.client import Client, WorkflowExecution, WorkflowHandle, Workflo
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from triage import search_attributes as sa
-from triage.contracts import TRIAGE_WORKFLOW, WORKFLOW_ID_PREFIX, ReviewErrorKind
-from triage.models import (
+from triage.domain import search_attributes as sa
+from triage.domain.contracts import TRIAGE_WORKFLOW, WORKFLOW_ID_PREFIX, ReviewErrorKind
+from triage.domain.models import (
     Category,
     ReviewAction,
     ReviewDecision,

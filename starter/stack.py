@@ -28,12 +28,12 @@ from starter.demo import (
 )
 from starter.mailbox import imap_mailbox
 from starter.ports import loopback, port_problem, stack_ports
-from triage.config import Settings
-from triage.devserver import start_dev_server
-from triage.llm.local_server import DEFAULT_PORT as LLM_PORT
-from triage.llm.local_server import provider_env
-from triage.mailsim.runner import wait_for_subscriber
-from triage.net import wait_http
+from triage.dev.devserver import start_dev_server
+from triage.judging.local_server import DEFAULT_PORT as LLM_PORT
+from triage.judging.local_server import provider_env
+from triage.mail.sim.runner import wait_for_subscriber
+from triage.runtime.config import Settings
+from triage.runtime.net import wait_http
 
 console = Console(soft_wrap=True)  # a URL or token is never cut
 

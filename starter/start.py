@@ -13,10 +13,10 @@ from temporalio.common import (
 )
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from triage import search_attributes as sa
-from triage.contracts import workflow_id_for
-from triage.inbound import markdown_text
-from triage.models import (
+from triage.domain import search_attributes as sa
+from triage.domain.contracts import workflow_id_for
+from triage.domain.inbound import markdown_text
+from triage.domain.models import (
     InboundMessage,
     PolicySettings,
     ReviewSettings,

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from temporalio.client import Client
 
 from starter.review import summarize, visibility_query
-from triage.models import TriageStatus
+from triage.domain.models import TriageStatus
 
 
 class Stats(BaseModel):

@@ -21,12 +21,12 @@ from temporalio.client import Client
 from temporalio.service import RPCError
 
 from starter.start import start_triage
-from triage.config import Settings
-from triage.inbound import bare_address, skip_reason
+from triage.domain.inbound import bare_address, skip_reason
+from triage.domain.models import InboundMessage
 from triage.mail.errors import MailError
 from triage.mail.factory import build_mail_provider
 from triage.mail.provider import MailProvider, MailSubscription
-from triage.models import InboundMessage
+from triage.runtime.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -281,7 +281,7 @@ def _describe(exc: BaseException | None) -> str:
 
 
 async def run_watcher(settings: Settings, stop: asyncio.Event | None = None) -> None:
-    from triage.temporal_client import connect
+    from triage.runtime.temporal_client import connect
 
     client = await connect(settings)
     async with build_mail_provider(settings) as mail:

@@ -26,13 +26,13 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from tests.scripted_provider import ScriptedProvider
-from triage.config import Settings
-from triage.llm.base import TriageProvider
-from triage.llm.local_server import LocalModelServer, LocalModelUnavailable, check_installed
+from triage.domain.search_attributes import ALL_KEYS
+from triage.judging.base import TriageProvider
+from triage.judging.local_server import LocalModelServer, LocalModelUnavailable, check_installed
 from triage.mail.factory import build_mail_provider
-from triage.mailsim.runner import running_mailsim
-from triage.search_attributes import ALL_KEYS
-from triage.temporal_client import ensure_search_attributes
+from triage.mail.sim.runner import running_mailsim
+from triage.runtime.config import Settings
+from triage.runtime.temporal_client import ensure_search_attributes
 from worker.judge import build_judge_worker
 from worker.main import WORKFLOWS, activity_functions
 

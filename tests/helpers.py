@@ -23,10 +23,10 @@ from starter.review import get_state
 from starter.start import start_triage
 from starter.watcher import InboxWatcher
 from tests.conftest import inbound
-from triage.asgi_server import serving
-from triage.config import Settings
+from triage.domain.models import InboundMessage, ReviewSettings, TriageState, TriageStatus
 from triage.mail.factory import build_mail_provider
-from triage.models import InboundMessage, ReviewSettings, TriageState, TriageStatus
+from triage.runtime.asgi_server import serving
+from triage.runtime.config import Settings
 
 # ---- workflows ---------------------------------------------------------------------------
 

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from triage.config import Settings
-from triage.testing.dovecot import DOMAIN, PASSWORD, Dovecot, dovecot_installed
-from triage.testing.smtp_relay import SmtpRelay
+from triage.dev.dovecot import DOMAIN, PASSWORD, Dovecot, dovecot_installed
+from triage.dev.smtp_relay import SmtpRelay
+from triage.runtime.config import Settings
 
 needs_dovecot = pytest.mark.skipif(
     not dovecot_installed(),

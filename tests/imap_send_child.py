@@ -10,8 +10,8 @@ import os
 import signal
 import sys
 
-from triage.config import Settings
 from triage.mail.imap.provider import ImapProvider
+from triage.runtime.config import Settings
 
 
 async def main(draft_id: str, kill_at: str) -> None:

@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 
 from starter.demo import demo_samples
-from triage.asgi_server import free_port
+from triage.runtime.asgi_server import free_port
 
 REPO = Path(__file__).resolve().parent.parent
 TRIAGE = str(Path(sys.executable).with_name("triage"))

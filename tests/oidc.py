@@ -25,7 +25,7 @@ from authlib.common.security import generate_token
 from authlib.integrations.httpx_client import AsyncOAuth2Client
 
 from tests.helpers import child_process
-from triage.asgi_server import free_port
+from triage.runtime.asgi_server import free_port
 
 PROVIDER_DIR = Path(__file__).parent / "oidc_provider"
 SCOPES = "openid email groups"

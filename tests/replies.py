@@ -3,7 +3,7 @@ that expects a refusal sees the one reason it is about."""
 
 from __future__ import annotations
 
-from triage.models import DraftReply, KbAnswer, KbCitation
+from triage.domain.models import DraftReply, KbAnswer, KbCitation
 
 
 def answered_reply(

@@ -13,8 +13,7 @@ import re
 
 from temporalio.exceptions import ApplicationError
 
-from triage.llm.base import ProviderOutputError, TriageProvider
-from triage.models import (
+from triage.domain.models import (
     Category,
     Classification,
     DraftReply,
@@ -24,6 +23,7 @@ from triage.models import (
     KbCitation,
     LlmUsage,
 )
+from triage.judging.base import ProviderOutputError, TriageProvider
 
 _MARKER = re.compile(r"\[(?P<category>[a-z_]+) (?P<confidence>[0-9.]+)(?P<grounded> grounded)?\]")
 

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from triage.asgi_server import serving
+from triage.runtime.asgi_server import serving
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from triage.models import KbAnswer
+from triage.domain.models import KbAnswer
 
 
 @dataclass(frozen=True)
@@ -17,7 +17,7 @@ class StubArticle:
 
 
 class StubKb:
-    """Same ``search`` as triage.kb.KnowledgeBase, with fixed hits."""
+    """Same ``search`` as triage.judging.kb.KnowledgeBase, with fixed hits."""
 
     def __init__(self, hits: list[tuple[StubArticle, float]], answer: KbAnswer | None = None) -> None:
         self.hits = hits

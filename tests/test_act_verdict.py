@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from triage.llm.act_verdict import judge_act
-from triage.llm.acts import ActReading
-from triage.llm.situation import Finding, Situation
-from triage.models import GuardFlag, MessageAct
+from triage.domain.models import GuardFlag, MessageAct
+from triage.judging.act_verdict import judge_act
+from triage.judging.acts import ActReading
+from triage.judging.situation import Finding, Situation
 
 ACTS = list(MessageAct)
 CLOSE, REPORT, DISPUTE, WITHDRAW, CHANGE = (

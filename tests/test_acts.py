@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import pytest
 
-from triage.llm.act_verdict import ActVerdict
-from triage.llm.acts import fingerprint, load_table, read_act, shipped_act_model, tuning_table
-from triage.llm.checked import classify_checked, judge_message_act
-from triage.llm.guards import inspect_message
-from triage.llm.offline import OfflineProvider
-from triage.llm.replies import reply_text
-from triage.models import DraftRequest, GuardFlag, InboundMessage, MessageAct
+from triage.domain.models import DraftRequest, GuardFlag, InboundMessage, MessageAct
+from triage.domain.replies import reply_text
+from triage.judging.act_verdict import ActVerdict
+from triage.judging.acts import fingerprint, load_table, read_act, shipped_act_model, tuning_table
+from triage.judging.checked import classify_checked, judge_message_act
+from triage.judging.guards import inspect_message
+from triage.judging.offline import OfflineProvider
 
 ASK, REPORT, DISPUTE, DATA = (
     MessageAct.ASKS_HOW,
@@ -108,8 +108,8 @@ def verdict(body: str, subject: str = "Re: your question") -> ActVerdict:
 
 
 def test_shipped_act_model_is_trained_on_the_current_tables():
-    # Edit triage/llm/acts/ (or the category data it borrows) without
-    # `python -m triage.llm.acts_train` and this fails.
+    # Edit triage/judging/acts/ (or the category data it borrows) without
+    # `python -m triage.judging.training.acts_train` and this fails.
     assert shipped_act_model().fingerprint == fingerprint()
 
 

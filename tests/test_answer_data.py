@@ -8,9 +8,9 @@ from collections import Counter, defaultdict
 
 import pytest
 
-from triage.kb import KnowledgeBase
-from triage.llm.answer_data import AnswerExample, load_answer_examples
-from triage.llm.training_data import load_examples
+from triage.judging.answer_data import AnswerExample, load_answer_examples
+from triage.judging.kb import KnowledgeBase
+from triage.judging.training.training_data import load_examples
 
 LANGUAGES = ("en", "de", "fr", "es")
 

@@ -12,12 +12,12 @@ import sys
 
 import pytest
 
-from triage.evaluation import EvalRow, judge
-from triage.kb import KnowledgeBase
-from triage.kb_match import ACCEPTANCE_FILE, Acceptance, shipped_acceptance
-from triage.llm import train_answers
-from triage.llm.offline import OfflineProvider
-from triage.models import PolicySettings
+from triage.domain.models import PolicySettings
+from triage.judging.kb import KnowledgeBase
+from triage.judging.kb_match import ACCEPTANCE_FILE, Acceptance, shipped_acceptance
+from triage.judging.offline import OfflineProvider
+from triage.judging.training import train_answers
+from triage.judging.training.evaluation import EvalRow, judge
 
 THRESHOLD = PolicySettings().answer_threshold
 
@@ -35,7 +35,7 @@ def provider() -> OfflineProvider:
 def test_the_shipped_acceptance_is_fitted_on_the_current_examples():
     shipped = json.loads(train_answers.model_path().read_text())
     assert shipped["data"] == train_answers.fingerprint(), (
-        f"run python -m triage.llm.train_answers ({ACCEPTANCE_FILE})"
+        f"run python -m triage.judging.training.train_answers ({ACCEPTANCE_FILE})"
     )
 
 

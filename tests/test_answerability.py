@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-from triage.evaluation import EvalRow, judge
-from triage.kb import KnowledgeBase
-from triage.llm.offline import OfflineProvider
-from triage.models import PolicySettings
+from triage.domain.models import PolicySettings
+from triage.judging.kb import KnowledgeBase
+from triage.judging.offline import OfflineProvider
+from triage.judging.training.evaluation import EvalRow, judge
 
 
 @pytest.fixture(scope="module")

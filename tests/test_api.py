@@ -1,7 +1,7 @@
 """The reviewer API and the dashboard's HTTP behaviour, against the real stack.
 
 Real dev server, real emulator, an in-process worker, and the app served on a
-real socket (``triage.asgi_server.serving``) called with httpx.
+real socket (``triage.runtime.asgi_server.serving``) called with httpx.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ import pytest
 from tests.conftest import running_worker, sent_mail
 from tests.helpers import ALICE, REVIEWERS, api, csrf_token, start_for, state_of, wait_for_status
 from tests.scripted_provider import subject
-from triage.asgi_server import free_port
-from triage.config import Settings
-from triage.models import TriageStatus
+from triage.domain.models import TriageStatus
+from triage.runtime.asgi_server import free_port
+from triage.runtime.config import Settings
 
 BOB = {"Authorization": "Bearer tok-b"}
 

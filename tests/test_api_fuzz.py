@@ -29,9 +29,9 @@ from starter.api.routes import ApproveRequest, EditRequest, RedraftRequest, Reje
 from tests.conftest import running_worker
 from tests.helpers import ALICE, REVIEWERS, api, csrf_token, start_for, state_of, wait_for_status
 from tests.scripted_provider import subject
-from triage.asgi_server import free_port, serving
-from triage.config import Settings
-from triage.models import TriageStatus
+from triage.domain.models import TriageStatus
+from triage.runtime.asgi_server import free_port, serving
+from triage.runtime.config import Settings
 
 FUZZ = settings(
     max_examples=60,

@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from tests.helpers import child_process, csrf_token
-from triage.asgi_server import free_port
+from triage.runtime.asgi_server import free_port
 
 pytestmark = pytest.mark.slow
 

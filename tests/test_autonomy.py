@@ -21,12 +21,12 @@ from starter.autonomy import NotFlaggable, flag_sent_reply, read_book, set_mode
 from starter.review import decide_current, get_state
 from tests.conftest import make_settings, running_worker
 from tests.helpers import settled, start_for
-from triage import contracts
-from triage.autonomy import AutonomyBook, AutonomyState, ModeRequest, Verdict, VerdictReport, rows
-from triage.config import Settings
-from triage.llm.offline import OfflineProvider
-from triage.models import AutonomyMode, Category, ModeSource, ReviewAction, TriageStatus
-from triage.policy import WOULD_HAVE_SENT
+from triage.domain import contracts
+from triage.domain.autonomy import AutonomyBook, AutonomyState, ModeRequest, Verdict, VerdictReport, rows
+from triage.domain.models import AutonomyMode, Category, ModeSource, ReviewAction, TriageStatus
+from triage.domain.policy import WOULD_HAVE_SENT
+from triage.judging.offline import OfflineProvider
+from triage.runtime.config import Settings
 from worker.main import WORKFLOWS
 from workflows.autonomy import EVENTS_PER_RUN
 

@@ -16,10 +16,10 @@ from pydantic import SecretStr
 
 from tests.conftest import make_settings, running_worker, sent_mail
 from tests.helpers import ALICE, REVIEWERS, api, csrf_token, start_for, state_of
-from triage.config import Settings
-from triage.llm.offline import OfflineProvider
-from triage.models import Category, TriageResult
-from triage.policy import WOULD_HAVE_SENT
+from triage.domain.models import Category, TriageResult
+from triage.domain.policy import WOULD_HAVE_SENT
+from triage.judging.offline import OfflineProvider
+from triage.runtime.config import Settings
 
 BOB = {"Authorization": "Bearer tok-b"}
 # The demo's routine question: with the seed's settings the policy sends it alone.

@@ -1,4 +1,4 @@
-"""The earned-autonomy rules (triage.autonomy): pure, table-driven."""
+"""The earned-autonomy rules (triage.domain.autonomy): pure, table-driven."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from triage.autonomy import (
+from triage.domain.autonomy import (
     AutonomyBook,
     AutonomySettings,
     FlagReport,
@@ -20,7 +20,7 @@ from triage.autonomy import (
     set_mode,
     verdict_for,
 )
-from triage.models import AutonomyMode, Category, ModeSource, TriageStatus
+from triage.domain.models import AutonomyMode, Category, ModeSource, TriageStatus
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 SHADOW = AutonomySettings(default_mode=AutonomyMode.SHADOW)

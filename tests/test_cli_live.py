@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from tests.live_stack import TRIAGE, Stack, demo_stack
-from triage.asgi_server import free_port
+from triage.runtime.asgi_server import free_port
 
 pytestmark = pytest.mark.slow
 

@@ -14,7 +14,7 @@ from starter.cli.app import _take_flag
 from starter.cli.review_table import natural_width, review_rows, reviews_table
 from starter.review import ReviewSummary, workflow_id_of
 from tests.live_stack import REPO, TRIAGE
-from triage.models import Category, InboundMessage, PolicyDecision, TriageState, TriageStatus
+from triage.domain.models import Category, InboundMessage, PolicyDecision, TriageState, TriageStatus
 
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from triage.llm.closing import is_closing
+from triage.judging.closing import is_closing
 
 CLOSINGS = [
     "Thanks, that worked!",

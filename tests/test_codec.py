@@ -25,12 +25,12 @@ from starter.review import decide_current
 from tests.conftest import _binary, running_worker, sent_mail
 from tests.helpers import ALICE, REVIEWERS, api, start_for, wait_for_status
 from tests.scripted_provider import subject
-from triage.asgi_server import free_port, serving
-from triage.codec import ENCODING, CodecKeyError, EncryptionCodec, generate_key, parse_keys
-from triage.codec_server import create_codec_app
-from triage.config import Settings
-from triage.models import ReviewAction, TriageStatus
-from triage.temporal_client import data_converter
+from triage.domain.models import ReviewAction, TriageStatus
+from triage.runtime.asgi_server import free_port, serving
+from triage.runtime.codec import ENCODING, CodecKeyError, EncryptionCodec, generate_key, parse_keys
+from triage.runtime.codec_server import create_codec_app
+from triage.runtime.config import Settings
+from triage.runtime.temporal_client import data_converter
 from worker.main import WORKFLOWS
 
 SECRET_BODY = "My account number is ZX-99817 and my cat is called Biscuit"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import yaml
 
-from triage.config import Settings
-from triage.search_attributes import ALL_KEYS, cli_type
+from triage.domain.search_attributes import ALL_KEYS, cli_type
+from triage.runtime.config import Settings
 
 COMPOSE = yaml.safe_load((Path(__file__).parent.parent / "docker-compose.temporal.yml").read_text())
 SERVICES = COMPOSE["services"]

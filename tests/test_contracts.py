@@ -16,8 +16,8 @@ from starter.api.dashboard import CONFLICT_HELP
 from starter.api.errors import ApiError, ApiErrorKind
 from starter.api.gateway import CONFLICT_KINDS, TemporalLink
 from starter.review import ReviewRejected
-from triage.config import Settings
-from triage.contracts import ReviewErrorKind
+from triage.domain.contracts import ReviewErrorKind
+from triage.runtime.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE_DIRS = ("triage", "workflows", "activities", "starter", "worker", "bench")
@@ -46,11 +46,11 @@ def test_review_error_kinds_are_spelled_only_in_contracts():
     retyped = [
         f"{path.relative_to(ROOT)}:{node.lineno}: {node.value!r}"
         for path in _python_sources()
-        if path != ROOT / "triage" / "contracts.py"
+        if path != ROOT / "triage" / "domain" / "contracts.py"
         for node in ast.walk(ast.parse(path.read_text(), str(path)))
         if isinstance(node, ast.Constant) and node.value in values
     ]
-    assert not retyped, "use triage.contracts.ReviewErrorKind instead of:\n" + "\n".join(retyped)
+    assert not retyped, "use triage.domain.contracts.ReviewErrorKind instead of:\n" + "\n".join(retyped)
 
 
 def test_review_error_kinds_the_workflow_raises():
@@ -58,7 +58,7 @@ def test_review_error_kinds_the_workflow_raises():
     review's state machine), as ``ReviewErrorKind.X``."""
     raised = {
         keyword.value.attr
-        for path in [*(ROOT / "workflows").glob("*.py"), ROOT / "triage" / "review_state.py"]
+        for path in [*(ROOT / "workflows").glob("*.py"), ROOT / "triage" / "domain" / "review_state.py"]
         for node in ast.walk(ast.parse(path.read_text()))
         if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "ApplicationError"
         for keyword in node.keywords
@@ -104,14 +104,14 @@ async def test_review_error_kinds_map_to_http_statuses(kind: ReviewErrorKind):
 
 
 def test_categories_each_described_once():
-    from triage.models import CATEGORY_DESCRIPTIONS, Category
+    from triage.domain.models import CATEGORY_DESCRIPTIONS, Category
 
     assert sorted(CATEGORY_DESCRIPTIONS) == sorted(Category)
 
 
 def test_categories_the_prompt_lists_every_category_once():
-    from triage.llm.prompts import CLASSIFY_SYSTEM
-    from triage.models import CATEGORY_DESCRIPTIONS, Category
+    from triage.domain.models import CATEGORY_DESCRIPTIONS, Category
+    from triage.judging.prompts import CLASSIFY_SYSTEM
 
     for category in Category:
         line = f"\n- {category.value}: {CATEGORY_DESCRIPTIONS[category]}\n"
@@ -120,8 +120,8 @@ def test_categories_the_prompt_lists_every_category_once():
 
 
 def test_categories_the_eval_labels_are_the_enum_with_faq_as_general():
-    from triage.evaluation import LABELS, ROUTINE_LABEL, as_label
-    from triage.models import Category
+    from triage.domain.models import Category
+    from triage.judging.training.evaluation import LABELS, ROUTINE_LABEL, as_label
 
     assert LABELS == [c.value for c in Category if c is not Category.FAQ]
     assert {as_label(c) for c in Category} == set(LABELS)
@@ -129,8 +129,8 @@ def test_categories_the_eval_labels_are_the_enum_with_faq_as_general():
 
 
 def test_categories_the_llm_schema_is_the_enum():
-    from triage.llm.openai_schema import ClassificationOutput
-    from triage.models import Category
+    from triage.domain.models import Category
+    from triage.judging.openai_schema import ClassificationOutput
 
     schema = ClassificationOutput.model_json_schema()
     assert schema["$defs"]["Category"]["enum"] == [c.value for c in Category]
@@ -140,9 +140,9 @@ def test_categories_the_llm_schema_is_the_enum():
 
 
 def test_guard_flags_the_llm_schema_allows_exactly_the_prompted_flags():
-    from triage.llm.openai_schema import ClassificationOutput
-    from triage.llm.prompts import MODEL_FLAGS
-    from triage.models import GuardFlag
+    from triage.domain.models import GuardFlag
+    from triage.judging.openai_schema import ClassificationOutput
+    from triage.judging.prompts import MODEL_FLAGS
 
     schema = ClassificationOutput.model_json_schema()["properties"]["guard_flags"]
     assert schema["items"]["enum"] == [flag.value for flag in MODEL_FLAGS]
@@ -154,8 +154,8 @@ def test_guard_flags_the_llm_schema_allows_exactly_the_prompted_flags():
 
 
 def test_guard_flags_the_prompt_describes_each_model_flag_once():
-    from triage.llm.prompts import CLASSIFY_SYSTEM, MODEL_FLAGS
-    from triage.models import GuardFlag
+    from triage.domain.models import GuardFlag
+    from triage.judging.prompts import CLASSIFY_SYSTEM, MODEL_FLAGS
 
     for flag, meaning in MODEL_FLAGS.items():
         assert CLASSIFY_SYSTEM.count(f"\n- {flag.value}:") == 1, flag
@@ -166,14 +166,14 @@ def test_guard_flags_the_prompt_describes_each_model_flag_once():
 
 def test_guard_flags_and_categories_are_spelled_only_in_models():
     """A flag or category as a bare string in the pipeline is a second definition."""
-    from triage.models import Category, GuardFlag
+    from triage.domain.models import Category, GuardFlag
 
     values = {flag.value for flag in GuardFlag} | {category.value for category in Category}
     pipeline = [
         path
-        for folder in ("triage/llm", "triage/config", "activities", "workflows")
+        for folder in ("triage/judging", "triage/runtime/config", "activities", "workflows")
         for path in sorted((ROOT / folder).rglob("*.py"))
-    ] + [ROOT / "triage" / "evaluation.py", ROOT / "triage" / "policy.py"]
+    ] + [ROOT / "triage" / "judging" / "training" / "evaluation.py", ROOT / "triage" / "domain" / "policy.py"]
     retyped = [
         f"{path.relative_to(ROOT)}:{node.lineno}: {node.value!r}"
         for path in pipeline
@@ -181,16 +181,16 @@ def test_guard_flags_and_categories_are_spelled_only_in_models():
         if isinstance(node, ast.Constant)
         and node.value in values
         # The customer's situations have names of their own (one is "privacy").
-        and path != ROOT / "triage" / "llm" / "situation.py"
+        and path != ROOT / "triage" / "judging" / "situation.py"
     ]
-    assert not retyped, "use triage.models.GuardFlag / Category instead of:\n" + "\n".join(retyped)
+    assert not retyped, "use triage.domain.models.GuardFlag / Category instead of:\n" + "\n".join(retyped)
 
 
 # ---- the review-only classification ----------------------------------------------------
 
 
 def test_review_only_classification_is_general_at_zero_with_the_flags():
-    from triage.models import MAX_REASON_CHARS, Category, Classification, GuardFlag
+    from triage.domain.models import MAX_REASON_CHARS, Category, Classification, GuardFlag
 
     result = Classification.for_review(
         "x" * 1000, [GuardFlag.URGENT, GuardFlag.INVALID_OUTPUT, GuardFlag.URGENT], closing=True
@@ -201,9 +201,9 @@ def test_review_only_classification_is_general_at_zero_with_the_flags():
 
 
 async def test_review_only_classification_for_unusable_output():
-    from triage.llm.base import ProviderOutputError, TriageProvider
-    from triage.llm.checked import classify_checked
-    from triage.models import Classification, GuardFlag, InboundMessage
+    from triage.domain.models import Classification, GuardFlag, InboundMessage
+    from triage.judging.base import ProviderOutputError, TriageProvider
+    from triage.judging.checked import classify_checked
 
     class Unusable(TriageProvider):
         name = "unusable"
@@ -254,8 +254,8 @@ def test_review_only_classification_is_built_in_one_place():
 
 
 def test_offline_routine_follows_the_auto_send_categories(monkeypatch):
-    from triage.llm.factory import build_provider
-    from triage.models import DEFAULT_AUTO_SEND_CATEGORIES
+    from triage.domain.models import DEFAULT_AUTO_SEND_CATEGORIES
+    from triage.judging.factory import build_provider
 
     question = ("Password", "How do I reset my password?")
     category, summed, _ = build_provider(Settings(provider="offline")).predict(*question)
@@ -268,7 +268,7 @@ def test_offline_routine_follows_the_auto_send_categories(monkeypatch):
 
 
 def test_offline_routine_default_is_the_policy_default(monkeypatch):
-    from triage.models import DEFAULT_AUTO_SEND_CATEGORIES, PolicySettings
+    from triage.domain.models import DEFAULT_AUTO_SEND_CATEGORIES, PolicySettings
 
     for name in ("TRIAGE_AUTO_SEND_CATEGORIES", "triage_auto_send_categories"):
         monkeypatch.delenv(name, raising=False)
@@ -280,7 +280,7 @@ def test_offline_routine_default_is_the_policy_default(monkeypatch):
 
 
 def test_holding_reply_default_text_is_unchanged():
-    from triage.llm.replies import holding_reply
+    from triage.domain.replies import holding_reply
 
     assert holding_reply() == (
         "Hello,\n\nThank you for your message. A member of our support team will look into it "
@@ -293,10 +293,10 @@ async def test_holding_reply_carries_the_configured_brand(monkeypatch):
     from temporalio.testing import ActivityEnvironment
 
     from activities.llm import LlmActivities
-    from triage.llm.base import ProviderOutputError, TriageProvider
-    from triage.llm.factory import build_provider
-    from triage.llm.replies import REPLY_TEXT, holding_reply
-    from triage.models import Category, Classification, DraftRequest, InboundMessage
+    from triage.domain.models import Category, Classification, DraftRequest, InboundMessage
+    from triage.domain.replies import REPLY_TEXT, holding_reply
+    from triage.judging.base import ProviderOutputError, TriageProvider
+    from triage.judging.factory import build_provider
 
     monkeypatch.setenv("TRIAGE_BRAND_NAME", "Globex Care")
     settings = Settings()
@@ -341,7 +341,7 @@ def test_holding_reply_the_workflow_signs_with_the_policy_brand():
     assert "holding_reply(brand)" in source and "brand = self._input.policy.brand_name" in source
     brands = [
         f"{path.relative_to(ROOT)}:{node.lineno}"
-        for folder in ("activities", "workflows", "triage/llm")
+        for folder in ("activities", "workflows", "triage/judging")
         for path in sorted((ROOT / folder).rglob("*.py"))
         if path.name != "training_data.py"  # example customer mail, addressed to the demo brand
         for node in ast.walk(ast.parse(path.read_text(), str(path)))

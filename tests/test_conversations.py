@@ -12,9 +12,9 @@ from starter.review import ReviewRejected, decide_current, get_state
 from tests.conftest import running_worker, sent_mail
 from tests.helpers import received, settled, start
 from tests.scripted_provider import subject
-from triage.llm.offline import OfflineProvider
-from triage.models import GuardFlag, ReviewAction, TriageStatus
-from triage.policy import AUTO_REPLY_LIMIT, FOLLOW_UP
+from triage.domain.models import GuardFlag, ReviewAction, TriageStatus
+from triage.domain.policy import AUTO_REPLY_LIMIT, FOLLOW_UP
+from triage.judging.offline import OfflineProvider
 
 pytestmark = pytest.mark.slow
 

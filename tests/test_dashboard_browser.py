@@ -20,10 +20,10 @@ from tests.browser import ARTIFACTS, DOCS, queue_row_visible, sign_in
 from tests.conftest import running_worker, sent_mail
 from tests.helpers import REVIEWERS, start_for, wait_for_status
 from tests.scripted_provider import subject
-from triage.asgi_server import serving
-from triage.config import Settings
-from triage.llm.offline import OfflineProvider
-from triage.models import AutonomyMode, Category, TriageStatus
+from triage.domain.models import AutonomyMode, Category, TriageStatus
+from triage.judging.offline import OfflineProvider
+from triage.runtime.asgi_server import serving
+from triage.runtime.config import Settings
 
 pytestmark = pytest.mark.browser
 

@@ -18,10 +18,10 @@ from tests.browser import ARTIFACTS, queue_row_visible, sign_in
 from tests.conftest import running_worker, sent_mail
 from tests.helpers import REVIEWERS, start_for, wait_for_status
 from tests.scripted_provider import subject
-from triage.asgi_server import serving
-from triage.config import Settings
-from triage.models import TriageStatus
-from triage.urgency import QUEUE_ORDER
+from triage.domain.models import TriageStatus
+from triage.domain.urgency import QUEUE_ORDER
+from triage.runtime.asgi_server import serving
+from triage.runtime.config import Settings
 
 pytestmark = pytest.mark.browser
 

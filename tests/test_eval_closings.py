@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from tests.helpers import eval_json
-from triage.evaluation import EvalRow, evaluate
-from triage.llm.offline import OfflineProvider
-from triage.models import PolicySettings
+from triage.domain.models import PolicySettings
+from triage.judging.offline import OfflineProvider
+from triage.judging.training.evaluation import EvalRow, evaluate
 
 THANKS = "Thanks, that worked!"
 

@@ -9,12 +9,12 @@ from pydantic import SecretStr
 
 from tests.helpers import message, valid_classification
 from tests.replies import answered_reply
-from triage.config import Settings
-from triage.llm.factory import build_provider
-from triage.llm.first_pass import FirstPassProvider
-from triage.models import Category, GuardFlag, PolicySettings
-from triage.policy import decide
-from triage.testing.fake_openai import FakeOpenAI, FakeReply, fake_openai
+from triage.dev.fake_openai import FakeOpenAI, FakeReply, fake_openai
+from triage.domain.models import Category, GuardFlag, PolicySettings
+from triage.domain.policy import decide
+from triage.judging.factory import build_provider
+from triage.judging.first_pass import FirstPassProvider
+from triage.runtime.config import Settings
 
 BUG_REPORT = (
     "Steps to reproduce: open a project, click Export > CSV.\n"

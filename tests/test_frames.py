@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from triage.inbound import MAX_PLAIN_CHARS, skip_reason
+from triage.domain.inbound import MAX_PLAIN_CHARS, skip_reason
 from triage.mail.myagentmail.convert import from_event
 from triage.mail.myagentmail.frames import EventFrame, FrameError, PingFrame, parse_frame
 

@@ -9,9 +9,9 @@ import asyncio
 from starter.review import get_state
 from tests.conftest import inbound, running_worker, sent_mail
 from tests.helpers import running_watcher
-from triage.contracts import workflow_id_for
-from triage.llm.offline import OfflineProvider
-from triage.models import TriageStatus
+from triage.domain.contracts import workflow_id_for
+from triage.domain.models import TriageStatus
+from triage.judging.offline import OfflineProvider
 
 HOSTILE = {
     "injection-en": {

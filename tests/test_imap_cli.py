@@ -10,8 +10,8 @@ from pydantic import ValidationError
 
 from starter.cli.app import app
 from tests.imap_env import mail, needs_dovecot
-from triage.config import Settings, get_settings
-from triage.testing.dovecot import PASSWORD
+from triage.dev.dovecot import PASSWORD
+from triage.runtime.config import Settings, get_settings
 
 BASE = {
     "mail_provider": "imap",

@@ -6,9 +6,9 @@ from tests.conftest import running_worker
 from tests.helpers import running_watcher, settled, wait_for_workflows
 from tests.imap_env import imap_settings, mail, needs_dovecot
 from tests.scripted_provider import subject
-from triage.contracts import workflow_id_for
+from triage.domain.contracts import workflow_id_for
+from triage.domain.models import TriageStatus
 from triage.mail.imap.mime import id_for
-from triage.models import TriageStatus
 
 pytestmark = needs_dovecot
 

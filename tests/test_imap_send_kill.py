@@ -18,9 +18,9 @@ import sys
 import pytest
 
 from tests.imap_env import imap_settings, mail, needs_dovecot
+from triage.dev.dovecot import PASSWORD
 from triage.mail.imap.mime import id_for
 from triage.mail.imap.provider import ImapProvider
-from triage.testing.dovecot import PASSWORD
 
 pytestmark = needs_dovecot
 

@@ -8,9 +8,9 @@ import uuid
 
 from tests.helpers import running_watcher, wait_for_workflows, workflow_ids
 from tests.imap_env import imap_settings, mail, needs_dovecot
-from triage.contracts import workflow_id_for
+from triage.dev.dovecot import PASSWORD
+from triage.domain.contracts import workflow_id_for
 from triage.mail.imap.mime import id_for
-from triage.testing.dovecot import PASSWORD
 
 pytestmark = needs_dovecot
 

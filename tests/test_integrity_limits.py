@@ -15,11 +15,11 @@ from starter.review import get_state
 from tests.conftest import inbound, make_settings, running_worker, sent_mail
 from tests.helpers import running_watcher
 from tests.scripted_provider import subject
-from triage.contracts import workflow_id_for
-from triage.inbound import NEUTRAL_REPLY_SUBJECT
-from triage.llm.offline import OfflineProvider
-from triage.models import TriageState, TriageStatus
-from triage.policy import AUTO_REPLY_LIMIT
+from triage.domain.contracts import workflow_id_for
+from triage.domain.inbound import NEUTRAL_REPLY_SUBJECT
+from triage.domain.models import TriageState, TriageStatus
+from triage.domain.policy import AUTO_REPLY_LIMIT
+from triage.judging.offline import OfflineProvider
 
 pytestmark = pytest.mark.slow
 

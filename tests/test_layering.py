@@ -1,6 +1,7 @@
 """The house reads floor to roof: which folder may import which, and no import loops.
 
-    triage/      the library: models, contracts, policy, llm, kb, mail (providers), the emulator
+    triage/      the library, by group (below): domain, runtime, judging (training),
+                 mail (the emulator), dev tools
     workflows/   orchestration          -> triage, activities (passed through the sandbox)
     activities/  adapters               -> triage
     worker/      runs them              -> triage, workflows, activities
@@ -106,3 +107,80 @@ def test_no_import_loops_at_import_time():
         if node not in state:
             visit(node, [node])
     assert not loops, loops
+
+
+# ---- groups inside triage/ (issue 24, point 5) ------------------------------------------------------
+
+# Most specific first: a module belongs to the first group whose prefix it has.
+GROUPS = (
+    ("training", "triage.judging.training"),
+    ("judging", "triage.judging"),
+    ("emulator", "triage.mail.sim"),
+    ("mail", "triage.mail"),
+    ("domain", "triage.domain"),
+    ("runtime", "triage.runtime"),
+    ("dev", "triage.dev"),
+)
+GROUP_ALLOWED = {
+    "domain": {"domain"},
+    "runtime": {"domain", "runtime"},
+    "judging": {"domain", "runtime", "judging"},
+    "training": {"domain", "runtime", "judging", "training"},
+    "mail": {"domain", "runtime", "mail"},
+    "emulator": {"runtime", "emulator"},
+    "dev": {"domain", "runtime", "judging", "training", "mail", "emulator", "dev"},
+}
+# Outside triage/: who may import the emulator and the dev tools (tests and bench may).
+DEV_COMMANDS = {"starter.stack", "starter.cli.services", "starter.cli.emulator"}
+
+
+def group_of(module: str) -> str | None:
+    for group, prefix in GROUPS:
+        if module == prefix or module.startswith(prefix + "."):
+            return group
+    return None
+
+
+def test_every_library_module_belongs_to_a_group():
+    """Only the package itself (and its content folders) sits at the top of triage/."""
+    loose = [name for name in modules() if name.startswith("triage.") and group_of(name) is None]
+    assert not loose, loose
+
+
+def test_each_group_imports_only_the_groups_beneath_it():
+    found = {}
+    for name, path in modules().items():
+        group = group_of(name)
+        if group is None:
+            continue
+        bad = {i for i in imports(path) if (g := group_of(i)) is not None and g not in GROUP_ALLOWED[group]}
+        if bad:
+            found[name] = sorted(bad)
+    assert not found, found
+
+
+def test_the_domain_never_imports_the_trainers_or_the_emulator():
+    reached = {
+        name: sorted(i for i in imports(path) if group_of(i) in ("training", "emulator", "dev"))
+        for name, path in modules().items()
+        if group_of(name) == "domain"
+    }
+    assert not {name: bad for name, bad in reached.items() if bad}
+
+
+def test_the_emulator_and_dev_tools_serve_tests_bench_and_dev_commands_only():
+    found = {}
+    for name, path in modules().items():
+        if name.startswith(("triage.", "tests.", "bench.")) or name in DEV_COMMANDS:
+            continue
+        bad = sorted(i for i in imports(path) if group_of(i) in ("emulator", "dev"))
+        if bad:
+            found[name] = bad
+    assert not found, found
+
+
+def test_a_group_rule_is_seen(tmp_path):
+    module = tmp_path / "policy.py"
+    module.write_text("from triage.judging.training.train import main\n")
+    assert {group_of(i) for i in imports(module)} == {"training"}
+    assert "training" not in GROUP_ALLOWED["domain"]

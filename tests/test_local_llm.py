@@ -31,11 +31,7 @@ from tests.conftest import running_worker, sent_mail
 from tests.helpers import message, settled, start_for
 from tests.replies import answered_reply
 from tests.stub_kb import RESET, RESET_ANSWER, StubKb
-from triage.config import Settings
-from triage.kb import KB_MIN_SCORE
-from triage.llm.local_server import LOCAL_MODEL, LocalModelServer
-from triage.llm.openai_provider import OpenAIProvider
-from triage.models import (
+from triage.domain.models import (
     Category,
     Classification,
     DraftReply,
@@ -45,7 +41,11 @@ from triage.models import (
     PolicySettings,
     TriageStatus,
 )
-from triage.policy import decide
+from triage.domain.policy import decide
+from triage.judging.kb import KB_MIN_SCORE
+from triage.judging.local_server import LOCAL_MODEL, LocalModelServer
+from triage.judging.openai_provider import OpenAIProvider
+from triage.runtime.config import Settings
 
 pytestmark = pytest.mark.local_llm
 
@@ -322,7 +322,7 @@ def test_llm_check_against_the_local_server(local_llm: LocalModelServer):
 
 
 def test_llm_check_names_what_to_change_when_nothing_answers():
-    from triage.asgi_server import free_port
+    from triage.runtime.asgi_server import free_port
 
     done = _triage("llm", "check", "--base-url", f"http://127.0.0.1:{free_port()}/v1", "--model", "m")
     assert done.returncode == 3

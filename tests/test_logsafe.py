@@ -1,4 +1,4 @@
-"""triage.logsafe: configured secrets never reach a log line, whatever logs them and how."""
+"""triage.runtime.logsafe: configured secrets never reach a log line, whatever logs them and how."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import logging
 
 from pydantic import SecretStr
 
-from triage.config import Settings
-from triage.logsafe import REDACTED, RedactSecrets
+from triage.runtime.config import Settings
+from triage.runtime.logsafe import REDACTED, RedactSecrets
 
 
 def logged(secrets: list[str], emit) -> str:

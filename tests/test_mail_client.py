@@ -25,8 +25,8 @@ from activities.mail_errors import (
     application_errors,
 )
 from tests.conftest import inbound
-from triage.asgi_server import serving
 from triage.mail.myagentmail.client import MailClient
+from triage.runtime.asgi_server import serving
 
 
 @pytest.fixture

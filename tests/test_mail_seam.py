@@ -18,8 +18,14 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.mail import MailActivities
 from starter.watcher import InboxWatcher
-from triage.config import Settings
-from triage.contracts import workflow_id_for
+from triage.domain.contracts import workflow_id_for
+from triage.domain.models import (
+    DiscardDraftRequest,
+    InboundMessage,
+    SaveDraftRequest,
+    SendDraftRequest,
+    ThreadRequest,
+)
 from triage.mail.errors import (
     MailBadResponse,
     MailError,
@@ -34,13 +40,7 @@ from triage.mail.factory import build_mail_provider
 from triage.mail.models import MailDraft, MailThread, SentMail, ThreadMessage
 from triage.mail.myagentmail.provider import MyAgentMailProvider
 from triage.mail.provider import MailProvider, MailSubscription
-from triage.models import (
-    DiscardDraftRequest,
-    InboundMessage,
-    SaveDraftRequest,
-    SendDraftRequest,
-    ThreadRequest,
-)
+from triage.runtime.config import Settings
 
 INBOX = "support"
 OWN_ADDRESS = "support@acme-help.test"

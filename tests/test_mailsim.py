@@ -15,7 +15,7 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, ConnectionClosedError, InvalidStatus
 
-from triage.mailsim.runner import RunningMailSim, running_mailsim
+from triage.mail.sim.runner import RunningMailSim, running_mailsim
 
 PING_INTERVAL = 0.2
 

@@ -11,11 +11,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from triage.llm.checked import classify_checked
-from triage.llm.encoder import encoder
-from triage.llm.meaning_head import MeaningHead, join, meaning_rows, partner_of, shipped_head
-from triage.llm.offline import OfflineProvider, shipped_classifier
-from triage.models import DraftRequest, InboundMessage
+from triage.domain.models import DraftRequest, InboundMessage
+from triage.judging.checked import classify_checked
+from triage.judging.encoder import encoder
+from triage.judging.meaning_head import MeaningHead, join, meaning_rows, partner_of, shipped_head
+from triage.judging.offline import OfflineProvider, shipped_classifier
 
 LONG_EMAIL = (
     "Hello team,\n\nWe moved our workspace to the Business plan last week. Since then the invoice "
@@ -33,7 +33,7 @@ def message(body: str, subject: str = "") -> InboundMessage:
 
 
 def test_shipped_head_joins_the_shipped_classifier():
-    # Retrain the TF-IDF model without its head (python -m triage.llm.train writes both) and this fails.
+    # Retrain the TF-IDF model without its head (python -m triage.judging.training.train writes both) and this fails.
     assert shipped_head().joins(shipped_classifier())
     assert shipped_head().partner == partner_of(shipped_classifier())
 

@@ -10,9 +10,9 @@ from starter.review import decide_current
 from tests.conftest import running_worker
 from tests.helpers import start_for, wait_for_status
 from tests.scripted_provider import subject
-from triage.asgi_server import free_port
-from triage.models import ReviewAction, TriageStatus
-from triage.temporal_client import connect
+from triage.domain.models import ReviewAction, TriageStatus
+from triage.runtime.asgi_server import free_port
+from triage.runtime.temporal_client import connect
 
 
 async def test_metrics_endpoint_has_sdk_and_product_metrics(dev_env, settings, control):

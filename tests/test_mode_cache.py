@@ -9,8 +9,8 @@ from temporalio.client import Client, DescribeWorkflowInput, Interceptor, Outbou
 from activities.autonomy import OverridesCache
 from starter.autonomy import set_mode
 from tests.conftest import running_worker
-from triage.autonomy import ModeRequest
-from triage.models import AutonomyMode
+from triage.domain.autonomy import ModeRequest
+from triage.domain.models import AutonomyMode
 
 SCOPE = "article:password-reset"
 

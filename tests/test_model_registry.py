@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from triage.llm.gate import GateSettings, ModelFigures, gate
-from triage.llm.offline import shipped_classifier
-from triage.llm.registry import BUILTIN, ModelRegistry, ModelVersion, RegistryError
+from triage.judging.gate import GateSettings, ModelFigures, gate
+from triage.judging.offline import shipped_classifier
+from triage.judging.registry import BUILTIN, ModelRegistry, ModelVersion, RegistryError
 
 NOW = datetime(2026, 12, 4, tzinfo=UTC)
 
@@ -183,8 +183,8 @@ def test_the_corrections_held_back_part_never_promotes():
 
 
 def test_one_reviewers_weight_is_capped():
-    from triage.llm.retrain import CORRECTION_WEIGHT, REVIEWER_WEIGHT_CAP, copies
-    from triage.models import Category, Correction
+    from triage.domain.models import Category, Correction
+    from triage.judging.training.retrain import CORRECTION_WEIGHT, REVIEWER_WEIGHT_CAP, copies
 
     def made_by(reviewer: str, n: int) -> list[Correction]:
         return [

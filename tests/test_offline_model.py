@@ -9,15 +9,15 @@ import pytest
 import pytest_asyncio
 
 from tests.replies import answered_reply
-from triage.evaluation import EvalReport, EvalRow, evaluate, load_eval_file
-from triage.kb import KnowledgeBase
-from triage.llm.guards import detect_guard_flags
-from triage.llm.offline import OfflineProvider, shipped_classifier
-from triage.llm.training_data import fingerprint, load_examples
-from triage.models import DraftRequest, GuardFlag, InboundMessage, PolicySettings
-from triage.policy import decide
+from triage.domain.models import DraftRequest, GuardFlag, InboundMessage, PolicySettings
+from triage.domain.policy import decide
+from triage.judging.guards import detect_guard_flags
+from triage.judging.kb import KnowledgeBase
+from triage.judging.offline import OfflineProvider, shipped_classifier
+from triage.judging.training.evaluation import EvalReport, EvalRow, evaluate, load_eval_file
+from triage.judging.training.training_data import fingerprint, load_examples
 
-HELD_OUT = Path(str(resources.files("triage.llm").joinpath("checks", "heldout.jsonl")))
+HELD_OUT = Path(str(resources.files("triage.judging").joinpath("checks", "heldout.jsonl")))
 # Measured on the shipped model, less a margin: a worse model fails here.
 MACRO_F1_FLOOR = 0.88
 # Lower than before the answerability and problem-report checks (0.35): the held-out
@@ -77,7 +77,7 @@ def test_held_out_examples_are_not_training_data(training_texts):
 
 
 def test_shipped_model_is_trained_on_the_current_data():
-    # Edit triage/llm/data/ without `python -m triage.llm.train` and this fails.
+    # Edit triage/judging/data/ without `python -m triage.judging.training.train` and this fails.
     assert shipped_classifier().fingerprint == fingerprint()
 
 

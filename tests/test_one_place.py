@@ -8,8 +8,8 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from activities.notify import slack_escape
 from starter.review import review_closed
-from triage.escaping import ELLIPSIS, escape_within
-from triage.inbound import markdown_text
+from triage.domain.escaping import ELLIPSIS, escape_within
+from triage.domain.inbound import markdown_text
 
 
 @pytest.mark.parametrize(

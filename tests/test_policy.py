@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.replies import answered_reply
-from triage.models import (
+from triage.domain.models import (
     AutonomyMode,
     AutoReplyAllowance,
     Category,
@@ -18,7 +18,7 @@ from triage.models import (
     ModeSource,
     PolicySettings,
 )
-from triage.policy import AUTO_REPLY_LIMIT, FOLLOW_UP, NO_ANSWER, WOULD_HAVE_SENT, decide
+from triage.domain.policy import AUTO_REPLY_LIMIT, FOLLOW_UP, NO_ANSWER, WOULD_HAVE_SENT, decide
 
 DEFAULT = PolicySettings()
 G, F, B, BUG, FR = Category.GENERAL, Category.FAQ, Category.BILLING, Category.BUG, Category.FEATURE_REQUEST

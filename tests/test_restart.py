@@ -11,10 +11,10 @@ from starter.review import ReviewRejected, decide_current, get_state, list_revie
 from tests.conftest import running_worker, sent_mail
 from tests.helpers import start_for, wait_for_status
 from tests.scripted_provider import subject
-from triage.asgi_server import free_port
-from triage.devserver import start_dev_server, wait_until_serving
-from triage.models import ReviewAction, TriageStatus
-from triage.temporal_client import connect
+from triage.dev.devserver import start_dev_server, wait_until_serving
+from triage.domain.models import ReviewAction, TriageStatus
+from triage.runtime.asgi_server import free_port
+from triage.runtime.temporal_client import connect
 
 pytestmark = pytest.mark.slow
 

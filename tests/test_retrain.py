@@ -18,14 +18,14 @@ from starter.retraining import start_retrain
 from starter.review import decide_current, get_state
 from tests.conftest import make_settings, running_worker
 from tests.helpers import start_for
-from triage.config import Settings
-from triage.corrections import iter_corrections
-from triage.kb import KnowledgeBase
-from triage.llm.factory import offline_provider
-from triage.llm.gate import RetrainReport, RetrainRequest
-from triage.llm.offline import OfflineProvider
-from triage.llm.registry import BUILTIN, ModelRegistry
-from triage.models import Category, Correction, ReviewAction, TriageStatus
+from triage.domain.corrections import iter_corrections
+from triage.domain.models import Category, Correction, ReviewAction, TriageStatus
+from triage.judging.factory import offline_provider
+from triage.judging.gate import RetrainReport, RetrainRequest
+from triage.judging.kb import KnowledgeBase
+from triage.judging.offline import OfflineProvider
+from triage.judging.registry import BUILTIN, ModelRegistry
+from triage.runtime.config import Settings
 
 pytestmark = pytest.mark.slow
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import pytest
 from temporalio.exceptions import ApplicationError
 
-from triage.contracts import ReviewErrorKind
-from triage.models import ReviewAction, ReviewDecision, ReviewOutcome, TriageStatus
-from triage.review_state import (
+from triage.domain.contracts import ReviewErrorKind
+from triage.domain.models import ReviewAction, ReviewDecision, ReviewOutcome, TriageStatus
+from triage.domain.review_state import (
     DECISIONS,
     IllegalTransition,
     ReviewEvent,

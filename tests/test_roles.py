@@ -23,9 +23,9 @@ from starter.api import create_app
 from starter.api.auth import token_problems
 from tests.conftest import make_settings, running_worker
 from tests.helpers import REVIEWERS, api, csrf_token
-from triage.asgi_server import serving
-from triage.config import Settings
-from triage.models import Role
+from triage.domain.models import Role
+from triage.runtime.asgi_server import serving
+from triage.runtime.config import Settings
 
 ADMIN = {"Authorization": "Bearer tok-a"}
 REVIEWER = {"Authorization": "Bearer tok-b"}

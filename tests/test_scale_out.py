@@ -12,7 +12,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from tests.conftest import inbound, running_worker, sent_mail
 from tests.helpers import running_watcher, wait_for_workflows
 from tests.scripted_provider import ScriptedProvider, subject
-from triage.contracts import workflow_id_for
+from triage.domain.contracts import workflow_id_for
 
 
 class CountingProvider(ScriptedProvider):

@@ -23,8 +23,8 @@ from starter.review import ReviewRejected, decide_current, get_state
 from tests.conftest import inbound, running_worker, sent_mail
 from tests.helpers import running_watcher
 from tests.scripted_provider import subject as scripted
-from triage.contracts import workflow_id_for
-from triage.inbound import (
+from triage.domain.contracts import workflow_id_for
+from triage.domain.inbound import (
     NEUTRAL_REPLY_SUBJECT,
     ParsedAddress,
     build_inbound,
@@ -33,9 +33,7 @@ from triage.inbound import (
     reply_subject,
     reply_target,
 )
-from triage.mail.factory import build_mail_provider
-from triage.mailsim.wire import single_address
-from triage.models import (
+from triage.domain.models import (
     GuardFlag,
     InboundMessage,
     ReviewAction,
@@ -43,6 +41,8 @@ from triage.models import (
     SendDraftRequest,
     TriageStatus,
 )
+from triage.mail.factory import build_mail_provider
+from triage.mail.sim.wire import single_address
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 

@@ -23,12 +23,19 @@ from temporalio.api.common.v1 import Payload, Payloads
 
 from activities.notify import FIELD_CHARS, HEADER_CHARS, SECTION_CHARS, TEXT_CHARS, slack_blocks, slack_escape
 from starter.start import summary_for
-from triage.asgi_server import free_port, serving
-from triage.codec import EncryptionCodec, generate_key
-from triage.codec_server import CodecServerRefused, create_codec_app
-from triage.inbound import build_inbound, markdown_text
-from triage.models import Category, Classification, Notification, PolicyDecision, TriageState, TriageStatus
-from triage.outcome import review_summary
+from triage.domain.inbound import build_inbound, markdown_text
+from triage.domain.models import (
+    Category,
+    Classification,
+    Notification,
+    PolicyDecision,
+    TriageState,
+    TriageStatus,
+)
+from triage.domain.outcome import review_summary
+from triage.runtime.asgi_server import free_port, serving
+from triage.runtime.codec import EncryptionCodec, generate_key
+from triage.runtime.codec_server import CodecServerRefused, create_codec_app
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -111,7 +118,7 @@ def test_emulator_never_prints_its_key(tmp_path):
         [
             sys.executable,
             "-m",
-            "triage.mailsim",
+            "triage.mail.sim",
             "--port",
             str(free_port()),
             "--db",

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from starter.api.app import MAX_BODY_BYTES
-from triage.asgi_server import MAX_HEADER_BYTES, free_port
+from triage.runtime.asgi_server import MAX_HEADER_BYTES, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "alice-" + "t" * 40
@@ -33,7 +33,7 @@ ALLOWED_GROWTH = 25 * MB
 SERVER = (
     "import asyncio, sys\n"
     "from starter.api.server import run_api\n"
-    "from triage.config import Settings\n"
+    "from triage.runtime.config import Settings\n"
     "asyncio.run(run_api(Settings(), '127.0.0.1', int(sys.argv[1])))\n"
 )
 

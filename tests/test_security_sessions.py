@@ -29,8 +29,8 @@ from starter.api.server import run_api
 from starter.api.sessions import SESSION_IDLE
 from starter.api.throttle import MemoryFailures
 from tests.helpers import csrf_token
-from triage.asgi_server import free_port, serving
-from triage.config import Settings
+from triage.runtime.asgi_server import free_port, serving
+from triage.runtime.config import Settings
 
 ALICE_TOKEN = "alice-" + "a" * 30
 BOB_TOKEN = "bob-" + "b" * 30

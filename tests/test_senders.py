@@ -1,4 +1,4 @@
-"""Who a sender is (triage.senders): the mailbox, its domain, the budgets, the authentication verdict."""
+"""Who a sender is (triage.domain.senders): the mailbox, its domain, the budgets, the authentication verdict."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from triage.inbound import NEUTRAL_REPLY_SUBJECT, reply_subject
-from triage.senders import (
+from triage.domain.inbound import NEUTRAL_REPLY_SUBJECT, reply_subject
+from triage.domain.senders import (
     authentication_problem,
     budgets,
     counter_key,
@@ -121,8 +121,8 @@ def test_a_reply_never_repeats_a_subject_that_carries_a_link(subject, reply):
 
 
 def test_a_thread_belongs_to_its_sender():
+    from triage.domain.senders import customer_messages
     from triage.mail.models import ThreadMessage
-    from triage.senders import customer_messages
 
     thread = [
         ThreadMessage(id="v1", outbound=False, from_address="Vera <vera@example.org>"),
@@ -142,8 +142,8 @@ def test_a_thread_belongs_to_its_sender():
 
 def test_a_failing_sender_is_flagged_for_review():
     """A provider that reports Authentication-Results (IMAP, say) passes them to build_inbound."""
-    from triage.inbound import address_flags, build_inbound
-    from triage.models import GuardFlag
+    from triage.domain.inbound import address_flags, build_inbound
+    from triage.domain.models import GuardFlag
 
     def built(results: str | None):
         return build_inbound(

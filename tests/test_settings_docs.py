@@ -8,15 +8,15 @@ from datetime import timedelta
 import pytest
 from pydantic import AliasChoices, SecretStr
 
-from triage import settings_docs
-from triage.autonomy import AutonomySettings
-from triage.config import Settings
-from triage.models import AutonomyMode, Category, PolicySettings, ReviewSettings
+from triage.domain.autonomy import AutonomySettings
+from triage.domain.models import AutonomyMode, Category, PolicySettings, ReviewSettings
+from triage.runtime import settings_docs
+from triage.runtime.config import Settings
 
 
 def test_the_page_is_made_from_the_settings_model():
     assert settings_docs.PAGE.read_text(encoding="utf-8") == settings_docs.page(), (
-        "docs/configuration.md is stale: run python -m triage.settings_docs"
+        "docs/configuration.md is stale: run python -m triage.runtime.settings_docs"
     )
 
 

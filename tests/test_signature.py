@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from triage.llm.signature import split_signature
-from triage.llm.text import normalize_body
+from triage.domain.signature import split_signature
+from triage.domain.text import normalize_body
 
 CUT = [
     # text, what stays

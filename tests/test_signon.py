@@ -26,10 +26,10 @@ from starter.api import create_app
 from starter.api.signon import check_sign_on, verified_claims
 from tests.helpers import csrf_token
 from tests.oidc import Provider, oidc_provider, sign_in_at_provider, tokens_for
-from triage.access import SignOnPolicy, SignOnRefused, sign_on_identity
-from triage.asgi_server import StartRefused, free_port, serving
-from triage.config import Settings
-from triage.models import Role
+from triage.domain.access import SignOnPolicy, SignOnRefused, sign_on_identity
+from triage.domain.models import Role
+from triage.runtime.asgi_server import StartRefused, free_port, serving
+from triage.runtime.config import Settings
 
 APP_PORT = free_port()
 APP_URL = f"http://127.0.0.1:{APP_PORT}"

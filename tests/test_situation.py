@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from triage.llm.guards import inspect_message
-from triage.llm.situation import Situation, read_situation
-from triage.models import GuardFlag
+from triage.domain.models import GuardFlag
+from triage.judging.guards import inspect_message
+from triage.judging.situation import Situation, read_situation
 
 F, R, D, P = Situation.FAILURE, Situation.REPEAT, Situation.DISPUTE, Situation.PRIVACY
 T = Situation.TAKEOVER

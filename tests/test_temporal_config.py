@@ -13,8 +13,8 @@ import pytest
 from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
 from temporalio.service import TLSConfig
 
-from triage.config import Settings
-from triage.temporal_client import connect, connect_options
+from triage.runtime.config import Settings
+from triage.runtime.temporal_client import connect, connect_options
 
 CLOUD_PROFILE = """
 [profile.cloud]

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from triage.llm.classifier import TextClassifier
-from triage.llm.training_data import load_examples
-from triage.tfidf import transform
+from triage.judging.classifier import TextClassifier
+from triage.judging.tfidf import transform
+from triage.judging.training.training_data import load_examples
 
 TEXTS = [
     *(e.text for e in load_examples()[::15]),

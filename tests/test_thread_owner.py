@@ -15,9 +15,9 @@ from temporalio.client import WorkflowHandle
 from starter.review import get_state
 from tests.conftest import running_worker, sent_mail
 from tests.helpers import REVIEWERS, api, csrf_token, received, settled, start
-from triage.llm.offline import OfflineProvider
-from triage.models import TriageStatus
-from triage.policy import DIFFERENT_SENDER
+from triage.domain.models import TriageStatus
+from triage.domain.policy import DIFFERENT_SENDER
+from triage.judging.offline import OfflineProvider
 
 pytestmark = pytest.mark.slow
 

@@ -13,7 +13,7 @@ from starter.review import decide_current
 from tests.conftest import running_worker
 from tests.helpers import start_for, wait_for_status
 from tests.scripted_provider import subject
-from triage.models import ReviewAction, TriageStatus
+from triage.domain.models import ReviewAction, TriageStatus
 
 SECRET = "my dog is called Pickles"
 

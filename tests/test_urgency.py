@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from starter.api.views import QueueRow, queue_order
-from triage.models import GuardFlag
-from triage.outcome import reasons_line
-from triage.urgency import Urgency, urgency_of
+from triage.domain.models import GuardFlag
+from triage.domain.outcome import reasons_line
+from triage.domain.urgency import Urgency, urgency_of
 
 L, S, P, PR, M, D = (
     GuardFlag.LEGAL,

@@ -1,4 +1,4 @@
-"""What a closing triage workflow reports toward its answer's autonomy (``triage.outcome.verdict_report``)."""
+"""What a closing triage workflow reports toward its answer's autonomy (``triage.domain.outcome.verdict_report``)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from triage.autonomy import Verdict
-from triage.models import (
+from triage.domain.autonomy import Verdict
+from triage.domain.models import (
     AutonomyMode,
     Category,
     Classification,
@@ -22,7 +22,7 @@ from triage.models import (
     TriageState,
     TriageStatus,
 )
-from triage.outcome import verdict_report
+from triage.domain.outcome import verdict_report
 
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 SHADOW = ModeInForce(mode=AutonomyMode.SHADOW, scope="article:password-reset", source=ModeSource.CONFIG)

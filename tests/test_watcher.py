@@ -15,10 +15,10 @@ from starter.watcher import InboxWatcher
 from tests.conftest import inbound, make_settings, running_worker, sent_mail
 from tests.helpers import running_watcher, wait_for_workflows, workflow_ids
 from tests.scripted_provider import subject
-from triage.contracts import workflow_id_for
+from triage.domain.contracts import workflow_id_for
+from triage.domain.models import InboundMessage
 from triage.mail.errors import MailUnreachable
 from triage.mail.factory import build_mail_provider
-from triage.models import InboundMessage
 
 
 async def test_each_message_starts_one_workflow(dev_env, settings, control):

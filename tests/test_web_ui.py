@@ -13,12 +13,12 @@ from temporalio.testing import WorkflowEnvironment
 
 from starter.start import summary_for
 from tests.conftest import _binary
-from triage.asgi_server import free_port
-from triage.contracts import CONVERSATION_WORKFLOW
-from triage.inbound import build_inbound
-from triage.models import PolicyDecision, TriageState, TriageStatus
-from triage.outcome import review_summary
-from triage.search_attributes import ALL_KEYS
+from triage.domain.contracts import CONVERSATION_WORKFLOW
+from triage.domain.inbound import build_inbound
+from triage.domain.models import PolicyDecision, TriageState, TriageStatus
+from triage.domain.outcome import review_summary
+from triage.domain.search_attributes import ALL_KEYS
+from triage.runtime.asgi_server import free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -7,8 +7,8 @@ import itertools
 import pytest
 
 from starter.cli.decisions import decision_line
-from triage.inbound import reply_subject
-from triage.models import ReviewAction, ReviewOutcome, TriageStatus
+from triage.domain.inbound import reply_subject
+from triage.domain.models import ReviewAction, ReviewOutcome, TriageStatus
 
 
 @pytest.mark.parametrize(

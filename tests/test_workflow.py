@@ -21,7 +21,7 @@ from starter.start import start_triage
 from tests.conftest import running_worker, sent_mail
 from tests.helpers import start_for, wait_for_status
 from tests.scripted_provider import subject
-from triage.models import (
+from triage.domain.models import (
     GuardFlag,
     ReviewAction,
     ReviewDecision,

@@ -5,7 +5,7 @@ the knowledge base's TF-IDF, the sentence encoder) and fitting and measuring
 retrained models are CPU work in Python: sharing a process with the workflow
 worker, a burst of them starved its workflow tasks (one GIL, one event loop).
 Here they run in processes that poll ``Settings.judge_queue`` and hold the
-model; the workflows call them by name (``triage.contracts.JudgeActivity``).
+model; the workflows call them by name (``triage.domain.contracts.JudgeActivity``).
 
 One judge process uses at most one core (its activities run on the event
 loop), so scale it by processes: one per core the judging may take, while the
@@ -26,11 +26,11 @@ from temporalio.worker import Worker
 
 from activities.llm import LlmActivities
 from activities.retrain import RetrainActivities
-from triage.config import Settings
-from triage.llm.base import TriageProvider
-from triage.llm.factory import build_provider
-from triage.llm.registry import ModelRegistry
-from triage.temporal_client import connect
+from triage.judging.base import TriageProvider
+from triage.judging.factory import build_provider
+from triage.judging.registry import ModelRegistry
+from triage.runtime.config import Settings
+from triage.runtime.temporal_client import connect
 
 log = logging.getLogger(__name__)
 

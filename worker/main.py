@@ -27,11 +27,11 @@ from activities.autonomy import AutonomyActivities, report_to_autonomy
 from activities.conversation import ConversationActivities
 from activities.mail import MailActivities
 from activities.notify import NotifyActivities
-from triage.config import Settings
-from triage.contracts import AUTONOMY_CONFIGURE
+from triage.domain.contracts import AUTONOMY_CONFIGURE
 from triage.mail.factory import build_mail_provider
 from triage.mail.provider import MailProvider
-from triage.temporal_client import connect
+from triage.runtime.config import Settings
+from triage.runtime.temporal_client import connect
 from workflows.autonomy import AutonomyWorkflow
 from workflows.conversation import AutoReplyCounterWorkflow, ConversationWorkflow
 from workflows.retrain import RetrainWorkflow

@@ -7,7 +7,7 @@ batch, not per message; reviewers flag a wrong
 automatic reply and people set modes (Updates, through update-with-start,
 which answer with the change made). The workflow keeps per-article and
 per-category counts over a rolling window, promotes and demotes by the rules
-in ``triage.autonomy``, tells the reviewers (Slack) and shows the modes in
+in ``triage.domain.autonomy``, tells the reviewers (Slack) and shows the modes in
 force in the Web UI (memo and current details). It never ends: it continues
 as new every few hundred events, so its history stays short however long the
 inbox lives.
@@ -26,8 +26,8 @@ from workflows.notifications import notify
 
 with workflow.unsafe.imports_passed_through():
     from activities.notify import NotifyActivities
-    from triage import autonomy
-    from triage.autonomy import (
+    from triage.domain import autonomy
+    from triage.domain.autonomy import (
         AutonomyBook,
         AutonomySettings,
         AutonomyState,
@@ -36,7 +36,7 @@ with workflow.unsafe.imports_passed_through():
         ModeRequest,
         VerdictReport,
     )
-    from triage.contracts import (
+    from triage.domain.contracts import (
         AUTONOMY_BOOK,
         AUTONOMY_CONFIGURE,
         AUTONOMY_FLAG,
@@ -46,7 +46,7 @@ with workflow.unsafe.imports_passed_through():
         AUTONOMY_VERDICTS,
         TOO_MANY_SCOPES,
     )
-    from triage.models import AutonomyMode
+    from triage.domain.models import AutonomyMode
 
 # Events handled before continuing as new: ~4 history events each, far below the limits.
 EVENTS_PER_RUN = 500

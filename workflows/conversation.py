@@ -26,15 +26,15 @@ from pydantic import BaseModel, Field
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from triage.contracts import SUPERSEDE_SIGNAL
-    from triage.models import (
+    from triage.domain.contracts import SUPERSEDE_SIGNAL
+    from triage.domain.models import (
         AutoReplyAllowance,
         ConversationTurn,
         JoinConversation,
         ReserveAutoReply,
         Supersede,
     )
-    from triage.senders import MAILBOX, Budget
+    from triage.domain.senders import MAILBOX, Budget
 
 # A conversation is kept this long after its last message (reviews expire after 72 h).
 CONVERSATION_IDLE = timedelta(days=7)

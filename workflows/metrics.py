@@ -10,7 +10,7 @@ from datetime import timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from triage.models import ReviewAction, TriageState, TriageStatus
+    from triage.domain.models import ReviewAction, TriageState, TriageStatus
 
 
 def record_review_latency(state: TriageState, action: ReviewAction) -> None:

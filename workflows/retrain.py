@@ -1,7 +1,7 @@
 """RetrainWorkflow: corrections in, a better offline model out, or a reason why not.
 
 export the reviewers' corrections -> fit a candidate -> measure it beside the
-model in force -> the gate (``triage.llm.gate``, decided here, in the history)
+model in force -> the gate (``triage.judging.gate``, decided here, in the history)
 -> promote, or keep the current model and say why. Run on demand
 (``triage retrain``) and nightly by a Temporal Schedule (``triage schedule``).
 
@@ -21,8 +21,8 @@ from temporalio.common import RetryPolicy
 from workflows import versions
 
 with workflow.unsafe.imports_passed_through():
-    from triage.contracts import JudgeActivity, judge_queue_for
-    from triage.llm.gate import (
+    from triage.domain.contracts import JudgeActivity, judge_queue_for
+    from triage.judging.gate import (
         CandidateFit,
         CorrectionsFile,
         Measured,

@@ -1,6 +1,6 @@
 """What the triage workflow's send decision reads, gathered before it is taken.
 
-The decision itself is one call of ``triage.policy.decide`` on these inputs.
+The decision itself is one call of ``triage.domain.policy.decide`` on these inputs.
 Some inputs cost a lookup (the autonomy mode) or a reservation (the sender's
 quota): each is gathered only while the reply could still go out, which is
 what ``could_send`` answers on the inputs gathered so far.
@@ -13,7 +13,7 @@ from temporalio import workflow
 from workflows import versions
 
 with workflow.unsafe.imports_passed_through():
-    from triage.models import (
+    from triage.domain.models import (
         Classification,
         DraftReply,
         MessageContext,
@@ -21,7 +21,7 @@ with workflow.unsafe.imports_passed_through():
         PolicyDecision,
         PolicySettings,
     )
-    from triage.policy import decide
+    from triage.domain.policy import decide
 
 
 def policy_in_force(policy: PolicySettings) -> PolicySettings:

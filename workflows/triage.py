@@ -4,8 +4,8 @@ classify -> join the conversation -> draft -> save the draft in the inbox ->
 the send decision -> auto-send, or wait (durably, with a reminder and an
 expiry) for a reviewer's decision. Orchestration only: every effect is an
 activity (``workflows.triage_calls``), the send decision is one call of
-``triage.policy.decide`` once its inputs are gathered, the review's phases are
-``triage.review_state``, and the version gates are ``workflows.versions``.
+``triage.domain.policy.decide`` once its inputs are gathered, the review's phases are
+``triage.domain.review_state``, and the version gates are ``workflows.versions``.
 """
 
 from __future__ import annotations
@@ -21,15 +21,14 @@ from workflows.notifications import notify_review
 from workflows.send_inputs import SendInputs, policy_in_force
 
 with workflow.unsafe.imports_passed_through():
-    from triage import search_attributes as sa
-    from triage.contracts import (
+    from triage.domain import search_attributes as sa
+    from triage.domain.contracts import (
         NEW_PARTICIPANT_SIGNAL,
         SUPERSEDE_SIGNAL,
         TRIAGE_WORKFLOW,
         ReviewErrorKind,
     )
-    from triage.llm.replies import holding_reply
-    from triage.models import (
+    from triage.domain.models import (
         Classification,
         DecisionRecord,
         DraftReply,
@@ -46,8 +45,9 @@ with workflow.unsafe.imports_passed_through():
         TriageState,
         TriageStatus,
     )
-    from triage.outcome import article_of, review_summary, triage_result, verdict_report
-    from triage.review_state import ReviewPhase, ReviewState
+    from triage.domain.outcome import article_of, review_summary, triage_result, verdict_report
+    from triage.domain.replies import holding_reply
+    from triage.domain.review_state import ReviewPhase, ReviewState
 
 
 @workflow.defn(name=TRIAGE_WORKFLOW)

@@ -20,10 +20,10 @@ with workflow.unsafe.imports_passed_through():
     from activities.autonomy import AutonomyActivities
     from activities.conversation import ConversationActivities
     from activities.mail import MailActivities
-    from triage.autonomy import ModeLookup, VerdictReport
-    from triage.contracts import NEW_PARTICIPANT_SIGNAL, JudgeActivity, judge_queue_for
-    from triage.inbound import message_reply_target, reply_subject
-    from triage.models import (
+    from triage.domain.autonomy import ModeLookup, VerdictReport
+    from triage.domain.contracts import NEW_PARTICIPANT_SIGNAL, JudgeActivity, judge_queue_for
+    from triage.domain.inbound import message_reply_target, reply_subject
+    from triage.domain.models import (
         AutoReplyAllowance,
         Category,
         Classification,
@@ -44,7 +44,7 @@ with workflow.unsafe.imports_passed_through():
         TriageInput,
         TriageState,
     )
-    from triage.senders import mailbox
+    from triage.domain.senders import mailbox
 
 LLM_TIMEOUT = timedelta(seconds=90)
 LLM_RETRY = RetryPolicy(

@@ -14,8 +14,8 @@ from temporalio.exceptions import ActivityError
 from workflows import triage_calls, versions
 
 with workflow.unsafe.imports_passed_through():
-    from triage.contracts import workflow_id_for
-    from triage.models import Classification, JoinConversation, MessageContext, Supersede, TriageState
+    from triage.domain.contracts import workflow_id_for
+    from triage.domain.models import Classification, JoinConversation, MessageContext, Supersede, TriageState
 
 MAX_PARTICIPANTS_SHOWN = 10
 

@@ -22,7 +22,7 @@ from datetime import timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from triage.models import ReviewSettings
+    from triage.domain.models import ReviewSettings
 
 # How long a closed workflow is kept (and replayed for queries): we assume at most this.
 RETENTION = timedelta(days=30)

@@ -3,8 +3,8 @@
     python -m bench.chaos --messages 1000 [--seed N] [--json PATH]
 
 One process tree on this machine: a fresh Temporal dev server on a SQLite file
-in a temporary directory (search attributes registered by ``triage.devserver``),
-the myagentmail emulator and the fake OpenAI server (``triage.testing.fake_openai``) in
+in a temporary directory (search attributes registered by ``triage.dev.devserver``),
+the myagentmail emulator and the fake OpenAI server (``triage.dev.fake_openai``) in
 this process, and the watcher and the worker as child processes, so that the
 worker can die by SIGKILL. While a stream of routine and sensitive emails
 arrives, a fault script kills the worker (kill -9, restarted after a pause),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bench.chaos.plan import EMAIL_KINDS, FOLLOW_UP_KINDS, STRANGER
-from triage.models import TriageStatus
+from triage.domain.models import TriageStatus
 
 # Where a workflow can be once the run has settled, as the table names it.
 OUTCOMES = {

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from bench.chaos.plan import AUTO_REPLY_LIMIT, ChaosPlan
 from bench.processes import DevServer, kill_process, spawn_python, stop_process
-from triage.mailsim.runner import RunningMailSim
-from triage.testing.fake_openai import FakeOpenAI
+from triage.dev.fake_openai import FakeOpenAI
+from triage.mail.sim.runner import RunningMailSim
 
 
 class ChildProcesses:

@@ -10,7 +10,7 @@ import httpx
 
 from bench.chaos.children import ChildProcesses
 from bench.chaos.plan import ChaosPlan, FaultStep, sleep_until
-from triage.testing.fake_openai import FakeOpenAI, FakeReply
+from triage.dev.fake_openai import FakeOpenAI, FakeReply
 
 
 class FaultScript:

@@ -28,12 +28,12 @@ from pathlib import Path
 from bench.chaos.children import ChildProcesses
 from bench.chaos.settle import list_triage_workflows, message_id_of, settle
 from starter.review import summarize
-from triage.config import Settings
+from triage.dev.dovecot import PASSWORD, Dovecot
+from triage.dev.smtp_relay import SmtpRelay
+from triage.domain.models import TriageStatus
 from triage.mail.imap.mime import id_for
-from triage.models import TriageStatus
-from triage.temporal_client import connect
-from triage.testing.dovecot import PASSWORD, Dovecot
-from triage.testing.smtp_relay import SmtpRelay
+from triage.runtime.config import Settings
+from triage.runtime.temporal_client import connect
 
 QUESTIONS = [
     ("How do I reset my password?", "Hello, how do I reset my password?"),

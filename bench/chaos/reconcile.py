@@ -21,11 +21,11 @@ from bench.chaos.settle import QUERY_CONCURRENCY, list_triage_workflows, message
 from bench.chaos.stream import InjectedEmail
 from bench.harness import bounded_gather
 from starter.review import get_state, summarize
-from triage import contracts
-from triage.contracts import WORKFLOW_ID_PREFIX
+from triage.domain import contracts
+from triage.domain.contracts import WORKFLOW_ID_PREFIX
+from triage.domain.models import AutoReplyAllowance, GuardFlag, TriageResult, TriageStatus
 from triage.mail.myagentmail.client import MailClient
-from triage.mailsim.runner import RunningMailSim
-from triage.models import AutoReplyAllowance, GuardFlag, TriageResult, TriageStatus
+from triage.mail.sim.runner import RunningMailSim
 from workflows.conversation import AutoReplyCounterWorkflow
 
 

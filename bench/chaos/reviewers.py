@@ -11,8 +11,8 @@ from temporalio.client import Client
 from temporalio.service import RPCError
 
 from starter.review import ReviewRejected, decide_current, get_state, list_reviews, review_closed
-from triage.contracts import WORKFLOW_ID_PREFIX, ReviewErrorKind
-from triage.models import ReviewAction
+from triage.domain.contracts import WORKFLOW_ID_PREFIX, ReviewErrorKind
+from triage.domain.models import ReviewAction
 
 REVIEW_TIMEOUT = 20.0  # one decision, worker or server down included
 

@@ -21,11 +21,11 @@ from bench.chaos.reviewers import Reviewers
 from bench.chaos.settle import settle
 from bench.chaos.stream import InjectedEmail, inject_messages
 from starter.review import get_state
-from triage.config import Settings
-from triage.contracts import WORKFLOW_ID_PREFIX
-from triage.mailsim.runner import running_mailsim, wait_for_subscriber
-from triage.temporal_client import connect
-from triage.testing.fake_openai import fake_openai
+from triage.dev.fake_openai import fake_openai
+from triage.domain.contracts import WORKFLOW_ID_PREFIX
+from triage.mail.sim.runner import running_mailsim, wait_for_subscriber
+from triage.runtime.config import Settings
+from triage.runtime.temporal_client import connect
 
 
 async def await_limit_decisions(client: Client, workflow_ids: list[str], timeout: float) -> bool:

@@ -9,8 +9,8 @@ from temporalio.client import Client, WorkflowExecution, WorkflowExecutionStatus
 
 from bench.harness import bounded_gather
 from starter.review import summarize, visibility_query
-from triage.contracts import WORKFLOW_ID_PREFIX
-from triage.models import TriageStatus
+from triage.domain.contracts import WORKFLOW_ID_PREFIX
+from triage.domain.models import TriageStatus
 
 QUERY_CONCURRENCY = 16  # describe and query calls at once, here and in reconciling
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import httpx
 
 from bench.chaos.plan import PlannedEmail, sleep_until
-from triage.senders import mailbox
+from triage.domain.senders import mailbox
 
 
 @dataclass(frozen=True)
@@ -18,7 +18,7 @@ class InjectedEmail:
     message_id: str
     kind: str
     thread_id: str
-    sender: str  # the mailbox alone (triage.senders.mailbox), as the reply budgets count it
+    sender: str  # the mailbox alone (triage.domain.senders.mailbox), as the reply budgets count it
     parent: str | None = None  # message id
 
 

@@ -37,7 +37,7 @@ from starter.api.pages import error_page
 from starter.api.routes import autonomy_router, health_router, router
 from starter.api.sessions import SESSION_IDLE, SESSION_MAX_AGE
 from starter.api.throttle import TemporalFailures
-from triage.config import Settings
+from triage.runtime.config import Settings
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 Reviewer tokens come from ``TRIAGE_REVIEWERS`` (``name:token`` or
 ``name:token:role`` entries) and are re-read on every request, so removing a
 token revokes both its API access and every dashboard session opened with it,
-and changing its role takes effect at once. A role (``triage.models.Role``)
+and changing its role takes effect at once. A role (``triage.domain.models.Role``)
 decides what a caller may do: ``api_admin`` and ``dashboard_admin`` refuse
 anyone but an admin with 403 and the reason. The reviewer recorded in a workflow by
 this app is always the one resolved here, never a name taken from a request
@@ -39,9 +39,9 @@ from starter.api.errors import ApiError, ApiErrorKind
 from starter.api.gateway import link_of
 from starter.api.sessions import SESSION_MAX_AGE, Session, SessionStore
 from starter.api.throttle import LoginThrottle
-from triage.asgi_server import StartRefused
-from triage.config import ROLE_NAMES, Settings
-from triage.models import Role
+from triage.domain.models import Role
+from triage.runtime.asgi_server import StartRefused
+from triage.runtime.config import ROLE_NAMES, Settings
 
 __all__ = ["SESSION_MAX_AGE", "LoginThrottle", "Session", "SessionStore"]
 

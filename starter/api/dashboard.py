@@ -47,10 +47,10 @@ from starter.api.views import (
     queue_order,
     queue_row,
 )
-from triage.config import Settings
-from triage.contracts import ReviewErrorKind
-from triage.models import Category, ReviewAction, TriageState, TriageStatus
-from triage.urgency import QUEUE_ORDER
+from triage.domain.contracts import ReviewErrorKind
+from triage.domain.models import Category, ReviewAction, TriageState, TriageStatus
+from triage.domain.urgency import QUEUE_ORDER
+from triage.runtime.config import Settings
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ from starter.api.gateway import change_mode, fetch_autonomy, link_of
 from starter.api.pages import FormText, Reviewer, flash, render, settings_of
 from starter.api.routes import ModeChangeRequest
 from starter.api.views import change_text, latest_changes
-from triage.config import Settings
-from triage.models import AutonomyMode, Category
+from triage.domain.models import AutonomyMode, Category
+from triage.runtime.config import Settings
 
 MODE_CHANGES_SHOWN = 50
 

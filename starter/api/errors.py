@@ -12,7 +12,7 @@ from enum import StrEnum
 from fastapi import HTTPException
 from pydantic import BaseModel, Field
 
-from triage.contracts import ReviewErrorKind
+from triage.domain.contracts import ReviewErrorKind
 
 
 class ApiErrorKind(StrEnum):

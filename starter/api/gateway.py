@@ -40,11 +40,18 @@ from starter.review import (
     list_reviews,
     review_closed,
 )
-from triage.autonomy import AutonomySettings, ModeChange, ModeRequest, ScopeRow, rows
-from triage.config import Settings
-from triage.contracts import ReviewErrorKind
-from triage.models import AutonomyMode, Category, ReviewAction, ReviewOutcome, TriageState, TriageStatus
-from triage.temporal_client import connect
+from triage.domain.autonomy import AutonomySettings, ModeChange, ModeRequest, ScopeRow, rows
+from triage.domain.contracts import ReviewErrorKind
+from triage.domain.models import (
+    AutonomyMode,
+    Category,
+    ReviewAction,
+    ReviewOutcome,
+    TriageState,
+    TriageStatus,
+)
+from triage.runtime.config import Settings
+from triage.runtime.temporal_client import connect
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ from starlette.middleware.sessions import Session
 
 import starter.api.auth as auth
 from starter.api.views import ago, countdown, iso, label, percent, safe_link, timestamp
-from triage.config import Settings
-from triage.models import Category
+from triage.domain.models import Category
+from triage.runtime.config import Settings
 
 # What the dashboard's routes take: the signed-in reviewer (else a redirect to the login
 # page) and a form field that may be missing.

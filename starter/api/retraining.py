@@ -20,7 +20,7 @@ from starter.api.errors import ApiError, ApiErrorKind, ErrorBody
 from starter.api.gateway import TemporalLink, link_of
 from starter.api.routes import Why
 from starter.retraining import NIGHTLY, create_schedule, delete_schedule, start_retrain
-from triage.llm.gate import RetrainRequest
+from triage.judging.gate import RetrainRequest
 
 log = logging.getLogger(__name__)
 

@@ -30,8 +30,15 @@ from starter.api.gateway import (
     list_page,
 )
 from starter.review import ReviewSummary
-from triage.autonomy import CATEGORY, ModeChange, ModeRequest, ScopeRow
-from triage.models import AutonomyMode, Category, ReviewAction, ReviewOutcome, TriageState, TriageStatus
+from triage.domain.autonomy import CATEGORY, ModeChange, ModeRequest, ScopeRow
+from triage.domain.models import (
+    AutonomyMode,
+    Category,
+    ReviewAction,
+    ReviewOutcome,
+    TriageState,
+    TriageStatus,
+)
 
 # ---- request and response bodies --------------------------------------------------
 

@@ -8,8 +8,8 @@ import logging
 from starter.api.app import create_app
 from starter.api.auth import check_reviewer_tokens
 from starter.api.signon import check_sign_on, sign_on_enabled
-from triage.asgi_server import BOUNDED_HTTP, serving
-from triage.config import Settings
+from triage.runtime.asgi_server import BOUNDED_HTTP, serving
+from triage.runtime.config import Settings
 
 log = logging.getLogger(__name__)
 

@@ -31,9 +31,9 @@ from datetime import UTC, datetime, timedelta
 from pydantic import BaseModel
 from temporalio.client import Client, WorkflowExecutionStatus
 
-from triage import contracts
-from triage.models import Role
-from triage.temporal_client import unless_missing
+from triage.domain import contracts
+from triage.domain.models import Role
+from triage.runtime.temporal_client import unless_missing
 
 SESSION_MAX_AGE = 12 * 60 * 60  # one working day; then log in again
 SESSION_IDLE = 4 * 60 * 60

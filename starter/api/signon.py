@@ -6,7 +6,7 @@ session cookie until the callback). ``GET /auth/callback`` exchanges the code
 and has Authlib verify the ID token: signature against the provider's
 published keys, issuer, audience (our client id), expiry (with
 ``TRIAGE_OIDC_LEEWAY_SECONDS`` of clock difference) and nonce. What the
-verified claims let in, and as which role, is ``triage.access``'s decision.
+verified claims let in, and as which role, is ``triage.domain.access``'s decision.
 A refusal opens no session and says why; it is logged without any token.
 """
 
@@ -24,9 +24,9 @@ from joserfc.errors import JoseError
 import starter.api.auth as auth
 from starter.api.gateway import link_of
 from starter.api.pages import error_page, flash, settings_of
-from triage.access import SignOnPolicy, SignOnRefused, sign_on_identity
-from triage.asgi_server import StartRefused
-from triage.config import Settings
+from triage.domain.access import SignOnPolicy, SignOnRefused, sign_on_identity
+from triage.runtime.asgi_server import StartRefused
+from triage.runtime.config import Settings
 
 log = logging.getLogger(__name__)
 

@@ -18,8 +18,8 @@ from typing import NamedTuple, Protocol
 
 from temporalio.client import Client
 
-from triage import contracts
-from triage.temporal_client import unless_missing
+from triage.domain import contracts
+from triage.runtime.temporal_client import unless_missing
 
 
 class FailureStore(Protocol):

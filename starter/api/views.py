@@ -11,11 +11,11 @@ from datetime import UTC, datetime, timedelta
 
 from starter.api.sanitize import sanitize_email_html, url_scheme
 from starter.review import ReviewSummary
-from triage.autonomy import ModeChange
-from triage.config import Settings
-from triage.models import AutonomyMode, Category, ModeInForce, ReviewAction, TriageState, TriageStatus
-from triage.render import text_to_html
-from triage.urgency import Urgency, urgency_of
+from triage.domain.autonomy import ModeChange
+from triage.domain.models import AutonomyMode, Category, ModeInForce, ReviewAction, TriageState, TriageStatus
+from triage.domain.render import text_to_html
+from triage.domain.urgency import Urgency, urgency_of
+from triage.runtime.config import Settings
 
 SLA_SOON = timedelta(hours=4)
 # Shown inside the sandboxed iframe: the email and the reply, with the email stylesheet only.
@@ -170,7 +170,7 @@ def queue_row(summary: ReviewSummary, state: TriageState | None, settings: Setti
 
 
 def queue_order(rows: list[QueueRow]) -> list[QueueRow]:
-    """Most urgent first (``triage.urgency``), the oldest first within each tier."""
+    """Most urgent first (``triage.domain.urgency``), the oldest first within each tier."""
     oldest = datetime.min.replace(tzinfo=UTC)
     return sorted(rows, key=lambda row: (row.urgency, aware(row.received_at) if row.received_at else oldest))
 

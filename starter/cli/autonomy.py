@@ -14,12 +14,12 @@ from starter.cli.lookup import ReviewId, reviewer_name, workflow_id_from
 from starter.cli.output import JsonOption, console
 from starter.cli.over_api import call_api
 from starter.cli.temporal import with_client
-from triage.config import get_settings
+from triage.runtime.config import get_settings
 
 if TYPE_CHECKING:
     from temporalio.client import Client
 
-    from triage.autonomy import ModeChange, ScopeRow
+    from triage.domain.autonomy import ModeChange, ScopeRow
 
 autonomy_app = typer.Typer(
     help="Modes per category and article (review, shadow, auto) and the verdicts that earn them.",
@@ -102,7 +102,7 @@ def set_mode(
 
     from starter.autonomy import ScopeRefused
     from starter.autonomy import set_mode as request_mode
-    from triage.autonomy import ModeChange, ModeRequest
+    from triage.domain.autonomy import ModeChange, ModeRequest
 
     if api:
         if reviewer:
@@ -147,7 +147,7 @@ def flag(
     settings = get_settings()
     workflow_id = workflow_id_from(review_id)
     if api:
-        from triage.autonomy import ModeChange
+        from triage.domain.autonomy import ModeChange
 
         if reviewer:
             raise CliError(

@@ -12,12 +12,12 @@ from starter.cli.errors import EXIT_USAGE, CliError, one_line
 from starter.cli.lookup import ReviewId, review_state, reviewer_name, workflow_id_from
 from starter.cli.output import console
 from starter.cli.temporal import with_client
-from triage.models import Category, ReviewAction
+from triage.domain.models import Category, ReviewAction
 
 if TYPE_CHECKING:
     from temporalio.client import Client
 
-    from triage.models import ReviewOutcome
+    from triage.domain.models import ReviewOutcome
 
 
 def _decide(
@@ -57,7 +57,7 @@ def _decide(
 
 def decision_line(action: ReviewAction, who: str, revision: int, outcome: ReviewOutcome) -> str:
     """What a decision did, said once: ``sent msg_… (approved by alice, revision 1)``."""
-    from triage.models import TriageStatus
+    from triage.domain.models import TriageStatus
 
     match outcome.status:
         case TriageStatus.SENT:
@@ -82,8 +82,8 @@ def _decide_over_temporal(
     from temporalio.service import RPCError, RPCStatusCode
 
     from starter.review import ReviewRejected, review_closed, submit_decision
-    from triage.contracts import ReviewErrorKind
-    from triage.models import ReviewDecision
+    from triage.domain.contracts import ReviewErrorKind
+    from triage.domain.models import ReviewDecision
 
     async def main(client: Client) -> tuple[int, ReviewOutcome | None]:
         current = revision if revision is not None else (await review_state(client, workflow_id)).revision
@@ -109,7 +109,7 @@ def _decide_over_api(
     fields: dict[str, Any],
 ) -> tuple[str, int, ReviewOutcome]:
     """The decision through the reviewer API: it, not this command, says who decides."""
-    from triage.models import ReviewOutcome, TriageState
+    from triage.domain.models import ReviewOutcome, TriageState
 
     review_url = f"/api/reviews/{workflow_id}"
     with api_client(api, token_file) as http:

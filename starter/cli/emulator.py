@@ -9,7 +9,7 @@ import typer
 
 from starter.cli.errors import EXIT_REFUSED, EXIT_UNREACHABLE, EXIT_USAGE, CliError, one_line
 from starter.cli.foreground import run_until_interrupted, setup_logging
-from triage.config import get_settings
+from triage.runtime.config import get_settings
 
 
 def mailsim(
@@ -22,7 +22,7 @@ def mailsim(
     ping_interval: float = 15.0,
 ) -> None:
     """Run the local myagentmail emulator (REST + WebSocket + /_sim control API)."""
-    from triage.mailsim.runner import serve_mailsim
+    from triage.mail.sim.runner import serve_mailsim
 
     settings = get_settings()
     setup_logging("WARNING", settings.secret_values())

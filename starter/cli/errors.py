@@ -10,7 +10,7 @@ from typer._click import exceptions as click  # the click Typer bundles: its err
 
 from starter.cli.output import err_console
 from starter.cli.temporal import CONNECT_TIMEOUT
-from triage.config import get_settings
+from triage.runtime.config import get_settings
 
 EXIT_OK = 0
 EXIT_REFUSED = 1  # refused, not found, or failed

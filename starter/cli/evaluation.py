@@ -20,6 +20,6 @@ def eval(
     ] = False,
 ) -> None:
     """Measure classification and the send policy on a labelled JSONL file (figures per source)."""
-    from triage.evaluation_cli import run_eval_command
+    from triage.judging.training.evaluation_cli import run_eval_command
 
     raise typer.Exit(run_eval_command(file, provider, as_json, show_unsafe))

@@ -10,7 +10,7 @@ from collections.abc import Coroutine, Iterable
 from contextlib import suppress
 from typing import Any
 
-from triage.logsafe import redact_secrets
+from triage.runtime.logsafe import redact_secrets
 
 
 def setup_logging(level: str = "INFO", secrets: Iterable[str] = ()) -> None:

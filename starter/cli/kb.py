@@ -11,7 +11,7 @@ import typer
 
 from starter.cli.errors import EXIT_REFUSED, CliError
 from starter.cli.output import JsonOption
-from triage.config import get_settings
+from triage.runtime.config import get_settings
 
 kb_app = typer.Typer(
     help="Check a knowledge-base folder and see what a question would cite.", no_args_is_help=True
@@ -47,8 +47,8 @@ def kb_check(
     ] = None,
 ) -> None:
     """Validate front matter, ids, translations and that every declared question can be reached."""
-    from triage.kb import KnowledgeBase
-    from triage.kb_check import check_folder
+    from triage.judging.kb import KnowledgeBase
+    from triage.judging.kb_check import check_folder
 
     folder = _kb_dir(directory)
     problems = check_folder(folder)
@@ -73,8 +73,8 @@ def kb_search(
     as_json: JsonOption = False,
 ) -> None:
     """What a question would cite: the declared question it matches (and its score) and the search ranking."""
-    from triage.kb import KnowledgeBase
-    from triage.llm.language import detect_language
+    from triage.judging.kb import KnowledgeBase
+    from triage.judging.language import detect_language
 
     settings = get_settings()
     kb = KnowledgeBase.load(_kb_dir(directory))

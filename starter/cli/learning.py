@@ -16,13 +16,13 @@ from starter.cli.errors import EXIT_REFUSED, EXIT_USAGE, CliError
 from starter.cli.output import JsonOption, console
 from starter.cli.over_api import call_api
 from starter.cli.temporal import with_client
-from triage.config import get_settings
+from triage.runtime.config import get_settings
 
 if TYPE_CHECKING:
     from temporalio.client import Client, ScheduleDescription
 
-    from triage.llm.gate import RetrainReport
-    from triage.llm.registry import ModelRegistry
+    from triage.judging.gate import RetrainReport
+    from triage.judging.registry import ModelRegistry
 
 corrections_app = typer.Typer(
     help="Reviewers' category corrections, read from Temporal.", no_args_is_help=True
@@ -46,7 +46,7 @@ def corrections_export(
     since: Annotated[datetime | None, typer.Option(help="Only workflows closed after this time.")] = None,
 ) -> None:
     """Every corrected category, with the message and the text that was sent (JSON lines)."""
-    from triage.corrections import iter_corrections
+    from triage.domain.corrections import iter_corrections
 
     settings = get_settings()
 
@@ -104,7 +104,7 @@ def retrain(
 ) -> None:
     """Fit a candidate on the corrections; promote it only if the gate finds it no worse."""
     from starter.retraining import start_retrain
-    from triage.llm.gate import RetrainRequest
+    from triage.judging.gate import RetrainRequest
 
     if api:  # an admin's right: the API starts it (it does not wait) and records who and why
         if labelled is not None:
@@ -147,7 +147,7 @@ def schedule_create(
 ) -> None:
     """Create (or replace) the nightly retrain."""
     from starter.retraining import create_schedule
-    from triage.llm.gate import RetrainRequest
+    from triage.judging.gate import RetrainRequest
 
     if api:
         if labelled is not None:
@@ -211,7 +211,7 @@ def schedule_delete(api: Api = None, token_file: TokenFile = None) -> None:
 
 
 def _registry() -> ModelRegistry:
-    from triage.llm.registry import ModelRegistry
+    from triage.judging.registry import ModelRegistry
 
     return ModelRegistry(get_settings().model_dir)
 
@@ -257,7 +257,7 @@ def model_promote(
     why: Annotated[str, typer.Option("--why")] = "promoted by hand",
 ) -> None:
     """Put a version in force (workers pick it up with their next message)."""
-    from triage.llm.registry import RegistryError
+    from triage.judging.registry import RegistryError
 
     try:
         promotion = _registry().promote(version, why)
@@ -269,7 +269,7 @@ def model_promote(
 @model_app.command("rollback")
 def model_rollback(why: Annotated[str, typer.Option("--why")] = "rolled back by hand") -> None:
     """Back to the version in force before the last promotion."""
-    from triage.llm.registry import RegistryError
+    from triage.judging.registry import RegistryError
 
     try:
         promotion = _registry().rollback(why)

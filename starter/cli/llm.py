@@ -9,7 +9,7 @@ import typer
 
 from starter.cli.errors import EXIT_USAGE, CliError
 from starter.cli.output import JsonOption, console
-from triage.config import get_settings
+from triage.runtime.config import get_settings
 
 llm_app = typer.Typer(
     help="The LLM server: serve the local model, check any OpenAI-compatible server.", no_args_is_help=True
@@ -25,7 +25,7 @@ def serve(
     threads: Annotated[int | None, typer.Option(min=1, help="CPU threads (default: all cores).")] = None,
 ) -> None:
     """Serve the small local model (llama.cpp + SmolLM2-135M, from `make local-llm`) on 127.0.0.1, until Ctrl-C."""
-    from triage.llm.local_server import LocalModelUnavailable, check_installed, provider_env, serve
+    from triage.judging.local_server import LocalModelUnavailable, check_installed, provider_env, serve
 
     try:
         check_installed()
@@ -50,7 +50,7 @@ def check(
     as_json: JsonOption = False,
 ) -> None:
     """List the server's models, do one structured-output round trip with our schema, report latency and json_schema support."""
-    from triage.llm.server_check import Outcome, check_server
+    from triage.judging.server_check import Outcome, check_server
 
     settings = get_settings()
     url = base_url or settings.openai_base_url

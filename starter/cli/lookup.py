@@ -13,7 +13,7 @@ from starter.cli.temporal import QUERY_TIMEOUT
 if TYPE_CHECKING:
     from temporalio.client import Client
 
-    from triage.models import TriageState
+    from triage.domain.models import TriageState
 
 ReviewId = Annotated[
     str, typer.Argument(metavar="ID", help="Workflow id (triage-msg_…) or message id (msg_…).")

@@ -6,7 +6,7 @@ import typer
 
 from starter.cli.errors import EXIT_REFUSED, EXIT_UNREACHABLE, EXIT_USAGE, CliError
 from starter.cli.output import console
-from triage.config import get_settings
+from triage.runtime.config import get_settings
 
 mail_app = typer.Typer(help="The mailbox the stack reads (TRIAGE_MAIL_PROVIDER=imap).", no_args_is_help=True)
 

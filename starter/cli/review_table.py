@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING
 
 from rich.table import Table
 
-from triage.contracts import WORKFLOW_ID_PREFIX
-from triage.policy import GUARD_FLAGS_PREFIX
+from triage.domain.contracts import WORKFLOW_ID_PREFIX
+from triage.domain.policy import GUARD_FLAGS_PREFIX
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from starter.review import ReviewSummary
-    from triage.models import TriageState
+    from triage.domain.models import TriageState
 
 
 # The reviews table: (key, header, keep priority: the lowest goes first when the terminal is narrow).

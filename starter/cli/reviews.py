@@ -17,14 +17,14 @@ from starter.cli.lookup import ReviewId, review_state, workflow_id_from
 from starter.cli.output import JsonOption, console, err_console
 from starter.cli.review_table import natural_width, review_rows, reviews_table
 from starter.cli.temporal import with_client
-from triage.models import Category, TriageStatus
-from triage.outcome import reasons_line
+from triage.domain.models import Category, TriageStatus
+from triage.domain.outcome import reasons_line
 
 if TYPE_CHECKING:
     from temporalio.client import Client
 
     from starter.review import ReviewSummary
-    from triage.models import TriageState
+    from triage.domain.models import TriageState
 
 
 def reviews(
@@ -94,7 +94,7 @@ def _reviews_over_api(
     api: str, token_file: Path | None, wanted: TriageStatus | None, category: Category | None, limit: int
 ) -> tuple[list[ReviewSummary], dict[str, TriageState | None]]:
     from starter.review import ReviewSummary
-    from triage.models import TriageState
+    from triage.domain.models import TriageState
 
     with api_client(api, token_file) as http:
         listed = api_call(
@@ -156,7 +156,7 @@ def show(
         return await review_state(client, workflow_id)
 
     if api:
-        from triage.models import TriageState
+        from triage.domain.models import TriageState
 
         with api_client(api, token_file) as http:
             state = TriageState.model_validate(api_call(http, "GET", f"/api/reviews/{workflow_id}"))

@@ -14,7 +14,7 @@ import typer
 from starter.cli.errors import EXIT_USAGE, CliError
 from starter.cli.foreground import run_until_interrupted, setup_logging
 from starter.cli.output import console, err_console
-from triage.config import get_settings
+from triage.runtime.config import get_settings
 
 
 def server(
@@ -24,7 +24,7 @@ def server(
     ui_codec_endpoint: Annotated[str | None, typer.Option(help="Codec server for the Web UI.")] = None,
 ) -> None:
     """Run the Temporal dev server with a persistent database and our search attributes."""
-    from triage.devserver import start_dev_server
+    from triage.dev.devserver import start_dev_server
 
     settings = get_settings()
     db = db_file or settings.temporal_db
@@ -118,7 +118,7 @@ def up(
             f"--llm {llm}: the only choice is 'local' (other servers: set OPENAI_BASE_URL)", EXIT_USAGE
         )
     if llm:
-        from triage.llm.local_server import LocalModelUnavailable, check_installed
+        from triage.judging.local_server import LocalModelUnavailable, check_installed
 
         try:
             check_installed()
@@ -155,9 +155,9 @@ def codec_server(
     ui_origin: Annotated[list[str] | None, typer.Option(help="Web UI origin(s) allowed by CORS.")] = None,
 ) -> None:
     """Decode encrypted payloads for the Temporal Web UI and CLI (needs TRIAGE_ENCRYPTION_KEY)."""
-    from triage.asgi_server import serving
-    from triage.codec import EncryptionCodec
-    from triage.codec_server import create_codec_app
+    from triage.runtime.asgi_server import serving
+    from triage.runtime.codec import EncryptionCodec
+    from triage.runtime.codec_server import create_codec_app
 
     settings = get_settings()
     if settings.encryption_key is None:

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, TypeVar
 
-from triage.config import get_settings
+from triage.runtime.config import get_settings
 
 if TYPE_CHECKING:
     from temporalio.client import Client
@@ -29,7 +29,7 @@ def with_client(work: Callable[[Client], Awaitable[T]]) -> T:
     """
     from temporalio.runtime import Runtime, TelemetryConfig
 
-    from triage.temporal_client import connect
+    from triage.runtime.temporal_client import connect
 
     runtime: Runtime | None = Runtime(telemetry=TelemetryConfig())
 

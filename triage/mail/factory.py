@@ -1,9 +1,9 @@
-"""Pick the mail provider from configuration (``TRIAGE_MAIL_PROVIDER``), like ``triage.llm.factory``."""
+"""Pick the mail provider from configuration (``TRIAGE_MAIL_PROVIDER``), like ``triage.judging.factory``."""
 
 from __future__ import annotations
 
-from triage.config import Settings
 from triage.mail.provider import MailProvider
+from triage.runtime.config import Settings
 
 
 def build_mail_provider(settings: Settings) -> MailProvider:

@@ -1,6 +1,6 @@
 """What the workflow's activities read back from a mail provider, in no provider's shape.
 
-Inbound mail itself is ``triage.models.InboundMessage``: the workflow's input.
+Inbound mail itself is ``triage.domain.models.InboundMessage``: the workflow's input.
 """
 
 from __future__ import annotations

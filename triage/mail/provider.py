@@ -1,9 +1,9 @@
 """The interface every mail provider implements: what the activities and the watcher need.
 
-Like ``triage.llm.base.TriageProvider`` on the LLM side: the workflow's
+Like ``triage.judging.base.TriageProvider`` on the LLM side: the workflow's
 activities and the inbox watcher hold a ``MailProvider`` and never learn
 which service is behind it (``triage.mail.factory`` picks one from the
-configuration). Providers speak in ``triage.models.InboundMessage``, the
+configuration). Providers speak in ``triage.domain.models.InboundMessage``, the
 models of ``triage.mail.models`` and the errors of ``triage.mail.errors``;
 nothing here knows about Temporal.
 """
@@ -15,8 +15,8 @@ from contextlib import AbstractAsyncContextManager
 from types import TracebackType
 from typing import Protocol, Self, runtime_checkable
 
+from triage.domain.models import InboundMessage
 from triage.mail.models import MailDraft, MailThread, SentMail
-from triage.models import InboundMessage
 
 
 @runtime_checkable

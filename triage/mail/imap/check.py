@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from triage.config import ImapAccount
 from triage.mail.errors import MailRejected
 from triage.mail.imap.mime import parse_mail
 from triage.mail.imap.session import Endpoint, ImapSession
+from triage.runtime.config import ImapAccount
 
 
 @dataclass

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from triage.inbound import build_inbound
+from triage.domain.inbound import build_inbound
+from triage.domain.models import InboundMessage
 from triage.mail.imap.index import Entry
 from triage.mail.imap.mime import ParsedMail, id_for, parse_mail
 from triage.mail.models import ThreadMessage
-from triage.models import InboundMessage
 
 
 def oversize_note(size: int, cap: int) -> str:

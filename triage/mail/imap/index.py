@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from triage.inbound import bare_address
+from triage.domain.inbound import bare_address
 from triage.mail.imap.mime import ParsedMail, parse_mail
 from triage.mail.imap.session import Fetched, ImapSession
 from triage.mail.imap.threads import Envelope

@@ -96,7 +96,7 @@ class ParsedMail:
     auto_submitted: bool = False
     draft_key: str | None = None  # our own header on drafts and sent replies
     # The topmost Authentication-Results: the one our own receiving server added (a sender
-    # can forge any below it). triage.senders.authentication_problem reads it.
+    # can forge any below it). triage.domain.senders.authentication_problem reads it.
     authentication_results: str | None = None
 
 

@@ -25,7 +25,7 @@ from contextlib import AbstractAsyncContextManager
 from types import TracebackType
 from typing import Self
 
-from triage.config import ImapAccount, Settings
+from triage.domain.models import InboundMessage
 from triage.mail.errors import MailNotFound
 from triage.mail.imap.compose import (
     build_reply,
@@ -46,7 +46,7 @@ from triage.mail.imap.smtp import submit
 from triage.mail.imap.subscription import ImapSubscription, imap_subscription
 from triage.mail.imap.threads import assign_threads
 from triage.mail.models import MailDraft, MailThread, SentMail
-from triage.models import InboundMessage
+from triage.runtime.config import ImapAccount, Settings
 
 log = logging.getLogger(__name__)
 

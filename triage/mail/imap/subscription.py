@@ -21,9 +21,9 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Self
 
+from triage.domain.models import InboundMessage
 from triage.mail.errors import MailError, MailSubscriptionLost
 from triage.mail.imap.session import ImapSession
-from triage.models import InboundMessage
 
 if TYPE_CHECKING:
     from triage.mail.imap.provider import ImapProvider

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from triage.inbound import build_inbound
+from triage.domain.inbound import build_inbound
+from triage.domain.models import InboundMessage
 from triage.mail.models import MailDraft, MailThread, SentMail, ThreadMessage
 from triage.mail.myagentmail.frames import EventMessage
 from triage.mail.myagentmail.schema import Draft, MailMessage, SendResult, Thread
-from triage.models import InboundMessage
 
 
 def _parse_time(value: str | None) -> datetime | None:

@@ -9,12 +9,12 @@ from typing import Self
 
 import httpx
 
-from triage.config import Settings
+from triage.domain.models import InboundMessage
 from triage.mail.models import MailDraft, MailThread, SentMail
 from triage.mail.myagentmail.client import MailClient
 from triage.mail.myagentmail.convert import from_rest, to_draft, to_sent, to_thread
 from triage.mail.myagentmail.subscription import SocketSubscription, socket_subscription
-from triage.models import InboundMessage
+from triage.runtime.config import Settings
 
 # The API cannot look a draft up by the message it answers: a retried create scans this many pages.
 _DRAFT_SCAN_PAGES = 20

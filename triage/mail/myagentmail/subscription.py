@@ -20,6 +20,7 @@ import websockets
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed, WebSocketException
 
+from triage.domain.models import InboundMessage
 from triage.mail.errors import MailSubscriptionLost, MailUnreachable
 from triage.mail.myagentmail.convert import from_event
 from triage.mail.myagentmail.frames import (
@@ -34,7 +35,6 @@ from triage.mail.myagentmail.frames import (
     parse_frame,
     subscribe_frame,
 )
-from triage.models import InboundMessage
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,256 @@
+"""A real Dovecot (Debian's ``dovecot-imapd`` + ``dovecot-lmtpd``) for tests and benchmarks.
+
+Generated config in a temporary directory, IMAP and LMTP on free loopback
+ports, passwd-file logins, maildirs under the directory; no system config
+is read or changed. As root (CI) the mail belongs to the ``dovecot`` user;
+as anyone else, Dovecot runs as that user. Mail arrives over LMTP, as a
+mail server would deliver it; ``SmtpRelay`` puts a real SMTP server
+(aiosmtpd) in front of it, so a reply sent over SMTP lands in the
+customer's mailbox.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import shutil
+import signal
+import smtplib
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from triage.runtime.asgi_server import free_port
+
+DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
+DOVEADM = shutil.which("doveadm") or "/usr/bin/doveadm"
+PASSWORD = "secret"
+DOMAIN = "example.test"
+
+
+def dovecot_installed() -> bool:
+    return Path(DOVECOT).exists()
+
+
+@dataclass
+class Dovecot:
+    root: Path
+    users: tuple[str, ...] = ("support", "customer", "other", *(f"box{i}" for i in range(64)))
+    imap_port: int = field(default_factory=free_port)
+    lmtp_port: int = field(default_factory=free_port)
+    _handed_out: set[str] = field(default_factory=set, repr=False)
+
+    @property
+    def config(self) -> Path:
+        return self.root / "dovecot.conf"
+
+    def address(self, user: str) -> str:
+        return f"{user}@{DOMAIN}"
+
+    def maildir(self, user: str) -> Path:
+        return self.root / "mail" / user
+
+    def write_config(self) -> None:
+        (self.root / "run").mkdir(parents=True, exist_ok=True)
+        (self.root / "mail").mkdir(exist_ok=True)
+        (self.root / "passwd").write_text("".join(f"{u}:{{PLAIN}}{PASSWORD}::::::\n" for u in self.users))
+        if os.geteuid() == 0:
+            internal, login, mail_user = "dovecot", "dovenull", "dovecot"
+            shutil.chown(self.root / "mail", mail_user, mail_user)
+            os.chmod(self.root, 0o755)
+        else:
+            internal = login = mail_user = getpass.getuser()
+        self.config.write_text(
+            _CONFIG.format(
+                root=self.root,
+                instance=f"triage-{self.imap_port}",
+                internal=internal,
+                login=login,
+                mail_user=mail_user,
+                imap_port=self.imap_port,
+                lmtp_port=self.lmtp_port,
+            )
+        )
+
+    def fresh_mailbox(self) -> str:
+        """A login no one has used yet on this server (made with the config: Dovecot caches its passwd-file)."""
+        used = self._handed_out
+        free = [u for u in self.users if u.startswith("box") and u not in used]
+        if not free:
+            raise RuntimeError(f"all {len(used)} spare mailboxes are used: make the Dovecot with more")
+        used.add(free[0])
+        return free[0]
+
+    def start(self) -> None:
+        if not self.config.exists():
+            self.write_config()
+        # The master daemonises: it must not inherit a pipe someone waits on.
+        with (self.root / "start.log").open("ab") as log:
+            subprocess.run(
+                [DOVECOT, "-c", str(self.config)],
+                check=True,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+            )
+        _wait_port(self.imap_port)
+        _wait_port(self.lmtp_port)
+
+    def stop(self) -> None:
+        pid_file = self.root / "run" / "master.pid"
+        if not pid_file.exists():
+            return
+        pid = int(pid_file.read_text().strip() or 0)
+        # The master's exit leaves running IMAP sessions alive: end them first, as a host's restart does.
+        self.kick()
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.05)
+        while _port_open(self.imap_port) and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    def kick(self, user: str = "*") -> None:
+        """Cut every open IMAP connection of ``user`` (all users by default)."""
+        subprocess.run([DOVEADM, "-c", str(self.config), "kick", user], check=False, capture_output=True)
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def reset_uidvalidity(self, user: str = "support") -> None:
+        """Stop, delete the user's indexes and UID lists (every folder renumbered), start again."""
+        self.stop()
+        time.sleep(1.1)  # UIDVALIDITY is a timestamp: the new one must differ
+        for path in self.maildir(user).rglob("*"):
+            if path.name.startswith("dovecot-uidlist") or path.name.startswith("dovecot.index"):
+                path.unlink()
+        self.start()
+
+    def deliver(self, raw: bytes, user: str = "support", sender: str = "customer@example.test") -> None:
+        with smtplib.LMTP("127.0.0.1", self.lmtp_port) as lmtp:
+            lmtp.sendmail(sender, [self.address(user)], raw)
+
+    def log(self) -> str:
+        path = self.root / "dovecot.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+
+def _port_open(port: int) -> bool:
+    import socket
+
+    with socket.socket() as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _wait_port(port: int, seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not _port_open(port):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"Dovecot did not listen on {port} within {seconds:.0f}s")
+        time.sleep(0.05)
+
+
+_CONFIG = """\
+base_dir = {root}/run
+state_dir = {root}/run/state
+instance_name = {instance}
+protocols = imap lmtp
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+auth_failure_delay = 0
+log_path = {root}/dovecot.log
+default_internal_user = {internal}
+default_internal_group = {internal}
+default_login_user = {login}
+first_valid_uid = 0
+mail_location = maildir:{root}/mail/%n
+mail_uid = {mail_user}
+mail_gid = {mail_user}
+mail_max_userip_connections = 50
+imap_idle_notify_interval = 10 secs
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%n {root}/passwd
+}}
+userdb {{
+  driver = static
+  args = uid={mail_user} gid={mail_user} home={root}/mail/%n
+}}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {imap_port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+service lmtp {{
+  inet_listener lmtp {{
+    address = 127.0.0.1
+    port = {lmtp_port}
+  }}
+  unix_listener lmtp {{
+    mode = 0600
+  }}
+}}
+service anvil {{
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
+}}
+namespace inbox {{
+  inbox = yes
+  separator = /
+  mailbox Drafts {{
+    special_use = \\Drafts
+    auto = subscribe
+  }}
+  mailbox Sent {{
+    special_use = \\Sent
+    auto = subscribe
+  }}
+}}
+"""
+
+
+def main() -> None:
+    """``python -m triage.dev.dovecot``: a throw-away Dovecot and SMTP relay, with the settings to use them."""
+    import tempfile
+
+    from triage.dev.smtp_relay import SmtpRelay
+
+    with tempfile.TemporaryDirectory(prefix="dovecot-") as root:
+        server = Dovecot(Path(root))
+        server.start()
+        relay = SmtpRelay(server)
+        relay.start()
+        print(
+            f"export TRIAGE_MAIL_PROVIDER=imap TRIAGE_IMAP_HOST=127.0.0.1 TRIAGE_IMAP_PORT={server.imap_port} "
+            f"TRIAGE_IMAP_SECURITY=none TRIAGE_IMAP_USER=support TRIAGE_IMAP_PASSWORD={PASSWORD} "
+            f"TRIAGE_IMAP_ADDRESS={server.address('support')} TRIAGE_SMTP_PORT={relay.port}\n"
+            f"# deliver: LMTP on 127.0.0.1:{server.lmtp_port}; Ctrl-C stops both",
+            flush=True,
+        )
+        try:
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+            signal.sigwait({signal.SIGINT, signal.SIGTERM})
+        finally:
+            relay.stop()
+            server.stop()
+
+
+if __name__ == "__main__":
+    main()

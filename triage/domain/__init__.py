@@ -1,0 +1,1 @@
+"""The domain: the rules (policy, autonomy, senders, urgency) and the data they speak (models, contracts)."""

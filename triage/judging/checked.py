@@ -1,0 +1,56 @@
+"""Classification with every check: the one step the classify activity and
+``triage eval`` share, so that what is measured is what runs.
+
+The provider's verdict is joined by the provider-independent checks (guard
+flags, the customer's situation, the sender's address, what the customer is
+doing: the learned act of ``triage.judging.acts`` joined with the phrase tables
+by ``triage.judging.act_verdict``, the stricter verdict winning); output the model
+cannot be trusted with becomes a review-only classification rather than a
+retry, because the safe answer to doubt is a human.
+"""
+
+from __future__ import annotations
+
+from triage.domain.inbound import address_flags
+from triage.domain.models import Classification, GuardFlag, InboundMessage
+from triage.judging.act_verdict import ActVerdict, judge_act
+from triage.judging.acts import read_act
+from triage.judging.base import ProviderOutputError, TriageProvider
+from triage.judging.closing import is_closing
+from triage.judging.guards import inspect_message
+from triage.judging.situation import read_situation
+
+
+def judge_message_act(message: InboundMessage, phrase_flags: list[GuardFlag]) -> ActVerdict:
+    """What the customer is doing, learned and read from phrases, joined."""
+    return judge_act(
+        read_act(message.subject, message.plain_body),
+        read_situation(message.subject, message.plain_body),
+        phrase_flags,
+        is_closing(message.subject, message.plain_body),
+    )
+
+
+async def classify_checked(provider: TriageProvider, message: InboundMessage) -> Classification:
+    inspection = inspect_message(message.subject, message.plain_body, message.body_chars)
+    verdict = judge_message_act(message, inspection.flags)
+    checks = [*inspection.flags, *verdict.flags, *address_flags(message)]
+    evidence = [*inspection.evidence, *verdict.evidence, *filter(None, [message.authentication_problem])]
+    try:
+        result = await provider.classify(message)
+    except ProviderOutputError as err:
+        return Classification.for_review(
+            f"classifier output unusable: {err}",
+            [*checks, GuardFlag.INVALID_OUTPUT],
+            evidence=evidence,
+            closing=verdict.closing,
+            act=verdict.act,
+        )
+    return result.model_copy(
+        update={
+            "guard_flags": sorted({*result.guard_flags, *checks}),
+            "evidence": list(dict.fromkeys([*evidence, *result.evidence])),
+            "closing": verdict.closing,
+            "act": verdict.act,
+        }
+    )

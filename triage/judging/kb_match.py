@@ -1,0 +1,169 @@
+"""Which article answers a question: found by meaning, then a calibrated yes or no.
+
+Retrieval compares what the customer asks with every question the articles
+declare, in any language, three ways: by meaning (the multilingual sentence
+encoder), by spelling (character n-grams of the words that say what it is
+about: robust to typos) and with the article's own text (its title and first
+lines). An article's closeness is the blend of its best scores.
+
+The closest article is not yet an answer: "need to see the eta of purchase"
+is closest to "I want to make a purchase". The acceptance model turns what
+retrieval saw (how close by each measure, how far ahead of the runner-up,
+whether meaning and spelling agree, how much the question says, and which
+share of its words the article, or any article, never mentions) into the
+probability that the article truly answers it, with "no article" as a real
+outcome. It is a logistic regression fitted on paraphrases and near-misses
+written for the shipped articles (``triage/judging/data/answers.jsonl``, built by
+``python -m triage.judging.training.train_answers``); its inputs describe a match, not an
+article, so it carries over to a knowledge base of your own.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from triage.judging.encoder import encoder
+from triage.judging.kb_words import Vocabulary, content_words, terms
+from triage.judging.tfidf import transform
+
+# How the three measures blend into one closeness (ranks articles and questions).
+SPELLING_WEIGHT = 0.7
+ARTICLE_WEIGHT = 0.5
+ARTICLE_TEXT_CHARS = 600
+FEATURES = ("meaning", "spelling", "article", "margin", "agree", "words", "novel", "unknown")
+ACCEPTANCE_FILE = "answer-acceptance.json"
+# Below this lead, a match that meaning and spelling disagree on is contested: in the
+# written examples, 5 in 36 such matches the model accepted at 0.8 were wrong (3.5 % overall).
+CONTESTED_MARGIN = 0.1
+
+
+@dataclass(frozen=True)
+class Match:
+    """The article closest to one of the customer's questions, and how it was found."""
+
+    article: int  # index into the articles the index was built with
+    question: str  # the declared question closest to it
+    closeness: float  # the blended score: ranks articles and the customer's questions
+    features: tuple[float, ...]  # FEATURES, in order: the acceptance model's input
+    # Another article as close: meaning and spelling each prefer a different one and the
+    # lead is under CONTESTED_MARGIN ("edit the address": the email or the shipping one?).
+    rival: int | None = None
+
+
+class QuestionIndex:
+    """Declared questions (article index, text) and the articles' texts, ready to match."""
+
+    def __init__(
+        self,
+        questions: Sequence[tuple[int, str]],
+        article_texts: Sequence[str],
+        mentioned: Sequence[Vocabulary],
+        known: Vocabulary,
+    ) -> None:
+        # ``mentioned``: the words each article's texts and questions use, in any language;
+        # ``known``: those of all articles (a word no article uses names what none covers).
+        self._mentioned = mentioned
+        self._known = known
+        self._articles = np.array([a for a, _ in questions], dtype=np.int64)
+        self._questions = [q for _, q in questions]
+        self._n = len(article_texts)
+        self._meaning = encoder().encode(self._questions)
+        self._article_meaning = encoder().encode([t[:ARTICLE_TEXT_CHARS] for t in article_texts])
+        self._spelling = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, strip_accents="unicode"
+        )
+        self._spelling_matrix = self._spelling.fit_transform([content_words(q) for q in self._questions])
+
+    def _per_article(self, scores: np.ndarray) -> np.ndarray:
+        """The best question's score for each article (rows: units)."""
+        best = np.full((scores.shape[0], self._n), -1.0)
+        for row, unit_scores in enumerate(scores):
+            np.maximum.at(best[row], self._articles, unit_scores)
+        return best
+
+    def match(self, units: Sequence[str], leave_out: str | None = None) -> list[Match]:
+        """The closest article for each unit. ``leave_out``: a question not to match
+        against (an example of the index measured against the others, in training)."""
+        if not units:
+            return []
+        vectors = encoder().encode(units)
+        meaning = vectors @ self._meaning.T
+        spelling = (
+            transform(self._spelling, [content_words(u) for u in units]) @ self._spelling_matrix.T
+        ).toarray()
+        if leave_out is not None:
+            left = [i for i, q in enumerate(self._questions) if q == leave_out]
+            meaning[:, left] = -1.0
+            spelling[:, left] = -1.0
+        by_meaning, by_spelling = self._per_article(meaning), self._per_article(spelling)
+        by_article = vectors @ self._article_meaning.T
+        blend = by_meaning + SPELLING_WEIGHT * by_spelling + ARTICLE_WEIGHT * by_article
+        per_question = meaning + SPELLING_WEIGHT * spelling
+        matches = []
+        for row, unit in enumerate(units):
+            ranked = np.argsort(-blend[row])
+            top = int(ranked[0])
+            runner_up = float(blend[row, ranked[1]]) if self._n > 1 else 0.0
+            own = np.flatnonzero(self._articles == top)
+            question = self._questions[int(own[np.argmax(per_question[row, own])])]
+            words = len(content_words(unit).split())
+            named = [t for t, _ in terms(unit)]
+            novel = sum(t not in self._mentioned[top] for t in named) / len(named) if named else 0.0
+            unknown = sum(t not in self._known for t in named) / len(named) if named else 0.0
+            features = (
+                float(by_meaning[row, top]),
+                float(by_spelling[row, top]),
+                float(by_article[row, top]),
+                float(blend[row, top]) - runner_up,
+                float(int(np.argmax(by_meaning[row])) == int(np.argmax(by_spelling[row]))),
+                math.log1p(words),
+                novel,
+                unknown,
+            )
+            contested = not features[4] and features[3] < CONTESTED_MARGIN
+            # The rival: the article the other measure prefers (or the runner-up, when neither
+            # measure prefers the blend's top).
+            preferred = [int(np.argmax(by_meaning[row])), int(np.argmax(by_spelling[row]))]
+            others = [a for a in preferred if a != top] or [int(ranked[1])]
+            rival = others[0] if contested and self._n > 1 else None
+            matches.append(Match(top, question, float(blend[row, top]), features, rival))
+        return matches
+
+
+@dataclass(frozen=True)
+class Acceptance:
+    """P(the matched article answers the question) = sigmoid(weights . features + bias)."""
+
+    weights: tuple[float, ...]
+    bias: float
+
+    def probability(self, match: Match) -> float:
+        z = self.bias + sum(w * x for w, x in zip(self.weights, match.features, strict=True))
+        return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
+
+    def to_json(self, **extra: object) -> str:
+        return json.dumps(
+            {"features": list(FEATURES), "weights": list(self.weights), "bias": self.bias, **extra}, indent=1
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Acceptance:
+        data = json.loads(text)
+        if tuple(data["features"]) != FEATURES:
+            raise ValueError(f"{ACCEPTANCE_FILE}: made for features {data['features']}, not {list(FEATURES)}")
+        return cls(weights=tuple(float(w) for w in data["weights"]), bias=float(data["bias"]))
+
+
+@cache
+def shipped_acceptance() -> Acceptance:
+    return Acceptance.from_json(
+        resources.files("triage.judging").joinpath("model", ACCEPTANCE_FILE).read_text()
+    )

@@ -1,0 +1,1 @@
+"""Fitting, evaluating and retraining the offline models: never imported by the domain."""

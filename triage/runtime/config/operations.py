@@ -1,0 +1,60 @@
+"""Operations settings: metrics, worker capacity, judge processes and the watcher's patience."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from triage.runtime.config.fields import env_var
+
+
+class OperationsSettings(BaseModel):
+    # Observability
+    metrics_port: int | None = Field(
+        None,
+        description="a worker's Prometheus metrics port (README, [Operations](../README.md#operations))",
+        validation_alias=env_var("TRIAGE_METRICS_PORT"),
+    )
+    metrics_host: str = Field(
+        "127.0.0.1",
+        description="the metrics endpoint's address",
+        validation_alias=env_var("TRIAGE_METRICS_HOST"),
+    )
+
+    # Worker
+    max_concurrent_activities: int = Field(
+        100,
+        ge=1,
+        description="activities a worker runs at once (README, [Operations](../README.md#operations))",
+        validation_alias=env_var("TRIAGE_MAX_CONCURRENT_ACTIVITIES"),
+    )
+    # Reviews wait for hours: each cached one costs ~170 KB (the SDK caches
+    # 1,000); an evicted one replays its short history when a decision arrives.
+    max_cached_workflows: int = Field(
+        500,
+        ge=0,
+        description="workflows a worker keeps in memory (README, [Operations](../README.md#operations))",
+        validation_alias=env_var("TRIAGE_MAX_CACHED_WORKFLOWS"),
+    )
+
+    # Judge workers `triage up` starts (worker/judge.py): each takes at most one core.
+    judge_processes: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="judge worker processes `triage up` starts (one per core)",
+        validation_alias=env_var("TRIAGE_JUDGE_PROCESSES"),
+    )
+
+    # Watcher
+    watch_idle_timeout_seconds: float = Field(
+        45.0,
+        gt=0,
+        description="seconds without a frame before the socket counts as half-open",
+        validation_alias=env_var("TRIAGE_WATCH_IDLE_TIMEOUT"),
+    )
+    catchup_max_pages: int = Field(
+        50,
+        ge=1,
+        description="pages of the inbox the watcher reads to catch up on missed mail",
+        validation_alias=env_var("TRIAGE_CATCHUP_MAX_PAGES"),
+    )
