@@ -197,8 +197,8 @@ async def test_redraft_stale_reject_and_validation(dev_env, api_settings, contro
 
 async def test_no_reply_needed_over_the_api_and_the_dashboard(dev_env, api_settings, control):
     async with running_worker(dev_env.client, api_settings), api(api_settings, dev_env.client) as http:
-        thanks = await start_for(dev_env.client, api_settings, control, subject=subject("general", 0.5))
-        other = await start_for(dev_env.client, api_settings, control, subject=subject("general", 0.5))
+        thanks = await start_for(dev_env.client, api_settings, control, subject=subject("general", 0.4))
+        other = await start_for(dev_env.client, api_settings, control, subject=subject("general", 0.4))
         for handle in (thanks, other):
             await wait_for_status(handle, TriageStatus.AWAITING_REVIEW)
 

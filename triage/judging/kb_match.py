@@ -132,8 +132,8 @@ class QuestionIndex:
             # The rival: the article the other measure prefers (or the runner-up, when neither
             # measure prefers the blend's top).
             preferred = [int(np.argmax(by_meaning[row])), int(np.argmax(by_spelling[row]))]
-            others = [a for a in preferred if a != top] or [int(ranked[1])]
-            rival = others[0] if contested and self._n > 1 else None
+            others = [a for a in preferred if a != top] or [int(i) for i in ranked[1:2]]
+            rival = others[0] if contested and others else None
             matches.append(Match(top, question, float(blend[row, top]), features, rival))
         return matches
 
