@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +23,7 @@ from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIO
 
 from triage.mail.sim.app import create_app
 from triage.mail.sim.hub import TRANSPORT_EXTENSION
-from triage.runtime.asgi_server import serving
+from triage.runtime.asgi_server import close_server, own_signals, serving
 
 WS_MAX_SIZE = 64 * 1024 * 1024
 
@@ -52,12 +52,6 @@ class RunningMailSim:
     app: FastAPI
 
 
-@contextlib.contextmanager
-def _keep_signal_handlers() -> Iterator[None]:
-    """uvicorn.Server.capture_signals that captures nothing (contextlib.nullcontext, typed as uvicorn's)."""
-    yield
-
-
 def _server(app: FastAPI, host: str, port: int, log_level: str) -> uvicorn.Server:
     config = uvicorn.Config(
         app,
@@ -69,7 +63,7 @@ def _server(app: FastAPI, host: str, port: int, log_level: str) -> uvicorn.Serve
         ws_max_size=WS_MAX_SIZE,
         timeout_graceful_shutdown=5,
     )
-    return uvicorn.Server(config)
+    return own_signals(uvicorn.Server(config))
 
 
 async def _started(server: uvicorn.Server, task: asyncio.Task[None]) -> int:
@@ -125,9 +119,6 @@ async def serve_mailsim(
     """Serves until cancelled (``run_until_interrupted``: Ctrl-C, SIGTERM), then stops gracefully."""
     app = create_app(db_path, api_key, inbox_id, inbox_email, ping_interval, seed=seed)
     server = _server(app, host, port, log_level)
-    # Not uvicorn's signal handlers: a second signal (a terminal's Ctrl-C, then `triage up`
-    # passing it on) would force its exit mid-lifespan, and it re-raises the signal after.
-    server.capture_signals = _keep_signal_handlers  # type: ignore[method-assign]  # replacing that one method is the point
     with contextlib.suppress(NotImplementedError, RuntimeError):  # SIGTERM: the same graceful stop
         asyncio.get_running_loop().add_signal_handler(
             signal.SIGTERM, lambda: setattr(server, "should_exit", True)
@@ -151,8 +142,7 @@ async def serve_mailsim(
     try:
         await asyncio.shield(task)
     except asyncio.CancelledError:
-        server.should_exit = True  # close the sockets, finish open requests, run the lifespan's end
-        await task
+        await close_server(server, task)  # the sockets, open requests, the lifespan's end; then re-raises
         raise
 
 
