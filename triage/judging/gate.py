@@ -30,7 +30,8 @@ class ModelFigures(BaseModel):
 class GateSettings(BaseModel):
     f1_tolerance: float = Field(default=DEFAULT_TOLERANCE, ge=0.0, le=0.2)
     unsafe_tolerance: float = Field(default=0.0, ge=0.0, le=0.2)
-    # A class's recall on the labelled set may drop by at most this (one row in a hundred).
+    # A class's recall on the labelled set may drop by at most this (one row in a hundred), or by
+    # one of its rows when it has fewer than a hundred: a single row moving is noise, not a trend.
     recall_tolerance: float = Field(default=0.01, ge=0.0, le=0.2)
     # Corrections must come from this many reviewers; fewer: only a person promotes.
     min_reviewers: int = Field(default=2, ge=1)
@@ -45,6 +46,9 @@ class GateResult(BaseModel):
 HELD_BACK = "held_back"
 
 
+_ROUNDING = 1e-9  # recalls are ratios of row counts: one row's worth must compare equal to itself
+
+
 def _class_reasons(name: str, now: ModelFigures, new: ModelFigures, settings: GateSettings) -> list[str]:
     """Per class: recall must not drop, automatic sends must not rise."""
     refused = []
@@ -53,7 +57,7 @@ def _class_reasons(name: str, now: ModelFigures, new: ModelFigures, settings: Ga
             refused.append(f"{name}: no {label} rows, so it cannot vouch for that class")
             continue
         before, after = now.recall.get(label, 0.0), new.recall.get(label, 0.0)
-        if after < before - settings.recall_tolerance:
+        if before - after > max(settings.recall_tolerance, 1 / support) + _ROUNDING:
             refused.append(f"{name}: {label} recall drops from {before:.3f} to {after:.3f}")
         sent_before, sent_after = now.auto_sent.get(label, 0), new.auto_sent.get(label, 0)
         if sent_after > sent_before:
