@@ -25,6 +25,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+import tests.one_thread  # noqa: F401  (first: before numpy loads)
 from tests.scripted_provider import ScriptedProvider
 from triage.domain.search_attributes import ALL_KEYS
 from triage.judging.base import TriageProvider

@@ -9,7 +9,7 @@ model; the workflows call them by name (``triage.domain.contracts.JudgeActivity`
 
 One judge process uses at most one core (its activities run on the event
 loop), so scale it by processes: one per core the judging may take, while the
-workflow worker, the dev server and the watcher keep theirs.
+workflow worker, the dev server and the watcher keep theirs. Its BLAS runs one thread.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from typing import Any
 
 from temporalio.client import Client
 from temporalio.worker import Worker
+from threadpoolctl import threadpool_limits
 
 from activities.llm import LlmActivities
 from activities.retrain import RetrainActivities
@@ -69,6 +70,10 @@ async def run_judge(settings: Settings, stop: asyncio.Event | None = None) -> No
         client = await connect(settings)
         provider = build_provider(settings)
         stack.push_async_callback(provider.aclose)
+        # One BLAS and OpenMP thread (the libraries are loaded by now): the process takes one
+        # core, its activities run side by side, and OpenBLAS's spinning threads on a busy
+        # machine made a fit twice and an answer match six times slower than one thread.
+        threadpool_limits(limits=1)
         worker = build_judge_worker(client, settings, provider)
         log.info(
             "judge worker on %s / %s, task queue %s, provider %s",
