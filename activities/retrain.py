@@ -8,7 +8,9 @@ retry: the corrections file and the candidate are named after the workflow run.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,6 +39,9 @@ if TYPE_CHECKING:
     from triage.judging.training.evaluation import EvalRow
 
 BAD_LABELLED_FILE = "BadLabelledFile"
+# Figures by (model file, rows, policy): measuring is deterministic, and tens of seconds.
+MEASURED_CACHE_SIZE = 32
+_MEASURED: dict[tuple[str, str, str], ModelFigures] = {}
 
 
 def packaged_check_sets() -> list[Path]:
@@ -110,19 +115,26 @@ class RetrainActivities:
                     f"labelled file {path}: {err}", type=BAD_LABELLED_FILE, non_retryable=True
                 ) from None
         sets = {HELD_BACK: retrain.as_eval_rows(held), "labelled": labelled}
-        kb = KnowledgeBase.load()
         figures = {}
         for role, version in (
             ("current", request.candidate.parent),
             ("candidate", request.candidate.version),
         ):
-            model = self._registry.load(version)
-            figures[role] = {
-                name: await asyncio.to_thread(_measure_sync, model, rows, kb, self._policy)
-                for name, rows in sets.items()
-            }
+            figures[role] = {name: await self._figures(version, rows) for name, rows in sets.items()}
         self._registry.record_figures(request.candidate.version, figures["candidate"])
         return Measured(current=figures["current"], candidate=figures["candidate"])
+
+    async def _figures(self, version: str, rows: list[EvalRow]) -> ModelFigures:
+        """The model's figures on the rows, measured once per process: the model in force is
+        measured beside every candidate, on a labelled set that rarely changes."""
+        model = self._registry.load(version)  # a missing version: RegistryError, as before
+        model_digest = _digest(self._registry.path_of(version).read_bytes())
+        key = (model_digest, _digest(*(r.model_dump_json() for r in rows)), self._policy.model_dump_json())
+        if key not in _MEASURED:
+            _MEASURED[key] = await asyncio.to_thread(_measure_sync, model, rows, _packaged_kb(), self._policy)
+            while len(_MEASURED) > MEASURED_CACHE_SIZE:
+                del _MEASURED[next(iter(_MEASURED))]
+        return _MEASURED[key].model_copy(deep=True)
 
     @activity.defn
     async def model_in_force(self) -> str:
@@ -145,6 +157,20 @@ def _read(path: Path) -> list[Correction]:
         for line in path.read_text(encoding="utf-8").splitlines()
         if line.strip()
     ]
+
+
+def _digest(*parts: str | bytes) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode() if isinstance(part, str) else part)
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+@cache
+def _packaged_kb() -> KnowledgeBase:
+    """The articles the models are measured with (loading them encodes every question)."""
+    return KnowledgeBase.load()
 
 
 def _measure_sync(
