@@ -21,7 +21,14 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from triage.domain import search_attributes as sa
-from triage.domain.contracts import TRIAGE_WORKFLOW, WORKFLOW_ID_PREFIX, ReviewErrorKind
+from triage.domain.contracts import (
+    REVIEW_SIGNAL,
+    REVIEW_UPDATE,
+    STATE_QUERY,
+    TRIAGE_WORKFLOW,
+    WORKFLOW_ID_PREFIX,
+    ReviewErrorKind,
+)
 from triage.domain.models import (
     Category,
     ReviewAction,
@@ -30,7 +37,6 @@ from triage.domain.models import (
     TriageState,
     TriageStatus,
 )
-from workflows.triage import SupportTriageWorkflow
 
 UPDATE_TIMEOUT = timedelta(seconds=60)
 
@@ -145,7 +151,7 @@ async def get_state(
 ) -> TriageState:
     """The ``state`` query; it needs a worker, so callers that must not hang pass ``rpc_timeout``."""
     return await client.get_workflow_handle(workflow_id, run_id=run_id).query(
-        SupportTriageWorkflow.state, rpc_timeout=rpc_timeout
+        STATE_QUERY, result_type=TriageState, rpc_timeout=rpc_timeout
     )
 
 
@@ -183,14 +189,16 @@ async def submit_decision(
     handle = client.get_workflow_handle(workflow_id)
     if not wait:
         try:
-            await handle.signal(SupportTriageWorkflow.review_signal, decision)
+            await handle.signal(REVIEW_SIGNAL, decision)
         except RPCError as err:
             if review_closed(err):
                 raise ReviewRejected(ReviewErrorKind.REVIEW_CLOSED, await _closed_because(handle)) from err
             raise
         return None
     try:
-        return await handle.execute_update(SupportTriageWorkflow.review, decision, rpc_timeout=UPDATE_TIMEOUT)
+        return await handle.execute_update(
+            REVIEW_UPDATE, decision, result_type=ReviewOutcome, rpc_timeout=UPDATE_TIMEOUT
+        )
     except RPCError as err:
         if review_closed(err):
             raise ReviewRejected(ReviewErrorKind.REVIEW_CLOSED, await _closed_because(handle)) from err

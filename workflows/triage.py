@@ -24,6 +24,9 @@ with workflow.unsafe.imports_passed_through():
     from triage.domain import search_attributes as sa
     from triage.domain.contracts import (
         NEW_PARTICIPANT_SIGNAL,
+        REVIEW_SIGNAL,
+        REVIEW_UPDATE,
+        STATE_QUERY,
         SUPERSEDE_SIGNAL,
         TRIAGE_WORKFLOW,
         ReviewErrorKind,
@@ -68,11 +71,11 @@ class SupportTriageWorkflow:
 
     # ---- queries, updates, signals ------------------------------------------------
 
-    @workflow.query
+    @workflow.query(name=STATE_QUERY)
     def state(self) -> TriageState:
         return self._state
 
-    @workflow.update
+    @workflow.update(name=REVIEW_UPDATE)
     async def review(self, decision: ReviewDecision) -> ReviewOutcome:
         # The validator ran already, but another update may have been taken since:
         # the review's state checks again now that this handler owns the turn.
@@ -84,7 +87,7 @@ class SupportTriageWorkflow:
     def _validate_review(self, decision: ReviewDecision) -> None:
         self._review.check(decision, self._state.revision, self._state.status)
 
-    @workflow.signal
+    @workflow.signal(name=REVIEW_SIGNAL)
     def review_signal(self, decision: ReviewDecision) -> None:
         """Fire-and-forget path (plain ``temporal workflow signal``, workers down)."""
         try:

@@ -10,6 +10,10 @@ from enum import StrEnum
 WORKFLOW_ID_PREFIX = "triage-"
 
 TRIAGE_WORKFLOW = "SupportTriageWorkflow"  # one per message
+# Its handlers, by name: the reviewer client (CLI, API) then never imports the workflow's modules.
+STATE_QUERY = "state"
+REVIEW_UPDATE = "review"
+REVIEW_SIGNAL = "review_signal"
 SUPERSEDE_SIGNAL = "supersede"
 NEW_PARTICIPANT_SIGNAL = "new_participant"  # another sender wrote into the thread
 CONVERSATION_WORKFLOW = "ConversationWorkflow"

@@ -15,11 +15,16 @@ import os
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
-from triage.judging.classifier import TextClassifier, packaged_artifact
 from triage.judging.gate import ModelFigures
+
+if (
+    TYPE_CHECKING
+):  # the classifier (numpy, scikit-learn) loads only to load a model: `triage model list` reads JSON
+    from triage.judging.classifier import TextClassifier
 
 BUILTIN = "builtin"
 REGISTRY_FILE = "registry.json"
@@ -79,6 +84,8 @@ class ModelRegistry:
 
     def path_of(self, version: str) -> Path:
         if version == BUILTIN:
+            from triage.judging.classifier import packaged_artifact
+
             return packaged_artifact()
         return self.folder / f"{version}.npz"
 
@@ -87,6 +94,8 @@ class ModelRegistry:
         path = self.path_of(version)
         if not path.exists():
             raise RegistryError(f"model {version} is not in {self.folder}")
+        from triage.judging.classifier import TextClassifier
+
         return TextClassifier.load(path)
 
     def _write(self, state: RegistryState) -> None:
