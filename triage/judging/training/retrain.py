@@ -24,8 +24,7 @@ from triage.judging.classifier import TextClassifier
 from triage.judging.gate import ModelFigures
 from triage.judging.kb import KnowledgeBase
 from triage.judging.training.evaluation import EvalRow, as_label, evaluate
-from triage.judging.training.train import fit
-from triage.judging.training.training_data import load_examples, training_rows
+from triage.judging.training.train import fit_with_shipped
 
 CORRECTION_WEIGHT = 20  # copies of each correction among ~6,400 training rows
 # One reviewer's corrections together weigh at most this many training rows (ten corrections
@@ -75,13 +74,13 @@ def copies(corrections: Sequence[Correction]) -> dict[str, int]:
 
 def fit_candidate(current: TextClassifier, corrections: Sequence[Correction], name: str) -> TextClassifier:
     """The shipped examples plus the corrections, calibrated as the model in force is."""
-    rows = training_rows(load_examples())
-    texts, labels = list(rows.texts), list(rows.labels)
+    texts: list[str] = []
+    labels: list[str] = []
     weight = copies(corrections)
     for correction in corrections:
         texts += [model_input(correction.subject, correction.body)] * weight[correction.reviewer]
         labels += [correction.corrected.value] * weight[correction.reviewer]
-    candidate = fit(
+    candidate = fit_with_shipped(
         texts, labels, temperature=current.temperature, data_id=f"{current.fingerprint}+{len(corrections)}"
     )
     return dataclasses.replace(candidate, name=name, calibration=current.calibration)
