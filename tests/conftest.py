@@ -46,6 +46,10 @@ pytest_plugins = ["tests.browser", "tests.imap_env"]
 # (Makefile: --dist loadfile --no-loadscope-reorder; xdist's own order is by test count,
 # which puts a one-test module of two minutes last and leaves one worker idle meanwhile).
 EARLY_MARKS = (("slow",), ("browser", "local_llm"))
+# The longest modules of all, longest first, ahead of the other slow ones: each takes one
+# worker for minutes, so it must start at once (each measured alone at a load of ~9:
+# test_cli_live 320 s, test_retrain 214 s, test_chaos 150 s).
+LONGEST_FIRST = ("tests/test_cli_live.py", "tests/test_retrain.py", "tests/test_chaos.py")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -55,11 +59,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         marks = {mark.name for mark in item.iter_markers()}
         return next((n for n, names in enumerate(EARLY_MARKS) if marks & set(names)), len(EARLY_MARKS))
 
+    def module_of(item: pytest.Item) -> str:
+        return item.nodeid.split("::", 1)[0]
+
     module_rank: dict[str, int] = {}
     for item in items:
-        module = item.nodeid.split("::", 1)[0]
+        module = module_of(item)
         module_rank[module] = min(module_rank.get(module, len(EARLY_MARKS)), rank(item))
-    items.sort(key=lambda item: module_rank[item.nodeid.split("::", 1)[0]])
+    longest = {module: n for n, module in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: (module_rank[module_of(item)], longest.get(module_of(item), len(longest))))
 
 
 def _binary(name: str) -> str:
