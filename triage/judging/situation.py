@@ -24,9 +24,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 
+from triage.domain.languages import Situation as SituationPhrases
+from triage.domain.languages import packs, shared
 from triage.domain.models import GuardFlag
 from triage.domain.text import clean_invisible, normalize_body, split_sentences
-from triage.judging.situation_phrases import de, en, es, fr, good_news, multilingual
 
 
 class Situation(StrEnum):
@@ -61,8 +62,14 @@ class Finding:
         return f'{self.situation.value}: "{self.evidence}"'
 
 
-# The languages whose reports are read in full (the phrases: triage/judging/situation_phrases/).
-LANGUAGES = (en, de, fr, es)
+# The phrases: the tables read across languages (triage/languages/situation.toml), then
+# each language pack's situation.toml, in the packs' order (``triage.domain.languages``).
+_ACROSS = SituationPhrases.model_validate(shared("situation"))
+
+
+def _table(name: str) -> list[str]:
+    """One table: its lines written across languages, then every pack's."""
+    return [*_ACROSS.table(name), *(line for found in packs() for line in found.situation.table(name))]
 
 
 def _compile(patterns: list[str]) -> re.Pattern[str]:
@@ -70,26 +77,19 @@ def _compile(patterns: list[str]) -> re.Pattern[str]:
 
 
 _RULES: list[tuple[Situation, re.Pattern[str]]] = [
-    (Situation.PRIVACY, _compile(multilingual.PRIVACY)),
-    (Situation.TAKEOVER, _compile(multilingual.TAKEOVER)),
-    (Situation.WITHDRAWAL, _compile(multilingual.WITHDRAWAL)),
-    (Situation.DISPUTE, _compile([p for language in LANGUAGES for p in language.DISPUTE])),
-    (Situation.REPEAT, _compile([p for language in LANGUAGES for p in language.REPEAT])),
-    (
-        Situation.FAILURE,
-        _compile(
-            [p for language in LANGUAGES for p in language.FAILURE]
-            + multilingual.OTHER_FAILURE
-            + multilingual.ASKS_WHY
-        ),
-    ),
+    (Situation.PRIVACY, _compile(_table("privacy"))),
+    (Situation.TAKEOVER, _compile(_table("takeover"))),
+    (Situation.WITHDRAWAL, _compile(_table("withdrawal"))),
+    (Situation.DISPUTE, _compile(_table("dispute"))),
+    (Situation.REPEAT, _compile(_table("repeat"))),
+    (Situation.FAILURE, _compile([*_table("failure"), *_table("other_failure"), *_table("asks_why")])),
 ]
-_HYPOTHETICAL = _compile([language.HYPOTHETICAL for language in LANGUAGES])
+_HYPOTHETICAL = _compile([p.situation.hypothetical for p in packs() if p.situation.hypothetical])
 _STATEMENT_RULES: list[tuple[Situation, re.Pattern[str]]] = [
-    (Situation.REPEAT, _compile(multilingual.STATEMENT_REPEAT)),
-    (Situation.FAILURE, _compile(multilingual.STATEMENT_FAILURE)),
+    (Situation.REPEAT, _compile(_table("statement_repeat"))),
+    (Situation.FAILURE, _compile(_table("statement_failure"))),
 ]
-_BENIGN = [re.compile(p) for p in [*multilingual.BENIGN, *good_news.GOOD_NEWS]]
+_BENIGN = [re.compile(p) for p in [*_table("benign"), *_table("good_news")]]
 _QUESTION = re.compile(
     r"\?\s*$|^(?:what|how|can|could|is|are|do|does|will|would|should|where|which|who|"
     r"was|wie|kann|konnen|gibt|ist|que|quel|quelle|comment|est-ce|puis-je|peut-on|como|cual|puedo|hay|se puede)\b"
@@ -106,7 +106,7 @@ _NEVER_HYPOTHETICAL = re.compile(
 )
 # Read in questions too: "can you delete all my personal data?" is still the request.
 _ALWAYS = {Situation.PRIVACY, Situation.TAKEOVER}
-_ASKS_WHY = _compile(multilingual.ASKS_WHY)
+_ASKS_WHY = _compile(_table("asks_why"))
 _EVIDENCE_CHARS = 60
 _REPLY_SUBJECT = re.compile(
     r"^\s*(?:(?:re|aw|sv|antw|rif|res|fw|fwd|wg|tr|rv)\s*(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE

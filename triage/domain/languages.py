@@ -1,0 +1,239 @@
+"""Language packs: everything the service knows of a language, in one folder of data.
+
+A pack is a folder named for its language (``triage/languages/de/``, ISO 639-1,
+optionally with a region: ``pt-br``) holding ``pack.toml`` (its name and the words
+that detect it), ``replies.toml`` (the fixed replies), ``situation.toml`` (the
+phrases of the problem-report checks), ``closing.toml`` (the words of a thank-you
+that needs no reply) and, optionally, ``kb/`` (knowledge-base articles in it). The
+packaged packs are joined by those in the folders of ``TRIAGE_LANGUAGE_DIRS``
+(a later folder's pack replaces an earlier one of the same code). Beside the packs,
+``triage/languages/*.toml`` hold what is read across languages (and the detection
+words of languages without a pack).
+
+A pack whose checks are complete (``lacks`` finds nothing) is a checked language:
+its mail may be answered without a person. ``triage lang check`` lists what each
+pack lacks. The phrase tables are compiled when their modules load, so the folders
+are read from the environment, once per process.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Iterable
+from functools import cache
+from importlib import resources
+from importlib.abc import Traversable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+LANGUAGE_DIRS_VAR = "TRIAGE_LANGUAGE_DIRS"
+PACK_FILE = "pack.toml"
+KB_FOLDER = "kb"
+# What the problem-report checks need of a pack: without these, its mail waits for a human.
+CHECKED_TABLES = ("failure", "repeat", "dispute", "hypothetical")
+REPLY_FIELDS = (
+    "greeting",
+    "thanks",
+    "more",
+    "closing",
+    "holding",
+    "acknowledgement",
+    "update",
+    "update_holding",
+    "withdrawal",
+    "signature",
+    "no_subject",
+)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class LanguagePackError(ValueError):
+    """A pack that cannot be read: the file and what is wrong with it."""
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Detection(_Data):
+    words: str = ""  # common function words, space-separated
+    letters: str = ""  # letters only this language writes (optional)
+
+
+class PackInfo(_Data):
+    name: str
+    detection: Detection = Detection()
+
+
+class Replies(_Data):
+    greeting: str | None = None
+    thanks: str | None = None
+    more: str | None = None
+    closing: str | None = None
+    holding: str | None = None
+    acknowledgement: str | None = None
+    update: str | None = None
+    update_holding: str | None = None
+    withdrawal: str | None = None
+    signature: str | None = None
+    no_subject: str | None = None
+
+    def missing(self) -> list[str]:
+        return [field for field in REPLY_FIELDS if not getattr(self, field)]
+
+
+class Situation(_Data):
+    """Regular expressions on lower-cased text without accents (``triage.judging.situation``)."""
+
+    failure: list[str] = []
+    repeat: list[str] = []
+    dispute: list[str] = []
+    hypothetical: str = ""
+    good_news: list[str] = []
+    # Tables read across languages; a pack may add lines to any of them.
+    other_failure: list[str] = []
+    withdrawal: list[str] = []
+    asks_why: list[str] = []
+    takeover: list[str] = []
+    privacy: list[str] = []
+    statement_repeat: list[str] = []
+    statement_failure: list[str] = []
+    benign: list[str] = []
+    # Named lists of alternatives: ``{{name}}`` in a pattern stands for ``(?:one|of|them)``.
+    words: dict[str, list[str]] = {}
+
+    def table(self, name: str) -> list[str]:
+        return [self._expand(p) for p in getattr(self, name)]
+
+    def _expand(self, pattern: str) -> str:
+        for name, alternatives in self.words.items():
+            pattern = pattern.replace("{{" + name + "}}", "(?:" + "|".join(alternatives) + ")")
+        return pattern
+
+
+class Closing(_Data):
+    """Alternatives of a message that only thanks (``triage.judging.closing``)."""
+
+    thanks: list[str] = []
+    done: list[str] = []
+    signoff: list[str] = []
+    thanks_for: list[str] = []
+    thanked_for: list[str] = []
+    determiners: list[str] = []
+    asks: list[str] = []
+
+
+class LanguagePack(_Data):
+    code: str
+    folder: str  # where it was found, as shown to a user
+    info: PackInfo
+    replies: Replies = Replies()
+    situation: Situation = Situation()
+    closing: Closing = Closing()
+    kb: Path | None = None  # its articles folder, if it has one
+
+
+def is_language_code(name: str) -> bool:
+    """``de``, ``pt-br``: a folder named for a language."""
+    head = name.split("-", 1)[0]
+    return 2 <= len(head) <= 3 and head.isalpha() and head.islower()
+
+
+def _read(entry: Traversable) -> dict[str, Any]:
+    try:
+        return tomllib.loads(entry.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
+        raise LanguagePackError(f"{entry}: {err}") from err
+
+
+def _model(model: type[M], folder: Traversable, file: str) -> M:
+    entry = folder.joinpath(file)
+    data = _read(entry) if entry.is_file() else {}
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors())
+        raise LanguagePackError(f"{entry}: {problems}") from err
+
+
+def read_pack(folder: Traversable, code: str | None = None) -> LanguagePack:
+    """The pack in ``folder`` (named for its language)."""
+    code = code or folder.name
+    kb = folder.joinpath(KB_FOLDER)
+    return LanguagePack(
+        code=code,
+        folder=str(folder),
+        info=_model(PackInfo, folder, PACK_FILE),
+        replies=_model(Replies, folder, "replies.toml"),
+        situation=_model(Situation, folder, "situation.toml"),
+        closing=_model(Closing, folder, "closing.toml"),
+        kb=Path(str(kb)) if kb.is_dir() else None,
+    )
+
+
+def packaged_folder() -> Traversable:
+    return resources.files("triage").joinpath("languages")
+
+
+def language_dirs(value: str | None = None) -> list[Path]:
+    """The folders of ``TRIAGE_LANGUAGE_DIRS`` (separated like ``PATH``); each must exist."""
+    raw = os.environ.get(LANGUAGE_DIRS_VAR, "") if value is None else value
+    folders = [Path(part).expanduser() for part in raw.split(os.pathsep) if part.strip()]
+    for folder in folders:
+        if not folder.is_dir():
+            raise LanguagePackError(f"{LANGUAGE_DIRS_VAR}: {folder} is not a folder")
+    return folders
+
+
+def _pack_folders(root: Traversable) -> Iterable[Traversable]:
+    for entry in sorted(root.iterdir(), key=lambda e: e.name):
+        if entry.is_dir() and is_language_code(entry.name) and entry.joinpath(PACK_FILE).is_file():
+            yield entry
+
+
+def shared(name: str) -> dict[str, Any]:
+    """A table read across languages: ``detection``, ``situation`` or ``closing``."""
+    return _read(packaged_folder().joinpath(f"{name}.toml"))
+
+
+@cache
+def packs() -> tuple[LanguagePack, ...]:
+    """Every pack, packaged and configured, in the detection order (ties go to the first)."""
+    found: dict[str, LanguagePack] = {}
+    for root in [packaged_folder(), *language_dirs()]:
+        for folder in _pack_folders(root):
+            found[folder.name] = read_pack(folder)
+    order = shared("detection")["order"]
+    rank = {code: number for number, code in enumerate(order)}
+    return tuple(sorted(found.values(), key=lambda p: (rank.get(p.code, len(order)), p.code)))
+
+
+def pack(code: str) -> LanguagePack | None:
+    return next((p for p in packs() if p.code == code), None)
+
+
+def lacks(found: LanguagePack) -> list[str]:
+    """What a pack needs before its mail can be read by the checks and answered: one line each."""
+    missing = []
+    if not found.info.detection.words.split():
+        missing.append("no detection words (pack.toml [detection] words)")
+    missing += [
+        f"no {name} phrases (situation.toml {name})"
+        for name in CHECKED_TABLES
+        if not getattr(found.situation, name)
+    ]
+    if not found.closing.thanks:
+        missing.append("no thank-you words (closing.toml thanks)")
+    missing += [f"no reply text {field} (replies.toml)" for field in found.replies.missing()]
+    return missing
+
+
+@cache
+def checked_languages() -> list[str]:
+    """The languages the problem-report checks read: every complete pack."""
+    return [p.code for p in packs() if not lacks(p)]
