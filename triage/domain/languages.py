@@ -19,6 +19,7 @@ are read from the environment, once per process.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Iterable
 from functools import cache
@@ -128,6 +129,9 @@ class Closing(_Data):
     asks: list[str] = []
 
 
+_PATTERN_TABLES = [name for name, field in Situation.model_fields.items() if field.annotation == list[str]]
+
+
 class LanguagePack(_Data):
     code: str
     folder: str  # where it was found, as shown to a user
@@ -230,10 +234,27 @@ def lacks(found: LanguagePack) -> list[str]:
     if not found.closing.thanks:
         missing.append("no thank-you words (closing.toml thanks)")
     missing += [f"no reply text {field} (replies.toml)" for field in found.replies.missing()]
-    return missing
+    return missing + _bad_patterns(found)
+
+
+def _bad_patterns(found: LanguagePack) -> list[str]:
+    """Phrases that are no regular expression (they would stop every reader from loading)."""
+    tables = [
+        *((f"situation.toml {name}", found.situation.table(name)) for name in _PATTERN_TABLES),
+        ("situation.toml hypothetical", [found.situation.hypothetical] if found.situation.hypothetical else []),
+        *((f"closing.toml {name}", getattr(found.closing, name)) for name in Closing.model_fields),
+    ]
+    bad = []
+    for where, patterns in tables:
+        for number, pattern in enumerate(patterns, 1):
+            try:
+                re.compile(pattern)
+            except re.error as err:
+                bad.append(f"{where} #{number} is no regular expression: {err}")
+    return bad
 
 
 @cache
-def checked_languages() -> list[str]:
+def checked_languages() -> tuple[str, ...]:
     """The languages the problem-report checks read: every complete pack."""
-    return [p.code for p in packs() if not lacks(p)]
+    return tuple(p.code for p in packs() if not lacks(p))

@@ -9,9 +9,10 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from triage.domain.autonomy import AutonomySettings
+from triage.domain.languages import checked_languages
 from triage.domain.models import AutonomyMode, Category, GuardFlag, PolicySettings, ReviewSettings
 from triage.runtime.config.fields import default_of, env_var
 
@@ -60,8 +61,8 @@ class SendingSettings(BaseModel):
     )
     checked_languages: list[str] = Field(
         default_of(PolicySettings, "checked_languages"),
-        description="JSON list: the languages the problem-report checks read; a message in another language "
-        "waits for a human",
+        description="JSON list: the languages the problem-report checks read, at most those of the complete "
+        "language packs (`triage lang check`); a message in another language waits for a human",
         validation_alias=env_var("TRIAGE_CHECKED_LANGUAGES"),
     )
     ignored_guard_flags: list[GuardFlag] = Field(
@@ -165,6 +166,18 @@ class SendingSettings(BaseModel):
         "reads the modes once per worker)",
         validation_alias=env_var("TRIAGE_AUTONOMY_MODE_MAX_AGE"),
     )
+
+    @field_validator("checked_languages")
+    @classmethod
+    def _only_complete_packs(cls, languages: list[str]) -> list[str]:
+        """The setting narrows the complete packs: a language without checks cannot be named into them."""
+        unchecked = [code for code in languages if code not in checked_languages()]
+        if unchecked:
+            raise ValueError(
+                f"no complete language pack for {', '.join(unchecked)} (see `triage lang check`); "
+                f"checked: {', '.join(checked_languages())}"
+            )
+        return languages
 
     def policy_settings(self) -> PolicySettings:
         return PolicySettings(
