@@ -105,6 +105,10 @@ class Situation(_Data):
     statement_repeat: list[str] = []
     statement_failure: list[str] = []
     benign: list[str] = []
+    # The words that open a question, those that open one asked outright, and asking why.
+    question_words: list[str] = []
+    asking_words: list[str] = []
+    why_words: list[str] = []
     # Named lists of alternatives: ``{{name}}`` in a pattern stands for ``(?:one|of|them)``.
     words: dict[str, list[str]] = {}
 

@@ -4,15 +4,16 @@ A canned help-centre answer fits a question about how something works. It is
 the wrong reply to a customer who reports that it did not work ("I reset my
 password twice and the email never arrives, even in spam"), who writes for the
 third time, who disputes a charge, whose account someone else got into, or whose
-request carries legal weight (erase my personal data). Those are recognised here, in English, German, French and
-Spanish (and the commonest phrases of Italian, Portuguese and Dutch), however
-politely they are phrased, and each becomes a guard flag with the words that
-raised it, so the reviewer sees why.
+request carries legal weight (erase my personal data). Those are recognised here, in the
+language of every language pack (its ``situation.toml``; ``triage.domain.languages``) and
+the commonest phrases of Italian, Portuguese and Dutch, however politely they are
+phrased, and each becomes a guard flag with the words that raised it, so the
+reviewer sees why.
 
 Sentence by sentence: a problem phrase inside a hypothetical question ("what
 happens if a payment fails?", "que faire si le lien a expiré ?") is routine; the
 same phrase in a statement ("the payment failed") is a report. Matching runs on
-lower-cased text with accents removed, so the patterns below are written
+lower-cased text with accents removed, so the patterns are written
 without accents.
 """
 
@@ -90,20 +91,13 @@ _STATEMENT_RULES: list[tuple[Situation, re.Pattern[str]]] = [
     (Situation.FAILURE, _compile(_table("statement_failure"))),
 ]
 _BENIGN = [re.compile(p) for p in [*_table("benign"), *_table("good_news")]]
-_QUESTION = re.compile(
-    r"\?\s*$|^(?:what|how|can|could|is|are|do|does|will|would|should|where|which|who|"
-    r"was|wie|kann|konnen|gibt|ist|que|quel|quelle|comment|est-ce|puis-je|peut-on|como|cual|puedo|hay|se puede)\b"
-)
+_QUESTION = re.compile(rf"\?\s*$|^(?:{'|'.join(_table('question_words'))})\b")
 # A question asked with a question word or an auxiliary ("do you still ...?"), not a
 # statement with a tag ("the invoice still adds VAT, why?").
 _ASKS = re.compile(
-    r"^(?:[\w ]{0,20}: )?(?:what|how|can|could|is|are|do|does|will|would|should|where|which|who|when|am|may|"
-    r"was|wie|kann|konnen|gibt|ist|wird|werden|wo|wann|que|quel|quelle|comment|est-ce|puis-je|peut-on|ou|"
-    r"como|cual|puedo|hay|se puede|donde|cuando|e possibile|posso|come|onde|quando|hoe|kan)\b"
+    rf"^(?:[\w ]{{0,20}}: )?(?:{'|'.join([*_table('question_words'), *_table('asking_words')])})\b"
 )
-_NEVER_HYPOTHETICAL = re.compile(
-    r"^(?:why|how come|warum|wieso|pourquoi|por que|perche)\b(?! (?:would|might|could|should)\b)"
-)
+_NEVER_HYPOTHETICAL = re.compile(rf"^(?:{'|'.join(_table('why_words'))})\b(?! (?:would|might|could|should)\b)")
 # Read in questions too: "can you delete all my personal data?" is still the request.
 _ALWAYS = {Situation.PRIVACY, Situation.TAKEOVER}
 _ASKS_WHY = _compile(_table("asks_why"))
