@@ -4,7 +4,8 @@ A pack is a folder named for its language (``triage/languages/de/``, ISO 639-1,
 optionally with a region: ``pt-br``) holding ``pack.toml`` (its name and the words
 that detect it), ``replies.toml`` (the fixed replies), ``situation.toml`` (the
 phrases of the problem-report checks), ``closing.toml`` (the words of a thank-you
-that needs no reply) and, optionally, ``kb/`` (knowledge-base articles in it). The
+that needs no reply), ``questions.toml`` (the words of a question, for matching it
+to an article's) and, optionally, ``kb/`` (knowledge-base articles in it). The
 packaged packs are joined by those in the folders of ``TRIAGE_LANGUAGE_DIRS``
 (a later folder's pack replaces an earlier one of the same code). Beside the packs,
 ``triage/languages/*.toml`` hold what is read across languages (and the detection
@@ -133,6 +134,17 @@ class Closing(_Data):
     asks: list[str] = []
 
 
+class Questions(_Data):
+    """The words of a customer's question (``triage.judging.kb_words``), space-separated."""
+
+    function_words: str = ""
+    asking_words: str = ""
+    narrowing_words: str = ""
+    determiners: str = ""
+    existence: list[str] = []  # regular expressions, case ignored
+    undoing: list[str] = []  # prefixes that undo a word
+
+
 _PATTERN_TABLES = [name for name, field in Situation.model_fields.items() if field.annotation == list[str]]
 
 
@@ -143,6 +155,7 @@ class LanguagePack(_Data):
     replies: Replies = Replies()
     situation: Situation = Situation()
     closing: Closing = Closing()
+    questions: Questions = Questions()
     kb: Path | None = None  # its articles folder, if it has one
 
 
@@ -180,6 +193,7 @@ def read_pack(folder: Traversable, code: str | None = None) -> LanguagePack:
         replies=_model(Replies, folder, "replies.toml"),
         situation=_model(Situation, folder, "situation.toml"),
         closing=_model(Closing, folder, "closing.toml"),
+        questions=_model(Questions, folder, "questions.toml"),
         kb=Path(str(kb)) if kb.is_dir() else None,
     )
 
@@ -247,6 +261,7 @@ def _bad_patterns(found: LanguagePack) -> list[str]:
         *((f"situation.toml {name}", found.situation.table(name)) for name in _PATTERN_TABLES),
         ("situation.toml hypothetical", [found.situation.hypothetical] if found.situation.hypothetical else []),
         *((f"closing.toml {name}", getattr(found.closing, name)) for name in Closing.model_fields),
+        ("questions.toml existence", found.questions.existence),
     ]
     bad = []
     for where, patterns in tables:
