@@ -1,15 +1,20 @@
 """Language packs: everything the service knows of a language, in one folder of data.
 
 A pack is a folder named for its language (``triage/languages/de/``, ISO 639-1,
-optionally with a region: ``pt-br``) holding ``pack.toml`` (its name and the words
-that detect it), ``replies.toml`` (the fixed replies), ``situation.toml`` (the
-phrases of the problem-report checks), ``closing.toml`` (the words of a thank-you
-that needs no reply), ``questions.toml`` (the words of a question, for matching it
-to an article's) and, optionally, ``kb/`` (knowledge-base articles in it). The
-packaged packs are joined by those in the folders of ``TRIAGE_LANGUAGE_DIRS``
+optionally with a region: ``pt-br``) holding TOML files, each read by one module:
+
+- ``pack.toml``: its name, and the words that detect it (``triage.judging.language``);
+- ``replies.toml``: the fixed replies (``triage.domain.replies``);
+- ``situation.toml``: the phrases of the problem-report checks (``triage.judging.situation``);
+- ``closing.toml``: the words of a thank-you that needs no reply (``triage.judging.closing``);
+- ``questions.toml``: the words of a question, to match it to an article's (``triage.judging.kb_words``);
+- ``signature.toml``: sign-offs, footers, contact labels (``triage.domain.signature``);
+- ``kb/``, optional: knowledge-base articles in the language (``triage.judging.kb_articles``).
+
+The packaged packs are joined by those in the folders of ``TRIAGE_LANGUAGE_DIRS``
 (a later folder's pack replaces an earlier one of the same code). Beside the packs,
-``triage/languages/*.toml`` hold what is read across languages (and the detection
-words of languages without a pack).
+``triage/languages/*.toml`` hold what is read across languages, and the words of
+languages without a pack (their mail is recognised, and waits for a human).
 
 A pack whose checks are complete (``lacks`` finds nothing) is a checked language:
 its mail may be answered without a person. ``triage lang check`` lists what each
@@ -145,6 +150,19 @@ class Questions(_Data):
     undoing: list[str] = []  # prefixes that undo a word
 
 
+class Signature(_Data):
+    """The signature block at the end of a message (``triage.domain.signature``): regular
+    expressions, case ignored, each one alternative; ``connectors`` are words."""
+
+    sign_off: list[str] = []
+    thanks: list[str] = []
+    sent_from: list[str] = []
+    footer: list[str] = []  # how a legal footer opens
+    contact_labels: list[str] = []
+    content: list[str] = []
+    connectors: list[str] = []
+
+
 _PATTERN_TABLES = [name for name, field in Situation.model_fields.items() if field.annotation == list[str]]
 
 
@@ -156,6 +174,7 @@ class LanguagePack(_Data):
     situation: Situation = Situation()
     closing: Closing = Closing()
     questions: Questions = Questions()
+    signature: Signature = Signature()
     kb: Path | None = None  # its articles folder, if it has one
 
 
@@ -194,6 +213,7 @@ def read_pack(folder: Traversable, code: str | None = None) -> LanguagePack:
         situation=_model(Situation, folder, "situation.toml"),
         closing=_model(Closing, folder, "closing.toml"),
         questions=_model(Questions, folder, "questions.toml"),
+        signature=_model(Signature, folder, "signature.toml"),
         kb=Path(str(kb)) if kb.is_dir() else None,
     )
 
@@ -262,6 +282,11 @@ def _bad_patterns(found: LanguagePack) -> list[str]:
         ("situation.toml hypothetical", [found.situation.hypothetical] if found.situation.hypothetical else []),
         *((f"closing.toml {name}", getattr(found.closing, name)) for name in Closing.model_fields),
         ("questions.toml existence", found.questions.existence),
+        *(
+            (f"signature.toml {name}", getattr(found.signature, name))
+            for name in Signature.model_fields
+            if name != "connectors"
+        ),
     ]
     bad = []
     for where, patterns in tables:
