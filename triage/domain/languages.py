@@ -9,6 +9,7 @@ optionally with a region: ``pt-br``) holding TOML files, each read by one module
 - ``closing.toml``: the words of a thank-you that needs no reply (``triage.judging.closing``);
 - ``questions.toml``: the words of a question, to match it to an article's (``triage.judging.kb_words``);
 - ``signature.toml``: sign-offs, footers, contact labels (``triage.domain.signature``);
+- ``guards.toml``: phrases that raise a guard flag: money, legal, security... (``triage.judging.guards``);
 - ``kb/``, optional: knowledge-base articles in the language (``triage.judging.kb_articles``).
 
 The packaged packs are joined by those in the folders of ``TRIAGE_LANGUAGE_DIRS``
@@ -163,6 +164,19 @@ class Signature(_Data):
     connectors: list[str] = []
 
 
+class Guards(_Data):
+    """Phrases that raise a guard flag (``triage.judging.guards``), one table per flag:
+    regular expressions, case ignored."""
+
+    prompt_injection: list[str] = []
+    money: list[str] = []
+    legal: list[str] = []
+    negative_sentiment: list[str] = []
+    urgent: list[str] = []
+    security: list[str] = []
+    data_loss: list[str] = []
+
+
 _PATTERN_TABLES = [name for name, field in Situation.model_fields.items() if field.annotation == list[str]]
 
 
@@ -175,6 +189,7 @@ class LanguagePack(_Data):
     closing: Closing = Closing()
     questions: Questions = Questions()
     signature: Signature = Signature()
+    guards: Guards = Guards()
     kb: Path | None = None  # its articles folder, if it has one
 
 
@@ -214,6 +229,7 @@ def read_pack(folder: Traversable, code: str | None = None) -> LanguagePack:
         closing=_model(Closing, folder, "closing.toml"),
         questions=_model(Questions, folder, "questions.toml"),
         signature=_model(Signature, folder, "signature.toml"),
+        guards=_model(Guards, folder, "guards.toml"),
         kb=Path(str(kb)) if kb.is_dir() else None,
     )
 
@@ -282,6 +298,7 @@ def _bad_patterns(found: LanguagePack) -> list[str]:
         ("situation.toml hypothetical", [found.situation.hypothetical] if found.situation.hypothetical else []),
         *((f"closing.toml {name}", getattr(found.closing, name)) for name in Closing.model_fields),
         ("questions.toml existence", found.questions.existence),
+        *((f"guards.toml {name}", getattr(found.guards, name)) for name in Guards.model_fields),
         *(
             (f"signature.toml {name}", getattr(found.signature, name))
             for name in Signature.model_fields
