@@ -22,6 +22,8 @@ import pytest
 from triage.domain import languages
 from triage.domain.models import PolicySettings
 from triage.domain.replies import REPLY_TEXT, ReplyText
+from triage.judging.offline import OfflineProvider
+from triage.judging.training.evaluation import EvalRow, judge
 from triage.runtime.config import Settings
 
 TRIAGE = Path(sys.executable).parent / "triage"
@@ -105,19 +107,19 @@ def run(args: list[str], language_dirs: Path | None) -> subprocess.CompletedProc
     return subprocess.run(args, capture_output=True, text=True, timeout=300, env=env)
 
 
-def judged(language_dirs: Path | None) -> list[dict]:
+def judged(language_dirs: Path) -> list[dict]:
     done = run([sys.executable, "-c", JUDGE, ROUTINE, PROBLEM], language_dirs)
     assert done.returncode == 0, done.stderr
     return [json.loads(line) for line in done.stdout.splitlines()]
 
 
 @pytest.mark.slow
-def test_a_toy_language_is_one_folder_end_to_end(tmp_path):
+async def test_a_toy_language_is_one_folder_end_to_end(tmp_path):
     packs = write_pack(tmp_path / "packs", TOY_PACK)
 
     check = run([str(TRIAGE), "lang", "check", "it"], packs)
     assert check.returncode == 0, check.stdout + check.stderr
-    assert check.stdout.startswith("it (Italiano (toy), ") and "1 articles, complete" in check.stdout
+    assert check.stdout.startswith("it (Italiano (toy), ") and "1 article, complete" in check.stdout
     assert "its mail may go out alone" in check.stdout
 
     routine, problem = judged(packs)
@@ -128,21 +130,22 @@ def test_a_toy_language_is_one_folder_end_to_end(tmp_path):
     assert any('failure: "non arriva"' in reason for reason in problem["reasons"]), problem["reasons"]
     assert "ci scusi per il disagio" in problem["reply"]
 
-    # Without the folder, the same question is in a language nobody checks: a human answers it.
-    (unchecked, _) = judged(None)
-    assert unchecked["language"] == "it" and not unchecked["auto_send"]
-    assert "no problem-report checks for language 'it'" in unchecked["reasons"]
+    # Without the folder (this process), the same question is in a language nobody checks: a human answers it.
+    row = EvalRow(id="row", body=ROUTINE, label="general")
+    unchecked = await judge(row, OfflineProvider(), Settings().policy_settings())
+    assert unchecked.classification.language == "it" and not unchecked.decision.auto_send
+    assert "no problem-report checks for language 'it'" in unchecked.decision.reasons
 
 
 def test_lang_check_says_what_a_pack_lacks(tmp_path):
     half = {
         "pack.toml": 'name = "Italiano"\n[detection]\nwords = "il di che"\n',
-        "situation.toml": "failure = ['\\\\bnon funziona\\\\b', '(unclosed']\n",
+        "situation.toml": "failure = ['\\\\bnon funziona\\\\b']\n",
         "replies.toml": 'greeting = "Ciao"\n',
     }
     done = run([str(TRIAGE), "lang", "check", "it"], write_pack(tmp_path, half))
     lines = done.stdout.splitlines()
-    assert done.returncode == 1 and done.stderr.strip() == "triage: 1 of 1 language pack(s) incomplete"
+    assert done.returncode == 1 and done.stderr.strip() == "triage: 1 language pack(s) incomplete or unreadable"
     assert lines[0].startswith("it (Italiano, ") and "0 articles" in lines[0]
     assert "its mail waits for a human" in lines[0]
     for lack in (
@@ -150,7 +153,6 @@ def test_lang_check_says_what_a_pack_lacks(tmp_path):
         "no hypothetical phrases (situation.toml hypothetical)",
         "no thank-you words (closing.toml thanks)",
         "no reply text holding (replies.toml)",
-        "situation.toml failure #2 is no regular expression",
         "no knowledge-base articles in it",
     ):
         assert any(line.startswith(f"it: {lack}") for line in lines), (lack, lines)
@@ -188,18 +190,31 @@ def test_a_pack_outside_the_detection_order_comes_after_it_and_a_later_folder_wi
     toy.mkdir()
     (toy / "pack.toml").write_text('name = "tlhIngan Hol"\n', encoding="utf-8")
     monkeypatch.setenv(languages.LANGUAGE_DIRS_VAR, os.pathsep.join([str(first), str(second)]))
-    languages.packs.cache_clear()
+    languages.rescan()
     try:
         found = {p.code: p.info.name for p in languages.packs()}
         assert list(found) == ["en", "de", "fr", "es", "it", "tlh"] and found["it"] == "second"
     finally:
         monkeypatch.delenv(languages.LANGUAGE_DIRS_VAR)
-        languages.packs.cache_clear()
+        languages.rescan()
 
 
-def test_a_broken_pack_is_named_with_its_file(tmp_path):
-    folder = write_pack(tmp_path, {"pack.toml": 'name = "Italiano"\ncolour = "green"\n'}) / "it"
+def test_a_broken_pack_is_left_out_and_named_with_its_file(tmp_path, monkeypatch):
+    """A pack that does not read, or whose phrase is no regular expression, is left out (its
+    mail waits for a human); every other language works on, and lang check says what is wrong."""
+    folder = write_pack(tmp_path / "a", {"pack.toml": 'name = "Italiano"\ncolour = "green"\n'}) / "it"
     with pytest.raises(languages.LanguagePackError, match=r"pack.toml: colour: Extra inputs"):
         languages.read_pack(folder)
-    done = run([str(TRIAGE), "lang", "check"], tmp_path)
-    assert done.returncode == 1 and "pack.toml: colour: Extra inputs are not permitted" in done.stderr
+    write_pack(tmp_path / "b", {**TOY_PACK, "situation.toml": "failure = ['(unclosed']\nrepeat = ['x']\n"})
+    monkeypatch.setenv(languages.LANGUAGE_DIRS_VAR, os.pathsep.join([str(tmp_path / "a"), str(tmp_path / "b")]))
+    languages.rescan()
+    try:
+        assert [p.code for p in languages.packs()] == ["en", "de", "fr", "es"]
+        problems = [b.problem for b in languages.broken_packs()]
+        assert len(problems) == 2 and "pack.toml: colour: Extra inputs" in problems[0]
+        assert "situation.toml failure #1 is no regular expression" in problems[1]
+    finally:
+        monkeypatch.delenv(languages.LANGUAGE_DIRS_VAR)
+        languages.rescan()
+    done = run([str(TRIAGE), "lang", "check", "it"], tmp_path / "a")
+    assert done.returncode == 1 and "it: left out, " in done.stdout and "colour: Extra inputs" in done.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from importlib import resources
 from pathlib import Path
 from typing import Annotated
@@ -27,17 +28,14 @@ def lang_check(
     code: Annotated[str | None, typer.Argument(help="One language (e.g. it); default: every pack.")] = None,
 ) -> None:
     """One line per pack, then one per thing it lacks; exit 1 when a pack lacks something."""
-    from triage.domain.languages import LanguagePackError, lacks, packs
+    from triage.domain.languages import broken_packs, lacks, packs
 
-    try:
-        found = packs()
-    except LanguagePackError as err:
-        raise CliError(str(err)) from err
+    found, broken = packs(), [b for b in broken_packs() if code is None or b.code == code]
     chosen = [p for p in found if code is None or p.code == code]
-    if not chosen:
+    if not chosen and not broken:
         raise CliError(f"no language pack {code} (packs: {', '.join(p.code for p in found)})")
     articles = _articles_per_language()
-    checked = get_settings().checked_languages
+    checked = get_settings().policy_settings().checked_languages or []
     incomplete = 0
     for pack in chosen:
         missing = lacks(pack)
@@ -46,18 +44,23 @@ def lang_check(
             missing.append(f"no knowledge-base articles in {pack.code} ({_kb_folder()} or {pack.folder}/kb)")
         state = "complete" if not missing else f"lacks {len(missing)}"
         mail = "may go out alone" if pack.code in checked else "waits for a human"
-        print(f"{pack.code} ({pack.info.name}, {pack.folder}): {count} articles, {state}; its mail {mail}")
+        articles_text = f"{count} article{'' if count == 1 else 's'}"
+        print(f"{pack.code} ({pack.info.name}, {pack.folder}): {articles_text}, {state}; its mail {mail}")
         for line in missing:
             print(f"{pack.code}: {line}")
         incomplete += bool(missing)
-    if incomplete:
-        raise CliError(f"{incomplete} of {len(chosen)} language pack(s) incomplete", EXIT_REFUSED)
+    for entry in broken:
+        print(f"{entry.code}: left out, {entry.problem}")
+    failed = incomplete + len({entry.code for entry in broken})
+    if failed:
+        raise CliError(f"{failed} language pack(s) incomplete or unreadable", EXIT_REFUSED)
 
 
-def _articles_per_language() -> dict[str, int]:
-    from triage.judging.kb import KnowledgeBase
+def _articles_per_language() -> Counter[str]:
+    """Articles per language in the knowledge base (read, not indexed: no model loads)."""
+    from triage.judging.kb_articles import all_article_files, parse_article
 
-    counts: dict[str, int] = {}
-    for article in KnowledgeBase.load(get_settings().kb_dir).versions():
-        counts[article.language] = counts.get(article.language, 0) + 1
-    return counts
+    return Counter(
+        parse_article(entry.read_text(encoding="utf-8"), entry.name[:-3], language).language
+        for entry, language in all_article_files(_kb_folder())
+    )

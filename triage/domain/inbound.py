@@ -23,7 +23,7 @@ from typing import cast
 
 from triage.domain.escaping import fit
 from triage.domain.models import GuardFlag, InboundMessage
-from triage.domain.replies import REPLY_TEXT
+from triage.domain.replies import reply_text
 from triage.domain.senders import authentication_problem
 from triage.domain.text import html_to_text
 
@@ -193,7 +193,7 @@ def reply_subject(subject: str | None, language: str | None = None) -> str:
         subject = None
     cleaned = clean_header_text(subject, MAX_SUBJECT_CHARS)
     if not cleaned or cleaned.lower() == "re:":
-        return f"Re: {REPLY_TEXT.get(language or 'en', REPLY_TEXT['en']).no_subject}"
+        return f"Re: {reply_text(language or 'en').no_subject}"
     return cleaned if cleaned[:3].lower() == "re:" else f"Re: {cleaned}"
 
 

@@ -25,6 +25,7 @@ are read from the environment, once per process.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import tomllib
@@ -33,7 +34,7 @@ from functools import cache
 from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -58,6 +59,7 @@ REPLY_FIELDS = (
 
 
 M = TypeVar("M", bound=BaseModel)
+log = logging.getLogger(__name__)
 
 
 class LanguagePackError(ValueError):
@@ -239,13 +241,9 @@ def packaged_folder() -> Traversable:
 
 
 def language_dirs(value: str | None = None) -> list[Path]:
-    """The folders of ``TRIAGE_LANGUAGE_DIRS`` (separated like ``PATH``); each must exist."""
+    """The folders of ``TRIAGE_LANGUAGE_DIRS`` (separated like ``PATH``)."""
     raw = os.environ.get(LANGUAGE_DIRS_VAR, "") if value is None else value
-    folders = [Path(part).expanduser() for part in raw.split(os.pathsep) if part.strip()]
-    for folder in folders:
-        if not folder.is_dir():
-            raise LanguagePackError(f"{LANGUAGE_DIRS_VAR}: {folder} is not a folder")
-    return folders
+    return [Path(part).expanduser() for part in raw.split(os.pathsep) if part.strip()]
 
 
 def _pack_folders(root: Traversable) -> Iterable[Traversable]:
@@ -259,16 +257,55 @@ def shared(name: str) -> dict[str, Any]:
     return _read(packaged_folder().joinpath(f"{name}.toml"))
 
 
+class Broken(NamedTuple):
+    """A pack that cannot be read, or a folder that is none: left out, so its mail waits for a human."""
+
+    code: str
+    problem: str
+
+
+class _Found(NamedTuple):
+    packs: tuple[LanguagePack, ...]
+    broken: tuple[Broken, ...]
+
+
 @cache
-def packs() -> tuple[LanguagePack, ...]:
-    """Every pack, packaged and configured, in the detection order (ties go to the first)."""
+def _found() -> _Found:
     found: dict[str, LanguagePack] = {}
-    for root in [packaged_folder(), *language_dirs()]:
+    broken: list[Broken] = []
+    roots: list[Traversable] = [packaged_folder()]
+    for folder in language_dirs():
+        if folder.is_dir():
+            roots.append(folder)
+        else:
+            broken.append(Broken(folder.name, f"{LANGUAGE_DIRS_VAR}: {folder} is not a folder"))
+    for root in roots:
         for folder in _pack_folders(root):
-            found[folder.name] = read_pack(folder)
+            try:
+                candidate = read_pack(folder)
+            except LanguagePackError as err:
+                broken.append(Broken(folder.name, str(err)))
+                continue
+            if bad := _bad_patterns(candidate):
+                broken += [Broken(folder.name, f"{folder}: {problem}") for problem in bad]
+                continue
+            found[folder.name] = candidate
+    for entry in broken:
+        log.warning("language pack left out (its mail waits for a human): %s", entry.problem)
     order = shared("detection")["order"]
     rank = {code: number for number, code in enumerate(order)}
-    return tuple(sorted(found.values(), key=lambda p: (rank.get(p.code, len(order)), p.code)))
+    ordered = tuple(sorted(found.values(), key=lambda p: (rank.get(p.code, len(order)), p.code)))
+    return _Found(ordered, tuple(broken))
+
+
+def packs() -> tuple[LanguagePack, ...]:
+    """Every pack that reads, packaged and configured, in the detection order (ties go to the first)."""
+    return _found().packs
+
+
+def broken_packs() -> tuple[Broken, ...]:
+    """The packs left out: what is wrong with each, one line per problem."""
+    return _found().broken
 
 
 def pack(code: str) -> LanguagePack | None:
@@ -288,7 +325,7 @@ def lacks(found: LanguagePack) -> list[str]:
     if not found.closing.thanks:
         missing.append("no thank-you words (closing.toml thanks)")
     missing += [f"no reply text {field} (replies.toml)" for field in found.replies.missing()]
-    return missing + _bad_patterns(found)
+    return missing
 
 
 def _bad_patterns(found: LanguagePack) -> list[str]:
@@ -315,7 +352,11 @@ def _bad_patterns(found: LanguagePack) -> list[str]:
     return bad
 
 
-@cache
+def rescan() -> None:
+    """Read the folders again on next use (tests; modules that compiled their tables keep them)."""
+    _found.cache_clear()
+
+
 def checked_languages() -> tuple[str, ...]:
     """The languages the problem-report checks read: every complete pack."""
     return tuple(p.code for p in packs() if not lacks(p))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from functools import cache
 
 from triage.domain.languages import packs
 from triage.domain.models import DEFAULT_BRAND_NAME
@@ -30,7 +31,7 @@ class ReplyText:
     update: str  # opens a reply to a changed request
     update_holding: str  # the same, when a person will answer it
     withdrawal: str  # to a customer who took the question back
-    # In REPLY_TEXT a template: ``{brand}`` the brand as configured, ``{brand_joined}``
+    # In a pack a template: ``{brand}`` the brand as configured, ``{brand_joined}``
     # its words joined by hyphens, as German compounds a name with a noun
     # ("Acme-Help-Support"); ``reply_text`` fills it in.
     signature: str = "— {brand} support"
@@ -38,20 +39,34 @@ class ReplyText:
     no_subject: str = "your message"
 
 
-# Every pack with all its replies; English is the fallback.
-REPLY_TEXT: dict[str, ReplyText] = {
-    found.code: ReplyText(**found.replies.model_dump(exclude_none=True))
-    for found in packs()
-    if not found.replies.missing()
-}
-ACKNOWLEDGEMENT = REPLY_TEXT["en"].acknowledgement
-ACKNOWLEDGEMENTS = frozenset(text.acknowledgement for text in REPLY_TEXT.values())
+@cache
+def reply_texts() -> dict[str, ReplyText]:
+    """Every pack with all its replies (read on first use, so that importing this module
+    reads no file: a broken pack is reported by the command that reads it)."""
+    return {
+        found.code: ReplyText(**found.replies.model_dump(exclude_none=True))
+        for found in packs()
+        if not found.replies.missing()
+    }
+
+
+def __getattr__(name: str) -> object:
+    """``REPLY_TEXT`` (English is the fallback), ``ACKNOWLEDGEMENT`` (English) and
+    ``ACKNOWLEDGEMENTS`` (every language's), computed from the packs on first use."""
+    if name == "REPLY_TEXT":
+        return reply_texts()
+    if name == "ACKNOWLEDGEMENT":
+        return reply_texts()["en"].acknowledgement
+    if name == "ACKNOWLEDGEMENTS":
+        return frozenset(text.acknowledgement for text in reply_texts().values())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def reply_text(language: str, brand: str = DEFAULT_BRAND_NAME) -> ReplyText:
     """The texts in ``language``, signed by ``brand``; English where there is none
     (such a reply waits for review)."""
-    template = REPLY_TEXT.get(language, REPLY_TEXT["en"])
+    texts = reply_texts()
+    template = texts.get(language, texts["en"])
     return replace(
         template, signature=template.signature.format(brand=brand, brand_joined="-".join(brand.split()))
     )
