@@ -124,8 +124,12 @@ async def test_a_toy_language_is_one_folder_end_to_end(tmp_path):
 
     routine, problem = judged(packs)
     assert routine["language"] == "it" and routine["auto_send"], routine
-    assert routine["article_language"] == "it" and routine["reply"].startswith("Ciao,\n\nGrazie per averci scritto.")
-    assert "Password dimenticata?" in routine["reply"] and routine["reply"].endswith("— Il supporto Acme Help")
+    assert routine["article_language"] == "it" and routine["reply"].startswith(
+        "Ciao,\n\nGrazie per averci scritto."
+    )
+    assert "Password dimenticata?" in routine["reply"] and routine["reply"].endswith(
+        "— Il supporto Acme Help"
+    )
     assert problem["language"] == "it" and not problem["auto_send"], problem
     assert any('failure: "non arriva"' in reason for reason in problem["reasons"]), problem["reasons"]
     assert "ci scusi per il disagio" in problem["reply"]
@@ -145,7 +149,9 @@ def test_lang_check_says_what_a_pack_lacks(tmp_path):
     }
     done = run([str(TRIAGE), "lang", "check", "it"], write_pack(tmp_path, half))
     lines = done.stdout.splitlines()
-    assert done.returncode == 1 and done.stderr.strip() == "triage: 1 language pack(s) incomplete or unreadable"
+    assert (
+        done.returncode == 1 and done.stderr.strip() == "triage: 1 language pack(s) incomplete or unreadable"
+    )
     assert lines[0].startswith("it (Italiano, ") and "0 articles" in lines[0]
     assert "its mail waits for a human" in lines[0]
     for lack in (
@@ -164,7 +170,10 @@ def test_lang_check_passes_the_shipped_packs_and_refuses_an_unknown_one():
     assert shipped.returncode == 0, shipped.stderr
     assert [line.split(" ", 1)[0] for line in shipped.stdout.splitlines()] == ["en", "de", "fr", "es"]
     unknown = run([str(TRIAGE), "lang", "check", "xx"], None)
-    assert unknown.returncode == 1 and unknown.stderr.strip() == "triage: no language pack xx (packs: en, de, fr, es)"
+    assert (
+        unknown.returncode == 1
+        and unknown.stderr.strip() == "triage: no language pack xx (packs: en, de, fr, es)"
+    )
 
 
 def test_the_checked_languages_are_the_complete_packs_and_the_setting_narrows_them(monkeypatch):
@@ -206,7 +215,9 @@ def test_a_broken_pack_is_left_out_and_named_with_its_file(tmp_path, monkeypatch
     with pytest.raises(languages.LanguagePackError, match=r"pack.toml: colour: Extra inputs"):
         languages.read_pack(folder)
     write_pack(tmp_path / "b", {**TOY_PACK, "situation.toml": "failure = ['(unclosed']\nrepeat = ['x']\n"})
-    monkeypatch.setenv(languages.LANGUAGE_DIRS_VAR, os.pathsep.join([str(tmp_path / "a"), str(tmp_path / "b")]))
+    monkeypatch.setenv(
+        languages.LANGUAGE_DIRS_VAR, os.pathsep.join([str(tmp_path / "a"), str(tmp_path / "b")])
+    )
     languages.rescan()
     try:
         assert [p.code for p in languages.packs()] == ["en", "de", "fr", "es"]

@@ -9,7 +9,19 @@ from typing import Annotated, Any
 
 import typer
 
-from starter.cli import autonomy, decisions, emulator, evaluation, kb, lang, learning, llm, mail, reviews, services
+from starter.cli import (
+    autonomy,
+    decisions,
+    emulator,
+    evaluation,
+    kb,
+    lang,
+    learning,
+    llm,
+    mail,
+    reviews,
+    services,
+)
 from starter.cli.errors import EXIT_OK, report
 
 

@@ -274,11 +274,11 @@ def _found() -> _Found:
     found: dict[str, LanguagePack] = {}
     broken: list[Broken] = []
     roots: list[Traversable] = [packaged_folder()]
-    for folder in language_dirs():
-        if folder.is_dir():
-            roots.append(folder)
+    for configured in language_dirs():
+        if configured.is_dir():
+            roots.append(configured)
         else:
-            broken.append(Broken(folder.name, f"{LANGUAGE_DIRS_VAR}: {folder} is not a folder"))
+            broken.append(Broken(configured.name, f"{LANGUAGE_DIRS_VAR}: {configured} is not a folder"))
     for root in roots:
         for folder in _pack_folders(root):
             try:
@@ -332,7 +332,10 @@ def _bad_patterns(found: LanguagePack) -> list[str]:
     """Phrases that are no regular expression (they would stop every reader from loading)."""
     tables = [
         *((f"situation.toml {name}", found.situation.table(name)) for name in _PATTERN_TABLES),
-        ("situation.toml hypothetical", [found.situation.hypothetical] if found.situation.hypothetical else []),
+        (
+            "situation.toml hypothetical",
+            [found.situation.hypothetical] if found.situation.hypothetical else [],
+        ),
         *((f"closing.toml {name}", getattr(found.closing, name)) for name in Closing.model_fields),
         ("questions.toml existence", found.questions.existence),
         *((f"guards.toml {name}", getattr(found.guards, name)) for name in Guards.model_fields),

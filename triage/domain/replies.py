@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from functools import cache
+from typing import Any
 
 from triage.domain.languages import packs
 from triage.domain.models import DEFAULT_BRAND_NAME
@@ -50,7 +51,7 @@ def reply_texts() -> dict[str, ReplyText]:
     }
 
 
-def __getattr__(name: str) -> object:
+def __getattr__(name: str) -> Any:
     """``REPLY_TEXT`` (English is the fallback), ``ACKNOWLEDGEMENT`` (English) and
     ``ACKNOWLEDGEMENTS`` (every language's), computed from the packs on first use."""
     if name == "REPLY_TEXT":

@@ -18,8 +18,7 @@ from typing import Protocol
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from triage.domain.languages import is_language_code as is_language_dir
-from triage.domain.languages import packs
+from triage.domain.languages import is_language_code, packs
 
 FRONT_MATTER = re.compile(r"^---\s*\n(.*?)\n---\s*\n(.*)$", re.DOTALL)
 DEFAULT_LANGUAGE = "en"
@@ -77,7 +76,7 @@ def article_files(root: Traversable) -> Iterable[tuple[Traversable, str | None]]
         if entry.name.endswith(".md") and entry.is_file():
             yield entry, None
     for entry in entries:
-        if entry.is_dir() and is_language_dir(entry.name):
+        if entry.is_dir() and is_language_code(entry.name):
             for sub in sorted(entry.iterdir(), key=lambda e: e.name):
                 if sub.name.endswith(".md") and sub.is_file():
                     yield sub, entry.name

@@ -97,7 +97,9 @@ _QUESTION = re.compile(rf"\?\s*$|^(?:{'|'.join(_table('question_words'))})\b")
 _ASKS = re.compile(
     rf"^(?:[\w ]{{0,20}}: )?(?:{'|'.join([*_table('question_words'), *_table('asking_words')])})\b"
 )
-_NEVER_HYPOTHETICAL = re.compile(rf"^(?:{'|'.join(_table('why_words'))})\b(?! (?:would|might|could|should)\b)")
+_NEVER_HYPOTHETICAL = re.compile(
+    rf"^(?:{'|'.join(_table('why_words'))})\b(?! (?:would|might|could|should)\b)"
+)
 # Read in questions too: "can you delete all my personal data?" is still the request.
 _ALWAYS = {Situation.PRIVACY, Situation.TAKEOVER}
 _ASKS_WHY = _compile(_table("asks_why"))
