@@ -3,24 +3,18 @@
 from __future__ import annotations
 
 from collections import Counter
-from importlib import resources
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from starter.cli.errors import EXIT_REFUSED, CliError
+from starter.cli.kb import kb_folder
 from triage.runtime.config import get_settings
 
 lang_app = typer.Typer(
     help="The language packs (triage/languages/, TRIAGE_LANGUAGE_DIRS) and what each lacks.",
     no_args_is_help=True,
 )
-
-
-def _kb_folder() -> Path:
-    configured = get_settings().kb_dir
-    return configured if configured is not None else Path(str(resources.files("triage").joinpath("kb")))
 
 
 @lang_app.command("check")
@@ -41,7 +35,7 @@ def lang_check(
         missing = lacks(pack)
         count = articles.get(pack.code, 0)
         if count == 0:
-            missing.append(f"no knowledge-base articles in {pack.code} ({_kb_folder()} or {pack.folder}/kb)")
+            missing.append(f"no knowledge-base articles in {pack.code} ({kb_folder()} or {pack.folder}/kb)")
         state = "complete" if not missing else f"lacks {len(missing)}"
         mail = "may go out alone" if pack.code in checked else "waits for a human"
         articles_text = f"{count} article{'' if count == 1 else 's'}"
@@ -62,5 +56,5 @@ def _articles_per_language() -> Counter[str]:
 
     return Counter(
         parse_article(entry.read_text(encoding="utf-8"), entry.name[:-3], language).language
-        for entry, language in all_article_files(_kb_folder())
+        for entry, language in all_article_files(kb_folder())
     )
