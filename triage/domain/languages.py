@@ -77,6 +77,7 @@ class Detection(_Data):
 
 class PackInfo(_Data):
     name: str
+    reply_prefixes: list[str] = []  # "AW:", "TR:": a reply's or a forward's subject (words)
     detection: Detection = Detection()
 
 

@@ -104,9 +104,12 @@ _NEVER_HYPOTHETICAL = re.compile(
 _ALWAYS = {Situation.PRIVACY, Situation.TAKEOVER}
 _ASKS_WHY = _compile(_table("asks_why"))
 _EVIDENCE_CHARS = 60
-_REPLY_SUBJECT = re.compile(
-    r"^\s*(?:(?:re|aw|sv|antw|rif|res|fw|fwd|wg|tr|rv)\s*(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE
-)
+# "Re:", "AW:", "TR:": each pack's reply_prefixes (pack.toml), and those of languages without one.
+_PREFIXES = [
+    *shared("detection")["reply_prefixes"],
+    *(p for found in packs() for p in found.info.reply_prefixes),
+]
+_REPLY_SUBJECT = re.compile(rf"^\s*(?:(?:{'|'.join(_PREFIXES)})\s*(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 
 
 def strip_reply_prefix(subject: str) -> str:
