@@ -78,6 +78,7 @@ class Detection(_Data):
 class PackInfo(_Data):
     name: str
     reply_prefixes: list[str] = []  # "AW:", "TR:": a reply's or a forward's subject (words)
+    auto_reply_subjects: list[str] = []  # "Abwesenheitsnotiz": never answered (patterns, case ignored)
     detection: Detection = Detection()
 
 
@@ -332,6 +333,7 @@ def lacks(found: LanguagePack) -> list[str]:
 def _bad_patterns(found: LanguagePack) -> list[str]:
     """Phrases that are no regular expression (they would stop every reader from loading)."""
     tables = [
+        ("pack.toml auto_reply_subjects", found.info.auto_reply_subjects),
         *((f"situation.toml {name}", found.situation.table(name)) for name in _PATTERN_TABLES),
         (
             "situation.toml hypothetical",
