@@ -59,6 +59,29 @@ async def start_for(client: Client, settings: Settings, control, **fields: Any) 
     return await start(client, settings, await received(control, settings, **fields), review)
 
 
+async def held_for_review(
+    client: Client, settings: Settings, control, **fields: Any
+) -> tuple[InboundMessage, WorkflowHandle]:
+    """A message (``fields`` as for ``received``) triaged until it waits for a human, which is
+    asserted: the open review a conversation's next message meets."""
+    message = await received(control, settings, **fields)
+    handle = await start(client, settings, message)
+    assert (await settled(client, handle)).status is TriageStatus.AWAITING_REVIEW
+    return message, handle
+
+
+async def in_thread(control, settings: Settings, first: InboundMessage, **fields: Any) -> InboundMessage:
+    """The next message of ``first``'s thread ("Re: " its subject), as the watcher would read it."""
+    return await received(
+        control, settings, subject=f"Re: {first.subject}", thread_id=first.thread_id, **fields
+    )
+
+
+async def triaged(client: Client, settings: Settings, message: InboundMessage) -> TriageState:
+    """Start ``message``'s triage and return its state once it waits for a human or has finished."""
+    return await settled(client, await start(client, settings, message))
+
+
 async def settled(client: Client, handle: WorkflowHandle, timeout: float = 30.0) -> TriageState:
     """The state once the workflow waits for a human or has finished."""
     async with asyncio.timeout(timeout):
