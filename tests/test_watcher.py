@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -188,25 +188,31 @@ async def test_malformed_frames_do_not_stop_the_watcher(dev_env, settings, contr
     assert watcher.stats.bad_frames == len(garbage)
 
 
+def listed_pages(inbox_id: str) -> Callable[[str, int], list[InboundMessage]]:
+    """Pages of a listing: ``page(kind, count)`` is ``count`` messages with new ids, named after ``kind``."""
+    run = uuid.uuid4().hex[:8]
+    now = datetime.now(UTC)
+
+    def page(kind: str, count: int) -> list[InboundMessage]:
+        return [
+            InboundMessage(
+                message_id=f"msg_{kind}{i}_{run}",
+                inbox_id=inbox_id,
+                from_address="c@example.org",
+                subject=kind,
+                received_at=now,
+            )
+            for i in range(count)
+        ]
+
+    return page
+
+
 class BurstDuringCatchUp:
     """The listing (newest first) while the subscription delivers a page's worth of new mail."""
 
     def __init__(self, inbox_id: str, *, burst: int, missed: int, old: int) -> None:
-        run = uuid.uuid4().hex[:8]
-        now = datetime.now(UTC)
-
-        def page(kind: str, count: int) -> list[InboundMessage]:
-            return [
-                InboundMessage(
-                    message_id=f"msg_{kind}{i}_{run}",
-                    inbox_id=inbox_id,
-                    from_address="c@example.org",
-                    subject=kind,
-                    received_at=now,
-                )
-                for i in range(count)
-            ]
-
+        page = listed_pages(inbox_id)
         self.inbox_id = inbox_id
         self.burst, self.missed, self.old = page("burst", burst), page("missed", missed), page("old", old)
         self.watcher: InboxWatcher | None = None
@@ -238,21 +244,7 @@ class CutShortCatchUp:
     """A first listing that dies after its newest page; new mail arrives on the next subscription."""
 
     def __init__(self, inbox_id: str) -> None:
-        run = uuid.uuid4().hex[:8]
-        now = datetime.now(UTC)
-
-        def page(kind: str, count: int) -> list[InboundMessage]:
-            return [
-                InboundMessage(
-                    message_id=f"msg_{kind}{i}_{run}",
-                    inbox_id=inbox_id,
-                    from_address="c@example.org",
-                    subject=kind,
-                    received_at=now,
-                )
-                for i in range(count)
-            ]
-
+        page = listed_pages(inbox_id)
         self.newest, self.older, self.later = page("newest", 3), page("older", 3), page("later", 3)
         self.listings = 0
 
