@@ -8,6 +8,7 @@ import json
 import re
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from html.parser import HTMLParser
@@ -22,7 +23,9 @@ from starter.api import create_app
 from starter.review import get_state
 from starter.start import start_triage
 from starter.watcher import InboxWatcher
-from tests.conftest import inbound
+from tests.conftest import inbound, sent_mail
+from tests.scripted_provider import subject
+from triage.domain.contracts import workflow_id_for
 from triage.domain.models import InboundMessage, ReviewSettings, TriageState, TriageStatus
 from triage.mail.factory import build_mail_provider
 from triage.runtime.asgi_server import serving
@@ -137,6 +140,26 @@ async def wait_for_workflows(
             if expected <= set(ids):
                 return ids
             await asyncio.sleep(0.25)
+
+
+async def answered_exactly_once(
+    client: Client, settings: Settings, control, count: int, timeout: float
+) -> None:
+    """Put ``count`` routine questions (one sender each) into the inbox and check that each
+    started one workflow and got one reply; the watchers and workers are the caller's."""
+    created = [
+        await inbound(control, subject=subject("faq", 0.95, text=f"q{i}"), **{"from": f"c{i}@example.org"})
+        for i in range(count)
+    ]
+    expected = {workflow_id_for(c["message_id"]) for c in created}
+    ids = await wait_for_workflows(client, settings.temporal_task_queue, expected)
+    async with asyncio.timeout(timeout):
+        while len(await sent_mail(control)) < count:
+            await asyncio.sleep(0.2)
+    await asyncio.sleep(0.5)  # time for a second start or a second reply to show
+    assert sorted(ids) == sorted(expected)
+    sent = await sent_mail(control)
+    assert Counter(s["in_reply_to"] for s in sent) == Counter(c["message_id"] for c in created)
 
 
 # ---- the reviewer API and dashboard ------------------------------------------------------

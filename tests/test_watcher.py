@@ -12,9 +12,8 @@ import pytest
 import websockets
 
 from starter.watcher import InboxWatcher
-from tests.conftest import inbound, make_settings, running_worker, sent_mail
-from tests.helpers import running_watcher, wait_for_workflows, workflow_ids
-from tests.scripted_provider import subject
+from tests.conftest import inbound, make_settings, running_worker
+from tests.helpers import answered_exactly_once, running_watcher, wait_for_workflows, workflow_ids
 from triage.domain.contracts import workflow_id_for
 from triage.domain.models import InboundMessage
 from triage.mail.errors import MailUnreachable
@@ -111,21 +110,7 @@ async def test_two_watchers_start_each_workflow_once_and_reply_once(dev_env, set
         running_watcher(dev_env.client, settings),
         running_watcher(dev_env.client, settings),
     ):
-        created = [
-            await inbound(
-                control, subject=subject("faq", 0.95, text=f"copy {i}"), **{"from": f"c{i}@example.org"}
-            )
-            for i in range(6)
-        ]
-        expected = {workflow_id_for(c["message_id"]) for c in created}
-        ids = await wait_for_workflows(dev_env.client, settings.temporal_task_queue, expected)
-        async with asyncio.timeout(30):
-            while len(await sent_mail(control)) < 6:
-                await asyncio.sleep(0.2)
-        await asyncio.sleep(0.5)
-    assert sorted(ids) == sorted(expected)
-    sent = await sent_mail(control)
-    assert sorted(s["in_reply_to"] for s in sent) == sorted(c["message_id"] for c in created)
+        await answered_exactly_once(dev_env.client, settings, control, 6, timeout=30)
 
 
 async def test_malformed_frames_do_not_stop_the_watcher(dev_env, settings, control, mailsim):
