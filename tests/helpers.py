@@ -23,10 +23,11 @@ from starter.api import create_app
 from starter.review import get_state
 from starter.start import start_triage
 from starter.watcher import InboxWatcher
-from tests.conftest import inbound, sent_mail
+from tests.conftest import inbound, running_worker, sent_mail
 from tests.scripted_provider import subject
 from triage.domain.contracts import workflow_id_for
 from triage.domain.models import InboundMessage, ReviewSettings, TriageState, TriageStatus
+from triage.judging.base import TriageProvider
 from triage.mail.factory import build_mail_provider
 from triage.runtime.asgi_server import serving
 from triage.runtime.config import Settings
@@ -177,6 +178,16 @@ async def api(settings: Settings, client: Client | None) -> AsyncIterator[httpx.
         httpx.AsyncClient(base_url=base, timeout=30) as http,
     ):
         yield http
+
+
+@asynccontextmanager
+async def dashboard(
+    client: Client, settings: Settings, provider: TriageProvider | None = None
+) -> AsyncIterator[str]:
+    """A worker (judging with ``provider``, else the scripted one) and the reviewer API and
+    dashboard, served: their base URL."""
+    async with running_worker(client, settings, provider), serving(create_app(settings, client)) as base:
+        yield base
 
 
 async def state_of(http: httpx.AsyncClient, workflow_id: str) -> dict:
