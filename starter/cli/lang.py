@@ -37,9 +37,10 @@ def lang_check(
         if count == 0:
             missing.append(f"no knowledge-base articles in {pack.code} ({kb_folder()} or {pack.folder}/kb)")
         state = "complete" if not missing else f"lacks {len(missing)}"
-        mail = "may go out alone" if pack.code in checked else "waits for a human"
+        # Checked: its mail may go out alone where an article in it answers; else a person answers it.
+        mail = "checked" if pack.code in checked else "not checked, its mail waits for a human"
         articles_text = f"{count} article{'' if count == 1 else 's'}"
-        print(f"{pack.code} ({pack.info.name}, {pack.folder}): {articles_text}, {state}; its mail {mail}")
+        print(f"{pack.code} ({pack.info.name}, {pack.folder}): {articles_text}, {state}; {mail}")
         for line in missing:
             print(f"{pack.code}: {line}")
         incomplete += bool(missing)
