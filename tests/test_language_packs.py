@@ -113,7 +113,6 @@ def judged(language_dirs: Path) -> list[dict]:
     return [json.loads(line) for line in done.stdout.splitlines()]
 
 
-@pytest.mark.slow
 async def test_a_toy_language_is_one_folder_end_to_end(tmp_path):
     packs = write_pack(tmp_path / "packs", TOY_PACK)
 
