@@ -68,10 +68,14 @@ SIZES = {
     "full": {"messages": 500, "repeat_senders": 10, "inbox_limit": 200},
 }
 WORKFLOW_TASK_AIM_S = 2.0
-# In the workers' logs: a task that failed or waited for capacity.
-CAPACITY_FAILURE = re.compile(
-    r"waiting for update|RESOURCE_EXHAUSTED|Completing activity as failed|TMPRL1104", re.I
-)
+# In the workers' logs, the lines of a task that failed or waited for capacity, by kind.
+LOGGED_KINDS = {
+    "workflow task over 5 s": re.compile("TMPRL1104"),
+    "update refused or aborted": re.compile(
+        r"waiting for update|RESOURCE_EXHAUSTED|update was aborted", re.I
+    ),
+    "activity attempt failed": re.compile("Completing activity as failed", re.I),
+}
 TIMED_OUT_OR_FAILED = {
     EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT,
     EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED,
@@ -145,7 +149,7 @@ async def outcomes(client: Client, sent_by: dict[str, str], limit: int, inbox_li
     """Each message auto-sent or held by a budget; no budget exceeded; fewer sent than allowed, if any."""
     states = await bounded_gather((partial(get_state, client, workflow_id_for(m)) for m in sent_by), 32)
     by_sender: dict[str, Counter[str]] = {}
-    wrong = 0
+    wrong = wrong_held = 0
     for message_id, state in zip(sent_by, states, strict=True):
         status = state.status
         held = status is TriageStatus.AWAITING_REVIEW and any(
@@ -153,6 +157,7 @@ async def outcomes(client: Client, sent_by: dict[str, str], limit: int, inbox_li
             for r in (state.policy_decision.reasons if state.policy_decision else [])
         )
         wrong += not (status is TriageStatus.AUTO_SENT or held)
+        wrong_held += status is TriageStatus.AWAITING_REVIEW and not held
         by_sender.setdefault(sent_by[message_id], Counter())[status.value] += 1
     sent = sum(c[TriageStatus.AUTO_SENT.value] for c in by_sender.values())
     over_sender = sum(max(0, c[TriageStatus.AUTO_SENT.value] - limit) for c in by_sender.values())
@@ -161,6 +166,8 @@ async def outcomes(client: Client, sent_by: dict[str, str], limit: int, inbox_li
     return {
         "wrong_state": wrong + over_sender + max(0, sent - inbox_limit),
         "auto_sent": sent,
+        "held_by_a_budget": sum(c[TriageStatus.AWAITING_REVIEW.value] for c in by_sender.values())
+        - wrong_held,
         "allowed_by_budgets": allowed,
         "fewer_than_allowed": allowed - sent,
         "statuses": dict(sum(by_sender.values(), Counter())),
@@ -231,18 +238,22 @@ async def run(messages: int, repeat_senders: int, inbox_limit: int) -> Report:
                 for path in sorted(directory.glob("*.log"))
                 if path.name != "temporal.log"
                 for line in path.read_text(errors="replace").splitlines()
-                if CAPACITY_FAILURE.search(line)
+                if any(pattern.search(line) for pattern in LOGGED_KINDS.values())
             ]
+    kinds = Counter(next(k for k, pattern in LOGGED_KINDS.items() if pattern.search(line)) for line in logged)
+    asked = states["auto_sent"] + states["held_by_a_budget"]
     details = {
         "elapsed_s": elapsed,
         "floor_elapsed_s": floor_s,
         "longest_workflow_task_s": max(f[0] for f in figures),
         "tasks_timed_out_or_failed": sum(f[1] for f in figures),
         "logged_capacity_failures": len(logged),
+        "logged_by_kind": dict(kinds),
         "logged_samples": logged[:10],
         **states,
         "counter_updates": updates,
         "updates_per_auto_reply": sum(updates.values()) / max(1, states["auto_sent"]),
+        "updates_per_reservation": sum(updates.values()) / max(1, asked),
     }
     failures = details["tasks_timed_out_or_failed"] + len(logged)
     return Report(
@@ -271,9 +282,9 @@ async def run(messages: int, repeat_senders: int, inbox_limit: int) -> Report:
                 "<= 1.0",
             ),
             Comparison(
-                "Updates per automatic reply",
+                "counter Updates per message the policy would send",
                 "count",
-                details["updates_per_auto_reply"],
+                details["updates_per_reservation"],
                 1.0,
                 "one",
             ),
