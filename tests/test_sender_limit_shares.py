@@ -15,6 +15,7 @@ from temporalio.client import Client, Interceptor, OutboundInterceptor, StartWor
 from temporalio.worker import Worker
 
 from activities.conversation import UPDATES_IN_FLIGHT, ConversationActivities
+from tests.test_workflow import save_history
 from triage.domain import contracts
 from triage.domain.models import ReserveAutoReply
 from triage.domain.senders import budgets, counter_key, inbox_share
@@ -89,6 +90,9 @@ async def test_a_reply_within_its_counters_share_costs_one_update(dev_env, task_
         handle = client.get_workflow_handle(pool)
         state = await handle.query(AutoReplyCounterWorkflow.state)
         assert [len(times) for times in state.sent_at.values()] == [1]
+        await save_history(
+            client.get_workflow_handle(counter_of(task_queue, senders[0])), "counter_shared_inbox"
+        )
 
 
 async def test_shares_and_pool_never_send_more_than_the_inbox_budget(dev_env, task_queue):
