@@ -18,7 +18,7 @@ from activities.conversation import UPDATES_IN_FLIGHT, ConversationActivities
 from tests.test_workflow import save_history
 from triage.domain import contracts
 from triage.domain.models import ReserveAutoReply
-from triage.domain.senders import budgets, counter_key, inbox_share
+from triage.domain.senders import counter_key, inbox_share
 from workflows.conversation import AutoReplyCounterWorkflow
 
 INBOX = "inbox-1"
@@ -26,17 +26,19 @@ HOUR = timedelta(hours=1)
 
 
 class CountingUpdates(Interceptor):
-    """Updates by the workflow they went to."""
+    """Updates by the workflow they went to, and what they asked."""
 
     def __init__(self) -> None:
         self.updates: Counter[str] = Counter()
+        self.requests: list[ReserveAutoReply] = []
 
     def intercept_client(self, next: OutboundInterceptor) -> OutboundInterceptor:
-        updates = self.updates
+        seen = self
 
         class Counting(OutboundInterceptor):
             async def start_update_with_start_workflow(self, input: StartWorkflowUpdateWithStartInput):
-                updates[input.start_workflow_input.id] += 1
+                seen.updates[input.start_workflow_input.id] += 1
+                seen.requests.extend(input.update_workflow_input.args)
                 return await super().start_update_with_start_workflow(input)
 
         return Counting(next)
@@ -126,28 +128,18 @@ async def test_shares_and_pool_never_send_more_than_the_inbox_budget(dev_env, ta
 
 async def test_a_request_before_the_shares_treats_a_share_as_a_hard_limit(dev_env, task_queue):
     """Without shared_inbox (an older worker's request) a full share refuses, as any budget did."""
-    client, _ = counted(dev_env.client)
+    client, counter = counted(dev_env.client)
     activities = ConversationActivities(client, task_queue)
-    sender = "pat@shop.example"
-    counter_id = counter_of(task_queue, sender)
+    counter_id = counter_of(task_queue, "pat@shop.example")
     async with Worker(dev_env.client, task_queue=task_queue, workflows=[AutoReplyCounterWorkflow]):
-        share_of_one = request(sender, 0, per_domain=20, per_inbox=84)  # share (84 - 20) // 64 = 1
+        share_of_one = request("pat@shop.example", 0, per_domain=20, per_inbox=84)  # (84 - 20) // 64 = 1
         first = await activities.reserve_auto_reply(share_of_one)
         assert first.allowed and not first.pool
-        drawn, _ = budgets(
-            "sam@shop.example",
-            per_sender=3,
-            sender_window=timedelta(days=1),
-            per_domain=20,
-            per_inbox=84,
-            window=HOUR,
-            counters=contracts.AUTO_REPLY_COUNTERS,
-        )
-        old = request("sam@shop.example", 1, per_domain=20, per_inbox=84).model_copy(
-            update={"budgets": drawn}
-        )
+        # The same request as the activity sent it, for another sender of the domain.
+        (sent,) = counter.requests
+        new = sent.model_copy(update={"workflow_id": "triage-1", "sender": "sam@shop.example"})
+        old = new.model_copy(update={"shared_inbox": False, "workflow_id": "triage-2"})
         answer = await activities._ask(old, counter_id, "reserve-old")
         assert not answer.allowed and answer.key == "inbox:share" and answer.full_until is None
-        new = old.model_copy(update={"shared_inbox": True, "workflow_id": "triage-2"})
         shared = await activities._ask(new, counter_id, "reserve-new")
         assert shared.allowed and shared.pool  # a new request: counted, the pool decides
