@@ -15,7 +15,7 @@ from temporalio.client import Client, Interceptor, OutboundInterceptor, StartWor
 from temporalio.worker import Worker
 
 from activities.conversation import UPDATES_IN_FLIGHT, ConversationActivities
-from tests.test_workflow import save_history
+from tests.helpers import save_history
 from triage.domain import contracts
 from triage.domain.models import ReserveAutoReply
 from triage.domain.senders import counter_key, inbox_share
