@@ -234,13 +234,13 @@ async def run(messages: int, repeat_senders: int, inbox_limit: int) -> Report:
             finally:
                 await asyncio.gather(stop_process(watcher), stop_process(worker))
             logged = [
-                line[:300]
+                (kind, line[:300])
                 for path in sorted(directory.glob("*.log"))
                 if path.name != "temporal.log"
                 for line in path.read_text(errors="replace").splitlines()
-                if any(pattern.search(line) for pattern in LOGGED_KINDS.values())
+                if (kind := next((k for k, p in LOGGED_KINDS.items() if p.search(line)), None))
             ]
-    kinds = Counter(next(k for k, pattern in LOGGED_KINDS.items() if pattern.search(line)) for line in logged)
+    kinds = Counter(kind for kind, _ in logged)
     asked = states["auto_sent"] + states["held_by_a_budget"]
     details = {
         "elapsed_s": elapsed,
@@ -249,7 +249,7 @@ async def run(messages: int, repeat_senders: int, inbox_limit: int) -> Report:
         "tasks_timed_out_or_failed": sum(f[1] for f in figures),
         "logged_capacity_failures": len(logged),
         "logged_by_kind": dict(kinds),
-        "logged_samples": logged[:10],
+        "logged_samples": [line for _, line in logged[:10]],
         **states,
         "counter_updates": updates,
         "updates_per_auto_reply": sum(updates.values()) / max(1, states["auto_sent"]),
