@@ -71,9 +71,8 @@ WORKFLOW_TASK_AIM_S = 2.0
 # In the workers' logs, the lines of a task that failed or waited for capacity, by kind.
 LOGGED_KINDS = {
     "workflow task over 5 s": re.compile("TMPRL1104"),
-    "update refused or aborted": re.compile(
-        r"waiting for update|RESOURCE_EXHAUSTED|update was aborted", re.I
-    ),
+    "update refused: 10 in flight": re.compile(r"RESOURCE_EXHAUSTED|in-flight updates", re.I),
+    "update aborted or timed out": re.compile(r"waiting for update|update was aborted", re.I),
     "activity attempt failed": re.compile("Completing activity as failed", re.I),
 }
 TIMED_OUT_OR_FAILED = {
@@ -249,7 +248,7 @@ async def run(messages: int, repeat_senders: int, inbox_limit: int) -> Report:
         "tasks_timed_out_or_failed": sum(f[1] for f in figures),
         "logged_capacity_failures": len(logged),
         "logged_by_kind": dict(kinds),
-        "logged_samples": [line for _, line in logged[:10]],
+        "logged_samples": {k: [line for kind, line in logged if kind == k][:3] for k in kinds},
         **states,
         "counter_updates": updates,
         "updates_per_auto_reply": sum(updates.values()) / max(1, states["auto_sent"]),
