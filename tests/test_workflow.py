@@ -6,6 +6,7 @@ import asyncio
 from datetime import timedelta
 
 import pytest
+from temporalio.client import WorkflowHandle
 
 from starter.review import (
     ReviewRejected,
