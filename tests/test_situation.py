@@ -264,6 +264,22 @@ GOOD_NEWS = [
     "Merci d'avoir corrigé le bug !",
     "Gracias por arreglar el error.",
     "Thanks, the problem was on my side.",
+    # nothing more to ask, and back in after doing what was advised
+    "Thanks, I don't have any other questions.",
+    "Vielen Dank, keine weiteren Fragen mehr.",
+    "Merci, nous n'avons plus d'autres questions.",
+    "Gracias, no tenemos más dudas.",
+    "We restarted the app as suggested and now it's working.",
+    "I cleared the cookies, waited a minute and I'm back in.",
+    "Nach dem Neustart bin ich endlich wieder eingeloggt.",
+    "Am Abend konnte ich mich problemlos wieder anmelden.",
+    "Ce soir j'ai enfin pu me connecter.",
+    "Por la tarde ya pude iniciar sesión de nuevo.",
+    "The calendar syncs again, thanks.",
+    "Die Kontakte synchronisieren wieder.",
+    "Le calendrier se synchronise à nouveau.",
+    "El calendario sincroniza de nuevo.",
+    "Waited a bit and I'm in again.",
 ]
 STILL_TROUBLE = [
     "It stopped working after the upgrade.",
@@ -281,6 +297,20 @@ STILL_TROUBLE = [
     "Ihr habt den Fehler noch nicht behoben.",
     "Vous n'avez pas corrigé le bug.",
     "No han arreglado el error.",
+    "No other questions, but the export still fails.",
+    "Keine weiteren Fragen, aber die Seite lädt nicht.",
+    "Pas d'autre question, mais le code n'arrive pas.",
+    "I waited the hour and I'm still locked out.",
+    "We restarted it as suggested but it's not working.",
+    "Ich kann mich nicht wieder anmelden.",
+    "Wir sind schon wieder ausgesperrt.",
+    "Je n'ai pas pu me connecter.",
+    "Todavía no pude entrar.",
+    "The calendar crashes again.",
+    "Le calendrier ne se synchronise pas à nouveau.",
+    "Ça plante à nouveau.",
+    "Die Kontakte synchronisieren wieder nicht.",
+    "El calendario falla de nuevo.",
 ]
 
 

@@ -37,7 +37,23 @@ GOOD_NEWS = [
     r"\bplus (?:d'|de |aucune? )(?:erreurs?|plantages?|messages? d'erreur)\b|\bne (?:plante|bloque|fige|se ferme) plus\b|\b(?:l'erreur|le bug|le message d'erreur) a disparu\b",
     r"\bya no (?:sale|aparece|da|salta) (?:el |ningun |ese )?(?:error|aviso|fallo)\b|\bya no se (?:cierra|cuelga|bloquea|congela)\b|\b(?:el error|el fallo) (?:ha )?desaparecid[oa]\b",
     r"\b(?:ist|sind|war) (?:jetzt |nun )?(?:alles )?wieder (?:in ordnung|ok|okay|gut|normal|da|sichtbar|erreichbar)\b|\balles wieder (?:gut|ok|in ordnung)\b",
-    r"\b(?:funktioniert|klappt|geht|lauft|passt)(?: \w+){0,2} wieder\b(?! (?:nicht|nie|kein|schief|kaputt))",
-    r"\b(?:fonctionne|marche|remarche|refonctionne)(?: \w+){0,2} (?:a|de) nouveau\b|\b(?:ca|tout) (?:re)?(?:marche|fonctionne) (?:a nouveau|de nouveau|encore)\b(?! pas)",
-    r"\b(?:funciona|va bien)(?: \w+){0,2} (?:de nuevo|otra vez|nuevamente)\b(?! no)|\b(?:vuelve|volvio|ha vuelto) a funcionar\b",
+    r"\b(?:funktionier\w*|klapp\w*|geht|gehen|lauf\w*|passt|synchronisier\w*|lad\w*|starte\w*|verbinde\w*)(?: \w+){0,2} wieder\b(?! (?:nicht|nie|kein|schief|kaputt))",
+    r"\b(?:fonctionne|marche|remarche|refonctionne|synchronise|charge|se connecte|s'affiche|s'ouvre|demarre)(?: \w+){0,2} (?:a|de) nouveau\b(?! pas)"
+    r"|\b(?:ca|tout) (?:re)?(?:marche|fonctionne) (?:a nouveau|de nouveau|encore)\b(?! pas)",
+    r"\b(?:funciona|va bien|sincroniza|carga|conecta|arranca)(?: \w+){0,2} (?:de nuevo|otra vez|nuevamente)\b(?! no)|\b(?:vuelve|volvio|ha vuelto) a funcionar\b",
+    r"\b(?:syncs|loads|connects|starts|opens)(?: \w+){0,2} (?:fine |properly |normally )?again\b(?! (?:and|but|with) )"
+    r"|\b(?:i'm|i am|we're|we are|i was|we were|i got|we got) (?:back )?in again\b",
+    # Nothing more to ask is no failure: "no further questions", "je n'ai pas d'autre question".
+    r"\bno (?:further|other|more) (?:questions?|queries)\b|\b(?:do ?n[o']?t|do not) have any (?:other|more|further) (?:questions?|queries)\b",
+    r"\bkeine (?:weiteren |anderen )?fragen(?: mehr)?\b|\bkeine (?:weitere|andere) frage\b",
+    r"\b(?:je )?n'(?:ai|avons) (?:pas|plus) d'autres? questions?\b|\bpas d'autres? questions?\b|\bplus de questions?\b",
+    r"\bno (?:tengo|tenemos) (?:mas|otras|ninguna otra) (?:preguntas?|dudas?)\b|\bsin mas (?:preguntas|dudas)\b",
+    # Back in after doing what was advised: "I waited the 30 minutes and I'm back in", "war ich
+    # wieder drin", "j'ai pu me reconnecter". A "still", "not" or "but" before it keeps the report.
+    r"\b(?:i|we) (?:have |'ve |had )?(?:(?!not|still|never)\w+ )?(?:tried|followed|cleared|restarted|reinstalled|reset|waited|resent|re-sent|updated)\b"
+    r"(?:(?!\b(?:not|still|never|but|again)\b|n't\b)[^.;!?]){0,60}?\b(?:and|so|now)\b,? (?:now )?(?:i'm |i am |we're |we are |it's |it is |everything'?s |everything is )?(?:back in|in again|working|fine|sorted)\b",
+    r"\b(?:(?:bin|war|sind|waren) (?:ich|wir)|(?:ich|wir) (?:bin|war|sind|waren)) (?:(?!nicht|nie|kein)\w+ ){0,2}wieder (?:drin|eingeloggt|angemeldet|online)\b"
+    r"|\b(?:konnte|kann|konnten|konnen) (?:ich|wir) (?:mich|uns) (?:(?!nicht|nie|kein)\w+ ){0,2}wieder (?:anmelden|einloggen)\b",
+    r"\bj'ai (?:enfin |bien )?pu (?:me reconnecter|me connecter|entrer|acceder)\b|\bje suis (?:de nouveau|a nouveau) connecte\b",
+    r"\b(?:ya )?(?:pude|pudimos|puedo|podemos) (?:entrar|acceder|iniciar sesion)(?: de nuevo| otra vez)?\b(?! no)",
 ]
