@@ -36,8 +36,11 @@ FLAG_AT = 0.5
 INJECTION_AT = 0.5
 INJECTION_SENTENCE_AT = 0.4
 INJECTION_LEANS_AT = 0.1
-# A closing needs the model this sure (or the closing phrases).
+# A closing needs the model to read a closing likelier than any other act, and this sure that
+# nothing is asked (a closing or a withdrawal: the model confuses the two, "no further questions"
+# reads as a question taken back, and neither needs an answer), or the closing phrases to read one.
 CLOSING_AT = 0.5
+NOTHING_ASKED = (MessageAct.CLOSES, MessageAct.WITHDRAWS)
 # ... and no sentence, read alone, this sure that it does one of these (or a question mark). Read
 # alone, the news in a thank-you ("the update fixed the crash") leans to a report; below this it is news.
 SENTENCE_AT = 0.7
@@ -114,7 +117,10 @@ def judge_act(
     findings: list[Finding],
     phrase_flags: list[GuardFlag],
     phrase_closing: bool,
+    topic_flags: frozenset[GuardFlag] = frozenset(),
 ) -> ActVerdict:
+    """``topic_flags``: raised only by the subject of a reply (the thread's topic), which neither
+    keeps the new text from closing nor makes its act a report."""
     if reading is None:  # no words: an emoji alone is a closing when the closing phrases say so
         closing = phrase_closing and not ({*phrase_flags, *(f.flag for f in findings)} & NOT_CLOSING)
         return ActVerdict(act=MessageAct.CLOSES if closing else None, closing=closing)
@@ -135,9 +141,11 @@ def judge_act(
         )
     raised = {*flags, *phrase_flags, *(f.flag for f in findings)}
     learned_closing = (
-        reading.act is MessageAct.CLOSES and reading.probability >= CLOSING_AT and not says_more(reading)
+        reading.act is MessageAct.CLOSES
+        and sum(reading.probabilities[act] for act in NOTHING_ASKED) >= CLOSING_AT
+        and not says_more(reading)
     )
-    blocking = raised & NOT_CLOSING
+    blocking = (raised - topic_flags) & NOT_CLOSING
     if learned_closing:
         # "C'est réglé, merci pour votre aide": the withdrawal phrases read a question taken back,
         # the model a thank-you. Neither needs an answer; a learned withdrawal raises its own flag.
@@ -146,7 +154,7 @@ def judge_act(
     # change there is a greeting misread ("Merci, bonne soirée"); a learned report raised its flag.
     closing = (learned_closing or phrase_closing) and not blocking
     return ActVerdict(
-        act=stricter_act(reading, findings),
+        act=stricter_act(reading, [f for f in findings if f.flag not in topic_flags]),
         closing=closing,
         flags=sorted(flags),
         evidence=list(flags.values()),
