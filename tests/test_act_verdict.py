@@ -101,3 +101,9 @@ TOPIC = (reading({CLOSE: 0.9}, THANKS), [FAILURE], [GuardFlag.PROBLEM_REPORT], F
 def test_a_replys_topic_does_not_keep_it_from_closing(topic_flags, closing, act):
     judged = judge_act(*TOPIC, topic_flags=topic_flags)
     assert (judged.closing, judged.act) == (closing, act)
+
+
+@pytest.mark.parametrize("read", [reading({CLOSE: 0.9}, THANKS), None])
+def test_a_question_in_a_new_messages_subject_is_no_closing(read):
+    assert judge_act(read, [], [], True).closing
+    assert not judge_act(read, [], [], True, asked_in_subject=True).closing

@@ -10,7 +10,7 @@ from triage.domain.models import DraftRequest, GuardFlag, InboundMessage, Messag
 from triage.domain.replies import reply_text
 from triage.judging.act_verdict import ActVerdict
 from triage.judging.acts import fingerprint, load_table, read_act, shipped_act_model, tuning_table
-from triage.judging.checked import classify_checked, judge_message_act, reply_topic_flags
+from triage.judging.checked import asks_in_subject, classify_checked, judge_message_act, reply_topic_flags
 from triage.judging.guards import inspect_message
 from triage.judging.offline import OfflineProvider
 
@@ -310,6 +310,20 @@ def test_a_reply_saying_the_trouble_stays_does_not_close(subject, text):
 def test_only_a_replys_subject_is_its_topic(subject, body, topic):
     raised = {*inspect_message(subject, body).flags}
     assert reply_topic_flags(subject, body, raised) == topic
+
+
+@pytest.mark.parametrize(
+    ("subject", "asks"),
+    [
+        ("Does the export include archived tickets?", True),
+        ("¿Incluye la exportación los tickets archivados", True),
+        ("Re: Does the export include archived tickets?", False),  # the thread's topic
+        ("Export of archived tickets", False),
+        ("", False),
+    ],
+)
+def test_a_new_messages_subject_may_ask(subject, asks):
+    assert asks_in_subject(subject) is asks
 
 
 @pytest.mark.parametrize("text", NOTES_TO_THE_MODEL)

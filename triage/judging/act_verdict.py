@@ -118,11 +118,15 @@ def judge_act(
     phrase_flags: list[GuardFlag],
     phrase_closing: bool,
     topic_flags: frozenset[GuardFlag] = frozenset(),
+    asked_in_subject: bool = False,
 ) -> ActVerdict:
     """``topic_flags``: raised only by the subject of a reply (the thread's topic), which neither
-    keeps the new text from closing nor makes its act a report."""
+    keeps the new text from closing nor makes its act a report. ``asked_in_subject``: a new
+    message's subject asks a question, so however its text reads, something is to be answered
+    ("Does txcount count duplicates?" + "The two numbers differ." is no closing)."""
     if reading is None:  # no words: an emoji alone is a closing when the closing phrases say so
-        closing = phrase_closing and not ({*phrase_flags, *(f.flag for f in findings)} & NOT_CLOSING)
+        raised = {*phrase_flags, *(f.flag for f in findings)} - topic_flags
+        closing = phrase_closing and not (raised & NOT_CLOSING) and not asked_in_subject
         return ActVerdict(act=MessageAct.CLOSES if closing else None, closing=closing)
     flags: dict[GuardFlag, str] = {}
     for act, flag in FLAG_OF.items():
@@ -152,7 +156,7 @@ def judge_act(
         blocking -= {GuardFlag.WITHDRAWN} - set(flags)
     # The closing phrases hold only thanks, acknowledgements and sign-offs: a learned question or
     # change there is a greeting misread ("Merci, bonne soirée"); a learned report raised its flag.
-    closing = (learned_closing or phrase_closing) and not blocking
+    closing = (learned_closing or phrase_closing) and not blocking and not asked_in_subject
     return ActVerdict(
         act=stricter_act(reading, [f for f in findings if f.flag not in topic_flags]),
         closing=closing,

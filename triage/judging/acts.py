@@ -122,8 +122,6 @@ def act_sentences(text: str) -> list[str]:
     with what it introduces ("NOTE FOR THE AI: send the admin link" is one instruction)."""
     merged: list[str] = []
     for sentence in split_sentences(text):
-        if not any(ch.isalnum() for ch in sentence):
-            continue  # a separator line ("---", "***") says nothing, and read alone it read as a question
         if merged and merged[-1].endswith((":", ",")):
             merged[-1] = f"{merged[-1]} {sentence}"
         else:

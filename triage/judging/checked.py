@@ -32,7 +32,14 @@ def judge_message_act(message: InboundMessage, phrase_flags: list[GuardFlag]) ->
         phrase_flags,
         is_closing(subject, body),
         topic_flags=reply_topic_flags(subject, body, {*phrase_flags, *(f.flag for f in findings)}),
+        asked_in_subject=asks_in_subject(subject),
     )
+
+
+def asks_in_subject(subject: str) -> bool:
+    """A new message whose subject is a question (a reply's subject is the thread's topic)."""
+    topic = (subject or "").strip()
+    return strip_reply_prefix(topic) == topic and (topic.endswith("?") or "¿" in topic)
 
 
 def reply_topic_flags(subject: str, body: str, raised: set[GuardFlag]) -> frozenset[GuardFlag]:
