@@ -14,7 +14,7 @@ from __future__ import annotations
 from triage.domain.inbound import address_flags
 from triage.domain.models import Classification, GuardFlag, InboundMessage
 from triage.domain.text import normalize_body
-from triage.judging.act_verdict import ActVerdict, judge_act
+from triage.judging.act_verdict import NOT_CLOSING, ActVerdict, judge_act
 from triage.judging.acts import read_act
 from triage.judging.base import ProviderOutputError, TriageProvider
 from triage.judging.closing import is_closing
@@ -46,7 +46,9 @@ def reply_topic_flags(subject: str, body: str, raised: set[GuardFlag]) -> frozen
     """The flags only the subject of a reply raises: "Re: Account locked" names the thread's
     topic, not news ("Back in after the 30 minutes, thanks!" closes it). Nothing for a new
     message, or a reply with no words of its own (its subject is then what it says)."""
-    if strip_reply_prefix(subject) == (subject or "") or not normalize_body(body or "").strip():
+    if not raised & NOT_CLOSING or strip_reply_prefix(subject) == (subject or ""):
+        return frozenset()  # (nothing that could keep it from closing: no second reading)
+    if not normalize_body(body or "").strip():
         return frozenset()
     own = inspect_message("", body).flags
     return frozenset(raised - {*own, *(f.flag for f in read_situation("", body))})
