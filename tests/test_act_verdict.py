@@ -61,6 +61,8 @@ CASES = [
     (reading({CLOSE: 0.44, WITHDRAW: 0.42}, THANKS), [], [], False, True, CLOSE),
     (reading({CLOSE: 0.44, REPORT: 0.42}, THANKS), [], [], False, False, CLOSE),
     (reading({CLOSE: 0.3, WITHDRAW: 0.1, CHANGE: 0.25}, THANKS), [], [], False, False, CLOSE),
+    # ... but a three-way tie is no closing: the closing must lead by itself too
+    (reading({CLOSE: 0.35, WITHDRAW: 0.33, REPORT: 0.26}, THANKS), [], [], False, False, CLOSE),
     (reading({WITHDRAW: 0.5, CLOSE: 0.45}, THANKS), [], [], False, False, WITHDRAW),
     # the withdrawal phrases and a learned closing: neither needs an answer
     (reading({CLOSE: 0.9}, THANKS), [WITHDRAWAL], [GuardFlag.WITHDRAWN], False, True, CLOSE),
