@@ -22,6 +22,11 @@ CLOSINGS = [
     "✅",
     "Merci 🙏",
     "Thanks!\n\nOn Mon, 2 Nov 2026, Acme Help wrote:\n> If the email never arrives, check your spam folder.",
+    # nothing more to ask
+    "Perfect, no other questions for now.",
+    "Danke, sonst keine Fragen.",
+    "Merci bien, nous n'avons pas d'autres questions.",
+    "Gracias, no tengo más dudas.",
 ]
 NOT_CLOSINGS = [
     "Thanks! One more question: how do I export invoices?",
@@ -35,6 +40,8 @@ NOT_CLOSINGS = [
     "Danke, aber der Export ist leer.",
     "Thanks. Broken.",
     "ok. refund",
+    "No other questions, but the export is empty.",
+    "Pas d'autre question, mais je n'ai rien reçu.",
     "Thank you for your email. I am out of the office until Monday.",
     # Only emoji that thank or approve close: anything else is for a human to read.
     "😡",

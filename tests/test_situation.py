@@ -280,6 +280,10 @@ GOOD_NEWS = [
     "Le calendrier se synchronise à nouveau.",
     "El calendario sincroniza de nuevo.",
     "Waited a bit and I'm in again.",
+    "Danke, wir brauchen sonst nichts mehr.",
+    "Merci, je n'ai besoin de rien d'autre.",
+    "Gracias, no necesito saber nada más.",
+    "Lo volví a probar después de reiniciar y ahora funciona.",
 ]
 STILL_TROUBLE = [
     "It stopped working after the upgrade.",
@@ -311,6 +315,11 @@ STILL_TROUBLE = [
     "Ça plante à nouveau.",
     "Die Kontakte synchronisieren wieder nicht.",
     "El calendario falla de nuevo.",
+    "Es geht gar nichts mehr.",
+    "Je n'ai rien reçu.",
+    "No recibí nada más.",
+    "Lo volví a intentar y no funciona.",
+    "Lo volví a intentar, pero sigue sin entrar.",
 ]
 
 

@@ -154,9 +154,10 @@ def judge_act(
         and not says_more(reading)
     )
     blocking = (raised - topic_flags) & NOT_CLOSING
-    if learned_closing:
+    if learned_closing and reading.probability >= CLOSING_AT:
         # "C'est réglé, merci pour votre aide": the withdrawal phrases read a question taken back,
         # the model a thank-you. Neither needs an answer; a learned withdrawal raises its own flag.
+        # (Not when the model is split between the two: "Thanks anyway, I found it" withdraws.)
         blocking -= {GuardFlag.WITHDRAWN} - set(flags)
     # The closing phrases hold only thanks, acknowledgements and sign-offs: a learned question or
     # change there is a greeting misread ("Merci, bonne soirée"); a learned report raised its flag.

@@ -27,6 +27,11 @@ _DONE = (
     r"|hat (?:geklappt|funktioniert)|funktioniert(?: jetzt| wieder)?|passt|alles klar|super|perfekt|verstanden"
     r"|ca marche|ca fonctionne|c'est bon|parfait|compris|d'accord|entendu|genial"
     r"|funciona(?: ya)?|ya funciona|listo|perfecto|entendido|de acuerdo|vale|genial|resuelto"
+    # Nothing more to ask: "no further questions", "keine weiteren Fragen", "pas d'autre question".
+    r"|(?:i have |we have )?no (?:further|other|more) questions?(?: for now)?|(?:i |we )?(?:don't|do not) have any (?:other|more|further) questions?"
+    r"|that'?s all|nothing else|keine (?:weiteren |anderen )?fragen(?: mehr)?|(?:ich habe |wir haben )?sonst keine fragen"
+    r"|(?:je |nous )?n'(?:ai|avons) (?:pas|plus) d'autres? questions?|pas d'autres? questions?|plus de questions?"
+    r"|no (?:tengo|tenemos) (?:mas|otras) (?:preguntas|dudas)|sin mas (?:preguntas|dudas)|ninguna (?:pregunta|duda) mas"
 )
 _SIGNOFF = (
     r"(?:best|kind|warm)?(?: regards| wishes)?|regards|best|cheers|have a (?:nice|good|great) (?:day|weekend)"

@@ -48,12 +48,16 @@ GOOD_NEWS = [
     r"\bkeine (?:weiteren |anderen )?fragen(?: mehr)?\b|\bkeine (?:weitere|andere) frage\b",
     r"\b(?:je )?n'(?:ai|avons) (?:pas|plus) d'autres? questions?\b|\bpas d'autres? questions?\b|\bplus de questions?\b",
     r"\bno (?:tengo|tenemos) (?:mas|otras|ninguna otra) (?:preguntas?|dudas?)\b|\bsin mas (?:preguntas|dudas)\b",
+    r"\b(?:brauche|brauchen|benotige|benotigen) (?:ich |wir )?(?:sonst |weiter )?nichts (?:mehr|weiter)\b",
+    r"\bn'(?:ai|avons) (?:plus )?besoin de rien d'autre\b|\bje ne (?:veux|voulais) rien savoir d'autre\b",
+    r"\bno (?:necesito|necesitaba|necesitamos|quiero|queria|queriamos) (?:saber )?nada mas\b",
     # Back in after doing what was advised: "I waited the 30 minutes and I'm back in", "war ich
     # wieder drin", "j'ai pu me reconnecter". A "still", "not" or "but" before it keeps the report.
     r"\b(?:i|we) (?:have |'ve |had )?(?:(?!not|still|never)\w+ )?(?:tried|followed|cleared|restarted|reinstalled|reset|waited|resent|re-sent|updated)\b"
     r"(?:(?!\b(?:not|still|never|but|again)\b|n't\b)[^.;!?]){0,60}?\b(?:and|so|now)\b,? (?:now )?(?:i'm |i am |we're |we are |it's |it is |everything'?s |everything is )?(?:back in|in again|working|fine|sorted)\b",
     r"\b(?:(?:bin|war|sind|waren) (?:ich|wir)|(?:ich|wir) (?:bin|war|sind|waren)) (?:(?!nicht|nie|kein)\w+ ){0,2}wieder (?:drin|eingeloggt|angemeldet|online)\b"
     r"|\b(?:konnte|kann|konnten|konnen) (?:ich|wir) (?:mich|uns) (?:(?!nicht|nie|kein)\w+ ){0,2}wieder (?:anmelden|einloggen)\b",
+    r"\b(?:volvi|volvimos|he vuelto|hemos vuelto) a (?:intentar|probar)(?:lo)?\b(?:(?!\b(?:no|sigue|pero|todavia|aun)\b)[^.;!?]){0,60}?\by (?:ahora |ya )+(?:funciona|va|entra|carga|sale bien)\b",
     r"\bj'ai (?:enfin |bien )?pu (?:me reconnecter|me connecter|entrer|acceder)\b|\bje suis (?:de nouveau|a nouveau) connecte\b",
     r"\b(?:ya )?(?:pude|pudimos|puedo|podemos) (?:entrar|acceder|iniciar sesion)(?: de nuevo| otra vez)?\b(?! no)",
 ]
