@@ -67,7 +67,14 @@ CASES = [
     # the withdrawal phrases and a learned closing: neither needs an answer
     (reading({CLOSE: 0.9}, THANKS), [WITHDRAWAL], [GuardFlag.WITHDRAWN], False, True, CLOSE),
     # ... only when the model is sure of the closing by itself: split, the withdrawal phrase stands
-    (reading({CLOSE: 0.49, WITHDRAW: 0.48}, THANKS), [WITHDRAWAL], [GuardFlag.WITHDRAWN], False, False, CLOSE),
+    (
+        reading({CLOSE: 0.49, WITHDRAW: 0.48}, THANKS),
+        [WITHDRAWAL],
+        [GuardFlag.WITHDRAWN],
+        False,
+        False,
+        CLOSE,
+    ),
     # ... but a learned withdrawal raises its own flag
     (reading({WITHDRAW: 0.7}, THANKS), [WITHDRAWAL], [GuardFlag.WITHDRAWN], True, False, WITHDRAW),
     # "never mind" in a report: the report wins the act only when no withdrawal phrase is there
