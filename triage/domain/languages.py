@@ -142,6 +142,9 @@ class Closing(_Data):
     thanked_for: list[str] = []
     determiners: list[str] = []
     asks: list[str] = []
+    # A thank-you that still expects the answer ("I'll wait for your reply"): it needs no reply
+    # itself, and must not close the thread's open review (``triage.judging.closing.awaits_reply``).
+    waits: list[str] = []
 
 
 class Questions(_Data):

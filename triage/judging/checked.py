@@ -17,7 +17,7 @@ from triage.domain.text import normalize_body
 from triage.judging.act_verdict import NOT_CLOSING, ActVerdict, judge_act
 from triage.judging.acts import read_act
 from triage.judging.base import ProviderOutputError, TriageProvider
-from triage.judging.closing import is_closing
+from triage.judging.closing import awaits_reply, is_closing
 from triage.judging.guards import inspect_message
 from triage.judging.situation import read_situation, strip_reply_prefix
 
@@ -58,6 +58,7 @@ async def classify_checked(provider: TriageProvider, message: InboundMessage) ->
     inspection = inspect_message(message.subject, message.plain_body, message.body_chars)
     verdict = judge_message_act(message, inspection.flags)
     checks = [*inspection.flags, *verdict.flags, *address_flags(message)]
+    awaiting = verdict.closing and awaits_reply(message.plain_body)
     evidence = [*inspection.evidence, *verdict.evidence, *filter(None, [message.authentication_problem])]
     try:
         result = await provider.classify(message)
@@ -67,6 +68,7 @@ async def classify_checked(provider: TriageProvider, message: InboundMessage) ->
             [*checks, GuardFlag.INVALID_OUTPUT],
             evidence=evidence,
             closing=verdict.closing,
+            awaits_reply=awaiting,
             act=verdict.act,
         )
     return result.model_copy(
@@ -74,6 +76,7 @@ async def classify_checked(provider: TriageProvider, message: InboundMessage) ->
             "guard_flags": sorted({*result.guard_flags, *checks}),
             "evidence": list(dict.fromkeys([*evidence, *result.evidence])),
             "closing": verdict.closing,
+            "awaits_reply": awaiting,
             "act": verdict.act,
         }
     )
