@@ -22,10 +22,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bench.harness import Comparison, Report, cli
 from bench.processes import REPO
+
+if TYPE_CHECKING:
+    from triage.domain.models import InboundMessage
 
 NAME = "offline_model"
 SIZES = {"short": {"messages": 2000}, "full": {"messages": 10000}}
@@ -77,21 +80,13 @@ def measure_baseline_load(n: int) -> dict[str, float]:
     return {"seconds": time.perf_counter() - began}
 
 
-def measure_rates(n: int) -> dict[str, Any]:
-    """Baselines before and after the project (their mean), against drift."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
+def inbound_messages(samples: list[dict[str, Any]], prefix: str) -> list[InboundMessage]:
+    """The samples as the workflow receives them, with ids ``prefix-N``."""
     from triage.domain.models import InboundMessage
-    from triage.judging.offline import OfflineProvider
 
-    samples = sample_messages(n)
-    texts = [text_of(s) for s in samples]
-    encoded = [json.dumps(s) for s in samples]
-    tfidf = TfidfVectorizer(ngram_range=(1, 2)).fit(texts)
-    provider = OfflineProvider()
-    messages = [
+    return [
         InboundMessage(
-            message_id=f"bench-{i}",
+            message_id=f"{prefix}-{i}",
             inbox_id="support",
             from_address=s["from"],
             subject=s.get("subject", ""),
@@ -101,6 +96,20 @@ def measure_rates(n: int) -> dict[str, Any]:
         )
         for i, s in enumerate(samples)
     ]
+
+
+def measure_rates(n: int) -> dict[str, Any]:
+    """Baselines before and after the project (their mean), against drift."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from triage.judging.offline import OfflineProvider
+
+    samples = sample_messages(n)
+    texts = [text_of(s) for s in samples]
+    encoded = [json.dumps(s) for s in samples]
+    tfidf = TfidfVectorizer(ngram_range=(1, 2)).fit(texts)
+    provider = OfflineProvider()
+    messages = inbound_messages(samples, "bench")
     loop = asyncio.new_event_loop()
     classify = lambda m: loop.run_until_complete(provider.classify(m))  # noqa: E731
     transform = lambda t: tfidf.transform([t])  # noqa: E731
@@ -135,7 +144,7 @@ def measure_long_rates(n: int) -> dict[str, float]:
     answer match."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from triage.domain.models import DraftRequest, InboundMessage
+    from triage.domain.models import DraftRequest
     from triage.judging.checked import classify_checked
     from triage.judging.encoder import encoder
     from triage.judging.offline import OfflineProvider
@@ -144,17 +153,7 @@ def measure_long_rates(n: int) -> dict[str, float]:
     texts = [text_of(s) for s in samples]
     tfidf = TfidfVectorizer(ngram_range=(1, 2)).fit(texts)
     provider = OfflineProvider()
-    messages = [
-        InboundMessage(
-            message_id=f"long-{i}",
-            inbox_id="support",
-            from_address=s["from"],
-            subject=s["subject"],
-            plain_body=s["plain_body"],
-            body_chars=len(s["plain_body"]),
-        )
-        for i, s in enumerate(samples)
-    ]
+    messages = inbound_messages(samples, "long")
     loop = asyncio.new_event_loop()
 
     def judge(message: InboundMessage) -> None:

@@ -13,7 +13,7 @@ import asyncio
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from enum import Enum
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar, Unpack
 
 from pydantic import BaseModel
 from temporalio.client import Client, WorkflowExecution, WorkflowHandle, WorkflowUpdateFailedError
@@ -35,6 +35,17 @@ from workflows.triage import SupportTriageWorkflow
 UPDATE_TIMEOUT = timedelta(seconds=60)
 
 E = TypeVar("E", bound=Enum)
+
+
+class DecisionFields(TypedDict, total=False):
+    """What a decision carries beside its action, reviewer and revision (the API's request
+    bodies hold exactly these and the revision): the reviewer's category correction and the
+    action's own text (an edited ``body``, a ``reason``, redraft ``instructions``)."""
+
+    category: Category | None
+    body: str | None
+    reason: str | None
+    instructions: str | None
 
 
 class ReviewSummary(BaseModel):
@@ -231,11 +242,8 @@ async def decide_current(
     reviewer: str,
     *,
     revision: int | None = None,
-    body: str | None = None,
-    reason: str | None = None,
-    instructions: str | None = None,
-    category: Category | None = None,
     wait: bool = True,
+    **fields: Unpack[DecisionFields],
 ) -> tuple[ReviewDecision, ReviewOutcome | None]:
     """Decide on ``revision``, or on the revision the workflow holds now."""
     if revision is None:
@@ -245,13 +253,5 @@ async def decide_current(
                 ReviewErrorKind.REVIEW_CLOSED, f"the review is not open yet (status {state.status.value})"
             )
         revision = state.revision
-    decision = ReviewDecision(
-        action=action,
-        revision=revision,
-        reviewer=reviewer,
-        body=body,
-        reason=reason,
-        instructions=instructions,
-        category=category,
-    )
+    decision = ReviewDecision(action=action, revision=revision, reviewer=reviewer, **fields)
     return decision, await submit_decision(client, workflow_id, decision, wait=wait)

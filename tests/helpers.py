@@ -8,6 +8,7 @@ import json
 import re
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from html.parser import HTMLParser
@@ -22,8 +23,11 @@ from starter.api import create_app
 from starter.review import get_state
 from starter.start import start_triage
 from starter.watcher import InboxWatcher
-from tests.conftest import inbound
+from tests.conftest import inbound, running_worker, sent_mail
+from tests.scripted_provider import subject
+from triage.domain.contracts import workflow_id_for
 from triage.domain.models import InboundMessage, ReviewSettings, TriageState, TriageStatus
+from triage.judging.base import TriageProvider
 from triage.mail.factory import build_mail_provider
 from triage.runtime.asgi_server import serving
 from triage.runtime.config import Settings
@@ -57,6 +61,29 @@ async def start_for(client: Client, settings: Settings, control, **fields: Any) 
     ``review=ReviewSettings(...)`` instead of the settings' own."""
     review: ReviewSettings | None = fields.pop("review", None)
     return await start(client, settings, await received(control, settings, **fields), review)
+
+
+async def held_for_review(
+    client: Client, settings: Settings, control, **fields: Any
+) -> tuple[InboundMessage, WorkflowHandle]:
+    """A message (``fields`` as for ``received``) triaged until it waits for a human, which is
+    asserted: the open review a conversation's next message meets."""
+    message = await received(control, settings, **fields)
+    handle = await start(client, settings, message)
+    assert (await settled(client, handle)).status is TriageStatus.AWAITING_REVIEW
+    return message, handle
+
+
+async def in_thread(control, settings: Settings, first: InboundMessage, **fields: Any) -> InboundMessage:
+    """The next message of ``first``'s thread ("Re: " its subject), as the watcher would read it."""
+    return await received(
+        control, settings, subject=f"Re: {first.subject}", thread_id=first.thread_id, **fields
+    )
+
+
+async def triaged(client: Client, settings: Settings, message: InboundMessage) -> TriageState:
+    """Start ``message``'s triage and return its state once it waits for a human or has finished."""
+    return await settled(client, await start(client, settings, message))
 
 
 async def settled(client: Client, handle: WorkflowHandle, timeout: float = 30.0) -> TriageState:
@@ -116,6 +143,26 @@ async def wait_for_workflows(
             await asyncio.sleep(0.25)
 
 
+async def answered_exactly_once(
+    client: Client, settings: Settings, control, count: int, timeout: float
+) -> None:
+    """Put ``count`` routine questions (one sender each) into the inbox and check that each
+    started one workflow and got one reply; the watchers and workers are the caller's."""
+    created = [
+        await inbound(control, subject=subject("faq", 0.95, text=f"q{i}"), **{"from": f"c{i}@example.org"})
+        for i in range(count)
+    ]
+    expected = {workflow_id_for(c["message_id"]) for c in created}
+    ids = await wait_for_workflows(client, settings.temporal_task_queue, expected)
+    async with asyncio.timeout(timeout):
+        while len(await sent_mail(control)) < count:
+            await asyncio.sleep(0.2)
+    await asyncio.sleep(0.5)  # time for a second start or a second reply to show
+    assert sorted(ids) == sorted(expected)
+    sent = await sent_mail(control)
+    assert Counter(s["in_reply_to"] for s in sent) == Counter(c["message_id"] for c in created)
+
+
 # ---- the reviewer API and dashboard ------------------------------------------------------
 
 
@@ -131,6 +178,16 @@ async def api(settings: Settings, client: Client | None) -> AsyncIterator[httpx.
         httpx.AsyncClient(base_url=base, timeout=30) as http,
     ):
         yield http
+
+
+@asynccontextmanager
+async def dashboard(
+    client: Client, settings: Settings, provider: TriageProvider | None = None
+) -> AsyncIterator[str]:
+    """A worker (judging with ``provider``, else the scripted one) and the reviewer API and
+    dashboard, served: their base URL."""
+    async with running_worker(client, settings, provider), serving(create_app(settings, client)) as base:
+        yield base
 
 
 async def state_of(http: httpx.AsyncClient, workflow_id: str) -> dict:

@@ -49,6 +49,19 @@ def shadow_settings(mailsim, task_queue: str, **overrides) -> Settings:
     return make_settings(mailsim, task_queue, autonomy=AutonomyMode.SHADOW, **overrides)
 
 
+def shadow_verdict(settings: Settings, n: int, verdict: Verdict = Verdict.AGREE) -> VerdictReport:
+    """The verdict of the ``n``-th triage on the password-reset article in shadow mode."""
+    return VerdictReport(
+        inbox_id=settings.inbox_id,
+        workflow_id=f"triage-{n}",
+        category=Category.FAQ,
+        article_id="password-reset",
+        mode=AutonomyMode.SHADOW,
+        verdict=verdict,
+        settings=settings.autonomy_settings(),
+    )
+
+
 async def routine(client: Client, settings: Settings, control, n: int) -> WorkflowHandle:
     # One sender each: the automatic-reply limit per sender is not what these tests are about.
     return await start_for(
@@ -225,17 +238,6 @@ async def test_a_thousand_verdicts_counted_exactly_with_a_bounded_history(dev_en
     workflow_id = contracts.autonomy_id(task_queue, settings.inbox_id)
     verdicts = [Verdict.AGREE] * 960 + [Verdict.EDITED] * 25 + [Verdict.EXPIRED] * 15
 
-    def report(n: int, verdict: Verdict) -> VerdictReport:
-        return VerdictReport(
-            inbox_id=settings.inbox_id,
-            workflow_id=f"triage-{n}",
-            category=Category.FAQ,
-            article_id="password-reset",
-            mode=AutonomyMode.SHADOW,
-            verdict=verdict,
-            settings=settings.autonomy_settings(),
-        )
-
     async with running_worker(client, settings):
         handle = await client.start_workflow(
             contracts.AUTONOMY_WORKFLOW,
@@ -243,17 +245,17 @@ async def test_a_thousand_verdicts_counted_exactly_with_a_bounded_history(dev_en
             id=workflow_id,
             task_queue=task_queue,
             start_signal=contracts.AUTONOMY_VERDICT,
-            start_signal_args=[report(0, verdicts[0])],
+            start_signal_args=[shadow_verdict(settings, 0, verdicts[0])],
         )
         slots = asyncio.Semaphore(32)
 
         async def send(n: int) -> None:
             async with slots:
-                await handle.signal(contracts.AUTONOMY_VERDICT, report(n, verdicts[n]))
+                await handle.signal(contracts.AUTONOMY_VERDICT, shadow_verdict(settings, n, verdicts[n]))
 
         await asyncio.gather(*(send(n) for n in range(1, len(verdicts))))
         await handle.signal(
-            contracts.AUTONOMY_VERDICT, report(5, Verdict.REJECTED)
+            contracts.AUTONOMY_VERDICT, shadow_verdict(settings, 5, Verdict.REJECTED)
         )  # a repeated report counts once
         book = await book_when(client, settings, lambda b: b.verdicts_seen >= 1_000, timeout=60)
         article = row(book, settings, ARTICLE)
@@ -283,21 +285,10 @@ async def test_verdicts_reported_together_are_one_signal_each_batch_and_counted_
     settings = shadow_settings(mailsim, task_queue, autonomy_promote_after=10_000)
     batches = VerdictBatches(client, task_queue)
 
-    def report(n: int, verdict: Verdict = Verdict.AGREE) -> VerdictReport:
-        return VerdictReport(
-            inbox_id=settings.inbox_id,
-            workflow_id=f"triage-{n}",
-            category=Category.FAQ,
-            article_id="password-reset",
-            mode=AutonomyMode.SHADOW,
-            verdict=verdict,
-            settings=settings.autonomy_settings(),
-        )
-
     async with running_worker(client, settings):
-        await asyncio.gather(*(batches.report(report(n)) for n in range(300)))
+        await asyncio.gather(*(batches.report(shadow_verdict(settings, n)) for n in range(300)))
         await asyncio.gather(
-            *(batches.report(report(n, Verdict.REJECTED)) for n in range(10))
+            *(batches.report(shadow_verdict(settings, n, Verdict.REJECTED)) for n in range(10))
         )  # retried: counted once
         book = await book_when(client, settings, lambda b: b.verdicts_seen >= 300)
     article = row(book, settings, ARTICLE)

@@ -10,7 +10,7 @@ import pytest
 
 from starter.review import ReviewRejected, decide_current, get_state
 from tests.conftest import running_worker, sent_mail
-from tests.helpers import received, settled, start
+from tests.helpers import held_for_review, in_thread, received, settled, start, triaged
 from tests.scripted_provider import subject
 from triage.domain.models import GuardFlag, ReviewAction, TriageStatus
 from triage.domain.policy import AUTO_REPLY_LIMIT, FOLLOW_UP
@@ -27,22 +27,21 @@ def offline() -> OfflineProvider:
 async def test_a_follow_up_supersedes_the_open_review(dev_env, settings, control, offline):
     """Charged after cancelling, then "never mind": one open review, the first superseded."""
     async with running_worker(dev_env.client, settings, offline):
-        first = await received(
-            control,
+        rosa = {"from": "Rosa Diaz <rosa@example.org>"}
+        first, first_handle = await held_for_review(
+            dev_env.client,
             settings,
-            **{"from": "Rosa Diaz <rosa@example.org>"},
+            control,
+            **rosa,
             subject="Charged after cancelling",
             plain_body="Hi,\n\nI cancelled my subscription last month, but you charged me again on the 3rd. "
             "Please refund it.\n\nRosa",
         )
-        first_handle = await start(dev_env.client, settings, first)
-        assert (await settled(dev_env.client, first_handle)).status is TriageStatus.AWAITING_REVIEW
-        follow_up = await received(
+        follow_up = await in_thread(
             control,
             settings,
-            **{"from": "Rosa Diaz <rosa@example.org>"},
-            subject="Re: Charged after cancelling",
-            thread_id=first.thread_id,
+            first,
+            **rosa,
             plain_body="Never mind, my bank reversed it. Please ignore my previous email. "
             "How do I download my invoices?",
         )
@@ -97,25 +96,21 @@ async def test_a_thank_you_needs_no_reply_but_a_thank_you_with_a_question_does(
         question = await received(
             control, settings, subject="Password", plain_body="How do I reset my password?"
         )
-        assert (
-            await settled(dev_env.client, await start(dev_env.client, settings, question))
-        ).status is TriageStatus.AUTO_SENT
-        thanks = await received(
+        assert (await triaged(dev_env.client, settings, question)).status is TriageStatus.AUTO_SENT
+        thanks = await in_thread(
             control,
             settings,
-            subject="Re: Password",
-            thread_id=question.thread_id,
+            question,
             plain_body="Thanks, that worked!\n\nOn Mon, Acme Help wrote:\n> If you forgot your password, ...",
         )
-        thanked = await settled(dev_env.client, await start(dev_env.client, settings, thanks))
-        more = await received(
+        thanked = await triaged(dev_env.client, settings, thanks)
+        more = await in_thread(
             control,
             settings,
-            subject="Re: Password",
-            thread_id=question.thread_id,
+            question,
             plain_body="Thanks! One more question: how do I download my invoices?",
         )
-        more_state = await settled(dev_env.client, await start(dev_env.client, settings, more))
+        more_state = await triaged(dev_env.client, settings, more)
     assert thanked.status is TriageStatus.NO_REPLY_NEEDED
     assert more_state.status is TriageStatus.AWAITING_REVIEW  # triaged as a follow-up
     assert len(await sent_mail(control)) == 1  # the one answer, nothing for the thanks
@@ -146,20 +141,17 @@ async def test_an_auto_responder_cannot_start_a_loop(dev_env, settings, control,
         question = await received(
             control, settings, **responder, subject="Browsers", plain_body="Which browsers do you support?"
         )
-        assert (
-            await settled(dev_env.client, await start(dev_env.client, settings, question))
-        ).status is TriageStatus.AUTO_SENT
+        assert (await triaged(dev_env.client, settings, question)).status is TriageStatus.AUTO_SENT
         for _ in range(3):
-            bounce = await received(
+            bounce = await in_thread(
                 control,
                 settings,
+                question,
                 **responder,
-                subject="Re: Browsers",
-                thread_id=question.thread_id,
                 plain_body="I am out of the office until Monday and will read your email when I am back. "
                 "Which browsers do you support?",
             )
-            await settled(dev_env.client, await start(dev_env.client, settings, bounce))
+            await triaged(dev_env.client, settings, bounce)
     assert len(await sent_mail(control)) == 1
 
 
@@ -183,22 +175,20 @@ async def test_a_signal_to_a_closed_review_is_refused_like_an_update(dev_env, se
 async def test_a_closing_closes_the_threads_open_review(dev_env, settings, control, offline, thanks):
     """A problem report waits for a human; the customer's thank-you in the thread closes it, with no reply."""
     async with running_worker(dev_env.client, settings, offline):
-        report = await received(
-            control,
+        report, report_handle = await held_for_review(
+            dev_env.client,
             settings,
+            control,
             subject="Export",
             plain_body="The export finished but the CSV only has the headers.",
         )
-        report_handle = await start(dev_env.client, settings, report)
-        assert (await settled(dev_env.client, report_handle)).status is TriageStatus.AWAITING_REVIEW
-        closing = await received(
+        closing = await in_thread(
             control,
             settings,
-            subject="Re: Export",
-            thread_id=report.thread_id,
+            report,
             plain_body=f"{thanks}\n\nOn Mon, Acme Help wrote:\n> We are looking into it.",
         )
-        closed_by = await settled(dev_env.client, await start(dev_env.client, settings, closing))
+        closed_by = await triaged(dev_env.client, settings, closing)
         closed = await report_handle.result()
     assert closed_by.status is TriageStatus.NO_REPLY_NEEDED
     assert closed.status is TriageStatus.NO_REPLY_NEEDED
@@ -208,15 +198,11 @@ async def test_a_closing_closes_the_threads_open_review(dev_env, settings, contr
 async def test_a_thanks_that_still_reports_keeps_the_review_open(dev_env, settings, control, offline):
     async with running_worker(dev_env.client, settings, offline):
         report = await received(control, settings, subject="Export", plain_body="The CSV export is empty.")
-        await settled(dev_env.client, await start(dev_env.client, settings, report))
-        follow_up = await received(
-            control,
-            settings,
-            subject="Re: Export",
-            thread_id=report.thread_id,
-            plain_body="Thanks, but it still fails: the file has only the headers.",
+        await triaged(dev_env.client, settings, report)
+        follow_up = await in_thread(
+            control, settings, report, plain_body="Thanks, but it still fails: the file has only the headers."
         )
-        state = await settled(dev_env.client, await start(dev_env.client, settings, follow_up))
+        state = await triaged(dev_env.client, settings, follow_up)
     assert state.status is TriageStatus.AWAITING_REVIEW
     assert state.classification is not None and GuardFlag.PROBLEM_REPORT in state.classification.guard_flags
     assert await sent_mail(control) == []

@@ -14,15 +14,13 @@ import shutil
 import pytest
 from playwright.async_api import Browser, BrowserContext, Dialog, Page, expect
 
-from starter.api import create_app
 from starter.review import get_state
 from tests.browser import ARTIFACTS, DOCS, queue_row_visible, sign_in
-from tests.conftest import running_worker, sent_mail
-from tests.helpers import REVIEWERS, start_for, wait_for_status
+from tests.conftest import sent_mail
+from tests.helpers import REVIEWERS, dashboard, start_for, wait_for_status
 from tests.scripted_provider import subject
 from triage.domain.models import AutonomyMode, Category, TriageStatus
 from triage.judging.offline import OfflineProvider
-from triage.runtime.asgi_server import serving
 from triage.runtime.config import Settings
 
 pytestmark = pytest.mark.browser
@@ -65,10 +63,7 @@ def save_screenshot(name: str, png: bytes) -> None:
 
 
 async def test_sign_in_edit_approve_and_leave_the_queue(dev_env, api_settings, control, browser: Browser):
-    async with (
-        running_worker(dev_env.client, api_settings),
-        serving(create_app(api_settings, dev_env.client)) as base,
-    ):
+    async with dashboard(dev_env.client, api_settings) as base:
         handle = await start_for(
             dev_env.client,
             api_settings,
@@ -129,10 +124,7 @@ async def test_sign_in_edit_approve_and_leave_the_queue(dev_env, api_settings, c
 
 
 async def test_hostile_email_renders_inert(dev_env, api_settings, control, browser: Browser):
-    async with (
-        running_worker(dev_env.client, api_settings),
-        serving(create_app(api_settings, dev_env.client)) as base,
-    ):
+    async with dashboard(dev_env.client, api_settings) as base:
         handle = await start_for(
             dev_env.client,
             api_settings,
@@ -179,10 +171,7 @@ async def test_autonomy_page_mode_form_and_a_shadow_held_review(
     dev_env, api_settings, control, browser: Browser
 ):
     settings = api_settings.model_copy(update={"autonomy": AutonomyMode.SHADOW})  # TRIAGE_AUTONOMY=shadow
-    async with (
-        running_worker(dev_env.client, settings, OfflineProvider()),
-        serving(create_app(settings, dev_env.client)) as base,
-    ):
+    async with dashboard(dev_env.client, settings, OfflineProvider()) as base:
         held = await start_for(dev_env.client, settings, control, **PASSWORD)
         await wait_for_status(held, TriageStatus.AWAITING_REVIEW)
 

@@ -12,15 +12,13 @@ from functools import partial
 import pytest
 from playwright.async_api import Browser, ConsoleMessage, expect
 
-from starter.api import create_app
 from starter.api.views import ago, countdown
 from tests.browser import ARTIFACTS, queue_row_visible, sign_in
-from tests.conftest import running_worker, sent_mail
-from tests.helpers import REVIEWERS, start_for, wait_for_status
+from tests.conftest import sent_mail
+from tests.helpers import REVIEWERS, dashboard, start_for, wait_for_status
 from tests.scripted_provider import subject
 from triage.domain.models import TriageStatus
 from triage.domain.urgency import QUEUE_ORDER
-from triage.runtime.asgi_server import serving
 from triage.runtime.config import Settings
 
 pytestmark = pytest.mark.browser
@@ -62,7 +60,7 @@ def test_relative_times_never_say_now_ago(offset, ago_text, ahead, behind):
 
 async def test_queue_order_reasons_no_reply_and_the_words(dev_env, api_settings, control, browser: Browser):
     client = dev_env.client
-    async with running_worker(client, api_settings), serving(create_app(api_settings, client)) as base:
+    async with dashboard(client, api_settings) as base:
         # Held for its confidence alone (a thank-you would now close by itself): the least urgent.
         minor = await start_for(
             client,

@@ -9,10 +9,9 @@ from collections import Counter
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from tests.conftest import inbound, running_worker, sent_mail
-from tests.helpers import running_watcher, wait_for_workflows
-from tests.scripted_provider import ScriptedProvider, subject
-from triage.domain.contracts import workflow_id_for
+from tests.conftest import running_worker
+from tests.helpers import answered_exactly_once, running_watcher
+from tests.scripted_provider import ScriptedProvider
 
 
 class CountingProvider(ScriptedProvider):
@@ -39,20 +38,6 @@ async def test_two_workers_two_watchers_exactly_once(dev_env, settings, control)
         running_watcher(client, settings),
         running_watcher(client, settings),
     ):
-        created = [
-            await inbound(
-                control, subject=subject("faq", 0.95, text=f"n{i}"), **{"from": f"c{i}@example.org"}
-            )
-            for i in range(20)
-        ]
-        expected = {workflow_id_for(c["message_id"]) for c in created}
-        ids = await wait_for_workflows(client, settings.temporal_task_queue, expected)
-        async with asyncio.timeout(60):
-            while len(await sent_mail(control)) < 20:
-                await asyncio.sleep(0.2)
-        await asyncio.sleep(0.5)
-    assert sorted(ids) == sorted(expected)
-    sent = await sent_mail(control)
-    assert Counter(s["in_reply_to"] for s in sent) == Counter(c["message_id"] for c in created)
+        await answered_exactly_once(client, settings, control, 20, timeout=60)
     assert sum(tally.values()) == 20
     assert tally["a"] > 0 and tally["b"] > 0, tally

@@ -14,7 +14,7 @@ from temporalio.client import WorkflowHandle
 
 from starter.review import get_state
 from tests.conftest import running_worker, sent_mail
-from tests.helpers import REVIEWERS, api, csrf_token, received, settled, start
+from tests.helpers import REVIEWERS, api, csrf_token, held_for_review, in_thread, settled, start, triaged
 from triage.domain.models import TriageStatus
 from triage.domain.policy import DIFFERENT_SENDER
 from triage.judging.offline import OfflineProvider
@@ -41,17 +41,14 @@ async def history_bytes(handle: WorkflowHandle) -> bytes:
 async def test_another_sender_in_the_thread_takes_nothing_over(dev_env, settings, control, offline):
     settings = settings.model_copy(update={"reviewers": REVIEWERS})
     async with running_worker(dev_env.client, settings, offline), api(settings, dev_env.client) as http:
-        vera = await received(
-            control, settings, **{"from": VERA}, subject="Charged twice", plain_body=DISPUTE
+        vera, vera_handle = await held_for_review(
+            dev_env.client, settings, control, **{"from": VERA}, subject="Charged twice", plain_body=DISPUTE
         )
-        vera_handle = await start(dev_env.client, settings, vera)
-        assert (await settled(dev_env.client, vera_handle)).status is TriageStatus.AWAITING_REVIEW
-        mallory = await received(
+        mallory = await in_thread(
             control,
             settings,
+            vera,
             **{"from": MALLORY},
-            subject="Re: Charged twice",
-            thread_id=vera.thread_id,
             plain_body="Never mind, all sorted. How do I download my invoices?",
         )
         mallory_handle = await start(dev_env.client, settings, mallory)
@@ -86,24 +83,18 @@ async def test_another_senders_thank_you_does_not_close_the_customers_review(
     dev_env, settings, control, offline
 ):
     async with running_worker(dev_env.client, settings, offline):
-        walt = await received(
-            control,
+        walt, walt_handle = await held_for_review(
+            dev_env.client,
             settings,
+            control,
             **{"from": "Walt <walt@example.org>"},
             subject="Refund",
             plain_body="I was charged after cancelling my plan. Please refund the $99.",
         )
-        walt_handle = await start(dev_env.client, settings, walt)
-        assert (await settled(dev_env.client, walt_handle)).status is TriageStatus.AWAITING_REVIEW
-        eve = await received(
-            control,
-            settings,
-            **{"from": "Eve <eve@example.com>"},
-            subject="Re: Refund",
-            thread_id=walt.thread_id,
-            plain_body="Thanks, that worked!",
+        eve = await in_thread(
+            control, settings, walt, **{"from": "Eve <eve@example.com>"}, plain_body="Thanks, that worked!"
         )
-        eve_state = await settled(dev_env.client, await start(dev_env.client, settings, eve))
+        eve_state = await triaged(dev_env.client, settings, eve)
         walt_state = await get_state(dev_env.client, walt_handle.id)
     assert walt_state.status is TriageStatus.AWAITING_REVIEW and walt_state.superseded_by is None
     assert eve_state.status is TriageStatus.AWAITING_REVIEW  # a stranger's thank-you: a human reads it
@@ -114,20 +105,17 @@ async def test_another_senders_thank_you_does_not_close_the_customers_review(
 async def test_the_same_mailbox_under_another_name_is_the_same_customer(dev_env, settings, control, offline):
     """Display names and the spelling of the address do not make a new customer: the follow-up supersedes."""
     async with running_worker(dev_env.client, settings, offline):
-        first = await received(
-            control, settings, **{"from": VERA}, subject="Charged twice", plain_body=DISPUTE
+        first, first_handle = await held_for_review(
+            dev_env.client, settings, control, **{"from": VERA}, subject="Charged twice", plain_body=DISPUTE
         )
-        first_handle = await start(dev_env.client, settings, first)
-        assert (await settled(dev_env.client, first_handle)).status is TriageStatus.AWAITING_REVIEW
-        again = await received(
+        again = await in_thread(
             control,
             settings,
+            first,
             **{"from": "V. <VERA+billing@Example.org>"},
-            subject="Re: Charged twice",
-            thread_id=first.thread_id,
             plain_body="Any news on the refund? It is still not on my card.",
         )
-        again_state = await settled(dev_env.client, await start(dev_env.client, settings, again))
+        again_state = await triaged(dev_env.client, settings, again)
         closed = await first_handle.result()
     assert closed.status is TriageStatus.SUPERSEDED
     assert (

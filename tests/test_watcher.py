@@ -5,16 +5,15 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 
 import pytest
 import websockets
 
 from starter.watcher import InboxWatcher
-from tests.conftest import inbound, make_settings, running_worker, sent_mail
-from tests.helpers import running_watcher, wait_for_workflows, workflow_ids
-from tests.scripted_provider import subject
+from tests.conftest import inbound, make_settings, running_worker
+from tests.helpers import answered_exactly_once, running_watcher, wait_for_workflows, workflow_ids
 from triage.domain.contracts import workflow_id_for
 from triage.domain.models import InboundMessage
 from triage.mail.errors import MailUnreachable
@@ -111,21 +110,7 @@ async def test_two_watchers_start_each_workflow_once_and_reply_once(dev_env, set
         running_watcher(dev_env.client, settings),
         running_watcher(dev_env.client, settings),
     ):
-        created = [
-            await inbound(
-                control, subject=subject("faq", 0.95, text=f"copy {i}"), **{"from": f"c{i}@example.org"}
-            )
-            for i in range(6)
-        ]
-        expected = {workflow_id_for(c["message_id"]) for c in created}
-        ids = await wait_for_workflows(dev_env.client, settings.temporal_task_queue, expected)
-        async with asyncio.timeout(30):
-            while len(await sent_mail(control)) < 6:
-                await asyncio.sleep(0.2)
-        await asyncio.sleep(0.5)
-    assert sorted(ids) == sorted(expected)
-    sent = await sent_mail(control)
-    assert sorted(s["in_reply_to"] for s in sent) == sorted(c["message_id"] for c in created)
+        await answered_exactly_once(dev_env.client, settings, control, 6, timeout=30)
 
 
 async def test_malformed_frames_do_not_stop_the_watcher(dev_env, settings, control, mailsim):
@@ -188,25 +173,31 @@ async def test_malformed_frames_do_not_stop_the_watcher(dev_env, settings, contr
     assert watcher.stats.bad_frames == len(garbage)
 
 
+def listed_pages(inbox_id: str) -> Callable[[str, int], list[InboundMessage]]:
+    """Pages of a listing: ``page(kind, count)`` is ``count`` messages with new ids, named after ``kind``."""
+    run = uuid.uuid4().hex[:8]
+    now = datetime.now(UTC)
+
+    def page(kind: str, count: int) -> list[InboundMessage]:
+        return [
+            InboundMessage(
+                message_id=f"msg_{kind}{i}_{run}",
+                inbox_id=inbox_id,
+                from_address="c@example.org",
+                subject=kind,
+                received_at=now,
+            )
+            for i in range(count)
+        ]
+
+    return page
+
+
 class BurstDuringCatchUp:
     """The listing (newest first) while the subscription delivers a page's worth of new mail."""
 
     def __init__(self, inbox_id: str, *, burst: int, missed: int, old: int) -> None:
-        run = uuid.uuid4().hex[:8]
-        now = datetime.now(UTC)
-
-        def page(kind: str, count: int) -> list[InboundMessage]:
-            return [
-                InboundMessage(
-                    message_id=f"msg_{kind}{i}_{run}",
-                    inbox_id=inbox_id,
-                    from_address="c@example.org",
-                    subject=kind,
-                    received_at=now,
-                )
-                for i in range(count)
-            ]
-
+        page = listed_pages(inbox_id)
         self.inbox_id = inbox_id
         self.burst, self.missed, self.old = page("burst", burst), page("missed", missed), page("old", old)
         self.watcher: InboxWatcher | None = None
@@ -238,21 +229,7 @@ class CutShortCatchUp:
     """A first listing that dies after its newest page; new mail arrives on the next subscription."""
 
     def __init__(self, inbox_id: str) -> None:
-        run = uuid.uuid4().hex[:8]
-        now = datetime.now(UTC)
-
-        def page(kind: str, count: int) -> list[InboundMessage]:
-            return [
-                InboundMessage(
-                    message_id=f"msg_{kind}{i}_{run}",
-                    inbox_id=inbox_id,
-                    from_address="c@example.org",
-                    subject=kind,
-                    received_at=now,
-                )
-                for i in range(count)
-            ]
-
+        page = listed_pages(inbox_id)
         self.newest, self.older, self.later = page("newest", 3), page("older", 3), page("later", 3)
         self.listings = 0
 

@@ -242,21 +242,19 @@ async def test_same_message_twice_starts_one_workflow_and_sends_once(dev_env, se
     async with running_worker(dev_env.client, settings):
         handle = await start_for(dev_env.client, settings, control, subject=subject("faq", 0.95))
         state = await get_state(dev_env.client, handle.id)
-        again = await start_triage(
-            dev_env.client,
-            state.message,
-            task_queue=settings.temporal_task_queue,
-            policy=settings.policy_settings(),
-            review=settings.review_settings(),
-        )
+
+        async def start_again() -> WorkflowHandle | None:
+            return await start_triage(
+                dev_env.client,
+                state.message,
+                task_queue=settings.temporal_task_queue,
+                policy=settings.policy_settings(),
+                review=settings.review_settings(),
+            )
+
+        again = await start_again()
         await handle.result()
-        after_close = await start_triage(
-            dev_env.client,
-            state.message,
-            task_queue=settings.temporal_task_queue,
-            policy=settings.policy_settings(),
-            review=settings.review_settings(),
-        )
+        after_close = await start_again()
     assert again is None or again.id == handle.id
     assert after_close is None
     assert len(await sent_mail(control)) == 1

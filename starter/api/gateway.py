@@ -16,6 +16,7 @@ import logging
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import Unpack
 
 from fastapi import Request, status
 from pydantic import BaseModel, ValidationError
@@ -31,6 +32,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from starter.api.errors import ApiError, ApiErrorKind
 from starter.autonomy import NotFlaggable, ScopeRefused, flag_sent_reply, read_book, set_mode
 from starter.review import (
+    DecisionFields,
     ReviewRejected,
     ReviewSummary,
     decide_current,
@@ -210,10 +212,7 @@ async def decide(
     reviewer: str,
     *,
     revision: int | None = None,
-    category: Category | None = None,
-    body: str | None = None,
-    reason: str | None = None,
-    instructions: str | None = None,
+    **fields: Unpack[DecisionFields],
 ) -> ReviewOutcome:
     """The decision through the review Update; ``category`` is the reviewer's correction
     of the classifier's."""
@@ -221,15 +220,7 @@ async def decide(
         client = await link.client()
         try:
             _, outcome = await decide_current(
-                client,
-                workflow_id,
-                action,
-                reviewer,
-                revision=revision,
-                category=category,
-                body=body,
-                reason=reason,
-                instructions=instructions,
+                client, workflow_id, action, reviewer, revision=revision, **fields
             )
         except RPCError as err:
             if review_closed(err):

@@ -236,15 +236,7 @@ async def edit_draft(
     reviewer: Reviewer, link: Link, workflow_id: WorkflowId, payload: EditRequest
 ) -> ReviewOutcome:
     """Replace the draft's text; the review stays open at the next revision."""
-    return await decide(
-        link,
-        workflow_id,
-        ReviewAction.EDIT,
-        reviewer,
-        revision=payload.revision,
-        category=payload.category,
-        body=payload.body,
-    )
+    return await decide(link, workflow_id, ReviewAction.EDIT, reviewer, **payload.model_dump())
 
 
 @router.post("/reviews/{workflow_id}/approve", response_model=ReviewOutcome, responses=_decision_errors)
@@ -253,15 +245,7 @@ async def approve(
 ) -> ReviewOutcome:
     """Send the draft (or ``body`` instead of it)."""
     payload = payload or ApproveRequest()
-    return await decide(
-        link,
-        workflow_id,
-        ReviewAction.APPROVE,
-        reviewer,
-        revision=payload.revision,
-        category=payload.category,
-        body=payload.body,
-    )
+    return await decide(link, workflow_id, ReviewAction.APPROVE, reviewer, **payload.model_dump())
 
 
 @router.post("/reviews/{workflow_id}/reject", response_model=ReviewOutcome, responses=_decision_errors)
@@ -269,15 +253,7 @@ async def reject(
     reviewer: Reviewer, link: Link, workflow_id: WorkflowId, payload: RejectRequest
 ) -> ReviewOutcome:
     """Send nothing and discard the draft."""
-    return await decide(
-        link,
-        workflow_id,
-        ReviewAction.REJECT,
-        reviewer,
-        revision=payload.revision,
-        category=payload.category,
-        reason=payload.reason,
-    )
+    return await decide(link, workflow_id, ReviewAction.REJECT, reviewer, **payload.model_dump())
 
 
 @router.post("/reviews/{workflow_id}/close", response_model=ReviewOutcome, responses=_decision_errors)
@@ -286,15 +262,7 @@ async def close(
 ) -> ReviewOutcome:
     """No reply needed: send nothing and close the review (a thank-you, say); not a rejected draft."""
     payload = payload or CloseRequest()
-    return await decide(
-        link,
-        workflow_id,
-        ReviewAction.CLOSE,
-        reviewer,
-        revision=payload.revision,
-        category=payload.category,
-        reason=payload.reason,
-    )
+    return await decide(link, workflow_id, ReviewAction.CLOSE, reviewer, **payload.model_dump())
 
 
 @router.post("/reviews/{workflow_id}/redraft", response_model=ReviewOutcome, responses=_decision_errors)
@@ -302,15 +270,7 @@ async def redraft(
     reviewer: Reviewer, link: Link, workflow_id: WorkflowId, payload: RedraftRequest
 ) -> ReviewOutcome:
     """Draft again following ``instructions``; the review stays open."""
-    return await decide(
-        link,
-        workflow_id,
-        ReviewAction.REDRAFT,
-        reviewer,
-        revision=payload.revision,
-        category=payload.category,
-        instructions=payload.instructions,
-    )
+    return await decide(link, workflow_id, ReviewAction.REDRAFT, reviewer, **payload.model_dump())
 
 
 @router.post("/reviews/{workflow_id}/flag", response_model=list[ModeChange], responses=_flag_errors)

@@ -9,7 +9,19 @@ from typing import Annotated, Any
 
 import typer
 
-from starter.cli import autonomy, decisions, emulator, evaluation, kb, learning, llm, mail, reviews, services
+from starter.cli import (
+    autonomy,
+    decisions,
+    emulator,
+    evaluation,
+    kb,
+    lang,
+    learning,
+    llm,
+    mail,
+    reviews,
+    services,
+)
 from starter.cli.errors import EXIT_OK, report
 
 
@@ -81,6 +93,7 @@ for command in (
 ):
     app.command()(command)
 app.add_typer(kb.kb_app, name="kb")
+app.add_typer(lang.lang_app, name="lang")
 app.add_typer(mail.mail_app, name="mail")
 app.add_typer(autonomy.autonomy_app, name="autonomy")
 app.add_typer(learning.corrections_app, name="corrections")

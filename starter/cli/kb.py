@@ -28,7 +28,8 @@ KbDirOption = Annotated[
 ]
 
 
-def _kb_dir(directory: Path | None) -> Path:
+def kb_folder(directory: Path | None = None) -> Path:
+    """The articles folder: ``directory``, else ``TRIAGE_KB_DIR``, else the packaged one."""
     if directory is not None:
         return directory
     configured = get_settings().kb_dir
@@ -50,7 +51,7 @@ def kb_check(
     from triage.judging.kb import KnowledgeBase
     from triage.judging.kb_check import check_folder
 
-    folder = _kb_dir(directory)
+    folder = kb_folder(directory)
     problems = check_folder(folder)
     for problem in problems:
         print(problem)
@@ -77,7 +78,7 @@ def kb_search(
     from triage.judging.language import detect_language
 
     settings = get_settings()
-    kb = KnowledgeBase.load(_kb_dir(directory))
+    kb = KnowledgeBase.load(kb_folder(directory))
     lang = language or detect_language(question)
     answer = kb.answer("", question)
     cited = kb.version(answer.article_id, lang) or kb.article(answer.article_id) if answer else None

@@ -22,8 +22,9 @@ from email.headerregistry import AddressHeader, HeaderRegistry
 from typing import cast
 
 from triage.domain.escaping import fit
+from triage.domain.languages import packs, shared
 from triage.domain.models import GuardFlag, InboundMessage
-from triage.domain.replies import REPLY_TEXT
+from triage.domain.replies import reply_text
 from triage.domain.senders import authentication_problem
 from triage.domain.text import html_to_text
 
@@ -31,13 +32,12 @@ from triage.domain.text import html_to_text
 MAX_PLAIN_CHARS = 50_000
 MAX_HTML_CHARS = 100_000
 
-_AUTO_REPLY_SUBJECT = re.compile(
-    r"^\s*(auto(matic)?[- ]?(reply|response|antwort)|out of (the )?office|abwesenheitsnotiz|"
-    r"r[ée]ponse automatique|respuesta autom[áa]tica|resposta autom[áa]tica|"
-    r"delivery status notification|undeliver(able|ed)|mail delivery (failed|failure)|"
-    r"returned mail|failure notice)\b",
-    re.IGNORECASE,
-)
+# Each pack's auto_reply_subjects (pack.toml), and bounces and the languages without a pack.
+_AUTO_REPLIES = [
+    *shared("detection")["auto_reply_subjects"],
+    *(a for p in packs() for a in p.info.auto_reply_subjects),
+]
+_AUTO_REPLY_SUBJECT = re.compile(rf"^\s*({'|'.join(_AUTO_REPLIES)})\b", re.IGNORECASE)
 _SYSTEM_SENDER = re.compile(r"^(mailer-daemon|postmaster)@", re.IGNORECASE)
 _ADDRESS = re.compile(r"<([^<>]+)>\s*$")
 
@@ -193,7 +193,7 @@ def reply_subject(subject: str | None, language: str | None = None) -> str:
         subject = None
     cleaned = clean_header_text(subject, MAX_SUBJECT_CHARS)
     if not cleaned or cleaned.lower() == "re:":
-        return f"Re: {REPLY_TEXT.get(language or 'en', REPLY_TEXT['en']).no_subject}"
+        return f"Re: {reply_text(language or 'en').no_subject}"
     return cleaned if cleaned[:3].lower() == "re:" else f"Re: {cleaned}"
 
 

@@ -1,5 +1,6 @@
 """The fixed replies, per language: the template around a knowledge-base article,
-and the holding reply that promises a person will answer.
+and the holding reply that promises a person will answer (each language pack's
+``replies.toml``, read by ``triage.domain.languages``).
 
 Every one is signed with the brand from configuration (``TRIAGE_BRAND_NAME``).
 They are written in Markdown without markup, so the source is also the plain
@@ -11,7 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from functools import cache
+from typing import Any
 
+from triage.domain.languages import packs
 from triage.domain.models import DEFAULT_BRAND_NAME
 
 
@@ -28,7 +32,7 @@ class ReplyText:
     update: str  # opens a reply to a changed request
     update_holding: str  # the same, when a person will answer it
     withdrawal: str  # to a customer who took the question back
-    # In REPLY_TEXT a template: ``{brand}`` the brand as configured, ``{brand_joined}``
+    # In a pack a template: ``{brand}`` the brand as configured, ``{brand_joined}``
     # its words joined by hyphens, as German compounds a name with a noun
     # ("Acme-Help-Support"); ``reply_text`` fills it in.
     signature: str = "— {brand} support"
@@ -36,82 +40,34 @@ class ReplyText:
     no_subject: str = "your message"
 
 
-REPLY_TEXT: dict[str, ReplyText] = {
-    "en": ReplyText(
-        greeting="Hello",
-        thanks="Thanks for getting in touch.",
-        more="More in our help centre:",
-        closing="If that does not answer your question, just reply to this email.",
-        holding="Thank you for your message. A member of our support team will look into it "
-        "and get back to you personally.",
-        acknowledgement="Thank you for letting us know, and sorry for the trouble. A member of our support "
-        "team is looking into it and will reply to you personally.",
-        update="Thanks for letting us know about the change to your request.",
-        update_holding="Thanks for letting us know about the change to your request. A member of our support "
-        "team will take it into account and get back to you personally.",
-        withdrawal="Thanks for letting us know, we are glad it is sorted. If there is anything else we can help "
-        "with, just reply to this email.",
-    ),
-    "de": ReplyText(
-        greeting="Hallo",
-        thanks="Danke für Ihre Nachricht.",
-        more="Mehr dazu in unserem Hilfe-Center:",
-        closing="Falls das Ihre Frage nicht beantwortet, antworten Sie einfach auf diese E-Mail.",
-        holding="Vielen Dank für Ihre Nachricht. Ein Mitglied unseres Support-Teams kümmert sich darum "
-        "und meldet sich persönlich bei Ihnen.",
-        acknowledgement="Danke, dass Sie uns Bescheid geben, und entschuldigen Sie die Unannehmlichkeiten. "
-        "Ein Mitglied unseres Support-Teams sieht sich das an und antwortet Ihnen persönlich.",
-        update="Danke, dass Sie uns über die Änderung Ihrer Anfrage informieren.",
-        update_holding="Danke, dass Sie uns über die Änderung Ihrer Anfrage informieren. Ein Mitglied unseres "
-        "Support-Teams berücksichtigt sie und meldet sich persönlich bei Ihnen.",
-        withdrawal="Danke für Ihre Rückmeldung, schön, dass es sich erledigt hat. Wenn wir sonst noch helfen "
-        "können, antworten Sie einfach auf diese E-Mail.",
-        signature="— Ihr {brand_joined}-Support",
-        no_subject="Ihre Nachricht",
-    ),
-    "fr": ReplyText(
-        greeting="Bonjour",
-        thanks="Merci de nous avoir écrit.",
-        more="Pour en savoir plus, consultez notre centre d'aide :",
-        closing="Si cela ne répond pas à votre question, répondez simplement à cet e-mail.",
-        holding="Merci pour votre message. Un membre de notre équipe support va l'examiner "
-        "et vous répondra personnellement.",
-        acknowledgement="Merci de nous l'avoir signalé, et désolés pour la gêne occasionnée. Un membre de "
-        "notre équipe support s'en occupe et vous répondra personnellement.",
-        update="Merci de nous avoir indiqué la modification de votre demande.",
-        update_holding="Merci de nous avoir indiqué la modification de votre demande. Un membre de notre équipe "
-        "support en tiendra compte et vous répondra personnellement.",
-        withdrawal="Merci de nous avoir prévenus, ravis que ce soit réglé. Si nous pouvons vous aider pour autre "
-        "chose, répondez simplement à cet e-mail.",
-        signature="— Le support {brand}",
-        no_subject="votre message",
-    ),
-    "es": ReplyText(
-        greeting="Hola",
-        thanks="Gracias por escribirnos.",
-        more="Más información en nuestro centro de ayuda:",
-        closing="Si esto no responde a su pregunta, basta con responder a este correo.",
-        holding="Gracias por su mensaje. Una persona de nuestro equipo de soporte lo revisará "
-        "y le responderá personalmente.",
-        acknowledgement="Gracias por avisarnos y disculpe las molestias. Una persona de nuestro equipo de "
-        "soporte lo está revisando y le responderá personalmente.",
-        update="Gracias por avisarnos del cambio en su solicitud.",
-        update_holding="Gracias por avisarnos del cambio en su solicitud. Una persona de nuestro equipo de "
-        "soporte lo tendrá en cuenta y le responderá personalmente.",
-        withdrawal="Gracias por avisarnos, nos alegra que ya esté resuelto. Si podemos ayudarle en algo más, "
-        "basta con responder a este correo.",
-        signature="— El soporte de {brand}",
-        no_subject="su mensaje",
-    ),
-}
-ACKNOWLEDGEMENT = REPLY_TEXT["en"].acknowledgement
-ACKNOWLEDGEMENTS = frozenset(text.acknowledgement for text in REPLY_TEXT.values())
+@cache
+def reply_texts() -> dict[str, ReplyText]:
+    """Every pack with all its replies (read on first use, so that importing this module
+    reads no file: a broken pack is reported by the command that reads it)."""
+    return {
+        found.code: ReplyText(**found.replies.model_dump(exclude_none=True))
+        for found in packs()
+        if not found.replies.missing()
+    }
+
+
+def __getattr__(name: str) -> Any:
+    """``REPLY_TEXT`` (English is the fallback), ``ACKNOWLEDGEMENT`` (English) and
+    ``ACKNOWLEDGEMENTS`` (every language's), computed from the packs on first use."""
+    if name == "REPLY_TEXT":
+        return reply_texts()
+    if name == "ACKNOWLEDGEMENT":
+        return reply_texts()["en"].acknowledgement
+    if name == "ACKNOWLEDGEMENTS":
+        return frozenset(text.acknowledgement for text in reply_texts().values())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def reply_text(language: str, brand: str = DEFAULT_BRAND_NAME) -> ReplyText:
     """The texts in ``language``, signed by ``brand``; English where there is none
     (such a reply waits for review)."""
-    template = REPLY_TEXT.get(language, REPLY_TEXT["en"])
+    texts = reply_texts()
+    template = texts.get(language, texts["en"])
     return replace(
         template, signature=template.signature.format(brand=brand, brand_joined="-".join(brand.split()))
     )

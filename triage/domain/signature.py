@@ -17,6 +17,18 @@ from __future__ import annotations
 
 import re
 
+from triage.domain.languages import Signature, packs, shared
+
+# The words: each language pack's signature.toml, and those of languages without a pack
+# (triage/languages/signature.toml). Each pattern below is only tested for a match (or
+# removes whole words), so the order of the alternatives changes nothing.
+_WORDS = [Signature.model_validate(shared("signature")), *(found.signature for found in packs())]
+
+
+def _any(name: str) -> str:
+    return "|".join(word for words in _WORDS for word in getattr(words, name))
+
+
 MAX_BLOCK_LINES = 10  # signature lines besides a legal footer: more is a list, not a signature
 MAX_NAME_WORDS = 9
 MAX_NAME_CHARS = 60
@@ -31,65 +43,19 @@ _CONTACT_TOKEN = re.compile(
     r"|(?:https?://)?(?:www\.)?[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}/?(?=\s|$|[|,;·•])",
     re.IGNORECASE,
 )
-_CONTACT_LABEL = re.compile(
-    r"\b(?:tel|phone|mobile|mob|cell|fax|direct|office|t|m|p|f|e|w|telefon|handy|tél|portable|móvil|movil"
-    r"|teléfono|e-?mail|mail|web|website|site|courriel|correo)\b\.?\s*:?|[|,;·•/]",
-    re.IGNORECASE,
-)
-_SENT_FROM = re.compile(
-    r"^(?:sent from|get outlook for|von meinem .* gesendet|gesendet von|envoy[ée] de(?:puis)? mon"
-    r"|enviado desde|inviato da|enviado do meu|verzonden (?:vanaf|met) mijn)\b",
-    re.IGNORECASE,
-)
-_LEGAL = re.compile(
-    r"\b(?:confidential|intended (?:solely )?(?:only )?for the|intended recipient|privileged|disclaimer"
-    r"|received this (?:e-?mail|message|communication) in error|vertraulich|empf[äa]nger|irrt[üu]mlich"
-    r"|confidentiel|destinataire|confidencial|destinatario|riservat|destinat[áa]rio|vertrouwelijk"
-    r"|registered (?:office|in)|handelsregister|amtsgericht|gesch[äa]ftsf[üu]hr|siret|rcs\b|cif\b"
-    r"|please consider the environment)",
-    re.IGNORECASE,
-)
+_CONTACT_LABEL = re.compile(rf"\b(?:{_any('contact_labels')})\b\.?\s*:?|[|,;·•/]", re.IGNORECASE)
+_SENT_FROM = re.compile(rf"^(?:{_any('sent_from')})\b", re.IGNORECASE)
+_LEGAL = re.compile(rf"\b(?:{_any('footer')})", re.IGNORECASE)
 # A sign-off or thank-you line: the signature block follows it.
-_SIGN_OFF = re.compile(
-    r"^(?:(?:best|kind|warm|many|with)?\s*(?:regards|wishes|thanks|thank you|cheers|best)"
-    r"|thanks?(?: you)?(?: (?:so|very) much| a lot| again)?|thx|ty|cheers|best|sincerely|yours(?: sincerely| truly)?"
-    r"|(?:viele |liebe |beste |freundliche )?gr[üu](?:ß|ss)e|mit freundlichen gr[üu](?:ß|ss)en|lg|mfg|vg|danke(?: sch[öo]n)?"
-    r"|vielen dank|cordialement|bien (?:à|a) vous|bonne journ[ée]e|merci(?: beaucoup)?|amicalement|salutations"
-    r"|saludos(?: cordiales)?|un saludo|atentamente|gracias|muchas gracias|cordiali saluti|grazie|obrigad[oa]"
-    r"|atenciosamente|met vriendelijke groet|groeten|bedankt)\W*$",
-    re.IGNORECASE,
-)
+_SIGN_OFF = re.compile(rf"^(?:{_any('sign_off')})\W*$", re.IGNORECASE)
 # Never signature: a negation, a question, something wrong, an address to an assistant.
-_CONTENT = re.compile(
-    r"\?|n't\b|\b(?:not|no|never|still|again|nicht|kein\w*|nie|noch|wieder|pas|plus|jamais|encore|toujours"
-    r"|nunca|todav[íi]a|a[úu]n|nada|missing|error|errors|broken|fail\w*|wrong|empty|fehl\w*|kaputt|leer|falsch"
-    r"|erreur|vide|cass[ée]e?|roto|rota|vac[íi][oa]|fall[oa]\w*"
-    r"|please|pls|bitte|s'il|svp|por favor|call|send|contact|let|rufen|schicken|appelez|envoyez|llamen|env[íi]en)\b",
-    re.IGNORECASE,
-)
+_CONTENT = re.compile(rf"\?|n't\b|\b(?:{_any('content')})\b", re.IGNORECASE)
 _ASSISTANT = re.compile(
     r"\b(?:ai|a\.i\.|assistant|assistent\w*|bot|chatbot|gpt|llm|ki|ia|system prompt|prompt)\b|^\s*system\s*:",
     re.IGNORECASE | re.MULTILINE,
 )
-_CONNECTORS = {
-    "of",
-    "and",
-    "for",
-    "the",
-    "at",
-    "&",
-    "|",
-    "de",
-    "du",
-    "des",
-    "la",
-    "le",
-    "et",
-    "y",
-    "del",
-    "und",
-}
-_CONNECTORS |= {"für", "der", "die", "van", "von", "da", "di", "e", "-", "–", "·", "/", ","}
+# Small words and marks inside a name, a title or a company ("Head of Sales", "Müller & Söhne").
+_CONNECTORS = frozenset(word for words in _WORDS for word in words.connectors)
 
 
 def _contact(line: str) -> bool:
@@ -171,6 +137,4 @@ def split_signature(text: str) -> tuple[str, str]:
     return "\n".join(kept[:start]).rstrip(), "\n".join(kept[start:]).strip()
 
 
-_THANKS = re.compile(
-    r"\b(?:thanks?|thank you|danke|dank|merci|gracias|grazie|obrigad[oa]|bedankt)\b", re.IGNORECASE
-)
+_THANKS = re.compile(rf"\b(?:{_any('thanks')})\b", re.IGNORECASE)

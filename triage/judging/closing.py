@@ -12,30 +12,26 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from triage.domain.languages import Closing, packs, shared
 from triage.domain.text import normalize_body, split_sentences
 from triage.judging.situation import plain, read_situation
 
-_THANKS = (
-    r"(?:many |a lot of |big )?thanks?(?: you)?(?: (?:so|very) much| a lot| again| a million| heaps| kindly)?"
-    r"|thx|ty|cheers|much appreciated|appreciate it|(?:vielen |herzlichen )?dank(?:e)?(?: schon| sehr| dir| ihnen)?"
-    r"|merci(?: beaucoup| bien)?|(?:muchas )?gracias|grazie(?: mille)?|obrigad[oa]|bedankt|dankjewel"
-)
-_DONE = (
-    r"(?:that |it |this |everything )?(?:worked|works(?: now)?|did the trick|solved it|fixed it|helped|is working(?: again| now)?)"
-    r"|(?:all )?(?:sorted|solved|fixed|resolved|good|set|clear)(?: now)?|problem solved|perfect|great|awesome|excellent|brilliant"
-    r"|ok(?:ay)?|k|got it|understood|noted|will do|sounds good|(?:all )?good now|no worries|no problem"
-    r"|hat (?:geklappt|funktioniert)|funktioniert(?: jetzt| wieder)?|passt|alles klar|super|perfekt|verstanden"
-    r"|ca marche|ca fonctionne|c'est bon|parfait|compris|d'accord|entendu|genial"
-    r"|funciona(?: ya)?|ya funciona|listo|perfecto|entendido|de acuerdo|vale|genial|resuelto"
-)
-_SIGNOFF = (
-    r"(?:best|kind|warm)?(?: regards| wishes)?|regards|best|cheers|have a (?:nice|good|great) (?:day|weekend)"
-    r"|viele grusse|gruss|lg|mfg|bonne journee|cordialement|bises|saludos|un saludo|buen dia"
-    r"|hi|hello|hey|hallo|bonjour|hola|dear \w+"
-)
-_FOR = r"(?:your |the |all (?:the |your )?|this |that )?(?:help|reply|answer|quick (?:reply|answer|response)|response|support|fix|assistance|info|information|everything|getting back(?: to me)?|explanation|hilfe|antwort|aide|reponse|ayuda|respuesta)"
+# The words: each language pack's closing.toml, and those of languages without a pack
+# (triage/languages/closing.toml). Every pattern below is anchored or only tested for a
+# match, so the order of the alternatives changes nothing.
+_WORDS = [Closing.model_validate(shared("closing")), *(found.closing for found in packs())]
+
+
+def _any(name: str) -> str:
+    return "|".join(word for words in _WORDS for word in getattr(words, name))
+
+
+_THANKS = _any("thanks")
+_DONE = _any("done")
+_SIGNOFF = _any("signoff")
+_FOR = rf"(?:{_any('determiners')})?(?:{_any('thanked_for')})"
 _PART = re.compile(
-    rf"^(?:{_THANKS}|{_DONE})(?: (?:{_THANKS}|{_DONE}))*(?: (?:for|fur|pour|por|per) {_FOR})?$"
+    rf"^(?:{_THANKS}|{_DONE})(?: (?:{_THANKS}|{_DONE}))*(?: (?:{_any('thanks_for')}) {_FOR})?$"
 )
 _NAME = re.compile(r"^[a-z][a-z'-]{1,20}$")  # a first name alone, as the last line
 _SIGNOFF_LINE = re.compile(rf"^(?:{_SIGNOFF})$")
@@ -55,9 +51,7 @@ def acknowledging_emoji(sentence: str) -> bool:
     return bool(marks) and all(ch in _ACK_EMOJI for ch in marks)
 
 
-_ASKS = re.compile(
-    r"\?|\b(?:but|however|aber|mais|pero|still|again|can you|could you|please|bitte|s'il vous plait|por favor)\b"
-)
+_ASKS = re.compile(rf"\?|\b(?:{_any('asks')})\b")
 _MAX_WORDS = 25  # a closing is short: a long message has something to say
 
 

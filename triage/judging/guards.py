@@ -11,6 +11,7 @@ import re
 from functools import lru_cache
 from typing import NamedTuple
 
+from triage.domain.languages import Guards, packs, shared
 from triage.domain.models import GuardFlag
 from triage.domain.text import clean_invisible
 from triage.judging.situation import read_situation
@@ -23,67 +24,13 @@ def _any(*patterns: str) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
 
 
+# Each language pack's guards.toml, and the phrases written across languages
+# (triage/languages/guards.toml): one table per flag, only tested for a match.
+_PHRASES = [Guards.model_validate(shared("guards")), *(found.guards for found in packs())]
 _PATTERNS: dict[GuardFlag, re.Pattern[str]] = {
-    GuardFlag.PROMPT_INJECTION: _any(
-        r"\b(ignore|disregard|forget|override)\b.{0,40}\b(previous|prior|above|all|earlier|your)\b.{0,30}\b(instructions?|prompts?|rules|directions)",
-        r"\byou are now\b",
-        r"\bsystem prompt\b",
-        r"\b(act|pretend) as\b.{0,40}\b(admin|administrator|developer|system|assistant|ai)\b",
-        r"\b(admin|developer|god|jailbreak|dan) mode\b",
-        r"\bnew instructions?\s*:",
-        r"\bignoriere?\b.{0,40}\b(anweisungen|vorherigen)",
-        r"\bignore[zr]?\b.{0,40}\binstructions\b",
-        r"\bignora\b.{0,40}\binstrucciones\b",
-        r"\b(reveal|print|show)\b.{0,30}\b(system prompt|your instructions|hidden prompt)",
-        r"</?(email|system|instructions?)>",
-    ),
-    GuardFlag.MONEY: _any(
-        r"\brefunds?\b|\brefunded\b|\breimburse",
-        r"\bcharge ?backs?\b|\bdispute[sd]?\b.{0,20}\b(charge|payment|transaction)",
-        r"\b(double|twice|over)[- ]?charged\b|\bcharged (me )?twice\b|\bunauthori[sz]ed (charge|payment)",
-        r"\bmoney back\b|\bcompensation\b|\bcredit (note|back)\b",
-        r"[$€£]\s?\d|\b\d+(?:[.,]\d+)?\s?(usd|eur|gbp|dollars?|euros?)\b|\d\s?[$€£]",
-        r"\b(cancel(lation)?|termination|exit|early|late|hidden|extra|service) (fee|charge|penalty)s?\b",
-        r"\brückerstattung\b|\bremboursement\b|\breembolso\b|\breembolsar\b",
-    ),
-    GuardFlag.LEGAL: _any(
-        r"\blawyers?\b|\battorneys?\b|\blaw ?suit\b|\bsue\b|\bsuing\b|\blegal action\b|\bcourt\b",
-        r"\bsmall claims\b|\bconsumer protection\b|\bregulator\b",
-        r"\bgdpr\b.{0,40}\b(request|complaint|article)\b|\bdata subject (access )?request\b",
-        r"\banwalt\b|\bklage\b|\bavocat\b|\babogado\b|\bdemanda\b",
-    ),
-    GuardFlag.NEGATIVE_SENTIMENT: _any(
-        r"\bunacceptable\b|\bridiculous\b|\boutrageous\b|\bdisgusting\b|\bworst\b|\bscam\b|\bfraud\b",
-        r"\bfurious\b|\bangry\b|\bfed up\b|\bsick of\b|\bterrible service\b|\bawful\b",
-        r"\bcancel(ling)? (everything|my account) (now|immediately)\b",
-        r"\b(wtf|damn|crap)\b",
-        r"\bunverschämt\b|\binakzeptabel\b|\binadmissible\b|\binaceptable\b",
-    ),
-    GuardFlag.URGENT: _any(
-        r"\burgent(ly)?\b|\basap\b|\bimmediately\b|\bemergency\b|\bcritical\b",
-        r"\b(production|prod|site|everything) (is )?down\b|\boutage\b",
-        r"\bdringend\b|\burgente?\b",
-    ),
-    GuardFlag.SECURITY: _any(
-        r"\bhack(ed|er|ing)?\b|\bbreach(ed)?\b|\bvulnerabilit(y|ies)\b|\bexploit\b|\bphishing\b",
-        r"\bunauthori[sz]ed (access|login)\b|\b(leaked|stolen|compromised) (password|account|credentials|data|api key)",
-        r"\bsomeone (else )?(logged|got) into my account\b|\bxss\b|\bsql injection\b|\bcve-\d",
-        r"\bsuspicious\b|\b(wasn'?t|was not|not) me\b|\bi did(n'?t| not) (do|make|request) (this|that|it)\b",
-        r"\b(log ?ins?|sign[- ]?ins?|logins?|access(es)?) (from|in) (an? )?(unknown|unfamiliar|strange|new|another|different|foreign)\b",
-        r"\bsomeone (else )?(has |had )?(accessed|changed|used|logged|signed|entered|got into|is using|reset)\b|\btaken over\b|\btakeover\b",
-        r"\bgehackt\b|\bverdächtig|\bnicht ich\b|\bpiraté|\bsuspect|\bpas moi\b|\bhacke(ad|at)[oa]\b|\bsospechos|\bno fui yo\b",
-        r"\bdesconocid[oa]s?\b.{0,40}\b(sesión|acceso)|\b(sesión|acceso|inicios? de sesión)\b.{0,60}\b(desconocid|nunca he estado)",
-        r"\bleak(ed|s)?\b|\bnever (asked|requested) for\b|\bsomeone (is )?trying to (get|log|sign|access|break)\b",
-        r"\bsomeone (has )?(added|created|invited|removed|deleted)\b.{0,60}\b(nobody|no one|none of us|not me|wasn'?t me)\b",
-        r"\bno he sido yo\b|\balguien ha (cambiado|entrado|accedido)\b|\bnon ero io\b|\bnão fui eu\b|\bnao fui eu\b",
-        r"\bqualcuno è entrato\b|\bhackerat|\bnão fui eu\b|\binvadid[ao]\b|\bniet ik\b|\bgehackt\b",
-    ),
-    GuardFlag.DATA_LOSS: _any(
-        r"\bdata loss\b|\blost (all )?(my |our )?(data|files|projects|tickets|work)\b",
-        r"\b(deleted|wiped|erased) (all|everything|my|our)\b|\bcorrupt(ed|ion)\b",
-        r"\bdisappeared\b.{0,30}\b(data|files|projects|tickets)\b|\b(data|files|projects|tickets)\b.{0,30}\b(disappeared|vanished|gone)\b",
-        r"\bdatenverlust\b|\bperte de données\b",
-    ),
+    flag: _any(*(p for phrases in _PHRASES for p in getattr(phrases, flag.value)))
+    for flag in GuardFlag
+    if flag.value in Guards.model_fields
 }
 
 # Code, stack traces and logs: a template or KB answer cannot address them.

@@ -36,7 +36,13 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from triage.domain.models import KbAnswer
 from triage.domain.text import split_sentences
 from triage.judging.answer_data import load_answer_examples
-from triage.judging.kb_articles import DEFAULT_LANGUAGE, Article, answers, article_files, parse_article
+from triage.judging.kb_articles import (
+    DEFAULT_LANGUAGE,
+    Article,
+    all_article_files,
+    answers,
+    parse_article,
+)
 from triage.judging.kb_match import Match, QuestionIndex, shipped_acceptance
 from triage.judging.kb_words import Vocabulary, content_words, terms, unmentioned
 from triage.judging.tfidf import transform
@@ -186,7 +192,7 @@ class KnowledgeBase:
         )
         articles = [
             parse_article(entry.read_text(encoding="utf-8"), entry.name[:-3], language)
-            for entry, language in article_files(root)
+            for entry, language in all_article_files(root)
         ]
         if directory is not None:
             return cls(articles)

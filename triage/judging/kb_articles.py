@@ -2,6 +2,8 @@
 
 ``<id>.md`` at the top of the folder is the article (English unless its front
 matter says otherwise) and ``<language>/<id>.md`` its translations, with the same ``id``.
+A language pack may carry translations too (``triage/languages/<code>/kb/<id>.md``):
+they join whichever folder is loaded.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from typing import Protocol
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
+
+from triage.domain.languages import is_language_code, packs
 
 FRONT_MATTER = re.compile(r"^---\s*\n(.*?)\n---\s*\n(.*)$", re.DOTALL)
 DEFAULT_LANGUAGE = "en"
@@ -65,12 +69,6 @@ def parse_article(text: str, fallback_id: str, language: str | None = None) -> A
     return Article(body=body.strip(), **meta)
 
 
-def is_language_dir(name: str) -> bool:
-    """``de``, ``pt-br``: a folder of translations."""
-    head = name.split("-", 1)[0]
-    return 2 <= len(head) <= 3 and head.isalpha() and head.islower()
-
-
 def article_files(root: Traversable) -> Iterable[tuple[Traversable, str | None]]:
     """Every article file and the language its folder implies (None at the top)."""
     entries = sorted(root.iterdir(), key=lambda e: e.name)
@@ -78,10 +76,24 @@ def article_files(root: Traversable) -> Iterable[tuple[Traversable, str | None]]
         if entry.name.endswith(".md") and entry.is_file():
             yield entry, None
     for entry in entries:
-        if entry.is_dir() and is_language_dir(entry.name):
+        if entry.is_dir() and is_language_code(entry.name):
             for sub in sorted(entry.iterdir(), key=lambda e: e.name):
                 if sub.name.endswith(".md") and sub.is_file():
                     yield sub, entry.name
+
+
+def pack_article_files() -> Iterable[tuple[Traversable, str]]:
+    """The articles language packs carry (``<pack>/kb/<id>.md``), translations in the pack's language."""
+    for found in packs():
+        if found.kb is not None:
+            for entry in sorted(found.kb.glob("*.md")):
+                yield entry, found.code
+
+
+def all_article_files(root: Traversable) -> Iterable[tuple[Traversable, str | None]]:
+    """A knowledge-base folder's articles, and those of the language packs."""
+    yield from article_files(root)
+    yield from pack_article_files()
 
 
 def article_ids(directory: Path | None = None) -> set[str]:
@@ -89,5 +101,5 @@ def article_ids(directory: Path | None = None) -> set[str]:
     root: Traversable = Path(directory) if directory is not None else resources.files("triage").joinpath("kb")
     return {
         parse_article(entry.read_text(encoding="utf-8"), entry.name[:-3], language).id
-        for entry, language in article_files(root)
+        for entry, language in all_article_files(root)
     }

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import yaml
 
+from triage.domain.languages import is_language_code
 from triage.judging.kb import KnowledgeBase
-from triage.judging.kb_articles import DEFAULT_LANGUAGE, FRONT_MATTER, Article, is_language_dir, parse_article
+from triage.judging.kb_articles import DEFAULT_LANGUAGE, FRONT_MATTER, Article, parse_article
 
 REQUIRED = ("id", "title", "url", "language", "questions")
 
@@ -56,7 +57,7 @@ def _item(line: str) -> object:
 
 def _files(directory: Path) -> list[tuple[Path, str | None]]:
     files: list[tuple[Path, str | None]] = [(p, None) for p in sorted(directory.glob("*.md"))]
-    for sub in sorted(p for p in directory.iterdir() if p.is_dir() and is_language_dir(p.name)):
+    for sub in sorted(p for p in directory.iterdir() if p.is_dir() and is_language_code(p.name)):
         files.extend((p, sub.name) for p in sorted(sub.glob("*.md")))
     return files
 

@@ -15,24 +15,13 @@ import unicodedata
 from collections.abc import Iterable
 from difflib import SequenceMatcher
 
-# Words every question has ("how do I", "wie kann ich", "comment puis-je"): left out
-# of question matching, so that what is asked about decides the match.
-FUNCTION_WORDS = frozenset(
-    """
-    a an the to of in on for at by with from and or is are am be was were it its this that there
-    i me my we our us you your he she they them do does did can could would should will shall may
-    how what where when which who why whom please pls plz hi hello hey thanks thank need want like
-    wanna gotta got have has had any some help know tell show see let im i'm id i'd ive i've
-    get getting find check looking information info details assistance way possible able
-    ich mein meine meinen mich wir unser du sie ihr wie was wo wann kann konnen können muss bitte
-    der die das den dem des ein eine einen und oder ist sind zu mit fur für auf von im am es
-    je j' mon ma mes nous notre vous votre comment quoi ou où quand puis-je peut-on est-ce que qui
-    le la les l' un une des du de et ou est sont pour avec sur dans au aux ce cette il elle
-    yo mi mis nosotros nuestro usted su como cómo que qué donde dónde cuando puedo puede
-    el la los las un una unos unas y o es son para con en por al del lo se me hola gracias
-    buenas buenos tardes días noches
-    """.split()
-)
+from triage.domain.languages import packs
+
+# Each language pack's questions.toml (``triage.domain.languages``): words every question
+# has ("how do I", "wie kann ich", "comment puis-je"), left out of question matching so that
+# what is asked about decides the match; and the words below.
+_QUESTIONS = [found.questions for found in packs()]
+FUNCTION_WORDS = frozenset(word for q in _QUESTIONS for word in q.function_words.split())
 _WORD = re.compile(r"[\w'-]+")
 
 
@@ -44,60 +33,20 @@ def content_words(text: str) -> str:
 # Words that say how a question is asked, not what it is about ("quick question",
 # "I was wondering", "ich möchte", "je voudrais", "necesito"): a question may use
 # them without the article having to mention them.
-ASKING_WORDS = frozenset(
-    """
-    question questions quick quickly urgent urgently asap really actually currently just only also too
-    still again now today already all every each anything something someone somebody anyone else keep keeps
-    about never support company business current currently
-    button buttons menu screen tab section page setting settings new
-    before after until since while during into onto than then if but because via per within
-    wonder wondering wondered ask asking asked try trying tried hope hoping wish sure unsure
-    explain understand figure guide instructions steps step process procedure option options
-    kindly dear sir madam guys team folks ok okay yes no not don't dont doesn't doesnt didn't
-    can't cant cannot won't isn't aren't wasn't exactly simply anyway thing things stuff etc
-    use using used go going make making do doing done
-    frage fragen kurze schnell dringend eigentlich gerne gern möchte möchten würde würden gibt geht
-    habe hast hat haben hatte bin wird werden wurde soll sollte könnte könnten darf mir man nicht
-    noch auch schon jetzt heute alle alles jede jeden jeder etwas jemand mal einfach genau
-    vor nach bis seit während wenn ob aber aktuell neu neue neuen neuer neues
-    existe faire fait peux pouvez voudrais voudrait souhaite souhaiterais aimerais besoin savoir
-    rapide urgent merci bonjour svp moyen faut dois doit avez avoir être suis ai y pas ne se me moi
-    en leur leurs nos vos ces son ses sa quel quelle quels quelles combien pourquoi encore aussi
-    déjà toujours très tout tous toute toutes quelque chose quelqu'un
-    avant après jusqu depuis pendant si mais actuel actuellement nouveau nouvelle nouveaux
-    quiero quisiera necesito gustaría favor saber hay tengo tienen tiene hacer hago hace debo puedes pueden
-    podría podrían cuál cuáles cuánto cuántos cuánta cuántas también todavía ya muy todo todos toda
-    todas le les nos sus tu tus esto este esta estos estas ese esa eso está estoy ser estar soy
-    pregunta rápida urgente ayuda ayudar no si sí algo alguien ahora hoy
-    antes después hasta desde mientras pero actual actualmente nuevo nueva nuevos nuevas
-    """.split()
-)
+ASKING_WORDS = frozenset(word for q in _QUESTIONS for word in q.asking_words.split())
 # Words that narrow what is asked to a part ("only one project", "un solo proyecto"):
 # the article must say something about that part, or it does not answer.
-NARROWING_WORDS = frozenset(
-    """
-    one single specific individual particular selected partial
-    einzeln einzelne einzelnes einzelnen bestimmte bestimmten bestimmtes
-    seul seule unique spécifique spécifiques particulier particulière
-    solo sola único única específico específica concreto concreta
-    """.split()
-)
+NARROWING_WORDS = frozenset(word for q in _QUESTIONS for word in q.narrowing_words.split())
 _PREFACE = re.compile(r"^[^:?]{0,60}:\s+(?=\S)")
 # "customer service", "customer support": a name for support, not a customer of the asker's.
 _SUPPORT_NAME = re.compile(r"\b(?:customer|client)\s+(?=(?:service|services|support|care)\b)", re.IGNORECASE)
 # The undoing of something: "disconnect", "deactivate", "désactiver", "desconecto".
-_UNDOING = ("dis", "des", "de", "un")
+_UNDOING = tuple(dict.fromkeys(prefix for q in _QUESTIONS for prefix in q.undoing))
 _WORD_PARTS = re.compile(r"['’-]")
-_DETERMINERS = frozenset(
-    "a an any some ein eine einen einem irgendein irgendeine un une des du de la le les l' algun algún alguna una unos unas".split()
-)
+_DETERMINERS = frozenset(word for q in _QUESTIONS for word in q.determiners.split())
 # A question whether something exists or is offered, in the languages the checks read.
 _EXISTENCE = re.compile(
-    r"[¿\s]*(?:is there|are there|do you (?:have|offer|sell|make|provide)|have you got"
-    r"|gibt es|habt ihr|haben sie|bietet ihr|bieten sie"
-    r"|y a-t-il|est-ce qu'il y a|existe-t-il|avez-vous|proposez-vous"
-    r"|hay|existe|tienen|ten[eé]is|ofrecen)\b",
-    re.IGNORECASE,
+    rf"[¿\s]*(?:{'|'.join(opening for q in _QUESTIONS for opening in q.existence)})\b", re.IGNORECASE
 )
 # A question whether something can be done ("can I ...", "kann ich ...", "peut-on ...",
 # "¿puedo ...?"): yes or no depends on all of what follows, so an article that never

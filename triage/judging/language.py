@@ -1,10 +1,11 @@
 """Which language a message is written in: cheap, offline, good enough to route.
 
 Common function words per language (the commonest words of a language are
-the best evidence on short texts), and the writing system for scripts other
-than Latin. It decides one thing that matters: whether the problem-report
-checks, which read English, German, French and Spanish, can read the message;
-a message in any other language waits for a human. A language identifier
+the best evidence on short texts; each language pack lists its own), and the
+writing system for scripts other than Latin. It decides one thing that matters:
+whether the problem-report checks, which read the languages of the complete
+language packs, can read the message; a message in any other language waits
+for a human. A language identifier
 library (py3langid) was measured: 50-75 MB of resident memory in every worker
 for a decision this one makes as well on the languages that count.
 """
@@ -14,52 +15,26 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from triage.domain.languages import packs, shared
+
+# Each language pack's detection words and letters (pack.toml), and those of the languages
+# without a pack (triage/languages/detection.toml), in the detection order: a tie goes to
+# the language listed first.
+_DETECTION = shared("detection")
+_WORDS: dict[str, str] = {**_DETECTION["words"], **{p.code: p.info.detection.words for p in packs()}}
+_LETTERS: dict[str, str] = {**_DETECTION["letters"], **{p.code: p.info.detection.letters for p in packs()}}
+_ORDER = [*_DETECTION["order"], *sorted(set(_WORDS) - set(_DETECTION["order"]))]
 FUNCTION_WORDS: dict[str, frozenset[str]] = {
-    lang: frozenset(words.split())
-    for lang, words in {
-        "en": "i my the and is please how to a with for hello thanks you can do what where it of in on",
-        "de": "ich und nicht ist mein meine bitte wie das der die mit hallo für kann ein eine es wir sie zu",
-        "fr": "je et est mon ma pas bonjour pour avec une les des merci comment le la vous nous puis mes",
-        "es": "yo mi es por favor hola para con una los las cómo gracias el mis qué puedo tengo no y del pero muy también ya",
-        "it": "il di che non sono mio mia miei mie dove ciao grazie buongiorno come posso ho gli della per è una",
-        "pt": "eu minha meu minhas meus onde não olá obrigado obrigada com uma os como fui ao você tenho não é",
-        "nl": "ik en het een niet mijn hoe kan je wij bedankt hallo voor met is dat van",
-        "pl": "jest nie się mój moja jak dzień dobry dziękuję proszę czy mam i w na",
-        "sv": "jag och inte är min mitt mig hur kan hej tack för med det att en",
-        "da": "jeg og ikke mit hvordan hej tak med det virker",
-        "cs": "je se na mám můj moje jak nefunguje prosím děkuji dobrý den a v",
-        "tr": "ve bir bu için nasıl merhaba teşekkürler benim değil mi",
-    }.items()
+    code: frozenset(_WORDS[code].split()) for code in _ORDER if _WORDS.get(code, "").split()
 }
 # Letters and marks only one language of the list writes (short texts often have few
-# function words, and a subject in English must not outvote a body in Spanish).
+# function words, and a subject in English must not outvote a body in Spanish). Umlauts
+# are German, and also Swedish and Turkish: they count for each, the function words decide.
 DISTINCTIVE: dict[str, frozenset[str]] = {
-    "es": frozenset("ñ¿¡"),
-    "pt": frozenset("ãõ"),
-    "fr": frozenset("êâîôûœ"),
-    "it": frozenset("ìò"),
-    "pl": frozenset("ąćęłńśźż"),
-    "cs": frozenset("ěčřů"),
-    "da": frozenset("æø"),
-    # Umlauts are German, and also Swedish and Turkish: they count for each, the
-    # function words decide between them.
-    "de": frozenset("äöüß"),
-    "sv": frozenset("åäö"),
-    "tr": frozenset("ğışöü"),
+    code: frozenset(letters) for code, letters in _LETTERS.items() if letters and code in FUNCTION_WORDS
 }
 # Letters of other writing systems, by the Unicode name's first word.
-SCRIPTS = {
-    "CYRILLIC": "ru",
-    "GREEK": "el",
-    "ARABIC": "ar",
-    "HEBREW": "he",
-    "HIRAGANA": "ja",
-    "KATAKANA": "ja",
-    "HANGUL": "ko",
-    "CJK": "zh",
-    "THAI": "th",
-    "DEVANAGARI": "hi",
-}
+SCRIPTS: dict[str, str] = _DETECTION["scripts"]
 _WORD = re.compile(r"\w+")
 
 

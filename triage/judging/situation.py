@@ -4,15 +4,16 @@ A canned help-centre answer fits a question about how something works. It is
 the wrong reply to a customer who reports that it did not work ("I reset my
 password twice and the email never arrives, even in spam"), who writes for the
 third time, who disputes a charge, whose account someone else got into, or whose
-request carries legal weight (erase my personal data). Those are recognised here, in English, German, French and
-Spanish (and the commonest phrases of Italian, Portuguese and Dutch), however
-politely they are phrased, and each becomes a guard flag with the words that
-raised it, so the reviewer sees why.
+request carries legal weight (erase my personal data). Those are recognised here, in the
+language of every language pack (its ``situation.toml``; ``triage.domain.languages``) and
+the commonest phrases of Italian, Portuguese and Dutch, however politely they are
+phrased, and each becomes a guard flag with the words that raised it, so the
+reviewer sees why.
 
 Sentence by sentence: a problem phrase inside a hypothetical question ("what
 happens if a payment fails?", "que faire si le lien a expiré ?") is routine; the
 same phrase in a statement ("the payment failed") is a report. Matching runs on
-lower-cased text with accents removed, so the patterns below are written
+lower-cased text with accents removed, so the patterns are written
 without accents.
 """
 
@@ -24,9 +25,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 
+from triage.domain.languages import Situation as SituationPhrases
+from triage.domain.languages import packs, shared
 from triage.domain.models import GuardFlag
 from triage.domain.text import clean_invisible, normalize_body, split_sentences
-from triage.judging.situation_phrases import de, en, es, fr, good_news, multilingual
 
 
 class Situation(StrEnum):
@@ -61,8 +63,14 @@ class Finding:
         return f'{self.situation.value}: "{self.evidence}"'
 
 
-# The languages whose reports are read in full (the phrases: triage/judging/situation_phrases/).
-LANGUAGES = (en, de, fr, es)
+# The phrases: the tables read across languages (triage/languages/situation.toml), then
+# each language pack's situation.toml, in the packs' order (``triage.domain.languages``).
+_ACROSS = SituationPhrases.model_validate(shared("situation"))
+
+
+def _table(name: str) -> list[str]:
+    """One table: its lines written across languages, then every pack's."""
+    return [*_ACROSS.table(name), *(line for found in packs() for line in found.situation.table(name))]
 
 
 def _compile(patterns: list[str]) -> re.Pattern[str]:
@@ -70,47 +78,38 @@ def _compile(patterns: list[str]) -> re.Pattern[str]:
 
 
 _RULES: list[tuple[Situation, re.Pattern[str]]] = [
-    (Situation.PRIVACY, _compile(multilingual.PRIVACY)),
-    (Situation.TAKEOVER, _compile(multilingual.TAKEOVER)),
-    (Situation.WITHDRAWAL, _compile(multilingual.WITHDRAWAL)),
-    (Situation.DISPUTE, _compile([p for language in LANGUAGES for p in language.DISPUTE])),
-    (Situation.REPEAT, _compile([p for language in LANGUAGES for p in language.REPEAT])),
-    (
-        Situation.FAILURE,
-        _compile(
-            [p for language in LANGUAGES for p in language.FAILURE]
-            + multilingual.OTHER_FAILURE
-            + multilingual.ASKS_WHY
-        ),
-    ),
+    (Situation.PRIVACY, _compile(_table("privacy"))),
+    (Situation.TAKEOVER, _compile(_table("takeover"))),
+    (Situation.WITHDRAWAL, _compile(_table("withdrawal"))),
+    (Situation.DISPUTE, _compile(_table("dispute"))),
+    (Situation.REPEAT, _compile(_table("repeat"))),
+    (Situation.FAILURE, _compile([*_table("failure"), *_table("other_failure"), *_table("asks_why")])),
 ]
-_HYPOTHETICAL = _compile([language.HYPOTHETICAL for language in LANGUAGES])
+_HYPOTHETICAL = _compile([p.situation.hypothetical for p in packs() if p.situation.hypothetical])
 _STATEMENT_RULES: list[tuple[Situation, re.Pattern[str]]] = [
-    (Situation.REPEAT, _compile(multilingual.STATEMENT_REPEAT)),
-    (Situation.FAILURE, _compile(multilingual.STATEMENT_FAILURE)),
+    (Situation.REPEAT, _compile(_table("statement_repeat"))),
+    (Situation.FAILURE, _compile(_table("statement_failure"))),
 ]
-_BENIGN = [re.compile(p) for p in [*multilingual.BENIGN, *good_news.GOOD_NEWS]]
-_QUESTION = re.compile(
-    r"\?\s*$|^(?:what|how|can|could|is|are|do|does|will|would|should|where|which|who|"
-    r"was|wie|kann|konnen|gibt|ist|que|quel|quelle|comment|est-ce|puis-je|peut-on|como|cual|puedo|hay|se puede)\b"
-)
+_BENIGN = [re.compile(p) for p in [*_table("benign"), *_table("good_news")]]
+_QUESTION = re.compile(rf"\?\s*$|^(?:{'|'.join(_table('question_words'))})\b")
 # A question asked with a question word or an auxiliary ("do you still ...?"), not a
 # statement with a tag ("the invoice still adds VAT, why?").
 _ASKS = re.compile(
-    r"^(?:[\w ]{0,20}: )?(?:what|how|can|could|is|are|do|does|will|would|should|where|which|who|when|am|may|"
-    r"was|wie|kann|konnen|gibt|ist|wird|werden|wo|wann|que|quel|quelle|comment|est-ce|puis-je|peut-on|ou|"
-    r"como|cual|puedo|hay|se puede|donde|cuando|e possibile|posso|come|onde|quando|hoe|kan)\b"
+    rf"^(?:[\w ]{{0,20}}: )?(?:{'|'.join([*_table('question_words'), *_table('asking_words')])})\b"
 )
 _NEVER_HYPOTHETICAL = re.compile(
-    r"^(?:why|how come|warum|wieso|pourquoi|por que|perche)\b(?! (?:would|might|could|should)\b)"
+    rf"^(?:{'|'.join(_table('why_words'))})\b(?! (?:would|might|could|should)\b)"
 )
 # Read in questions too: "can you delete all my personal data?" is still the request.
 _ALWAYS = {Situation.PRIVACY, Situation.TAKEOVER}
-_ASKS_WHY = _compile(multilingual.ASKS_WHY)
+_ASKS_WHY = _compile(_table("asks_why"))
 _EVIDENCE_CHARS = 60
-_REPLY_SUBJECT = re.compile(
-    r"^\s*(?:(?:re|aw|sv|antw|rif|res|fw|fwd|wg|tr|rv)\s*(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE
-)
+# "Re:", "AW:", "TR:": each pack's reply_prefixes (pack.toml), and those of languages without one.
+_PREFIXES = [
+    *shared("detection")["reply_prefixes"],
+    *(p for found in packs() for p in found.info.reply_prefixes),
+]
+_REPLY_SUBJECT = re.compile(rf"^\s*(?:(?:{'|'.join(_PREFIXES)})\s*(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 
 
 def strip_reply_prefix(subject: str) -> str:

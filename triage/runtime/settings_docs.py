@@ -43,6 +43,7 @@ Read elsewhere, not by the settings model:
 | `TRIAGE_CODEC_TOKEN`, `TRIAGE_CODEC_ALLOWED_HOSTS` | `triage codec-server`: the bearer token it asks for, extra host names it answers |
 | `OTEL_EXPORTER_OTLP_ENDPOINT`, `OTEL_SERVICE_NAME`, `TRIAGE_TRACE_CONSOLE=1` | tracing: OTLP/HTTP export, or spans on the console |
 | `TRIAGE_REVIEWER`, `TRIAGE_API_TOKEN` | the CLI's reviewer name, and its token for `--api` |
+| `TRIAGE_LANGUAGE_DIRS` | folders of your own language packs, separated like `PATH` (`triage lang check`; [Extending](extending.md#a-language)): read from the environment when the phrase tables load, so not from `TRIAGE_CONFIG` |
 | `TRIAGE_DEBUG=1`, `TRIAGE_LOG_LEVEL` | the CLI shows tracebacks; the log level of the long-running commands |
 """
 

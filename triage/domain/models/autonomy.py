@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from triage.domain.languages import checked_languages
 from triage.domain.models.judgement import DEFAULT_AUTO_SEND_CATEGORIES, Category, GuardFlag, KbAnswer
 from triage.domain.senders import (
     DEFAULT_BUDGET_WINDOW,
@@ -41,9 +42,9 @@ class PolicySettings(BaseModel):
     # Categories otherwise always reviewed whose answered how-tos may go out alone
     # ("where do I download my invoices?"; a dispute or a refund demand is no how-to).
     how_to_categories: list[Category] = Field(default_factory=list)
-    # Languages whose problem-report checks exist; a message in any other waits for a
-    # human. None: any language.
-    checked_languages: list[str] | None = Field(default_factory=lambda: ["en", "de", "fr", "es"])
+    # Languages whose problem-report checks exist (every complete language pack, see
+    # triage.domain.languages); a message in any other waits for a human. None: any language.
+    checked_languages: list[str] | None = Field(default_factory=lambda: list(checked_languages()))
     # At most this many automatic replies per sender per window; more wait for a human.
     auto_reply_limit: int = Field(default=3, ge=0)
     auto_reply_window: timedelta = timedelta(hours=24)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from triage.mail.errors import MailRejected
 from triage.mail.imap.mime import parse_mail
-from triage.mail.imap.session import Endpoint, ImapSession
+from triage.mail.imap.session import ImapSession, account_endpoints
 from triage.runtime.config import ImapAccount
 
 
@@ -30,18 +30,8 @@ class MailboxCheck:
 
 
 def check_mailbox(account: ImapAccount) -> MailboxCheck:
-    secret = account.password.get_secret_value() if account.password else None
-    session = ImapSession(
-        Endpoint(
-            account.host,
-            account.port,
-            account.security,
-            account.user,
-            secret,
-            account.token_command,
-            account.timeout,
-        )
-    )
+    imap, _ = account_endpoints(account)
+    session = ImapSession(imap)
     try:
         found = MailboxCheck(idle=session.has_idle())
         listed = session.folders()

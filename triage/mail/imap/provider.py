@@ -41,7 +41,7 @@ from triage.mail.imap.convert import to_inbound, to_thread_message
 from triage.mail.imap.index import Entry, FolderIndex
 from triage.mail.imap.mime import DRAFT_KEY_HEADER, id_for, parse_mail
 from triage.mail.imap.pool import SessionPool
-from triage.mail.imap.session import Endpoint, ImapSession
+from triage.mail.imap.session import ImapSession, account_endpoints
 from triage.mail.imap.smtp import submit
 from triage.mail.imap.subscription import ImapSubscription, imap_subscription
 from triage.mail.imap.threads import assign_threads
@@ -60,25 +60,7 @@ class ImapProvider:
 
     def __init__(self, account: ImapAccount) -> None:
         self.account = account
-        secret = account.password.get_secret_value() if account.password else None
-        self.imap_endpoint = Endpoint(
-            account.host,
-            account.port,
-            account.security,
-            account.user,
-            secret,
-            account.token_command,
-            account.timeout,
-        )
-        self.smtp_endpoint = Endpoint(
-            account.smtp_host,
-            account.smtp_port,
-            account.smtp_security,
-            account.user,
-            secret,
-            account.token_command,
-            account.timeout,
-        )
+        self.imap_endpoint, self.smtp_endpoint = account_endpoints(account)
         self.pool = SessionPool(self.imap_endpoint)
         cap = account.max_message_bytes
         self.inbox = FolderIndex(account.inbox_folder, outbound=False, max_bytes=cap)

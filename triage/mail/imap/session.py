@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from triage.mail.errors import MailError, MailRejected, MailUnreachable
+from triage.runtime.config import ImapAccount
 
 _UIDVALIDITY = re.compile(rb"UIDVALIDITY (\d+)")
 _UIDNEXT = re.compile(rb"UIDNEXT (\d+)")
@@ -50,6 +51,16 @@ class Endpoint:
     secret: str | None
     token_command: str | None
     timeout: float
+
+
+def account_endpoints(account: ImapAccount) -> tuple[Endpoint, Endpoint]:
+    """The IMAP and the SMTP endpoint of ``account``: one login, each server's own address."""
+    secret = account.password.get_secret_value() if account.password else None
+    login = (account.user, secret, account.token_command, account.timeout)
+    return (
+        Endpoint(account.host, account.port, account.security, *login),
+        Endpoint(account.smtp_host, account.smtp_port, account.smtp_security, *login),
+    )
 
 
 @dataclass(frozen=True)

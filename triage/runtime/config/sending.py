@@ -9,9 +9,10 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from triage.domain.autonomy import AutonomySettings
+from triage.domain.languages import checked_languages
 from triage.domain.models import AutonomyMode, Category, GuardFlag, PolicySettings, ReviewSettings
 from triage.runtime.config.fields import default_of, env_var
 
@@ -58,10 +59,13 @@ class SendingSettings(BaseModel):
         "questions an article answers may go out alone",
         validation_alias=env_var("TRIAGE_HOW_TO_CATEGORIES"),
     )
-    checked_languages: list[str] = Field(
-        default_of(PolicySettings, "checked_languages"),
-        description="JSON list: the languages the problem-report checks read; a message in another language "
-        "waits for a human",
+    # Unset, the workflow's model default applies: every complete language pack (read when
+    # the policy is built, so that a broken pack is reported by the command that reads it).
+    checked_languages: list[str] | None = Field(
+        None,
+        description="JSON list: the languages the problem-report checks read, at most those of the complete "
+        "language packs (`triage lang check`); unset: every complete pack (en, de, fr, es as shipped); a message "
+        "in another language waits for a human",
         validation_alias=env_var("TRIAGE_CHECKED_LANGUAGES"),
     )
     ignored_guard_flags: list[GuardFlag] = Field(
@@ -166,8 +170,22 @@ class SendingSettings(BaseModel):
         validation_alias=env_var("TRIAGE_AUTONOMY_MODE_MAX_AGE"),
     )
 
+    @field_validator("checked_languages")
+    @classmethod
+    def _only_complete_packs(cls, languages: list[str] | None) -> list[str] | None:
+        """The setting narrows the complete packs: a language without checks cannot be named into them."""
+        unchecked = [code for code in languages or [] if code not in checked_languages()]
+        if unchecked:
+            raise ValueError(
+                f"no complete language pack for {', '.join(unchecked)} (see `triage lang check`); "
+                f"checked: {', '.join(checked_languages())}"
+            )
+        return languages
+
     def policy_settings(self) -> PolicySettings:
+        languages = {} if self.checked_languages is None else {"checked_languages": self.checked_languages}
         return PolicySettings(
+            **languages,
             auto_send_categories=self.auto_send_categories,
             confidence_threshold=self.confidence_threshold,
             require_kb_support=self.require_kb_support,
@@ -175,7 +193,6 @@ class SendingSettings(BaseModel):
             answer_threshold=self.answer_threshold,
             how_to_confidence_threshold=self.how_to_confidence_threshold,
             how_to_categories=self.how_to_categories,
-            checked_languages=self.checked_languages,
             auto_reply_limit=self.auto_reply_limit,
             auto_reply_window=self.auto_reply_window,
             auto_reply_domain_limit=self.auto_reply_domain_limit,
