@@ -52,10 +52,7 @@ _EXISTENCE = re.compile(
 # "¿puedo ...?"): yes or no depends on all of what follows, so an article that never
 # mentions a word of it does not say ("take my complaint to an ombudsman").
 _POSSIBILITY = re.compile(
-    r"[¿\s]*(?:(?:can|could|may) (?:i|we)|is it possible|do you"
-    r"|(?:kann|darf|k[öo]nnen|d[üu]rfen) (?:ich|wir|man)|ist es m[öo]glich"
-    r"|peut-on|puis-je|pouvons-nous|est-il possible|est-ce possible"
-    r"|puedo|podemos|se puede|es posible)\b",
+    rf"[¿\s]*(?:{'|'.join(opening for q in _QUESTIONS for opening in q.possibility) or '(?!)'})\b",
     re.IGNORECASE,
 )
 
