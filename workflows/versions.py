@@ -64,6 +64,10 @@ ANSWERED_HOW_TO_IS_ROUTINE = "answered-how-to-is-routine"
 """Runs started before it send a how-to question an article answers only at the category's confidence.
 Added 2026-12-07; removable after 2027-01-09 (TRIAGE_RUN)."""
 
+ACKNOWLEDGEMENT_LEAVES_REVIEW_OPEN = "acknowledgement-leaves-review-open"
+"""Runs started before it let a thank-you that waits for the answer ("I'll wait") close the thread's open review.
+Added 2026-12-07; removable after 2027-01-09 (TRIAGE_RUN)."""
+
 # ---- AutoReplyCounterWorkflow ------------------------------------------------------
 
 INBOX_BUDGET_SHARES = "inbox-budget-shares"
