@@ -4,10 +4,14 @@ Thin adapters over update-with-start: the per-thread and per-sender workflows
 (workflows/conversation.py) hold the state and serialise the requests, so the
 answers are exact under any race. Idempotent: the update id is derived from
 the asking workflow, and both workflows answer a repeated request as before.
+The inbox budget is shared over the sender counters (docs/performance.md,
+"One Update per automatic reply"): its own counter is asked only past a share.
 """
 
 from __future__ import annotations
 
+import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 from temporalio import activity
@@ -15,14 +19,21 @@ from temporalio.client import Client
 
 from triage.domain import contracts
 from triage.domain.models import AutoReplyAllowance, ConversationTurn, JoinConversation, ReserveAutoReply
-from triage.domain.senders import INBOX, budgets, counter_key, mailbox
+from triage.domain.senders import INBOX, Budget, budgets, counter_key, mailbox
 from triage.runtime.temporal_client import update_with_start
+
+# Updates one worker process keeps in flight on one counter workflow: Temporal refuses an
+# eleventh (RESOURCE_EXHAUSTED), and two workflow workers still stay under it.
+UPDATES_IN_FLIGHT = 5
 
 
 class ConversationActivities:
     def __init__(self, client: Client, task_queue: str) -> None:
         self._client = client
         self._task_queue = task_queue
+        self._updates_in_flight: dict[str, asyncio.Semaphore] = {}
+        # (pool counter, its limit) -> until when the pool said it was full.
+        self._pool_full_until: dict[tuple[str, int], datetime] = {}
 
     @activity.defn
     async def join_conversation(self, request: JoinConversation) -> ConversationTurn:
@@ -43,45 +54,71 @@ class ConversationActivities:
 
     @activity.defn
     async def reserve_auto_reply(self, request: ReserveAutoReply) -> AutoReplyAllowance:
-        """The mailbox and domain budgets on the domain's counter, then the inbox's own counter.
+        """One Update on the domain's counter: the mailbox, the domain and the counter's share of
+        the inbox budget. Only a reply past that share asks the inbox's pool (a second Update).
 
-        In that order, so a sender already at its limit never spends the inbox's budget; an
-        inbox budget found full after the domain counted the reply leaves that slot spent
-        (fewer automatic replies, never more).
+        The pool is asked after the domain counted the reply, so a sender at its limit never
+        spends the inbox's budget; a pool found full leaves that slot spent (fewer automatic
+        replies, never more). A full pool is remembered until it has room again: a flood asks it
+        once per worker, not once per message.
         """
         if request.domain_limit is None or request.inbox_limit is None or request.budget_window is None:
-            drawn = []  # a workflow started before budgets: its sender as it was counted then
-            key = request.sender
-        else:
-            drawn = budgets(
-                request.sender,
-                per_sender=request.limit,
-                sender_window=request.window,
-                per_domain=request.domain_limit,
-                per_inbox=request.inbox_limit,
-                window=request.budget_window,
+            # A workflow started before budgets: its sender as it was counted then.
+            return await self._reserve(
+                request,
+                contracts.auto_reply_counter_id(self._task_queue, request.inbox_id, request.sender),
+                f"reserve-{request.workflow_id}",
             )
-            key = counter_key(request.sender)
-        shared = [b for b in drawn if b.kind != INBOX]
-        inbox = [b for b in drawn if b.kind == INBOX]
+        drawn, pool = budgets(
+            request.sender,
+            per_sender=request.limit,
+            sender_window=request.window,
+            per_domain=request.domain_limit,
+            per_inbox=request.inbox_limit,
+            window=request.budget_window,
+            counters=contracts.AUTO_REPLY_COUNTERS,
+        )
         answer = await self._reserve(
-            request.model_copy(update={"budgets": shared}),
-            contracts.auto_reply_counter_id(self._task_queue, request.inbox_id, key),
+            request.model_copy(update={"budgets": drawn, "shared_inbox": True}),
+            contracts.auto_reply_counter_id(self._task_queue, request.inbox_id, counter_key(request.sender)),
             f"reserve-{request.workflow_id}",
         )
-        if answer.allowed and inbox:
-            answer_inbox = await self._reserve(
-                request.model_copy(update={"budgets": inbox}),
-                contracts.inbox_reply_counter_id(self._task_queue, request.inbox_id),
+        if not answer.pool:
+            return answer  # refused, or counted within the counter's share
+        share = drawn[-1].limit
+        answer = await self._draw_on_pool(request, pool)
+        # What this reply could draw on: its counter's share and the pool.
+        return answer.model_copy(update={"used": share + answer.used, "limit": share + pool.limit})
+
+    async def _draw_on_pool(self, request: ReserveAutoReply, pool: Budget) -> AutoReplyAllowance:
+        pool_id = contracts.inbox_reply_counter_id(self._task_queue, request.inbox_id)
+        full = (pool_id, pool.limit)
+        async with self._in_flight(pool_id):
+            until = self._pool_full_until.get(full)
+            if until is not None and datetime.now(UTC) < until:
+                return AutoReplyAllowance(
+                    allowed=False, used=pool.limit, limit=pool.limit, budget=INBOX, key=pool.key
+                )
+            answer = await self._ask(
+                request.model_copy(update={"budgets": [pool], "shared_inbox": True}),
+                pool_id,
                 f"reserve-inbox-{request.workflow_id}",
             )
-            if not answer_inbox.allowed:
-                return answer_inbox
+            if not answer.allowed and answer.full_until is not None:
+                self._pool_full_until[full] = answer.full_until  # before the next in line asks
         return answer
+
+    def _in_flight(self, workflow_id: str) -> asyncio.Semaphore:
+        """At most UPDATES_IN_FLIGHT of this process's Updates on one counter (Temporal takes 10)."""
+        return self._updates_in_flight.setdefault(workflow_id, asyncio.Semaphore(UPDATES_IN_FLIGHT))
 
     async def _reserve(
         self, request: ReserveAutoReply, workflow_id: str, update_id: str
     ) -> AutoReplyAllowance:
+        async with self._in_flight(workflow_id):
+            return await self._ask(request, workflow_id, update_id)
+
+    async def _ask(self, request: ReserveAutoReply, workflow_id: str, update_id: str) -> AutoReplyAllowance:
         return await self._update_with_start(
             contracts.AUTO_REPLY_COUNTER_WORKFLOW,
             {"inbox_id": request.inbox_id},

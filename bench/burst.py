@@ -2,9 +2,11 @@
 
 Project: N emails are posted to the emulator together, while the watcher, the
 workflow worker and a judge worker run as processes of their own (as under
-``triage up``, the offline model). Most come from a sender of their own; a
-few senders write ``limit + 2`` each, so the per-sender limit is counted
-under the same burst. Measured, once every message has settled:
+``triage up``, the offline model). Most come from a sender (and a domain) of
+their own; a few senders write ``limit + 2`` each, so the per-sender limit is
+counted under the same burst, and the inbox's budget per hour
+(``--inbox-limit``) is smaller than the burst, so it is counted too.
+Measured, once every message has settled:
 - the time until then, against N no-op floor workflows started at once;
 - capacity failures: an activity, local activity or Update that failed for
   lack of capacity or time (the workers' logs: failed activity attempts,
@@ -12,11 +14,14 @@ under the same burst. Measured, once every message has settled:
   activity tasks that timed out or failed);
 - the longest workflow task (WorkflowTaskStarted to WorkflowTaskCompleted,
   from every history): the aim is 2 s, far below the deadlock detector;
-- every message in its right state: a routine message from its own sender
-  auto-sent; a repeat sender's first ``limit`` auto-sent and the rest held
-  for review, exactly.
+- every message in its right state: auto-sent or held for review by a
+  budget, no sender over its limit, the inbox not over its budget; and how
+  many fewer were sent than the budgets allow (a shared inbox budget may
+  send fewer, never more);
+- Updates per automatic reply: every Update the sender counters and the
+  inbox's counter took (their histories), over the replies sent.
 
-    python -m bench.burst [--size short|full] [--messages 500] [--repeat-senders 10]
+    python -m bench.burst [--size short|full] [--messages 500] [--repeat-senders 10] [--inbox-limit 200]
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from typing import Any
 import httpx
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
+from temporalio.service import RPCError
 from temporalio.worker import Worker
 
 from bench.floor import FloorWorkflow, noop
@@ -48,19 +54,28 @@ from bench.processes import (
     stop_process,
 )
 from starter.review import get_state
+from triage.domain import contracts
 from triage.domain.contracts import workflow_id_for
 from triage.domain.models import TriageStatus
+from triage.domain.policy import AUTO_REPLY_LIMIT
 from triage.judging.offline import OfflineProvider
 from triage.runtime.config import Settings
 from worker.main import worker_options
 
 NAME = "burst"
-SIZES = {"short": {"messages": 500, "repeat_senders": 10}, "full": {"messages": 500, "repeat_senders": 10}}
+SIZES = {
+    "short": {"messages": 150, "repeat_senders": 5, "inbox_limit": 100},
+    "full": {"messages": 500, "repeat_senders": 10, "inbox_limit": 200},
+}
 WORKFLOW_TASK_AIM_S = 2.0
-# In the workers' logs: a task that failed or waited for capacity.
-CAPACITY_FAILURE = re.compile(
-    r"waiting for update|RESOURCE_EXHAUSTED|Completing activity as failed|TMPRL1104", re.I
-)
+STALL_S = 300.0  # no message settled for this long: the burst is stuck
+# In the workers' logs, the lines of a task that failed or waited for capacity, by kind.
+LOGGED_KINDS = {
+    "workflow task over 5 s": re.compile("TMPRL1104"),
+    "update refused: 10 in flight": re.compile(r"RESOURCE_EXHAUSTED|in-flight updates", re.I),
+    "update aborted or timed out": re.compile(r"waiting for update|update was aborted", re.I),
+    "activity attempt failed": re.compile("Completing activity as failed", re.I),
+}
 TIMED_OUT_OR_FAILED = {
     EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT,
     EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED,
@@ -70,9 +85,10 @@ TIMED_OUT_OR_FAILED = {
 
 
 def senders(messages: int, repeat_senders: int, limit: int) -> list[str]:
-    """One address per message: ``repeat_senders`` addresses write ``limit + 2`` times, the rest once."""
-    repeated = [f"repeat{s}@example.org" for s in range(repeat_senders) for _ in range(limit + 2)]
-    return repeated + [f"customer{i}@example.org" for i in range(messages - len(repeated))]
+    """One address per message, each of its own domain (the domain budget stays out of the way):
+    ``repeat_senders`` addresses write ``limit + 2`` times, the rest once."""
+    repeated = [f"repeat{s}@repeater{s}.example" for s in range(repeat_senders) for _ in range(limit + 2)]
+    return repeated + [f"customer{i}@shop{i}.example" for i in range(messages - len(repeated))]
 
 
 async def post_all(control: httpx.AsyncClient, texts: list[str], addresses: list[str]) -> dict[str, str]:
@@ -129,22 +145,57 @@ async def history_figures(client: Client, workflow_id: str) -> tuple[float, int]
     return longest, failures
 
 
-async def outcomes(client: Client, sent_by: dict[str, str], limit: int) -> dict[str, Any]:
+async def outcomes(client: Client, sent_by: dict[str, str], limit: int, inbox_limit: int) -> dict[str, Any]:
+    """Each message auto-sent or held by a budget; no budget exceeded; fewer sent than allowed, if any."""
     states = await bounded_gather((partial(get_state, client, workflow_id_for(m)) for m in sent_by), 32)
     by_sender: dict[str, Counter[str]] = {}
+    wrong = wrong_held = 0
     for message_id, state in zip(sent_by, states, strict=True):
-        by_sender.setdefault(sent_by[message_id], Counter())[state.status.value] += 1
-    wrong = 0
-    for counts in by_sender.values():
-        written = sum(counts.values())
-        right = Counter({TriageStatus.AUTO_SENT.value: min(written, limit)})
-        if written > limit:
-            right[TriageStatus.AWAITING_REVIEW.value] = written - limit
-        wrong += sum((counts - right).values())
-    return {"wrong_state": wrong, "statuses": dict(sum(by_sender.values(), Counter()))}
+        status = state.status
+        held = status is TriageStatus.AWAITING_REVIEW and any(
+            r.startswith(AUTO_REPLY_LIMIT)
+            for r in (state.policy_decision.reasons if state.policy_decision else [])
+        )
+        wrong += not (status is TriageStatus.AUTO_SENT or held)
+        wrong_held += status is TriageStatus.AWAITING_REVIEW and not held
+        by_sender.setdefault(sent_by[message_id], Counter())[status.value] += 1
+    sent = sum(c[TriageStatus.AUTO_SENT.value] for c in by_sender.values())
+    over_sender = sum(max(0, c[TriageStatus.AUTO_SENT.value] - limit) for c in by_sender.values())
+    # An exact count sends this many: every sender's first ``limit``, up to the inbox's budget.
+    allowed = min(inbox_limit, sum(min(sum(c.values()), limit) for c in by_sender.values()))
+    return {
+        "wrong_state": wrong + over_sender + max(0, sent - inbox_limit),
+        "auto_sent": sent,
+        "held_by_a_budget": sum(c[TriageStatus.AWAITING_REVIEW.value] for c in by_sender.values())
+        - wrong_held,
+        "allowed_by_budgets": allowed,
+        "fewer_than_allowed": allowed - sent,
+        "statuses": dict(sum(by_sender.values(), Counter())),
+    }
 
 
-async def run(messages: int, repeat_senders: int) -> Report:
+async def counter_updates(client: Client, queue: str, inbox_id: str) -> dict[str, int]:
+    """Updates the inbox's counters took: the sender counters' and the inbox's own (the pool)."""
+    ids = [
+        contracts.inbox_reply_counter_id(queue, inbox_id),
+        *contracts.auto_reply_counter_ids(queue, inbox_id),
+    ]
+
+    async def updates(workflow_id: str) -> tuple[str, int]:
+        accepted = 0
+        try:
+            async for event in client.get_workflow_handle(workflow_id).fetch_history_events():
+                accepted += event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED
+        except RPCError:  # never started: no sender of the burst maps to it
+            pass
+        return workflow_id, accepted
+
+    counted = dict(await bounded_gather((partial(updates, w) for w in ids), 16))
+    inbox = counted.pop(contracts.inbox_reply_counter_id(queue, inbox_id))
+    return {"sender_counters": sum(counted.values()), "inbox_counter": inbox}
+
+
+async def run(messages: int, repeat_senders: int, inbox_limit: int) -> Report:
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
         async with (
@@ -152,7 +203,7 @@ async def run(messages: int, repeat_senders: int) -> Report:
             mailsim_process(directory) as sim,
             httpx.AsyncClient(base_url=sim.control_url, timeout=60) as control,
         ):
-            settings = bench_settings(sim, provider="offline")
+            settings = bench_settings(sim, provider="offline", auto_reply_inbox_limit=inbox_limit)
             limit = settings.auto_reply_limit
             texts = await routine_texts(OfflineProvider(), settings, ROUTINE)
             floor_s = await run_floor(client, messages)
@@ -171,36 +222,44 @@ async def run(messages: int, repeat_senders: int) -> Report:
                     began = time.perf_counter()
                     sent_by = await post_all(control, texts, senders(messages, repeat_senders, limit))
                     queue = settings.temporal_task_queue
+                    # The first of 500 can take minutes to settle on a loaded machine: all start together.
                     await wait_for_count(
-                        lambda: settled_count(client, queue), messages, what="settled", stall_timeout=120
+                        lambda: settled_count(client, queue), messages, what="settled", stall_timeout=STALL_S
                     )
                     elapsed = time.perf_counter() - began
                     figures = await bounded_gather(
                         (partial(history_figures, client, workflow_id_for(m)) for m in sent_by), 32
                     )
-                    states = await outcomes(client, sent_by, limit)
+                    states = await outcomes(client, sent_by, limit, inbox_limit)
+                    updates = await counter_updates(client, queue, settings.inbox_id)
             finally:
                 await asyncio.gather(stop_process(watcher), stop_process(worker))
             logged = [
-                line[:300]
+                (kind, line[:300])
                 for path in sorted(directory.glob("*.log"))
                 if path.name != "temporal.log"
                 for line in path.read_text(errors="replace").splitlines()
-                if CAPACITY_FAILURE.search(line)
+                if (kind := next((k for k, p in LOGGED_KINDS.items() if p.search(line)), None))
             ]
+    kinds = Counter(kind for kind, _ in logged)
+    asked = states["auto_sent"] + states["held_by_a_budget"]
     details = {
         "elapsed_s": elapsed,
         "floor_elapsed_s": floor_s,
         "longest_workflow_task_s": max(f[0] for f in figures),
         "tasks_timed_out_or_failed": sum(f[1] for f in figures),
         "logged_capacity_failures": len(logged),
-        "logged_samples": logged[:10],
+        "logged_by_kind": dict(kinds),
+        "logged_samples": {k: [line for kind, line in logged if kind == k][:3] for k in kinds},
         **states,
+        "counter_updates": updates,
+        "updates_per_auto_reply": sum(updates.values()) / max(1, states["auto_sent"]),
+        "updates_per_reservation": sum(updates.values()) / max(1, asked),
     }
     failures = details["tasks_timed_out_or_failed"] + len(logged)
     return Report(
         NAME,
-        {"messages": messages, "repeat_senders": repeat_senders},
+        {"messages": messages, "repeat_senders": repeat_senders, "inbox_limit": inbox_limit},
         [
             Comparison("time until all settled", "s", elapsed, floor_s, "floor"),
             Comparison(
@@ -214,6 +273,21 @@ async def run(messages: int, repeat_senders: int) -> Report:
             Comparison("capacity failures", "count", failures, messages, "messages", "<= 0"),
             Comparison(
                 "messages in a wrong state", "count", states["wrong_state"], messages, "messages", "<= 0"
+            ),
+            Comparison(
+                "auto-sent vs what the budgets allow",
+                "count",
+                states["auto_sent"],
+                states["allowed_by_budgets"],
+                "exact count",
+                "<= 1.0",
+            ),
+            Comparison(
+                "counter Updates per message the policy would send",
+                "count",
+                details["updates_per_reservation"],
+                1.0,
+                "one",
             ),
         ],
         details,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import subprocess
 import sys
@@ -316,3 +317,14 @@ def eval_json(folder: Path, rows: list[Any]) -> dict[str, Any]:
     ).stdout
     figures: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
     return figures
+
+
+HISTORY_DIR = Path(__file__).parent / "histories"
+
+
+async def save_history(handle: WorkflowHandle, name: str) -> None:
+    """With TRIAGE_SAVE_HISTORIES=1, refresh the histories the replay test uses."""
+    if os.environ.get("TRIAGE_SAVE_HISTORIES"):
+        HISTORY_DIR.mkdir(exist_ok=True)
+        history = await handle.fetch_history()
+        (HISTORY_DIR / f"{name}.json").write_text(history.to_json())

@@ -56,8 +56,25 @@ CASES = [
     # a phrase report is never overruled, and the act follows it
     (reading({CLOSE: 0.9}, THANKS), [FAILURE], [GuardFlag.PROBLEM_REPORT], False, False, REPORT),
     (reading({WITHDRAW: 0.6, DISPUTE: 0.3}, THANKS), [FAILURE], [], False, False, DISPUTE),
+    # a closing likelier than any act, and with the withdrawal that it is confused with, sure that
+    # nothing is asked: a closing ("no further questions" reads half as a question taken back)
+    (reading({CLOSE: 0.44, WITHDRAW: 0.42}, THANKS), [], [], False, True, CLOSE),
+    (reading({CLOSE: 0.44, REPORT: 0.42}, THANKS), [], [], False, False, CLOSE),
+    (reading({CLOSE: 0.3, WITHDRAW: 0.1, CHANGE: 0.25}, THANKS), [], [], False, False, CLOSE),
+    # ... but a three-way tie is no closing: the closing must lead by itself too
+    (reading({CLOSE: 0.35, WITHDRAW: 0.33, REPORT: 0.26}, THANKS), [], [], False, False, CLOSE),
+    (reading({WITHDRAW: 0.5, CLOSE: 0.45}, THANKS), [], [], False, False, WITHDRAW),
     # the withdrawal phrases and a learned closing: neither needs an answer
     (reading({CLOSE: 0.9}, THANKS), [WITHDRAWAL], [GuardFlag.WITHDRAWN], False, True, CLOSE),
+    # ... only when the model is sure of the closing by itself: split, the withdrawal phrase stands
+    (
+        reading({CLOSE: 0.49, WITHDRAW: 0.48}, THANKS),
+        [WITHDRAWAL],
+        [GuardFlag.WITHDRAWN],
+        False,
+        False,
+        CLOSE,
+    ),
     # ... but a learned withdrawal raises its own flag
     (reading({WITHDRAW: 0.7}, THANKS), [WITHDRAWAL], [GuardFlag.WITHDRAWN], True, False, WITHDRAW),
     # "never mind" in a report: the report wins the act only when no withdrawal phrase is there
@@ -78,3 +95,26 @@ CASES = [
 def test_the_stricter_verdict_wins(read, findings, flags, phrase_closing, closing, act):
     judged = judge_act(read, findings, flags, phrase_closing)
     assert (judged.closing, judged.act) == (closing, act)
+
+
+TOPIC = (reading({CLOSE: 0.9}, THANKS), [FAILURE], [GuardFlag.PROBLEM_REPORT], False)
+
+
+@pytest.mark.parametrize(
+    ("topic_flags", "closing", "act"),
+    [
+        # "Re: Account locked" + "Back in, thanks!": the report is the thread's topic, not news
+        (frozenset({GuardFlag.PROBLEM_REPORT}), True, CLOSE),
+        # raised by the new text too: no closing, and the act follows the report
+        (frozenset(), False, REPORT),
+    ],
+)
+def test_a_replys_topic_does_not_keep_it_from_closing(topic_flags, closing, act):
+    judged = judge_act(*TOPIC, topic_flags=topic_flags)
+    assert (judged.closing, judged.act) == (closing, act)
+
+
+@pytest.mark.parametrize("read", [reading({CLOSE: 0.9}, THANKS), None])
+def test_a_question_in_a_new_messages_subject_is_no_closing(read):
+    assert judge_act(read, [], [], True).closing
+    assert not judge_act(read, [], [], True, asked_in_subject=True).closing

@@ -195,6 +195,39 @@ async def test_a_closing_closes_the_threads_open_review(dev_env, settings, contr
     assert await sent_mail(control) == []  # no reply to the thanks, nothing left waiting
 
 
+@pytest.mark.parametrize(
+    "thanks",
+    [
+        "Thanks, I'll wait for your answer.",
+        "Danke, ich warte auf Ihre Antwort.",
+        "Gracias, quedo a la espera.",
+    ],
+)
+async def test_a_thanks_that_waits_for_the_answer_leaves_the_review_open(
+    dev_env, settings, control, offline, thanks
+):
+    """Thanking for the holding reply is no reason to drop the report: it still waits for a human."""
+    async with running_worker(dev_env.client, settings, offline):
+        report, report_handle = await held_for_review(
+            dev_env.client,
+            settings,
+            control,
+            subject="Export",
+            plain_body="The export finished but the CSV only has the headers.",
+        )
+        waiting = await in_thread(
+            control,
+            settings,
+            report,
+            plain_body=f"{thanks}\n\nOn Mon, Acme Help wrote:\n> We are looking into it.",
+        )
+        acknowledged = await triaged(dev_env.client, settings, waiting)
+        still = await get_state(dev_env.client, report_handle.id)
+    assert acknowledged.status is TriageStatus.NO_REPLY_NEEDED
+    assert still.status is TriageStatus.AWAITING_REVIEW
+    assert await sent_mail(control) == []
+
+
 async def test_a_thanks_that_still_reports_keeps_the_review_open(dev_env, settings, control, offline):
     async with running_worker(dev_env.client, settings, offline):
         report = await received(control, settings, subject="Export", plain_body="The CSV export is empty.")

@@ -2,8 +2,10 @@
 
 A change that breaks determinism for workflows already running (pending
 reviews last days) fails here. Refresh the histories deliberately with
-``TRIAGE_SAVE_HISTORIES=1 pytest tests/test_workflow.py`` after a change
-guarded by ``workflow.patched``.
+``TRIAGE_SAVE_HISTORIES=1 pytest tests/test_workflow.py tests/test_sender_limit_shares.py``
+after a change guarded by ``workflow.patched``. ``counter_before_inbox_shares.json``
+is a sender counter as the code before the inbox-budget-shares gate wrote it
+(requests without ``shared_inbox``): it cannot be refreshed, only dropped with that gate.
 """
 
 from __future__ import annotations

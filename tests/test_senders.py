@@ -11,6 +11,7 @@ from triage.domain.senders import (
     authentication_problem,
     budgets,
     counter_key,
+    inbox_share,
     mailbox,
     registrable_domain,
     same_customer,
@@ -66,21 +67,42 @@ def test_same_customer(a, b, same):
 
 
 def test_every_budget_a_reply_draws_on():
-    drawn = budgets(
+    drawn, pool = budgets(
         "Pat <pat+7@Sub.Example.org>",
         per_sender=3,
         sender_window=timedelta(days=1),
         per_domain=20,
         per_inbox=200,
         window=timedelta(hours=1),
+        counters=64,
     )
-    assert [(b.kind, b.key, b.limit, b.window) for b in drawn] == [
-        ("mailbox", "mailbox:pat@sub.example.org", 3, timedelta(days=1)),
-        ("domain", "domain:example.org", 20, timedelta(hours=1)),
-        ("inbox", "inbox", 200, timedelta(hours=1)),
+    assert [(b.kind, b.key, b.limit, b.window, b.share) for b in drawn] == [
+        ("mailbox", "mailbox:pat@sub.example.org", 3, timedelta(days=1), False),
+        ("domain", "domain:example.org", 20, timedelta(hours=1), False),
+        ("inbox", "inbox:share", 2, timedelta(hours=1), True),
     ]
+    assert (pool.kind, pool.key, pool.limit, pool.share) == ("inbox", "inbox", 200 - 64 * 2, False)
     # A mailbox and its domain are counted on the same counter, whatever the spelling.
     assert counter_key("pat+1@a.example.org") == counter_key("PAT@b.example.org") == "example.org"
+
+
+@pytest.mark.parametrize(
+    ("per_inbox", "per_domain", "counters", "share"),
+    [
+        (200, 20, 64, 2),  # the defaults: 128 in shares, a pool of 72
+        (1000, 20, 64, 15),
+        (100, 20, 64, 1),
+        (83, 20, 64, 0),  # a share of 1 would leave a pool under a domain's budget
+        (3, 20, 64, 0),  # a small inbox budget: the pool alone, as one counter
+        (0, 0, 64, 0),
+        (64, 0, 64, 1),  # no domain budget to keep: all in shares
+    ],
+)
+def test_the_inbox_budget_is_split_into_shares_and_a_pool(per_inbox, per_domain, counters, share):
+    assert inbox_share(per_inbox, per_domain, counters) == share
+    pool = per_inbox - share * counters
+    assert pool >= 0 and share * counters + pool == per_inbox  # never more than the inbox budget
+    assert pool >= min(per_domain, per_inbox)  # one busy domain can still use its whole budget
 
 
 @pytest.mark.parametrize(

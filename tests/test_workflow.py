@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from temporalio.client import WorkflowHandle
@@ -19,7 +17,7 @@ from starter.review import (
 )
 from starter.start import start_triage
 from tests.conftest import running_worker, sent_mail
-from tests.helpers import start_for, wait_for_status
+from tests.helpers import save_history, start_for, wait_for_status
 from tests.scripted_provider import subject
 from triage.domain.models import (
     GuardFlag,
@@ -28,16 +26,6 @@ from triage.domain.models import (
     ReviewSettings,
     TriageStatus,
 )
-
-HISTORY_DIR = Path(__file__).parent / "histories"
-
-
-async def save_history(handle: WorkflowHandle, name: str) -> None:
-    """With TRIAGE_SAVE_HISTORIES=1, refresh the histories the replay test uses."""
-    if os.environ.get("TRIAGE_SAVE_HISTORIES"):
-        HISTORY_DIR.mkdir(exist_ok=True)
-        history = await handle.fetch_history()
-        (HISTORY_DIR / f"{name}.json").write_text(history.to_json())
 
 
 async def test_routine_message_is_sent_at_once(dev_env, settings, control):

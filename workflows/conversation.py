@@ -25,6 +25,8 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel, Field
 from temporalio import workflow
 
+from workflows import versions
+
 with workflow.unsafe.imports_passed_through():
     from triage.domain.contracts import SUPERSEDE_SIGNAL
     from triage.domain.models import (
@@ -179,23 +181,51 @@ class AutoReplyCounterWorkflow:
             for key, times in self._state.sent_at.items()
             if (kept := [t for t in times if now - t < self._window])
         }
-        answer = None
-        for budget in budgets:  # all must have room: the first full one answers
-            used = sum(now - t < budget.window for t in self._state.sent_at.get(budget.key, []))
-            if used >= budget.limit:
-                answer = AutoReplyAllowance(
-                    allowed=False, used=used, limit=budget.limit, budget=budget.kind, key=budget.key
-                )
-                break
-        if answer is None:
-            for budget in budgets:
-                self._state.sent_at.setdefault(budget.key, []).append(now)
-            first = budgets[0]
-            used = sum(now - t < first.window for t in self._state.sent_at[first.key])
-            answer = AutoReplyAllowance(
-                allowed=True, used=used, limit=first.limit, budget=first.kind, key=first.key
-            )
+        # Only the activity that shares the inbox budget asks with shared_inbox: a history
+        # written before the shares never reaches the gate, so it replays as it ran.
+        shared = request.shared_inbox and workflow.patched(versions.INBOX_BUDGET_SHARES)
+        answer = self._count(budgets, now, shared)
         self._state.answers[request.workflow_id] = answer
         if len(self._state.answers) > REMEMBERED_ANSWERS:
             self._state.answers.pop(next(iter(self._state.answers)))
         return answer
+
+    def _count(self, budgets: list[Budget], now: datetime, shared: bool) -> AutoReplyAllowance:
+        """All budgets must have room (the first full one answers), except a share of the inbox
+        budget (``shared``): when it is full the others are counted and the pool decides."""
+        used = {b.key: self._used(b, now) for b in budgets}
+        for budget in budgets:
+            if used[budget.key] >= budget.limit and not (shared and budget.share):
+                return AutoReplyAllowance(
+                    allowed=False,
+                    used=used[budget.key],
+                    limit=budget.limit,
+                    budget=budget.kind,
+                    key=budget.key,
+                    full_until=self._full_until(budget, now) if shared else None,
+                )
+        overflow = False
+        for budget in budgets:
+            if budget.share and shared and used[budget.key] >= budget.limit:
+                overflow = True  # not counted here: the pool counts it if it has room
+            else:
+                self._state.sent_at.setdefault(budget.key, []).append(now)
+        first = budgets[0]
+        return AutoReplyAllowance(
+            allowed=True,
+            used=self._used(first, now),
+            limit=first.limit,
+            budget=first.kind,
+            key=first.key,
+            pool=overflow,
+        )
+
+    def _used(self, budget: Budget, now: datetime) -> int:
+        return sum(now - t < budget.window for t in self._state.sent_at.get(budget.key, []))
+
+    def _full_until(self, budget: Budget, now: datetime) -> datetime | None:
+        """When a full budget has room again: its oldest reply that still counts leaves the window."""
+        counted = sorted(t for t in self._state.sent_at.get(budget.key, []) if now - t < budget.window)
+        excess = len(counted) - budget.limit
+        # None: a budget of 0 never has room (or it has room now).
+        return counted[excess] + budget.window if 0 <= excess < len(counted) else None

@@ -76,6 +76,14 @@ async def join_thread(state: TriageState, classification: Classification) -> Joi
     if not view.earlier_inbound_ids and not view.earlier:
         # The first message of its thread, or of this sender in someone else's.
         return Joined(MessageContext(other_participants=view.other_participants))
+    if (
+        classification.closing
+        and classification.awaits_reply
+        and workflow.patched(versions.ACKNOWLEDGEMENT_LEAVES_REVIEW_OPEN)
+    ):
+        # "Thanks, I'll wait for your answer" needs no reply itself, but the review it waits on
+        # still does: it does not join, so nothing open in the thread is closed or superseded.
+        return Joined(MessageContext(follow_up=True, other_participants=view.other_participants))
     turn = await triage_calls.join_conversation(
         JoinConversation(
             inbox_id=message.inbox_id,

@@ -28,6 +28,9 @@ with workflow.unsafe.imports_passed_through():
 RETENTION = timedelta(days=30)
 # The longest a triage run lasts: its review's expiry, by default.
 TRIAGE_RUN = ReviewSettings().expire_after
+# The longest an automatic-reply counter's run lasts, assumed: it ends a budget window (a day)
+# after its last request and continues as new when Temporal suggests it (a busy counter: hours).
+COUNTER_RUN = timedelta(days=7)
 # The longest a retraining run lasts: four steps of at most 30 minutes, three attempts each.
 RETRAIN_RUN = timedelta(hours=6)
 
@@ -60,6 +63,18 @@ Added 2026-12-07; removable after 2027-01-09 (TRIAGE_RUN)."""
 ANSWERED_HOW_TO_IS_ROUTINE = "answered-how-to-is-routine"
 """Runs started before it send a how-to question an article answers only at the category's confidence.
 Added 2026-12-07; removable after 2027-01-09 (TRIAGE_RUN)."""
+
+ACKNOWLEDGEMENT_LEAVES_REVIEW_OPEN = "acknowledgement-leaves-review-open"
+"""Runs started before it let a thank-you that waits for the answer ("I'll wait") close the thread's open review.
+Added 2026-12-07; removable after 2027-01-09 (TRIAGE_RUN)."""
+
+# ---- AutoReplyCounterWorkflow ------------------------------------------------------
+
+INBOX_BUDGET_SHARES = "inbox-budget-shares"
+"""A counter holds a share of the inbox budget: when it is full the reply is counted and the pool decides.
+Only requests of the sharing activity reach the gate; a counter run that answered one without
+the gate (an older worker, during an upgrade) keeps treating the share as a hard limit (stricter).
+Added 2026-12-07; removable after 2027-01-13 (COUNTER_RUN)."""
 
 # ---- RetrainWorkflow --------------------------------------------------------------
 

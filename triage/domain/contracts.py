@@ -89,7 +89,14 @@ AUTO_REPLY_COUNTERS = 64
 
 def auto_reply_counter_id(task_queue: str, inbox_id: str, sender: str) -> str:
     digest = hashlib.sha256(sender.strip().lower().encode()).digest()
-    return f"auto-replies-{task_queue}-{inbox_id}-{int.from_bytes(digest[:4], 'big') % AUTO_REPLY_COUNTERS}"
+    return auto_reply_counter_ids(task_queue, inbox_id)[
+        int.from_bytes(digest[:4], "big") % AUTO_REPLY_COUNTERS
+    ]
+
+
+def auto_reply_counter_ids(task_queue: str, inbox_id: str) -> list[str]:
+    """Every sender counter of an inbox, by number."""
+    return [f"auto-replies-{task_queue}-{inbox_id}-{n}" for n in range(AUTO_REPLY_COUNTERS)]
 
 
 def inbox_reply_counter_id(task_queue: str, inbox_id: str) -> str:

@@ -142,6 +142,9 @@ class Closing(_Data):
     thanked_for: list[str] = []
     determiners: list[str] = []
     asks: list[str] = []
+    # A thank-you that still expects the answer ("I'll wait for your reply"): it needs no reply
+    # itself, and must not close the thread's open review (``triage.judging.closing.awaits_reply``).
+    waits: list[str] = []
 
 
 class Questions(_Data):
@@ -152,6 +155,8 @@ class Questions(_Data):
     narrowing_words: str = ""
     determiners: str = ""
     existence: list[str] = []  # regular expressions, case ignored
+    # How a question whether something can be done opens ("can I"): regular expressions.
+    possibility: list[str] = []
     undoing: list[str] = []  # prefixes that undo a word
 
 
@@ -341,6 +346,7 @@ def _bad_patterns(found: LanguagePack) -> list[str]:
         ),
         *((f"closing.toml {name}", getattr(found.closing, name)) for name in Closing.model_fields),
         ("questions.toml existence", found.questions.existence),
+        ("questions.toml possibility", found.questions.possibility),
         *((f"guards.toml {name}", getattr(found.guards, name)) for name in Guards.model_fields),
         *(
             (f"signature.toml {name}", getattr(found.signature, name))

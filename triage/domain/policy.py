@@ -52,7 +52,8 @@ DIFFERENT_SENDER = "different sender in a thread"
 _BUDGET_SCOPE = {
     MAILBOX: "to this sender",
     DOMAIN: "to this sender's domain in the budget window",
-    INBOX: "from this inbox in the budget window",
+    # Of what this reply could draw on: its counter's share of the inbox budget and the pool.
+    INBOX: "from this inbox in the budget window (this sender's share of its budget and the shared rest)",
 }
 WOULD_HAVE_SENT = "would have been sent automatically"
 GUARD_FLAGS_PREFIX = "guard flags: "

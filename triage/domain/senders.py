@@ -46,9 +46,12 @@ class Budget(BaseModel):
     """At most ``limit`` automatic replies per ``window`` to whatever ``key`` names."""
 
     kind: str  # mailbox, domain or inbox
-    key: str  # e.g. "mailbox:pat@example.org", "domain:example.org", "inbox"
+    key: str  # e.g. "mailbox:pat@example.org", "domain:example.org", "inbox:share", "inbox"
     limit: int = Field(ge=0)
     window: timedelta
+    # A counter's share of the inbox budget: when it is full the reply is still counted
+    # against the others, and the inbox's pool (the rest of the inbox budget) decides.
+    share: bool = False
 
 
 @cache
@@ -112,6 +115,16 @@ def customer_messages(messages: Iterable[_ThreadMessage], customer: str) -> set[
     return mine
 
 
+def inbox_share(per_inbox: int, per_domain: int, counters: int) -> int:
+    """Each counter's share of the inbox budget; the inbox's own counter keeps the rest (the pool).
+
+    ``counters`` shares and the pool add up to ``per_inbox``, so the inbox never sends more.
+    The pool keeps at least a domain's budget: one busy domain (every gmail.com customer is on
+    one counter) still gets its whole domain budget while the rest of the inbox is quiet.
+    """
+    return max(0, (per_inbox - per_domain) // counters)
+
+
 def budgets(
     address: str,
     *,
@@ -120,18 +133,21 @@ def budgets(
     per_domain: int,
     per_inbox: int,
     window: timedelta,
-) -> list[Budget]:
-    """Every budget one automatic reply to ``address`` draws on, narrowest first.
+    counters: int,
+) -> tuple[list[Budget], Budget]:
+    """Every budget one automatic reply to ``address`` draws on: its counter's, narrowest first, and the pool.
 
-    The mailbox and domain budgets share a counter (``counter_key``); the inbox's is its own.
+    The mailbox, the domain and the counter's share of the inbox budget are counted on one
+    counter (``counter_key``); the inbox's pool only when that share is used up.
     """
     box = mailbox(address)
     domain = registrable_domain(address) or box
+    share = inbox_share(per_inbox, per_domain, counters)
     return [
         Budget(kind=MAILBOX, key=f"{MAILBOX}:{box}", limit=per_sender, window=sender_window),
         Budget(kind=DOMAIN, key=f"{DOMAIN}:{domain}", limit=per_domain, window=window),
-        Budget(kind=INBOX, key=INBOX, limit=per_inbox, window=window),
-    ]
+        Budget(kind=INBOX, key=f"{INBOX}:share", limit=share, window=window, share=True),
+    ], Budget(kind=INBOX, key=INBOX, limit=per_inbox - share * counters, window=window)
 
 
 def counter_key(address: str) -> str:

@@ -59,6 +59,14 @@ def _clean(sentence: str) -> str:
     return " ".join(re.sub(r"[^\w\s'?]", " ", sentence).split())
 
 
+_WAITS = re.compile(rf"\b(?:{_any('waits')})\b")
+
+
+def awaits_reply(body: str) -> bool:
+    """The customer says they wait for the answer: "Thanks, I'll wait for your reply", "j'attends"."""
+    return bool(_WAITS.search(plain(normalize_body(body or ""))))
+
+
 def is_closing(subject: str, body: str) -> bool:
     """True when the customer's own words only thank, acknowledge or sign off."""
     written = normalize_body(body or "")

@@ -143,12 +143,21 @@ class KnowledgeBase:
             )
             for a in self.articles
         ]
-        # The subjects of the knowledge base: what its titles, tags and declared
-        # questions are about (an article's prose also holds everyday words).
+        # The subjects of the knowledge base: what its titles and tags are about, and
+        # the words of its declared questions that their own article talks about (an
+        # article's prose also holds everyday words; a question, the customer's way of
+        # asking: "wann kommt ...", "how soon ...", "contre votre société").
+        told = {
+            a.id: Vocabulary(
+                t
+                for v in self._versions[a.id].values()
+                for t, _ in terms(f"{v.title} {' '.join(v.tags)} {v.body}")
+            )
+            for a in self.articles
+        }
         self._subjects = Vocabulary(
-            t
-            for v in self.versions()
-            for t, _ in terms(f"{v.title} {' '.join(v.tags)} {' '.join(v.questions)}")
+            [t for v in self.versions() for t, _ in terms(f"{v.title} {' '.join(v.tags)}")]
+            + [t for v in self.versions() for t, _ in terms(" ".join(v.questions)) if t in told[v.id]]
         )
         # The house's own names (the product, the team: "Acme Help"), in most articles'
         # texts or addresses: a customer naming them asks nothing an article must mention.

@@ -48,6 +48,13 @@ _DETERMINERS = frozenset(word for q in _QUESTIONS for word in q.determiners.spli
 _EXISTENCE = re.compile(
     rf"[¿\s]*(?:{'|'.join(opening for q in _QUESTIONS for opening in q.existence)})\b", re.IGNORECASE
 )
+# A question whether something can be done ("can I ...", "kann ich ...", "peut-on ...",
+# "¿puedo ...?"): yes or no depends on all of what follows, so an article that never
+# mentions a word of it does not say ("take my complaint to an ombudsman").
+_POSSIBILITY = re.compile(
+    rf"[¿\s]*(?:{'|'.join(opening for q in _QUESTIONS for opening in q.possibility) or '(?!)'})\b",
+    re.IGNORECASE,
+)
 
 
 def _unaccented(word: str) -> str:
@@ -112,8 +119,9 @@ def unmentioned(question: str, mentioned: Vocabulary, known: Vocabulary) -> list
     a name no article gives ("Jira", "Apple Watch"). Other words it does not
     hold are taken as the customer's own way of asking, except in a question
     whether something exists ("is there a ...", "gibt es ...", "y a-t-il ...",
-    "¿hay ...?"): there every word names the thing asked after, and an article
-    that never mentions it does not say whether it exists."""
+    "¿hay ...?") or can be done ("can I ...", "kann ich ...", "peut-on ...",
+    "¿puedo ...?"): there every word names what is asked after, and an article
+    that never mentions it does not say whether it exists or can be done."""
     asked = _SUPPORT_NAME.sub("", _PREFACE.sub("", question.strip()))  # "One more question: how do I ...?"
     sought = {t for t, _ in terms(_sought(asked))}
     return [
@@ -125,16 +133,21 @@ def unmentioned(question: str, mentioned: Vocabulary, known: Vocabulary) -> list
 
 def _sought(question: str) -> str:
     """What a question whether something exists asks after: the words after "is
-    there a" up to the first that is not part of the thing's name ("a browser
-    extension for ..." -> "browser extension"); "" for any other question."""
+    there a" up to the first that is not part of the thing's name ("also a browser
+    extension for ..." -> "browser extension"); all that follows "can I" in a
+    question whether something can be done; "" for any other question."""
+    possible = _POSSIBILITY.match(question)
+    if possible is not None:
+        return question[possible.end() :]
     found = _EXISTENCE.match(question)
     if found is None:
         return ""
     words: list[str] = []
     for word in _WORD.findall(question[found.end() :]):
-        if word.lower() in _DETERMINERS and not words:
-            continue
-        if _unaccented(word.lower()) in _SKIPPED or not word[0].isalnum():
+        skipped = word.lower() in _DETERMINERS or _unaccented(word.lower()) in _SKIPPED
+        if skipped and not words:
+            continue  # "is there also a ...": how it is asked, before the thing's name
+        if skipped or not word[0].isalnum():
             break
         words.append(word)
     return " ".join(words)

@@ -6,7 +6,7 @@ Owned by ``triage/domain/policy.py`` (``decide``), ``triage/domain/autonomy/`` a
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from pydantic import BaseModel, Field
@@ -72,6 +72,9 @@ class ReserveAutoReply(BaseModel):
     # What the counter counts (triage.domain.senders.budgets, filled in by the activity): all must
     # have room. Empty: the one per-sender budget above, keyed by ``sender``.
     budgets: list[Budget] = Field(default_factory=list)
+    # Asked by the activity that shares the inbox budget over the counters (a share budget
+    # may overflow to the pool; a full budget says until when). False: as before the shares.
+    shared_inbox: bool = False
 
 
 class AutoReplyAllowance(BaseModel):
@@ -80,6 +83,10 @@ class AutoReplyAllowance(BaseModel):
     limit: int
     budget: str = MAILBOX  # which budget was full (triage.domain.senders: mailbox, domain, inbox)
     key: str | None = None  # what it counts, e.g. "domain:example.org"
+    # Counted here, but this counter's share of the inbox budget was used up: the pool decides.
+    pool: bool = False
+    # A budget that was full has room again from then on (asked with shared_inbox).
+    full_until: datetime | None = None
 
 
 class MessageContext(BaseModel):

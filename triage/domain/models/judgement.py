@@ -117,6 +117,8 @@ class Classification(BaseModel):
     evidence: list[str] = Field(default_factory=list)
     # Only thanks, an acknowledgement or a sign-off: the conversation needs no reply.
     closing: bool = False
+    # A closing that still expects the answer ("thanks, I'll wait"): the thread's open review stays open.
+    awaits_reply: bool = False
     # What the customer does with the new text, as the act classifier reads it (None: not read).
     act: MessageAct | None = None
     usage: LlmUsage | None = None
