@@ -30,14 +30,9 @@ import httpx
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import (
     Client,
-    DescribeWorkflowInput,
     Interceptor,
     OutboundInterceptor,
-    QueryWorkflowInput,
-    SignalWorkflowInput,
     StartWorkflowInput,
-    StartWorkflowUpdateInput,
-    StartWorkflowUpdateWithStartInput,
 )
 from temporalio.worker import Worker
 
@@ -85,6 +80,35 @@ COLUMNS = (
 )
 
 
+def _counted(method: str, *kinds: str) -> Any:
+    """A client call that adds one to each of ``kinds``, then makes the call."""
+
+    async def call(self: CallCounter, input: Any) -> Any:
+        self.calls.update(kinds)
+        return await getattr(self.next, method)(input)
+
+    return call
+
+
+class CallCounter(OutboundInterceptor):
+    """Counts each client call by kind, then makes it."""
+
+    def __init__(self, next: OutboundInterceptor, calls: Counter[str]) -> None:
+        super().__init__(next)
+        self.calls = calls
+
+    async def start_workflow(self, input: StartWorkflowInput):
+        self.calls["starts"] += 1
+        self.calls["Signals"] += bool(input.start_signal)
+        return await super().start_workflow(input)
+
+    signal_workflow = _counted("signal_workflow", "Signals")
+    start_workflow_update = _counted("start_workflow_update", "Updates")
+    start_update_with_start_workflow = _counted("start_update_with_start_workflow", "Updates", "starts")
+    describe_workflow = _counted("describe_workflow", "Describes")
+    query_workflow = _counted("query_workflow", "Queries")
+
+
 class CountingCalls(Interceptor):
     """Every client call the workers, the starter and the reviewer make, by kind."""
 
@@ -92,36 +116,7 @@ class CountingCalls(Interceptor):
         self.calls: Counter[str] = Counter()
 
     def intercept_client(self, next: OutboundInterceptor) -> OutboundInterceptor:
-        calls = self.calls
-
-        class Counting(OutboundInterceptor):
-            async def start_workflow(self, input: StartWorkflowInput):
-                calls["starts"] += 1
-                calls["Signals"] += bool(input.start_signal)
-                return await super().start_workflow(input)
-
-            async def signal_workflow(self, input: SignalWorkflowInput) -> None:
-                calls["Signals"] += 1
-                return await super().signal_workflow(input)
-
-            async def start_workflow_update(self, input: StartWorkflowUpdateInput):
-                calls["Updates"] += 1
-                return await super().start_workflow_update(input)
-
-            async def start_update_with_start_workflow(self, input: StartWorkflowUpdateWithStartInput):
-                calls["Updates"] += 1
-                calls["starts"] += 1
-                return await super().start_update_with_start_workflow(input)
-
-            async def describe_workflow(self, input: DescribeWorkflowInput):
-                calls["Describes"] += 1
-                return await super().describe_workflow(input)
-
-            async def query_workflow(self, input: QueryWorkflowInput):
-                calls["Queries"] += 1
-                return await super().query_workflow(input)
-
-        return Counting(next)
+        return CallCounter(next, self.calls)
 
 
 async def history_counts(client: Client, settings: Settings) -> dict[str, Counter[str]]:

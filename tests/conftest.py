@@ -29,7 +29,9 @@ import tests.one_thread  # noqa: F401  (first: before numpy loads)
 from tests.scripted_provider import ScriptedProvider
 from triage.domain.search_attributes import ALL_KEYS
 from triage.judging.base import TriageProvider
+from triage.judging.kb import KnowledgeBase
 from triage.judging.local_server import LocalModelServer, LocalModelUnavailable, check_installed
+from triage.judging.offline import OfflineProvider
 from triage.mail.factory import build_mail_provider
 from triage.mail.sim.runner import running_mailsim
 from triage.runtime.config import Settings
@@ -186,6 +188,17 @@ async def slack_receiver():
 
     async with slack_webhook() as receiver:
         yield receiver
+
+
+@pytest.fixture(scope="session")
+def offline() -> OfflineProvider:
+    """The shipped offline model, loaded once a session: it keeps no state between calls."""
+    return OfflineProvider()
+
+
+@pytest.fixture(scope="session")
+def kb() -> KnowledgeBase:
+    return KnowledgeBase.load()
 
 
 @pytest.fixture(scope="session")

@@ -279,14 +279,18 @@ def assert_clean(plain: str, html: str) -> None:
 # ---- a provider's input ------------------------------------------------------------------
 
 
-def message(subject: str = "Password help", body: str = "How do I reset my password?") -> InboundMessage:
-    return InboundMessage(
-        message_id="msg_1",
-        inbox_id="support",
-        from_address="Ann <ann@example.org>",
-        subject=subject,
-        plain_body=body,
-        body_chars=len(body),
+def message(
+    subject: str = "Password help", body: str = "How do I reset my password?", **fields: Any
+) -> InboundMessage:
+    """A message from Ann to the support inbox; ``fields`` replace any other field."""
+    addressed = {"message_id": "msg_1", "inbox_id": "support", "from_address": "Ann <ann@example.org>"}
+    return InboundMessage(**(addressed | fields), subject=subject, plain_body=body, body_chars=len(body))
+
+
+def text_message(body: str, subject: str = "", **fields: Any) -> InboundMessage:
+    """Nothing but the text, from a@example.org: the input of the model and guard tests."""
+    return message(
+        subject, body, **({"message_id": "m", "inbox_id": "i", "from_address": "a@example.org"} | fields)
     )
 
 

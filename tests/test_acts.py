@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.helpers import text_message
 from triage.domain.models import DraftRequest, GuardFlag, InboundMessage, MessageAct
 from triage.domain.replies import reply_text
 from triage.judging.act_verdict import ActVerdict
@@ -114,15 +115,7 @@ NOTES_TO_THE_MODEL = [
 
 
 def message(body: str, subject: str = "") -> InboundMessage:
-    return InboundMessage(
-        message_id="m",
-        inbox_id="i",
-        from_address="a@example.org",
-        reply_address="a@example.org",
-        subject=subject,
-        plain_body=body,
-        body_chars=len(body),
-    )
+    return text_message(body, subject, reply_address="a@example.org")
 
 
 def verdict(body: str, subject: str = "Re: your question") -> ActVerdict:

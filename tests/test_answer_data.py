@@ -9,7 +9,6 @@ from collections import Counter, defaultdict
 import pytest
 
 from triage.judging.answer_data import AnswerExample, load_answer_examples
-from triage.judging.kb import KnowledgeBase
 from triage.judging.training.training_data import load_examples
 
 LANGUAGES = ("en", "de", "fr", "es")
@@ -18,11 +17,6 @@ LANGUAGES = ("en", "de", "fr", "es")
 @pytest.fixture(scope="module")
 def examples() -> list[AnswerExample]:
     return load_answer_examples()
-
-
-@pytest.fixture(scope="module")
-def kb() -> KnowledgeBase:
-    return KnowledgeBase.load()
 
 
 def _key(text: str) -> str:

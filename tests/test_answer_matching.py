@@ -13,23 +13,11 @@ import sys
 import pytest
 
 from triage.domain.models import PolicySettings
-from triage.judging.kb import KnowledgeBase
 from triage.judging.kb_match import ACCEPTANCE_FILE, Acceptance, shipped_acceptance
-from triage.judging.offline import OfflineProvider
 from triage.judging.training import train_answers
 from triage.judging.training.evaluation import EvalRow, judge
 
 THRESHOLD = PolicySettings().answer_threshold
-
-
-@pytest.fixture(scope="module")
-def kb() -> KnowledgeBase:
-    return KnowledgeBase.load()
-
-
-@pytest.fixture(scope="module")
-def provider() -> OfflineProvider:
-    return OfflineProvider()
 
 
 def test_the_shipped_acceptance_is_fitted_on_the_current_examples():
@@ -94,8 +82,8 @@ def test_close_questions_no_article_answers_are_not_sent(kb, question):
         "Can I add an item to my order?",
     ],
 )
-async def test_kb_search_the_draft_and_eval_pick_the_same_article(kb, provider, question):
-    verdict = await judge(EvalRow(id="q", body=question, label="general"), provider, PolicySettings())
+async def test_kb_search_the_draft_and_eval_pick_the_same_article(kb, offline, question):
+    verdict = await judge(EvalRow(id="q", body=question, label="general"), offline, PolicySettings())
     searched = json.loads(
         (
             await asyncio.to_thread(

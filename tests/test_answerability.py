@@ -11,18 +11,7 @@ import pytest
 from triage.domain.models import PolicySettings
 from triage.judging.kb import KnowledgeBase
 from triage.judging.kb_articles import Article
-from triage.judging.offline import OfflineProvider
 from triage.judging.training.evaluation import EvalRow, judge
-
-
-@pytest.fixture(scope="module")
-def kb() -> KnowledgeBase:
-    return KnowledgeBase.load()
-
-
-@pytest.fixture(scope="module")
-def provider() -> OfflineProvider:
-    return OfflineProvider()
 
 
 @pytest.mark.parametrize(
@@ -105,15 +94,15 @@ def test_paraphrases_of_what_the_article_says_are_answered(kb, subject, body, ar
         ("¿Cómo desconecto Slack?", "desconecto"),
     ],
 )
-async def test_a_near_miss_waits_and_the_reason_names_what_was_not_answered(provider, text, word):
-    verdict = await judge(EvalRow(id="t", body=text, label="general"), provider, PolicySettings())
+async def test_a_near_miss_waits_and_the_reason_names_what_was_not_answered(offline, text, word):
+    verdict = await judge(EvalRow(id="t", body=text, label="general"), offline, PolicySettings())
     assert not verdict.decision.auto_send
     assert any(f'does not mention "{word}"' in r for r in verdict.decision.reasons), verdict.decision.reasons
 
 
-async def test_a_second_question_on_something_else_is_named_too(provider):
+async def test_a_second_question_on_something_else_is_named_too(offline):
     text = "How do I create an API key? Which header do I send the key in when I call from an iPad?"
-    verdict = await judge(EvalRow(id="t", body=text, label="general"), provider, PolicySettings())
+    verdict = await judge(EvalRow(id="t", body=text, label="general"), offline, PolicySettings())
     assert not verdict.decision.auto_send
     assert any("does not mention" in r and '"ipad"' in r for r in verdict.decision.reasons), (
         verdict.decision.reasons

@@ -25,7 +25,6 @@ from triage.domain import contracts
 from triage.domain.autonomy import AutonomyBook, AutonomyState, ModeRequest, Verdict, VerdictReport, rows
 from triage.domain.models import AutonomyMode, Category, ModeSource, ReviewAction, TriageStatus
 from triage.domain.policy import WOULD_HAVE_SENT
-from triage.judging.offline import OfflineProvider
 from triage.runtime.config import Settings
 from worker.main import WORKFLOWS
 from workflows.autonomy import EVENTS_PER_RUN
@@ -38,11 +37,6 @@ PASSWORD = {
     "plain_body": "Hi there,\n\nI forgot my password and can't log in to Acme Help. How do I reset it?\n\nThanks,\nMaya",
 }
 ARTICLE = "article:password-reset"
-
-
-@pytest.fixture(scope="module")
-def offline() -> OfflineProvider:
-    return OfflineProvider()
 
 
 def shadow_settings(mailsim, task_queue: str, **overrides) -> Settings:

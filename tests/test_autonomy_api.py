@@ -18,7 +18,6 @@ from tests.conftest import make_settings, running_worker, sent_mail
 from tests.helpers import ALICE, REVIEWERS, api, csrf_token, start_for, state_of
 from triage.domain.models import Category, TriageResult
 from triage.domain.policy import WOULD_HAVE_SENT
-from triage.judging.offline import OfflineProvider
 from triage.runtime.config import Settings
 
 BOB = {"Authorization": "Bearer tok-b"}
@@ -29,11 +28,6 @@ PASSWORD = {
 }
 ARTICLE = "article:password-reset"
 HOSTILE = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=1">'
-
-
-@pytest.fixture(scope="module")
-def offline() -> OfflineProvider:
-    return OfflineProvider()
 
 
 @pytest.fixture

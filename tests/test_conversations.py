@@ -14,14 +14,8 @@ from tests.helpers import held_for_review, in_thread, received, settled, start, 
 from tests.scripted_provider import subject
 from triage.domain.models import GuardFlag, ReviewAction, TriageStatus
 from triage.domain.policy import AUTO_REPLY_LIMIT, FOLLOW_UP
-from triage.judging.offline import OfflineProvider
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def offline() -> OfflineProvider:
-    return OfflineProvider()
 
 
 async def test_a_follow_up_supersedes_the_open_review(dev_env, settings, control, offline):

@@ -7,7 +7,6 @@ import pytest
 
 from tests.helpers import eval_json
 from triage.domain.models import PolicySettings
-from triage.judging.offline import OfflineProvider
 from triage.judging.training.evaluation import EvalRow, evaluate
 
 THANKS = "Thanks, that worked!"
@@ -15,11 +14,6 @@ THANKS = "Thanks, that worked!"
 
 def row(id: str, label: str, body: str = THANKS) -> EvalRow:
     return EvalRow(id=id, subject="Re: your question", body=body, label=label, source="thread")
-
-
-@pytest.fixture(scope="module")
-def provider() -> OfflineProvider:
-    return OfflineProvider()
 
 
 @pytest.mark.parametrize(
@@ -31,8 +25,8 @@ def provider() -> OfflineProvider:
         ("bug", "Thanks, but the export is still empty.", 0, 0),  # held, not closed
     ],
 )
-async def test_a_closing_is_an_outcome_and_unsafe_on_a_report(provider, label, body, closed, unsafe):
-    report = await evaluate([row("r", label, body)], provider, PolicySettings())
+async def test_a_closing_is_an_outcome_and_unsafe_on_a_report(offline, label, body, closed, unsafe):
+    report = await evaluate([row("r", label, body)], offline, PolicySettings())
     assert (report.closed_no_reply, report.unsafe_closings, report.unsafe_auto_sends) == (
         closed,
         unsafe,

@@ -24,11 +24,6 @@ from triage.judging.training.evaluation import EvalRow, judge
 POLICY = PolicySettings()
 
 
-@pytest.fixture(scope="module")
-def provider() -> OfflineProvider:
-    return OfflineProvider()
-
-
 def row(text: str, subject: str = "", label: str = "general") -> EvalRow:
     return EvalRow(id="t", subject=subject, body=text, label=label)
 
@@ -50,8 +45,8 @@ def message(text: str, subject: str = "") -> InboundMessage:
         ("¿Cómo restablezco mi contraseña?", "password-reset"),
     ],
 )
-async def test_routine_questions_go_out_citing_the_article_that_answers(provider, text, article):
-    verdict = await judge(row(text), provider, POLICY)
+async def test_routine_questions_go_out_citing_the_article_that_answers(offline, text, article):
+    verdict = await judge(row(text), offline, POLICY)
     assert verdict.decision.auto_send, verdict.decision.reasons
     assert verdict.decision.answer is not None and verdict.decision.answer.article_id == article
     assert [c.article_id for c in verdict.reply.citations] == [article]
@@ -71,8 +66,8 @@ async def test_routine_questions_go_out_citing_the_article_that_answers(provider
         "Comment réinitialiser mon mot de passe ? J'ai déjà essayé trois fois, je ne reçois jamais l'e-mail.",
     ],
 )
-async def test_problem_reports_never_get_a_canned_answer(provider, text):
-    verdict = await judge(row(text), provider, POLICY)
+async def test_problem_reports_never_get_a_canned_answer(offline, text):
+    verdict = await judge(row(text), offline, POLICY)
     assert not verdict.decision.auto_send
     assert any("problem_report" in r or "privacy" in r for r in verdict.decision.reasons), (
         verdict.decision.reasons
@@ -85,21 +80,21 @@ async def test_problem_reports_never_get_a_canned_answer(provider, text):
     assert not verdict.reply.citations
 
 
-async def test_a_question_no_article_answers_waits_and_says_so(provider):
-    verdict = await judge(row("Can I host the product on my own Raspberry Pi cluster?"), provider, POLICY)
+async def test_a_question_no_article_answers_waits_and_says_so(offline):
+    verdict = await judge(row("Can I host the product on my own Raspberry Pi cluster?"), offline, POLICY)
     assert not verdict.decision.auto_send
     assert any(r.startswith("no article answers this question") for r in verdict.decision.reasons)
 
 
-async def test_a_second_question_the_article_does_not_answer_waits(provider):
+async def test_a_second_question_the_article_does_not_answer_waits(offline):
     text = "How do I reset my password? Also, can I move my whole workspace to a data centre in Australia?"
-    verdict = await judge(row(text), provider, POLICY)
+    verdict = await judge(row(text), offline, POLICY)
     assert not verdict.decision.auto_send
     assert any("more question" in r for r in verdict.decision.reasons), verdict.decision.reasons
 
 
-async def test_a_language_without_checks_waits(provider):
-    verdict = await judge(row("Come posso reimpostare la mia password?"), provider, POLICY)
+async def test_a_language_without_checks_waits(offline):
+    verdict = await judge(row("Come posso reimpostare la mia password?"), offline, POLICY)
     assert not verdict.decision.auto_send
 
 
@@ -111,10 +106,10 @@ def test_the_answer_is_matched_question_by_question():
     assert kb.answer("", "<name>") is None
 
 
-async def test_offline_redraft_never_puts_the_instructions_in_the_reply(provider):
+async def test_offline_redraft_never_puts_the_instructions_in_the_reply(offline):
     """Reviewer instructions are input to drafting, never text of the draft."""
     instructions = "Acknowledge the CSV export bug, apologise, and do not explain how to export."
-    first = await provider.draft(
+    first = await offline.draft(
         DraftRequest(
             message=message("How do I export my data as CSV?"),
             classification=Classification(category=Category.GENERAL, confidence=0.95),
@@ -126,18 +121,18 @@ async def test_offline_redraft_never_puts_the_instructions_in_the_reply(provider
         instructions=instructions,
         previous_body=first.body,
     )
-    second = await provider.draft(redraft)
+    second = await offline.draft(redraft)
     assert (
         second.body != first.body and ACKNOWLEDGEMENT in second.body and ACKNOWLEDGEMENT in ACKNOWLEDGEMENTS
     )
     assert instructions[:20] not in second.body and "Revised" not in second.body
     with pytest.raises(ApplicationError, match=r"configure an LLM"):
-        await provider.draft(redraft.model_copy(update={"previous_body": second.body}))
+        await offline.draft(redraft.model_copy(update={"previous_body": second.body}))
 
 
-async def test_confidence_drops_on_text_unlike_the_training_mail(provider):
-    familiar = await provider.classify(message("How do I reset my password?"))
-    strange = await provider.classify(
+async def test_confidence_drops_on_text_unlike_the_training_mail(offline):
+    familiar = await offline.classify(message("How do I reset my password?"))
+    strange = await offline.classify(
         message(
             "Preheat the oven to 180 degrees. Whisk three eggs with sugar, fold in the flour and "
             "bake the sponge for twenty-five minutes until golden."
@@ -171,9 +166,9 @@ async def test_confidence_drops_on_text_unlike_the_training_mail(provider):
     ],
 )
 async def test_routine_questions_are_answered_in_the_customers_language(
-    provider, text, language, article, words
+    offline, text, language, article, words
 ):
-    verdict = await judge(row(text), provider, POLICY)
+    verdict = await judge(row(text), offline, POLICY)
     assert verdict.classification.language == language
     assert verdict.decision.auto_send, verdict.decision.reasons
     assert verdict.reply.article_language == language
@@ -191,13 +186,13 @@ async def test_routine_questions_are_answered_in_the_customers_language(
     assert verdict.reply.html_body is not None and "<strong>" in verdict.reply.html_body
 
 
-async def test_a_language_the_knowledge_base_does_not_cover_waits_with_its_reason(provider):
-    verdict = await judge(row("Come posso reimpostare la mia password?"), provider, POLICY)
+async def test_a_language_the_knowledge_base_does_not_cover_waits_with_its_reason(offline):
+    verdict = await judge(row("Come posso reimpostare la mia password?"), offline, POLICY)
     assert not verdict.decision.auto_send
     assert "no article in it" in verdict.decision.reasons
     # Even with the language checks off, an English article is no reply to an Italian question.
     unchecked = await judge(
-        row("Come posso reimpostare la mia password?"), provider, PolicySettings(checked_languages=None)
+        row("Come posso reimpostare la mia password?"), offline, PolicySettings(checked_languages=None)
     )
     assert "no article in it" in unchecked.decision.reasons
     assert unchecked.decision.answer is not None and unchecked.decision.answer.article_id == "password-reset"

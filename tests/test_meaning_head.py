@@ -76,13 +76,8 @@ def test_the_head_round_trips_without_pickle(tmp_path: Path):
         assert sorted(data.files) == ["coef", "intercept", "meta"]
 
 
-@pytest.fixture(scope="module")
-def provider() -> OfflineProvider:
-    return OfflineProvider()  # its knowledge base encodes its questions once, here
-
-
 @pytest.fixture
-def encoder_calls(provider: OfflineProvider) -> Iterator[list[int]]:
+def encoder_calls(offline: OfflineProvider) -> Iterator[list[int]]:
     """The texts of each call that reaches the encoder's model (past its cache)."""
     model = encoder()._model
     calls: list[int] = []
@@ -100,14 +95,14 @@ def encoder_calls(provider: OfflineProvider) -> Iterator[list[int]]:
         del model.encode
 
 
-def test_judging_a_long_email_encodes_it_once(provider: OfflineProvider, encoder_calls: list[int]):
+def test_judging_a_long_email_encodes_it_once(offline: OfflineProvider, encoder_calls: list[int]):
     """The act model, the category head and the answer matcher's subject share one batch."""
     email = message(LONG_EMAIL, subject="Invoice shows a double charge")
     loop = asyncio.new_event_loop()
     try:
-        classification = loop.run_until_complete(classify_checked(provider, email))
+        classification = loop.run_until_complete(classify_checked(offline, email))
         assert len(encoder_calls) == 1, encoder_calls
-        loop.run_until_complete(provider.draft(DraftRequest(message=email, classification=classification)))
+        loop.run_until_complete(offline.draft(DraftRequest(message=email, classification=classification)))
     finally:
         loop.close()
     # The draft's answer matcher finds the subject and the question's sentences cached.

@@ -17,7 +17,6 @@ from tests.conftest import running_worker, sent_mail
 from tests.helpers import REVIEWERS, api, csrf_token, held_for_review, in_thread, settled, start, triaged
 from triage.domain.models import TriageStatus
 from triage.domain.policy import DIFFERENT_SENDER
-from triage.judging.offline import OfflineProvider
 
 pytestmark = pytest.mark.slow
 
@@ -27,11 +26,6 @@ DISPUTE = (
     "Hello,\n\nYou charged my card ending 4242 twice this month, $49 each. Please refund one of them.\n"
     "My billing address is 12 Birch Lane, Springfield.\n\nVera"
 )
-
-
-@pytest.fixture(scope="module")
-def offline() -> OfflineProvider:
-    return OfflineProvider()
 
 
 async def history_bytes(handle: WorkflowHandle) -> bytes:

@@ -35,6 +35,7 @@ from pydantic import BaseModel
 
 from triage.domain.models import Category, MessageAct
 from triage.domain.text import clean_invisible, normalize_body, split_sentences
+from triage.judging.jsonl import read_rows
 from triage.judging.situation import strip_reply_prefix
 
 ARTIFACT = "acts.npz"
@@ -66,14 +67,7 @@ def tuning_table() -> Traversable:
 
 
 def load_table(file: Traversable | Path) -> list[ActExample]:
-    rows = []
-    for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), 1):
-        if line.strip():
-            try:
-                rows.append(ActExample.model_validate_json(line))
-            except ValueError as exc:
-                raise ValueError(f"{file.name}:{number}: not an act example: {exc}") from None
-    return rows
+    return read_rows(file, ActExample, file.name, "an act example")
 
 
 # Long mail and issues, from the category classifier's training data (also written for this

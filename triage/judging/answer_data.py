@@ -21,6 +21,8 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from triage.judging.jsonl import read_rows
+
 ANSWER_DATA_FILE = "answers.jsonl"
 
 
@@ -37,12 +39,4 @@ def answer_data_file() -> Traversable:
 
 
 def load_answer_examples() -> list[AnswerExample]:
-    examples: list[AnswerExample] = []
-    for number, line in enumerate(answer_data_file().read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            examples.append(AnswerExample.model_validate_json(line))
-        except ValueError as exc:
-            raise ValueError(f"{ANSWER_DATA_FILE}:{number}: not an answer example: {exc}") from None
-    return examples
+    return read_rows(answer_data_file(), AnswerExample, ANSWER_DATA_FILE, "an answer example")

@@ -35,6 +35,7 @@ from triage.domain.outcome import article_of
 from triage.domain.policy import decide, how_to_answered
 from triage.judging.base import ProviderOutputError, TriageProvider
 from triage.judging.checked import classify_checked
+from triage.judging.jsonl import read_rows
 
 # The labels of the evaluation files: the categories, with faq counted as general
 # (both are the "routine" answer a help centre gives).
@@ -151,14 +152,7 @@ class Verdict(BaseModel):
 
 
 def load_eval_file(path: Path) -> list[EvalRow]:
-    rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if line.strip():
-            try:
-                rows.append(EvalRow.model_validate_json(line))
-            except ValueError as exc:
-                raise ValueError(f"{path}:{number}: not an eval row: {exc}") from None
-    return rows
+    return read_rows(path, EvalRow, str(path), "an eval row")
 
 
 def _message(row: EvalRow) -> InboundMessage:

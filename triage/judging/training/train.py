@@ -50,6 +50,11 @@ def _same_answer(label: str) -> str:
     return SAME_ANSWER.get(category, category).value
 
 
+def fitted_weights(model: LogisticRegression) -> dict[str, Any]:
+    """A fitted regression's weights, as the shipped classifier and head keep them."""
+    return {"coef": model.coef_, "intercept": model.intercept_, "classes": tuple(model.classes_.tolist())}
+
+
 def fit(texts: list[str], labels: list[str], temperature: float = 1.0, data_id: str = "") -> TextClassifier:
     vectorizers = new_vectorizers()
     return _fitted(vectorizers, featurize(vectorizers, texts, fit=True), texts, labels, temperature, data_id)
@@ -82,9 +87,7 @@ def _fitted(
     model.fit(features, labels)
     return TextClassifier(
         vectorizers=vectorizers,
-        coef=model.coef_,
-        intercept=model.intercept_,
-        classes=tuple(model.classes_.tolist()),
+        **fitted_weights(model),
         temperature=temperature,
         fingerprint=data_id,
         name=MODEL_NAME,

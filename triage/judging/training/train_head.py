@@ -29,6 +29,7 @@ from triage.judging.training.train import (
     best_temperature,
     file_splits,
     fit_calibration,
+    fitted_weights,
     fold_splits,
 )
 from triage.judging.training.training_data import TrainingRows
@@ -109,11 +110,8 @@ def train_head(
         ],
         joined_temperature,
     )
-    final = fit(vectors, labels)
     head = MeaningHead(
-        coef=final.coef_,
-        intercept=final.intercept_,
-        classes=tuple(final.classes_.tolist()),
+        **fitted_weights(fit(vectors, labels)),
         weight=weight,
         temperature=joined_temperature,
         calibration=calibration,

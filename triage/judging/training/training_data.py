@@ -24,6 +24,7 @@ from pydantic import BaseModel
 from triage.domain.models import Category
 from triage.domain.text import model_input
 from triage.judging.answer_data import ANSWER_DATA_FILE
+from triage.judging.jsonl import read_rows
 
 
 class Example(BaseModel):
@@ -81,17 +82,11 @@ def data_files() -> list[Traversable]:
 
 
 def load_examples() -> list[Example]:
-    examples: list[Example] = []
-    for file in data_files():
-        for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                example = Example.model_validate_json(line)
-                examples.append(example.model_copy(update={"source": file.name.removesuffix(".jsonl")}))
-            except ValueError as exc:
-                raise ValueError(f"{file.name}:{number}: not a training example: {exc}") from None
-    return examples
+    return [
+        example.model_copy(update={"source": file.name.removesuffix(".jsonl")})
+        for file in data_files()
+        for example in read_rows(file, Example, file.name, "a training example")
+    ]
 
 
 def fingerprint() -> str:
