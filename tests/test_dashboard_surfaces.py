@@ -66,8 +66,8 @@ async def test_queue_order_reasons_no_reply_and_the_words(dev_env, api_settings,
             client,
             api_settings,
             control,
-            subject=subject("general", 0.5, text="Newsletter"),
-            plain_body="Just so you know, I read your newsletter every week. Is there one in Portuguese too?",
+            subject=subject("general", 0.4, text="Newsletter"),
+            plain_body="I read your newsletter every week. Is there one in Portuguese too?",
             **{"from": "Tom Ridley <tom.ridley@example.com>"},
         )
         problem = await start_for(
@@ -116,7 +116,7 @@ async def test_queue_order_reasons_no_reply_and_the_words(dev_env, api_settings,
             await expect(legal_why).to_contain_text("guard flags: legal")
             await expect(
                 page.locator(f"tr[data-workflow-id='{minor.id}']").get_by_test_id("why")
-            ).to_contain_text("confidence 0.50")
+            ).to_contain_text("confidence 0.40")
             await expect(page.locator("time[data-ago]").first).not_to_have_text("now ago")
             shoot(f"surfaces-queue-{width}.png", await page.screenshot(full_page=True))
 
