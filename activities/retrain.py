@@ -127,10 +127,16 @@ class RetrainActivities:
     async def _figures(self, version: str, rows: list[EvalRow]) -> ModelFigures:
         """The model's figures on the rows, measured once per process: the model in force is
         measured beside every candidate, on a labelled set that rarely changes."""
-        model = self._registry.load(version)  # a missing version: RegistryError, as before
-        model_digest = _digest(self._registry.path_of(version).read_bytes())
-        key = (model_digest, _digest(*(r.model_dump_json() for r in rows)), self._policy.model_dump_json())
-        if key not in _MEASURED:
+        path = self._registry.path_of(version)
+        if not path.is_file():
+            self._registry.load(version)  # a missing version: its RegistryError, as before
+        key = (
+            _digest(path.read_bytes()),
+            _digest(*(r.model_dump_json() for r in rows)),
+            self._policy.model_dump_json(),
+        )
+        if key not in _MEASURED:  # the model is loaded only to be measured
+            model = self._registry.load(version)
             _MEASURED[key] = await asyncio.to_thread(_measure_sync, model, rows, _packaged_kb(), self._policy)
             while len(_MEASURED) > MEASURED_CACHE_SIZE:
                 del _MEASURED[next(iter(_MEASURED))]

@@ -39,7 +39,6 @@ from typing import Any
 import httpx
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
-from temporalio.service import RPCError
 from temporalio.worker import Worker
 
 from bench.floor import FloorWorkflow, noop
@@ -60,6 +59,7 @@ from triage.domain.models import TriageStatus
 from triage.domain.policy import AUTO_REPLY_LIMIT
 from triage.judging.offline import OfflineProvider
 from triage.runtime.config import Settings
+from triage.runtime.temporal_client import unless_missing
 from worker.main import worker_options
 
 NAME = "burst"
@@ -181,14 +181,15 @@ async def counter_updates(client: Client, queue: str, inbox_id: str) -> dict[str
         *contracts.auto_reply_counter_ids(queue, inbox_id),
     ]
 
+    async def accepted(workflow_id: str) -> int:
+        count = 0
+        async for event in client.get_workflow_handle(workflow_id).fetch_history_events():
+            count += event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED
+        return count
+
     async def updates(workflow_id: str) -> tuple[str, int]:
-        accepted = 0
-        try:
-            async for event in client.get_workflow_handle(workflow_id).fetch_history_events():
-                accepted += event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED
-        except RPCError:  # never started: no sender of the burst maps to it
-            pass
-        return workflow_id, accepted
+        # Never started (no sender of the burst maps to it): none. Any other error is the run's.
+        return workflow_id, await unless_missing(accepted(workflow_id), 0) or 0
 
     counted = dict(await bounded_gather((partial(updates, w) for w in ids), 16))
     inbox = counted.pop(contracts.inbox_reply_counter_id(queue, inbox_id))

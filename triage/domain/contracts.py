@@ -89,14 +89,16 @@ AUTO_REPLY_COUNTERS = 64
 
 def auto_reply_counter_id(task_queue: str, inbox_id: str, sender: str) -> str:
     digest = hashlib.sha256(sender.strip().lower().encode()).digest()
-    return auto_reply_counter_ids(task_queue, inbox_id)[
-        int.from_bytes(digest[:4], "big") % AUTO_REPLY_COUNTERS
-    ]
+    return _auto_reply_counter(task_queue, inbox_id, int.from_bytes(digest[:4], "big") % AUTO_REPLY_COUNTERS)
 
 
 def auto_reply_counter_ids(task_queue: str, inbox_id: str) -> list[str]:
     """Every sender counter of an inbox, by number."""
-    return [f"auto-replies-{task_queue}-{inbox_id}-{n}" for n in range(AUTO_REPLY_COUNTERS)]
+    return [_auto_reply_counter(task_queue, inbox_id, n) for n in range(AUTO_REPLY_COUNTERS)]
+
+
+def _auto_reply_counter(task_queue: str, inbox_id: str, n: int) -> str:
+    return f"auto-replies-{task_queue}-{inbox_id}-{n}"
 
 
 def inbox_reply_counter_id(task_queue: str, inbox_id: str) -> str:

@@ -43,19 +43,6 @@ PACK_FILE = "pack.toml"
 KB_FOLDER = "kb"
 # What the problem-report checks need of a pack: without these, its mail waits for a human.
 CHECKED_TABLES = ("failure", "repeat", "dispute", "hypothetical")
-REPLY_FIELDS = (
-    "greeting",
-    "thanks",
-    "more",
-    "closing",
-    "holding",
-    "acknowledgement",
-    "update",
-    "update_holding",
-    "withdrawal",
-    "signature",
-    "no_subject",
-)
 
 
 M = TypeVar("M", bound=BaseModel)
@@ -97,6 +84,9 @@ class Replies(_Data):
 
     def missing(self) -> list[str]:
         return [field for field in REPLY_FIELDS if not getattr(self, field)]
+
+
+REPLY_FIELDS = tuple(Replies.model_fields)
 
 
 class Situation(_Data):
@@ -264,6 +254,11 @@ def shared(name: str) -> dict[str, Any]:
     return _read(packaged_folder().joinpath(f"{name}.toml"))
 
 
+def alternatives(tables: Iterable[BaseModel], field: str) -> str:
+    """One regular-expression alternation of ``field``'s words over ``tables`` (the shared table, then each pack's)."""
+    return "|".join(word for table in tables for word in getattr(table, field))
+
+
 class Broken(NamedTuple):
     """A pack that cannot be read, or a folder that is none: left out, so its mail waits for a human."""
 
@@ -313,10 +308,6 @@ def packs() -> tuple[LanguagePack, ...]:
 def broken_packs() -> tuple[Broken, ...]:
     """The packs left out: what is wrong with each, one line per problem."""
     return _found().broken
-
-
-def pack(code: str) -> LanguagePack | None:
-    return next((p for p in packs() if p.code == code), None)
 
 
 def lacks(found: LanguagePack) -> list[str]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from triage.domain.languages import Signature, packs, shared
+from triage.domain.languages import Signature, alternatives, packs, shared
 
 # The words: each language pack's signature.toml, and those of languages without a pack
 # (triage/languages/signature.toml). Each pattern below is only tested for a match (or
@@ -26,7 +26,7 @@ _WORDS = [Signature.model_validate(shared("signature")), *(found.signature for f
 
 
 def _any(name: str) -> str:
-    return "|".join(word for words in _WORDS for word in getattr(words, name))
+    return alternatives(_WORDS, name)
 
 
 MAX_BLOCK_LINES = 10  # signature lines besides a legal footer: more is a list, not a signature

@@ -50,8 +50,8 @@ def reply_topic_flags(subject: str, body: str, raised: set[GuardFlag]) -> frozen
         return frozenset()  # (nothing that could keep it from closing: no second reading)
     if not normalize_body(body or "").strip():
         return frozenset()
-    own = inspect_message("", body).flags
-    return frozenset(raised - {*own, *(f.flag for f in read_situation("", body))})
+    # (the body's own flags include its situation's)
+    return frozenset(raised - set(inspect_message("", body).flags))
 
 
 async def classify_checked(provider: TriageProvider, message: InboundMessage) -> Classification:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from triage.domain.languages import Closing, packs, shared
+from triage.domain.languages import Closing, alternatives, packs, shared
 from triage.domain.text import normalize_body, split_sentences
 from triage.judging.situation import plain, read_situation
 
@@ -23,7 +23,7 @@ _WORDS = [Closing.model_validate(shared("closing")), *(found.closing for found i
 
 
 def _any(name: str) -> str:
-    return "|".join(word for words in _WORDS for word in getattr(words, name))
+    return alternatives(_WORDS, name)
 
 
 _THANKS = _any("thanks")

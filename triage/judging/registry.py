@@ -21,9 +21,8 @@ from pydantic import BaseModel, Field
 
 from triage.judging.gate import ModelFigures
 
-if (
-    TYPE_CHECKING
-):  # the classifier (numpy, scikit-learn) loads only to load a model: `triage model list` reads JSON
+# The classifier (numpy, scikit-learn) loads only to load a model: `triage model list` reads JSON.
+if TYPE_CHECKING:
     from triage.judging.classifier import TextClassifier
 
 BUILTIN = "builtin"
