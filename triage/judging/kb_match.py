@@ -28,11 +28,11 @@ from functools import cache
 from importlib import resources
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from triage.judging.encoder import encoder
 from triage.judging.kb_words import Vocabulary, content_words, terms
 from triage.judging.tfidf import transform
+from triage.judging.vectorizer import Tfidf
 
 # How the three measures blend into one closeness (ranks articles and questions).
 SPELLING_WEIGHT = 0.7
@@ -77,7 +77,7 @@ class QuestionIndex:
         self._n = len(article_texts)
         self._meaning = encoder().encode(self._questions)
         self._article_meaning = encoder().encode([t[:ARTICLE_TEXT_CHARS] for t in article_texts])
-        self._spelling = TfidfVectorizer(
+        self._spelling = Tfidf(
             analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, strip_accents="unicode"
         )
         self._spelling_matrix = self._spelling.fit_transform([content_words(q) for q in self._questions])

@@ -14,23 +14,28 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfVectorizer
 
-_ANALYZERS: WeakKeyDictionary[TfidfVectorizer, Callable[[str], list[str]]] = WeakKeyDictionary()
+if TYPE_CHECKING:  # scikit-learn's (training) or the judge's own (triage.judging.vectorizer)
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from triage.judging.vectorizer import Tfidf
+
+_ANALYZERS: WeakKeyDictionary[TfidfVectorizer | Tfidf, Callable[[str], list[str]]] = WeakKeyDictionary()
 
 
-def _analyzer(vectorizer: TfidfVectorizer) -> Callable[[str], list[str]]:
+def _analyzer(vectorizer: TfidfVectorizer | Tfidf) -> Callable[[str], list[str]]:
     analyze = _ANALYZERS.get(vectorizer)
     if analyze is None:
         analyze = _ANALYZERS[vectorizer] = vectorizer.build_analyzer()
     return analyze
 
 
-def transform(vectorizer: TfidfVectorizer, texts: Sequence[str]) -> sp.csr_matrix:
+def transform(vectorizer: TfidfVectorizer | Tfidf, texts: Sequence[str]) -> sp.csr_matrix:
     """``vectorizer.transform(texts)``, without the per-call validation."""
     if vectorizer.norm not in ("l2", None) or vectorizer.binary:
         return vectorizer.transform(texts)  # settings this project does not use: the library's way

@@ -24,7 +24,6 @@ from triage.judging.classifier import TextClassifier
 from triage.judging.gate import ModelFigures
 from triage.judging.kb import KnowledgeBase
 from triage.judging.training.evaluation import EvalRow, as_label, evaluate
-from triage.judging.training.train import fit_with_shipped
 
 CORRECTION_WEIGHT = 20  # copies of each correction among ~6,400 training rows
 # One reviewer's corrections together weigh at most this many training rows (ten corrections
@@ -80,6 +79,9 @@ def fit_candidate(current: TextClassifier, corrections: Sequence[Correction], na
     for correction in corrections:
         texts += [model_input(correction.subject, correction.body)] * weight[correction.reviewer]
         labels += [correction.corrected.value] * weight[correction.reviewer]
+    # Imported here: fitting needs scikit-learn, which a judge that only serves never loads (~70 MB).
+    from triage.judging.training.train import fit_with_shipped
+
     candidate = fit_with_shipped(
         texts, labels, temperature=current.temperature, data_id=f"{current.fingerprint}+{len(corrections)}"
     )

@@ -1,0 +1,241 @@
+"""TF-IDF without scikit-learn: the vectorizers a judge serves with.
+
+Importing scikit-learn costs a process about 70 MB (its estimators pull in
+most of scipy), and serving needs none of it: the classifier's vectorizers
+are fitted already (vocabularies and idf weights in the model file), and the
+knowledge base fits two small ones on its articles. ``Tfidf`` is
+``TfidfVectorizer`` for the settings this project uses (word or ``char_wb``
+n-grams, lower case, optional unicode accent stripping, sublinear tf,
+smoothed idf, an l2 norm or none, ``min_df``, ``max_df``, ``max_features``):
+scikit-learn's analyzer, and its fit, term for term and bit for bit
+(``tests/test_vectorizer.py`` compares them). Training still fits with
+scikit-learn; its retrain counts terms with ``count_terms`` and
+``fit_counted`` below (``triage.judging.training.term_counts``).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from numbers import Integral
+from typing import Any, NamedTuple, Protocol
+
+import numpy as np
+import scipy.sparse as sp
+
+from triage.judging.tfidf import transform
+
+# scikit-learn's defaults: runs of whitespace, and a token of two or more word characters.
+WHITE_SPACES = re.compile(r"\s\s+")
+TOKEN_PATTERN = r"(?u)\b\w\w+\b"
+
+
+class Fittable(Protocol):
+    """What ``fit_counted`` reads and sets: ``Tfidf``'s or scikit-learn's vectorizer."""
+
+    min_df: float
+    max_df: float
+    max_features: int | None
+    norm: str | None
+    use_idf: bool
+    smooth_idf: bool
+    sublinear_tf: bool
+    vocabulary_: dict[str, int]
+    idf_: np.ndarray
+
+
+def strip_accents_unicode(text: str) -> str:
+    """Decompose (NFKD) and drop the combining marks; ASCII text as it is."""
+    if text.isascii():
+        return text
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def _word_ngrams(tokens: list[str], low: int, high: int) -> list[str]:
+    if high == 1:
+        return tokens
+    grams = list(tokens) if low == 1 else []
+    for n in range(max(low, 2), min(high + 1, len(tokens) + 1)):
+        grams.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+    return grams
+
+
+def _char_wb_ngrams(text: str, low: int, high: int) -> list[str]:
+    grams: list[str] = []
+    for word in WHITE_SPACES.sub(" ", text).split():
+        padded = f" {word} "
+        for n in range(low, high + 1):
+            grams.extend(padded[i : i + n] for i in range(max(len(padded) - n + 1, 1)))
+            if len(padded) <= n:  # a short word counts once, at its shortest n
+                break
+    return grams
+
+
+class Tfidf:
+    """``sklearn.feature_extraction.text.TfidfVectorizer`` for this project's settings."""
+
+    binary = False  # counts, as every vectorizer here (tfidf.transform asks)
+
+    def __init__(
+        self,
+        *,
+        analyzer: str = "word",
+        ngram_range: tuple[int, int] = (1, 1),
+        strip_accents: str | None = None,
+        lowercase: bool = True,
+        token_pattern: str = TOKEN_PATTERN,
+        sublinear_tf: bool = False,
+        use_idf: bool = True,
+        smooth_idf: bool = True,
+        norm: str | None = "l2",
+        min_df: float = 1,
+        max_df: float = 1.0,
+        max_features: int | None = None,
+    ) -> None:
+        if (
+            analyzer not in ("word", "char_wb")
+            or strip_accents not in (None, "unicode")
+            or norm not in ("l2", None)
+        ):
+            raise ValueError(
+                f"Tfidf serves word or char_wb n-grams, unicode accents and an l2 norm or none: "
+                f"not analyzer={analyzer!r}, strip_accents={strip_accents!r}, norm={norm!r}"
+            )
+        self.analyzer = analyzer
+        self.ngram_range = ngram_range
+        self.strip_accents = strip_accents
+        self.lowercase = lowercase
+        self.token_pattern = token_pattern
+        self.sublinear_tf = sublinear_tf
+        self.use_idf = use_idf
+        self.smooth_idf = smooth_idf
+        self.norm = norm
+        self.min_df = min_df
+        self.max_df = max_df
+        self.max_features = max_features
+        self.vocabulary_: dict[str, int] = {}
+        self.idf_ = np.zeros(0)
+
+    @classmethod
+    def fitted(cls, terms: Iterable[str], idf: np.ndarray, **params: Any) -> Tfidf:
+        """A vectorizer fitted already: its terms in column order and their idf weights."""
+        vectorizer = cls(**params)
+        vectorizer.vocabulary_ = {term: column for column, term in enumerate(terms)}
+        vectorizer.idf_ = np.asarray(idf, dtype=np.float64)
+        return vectorizer
+
+    def build_analyzer(self) -> Callable[[str], list[str]]:
+        """Text -> its n-grams, in scikit-learn's order (lower case, then accents)."""
+        lower, strip = self.lowercase, self.strip_accents is not None
+        low, high = self.ngram_range
+
+        def prepare(text: str) -> str:
+            text = text.lower() if lower else text
+            return strip_accents_unicode(text) if strip else text
+
+        if self.analyzer == "char_wb":
+            return lambda text: _char_wb_ngrams(prepare(text), low, high)
+        tokens = re.compile(self.token_pattern).findall
+        return lambda text: _word_ngrams(tokens(prepare(text)), low, high)
+
+    def fit(self, texts: Sequence[str]) -> Tfidf:
+        self.fit_transform(texts)
+        return self
+
+    def fit_transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        return fit_counted(self, count_terms(self.build_analyzer(), texts))
+
+    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        return transform(self, texts)
+
+
+# ---- fitting from term counts ---------------------------------------------------------
+
+
+class TermCounts(NamedTuple):
+    vocabulary: dict[str, int]  # term -> column, in the order the terms first appear
+    counts: sp.csr_matrix  # (texts, terms): how often each term occurs in each text
+
+
+def count_terms(
+    analyze: Callable[[str], list[str]], texts: Sequence[str], known: TermCounts | None = None
+) -> TermCounts:
+    """Term counts of ``texts`` below ``known``'s rows, new terms after its columns (as
+    scikit-learn numbers them: by first appearance)."""
+    vocabulary = dict(known.vocabulary) if known is not None else {}
+    indices: list[int] = []
+    values: list[int] = []
+    indptr = [0]
+    for text in texts:
+        terms = Counter(analyze(text))  # insertion-ordered: the order the terms first appear
+        indices.extend(vocabulary.setdefault(term, len(vocabulary)) for term in terms)
+        values.extend(terms.values())
+        indptr.append(len(indices))
+    width = len(vocabulary)
+    below = sp.csr_matrix((np.asarray(values, dtype=np.float64), indices, indptr), shape=(len(texts), width))
+    below.sort_indices()  # by column within each row, as scikit-learn leaves its counts
+    if known is None:
+        return TermCounts(vocabulary, below)
+    above = known.counts.copy()
+    above.resize((above.shape[0], width))
+    return TermCounts(vocabulary, sp.vstack([above, below], format="csr"))
+
+
+def fit_counted(vectorizer: Fittable, counted: TermCounts) -> sp.csr_matrix:
+    """``vectorizer.fit_transform`` of the texts ``counted`` counts, from the counts: sets its
+    vocabulary and idf weights as scikit-learn's fit does, and returns the same matrix."""
+    if not vectorizer.use_idf:  # then scikit-learn keeps no weights a fitted vectorizer could be given
+        raise ValueError("fit_counted fits idf weights: use_idf must be on")
+    counts = counted.counts
+    terms = sorted(counted.vocabulary)
+    counts = counts[:, [counted.vocabulary[term] for term in terms]]  # columns in term order
+    rows = counts.shape[0]
+    # A whole number of texts, or a share of them (scikit-learn's reading of max_df and min_df).
+    high = float(vectorizer.max_df if isinstance(vectorizer.max_df, Integral) else vectorizer.max_df * rows)
+    low = float(vectorizer.min_df if isinstance(vectorizer.min_df, Integral) else vectorizer.min_df * rows)
+    document_frequency = np.bincount(counts.indices, minlength=counts.shape[1])
+    keep = (document_frequency <= high) & (document_frequency >= low)
+    limit = vectorizer.max_features
+    if limit is not None and keep.sum() > limit:
+        # The most frequent terms; ties fall as scikit-learn's own argsort lets them fall.
+        frequency = np.asarray(counts.sum(axis=0)).ravel()
+        top = np.zeros(len(keep), dtype=bool)
+        top[np.flatnonzero(keep)[(-frequency[keep]).argsort()[:limit]]] = True
+        keep = top
+    kept = np.flatnonzero(keep)
+    if not len(kept):
+        raise ValueError("After pruning, no terms remain. Try a lower min_df or a higher max_df.")
+    counts = counts[:, kept]  # each row's terms stay in the order they were numbered, as in scikit-learn
+    vectorizer.vocabulary_ = {terms[column]: n for n, column in enumerate(kept)}
+    vectorizer.idf_ = _idf(counts, vectorizer.smooth_idf)
+    return _weighted(counts, vectorizer)
+
+
+def _idf(counts: sp.csr_matrix, smooth: bool) -> np.ndarray:
+    """TfidfTransformer.fit's weights: log(texts / texts with the term) + 1, both plus one if smooth."""
+    texts_with = np.bincount(counts.indices, minlength=counts.shape[1]).astype(np.float64)
+    texts_with += float(smooth)
+    idf = np.full_like(texts_with, fill_value=counts.shape[0] + int(smooth))
+    idf /= texts_with
+    np.log(idf, out=idf)
+    idf += 1.0
+    return idf
+
+
+def _weighted(counts: sp.csr_matrix, vectorizer: Fittable) -> sp.csr_matrix:
+    """TfidfTransformer.transform: each row's sums in its stored order, as scikit-learn's."""
+    matrix = counts.astype(np.float64)
+    if vectorizer.sublinear_tf:
+        np.log(matrix.data, out=matrix.data)
+        matrix.data += 1.0
+    matrix.data *= vectorizer.idf_[matrix.indices]
+    if vectorizer.norm == "l2":
+        rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+        norms = np.sqrt(np.bincount(rows, weights=matrix.data * matrix.data, minlength=matrix.shape[0]))
+        norms[norms == 0.0] = 1.0
+        matrix.data /= norms[rows]
+    elif vectorizer.norm is not None:
+        raise ValueError(f"norm {vectorizer.norm!r}: fit with scikit-learn")
+    return matrix
