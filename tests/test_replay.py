@@ -17,7 +17,8 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
-from worker.main import WORKFLOWS
+from triage.runtime.config import Settings
+from worker.main import WORKFLOWS, workflow_runner
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 
@@ -26,8 +27,14 @@ def test_histories_are_present():
     assert len(HISTORIES) >= 5, "saved histories are missing: see this module's docstring"
 
 
+# Both ways the worker may run them: the workflows package shared by every run (the worker's
+# default), and imported afresh in the full sandbox, which refuses forbidden calls in it.
+@pytest.mark.parametrize("shared", [True, False], ids=["shared", "sandboxed"])
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
-async def test_replay(path: Path):
+async def test_replay(path: Path, shared: bool):
     history = WorkflowHistory.from_json(f"triage-{path.stem}", path.read_text())
-    replayer = Replayer(workflows=list(WORKFLOWS), data_converter=pydantic_data_converter)
+    runner = workflow_runner(Settings(share_workflow_modules=shared))
+    replayer = Replayer(
+        workflows=list(WORKFLOWS), data_converter=pydantic_data_converter, workflow_runner=runner
+    )
     await replayer.replay_workflow(history)

@@ -21,7 +21,8 @@ from typing import Any
 import httpx
 from temporalio.client import Client
 from temporalio.service import RPCError
-from temporalio.worker import Worker
+from temporalio.worker import Worker, WorkflowRunner
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.autonomy import AutonomyActivities, report_to_autonomy
 from activities.conversation import ConversationActivities
@@ -101,6 +102,28 @@ def cache_workflow_bytecode(workflows: Sequence[type]) -> None:
             log.info("cannot cache the bytecode of %s: %s", source, err)
 
 
+def workflow_runner(settings: Settings, workflows: Sequence[type] = WORKFLOWS) -> WorkflowRunner:
+    """Temporal's sandbox; with ``share_workflow_modules`` the workflows' packages pass through it.
+
+    By default the sandbox imports a workflow's module, and every module of the
+    project it imports, afresh for each run it holds: a cached review kept its
+    own copy of ``workflows.triage`` and the modules beside it (~115 KB, and
+    ~3-20 ms of CPU for each new run or replay). These modules are orchestration
+    only and keep no state of their own (constants, classes, functions), so one
+    import serves every run. What sharing gives up: the sandbox no longer
+    proxies the standard library for code in these modules, so a forbidden call
+    there (``datetime.now()``, ``random``) is not refused at run time. The
+    replay tests therefore run the saved histories both ways, shared and in the
+    full sandbox (``tests/test_replay.py``), and the tests' workers use the full
+    sandbox (``tests/conftest.py``).
+    """
+    restrictions = SandboxRestrictions.default
+    if settings.share_workflow_modules:
+        packages = {workflow.__module__.split(".")[0] for workflow in workflows}
+        restrictions = restrictions.with_passthrough_modules(*sorted(packages))
+    return SandboxedWorkflowRunner(restrictions=restrictions)
+
+
 def worker_options(settings: Settings) -> dict[str, Any]:
     """Concurrency and caching; the benchmarks' floor workers use the same options."""
     return {
@@ -123,6 +146,7 @@ def build_worker(
         task_queue=settings.temporal_task_queue,
         workflows=list(WORKFLOWS),
         activities=activity_functions(client, settings, mail=mail, http=http, webhook_url=webhook),
+        workflow_runner=workflow_runner(settings),
         **worker_options(settings),
         # In-flight activities get this long to finish on SIGTERM before
         # they are cancelled and retried on another worker.

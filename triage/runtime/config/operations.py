@@ -35,6 +35,15 @@ class OperationsSettings(BaseModel):
         description="workflows a worker keeps in memory (README, [Operations](../README.md#operations))",
         validation_alias=env_var("TRIAGE_MAX_CACHED_WORKFLOWS"),
     )
+    # Temporal's sandbox imports a workflow's modules afresh for every run it holds (and every
+    # replay): ~115 KB of module objects per cached workflow and the worker's largest CPU cost
+    # per run. The workflows package keeps no state in its modules, so one import can serve all.
+    share_workflow_modules: bool = Field(
+        True,
+        description="import the workflows package once for every workflow run (off: the sandbox "
+        "imports it afresh for each run, as Temporal does by default)",
+        validation_alias=env_var("TRIAGE_SHARE_WORKFLOW_MODULES"),
+    )
 
     # Judge workers `triage up` starts (worker/judge.py): each takes at most one core.
     judge_processes: int = Field(

@@ -1,0 +1,42 @@
+"""The workflow worker as ``triage worker`` builds it: the workflows package imported once and
+shared by every run (``TRIAGE_SHARE_WORKFLOW_MODULES``), its cache bounded; reviews still run,
+and an evicted review replays from its history when its decision arrives."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from starter.review import submit_decision
+from tests.conftest import sent_mail
+from tests.helpers import start_for, wait_for_status
+from tests.scripted_provider import ScriptedProvider, subject
+from triage.domain.models import ReviewDecision, TriageStatus
+from triage.mail.factory import build_mail_provider
+from worker.judge import build_judge_worker
+from worker.main import WORKFLOWS, build_worker, workflow_runner
+
+
+def test_only_the_shared_setting_passes_the_workflows_package_through(settings):
+    shared = workflow_runner(settings.model_copy(update={"share_workflow_modules": True}))
+    alone = workflow_runner(settings.model_copy(update={"share_workflow_modules": False}))
+    assert {w.__module__.split(".")[0] for w in WORKFLOWS} == {"workflows"}
+    assert "workflows" in shared.restrictions.passthrough_modules
+    assert "workflows" not in alone.restrictions.passthrough_modules
+
+
+# 0: no cache at all, every workflow task replays the history (as after an eviction).
+@pytest.mark.parametrize("cached", [0, 500])
+async def test_a_review_held_and_approved_on_the_shared_modules(dev_env, settings, control, cached):
+    settings = settings.model_copy(update={"max_cached_workflows": cached, "share_workflow_modules": True})
+    async with build_mail_provider(settings) as mail, httpx.AsyncClient() as http:
+        worker = build_worker(dev_env.client, settings, mail=mail, http=http)
+        async with worker, build_judge_worker(dev_env.client, settings, ScriptedProvider()):
+            handle = await start_for(dev_env.client, settings, control, subject=subject("billing", 0.9))
+            state = await wait_for_status(handle, TriageStatus.AWAITING_REVIEW)
+            outcome = await submit_decision(
+                dev_env.client, handle.id, ReviewDecision(action="approve", revision=1, reviewer="ann")
+            )
+            assert (await handle.result()).status is TriageStatus.SENT
+    assert outcome.status is TriageStatus.SENT
+    assert [s["plain_body"] for s in await sent_mail(control)] == [state.draft_body]
