@@ -9,13 +9,21 @@ reviewer API and the emulator are processes of their own, as under
 approve latency (``POST /api/reviews/{id}/approve``) on random pending
 reviews, and, after a restart of the worker and the dev server on the same
 SQLite file, the time until every remaining review answers its ``state``
-query as awaiting review (approvable).
+query as awaiting review (approvable). Memory: each process's RSS idle, every
+30 s while the reviews are created (the curve of RSS against N pending), once
+N are pending, and the judge's once it is idle again with its model loaded.
 Floor, same server and run: ``PendingFloorWorkflow``, which only waits, in a
 worker process of its own (bench.floor); its RSS, a visibility list of the
 same shape, a query + Update per decision (what the API does: read the
 revision, then decide), and its time until every one answers a query.
 
+Full size (10,000) runs the same path with two differences, so that it ends in
+well under an hour on the shared machine: the dev server's SQLite in
+write-ahead mode (``bench.processes.FAST_STORE``; ``--fast-store 0`` for the
+default journal), and no restart phase unless ``--restart 1``.
+
     python -m bench.pending_reviews [--size short|full] [--reviews 1000] [--approvals 50]
+        [--fast-store 0|1] [--restart 0|1]
 """
 
 from __future__ import annotations
@@ -49,7 +57,15 @@ from bench.harness import (
     timed,
     wait_for_count,
 )
-from bench.processes import DevServer, MailSim, mailsim_process, rss_mb, spawn_python, stop_process
+from bench.processes import (
+    FAST_STORE,
+    DevServer,
+    MailSim,
+    mailsim_process,
+    rss_mb,
+    spawn_python,
+    stop_process,
+)
 from starter.review import get_state, visibility_query
 from starter.start import start_triage
 from triage.domain.contracts import workflow_id_for
@@ -63,9 +79,10 @@ from worker.main import worker_options
 
 NAME = "pending_reviews"
 SIZES = {
-    "short": {"reviews": 1000, "approvals": 50, "list_calls": 20},
-    "full": {"reviews": 10000, "approvals": 200, "list_calls": 50},
+    "short": {"reviews": 1000, "approvals": 50, "list_calls": 20, "fast_store": 0, "restart": 1},
+    "full": {"reviews": 10000, "approvals": 200, "list_calls": 50, "fast_store": 1, "restart": 0},
 }
+RSS_EVERY_S = 30.0
 CONCURRENCY = 32  # starts and queries in flight, for both sides
 QUERY_TIMEOUT_S = 10
 BILLING = [
@@ -150,6 +167,17 @@ async def inbound_billing(stack: Stack, n: int) -> list[InboundMessage]:
             )
             for m in page
         ]
+
+
+async def rss_curve(client: Client, stack: Stack, samples: list[dict[str, float]]) -> None:
+    """Until cancelled: the reviews pending and each process's RSS, every ``RSS_EVERY_S``."""
+    began = time.perf_counter()
+    while True:
+        await asyncio.sleep(RSS_EVERY_S)
+        pending = await count_workflows(client, PROJECT_QUERY)
+        rss = {name: round(rss_mb(stack.pid(process)), 1) for name, process in RSS_OF.items()}
+        samples.append({"s": round(time.perf_counter() - began), "pending": pending, **rss})
+        print(f"   RSS (MB) at {pending} pending: {rss}", flush=True)
 
 
 async def start_reviews(client: Client, stack: Stack, messages: list[InboundMessage]) -> list[str]:
@@ -272,13 +300,20 @@ async def restart_measured(stack: Stack, review_ids: list[str], floor_ids: list[
     return {"server_restart_s": server_s, "project_s": project_s, "floor_s": floor_s}
 
 
-async def measure(stack: Stack, reviews: int, approvals: int, list_calls: int) -> dict[str, Any]:
+async def measure(
+    stack: Stack, reviews: int, approvals: int, list_calls: int, restart: bool
+) -> dict[str, Any]:
     rng = random.Random(0)
     client = await start_stack(stack)
     idle = {name: rss_mb(stack.pid(process)) for name, process in RSS_OF.items()}
     floor_ids, floor_create_s = await timed(create_floor(client, stack, reviews))
     messages = await inbound_billing(stack, reviews)  # the mail arriving: not timed
-    review_ids, create_s = await timed(start_reviews(client, stack, messages))
+    curve: list[dict[str, float]] = []
+    sampler = asyncio.create_task(rss_curve(client, stack, curve))
+    try:
+        review_ids, create_s = await timed(start_reviews(client, stack, messages))
+    finally:
+        sampler.cancel()
     await asyncio.sleep(3)
     rss = {name: rss_mb(stack.pid(process)) for name, process in RSS_OF.items()}
     headers = {"Authorization": f"Bearer {stack.token}"}
@@ -293,16 +328,15 @@ async def measure(stack: Stack, reviews: int, approvals: int, list_calls: int) -
             "project": await latencies_ms([partial(api_approve, http, i) for i in approved]),
             "floor": await latencies_ms([partial(floor_approve, client, i) for i in floor_approved]),
         }
-    restart = await restart_measured(
-        stack, sorted(set(review_ids) - set(approved)), sorted(set(floor_ids) - set(floor_approved))
-    )
+    remaining = sorted(set(review_ids) - set(approved)), sorted(set(floor_ids) - set(floor_approved))
     return {
         "rss_mb_idle": idle,
         "rss_mb_pending": rss,
+        "rss_mb_curve": curve,
         "create_s": {"project": create_s, "floor": floor_create_s},
         "list_ms": lists,
         "approve_ms": approves,
-        "restart": restart,
+        "restart": await restart_measured(stack, *remaining) if restart else None,
     }
 
 
@@ -317,9 +351,17 @@ def comparisons(d: dict[str, Any]) -> list[Comparison]:
             d["rss_mb_pending"]["floor"],
             "floor worker",
         ),
-        # The judge holds the model: its RSS against the floor worker's, both idle.
+        # The judge holds the model: its RSS against the floor worker's, both idle; once started,
+        # and once it has judged the N messages (its model and knowledge base loaded).
         Comparison(
-            "judge RSS, idle", "MB", d["rss_mb_idle"]["judge"], d["rss_mb_idle"]["floor"], "floor worker"
+            "judge RSS, started", "MB", d["rss_mb_idle"]["judge"], d["rss_mb_idle"]["floor"], "floor worker"
+        ),
+        Comparison(
+            "judge RSS, idle, model loaded",
+            "MB",
+            d["rss_mb_pending"]["judge"],
+            d["rss_mb_pending"]["floor"],
+            "floor worker",
         ),
         Comparison("list p50", "ms", lists["project"]["p50"], lists["floor"]["p50"], "floor list"),
         Comparison("list p99", "ms", lists["project"]["p99"], lists["floor"]["p99"], "floor list"),
@@ -329,22 +371,25 @@ def comparisons(d: dict[str, Any]) -> list[Comparison]:
         Comparison(
             "approve p99", "ms", approves["project"]["p99"], approves["floor"]["p99"], "floor q+update"
         ),
-        Comparison(
-            "all approvable after restart", "s", d["restart"]["project_s"], d["restart"]["floor_s"], "floor"
-        ),
-    ]
+    ] + (
+        [Comparison("all approvable after restart", "s", restart["project_s"], restart["floor_s"], "floor")]
+        if (restart := d["restart"])
+        else []
+    )
 
 
-async def run(reviews: int, approvals: int, list_calls: int) -> Report:
+async def run(reviews: int, approvals: int, list_calls: int, fast_store: int, restart: int) -> Report:
     with tempfile.TemporaryDirectory() as tmp:
         async with mailsim_process(Path(tmp)) as sim:
-            stack = Stack(Path(tmp), DevServer(Path(tmp)), sim)
+            server = DevServer(Path(tmp), FAST_STORE if fast_store else ())
+            stack = Stack(Path(tmp), server, sim)
             try:
-                details = await measure(stack, reviews, approvals, list_calls)
+                details = await measure(stack, reviews, approvals, list_calls, bool(restart))
             finally:
                 await stack.stop("api", "worker", "judge", "floor")
                 await stack.server.stop()
-    params = {"reviews": reviews, "approvals": approvals, "list_calls": list_calls}
+    params = dict(reviews=reviews, approvals=approvals, list_calls=list_calls)
+    params |= dict(fast_store=fast_store, restart=restart)
     return Report(NAME, params, comparisons(details), details)
 
 

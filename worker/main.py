@@ -82,11 +82,11 @@ def activity_functions(
 def cache_workflow_bytecode(workflows: Sequence[type]) -> None:
     """Write the workflow modules' .pyc when the interpreter would not.
 
-    The sandbox imports a workflow's module afresh for every run and every
-    replay. Without a .pyc (PYTHONDONTWRITEBYTECODE=1, common in container
-    images) each of those compiles workflows/triage.py and the modules beside
-    it again: about 4 ms of the worker's CPU per workflow, the sandbox's largest
-    single cost.
+    Unless they are shared (``workflow_runner``), the sandbox imports a
+    workflow's module afresh for every run and every replay. Without a .pyc
+    (PYTHONDONTWRITEBYTECODE=1, common in container images) each of those
+    compiles workflows/triage.py and the modules beside it again: about 4 ms
+    of the worker's CPU per workflow, the sandbox's largest single cost.
     """
     if not sys.dont_write_bytecode:
         return
@@ -140,7 +140,8 @@ def build_worker(
     http: httpx.AsyncClient,
 ) -> Worker:
     webhook = settings.slack_webhook_url.get_secret_value() if settings.slack_webhook_url else None
-    cache_workflow_bytecode(WORKFLOWS)
+    if not settings.share_workflow_modules:  # shared, they are imported once, with the worker
+        cache_workflow_bytecode(WORKFLOWS)
     return Worker(
         client,
         task_queue=settings.temporal_task_queue,
