@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
+import scipy.sparse as sp
 from pydantic import SecretStr
 from temporalio.client import Client, WorkflowHandle
 
@@ -332,3 +334,13 @@ async def save_history(handle: WorkflowHandle, name: str) -> None:
         HISTORY_DIR.mkdir(exist_ok=True)
         history = await handle.fetch_history()
         (HISTORY_DIR / f"{name}.json").write_text(history.to_json())
+
+
+def same_matrix(ours: sp.csr_matrix, theirs: sp.csr_matrix) -> bool:
+    """The same sparse matrix, stored the same way (so sums over a row round the same)."""
+    return (
+        ours.shape == theirs.shape
+        and np.array_equal(ours.indptr, theirs.indptr)
+        and np.array_equal(ours.indices, theirs.indices)
+        and np.array_equal(ours.data, theirs.data)
+    )

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from tests.helpers import same_matrix
 from triage.judging.classifier import featurize, new_vectorizers
 from triage.judging.training.term_counts import (
     count_terms,
@@ -23,16 +23,6 @@ EXTRA = [
     "zzqx qqzx zzqx",
     "",
 ]
-
-
-def same(ours: sp.csr_matrix, theirs: sp.csr_matrix) -> bool:
-    """The same matrix, stored the same way (so sums over a row round the same)."""
-    return (
-        ours.shape == theirs.shape
-        and np.array_equal(ours.indptr, theirs.indptr)
-        and np.array_equal(ours.indices, theirs.indices)
-        and np.array_equal(ours.data, theirs.data)
-    )
 
 
 @pytest.mark.parametrize(
@@ -52,8 +42,8 @@ def test_counted_in_two_parts_fits_as_the_library(params: dict) -> None:
     got = fit_counted(ours, count_terms(analyze, EXTRA, count_terms(analyze, texts)))
     assert ours.vocabulary_ == theirs.vocabulary_
     assert np.array_equal(ours.idf_, theirs.idf_)
-    assert same(got, expected)
-    assert same(ours.transform(EXTRA), theirs.transform(EXTRA))  # a fitted vectorizer like theirs
+    assert same_matrix(got, expected)
+    assert same_matrix(ours.transform(EXTRA), theirs.transform(EXTRA))  # a fitted vectorizer like theirs
 
 
 def test_a_retrain_features_the_shipped_rows_plus_corrections_as_a_full_fit() -> None:
@@ -62,7 +52,7 @@ def test_a_retrain_features_the_shipped_rows_plus_corrections_as_a_full_fit() ->
     expected = featurize(theirs, texts, fit=True)
     for _ in range(2):  # the second from the counts kept by the first
         ours = new_vectorizers()
-        assert same(featurize_with_shipped(ours, EXTRA), expected)
+        assert same_matrix(featurize_with_shipped(ours, EXTRA), expected)
     for name, vectorizer in theirs.items():
         assert ours[name].vocabulary_ == vectorizer.vocabulary_, name
         assert np.array_equal(ours[name].idf_, vectorizer.idf_), name

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from tests.test_term_counts import same
+from tests.helpers import same_matrix
 from triage.judging.classifier import VECTORIZERS
 from triage.judging.training.training_data import load_examples
 from triage.judging.vectorizer import Tfidf
@@ -41,8 +41,8 @@ def test_a_fit_gives_the_library_vocabulary_weights_and_matrix(params: dict) -> 
     matrix = ours.fit_transform(TEXTS)
     assert ours.vocabulary_ == theirs.fit(TEXTS).vocabulary_
     assert np.array_equal(ours.idf_, theirs.idf_)
-    assert same(matrix, TfidfVectorizer(**params).fit_transform(TEXTS))
-    assert same(ours.transform(TEXTS[:9]), theirs.transform(TEXTS[:9]))
+    assert same_matrix(matrix, TfidfVectorizer(**params).fit_transform(TEXTS))
+    assert same_matrix(ours.transform(TEXTS[:9]), theirs.transform(TEXTS[:9]))
 
 
 def test_a_vectorizer_fitted_from_terms_and_weights_transforms_as_the_library() -> None:
@@ -51,7 +51,7 @@ def test_a_vectorizer_fitted_from_terms_and_weights_transforms_as_the_library() 
     ours = Tfidf.fitted(terms, theirs.idf_.astype(np.float32), **VECTORIZERS["chars"][1])
     assert ours.vocabulary_ == theirs.vocabulary_
     theirs.idf_ = theirs.idf_.astype(np.float32).astype(np.float64)  # as the model file keeps them
-    assert same(ours.transform(TEXTS), theirs.transform(TEXTS))
+    assert same_matrix(ours.transform(TEXTS), theirs.transform(TEXTS))
 
 
 @pytest.mark.parametrize(
