@@ -354,15 +354,9 @@ def comparisons(d: dict[str, Any]) -> list[Comparison]:
         ),
         # The judge holds the model: its RSS against the floor worker's, both idle; once started,
         # and once it has judged the N messages (its model and knowledge base loaded).
-        Comparison(
-            "judge RSS, started", "MB", d["rss_mb_idle"]["judge"], d["rss_mb_idle"]["floor"], "floor worker"
-        ),
-        Comparison(
-            "judge RSS, idle, model loaded",
-            "MB",
-            d["rss_mb_pending"]["judge"],
-            d["rss_mb_pending"]["floor"],
-            "floor worker",
+        *(
+            Comparison(f"judge RSS, {when}", "MB", d[key]["judge"], d[key]["floor"], "floor worker")
+            for when, key in (("started", "rss_mb_idle"), ("idle, model loaded", "rss_mb_pending"))
         ),
         Comparison("list p50", "ms", lists["project"]["p50"], lists["floor"]["p50"], "floor list"),
         Comparison("list p99", "ms", lists["project"]["p99"], lists["floor"]["p99"], "floor list"),

@@ -19,8 +19,9 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from numbers import Integral
-from typing import Any, NamedTuple, Protocol
+from typing import Any, ClassVar, NamedTuple, Protocol
 
 import numpy as np
 import scipy.sparse as sp
@@ -73,50 +74,34 @@ def _char_wb_ngrams(text: str, low: int, high: int) -> list[str]:
     return grams
 
 
+@dataclass(eq=False, kw_only=True)  # hashed by identity: tfidf.transform keeps each one's analyzer
 class Tfidf:
     """``sklearn.feature_extraction.text.TfidfVectorizer`` for this project's settings."""
 
-    binary = False  # counts, as every vectorizer here (tfidf.transform asks)
+    analyzer: str = "word"
+    ngram_range: tuple[int, int] = (1, 1)
+    strip_accents: str | None = None
+    lowercase: bool = True
+    token_pattern: str = TOKEN_PATTERN
+    sublinear_tf: bool = False
+    use_idf: bool = True
+    smooth_idf: bool = True
+    norm: str | None = "l2"
+    min_df: float = 1
+    max_df: float = 1.0
+    max_features: int | None = None
+    # Fitted: term -> column, and each column's idf weight.
+    vocabulary_: dict[str, int] = field(default_factory=dict, init=False, repr=False)
+    idf_: np.ndarray = field(default_factory=lambda: np.zeros(0), init=False, repr=False)
+    binary: ClassVar[bool] = False  # counts, as every vectorizer here (tfidf.transform asks)
 
-    def __init__(
-        self,
-        *,
-        analyzer: str = "word",
-        ngram_range: tuple[int, int] = (1, 1),
-        strip_accents: str | None = None,
-        lowercase: bool = True,
-        token_pattern: str = TOKEN_PATTERN,
-        sublinear_tf: bool = False,
-        use_idf: bool = True,
-        smooth_idf: bool = True,
-        norm: str | None = "l2",
-        min_df: float = 1,
-        max_df: float = 1.0,
-        max_features: int | None = None,
-    ) -> None:
-        if (
-            analyzer not in ("word", "char_wb")
-            or strip_accents not in (None, "unicode")
-            or norm not in ("l2", None)
-        ):
+    def __post_init__(self) -> None:
+        served = self.analyzer in ("word", "char_wb") and self.strip_accents in (None, "unicode")
+        if not served or self.norm not in ("l2", None):
             raise ValueError(
-                f"Tfidf serves word or char_wb n-grams, unicode accents and an l2 norm or none: "
-                f"not analyzer={analyzer!r}, strip_accents={strip_accents!r}, norm={norm!r}"
+                f"Tfidf serves word or char_wb n-grams, unicode accents and an l2 norm or none: not "
+                f"analyzer={self.analyzer!r}, strip_accents={self.strip_accents!r}, norm={self.norm!r}"
             )
-        self.analyzer = analyzer
-        self.ngram_range = ngram_range
-        self.strip_accents = strip_accents
-        self.lowercase = lowercase
-        self.token_pattern = token_pattern
-        self.sublinear_tf = sublinear_tf
-        self.use_idf = use_idf
-        self.smooth_idf = smooth_idf
-        self.norm = norm
-        self.min_df = min_df
-        self.max_df = max_df
-        self.max_features = max_features
-        self.vocabulary_: dict[str, int] = {}
-        self.idf_ = np.zeros(0)
 
     @classmethod
     def fitted(cls, terms: Iterable[str], idf: np.ndarray, **params: Any) -> Tfidf:
