@@ -26,7 +26,7 @@ def test_only_the_shared_setting_passes_the_workflows_package_through(settings):
 
 
 # 0: no cache at all, every workflow task replays the history (as after an eviction).
-@pytest.mark.parametrize("cached", [0, 300])
+@pytest.mark.parametrize("cached", [0, 250])
 async def test_a_review_held_and_approved_on_the_shared_modules(dev_env, settings, control, cached):
     settings = settings.model_copy(update={"max_cached_workflows": cached, "share_workflow_modules": True})
     async with build_mail_provider(settings) as mail, httpx.AsyncClient() as http:

@@ -27,11 +27,12 @@ class OperationsSettings(BaseModel):
         description="activities a worker runs at once (README, [Operations](../README.md#operations))",
         validation_alias=env_var("TRIAGE_MAX_CONCURRENT_ACTIVITIES"),
     )
-    # Reviews wait for hours: each cached one costs ~0.2 MB (the SDK caches 1,000;
-    # 300 keep a worker with 10,000 pending reviews under 200 MB, docs/performance.md);
-    # an evicted one replays its short history (~33 events) when a decision arrives.
+    # Reviews wait for hours: each cached one costs ~0.2 MB (the SDK caches 1,000), and
+    # the worker's RSS drifts up a little past a full cache: 250 keep a worker with
+    # 10,000 pending reviews under 200 MB (docs/performance.md). An evicted review
+    # replays its short history (~33 events) when a decision arrives.
     max_cached_workflows: int = Field(
-        300,
+        250,
         ge=0,
         description="workflows a worker keeps in memory (README, [Operations](../README.md#operations))",
         validation_alias=env_var("TRIAGE_MAX_CACHED_WORKFLOWS"),
