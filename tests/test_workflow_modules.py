@@ -33,7 +33,8 @@ async def test_a_review_held_and_approved_on_the_shared_modules(dev_env, setting
         worker = build_worker(dev_env.client, settings, mail=mail, http=http)
         async with worker, build_judge_worker(dev_env.client, settings, ScriptedProvider()):
             handle = await start_for(dev_env.client, settings, control, subject=subject("billing", 0.9))
-            state = await wait_for_status(handle, TriageStatus.AWAITING_REVIEW)
+            # Without a cache every query replays the history: slow on a loaded machine.
+            state = await wait_for_status(handle, TriageStatus.AWAITING_REVIEW, timeout=90)
             outcome = await submit_decision(
                 dev_env.client, handle.id, ReviewDecision(action="approve", revision=1, reviewer="ann")
             )
