@@ -95,8 +95,8 @@ async def connect_client(address: str) -> Client:
 
 # SQLite in write-ahead mode, synced at checkpoints rather than at every commit: a server
 # stopped or killed loses nothing (only a crash of the machine could). On the shared 2-core
-# machine it served 400 waiting workflows 2.7x faster, on 45% less CPU, than the default
-# (a rollback journal synced at every commit).
+# machine it served 400 waiting workflows on 45% less CPU than the default (a rollback
+# journal synced at every commit), and 2.7x faster (docs/performance.md, "Memory").
 FAST_STORE = ("journal_mode=wal", "synchronous=normal")
 
 
