@@ -51,6 +51,14 @@ def test_an_acceptance_for_other_features_is_refused():
         ("how do I add a new teammate to my workspace", "invite-teammates"),
         ("Comment me désabonner de la newsletter ?", "newsletter"),
         ("where do I download my invoices", "invoices"),
+        # terse requests in the customer's words, no question mark (the first two were held
+        # back before the generated short requests were matched as their articles' questions)
+        ("want to cancel my membership", "cancel-subscription"),
+        ("assistance with getting a copy of my bill", "invoices"),
+        ("ich will mein abo kündigen bitte", "cancel-subscription"),
+        ("je voudrais annuler ma commande 4471", "cancel-order"),
+        ("necesito restablecer mi contraseña", "password-reset"),
+        ("how to turn on 2fa", "two-factor"),
     ],
 )
 def test_plain_questions_find_their_article_and_are_accepted(kb, question, article):
@@ -65,6 +73,12 @@ def test_plain_questions_find_their_article_and_are_accepted(kb, question, artic
         "Do you have an office where I can get help in person?",  # close to talk-to-an-agent
         "Can I export my invoices to my accounting software automatically?",
         "Hello, how are you today?",
+        # terse: a fact of the customer's own account, or a report in an article's words
+        "how much did i spend with you last year",
+        "what card is on file for me",
+        "invoice download keeps failing",
+        "the freemium plan is missing features i paid for",
+        "mi pedido llegó roto",
     ],
 )
 def test_close_questions_no_article_answers_are_not_sent(kb, question):
@@ -98,37 +112,3 @@ async def test_kb_search_the_draft_and_eval_pick_the_same_article(kb, offline, q
     assert kb.answer("", question) is not None
     assert verdict.article == searched["answer"]["article_id"] == kb.answer("", question).article_id
     assert [c.article_id for c in verdict.reply.citations][:1] == [verdict.article]
-
-
-@pytest.mark.parametrize(
-    ("request_", "article"),
-    [
-        # terse requests in the customer's words, no question mark (the first two were held
-        # back before the generated short requests were matched as their articles' questions)
-        ("want to cancel my membership", "cancel-subscription"),
-        ("assistance with getting a copy of my bill", "invoices"),
-        ("ich will mein abo kündigen bitte", "cancel-subscription"),
-        ("je voudrais annuler ma commande 4471", "cancel-order"),
-        ("necesito restablecer mi contraseña", "password-reset"),
-        ("how to turn on 2fa", "two-factor"),
-    ],
-)
-def test_terse_requests_find_their_article_and_are_accepted(kb, request_, article):
-    answer = kb.answer("", request_)
-    assert answer is not None and answer.article_id == article, answer
-    assert answer.score >= THRESHOLD and not answer.unanswered and answer.rival is None, answer
-
-
-@pytest.mark.parametrize(
-    "request_",
-    [
-        "how much did i spend with you last year",  # a fact of the customer's own account
-        "what card is on file for me",
-        "invoice download keeps failing",  # a report, in an article's words
-        "the freemium plan is missing features i paid for",
-        "mi pedido llegó roto",
-    ],
-)
-def test_terse_near_misses_are_not_sent(kb, request_):
-    answer = kb.answer("", request_)
-    assert answer is None or answer.score < THRESHOLD or answer.unanswered or answer.rival, answer

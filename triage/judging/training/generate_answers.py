@@ -89,6 +89,14 @@ def taken() -> frozenset[str]:
     return frozenset(text_key(t) for t in [*declared, *(e.text for e in load_answer_examples())])
 
 
+def _row(text: str, lang: str, article: str | None, near: str | None, template: str) -> AnswerExample:
+    """A paraphrase of ``article``, or a near-miss (no article) written against ``near``."""
+    kind = "paraphrase" if article is not None else "near_miss"
+    return AnswerExample.model_validate(
+        {"text": text, "lang": lang, "article": article, "kind": kind, "near": near, "template": template}
+    )
+
+
 def generate(parts: dict[str, Any], skip: frozenset[str] = frozenset()) -> list[AnswerExample]:
     slots, wrappers = parts["slots"], parts["wrappers"]
     rows: list[AnswerExample] = []
@@ -100,43 +108,16 @@ def generate(parts: dict[str, Any], skip: frozenset[str] = frozenset()) -> list[
                     template = f"{article}/{lang}/{shape}{n}"
                     for wrapper in rng.sample(wrappers[lang][shape], WRAPS[lang]):
                         text = _register(wrapper.format(_filled(phrase, slots, rng)), lang, rng)
-                        rows.append(
-                            AnswerExample(
-                                text=text,
-                                lang=lang,
-                                article=article,
-                                kind="paraphrase",
-                                near=article,
-                                template=template,
-                            )
-                        )
+                        rows.append(_row(text, lang, article, article, template))
             # The same thing, reported as broken: a near-miss (no article answers a failure).
             for n, phrase in enumerate(own["about"][:1]):
                 wrapper = rng.choice(wrappers[lang]["report"])
                 text = _register(wrapper.format(_filled(phrase, slots, rng)), lang, rng)
-                rows.append(
-                    AnswerExample(
-                        text=text,
-                        lang=lang,
-                        article=None,
-                        kind="near_miss",
-                        near=article,
-                        template=f"{article}/{lang}/report{n}",
-                    )
-                )
+                rows.append(_row(text, lang, None, article, f"{article}/{lang}/report{n}"))
     for lang, own in wrappers.items():
         rng = random.Random(f"lookup/{lang}")
         for n, question in enumerate(own["lookup"]):
-            rows.append(
-                AnswerExample(
-                    text=_register(question, lang, rng),
-                    lang=lang,
-                    article=None,
-                    kind="near_miss",
-                    near=None,
-                    template=f"lookup/{lang}/{n}",
-                )
-            )
+            rows.append(_row(_register(question, lang, rng), lang, None, None, f"lookup/{lang}/{n}"))
     # One row per text (a text that two templates produce keeps the first), none in ``skip``.
     fresh = [row for row in rows if text_key(row.text) not in skip]
     return list({row.text: row for row in reversed(fresh)}.values())[::-1]
