@@ -176,7 +176,13 @@ async def check_threads(
             conversation = [e for e in thread if e.sender == sender]
             strangers_later = [e for e in thread[thread.index(conversation[-1]) + 1 :] if e.sender != sender]
             await check_conversation(
-                account, client, f"{thread_id}/{sender}", conversation, strangers_later, status_of
+                account,
+                client,
+                f"{thread_id}/{sender}",
+                conversation,
+                strangers_later,
+                status_of,
+                after_another_sender={e.message_id for e in conversation if another_sender_before(e, thread)},
             )
 
 
@@ -187,6 +193,7 @@ async def check_conversation(
     conversation: list[InjectedEmail],
     strangers_later: list[InjectedEmail],
     status_of: dict[str, TriageStatus | None],
+    after_another_sender: set[str],
 ) -> None:
     statuses = [status_of.get(email.message_id) for email in conversation]
     open_reviews = statuses.count(TriageStatus.AWAITING_REVIEW)
@@ -214,13 +221,45 @@ async def check_conversation(
             account.mismatches.append(
                 f"{email.message_id}: no_reply_needed, no thank-you of its sender in its thread"
             )
-        if email.kind == "thanks" and status is not TriageStatus.NO_REPLY_NEEDED:
-            if not await classifier_failed(client, email.message_id):
-                account.mismatches.append(f"{email.message_id}: a thank-you ended {status}")
+        if email.kind == "thanks":
+            problem = thank_you_problem(email, status, email.message_id in after_another_sender)
+            if problem and not await classifier_failed(client, email.message_id):
+                account.mismatches.append(problem)
         if email.kind == STRANGER and status in (TriageStatus.AUTO_SENT, *CLOSED_STATUSES):
             account.mismatches.append(
                 f"{email.message_id}: a stranger's message in a thread ended {status}, not reviewed"
             )
+
+
+def another_sender_before(email: InjectedEmail, thread: list[InjectedEmail]) -> bool:
+    """Did someone else write into the thread before this email (in the order they were posted)?"""
+    return any(earlier.sender != email.sender for earlier in thread[: thread.index(email)])
+
+
+# Where a thank-you read by a human can be once settled: waiting, or decided by a reviewer.
+REVIEWED_STATUSES = frozenset(
+    {TriageStatus.AWAITING_REVIEW, TriageStatus.SENT, TriageStatus.REJECTED, TriageStatus.EXPIRED}
+)
+
+
+def thank_you_problem(
+    email: InjectedEmail, status: TriageStatus | None, after_another_sender: bool
+) -> str | None:
+    """What is wrong with where a thank-you ended, if anything.
+
+    A thank-you closes its sender's conversation (no_reply_needed); once another sender has
+    written into the thread, it is read by a human instead (workflows/triage.py: a closing
+    ends alone only without other participants), so it must be in review or decided there.
+    """
+    if not after_another_sender:
+        return (
+            None
+            if status is TriageStatus.NO_REPLY_NEEDED
+            else f"{email.message_id}: a thank-you ended {status}"
+        )
+    if status in REVIEWED_STATUSES:
+        return None
+    return f"{email.message_id}: a thank-you after another sender's message ended {status}, not reviewed"
 
 
 async def classifier_failed(client: Client, message_id: str) -> bool:
