@@ -99,10 +99,11 @@ async def run_chaos(plan: ChaosPlan, *, keep_workdir: bool = False) -> ChaosRepo
 
         chaos_began = loop.time()
         injected, reviewers, gated = await chaos_phase(plan, client, control, script)
-        llm_unused = await script.all_off()
+        await script.mail_faults_off()
         settle_began = loop.time()
         emails = list(injected.values())  # in the order they were posted
         settled = await settle(client, {email.message_id for email in emails}, plan.settle_timeout)
+        llm_unused = script.llm_faults_off()
         reconcile_began = loop.time()
         accounting = await reconcile(client, sim, control, emails)
         report = ChaosReport(
