@@ -89,7 +89,10 @@ class ChaosPlan:
         """Three rounds of faults for a long run, one (every kind once) for a short one."""
         rounds = min(3, max(1, messages // 300))
         if messages >= 200:
-            return cls(messages=messages, seed=seed, rounds=rounds)
+            # The backlog drains at the machine's pace: on a shared 2-core machine 200
+            # messages took 205-397 s to settle, so a long run gets 1.5 s a message.
+            settle = max(cls.settle_timeout, 1.5 * messages)
+            return cls(messages=messages, seed=seed, rounds=rounds, settle_timeout=settle)
         # Slower, so that messages still flow when the last fault comes; settling
         # needs 90 s at most (an LLM activity lost with a killed worker times out).
         return cls(
