@@ -82,7 +82,10 @@ class ChaosPlan:
     limit_messages: int = 6  # separate routine emails from LIMIT_SENDER
     plus_messages: int = 6  # separate routine emails from PLUS_SENDER, each spelled differently
     stranger_share: float = 0.03  # messages from another sender into an earlier email's thread
-    limit_gate: float = 60.0  # how long the faults wait for the limit sender's emails to be decided
+    # How long the faults wait for the limit sender's emails to be decided: twelve workflows
+    # through the judge's first calls (its models load on the first), on a machine shared with
+    # other work (load ~28 here: 60 s was not enough, with the workers already polling).
+    limit_gate: float = 180.0
 
     @classmethod
     def for_messages(cls, messages: int, seed: int = 1) -> ChaosPlan:

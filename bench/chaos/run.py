@@ -73,18 +73,20 @@ async def await_limit_decisions(client: Client, workflow_ids: list[str], timeout
 
 async def chaos_phase(
     plan: ChaosPlan, client: Client, control: httpx.AsyncClient, script: FaultScript
-) -> tuple[dict[int, InjectedEmail], Reviewers, bool]:
+) -> tuple[dict[int, InjectedEmail], Reviewers, bool, float]:
     """The limit sender's emails (decided before the first fault, so that exactly the
     limit goes out), then messages, faults and reviewers at once; returns when the
-    stream and the script are done."""
+    stream and the script are done (with the seconds the limit sender's gate took)."""
     rng = random.Random(plan.seed)
     reviewers = Reviewers(client, random.Random(rng.random()), plan.review_interval)
     schedule = fault_schedule(plan, random.Random(rng.random()))
     limit, stream = plan_emails(plan, random.Random(rng.random()))
     injected: dict[int, InjectedEmail] = {}
-    await inject_messages(control, limit, injected, asyncio.get_running_loop().time())
+    gate_began = asyncio.get_running_loop().time()
+    await inject_messages(control, limit, injected, gate_began)
     limit_ids = [f"{WORKFLOW_ID_PREFIX}{injected[e.index].message_id}" for e in limit]
     gated = await await_limit_decisions(client, limit_ids, plan.limit_gate)
+    gate_seconds = asyncio.get_running_loop().time() - gate_began
     stop = asyncio.Event()
     reviewing = asyncio.create_task(reviewers.run(stop))
     started = asyncio.get_running_loop().time()
@@ -96,7 +98,7 @@ async def chaos_phase(
     finally:
         stop.set()
         await reviewing
-    return injected, reviewers, gated
+    return injected, reviewers, gated, gate_seconds
 
 
 async def run_chaos(plan: ChaosPlan, *, keep_workdir: bool = False) -> ChaosReport:
@@ -132,7 +134,7 @@ async def run_chaos(plan: ChaosPlan, *, keep_workdir: bool = False) -> ChaosRepo
         script = FaultScript(processes, control, llm, plan)
 
         chaos_began = loop.time()
-        injected, reviewers, gated = await chaos_phase(plan, client, control, script)
+        injected, reviewers, gated, gate_seconds = await chaos_phase(plan, client, control, script)
         await script.mail_faults_off()
         settle_began = loop.time()
         emails = list(injected.values())  # in the order they were posted
@@ -151,6 +153,7 @@ async def run_chaos(plan: ChaosPlan, *, keep_workdir: bool = False) -> ChaosRepo
             limit_decided_before_faults=gated,
             seconds={
                 "start": chaos_began - began,
+                "limit gate": gate_seconds,  # (part of the chaos phase)
                 "chaos": settle_began - chaos_began,
                 "settle": reconcile_began - settle_began,
                 "reconcile": loop.time() - reconcile_began,
