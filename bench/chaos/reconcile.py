@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter, defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
+from typing import TypeVar
 
 import httpx
-from temporalio.client import Client, WorkflowExecution, WorkflowExecutionStatus
+from temporalio.client import Client, WorkflowExecution, WorkflowExecutionStatus, WorkflowQueryFailedError
+from temporalio.service import RPCError
 
 from bench.chaos.accounting import (
     CLOSED_STATUSES,
@@ -23,7 +27,7 @@ from bench.harness import bounded_gather
 from starter.review import get_state, summarize
 from triage.domain import contracts
 from triage.domain.contracts import WORKFLOW_ID_PREFIX
-from triage.domain.models import AutoReplyAllowance, GuardFlag, TriageResult, TriageStatus
+from triage.domain.models import AutoReplyAllowance, GuardFlag, TriageResult, TriageState, TriageStatus
 from triage.mail.myagentmail.client import MailClient
 from triage.mail.sim.runner import RunningMailSim
 from workflows.conversation import AutoReplyCounterWorkflow
@@ -45,9 +49,31 @@ async def final_state(client: Client, execution: WorkflowExecution) -> FinalStat
         result = await handle.result()
         return FinalState(result.status, result.sent_message_id, visible)
     if execution.status == WorkflowExecutionStatus.RUNNING:
-        state = await get_state(client, execution.id, run_id=execution.run_id)
+        state = await state_of_running(client, execution)
         return FinalState(state.status, state.sent_message_id, visible)
     return FinalState(None, None, visible)
+
+
+# A Query replays a workflow the worker no longer holds; on a starved machine the replay can
+# miss the 2 s deadlock detector ("TMPRL1101 Potential deadlock detected", seen in a
+# 1,000-message run at load ~36) or the RPC its deadline. Both pass: ask again.
+QUERY_ATTEMPTS = 5
+QUERY_RETRY_SECONDS = 3.0
+T = TypeVar("T")
+
+
+async def asking_again(query: Callable[[], Awaitable[T]]) -> T:
+    """The query's answer, asked up to QUERY_ATTEMPTS times while it fails."""
+    for attempt in range(1, QUERY_ATTEMPTS):
+        try:
+            return await query()
+        except (WorkflowQueryFailedError, RPCError):
+            await asyncio.sleep(QUERY_RETRY_SECONDS * attempt)
+    return await query()
+
+
+async def state_of_running(client: Client, execution: WorkflowExecution) -> TriageState:
+    return await asking_again(partial(get_state, client, execution.id, run_id=execution.run_id))
 
 
 async def inbox_message_ids(sim: RunningMailSim) -> set[str]:
@@ -67,7 +93,8 @@ async def auto_reply_answers(client: Client) -> dict[str, AutoReplyAllowance]:
     ids = sorted({execution.id async for execution in client.list_workflows(query)})
 
     async def answers(workflow_id: str) -> dict[str, AutoReplyAllowance]:
-        return (await client.get_workflow_handle(workflow_id).query(AutoReplyCounterWorkflow.state)).answers
+        handle = client.get_workflow_handle(workflow_id)
+        return (await asking_again(partial(handle.query, AutoReplyCounterWorkflow.state))).answers
 
     found: dict[str, AutoReplyAllowance] = {}
     for part in await bounded_gather(
@@ -265,7 +292,7 @@ def thank_you_problem(
 async def classifier_failed(client: Client, message_id: str) -> bool:
     """Did the classification fail outright (every LLM attempt), so that nothing was read?"""
     try:
-        state = await get_state(client, f"{WORKFLOW_ID_PREFIX}{message_id}")
+        state = await asking_again(partial(get_state, client, f"{WORKFLOW_ID_PREFIX}{message_id}"))
     except Exception:
         return False
     flags = state.classification.guard_flags if state.classification else []
