@@ -8,7 +8,15 @@ from collections import Counter, defaultdict
 
 import pytest
 
-from triage.judging.answer_data import AnswerExample, load_answer_examples
+from triage.judging.answer_data import (
+    AnswerExample,
+    answer_phrases,
+    customer_words,
+    load_answer_examples,
+    load_generated_examples,
+)
+from triage.judging.training import generate_answers
+from triage.judging.training.generate_answers import generate
 from triage.judging.training.training_data import load_examples
 
 LANGUAGES = ("en", "de", "fr", "es")
@@ -70,3 +78,37 @@ def test_texts_are_new_phrasings(examples, kb):
 
 def test_category_training_data_leaves_the_answer_questions_out():
     assert {example.source for example in load_examples()}.isdisjoint({"answers"})
+
+
+@pytest.fixture(scope="module")
+def generated() -> list[AnswerExample]:
+    return load_generated_examples()
+
+
+def test_the_generated_requests_are_what_their_parts_give():
+    shipped = load_generated_examples()
+    assert generate_answers.render(shipped) == generate_answers.render(
+        generate(answer_phrases(), generate_answers.taken())
+    ), "run python -m triage.judging.training.generate_answers"
+
+
+def test_generated_requests_cover_every_article_in_each_language_with_near_misses(generated, kb):
+    paraphrases = Counter((e.article, e.lang) for e in generated if e.article is not None)
+    assert {(a.id, lang) for a in kb.articles for lang in LANGUAGES} <= set(paraphrases)
+    assert all(e.near is not None for e in generated if e.article is not None)
+    near_misses = [e for e in generated if e.article is None]
+    assert {e.lang for e in near_misses if e.near is None} == set(LANGUAGES)  # lookups
+    assert all(e.kind == "near_miss" and e.template for e in near_misses)
+
+
+def test_generated_requests_are_terse_and_new(generated, examples, kb):
+    # The register: lower case, no question mark; not a copy of a written or declared question.
+    assert [e.text for e in generated if e.text != e.text.lower() or "?" in e.text] == []
+    written = {_key(e.text) for e in examples} | {_key(q) for a in kb.versions() for q in a.questions}
+    assert [e.text for e in generated if _key(e.text) in written] == []
+    assert len({e.text for e in generated}) == len(generated)
+
+
+def test_customer_words_name_real_articles(kb):
+    assert set(customer_words()) <= {a.id for a in kb.articles}
+    assert "freemium" in customer_words()["change-plan"]

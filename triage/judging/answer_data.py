@@ -15,15 +15,19 @@ leaves this file out.
 
 from __future__ import annotations
 
+import tomllib
+from functools import cache
 from importlib import resources
 from importlib.abc import Traversable
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
 from triage.judging.jsonl import read_rows
 
 ANSWER_DATA_FILE = "answers.jsonl"
+# Short requests generated from per-article parts (``training.generate_answers``).
+GENERATED_FILE = "answers-generated.jsonl"
 
 
 class AnswerExample(BaseModel):
@@ -32,6 +36,9 @@ class AnswerExample(BaseModel):
     article: str | None
     kind: Literal["paraphrase", "near_miss"]
     near: str | None
+    # The generated requests' article, language and phrase: rows of one template are
+    # left out of the index together while one of them is measured, and kept in one fold.
+    template: str | None = None
 
 
 def answer_data_file() -> Traversable:
@@ -40,3 +47,27 @@ def answer_data_file() -> Traversable:
 
 def load_answer_examples() -> list[AnswerExample]:
     return read_rows(answer_data_file(), AnswerExample, ANSWER_DATA_FILE, "an answer example")
+
+
+def load_generated_examples() -> list[AnswerExample]:
+    generated = resources.files("triage.judging").joinpath("data", GENERATED_FILE)
+    return read_rows(generated, AnswerExample, GENERATED_FILE, "a generated answer example")
+
+
+# The parts the generated requests are made of, per article and language; their
+# ``words`` are the customers' names for what an article is about that its texts
+# never use ("freemium", "eta", "chargeback").
+PHRASES_FILE = "answer_phrases.toml"
+
+
+@cache
+def answer_phrases() -> dict[str, Any]:
+    return tomllib.loads(resources.files("triage.judging").joinpath("data", PHRASES_FILE).read_text("utf-8"))
+
+
+def customer_words() -> dict[str, list[str]]:
+    """Per article id, the customers' words for it, in every language."""
+    return {
+        article: [w for own in languages.values() for w in own.get("words", ())]
+        for article, languages in answer_phrases()["articles"].items()
+    }

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from importlib.abc import Traversable
@@ -34,7 +34,7 @@ import yaml
 
 from triage.domain.models import KbAnswer
 from triage.domain.text import split_sentences
-from triage.judging.answer_data import load_answer_examples
+from triage.judging.answer_data import customer_words, load_answer_examples, load_generated_examples
 from triage.judging.kb_articles import (
     DEFAULT_LANGUAGE,
     Article,
@@ -111,9 +111,16 @@ def _askable(unit: str, whole: int) -> bool:
 
 
 class KnowledgeBase:
-    def __init__(self, articles: list[Article], written: Sequence[tuple[str, str]] = ()) -> None:
+    def __init__(
+        self,
+        articles: list[Article],
+        written: Sequence[tuple[str, str]] = (),
+        said: Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
         """``written``: (article id, question) pairs written for these articles beside
-        their declared questions (the packaged examples); matched like them."""
+        their declared questions (the packaged examples); matched like them. ``said``:
+        per article id, the customers' words for what it is about that its texts never
+        use (plan names, "eta", "charge back"): mentioned by it, like its own words."""
         # One version per id and language; ``articles`` holds one per id, the
         # default-language version where there is one (search ranks these).
         self._versions: dict[str, dict[str, Article]] = {}
@@ -135,11 +142,15 @@ class KnowledgeBase:
         self._questions += [(index[article_id], q) for article_id, q in written if article_id in index]
         # What each article says, in any language: its titles, texts and the questions
         # it declares. A word of the customer's question outside it is not answered.
+        said = said or {}
         self._mentioned = [
             Vocabulary(
                 t
-                for v in self._versions[a.id].values()
-                for t, _ in terms(f"{v.title} {v.body} {' '.join(v.questions)}")
+                for text in [
+                    *(f"{v.title} {v.body} {' '.join(v.questions)}" for v in self._versions[a.id].values()),
+                    " ".join(said.get(a.id, ())),
+                ]
+                for t, _ in terms(text)
             )
             for a in self.articles
         ]
@@ -175,8 +186,11 @@ class KnowledgeBase:
                 self._mentioned,
                 Vocabulary(
                     t
-                    for v in self.versions()
-                    for t, _ in terms(f"{v.title} {v.body} {' '.join(v.questions)}")
+                    for text in [
+                        *(f"{v.title} {v.body} {' '.join(v.questions)}" for v in self.versions()),
+                        *(" ".join(words) for words in said.values()),
+                    ]
+                    for t, _ in terms(text)
                 ),
             )
             if self._questions
@@ -196,7 +210,10 @@ class KnowledgeBase:
         ]
         if directory is not None:
             return cls(articles)
-        return cls(articles, [(e.article, e.text) for e in load_answer_examples() if e.article is not None])
+        written = [*load_answer_examples(), *load_generated_examples()]
+        return cls(
+            articles, [(e.article, e.text) for e in written if e.article is not None], customer_words()
+        )
 
     def snapshot(self) -> KnowledgeBase:
         return self
@@ -241,7 +258,7 @@ class KnowledgeBase:
         whole = len(terms(f"{subject} {body}"))
         return {u: own_words.get(u, u) for u in dict.fromkeys(u.strip() for u in units) if _askable(u, whole)}
 
-    def closest(self, subject: str, body: str, leave_out: str | None = None) -> tuple[str, Match] | None:
+    def closest(self, subject: str, body: str, leave_out: Collection[str] = ()) -> tuple[str, Match] | None:
         """The article closest to what the message asks, and how it was found (what
         the acceptance model reads; ``python -m triage.judging.training.train_answers`` fits it,
         leaving each of its examples out of the index while it is measured)."""

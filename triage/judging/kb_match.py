@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -89,9 +89,10 @@ class QuestionIndex:
             np.maximum.at(best[row], self._articles, unit_scores)
         return best
 
-    def match(self, units: Sequence[str], leave_out: str | None = None) -> list[Match]:
-        """The closest article for each unit. ``leave_out``: a question not to match
-        against (an example of the index measured against the others, in training)."""
+    def match(self, units: Sequence[str], leave_out: Collection[str] = ()) -> list[Match]:
+        """The closest article for each unit. ``leave_out``: questions not to match
+        against (an example of the index, or its template, measured against the others,
+        in training)."""
         if not units:
             return []
         vectors = encoder().encode(units)
@@ -99,8 +100,8 @@ class QuestionIndex:
         spelling = (
             transform(self._spelling, [content_words(u) for u in units]) @ self._spelling_matrix.T
         ).toarray()
-        if leave_out is not None:
-            left = [i for i, q in enumerate(self._questions) if q == leave_out]
+        if leave_out:
+            left = [i for i, q in enumerate(self._questions) if q in leave_out]
             meaning[:, left] = -1.0
             spelling[:, left] = -1.0
         by_meaning, by_spelling = self._per_article(meaning), self._per_article(spelling)
@@ -146,7 +147,10 @@ class Acceptance:
     bias: float
 
     def probability(self, match: Match) -> float:
-        z = self.bias + sum(w * x for w, x in zip(self.weights, match.features, strict=True))
+        return self.probability_of(match.features)
+
+    def probability_of(self, features: Sequence[float]) -> float:
+        z = self.bias + sum(w * x for w, x in zip(self.weights, features, strict=True))
         return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
 
     def to_json(self, **extra: object) -> str:
