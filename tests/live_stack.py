@@ -145,11 +145,11 @@ class Stack:
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout)
 
-    def listed(self) -> list[dict]:
-        """Every triage workflow as the reviewer API lists it (visibility only: no state queries)."""
+    def listed(self, status: str = "any") -> list[dict]:
+        """The triage workflows as the reviewer API lists them (visibility only: no state queries)."""
         response = httpx.get(
             f"{self.api}/api/reviews",
-            params={"status": "any", "limit": 200},
+            params={"status": status, "limit": 200},
             headers={"Authorization": f"Bearer {self.token()}"},
             timeout=30,
         )
