@@ -182,6 +182,10 @@ def demo_stack(directory: Path, pending: int) -> Iterator[Stack]:
     """``triage up --demo`` in ``directory`` until ``pending`` reviews wait; stopped cleanly after."""
     stack = Stack(Ports(), directory / "data", directory / "up.log")
     stack.start("--demo")
-    stack.wait_settled(pending=pending)
+    try:
+        stack.wait_settled(pending=pending)
+    except BaseException:
+        stack.stop()  # one that never settled must not outlive the tests (it ran on, loading the machine)
+        raise
     yield stack
     assert stack.stop() == 0, stack.output()[-3000:]
