@@ -132,17 +132,42 @@ async def settled_count(client: Client, settings_queue: str) -> int:
     return waiting.count
 
 
-async def history_figures(client: Client, workflow_id: str) -> tuple[float, int]:
-    """The longest workflow task (s) and the tasks that timed out or failed, in one history."""
-    longest, failures, started = 0.0, 0, None
+LOCAL_ACTIVITY_TYPE = re.compile(rb'"activity_type"\s*:\s*"([^"]+)"')
+
+
+def _what_followed(event: Any) -> str | None:
+    """A command a workflow task's completion recorded: the activity it scheduled or the local activity it ran."""
+    kind = event.event_type
+    if kind == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+        return f"activity {event.activity_task_scheduled_event_attributes.activity_type.name}"
+    if kind == EventType.EVENT_TYPE_MARKER_RECORDED:
+        data = b"".join(p.data for p in event.marker_recorded_event_attributes.details["data"].payloads)
+        found = LOCAL_ACTIVITY_TYPE.search(data)
+        return f"local activity {found.group(1).decode() if found else '?'}"
+    return None
+
+
+async def history_figures(client: Client, workflow_id: str) -> tuple[float, int, dict[str, Any]]:
+    """The longest workflow task (s), the tasks that timed out or failed, and where the longest one
+    was (its first event, and the activities and local activities its completion recorded)."""
+    longest, failures, started, where, following = 0.0, 0, None, {}, None
     async for event in client.get_workflow_handle(workflow_id).fetch_history_events():
         kind = event.event_type
         if kind == EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED:
-            started = event.event_time.ToDatetime()
+            started = event
+            following = None
         elif kind == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED and started is not None:
-            longest = max(longest, (event.event_time.ToDatetime() - started).total_seconds())
+            took = (event.event_time.ToDatetime() - started.event_time.ToDatetime()).total_seconds()
+            if took > longest:
+                longest = took
+                where = {"workflow_id": workflow_id, "started_event_id": started.event_id, "then": []}
+                following = where["then"]
+        elif following is not None and (done := _what_followed(event)):
+            following.append(done)
+        elif kind == EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED:
+            following = None
         failures += kind in TIMED_OUT_OR_FAILED
-    return longest, failures
+    return longest, failures, where
 
 
 async def outcomes(client: Client, sent_by: dict[str, str], limit: int, inbox_limit: int) -> dict[str, Any]:
@@ -248,6 +273,10 @@ async def run(messages: int, repeat_senders: int, inbox_limit: int) -> Report:
         "elapsed_s": elapsed,
         "floor_elapsed_s": floor_s,
         "longest_workflow_task_s": max(f[0] for f in figures),
+        "longest_workflow_task_at": max(figures, key=lambda f: f[0])[2],
+        "workflow_tasks_over_2s_then": dict(
+            Counter(" + ".join(f[2]["then"]) or "(none)" for f in figures if f[0] > WORKFLOW_TASK_AIM_S)
+        ),
         "tasks_timed_out_or_failed": sum(f[1] for f in figures),
         "logged_capacity_failures": len(logged),
         "logged_by_kind": dict(kinds),
