@@ -1,9 +1,13 @@
 """The activities the triage workflow calls: each with its request, timeout and retries.
 
 Kept apart so the workflow reads as its decisions: what to call, not how.
-Thread reads, conversation turns, the autonomy mode, the sender's quota and
-verdicts are local activities: short calls, so the common message costs the
-server no activity task. Classify and draft run on the judge workers' queue
+Thread reads, the autonomy mode and verdicts are local activities: short calls
+answered by the mail API, the server or this worker's cache, so the common
+message costs the server no activity task for them. Joining a conversation and
+reserving an automatic reply wait for an Update on another workflow: they are
+activities of the coordination queue (``coordination_queue``), so the workflow
+task ends at once instead of staying open (and holding a worker slot) until
+the other workflow answers. Classify and draft run on the judge workers' queue
 (``judge_queue``).
 """
 
@@ -21,7 +25,13 @@ with workflow.unsafe.imports_passed_through():
     from activities.conversation import ConversationActivities
     from activities.mail import MailActivities
     from triage.domain.autonomy import ModeLookup, VerdictReport
-    from triage.domain.contracts import NEW_PARTICIPANT_SIGNAL, JudgeActivity, judge_queue_for
+    from triage.domain.contracts import (
+        NEW_PARTICIPANT_SIGNAL,
+        CoordinationActivity,
+        JudgeActivity,
+        coordination_queue_for,
+        judge_queue_for,
+    )
     from triage.domain.inbound import message_reply_target, reply_subject
     from triage.domain.models import (
         AutoReplyAllowance,
@@ -59,6 +69,9 @@ MAIL_RETRY = RetryPolicy(
     maximum_attempts=12,
 )
 LOCAL_TIMEOUT = timedelta(seconds=60)  # conversation, autonomy and quota calls
+# One attempt at a join or a reservation: an Update on a conversation or counter, which
+# answers in milliseconds when its worker is up; a retry asks again with the same update id.
+COORDINATION_TIMEOUT = timedelta(seconds=30)
 
 # ---- judging --------------------------------------------------------------------
 
@@ -173,7 +186,24 @@ async def thread_history(message: InboundMessage, customer: str | None) -> Threa
     )
 
 
+def coordination_queue() -> str | None:
+    """The coordination worker's queue; None (a local activity) when replaying runs started before it."""
+    if not workflow.patched(versions.COORDINATION_ACTIVITIES):
+        return None
+    return coordination_queue_for(workflow.info().task_queue)
+
+
 async def join_conversation(request: JoinConversation) -> ConversationTurn:
+    if queue := coordination_queue():
+        return await workflow.execute_activity(
+            CoordinationActivity.JOIN_CONVERSATION,
+            request,
+            result_type=ConversationTurn,
+            task_queue=queue,
+            start_to_close_timeout=COORDINATION_TIMEOUT,
+            retry_policy=MAIL_RETRY,
+            summary="join conversation",
+        )
     return await workflow.execute_local_activity_method(
         ConversationActivities.join_conversation,
         request,
@@ -212,21 +242,33 @@ async def reserve_auto_reply(
     message: InboundMessage, workflow_id: str, policy: PolicySettings
 ) -> AutoReplyAllowance:
     """Count the reply against its mailbox, its domain and the inbox (however the address is spelled)."""
+    request = ReserveAutoReply(
+        inbox_id=message.inbox_id,
+        sender=message.reply_address or message.from_address,
+        workflow_id=workflow_id,
+        limit=policy.auto_reply_limit,
+        window=policy.auto_reply_window,
+        domain_limit=policy.auto_reply_domain_limit,
+        inbox_limit=policy.auto_reply_inbox_limit,
+        budget_window=policy.auto_reply_budget_window,
+    )
+    summary = "count automatic replies to this sender"
+    if queue := coordination_queue():
+        return await workflow.execute_activity(
+            CoordinationActivity.RESERVE_AUTO_REPLY,
+            request,
+            result_type=AutoReplyAllowance,
+            task_queue=queue,
+            start_to_close_timeout=COORDINATION_TIMEOUT,
+            retry_policy=MAIL_RETRY,
+            summary=summary,
+        )
     return await workflow.execute_local_activity_method(
         ConversationActivities.reserve_auto_reply,
-        ReserveAutoReply(
-            inbox_id=message.inbox_id,
-            sender=message.reply_address or message.from_address,
-            workflow_id=workflow_id,
-            limit=policy.auto_reply_limit,
-            window=policy.auto_reply_window,
-            domain_limit=policy.auto_reply_domain_limit,
-            inbox_limit=policy.auto_reply_inbox_limit,
-            budget_window=policy.auto_reply_budget_window,
-        ),
+        request,
         start_to_close_timeout=LOCAL_TIMEOUT,
         retry_policy=MAIL_RETRY,
-        summary="count automatic replies to this sender",
+        summary=summary,
     )
 
 
