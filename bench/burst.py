@@ -141,8 +141,10 @@ def _what_followed(event: Any) -> str | None:
     if kind == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
         return f"activity {event.activity_task_scheduled_event_attributes.activity_type.name}"
     if kind == EventType.EVENT_TYPE_MARKER_RECORDED:
-        data = b"".join(p.data for p in event.marker_recorded_event_attributes.details["data"].payloads)
-        found = LOCAL_ACTIVITY_TYPE.search(data)
+        marker = event.marker_recorded_event_attributes
+        if marker.marker_name != "core_local_activity":
+            return None  # a patch marker
+        found = LOCAL_ACTIVITY_TYPE.search(b"".join(p.data for p in marker.details["data"].payloads))
         return f"local activity {found.group(1).decode() if found else '?'}"
     return None
 
