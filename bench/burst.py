@@ -149,10 +149,10 @@ def _what_followed(event: Any) -> str | None:
     return None
 
 
-async def history_figures(client: Client, workflow_id: str) -> tuple[float, int, dict[str, Any]]:
-    """The longest workflow task (s), the tasks that timed out or failed, and where the longest one
-    was (its first event, and the activities and local activities its completion recorded)."""
-    longest, failures, started, where, following = 0.0, 0, None, {}, None
+async def history_figures(client: Client, workflow_id: str) -> tuple[float, Counter[str], dict[str, Any]]:
+    """The longest workflow task (s), the tasks that timed out or failed (by kind), and where the longest
+    one was (its first event, and the activities and local activities its completion recorded)."""
+    longest, failures, started, where, following = 0.0, Counter[str](), None, {}, None
     async for event in client.get_workflow_handle(workflow_id).fetch_history_events():
         kind = event.event_type
         if kind == EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED:
@@ -168,7 +168,8 @@ async def history_figures(client: Client, workflow_id: str) -> tuple[float, int,
             following.append(done)
         elif kind == EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED:
             following = None
-        failures += kind in TIMED_OUT_OR_FAILED
+        if kind in TIMED_OUT_OR_FAILED:
+            failures[EventType.Name(kind).removeprefix("EVENT_TYPE_").lower()] += 1
     return longest, failures, where
 
 
@@ -279,7 +280,8 @@ async def run(messages: int, repeat_senders: int, inbox_limit: int) -> Report:
         "workflow_tasks_over_2s_then": dict(
             Counter(" + ".join(f[2]["then"]) or "(none)" for f in figures if f[0] > WORKFLOW_TASK_AIM_S)
         ),
-        "tasks_timed_out_or_failed": sum(f[1] for f in figures),
+        "tasks_timed_out_or_failed": sum(f[1].total() for f in figures),
+        "tasks_timed_out_or_failed_by_kind": dict(sum((f[1] for f in figures), Counter[str]())),
         "logged_capacity_failures": len(logged),
         "logged_by_kind": dict(kinds),
         "logged_samples": {k: [line for kind, line in logged if kind == k][:3] for k in kinds},

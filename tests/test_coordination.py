@@ -1,8 +1,8 @@
-"""Joins and reservations run on the coordination queue: activities, not local activities.
+"""Joins, reservations and verdicts run on the coordination queue: activities, not local activities.
 
 A local activity keeps its triage workflow's task open (and a worker slot taken)
 until it returns, and a join or a reservation waits for an Update on a
-conversation or a counter. As activities of the coordination worker, beside the
+conversation or a counter (a verdict, for its batch's Signal). As activities of the coordination worker, beside the
 conversations and counters on their own queue, the triage workflow task ends at
 once and their Updates never wait behind triage workflow tasks. Histories of both
 paths replay (``tests/test_replay.py``): ``*_coordination`` written here, ``*_local``
@@ -43,7 +43,7 @@ async def workflow_types(client: Client, task_queue: str) -> list[str]:
     return sorted([w.workflow_type async for w in client.list_workflows(f"TaskQueue = '{task_queue}'")])
 
 
-async def test_a_routine_reply_is_reserved_by_an_activity_of_the_coordination_queue(
+async def test_a_routine_reply_is_reserved_and_reported_by_activities_of_the_coordination_queue(
     dev_env, settings, control
 ):
     async with running_worker(dev_env.client, settings):
@@ -54,8 +54,9 @@ async def test_a_routine_reply_is_reserved_by_an_activity_of_the_coordination_qu
         await save_history(handle, "auto_sent_coordination")
         scheduled, local = await calls(handle)
         coordinated = await workflow_types(dev_env.client, settings.coordination_queue)
-    assert scheduled[CoordinationActivity.RESERVE_AUTO_REPLY] == settings.coordination_queue
-    assert not any(CoordinationActivity.RESERVE_AUTO_REPLY in marker for marker in local)
+    for asked in (CoordinationActivity.RESERVE_AUTO_REPLY, CoordinationActivity.REPORT_VERDICT):
+        assert scheduled[asked] == settings.coordination_queue
+        assert not any(asked in marker for marker in local)
     assert coordinated == [contracts.AUTO_REPLY_COUNTER_WORKFLOW]  # the sender's counter, on its queue
     assert len(await sent_mail(control)) == 1
 

@@ -6,10 +6,11 @@ It holds no model: classifying, drafting and retraining run in the judge worker
 workflow tasks never wait on judging for the GIL.
 
 The coordination worker (same process, its own queue and slots) runs the
-conversations and sender counters and the activities that ask them (join a
-conversation, reserve an automatic reply): their Updates never wait behind a
-burst of triage workflow tasks, and a triage workflow task never stays open
-while they answer (docs/performance.md, "The burst").
+conversations and sender counters and the activities that ask other workflows
+(join a conversation, reserve an automatic reply, report a verdict): their
+Updates never wait behind a burst of triage workflow tasks, and a triage
+workflow task never stays open while they answer (docs/performance.md,
+"The burst: nothing waits inside a workflow task").
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import py_compile
 import sys
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -59,6 +61,33 @@ WORKFLOWS: Sequence[type] = (
 COORDINATION_WORKFLOWS: Sequence[type] = (ConversationWorkflow, AutoReplyCounterWorkflow)
 
 
+@dataclass(frozen=True)
+class Coordination:
+    """The activities that ask other workflows, one of each per process: one bounds the
+    Updates this process keeps in flight on a counter, the other batches its verdicts."""
+
+    conversation: ConversationActivities
+    autonomy: AutonomyActivities
+
+    @classmethod
+    def of(cls, client: Client, settings: Settings) -> Coordination:
+        queue = settings.temporal_task_queue
+        return cls(
+            ConversationActivities(client, queue, settings.coordination_queue),
+            AutonomyActivities(
+                client, queue, settings.autonomy_settings(), settings.autonomy_mode_max_age.total_seconds()
+            ),
+        )
+
+    def activities(self) -> list[Callable[..., Any]]:
+        """The coordination queue's (``CoordinationActivity``)."""
+        return [
+            self.conversation.join_conversation,
+            self.conversation.reserve_auto_reply,
+            self.autonomy.report_verdict,
+        ]
+
+
 def activity_functions(
     client: Client,
     settings: Settings,
@@ -66,20 +95,16 @@ def activity_functions(
     mail: MailProvider,
     http: httpx.AsyncClient,
     webhook_url: str | None,
-    conversation: ConversationActivities | None = None,
+    coordination: Coordination | None = None,
 ) -> list[Callable[..., Any]]:
     """The workflows' activities on this queue (judging is the judge worker's), bound to this process's clients.
 
-    Join and reserve are here too: runs started before the coordination queue call them as
-    local activities. Pass the process's one ``conversation`` (it bounds Updates in flight).
+    The coordination activities are here too: runs started before the coordination queue
+    call them as local activities. Pass the process's one ``coordination``.
     """
-    queue = settings.temporal_task_queue
     mail_activities = MailActivities(mail)
     notify = NotifyActivities(http, webhook_url, settings.public_url)
-    conversation = conversation or ConversationActivities(client, queue, settings.coordination_queue)
-    autonomy = AutonomyActivities(
-        client, queue, settings.autonomy_settings(), settings.autonomy_mode_max_age.total_seconds()
-    )
+    coordination = coordination or Coordination.of(client, settings)
     return [
         mail_activities.save_draft,
         mail_activities.send_draft,
@@ -87,10 +112,8 @@ def activity_functions(
         mail_activities.thread_history,
         notify.notify_reviewer,
         notify.notify_mode_change,
-        conversation.join_conversation,
-        conversation.reserve_auto_reply,
-        autonomy.read_mode,
-        autonomy.report_verdict,
+        coordination.autonomy.read_mode,
+        *coordination.activities(),
     ]
 
 
@@ -126,15 +149,13 @@ def worker_options(settings: Settings) -> dict[str, Any]:
     }
 
 
-def build_coordination_worker(
-    client: Client, settings: Settings, conversation: ConversationActivities
-) -> Worker:
-    """The conversations and counters, and the joins and reservations that ask them, on their own queue."""
+def build_coordination_worker(client: Client, settings: Settings, coordination: Coordination) -> Worker:
+    """The conversations and counters, and the activities that ask them, on their own queue."""
     return Worker(
         client,
         task_queue=settings.coordination_queue,
         workflows=list(COORDINATION_WORKFLOWS),
-        activities=[conversation.join_conversation, conversation.reserve_auto_reply],
+        activities=coordination.activities(),
         **worker_options(settings),
         graceful_shutdown_timeout=timedelta(seconds=20),
     )
@@ -151,20 +172,20 @@ async def workflow_workers(
 ) -> AsyncIterator[Worker]:
     """The workflow worker and the coordination worker, running; yields the workflow worker."""
     cache_workflow_bytecode(WORKFLOWS)
-    conversation = ConversationActivities(client, settings.temporal_task_queue, settings.coordination_queue)
+    coordination = Coordination.of(client, settings)
     worker = Worker(
         client,
         task_queue=settings.temporal_task_queue,
         workflows=list(WORKFLOWS),
         activities=activity_functions(
-            client, settings, mail=mail, http=http, webhook_url=webhook_url, conversation=conversation
+            client, settings, mail=mail, http=http, webhook_url=webhook_url, coordination=coordination
         ),
         **worker_options(settings),
         # In-flight activities get this long to finish on SIGTERM before
         # they are cancelled and retried on another worker.
         graceful_shutdown_timeout=timedelta(seconds=20),
     )
-    async with worker, build_coordination_worker(client, settings, conversation):
+    async with worker, build_coordination_worker(client, settings, coordination):
         yield worker
 
 

@@ -1,14 +1,15 @@
 """The activities the triage workflow calls: each with its request, timeout and retries.
 
 Kept apart so the workflow reads as its decisions: what to call, not how.
-Thread reads, the autonomy mode and verdicts are local activities: short calls
-answered by the mail API, the server or this worker's cache, so the common
-message costs the server no activity task for them. Joining a conversation and
-reserving an automatic reply wait for an Update on another workflow: they are
-activities of the coordination queue (``coordination_queue``), so the workflow
-task ends at once instead of staying open (and holding a worker slot) until
-the other workflow answers. Classify and draft run on the judge workers' queue
-(``judge_queue``).
+The thread read and the autonomy mode are local activities: one short call
+(the mail API; the mode is mostly this worker's cache), so the common message
+costs the server no activity task for them. Joining a conversation, reserving
+an automatic reply and reporting a verdict wait on another workflow (an
+Update's answer; a Signal that carries the verdicts arriving together): they
+are activities of the coordination queue (``coordination_queue``), so the
+workflow task ends at once instead of staying open (and holding a worker slot)
+until the other workflow answers. Classify and draft run on the judge
+workers' queue (``judge_queue``).
 """
 
 from __future__ import annotations
@@ -69,8 +70,9 @@ MAIL_RETRY = RetryPolicy(
     maximum_attempts=12,
 )
 LOCAL_TIMEOUT = timedelta(seconds=60)  # conversation, autonomy and quota calls
-# One attempt at a join or a reservation: an Update on a conversation or counter, which
-# answers in milliseconds when its worker is up; a retry asks again with the same update id.
+# One attempt at a join, a reservation or a verdict: an Update on a conversation or counter
+# (or a Signal), answered in milliseconds when its worker is up; a retry asks again with the
+# same update id (a verdict is counted once per workflow).
 COORDINATION_TIMEOUT = timedelta(seconds=30)
 
 # ---- judging --------------------------------------------------------------------
@@ -273,10 +275,21 @@ async def reserve_auto_reply(
 
 
 async def report_verdict(report: VerdictReport) -> None:
+    summary = f"report verdict: {report.verdict.value}"
+    if queue := coordination_queue():
+        await workflow.execute_activity(
+            CoordinationActivity.REPORT_VERDICT,
+            report,
+            task_queue=queue,
+            start_to_close_timeout=COORDINATION_TIMEOUT,
+            retry_policy=MAIL_RETRY,
+            summary=summary,
+        )
+        return
     await workflow.execute_local_activity_method(
         AutonomyActivities.report_verdict,
         report,
         start_to_close_timeout=LOCAL_TIMEOUT,
         retry_policy=MAIL_RETRY,
-        summary=f"report verdict: {report.verdict.value}",
+        summary=summary,
     )

@@ -69,8 +69,8 @@ ACKNOWLEDGEMENT_LEAVES_REVIEW_OPEN = "acknowledgement-leaves-review-open"
 Added 2026-12-07; removable after 2027-01-09 (TRIAGE_RUN)."""
 
 COORDINATION_ACTIVITIES = "coordination-activities"
-"""Runs started before it join their conversation and reserve an automatic reply in local
-activities, which held the workflow task open while the conversation or counter answered.
+"""Runs started before it join their conversation, reserve an automatic reply and report a verdict
+in local activities, which held the workflow task open while the other workflow answered.
 Added 2026-12-07; removable after 2027-01-09 (TRIAGE_RUN)."""
 
 # ---- AutoReplyCounterWorkflow ------------------------------------------------------

@@ -57,7 +57,8 @@ def judge_queue_for(task_queue: str) -> str:
 
 
 def coordination_queue_for(task_queue: str) -> str:
-    """The queue of the conversations and sender counters beside a workflow task queue.
+    """The queue of the conversations and sender counters beside a workflow task queue,
+    and of the activities that ask them (``CoordinationActivity``).
 
     Their Updates answer a triage workflow's join and reservation: on a queue (and worker
     slots) of their own they never wait behind a burst of triage workflow tasks.
@@ -66,11 +67,13 @@ def coordination_queue_for(task_queue: str) -> str:
 
 
 class CoordinationActivity(StrEnum):
-    """Activities of the coordination worker (worker/main.py), called by name: a join or a
-    reservation waits for an Update on another workflow, outside the triage workflow's task."""
+    """Activities of the coordination worker (worker/main.py), called by name: each waits on
+    another workflow (a join's or a reservation's Update, a batch of verdicts' Signal), outside
+    the triage workflow's task."""
 
     JOIN_CONVERSATION = "join_conversation"
     RESERVE_AUTO_REPLY = "reserve_auto_reply"
+    REPORT_VERDICT = "report_verdict"
 
 
 class JudgeActivity(StrEnum):
