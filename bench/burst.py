@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from temporalio.api.enums.v1 import EventType
+from temporalio.api.enums.v1 import EventType, TimeoutType
 from temporalio.client import Client
 from temporalio.worker import Worker
 
@@ -169,7 +169,11 @@ async def history_figures(client: Client, workflow_id: str) -> tuple[float, Coun
         elif kind == EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED:
             following = None
         if kind in TIMED_OUT_OR_FAILED:
-            failures[EventType.Name(kind).removeprefix("EVENT_TYPE_").lower()] += 1
+            what = EventType.Name(kind).removeprefix("EVENT_TYPE_").lower()
+            if kind == EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:  # waiting for a worker, or on one?
+                timeout = event.workflow_task_timed_out_event_attributes.timeout_type
+                what += f" ({TimeoutType.Name(timeout).removeprefix('TIMEOUT_TYPE_').lower()})"
+            failures[what] += 1
     return longest, failures, where
 
 
