@@ -14,7 +14,9 @@ workers' queue (``judge_queue``).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -195,23 +197,36 @@ def coordination_queue() -> str | None:
     return coordination_queue_for(workflow.info().task_queue)
 
 
-async def join_conversation(request: JoinConversation) -> ConversationTurn:
+async def ask_coordination(
+    activity: CoordinationActivity,
+    local: Callable[..., Awaitable[Any]],
+    request: Any,
+    summary: str,
+    result_type: type | None = None,
+) -> Any:
+    """An activity of the coordination queue; in runs started before it, the local activity they ran."""
     if queue := coordination_queue():
         return await workflow.execute_activity(
-            CoordinationActivity.JOIN_CONVERSATION,
+            activity,
             request,
-            result_type=ConversationTurn,
+            result_type=result_type,
             task_queue=queue,
             start_to_close_timeout=COORDINATION_TIMEOUT,
             retry_policy=MAIL_RETRY,
-            summary="join conversation",
+            summary=summary,
         )
     return await workflow.execute_local_activity_method(
+        local, request, start_to_close_timeout=LOCAL_TIMEOUT, retry_policy=MAIL_RETRY, summary=summary
+    )
+
+
+async def join_conversation(request: JoinConversation) -> ConversationTurn:
+    return await ask_coordination(
+        CoordinationActivity.JOIN_CONVERSATION,
         ConversationActivities.join_conversation,
         request,
-        start_to_close_timeout=LOCAL_TIMEOUT,
-        retry_policy=MAIL_RETRY,
-        summary="join conversation",
+        "join conversation",
+        ConversationTurn,
     )
 
 
@@ -254,42 +269,19 @@ async def reserve_auto_reply(
         inbox_limit=policy.auto_reply_inbox_limit,
         budget_window=policy.auto_reply_budget_window,
     )
-    summary = "count automatic replies to this sender"
-    if queue := coordination_queue():
-        return await workflow.execute_activity(
-            CoordinationActivity.RESERVE_AUTO_REPLY,
-            request,
-            result_type=AutoReplyAllowance,
-            task_queue=queue,
-            start_to_close_timeout=COORDINATION_TIMEOUT,
-            retry_policy=MAIL_RETRY,
-            summary=summary,
-        )
-    return await workflow.execute_local_activity_method(
+    return await ask_coordination(
+        CoordinationActivity.RESERVE_AUTO_REPLY,
         ConversationActivities.reserve_auto_reply,
         request,
-        start_to_close_timeout=LOCAL_TIMEOUT,
-        retry_policy=MAIL_RETRY,
-        summary=summary,
+        "count automatic replies to this sender",
+        AutoReplyAllowance,
     )
 
 
 async def report_verdict(report: VerdictReport) -> None:
-    summary = f"report verdict: {report.verdict.value}"
-    if queue := coordination_queue():
-        await workflow.execute_activity(
-            CoordinationActivity.REPORT_VERDICT,
-            report,
-            task_queue=queue,
-            start_to_close_timeout=COORDINATION_TIMEOUT,
-            retry_policy=MAIL_RETRY,
-            summary=summary,
-        )
-        return
-    await workflow.execute_local_activity_method(
+    await ask_coordination(
+        CoordinationActivity.REPORT_VERDICT,
         AutonomyActivities.report_verdict,
         report,
-        start_to_close_timeout=LOCAL_TIMEOUT,
-        retry_policy=MAIL_RETRY,
-        summary=summary,
+        f"report verdict: {report.verdict.value}",
     )
