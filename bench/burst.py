@@ -152,7 +152,9 @@ def _what_followed(event: Any) -> str | None:
 async def history_figures(client: Client, workflow_id: str) -> tuple[float, Counter[str], dict[str, Any]]:
     """The longest workflow task (s), the tasks that timed out or failed (by kind), and where the longest
     one was (its first event, and the activities and local activities its completion recorded)."""
-    longest, failures, started, where, following = 0.0, Counter[str](), None, {}, None
+    longest, failures, started = 0.0, Counter[str](), None
+    where: dict[str, Any] = {}
+    following: list[str] | None = None  # what the longest task so far recorded, while it is read
     async for event in client.get_workflow_handle(workflow_id).fetch_history_events():
         kind = event.event_type
         if kind == EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED:
@@ -162,8 +164,8 @@ async def history_figures(client: Client, workflow_id: str) -> tuple[float, Coun
             took = (event.event_time.ToDatetime() - started.event_time.ToDatetime()).total_seconds()
             if took > longest:
                 longest = took
-                where = {"workflow_id": workflow_id, "started_event_id": started.event_id, "then": []}
-                following = where["then"]
+                following = []
+                where = {"workflow_id": workflow_id, "started_event_id": started.event_id, "then": following}
         elif following is not None and (done := _what_followed(event)):
             following.append(done)
         elif kind == EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED:
