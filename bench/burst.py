@@ -55,7 +55,7 @@ from bench.processes import (
 from starter.review import get_state
 from triage.domain import contracts
 from triage.domain.contracts import workflow_id_for
-from triage.domain.models import TriageStatus
+from triage.domain.models import PolicySettings, TriageStatus
 from triage.domain.policy import AUTO_REPLY_LIMIT
 from triage.judging.offline import OfflineProvider
 from triage.runtime.config import Settings
@@ -238,7 +238,14 @@ async def run(messages: int, repeat_senders: int, inbox_limit: int) -> Report:
             mailsim_process(directory) as sim,
             httpx.AsyncClient(base_url=sim.control_url, timeout=60) as control,
         ):
-            settings = bench_settings(sim, provider="offline", auto_reply_inbox_limit=inbox_limit)
+            # The default domain budget (bench_settings lifts it for the throughput runs): with
+            # it above the inbox's, every counter's share would be 0 and each reply ask the pool.
+            settings = bench_settings(
+                sim,
+                provider="offline",
+                auto_reply_inbox_limit=inbox_limit,
+                auto_reply_domain_limit=PolicySettings().auto_reply_domain_limit,
+            )
             limit = settings.auto_reply_limit
             texts = await routine_texts(OfflineProvider(), settings, ROUTINE)
             floor_s = await run_floor(client, messages)

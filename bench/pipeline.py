@@ -31,7 +31,6 @@ from temporalio.worker import Worker
 
 from bench.floor import FloorWorkflow, noop
 from bench.harness import (
-    AUTOSEND_BUDGETS,
     Comparison,
     Report,
     alternate,
@@ -206,7 +205,7 @@ async def run(messages: int, rounds: int) -> Report:
     with tempfile.TemporaryDirectory() as tmp:
         async with dev_server(Path(tmp)) as (server, client), mailsim_process(Path(tmp)) as sim:
             provider = OfflineProvider()
-            settings = bench_settings(sim, provider="offline", **AUTOSEND_BUDGETS)
+            settings = bench_settings(sim, provider="offline")
             texts = await routine_texts(provider, settings)
             async with judge_process(settings, server.address, Path(tmp)):
                 await run_floor(client, WARM_UP)

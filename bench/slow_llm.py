@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.harness import AUTOSEND_BUDGETS, Comparison, Report, bench_settings, cli
+from bench.harness import Comparison, Report, bench_settings, cli
 from bench.pipeline import routine_texts, run_floor, run_project
 from bench.processes import dev_server, judge_process, mailsim_process
 from triage.dev.fake_openai import fake_openai
@@ -66,7 +66,6 @@ async def run(messages: int, delay: float, llm_concurrency: int, serial_messages
                 openai_base_url=llm.base_url,
                 openai_api_key=llm.api_key,
                 llm_concurrency=llm_concurrency,
-                **AUTOSEND_BUDGETS,
             )
             provider = build_provider(settings)
             try:
