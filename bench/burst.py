@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from temporalio.api.enums.v1 import EventType
+from temporalio.api.enums.v1 import EventType, TimeoutType
 from temporalio.client import Client
 from temporalio.worker import Worker
 
@@ -55,7 +55,7 @@ from bench.processes import (
 from starter.review import get_state
 from triage.domain import contracts
 from triage.domain.contracts import workflow_id_for
-from triage.domain.models import TriageStatus
+from triage.domain.models import PolicySettings, TriageStatus
 from triage.domain.policy import AUTO_REPLY_LIMIT
 from triage.judging.offline import OfflineProvider
 from triage.runtime.config import Settings
@@ -132,17 +132,51 @@ async def settled_count(client: Client, settings_queue: str) -> int:
     return waiting.count
 
 
-async def history_figures(client: Client, workflow_id: str) -> tuple[float, int]:
-    """The longest workflow task (s) and the tasks that timed out or failed, in one history."""
-    longest, failures, started = 0.0, 0, None
+LOCAL_ACTIVITY_TYPE = re.compile(rb'"activity_type"\s*:\s*"([^"]+)"')
+
+
+def _what_followed(event: Any) -> str | None:
+    """A command a workflow task's completion recorded: the activity it scheduled or the local activity it ran."""
+    kind = event.event_type
+    if kind == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+        return f"activity {event.activity_task_scheduled_event_attributes.activity_type.name}"
+    if kind == EventType.EVENT_TYPE_MARKER_RECORDED:
+        marker = event.marker_recorded_event_attributes
+        if marker.marker_name != "core_local_activity":
+            return None  # a patch marker
+        found = LOCAL_ACTIVITY_TYPE.search(b"".join(p.data for p in marker.details["data"].payloads))
+        return f"local activity {found.group(1).decode() if found else '?'}"
+    return None
+
+
+async def history_figures(client: Client, workflow_id: str) -> tuple[float, Counter[str], dict[str, Any]]:
+    """The longest workflow task (s), the tasks that timed out or failed (by kind), and where the longest
+    one was (its first event, and the activities and local activities its completion recorded)."""
+    longest, failures, started = 0.0, Counter[str](), None
+    where: dict[str, Any] = {}
+    following: list[str] | None = None  # what the longest task so far recorded, while it is read
     async for event in client.get_workflow_handle(workflow_id).fetch_history_events():
         kind = event.event_type
         if kind == EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED:
-            started = event.event_time.ToDatetime()
+            started = event
+            following = None
         elif kind == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED and started is not None:
-            longest = max(longest, (event.event_time.ToDatetime() - started).total_seconds())
-        failures += kind in TIMED_OUT_OR_FAILED
-    return longest, failures
+            took = (event.event_time.ToDatetime() - started.event_time.ToDatetime()).total_seconds()
+            if took > longest:
+                longest = took
+                following = []
+                where = {"workflow_id": workflow_id, "started_event_id": started.event_id, "then": following}
+        elif following is not None and (done := _what_followed(event)):
+            following.append(done)
+        elif kind == EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED:
+            following = None
+        if kind in TIMED_OUT_OR_FAILED:
+            what = EventType.Name(kind).removeprefix("EVENT_TYPE_").lower()
+            if kind == EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:  # waiting for a worker, or on one?
+                timeout = event.workflow_task_timed_out_event_attributes.timeout_type
+                what += f" ({TimeoutType.Name(timeout).removeprefix('TIMEOUT_TYPE_').lower()})"
+            failures[what] += 1
+    return longest, failures, where
 
 
 async def outcomes(client: Client, sent_by: dict[str, str], limit: int, inbox_limit: int) -> dict[str, Any]:
@@ -204,7 +238,14 @@ async def run(messages: int, repeat_senders: int, inbox_limit: int) -> Report:
             mailsim_process(directory) as sim,
             httpx.AsyncClient(base_url=sim.control_url, timeout=60) as control,
         ):
-            settings = bench_settings(sim, provider="offline", auto_reply_inbox_limit=inbox_limit)
+            # The default domain budget (bench_settings lifts it for the throughput runs): with
+            # it above the inbox's, every counter's share would be 0 and each reply ask the pool.
+            settings = bench_settings(
+                sim,
+                provider="offline",
+                auto_reply_inbox_limit=inbox_limit,
+                auto_reply_domain_limit=PolicySettings().auto_reply_domain_limit,
+            )
             limit = settings.auto_reply_limit
             texts = await routine_texts(OfflineProvider(), settings, ROUTINE)
             floor_s = await run_floor(client, messages)
@@ -248,7 +289,12 @@ async def run(messages: int, repeat_senders: int, inbox_limit: int) -> Report:
         "elapsed_s": elapsed,
         "floor_elapsed_s": floor_s,
         "longest_workflow_task_s": max(f[0] for f in figures),
-        "tasks_timed_out_or_failed": sum(f[1] for f in figures),
+        "longest_workflow_task_at": max(figures, key=lambda f: f[0])[2],
+        "workflow_tasks_over_2s_then": dict(
+            Counter(" + ".join(f[2]["then"]) or "(none)" for f in figures if f[0] > WORKFLOW_TASK_AIM_S)
+        ),
+        "tasks_timed_out_or_failed": sum(f[1].total() for f in figures),
+        "tasks_timed_out_or_failed_by_kind": dict(sum((f[1] for f in figures), Counter[str]())),
         "logged_capacity_failures": len(logged),
         "logged_by_kind": dict(kinds),
         "logged_samples": {k: [line for kind, line in logged if kind == k][:3] for k in kinds},

@@ -34,7 +34,6 @@ from temporalio.client import (
     OutboundInterceptor,
     StartWorkflowInput,
 )
-from temporalio.worker import Worker
 
 from bench.harness import bench_settings
 from bench.processes import dev_server, mailsim_process
@@ -45,7 +44,7 @@ from triage.judging.offline import OfflineProvider
 from triage.mail.factory import build_mail_provider
 from triage.runtime.config import Settings
 from worker.judge import build_judge_worker
-from worker.main import WORKFLOWS, activity_functions
+from worker.main import workflow_workers
 
 PASSWORD = (
     "How do I reset my password?",
@@ -70,6 +69,7 @@ COLUMNS = (
     "workflow tasks",
     "activities (workflow queue)",
     "activities (judge queue)",
+    "activities (coordination queue)",
     "local activities",
     "Signals",
     "Updates",
@@ -122,7 +122,8 @@ class CountingCalls(Interceptor):
 async def history_counts(client: Client, settings: Settings) -> dict[str, Counter[str]]:
     """Per workflow (id and run) of the queue: its events, by what they cost."""
     counts: dict[str, Counter[str]] = {}
-    async for execution in client.list_workflows(f"TaskQueue = '{settings.temporal_task_queue}'"):
+    queues = (settings.temporal_task_queue, settings.coordination_queue)
+    async for execution in client.list_workflows(" OR ".join(f"TaskQueue = '{q}'" for q in queues)):
         events: Counter[str] = Counter()
         handle = client.get_workflow_handle(execution.id, run_id=execution.run_id)
         async for event in handle.fetch_history_events():
@@ -136,8 +137,8 @@ async def history_counts(client: Client, settings: Settings) -> dict[str, Counte
             )
             if kind == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
                 queue = event.activity_task_scheduled_event_attributes.task_queue.name
-                judged = queue == settings.judge_queue and queue != settings.temporal_task_queue
-                events["activities (judge queue)" if judged else "activities (workflow queue)"] += 1
+                by_queue = {settings.judge_queue: "judge", settings.coordination_queue: "coordination"}
+                events[f"activities ({by_queue.get(queue, 'workflow')} queue)"] += 1
             events["Signals received"] += kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED
             events["Updates received"] += kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED
         counts[f"{execution.id}/{execution.run_id}"] = events
@@ -234,15 +235,7 @@ async def measure_kind(
     async with AsyncExitStack() as stack:
         mail = await stack.enter_async_context(build_mail_provider(settings))
         http = await stack.enter_async_context(httpx.AsyncClient())
-        activities = activity_functions(counted, settings, mail=mail, http=http, webhook_url=None)
-        await stack.enter_async_context(
-            Worker(
-                counted,
-                task_queue=settings.temporal_task_queue,
-                workflows=list(WORKFLOWS),
-                activities=activities,
-            )
-        )
+        await stack.enter_async_context(workflow_workers(counted, settings, mail=mail, http=http))
         await stack.enter_async_context(build_judge_worker(counted, settings, OfflineProvider()))
         # What happens before the counted message (the thread's first one, the previous routine message).
         sender = "Rosa <rosa@example.org>"

@@ -48,7 +48,7 @@ from triage.judging.base import TriageProvider
 from triage.mail.factory import build_mail_provider
 from triage.mail.myagentmail.provider import MyAgentMailProvider
 from triage.runtime.config import Settings
-from worker.main import build_worker, worker_options
+from worker.main import worker_options, workflow_workers
 
 NAME = "pipeline"
 SIZES = {"short": {"messages": 100, "rounds": 2}, "full": {"messages": 500, "rounds": 2}}
@@ -125,12 +125,11 @@ async def run_project(
         httpx.AsyncClient() as http,
         httpx.AsyncClient(base_url=sim.control_url, timeout=30) as control,
     ):
-        worker = build_worker(client, settings, mail=mail, http=http)
         watcher = InboxWatcher(client, mail, settings)
         watch = asyncio.create_task(watcher.run(stop))
         await watcher.ready.wait()
         assert isinstance(mail, MyAgentMailProvider)  # the sent mail is counted over its REST API
-        async with worker:
+        async with workflow_workers(client, settings, mail=mail, http=http):
             sent_before = (
                 await mail.rest.list_messages(sim.inbox_id, direction="outbound", limit=1)
             ).pagination.total

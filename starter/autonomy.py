@@ -7,12 +7,15 @@ first one starts it) and answer with the changes they made.
 
 from __future__ import annotations
 
+import asyncio
+from datetime import timedelta
 from pathlib import Path
 
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from starter.review import get_state
 from triage.domain import contracts
 from triage.domain.autonomy import (
     AutonomyBook,
@@ -28,6 +31,8 @@ from triage.domain.autonomy import (
 from triage.domain.models import TriageResult, TriageStatus
 from triage.judging.kb_articles import article_ids
 from triage.runtime.temporal_client import update_with_start
+
+STATE_TIMEOUT = timedelta(seconds=5)  # the state query needs a worker
 
 
 class NotFlaggable(Exception):
@@ -91,6 +96,14 @@ async def _set_mode(client: Client, task_queue: str, inbox_id: str, request: Mod
     return await _update(client, task_queue, inbox_id, contracts.AUTONOMY_SET_MODE, request)
 
 
+# A reply sent on its own is flagged once its run ended: after its verdict report, which a burst may queue.
+VERDICT_WAIT_S = 30.0
+
+
+async def _sent_alone(client: Client, workflow_id: str) -> bool:
+    return (await get_state(client, workflow_id, rpc_timeout=STATE_TIMEOUT)).status is TriageStatus.AUTO_SENT
+
+
 async def flag_sent_reply(
     client: Client, task_queue: str, workflow_id: str, by: str, why: str, settings: AutonomySettings
 ) -> list[ModeChange]:
@@ -102,9 +115,17 @@ async def flag_sent_reply(
         raise NotFlaggable(
             f"{workflow_id} is not a triage of a message: only an automatic reply can be flagged"
         )
-    if description.status is not WorkflowExecutionStatus.COMPLETED:
+    # Sent already but still running: it ends once its verdict is reported (an activity), moments later.
+    finishing = description.status is WorkflowExecutionStatus.RUNNING and await _sent_alone(
+        client, workflow_id
+    )
+    if description.status is not WorkflowExecutionStatus.COMPLETED and not finishing:
         raise NotFlaggable(f"{workflow_id} is still open: nothing was sent on its own")
-    result = await handle.result(follow_runs=False)
+    try:
+        async with asyncio.timeout(VERDICT_WAIT_S):
+            result = await handle.result(follow_runs=False)
+    except TimeoutError:
+        raise NotFlaggable(f"{workflow_id} is still reporting its verdict: try again in a minute") from None
     if result.status is not TriageStatus.AUTO_SENT or result.category is None:
         raise NotFlaggable(f"{workflow_id} was not sent automatically (status {result.status.value})")
     if result.inbox_id is None:

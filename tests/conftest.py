@@ -37,7 +37,7 @@ from triage.mail.sim.runner import running_mailsim
 from triage.runtime.config import Settings
 from triage.runtime.temporal_client import ensure_search_attributes
 from worker.judge import build_judge_worker
-from worker.main import WORKFLOWS, activity_functions
+from worker.main import workflow_workers
 
 # Fixtures that live in helper modules (a test module never imports a fixture: it would shadow it).
 pytest_plugins = ["tests.browser", "tests.imap_env"]
@@ -146,19 +146,14 @@ async def running_worker(
     *,
     webhook_url: str | None = None,
 ) -> AsyncIterator[Worker]:
-    """A real workflow worker and a real judge worker (each on its queue), in this process, with real activities."""
+    """Real workflow, coordination and judge workers (each on its queue), in this process, with real activities."""
     async with (
         build_mail_provider(settings) as mail,
         httpx.AsyncClient() as http,
+        workflow_workers(client, settings, mail=mail, http=http, webhook_url=webhook_url) as worker,
+        build_judge_worker(client, settings, provider or ScriptedProvider()),
     ):
-        worker = Worker(
-            client,
-            task_queue=settings.temporal_task_queue,
-            workflows=list(WORKFLOWS),
-            activities=activity_functions(client, settings, mail=mail, http=http, webhook_url=webhook_url),
-        )
-        async with worker, build_judge_worker(client, settings, provider or ScriptedProvider()):
-            yield worker
+        yield worker
 
 
 @pytest_asyncio.fixture(loop_scope="session")

@@ -145,11 +145,25 @@ class Stack:
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout)
 
+    def listed(self, status: str = "any") -> list[dict]:
+        """The triage workflows as the reviewer API lists them (visibility only: no state queries)."""
+        response = httpx.get(
+            f"{self.api}/api/reviews",
+            params={"status": status, "limit": 200},
+            headers={"Authorization": f"Bearer {self.token()}"},
+            timeout=30,
+        )
+        response.raise_for_status()
+        return response.json()["items"]
+
     def wait_settled(self, pending: int | None = None, timeout: float = 90) -> list[dict]:
-        """Until every inbound sample has a workflow that finished or waits for review."""
+        """Until every inbound sample has a workflow that finished or waits for review.
+
+        Polled over the running API: a ``triage reviews --all`` per poll cost a second of CPU
+        and a state query per workflow, and slowed the stack it waited for."""
         deadline = time.monotonic() + timeout
         while True:
-            every = self.reviews("--all")
+            every = self.listed()
             busy = [r for r in every if r["status"] in (None, "classifying", "drafting")]
             waiting = [r for r in every if r["status"] == "awaiting_review"]
             if (
@@ -168,6 +182,10 @@ def demo_stack(directory: Path, pending: int) -> Iterator[Stack]:
     """``triage up --demo`` in ``directory`` until ``pending`` reviews wait; stopped cleanly after."""
     stack = Stack(Ports(), directory / "data", directory / "up.log")
     stack.start("--demo")
-    stack.wait_settled(pending=pending)
+    try:
+        stack.wait_settled(pending=pending)
+    except BaseException:
+        stack.stop()  # one that never settled must not outlive the tests (it ran on, loading the machine)
+        raise
     yield stack
     assert stack.stop() == 0, stack.output()[-3000:]

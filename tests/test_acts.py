@@ -198,15 +198,16 @@ def test_a_reply_is_not_a_problem_report_because_it_is_a_reply():
         ),
     ],
 )
-async def test_an_injection_is_flagged_with_the_sentence_that_carries_it(text, sentence):
-    classification = await classify_checked(OfflineProvider(), message(text, "Question"))
+async def test_an_injection_is_flagged_with_the_sentence_that_carries_it(text, sentence, offline):
+    classification = await classify_checked(offline, message(text, "Question"))
     assert GuardFlag.PROMPT_INJECTION in classification.guard_flags
     (evidence,) = [e for e in classification.evidence if e.startswith("prompt_injection")]
     assert sentence in evidence
 
 
-async def draft_for(text: str, subject: str = "Re: your question") -> tuple[str, list[GuardFlag]]:
-    provider = OfflineProvider()
+async def draft_for(
+    provider: OfflineProvider, text: str, subject: str = "Re: your question"
+) -> tuple[str, list[GuardFlag]]:
     classification = await classify_checked(provider, message(text, subject))
     reply = await provider.draft(DraftRequest(message=message(text, subject), classification=classification))
     return reply.body, classification.guard_flags
@@ -234,8 +235,8 @@ async def draft_for(text: str, subject: str = "Re: your question") -> tuple[str,
         ("Please delete all personal data you hold about me.", "en", "holding", False),
     ],
 )
-async def test_the_draft_fits_the_act(text, language, part, sorry):
-    body, _ = await draft_for(text)
+async def test_the_draft_fits_the_act(text, language, part, sorry, offline):
+    body, _ = await draft_for(offline, text)
     texts = reply_text(language)
     assert getattr(texts, part) in body
     # "Sorry for the trouble" is for problem reports only.
@@ -320,6 +321,6 @@ def test_a_new_messages_subject_may_ask(subject, asks):
 
 
 @pytest.mark.parametrize("text", NOTES_TO_THE_MODEL)
-async def test_a_note_to_the_model_is_an_injection(text):
-    classification = await classify_checked(OfflineProvider(), message(text, "Question"))
+async def test_a_note_to_the_model_is_an_injection(text, offline):
+    classification = await classify_checked(offline, message(text, "Question"))
     assert GuardFlag.PROMPT_INJECTION in classification.guard_flags

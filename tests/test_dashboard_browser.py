@@ -20,7 +20,6 @@ from tests.conftest import sent_mail
 from tests.helpers import REVIEWERS, dashboard, start_for, wait_for_status
 from tests.scripted_provider import subject
 from triage.domain.models import AutonomyMode, Category, TriageStatus
-from triage.judging.offline import OfflineProvider
 from triage.runtime.config import Settings
 
 pytestmark = pytest.mark.browser
@@ -168,10 +167,10 @@ async def test_hostile_email_renders_inert(dev_env, api_settings, control, brows
 
 
 async def test_autonomy_page_mode_form_and_a_shadow_held_review(
-    dev_env, api_settings, control, browser: Browser
+    dev_env, api_settings, control, browser: Browser, offline
 ):
     settings = api_settings.model_copy(update={"autonomy": AutonomyMode.SHADOW})  # TRIAGE_AUTONOMY=shadow
-    async with dashboard(dev_env.client, settings, OfflineProvider()) as base:
+    async with dashboard(dev_env.client, settings, offline) as base:
         held = await start_for(dev_env.client, settings, control, **PASSWORD)
         await wait_for_status(held, TriageStatus.AWAITING_REVIEW)
 

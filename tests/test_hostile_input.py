@@ -11,7 +11,6 @@ from tests.conftest import inbound, running_worker, sent_mail
 from tests.helpers import running_watcher
 from triage.domain.contracts import workflow_id_for
 from triage.domain.models import TriageStatus
-from triage.judging.offline import OfflineProvider
 
 HOSTILE = {
     "injection-en": {
@@ -48,9 +47,9 @@ HOSTILE = {
 }
 
 
-async def test_hostile_corpus_is_held_for_humans(dev_env, settings, control):
+async def test_hostile_corpus_is_held_for_humans(dev_env, settings, control, offline):
     async with (
-        running_worker(dev_env.client, settings, OfflineProvider()),
+        running_worker(dev_env.client, settings, offline),
         running_watcher(dev_env.client, settings),
     ):
         created = {name: await inbound(control, **fields) for name, fields in HOSTILE.items()}

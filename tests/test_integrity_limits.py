@@ -19,7 +19,6 @@ from triage.domain.contracts import workflow_id_for
 from triage.domain.inbound import NEUTRAL_REPLY_SUBJECT
 from triage.domain.models import TriageState, TriageStatus
 from triage.domain.policy import AUTO_REPLY_LIMIT
-from triage.judging.offline import OfflineProvider
 
 pytestmark = pytest.mark.slow
 
@@ -101,11 +100,11 @@ async def test_the_inbox_has_a_budget_of_its_own(dev_env, mailsim, task_queue, c
     assert len(reasons) == 3 and all("inbox" in r for r in reasons), reasons
 
 
-async def test_a_reply_never_repeats_a_subject_with_a_link(dev_env, mailsim, task_queue, control):
+async def test_a_reply_never_repeats_a_subject_with_a_link(dev_env, mailsim, task_queue, control, offline):
     """A spoofed From with "Visit evil.example/promo" in the subject: the reply's subject is neutral."""
     settings = make_settings(mailsim, task_queue)
     async with (
-        running_worker(dev_env.client, settings, OfflineProvider()),
+        running_worker(dev_env.client, settings, offline),
         running_watcher(dev_env.client, settings),
     ):
         created = await inbound(

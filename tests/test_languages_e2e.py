@@ -11,7 +11,6 @@ from tests.conftest import running_worker, sent_mail
 from tests.helpers import assert_clean, start_for, wait_for_status
 from triage.domain.models import ReviewAction, TriageStatus
 from triage.domain.render import text_to_html
-from triage.judging.offline import OfflineProvider
 from triage.mail.myagentmail.client import MailClient
 
 QUESTIONS = {
@@ -26,8 +25,10 @@ QUESTIONS = {
 }
 
 
-async def test_replies_go_out_in_the_customers_language_with_an_html_part(dev_env, settings, control):
-    async with running_worker(dev_env.client, settings, OfflineProvider()):
+async def test_replies_go_out_in_the_customers_language_with_an_html_part(
+    dev_env, settings, control, offline
+):
+    async with running_worker(dev_env.client, settings, offline):
         handles = {
             lang: await start_for(dev_env.client, settings, control, subject=subj, plain_body=text)
             for lang, (subj, text, _, _) in QUESTIONS.items()

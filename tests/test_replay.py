@@ -5,7 +5,10 @@ reviews last days) fails here. Refresh the histories deliberately with
 ``TRIAGE_SAVE_HISTORIES=1 pytest tests/test_workflow.py tests/test_sender_limit_shares.py``
 after a change guarded by ``workflow.patched``. ``counter_before_inbox_shares.json``
 is a sender counter as the code before the inbox-budget-shares gate wrote it
-(requests without ``shared_inbox``): it cannot be refreshed, only dropped with that gate.
+(requests without ``shared_inbox``): it cannot be refreshed, only dropped with that gate. Likewise ``auto_sent_local.json`` and
+``follow_up_local.json``: a reservation and a join as the local activities of the code
+before the coordination-activities gate (``tests/test_coordination.py`` writes the
+``*_coordination`` ones).
 """
 
 from __future__ import annotations

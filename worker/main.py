@@ -1,9 +1,16 @@
 """The workflow worker: the workflows and their I/O activities (mail, conversations,
-autonomy, notifications) on the task queue.
+autonomy, notifications) on the task queue, and the coordination worker beside it.
 
 It holds no model: classifying, drafting and retraining run in the judge worker
 (worker/judge.py) on a queue of its own, so this process stays small and its
 workflow tasks never wait on judging for the GIL.
+
+The coordination worker (same process, its own queue and slots) runs the
+conversations and sender counters and the activities that ask other workflows
+(join a conversation, reserve an automatic reply, report a verdict): their
+Updates never wait behind a burst of triage workflow tasks, and a triage
+workflow task never stays open while they answer (docs/performance.md,
+"The burst: nothing waits inside a workflow task").
 """
 
 from __future__ import annotations
@@ -12,8 +19,9 @@ import asyncio
 import logging
 import py_compile
 import sys
-from collections.abc import Callable, Sequence
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -49,6 +57,38 @@ WORKFLOWS: Sequence[type] = (
 )
 
 
+# On the coordination queue (as well: runs started before it, and their continuations,
+# keep the workflow task queue until they end).
+COORDINATION_WORKFLOWS: Sequence[type] = (ConversationWorkflow, AutoReplyCounterWorkflow)
+
+
+@dataclass(frozen=True)
+class Coordination:
+    """The activities that ask other workflows, one of each per process: one bounds the
+    Updates this process keeps in flight on a counter, the other batches its verdicts."""
+
+    conversation: ConversationActivities
+    autonomy: AutonomyActivities
+
+    @classmethod
+    def of(cls, client: Client, settings: Settings) -> Coordination:
+        queue = settings.temporal_task_queue
+        return cls(
+            ConversationActivities(client, queue, settings.coordination_queue),
+            AutonomyActivities(
+                client, queue, settings.autonomy_settings(), settings.autonomy_mode_max_age.total_seconds()
+            ),
+        )
+
+    def activities(self) -> list[Callable[..., Any]]:
+        """The coordination queue's (``CoordinationActivity``)."""
+        return [
+            self.conversation.join_conversation,
+            self.conversation.reserve_auto_reply,
+            self.autonomy.report_verdict,
+        ]
+
+
 def activity_functions(
     client: Client,
     settings: Settings,
@@ -56,15 +96,16 @@ def activity_functions(
     mail: MailProvider,
     http: httpx.AsyncClient,
     webhook_url: str | None,
+    coordination: Coordination | None = None,
 ) -> list[Callable[..., Any]]:
-    """The workflows' activities on this queue (judging is the judge worker's), bound to this process's clients."""
-    queue = settings.temporal_task_queue
+    """The workflows' activities on this queue (judging is the judge worker's), bound to this process's clients.
+
+    The coordination activities are here too: runs started before the coordination queue
+    call them as local activities. Pass the process's one ``coordination``.
+    """
     mail_activities = MailActivities(mail)
     notify = NotifyActivities(http, webhook_url, settings.public_url)
-    conversation = ConversationActivities(client, queue)
-    autonomy = AutonomyActivities(
-        client, queue, settings.autonomy_settings(), settings.autonomy_mode_max_age.total_seconds()
-    )
+    coordination = coordination or Coordination.of(client, settings)
     return [
         mail_activities.save_draft,
         mail_activities.send_draft,
@@ -72,10 +113,8 @@ def activity_functions(
         mail_activities.thread_history,
         notify.notify_reviewer,
         notify.notify_mode_change,
-        conversation.join_conversation,
-        conversation.reserve_auto_reply,
-        autonomy.read_mode,
-        autonomy.report_verdict,
+        coordination.autonomy.read_mode,
+        *coordination.activities(),
     ]
 
 
@@ -128,31 +167,52 @@ def worker_options(settings: Settings) -> dict[str, Any]:
     """Concurrency and caching; the benchmarks' floor workers use the same options."""
     return {
         "max_concurrent_activities": settings.max_concurrent_activities,
+        "max_concurrent_workflow_tasks": settings.max_concurrent_workflow_tasks,
         "max_cached_workflows": settings.max_cached_workflows,
     }
 
 
-def build_worker(
+def build_coordination_worker(client: Client, settings: Settings, coordination: Coordination) -> Worker:
+    """The conversations and counters, and the activities that ask them, on their own queue."""
+    return Worker(
+        client,
+        task_queue=settings.coordination_queue,
+        workflows=list(COORDINATION_WORKFLOWS),
+        activities=coordination.activities(),
+        workflow_runner=workflow_runner(settings, COORDINATION_WORKFLOWS),
+        **worker_options(settings),
+        graceful_shutdown_timeout=timedelta(seconds=20),
+    )
+
+
+@asynccontextmanager
+async def workflow_workers(
     client: Client,
     settings: Settings,
     *,
     mail: MailProvider,
     http: httpx.AsyncClient,
-) -> Worker:
-    webhook = settings.slack_webhook_url.get_secret_value() if settings.slack_webhook_url else None
+    webhook_url: str | None = None,
+) -> AsyncIterator[Worker]:
+    """The workflow worker and the coordination worker, running; yields the workflow worker."""
     if not settings.share_workflow_modules:  # shared, they are imported once, with the worker
         cache_workflow_bytecode(WORKFLOWS)
-    return Worker(
+    coordination = Coordination.of(client, settings)
+    worker = Worker(
         client,
         task_queue=settings.temporal_task_queue,
         workflows=list(WORKFLOWS),
-        activities=activity_functions(client, settings, mail=mail, http=http, webhook_url=webhook),
+        activities=activity_functions(
+            client, settings, mail=mail, http=http, webhook_url=webhook_url, coordination=coordination
+        ),
         workflow_runner=workflow_runner(settings),
         **worker_options(settings),
         # In-flight activities get this long to finish on SIGTERM before
         # they are cancelled and retried on another worker.
         graceful_shutdown_timeout=timedelta(seconds=20),
     )
+    async with worker, build_coordination_worker(client, settings, coordination):
+        yield worker
 
 
 async def announce_autonomy_settings(client: Client, settings: Settings) -> None:
@@ -174,14 +234,15 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
         client = await connect(settings, serve_metrics=True)
         mail = await stack.enter_async_context(build_mail_provider(settings))
         http = await stack.enter_async_context(httpx.AsyncClient())
-        worker = build_worker(client, settings, mail=mail, http=http)
+        webhook = settings.slack_webhook_url.get_secret_value() if settings.slack_webhook_url else None
         log.info(
-            "workflow worker on %s / %s, task queue %s (judging on %s)",
+            "workflow worker on %s / %s, task queue %s (coordination on %s, judging on %s)",
             settings.temporal_address,
             settings.temporal_namespace,
             settings.temporal_task_queue,
+            settings.coordination_queue,
             settings.judge_queue,
         )
-        async with worker:
+        async with workflow_workers(client, settings, mail=mail, http=http, webhook_url=webhook):
             await announce_autonomy_settings(client, settings)
             await (stop or asyncio.Event()).wait()

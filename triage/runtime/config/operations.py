@@ -27,6 +27,15 @@ class OperationsSettings(BaseModel):
         description="activities a worker runs at once (README, [Operations](../README.md#operations))",
         validation_alias=env_var("TRIAGE_MAX_CONCURRENT_ACTIVITIES"),
     )
+    # Workflow tasks a worker runs at once (each of its two queues): they share one GIL, so
+    # ten at a time each finish fast, where the SDK's 100 interleaved each took seconds in a
+    # burst (docs/performance.md). The rest wait in the server's queue, not in a task.
+    max_concurrent_workflow_tasks: int = Field(
+        10,
+        ge=2,
+        description="workflow tasks a worker runs at once (README, [Operations](../README.md#operations))",
+        validation_alias=env_var("TRIAGE_MAX_CONCURRENT_WORKFLOW_TASKS"),
+    )
     # Reviews wait for hours: each cached one costs ~0.2 MB (the SDK caches 1,000), and
     # the worker's RSS drifts up a little past a full cache: 250 keep a worker with
     # 10,000 pending reviews under 200 MB (docs/performance.md). An evicted review

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, SecretStr
 
-from triage.domain.contracts import judge_queue_for
+from triage.domain.contracts import coordination_queue_for, judge_queue_for
 from triage.runtime.config.fields import env_var
 
 
@@ -59,3 +59,8 @@ class TemporalSettings(BaseModel):
     @property
     def judge_queue(self) -> str:
         return self.judge_task_queue or judge_queue_for(self.temporal_task_queue)
+
+    @property
+    def coordination_queue(self) -> str:
+        """The conversations' and sender counters' queue: the workflow worker polls it too."""
+        return coordination_queue_for(self.temporal_task_queue)

@@ -1,0 +1,47 @@
+"""The knowledge base's question vectors are encoded once per machine: the store gives back
+exactly what the encoder computes, a changed list of texts is encoded afresh, and a broken
+or unwritable store only costs the time it was meant to save."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from triage.judging.encoder import encoder, stored_vectors_path
+
+TEXTS = ["How do I reset my password?", "Wie ändere ich meinen Tarif?", ""]
+
+
+@pytest.fixture
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    return tmp_path / "support-triage" / "encodings"
+
+
+def test_stored_vectors_are_the_encoders_and_are_read_back(store: Path) -> None:
+    first = encoder().encode_stored(TEXTS)
+    assert np.array_equal(first, encoder().encode(TEXTS))
+    path = stored_vectors_path(TEXTS)
+    assert path.parent == store and path.exists()
+    np.save(path, np.full_like(first, 0.5))  # read back, not recomputed
+    assert np.array_equal(encoder().encode_stored(TEXTS), np.full_like(first, 0.5))
+
+
+def test_other_texts_are_another_entry(store: Path) -> None:
+    assert stored_vectors_path(TEXTS) != stored_vectors_path(TEXTS[:2])
+    assert stored_vectors_path(TEXTS) != stored_vectors_path([TEXTS[1], TEXTS[0], TEXTS[2]])
+
+
+def test_a_broken_or_unwritable_store_is_skipped(store: Path) -> None:
+    path = stored_vectors_path(TEXTS)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"not an array")
+    assert np.array_equal(encoder().encode_stored(TEXTS), encoder().encode(TEXTS))
+    path.unlink()
+    path.parent.chmod(0o500)
+    try:
+        assert np.array_equal(encoder().encode_stored(TEXTS), encoder().encode(TEXTS))
+    finally:
+        path.parent.chmod(0o700)
