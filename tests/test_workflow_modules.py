@@ -14,7 +14,7 @@ from tests.scripted_provider import ScriptedProvider, subject
 from triage.domain.models import ReviewDecision, TriageStatus
 from triage.mail.factory import build_mail_provider
 from worker.judge import build_judge_worker
-from worker.main import WORKFLOWS, build_worker, workflow_runner
+from worker.main import WORKFLOWS, workflow_runner, workflow_workers
 
 
 def test_only_the_shared_setting_passes_the_workflows_package_through(settings):
@@ -30,8 +30,8 @@ def test_only_the_shared_setting_passes_the_workflows_package_through(settings):
 async def test_a_review_held_and_approved_on_the_shared_modules(dev_env, settings, control, cached):
     settings = settings.model_copy(update={"max_cached_workflows": cached, "share_workflow_modules": True})
     async with build_mail_provider(settings) as mail, httpx.AsyncClient() as http:
-        worker = build_worker(dev_env.client, settings, mail=mail, http=http)
-        async with worker, build_judge_worker(dev_env.client, settings, ScriptedProvider()):
+        workers = workflow_workers(dev_env.client, settings, mail=mail, http=http)
+        async with workers, build_judge_worker(dev_env.client, settings, ScriptedProvider()):
             handle = await start_for(dev_env.client, settings, control, subject=subject("billing", 0.9))
             # Without a cache every query replays the history: slow on a loaded machine.
             state = await wait_for_status(handle, TriageStatus.AWAITING_REVIEW, timeout=90)

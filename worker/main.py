@@ -153,8 +153,7 @@ def workflow_runner(settings: Settings, workflows: Sequence[type] = WORKFLOWS) -
     proxies the standard library for code in these modules, so a forbidden call
     there (``datetime.now()``, ``random``) is not refused at run time. The
     replay tests therefore run the saved histories both ways, shared and in the
-    full sandbox (``tests/test_replay.py``), and the tests' workers use the full
-    sandbox (``tests/conftest.py``).
+    full sandbox (``tests/test_replay.py``).
     """
     restrictions = SandboxRestrictions.default
     if settings.share_workflow_modules:
