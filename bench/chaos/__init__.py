@@ -18,7 +18,8 @@ second of it, or later) or only say thanks, and one sender writes six routine
 emails in the same second, before the first fault: exactly three go out on
 their own (the per-sender limit), the others wait for a human.
 
-Then the faults go off, the run settles (every workflow finished or waiting for
+Then the faults go off (a scripted LLM burst not yet used stays until the run
+has settled), the run settles (every workflow finished or waiting for
 a reviewer, nothing in flight) and the emulator (the inbox, ``/_sim/sent``) is
 reconciled with Temporal (visibility, results, the ``state`` query): one
 workflow and one state per message, one reply per sent message, none for the

@@ -86,9 +86,15 @@ class FaultScript:
         self._llm.enqueue(*(answer(i) for i in range(self._plan.llm_burst)))
         self._scripted_kinds += [kind] * self._plan.llm_burst
 
-    async def all_off(self) -> int:
-        """Faults off; returns how many scripted LLM answers no request used."""
+    async def mail_faults_off(self) -> None:
+        """The emulator's faults off (the stream is over). Scripted LLM answers stay queued
+        until the run has settled: a burst scripted just after a worker kill waits for the
+        judge to come back (seconds on a loaded machine), and the workflows still in flight
+        use it; dropped at the end of the stream, it would never have been injected."""
         (await self._control.delete("/_sim/faults")).raise_for_status()
+
+    def llm_faults_off(self) -> int:
+        """Once settled: the LLM's script emptied; returns how many scripted answers no request used."""
         unused = len(self._llm.replies)
         self._llm.replies.clear()
         # First in, first out: what is left is the tail of what was scripted.

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter, defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
+from typing import TypeVar
 
 import httpx
-from temporalio.client import Client, WorkflowExecution, WorkflowExecutionStatus
+from temporalio.client import Client, WorkflowExecution, WorkflowExecutionStatus, WorkflowQueryFailedError
+from temporalio.service import RPCError
 
 from bench.chaos.accounting import (
     CLOSED_STATUSES,
@@ -23,7 +27,7 @@ from bench.harness import bounded_gather
 from starter.review import get_state, summarize
 from triage.domain import contracts
 from triage.domain.contracts import WORKFLOW_ID_PREFIX
-from triage.domain.models import AutoReplyAllowance, GuardFlag, TriageResult, TriageStatus
+from triage.domain.models import AutoReplyAllowance, GuardFlag, TriageResult, TriageState, TriageStatus
 from triage.mail.myagentmail.client import MailClient
 from triage.mail.sim.runner import RunningMailSim
 from workflows.conversation import AutoReplyCounterWorkflow
@@ -45,9 +49,31 @@ async def final_state(client: Client, execution: WorkflowExecution) -> FinalStat
         result = await handle.result()
         return FinalState(result.status, result.sent_message_id, visible)
     if execution.status == WorkflowExecutionStatus.RUNNING:
-        state = await get_state(client, execution.id, run_id=execution.run_id)
+        state = await state_of_running(client, execution)
         return FinalState(state.status, state.sent_message_id, visible)
     return FinalState(None, None, visible)
+
+
+# A Query replays a workflow the worker no longer holds; on a starved machine the replay can
+# miss the 2 s deadlock detector ("TMPRL1101 Potential deadlock detected", seen in a
+# 1,000-message run at load ~36) or the RPC its deadline. Both pass: ask again.
+QUERY_ATTEMPTS = 5
+QUERY_RETRY_SECONDS = 3.0
+T = TypeVar("T")
+
+
+async def asking_again(query: Callable[[], Awaitable[T]]) -> T:
+    """The query's answer, asked up to QUERY_ATTEMPTS times while it fails."""
+    for attempt in range(1, QUERY_ATTEMPTS):
+        try:
+            return await query()
+        except (WorkflowQueryFailedError, RPCError):
+            await asyncio.sleep(QUERY_RETRY_SECONDS * attempt)
+    return await query()
+
+
+async def state_of_running(client: Client, execution: WorkflowExecution) -> TriageState:
+    return await asking_again(partial(get_state, client, execution.id, run_id=execution.run_id))
 
 
 async def inbox_message_ids(sim: RunningMailSim) -> set[str]:
@@ -67,7 +93,8 @@ async def auto_reply_answers(client: Client) -> dict[str, AutoReplyAllowance]:
     ids = sorted({execution.id async for execution in client.list_workflows(query)})
 
     async def answers(workflow_id: str) -> dict[str, AutoReplyAllowance]:
-        return (await client.get_workflow_handle(workflow_id).query(AutoReplyCounterWorkflow.state)).answers
+        handle = client.get_workflow_handle(workflow_id)
+        return (await asking_again(partial(handle.query, AutoReplyCounterWorkflow.state))).answers
 
     found: dict[str, AutoReplyAllowance] = {}
     for part in await bounded_gather(
@@ -176,7 +203,13 @@ async def check_threads(
             conversation = [e for e in thread if e.sender == sender]
             strangers_later = [e for e in thread[thread.index(conversation[-1]) + 1 :] if e.sender != sender]
             await check_conversation(
-                account, client, f"{thread_id}/{sender}", conversation, strangers_later, status_of
+                account,
+                client,
+                f"{thread_id}/{sender}",
+                conversation,
+                strangers_later,
+                status_of,
+                after_another_sender={e.message_id for e in conversation if another_sender_before(e, thread)},
             )
 
 
@@ -187,6 +220,7 @@ async def check_conversation(
     conversation: list[InjectedEmail],
     strangers_later: list[InjectedEmail],
     status_of: dict[str, TriageStatus | None],
+    after_another_sender: set[str],
 ) -> None:
     statuses = [status_of.get(email.message_id) for email in conversation]
     open_reviews = statuses.count(TriageStatus.AWAITING_REVIEW)
@@ -214,19 +248,51 @@ async def check_conversation(
             account.mismatches.append(
                 f"{email.message_id}: no_reply_needed, no thank-you of its sender in its thread"
             )
-        if email.kind == "thanks" and status is not TriageStatus.NO_REPLY_NEEDED:
-            if not await classifier_failed(client, email.message_id):
-                account.mismatches.append(f"{email.message_id}: a thank-you ended {status}")
+        if email.kind == "thanks":
+            problem = thank_you_problem(email, status, email.message_id in after_another_sender)
+            if problem and not await classifier_failed(client, email.message_id):
+                account.mismatches.append(problem)
         if email.kind == STRANGER and status in (TriageStatus.AUTO_SENT, *CLOSED_STATUSES):
             account.mismatches.append(
                 f"{email.message_id}: a stranger's message in a thread ended {status}, not reviewed"
             )
 
 
+def another_sender_before(email: InjectedEmail, thread: list[InjectedEmail]) -> bool:
+    """Did someone else write into the thread before this email (in the order they were posted)?"""
+    return any(earlier.sender != email.sender for earlier in thread[: thread.index(email)])
+
+
+# Where a thank-you read by a human can be once settled: waiting, or decided by a reviewer.
+REVIEWED_STATUSES = frozenset(
+    {TriageStatus.AWAITING_REVIEW, TriageStatus.SENT, TriageStatus.REJECTED, TriageStatus.EXPIRED}
+)
+
+
+def thank_you_problem(
+    email: InjectedEmail, status: TriageStatus | None, after_another_sender: bool
+) -> str | None:
+    """What is wrong with where a thank-you ended, if anything.
+
+    A thank-you closes its sender's conversation (no_reply_needed); once another sender has
+    written into the thread, it is read by a human instead (workflows/triage.py: a closing
+    ends alone only without other participants), so it must be in review or decided there.
+    """
+    if not after_another_sender:
+        return (
+            None
+            if status is TriageStatus.NO_REPLY_NEEDED
+            else f"{email.message_id}: a thank-you ended {status}"
+        )
+    if status in REVIEWED_STATUSES:
+        return None
+    return f"{email.message_id}: a thank-you after another sender's message ended {status}, not reviewed"
+
+
 async def classifier_failed(client: Client, message_id: str) -> bool:
     """Did the classification fail outright (every LLM attempt), so that nothing was read?"""
     try:
-        state = await get_state(client, f"{WORKFLOW_ID_PREFIX}{message_id}")
+        state = await asking_again(partial(get_state, client, f"{WORKFLOW_ID_PREFIX}{message_id}"))
     except Exception:
         return False
     flags = state.classification.guard_flags if state.classification else []

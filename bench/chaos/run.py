@@ -10,6 +10,9 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 
 import httpx
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
 
 from bench.chaos.children import ChildProcesses, child_env
@@ -26,6 +29,28 @@ from triage.domain.contracts import WORKFLOW_ID_PREFIX
 from triage.mail.sim.runner import running_mailsim, wait_for_subscriber
 from triage.runtime.config import Settings
 from triage.runtime.temporal_client import connect
+
+# Starting the worker and the judge (models loaded) on a machine shared with other work.
+STARTUP_TIMEOUT = 180.0
+
+
+async def wait_for_pollers(
+    client: Client, queues: dict[str, TaskQueueType.ValueType], timeout: float
+) -> bool:
+    """Until every queue has a poller of its kind (the workflow worker, the judge); False after ``timeout``."""
+
+    async def polled(name: str, kind: TaskQueueType.ValueType) -> bool:
+        request = DescribeTaskQueueRequest(
+            namespace=client.namespace, task_queue=TaskQueue(name=name), task_queue_type=kind
+        )
+        return bool((await client.workflow_service.describe_task_queue(request)).pollers)
+
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        if all([await polled(name, kind) for name, kind in queues.items()]):
+            return True
+        await asyncio.sleep(0.5)
+    return False
 
 
 async def await_limit_decisions(client: Client, workflow_ids: list[str], timeout: float) -> bool:
@@ -48,18 +73,20 @@ async def await_limit_decisions(client: Client, workflow_ids: list[str], timeout
 
 async def chaos_phase(
     plan: ChaosPlan, client: Client, control: httpx.AsyncClient, script: FaultScript
-) -> tuple[dict[int, InjectedEmail], Reviewers, bool]:
+) -> tuple[dict[int, InjectedEmail], Reviewers, bool, float]:
     """The limit sender's emails (decided before the first fault, so that exactly the
     limit goes out), then messages, faults and reviewers at once; returns when the
-    stream and the script are done."""
+    stream and the script are done (with the seconds the limit sender's gate took)."""
     rng = random.Random(plan.seed)
     reviewers = Reviewers(client, random.Random(rng.random()), plan.review_interval)
     schedule = fault_schedule(plan, random.Random(rng.random()))
     limit, stream = plan_emails(plan, random.Random(rng.random()))
     injected: dict[int, InjectedEmail] = {}
-    await inject_messages(control, limit, injected, asyncio.get_running_loop().time())
+    gate_began = asyncio.get_running_loop().time()
+    await inject_messages(control, limit, injected, gate_began)
     limit_ids = [f"{WORKFLOW_ID_PREFIX}{injected[e.index].message_id}" for e in limit]
     gated = await await_limit_decisions(client, limit_ids, plan.limit_gate)
+    gate_seconds = asyncio.get_running_loop().time() - gate_began
     stop = asyncio.Event()
     reviewing = asyncio.create_task(reviewers.run(stop))
     started = asyncio.get_running_loop().time()
@@ -71,7 +98,7 @@ async def chaos_phase(
     finally:
         stop.set()
         await reviewing
-    return injected, reviewers, gated
+    return injected, reviewers, gated, gate_seconds
 
 
 async def run_chaos(plan: ChaosPlan, *, keep_workdir: bool = False) -> ChaosReport:
@@ -91,18 +118,28 @@ async def run_chaos(plan: ChaosPlan, *, keep_workdir: bool = False) -> ChaosRepo
         processes.start_worker()
         processes.start_watcher()
         processes.start_watchdog()
-        client = await connect(Settings(temporal_address=processes.address, temporal_namespace="default"))
-        # The catch-up would cover a miss, but be fair: messages go in once the watcher listens.
+        settings = Settings(temporal_address=processes.address, temporal_namespace="default")
+        client = await connect(settings)
+        # The catch-up would cover a miss, but be fair: messages go in once the watcher listens,
+        # and the workers poll (the judge loads its models first: a minute on a loaded machine,
+        # which the limit sender's gate would otherwise spend waiting for it).
         if not await wait_for_subscriber(sim.control_url, timeout=60.0):
             raise TimeoutError("the watcher did not connect to the emulator in 60 s")
+        queues = {
+            settings.temporal_task_queue: TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+            settings.judge_queue: TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+        }
+        if not await wait_for_pollers(client, queues, timeout=STARTUP_TIMEOUT):
+            raise TimeoutError(f"the worker and the judge did not poll in {STARTUP_TIMEOUT:.0f} s")
         script = FaultScript(processes, control, llm, plan)
 
         chaos_began = loop.time()
-        injected, reviewers, gated = await chaos_phase(plan, client, control, script)
-        llm_unused = await script.all_off()
+        injected, reviewers, gated, gate_seconds = await chaos_phase(plan, client, control, script)
+        await script.mail_faults_off()
         settle_began = loop.time()
         emails = list(injected.values())  # in the order they were posted
         settled = await settle(client, {email.message_id for email in emails}, plan.settle_timeout)
+        llm_unused = script.llm_faults_off()
         reconcile_began = loop.time()
         accounting = await reconcile(client, sim, control, emails)
         report = ChaosReport(
@@ -116,6 +153,7 @@ async def run_chaos(plan: ChaosPlan, *, keep_workdir: bool = False) -> ChaosRepo
             limit_decided_before_faults=gated,
             seconds={
                 "start": chaos_began - began,
+                "limit gate": gate_seconds,  # (part of the chaos phase)
                 "chaos": settle_began - chaos_began,
                 "settle": reconcile_began - settle_began,
                 "reconcile": loop.time() - reconcile_began,
