@@ -80,7 +80,10 @@ class QuestionIndex:
         self._spelling = Tfidf(
             analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, strip_accents="unicode"
         )
-        self._spelling_matrix = self._spelling.fit_transform([content_words(q) for q in self._questions])
+        # Transposed once (n-grams x questions, CSR): ``matrix.T`` in each match converted it again.
+        self._spelling_by_gram = self._spelling.fit_transform(
+            [content_words(q) for q in self._questions]
+        ).T.tocsr()
 
     def _per_article(self, scores: np.ndarray) -> np.ndarray:
         """The best question's score for each article (rows: units)."""
@@ -98,7 +101,7 @@ class QuestionIndex:
         vectors = encoder().encode(units)
         meaning = vectors @ self._meaning.T
         spelling = (
-            transform(self._spelling, [content_words(u) for u in units]) @ self._spelling_matrix.T
+            transform(self._spelling, [content_words(u) for u in units]) @ self._spelling_by_gram
         ).toarray()
         if leave_out:
             left = [i for i, q in enumerate(self._questions) if q in leave_out]

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
+from functools import lru_cache
 
 from triage.domain.languages import packs, shared
 
@@ -41,17 +43,24 @@ _WORD = re.compile(r"\w+")
 def _script(text: str) -> str | None:
     counts: dict[str, int] = {}
     letters = 0
-    for ch in text:
+    # Each distinct character once, in the order of its first use (a tie goes to the script
+    # seen first): a long email has thousands of characters and a few dozen distinct ones.
+    for ch, times in Counter(text).items():
         if ch.isalpha():
-            letters += 1
-            lang = SCRIPTS.get(unicodedata.name(ch, "LATIN").split(" ", 1)[0])
+            letters += times
+            lang = _script_of(ch)
             if lang:
-                counts[lang] = counts.get(lang, 0) + 1
+                counts[lang] = counts.get(lang, 0) + times
     if not counts or sum(counts.values()) * 3 < letters:
         return None
     if "ja" in counts:  # Japanese mixes kana with CJK ideographs
         return "ja"
     return max(counts, key=counts.__getitem__)
+
+
+@lru_cache(maxsize=4096)
+def _script_of(letter: str) -> str | None:
+    return SCRIPTS.get(unicodedata.name(letter, "LATIN").split(" ", 1)[0])
 
 
 def detect_language(text: str) -> str:
@@ -60,9 +69,10 @@ def detect_language(text: str) -> str:
     if script:
         return script
     lowered = text.lower()
-    words = _WORD.findall(lowered)
-    scores = {lang: sum(w in stop for w in words) for lang, stop in FUNCTION_WORDS.items()}
+    words = Counter(_WORD.findall(lowered)).items()
+    scores = {lang: sum(n for w, n in words if w in stop) for lang, stop in FUNCTION_WORDS.items()}
+    characters = Counter(lowered).items()
     for lang, letters in DISTINCTIVE.items():
-        scores[lang] += sum(ch in letters for ch in lowered)
+        scores[lang] += sum(n for ch, n in characters if ch in letters)
     best = max(scores, key=scores.__getitem__)
     return best if scores[best] > 0 else "en"

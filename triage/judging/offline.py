@@ -49,6 +49,9 @@ REPORTED = TROUBLE | {GuardFlag.PRIVACY, GuardFlag.LEGAL}
 # higher, threshold for sending without a human).
 DRAFT_FROM_ANSWER_AT = 0.35
 REDRAFT_NEEDS_LLM = "RedraftNeedsLlm"
+# An offline draft is one of few texts (an article's answer or a holding reply, per language,
+# brand and opening): each is rendered from Markdown once, not once per message.
+_rendered_draft = lru_cache(maxsize=512)(rendered)
 
 
 def _markdown_escape(text: str) -> str:
@@ -189,7 +192,7 @@ class OfflineProvider(TriageProvider):
             f"{text.greeting},\n\n{opening} {shown.body}\n\n"
             f"{text.more} {link}\n\n{text.closing}\n\n{text.signature}"
         )
-        body, html = rendered(source)
+        body, html = _rendered_draft(source)
         citation = KbCitation(article_id=article.id, title=shown.title, url=shown.url, score=score)
         grounded = answers(article, classification.category.value)
         return DraftReply(
@@ -213,7 +216,7 @@ class OfflineProvider(TriageProvider):
         return kb.best(model_input(message.subject, message.plain_body))
 
     def _holding(self, language: str, answer: KbAnswer | None, *, kind: Holding | None = None) -> DraftReply:
-        body, html = rendered(holding_reply(self._brand, language, kind=kind))
+        body, html = _rendered_draft(holding_reply(self._brand, language, kind=kind))
         return DraftReply(body=body, html_body=html, grounded=False, answer=answer, usage=self._usage())
 
     def _redraft(self, request: DraftRequest, answer: KbAnswer | None) -> DraftReply:
