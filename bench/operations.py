@@ -123,6 +123,7 @@ async def history_counts(client: Client, settings: Settings) -> dict[str, Counte
     """Per workflow (id and run) of the queue: its events, by what they cost."""
     counts: dict[str, Counter[str]] = {}
     queues = (settings.temporal_task_queue, settings.coordination_queue)
+    by_queue = {settings.judge_queue: "judge", settings.coordination_queue: "coordination"}
     async for execution in client.list_workflows(" OR ".join(f"TaskQueue = '{q}'" for q in queues)):
         events: Counter[str] = Counter()
         handle = client.get_workflow_handle(execution.id, run_id=execution.run_id)
@@ -137,7 +138,6 @@ async def history_counts(client: Client, settings: Settings) -> dict[str, Counte
             )
             if kind == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
                 queue = event.activity_task_scheduled_event_attributes.task_queue.name
-                by_queue = {settings.judge_queue: "judge", settings.coordination_queue: "coordination"}
                 events[f"activities ({by_queue.get(queue, 'workflow')} queue)"] += 1
             events["Signals received"] += kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED
             events["Updates received"] += kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED

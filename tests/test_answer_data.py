@@ -3,7 +3,6 @@ articles, enough of each kind for every article, and kept out of the category da
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 
 import pytest
@@ -16,7 +15,7 @@ from triage.judging.answer_data import (
     load_generated_examples,
 )
 from triage.judging.training import generate_answers
-from triage.judging.training.generate_answers import generate
+from triage.judging.training.generate_answers import generate, text_key
 from triage.judging.training.training_data import load_examples
 
 LANGUAGES = ("en", "de", "fr", "es")
@@ -25,10 +24,6 @@ LANGUAGES = ("en", "de", "fr", "es")
 @pytest.fixture(scope="module")
 def examples() -> list[AnswerExample]:
     return load_answer_examples()
-
-
-def _key(text: str) -> str:
-    return re.sub(r"\W+", " ", text.lower()).strip()
 
 
 def test_every_id_names_an_article(examples, kb):
@@ -70,10 +65,10 @@ def test_off_topic_messages_and_answers_by_another_article_are_present(examples)
 
 def test_texts_are_new_phrasings(examples, kb):
     # Neither repeated nor a copy of a declared question, which the matcher sees anyway.
-    counts = Counter(_key(e.text) for e in examples)
+    counts = Counter(text_key(e.text) for e in examples)
     assert [text for text, n in counts.items() if n > 1] == []
-    declared = {_key(q) for article in kb.versions() for q in article.questions}
-    assert [e.text for e in examples if _key(e.text) in declared] == []
+    declared = {text_key(q) for article in kb.versions() for q in article.questions}
+    assert [e.text for e in examples if text_key(e.text) in declared] == []
 
 
 def test_category_training_data_leaves_the_answer_questions_out():
@@ -104,8 +99,8 @@ def test_generated_requests_cover_every_article_in_each_language_with_near_misse
 def test_generated_requests_are_terse_and_new(generated, examples, kb):
     # The register: lower case, no question mark; not a copy of a written or declared question.
     assert [e.text for e in generated if e.text != e.text.lower() or "?" in e.text] == []
-    written = {_key(e.text) for e in examples} | {_key(q) for a in kb.versions() for q in a.questions}
-    assert [e.text for e in generated if _key(e.text) in written] == []
+    written = {text_key(e.text) for e in examples} | {text_key(q) for a in kb.versions() for q in a.questions}
+    assert [e.text for e in generated if text_key(e.text) in written] == []
     assert len({e.text for e in generated}) == len(generated)
 
 

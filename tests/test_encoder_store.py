@@ -40,8 +40,6 @@ def test_a_broken_or_unwritable_store_is_skipped(store: Path) -> None:
     path.write_bytes(b"not an array")
     assert np.array_equal(encoder().encode_stored(TEXTS), encoder().encode(TEXTS))
     path.unlink()
-    path.parent.chmod(0o500)
-    try:
-        assert np.array_equal(encoder().encode_stored(TEXTS), encoder().encode(TEXTS))
-    finally:
-        path.parent.chmod(0o700)
+    path.parent.rmdir()
+    path.parent.write_bytes(b"")  # a file where the store's folder goes: no one, root included, writes there
+    assert np.array_equal(encoder().encode_stored(TEXTS), encoder().encode(TEXTS))

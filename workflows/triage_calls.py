@@ -71,7 +71,8 @@ MAIL_RETRY = RetryPolicy(
     maximum_interval=timedelta(minutes=2),
     maximum_attempts=12,
 )
-LOCAL_TIMEOUT = timedelta(seconds=60)  # conversation, autonomy and quota calls
+# The mode lookup; and join, reserve and verdict in runs started before the coordination queue.
+LOCAL_TIMEOUT = timedelta(seconds=60)
 # One attempt at a join, a reservation or a verdict: an Update on a conversation or counter
 # (or a Signal), answered in milliseconds when its worker is up; a retry asks again with the
 # same update id (a verdict is counted once per workflow).

@@ -11,7 +11,7 @@ from typing import TypeVar
 
 import httpx
 from temporalio.client import Client, WorkflowExecution, WorkflowExecutionStatus, WorkflowQueryFailedError
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from bench.chaos.accounting import (
     CLOSED_STATUSES,
@@ -62,13 +62,22 @@ QUERY_RETRY_SECONDS = 3.0
 T = TypeVar("T")
 
 
+# What a starved server or worker answers; anything else (a workflow that does not exist)
+# is the same answer the next time.
+PASSING = (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.UNAVAILABLE)
+
+
 async def asking_again(query: Callable[[], Awaitable[T]]) -> T:
-    """The query's answer, asked up to QUERY_ATTEMPTS times while it fails."""
+    """The query's answer, asked up to QUERY_ATTEMPTS times while it fails in a passing way."""
     for attempt in range(1, QUERY_ATTEMPTS):
         try:
             return await query()
-        except (WorkflowQueryFailedError, RPCError):
-            await asyncio.sleep(QUERY_RETRY_SECONDS * attempt)
+        except WorkflowQueryFailedError:
+            pass
+        except RPCError as err:
+            if err.status not in PASSING:
+                raise
+        await asyncio.sleep(QUERY_RETRY_SECONDS * attempt)
     return await query()
 
 

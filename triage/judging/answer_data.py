@@ -49,9 +49,12 @@ def load_answer_examples() -> list[AnswerExample]:
     return read_rows(answer_data_file(), AnswerExample, ANSWER_DATA_FILE, "an answer example")
 
 
+def generated_data_file() -> Traversable:
+    return resources.files("triage.judging").joinpath("data", GENERATED_FILE)
+
+
 def load_generated_examples() -> list[AnswerExample]:
-    generated = resources.files("triage.judging").joinpath("data", GENERATED_FILE)
-    return read_rows(generated, AnswerExample, GENERATED_FILE, "a generated answer example")
+    return read_rows(generated_data_file(), AnswerExample, GENERATED_FILE, "a generated answer example")
 
 
 # The parts the generated requests are made of, per article and language; their

@@ -23,7 +23,7 @@ import scipy.sparse as sp
 if TYPE_CHECKING:  # scikit-learn's (training) or the judge's own (triage.judging.vectorizer)
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from triage.judging.vectorizer import Tfidf
+    from triage.judging.vectorizer import Fittable, Tfidf
 
 _ANALYZERS: WeakKeyDictionary[TfidfVectorizer | Tfidf, Callable[[str], list[str]]] = WeakKeyDictionary()
 
@@ -57,17 +57,23 @@ def transform(vectorizer: TfidfVectorizer | Tfidf, texts: Sequence[str]) -> sp.c
         counts.extend(count for _, count in row)
         indptr.append(len(indices))
     data = np.asarray(counts, dtype=np.float64)
+    index = np.asarray(indices, dtype=np.int32)
+    offsets = np.asarray(indptr, dtype=np.int32)
+    weigh(vectorizer, data, index, offsets)
+    return sp.csr_matrix((data, index, offsets), shape=(len(texts), len(vocabulary)))
+
+
+def weigh(vectorizer: Fittable, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray) -> None:
+    """A CSR matrix's counts -> its TF-IDF weights, in place (``TfidfTransformer.transform``:
+    sublinear tf, idf, then each row's l2 norm summed in its stored order)."""
     if vectorizer.sublinear_tf:
         np.log(data, out=data)
         data += 1.0
-    index = np.asarray(indices, dtype=np.int32)
     if vectorizer.use_idf:
-        data *= vectorizer.idf_[index]
-    offsets = np.asarray(indptr, dtype=np.int32)
+        data *= vectorizer.idf_[indices]
     if vectorizer.norm == "l2":
-        lengths = np.diff(offsets)
-        rows = np.repeat(np.arange(len(texts)), lengths)
-        norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=len(texts)))
+        n_rows = len(indptr) - 1
+        rows = np.repeat(np.arange(n_rows), np.diff(indptr))
+        norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=n_rows))
         norms[norms == 0.0] = 1.0
         data /= norms[rows]
-    return sp.csr_matrix((data, index, offsets), shape=(len(texts), len(vocabulary)))

@@ -26,7 +26,7 @@ from typing import Any, ClassVar, NamedTuple, Protocol
 import numpy as np
 import scipy.sparse as sp
 
-from triage.judging.tfidf import transform
+from triage.judging.tfidf import transform, weigh
 
 # scikit-learn's defaults: runs of whitespace, and a token of two or more word characters.
 WHITE_SPACES = re.compile(r"\s\s+")
@@ -211,16 +211,8 @@ def _idf(counts: sp.csr_matrix, smooth: bool) -> np.ndarray:
 
 def _weighted(counts: sp.csr_matrix, vectorizer: Fittable) -> sp.csr_matrix:
     """TfidfTransformer.transform: each row's sums in its stored order, as scikit-learn's."""
-    matrix = counts.astype(np.float64)
-    if vectorizer.sublinear_tf:
-        np.log(matrix.data, out=matrix.data)
-        matrix.data += 1.0
-    matrix.data *= vectorizer.idf_[matrix.indices]
-    if vectorizer.norm == "l2":
-        rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
-        norms = np.sqrt(np.bincount(rows, weights=matrix.data * matrix.data, minlength=matrix.shape[0]))
-        norms[norms == 0.0] = 1.0
-        matrix.data /= norms[rows]
-    elif vectorizer.norm is not None:
+    if vectorizer.norm not in ("l2", None):
         raise ValueError(f"norm {vectorizer.norm!r}: fit with scikit-learn")
+    matrix = counts.astype(np.float64)
+    weigh(vectorizer, matrix.data, matrix.indices, matrix.indptr)
     return matrix

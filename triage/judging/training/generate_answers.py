@@ -28,7 +28,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from triage.judging.answer_data import GENERATED_FILE, AnswerExample, answer_phrases, load_answer_examples
+from triage.judging.answer_data import (
+    AnswerExample,
+    answer_phrases,
+    generated_data_file,
+    load_answer_examples,
+)
 from triage.judging.kb_articles import all_article_files, parse_article
 
 # Wrappers drawn per phrase: a verb phrase ("cancel my order") and a noun phrase
@@ -124,7 +129,7 @@ def generate(parts: dict[str, Any], skip: frozenset[str] = frozenset()) -> list[
 
 
 def generated_path() -> Path:
-    return Path(str(resources.files("triage.judging").joinpath("data", GENERATED_FILE)))
+    return Path(str(generated_data_file()))
 
 
 def render(rows: list[AnswerExample]) -> str:

@@ -25,9 +25,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold, cross_val_predict
 
 from triage.judging.answer_data import (
-    GENERATED_FILE,
     AnswerExample,
     answer_data_file,
+    generated_data_file,
     load_answer_examples,
     load_generated_examples,
 )
@@ -42,8 +42,9 @@ def model_path() -> Path:
 
 
 def fingerprint() -> str:
-    generated = resources.files("triage.judging").joinpath("data", GENERATED_FILE)
-    return hashlib.sha256(answer_data_file().read_bytes() + generated.read_bytes()).hexdigest()[:16]
+    return hashlib.sha256(answer_data_file().read_bytes() + generated_data_file().read_bytes()).hexdigest()[
+        :16
+    ]
 
 
 def declared(kb: KnowledgeBase) -> list[AnswerExample]:
@@ -110,11 +111,7 @@ def report(x: np.ndarray, y: np.ndarray, groups: np.ndarray) -> None:
             print(
                 f"  {low:.1f}-{low + 0.1:.1f}  {int(band.sum()):4d}  {p[band].mean():.2f}  {y[band].mean():.2f}"
             )
-    print("threshold: accepted share, wrong among accepted")
-    for threshold in (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95):
-        accepted = p >= threshold
-        wrong = (accepted & (y == 0)).sum() / max(accepted.sum(), 1)
-        print(f"  {threshold:.2f}  {accepted.mean():.3f}  {wrong:.3f}")
+    print_thresholds(p, y, (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95))
 
 
 def report_generated(kb: KnowledgeBase, model: Acceptance) -> None:
@@ -122,8 +119,12 @@ def report_generated(kb: KnowledgeBase, model: Acceptance) -> None:
     x, y, _ = matrix(kb, load_generated_examples())
     p = np.array([model.probability_of(row) for row in x])
     print(f"generated short requests: {len(y)}, {int(y.sum())} matched to their article")
+    print_thresholds(p, y, (0.8, 0.9))
+
+
+def print_thresholds(p: np.ndarray, y: np.ndarray, thresholds: tuple[float, ...]) -> None:
     print("threshold: accepted share, wrong among accepted")
-    for threshold in (0.8, 0.9):
+    for threshold in thresholds:
         accepted = p >= threshold
         wrong = (accepted & (y == 0)).sum() / max(accepted.sum(), 1)
         print(f"  {threshold:.2f}  {accepted.mean():.3f}  {wrong:.3f}")
