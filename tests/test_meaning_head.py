@@ -67,7 +67,7 @@ def test_offsets_move_the_joined_reading_and_round_trip(tmp_path: Path):
     rows = meaning_rows([("", "How do I export my invoices?")])
     read = int(head.joined(flat, rows).argmax())
     other = (read + 1) % len(head.classes)
-    pushed = tuple(5.0 if k == other else 0.0 for k in range(len(head.classes)))
+    pushed = tuple(50.0 if k == other else 0.0 for k in range(len(head.classes)))
     moved = dataclasses.replace(head, offsets=pushed)
     assert int(moved.joined(flat, rows).argmax()) == other
     moved.save(tmp_path / "head.npz")

@@ -49,7 +49,7 @@ def test_rows_are_distinct_and_fully_filled(written, name):
     rows = written[name.removesuffix(".jsonl")]
     assert len({e.body for e in rows}) == len(rows)
     slot = re.compile(
-        r"\{(project|version|previous|component|goal|fault|wish|error|product|ticket|billing|ask|short|amount|invoice|users|team|since|company)(_cap)?\}"
+        r"\{(project|version|previous|component|goal|fault|wish|error|product|ticket|charge|ask|short|amount|invoice|users|team|since|company)(_cap)?\}"
     )
     unfilled = [e.subject for e in rows if slot.search(e.subject + e.body)]
     assert not unfilled, unfilled[:3]

@@ -27,6 +27,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from triage.domain.models import Category
 from triage.judging.training.training_data import Example
 
 ISSUE_FILE = "issues_written.jsonl"
@@ -34,10 +35,15 @@ TICKET_FILE = "tickets_written.jsonl"
 # Rows per project and label (each project's goals, faults and wishes under several frames).
 ISSUES_PER_LABEL = 4
 # Rows per English product, and per other language, by label.
-TICKETS_PER_PRODUCT = {"bug": 5, "billing": 4, "general": 4, "feature_request": 3}
-TICKETS_PER_LANGUAGE = {"bug": 8, "billing": 6, "general": 6, "feature_request": 5}
+TICKETS_PER_PRODUCT = {Category.BUG: 5, Category.BILLING: 4, Category.GENERAL: 4, Category.FEATURE_REQUEST: 3}
+TICKETS_PER_LANGUAGE = {
+    Category.BUG: 8,
+    Category.BILLING: 6,
+    Category.GENERAL: 6,
+    Category.FEATURE_REQUEST: 5,
+}
 NEUTRAL_SUBJECT_SHARE = 0.3
-_ITEMS = {"general": "goals", "bug": "faults", "feature_request": "wishes"}
+_ITEMS = {Category.GENERAL: "goals", Category.BUG: "faults", Category.FEATURE_REQUEST: "wishes"}
 _SLOT = re.compile(r"\{(\w+)\}")
 
 
@@ -66,7 +72,7 @@ def with_caps(values: dict[str, str]) -> dict[str, str]:
 
 def _issue(
     project: dict[str, Any],
-    label: str,
+    label: Category,
     item: str,
     frame: dict[str, str],
     shared: dict[str, Any],
@@ -104,7 +110,7 @@ def issues(shared: dict[str, Any]) -> list[Example]:
     for project in shared["project"]:
         rng = random.Random(f"issue/{project['name']}")
         for label, key in _ITEMS.items():
-            frames = rng.sample(shared["frames"][label], ISSUES_PER_LABEL)
+            frames = rng.sample(shared["frames"][label.value], ISSUES_PER_LABEL)
             items = project[key]
             for n, frame in enumerate(frames):
                 rows.append(_issue(project, label, items[n % len(items)], frame, shared, rng))
@@ -120,7 +126,7 @@ def short_name(product: str, lang: str) -> str:
 
 def _ticket(
     lang: str,
-    label: str,
+    label: Category,
     product: str,
     item: dict[str, str],
     version: str,
@@ -143,8 +149,8 @@ def _ticket(
     }
     values = with_caps(values)
     subjects = own["subjects"]
-    pool = subjects["neutral"] if rng.random() < NEUTRAL_SUBJECT_SHARE else subjects[label]
-    request = capitalised(filled(rng.choice(own["frames"][label]), values))
+    pool = subjects["neutral"] if rng.random() < NEUTRAL_SUBJECT_SHARE else subjects[label.value]
+    request = capitalised(filled(rng.choice(own["frames"][label.value]), values))
     opening = filled(rng.choice(own["openings"]), values)
     middle = "\n\n".join(p for p in (f"{opening} {request}".strip(), rng.choice(own["closings"])) if p)
     signature = "\n".join(
@@ -165,10 +171,10 @@ def _ticket(
 
 
 _TICKET_ITEMS = {
-    "bug": ("fault", "faults"),
-    "billing": ("billing", "billing"),
-    "general": ("ask", "asks"),
-    "feature_request": ("wish", "wishes"),
+    Category.BUG: ("fault", "faults"),
+    Category.BILLING: ("charge", "charges"),
+    Category.GENERAL: ("ask", "asks"),
+    Category.FEATURE_REQUEST: ("wish", "wishes"),
 }
 
 
