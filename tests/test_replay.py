@@ -2,13 +2,16 @@
 
 A change that breaks determinism for workflows already running (pending
 reviews last days) fails here. Refresh the histories deliberately with
-``TRIAGE_SAVE_HISTORIES=1 pytest tests/test_workflow.py tests/test_sender_limit_shares.py``
+``TRIAGE_SAVE_HISTORIES=1 pytest tests/test_workflow.py tests/test_sender_limit_shares.py tests/test_reply_alone.py``
 after a change guarded by ``workflow.patched``. ``counter_before_inbox_shares.json``
 is a sender counter as the code before the inbox-budget-shares gate wrote it
 (requests without ``shared_inbox``): it cannot be refreshed, only dropped with that gate. Likewise ``auto_sent_local.json`` and
 ``follow_up_local.json``: a reservation and a join as the local activities of the code
-before the coordination-activities gate (``tests/test_coordination.py`` writes the
-``*_coordination`` ones).
+before the coordination-activities gate (``tests/test_coordination.py`` writes
+``follow_up_coordination.json``). ``auto_sent_gates.json``, ``approved_gates.json`` and
+``auto_sent_coordination.json`` are runs of the code before the lean-path gate (a marker per
+older gate, the reply reserved, saved, sent and reported in four activities): they too can
+only be dropped with that gate. ``tests/test_reply_alone.py`` writes ``held_by_limit.json``.
 """
 
 from __future__ import annotations

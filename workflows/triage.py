@@ -14,9 +14,10 @@ import asyncio
 from datetime import timedelta
 
 from temporalio import workflow
+from temporalio.common import SearchAttributeUpdate
 from temporalio.exceptions import ActivityError, ApplicationError
 
-from workflows import metrics, triage_calls, triage_thread, versions
+from workflows import gates, metrics, triage_calls, triage_thread, versions
 from workflows.notifications import notify_review
 from workflows.send_inputs import SendInputs, policy_in_force
 
@@ -68,6 +69,9 @@ class SupportTriageWorkflow:
         self._notifications: list[asyncio.Task[None]] = []
         self._superseded: Supersede | None = None
         self._autonomy = False  # read the mode and report a verdict (workflows started after earned autonomy)
+        self._lean = False  # the lean path (versions.LEAN_PATH)
+        self._unshown: list[SearchAttributeUpdate] = []  # upserted with the next status (the lean path)
+        self._verdict_reported = False  # with the reply sent alone (the lean path)
 
     # ---- queries, updates, signals ------------------------------------------------
 
@@ -110,18 +114,24 @@ class SupportTriageWorkflow:
 
     @workflow.run
     async def run(self, input: TriageInput) -> TriageResult:
-        self._set_status(TriageStatus.CLASSIFYING)
+        self._lean = gates.lean()  # the first gate a run asks
+        # The starter sets the first status with the start (starter/start.py): on the lean path it is not upserted again.
+        started_classifying = (
+            workflow.info().typed_search_attributes.get(sa.TRIAGE_STATUS) == TriageStatus.CLASSIFYING
+        )
+        self._set_status(TriageStatus.CLASSIFYING, upsert=not (self._lean and started_classifying))
         classification = await self._classify()
         self._state.classification = classification
-        workflow.upsert_search_attributes(
-            [
-                sa.TRIAGE_CATEGORY.value_set(classification.category.value),
-                sa.TRIAGE_CONFIDENCE.value_set(classification.confidence),
-            ]
-        )
+        self._unshown = [
+            sa.TRIAGE_CATEGORY.value_set(classification.category.value),
+            sa.TRIAGE_CONFIDENCE.value_set(classification.confidence),
+        ]
+        if not self._lean:
+            workflow.upsert_search_attributes(self._unshown)
+            self._unshown = []
 
         context: MessageContext | None = None
-        if workflow.patched(versions.CONVERSATIONS):
+        if self._lean or workflow.patched(versions.CONVERSATIONS):
             joined = await triage_thread.join_thread(self._state, classification)
             context = joined.context
             if joined.newer is not None and (joined.newer_in_thread or self._superseded is None):
@@ -133,12 +143,14 @@ class SupportTriageWorkflow:
                 # it is a message from a stranger, and a human reads it.
                 return await self._finish(TriageStatus.NO_REPLY_NEEDED)
 
-        self._set_status(TriageStatus.DRAFTING)
+        self._set_status(TriageStatus.DRAFTING, upsert=not self._lean)  # (a moment: shown by the state query)
         reply = await self._draft(
             DraftRequest(message=input.message, classification=classification, thread=self._state.thread)
         )
         if self._superseded is not None:
             return await self._close_superseded()
+        if self._lean:
+            return await self._decide_then_reply(classification, reply, context)
         try:
             await self._save_draft(reply.body, reply.html_body)
         except ActivityError as err:
@@ -166,25 +178,79 @@ class SupportTriageWorkflow:
         return await self._finish(status)
 
     async def _gather_send_inputs(
-        self, classification: Classification, reply: DraftReply, context: MessageContext | None
+        self,
+        classification: Classification,
+        reply: DraftReply,
+        context: MessageContext | None,
+        *,
+        reserve: bool = True,
     ) -> SendInputs:
         """The policy in force, then each lookup, made only while the reply could still go out:
-        the autonomy mode for its answer, then the sender's quota (a reservation: counted only
-        for a reply that would go out)."""
+        the autonomy mode for its answer, then (``reserve``) the sender's quota (a reservation:
+        counted only for a reply that would go out)."""
         policy = policy_in_force(self._input.policy)
         inputs = SendInputs(classification, reply, policy, context)
-        self._autonomy = workflow.patched(versions.EARNED_AUTONOMY)
+        self._autonomy = self._lean or workflow.patched(versions.EARNED_AUTONOMY)
         if inputs.could_send() and self._autonomy:
             # Is this answer trusted to go out alone yet (shadow, review or auto)?
             article = article_of(reply.answer, reply.citations)
             inputs.mode = await triage_calls.read_mode(self._input.message, classification.category, article)
-        if context is not None and inputs.could_send():
+        if reserve and context is not None and inputs.could_send():
             allowance = await triage_calls.reserve_auto_reply(
                 self._input.message, self._state.workflow_id, policy
             )
             if not allowance.allowed:
                 context.auto_reply_limit_reached = allowance
         return inputs
+
+    async def _decide_then_reply(
+        self, classification: Classification, reply: DraftReply, context: MessageContext | None
+    ) -> TriageResult:
+        """The lean path: the decision before the draft is saved. A reply the policy sends alone
+        is reserved, saved, sent and reported in one activity; any other is saved for review."""
+        inputs = await self._gather_send_inputs(classification, reply, context, reserve=False)
+        self._state.policy_decision = decision = inputs.decide()
+        if self._superseded is not None:
+            return await self._close_superseded()
+        self._accept_draft(reply)
+        attempted = decision.auto_send
+        if decision.auto_send:
+            verdict = verdict_report(self._state, TriageStatus.AUTO_SENT) if self._autonomy else None
+            reservation = (
+                triage_calls.reservation(self._input.message, self._state.workflow_id, inputs.policy)
+                if context is not None
+                else None
+            )
+            try:
+                replied = await triage_calls.reply_alone(
+                    self._state, reply.body, reply.html_body, reservation, verdict
+                )
+            except ActivityError as err:
+                # Could not send on its own: a human takes it from here.
+                self._state.error = f"auto-send failed: {err.cause or err}"
+                decision.reasons.append("auto-send failed")
+                decision.auto_send = False
+            else:
+                self._state.draft_id = replied.draft_id
+                if replied.sent_message_id is not None:
+                    self._state.sent_message_id = replied.sent_message_id
+                    self._verdict_reported = verdict is not None
+                    return await self._finish(TriageStatus.AUTO_SENT)
+                assert context is not None and replied.allowance is not None  # held by a budget
+                context.auto_reply_limit_reached = replied.allowance
+                self._state.policy_decision = inputs.decide()
+        if self._state.draft_id is None:
+            try:
+                # After a failed attempt to send alone, the draft it may have saved is reused.
+                self._state.draft_id = await triage_calls.save_draft(
+                    self._state, reply.body, reply.html_body, reuse_saved=attempted
+                )
+            except ActivityError as err:
+                return await self._fail(f"could not save the draft: {err.cause or err}")
+        status = await self._await_review()
+        if status is TriageStatus.SUPERSEDED:
+            return await self._close_superseded()
+        return await self._finish(status)
 
     # ---- a newer message took over -------------------------------------------------
 
@@ -362,9 +428,12 @@ class SupportTriageWorkflow:
         """In the background: a slow or failing webhook never delays a decision."""
         self._notifications.append(notify_review(kind, self._state))
 
-    def _set_status(self, status: TriageStatus) -> None:
+    def _set_status(self, status: TriageStatus, *, upsert: bool = True) -> None:
+        """The status in the state (queries), and, with ``upsert``, in visibility with what waited for it."""
         self._state.status = status
-        workflow.upsert_search_attributes([sa.TRIAGE_STATUS.value_set(status.value)])
+        if upsert:
+            workflow.upsert_search_attributes([sa.TRIAGE_STATUS.value_set(status.value), *self._unshown])
+            self._unshown = []
         workflow.set_current_details(review_summary(status, self._state))
 
     async def _fail(self, error: str) -> TriageResult:
@@ -386,7 +455,11 @@ class SupportTriageWorkflow:
 
     async def _report_verdict(self, status: TriageStatus) -> None:
         """A reply the policy would have sent: how the humans judged it counts toward its autonomy."""
-        if not self._autonomy or (report := verdict_report(self._state, status)) is None:
+        if (
+            self._verdict_reported
+            or not self._autonomy
+            or (report := verdict_report(self._state, status)) is None
+        ):
             return
         try:
             await triage_calls.report_verdict(report)

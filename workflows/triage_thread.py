@@ -11,7 +11,7 @@ from __future__ import annotations
 from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
-from workflows import triage_calls, versions
+from workflows import gates, triage_calls, versions
 
 with workflow.unsafe.imports_passed_through():
     from triage.domain.contracts import workflow_id_for
@@ -50,7 +50,7 @@ async def join_thread(state: TriageState, classification: Classification) -> Joi
     # A thread belongs to its sender: read only this customer's part of it (issue 27).
     customer = (
         (message.reply_address or message.from_address)
-        if workflow.patched(versions.THREAD_BELONGS_TO_SENDER)
+        if gates.lean() or workflow.patched(versions.THREAD_BELONGS_TO_SENDER)
         else None
     )
     try:
@@ -79,7 +79,7 @@ async def join_thread(state: TriageState, classification: Classification) -> Joi
     if (
         classification.closing
         and classification.awaits_reply
-        and workflow.patched(versions.ACKNOWLEDGEMENT_LEAVES_REVIEW_OPEN)
+        and (gates.lean() or workflow.patched(versions.ACKNOWLEDGEMENT_LEAVES_REVIEW_OPEN))
     ):
         # "Thanks, I'll wait for your answer" needs no reply itself, but the review it waits on
         # still does: it does not join, so nothing open in the thread is closed or superseded.
