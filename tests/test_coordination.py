@@ -44,7 +44,9 @@ async def workflow_types(client: Client, task_queue: str) -> list[str]:
     return sorted([w.workflow_type async for w in client.list_workflows(f"TaskQueue = '{task_queue}'")])
 
 
-async def test_a_routine_reply_is_reserved_and_reported_by_an_activity_not_a_local_one(dev_env, settings, control):
+async def test_a_routine_reply_is_reserved_and_reported_by_an_activity_not_a_local_one(
+    dev_env, settings, control
+):
     """On the lean path the reservation and the verdict are steps of the one activity that sends
     the reply alone (``tests/test_reply_alone.py``); before it, activities of the coordination queue
     (``auto_sent_coordination.json``). Either way no local activity waits on the counter."""
