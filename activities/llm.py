@@ -40,13 +40,14 @@ class LlmActivities:
     ) -> None:
         self._provider = provider
         self._brand = brand  # signs the holding reply
-        # Bounds in-flight LLM calls per worker, whatever the activity slots allow.
-        self._slots = asyncio.Semaphore(concurrency)
+        # Bounds in-flight LLM calls per worker, whatever the activity slots allow. The provider
+        # holds a slot only while a request is in flight: the CPU work around it (the checks, the
+        # first pass, the answer match, the rendering) never keeps another message's call waiting.
+        provider.limit_calls(asyncio.Semaphore(concurrency))
 
     @activity.defn
     async def classify(self, message: InboundMessage) -> Classification:
-        async with self._slots:
-            result = await classify_checked(self._provider, message)
+        result = await classify_checked(self._provider, message)
         if GuardFlag.INVALID_OUTPUT in result.guard_flags:
             activity.logger.warning("classifier output unusable: %s", result.reason)
         _count_tokens(result.usage)
@@ -62,8 +63,7 @@ class LlmActivities:
     @activity.defn
     async def draft_reply(self, request: DraftRequest) -> DraftReply:
         try:
-            async with self._slots:
-                reply = await self._provider.draft(request)
+            reply = await self._provider.draft(request)
             _count_tokens(reply.usage)
             annotate(
                 grounded=reply.grounded,
