@@ -71,6 +71,7 @@ class SupportTriageWorkflow:
         self._autonomy = False  # read the mode and report a verdict (workflows started after earned autonomy)
         self._lean = False  # the lean path (versions.LEAN_PATH)
         self._unshown: list[SearchAttributeUpdate] = []  # upserted with the next status (the lean path)
+        self._shown: TriageStatus | None = None  # the status last upserted (the lean path)
         self._verdict_reported = False  # with the reply sent alone (the lean path)
 
     # ---- queries, updates, signals ------------------------------------------------
@@ -115,20 +116,20 @@ class SupportTriageWorkflow:
     @workflow.run
     async def run(self, input: TriageInput) -> TriageResult:
         self._lean = gates.lean()  # the first gate a run asks
-        # The starter sets the first status with the start (starter/start.py): on the lean path it is not upserted again.
+        # The starter sets the first status with the start (starter/start.py): on the lean path
+        # it is not upserted again.
         started_classifying = (
             workflow.info().typed_search_attributes.get(sa.TRIAGE_STATUS) == TriageStatus.CLASSIFYING
         )
-        self._set_status(TriageStatus.CLASSIFYING, upsert=not (self._lean and started_classifying))
+        if self._lean and started_classifying:
+            self._shown = TriageStatus.CLASSIFYING
+        self._set_status(TriageStatus.CLASSIFYING)
         classification = await self._classify()
         self._state.classification = classification
-        self._unshown = [
+        self._show(
             sa.TRIAGE_CATEGORY.value_set(classification.category.value),
             sa.TRIAGE_CONFIDENCE.value_set(classification.confidence),
-        ]
-        if not self._lean:
-            workflow.upsert_search_attributes(self._unshown)
-            self._unshown = []
+        )
 
         context: MessageContext | None = None
         if self._lean or workflow.patched(versions.CONVERSATIONS):
@@ -369,7 +370,7 @@ class SupportTriageWorkflow:
                 revision_after=self._state.revision,
             )
         )
-        workflow.upsert_search_attributes([sa.TRIAGE_REVIEWER.value_set(decision.reviewer)])
+        self._show(sa.TRIAGE_REVIEWER.value_set(decision.reviewer))
         metrics.record_review_latency(self._state, decision.action)
         self._set_status(status)
         self._review.answer(
@@ -420,7 +421,7 @@ class SupportTriageWorkflow:
         classification = self._state.classification
         if decision.category is not None and classification and decision.category != classification.category:
             self._state.corrected_category = decision.category
-            workflow.upsert_search_attributes([sa.TRIAGE_CORRECTED.value_set(True)])
+            self._show(sa.TRIAGE_CORRECTED.value_set(True))
 
     # ---- notifications, status, completion ----------------------------------------
 
@@ -428,12 +429,20 @@ class SupportTriageWorkflow:
         """In the background: a slow or failing webhook never delays a decision."""
         self._notifications.append(notify_review(kind, self._state))
 
+    def _show(self, *updates: SearchAttributeUpdate) -> None:
+        """Search attributes: upserted now, or on the lean path with the status that follows them."""
+        if self._lean:
+            self._unshown.extend(updates)
+        else:
+            workflow.upsert_search_attributes(list(updates))
+
     def _set_status(self, status: TriageStatus, *, upsert: bool = True) -> None:
-        """The status in the state (queries), and, with ``upsert``, in visibility with what waited for it."""
+        """The status in the state (queries), and, with ``upsert``, in visibility with what waited
+        for it (on the lean path, only when either changed)."""
         self._state.status = status
-        if upsert:
+        if upsert and not (self._lean and status is self._shown and not self._unshown):
             workflow.upsert_search_attributes([sa.TRIAGE_STATUS.value_set(status.value), *self._unshown])
-            self._unshown = []
+            self._unshown, self._shown = [], status
         workflow.set_current_details(review_summary(status, self._state))
 
     async def _fail(self, error: str) -> TriageResult:
