@@ -19,6 +19,8 @@ from triage.domain.models import (
     DraftRequest,
     GuardFlag,
     InboundMessage,
+    Judgement,
+    JudgeRequest,
     LlmUsage,
 )
 from triage.domain.replies import holding_reply
@@ -59,6 +61,23 @@ class LlmActivities:
             tokens=result.usage.total_tokens if result.usage else None,
         )
         return result
+
+    @activity.defn
+    async def judge(self, request: JudgeRequest) -> Judgement:
+        """Classify, then draft (unless the request or the classification says no reply is
+        drafted). A failed draft does not fail the classification: the workflow drafts again
+        with the draft activity's own retries."""
+        classification = await self.classify(request.message)
+        if not request.draft or (classification.closing and not request.draft_closing):
+            return Judgement(classification=classification)
+        try:
+            reply = await self.draft_reply(
+                DraftRequest(message=request.message, classification=classification, thread=request.thread)
+            )
+        except Exception as err:
+            activity.logger.warning("drafting failed, the workflow drafts again: %s", err)
+            return Judgement(classification=classification, draft_error=f"{type(err).__name__}: {err}"[:500])
+        return Judgement(classification=classification, reply=reply)
 
     @activity.defn
     async def draft_reply(self, request: DraftRequest) -> DraftReply:

@@ -16,10 +16,20 @@ from openai import AsyncOpenAI
 from temporalio.testing import ActivityEnvironment
 
 from activities.llm import LlmActivities
-from tests.test_openai_provider import draft_request
 from triage.dev.fake_openai import fake_openai
-from triage.domain.models import DraftReply, DraftRequest
+from triage.domain.models import Category, Classification, DraftReply, DraftRequest, InboundMessage
 from triage.judging.openai_provider import OpenAIProvider
+
+
+def draft_request(subject: str = "Password") -> DraftRequest:
+    message = InboundMessage(
+        message_id="m1",
+        inbox_id="support",
+        from_address="ann@example.org",
+        subject=subject,
+        plain_body="Reset?",
+    )
+    return DraftRequest(message=message, classification=Classification(category=Category.FAQ, confidence=0.9))
 
 
 class Counted(OpenAIProvider):
@@ -66,8 +76,7 @@ async def test_work_around_a_call_holds_no_slot():
         provider = Counted(llm.base_url, llm.api_key)
         provider.before_draft = asyncio.Event()
         activities = LlmActivities(provider, concurrency=1)
-        first = draft_request()
-        first = first.model_copy(update={"message": first.message.model_copy(update={"subject": "first"})})
+        first = draft_request("first")
         try:
             waiting = asyncio.create_task(ActivityEnvironment().run(activities.draft_reply, first))
             await asyncio.sleep(0)  # the first one starts first

@@ -1,6 +1,7 @@
-"""The lean path: a reply the policy sends alone is reserved, saved, sent and reported in one activity.
+"""The lean path: a message is classified and drafted in one activity, and a reply the policy
+sends alone is reserved, saved, sent and reported in another.
 
-The workflow's side (one activity, one patch marker, a draft saved for review when a
+The workflow's side (two activities, one patch marker, a draft saved for review when a
 budget holds the reply) against the real server, workers and emulator; the
 activity's retries against the emulator over its sockets: a retry never sends twice,
 finds the draft an earlier attempt saved, and refuses when it cannot tell.
@@ -29,7 +30,9 @@ from worker.main import Coordination
 pytestmark = pytest.mark.slow
 
 
-async def test_a_routine_reply_is_one_activity_after_judging_and_one_patch_marker(dev_env, settings, control):
+async def test_a_routine_message_is_judged_in_one_activity_and_sent_in_another_one_patch_marker(
+    dev_env, settings, control
+):
     async with running_worker(dev_env.client, settings):
         handle = await start_for(
             dev_env.client, settings, control, subject=subject("faq", 0.95, text="Reset password?")
@@ -47,7 +50,7 @@ async def test_a_routine_reply_is_one_activity_after_judging_and_one_patch_marke
         if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
     ]
     upserts = [e for e in events if e.event_type == EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES]
-    assert scheduled == ["classify", "draft_reply", "reply_alone"]
+    assert scheduled == ["judge", "reply_alone"]  # classify and draft; reserve, save, send and report
     assert markers.count("core_patch") == 1  # the lean path's, for every older gate
     assert len(upserts) == 2  # its TemporalChangeVersion; the final status with the category
     assert len(await sent_mail(control)) == 1

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import SearchAttributeUpdate
@@ -38,6 +39,8 @@ with workflow.unsafe.imports_passed_through():
         DraftReply,
         DraftRequest,
         GuardFlag,
+        Judgement,
+        JudgeRequest,
         MessageContext,
         NewParticipant,
         ReviewAction,
@@ -52,6 +55,13 @@ with workflow.unsafe.imports_passed_through():
     from triage.domain.outcome import article_of, review_summary, triage_result, verdict_report
     from triage.domain.replies import holding_reply
     from triage.domain.review_state import ReviewPhase, ReviewState
+
+
+def classification_failed(err: ActivityError) -> Classification:
+    workflow.logger.warning("classification failed, routing to review: %s", err)
+    return Classification.for_review(
+        f"classification failed: {err.cause or err}", [GuardFlag.CLASSIFIER_ERROR]
+    )
 
 
 @workflow.defn(name=TRIAGE_WORKFLOW)
@@ -70,7 +80,7 @@ class SupportTriageWorkflow:
         self._superseded: Supersede | None = None
         self._autonomy = False  # read the mode and report a verdict (workflows started after earned autonomy)
         self._lean = False  # the lean path (versions.LEAN_PATH)
-        self._unshown: list[SearchAttributeUpdate] = []  # upserted with the next status (the lean path)
+        self._unshown: list[SearchAttributeUpdate[Any]] = []  # upserted with the next status (the lean path)
         self._shown: TriageStatus | None = None  # the status last upserted (the lean path)
         self._verdict_reported = False  # with the reply sent alone (the lean path)
 
@@ -124,34 +134,24 @@ class SupportTriageWorkflow:
         if self._lean and started_classifying:
             self._shown = TriageStatus.CLASSIFYING
         self._set_status(TriageStatus.CLASSIFYING)
+        if self._lean:
+            return await self._run_lean(input)
         classification = await self._classify()
-        self._state.classification = classification
-        self._show(
-            sa.TRIAGE_CATEGORY.value_set(classification.category.value),
-            sa.TRIAGE_CONFIDENCE.value_set(classification.confidence),
-        )
+        self._classified(classification)
 
         context: MessageContext | None = None
-        if self._lean or workflow.patched(versions.CONVERSATIONS):
+        if workflow.patched(versions.CONVERSATIONS):
             joined = await triage_thread.join_thread(self._state, classification)
+            if (closed := await self._closed_by_thread(classification, joined)) is not None:
+                return closed
             context = joined.context
-            if joined.newer is not None and (joined.newer_in_thread or self._superseded is None):
-                self._superseded = joined.newer
-            if self._superseded is not None:
-                return await self._close_superseded()
-            if classification.closing and not context.other_participants:
-                # A thank-you closes its sender's own conversation; in someone else's thread
-                # it is a message from a stranger, and a human reads it.
-                return await self._finish(TriageStatus.NO_REPLY_NEEDED)
 
-        self._set_status(TriageStatus.DRAFTING, upsert=not self._lean)  # (a moment: shown by the state query)
+        self._set_status(TriageStatus.DRAFTING)
         reply = await self._draft(
             DraftRequest(message=input.message, classification=classification, thread=self._state.thread)
         )
         if self._superseded is not None:
             return await self._close_superseded()
-        if self._lean:
-            return await self._decide_then_reply(classification, reply, context)
         try:
             await self._save_draft(reply.body, reply.html_body)
         except ActivityError as err:
@@ -177,6 +177,63 @@ class SupportTriageWorkflow:
         if status is TriageStatus.SUPERSEDED:
             return await self._close_superseded()
         return await self._finish(status)
+
+    async def _run_lean(self, input: TriageInput) -> TriageResult:
+        """The lean path: the thread read first, one judge activity that classifies and drafts,
+        then the send decision before the draft is saved (``_decide_then_reply``)."""
+        read = await triage_thread.read_thread(self._state)
+        others = (
+            read.context.other_participants
+            if isinstance(read, triage_thread.Joined)
+            else read.other_participants
+        )
+        judged = await self._judge(
+            JudgeRequest(
+                message=input.message,
+                thread=self._state.thread,
+                # A newer message of the thread answers: no draft for this one.
+                draft=not (isinstance(read, triage_thread.Joined) and read.newer is not None),
+                draft_closing=bool(others),
+            )
+        )
+        classification = judged.classification
+        self._classified(classification)
+        joined = (
+            read
+            if isinstance(read, triage_thread.Joined)
+            else await triage_thread.join_read(self._state, classification, read)
+        )
+        if (closed := await self._closed_by_thread(classification, joined)) is not None:
+            return closed
+        reply = judged.reply
+        if reply is None:  # the judging or its drafting failed: drafted again, with the draft's retries
+            reply = await self._draft(
+                DraftRequest(message=input.message, classification=classification, thread=self._state.thread)
+            )
+            if self._superseded is not None:
+                return await self._close_superseded()
+        return await self._decide_then_reply(classification, reply, joined.context)
+
+    def _classified(self, classification: Classification) -> None:
+        self._state.classification = classification
+        self._show(
+            sa.TRIAGE_CATEGORY.value_set(classification.category.value),
+            sa.TRIAGE_CONFIDENCE.value_set(classification.confidence),
+        )
+
+    async def _closed_by_thread(
+        self, classification: Classification, joined: triage_thread.Joined
+    ) -> TriageResult | None:
+        """Closed by what the thread says: superseded by a newer message, or a thank-you."""
+        if joined.newer is not None and (joined.newer_in_thread or self._superseded is None):
+            self._superseded = joined.newer
+        if self._superseded is not None:
+            return await self._close_superseded()
+        if classification.closing and not joined.context.other_participants:
+            # A thank-you closes its sender's own conversation; in someone else's thread
+            # it is a message from a stranger, and a human reads it.
+            return await self._finish(TriageStatus.NO_REPLY_NEEDED)
+        return None
 
     async def _gather_send_inputs(
         self,
@@ -273,13 +330,24 @@ class SupportTriageWorkflow:
         try:
             result = await triage_calls.classify(self._input)
         except ActivityError as err:
-            workflow.logger.warning("classification failed, routing to review: %s", err)
-            return Classification.for_review(
-                f"classification failed: {err.cause or err}", [GuardFlag.CLASSIFIER_ERROR]
-            )
+            return classification_failed(err)
         if result.usage:
             self._state.usage.append(result.usage)
         return result
+
+    async def _judge(self, request: JudgeRequest) -> Judgement:
+        try:
+            judged = await triage_calls.judge(self._input, request)
+        except ActivityError as err:
+            return Judgement(classification=classification_failed(err))
+        if judged.draft_error:
+            workflow.logger.warning("drafting with the classification failed: %s", judged.draft_error)
+        self._state.usage.extend(
+            u
+            for u in (judged.classification.usage, judged.reply.usage if judged.reply else None)
+            if u is not None
+        )
+        return judged
 
     async def _draft(self, request: DraftRequest, *, redraft: bool = False) -> DraftReply:
         try:
@@ -429,7 +497,7 @@ class SupportTriageWorkflow:
         """In the background: a slow or failing webhook never delays a decision."""
         self._notifications.append(notify_review(kind, self._state))
 
-    def _show(self, *updates: SearchAttributeUpdate) -> None:
+    def _show(self, *updates: SearchAttributeUpdate[Any]) -> None:
         """Search attributes: upserted now, or on the lean path with the status that follows them."""
         if self._lean:
             self._unshown.extend(updates)

@@ -48,6 +48,8 @@ with workflow.unsafe.imports_passed_through():
         DraftRequest,
         InboundMessage,
         JoinConversation,
+        Judgement,
+        JudgeRequest,
         ModeInForce,
         NewParticipant,
         PolicySettings,
@@ -118,6 +120,19 @@ async def draft(input: TriageInput, request: DraftRequest, *, redraft: bool = Fa
         start_to_close_timeout=LLM_TIMEOUT,
         retry_policy=LLM_RETRY,
         summary="draft reply",
+    )
+
+
+async def judge(input: TriageInput, request: JudgeRequest) -> Judgement:
+    """Classify and draft in one activity (the lean path): two model calls' time."""
+    return await workflow.execute_activity(
+        JudgeActivity.JUDGE,
+        request,
+        result_type=Judgement,
+        task_queue=judge_queue(input),
+        start_to_close_timeout=2 * LLM_TIMEOUT,
+        retry_policy=LLM_RETRY,
+        summary="classify and draft",
     )
 
 
