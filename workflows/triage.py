@@ -20,7 +20,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 from workflows import gates, metrics, triage_calls, triage_thread, versions
 from workflows.notifications import notify_review
-from workflows.send_inputs import SendInputs, policy_in_force
+from workflows.triage_send import SendSteps, classification_failed
 
 with workflow.unsafe.imports_passed_through():
     from triage.domain import search_attributes as sa
@@ -38,9 +38,6 @@ with workflow.unsafe.imports_passed_through():
         DecisionRecord,
         DraftReply,
         DraftRequest,
-        GuardFlag,
-        Judgement,
-        JudgeRequest,
         MessageContext,
         NewParticipant,
         ReviewAction,
@@ -52,20 +49,13 @@ with workflow.unsafe.imports_passed_through():
         TriageState,
         TriageStatus,
     )
-    from triage.domain.outcome import article_of, review_summary, triage_result, verdict_report
+    from triage.domain.outcome import review_summary, triage_result
     from triage.domain.replies import holding_reply
     from triage.domain.review_state import ReviewPhase, ReviewState
 
 
-def classification_failed(err: ActivityError) -> Classification:
-    workflow.logger.warning("classification failed, routing to review: %s", err)
-    return Classification.for_review(
-        f"classification failed: {err.cause or err}", [GuardFlag.CLASSIFIER_ERROR]
-    )
-
-
 @workflow.defn(name=TRIAGE_WORKFLOW)
-class SupportTriageWorkflow:
+class SupportTriageWorkflow(SendSteps):
     @workflow.init
     def __init__(self, input: TriageInput) -> None:
         self._input = input
@@ -178,42 +168,6 @@ class SupportTriageWorkflow:
             return await self._close_superseded()
         return await self._finish(status)
 
-    async def _run_lean(self, input: TriageInput) -> TriageResult:
-        """The lean path: the thread read first, one judge activity that classifies and drafts,
-        then the send decision before the draft is saved (``_decide_then_reply``)."""
-        read = await triage_thread.read_thread(self._state)
-        others = (
-            read.context.other_participants
-            if isinstance(read, triage_thread.Joined)
-            else read.other_participants
-        )
-        judged = await self._judge(
-            JudgeRequest(
-                message=input.message,
-                thread=self._state.thread,
-                # A newer message of the thread answers: no draft for this one.
-                draft=not (isinstance(read, triage_thread.Joined) and read.newer is not None),
-                draft_closing=bool(others),
-            )
-        )
-        classification = judged.classification
-        self._classified(classification)
-        joined = (
-            read
-            if isinstance(read, triage_thread.Joined)
-            else await triage_thread.join_read(self._state, classification, read)
-        )
-        if (closed := await self._closed_by_thread(classification, joined)) is not None:
-            return closed
-        reply = judged.reply
-        if reply is None:  # the judging or its drafting failed: drafted again, with the draft's retries
-            reply = await self._draft(
-                DraftRequest(message=input.message, classification=classification, thread=self._state.thread)
-            )
-            if self._superseded is not None:
-                return await self._close_superseded()
-        return await self._decide_then_reply(classification, reply, joined.context)
-
     def _classified(self, classification: Classification) -> None:
         self._state.classification = classification
         self._show(
@@ -234,81 +188,6 @@ class SupportTriageWorkflow:
             # it is a message from a stranger, and a human reads it.
             return await self._finish(TriageStatus.NO_REPLY_NEEDED)
         return None
-
-    async def _gather_send_inputs(
-        self,
-        classification: Classification,
-        reply: DraftReply,
-        context: MessageContext | None,
-        *,
-        reserve: bool = True,
-    ) -> SendInputs:
-        """The policy in force, then each lookup, made only while the reply could still go out:
-        the autonomy mode for its answer, then (``reserve``) the sender's quota (a reservation:
-        counted only for a reply that would go out)."""
-        policy = policy_in_force(self._input.policy)
-        inputs = SendInputs(classification, reply, policy, context)
-        self._autonomy = self._lean or workflow.patched(versions.EARNED_AUTONOMY)
-        if inputs.could_send() and self._autonomy:
-            # Is this answer trusted to go out alone yet (shadow, review or auto)?
-            article = article_of(reply.answer, reply.citations)
-            inputs.mode = await triage_calls.read_mode(self._input.message, classification.category, article)
-        if reserve and context is not None and inputs.could_send():
-            allowance = await triage_calls.reserve_auto_reply(
-                self._input.message, self._state.workflow_id, policy
-            )
-            if not allowance.allowed:
-                context.auto_reply_limit_reached = allowance
-        return inputs
-
-    async def _decide_then_reply(
-        self, classification: Classification, reply: DraftReply, context: MessageContext | None
-    ) -> TriageResult:
-        """The lean path: the decision before the draft is saved. A reply the policy sends alone
-        is reserved, saved, sent and reported in one activity; any other is saved for review."""
-        inputs = await self._gather_send_inputs(classification, reply, context, reserve=False)
-        self._state.policy_decision = decision = inputs.decide()
-        if self._superseded is not None:
-            return await self._close_superseded()
-        self._accept_draft(reply)
-        attempted = decision.auto_send
-        if decision.auto_send:
-            verdict = verdict_report(self._state, TriageStatus.AUTO_SENT) if self._autonomy else None
-            reservation = (
-                triage_calls.reservation(self._input.message, self._state.workflow_id, inputs.policy)
-                if context is not None
-                else None
-            )
-            try:
-                replied = await triage_calls.reply_alone(
-                    self._state, reply.body, reply.html_body, reservation, verdict
-                )
-            except ActivityError as err:
-                # Could not send on its own: a human takes it from here.
-                self._state.error = f"auto-send failed: {err.cause or err}"
-                decision.reasons.append("auto-send failed")
-                decision.auto_send = False
-            else:
-                self._state.draft_id = replied.draft_id
-                if replied.sent_message_id is not None:
-                    self._state.sent_message_id = replied.sent_message_id
-                    self._verdict_reported = verdict is not None
-                    return await self._finish(TriageStatus.AUTO_SENT)
-                assert context is not None and replied.allowance is not None  # held by a budget
-                context.auto_reply_limit_reached = replied.allowance
-                self._state.policy_decision = inputs.decide()
-        if self._state.draft_id is None:
-            try:
-                # After a failed attempt to send alone, the draft it may have saved is reused.
-                self._state.draft_id = await triage_calls.save_draft(
-                    self._state, reply.body, reply.html_body, reuse_saved=attempted
-                )
-            except ActivityError as err:
-                return await self._fail(f"could not save the draft: {err.cause or err}")
-        status = await self._await_review()
-        if status is TriageStatus.SUPERSEDED:
-            return await self._close_superseded()
-        return await self._finish(status)
 
     # ---- a newer message took over -------------------------------------------------
 
@@ -334,20 +213,6 @@ class SupportTriageWorkflow:
         if result.usage:
             self._state.usage.append(result.usage)
         return result
-
-    async def _judge(self, request: JudgeRequest) -> Judgement:
-        try:
-            judged = await triage_calls.judge(self._input, request)
-        except ActivityError as err:
-            return Judgement(classification=classification_failed(err))
-        if judged.draft_error:
-            workflow.logger.warning("drafting with the classification failed: %s", judged.draft_error)
-        self._state.usage.extend(
-            u
-            for u in (judged.classification.usage, judged.reply.usage if judged.reply else None)
-            if u is not None
-        )
-        return judged
 
     async def _draft(self, request: DraftRequest, *, redraft: bool = False) -> DraftReply:
         try:
@@ -529,16 +394,3 @@ class SupportTriageWorkflow:
         metrics.record_outcome(self._state, status)
         await self._report_verdict(status)
         return triage_result(self._state, status)
-
-    async def _report_verdict(self, status: TriageStatus) -> None:
-        """A reply the policy would have sent: how the humans judged it counts toward its autonomy."""
-        if (
-            self._verdict_reported
-            or not self._autonomy
-            or (report := verdict_report(self._state, status)) is None
-        ):
-            return
-        try:
-            await triage_calls.report_verdict(report)
-        except ActivityError as err:
-            workflow.logger.warning("verdict not counted: %s", err)
