@@ -9,6 +9,9 @@ Temporal retries them.
 from __future__ import annotations
 
 import asyncio
+import functools
+from collections.abc import Awaitable, Callable
+from typing import ParamSpec, TypeVar
 
 from temporalio import activity
 
@@ -27,6 +30,33 @@ from triage.domain.replies import holding_reply
 from triage.judging.base import ProviderOutputError, TriageProvider
 from triage.judging.checked import classify_checked
 from triage.runtime.telemetry import annotate
+
+# Seconds between heartbeats: well inside the workflows' heartbeat timeout (workflows/triage_calls.py).
+HEARTBEAT_EVERY = 5.0
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def heartbeating(run: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+    """Heartbeat every few seconds while the activity runs. On a starved machine a judge can
+    lose a task it was given (the server counts it started, the worker never runs it): with a
+    heartbeat timeout it is retried within seconds, not after the LLM calls' whole time limit."""
+
+    @functools.wraps(run)
+    async def beating(*args: P.args, **kwargs: P.kwargs) -> R:
+        async def beat() -> None:
+            while True:
+                activity.heartbeat()
+                await asyncio.sleep(HEARTBEAT_EVERY)
+
+        beater = asyncio.create_task(beat())
+        try:
+            return await run(*args, **kwargs)
+        finally:
+            beater.cancel()
+
+    return beating
 
 
 def _count_tokens(usage: LlmUsage | None) -> None:
@@ -48,6 +78,7 @@ class LlmActivities:
         provider.limit_calls(asyncio.Semaphore(concurrency))
 
     @activity.defn
+    @heartbeating
     async def classify(self, message: InboundMessage) -> Classification:
         result = await classify_checked(self._provider, message)
         if GuardFlag.INVALID_OUTPUT in result.guard_flags:
@@ -63,6 +94,7 @@ class LlmActivities:
         return result
 
     @activity.defn
+    @heartbeating
     async def judge(self, request: JudgeRequest) -> Judgement:
         """Classify, then draft (unless the request or the classification says no reply is
         drafted). A failed draft does not fail the classification: the workflow drafts again
@@ -80,6 +112,7 @@ class LlmActivities:
         return Judgement(classification=classification, reply=reply)
 
     @activity.defn
+    @heartbeating
     async def draft_reply(self, request: DraftRequest) -> DraftReply:
         try:
             reply = await self._provider.draft(request)

@@ -64,6 +64,9 @@ with workflow.unsafe.imports_passed_through():
     from triage.domain.senders import mailbox
 
 LLM_TIMEOUT = timedelta(seconds=90)
+# A judge heartbeats while it works (activities/llm.py): a task it lost is retried after this,
+# not after LLM_TIMEOUT (a routine message waited 90 s or more for its lost task).
+JUDGE_HEARTBEAT_TIMEOUT = timedelta(seconds=20)
 LLM_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
     maximum_interval=timedelta(seconds=60),
@@ -106,6 +109,7 @@ async def classify(input: TriageInput) -> Classification:
         result_type=Classification,
         task_queue=judge_queue(input),
         start_to_close_timeout=LLM_TIMEOUT,
+        heartbeat_timeout=JUDGE_HEARTBEAT_TIMEOUT,
         retry_policy=LLM_RETRY,
         summary="classify",
     )
@@ -118,6 +122,7 @@ async def draft(input: TriageInput, request: DraftRequest, *, redraft: bool = Fa
         result_type=DraftReply,
         task_queue=judge_queue(input, redraft),
         start_to_close_timeout=LLM_TIMEOUT,
+        heartbeat_timeout=JUDGE_HEARTBEAT_TIMEOUT,
         retry_policy=LLM_RETRY,
         summary="draft reply",
     )
@@ -131,6 +136,7 @@ async def judge(input: TriageInput, request: JudgeRequest) -> Judgement:
         result_type=Judgement,
         task_queue=judge_queue(input),
         start_to_close_timeout=2 * LLM_TIMEOUT,
+        heartbeat_timeout=JUDGE_HEARTBEAT_TIMEOUT,
         retry_policy=LLM_RETRY,
         summary="classify and draft",
     )
