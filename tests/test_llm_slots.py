@@ -11,8 +11,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import httpx
-from openai import AsyncOpenAI
+from openai import AsyncOpenAI, DefaultAsyncHttpxClient
 from temporalio.testing import ActivityEnvironment
 
 from activities.llm import LlmActivities
@@ -38,8 +37,7 @@ class Counted(OpenAIProvider):
     def __init__(self, base_url: str, api_key: str) -> None:
         self.in_flight = self.most = 0
         self.before_draft: asyncio.Event | None = None
-        hooks = {"request": [self._sent], "response": [self._answered]}
-        http = httpx.AsyncClient(event_hooks=hooks)
+        http = DefaultAsyncHttpxClient(event_hooks={"request": [self._sent], "response": [self._answered]})
         client = AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=0, timeout=10, http_client=http)
         super().__init__(client, "classify-model", "draft-model", None)
 

@@ -20,7 +20,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 from workflows import gates, metrics, triage_calls, triage_thread, versions
 from workflows.notifications import notify_review
-from workflows.triage_send import SendSteps, classification_failed
+from workflows.triage_send import SendSteps
 
 with workflow.unsafe.imports_passed_through():
     from triage.domain import search_attributes as sa
@@ -209,7 +209,7 @@ class SupportTriageWorkflow(SendSteps):
         try:
             result = await triage_calls.classify(self._input)
         except ActivityError as err:
-            return classification_failed(err)
+            return triage_calls.classification_failed(err)
         if result.usage:
             self._state.usage.append(result.usage)
         return result

@@ -20,6 +20,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError
 
 from workflows import gates, versions
 
@@ -46,6 +47,7 @@ with workflow.unsafe.imports_passed_through():
         DiscardDraftRequest,
         DraftReply,
         DraftRequest,
+        GuardFlag,
         InboundMessage,
         JoinConversation,
         Judgement,
@@ -139,6 +141,14 @@ async def judge(input: TriageInput, request: JudgeRequest) -> Judgement:
         heartbeat_timeout=JUDGE_HEARTBEAT_TIMEOUT,
         retry_policy=LLM_RETRY,
         summary="classify and draft",
+    )
+
+
+def classification_failed(err: ActivityError) -> Classification:
+    """What a message whose judging failed is: one for a human."""
+    workflow.logger.warning("classification failed, routing to review: %s", err)
+    return Classification.for_review(
+        f"classification failed: {err.cause or err}", [GuardFlag.CLASSIFIER_ERROR]
     )
 
 

@@ -22,7 +22,6 @@ with workflow.unsafe.imports_passed_through():
         Classification,
         DraftReply,
         DraftRequest,
-        GuardFlag,
         Judgement,
         JudgeRequest,
         MessageContext,
@@ -33,13 +32,6 @@ with workflow.unsafe.imports_passed_through():
         TriageStatus,
     )
     from triage.domain.outcome import article_of, verdict_report
-
-
-def classification_failed(err: ActivityError) -> Classification:
-    workflow.logger.warning("classification failed, routing to review: %s", err)
-    return Classification.for_review(
-        f"classification failed: {err.cause or err}", [GuardFlag.CLASSIFIER_ERROR]
-    )
 
 
 class SendSteps:
@@ -179,7 +171,7 @@ class SendSteps:
         try:
             judged = await triage_calls.judge(self._input, request)
         except ActivityError as err:
-            return Judgement(classification=classification_failed(err))
+            return Judgement(classification=triage_calls.classification_failed(err))
         if judged.draft_error:
             workflow.logger.warning("drafting with the classification failed: %s", judged.draft_error)
         self._state.usage.extend(
