@@ -8,15 +8,14 @@ first one starts it) and answer with the changes they made.
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 from pathlib import Path
 
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from starter.review import get_state
 from triage.domain import contracts
+from triage.domain import search_attributes as sa
 from triage.domain.autonomy import (
     AutonomyBook,
     AutonomySettings,
@@ -31,8 +30,6 @@ from triage.domain.autonomy import (
 from triage.domain.models import TriageResult, TriageStatus
 from triage.judging.kb_articles import article_ids
 from triage.runtime.temporal_client import update_with_start
-
-STATE_TIMEOUT = timedelta(seconds=5)  # the state query needs a worker
 
 
 class NotFlaggable(Exception):
@@ -100,10 +97,6 @@ async def _set_mode(client: Client, task_queue: str, inbox_id: str, request: Mod
 VERDICT_WAIT_S = 30.0
 
 
-async def _sent_alone(client: Client, workflow_id: str) -> bool:
-    return (await get_state(client, workflow_id, rpc_timeout=STATE_TIMEOUT)).status is TriageStatus.AUTO_SENT
-
-
 async def flag_sent_reply(
     client: Client, task_queue: str, workflow_id: str, by: str, why: str, settings: AutonomySettings
 ) -> list[ModeChange]:
@@ -116,8 +109,11 @@ async def flag_sent_reply(
             f"{workflow_id} is not a triage of a message: only an automatic reply can be flagged"
         )
     # Sent already but still running: it ends once its verdict is reported (an activity), moments later.
-    finishing = description.status is WorkflowExecutionStatus.RUNNING and await _sent_alone(
-        client, workflow_id
+    # Its status is read from the search attribute the run keeps, which the server answers: the
+    # state query needed a worker (5 s and an RPC error with the workers down).
+    finishing = (
+        description.status is WorkflowExecutionStatus.RUNNING
+        and description.typed_search_attributes.get(sa.TRIAGE_STATUS) == TriageStatus.AUTO_SENT.value
     )
     if description.status is not WorkflowExecutionStatus.COMPLETED and not finishing:
         raise NotFlaggable(f"{workflow_id} is still open: nothing was sent on its own")
