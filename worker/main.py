@@ -40,7 +40,7 @@ from triage.domain.contracts import AUTONOMY_CONFIGURE
 from triage.mail.factory import build_mail_provider
 from triage.mail.provider import MailProvider
 from triage.runtime.config import Settings
-from triage.runtime.temporal_client import connect
+from triage.runtime.reachable import connect_when_reachable, watching_reachability
 from workflows.autonomy import AutonomyWorkflow
 from workflows.conversation import AutoReplyCounterWorkflow, ConversationWorkflow
 from workflows.retrain import RetrainWorkflow
@@ -230,7 +230,7 @@ async def announce_autonomy_settings(client: Client, settings: Settings) -> None
 
 async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
     async with AsyncExitStack() as stack:
-        client = await connect(settings, serve_metrics=True)
+        client = await connect_when_reachable(settings, serve_metrics=True)
         mail = await stack.enter_async_context(build_mail_provider(settings))
         http = await stack.enter_async_context(httpx.AsyncClient())
         webhook = settings.slack_webhook_url.get_secret_value() if settings.slack_webhook_url else None
@@ -242,6 +242,9 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
             settings.coordination_queue,
             settings.judge_queue,
         )
-        async with workflow_workers(client, settings, mail=mail, http=http, webhook_url=webhook):
+        async with (
+            workflow_workers(client, settings, mail=mail, http=http, webhook_url=webhook),
+            watching_reachability(client, settings.temporal_address),
+        ):
             await announce_autonomy_settings(client, settings)
             await (stop or asyncio.Event()).wait()
