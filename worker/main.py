@@ -90,22 +90,21 @@ class Coordination:
 
 
 def activity_functions(
-    client: Client,
     settings: Settings,
     *,
     mail: MailProvider,
     http: httpx.AsyncClient,
     webhook_url: str | None,
-    coordination: Coordination | None = None,
+    coordination: Coordination,
 ) -> list[Callable[..., Any]]:
     """The workflows' activities on this queue (judging is the judge worker's), bound to this process's clients.
 
     The coordination activities are here too: runs started before the coordination queue
-    call them as local activities. Pass the process's one ``coordination``.
+    call them as local activities. ``coordination`` is the process's one (the coordination
+    worker's too): a second would bound its own Updates and batch its own verdicts.
     """
     mail_activities = MailActivities(mail)
     notify = NotifyActivities(http, webhook_url, settings.public_url)
-    coordination = coordination or Coordination.of(client, settings)
     return [
         mail_activities.save_draft,
         mail_activities.send_draft,
@@ -202,7 +201,7 @@ async def workflow_workers(
         task_queue=settings.temporal_task_queue,
         workflows=list(WORKFLOWS),
         activities=activity_functions(
-            client, settings, mail=mail, http=http, webhook_url=webhook_url, coordination=coordination
+            settings, mail=mail, http=http, webhook_url=webhook_url, coordination=coordination
         ),
         workflow_runner=workflow_runner(settings),
         **worker_options(settings),
