@@ -14,11 +14,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import numpy as np
-import scipy.sparse as sp
 from pydantic import SecretStr
 from temporalio.client import Client, WorkflowHandle
 
@@ -34,6 +33,11 @@ from triage.judging.base import TriageProvider
 from triage.mail.factory import build_mail_provider
 from triage.runtime.asgi_server import serving
 from triage.runtime.config import Settings
+
+# Only the type hints name scipy: imported at run time, every test module that imports
+# these helpers would pay for it.
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 # ---- workflows ---------------------------------------------------------------------------
 
