@@ -18,9 +18,11 @@ from temporalio.api.enums.v1 import TaskQueueType
 from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
 
 from bench.processes import DevServer, settings_environment, spawn, stop_process
 from triage.runtime import reachable
+from triage.runtime.asgi_server import free_port
 from triage.runtime.config import Settings
 
 pytestmark = pytest.mark.slow
@@ -87,3 +89,19 @@ async def test_workers_wait_for_the_server_and_ride_out_its_restart(tmp_path, se
         assert state_lines(log) == ["down", "up", "down", "up"], (name, text[-3000:])
         assert "retried" not in text, (name, text[-3000:])  # no line per attempt
         assert "Connection refused" in text  # the reason, said once
+
+
+async def failure(target: str) -> Exception:
+    try:
+        await Client.connect(target)
+    except Exception as err:
+        return err
+    raise AssertionError(f"{target} answered")
+
+
+async def test_only_what_waiting_may_cure_is_waited_for():
+    refused = await failure(f"127.0.0.1:{free_port()}")  # nothing listens: yet
+    assert reachable.passing(refused) and reachable.reason(refused) == "tcp connect error: Connection refused"
+    assert not reachable.passing(await failure("not an address"))  # configuration: the worker exits
+    assert not reachable.passing(RPCError("bad key", RPCStatusCode.UNAUTHENTICATED, b""))
+    assert reachable.passing(RPCError("restarting", RPCStatusCode.UNAVAILABLE, b""))

@@ -34,12 +34,8 @@ HEALTH_TIMEOUT = timedelta(seconds=5)
 
 # The answers of a server that is down, restarting or overloaded: worth waiting for.
 _PASSING = (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED)
-_PASSING_CODES = (
-    "Unavailable",
-    "DeadlineExceeded",
-    "Cancelled",
-    "Unknown",
-)  # as the SDK's connect spells them
+# The same, as the SDK's connect spells them in its error.
+_PASSING_CODES = ("Unavailable", "DeadlineExceeded", "Cancelled", "Unknown")
 _CONNECT = "Failed client connect:"
 
 
