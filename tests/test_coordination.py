@@ -5,8 +5,9 @@ until it returns, and a join or a reservation waits for an Update on a
 conversation or a counter (a verdict, for its batch's Signal). As activities of the coordination worker, beside the
 conversations and counters on their own queue, the triage workflow task ends at
 once and their Updates never wait behind triage workflow tasks. Histories of both
-paths replay (``tests/test_replay.py``): ``*_coordination`` written here, ``*_local``
-by the code before the ``coordination-activities`` gate.
+paths replay (``tests/test_replay.py``): ``*_coordination`` written here (the reply's
+by the code before the lean path), ``*_local`` by the code before the
+``coordination-activities`` gate.
 """
 
 from __future__ import annotations
@@ -43,19 +44,22 @@ async def workflow_types(client: Client, task_queue: str) -> list[str]:
     return sorted([w.workflow_type async for w in client.list_workflows(f"TaskQueue = '{task_queue}'")])
 
 
-async def test_a_routine_reply_is_reserved_and_reported_by_activities_of_the_coordination_queue(
+async def test_a_routine_reply_is_reserved_and_reported_by_an_activity_not_a_local_one(
     dev_env, settings, control
 ):
+    """On the lean path the reservation and the verdict are steps of the one activity that sends
+    the reply alone (``tests/test_reply_alone.py``); before it, activities of the coordination queue
+    (``auto_sent_coordination.json``). Either way no local activity waits on the counter."""
     async with running_worker(dev_env.client, settings):
         handle = await start_for(
             dev_env.client, settings, control, subject=subject("faq", 0.95, text="Reset password?")
         )
         assert (await handle.result()).status is TriageStatus.AUTO_SENT
-        await save_history(handle, "auto_sent_coordination")
         scheduled, local = await calls(handle)
         coordinated = await workflow_types(dev_env.client, settings.coordination_queue)
+    assert scheduled["reply_alone"] == settings.temporal_task_queue
     for asked in (CoordinationActivity.RESERVE_AUTO_REPLY, CoordinationActivity.REPORT_VERDICT):
-        assert scheduled[asked] == settings.coordination_queue
+        assert asked not in scheduled
         assert asked not in local
     assert coordinated == [contracts.AUTO_REPLY_COUNTER_WORKFLOW]  # the sender's counter, on its queue
     assert len(await sent_mail(control)) == 1

@@ -3,7 +3,7 @@
 A change that breaks determinism for workflows already running (pending
 reviews last days) fails here. After a change guarded by ``workflow.patched``,
 write the histories of its new side with
-``TRIAGE_SAVE_HISTORIES=1 pytest tests/test_workflow.py tests/test_sender_limit_shares.py tests/test_coordination.py``:
+``TRIAGE_SAVE_HISTORIES=1 pytest tests/test_workflow.py tests/test_sender_limit_shares.py tests/test_coordination.py tests/test_reply_alone.py``:
 it writes the ones that are missing and never one that exists (``tests.helpers.save_history``),
 since each replays the side of the gates it was written on. ``auto_sent.json``,
 ``approved.json``, ``approved_edited.json``, ``redrafted.json`` and ``expired.json``
@@ -13,6 +13,10 @@ coordination-activities (a reservation and a join as local activities), the
 ``*_coordination`` ones all of them; ``counter_before_inbox_shares.json`` is a sender
 counter from before the inbox-budget-shares gate (requests without ``shared_inbox``).
 Such a history cannot be written again, only dropped with its gate.
+The lean-path gate's new side: ``*_lean.json``, written by ``tests/test_workflow.py`` on it
+(as ``auto_sent.json`` and so on, then renamed: the old side's keep those names), and
+``held_by_limit.json`` (``tests/test_reply_alone.py``); ``auto_sent_coordination.json``
+and ``follow_up_coordination.json`` hold every gate before it.
 """
 
 from __future__ import annotations

@@ -47,6 +47,7 @@ def judge_activities(
     return [
         llm.classify,
         llm.draft_reply,
+        llm.judge,
         retrain.export_corrections,
         retrain.fit_candidate,
         retrain.measure_models,

@@ -32,6 +32,7 @@ from temporalio.service import RPCError
 from temporalio.worker import Worker, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.auto_reply import AutoReplyActivities
 from activities.autonomy import AutonomyActivities, report_to_autonomy
 from activities.conversation import ConversationActivities
 from activities.mail import MailActivities
@@ -105,7 +106,9 @@ def activity_functions(
     """
     mail_activities = MailActivities(mail)
     notify = NotifyActivities(http, webhook_url, settings.public_url)
+    auto_reply = AutoReplyActivities(mail_activities, coordination.conversation, coordination.autonomy)
     return [
+        auto_reply.reply_alone,
         mail_activities.save_draft,
         mail_activities.send_draft,
         mail_activities.discard_draft,
