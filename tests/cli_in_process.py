@@ -22,7 +22,9 @@ from pathlib import Path
 from starter.cli.app import app
 from triage.runtime.config import get_settings
 
-# One command at a time: the environment and sys.stdout/stderr are the process's.
+# One command at a time: the environment, the working directory and sys.stdout/stderr are the
+# process's. Whatever else runs meanwhile (a server on the caller's loop) sees them too: give a
+# command the environment the test already runs in, plus what the command itself needs.
 _one_at_a_time = threading.Lock()
 
 
