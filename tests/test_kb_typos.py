@@ -1,0 +1,61 @@
+"""A word the article uses, mistyped, is not a word the article never mentions:
+one slip (a letter left out, added, changed, or two swapped) in a word of five
+letters or more, that no text of the project or the knowledge base uses."""
+
+from __future__ import annotations
+
+import pytest
+
+from triage.judging.kb_words import Slips, Vocabulary, language_words, mistyped, one_slip
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "slip"),
+    [
+        ("adress", "address", True),  # left out
+        ("addrress", "address", True),  # added
+        ("adfress", "address", True),  # changed
+        ("pasword", "password", True),
+        ("acquriing", "acquiring", True),  # swapped
+        ("uhelp", "help", True),  # "u help" run together
+        ("address", "address", False),  # the same word is no slip
+        ("adfresss", "address", False),  # two slips
+        ("paswrod", "password", False),
+        ("badc", "abcd", False),  # two swaps
+    ],
+)
+def test_one_slip(a, b, slip):
+    assert one_slip(a, b) is slip
+    assert one_slip(b, a) is slip
+
+
+MENTIONED = Vocabulary(["address", "delivery", "change", "password", "opening"])
+KNOWN = Vocabulary(["address", "delivery", "change", "password", "opening", "invoice", "refund"])
+SLIPS = Slips([*KNOWN.words(), "help"])
+
+
+@pytest.mark.parametrize(
+    ("word", "typo"),
+    [
+        ("adfress", True),  # "address", mistyped
+        ("pssword", True),
+        ("opehing", True),
+        ("dleivery", True),  # (a prefix-and-likeness match misses a slip this early)
+        ("uhelp", True),  # a word of asking, run together with "u"
+        ("adfresss", False),  # two slips away: not taken for the word
+        ("invocie", False),  # a slip from "invoice": a word this article does not mention
+        ("three", False),  # a word of its own (the project's texts use it), however close to "there"
+        ("whole", False),
+        ("chanhe", True),
+        ("chnag", False),  # two slips from "change"
+        ("pro", False),  # short words are a slip away from too many others
+    ],
+)
+def test_a_mistyped_word_of_the_article_is_mentioned(word, typo):
+    assert mistyped(word, SLIPS, MENTIONED, KNOWN) is typo
+
+
+def test_the_project_s_words_are_words_of_the_languages_it_answers():
+    words = language_words()
+    assert {"three", "whole", "password", "passwort", "contraseña".replace("ñ", "n")} <= words
+    assert not {"pssword", "adfress"} & words
