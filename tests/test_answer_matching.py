@@ -68,6 +68,26 @@ def test_plain_questions_find_their_article_and_are_accepted(kb, question, artic
 
 
 @pytest.mark.parametrize(
+    ("question", "article"),
+    [
+        # a word of the article, mistyped (held back before: the typo counted as a word it never uses)
+        ("adfress for delivery change", "shipping-address"),
+        ("reseting my pssword", "password-reset"),
+        # a short stem with its ending ("call", "open" in the article)
+        ("calling customer support", "contact-hours"),
+        ("opening a new account", "create-account"),
+        # a plan names which account, not what is asked
+        ("how to edit info on my standard account", "edit-profile"),
+        ("edit the phone number on my platinum account", "edit-profile"),
+    ],
+)
+def test_terse_requests_with_typos_endings_and_plan_names_are_sendable(kb, question, article):
+    answer = kb.answer("", question)
+    assert answer is not None and answer.article_id == article, answer
+    assert answer.score >= THRESHOLD and not answer.unanswered and answer.rival is None, answer
+
+
+@pytest.mark.parametrize(
     "question",
     [
         "Do you have an office where I can get help in person?",  # close to talk-to-an-agent

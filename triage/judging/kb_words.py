@@ -87,6 +87,12 @@ def terms(text: str) -> list[tuple[str, bool]]:
     return list(terms.items())
 
 
+# The endings a stem of up to four letters takes ("talk/talking", "send/sending",
+# "call/called"; not "form/former"); longer stems are matched by their common start.
+_SHORT_STEM_ENDINGS = frozenset({"s", "es", "e", "n", "en", "ing", "ed"})
+_DOUBLING_ENDINGS = frozenset({"ing", "ed"})
+
+
 def same_word(a: str, b: str) -> bool:
     """The same word, inflected or mistyped: "invitation(s)", "close/closing",
     "exporto/exportar", "addrtess/address"; not "connect/disconnect",
@@ -95,7 +101,11 @@ def same_word(a: str, b: str) -> bool:
         return True
     short, long = sorted((a, b), key=len)
     if len(short) <= 4:
-        return long.startswith(short) and long[len(short) :] in {"s", "es", "e", "n", "en"}
+        # A short stem takes an ending, its last letter doubled before one ("shop/shopping").
+        ending = long[len(short) :]
+        if ending[:1] == short[-1] and ending[1:] in _DOUBLING_ENDINGS:
+            ending = ending[1:]
+        return long.startswith(short) and ending in _SHORT_STEM_ENDINGS
     common = next((i for i, (x, y) in enumerate(zip(short, long, strict=False)) if x != y), len(short))
     slack = 1 if len(short) <= 6 else 2 if len(short) <= 8 else 3
     if common >= max(4, len(short) - slack):

@@ -1,12 +1,35 @@
-"""A word the article uses, mistyped, is not a word the article never mentions:
-one slip (a letter left out, added, changed, or two swapped) in a word of five
-letters or more, that no text of the project or the knowledge base uses."""
+"""Which words of a question an article mentions: the same word inflected (a short
+stem with its ending: "talk/talking"), and a word it uses, mistyped: one slip (a
+letter left out, added, changed, or two swapped) in a word of five letters or
+more, that no text of the project or the knowledge base uses."""
 
 from __future__ import annotations
 
 import pytest
 
-from triage.judging.kb_words import Slips, Vocabulary, language_words, mistyped, one_slip
+from triage.judging.kb_words import Slips, Vocabulary, language_words, mistyped, one_slip, same_word
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("talk", "talking", True),  # a short stem and its ending
+        ("send", "sending", True),
+        ("call", "called", True),
+        ("shop", "shopping", True),  # the last letter doubled before the ending
+        ("plan", "planned", True),
+        ("open", "opens", True),
+        ("app", "apple", False),
+        ("team", "teammate", False),
+        ("form", "former", False),  # another word, not an ending
+        ("ship", "shipment", False),
+        ("invitation", "invitations", True),
+        ("connect", "disconnect", False),
+    ],
+)
+def test_same_word(a, b, same):
+    assert same_word(a, b) is same
+    assert same_word(b, a) is same
 
 
 @pytest.mark.parametrize(
