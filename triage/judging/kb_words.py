@@ -25,7 +25,6 @@ from triage.domain.languages import packs
 _QUESTIONS = [found.questions for found in packs()]
 FUNCTION_WORDS = frozenset(word for q in _QUESTIONS for word in q.function_words.split())
 _WORD = re.compile(r"[\w'-]+")
-_PLAIN_WORD = re.compile(r"[^\W\d_]+")  # a word's parts, as ``terms`` splits them: no digits
 
 
 def content_words(text: str) -> str:
@@ -131,6 +130,8 @@ class Vocabulary:
 # A typo is one slip (a letter left out, added, changed, or two swapped) in a word of
 # five letters or more: shorter words are a slip away from too many others.
 TYPO_MIN_LETTERS = 5
+# The parts of words (as ``terms`` splits them: no digits) long enough to be mistyped.
+_LONG_WORD = re.compile(rf"[^\W\d_]{{{TYPO_MIN_LETTERS},}}")
 
 
 def _one_out(word: str) -> set[str]:
@@ -178,7 +179,7 @@ def language_words() -> frozenset[str]:
             if line.strip():
                 row = json.loads(line)
                 text = _unaccented(f"{row.get('subject') or ''} {row.get('body') or ''}".lower())
-                found.update(_PLAIN_WORD.findall(text))
+                found.update(_LONG_WORD.findall(text))
     return frozenset(found)
 
 
