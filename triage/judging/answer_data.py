@@ -50,6 +50,18 @@ def load_answer_examples() -> list[AnswerExample]:
     return read_rows(answer_data_file(), AnswerExample, ANSWER_DATA_FILE, "an answer example")
 
 
+def category_data_files() -> list[Traversable]:
+    """The category examples' files: the data folder's other JSON Lines (the answer
+    questions share the folder but not the schema or the purpose)."""
+    folder = resources.files("triage.judging").joinpath("data")
+    files = (
+        f
+        for f in folder.iterdir()
+        if f.name.endswith(".jsonl") and f.name not in (ANSWER_DATA_FILE, GENERATED_FILE)
+    )
+    return sorted(files, key=lambda f: f.name)
+
+
 def generated_data_file() -> Traversable:
     return resources.files("triage.judging").joinpath("data", GENERATED_FILE)
 

@@ -30,7 +30,15 @@ from importlib import resources
 import numpy as np
 
 from triage.judging.encoder import encoder
-from triage.judging.kb_words import FUNCTION_WORDS, ASKING_WORDS, Slips, Vocabulary, content_words, mistyped, terms
+from triage.judging.kb_words import (
+    ASKING_WORDS,
+    FUNCTION_WORDS,
+    Slips,
+    Vocabulary,
+    content_words,
+    mistyped,
+    terms,
+)
 from triage.judging.tfidf import transform
 from triage.judging.vectorizer import Tfidf
 

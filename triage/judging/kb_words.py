@@ -18,6 +18,7 @@ from difflib import SequenceMatcher
 from functools import cache
 
 from triage.domain.languages import packs
+from triage.judging.answer_data import category_data_files
 
 # Each language pack's questions.toml (``triage.domain.languages``): words every question
 # has ("how do I", "wie kann ich", "comment puis-je"), left out of question matching so that
@@ -144,7 +145,12 @@ def one_slip(a: str, b: str) -> bool:
         return False
     if len(a) == len(b):
         diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
-        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+        return len(diff) == 1 or (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )
     short, long = sorted((a, b), key=len)
     return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
@@ -171,10 +177,8 @@ def language_words() -> frozenset[str]:
     ``triage/judging/data``, in every language it answers): a word none of them
     uses, one slip from a word an article mentions, is that word mistyped; a word
     they use ("three", "whole") is a word of its own, however close."""
-    from triage.judging.training.training_data import data_files
-
     found: set[str] = set()
-    for file in data_files():
+    for file in category_data_files():
         for line in file.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 row = json.loads(line)
