@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
@@ -25,6 +26,7 @@ if TYPE_CHECKING:  # scikit-learn's (training) or the judge's own (triage.judgin
 
     from triage.judging.vectorizer import Fittable, Tfidf
 
+TEXTS_KEPT = 2  # per vectorizer, the last texts counted (see _counter)
 # Each vectorizer's counter (text -> {column: count}), with the vocabulary it was built for.
 _COUNTERS: WeakKeyDictionary[
     TfidfVectorizer | Tfidf, tuple[dict[str, int], Callable[[str], Mapping[int, int]]]
@@ -53,10 +55,12 @@ def _counter(vectorizer: TfidfVectorizer | Tfidf) -> Callable[[str], Mapping[int
         )
         if build is None:
             analyze, vocabulary = vectorizer.build_analyzer(), vectorizer.vocabulary_
-            kept = (vocabulary, lambda text: count_columns(vocabulary, analyze(text)))
+            count = lambda text: count_columns(vocabulary, analyze(text))  # noqa: E731
         else:
-            kept = (vectorizer.vocabulary_, build())
-        _COUNTERS[vectorizer] = kept
+            count = build()
+        # A message's text is read twice by the same vectorizer (the classifier's word block,
+        # then its familiarity): the last texts' counts are kept (read, never changed, here).
+        kept = _COUNTERS[vectorizer] = (vectorizer.vocabulary_, lru_cache(maxsize=TEXTS_KEPT)(count))
     return kept[1]
 
 
