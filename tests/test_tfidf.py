@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -91,7 +93,12 @@ def test_the_word_by_word_counts_are_the_analyzers(shipped: TextClassifier, name
 
 
 def test_a_refitted_vectorizer_counts_by_its_new_vocabulary() -> None:
-    params = {"analyzer": "char_wb", "ngram_range": (3, 5), "sublinear_tf": True, "strip_accents": "unicode"}
+    params: dict[str, Any] = {
+        "analyzer": "char_wb",
+        "ngram_range": (3, 5),
+        "sublinear_tf": True,
+        "strip_accents": "unicode",
+    }
     vectorizer = Tfidf(**params).fit(VARIED[:4])
     transform(vectorizer, VARIED)  # words kept by the first vocabulary
     vectorizer.fit(VARIED[4:])

@@ -7,7 +7,9 @@ a message runs half a dozen such transforms (the classifier's four feature
 blocks, its familiarity, the answer matcher's spelling), so here the same
 steps run directly: the vectorizer's own analyzer and vocabulary, the same
 sublinear term frequency, idf weights and L2 norm, giving the same matrix
-(``tests/test_tfidf.py`` compares it with scikit-learn's, row for row).
+(``tests/test_tfidf.py`` compares it with scikit-learn's, row for row). The
+judge's own ``Tfidf`` counts a text itself (``Tfidf.build_column_counter``:
+character n-grams word by word, each word's columns kept).
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ def _counter(vectorizer: TfidfVectorizer | Tfidf) -> Callable[[str], Mapping[int
         build: Callable[[], Callable[[str], Mapping[int, int]]] | None = getattr(
             vectorizer, "build_column_counter", None
         )
+        count: Callable[[str], Mapping[int, int]]
         if build is None:
             analyze, vocabulary = vectorizer.build_analyzer(), vectorizer.vocabulary_
             count = lambda text: count_columns(vocabulary, analyze(text))  # noqa: E731
