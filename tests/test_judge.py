@@ -19,7 +19,7 @@ from triage.domain.contracts import JudgeActivity, judge_queue_for
 from triage.domain.models import TriageStatus
 from triage.mail.factory import build_mail_provider
 from worker.judge import judge_activities
-from worker.main import WORKFLOWS, activity_functions
+from worker.main import WORKFLOWS, Coordination, activity_functions
 
 # What makes a process heavy: the classifier, its scikit-learn, the knowledge base's
 # TF-IDF and the sentence encoder.
@@ -111,7 +111,13 @@ async def test_a_message_waits_for_a_judge_and_goes_on_when_one_comes(dev_env, s
             dev_env.client,
             task_queue=settings.temporal_task_queue,
             workflows=list(WORKFLOWS),
-            activities=activity_functions(dev_env.client, settings, mail=mail, http=http, webhook_url=None),
+            activities=activity_functions(
+                settings,
+                mail=mail,
+                http=http,
+                webhook_url=None,
+                coordination=Coordination.of(dev_env.client, settings),
+            ),
         )
         async with alone:
             handle = await start_for(
