@@ -61,6 +61,8 @@ _POSSIBILITY = re.compile(
 
 
 def _unaccented(word: str) -> str:
+    if word.isascii():  # (no accents to remove: most words, read many times a message)
+        return word
     return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
 
 
