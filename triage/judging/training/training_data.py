@@ -110,12 +110,15 @@ class TrainingRows(NamedTuple):
     groups: list[int]  # the example a row comes from: its copies stay in one fold
     sources: list[str]  # the file it comes from: each is left out whole once to calibrate
     messages: list[tuple[str, str]]  # (subject, body): what the encoder head reads
+    # The kind of text (the example's style: chat line, email, GitHub issue): held-out
+    # predictions are scored per register, as mail arrives from one at a time.
+    registers: list[str]
 
 
 def training_rows(examples: Iterable[Example], seed: int = 7) -> TrainingRows:
     """Every example, and every chat line once more as an email."""
     rng = random.Random(seed)
-    rows = TrainingRows([], [], [], [], [])
+    rows = TrainingRows([], [], [], [], [], [])
     for number, example in enumerate(examples):
         variants = [example.body]
         if example.style == "chat" and example.body.strip():
@@ -126,4 +129,5 @@ def training_rows(examples: Iterable[Example], seed: int = 7) -> TrainingRows:
             rows.groups.append(number)
             rows.sources.append(example.source)
             rows.messages.append((example.subject, body))
+            rows.registers.append(example.style)
     return rows
