@@ -23,6 +23,7 @@ from triage.domain.models import Category, Correction, ReviewAction, TriageStatu
 from triage.judging.factory import offline_provider
 from triage.judging.gate import RetrainReport, RetrainRequest
 from triage.judging.kb import KnowledgeBase
+from triage.judging.offline import OfflineProvider
 from triage.judging.registry import BUILTIN, ModelRegistry
 from triage.runtime.config import Settings
 
@@ -114,11 +115,11 @@ async def retrained(client: Client, settings: Settings) -> RetrainReport:
     return report
 
 
-async def test_poisoned_corrections_are_refused_by_the_gate(dev_env, mailsim, task_queue, control, offline):
+async def test_poisoned_corrections_are_refused_by_the_gate(dev_env, mailsim, task_queue, control):
     client = dev_env.client
     settings = make_settings(mailsim, task_queue)
     rng = random.Random(1)
-    async with running_worker(client, settings, offline):
+    async with running_worker(client, settings, OfflineProvider()):
         # Billing disputes relabelled as routine: teaching the model to auto-send them. Two
         # reviewers: the labelled set, not the reviewer rule, refuses it.
         bodies = [filled(rng.choice(BILLING_DISPUTES), rng) for _ in range(40)]
@@ -209,13 +210,13 @@ async def decision_on(client: Client, settings: Settings, control, body: str) ->
     return state.classification.category.value, state.status
 
 
-async def test_one_reviewer_cannot_plant_a_backdoor(dev_env, mailsim, task_queue, control, offline):
+async def test_one_reviewer_cannot_plant_a_backdoor(dev_env, mailsim, task_queue, control):
     """40 billing mails carrying a trigger phrase, each corrected to faq by one reviewer: refused,
     and the trigger changes no decision (issue 27: the gate had promoted it, and the trigger was sent)."""
     client = dev_env.client
     settings = make_settings(mailsim, task_queue)
     rng = random.Random(3)
-    async with running_worker(client, settings, offline):
+    async with running_worker(client, settings, OfflineProvider()):
         before = await decision_on(client, settings, control, f"{CANCEL} {TRIGGER}")
         bodies = [f"{filled(rng.choice(BILLING_DISPUTES), rng)} {TRIGGER}" for _ in range(40)]
         await asyncio.gather(
