@@ -13,7 +13,8 @@ query as awaiting review (approvable). Memory: each process's RSS idle, every
 30 s while the reviews are created (the curve of RSS against N pending), once
 N are pending, and the judge's once it is idle again with its model loaded.
 Floor, same server and run: ``PendingFloorWorkflow``, which only waits, in a
-worker process of its own (bench.floor); its RSS, a visibility list of the
+worker process of its own (bench.floor), with the project worker's cache size and
+workflow runner (sandboxed or not: ``TRIAGE_WORKFLOW_SANDBOX``); its RSS, a visibility list of the
 same shape, a query + Update per decision (what the API does: read the
 revision, then decide), and its time until every one answers a query.
 
@@ -135,6 +136,7 @@ class Stack:
                 "bench.floor",
                 *("--address", self.server.address, "--task-queue", self.floor_queue),
                 *("--max-cached-workflows", str(worker_options(Settings())["max_cached_workflows"])),
+                *("--sandbox", str(int(Settings().workflow_sandbox))),  # as the project's workflows run
             ],
         }[name]
 
