@@ -34,6 +34,17 @@ from triage.runtime.telemetry import annotate
 MAX_PARTICIPANTS = 10
 
 
+def check_single_recipient(to: list[str], copied: list[str]) -> None:
+    """Refuse a reply that is not addressed to exactly one well-formed address."""
+    if len(to) != 1 or parse_single_address(to[0], "To").address is None or copied:
+        raise ApplicationError(
+            "the draft has no single, well-formed recipient (the sender's address was "
+            "unusable): reply from the mailbox yourself, or reject",
+            type="NoRecipient",
+            non_retryable=True,
+        )
+
+
 class MailActivities:
     def __init__(self, mail: MailProvider) -> None:
         self._mail = mail
@@ -57,15 +68,12 @@ class MailActivities:
                 return request.draft_id
             except MailNotFound:
                 activity.logger.warning("draft %s vanished; creating it again", request.draft_id)
-        elif activity.info().attempt > 1:
-            existing = await self._mail.find_draft(
-                request.inbox_id, reply_to_message_id=request.reply_to_message_id
-            )
-            if existing:
+        elif activity.info().attempt > 1 or request.reuse_saved:
+            if existing := await self.saved_draft(request.inbox_id, request.reply_to_message_id):
                 await self._mail.update_draft(
-                    request.inbox_id, existing.id, plain_body=request.body, html_body=html
+                    request.inbox_id, existing, plain_body=request.body, html_body=html
                 )
-                return existing.id
+                return existing
         draft = await self._mail.create_draft(
             request.inbox_id,
             to=request.to,
@@ -107,25 +115,23 @@ class MailActivities:
             draft = await self._mail.get_draft(request.inbox_id, request.draft_id)
         except MailNotFound:
             return  # sent already, or gone: send_draft below tells which
-        if (
-            len(draft.to) != 1
-            or parse_single_address(draft.to[0], "To").address is None
-            or draft.cc
-            or draft.bcc
-        ):
-            raise ApplicationError(
-                "the draft has no single, well-formed recipient (the sender's address was "
-                "unusable): reply from the mailbox yourself, or reject",
-                type="NoRecipient",
-                non_retryable=True,
-            )
+        check_single_recipient(draft.to, [*draft.cc, *draft.bcc])
+
+    async def saved_draft(self, inbox_id: str, reply_to_message_id: str) -> str | None:
+        """The id of the reply draft an earlier attempt saved, if there is one."""
+        draft = await self._mail.find_draft(inbox_id, reply_to_message_id=reply_to_message_id)
+        return draft.id if draft else None
 
     async def _find_reply(self, request: SendDraftRequest) -> str | None:
-        if not request.thread_id:
+        return await self.sent_reply(request.inbox_id, request.thread_id, request.reply_to_message_id)
+
+    async def sent_reply(self, inbox_id: str, thread_id: str | None, reply_to_message_id: str) -> str | None:
+        """Our reply to ``reply_to_message_id`` in its thread, if one was sent (None: no thread to look in)."""
+        if not thread_id:
             return None
-        thread = await self._mail.get_thread(request.inbox_id, request.thread_id)
+        thread = await self._mail.get_thread(inbox_id, thread_id)
         for message in thread.messages:
-            if message.outbound and message.in_reply_to == request.reply_to_message_id:
+            if message.outbound and message.in_reply_to == reply_to_message_id:
                 return message.id
         return None
 

@@ -43,6 +43,7 @@ from temporalio.worker import Worker
 
 from bench.floor import FloorWorkflow, noop
 from bench.harness import Comparison, Report, bench_settings, bounded_gather, cli, wait_for_count
+from bench.histories import local_activity_type
 from bench.pipeline import ROUTINE, routine_texts
 from bench.processes import (
     dev_server,
@@ -132,21 +133,12 @@ async def settled_count(client: Client, settings_queue: str) -> int:
     return waiting.count
 
 
-LOCAL_ACTIVITY_TYPE = re.compile(rb'"activity_type"\s*:\s*"([^"]+)"')
-
-
 def _what_followed(event: Any) -> str | None:
     """A command a workflow task's completion recorded: the activity it scheduled or the local activity it ran."""
-    kind = event.event_type
-    if kind == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+    if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
         return f"activity {event.activity_task_scheduled_event_attributes.activity_type.name}"
-    if kind == EventType.EVENT_TYPE_MARKER_RECORDED:
-        marker = event.marker_recorded_event_attributes
-        if marker.marker_name != "core_local_activity":
-            return None  # a patch marker
-        found = LOCAL_ACTIVITY_TYPE.search(b"".join(p.data for p in marker.details["data"].payloads))
-        return f"local activity {found.group(1).decode() if found else '?'}"
-    return None
+    local = local_activity_type(event)
+    return None if local is None else f"local activity {local}"
 
 
 async def history_figures(client: Client, workflow_id: str) -> tuple[float, Counter[str], dict[str, Any]]:

@@ -59,6 +59,18 @@ async def bounded_gather(actions: Iterable[Callable[[], Awaitable[T]]], limit: i
     return await asyncio.gather(*(one(action) for action in actions))
 
 
+async def poll_until(check: Callable[[], Awaitable[bool]], *, timeout: float, every: float = 0.5) -> bool:
+    """Ask ``check`` every ``every`` seconds until it says yes (True) or ``timeout`` has passed
+    (False); it is asked at least once, and once more at the deadline."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not await check():
+        if (left := deadline - loop.time()) <= 0:
+            return False
+        await asyncio.sleep(min(every, left))
+    return True
+
+
 async def wait_for_count(
     count: Callable[[], Awaitable[int]],
     target: int,

@@ -185,7 +185,7 @@ def pipeline_comparisons(project: dict[str, Any], floor: dict[str, Any], *, aims
             project["throughput"],
             floor["throughput"],
             "floor",
-            ">= 0.80" if aims else None,
+            ">= 0.90" if aims else None,  # issue 21
         ),
         Comparison(
             "p50 latency",
@@ -193,7 +193,7 @@ def pipeline_comparisons(project: dict[str, Any], floor: dict[str, Any], *, aims
             project["latency_s"]["p50"],
             floor["latency_s"]["p50"],
             "floor",
-            "<= 1.5" if aims else None,
+            "<= 1.2" if aims else None,  # issue 21
         ),
         Comparison("p95 latency", "s", project["latency_s"]["p95"], floor["latency_s"]["p95"], "floor"),
     ]

@@ -117,8 +117,7 @@ class DevServer:
 
     async def serve(self) -> None:
         """Start it on its database file and wait until it answers: a restart finds every workflow again."""
-        command = dev_server_command(self.db, port=self.port, headless=True)
-        command += [flag for pragma in self.pragmas for flag in ("--sqlite-pragma", pragma)]
+        command = dev_server_command(self.db, port=self.port, headless=True, sqlite_pragmas=self.pragmas)
         self.process = spawn(command, log=self.log)
         await wait_until_serving(self.address, "default")
 

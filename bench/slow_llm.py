@@ -92,7 +92,7 @@ async def run(messages: int, delay: float, llm_concurrency: int, serial_messages
         [
             Comparison("throughput", "msg/s", throughput, serial["throughput"], "serial loop"),
             Comparison("throughput", "msg/s", throughput, 1 / delay, "1/delay"),
-            Comparison("throughput", "msg/s", throughput, ceiling, "concurrency ceiling"),
+            Comparison("throughput", "msg/s", throughput, ceiling, "concurrency ceiling", ">= 0.90"),
             Comparison("throughput", "msg/s", throughput, floor["throughput"], "floor"),
             Comparison("p50 latency", "s", project["latency_s"]["p50"], floor["latency_s"]["p50"], "floor"),
         ],

@@ -8,15 +8,18 @@ first one starts it) and answer with the changes they made.
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from starter.review import get_state
 from triage.domain import contracts
+from triage.domain import search_attributes as sa
 from triage.domain.autonomy import (
     AutonomyBook,
     AutonomySettings,
@@ -31,8 +34,6 @@ from triage.domain.autonomy import (
 from triage.domain.models import TriageResult, TriageStatus
 from triage.judging.kb_articles import article_ids
 from triage.runtime.temporal_client import update_with_start
-
-STATE_TIMEOUT = timedelta(seconds=5)  # the state query needs a worker
 
 
 class NotFlaggable(Exception):
@@ -98,10 +99,28 @@ async def _set_mode(client: Client, task_queue: str, inbox_id: str, request: Mod
 
 # A reply sent on its own is flagged once its run ended: after its verdict report, which a burst may queue.
 VERDICT_WAIT_S = 30.0
+# A running worker polls its queue again within the server's long poll (about a minute).
+POLLED_WITHIN = timedelta(seconds=90)
 
 
-async def _sent_alone(client: Client, workflow_id: str) -> bool:
-    return (await get_state(client, workflow_id, rpc_timeout=STATE_TIMEOUT)).status is TriageStatus.AUTO_SENT
+class NoWorker(Exception):
+    """No worker polls the queue: the flag (an Update) and the verdict report would wait for one, for minutes."""
+
+
+async def require_worker(client: Client, task_queue: str) -> None:
+    """``NoWorker`` at once unless a worker polled ``task_queue`` lately (the server keeps who polled)."""
+    described = await client.workflow_service.describe_task_queue(
+        DescribeTaskQueueRequest(
+            namespace=client.namespace,
+            task_queue=TaskQueue(name=task_queue),
+            task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+        )
+    )
+    since = datetime.now(UTC) - POLLED_WITHIN
+    if not any(p.last_access_time.ToDatetime(tzinfo=UTC) >= since for p in described.pollers):
+        raise NoWorker(
+            f"no worker polls {task_queue}: nothing was flagged (start the workers, `triage up`, and flag again)"
+        )
 
 
 async def flag_sent_reply(
@@ -116,11 +135,16 @@ async def flag_sent_reply(
             f"{workflow_id} is not a triage of a message: only an automatic reply can be flagged"
         )
     # Sent already but still running: it ends once its verdict is reported (an activity), moments later.
-    finishing = description.status is WorkflowExecutionStatus.RUNNING and await _sent_alone(
-        client, workflow_id
+    # Its status is read from the search attribute the run keeps, which the server answers: the
+    # state query needed a worker (5 s and an RPC error with the workers down).
+    finishing = (
+        description.status is WorkflowExecutionStatus.RUNNING
+        and description.typed_search_attributes.get(sa.TRIAGE_STATUS) == TriageStatus.AUTO_SENT.value
     )
     if description.status is not WorkflowExecutionStatus.COMPLETED and not finishing:
         raise NotFlaggable(f"{workflow_id} is still open: nothing was sent on its own")
+    if finishing:  # its verdict report needs a worker too
+        await require_worker(client, task_queue)
     try:
         async with asyncio.timeout(VERDICT_WAIT_S):
             result = await handle.result(follow_runs=False)
@@ -139,4 +163,6 @@ async def flag_sent_reply(
         why=why,
         settings=settings,
     )
+    if not finishing:
+        await require_worker(client, task_queue)
     return await _update(client, task_queue, result.inbox_id, contracts.AUTONOMY_FLAG, flag)

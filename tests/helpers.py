@@ -14,11 +14,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import numpy as np
-import scipy.sparse as sp
 from pydantic import SecretStr
 from temporalio.client import Client, WorkflowHandle
 
@@ -34,6 +33,11 @@ from triage.judging.base import TriageProvider
 from triage.mail.factory import build_mail_provider
 from triage.runtime.asgi_server import serving
 from triage.runtime.config import Settings
+
+# Only the type hints name scipy: imported at run time, every test module that imports
+# these helpers would pay for it.
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 # ---- workflows ---------------------------------------------------------------------------
 
@@ -329,11 +333,16 @@ HISTORY_DIR = Path(__file__).parent / "histories"
 
 
 async def save_history(handle: WorkflowHandle, name: str) -> None:
-    """With TRIAGE_SAVE_HISTORIES=1, refresh the histories the replay test uses."""
-    if os.environ.get("TRIAGE_SAVE_HISTORIES"):
+    """With TRIAGE_SAVE_HISTORIES=1, write the replay test's history ``name`` if it is missing.
+
+    Never over one that exists: most were written before some gate (``auto_sent.json``
+    before all of them) and replay its old side; today's code would write the new one.
+    To refresh a history, delete it first, knowing which gate's old side it held."""
+    path = HISTORY_DIR / f"{name}.json"
+    if os.environ.get("TRIAGE_SAVE_HISTORIES") and not path.exists():
         HISTORY_DIR.mkdir(exist_ok=True)
         history = await handle.fetch_history()
-        (HISTORY_DIR / f"{name}.json").write_text(history.to_json())
+        path.write_text(history.to_json())
 
 
 def same_matrix(ours: sp.csr_matrix, theirs: sp.csr_matrix) -> bool:

@@ -17,7 +17,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from activities.autonomy import MAX_VERDICTS_PER_SIGNAL, VerdictBatches
-from starter.autonomy import NotFlaggable, flag_sent_reply, read_book, set_mode
+from starter.autonomy import NotFlaggable, NoWorker, flag_sent_reply, read_book, set_mode
 from starter.review import decide_current, get_state
 from tests.conftest import make_settings, running_worker
 from tests.helpers import settled, start_for
@@ -147,6 +147,10 @@ async def test_promotion_after_agreement_and_demotion_after_one_flag(
         assert (await settled(client, sent_alone)).status is TriageStatus.AUTO_SENT
         with pytest.raises(NotFlaggable, match="not sent automatically"):
             await flag_sent_reply(client, task_queue, handles[0].id, "bob", "", settings.autonomy_settings())
+        with pytest.raises(NoWorker):  # no worker on that queue: refused at once (the Update waited minutes)
+            await flag_sent_reply(
+                client, f"{task_queue}-nobody", sent_alone.id, "bob", "", settings.autonomy_settings()
+            )
 
         # One flag takes it back at once.
         (demotion,) = await flag_sent_reply(

@@ -19,7 +19,7 @@ from triage.domain.contracts import JudgeActivity, judge_queue_for
 from triage.domain.models import TriageStatus
 from triage.mail.factory import build_mail_provider
 from worker.judge import judge_activities
-from worker.main import WORKFLOWS, activity_functions
+from worker.main import WORKFLOWS, Coordination, activity_functions
 
 # What makes a process heavy: the classifier, its scikit-learn, the knowledge base's
 # TF-IDF and the sentence encoder.
@@ -88,7 +88,7 @@ def test_the_judge_queue_is_beside_the_task_queue_unless_named(settings):
     assert settings.model_copy(update={"judge_task_queue": "judges"}).judge_queue == "judges"
 
 
-async def test_classify_and_draft_are_scheduled_on_the_judge_queue(dev_env, settings, control):
+async def test_judging_is_scheduled_on_the_judge_queue(dev_env, settings, control):
     async with running_worker(dev_env.client, settings):
         handle = await start_for(
             dev_env.client, settings, control, subject=subject("faq", 0.95, text="Reset password?")
@@ -99,8 +99,8 @@ async def test_classify_and_draft_are_scheduled_on_the_judge_queue(dev_env, sett
         async for event in handle.fetch_history_events()
         if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
     }
-    assert scheduled[JudgeActivity.CLASSIFY] == scheduled[JudgeActivity.DRAFT_REPLY] == settings.judge_queue
-    assert scheduled["save_draft"] == scheduled["send_draft"] == settings.temporal_task_queue
+    assert scheduled[JudgeActivity.JUDGE] == settings.judge_queue  # classify and draft (the lean path)
+    assert scheduled["reply_alone"] == settings.temporal_task_queue
     assert len(await sent_mail(control)) == 1
 
 
@@ -111,7 +111,13 @@ async def test_a_message_waits_for_a_judge_and_goes_on_when_one_comes(dev_env, s
             dev_env.client,
             task_queue=settings.temporal_task_queue,
             workflows=list(WORKFLOWS),
-            activities=activity_functions(dev_env.client, settings, mail=mail, http=http, webhook_url=None),
+            activities=activity_functions(
+                settings,
+                mail=mail,
+                http=http,
+                webhook_url=None,
+                coordination=Coordination.of(dev_env.client, settings),
+            ),
         )
         async with alone:
             handle = await start_for(
@@ -120,6 +126,6 @@ async def test_a_message_waits_for_a_judge_and_goes_on_when_one_comes(dev_env, s
             async with asyncio.timeout(20):
                 while not (pending := (await handle.describe()).raw_description.pending_activities):
                     await asyncio.sleep(0.2)
-            assert [p.activity_type.name for p in pending] == [JudgeActivity.CLASSIFY]
+            assert [p.activity_type.name for p in pending] == [JudgeActivity.JUDGE]
     async with running_worker(dev_env.client, settings):
         assert (await settled(dev_env.client, handle)).status is TriageStatus.AWAITING_REVIEW

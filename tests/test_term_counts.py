@@ -8,13 +8,9 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from tests.helpers import same_matrix
 from triage.judging.classifier import featurize, new_vectorizers
-from triage.judging.training.term_counts import (
-    count_terms,
-    featurize_with_shipped,
-    fit_counted,
-    shipped_rows,
-)
+from triage.judging.training.term_counts import featurize_with_shipped, shipped_rows
 from triage.judging.training.training_data import load_examples
+from triage.judging.vectorizer import count_terms, fit_counted
 
 # New terms, terms in every row, repeated rows (the corrections' copies), an empty row.
 EXTRA = [

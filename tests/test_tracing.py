@@ -41,15 +41,14 @@ async def test_span_tree_of_one_reviewed_message(dev_env, settings, control):
     same_trace = [s for s in spans if s.context.trace_id == start.context.trace_id]
     for expected in (
         "RunWorkflow:SupportTriageWorkflow",
-        "RunActivity:classify",
-        "RunActivity:draft_reply",
+        "RunActivity:judge",  # classify and draft
         "RunActivity:save_draft",
         "RunActivity:notify_reviewer",
         "RunActivity:send_draft",
     ):
         assert expected in [s.name for s in same_trace], (expected, names)
     assert any(n.startswith("StartWorkflowUpdate:review") for n in names), names
-    classify = next(s for s in same_trace if s.name == "RunActivity:classify")
+    classify = next(s for s in same_trace if s.name == "RunActivity:judge")
     assert classify.attributes["triage.category"] == "billing"
     assert classify.attributes["triage.tokens"] == 15
     assert all(SECRET not in str(dict(s.attributes or {})) for s in spans)

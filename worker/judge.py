@@ -31,7 +31,7 @@ from triage.judging.base import TriageProvider
 from triage.judging.factory import build_provider
 from triage.judging.registry import ModelRegistry
 from triage.runtime.config import Settings
-from triage.runtime.temporal_client import connect
+from triage.runtime.reachable import connect_when_reachable, watching_reachability
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,7 @@ def judge_activities(
     return [
         llm.classify,
         llm.draft_reply,
+        llm.judge,
         retrain.export_corrections,
         retrain.fit_candidate,
         retrain.measure_models,
@@ -67,7 +68,7 @@ def build_judge_worker(client: Client, settings: Settings, provider: TriageProvi
 
 async def run_judge(settings: Settings, stop: asyncio.Event | None = None) -> None:
     async with AsyncExitStack() as stack:
-        client = await connect(settings)
+        client = await connect_when_reachable(settings)
         provider = build_provider(settings)
         stack.push_async_callback(provider.aclose)
         # One BLAS and OpenMP thread (the libraries are loaded by now): the process takes one
@@ -82,5 +83,5 @@ async def run_judge(settings: Settings, stop: asyncio.Event | None = None) -> No
             settings.judge_queue,
             provider.name,
         )
-        async with worker:
+        async with worker, watching_reachability(client, settings.temporal_address):
             await (stop or asyncio.Event()).wait()

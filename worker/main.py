@@ -32,6 +32,7 @@ from temporalio.service import RPCError
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.auto_reply import AutoReplyActivities
 from activities.autonomy import AutonomyActivities, report_to_autonomy
 from activities.conversation import ConversationActivities
 from activities.mail import MailActivities
@@ -40,7 +41,7 @@ from triage.domain.contracts import AUTONOMY_CONFIGURE
 from triage.mail.factory import build_mail_provider
 from triage.mail.provider import MailProvider
 from triage.runtime.config import Settings
-from triage.runtime.temporal_client import connect
+from triage.runtime.reachable import connect_when_reachable, watching_reachability
 from workflows.autonomy import AutonomyWorkflow
 from workflows.conversation import AutoReplyCounterWorkflow, ConversationWorkflow
 from workflows.retrain import RetrainWorkflow
@@ -90,23 +91,24 @@ class Coordination:
 
 
 def activity_functions(
-    client: Client,
     settings: Settings,
     *,
     mail: MailProvider,
     http: httpx.AsyncClient,
     webhook_url: str | None,
-    coordination: Coordination | None = None,
+    coordination: Coordination,
 ) -> list[Callable[..., Any]]:
     """The workflows' activities on this queue (judging is the judge worker's), bound to this process's clients.
 
     The coordination activities are here too: runs started before the coordination queue
-    call them as local activities. Pass the process's one ``coordination``.
+    call them as local activities. ``coordination`` is the process's one (the coordination
+    worker's too): a second would bound its own Updates and batch its own verdicts.
     """
     mail_activities = MailActivities(mail)
     notify = NotifyActivities(http, webhook_url, settings.public_url)
-    coordination = coordination or Coordination.of(client, settings)
+    auto_reply = AutoReplyActivities(mail_activities, coordination.conversation, coordination.autonomy)
     return [
+        auto_reply.reply_alone,
         mail_activities.save_draft,
         mail_activities.send_draft,
         mail_activities.discard_draft,
@@ -210,7 +212,7 @@ async def workflow_workers(
         task_queue=settings.temporal_task_queue,
         workflows=list(WORKFLOWS),
         activities=activity_functions(
-            client, settings, mail=mail, http=http, webhook_url=webhook_url, coordination=coordination
+            settings, mail=mail, http=http, webhook_url=webhook_url, coordination=coordination
         ),
         workflow_runner=workflow_runner(settings),
         **worker_options(settings),
@@ -238,7 +240,7 @@ async def announce_autonomy_settings(client: Client, settings: Settings) -> None
 
 async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
     async with AsyncExitStack() as stack:
-        client = await connect(settings, serve_metrics=True)
+        client = await connect_when_reachable(settings, serve_metrics=True)
         mail = await stack.enter_async_context(build_mail_provider(settings))
         http = await stack.enter_async_context(httpx.AsyncClient())
         webhook = settings.slack_webhook_url.get_secret_value() if settings.slack_webhook_url else None
@@ -250,6 +252,9 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
             settings.coordination_queue,
             settings.judge_queue,
         )
-        async with workflow_workers(client, settings, mail=mail, http=http, webhook_url=webhook):
+        async with (
+            workflow_workers(client, settings, mail=mail, http=http, webhook_url=webhook),
+            watching_reachability(client, settings.temporal_address),
+        ):
             await announce_autonomy_settings(client, settings)
             await (stop or asyncio.Event()).wait()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from temporalio import workflow
 
-from workflows import versions
+from workflows import gates, versions
 
 with workflow.unsafe.imports_passed_through():
     from triage.domain.models import (
@@ -26,10 +26,10 @@ with workflow.unsafe.imports_passed_through():
 
 def policy_in_force(policy: PolicySettings) -> PolicySettings:
     """The settings as the policy read them when the workflow started (both gates are always asked, in order)."""
-    if not workflow.patched(versions.ANSWER_AND_LANGUAGE_CHECKS):
+    if not (gates.lean() or workflow.patched(versions.ANSWER_AND_LANGUAGE_CHECKS)):
         # Started before answerability and language checks: decide as it did then.
         policy = policy.model_copy(update={"answer_threshold": None, "checked_languages": None})
-    if not workflow.patched(versions.ANSWERED_HOW_TO_IS_ROUTINE):
+    if not (gates.lean() or workflow.patched(versions.ANSWERED_HOW_TO_IS_ROUTINE)):
         # Started before an answered how-to was routine whatever its category: decide as then.
         policy = policy.model_copy(update={"how_to_confidence_threshold": None})
     return policy

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 
 from temporalio import workflow
+from temporalio.common import SearchAttributeUpdate
 from temporalio.exceptions import ActivityError, ApplicationError
 
-from workflows import metrics, triage_calls, triage_thread, versions
+from workflows import gates, metrics, triage_calls, triage_thread, versions
 from workflows.notifications import notify_review
-from workflows.send_inputs import SendInputs, policy_in_force
+from workflows.triage_send import SendSteps
 
 with workflow.unsafe.imports_passed_through():
     from triage.domain import search_attributes as sa
@@ -36,7 +38,6 @@ with workflow.unsafe.imports_passed_through():
         DecisionRecord,
         DraftReply,
         DraftRequest,
-        GuardFlag,
         MessageContext,
         NewParticipant,
         ReviewAction,
@@ -48,13 +49,13 @@ with workflow.unsafe.imports_passed_through():
         TriageState,
         TriageStatus,
     )
-    from triage.domain.outcome import article_of, review_summary, triage_result, verdict_report
+    from triage.domain.outcome import review_summary, triage_result
     from triage.domain.replies import holding_reply
     from triage.domain.review_state import ReviewPhase, ReviewState
 
 
 @workflow.defn(name=TRIAGE_WORKFLOW)
-class SupportTriageWorkflow:
+class SupportTriageWorkflow(SendSteps):
     @workflow.init
     def __init__(self, input: TriageInput) -> None:
         self._input = input
@@ -68,6 +69,10 @@ class SupportTriageWorkflow:
         self._notifications: list[asyncio.Task[None]] = []
         self._superseded: Supersede | None = None
         self._autonomy = False  # read the mode and report a verdict (workflows started after earned autonomy)
+        self._lean = False  # the lean path (versions.LEAN_PATH)
+        self._unshown: list[SearchAttributeUpdate[Any]] = []  # upserted with the next status (the lean path)
+        self._shown: TriageStatus | None = None  # the status last upserted (the lean path)
+        self._verdict_reported = False  # with the reply sent alone (the lean path)
 
     # ---- queries, updates, signals ------------------------------------------------
 
@@ -110,28 +115,26 @@ class SupportTriageWorkflow:
 
     @workflow.run
     async def run(self, input: TriageInput) -> TriageResult:
-        self._set_status(TriageStatus.CLASSIFYING)
-        classification = await self._classify()
-        self._state.classification = classification
-        workflow.upsert_search_attributes(
-            [
-                sa.TRIAGE_CATEGORY.value_set(classification.category.value),
-                sa.TRIAGE_CONFIDENCE.value_set(classification.confidence),
-            ]
+        self._lean = gates.lean()  # the first gate a run asks
+        # The starter sets the first status with the start (starter/start.py): on the lean path
+        # it is not upserted again.
+        started_classifying = (
+            workflow.info().typed_search_attributes.get(sa.TRIAGE_STATUS) == TriageStatus.CLASSIFYING
         )
+        if self._lean and started_classifying:
+            self._shown = TriageStatus.CLASSIFYING
+        self._set_status(TriageStatus.CLASSIFYING)
+        if self._lean:
+            return await self._run_lean(input)
+        classification = await self._classify()
+        self._classified(classification)
 
         context: MessageContext | None = None
         if workflow.patched(versions.CONVERSATIONS):
             joined = await triage_thread.join_thread(self._state, classification)
+            if (closed := await self._closed_by_thread(classification, joined)) is not None:
+                return closed
             context = joined.context
-            if joined.newer is not None and (joined.newer_in_thread or self._superseded is None):
-                self._superseded = joined.newer
-            if self._superseded is not None:
-                return await self._close_superseded()
-            if classification.closing and not context.other_participants:
-                # A thank-you closes its sender's own conversation; in someone else's thread
-                # it is a message from a stranger, and a human reads it.
-                return await self._finish(TriageStatus.NO_REPLY_NEEDED)
 
         self._set_status(TriageStatus.DRAFTING)
         reply = await self._draft(
@@ -165,26 +168,26 @@ class SupportTriageWorkflow:
             return await self._close_superseded()
         return await self._finish(status)
 
-    async def _gather_send_inputs(
-        self, classification: Classification, reply: DraftReply, context: MessageContext | None
-    ) -> SendInputs:
-        """The policy in force, then each lookup, made only while the reply could still go out:
-        the autonomy mode for its answer, then the sender's quota (a reservation: counted only
-        for a reply that would go out)."""
-        policy = policy_in_force(self._input.policy)
-        inputs = SendInputs(classification, reply, policy, context)
-        self._autonomy = workflow.patched(versions.EARNED_AUTONOMY)
-        if inputs.could_send() and self._autonomy:
-            # Is this answer trusted to go out alone yet (shadow, review or auto)?
-            article = article_of(reply.answer, reply.citations)
-            inputs.mode = await triage_calls.read_mode(self._input.message, classification.category, article)
-        if context is not None and inputs.could_send():
-            allowance = await triage_calls.reserve_auto_reply(
-                self._input.message, self._state.workflow_id, policy
-            )
-            if not allowance.allowed:
-                context.auto_reply_limit_reached = allowance
-        return inputs
+    def _classified(self, classification: Classification) -> None:
+        self._state.classification = classification
+        self._show(
+            sa.TRIAGE_CATEGORY.value_set(classification.category.value),
+            sa.TRIAGE_CONFIDENCE.value_set(classification.confidence),
+        )
+
+    async def _closed_by_thread(
+        self, classification: Classification, joined: triage_thread.Joined
+    ) -> TriageResult | None:
+        """Closed by what the thread says: superseded by a newer message, or a thank-you."""
+        if joined.newer is not None and (joined.newer_in_thread or self._superseded is None):
+            self._superseded = joined.newer
+        if self._superseded is not None:
+            return await self._close_superseded()
+        if classification.closing and not joined.context.other_participants:
+            # A thank-you closes its sender's own conversation; in someone else's thread
+            # it is a message from a stranger, and a human reads it.
+            return await self._finish(TriageStatus.NO_REPLY_NEEDED)
+        return None
 
     # ---- a newer message took over -------------------------------------------------
 
@@ -206,10 +209,7 @@ class SupportTriageWorkflow:
         try:
             result = await triage_calls.classify(self._input)
         except ActivityError as err:
-            workflow.logger.warning("classification failed, routing to review: %s", err)
-            return Classification.for_review(
-                f"classification failed: {err.cause or err}", [GuardFlag.CLASSIFIER_ERROR]
-            )
+            return triage_calls.classification_failed(err)
         if result.usage:
             self._state.usage.append(result.usage)
         return result
@@ -303,7 +303,7 @@ class SupportTriageWorkflow:
                 revision_after=self._state.revision,
             )
         )
-        workflow.upsert_search_attributes([sa.TRIAGE_REVIEWER.value_set(decision.reviewer)])
+        self._show(sa.TRIAGE_REVIEWER.value_set(decision.reviewer))
         metrics.record_review_latency(self._state, decision.action)
         self._set_status(status)
         self._review.answer(
@@ -354,7 +354,7 @@ class SupportTriageWorkflow:
         classification = self._state.classification
         if decision.category is not None and classification and decision.category != classification.category:
             self._state.corrected_category = decision.category
-            workflow.upsert_search_attributes([sa.TRIAGE_CORRECTED.value_set(True)])
+            self._show(sa.TRIAGE_CORRECTED.value_set(True))
 
     # ---- notifications, status, completion ----------------------------------------
 
@@ -362,9 +362,20 @@ class SupportTriageWorkflow:
         """In the background: a slow or failing webhook never delays a decision."""
         self._notifications.append(notify_review(kind, self._state))
 
-    def _set_status(self, status: TriageStatus) -> None:
+    def _show(self, *updates: SearchAttributeUpdate[Any]) -> None:
+        """Search attributes: upserted now, or on the lean path with the status that follows them."""
+        if self._lean:
+            self._unshown.extend(updates)
+        else:
+            workflow.upsert_search_attributes(list(updates))
+
+    def _set_status(self, status: TriageStatus, *, upsert: bool = True) -> None:
+        """The status in the state (queries), and, with ``upsert``, in visibility with what waited
+        for it (on the lean path, only when either changed)."""
         self._state.status = status
-        workflow.upsert_search_attributes([sa.TRIAGE_STATUS.value_set(status.value)])
+        if upsert and not (self._lean and status is self._shown and not self._unshown):
+            workflow.upsert_search_attributes([sa.TRIAGE_STATUS.value_set(status.value), *self._unshown])
+            self._unshown, self._shown = [], status
         workflow.set_current_details(review_summary(status, self._state))
 
     async def _fail(self, error: str) -> TriageResult:
@@ -383,12 +394,3 @@ class SupportTriageWorkflow:
         metrics.record_outcome(self._state, status)
         await self._report_verdict(status)
         return triage_result(self._state, status)
-
-    async def _report_verdict(self, status: TriageStatus) -> None:
-        """A reply the policy would have sent: how the humans judged it counts toward its autonomy."""
-        if not self._autonomy or (report := verdict_report(self._state, status)) is None:
-            return
-        try:
-            await triage_calls.report_verdict(report)
-        except ActivityError as err:
-            workflow.logger.warning("verdict not counted: %s", err)

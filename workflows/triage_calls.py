@@ -20,13 +20,16 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError
 
-from workflows import versions
+from workflows import gates, versions
 
 with workflow.unsafe.imports_passed_through():
+    from activities.auto_reply import AutoReplyActivities
     from activities.autonomy import AutonomyActivities
     from activities.conversation import ConversationActivities
     from activities.mail import MailActivities
+    from triage.domain.auto_reply import RepliedAlone, ReplyAlone
     from triage.domain.autonomy import ModeLookup, VerdictReport
     from triage.domain.contracts import (
         NEW_PARTICIPANT_SIGNAL,
@@ -44,8 +47,11 @@ with workflow.unsafe.imports_passed_through():
         DiscardDraftRequest,
         DraftReply,
         DraftRequest,
+        GuardFlag,
         InboundMessage,
         JoinConversation,
+        Judgement,
+        JudgeRequest,
         ModeInForce,
         NewParticipant,
         PolicySettings,
@@ -60,6 +66,9 @@ with workflow.unsafe.imports_passed_through():
     from triage.domain.senders import mailbox
 
 LLM_TIMEOUT = timedelta(seconds=90)
+# A judge heartbeats while it works (activities/llm.py): a task it lost is retried after this,
+# not after LLM_TIMEOUT (a routine message waited 90 s or more for its lost task).
+JUDGE_HEARTBEAT_TIMEOUT = timedelta(seconds=20)
 LLM_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
     maximum_interval=timedelta(seconds=60),
@@ -88,7 +97,9 @@ def judge_queue(input: TriageInput, redraft: bool = False) -> str | None:
     (its classify and draft replaying on its own queue) has its redrafts judged on
     the judge queue. Each gate is one marker and one search-attribute write per run.
     """
-    if not workflow.patched(versions.JUDGE_QUEUE_REDRAFTS if redraft else versions.JUDGE_QUEUE):
+    if not (
+        gates.lean() or workflow.patched(versions.JUDGE_QUEUE_REDRAFTS if redraft else versions.JUDGE_QUEUE)
+    ):
         return None
     return input.judge_task_queue or judge_queue_for(workflow.info().task_queue)
 
@@ -100,6 +111,7 @@ async def classify(input: TriageInput) -> Classification:
         result_type=Classification,
         task_queue=judge_queue(input),
         start_to_close_timeout=LLM_TIMEOUT,
+        heartbeat_timeout=JUDGE_HEARTBEAT_TIMEOUT,
         retry_policy=LLM_RETRY,
         summary="classify",
     )
@@ -112,36 +124,91 @@ async def draft(input: TriageInput, request: DraftRequest, *, redraft: bool = Fa
         result_type=DraftReply,
         task_queue=judge_queue(input, redraft),
         start_to_close_timeout=LLM_TIMEOUT,
+        heartbeat_timeout=JUDGE_HEARTBEAT_TIMEOUT,
         retry_policy=LLM_RETRY,
         summary="draft reply",
+    )
+
+
+async def judge(input: TriageInput, request: JudgeRequest) -> Judgement:
+    """Classify and draft in one activity (the lean path): two model calls' time."""
+    return await workflow.execute_activity(
+        JudgeActivity.JUDGE,
+        request,
+        result_type=Judgement,
+        task_queue=judge_queue(input),
+        start_to_close_timeout=2 * LLM_TIMEOUT,
+        heartbeat_timeout=JUDGE_HEARTBEAT_TIMEOUT,
+        retry_policy=LLM_RETRY,
+        summary="classify and draft",
+    )
+
+
+def classification_failed(err: ActivityError) -> Classification:
+    """What a message whose judging failed is: one for a human."""
+    workflow.logger.warning("classification failed, routing to review: %s", err)
+    return Classification.for_review(
+        f"classification failed: {err.cause or err}", [GuardFlag.CLASSIFIER_ERROR]
     )
 
 
 # ---- the draft in the inbox -------------------------------------------------------
 
 
-async def save_draft(state: TriageState, body: str, html_body: str | None) -> str:
-    """Create the reply's draft, or replace its text; its id."""
+def draft_request(
+    state: TriageState, body: str, html_body: str | None, *, reuse_saved: bool = False
+) -> SaveDraftRequest:
+    """The reply's draft: a new one, or new text for the one saved (``state.draft_id``)."""
     message = state.message
     # One parsed address, never the raw From. With none, the draft has no recipient:
     # bad_address sent the message to review, and a send is refused, not misdirected.
     address = message_reply_target(message).address
+    return SaveDraftRequest(
+        inbox_id=message.inbox_id,
+        reply_to_message_id=message.message_id,
+        to=[address] if address else [],
+        subject=reply_subject(
+            message.subject, state.classification.language if state.classification else None
+        ),
+        body=body,
+        draft_id=state.draft_id,
+        html_body=html_body,
+        reuse_saved=reuse_saved,
+    )
+
+
+async def save_draft(
+    state: TriageState, body: str, html_body: str | None, *, reuse_saved: bool = False
+) -> str:
+    """Create the reply's draft, or replace its text; its id."""
     return await workflow.execute_activity_method(
         MailActivities.save_draft,
-        SaveDraftRequest(
-            inbox_id=message.inbox_id,
-            reply_to_message_id=message.message_id,
-            to=[address] if address else [],
-            subject=reply_subject(
-                message.subject, state.classification.language if state.classification else None
-            ),
-            body=body,
-            draft_id=state.draft_id,
-            html_body=html_body,
-        ),
+        draft_request(state, body, html_body, reuse_saved=reuse_saved),
         start_to_close_timeout=MAIL_TIMEOUT,
         retry_policy=MAIL_RETRY,
         summary="save draft",
+    )
+
+
+async def reply_alone(
+    state: TriageState,
+    body: str,
+    html_body: str | None,
+    reservation: ReserveAutoReply | None,
+    verdict: VerdictReport | None,
+) -> RepliedAlone:
+    """Reserve, save, send and report a reply the policy sends alone: one activity (the lean path)."""
+    return await workflow.execute_activity_method(
+        AutoReplyActivities.reply_alone,
+        ReplyAlone(
+            draft=draft_request(state, body, html_body),
+            thread_id=state.message.thread_id,
+            reservation=reservation,
+            verdict=verdict,
+        ),
+        start_to_close_timeout=MAIL_TIMEOUT,
+        retry_policy=MAIL_RETRY,
+        summary="reserve, save and send the reply",
     )
 
 
@@ -193,7 +260,7 @@ async def thread_history(message: InboundMessage, customer: str | None) -> Threa
 
 def coordination_queue() -> str | None:
     """The coordination worker's queue; None (a local activity) when replaying runs started before it."""
-    if not workflow.patched(versions.COORDINATION_ACTIVITIES):
+    if not (gates.lean() or workflow.patched(versions.COORDINATION_ACTIVITIES)):
         return None
     return coordination_queue_for(workflow.info().task_queue)
 
@@ -256,11 +323,9 @@ async def read_mode(message: InboundMessage, category: Category, article_id: str
     )
 
 
-async def reserve_auto_reply(
-    message: InboundMessage, workflow_id: str, policy: PolicySettings
-) -> AutoReplyAllowance:
+def reservation(message: InboundMessage, workflow_id: str, policy: PolicySettings) -> ReserveAutoReply:
     """Count the reply against its mailbox, its domain and the inbox (however the address is spelled)."""
-    request = ReserveAutoReply(
+    return ReserveAutoReply(
         inbox_id=message.inbox_id,
         sender=message.reply_address or message.from_address,
         workflow_id=workflow_id,
@@ -270,10 +335,15 @@ async def reserve_auto_reply(
         inbox_limit=policy.auto_reply_inbox_limit,
         budget_window=policy.auto_reply_budget_window,
     )
+
+
+async def reserve_auto_reply(
+    message: InboundMessage, workflow_id: str, policy: PolicySettings
+) -> AutoReplyAllowance:
     return await ask_coordination(
         CoordinationActivity.RESERVE_AUTO_REPLY,
         ConversationActivities.reserve_auto_reply,
-        request,
+        reservation(message, workflow_id, policy),
         "count automatic replies to this sender",
         AutoReplyAllowance,
     )

@@ -11,11 +11,19 @@ from __future__ import annotations
 from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
-from workflows import triage_calls, versions
+from workflows import gates, triage_calls, versions
 
 with workflow.unsafe.imports_passed_through():
     from triage.domain.contracts import workflow_id_for
-    from triage.domain.models import Classification, JoinConversation, MessageContext, Supersede, TriageState
+    from triage.domain.models import (
+        Classification,
+        InboundMessage,
+        JoinConversation,
+        MessageContext,
+        Supersede,
+        ThreadView,
+        TriageState,
+    )
 
 MAX_PARTICIPANTS_SHOWN = 10
 
@@ -39,20 +47,33 @@ def note_participants(state: TriageState, mailboxes: list[str]) -> None:
     known.extend(m for m in mailboxes if m not in known and len(known) < MAX_PARTICIPANTS_SHOWN)
 
 
+def customer_of(message: InboundMessage) -> str | None:
+    """Whose thread it is (None: runs started before a thread belonged to its sender)."""
+    # A thread belongs to its sender: read only this customer's part of it (issue 27).
+    if gates.lean() or workflow.patched(versions.THREAD_BELONGS_TO_SENDER):
+        return message.reply_address or message.from_address
+    return None
+
+
 async def join_thread(state: TriageState, classification: Classification) -> Joined:
     """The message's context for the send policy, and the newer message that supersedes it, if any.
 
     Fills ``state``'s thread, other participants and conversation turn as it learns them.
     """
+    read = await read_thread(state)
+    return read if isinstance(read, Joined) else await join_read(state, classification, read)
+
+
+async def read_thread(state: TriageState) -> Joined | ThreadView:
+    """Read the thread (needs no classification): what it alone decides (no thread, unreadable,
+    superseded, the first message), or the view to join the conversation with once classified.
+
+    Fills ``state``'s thread and other participants, and tells the other senders' reviews.
+    """
     message = state.message
     if not message.thread_id:
         return Joined(MessageContext())
-    # A thread belongs to its sender: read only this customer's part of it (issue 27).
-    customer = (
-        (message.reply_address or message.from_address)
-        if workflow.patched(versions.THREAD_BELONGS_TO_SENDER)
-        else None
-    )
+    customer = customer_of(message)
     try:
         view = await triage_calls.thread_history(message, customer)
     except ActivityError as err:
@@ -76,10 +97,17 @@ async def join_thread(state: TriageState, classification: Classification) -> Joi
     if not view.earlier_inbound_ids and not view.earlier:
         # The first message of its thread, or of this sender in someone else's.
         return Joined(MessageContext(other_participants=view.other_participants))
+    return view
+
+
+async def join_read(state: TriageState, classification: Classification, view: ThreadView) -> Joined:
+    """A follow-up joins its conversation (``view``: the thread as ``read_thread`` found it)."""
+    message = state.message
+    assert message.thread_id is not None
     if (
         classification.closing
         and classification.awaits_reply
-        and workflow.patched(versions.ACKNOWLEDGEMENT_LEAVES_REVIEW_OPEN)
+        and (gates.lean() or workflow.patched(versions.ACKNOWLEDGEMENT_LEAVES_REVIEW_OPEN))
     ):
         # "Thanks, I'll wait for your answer" needs no reply itself, but the review it waits on
         # still does: it does not join, so nothing open in the thread is closed or superseded.
@@ -93,7 +121,7 @@ async def join_thread(state: TriageState, classification: Classification) -> Joi
             received_at=message.received_at,
             closing=classification.closing,
             earlier_workflow_ids=[workflow_id_for(m) for m in view.earlier_inbound_ids],
-            customer=customer,
+            customer=customer_of(message),
         )
     )
     state.conversation = turn

@@ -73,6 +73,14 @@ COORDINATION_ACTIVITIES = "coordination-activities"
 in local activities, which held the workflow task open while the other workflow answered.
 Added 2026-12-07; removable after 2027-01-09 (TRIAGE_RUN)."""
 
+LEAN_PATH = "lean-path"
+"""Runs started before it ask each triage gate above (a marker and a visibility write each), save
+the draft before the send decision, and reserve, send and report an automatic reply in three
+activities. Runs after it take every older triage gate with this one marker, upsert the category
+with the next status (not the redundant first status nor drafting), and, when the policy would
+send, reserve, save, send and report in one activity (``workflows/gates.py``).
+Added 2026-12-07; removable after 2027-01-09 (TRIAGE_RUN)."""
+
 # ---- AutoReplyCounterWorkflow ------------------------------------------------------
 
 INBOX_BUDGET_SHARES = "inbox-budget-shares"

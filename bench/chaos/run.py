@@ -23,6 +23,7 @@ from bench.chaos.report import ChaosReport
 from bench.chaos.reviewers import Reviewers
 from bench.chaos.settle import settle
 from bench.chaos.stream import InjectedEmail, inject_messages
+from bench.harness import poll_until
 from starter.review import get_state
 from triage.dev.fake_openai import fake_openai
 from triage.domain.contracts import WORKFLOW_ID_PREFIX
@@ -45,12 +46,10 @@ async def wait_for_pollers(
         )
         return bool((await client.workflow_service.describe_task_queue(request)).pollers)
 
-    deadline = asyncio.get_running_loop().time() + timeout
-    while asyncio.get_running_loop().time() < deadline:
-        if all([await polled(name, kind) for name, kind in queues.items()]):
-            return True
-        await asyncio.sleep(0.5)
-    return False
+    async def all_polled() -> bool:
+        return all([await polled(name, kind) for name, kind in queues.items()])
+
+    return await poll_until(all_polled, timeout=timeout)
 
 
 async def await_limit_decisions(client: Client, workflow_ids: list[str], timeout: float) -> bool:
@@ -63,12 +62,10 @@ async def await_limit_decisions(client: Client, workflow_ids: list[str], timeout
             return False
         return state.policy_decision is not None or state.status.is_terminal
 
-    deadline = asyncio.get_running_loop().time() + timeout
-    while asyncio.get_running_loop().time() < deadline:
-        if all(await asyncio.gather(*(decided(w) for w in workflow_ids))):
-            return True
-        await asyncio.sleep(0.5)
-    return False
+    async def all_decided() -> bool:
+        return all(await asyncio.gather(*(decided(w) for w in workflow_ids)))
+
+    return await poll_until(all_decided, timeout=timeout)
 
 
 async def chaos_phase(

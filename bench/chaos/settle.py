@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from functools import partial
 
 from temporalio.client import Client, WorkflowExecution, WorkflowExecutionStatus
 
-from bench.harness import bounded_gather
+from bench.harness import bounded_gather, poll_until
 from starter.review import summarize, visibility_query
 from triage.domain.contracts import WORKFLOW_ID_PREFIX
 from triage.domain.models import TriageStatus
@@ -45,17 +44,16 @@ async def busy_workflows(client: Client, workflow_ids: list[str]) -> list[str]:
 
 async def settle(client: Client, message_ids: set[str], timeout: float) -> bool:
     """Waits until every message has a workflow at rest and nothing is in flight."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
+
+    async def settled() -> bool:
         try:
             executions = await list_triage_workflows(client)
             seen = {message_id_of(e.id) for e in executions}
             if message_ids <= seen and all(at_rest(e) for e in executions):
                 running = [e.id for e in executions if e.status == WorkflowExecutionStatus.RUNNING]
-                if not await busy_workflows(client, running):
-                    return True
+                return not await busy_workflows(client, running)
         except Exception as err:  # a slow server after the chaos: look again
             print(f"  settle: {type(err).__name__}: {err}", flush=True)
-        if asyncio.get_running_loop().time() > deadline:
-            return False
-        await asyncio.sleep(2.0)
+        return False
+
+    return await poll_until(settled, timeout=timeout, every=2.0)

@@ -29,6 +29,8 @@ class ApiErrorKind(StrEnum):
     TEMPORAL = "Temporal"
     # Only a reply the service sent on its own can be flagged "should not have been sent".
     NOT_FLAGGABLE = "NotFlaggable"
+    # No worker polls the queue: an Update (a flag) would wait for one.
+    NO_WORKER = "NoWorker"
 
 
 class ApiError(HTTPException):

@@ -30,7 +30,7 @@ from temporalio.client import (
 from temporalio.service import RPCError, RPCStatusCode
 
 from starter.api.errors import ApiError, ApiErrorKind
-from starter.autonomy import NotFlaggable, ScopeRefused, flag_sent_reply, read_book, set_mode
+from starter.autonomy import NotFlaggable, NoWorker, ScopeRefused, flag_sent_reply, read_book, set_mode
 from starter.review import (
     DecisionFields,
     ReviewRejected,
@@ -314,3 +314,5 @@ async def flag_reply(link: TemporalLink, workflow_id: str, reviewer: str, why: s
             )
         except NotFlaggable as err:
             raise ApiError(status.HTTP_409_CONFLICT, str(err), ApiErrorKind.NOT_FLAGGABLE) from err
+        except NoWorker as err:
+            raise ApiError(status.HTTP_503_SERVICE_UNAVAILABLE, str(err), ApiErrorKind.NO_WORKER) from err

@@ -182,6 +182,10 @@ _flag_errors: dict[int | str, dict[str, Any]] = {
         "description": "Not flaggable (kind NotFlaggable): open, or not sent automatically",
         "model": ErrorBody,
     },
+    503: {
+        "description": "Temporal is unreachable, or no worker polls the queue (kind NoWorker): nothing was flagged",
+        "model": ErrorBody,
+    },
 }
 
 router = APIRouter(prefix="/api", tags=["reviews"], responses=_errors)

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from starter.cli.api_client import Api, TokenFile, api_call, api_client
-from starter.cli.errors import EXIT_REFUSED, EXIT_USAGE, CliError
+from starter.cli.errors import EXIT_REFUSED, EXIT_UNREACHABLE, EXIT_USAGE, CliError
 from starter.cli.lookup import ReviewId, reviewer_name, workflow_id_from
 from starter.cli.output import JsonOption, console
 from starter.cli.over_api import call_api
@@ -142,7 +142,7 @@ def flag(
     token_file: TokenFile = None,
 ) -> None:
     """Flag an automatic reply as "should not have been sent": its article goes back to shadow."""
-    from starter.autonomy import NotFlaggable, flag_sent_reply
+    from starter.autonomy import NotFlaggable, NoWorker, flag_sent_reply
 
     settings = get_settings()
     workflow_id = workflow_id_from(review_id)
@@ -170,5 +170,7 @@ def flag(
             )
         except NotFlaggable as err:
             raise CliError(str(err)) from err
+        except NoWorker as err:
+            raise CliError(str(err), EXIT_UNREACHABLE) from err
 
     _print_changes(with_client(main))

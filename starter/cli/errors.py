@@ -101,6 +101,11 @@ def explain(err: BaseException) -> tuple[int, str]:
         case TimeoutError():
             return EXIT_UNREACHABLE, f"Temporal at {address} did not answer in {CONNECT_TIMEOUT:.0f} s"
         case RuntimeError() if str(err).startswith("Failed client connect"):
-            return EXIT_UNREACHABLE, f"Temporal is unreachable at {address} (is `triage up` running?)"
+            from triage.runtime.reachable import reason
+
+            return (
+                EXIT_UNREACHABLE,
+                f"Temporal is unreachable at {address} ({reason(err)}): is `triage up` running?",
+            )
         case _:
             return EXIT_REFUSED, f"{type(err).__name__}: {one_line(str(err))} (--debug shows the traceback)"

@@ -53,9 +53,6 @@ def lang_check(
 
 def _articles_per_language() -> Counter[str]:
     """Articles per language in the knowledge base (read, not indexed: no model loads)."""
-    from triage.judging.kb_articles import all_article_files, parse_article
+    from triage.judging.kb_articles import load_articles
 
-    return Counter(
-        parse_article(entry.read_text(encoding="utf-8"), entry.name[:-3], language).language
-        for entry, language in all_article_files(kb_folder())
-    )
+    return Counter(article.language for article in load_articles(kb_folder()))

@@ -10,6 +10,7 @@ import asyncio
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,10 @@ def dev_server_command(
     headless: bool = False,
     ui_codec_endpoint: str | None = None,
     log_level: str = "warn",
+    sqlite_pragmas: Sequence[str] = (),
 ) -> list[str]:
+    """``temporal server start-dev`` on ``db_file`` with our search attributes;
+    ``sqlite_pragmas`` ("journal_mode=wal"...) for its database."""
     command = [
         temporal_binary(),
         "server",
@@ -61,6 +65,7 @@ def dev_server_command(
     command += ["--headless"] if headless else ["--ui-port", str(ui_port)]
     if ui_codec_endpoint:
         command += ["--ui-codec-endpoint", ui_codec_endpoint]
+    command += [flag for pragma in sqlite_pragmas for flag in ("--sqlite-pragma", pragma)]
     return command
 
 

@@ -82,6 +82,7 @@ class JudgeActivity(StrEnum):
 
     CLASSIFY = "classify"
     DRAFT_REPLY = "draft_reply"
+    JUDGE = "judge"  # classify, then draft: one activity (the triage workflow's lean path)
     EXPORT_CORRECTIONS = "export_corrections"
     FIT_CANDIDATE = "fit_candidate"
     MEASURE_MODELS = "measure_models"

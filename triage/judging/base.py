@@ -10,6 +10,7 @@ model that refuses. Transport errors (timeouts, 429, 5xx) propagate as
 
 from __future__ import annotations
 
+import asyncio
 from abc import ABC, abstractmethod
 
 from triage.domain.models import Classification, DraftReply, DraftRequest, InboundMessage
@@ -30,3 +31,6 @@ class TriageProvider(ABC):
 
     async def aclose(self) -> None:  # noqa: B027 - optional hook
         """Release clients (HTTP pools) held by the provider."""
+
+    def limit_calls(self, slots: asyncio.Semaphore) -> None:  # noqa: B027 - optional hook
+        """Hold one of ``slots`` while each request to a remote model is in flight (none here)."""

@@ -16,7 +16,10 @@ encoded once per machine, not once per process: ``encode_stored`` keeps them
 under the user's cache directory (``$XDG_CACHE_HOME``, else ``~/.cache``),
 named by a hash of the encoder's version and the texts, so a changed knowledge
 base or encoder is encoded afresh. A cache that cannot be read or written is
-skipped: the vectors are then computed, as before.
+skipped: the vectors are then computed, as before. The store keeps the
+``STORED_KEPT`` entries used last (an entry read is marked used): each new
+entry prunes the others, so knowledge bases edited and encoders upgraded over
+months leave no trail of stale vectors (a few MB each).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import hashlib
 import os
 import tempfile
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from functools import cache
@@ -36,6 +40,9 @@ import numpy as np
 DIMENSIONS = 512
 MAX_CHARS = 1200
 CACHE_SIZE = 4096
+# Entries of the machine's store kept: the packaged knowledge base's, a folder of one's own,
+# and the ones before a change, for a process still running on them.
+STORED_KEPT = 4
 # One BLAS thread: encoding is per message, and the worker runs several at once.
 THREADS = 1
 
@@ -80,6 +87,7 @@ class Encoder:
         try:
             vectors = np.load(path, allow_pickle=False)
             if vectors.shape == (len(texts), DIMENSIONS):
+                os.utime(path)  # used: the last to be pruned
                 return vectors
         except (OSError, ValueError):
             pass
@@ -89,6 +97,7 @@ class Encoder:
             with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as out:
                 np.save(out, vectors, allow_pickle=False)
             os.replace(out.name, path)
+            prune_store(path.parent)
         except OSError:
             pass
         return vectors
@@ -100,6 +109,21 @@ def stored_vectors_path(texts: Sequence[str]) -> Path:
         digest.update(b"\0" + text.encode("utf-8", "surrogatepass"))
     root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     return root / "support-triage" / "encodings" / f"{digest.hexdigest()[:32]}.npy"
+
+
+def prune_store(store: Path, keep: int = STORED_KEPT) -> None:
+    """All but the ``keep`` entries used last, and any half-written file an hour old."""
+
+    def used(path: Path) -> float:
+        try:
+            return path.stat().st_mtime
+        except OSError:  # pruned by another process meanwhile
+            return 0.0
+
+    entries = sorted(store.glob("*.npy"), key=used, reverse=True)
+    stale = [p for p in store.glob("*.tmp") if used(p) < time.time() - 3600]
+    for path in [*entries[keep:], *stale]:
+        path.unlink(missing_ok=True)
 
 
 @cache

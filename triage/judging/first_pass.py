@@ -14,6 +14,7 @@ Drafting is always the LLM's.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Collection
 
 from triage.domain.models import Category, Classification, DraftReply, DraftRequest, GuardFlag, InboundMessage
@@ -51,6 +52,9 @@ class FirstPassProvider(TriageProvider):
 
     async def draft(self, request: DraftRequest) -> DraftReply:
         return await self._llm.draft(request)
+
+    def limit_calls(self, slots: asyncio.Semaphore) -> None:
+        self._llm.limit_calls(slots)  # the first pass makes no call
 
     async def aclose(self) -> None:
         await self._llm.aclose()

@@ -26,8 +26,6 @@ import logging
 import time
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from importlib import resources
-from importlib.abc import Traversable
 from pathlib import Path
 
 import yaml
@@ -38,9 +36,8 @@ from triage.judging.answer_data import customer_words, load_answer_examples, loa
 from triage.judging.kb_articles import (
     DEFAULT_LANGUAGE,
     Article,
-    all_article_files,
     answers,
-    parse_article,
+    load_articles,
 )
 from triage.judging.kb_match import Match, QuestionIndex, shipped_acceptance
 from triage.judging.kb_words import Vocabulary, content_words, terms, unmentioned
@@ -142,17 +139,20 @@ class KnowledgeBase:
         self._questions += [(index[article_id], q) for article_id, q in written if article_id in index]
         # What each article says, in any language: its titles, texts and the questions
         # it declares. A word of the customer's question outside it is not answered.
-        said = said or {}
-        self._mentioned = [
-            Vocabulary(
+        # Each text's terms are found once: per article here, and for all of them below.
+        said_terms = {
+            article_id: [t for t, _ in terms(" ".join(words))] for article_id, words in (said or {}).items()
+        }
+        written_terms = {
+            a.id: [
                 t
-                for text in [
-                    *(f"{v.title} {v.body} {' '.join(v.questions)}" for v in self._versions[a.id].values()),
-                    " ".join(said.get(a.id, ())),
-                ]
-                for t, _ in terms(text)
-            )
+                for v in self._versions[a.id].values()
+                for t, _ in terms(f"{v.title} {v.body} {' '.join(v.questions)}")
+            ]
             for a in self.articles
+        }
+        self._mentioned = [
+            Vocabulary([*written_terms[a.id], *said_terms.get(a.id, ())]) for a in self.articles
         ]
         # The subjects of the knowledge base: what its titles and tags are about, and
         # the words of its declared questions that their own article talks about (an
@@ -184,14 +184,7 @@ class KnowledgeBase:
                 self._questions,
                 [f"{a.title}. {a.body}" for a in self.articles],
                 self._mentioned,
-                Vocabulary(
-                    t
-                    for text in [
-                        *(f"{v.title} {v.body} {' '.join(v.questions)}" for v in self.versions()),
-                        *(" ".join(words) for words in said.values()),
-                    ]
-                    for t, _ in terms(text)
-                ),
+                Vocabulary(t for found in [*written_terms.values(), *said_terms.values()] for t in found),
             )
             if self._questions
             else None
@@ -201,13 +194,7 @@ class KnowledgeBase:
     def load(cls, directory: Path | None = None) -> KnowledgeBase:
         """A folder of articles, or the packaged ones with the questions written for
         them (``triage/judging/data/answers.jsonl``: a folder of your own declares its own)."""
-        root: Traversable = (
-            Path(directory) if directory is not None else resources.files("triage").joinpath("kb")
-        )
-        articles = [
-            parse_article(entry.read_text(encoding="utf-8"), entry.name[:-3], language)
-            for entry, language in all_article_files(root)
-        ]
+        articles = load_articles(directory)
         if directory is not None:
             return cls(articles)
         written = [*load_answer_examples(), *load_generated_examples()]

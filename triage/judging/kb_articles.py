@@ -96,10 +96,16 @@ def all_article_files(root: Traversable) -> Iterable[tuple[Traversable, str | No
     yield from pack_article_files()
 
 
+def load_articles(directory: Path | None = None) -> list[Article]:
+    """The articles of ``directory`` (default: the packaged knowledge base) and the language
+    packs' translations, parsed (no index built)."""
+    root: Traversable = Path(directory) if directory is not None else resources.files("triage").joinpath("kb")
+    return [
+        parse_article(entry.read_text(encoding="utf-8"), entry.name[:-3], language)
+        for entry, language in all_article_files(root)
+    ]
+
+
 def article_ids(directory: Path | None = None) -> set[str]:
     """The ids of the knowledge base's articles, read from their front matter (no index built)."""
-    root: Traversable = Path(directory) if directory is not None else resources.files("triage").joinpath("kb")
-    return {
-        parse_article(entry.read_text(encoding="utf-8"), entry.name[:-3], language).id
-        for entry, language in all_article_files(root)
-    }
+    return {article.id for article in load_articles(directory)}

@@ -14,6 +14,8 @@ and a 429's Retry-After becomes the next retry delay.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Sequence
 from typing import Protocol, TypeVar
 
@@ -96,6 +98,7 @@ class OpenAIProvider(TriageProvider):
         max_tokens: int = MAX_COMPLETION_TOKENS,
     ) -> None:
         self._client = client
+        self._calls: asyncio.Semaphore | None = None  # limit_calls: held only while a request is in flight
         self._classify_model = classify_model
         self._draft_model = draft_model
         self._kb = kb  # None: every draft is ungrounded
@@ -123,6 +126,9 @@ class OpenAIProvider(TriageProvider):
 
     async def aclose(self) -> None:
         await self._client.close()
+
+    def limit_calls(self, slots: asyncio.Semaphore) -> None:
+        self._calls = slots
 
     async def classify(self, message: InboundMessage) -> Classification:
         output, usage = await self._complete(
@@ -251,13 +257,14 @@ class OpenAIProvider(TriageProvider):
     ) -> tuple[_Output, LlmUsage]:
         what = output_type.__name__
         try:
-            completion = await self._client.chat.completions.parse(
-                model=model,
-                messages=messages,  # type: ignore[arg-type]
-                response_format=output_type,
-                # No temperature: reasoning models reject anything but the default.
-                max_completion_tokens=self._max_tokens,
-            )
+            async with self._calls or contextlib.nullcontext():
+                completion = await self._client.chat.completions.parse(
+                    model=model,
+                    messages=messages,  # type: ignore[arg-type]
+                    response_format=output_type,
+                    # No temperature: reasoning models reject anything but the default.
+                    max_completion_tokens=self._max_tokens,
+                )
         except openai.LengthFinishReasonError:
             raise MalformedOutput(f"{what}: answer cut off (finish_reason=length)") from None
         except openai.ContentFilterFinishReasonError:

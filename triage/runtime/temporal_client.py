@@ -16,18 +16,36 @@ from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter
 from temporalio.envconfig import ClientConfigProfile, ClientConnectConfig
-from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
+from temporalio.runtime import LoggingConfig, PrometheusConfig, Runtime, TelemetryConfig, TelemetryFilter
 from temporalio.service import RPCError, RPCStatusCode, TLSConfig
 
 from triage.domain.search_attributes import as_indexed_types
 from triage.runtime.config import Settings
 from triage.runtime.telemetry import tracing_interceptors
 
+# The SDK's own log level, less its retries: while the server is away each poller logs every
+# attempt ("retried N times", a few a second); the workers say it once (triage.runtime.reachable).
+QUIET_RETRIES = (
+    TelemetryFilter(core_level="WARN", other_level="ERROR").formatted() + ",temporalio_client::retry=ERROR"
+)
+
 
 @lru_cache(maxsize=1)
-def metrics_runtime(bind_address: str) -> Runtime:
-    """One Prometheus endpoint per process: SDK metrics and the product's own."""
-    return Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=bind_address)))
+def metrics_runtime(bind_address: str | None) -> Runtime:
+    """The workers' runtime, one per process: the Prometheus endpoint (SDK metrics and the
+    product's own) at ``bind_address`` if given, and no line per retry in the log."""
+    return Runtime(
+        telemetry=TelemetryConfig(
+            logging=LoggingConfig(filter=QUIET_RETRIES),
+            metrics=PrometheusConfig(bind_address=bind_address) if bind_address else None,
+        )
+    )
+
+
+def worker_runtime(settings: Settings, *, serve_metrics: bool) -> Runtime:
+    """A worker's runtime; the one that ``serve_metrics`` serves ``TRIAGE_METRICS_PORT`` (if set)."""
+    served = serve_metrics and settings.metrics_port
+    return metrics_runtime(f"{settings.metrics_host}:{settings.metrics_port}" if served else None)
 
 
 def data_converter(settings: Settings) -> DataConverter:
@@ -89,7 +107,7 @@ async def connect(
     can take the GIL while Python finalizes (``PyGILState_Release`` aborts).
     """
     if runtime is None and serve_metrics and settings.metrics_port:
-        runtime = metrics_runtime(f"{settings.metrics_host}:{settings.metrics_port}")
+        runtime = worker_runtime(settings, serve_metrics=True)
     return await Client.connect(
         **connect_options(settings),
         data_converter=data_converter(settings),

@@ -185,3 +185,20 @@ class DraftRequest(BaseModel):
     previous_body: str | None = None
     # Earlier messages of the same thread, oldest first, cut to a budget.
     thread: list[ThreadEntry] = Field(default_factory=list)
+
+
+class JudgeRequest(BaseModel):
+    """Classify a message and draft its reply in one activity (the triage workflow's lean path)."""
+
+    message: InboundMessage
+    # Earlier messages of the same thread, oldest first, cut to a budget (the draft's).
+    thread: list[ThreadEntry] = Field(default_factory=list)
+    draft: bool = True  # False: classify only (a newer message of the thread answers)
+    # A closing message needs no reply, unless someone else wrote into the thread (a human reads it).
+    draft_closing: bool = False
+
+
+class Judgement(BaseModel):
+    classification: Classification
+    reply: DraftReply | None = None  # None: not drafted (see JudgeRequest), or the drafting failed
+    draft_error: str | None = None  # the drafting failed: the workflow drafts again, with retries

@@ -58,6 +58,9 @@ class SaveDraftRequest(BaseModel):
     draft_id: str | None = None
     # The HTML part; None: rendered from ``body`` (a reviewer's edit, the holding reply).
     html_body: str | None = None
+    # Look for a draft already saved for the message first (as a retry does): after a failed
+    # attempt to send the reply alone, which may have saved one.
+    reuse_saved: bool = False
 
 
 class DiscardDraftRequest(BaseModel):

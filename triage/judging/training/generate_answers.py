@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import random
 import re
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +33,7 @@ from triage.judging.answer_data import (
     generated_data_file,
     load_answer_examples,
 )
-from triage.judging.kb_articles import all_article_files, parse_article
+from triage.judging.kb_articles import load_articles
 
 # Wrappers drawn per phrase: a verb phrase ("cancel my order") and a noun phrase
 # ("order cancellation") each become this many requests, in English and elsewhere.
@@ -85,12 +84,7 @@ def text_key(text: str) -> str:
 def taken() -> frozenset[str]:
     """The keys of the written examples and the declared questions: a generated request
     that repeats one adds nothing (and would be measured against itself)."""
-    root = resources.files("triage").joinpath("kb")
-    declared = [
-        q
-        for entry, language in all_article_files(root)
-        for q in parse_article(entry.read_text(encoding="utf-8"), entry.name[:-3], language).questions
-    ]
+    declared = [q for article in load_articles() for q in article.questions]
     return frozenset(text_key(t) for t in [*declared, *(e.text for e in load_answer_examples())])
 
 

@@ -24,9 +24,6 @@ from triage.judging.classifier import VECTORIZERS, fields, new_vectorizers
 from triage.judging.training.training_data import TrainingRows, load_examples, training_rows
 from triage.judging.vectorizer import TermCounts, count_terms, fit_counted
 
-# Counting and fitting from counts are the judge's too (its knowledge base fits without scikit-learn).
-__all__ = ["TermCounts", "count_terms", "featurize_with_shipped", "fit_counted", "shipped_rows"]
-
 
 @cache
 def shipped_rows() -> TrainingRows:
