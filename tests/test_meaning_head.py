@@ -61,6 +61,19 @@ def test_the_join_weighs_the_two_readings():
     assert probabilities.sum() == pytest.approx(1.0)
 
 
+def test_offsets_move_the_joined_reading_and_round_trip(tmp_path: Path):
+    head = dataclasses.replace(shipped_head(), weight=0.5, temperature=1.0, offsets=())
+    flat = np.full((1, len(head.classes)), 1.0 / len(head.classes))
+    rows = meaning_rows([("", "How do I export my invoices?")])
+    read = int(head.joined(flat, rows).argmax())
+    other = (read + 1) % len(head.classes)
+    pushed = tuple(50.0 if k == other else 0.0 for k in range(len(head.classes)))
+    moved = dataclasses.replace(head, offsets=pushed)
+    assert int(moved.joined(flat, rows).argmax()) == other
+    moved.save(tmp_path / "head.npz")
+    assert MeaningHead.load(tmp_path / "head.npz").offsets == pushed
+
+
 def test_a_message_without_text_is_a_zero_row():
     assert not meaning_rows([("", "   ")]).any()
     assert meaning_rows([("Refund", "")]).any()  # the subject is the text

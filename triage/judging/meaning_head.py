@@ -6,9 +6,12 @@ the act model has already computed (``triage.judging.acts.MessageMeaning``: the
 new text, the mean of its sentences, the subject), so it costs one small
 matrix product. It is a multinomial logistic regression over them; the two
 models' probabilities join as a weighted geometric mean (their
-log-probabilities averaged, the weight chosen by cross-validation on the
-training rows), then a temperature and the familiarity calibration of the
-TF-IDF model, both refitted on held-out predictions of the joined model.
+log-probabilities averaged), plus a per-class offset, then a temperature and
+the familiarity calibration of the TF-IDF model, both refitted on held-out
+predictions of the joined model. The weight and the offsets are chosen on
+predictions for whole training files left out, scored per register (chat,
+GitHub issues, formal email): the folds by example flatter both models, whose
+rows' siblings they have seen, and did not predict how they read real mail.
 
 A learned stack (a logistic regression over both models' probabilities) was
 measured too, and did worse than the plain average on held-out folds: see
@@ -66,6 +69,11 @@ def join(tfidf: np.ndarray, meaning: np.ndarray, weight: float) -> np.ndarray:
     return (1.0 - weight) * np.log(np.clip(tfidf, FLOOR, 1.0)) + weight * np.log(np.clip(meaning, FLOOR, 1.0))
 
 
+def shifted(joined: np.ndarray, offsets: Sequence[float]) -> np.ndarray:
+    """Joined log-probabilities with each class's offset added (no offsets: unchanged)."""
+    return joined + np.asarray(offsets) if len(offsets) else joined
+
+
 @dataclass(frozen=True)
 class MeaningHead:
     coef: np.ndarray  # (classes, WIDTH)
@@ -75,6 +83,7 @@ class MeaningHead:
     temperature: float  # of the joined model
     calibration: tuple[float, float, float]  # as TextClassifier.calibration, for the joined model
     partner: str  # the TF-IDF model it joins (partner_of)
+    offsets: tuple[float, ...] = ()  # per class, added to the joined log-probabilities (none: 0)
 
     def probabilities(self, rows: np.ndarray) -> np.ndarray:
         return softmax(rows.astype(np.float64) @ self.coef.T + self.intercept)
@@ -84,7 +93,9 @@ class MeaningHead:
 
     def joined(self, tfidf: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """The joined model's probabilities, from the TF-IDF model's and the meaning rows."""
-        return softmax(join(tfidf, self.probabilities(rows), self.weight) / self.temperature)
+        return softmax(
+            shifted(join(tfidf, self.probabilities(rows), self.weight), self.offsets) / self.temperature
+        )
 
     def save(self, path: Path) -> None:
         meta = {
@@ -93,6 +104,7 @@ class MeaningHead:
             "temperature": self.temperature,
             "calibration": list(self.calibration),
             "partner": self.partner,
+            "offsets": list(self.offsets),
         }
         with path.open("wb") as out:
             np.savez_compressed(
@@ -115,6 +127,7 @@ class MeaningHead:
                 temperature=float(meta["temperature"]),
                 calibration=(a, b, c),
                 partner=meta["partner"],
+                offsets=tuple(float(x) for x in meta.get("offsets", ())),
             )
 
 

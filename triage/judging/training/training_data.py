@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import random
 from collections.abc import Iterable
-from importlib import resources
 from importlib.abc import Traversable
 from typing import Literal, NamedTuple
 
@@ -23,7 +22,7 @@ from pydantic import BaseModel
 
 from triage.domain.models import Category
 from triage.domain.text import model_input
-from triage.judging.answer_data import ANSWER_DATA_FILE, GENERATED_FILE
+from triage.judging.answer_data import category_data_files
 from triage.judging.jsonl import read_rows
 
 
@@ -75,14 +74,7 @@ QUOTED = "\n\nOn Tue, 3 Nov 2026 at 10:02, Acme Help <support@acme-help.test> wr
 
 
 def data_files() -> list[Traversable]:
-    # The answer-matching questions share the folder but not the schema or the purpose.
-    folder = resources.files("triage.judging").joinpath("data")
-    files = (
-        f
-        for f in folder.iterdir()
-        if f.name.endswith(".jsonl") and f.name not in (ANSWER_DATA_FILE, GENERATED_FILE)
-    )
-    return sorted(files, key=lambda f: f.name)
+    return category_data_files()
 
 
 def load_examples() -> list[Example]:
@@ -118,12 +110,15 @@ class TrainingRows(NamedTuple):
     groups: list[int]  # the example a row comes from: its copies stay in one fold
     sources: list[str]  # the file it comes from: each is left out whole once to calibrate
     messages: list[tuple[str, str]]  # (subject, body): what the encoder head reads
+    # The kind of text (the example's style: chat line, email, GitHub issue): held-out
+    # predictions are scored per register, as mail arrives from one at a time.
+    registers: list[str]
 
 
 def training_rows(examples: Iterable[Example], seed: int = 7) -> TrainingRows:
     """Every example, and every chat line once more as an email."""
     rng = random.Random(seed)
-    rows = TrainingRows([], [], [], [], [])
+    rows = TrainingRows([], [], [], [], [], [])
     for number, example in enumerate(examples):
         variants = [example.body]
         if example.style == "chat" and example.body.strip():
@@ -134,4 +129,5 @@ def training_rows(examples: Iterable[Example], seed: int = 7) -> TrainingRows:
             rows.groups.append(number)
             rows.sources.append(example.source)
             rows.messages.append((example.subject, body))
+            rows.registers.append(example.style)
     return rows
