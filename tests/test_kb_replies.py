@@ -218,3 +218,18 @@ def test_the_dashboard_previews_the_draft_html_sandboxed_and_sanitised():
     assert unsafe(document.split("<body>", 1)[1]) == []  # the frame itself only links our stylesheet
     edited = state.model_copy(update={"draft_html": None, "draft_body": "Hi <b>\n\nbye"})
     assert "<p>Hi &lt;b&gt;</p>" in (draft_document(edited) or "")
+
+
+def test_front_matter_reads_the_same_with_libyaml_and_pure_python():
+    # The knowledge base parses front matter with libyaml's safe loader where PyYAML has it:
+    # every shipped article (and the packs' translations) must read exactly as safe_load reads it.
+    from importlib import resources
+
+    import yaml
+
+    from triage.judging.kb_articles import FRONT_MATTER, all_article_files, load_yaml
+
+    root = resources.files("triage").joinpath("kb")
+    fronts = [FRONT_MATTER.match(entry.read_text(encoding="utf-8")) for entry, _ in all_article_files(root)]
+    assert len(fronts) > 20 and all(fronts)
+    assert [load_yaml(f.group(1)) for f in fronts if f] == [yaml.safe_load(f.group(1)) for f in fronts if f]
