@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
-import sys
+import os
+from pathlib import Path
 
 import pytest
 
+from tests.cli_in_process import run_triage
 from triage.domain.models import KbAnswer, PolicySettings
 from triage.judging.kb_match import ACCEPTANCE_FILE, Acceptance, shipped_acceptance
 from triage.judging.training import train_answers
@@ -123,17 +124,10 @@ def test_close_questions_no_article_answers_are_not_sent(kb, question):
 )
 async def test_kb_search_the_draft_and_eval_pick_the_same_article(kb, offline, question):
     verdict = await judge(EvalRow(id="q", body=question, label="general"), offline, PolicySettings())
-    searched = json.loads(
-        (
-            await asyncio.to_thread(
-                subprocess.run,
-                [sys.executable, "-m", "starter.cli", "kb", "search", question, "--json"],
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-        ).stdout
-    )
+    # `triage kb search` in this process (tests/cli_in_process.py): a process of its own cost 2 s of CPU.
+    done = await asyncio.to_thread(run_triage, ["kb", "search", question, "--json"], os.environ, Path.cwd())
+    assert done.returncode == 0, done.stderr
+    searched = json.loads(done.stdout)
     assert kb.answer("", question) is not None
     assert verdict.article == searched["answer"]["article_id"] == kb.answer("", question).article_id
     assert [c.article_id for c in verdict.reply.citations][:1] == [verdict.article]

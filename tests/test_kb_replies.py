@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
+from tests.cli_in_process import run_triage
 from tests.helpers import assert_clean, unsafe
 from triage.domain.models import Category, Classification, DraftRequest, InboundMessage
 from triage.domain.render import markdown_to_html, markdown_to_text, sanitize_html, text_to_html
@@ -155,10 +155,8 @@ def test_a_broken_folder_names_every_problem_with_file_and_line(tmp_path):
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    triage = Path(sys.executable).parent / "triage"
-    return subprocess.run(
-        [str(triage), *args], capture_output=True, text=True, timeout=120, env=dict(os.environ)
-    )
+    """``triage ARGS`` in this process (``tests/cli_in_process.py``): a process of its own cost 2 s of CPU."""
+    return run_triage(args, os.environ, Path.cwd())
 
 
 def test_triage_kb_check_exit_codes(tmp_path):
