@@ -16,7 +16,7 @@ import yaml
 
 from triage.domain.languages import is_language_code
 from triage.judging.kb import KnowledgeBase
-from triage.judging.kb_articles import DEFAULT_LANGUAGE, FRONT_MATTER, Article, load_yaml, parse_article
+from triage.judging.kb_articles import DEFAULT_LANGUAGE, FRONT_MATTER, Article, parse_article
 
 REQUIRED = ("id", "title", "url", "language", "questions")
 
@@ -50,7 +50,7 @@ class _Loaded:
 
 def _item(line: str) -> object:
     try:
-        return load_yaml(line.lstrip()[1:].strip())
+        return yaml.safe_load(line.lstrip()[1:].strip())
     except yaml.YAMLError:
         return None
 
@@ -69,7 +69,8 @@ def _parse(path: Path, folder_language: str | None, problems: list[KbProblem]) -
         problems.append(KbProblem(path, 1, "no front matter (fields between two '---' lines at the top)"))
         return None
     try:
-        meta = load_yaml(match.group(1))
+        # PyYAML's own loader, not libyaml's (start-up uses that): its marks name the line at fault.
+        meta = yaml.safe_load(match.group(1))
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1  # 0-based, after the opening '---'
