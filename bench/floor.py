@@ -59,9 +59,10 @@ class PendingFloorWorkflow:
         return "decided"
 
 
-async def serve(address: str, task_queue: str, max_cached_workflows: int) -> None:
+async def serve(address: str, task_queue: str, max_cached_workflows: int, sandbox: bool) -> None:
     from temporalio.client import Client
-    from temporalio.worker import Worker
+    from temporalio.worker import UnsandboxedWorkflowRunner, Worker
+    from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -73,6 +74,7 @@ async def serve(address: str, task_queue: str, max_cached_workflows: int) -> Non
         workflows=[FloorWorkflow, PendingFloorWorkflow],
         activities=[noop],
         max_cached_workflows=max_cached_workflows,
+        workflow_runner=SandboxedWorkflowRunner() if sandbox else UnsandboxedWorkflowRunner(),
     ):
         print("floor worker polling", flush=True)
         await stop.wait()
@@ -84,5 +86,8 @@ if __name__ == "__main__":
     parser.add_argument("--task-queue", required=True)
     # The project worker's cache size: what a pending workflow costs in memory depends on it.
     parser.add_argument("--max-cached-workflows", type=int, required=True)
+    # Temporal's sandbox (the SDK's default, 1) or plain code (0), as the project worker runs
+    # its workflows (TRIAGE_WORKFLOW_SANDBOX): a replay's cost depends on it.
+    parser.add_argument("--sandbox", type=int, choices=(0, 1), default=1)
     args = parser.parse_args()
-    asyncio.run(serve(args.address, args.task_queue, args.max_cached_workflows))
+    asyncio.run(serve(args.address, args.task_queue, args.max_cached_workflows, bool(args.sandbox)))

@@ -20,6 +20,7 @@ from pathlib import Path
 import httpx
 
 from starter.demo import demo_samples
+from tests.cli_in_process import run_triage
 from triage.runtime.asgi_server import free_port
 
 REPO = Path(__file__).resolve().parent.parent
@@ -130,7 +131,7 @@ class Stack:
         return response.json()["messages"]
 
     def triage(self, *args: str, timeout: float = 60, **env: str) -> subprocess.CompletedProcess:
-        """One CLI command against this stack."""
+        """One CLI command against this stack, a process of its own (the console script, as a script runs it)."""
         return subprocess.run(
             [TRIAGE, *args],
             env={**self.env, **env},
@@ -140,8 +141,12 @@ class Stack:
             timeout=timeout,
         )
 
+    def cli(self, *args: str, **env: str) -> subprocess.CompletedProcess:
+        """One CLI command against this stack, run in this process (``tests/cli_in_process.py``)."""
+        return run_triage(args, {**self.env, **env}, cwd=REPO)
+
     def reviews(self, *args: str) -> list[dict]:
-        done = self.triage("reviews", "--json", *args)
+        done = self.cli("reviews", "--json", *args)
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout)
 

@@ -107,3 +107,10 @@ def test_generated_requests_are_terse_and_new(generated, examples, kb):
 def test_customer_words_name_real_articles(kb):
     assert set(customer_words()) <= {a.id for a in kb.articles}
     assert "freemium" in customer_words()["change-plan"]
+
+
+def test_a_slot_s_values_are_mentioned_by_the_articles_whose_parts_use_it():
+    words, plans = customer_words(), answer_phrases()["slots"]["plan"]
+    # "close my gold account": the plan says which account, delete-account answers it
+    assert set(plans) <= set(words["delete-account"]) & set(words["create-account"])
+    assert not set(plans) & set(words["password-reset"])  # its parts name no plan

@@ -1,7 +1,10 @@
 """The CLI against a live ``triage up --demo``: clean exits, one-line errors, exit codes, --api.
 
-Each command is a real subprocess, as a script would run it: the exit code
-and stderr are what an operator sees.
+What only a process shows runs as a real subprocess, as a script would run it: the
+read-only commands' clean exits (the abort came at interpreter exit), one error of each
+exit code, and the table fitted to the terminal's COLUMNS. The other commands run in this
+process (``Stack.cli``: the same app, arguments and environment; a process cost a second
+of CPU to start): what they print and the exit code they end with are the same.
 """
 
 from __future__ import annotations
@@ -79,8 +82,8 @@ def test_read_only_commands_exit_zero_every_time(stack: Stack):
 
 def test_a_message_id_and_a_workflow_id_name_the_same_review(stack: Stack):
     workflow_id = pending(stack)[0]
-    by_workflow = json.loads(stack.triage("show", workflow_id, "--json").stdout)
-    by_message = json.loads(stack.triage("show", workflow_id.removeprefix("triage-"), "--json").stdout)
+    by_workflow = json.loads(stack.cli("show", workflow_id, "--json").stdout)
+    by_message = json.loads(stack.cli("show", workflow_id.removeprefix("triage-"), "--json").stdout)
     assert by_workflow == by_message and by_message["workflow_id"] == workflow_id
 
 
@@ -98,20 +101,20 @@ def test_reviews_table_shows_whole_ids_and_what_the_mail_is(stack: Stack):
                 assert review["workflow_id"].removeprefix("triage-") in done.stdout  # never cut, at any width
             # id, subject, sender and why: shortened at 80 columns, never dropped
             assert "subject" in lines[0] and "from" in lines[0] and "why it waits" in lines[0]
-            state = json.loads(stack.triage("show", reviews[0]["workflow_id"], "--json").stdout)
+            state = json.loads(stack.cli("show", reviews[0]["workflow_id"], "--json").stdout)
             assert state["message"]["subject"][:8] in done.stdout
             assert state["policy_decision"]["reasons"][0].removeprefix("guard flags: ")[:8] in done.stdout
     wide = stack.triage("reviews", "--wide", COLUMNS="80")
     main_reason = state["policy_decision"]["reasons"][0].removeprefix("guard flags: ")
     assert main_reason in wide.stdout and state["message"]["subject"] in wide.stdout
-    listed = json.loads(stack.triage("reviews", "--json", *token, TRIAGE_API_TOKEN=stack.token()).stdout)
+    listed = json.loads(stack.cli("reviews", "--json", *token, TRIAGE_API_TOKEN=stack.token()).stdout)
     first = next(r for r in listed if r["workflow_id"] == reviews[0]["workflow_id"])
     assert (first["subject"], first["main_reason"], first["reasons"]) == (
         state["message"]["subject"],
         state["policy_decision"]["reasons"][0],
         state["policy_decision"]["reasons"],
     )
-    shown = stack.triage("show", reviews[0]["workflow_id"], *token, TRIAGE_API_TOKEN=stack.token())
+    shown = stack.cli("show", reviews[0]["workflow_id"], *token, TRIAGE_API_TOKEN=stack.token())
     assert (
         shown.returncode == 0 and "Review because: " + state["policy_decision"]["reasons"][0] in shown.stdout
     )
@@ -119,34 +122,34 @@ def test_reviews_table_shows_whole_ids_and_what_the_mail_is(stack: Stack):
 
 def test_errors_are_one_line_with_their_exit_code(stack: Stack, tmp_path: Path):
     workflow_id, decided = pending(stack)[:2]
-    rejected = stack.triage("reject", decided, "--reason", "duplicate", "--reviewer", "carol")
+    rejected = stack.cli("reject", decided, "--reason", "duplicate", "--reviewer", "carol")
     assert (
         rejected.returncode == 0
         and rejected.stdout.strip() == "rejected by carol (revision 1): nothing sent, the draft is discarded"
     )
-    cases = {
+    cases = {  # a real process for one case of each exit code (1, 2, 3), the others in this one
         "unknown id": (
             stack.triage("approve", "triage-msg_doesnotexist"),
             1,
             "no triage workflow triage-msg_doesnotexist",
         ),
         "unknown message id": (
-            stack.triage("show", "msg_doesnotexist"),
+            stack.cli("show", "msg_doesnotexist"),
             1,
             "no triage workflow triage-msg_doesnotexist",
         ),
-        "already decided": (stack.triage("approve", decided), 1, "refused (ReviewClosed)"),
+        "already decided": (stack.cli("approve", decided), 1, "refused (ReviewClosed)"),
         "stale revision": (
-            stack.triage("approve", workflow_id, "--revision", "7"),
+            stack.cli("approve", workflow_id, "--revision", "7"),
             1,
             "refused (StaleRevision)",
         ),
         "missing body file": (
-            stack.triage("approve", workflow_id, "--body-file", str(tmp_path / "nope.txt")),
+            stack.cli("approve", workflow_id, "--body-file", str(tmp_path / "nope.txt")),
             2,
             "Invalid value for '--body-file'",
         ),
-        "missing option": (stack.triage("reject", workflow_id), 2, "Missing option '--reason'"),
+        "missing option": (stack.cli("reject", workflow_id), 2, "Missing option '--reason'"),
         "unknown command": (stack.triage("aprove", workflow_id), 2, "No such command 'aprove'"),
         "Temporal down": (
             stack.triage("reviews", TEMPORAL_ADDRESS=f"127.0.0.1:{free_port()}"),
@@ -183,7 +186,7 @@ def test_no_worker_to_answer_is_unreachable_not_a_hang(stack: Stack):
     )
     assert started.returncode == 0, started.stderr
     try:
-        line = one_line_error(stack.triage("show", "msg_noworker"), 3)
+        line = one_line_error(stack.cli("show", "msg_noworker"), 3)
         print(f"no worker: exit 3: {line}")
         assert line == (
             "triage: no worker answered for triage-msg_noworker in 10 s (is a worker running? `triage up` starts one)"
@@ -195,7 +198,7 @@ def test_no_worker_to_answer_is_unreachable_not_a_hang(stack: Stack):
 
 
 def test_debug_shows_the_traceback(stack: Stack):
-    done = stack.triage("show", "msg_doesnotexist", "--debug")
+    done = stack.cli("show", "msg_doesnotexist", "--debug")
     assert done.returncode == 1
     assert "Traceback (most recent call last)" in done.stderr
     assert done.stderr.strip().splitlines()[-1].startswith("triage: no triage workflow")
@@ -205,7 +208,7 @@ def test_decisions_by_message_id_over_temporal(stack: Stack, tmp_path: Path):
     workflow_id = pending(stack)[-1]
     edited = tmp_path / "reply.txt"
     edited.write_text("Hello,\n\nthanks for writing: a teammate will follow up today.\n")
-    done = stack.triage(
+    done = stack.cli(
         "approve", workflow_id.removeprefix("triage-"), "--body-file", str(edited), "--reviewer", "carol"
     )
     assert done.returncode == 0, done.stderr
@@ -221,17 +224,17 @@ def test_decisions_through_the_api_record_the_token_s_reviewer(stack: Stack, tmp
 
     cases = {
         "no token": (
-            stack.triage("reject", workflow_id, "--reason", "x", *api),
+            stack.cli("reject", workflow_id, "--reason", "x", *api),
             2,
             "--api needs a reviewer token",
         ),
         "wrong token": (
-            stack.triage("reject", workflow_id, "--reason", "x", *api, TRIAGE_API_TOKEN="not-a-token"),
+            stack.cli("reject", workflow_id, "--reason", "x", *api, TRIAGE_API_TOKEN="not-a-token"),
             1,
             "the API refused the token (401)",
         ),
         "--reviewer with --api": (
-            stack.triage(
+            stack.cli(
                 "reject",
                 workflow_id,
                 "--reason",
@@ -246,12 +249,12 @@ def test_decisions_through_the_api_record_the_token_s_reviewer(stack: Stack, tmp
             "--reviewer does not go with --api",
         ),
         "unknown id": (
-            stack.triage("approve", "msg_doesnotexist", *api, "--token-file", str(token_file)),
+            stack.cli("approve", "msg_doesnotexist", *api, "--token-file", str(token_file)),
             1,
             "not found (404",
         ),
         "API down": (
-            stack.triage(
+            stack.cli(
                 "approve", workflow_id, "--api", f"http://127.0.0.1:{free_port()}", TRIAGE_API_TOKEN="t"
             ),
             3,
@@ -263,7 +266,7 @@ def test_decisions_through_the_api_record_the_token_s_reviewer(stack: Stack, tmp
         print(f"--api {name}: exit {done.returncode}: {line}")
         assert expected in line, (name, line)
 
-    done = stack.triage(
+    done = stack.cli(
         "reject",
         workflow_id.removeprefix("triage-"),
         "--reason",
@@ -283,22 +286,22 @@ def test_decisions_through_the_api_record_the_token_s_reviewer(stack: Stack, tmp
     ).json()
     assert [d["decision"]["reviewer"] for d in state["decisions"]] == ["demo"]
 
-    again = stack.triage("reject", workflow_id, "--reason", "spam", *api, TRIAGE_API_TOKEN=stack.token())
+    again = stack.cli("reject", workflow_id, "--reason", "spam", *api, TRIAGE_API_TOKEN=stack.token())
     assert "refused (409 ReviewClosed)" in one_line_error(again, 1)
 
 
 def test_no_reply_needed_from_the_cli(stack: Stack):
     workflow_id = pending(stack)[0]
-    done = stack.triage("close", workflow_id.removeprefix("triage-"), "--reviewer", "erin")
+    done = stack.cli("close", workflow_id.removeprefix("triage-"), "--reviewer", "erin")
     assert done.returncode == 0, done.stderr
     assert done.stdout == "closed by erin with no reply needed (revision 1): nothing sent\n"
-    again = stack.triage("close", workflow_id, "--reviewer", "erin")
+    again = stack.cli("close", workflow_id, "--reviewer", "erin")
     assert "no reply needed (closed by erin)" in one_line_error(again, 1)
 
 
 def test_flag_works_over_the_api_too(stack: Stack):
     sent_alone = stack.reviews("--status", "auto_sent")[0]["workflow_id"]
-    done = stack.triage(
+    done = stack.cli(
         "flag", sent_alone, "--why", "wrong article", "--api", stack.api, TRIAGE_API_TOKEN=stack.token()
     )
     assert done.returncode == 0, done.stderr
@@ -310,15 +313,15 @@ def test_flag_works_over_the_api_too(stack: Stack):
 
 
 def test_autonomy_commands_show_the_demos_three_modes_and_refuse_in_one_line(stack: Stack):
-    rows = {r["scope"]: r for r in json.loads(stack.triage("autonomy", "--json").stdout)}
+    rows = {r["scope"]: r for r in json.loads(stack.cli("autonomy", "--json").stdout)}
     # The workers announced the demo's configuration: the CLI shows the modes they apply.
     assert rows["article:supported-browsers"]["mode"] == "shadow"
     assert rows["article:export-data"]["mode"] == "review"
     assert rows["category:faq"]["mode"] == "auto" and rows["category:faq"]["needed"] == 3
-    table = stack.triage("autonomy")
+    table = stack.cli("autonomy")
     assert table.returncode == 0 and "article:supported-browsers" in table.stdout
     # Earlier tests may have decided the demo's browsers question: ask it again.
-    sent = stack.triage(
+    sent = stack.cli(
         "send",
         "--from",
         "Noor <noor@example.org>",
@@ -330,33 +333,33 @@ def test_autonomy_commands_show_the_demos_three_modes_and_refuse_in_one_line(sta
     workflow_id = sent.stdout.strip().rsplit("workflow ", 1)[1]
     deadline = time.monotonic() + 60
     while True:  # the watcher starts the workflow a moment after the mail arrives
-        shown = stack.triage("show", workflow_id, "--json")
+        shown = stack.cli("show", workflow_id, "--json")
         state = json.loads(shown.stdout) if shown.returncode == 0 else {"status": shown.stderr}
         if state["status"] == "awaiting_review":
             break
         assert time.monotonic() < deadline, state["status"]
         time.sleep(0.5)
     assert any("would have been sent automatically" in r for r in state["policy_decision"]["reasons"]), state
-    assert "still open" in one_line_error(stack.triage("flag", workflow_id), 1)
+    assert "still open" in one_line_error(stack.cli("flag", workflow_id), 1)
     assert "review, shadow or auto" in one_line_error(
-        stack.triage("autonomy", "set", "article:x", "sometimes"), 2
+        stack.cli("autonomy", "set", "article:x", "sometimes"), 2
     )
-    changed = stack.triage(
+    changed = stack.cli(
         "autonomy", "set", "category:general", "shadow", "--why", "launch week", "--reviewer", "carol"
     )
     assert changed.returncode == 0 and "category:general: auto -> shadow (set)" in changed.stdout
 
 
 def test_model_schedule_and_corrections_commands(stack: Stack):
-    models = json.loads(stack.triage("model", "list", "--json").stdout)
+    models = json.loads(stack.cli("model", "list", "--json").stdout)
     assert models["current"] == "builtin" and models["versions"] == []
-    assert "nothing to roll back" in one_line_error(stack.triage("model", "rollback"), 1)
-    assert "not in" in one_line_error(stack.triage("model", "promote", "model-404"), 1)
-    created = stack.triage("schedule", "create", "--cron", "30 2 * * *")
+    assert "nothing to roll back" in one_line_error(stack.cli("model", "rollback"), 1)
+    assert "not in" in one_line_error(stack.cli("model", "promote", "model-404"), 1)
+    created = stack.cli("schedule", "create", "--cron", "30 2 * * *")
     assert created.returncode == 0, created.stderr
-    shown = stack.triage("schedule", "show")
+    shown = stack.cli("schedule", "show")
     assert shown.returncode == 0 and "30 2 * * *" in shown.stdout and "next:" in shown.stdout
-    assert stack.triage("schedule", "delete").returncode == 0
-    assert "no retrain schedule" in one_line_error(stack.triage("schedule", "show"), 1)
-    exported = stack.triage("corrections", "export")
+    assert stack.cli("schedule", "delete").returncode == 0
+    assert "no retrain schedule" in one_line_error(stack.cli("schedule", "show"), 1)
+    exported = stack.cli("corrections", "export")
     assert exported.returncode == 0 and exported.stdout == "" and "0 correction(s)" in exported.stderr

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
+from tests.cli_in_process import run_triage
 from tests.helpers import assert_clean, unsafe
 from triage.domain.models import Category, Classification, DraftRequest, InboundMessage
 from triage.domain.render import markdown_to_html, markdown_to_text, sanitize_html, text_to_html
@@ -155,10 +155,8 @@ def test_a_broken_folder_names_every_problem_with_file_and_line(tmp_path):
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    triage = Path(sys.executable).parent / "triage"
-    return subprocess.run(
-        [str(triage), *args], capture_output=True, text=True, timeout=120, env=dict(os.environ)
-    )
+    """``triage ARGS`` in this process (``tests/cli_in_process.py``): a process of its own cost 2 s of CPU."""
+    return run_triage(args, os.environ, Path.cwd())
 
 
 def test_triage_kb_check_exit_codes(tmp_path):
@@ -220,3 +218,18 @@ def test_the_dashboard_previews_the_draft_html_sandboxed_and_sanitised():
     assert unsafe(document.split("<body>", 1)[1]) == []  # the frame itself only links our stylesheet
     edited = state.model_copy(update={"draft_html": None, "draft_body": "Hi <b>\n\nbye"})
     assert "<p>Hi &lt;b&gt;</p>" in (draft_document(edited) or "")
+
+
+def test_front_matter_reads_the_same_with_libyaml_and_pure_python():
+    # The knowledge base parses front matter with libyaml's safe loader where PyYAML has it:
+    # every shipped article (and the packs' translations) must read exactly as safe_load reads it.
+    from importlib import resources
+
+    import yaml
+
+    from triage.judging.kb_articles import FRONT_MATTER, all_article_files, load_yaml
+
+    root = resources.files("triage").joinpath("kb")
+    fronts = [FRONT_MATTER.match(entry.read_text(encoding="utf-8")) for entry, _ in all_article_files(root)]
+    assert len(fronts) > 20 and all(fronts)
+    assert [load_yaml(f.group(1)) for f in fronts if f] == [yaml.safe_load(f.group(1)) for f in fronts if f]

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
-import sys
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -27,6 +27,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.llm import LlmActivities
+from tests.cli_in_process import run_triage
 from tests.conftest import running_worker, sent_mail
 from tests.helpers import message, settled, start_for
 from tests.replies import answered_reply
@@ -299,12 +300,9 @@ async def test_the_server_stopped_mid_run_the_activity_retries_and_the_message_i
 
 
 def _triage(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "starter.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        env={"PATH": "/usr/bin:/bin", "TRIAGE_LLM_MAX_TOKENS": "400", "HOME": "/tmp"},
+    """``triage ARGS`` in this process (``tests/cli_in_process.py``), with a bare environment."""
+    return run_triage(
+        args, {"PATH": "/usr/bin:/bin", "TRIAGE_LLM_MAX_TOKENS": "400", "HOME": "/tmp"}, Path.cwd()
     )
 
 

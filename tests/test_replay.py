@@ -40,13 +40,21 @@ def test_histories_are_present():
     assert len(HISTORIES) >= 5, "saved histories are missing: see this module's docstring"
 
 
-# Both ways the worker may run them: the workflows package shared by every run (the worker's
-# default), and imported afresh in the full sandbox, which refuses forbidden calls in it.
-@pytest.mark.parametrize("shared", [True, False], ids=["shared", "sandboxed"])
+# Every way the worker may run them: as plain code (the worker's default), in the sandbox with
+# the workflows package shared by every run, and imported afresh in the full sandbox, which
+# refuses forbidden calls in it.
+RUNNERS = {
+    "unsandboxed": {"workflow_sandbox": False},
+    "shared": {"workflow_sandbox": True, "share_workflow_modules": True},
+    "sandboxed": {"workflow_sandbox": True, "share_workflow_modules": False},
+}
+
+
+@pytest.mark.parametrize("runner_settings", RUNNERS.values(), ids=RUNNERS.keys())
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
-async def test_replay(path: Path, shared: bool):
+async def test_replay(path: Path, runner_settings: dict[str, bool]):
     history = WorkflowHistory.from_json(f"triage-{path.stem}", path.read_text())
-    runner = workflow_runner(Settings(share_workflow_modules=shared))
+    runner = workflow_runner(Settings(**runner_settings))
     replayer = Replayer(
         workflows=list(WORKFLOWS), data_converter=pydantic_data_converter, workflow_runner=runner
     )

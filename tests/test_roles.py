@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import sys
+from pathlib import Path
 
 import httpx
 import pytest
@@ -21,6 +21,7 @@ from pydantic import SecretStr
 
 from starter.api import create_app
 from starter.api.auth import token_problems
+from tests.cli_in_process import run_triage
 from tests.conftest import make_settings, running_worker
 from tests.helpers import REVIEWERS, api, csrf_token
 from triage.domain.models import Role
@@ -160,19 +161,11 @@ async def test_a_role_change_takes_effect_on_open_sessions(dev_env, role_setting
 
 
 async def _cli(*args: str, token: str) -> tuple[int, str]:
+    """A CLI command run in this process (``tests/cli_in_process.py``), off the loop that serves the API."""
     env = {**os.environ, "TRIAGE_API_TOKEN": token}
     env.pop("TRIAGE_API_URL", None)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "starter.cli",
-        *args,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    output, _ = await process.communicate()
-    return process.returncode or 0, output.decode()
+    done = await asyncio.to_thread(run_triage, args, env, Path.cwd())
+    return done.returncode, done.stdout + done.stderr
 
 
 async def test_the_cli_over_the_api_is_held_to_the_role(dev_env, role_settings):
@@ -181,8 +174,8 @@ async def test_the_cli_over_the_api_is_held_to_the_role(dev_env, role_settings):
         serving(create_app(role_settings, dev_env.client)) as base,
     ):
         mode = ("autonomy", "set", "article:password-reset", "shadow", "--why", "from the CLI")
-        # Each CLI run starts a Python process: the reviewer's refusals for two commands, then
-        # the admin's mode change and schedule (the API table covers the rest).
+        # The reviewer's refusals for two commands, then the admin's mode change and schedule
+        # (the API table covers the rest).
         for command in (mode, ("retrain", "--measure-only", "--why", "from the CLI")):
             code, output = await _cli(*command, "--api", base, token="tok-b")
             assert code == 1, (command, output)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from tests.helpers import same_matrix
 from triage.judging.classifier import VECTORIZERS, TextClassifier
-from triage.judging.tfidf import transform
+from triage.judging.tfidf import count_columns, transform
 from triage.judging.training.training_data import load_examples
+from triage.judging.vectorizer import Tfidf
 
 TEXTS = [
     *(e.text for e in load_examples()[::15]),
@@ -54,4 +58,51 @@ def test_no_texts_give_an_empty_matrix(shipped: TextClassifier) -> None:
     assert transform(shipped.vectorizers["words"], []).shape == (
         0,
         len(shipped.vectorizers["words"].vocabulary_),
+    )
+
+
+# Text whose words the char_wb counter keeps and meets again: repeats in one text and across
+# texts, case, unicode whitespace (a no-break space becomes a space only once accents are
+# stripped), a Greek final sigma (lower case depends on the neighbours), a dotted capital I
+# (two characters in lower case), ligatures, emoji and joiners, long words, digits.
+VARIED = [
+    "Invoice invoice INVOICE, invoice; the invoice's total",
+    "The\u00a0invoice\u3000total\u2028was\u2029wrong\u200bagain",
+    "ΟΔΟΣ ΟΔΟΣ. Σίσυφος ΣΊΣΥΦΟΣ σ",
+    "İstanbul ISTANBUL istanbul",
+    "ﬁle ﬂow ŒUVRE naïve café Ωmega",
+    "👍 thanks 👨\u200d👩\u200d👧 ok",
+    "x" * 300 + " " + "antidisestablishmentarianism " * 3,
+    "order 00123842 costs 12,50 € (ref 7)",
+    "  leading and   trailing   ",
+    "",
+]
+
+
+@pytest.mark.parametrize("name", ["chars", "title_chars"])
+def test_the_word_by_word_counts_are_the_analyzers(shipped: TextClassifier, name: str) -> None:
+    vectorizer = shipped.vectorizers[name]
+    count = vectorizer.build_column_counter()
+    analyze = vectorizer.build_analyzer()
+    texts = [*VARIED, *TEXTS, *VARIED]  # the second round reads every word from what is kept
+    for text in texts:
+        assert count(text) == count_columns(vectorizer.vocabulary_, analyze(text)), text
+    library = TfidfVectorizer(**VECTORIZERS[name][1])
+    library.vocabulary_, library.idf_ = vectorizer.vocabulary_, vectorizer.idf_
+    assert same_matrix(transform(vectorizer, texts), library.transform(texts))
+
+
+def test_a_refitted_vectorizer_counts_by_its_new_vocabulary() -> None:
+    params: dict[str, Any] = {
+        "analyzer": "char_wb",
+        "ngram_range": (3, 5),
+        "sublinear_tf": True,
+        "strip_accents": "unicode",
+    }
+    vectorizer = Tfidf(**params).fit(VARIED[:4])
+    transform(vectorizer, VARIED)  # words kept by the first vocabulary
+    vectorizer.fit(VARIED[4:])
+    assert same_matrix(transform(vectorizer, VARIED), Tfidf(**params).fit(VARIED[4:]).transform(VARIED))
+    assert same_matrix(
+        transform(vectorizer, VARIED), TfidfVectorizer(**params).fit(VARIED[4:]).transform(VARIED)
     )

@@ -1,10 +1,13 @@
-"""The workflow worker as ``triage worker`` builds it: the workflows package imported once and
-shared by every run (``TRIAGE_SHARE_WORKFLOW_MODULES``), its cache bounded; reviews still run,
-and an evicted review replays from its history when its decision arrives."""
+"""The workflow worker's runner: plain code by default (``TRIAGE_WORKFLOW_SANDBOX`` off), or the
+sandbox with the workflows package imported once and shared by every run
+(``TRIAGE_SHARE_WORKFLOW_MODULES``), its cache bounded; reviews still run, and an evicted review
+replays from its history when its decision arrives."""
 
 from __future__ import annotations
 
 import httpx
+from temporalio.worker import UnsandboxedWorkflowRunner
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from starter.review import submit_decision
 from tests.conftest import sent_mail
@@ -12,22 +15,37 @@ from tests.helpers import start_for, wait_for_status
 from tests.scripted_provider import ScriptedProvider, subject
 from triage.domain.models import ReviewDecision, TriageStatus
 from triage.mail.factory import build_mail_provider
+from triage.runtime.config import Settings
 from worker.judge import build_judge_worker
 from worker.main import WORKFLOWS, workflow_runner, workflow_workers
 
 
 def test_only_the_shared_setting_passes_the_workflows_package_through(settings):
-    shared = workflow_runner(settings.model_copy(update={"share_workflow_modules": True}))
-    alone = workflow_runner(settings.model_copy(update={"share_workflow_modules": False}))
+    sandboxed = settings.model_copy(update={"workflow_sandbox": True})
+    shared = workflow_runner(sandboxed.model_copy(update={"share_workflow_modules": True}))
+    alone = workflow_runner(sandboxed.model_copy(update={"share_workflow_modules": False}))
     assert {w.__module__.split(".")[0] for w in WORKFLOWS} == {"workflows"}
+    assert isinstance(shared, SandboxedWorkflowRunner) and isinstance(alone, SandboxedWorkflowRunner)
     assert "workflows" in shared.restrictions.passthrough_modules
     assert "workflows" not in alone.restrictions.passthrough_modules
 
 
-# No cache at all: every workflow task replays the history (as after an eviction). With the
-# default cache every live test of the suite runs on the shared modules already.
+def test_workflows_run_unsandboxed_unless_the_sandbox_is_asked_for(settings):
+    assert not Settings.model_fields["workflow_sandbox"].default
+    plain = settings.model_copy(update={"workflow_sandbox": False})
+    assert isinstance(workflow_runner(plain), UnsandboxedWorkflowRunner)
+    assert isinstance(
+        workflow_runner(plain.model_copy(update={"workflow_sandbox": True})), SandboxedWorkflowRunner
+    )
+
+
+# No cache at all: every workflow task replays the history (as after an eviction), in the sandbox
+# on the shared modules. Every other live test runs unsandboxed (the default), and the saved
+# histories replay all three ways (tests/test_replay.py).
 async def test_a_review_held_and_approved_on_the_shared_modules(dev_env, settings, control):
-    settings = settings.model_copy(update={"max_cached_workflows": 0, "share_workflow_modules": True})
+    settings = settings.model_copy(
+        update={"max_cached_workflows": 0, "workflow_sandbox": True, "share_workflow_modules": True}
+    )
     async with build_mail_provider(settings) as mail, httpx.AsyncClient() as http:
         workers = workflow_workers(dev_env.client, settings, mail=mail, http=http)
         async with workers, build_judge_worker(dev_env.client, settings, ScriptedProvider()):

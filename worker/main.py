@@ -29,7 +29,7 @@ from typing import Any
 import httpx
 from temporalio.client import Client
 from temporalio.service import RPCError
-from temporalio.worker import Worker, WorkflowRunner
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.auto_reply import AutoReplyActivities
@@ -144,7 +144,8 @@ def cache_workflow_bytecode(workflows: Sequence[type]) -> None:
 
 
 def workflow_runner(settings: Settings, workflows: Sequence[type] = WORKFLOWS) -> WorkflowRunner:
-    """Temporal's sandbox; with ``share_workflow_modules`` the workflows' packages pass through it.
+    """Plain code of the worker, unless ``workflow_sandbox``: then Temporal's sandbox, through
+    which, with ``share_workflow_modules``, the workflows' packages pass.
 
     By default the sandbox imports a workflow's module, and every module of the
     project it imports, afresh for each run it holds: a cached review kept its
@@ -153,10 +154,15 @@ def workflow_runner(settings: Settings, workflows: Sequence[type] = WORKFLOWS) -
     only and keep no state of their own (constants, classes, functions), so one
     import serves every run. What sharing gives up: the sandbox no longer
     proxies the standard library for code in these modules, so a forbidden call
-    there (``datetime.now()``, ``random``) is not refused at run time. The
-    replay tests therefore run the saved histories both ways, shared and in the
-    full sandbox (``tests/test_replay.py``).
+    there (``datetime.now()``, ``random``) is not refused at run time. With
+    every module of ours passed through, the sandbox still refuses ``open()``,
+    ``input()`` and ``breakpoint()``, for ~40% of a replay's CPU (it compiles
+    and runs code in its namespace for each activation and each payload), so
+    by default workflows run unsandboxed. The replay tests run the saved
+    histories in the full sandbox as well (``tests/test_replay.py``).
     """
+    if not settings.workflow_sandbox:
+        return UnsandboxedWorkflowRunner()
     restrictions = SandboxRestrictions.default
     if settings.share_workflow_modules:
         packages = {workflow.__module__.split(".")[0] for workflow in workflows}
@@ -196,7 +202,9 @@ async def workflow_workers(
     webhook_url: str | None = None,
 ) -> AsyncIterator[Worker]:
     """The workflow worker and the coordination worker, running; yields the workflow worker."""
-    if not settings.share_workflow_modules:  # shared, they are imported once, with the worker
+    if (
+        settings.workflow_sandbox and not settings.share_workflow_modules
+    ):  # else imported once, with the worker
         cache_workflow_bytecode(WORKFLOWS)
     coordination = Coordination.of(client, settings)
     worker = Worker(

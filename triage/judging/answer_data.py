@@ -15,6 +15,7 @@ leaves this file out.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from functools import cache
 from importlib import resources
@@ -49,6 +50,18 @@ def load_answer_examples() -> list[AnswerExample]:
     return read_rows(answer_data_file(), AnswerExample, ANSWER_DATA_FILE, "an answer example")
 
 
+def category_data_files() -> list[Traversable]:
+    """The category examples' files: the data folder's other JSON Lines (the answer
+    questions share the folder but not the schema or the purpose)."""
+    folder = resources.files("triage.judging").joinpath("data")
+    files = (
+        f
+        for f in folder.iterdir()
+        if f.name.endswith(".jsonl") and f.name not in (ANSWER_DATA_FILE, GENERATED_FILE)
+    )
+    return sorted(files, key=lambda f: f.name)
+
+
 def generated_data_file() -> Traversable:
     return resources.files("triage.judging").joinpath("data", GENERATED_FILE)
 
@@ -69,8 +82,20 @@ def answer_phrases() -> dict[str, Any]:
 
 
 def customer_words() -> dict[str, list[str]]:
-    """Per article id, the customers' words for it, in every language."""
+    """Per article id, the customers' words for it, in every language, and the values
+    of the slots its parts use: a slot says which one ("my gold account", "order
+    00912734"), not what is asked, so its values are mentioned by the article."""
+    phrases = answer_phrases()
     return {
-        article: [w for own in languages.values() for w in own.get("words", ())]
-        for article, languages in answer_phrases()["articles"].items()
+        article: [
+            *(w for own in languages.values() for w in own.get("words", ())),
+            *(value for slot in _slots_used(languages) for value in phrases["slots"][slot]),
+        ]
+        for article, languages in phrases["articles"].items()
     }
+
+
+def _slots_used(languages: dict[str, Any]) -> list[str]:
+    """The slots ("plan", "order") an article's parts put a value in, in any language."""
+    parts = " ".join(p for own in languages.values() for shape in ("do", "about") for p in own.get(shape, ()))
+    return sorted(set(re.findall(r"\{(\w+)\}", parts)))

@@ -69,6 +69,7 @@ def _parse(path: Path, folder_language: str | None, problems: list[KbProblem]) -
         problems.append(KbProblem(path, 1, "no front matter (fields between two '---' lines at the top)"))
         return None
     try:
+        # PyYAML's own loader, not libyaml's (start-up uses that): its marks name the line at fault.
         meta = yaml.safe_load(match.group(1))
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)

@@ -30,7 +30,15 @@ from importlib import resources
 import numpy as np
 
 from triage.judging.encoder import encoder
-from triage.judging.kb_words import Vocabulary, content_words, terms
+from triage.judging.kb_words import (
+    ASKING_WORDS,
+    FUNCTION_WORDS,
+    Slips,
+    Vocabulary,
+    content_words,
+    mistyped,
+    terms,
+)
 from triage.judging.tfidf import transform
 from triage.judging.vectorizer import Tfidf
 
@@ -72,6 +80,8 @@ class QuestionIndex:
         # ``known``: those of all articles (a word no article uses names what none covers).
         self._mentioned = mentioned
         self._known = known
+        # Typos are found again among the knowledge base's words and the words of asking.
+        self._slips = Slips([*known.words(), *FUNCTION_WORDS, *ASKING_WORDS])
         self._articles = np.array([a for a, _ in questions], dtype=np.int64)
         self._questions = [q for _, q in questions]
         self._n = len(article_texts)
@@ -91,6 +101,11 @@ class QuestionIndex:
         for row, unit_scores in enumerate(scores):
             np.maximum.at(best[row], self._articles, unit_scores)
         return best
+
+    def _novel(self, term: str, article: int) -> bool:
+        """A word the article never mentions, even mistyped ("adfress" is its "address")."""
+        mentioned = self._mentioned[article]
+        return term not in mentioned and not mistyped(term, self._slips, mentioned, self._known)
 
     def match(self, units: Sequence[str], leave_out: Collection[str] = ()) -> list[Match]:
         """The closest article for each unit. ``leave_out``: questions not to match
@@ -120,7 +135,7 @@ class QuestionIndex:
             question = self._questions[int(own[np.argmax(per_question[row, own])])]
             words = len(content_words(unit).split())
             named = [t for t, _ in terms(unit)]
-            novel = sum(t not in self._mentioned[top] for t in named) / len(named) if named else 0.0
+            novel = sum(self._novel(t, top) for t in named) / len(named) if named else 0.0
             unknown = sum(t not in self._known for t in named) / len(named) if named else 0.0
             features = (
                 float(by_meaning[row, top]),

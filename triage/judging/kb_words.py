@@ -10,12 +10,15 @@ mention is one of what the acceptance model reads).
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Iterable
 from difflib import SequenceMatcher
+from functools import cache
 
 from triage.domain.languages import packs
+from triage.judging.answer_data import category_data_files
 
 # Each language pack's questions.toml (``triage.domain.languages``): words every question
 # has ("how do I", "wie kann ich", "comment puis-je"), left out of question matching so that
@@ -58,6 +61,8 @@ _POSSIBILITY = re.compile(
 
 
 def _unaccented(word: str) -> str:
+    if word.isascii():  # (no accents to remove: most words, read many times a message)
+        return word
     return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
 
 
@@ -84,6 +89,12 @@ def terms(text: str) -> list[tuple[str, bool]]:
     return list(terms.items())
 
 
+# The endings a stem of up to four letters takes ("talk/talking", "send/sending",
+# "call/called"; not "form/former"); longer stems are matched by their common start.
+_SHORT_STEM_ENDINGS = frozenset({"s", "es", "e", "n", "en", "ing", "ed"})
+_DOUBLING_ENDINGS = frozenset({"ing", "ed"})
+
+
 def same_word(a: str, b: str) -> bool:
     """The same word, inflected or mistyped: "invitation(s)", "close/closing",
     "exporto/exportar", "addrtess/address"; not "connect/disconnect",
@@ -92,7 +103,11 @@ def same_word(a: str, b: str) -> bool:
         return True
     short, long = sorted((a, b), key=len)
     if len(short) <= 4:
-        return long.startswith(short) and long[len(short) :] in {"s", "es", "e", "n", "en"}
+        # A short stem takes an ending, its last letter doubled before one ("shop/shopping").
+        ending = long[len(short) :]
+        if ending[:1] == short[-1] and ending[1:] in _DOUBLING_ENDINGS:
+            ending = ending[1:]
+        return long.startswith(short) and ending in _SHORT_STEM_ENDINGS
     common = next((i for i, (x, y) in enumerate(zip(short, long, strict=False)) if x != y), len(short))
     slack = 1 if len(short) <= 6 else 2 if len(short) <= 8 else 3
     if common >= max(4, len(short) - slack):
@@ -110,6 +125,77 @@ class Vocabulary:
 
     def __contains__(self, word: str) -> bool:
         return any(same_word(word, w) for w in self._by_start.get(word[:3], ()))
+
+    def words(self) -> Iterable[str]:
+        return (w for same_start in self._by_start.values() for w in same_start)
+
+
+# A typo is one slip (a letter left out, added, changed, or two swapped) in a word of
+# five letters or more: shorter words are a slip away from too many others.
+TYPO_MIN_LETTERS = 5
+# The parts of words (as ``terms`` splits them: no digits) long enough to be mistyped.
+_LONG_WORD = re.compile(rf"[^\W\d_]{{{TYPO_MIN_LETTERS},}}")
+
+
+def _one_out(word: str) -> set[str]:
+    return {word, *(word[:i] + word[i + 1 :] for i in range(len(word)))}
+
+
+def one_slip(a: str, b: str) -> bool:
+    """``a`` and ``b`` differ by one letter left out, added or changed, or two swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        return len(diff) == 1 or (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )
+    short, long = sorted((a, b), key=len)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+
+
+class Slips:
+    """Words found again with one slip ("adfress", "pssword", "uhelp"): every word
+    with one letter left out points back at it (a symmetric-delete index)."""
+
+    def __init__(self, words: Iterable[str]) -> None:
+        self._by_variant: dict[str, set[str]] = {}
+        for word in words:
+            for variant in _one_out(word):
+                self._by_variant.setdefault(variant, set()).add(word)
+
+    def near(self, word: str) -> set[str]:
+        """The words ``word`` is one slip away from."""
+        found = {w for v in _one_out(word) for w in self._by_variant.get(v, ())}
+        return {w for w in found if one_slip(word, w)}
+
+
+@cache
+def language_words() -> frozenset[str]:
+    """The words the project's own texts use (the category examples in
+    ``triage/judging/data``, in every language it answers): a word none of them
+    uses, one slip from a word an article mentions, is that word mistyped; a word
+    they use ("three", "whole") is a word of its own, however close."""
+    found: set[str] = set()
+    for file in category_data_files():
+        for line in file.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                row = json.loads(line)
+                text = _unaccented(f"{row.get('subject') or ''} {row.get('body') or ''}".lower())
+                found.update(_LONG_WORD.findall(text))
+    return frozenset(found)
+
+
+def mistyped(word: str, slips: Slips, mentioned: Vocabulary, known: Vocabulary) -> bool:
+    """``word`` is a word ``mentioned`` uses, or a word of how questions are asked
+    ("uhelp": "help"), mistyped: it is one slip away from such a word, and no text
+    of the project or of the knowledge base (``known``) uses it."""
+    if len(word) < TYPO_MIN_LETTERS or not any(w in _SKIPPED or w in mentioned for w in slips.near(word)):
+        return False
+    return word not in known and word not in language_words()
 
 
 def unmentioned(question: str, mentioned: Vocabulary, known: Vocabulary) -> list[str]:

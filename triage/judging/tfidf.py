@@ -7,13 +7,16 @@ a message runs half a dozen such transforms (the classifier's four feature
 blocks, its familiarity, the answer matcher's spelling), so here the same
 steps run directly: the vectorizer's own analyzer and vocabulary, the same
 sublinear term frequency, idf weights and L2 norm, giving the same matrix
-(``tests/test_tfidf.py`` compares it with scikit-learn's, row for row).
+(``tests/test_tfidf.py`` compares it with scikit-learn's, row for row). The
+judge's own ``Tfidf`` counts a text itself (``Tfidf.build_column_counter``:
+character n-grams word by word, each word's columns kept).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
@@ -25,42 +28,63 @@ if TYPE_CHECKING:  # scikit-learn's (training) or the judge's own (triage.judgin
 
     from triage.judging.vectorizer import Fittable, Tfidf
 
-_ANALYZERS: WeakKeyDictionary[TfidfVectorizer | Tfidf, Callable[[str], list[str]]] = WeakKeyDictionary()
+TEXTS_KEPT = 2  # per vectorizer, the last texts counted (see _counter)
+# Each vectorizer's counter (text -> {column: count}), with the vocabulary it was built for.
+_COUNTERS: WeakKeyDictionary[
+    TfidfVectorizer | Tfidf, tuple[dict[str, int], Callable[[str], Mapping[int, int]]]
+] = WeakKeyDictionary()
 
 
-def _analyzer(vectorizer: TfidfVectorizer | Tfidf) -> Callable[[str], list[str]]:
-    analyze = _ANALYZERS.get(vectorizer)
-    if analyze is None:
-        analyze = _ANALYZERS[vectorizer] = vectorizer.build_analyzer()
-    return analyze
+def count_columns(vocabulary: Mapping[str, int], terms: Iterable[str]) -> dict[int, int]:
+    """How often each column's term occurs among ``terms`` (terms outside the vocabulary dropped)."""
+    # Counted in C first: each distinct term is then looked up once (a long email has
+    # thousands of character n-grams, and far fewer distinct ones).
+    counted = Counter(terms)
+    return {
+        column: count
+        for column, count in zip(map(vocabulary.get, counted), counted.values(), strict=True)
+        if column is not None
+    }
+
+
+def _counter(vectorizer: TfidfVectorizer | Tfidf) -> Callable[[str], Mapping[int, int]]:
+    """The vectorizer's text -> {column: count}: the judge's ``Tfidf`` builds its own (it keeps each
+    word's columns), scikit-learn's counts what its analyzer gives. Built again after a refit."""
+    kept = _COUNTERS.get(vectorizer)
+    if kept is None or kept[0] is not vectorizer.vocabulary_:
+        build: Callable[[], Callable[[str], Mapping[int, int]]] | None = getattr(
+            vectorizer, "build_column_counter", None
+        )
+        count: Callable[[str], Mapping[int, int]]
+        if build is None:
+            analyze, vocabulary = vectorizer.build_analyzer(), vectorizer.vocabulary_
+            count = lambda text: count_columns(vocabulary, analyze(text))  # noqa: E731
+        else:
+            count = build()
+        # A message's text is read twice by the same vectorizer (the classifier's word block,
+        # then its familiarity): the last texts' counts are kept (read, never changed, here).
+        kept = _COUNTERS[vectorizer] = (vectorizer.vocabulary_, lru_cache(maxsize=TEXTS_KEPT)(count))
+    return kept[1]
 
 
 def transform(vectorizer: TfidfVectorizer | Tfidf, texts: Sequence[str]) -> sp.csr_matrix:
     """``vectorizer.transform(texts)``, without the per-call validation."""
     if vectorizer.norm not in ("l2", None) or vectorizer.binary:
         return vectorizer.transform(texts)  # settings this project does not use: the library's way
-    analyze = _analyzer(vectorizer)
-    vocabulary = vectorizer.vocabulary_
+    count = _counter(vectorizer)
     indices: list[int] = []
     counts: list[int] = []
     indptr = [0]
     for text in texts:
-        # Counted in C first: each distinct term is then looked up once (a long email has
-        # thousands of character n-grams, and far fewer distinct ones).
-        terms = Counter(analyze(text))
-        row = sorted(
-            (column, count)
-            for column, count in zip(map(vocabulary.get, terms), terms.values(), strict=True)
-            if column is not None
-        )
+        row = sorted(count(text).items())
         indices.extend(column for column, _ in row)
-        counts.extend(count for _, count in row)
+        counts.extend(n for _, n in row)
         indptr.append(len(indices))
     data = np.asarray(counts, dtype=np.float64)
     index = np.asarray(indices, dtype=np.int32)
     offsets = np.asarray(indptr, dtype=np.int32)
     weigh(vectorizer, data, index, offsets)
-    return sp.csr_matrix((data, index, offsets), shape=(len(texts), len(vocabulary)))
+    return sp.csr_matrix((data, index, offsets), shape=(len(texts), len(vectorizer.vocabulary_)))
 
 
 def weigh(vectorizer: Fittable, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray) -> None:

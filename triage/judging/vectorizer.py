@@ -18,19 +18,24 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import chain
 from numbers import Integral
 from typing import Any, ClassVar, NamedTuple, Protocol
 
 import numpy as np
 import scipy.sparse as sp
 
-from triage.judging.tfidf import transform, weigh
+from triage.judging.tfidf import count_columns, transform, weigh
 
 # scikit-learn's defaults: runs of whitespace, and a token of two or more word characters.
 WHITE_SPACES = re.compile(r"\s\s+")
 TOKEN_PATTERN = r"(?u)\b\w\w+\b"
+# Words whose n-gram columns a char_wb vectorizer keeps (a few hundred bytes each): an
+# inbox's words repeat, and a word's n-grams are the same in every text.
+WORDS_KEPT = 8192
 
 
 class Fittable(Protocol):
@@ -63,14 +68,27 @@ def _word_ngrams(tokens: list[str], low: int, high: int) -> list[str]:
     return grams
 
 
+def split_words(text: str) -> list[str]:
+    """The words ``char_wb`` n-grams are read in (a prepared text's, split at whitespace)."""
+    return WHITE_SPACES.sub(" ", text).split()
+
+
+def char_wb_word_ngrams(word: str, low: int, high: int) -> list[str]:
+    """One word's ``char_wb`` n-grams: its own, padded with a space each side (n-grams never
+    cross words, so a text's are its words' in turn)."""
+    grams: list[str] = []
+    padded = f" {word} "
+    for n in range(low, high + 1):
+        grams.extend(padded[i : i + n] for i in range(max(len(padded) - n + 1, 1)))
+        if len(padded) <= n:  # a short word counts once, at its shortest n
+            break
+    return grams
+
+
 def _char_wb_ngrams(text: str, low: int, high: int) -> list[str]:
     grams: list[str] = []
-    for word in WHITE_SPACES.sub(" ", text).split():
-        padded = f" {word} "
-        for n in range(low, high + 1):
-            grams.extend(padded[i : i + n] for i in range(max(len(padded) - n + 1, 1)))
-            if len(padded) <= n:  # a short word counts once, at its shortest n
-                break
+    for word in split_words(text):
+        grams.extend(char_wb_word_ngrams(word, low, high))
     return grams
 
 
@@ -111,19 +129,45 @@ class Tfidf:
         vectorizer.idf_ = np.asarray(idf, dtype=np.float64)
         return vectorizer
 
-    def build_analyzer(self) -> Callable[[str], list[str]]:
-        """Text -> its n-grams, in scikit-learn's order (lower case, then accents)."""
+    def build_preprocessor(self) -> Callable[[str], str]:
+        """Text -> the text its n-grams are read in: lower case, then accents (scikit-learn's order)."""
         lower, strip = self.lowercase, self.strip_accents is not None
-        low, high = self.ngram_range
 
         def prepare(text: str) -> str:
             text = text.lower() if lower else text
             return strip_accents_unicode(text) if strip else text
 
+        return prepare
+
+    def build_analyzer(self) -> Callable[[str], list[str]]:
+        """Text -> its n-grams, in scikit-learn's order."""
+        prepare = self.build_preprocessor()
+        low, high = self.ngram_range
         if self.analyzer == "char_wb":
             return lambda text: _char_wb_ngrams(prepare(text), low, high)
         tokens = re.compile(self.token_pattern).findall
         return lambda text: _word_ngrams(tokens(prepare(text)), low, high)
+
+    def build_column_counter(self) -> Callable[[str], Mapping[int, int]]:
+        """Text -> {column: how often its term occurs}, by the vocabulary as fitted now.
+
+        ``char_wb`` n-grams never cross words, so a text's counts are the sum of its words':
+        each word's columns are kept (``WORDS_KEPT``, least recently used out), and a long
+        email's thousands of n-grams are a few hundred lookups. The counts are the analyzer's
+        exactly (``tests/test_tfidf.py`` compares them on varied text)."""
+        vocabulary = self.vocabulary_
+        if self.analyzer != "char_wb":
+            analyze = self.build_analyzer()
+            return lambda text: count_columns(vocabulary, analyze(text))
+        prepare = self.build_preprocessor()
+        low, high = self.ngram_range
+
+        @lru_cache(maxsize=WORDS_KEPT)
+        def word_columns(word: str) -> tuple[int, ...]:
+            grams = char_wb_word_ngrams(word, low, high)
+            return tuple(column for column in map(vocabulary.get, grams) if column is not None)
+
+        return lambda text: Counter(chain.from_iterable(map(word_columns, split_words(prepare(text)))))
 
     def fit(self, texts: Sequence[str]) -> Tfidf:
         self.fit_transform(texts)

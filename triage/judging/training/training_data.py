@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import random
 from collections.abc import Iterable
-from importlib import resources
 from importlib.abc import Traversable
 from typing import Literal, NamedTuple
 
@@ -23,7 +22,7 @@ from pydantic import BaseModel
 
 from triage.domain.models import Category
 from triage.domain.text import model_input
-from triage.judging.answer_data import ANSWER_DATA_FILE, GENERATED_FILE
+from triage.judging.answer_data import category_data_files
 from triage.judging.jsonl import read_rows
 
 
@@ -75,14 +74,7 @@ QUOTED = "\n\nOn Tue, 3 Nov 2026 at 10:02, Acme Help <support@acme-help.test> wr
 
 
 def data_files() -> list[Traversable]:
-    # The answer-matching questions share the folder but not the schema or the purpose.
-    folder = resources.files("triage.judging").joinpath("data")
-    files = (
-        f
-        for f in folder.iterdir()
-        if f.name.endswith(".jsonl") and f.name not in (ANSWER_DATA_FILE, GENERATED_FILE)
-    )
-    return sorted(files, key=lambda f: f.name)
+    return category_data_files()
 
 
 def load_examples() -> list[Example]:

@@ -56,6 +56,18 @@ class OperationsSettings(BaseModel):
         validation_alias=env_var("TRIAGE_SHARE_WORKFLOW_MODULES"),
     )
 
+    # With every module of ours passed through (above), the sandbox refuses only open(), input()
+    # and breakpoint() at run time, and costs ~40% of a replay's CPU: it compiles and runs code
+    # in its namespace for every activation and for every payload of it (docs/performance.md,
+    # "Restart"). Off, workflows run as plain code of the worker; the replay tests still run
+    # every saved history in the full sandbox, which refuses every forbidden call.
+    workflow_sandbox: bool = Field(
+        False,
+        description="run workflows in Temporal's sandbox (off: as plain code of the worker; "
+        "the replay tests run them in the full sandbox either way)",
+        validation_alias=env_var("TRIAGE_WORKFLOW_SANDBOX"),
+    )
+
     # Judge workers `triage up` starts (worker/judge.py): each takes at most one core.
     judge_processes: int = Field(
         1,
