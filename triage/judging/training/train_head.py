@@ -42,7 +42,7 @@ WEIGHTS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 # Per-class offsets tried, one class at a time, twice round (coordinate ascent); a move must
 # gain at least MIN_GAIN, so an offset is never chosen for a tie.
 OFFSETS = tuple(round(x, 2) for x in np.arange(-1.0, 1.01, 0.1))
-MIN_GAIN = 1e-3
+MIN_GAIN = 0.01
 
 
 def fit(rows: np.ndarray, labels: list[str]) -> LogisticRegression:
