@@ -150,14 +150,15 @@ class Stack:
         return self.processes[name]
 
     def pid(self, name: str) -> int:
+        if name == "server":
+            server = self.server.process
+            assert server is not None, "the dev server is not running"
+            return server.pid
         return self.processes[name].pid
 
     def cpu(self, *names: str) -> dict[str, float]:
         """CPU seconds each process has used so far (``server``: the dev server)."""
-        return {
-            name: cpu_seconds(self.server.process.pid if name == "server" else self.pid(name))
-            for name in names
-        }
+        return {name: cpu_seconds(self.pid(name)) for name in names}
 
     async def stop(self, *names: str) -> None:
         for name in names:

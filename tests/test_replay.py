@@ -22,7 +22,7 @@ and ``follow_up_coordination.json`` hold every gate before it.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import pytest
 from temporalio.client import WorkflowHandle, WorkflowHistory
@@ -43,7 +43,7 @@ def test_histories_are_present():
 # Every way the worker may run them: as plain code (the worker's default), in the sandbox with
 # the workflows package shared by every run, and imported afresh in the full sandbox, which
 # refuses forbidden calls in it.
-RUNNERS = {
+RUNNERS: dict[str, dict[str, Any]] = {
     "unsandboxed": {"workflow_sandbox": False},
     "shared": {"workflow_sandbox": True, "share_workflow_modules": True},
     "sandboxed": {"workflow_sandbox": True, "share_workflow_modules": False},
@@ -52,7 +52,7 @@ RUNNERS = {
 
 @pytest.mark.parametrize("runner_settings", RUNNERS.values(), ids=RUNNERS.keys())
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
-async def test_replay(path: Path, runner_settings: dict[str, bool]):
+async def test_replay(path: Path, runner_settings: dict[str, Any]):
     history = WorkflowHistory.from_json(f"triage-{path.stem}", path.read_text())
     runner = workflow_runner(Settings(**runner_settings))
     replayer = Replayer(
