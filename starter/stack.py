@@ -76,8 +76,13 @@ async def _wait_temporal(address: str, namespace: str, timeout: float = 60.0) ->
         await asyncio.sleep(0.3)
 
 
-def _child(*args: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "starter.cli", *args], env=env, stdin=subprocess.DEVNULL)
+def _child(*args: str, env: dict[str, str], own_process_group: bool = False) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "starter.cli", *args],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        process_group=0 if own_process_group else None,
+    )
 
 
 async def _while_children_live(
@@ -175,6 +180,9 @@ async def run_stack(
                     namespace=settings.temporal_namespace,
                     # Its shutdown logs a WARN per internal poller; errors still show.
                     log_level="error",
+                    # The servers stop after the clients (stop_children), not on the terminal's
+                    # Ctrl-C with them: a worker's last shutdown call needs the server up.
+                    own_process_group=True,
                 ),
             )
         )
@@ -189,6 +197,7 @@ async def run_stack(
                         "--db-file",
                         str(data_dir / "mailsim.db"),
                         env=env,
+                        own_process_group=True,
                     ),
                 )
             )

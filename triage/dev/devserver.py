@@ -69,9 +69,16 @@ def dev_server_command(
     return command
 
 
-def start_dev_server(db_file: Path, **options: Any) -> subprocess.Popen[bytes]:
+def start_dev_server(
+    db_file: Path, *, own_process_group: bool = False, **options: Any
+) -> subprocess.Popen[bytes]:
+    """``own_process_group``: a terminal's Ctrl-C does not reach it; its starter stops it."""
     db_file.parent.mkdir(parents=True, exist_ok=True)
-    return subprocess.Popen(dev_server_command(db_file, **options), stdin=subprocess.DEVNULL)
+    return subprocess.Popen(
+        dev_server_command(db_file, **options),
+        stdin=subprocess.DEVNULL,
+        process_group=0 if own_process_group else None,
+    )
 
 
 async def wait_until_serving(address: str, namespace: str, timeout: float = 60.0) -> Client:
