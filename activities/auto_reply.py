@@ -17,7 +17,7 @@ from temporalio.exceptions import ApplicationError
 from activities.autonomy import AutonomyActivities
 from activities.conversation import ConversationActivities
 from activities.mail import MailActivities, check_single_recipient
-from activities.mail_errors import maps_mail_errors
+from activities.mail_errors import SEND_UNKNOWN, maps_mail_errors
 from triage.domain.auto_reply import RepliedAlone, ReplyAlone
 from triage.domain.models import SendDraftRequest
 from triage.runtime.telemetry import annotate
@@ -70,7 +70,7 @@ class AutoReplyActivities:
             raise ApplicationError(
                 "an earlier attempt may have sent the reply, and without its thread that cannot be "
                 "checked: a reviewer decides",
-                type="SendUnknown",
+                type=SEND_UNKNOWN,
                 non_retryable=True,
             )
         sent = await self._mail.sent_reply(draft.inbox_id, request.thread_id, draft.reply_to_message_id)

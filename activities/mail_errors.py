@@ -33,6 +33,8 @@ CLIENT_ERROR = "MailClientError"
 TRANSPORT_ERROR = "MailTransportError"
 BAD_RESPONSE = "MailBadResponse"
 UNCLASSIFIED = "MailError"  # a provider's failure of no known kind: retried
+# A retried automatic reply whose first attempt may have sent it, with no thread to look in.
+SEND_UNKNOWN = "SendUnknown"
 
 ERROR_TYPES: dict[type[MailError], str] = {
     MailNotFound: NOT_FOUND,

@@ -18,6 +18,7 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.auto_reply import AutoReplyActivities
 from activities.mail import MailActivities
+from activities.mail_errors import SEND_UNKNOWN
 from tests.conftest import make_settings, running_worker, sent_mail
 from tests.helpers import received, save_history, settled, start, start_for
 from tests.scripted_provider import subject
@@ -127,7 +128,7 @@ async def test_a_retry_that_cannot_look_in_the_thread_goes_to_a_human(dev_env, s
                 reply_alone_activities(dev_env.client, settings, mail).reply_alone,
                 reply_to(message, thread=False),
             )
-    assert refused.value.type == "SendUnknown" and refused.value.non_retryable
+    assert refused.value.type == SEND_UNKNOWN and refused.value.non_retryable
     assert await sent_mail(control) == []
 
 
