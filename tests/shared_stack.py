@@ -1,0 +1,93 @@
+"""One ``triage up --demo`` for the modules that only read it or decide their own reviews on it.
+
+Each start and stop of the stack costs about 14 s of CPU (the dev server, six Python
+processes, the judge's model, the samples judged), and a minute of wall time on a busy
+machine. ``test_readme`` reads it and ``test_cli_live`` decides reviews on it, in that order
+(collection order: ``LONGEST_FIRST`` in conftest.py): they share one stack, started by the
+first test that asks and stopped after the last test of the two (an idle stack still costs
+CPU). Under pytest-xdist (``--dist loadfile``) the two modules are one unit of work, so they
+run in one process, one after the other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack
+
+import pytest
+
+from tests.live_stack import Stack, demo_stack
+
+# The modules on the shared stack, in the order they run on it.
+DEMO_MODULES = ("tests/test_readme.py", "tests/test_cli_live.py")
+DEMO_UNIT = "demo stack: " + " ".join(DEMO_MODULES)
+PENDING = 3  # reviews left pending by the demo: test_cli_live decides three of them
+
+
+def module_of(nodeid: str) -> str:
+    return nodeid.split("::", 1)[0]
+
+
+class SharedDemo:
+    """The stack, started on first use; ``close`` stops it (a check that it stops with exit 0)."""
+
+    def __init__(self, factory: pytest.TempPathFactory) -> None:
+        self._factory = factory
+        self._running: ExitStack | None = None
+        self._stack: Stack | None = None
+
+    def get(self) -> Stack:
+        if self._stack is None:
+            with ExitStack() as running:
+                self._stack = running.enter_context(demo_stack(self._factory.mktemp("demo-stack"), PENDING))
+                self._running = running.pop_all()
+        return self._stack
+
+    def close(self) -> None:
+        running, self._running, self._stack = self._running, None, None
+        if running is not None:
+            running.close()
+
+
+_shared: list[SharedDemo] = []
+
+
+@pytest.fixture(scope="session")
+def shared_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedDemo]:
+    shared = SharedDemo(tmp_path_factory)
+    _shared.append(shared)
+    try:
+        yield shared
+    finally:
+        _shared.remove(shared)
+        shared.close()
+
+
+@pytest.fixture
+def demo(shared_demo: SharedDemo) -> Stack:
+    """The shared demo stack (started again if a test of these modules runs after it was stopped)."""
+    return shared_demo.get()
+
+
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    """After the last test of the modules on the stack (on this process), the stack stops."""
+    if module_of(item.nodeid) in DEMO_MODULES and (
+        nextitem is None or module_of(nextitem.nodeid) not in DEMO_MODULES
+    ):
+        for shared in _shared:
+            shared.close()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """``--dist loadfile``, with the modules on the shared stack as one unit of work."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class SharedStackScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = module_of(nodeid)
+            return DEMO_UNIT if module in DEMO_MODULES else module
+
+    return SharedStackScheduling(config, log)
