@@ -8,8 +8,8 @@ STAMP := $(VENV)/.installed-stamp
 comma := ,
 PYTEST_ARGS ?=
 # Test processes (pytest-xdist), each with its own dev server; a module's tests stay in one
-# process, so a module's shared stack starts once (--dist loadfile; test_readme and test_cli_live
-# are one unit: tests/shared_stack.py), in the order of
+# process, so a module's shared stack starts once (--dist loadfile; modules that share a stack
+# or the browser are one unit: tests/sharing.py), in the order of
 # tests/conftest.py (slow modules first: --no-loadscope-reorder). TEST_WORKERS=0: one process.
 TEST_WORKERS ?= 2
 

@@ -35,7 +35,7 @@ RUNS = 5
 
 @pytest.fixture
 def stack(demo: Stack) -> Stack:
-    """The demo stack, shared with test_readme (which only reads it, first): tests/shared_stack.py."""
+    """The demo stack, shared with test_readme (which only reads it, first): tests/sharing.py."""
     return demo
 
 

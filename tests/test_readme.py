@@ -58,7 +58,7 @@ def test_every_quick_start_command_is_known():
 
 @pytest.fixture
 def stack(demo: Stack) -> Stack:
-    """The demo stack test_cli_live decides reviews on, read here first (tests/shared_stack.py)."""
+    """The demo stack test_cli_live decides reviews on, read here first (tests/sharing.py)."""
     return demo
 
 

@@ -1,12 +1,17 @@
-"""One ``triage up --demo`` for the modules that only read it or decide their own reviews on it.
+"""What several test modules share, and the scheduling that keeps those modules together.
 
-Each start and stop of the stack costs about 14 s of CPU (the dev server, six Python
-processes, the judge's model, the samples judged), and a minute of wall time on a busy
-machine. ``test_readme`` reads it and ``test_cli_live`` decides reviews on it, in that order
-(collection order: ``LONGEST_FIRST`` in conftest.py): they share one stack, started by the
-first test that asks and stopped after the last test of the two (an idle stack still costs
-CPU). Under pytest-xdist (``--dist loadfile``) the two modules are one unit of work, so they
-run in one process, one after the other.
+One ``triage up --demo``: each start and stop of the stack costs about 14 s of CPU (the
+dev server, six Python processes, the judge's model, the samples judged), and a minute
+of wall time on a busy machine. ``test_readme`` reads it and ``test_cli_live`` decides
+reviews on it, in that order (collection order: ``LONGEST_FIRST`` in conftest.py): they
+share one stack, started by the first test that asks and stopped after the last test of
+the two (an idle stack still costs CPU).
+
+One Chromium (``tests/browser.py``, a session fixture): the browser modules each open
+contexts of their own in it.
+
+Under pytest-xdist (``--dist loadfile``) each group of modules below is one unit of work,
+so they run in one process, one after the other, on one stack or one browser.
 """
 
 from __future__ import annotations
@@ -20,7 +25,16 @@ from tests.live_stack import Stack, demo_stack
 
 # The modules on the shared stack, in the order they run on it.
 DEMO_MODULES = ("tests/test_readme.py", "tests/test_cli_live.py")
-DEMO_UNIT = "demo stack: " + " ".join(DEMO_MODULES)
+BROWSER_MODULES = (
+    "tests/test_dashboard_browser.py",
+    "tests/test_dashboard_surfaces.py",
+    "tests/test_web_ui.py",
+)
+# The unit of work of each module that shares: the modules of a group run in one process.
+UNITS = {
+    **dict.fromkeys(DEMO_MODULES, "demo stack: " + " ".join(DEMO_MODULES)),
+    **dict.fromkeys(BROWSER_MODULES, "browser: " + " ".join(BROWSER_MODULES)),
+}
 PENDING = 3  # reviews left pending by the demo: test_cli_live decides three of them
 
 
@@ -80,14 +94,14 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log):
-    """``--dist loadfile``, with the modules on the shared stack as one unit of work."""
+    """``--dist loadfile``, with each group of modules above as one unit of work."""
     if config.getvalue("dist") != "loadfile":
         return None
     from xdist.scheduler import LoadFileScheduling
 
-    class SharedStackScheduling(LoadFileScheduling):
+    class SharingScheduling(LoadFileScheduling):
         def _split_scope(self, nodeid: str) -> str:
             module = module_of(nodeid)
-            return DEMO_UNIT if module in DEMO_MODULES else module
+            return UNITS.get(module, module)
 
-    return SharedStackScheduling(config, log)
+    return SharingScheduling(config, log)
