@@ -20,6 +20,7 @@ from temporalio.exceptions import ApplicationError
 
 from triage.domain.corrections import iter_corrections
 from triage.domain.models import Correction, PolicySettings
+from triage.judging.encoder import encoder
 from triage.judging.gate import (
     HELD_BACK,
     CandidateFit,
@@ -28,7 +29,6 @@ from triage.judging.gate import (
     MeasureRequest,
     PromoteRequest,
 )
-from triage.judging.encoder import encoder
 from triage.judging.kb import KnowledgeBase
 from triage.judging.registry import ModelRegistry, ModelVersion, RegistryError
 from triage.judging.training import retrain

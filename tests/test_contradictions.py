@@ -66,7 +66,9 @@ def test_corrections_that_agree_or_stand_apart_contradict_nothing():
         correction(0, "Since this morning the app crashes when I open my profile.", Category.BUG),
         correction(1, "We were charged twice for March, please refund one.", Category.BILLING),
         # Nothing labelled is near: the labelled set has no say.
-        correction(2, "Do you plan a warehouse integration for our barcode scanners?", Category.FEATURE_REQUEST),
+        correction(
+            2, "Do you plan a warehouse integration for our barcode scanners?", Category.FEATURE_REQUEST
+        ),
         # faq and general are one answer.
         correction(3, "What time does your support team start in the morning?", Category.FAQ),
     ]

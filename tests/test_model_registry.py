@@ -220,7 +220,9 @@ def test_the_gate_refuses_corrections_that_contradict_the_labelled_set(checked, 
     result = gate(sets, sets, GateSettings(), {"alice": 1, "bob": 1}, found)
     assert result.promote is promote, result.reasons
     if not promote:
-        assert result.reasons[-1].startswith(f"corrections: {found.count} of {checked} contradict"), result.reasons
+        assert result.reasons[-1].startswith(f"corrections: {found.count} of {checked} contradict"), (
+            result.reasons
+        )
         assert "triage model promote" in result.reasons[-1]
     # Runs measured before the check (no contradictions recorded) decide as they did.
     assert gate(sets, sets, GateSettings(), {"alice": 1, "bob": 1}, None).promote

@@ -100,7 +100,10 @@ def _reviewer_reasons(reviewers: dict[str, int], settings: GateSettings) -> list
 
 
 def _contradiction_reasons(found: Contradictions, settings: GateSettings) -> list[str]:
-    if found.count < settings.min_contradicted or found.count <= settings.max_contradicted_share * found.checked:
+    if (
+        found.count < settings.min_contradicted
+        or found.count <= settings.max_contradicted_share * found.checked
+    ):
         return []
     pairs = ", ".join(
         f"{count} as {to} what they file as {said}"
