@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from triage.dev.certificates import Certificates
 from triage.runtime.asgi_server import free_port
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
@@ -39,6 +40,9 @@ class Dovecot:
     users: tuple[str, ...] = ("support", "customer", "other", *(f"box{i}" for i in range(64)))
     imap_port: int = field(default_factory=free_port)
     lmtp_port: int = field(default_factory=free_port)
+    # With certificates: STARTTLS on the IMAP port and implicit TLS on ``imaps_port``, as a real server.
+    certificates: Certificates | None = None
+    imaps_port: int = 0
     _handed_out: set[str] = field(default_factory=set, repr=False)
 
     @property
@@ -61,6 +65,8 @@ class Dovecot:
             os.chmod(self.root, 0o755)
         else:
             internal = login = mail_user = getpass.getuser()
+        if self.certificates is not None and not self.imaps_port:
+            self.imaps_port = free_port()
         self.config.write_text(
             _CONFIG.format(
                 root=self.root,
@@ -70,6 +76,8 @@ class Dovecot:
                 mail_user=mail_user,
                 imap_port=self.imap_port,
                 lmtp_port=self.lmtp_port,
+                imaps_port=self.imaps_port,
+                ssl=_ssl_settings(self.certificates),
             )
         )
 
@@ -96,6 +104,8 @@ class Dovecot:
             )
         _wait_port(self.imap_port)
         _wait_port(self.lmtp_port)
+        if self.imaps_port:
+            _wait_port(self.imaps_port)
 
     def stop(self) -> None:
         pid_file = self.root / "run" / "master.pid"
@@ -160,13 +170,19 @@ def _wait_port(port: int, seconds: float = 10.0) -> None:
         time.sleep(0.05)
 
 
+def _ssl_settings(certificates: Certificates | None) -> str:
+    if certificates is None:
+        return "ssl = no"
+    return f"ssl = yes\nssl_cert = <{certificates.certificate}\nssl_key = <{certificates.key}"
+
+
 _CONFIG = """\
 base_dir = {root}/run
 state_dir = {root}/run/state
 instance_name = {instance}
 protocols = imap lmtp
 listen = 127.0.0.1
-ssl = no
+{ssl}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 auth_failure_delay = 0
@@ -194,7 +210,8 @@ service imap-login {{
     port = {imap_port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {imaps_port}
   }}
 }}
 service lmtp {{
