@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.imap_env import imap_settings, mail, needs_dovecot
+from tests.imap_env import imap_settings, mail, needs_dovecot, running_dovecot
 from triage.dev.certificates import Certificates, local_certificates
 from triage.dev.dovecot import PASSWORD, Dovecot
 from triage.dev.smtp_relay import SmtpRelay
@@ -35,13 +35,8 @@ def certificates() -> Iterator[Certificates]:
 
 @pytest.fixture(scope="module")
 def dovecot(certificates: Certificates) -> Iterator[Dovecot]:
-    with tempfile.TemporaryDirectory(prefix="dovecot-tls-") as root:
-        server = Dovecot(Path(root), certificates=certificates)
-        server.start()
-        try:
-            yield server
-        finally:
-            server.stop()
+    with running_dovecot(certificates) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
