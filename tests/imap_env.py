@@ -25,9 +25,13 @@ needs_dovecot = pytest.mark.skipif(
 
 
 @contextmanager
-def running_dovecot(certificates: Certificates | None = None) -> Iterator[Dovecot]:
+def running_dovecot(
+    certificates: Certificates | None = None, oauth2_introspection_url: str | None = None
+) -> Iterator[Dovecot]:
     with tempfile.TemporaryDirectory(prefix="dovecot-") as root:
-        server = Dovecot(Path(root), certificates=certificates)
+        server = Dovecot(
+            Path(root), certificates=certificates, oauth2_introspection_url=oauth2_introspection_url
+        )
         server.start()
         try:
             yield server

@@ -43,6 +43,9 @@ class Dovecot:
     # With certificates: STARTTLS on the IMAP port and implicit TLS on ``imaps_port``, as a real server.
     certificates: Certificates | None = None
     imaps_port: int = 0
+    # An OAuth 2.0 introspection endpoint (RFC 7662, with the client's credentials in the URL):
+    # XOAUTH2 and OAUTHBEARER logins are then checked there, as Gmail's and Microsoft 365's are.
+    oauth2_introspection_url: str | None = None
     _handed_out: set[str] = field(default_factory=set, repr=False)
 
     @property
@@ -78,8 +81,27 @@ class Dovecot:
                 lmtp_port=self.lmtp_port,
                 imaps_port=self.imaps_port,
                 ssl=_ssl_settings(self.certificates),
+                mechanisms="plain login xoauth2 oauthbearer"
+                if self.oauth2_introspection_url
+                else "plain login",
+                oauth2_passdb=self._oauth2_passdb(),
             )
         )
+
+    def _oauth2_passdb(self) -> str:
+        if not self.oauth2_introspection_url:
+            return ""
+        settings = self.root / "oauth2.conf.ext"
+        settings.write_text(
+            "introspection_mode = post\n"
+            f"introspection_url = {self.oauth2_introspection_url}\n"
+            "force_introspection = yes\n"
+            "username_attribute = sub\n"
+            "active_attribute = active\n"
+            "active_value = true\n"
+        )
+        settings.chmod(0o644)
+        return f"passdb {{\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  args = {settings}\n}}"
 
     def fresh_mailbox(self) -> str:
         """A login no one has used yet on this server (made with the config: Dovecot caches its passwd-file)."""
@@ -184,7 +206,7 @@ protocols = imap lmtp
 listen = 127.0.0.1
 {ssl}
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = {mechanisms}
 auth_failure_delay = 0
 log_path = {root}/dovecot.log
 default_internal_user = {internal}
@@ -200,6 +222,7 @@ passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%n {root}/passwd
 }}
+{oauth2_passdb}
 userdb {{
   driver = static
   args = uid={mail_user} gid={mail_user} home={root}/mail/%n
