@@ -97,9 +97,9 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
     """``--dist loadfile``, with each group of modules above as one unit of work."""
     if config.getvalue("dist") != "loadfile":
         return None
-    from xdist.scheduler import LoadFileScheduling
+    from xdist.scheduler import LoadFileScheduling  # type: ignore[import-untyped]
 
-    class SharingScheduling(LoadFileScheduling):
+    class SharingScheduling(LoadFileScheduling):  # type: ignore[misc]  # xdist ships no types
         def _split_scope(self, nodeid: str) -> str:
             module = module_of(nodeid)
             return UNITS.get(module, module)
