@@ -49,16 +49,26 @@ class SharedDemo:
         self._factory = factory
         self._running: ExitStack | None = None
         self._stack: Stack | None = None
+        # A stack that did not start fails each test that asks, once (as a module fixture's error).
+        self._failed: BaseException | None = None
 
     def get(self) -> Stack:
+        if self._failed is not None:
+            raise AssertionError(f"the shared demo stack did not start: {self._failed}")
         if self._stack is None:
-            with ExitStack() as running:
-                self._stack = running.enter_context(demo_stack(self._factory.mktemp("demo-stack"), PENDING))
-                self._running = running.pop_all()
+            try:
+                with ExitStack() as running:
+                    self._stack = running.enter_context(
+                        demo_stack(self._factory.mktemp("demo-stack"), PENDING)
+                    )
+                    self._running = running.pop_all()
+            except Exception as err:
+                self._failed = err
+                raise
         return self._stack
 
     def close(self) -> None:
-        running, self._running, self._stack = self._running, None, None
+        running, self._running, self._stack, self._failed = self._running, None, None, None
         if running is not None:
             running.close()
 
