@@ -12,8 +12,12 @@ Measured, once every message has settled:
   lack of capacity or time (the workers' logs: failed activity attempts,
   "waiting for update", RESOURCE_EXHAUSTED; the histories: workflow and
   activity tasks that timed out or failed);
+- workflow tasks re-routed from the worker's sticky queue (they waited past
+  its schedule-to-start timeout): no call failed, but the worker could not
+  keep up, and each costs a replay; counted apart (``bench.workflow_tasks``);
 - the longest workflow task (WorkflowTaskStarted to WorkflowTaskCompleted,
-  from every history): the aim is 2 s, far below the deadlock detector;
+  or to its timeout on the worker, from every history): the aim is 2 s, far
+  below the deadlock detector;
 - every message in its right state: auto-sent or held for review by a
   budget, no sender over its limit, the inbox not over its budget; and how
   many fewer were sent than the budgets allow (a shared inbox budget may
@@ -37,13 +41,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from temporalio.api.enums.v1 import EventType, TimeoutType
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 from temporalio.worker import Worker
 
 from bench.floor import FloorWorkflow, noop
 from bench.harness import Comparison, Report, bench_settings, bounded_gather, cli, wait_for_count
-from bench.histories import local_activity_type
 from bench.pipeline import ROUTINE, routine_texts
 from bench.processes import (
     dev_server,
@@ -53,6 +56,7 @@ from bench.processes import (
     spawn_python,
     stop_process,
 )
+from bench.workflow_tasks import REROUTED, TaskFigures, task_figures
 from starter.review import get_state
 from triage.domain import contracts
 from triage.domain.contracts import workflow_id_for
@@ -76,12 +80,6 @@ LOGGED_KINDS = {
     "update refused: 10 in flight": re.compile(r"RESOURCE_EXHAUSTED|in-flight updates", re.I),
     "update aborted or timed out": re.compile(r"waiting for update|update was aborted", re.I),
     "activity attempt failed": re.compile("Completing activity as failed", re.I),
-}
-TIMED_OUT_OR_FAILED = {
-    EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT,
-    EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED,
-    EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT,
-    EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED,
 }
 
 
@@ -133,42 +131,10 @@ async def settled_count(client: Client, settings_queue: str) -> int:
     return waiting.count
 
 
-def _what_followed(event: Any) -> str | None:
-    """A command a workflow task's completion recorded: the activity it scheduled or the local activity it ran."""
-    if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
-        return f"activity {event.activity_task_scheduled_event_attributes.activity_type.name}"
-    local = local_activity_type(event)
-    return None if local is None else f"local activity {local}"
-
-
-async def history_figures(client: Client, workflow_id: str) -> tuple[float, Counter[str], dict[str, Any]]:
-    """The longest workflow task (s), the tasks that timed out or failed (by kind), and where the longest
-    one was (its first event, and the activities and local activities its completion recorded)."""
-    longest, failures, started = 0.0, Counter[str](), None
-    where: dict[str, Any] = {}
-    following: list[str] | None = None  # what the longest task so far recorded, while it is read
-    async for event in client.get_workflow_handle(workflow_id).fetch_history_events():
-        kind = event.event_type
-        if kind == EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED:
-            started = event
-            following = None
-        elif kind == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED and started is not None:
-            took = (event.event_time.ToDatetime() - started.event_time.ToDatetime()).total_seconds()
-            if took > longest:
-                longest = took
-                following = []
-                where = {"workflow_id": workflow_id, "started_event_id": started.event_id, "then": following}
-        elif following is not None and (done := _what_followed(event)):
-            following.append(done)
-        elif kind == EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED:
-            following = None
-        if kind in TIMED_OUT_OR_FAILED:
-            what = EventType.Name(kind).removeprefix("EVENT_TYPE_").lower()
-            if kind == EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:  # waiting for a worker, or on one?
-                timeout = event.workflow_task_timed_out_event_attributes.timeout_type
-                what += f" ({TimeoutType.Name(timeout).removeprefix('TIMEOUT_TYPE_').lower()})"
-            failures[what] += 1
-    return longest, failures, where
+async def history_figures(client: Client, workflow_id: str) -> TaskFigures:
+    """One triage workflow's tasks (``bench.workflow_tasks``)."""
+    events = [e async for e in client.get_workflow_handle(workflow_id).fetch_history_events()]
+    return task_figures(workflow_id, events)
 
 
 async def outcomes(client: Client, sent_by: dict[str, str], limit: int, inbox_limit: int) -> dict[str, Any]:
@@ -280,13 +246,19 @@ async def run(messages: int, repeat_senders: int, inbox_limit: int) -> Report:
     details = {
         "elapsed_s": elapsed,
         "floor_elapsed_s": floor_s,
-        "longest_workflow_task_s": max(f[0] for f in figures),
-        "longest_workflow_task_at": max(figures, key=lambda f: f[0])[2],
+        "longest_workflow_task_s": max(f.longest_s for f in figures),
+        "longest_workflow_task_at": max(figures, key=lambda f: f.longest_s).where,
         "workflow_tasks_over_2s_then": dict(
-            Counter(" + ".join(f[2]["then"]) or "(none)" for f in figures if f[0] > WORKFLOW_TASK_AIM_S)
+            Counter(
+                " + ".join(f.where["then"]) or f"(none: {f.where['ended']})"
+                for f in figures
+                if f.longest_s > WORKFLOW_TASK_AIM_S
+            )
         ),
-        "tasks_timed_out_or_failed": sum(f[1].total() for f in figures),
-        "tasks_timed_out_or_failed_by_kind": dict(sum((f[1] for f in figures), Counter[str]())),
+        "tasks_timed_out_or_failed": sum(f.failures.total() for f in figures),
+        "tasks_timed_out_or_failed_by_kind": dict(sum((f.failures for f in figures), Counter[str]())),
+        "workflow_tasks_timed_out_at": [at for f in figures for at in f.failed_at][:10],
+        "workflow_tasks_rerouted": sum(f.rerouted for f in figures),
         "logged_capacity_failures": len(logged),
         "logged_by_kind": dict(kinds),
         "logged_samples": {k: [line for kind, line in logged if kind == k][:3] for k in kinds},
@@ -310,6 +282,14 @@ async def run(messages: int, repeat_senders: int, inbox_limit: int) -> Report:
                 "<= 1.0",
             ),
             Comparison("capacity failures", "count", failures, messages, "messages", "<= 0"),
+            Comparison(
+                REROUTED,
+                "count",
+                details["workflow_tasks_rerouted"],
+                messages,
+                "messages",
+                "<= 0",
+            ),
             Comparison(
                 "messages in a wrong state", "count", states["wrong_state"], messages, "messages", "<= 0"
             ),
