@@ -63,6 +63,7 @@ from triage.domain.contracts import workflow_id_for
 from triage.domain.models import PolicySettings, TriageStatus
 from triage.domain.policy import AUTO_REPLY_LIMIT
 from triage.judging.offline import OfflineProvider
+from triage.runtime.asgi_server import free_port
 from triage.runtime.config import Settings
 from triage.runtime.temporal_client import unless_missing
 from worker.main import worker_options
@@ -73,6 +74,16 @@ SIZES = {
     "full": {"messages": 500, "repeat_senders": 10, "inbox_limit": 200},
 }
 WORKFLOW_TASK_AIM_S = 2.0
+# The workflow worker's own counters (its Prometheus endpoint, read before it stops): how
+# often a task found its run cached, how many runs were evicted to make room, and replays.
+WORKER_METRICS = (
+    "temporal_sticky_cache_hit",
+    "temporal_sticky_cache_miss",
+    "temporal_sticky_cache_total_forced_eviction",
+    "temporal_workflow_task_replay_latency_count",
+    "temporal_workflow_task_execution_latency_count",
+    "temporal_workflow_task_execution_failed",
+)
 STALL_S = 300.0  # no message settled for this long: the burst is stuck
 # In the workers' logs, the lines of a task that failed or waited for capacity, by kind.
 LOGGED_KINDS = {
@@ -129,6 +140,19 @@ async def settled_count(client: Client, settings_queue: str) -> int:
         f"(ExecutionStatus != 'Running' OR TriageStatus = 'awaiting_review')"
     )
     return waiting.count
+
+
+async def worker_metrics(port: int) -> dict[str, float]:
+    """``WORKER_METRICS`` from the worker's Prometheus endpoint, each summed over its labels
+    (a counter that never counted is absent: 0)."""
+    async with httpx.AsyncClient(timeout=30) as http:
+        text = (await http.get(f"http://127.0.0.1:{port}/metrics")).text
+    totals = dict.fromkeys(WORKER_METRICS, 0.0)
+    for line in text.splitlines():
+        name = line.split("{", 1)[0].split(" ", 1)[0].removesuffix("_total")  # a counter may end so
+        if name in totals:
+            totals[name] += float(line.rsplit(" ", 1)[1])
+    return {name.removeprefix("temporal_"): value for name, value in totals.items()}
 
 
 async def history_figures(client: Client, workflow_id: str) -> TaskFigures:
@@ -212,7 +236,12 @@ async def run(messages: int, repeat_senders: int, inbox_limit: int) -> Report:
                 "TEMPORAL_ADDRESS": server.address,
                 "TRIAGE_LOG_LEVEL": "WARNING",
             }
-            worker = spawn_python(["starter.cli", "worker"], env=env, log=directory / "worker.log")
+            metrics_port = free_port()
+            worker = spawn_python(
+                ["starter.cli", "worker"],
+                env={**env, "TRIAGE_METRICS_PORT": str(metrics_port)},
+                log=directory / "worker.log",
+            )
             watcher = spawn_python(["starter.cli", "watch"], env=env, log=directory / "watch.log")
             try:
                 async with judge_process(settings, server.address, directory):
@@ -232,6 +261,7 @@ async def run(messages: int, repeat_senders: int, inbox_limit: int) -> Report:
                     )
                     states = await outcomes(client, sent_by, limit, inbox_limit)
                     updates = await counter_updates(client, queue, settings.inbox_id)
+                    counted = await worker_metrics(metrics_port)
             finally:
                 await asyncio.gather(stop_process(watcher), stop_process(worker))
             logged = [
@@ -264,6 +294,7 @@ async def run(messages: int, repeat_senders: int, inbox_limit: int) -> Report:
         "logged_samples": {k: [line for kind, line in logged if kind == k][:3] for k in kinds},
         **states,
         "counter_updates": updates,
+        "workflow_worker": counted,
         "updates_per_auto_reply": sum(updates.values()) / max(1, states["auto_sent"]),
         "updates_per_reservation": sum(updates.values()) / max(1, asked),
     }
