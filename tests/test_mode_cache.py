@@ -16,8 +16,12 @@ SCOPE = "article:password-reset"
 
 
 class CountingDescribes(Interceptor):
+    """Counts Describes; each waits while ``gate`` is closed."""
+
     def __init__(self) -> None:
         self.describes = 0
+        self.gate = asyncio.Event()
+        self.gate.set()
 
     def intercept_client(self, next: OutboundInterceptor) -> OutboundInterceptor:
         counter = self
@@ -25,6 +29,7 @@ class CountingDescribes(Interceptor):
         class Counting(OutboundInterceptor):
             async def describe_workflow(self, input: DescribeWorkflowInput):
                 counter.describes += 1
+                await counter.gate.wait()
                 return await super().describe_workflow(input)
 
         return Counting(next)
@@ -44,7 +49,8 @@ async def test_a_burst_of_lookups_shares_one_describe_and_a_change_shows_after_m
         await set_mode(
             dev_env.client, queue, inbox, ModeRequest(scope=SCOPE, mode=AutonomyMode.REVIEW, by="alice")
         )
-        cache = OverridesCache(client, queue, max_age=0.5)
+        # Long enough that the Update below leaves it younger than half (no read ahead) under load.
+        cache = OverridesCache(client, queue, max_age=3.0)
         books = await asyncio.gather(*(cache.get(inbox) for _ in range(50)))
         assert counter.describes == 1
         assert {b.scopes[SCOPE].override.mode for b in books} == {AutonomyMode.REVIEW}
@@ -54,7 +60,7 @@ async def test_a_burst_of_lookups_shares_one_describe_and_a_change_shows_after_m
         )
         assert (await cache.get(inbox)).scopes[SCOPE].override.mode is AutonomyMode.REVIEW  # still young
         assert counter.describes == 1
-        await asyncio.sleep(0.6)
+        await asyncio.sleep(3.1)
         assert (await cache.get(inbox)).scopes[SCOPE].override.mode is AutonomyMode.AUTO
         assert counter.describes == 2
 
@@ -65,3 +71,31 @@ async def test_max_age_zero_reads_afresh_each_time(dev_env, settings):
     assert await cache.get(settings.inbox_id) is None  # no autonomy workflow yet
     assert await cache.get(settings.inbox_id) is None
     assert counter.describes == 2
+
+
+async def test_a_lookup_past_half_the_age_does_not_wait_and_reads_ahead(dev_env, settings):
+    client, counter = counted(dev_env.client)
+    queue, inbox = settings.temporal_task_queue, settings.inbox_id
+    async with running_worker(dev_env.client, settings):
+        await set_mode(
+            dev_env.client, queue, inbox, ModeRequest(scope=SCOPE, mode=AutonomyMode.REVIEW, by="alice")
+        )
+        cache = OverridesCache(client, queue, max_age=4.0)
+        await cache.get(inbox)
+        await set_mode(
+            dev_env.client, queue, inbox, ModeRequest(scope=SCOPE, mode=AutonomyMode.AUTO, by="alice")
+        )
+        await asyncio.sleep(2.1)
+        counter.gate.clear()  # the server is slow: the next Describe hangs
+        # Past half its age, the copy comes at once (not behind the hung Describe) ...
+        book = await asyncio.wait_for(cache.get(inbox), 0.5)
+        assert book.scopes[SCOPE].override.mode is AutonomyMode.REVIEW
+        await asyncio.wait_for(cache.get(inbox), 0.5)
+        assert counter.describes == 2  # ... and one read started ahead, shared by the lookups
+        counter.gate.set()
+        for _ in range(50):  # the read ahead lands: the change shows without waiting for max_age
+            if (await cache.get(inbox)).scopes[SCOPE].override.mode is AutonomyMode.AUTO:
+                break
+            await asyncio.sleep(0.05)
+        assert (await cache.get(inbox)).scopes[SCOPE].override.mode is AutonomyMode.AUTO
+        assert counter.describes == 2
