@@ -49,6 +49,7 @@ from bench.floor import FloorWorkflow, noop
 from bench.harness import Comparison, Report, bench_settings, bounded_gather, cli, wait_for_count
 from bench.pipeline import ROUTINE, routine_texts
 from bench.processes import (
+    cpu_seconds,
     dev_server,
     judge_process,
     mailsim_process,
@@ -244,10 +245,17 @@ async def run(messages: int, repeat_senders: int, inbox_limit: int) -> Report:
             )
             watcher = spawn_python(["starter.cli", "watch"], env=env, log=directory / "watch.log")
             try:
-                async with judge_process(settings, server.address, directory):
+                async with judge_process(settings, server.address, directory) as judge:
                     await asyncio.sleep(
                         3
                     )  # the workers and the watcher connected: their start-up is not the burst's
+                    processes = {
+                        "dev server": server.process,
+                        "workflow worker": worker,
+                        "judge": judge,
+                        "watcher": watcher,
+                    }
+                    cpu_before = {name: cpu_seconds(p.pid) for name, p in processes.items() if p}
                     began = time.perf_counter()
                     sent_by = await post_all(control, texts, senders(messages, repeat_senders, limit))
                     queue = settings.temporal_task_queue
@@ -256,6 +264,7 @@ async def run(messages: int, repeat_senders: int, inbox_limit: int) -> Report:
                         lambda: settled_count(client, queue), messages, what="settled", stall_timeout=STALL_S
                     )
                     elapsed = time.perf_counter() - began
+                    cpu = {name: cpu_seconds(processes[name].pid) - s for name, s in cpu_before.items()}
                     figures = await bounded_gather(
                         (partial(history_figures, client, workflow_id_for(m)) for m in sent_by), 32
                     )
@@ -276,6 +285,8 @@ async def run(messages: int, repeat_senders: int, inbox_limit: int) -> Report:
     details = {
         "elapsed_s": elapsed,
         "floor_elapsed_s": floor_s,
+        # CPU seconds each process used from the first post until all settled: which one the burst waits on.
+        "cpu_s_until_settled": {name: round(seconds, 1) for name, seconds in cpu.items()},
         "longest_workflow_task_s": max(f.longest_s for f in figures),
         "longest_workflow_task_at": max(figures, key=lambda f: f.longest_s).where,
         "workflow_tasks_over_2s_then": dict(
