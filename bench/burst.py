@@ -299,6 +299,7 @@ async def run(messages: int, repeat_senders: int, inbox_limit: int) -> Report:
         "tasks_timed_out_or_failed": sum(f.failures.total() for f in figures),
         "tasks_timed_out_or_failed_by_kind": dict(sum((f.failures for f in figures), Counter[str]())),
         "workflow_tasks_timed_out_at": [at for f in figures for at in f.failed_at][:10],
+        "a_timed_out_workflow": next((f.timeline for f in figures if f.timeline), []),
         "workflow_tasks_rerouted": sum(f.rerouted for f in figures),
         "logged_capacity_failures": len(logged),
         "logged_by_kind": dict(kinds),

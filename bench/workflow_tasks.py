@@ -13,7 +13,7 @@ its own (``REROUTED``), beside the failures.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +39,22 @@ class TaskFigures:
     failures: Counter[str] = field(default_factory=Counter)
     rerouted: int = 0
     failed_at: list[dict[str, Any]] = field(default_factory=list)
+    timeline: list[str] = field(default_factory=list)  # when a task timed out on the worker: every event
+
+
+def _timeline(events: list[HistoryEvent]) -> list[str]:
+    """Seconds after the first event, type, and for a local activity what its marker records."""
+    began = events[0].event_time.ToDatetime()
+    lines = []
+    for event in events:
+        line = (
+            f"{(event.event_time.ToDatetime() - began).total_seconds():7.2f} {event.event_id} {_kind(event)}"
+        )
+        if local_activity_type(event) is not None:
+            (payload,) = event.marker_recorded_event_attributes.details["data"].payloads
+            line += f" {payload.data.decode(errors='replace')[:300]}"
+        lines.append(line)
+    return lines
 
 
 def _seconds(start: HistoryEvent, end: HistoryEvent) -> float:
@@ -57,7 +73,7 @@ def _kind(event: HistoryEvent) -> str:
     return EventType.Name(event.event_type).removeprefix("EVENT_TYPE_").lower()
 
 
-def task_figures(workflow_id: str, events: Iterable[HistoryEvent]) -> TaskFigures:
+def task_figures(workflow_id: str, events: Sequence[HistoryEvent]) -> TaskFigures:
     """Walk one history: each workflow task from its start to its completion or its timeout."""
     figures = TaskFigures()
     started: HistoryEvent | None = None
@@ -119,4 +135,6 @@ def task_figures(workflow_id: str, events: Iterable[HistoryEvent]) -> TaskFigure
         if kind in FAILED:
             figures.failures[_kind(event)] += 1
         previous = event
+    if figures.failed_at:
+        figures.timeline = _timeline(list(events))
     return figures
