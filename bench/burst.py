@@ -85,6 +85,7 @@ WORKER_METRICS = (
     "temporal_workflow_task_execution_latency_count",
     "temporal_workflow_task_execution_failed",
 )
+WARNING = re.compile(r"\b(WARN|WARNING|ERROR)\b|\"level\":\"(warn|error)\"", re.I)
 STALL_S = 300.0  # no message settled for this long: the burst is stuck
 # In the workers' logs, the lines of a task that failed or waited for capacity, by kind.
 LOGGED_KINDS = {
@@ -280,6 +281,12 @@ async def run(messages: int, repeat_senders: int, inbox_limit: int) -> Report:
                 for line in path.read_text(errors="replace").splitlines()
                 if (kind := next((k for k, p in LOGGED_KINDS.items() if p.search(line)), None))
             ]
+            # Warnings and errors of every process, the server's too: what a lost task left behind.
+            warnings = {
+                path.name: [line[:300] for line in lines if WARNING.search(line)][-5:]
+                for path in sorted(directory.glob("*.log"))
+                if (lines := path.read_text(errors="replace").splitlines())
+            }
     kinds = Counter(kind for kind, _ in logged)
     asked = states["auto_sent"] + states["held_by_a_budget"]
     details = {
@@ -301,6 +308,7 @@ async def run(messages: int, repeat_senders: int, inbox_limit: int) -> Report:
         "workflow_tasks_timed_out_at": [at for f in figures for at in f.failed_at][:10],
         "a_timed_out_workflow": next((f.timeline for f in figures if f.timeline), []),
         "workflow_tasks_rerouted": sum(f.rerouted for f in figures),
+        "last_warnings": {name: lines for name, lines in warnings.items() if lines},
         "logged_capacity_failures": len(logged),
         "logged_by_kind": dict(kinds),
         "logged_samples": {k: [line for kind, line in logged if kind == k][:3] for k in kinds},
