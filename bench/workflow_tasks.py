@@ -1,5 +1,7 @@
 """A workflow's tasks, read from its history: how long each ran on a worker, and which
-timed out, failed or was re-routed, and after what.
+timed out, failed or was re-routed, and after what; and the activity attempts that
+failed or timed out before one that ran (the history records only the last attempt,
+whose ``attempt`` counts them).
 
 A workflow task that times out on the worker (start-to-close) ran at least its
 timeout (10 s), though no completion records it: it counts as a task that long.
@@ -134,6 +136,11 @@ def task_figures(workflow_id: str, events: Sequence[HistoryEvent]) -> TaskFigure
             following.append(done)
         if kind in FAILED:
             figures.failures[_kind(event)] += 1
+        elif (
+            kind == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED
+            and (retried := event.activity_task_started_event_attributes.attempt - 1) > 0
+        ):  # the attempts before it failed or timed out: the history keeps only the last
+            figures.failures["activity attempt failed or timed out (retried)"] += retried
         previous = event
     if figures.failed_at:
         figures.timeline = _timeline(list(events))

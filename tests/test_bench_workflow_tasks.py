@@ -25,6 +25,8 @@ def history(*steps: tuple) -> list[HistoryEvent]:
             event.workflow_task_scheduled_event_attributes.task_queue.kind = extra[0] if extra else NORMAL
         elif kind == E.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:
             event.workflow_task_timed_out_event_attributes.timeout_type = extra[0]
+        elif kind == E.EVENT_TYPE_ACTIVITY_TASK_STARTED:
+            event.activity_task_started_event_attributes.attempt = extra[0] if extra else 1
         events.append(event)
     return events
 
@@ -84,6 +86,20 @@ WORKER_TIMEOUT = (
             0,
             {"activity_task_timed_out": 1},
             id="activity timed out",
+        ),
+        pytest.param(
+            (
+                *START,
+                *task(0, 0.5),
+                (3, E.EVENT_TYPE_ACTIVITY_TASK_STARTED, 3),
+                (4, E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED),
+                *task(4, 0.1),
+            ),
+            0.5,
+            "completed",
+            0,
+            {"activity attempt failed or timed out (retried)": 2},
+            id="third attempt of an activity: two failed before it",
         ),
     ],
 )
