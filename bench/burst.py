@@ -2,7 +2,8 @@
 
 Project: N emails are posted to the emulator together, while the watcher, the
 workflow worker and a judge worker run as processes of their own (as under
-``triage up``, the offline model). Most come from a sender (and a domain) of
+``triage up``, the offline model, the dev server's SQLite pragmas
+``TRIAGE_TEMPORAL_SQLITE_PRAGMAS``; the floor runs on the same server). Most come from a sender (and a domain) of
 their own; a few senders write ``limit + 2`` each, so the per-sender limit is
 counted under the same burst, and the inbox's budget per hour
 (``--inbox-limit``) is smaller than the burst, so it is counted too.
@@ -218,7 +219,7 @@ async def run(messages: int, repeat_senders: int, inbox_limit: int) -> Report:
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
         async with (
-            dev_server(directory) as (server, client),
+            dev_server(directory, Settings().temporal_sqlite_pragmas) as (server, client),
             mailsim_process(directory) as sim,
             httpx.AsyncClient(base_url=sim.control_url, timeout=60) as control,
         ):
