@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from contextlib import asynccontextmanager
 
 from temporalio.client import Client, DescribeWorkflowInput, Interceptor, OutboundInterceptor
 
@@ -35,6 +36,11 @@ class CountingDescribes(Interceptor):
         return Counting(next)
 
 
+async def set_scope(client: Client, settings, mode: AutonomyMode) -> None:
+    request = ModeRequest(scope=SCOPE, mode=mode, by="alice")
+    await set_mode(client, settings.temporal_task_queue, settings.inbox_id, request)
+
+
 def counted(client: Client) -> tuple[Client, CountingDescribes]:
     counter = CountingDescribes()
     config = client.config()  # a copy: changing it leaves ``client`` alone
@@ -42,22 +48,24 @@ def counted(client: Client) -> tuple[Client, CountingDescribes]:
     return Client(**config), counter
 
 
-async def test_a_burst_of_lookups_shares_one_describe_and_a_change_shows_after_max_age(dev_env, settings):
+@asynccontextmanager
+async def scope_under_review(dev_env, settings, max_age: float):
+    """A worker running, the scope set to review, and a cache of the modes whose Describes are counted."""
     client, counter = counted(dev_env.client)
-    queue, inbox = settings.temporal_task_queue, settings.inbox_id
     async with running_worker(dev_env.client, settings):
-        await set_mode(
-            dev_env.client, queue, inbox, ModeRequest(scope=SCOPE, mode=AutonomyMode.REVIEW, by="alice")
-        )
-        # Long enough that the Update below leaves it younger than half (no read ahead) under load.
-        cache = OverridesCache(client, queue, max_age=3.0)
+        await set_scope(dev_env.client, settings, AutonomyMode.REVIEW)
+        yield OverridesCache(client, settings.temporal_task_queue, max_age), counter
+
+
+async def test_a_burst_of_lookups_shares_one_describe_and_a_change_shows_after_max_age(dev_env, settings):
+    inbox = settings.inbox_id
+    # Long enough that the Update below leaves it younger than half (no read ahead) under load.
+    async with scope_under_review(dev_env, settings, max_age=3.0) as (cache, counter):
         books = await asyncio.gather(*(cache.get(inbox) for _ in range(50)))
         assert counter.describes == 1
         assert {b.scopes[SCOPE].override.mode for b in books} == {AutonomyMode.REVIEW}
 
-        await set_mode(
-            dev_env.client, queue, inbox, ModeRequest(scope=SCOPE, mode=AutonomyMode.AUTO, by="alice")
-        )
+        await set_scope(dev_env.client, settings, AutonomyMode.AUTO)
         assert (await cache.get(inbox)).scopes[SCOPE].override.mode is AutonomyMode.REVIEW  # still young
         assert counter.describes == 1
         await asyncio.sleep(3.1)
@@ -74,17 +82,10 @@ async def test_max_age_zero_reads_afresh_each_time(dev_env, settings):
 
 
 async def test_a_lookup_past_half_the_age_does_not_wait_and_reads_ahead(dev_env, settings):
-    client, counter = counted(dev_env.client)
-    queue, inbox = settings.temporal_task_queue, settings.inbox_id
-    async with running_worker(dev_env.client, settings):
-        await set_mode(
-            dev_env.client, queue, inbox, ModeRequest(scope=SCOPE, mode=AutonomyMode.REVIEW, by="alice")
-        )
-        cache = OverridesCache(client, queue, max_age=4.0)
+    inbox = settings.inbox_id
+    async with scope_under_review(dev_env, settings, max_age=4.0) as (cache, counter):
         await cache.get(inbox)
-        await set_mode(
-            dev_env.client, queue, inbox, ModeRequest(scope=SCOPE, mode=AutonomyMode.AUTO, by="alice")
-        )
+        await set_scope(dev_env.client, settings, AutonomyMode.AUTO)
         await asyncio.sleep(2.1)
         counter.gate.clear()  # the server is slow: the next Describe hangs
         # Past half its age, the copy comes at once (not behind the hung Describe) ...
