@@ -25,6 +25,7 @@ from temporalio.api.history.v1 import HistoryEvent
 from bench.histories import local_activity_type
 
 REROUTED = "workflow tasks re-routed from the sticky queue"
+RETRIED = "activity attempt failed or timed out, retried"
 FAILED = {
     EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED,
     EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT,
@@ -82,6 +83,7 @@ def task_figures(workflow_id: str, events: Sequence[HistoryEvent]) -> TaskFigure
     scheduled: HistoryEvent | None = None
     previous: HistoryEvent | None = None
     trigger = "start"  # the event that scheduled the current task
+    activities: dict[int, str] = {}  # scheduled event id -> activity type
     following: list[str] | None = None  # what the longest task so far recorded, while it is read
 
     def ran(took: float, how: str) -> None:
@@ -140,7 +142,10 @@ def task_figures(workflow_id: str, events: Sequence[HistoryEvent]) -> TaskFigure
             kind == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED
             and (retried := event.activity_task_started_event_attributes.attempt - 1) > 0
         ):  # the attempts before it failed or timed out: the history keeps only the last
-            figures.failures["activity attempt failed or timed out (retried)"] += retried
+            name = activities.get(event.activity_task_started_event_attributes.scheduled_event_id, "?")
+            figures.failures[f"{RETRIED} ({name})"] += retried
+        if kind == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            activities[event.event_id] = event.activity_task_scheduled_event_attributes.activity_type.name
         previous = event
     if figures.failed_at:
         figures.timeline = _timeline(list(events))

@@ -8,7 +8,7 @@ import pytest
 from temporalio.api.enums.v1 import EventType, TaskQueueKind, TimeoutType
 from temporalio.api.history.v1 import HistoryEvent
 
-from bench.workflow_tasks import REROUTED, task_figures
+from bench.workflow_tasks import REROUTED, RETRIED, task_figures
 
 BEGAN = datetime(2026, 12, 7, tzinfo=UTC)
 E = EventType
@@ -25,8 +25,11 @@ def history(*steps: tuple) -> list[HistoryEvent]:
             event.workflow_task_scheduled_event_attributes.task_queue.kind = extra[0] if extra else NORMAL
         elif kind == E.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:
             event.workflow_task_timed_out_event_attributes.timeout_type = extra[0]
+        elif kind == E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            event.activity_task_scheduled_event_attributes.activity_type.name = "reply_alone"
         elif kind == E.EVENT_TYPE_ACTIVITY_TASK_STARTED:
             event.activity_task_started_event_attributes.attempt = extra[0] if extra else 1
+            event.activity_task_started_event_attributes.scheduled_event_id = number - 1
         events.append(event)
     return events
 
@@ -91,6 +94,7 @@ WORKER_TIMEOUT = (
             (
                 *START,
                 *task(0, 0.5),
+                (3, E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED),
                 (3, E.EVENT_TYPE_ACTIVITY_TASK_STARTED, 3),
                 (4, E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED),
                 *task(4, 0.1),
@@ -98,7 +102,7 @@ WORKER_TIMEOUT = (
             0.5,
             "completed",
             0,
-            {"activity attempt failed or timed out (retried)": 2},
+            {f"{RETRIED} (reply_alone)": 2},
             id="third attempt of an activity: two failed before it",
         ),
     ],
