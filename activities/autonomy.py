@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 
 from temporalio import activity
 from temporalio.client import Client
@@ -72,15 +73,18 @@ class OverridesCache:
     ``max_age`` 0: every lookup reads afresh (still coalesced with those in flight).
     """
 
-    def __init__(self, client: Client, task_queue: str, max_age: float) -> None:
+    def __init__(
+        self, client: Client, task_queue: str, max_age: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._client = client
         self._task_queue = task_queue
         self._max_age = max_age
+        self._clock = clock  # a test's own clock: the age is then not how long a busy machine took
         self._known: dict[str, tuple[float, AutonomyBook | None]] = {}  # by inbox: when its read began
         self._reading: dict[str, asyncio.Task[AutonomyBook | None]] = {}  # by inbox: the read in flight
 
     async def get(self, inbox_id: str) -> AutonomyBook | None:
-        now = time.monotonic()
+        now = self._clock()
         known = self._known.get(inbox_id)
         if self._max_age > 0 and known is not None and now - known[0] <= self._max_age:
             if now - known[0] > self._max_age / 2:

@@ -49,26 +49,28 @@ def counted(client: Client) -> tuple[Client, CountingDescribes]:
 
 
 @asynccontextmanager
-async def scope_under_review(dev_env, settings, max_age: float):
-    """A worker running, the scope set to review, and a cache of the modes whose Describes are counted."""
+async def scope_under_review(dev_env, settings, clock: list[float]):
+    """A worker running, the scope set to review, and a cache of the modes (30 s old at most, by
+    ``clock``, moved by the test: a slow set_mode on a loaded machine ages nothing) whose Describes
+    are counted."""
     client, counter = counted(dev_env.client)
     async with running_worker(dev_env.client, settings):
         await set_scope(dev_env.client, settings, AutonomyMode.REVIEW)
-        yield OverridesCache(client, settings.temporal_task_queue, max_age), counter
+        yield OverridesCache(client, settings.temporal_task_queue, 30, clock=lambda: clock[0]), counter
 
 
 async def test_a_burst_of_lookups_shares_one_describe_and_a_change_shows_after_max_age(dev_env, settings):
-    inbox = settings.inbox_id
-    # Long enough that the Update below leaves it younger than half (no read ahead) under load.
-    async with scope_under_review(dev_env, settings, max_age=3.0) as (cache, counter):
+    inbox, clock = settings.inbox_id, [0.0]
+    async with scope_under_review(dev_env, settings, clock) as (cache, counter):
         books = await asyncio.gather(*(cache.get(inbox) for _ in range(50)))
         assert counter.describes == 1
         assert {b.scopes[SCOPE].override.mode for b in books} == {AutonomyMode.REVIEW}
 
         await set_scope(dev_env.client, settings, AutonomyMode.AUTO)
+        clock[0] = 15  # half its age: no read ahead yet
         assert (await cache.get(inbox)).scopes[SCOPE].override.mode is AutonomyMode.REVIEW  # still young
         assert counter.describes == 1
-        await asyncio.sleep(3.1)
+        clock[0] = 30.1
         assert (await cache.get(inbox)).scopes[SCOPE].override.mode is AutonomyMode.AUTO
         assert counter.describes == 2
 
@@ -82,11 +84,11 @@ async def test_max_age_zero_reads_afresh_each_time(dev_env, settings):
 
 
 async def test_a_lookup_past_half_the_age_does_not_wait_and_reads_ahead(dev_env, settings):
-    inbox = settings.inbox_id
-    async with scope_under_review(dev_env, settings, max_age=4.0) as (cache, counter):
+    inbox, clock = settings.inbox_id, [0.0]
+    async with scope_under_review(dev_env, settings, clock) as (cache, counter):
         await cache.get(inbox)
         await set_scope(dev_env.client, settings, AutonomyMode.AUTO)
-        await asyncio.sleep(2.1)
+        clock[0] = 20
         counter.gate.clear()  # the server is slow: the next Describe hangs
         # Past half its age, the copy comes at once (not behind the hung Describe) ...
         book = await asyncio.wait_for(cache.get(inbox), 0.5)
