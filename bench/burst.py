@@ -251,13 +251,14 @@ async def run(messages: int, repeat_senders: int, inbox_limit: int) -> Report:
                     await asyncio.sleep(
                         3
                     )  # the workers and the watcher connected: their start-up is not the burst's
-                    processes = {
-                        "dev server": server.process,
-                        "workflow worker": worker,
-                        "judge": judge,
-                        "watcher": watcher,
+                    assert server.process is not None  # it serves
+                    pids = {
+                        "dev server": server.process.pid,
+                        "workflow worker": worker.pid,
+                        "judge": judge.pid,
+                        "watcher": watcher.pid,
                     }
-                    cpu_before = {name: cpu_seconds(p.pid) for name, p in processes.items() if p}
+                    cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
                     began = time.perf_counter()
                     sent_by = await post_all(control, texts, senders(messages, repeat_senders, limit))
                     queue = settings.temporal_task_queue
@@ -266,7 +267,7 @@ async def run(messages: int, repeat_senders: int, inbox_limit: int) -> Report:
                         lambda: settled_count(client, queue), messages, what="settled", stall_timeout=STALL_S
                     )
                     elapsed = time.perf_counter() - began
-                    cpu = {name: cpu_seconds(processes[name].pid) - s for name, s in cpu_before.items()}
+                    cpu = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in pids.items()}
                     figures = await bounded_gather(
                         (partial(history_figures, client, workflow_id_for(m)) for m in sent_by), 32
                     )
