@@ -73,6 +73,7 @@ class SupportTriageWorkflow(SendSteps):
         self._unshown: list[SearchAttributeUpdate[Any]] = []  # upserted with the next status (the lean path)
         self._shown: TriageStatus | None = None  # the status last upserted (the lean path)
         self._verdict_reported = False  # with the reply sent alone (the lean path)
+        self._review_notified = False  # with the draft's save (versions.REVIEW_NOTICE_WITH_DRAFT)
 
     # ---- queries, updates, signals ------------------------------------------------
 
@@ -250,14 +251,12 @@ class SupportTriageWorkflow(SendSteps):
 
     async def _await_review(self) -> TriageStatus:
         """Wait for decisions until one closes the review, it expires or a newer message takes over."""
-        now = workflow.now()
-        review = self._input.review
-        self._state.review_started_at = now
-        self._state.reminder_at = now + review.reminder_after
-        self._state.expires_at = now + review.expire_after
+        if self._state.review_started_at is None:  # else started with the draft's save and notice
+            self._start_review_clock()
         self._set_status(TriageStatus.AWAITING_REVIEW)
         self._review.open()
-        self._notify("review_requested")
+        if not self._review_notified:
+            self._notify("review_requested")
 
         while True:
             deadline = self._state.expires_at if self._state.reminded else self._state.reminder_at
