@@ -11,31 +11,14 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from temporalio.api.enums.v1 import EventType
-from temporalio.client import WorkflowHandle
 
 from starter.review import decide_current
 from tests.conftest import running_worker, sent_mail
-from tests.helpers import start_for, wait_for_status
+from tests.helpers import scheduled_and_markers, start_for, wait_for_status
 from tests.scripted_provider import subject
 from triage.domain.models import ReviewAction, TriageStatus
 
 pytestmark = pytest.mark.slow
-
-
-async def scheduled_and_markers(handle: WorkflowHandle) -> tuple[list[str], list[str]]:
-    events = [event async for event in handle.fetch_history_events()]
-    scheduled = [
-        e.activity_task_scheduled_event_attributes.activity_type.name
-        for e in events
-        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
-    ]
-    markers = [
-        e.marker_recorded_event_attributes.marker_name
-        for e in events
-        if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
-    ]
-    return scheduled, markers
 
 
 def headlines(receiver) -> list[str]:

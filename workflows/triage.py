@@ -257,16 +257,18 @@ class SupportTriageWorkflow(SendSteps):
         self._review.open()
         if not self._review_notified:
             self._notify("review_requested")
+        reminder_at, expires_at = self._state.reminder_at, self._state.expires_at
+        assert reminder_at is not None and expires_at is not None
 
         while True:
-            deadline = self._state.expires_at if self._state.reminded else self._state.reminder_at
+            deadline = expires_at if self._state.reminded else reminder_at
             try:
                 await workflow.wait_condition(
                     lambda: self._review.queued is not None or self._superseded is not None,
                     timeout=max(deadline - workflow.now(), timedelta(seconds=1)),
                 )
             except asyncio.TimeoutError:
-                if self._state.reminded or self._state.reminder_at >= self._state.expires_at:
+                if self._state.reminded or reminder_at >= expires_at:
                     self._review.time_out()
                     self._notify("expired")
                     return self._review.status
