@@ -252,7 +252,7 @@ class SupportTriageWorkflow(SendSteps):
     async def _await_review(self) -> TriageStatus:
         """Wait for decisions until one closes the review, it expires or a newer message takes over."""
         if self._state.review_started_at is None:  # else started with the draft's save and notice
-            self._start_review_clock()
+            self._start_review_clock(workflow.now())
         self._set_status(TriageStatus.AWAITING_REVIEW)
         self._review.open()
         if not self._review_notified:

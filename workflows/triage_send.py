@@ -10,6 +10,7 @@ the verdict a closed run reports. Orchestration only, like the workflow itself.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from temporalio import workflow
@@ -170,23 +171,25 @@ class SendSteps:
 
     async def _save_for_review(self, reply: DraftReply, *, reuse_saved: bool) -> None:
         """The draft a reviewer will read, saved; since ``REVIEW_NOTICE_WITH_DRAFT`` the reviewers
-        are notified by the same activity (the review's clock starts first: the notice says when
-        the reminder is due)."""
+        are notified by the same activity (the notice says when the reminder is due: the review's
+        clock starts when the save is asked for)."""
         if not gates.notice_with_draft():
             self._state.draft_id = await triage_calls.save_draft(
                 self._state, reply.body, reply.html_body, reuse_saved=reuse_saved
             )
             return
-        self._start_review_clock()
-        notice = review_notification("review_requested", self._state)
+        now = workflow.now()  # the review's clock, started once the draft is saved
+        notice = review_notification("review_requested", self._state).model_copy(
+            update={"due_at": now + self._input.review.reminder_after}
+        )
         saved = await triage_calls.save_for_review(
             self._state, reply.body, reply.html_body, notice, reuse_saved=reuse_saved
         )
         self._state.draft_id = saved.draft_id
         self._review_notified = saved.notified
+        self._start_review_clock(now)
 
-    def _start_review_clock(self) -> None:
-        now = workflow.now()
+    def _start_review_clock(self, now: datetime) -> None:
         review = self._input.review
         self._state.review_started_at = now
         self._state.reminder_at = now + review.reminder_after
