@@ -20,8 +20,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.harness import Comparison, Report, bench_settings, cli
-from bench.pipeline import routine_texts, run_floor, run_project
+from temporalio.api.enums.v1 import TaskQueueType
+
+from bench.harness import Comparison, Report, bench_settings, cli, wait_for_pollers
+from bench.pipeline import WARM_UP, routine_texts, run_floor, run_project
 from bench.processes import dev_server, judge_process, mailsim_process
 from triage.dev.fake_openai import fake_openai
 from triage.domain.models import Classification, DraftRequest, InboundMessage
@@ -34,6 +36,8 @@ SIZES = {
     "full": {"messages": 400, "delay": 1.0, "llm_concurrency": 8, "serial_messages": 5},
 }
 LLM_CALLS_PER_MESSAGE = 2  # classify + draft
+# Loading the judge's models (a minute on a loaded machine) is not a message's work.
+JUDGE_STARTUP_TIMEOUT = 180.0
 
 
 async def serial_loop(provider: TriageProvider, n: int, texts: list[str]) -> dict[str, Any]:
@@ -71,8 +75,15 @@ async def run(messages: int, delay: float, llm_concurrency: int, serial_messages
             try:
                 texts = await routine_texts(provider, settings)
                 serial = await serial_loop(provider, serial_messages, texts)
+                await run_floor(client, WARM_UP)
                 floor = await run_floor(client, messages)
                 async with judge_process(settings, server.address, Path(tmp)):
+                    # The clock starts with the judge polling and warm (as bench.pipeline's):
+                    # its start-up is once per process, the ceiling a rate per message.
+                    judging = {settings.judge_queue: TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY}
+                    if not await wait_for_pollers(client, judging, timeout=JUDGE_STARTUP_TIMEOUT):
+                        raise TimeoutError(f"the judge did not poll in {JUDGE_STARTUP_TIMEOUT:.0f} s")
+                    await run_project(client, sim, WARM_UP, settings, texts)
                     calls_before = len(llm.requests)
                     project = await run_project(client, sim, messages, settings, texts)
                     project["llm_calls"] = len(llm.requests) - calls_before
