@@ -24,8 +24,7 @@ from temporalio.api.enums.v1 import TaskQueueType
 
 from bench.harness import Comparison, Report, bench_settings, cli, wait_for_pollers
 from bench.pipeline import WARM_UP, routine_texts, run_floor, run_project
-from bench.processes import dev_server, judge_process, mailsim_process
-from triage.dev.fake_openai import fake_openai
+from bench.processes import dev_server, fake_openai_process, judge_process, mailsim_process
 from triage.domain.models import Classification, DraftRequest, InboundMessage
 from triage.judging.base import TriageProvider
 from triage.judging.factory import build_provider
@@ -62,13 +61,12 @@ async def run(messages: int, delay: float, llm_concurrency: int, serial_messages
         async with (
             dev_server(Path(tmp)) as (server, client),
             mailsim_process(Path(tmp)) as sim,
-            fake_openai(delay=delay) as llm,
+            fake_openai_process(Path(tmp), delay) as llm,
         ):
             settings = bench_settings(
                 sim,
                 provider="openai",
                 openai_base_url=llm.base_url,
-                openai_api_key=llm.api_key,
                 llm_concurrency=llm_concurrency,
             )
             provider = build_provider(settings)
@@ -84,9 +82,9 @@ async def run(messages: int, delay: float, llm_concurrency: int, serial_messages
                     if not await wait_for_pollers(client, judging, timeout=JUDGE_STARTUP_TIMEOUT):
                         raise TimeoutError(f"the judge did not poll in {JUDGE_STARTUP_TIMEOUT:.0f} s")
                     await run_project(client, sim, WARM_UP, settings, texts)
-                    calls_before = len(llm.requests)
+                    calls_before = await llm.request_count()
                     project = await run_project(client, sim, messages, settings, texts)
-                    project["llm_calls"] = len(llm.requests) - calls_before
+                    project["llm_calls"] = await llm.request_count() - calls_before
             finally:
                 await provider.aclose()
     ideal_serial = 1 / (LLM_CALLS_PER_MESSAGE * delay)
