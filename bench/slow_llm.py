@@ -9,6 +9,8 @@ worker's activity slots (``TRIAGE_MAX_CONCURRENT_ACTIVITIES``).
 Baselines, same run: a serial loop of the same provider calls (one message
 at a time), the ideal serial rate ``1 / delay`` calls per second, the ceiling
 ``llm_concurrency / (2 * delay)`` msg/s, and the no-op floor of bench.pipeline.
+The fake LLM answers from a process of its own; the project's clock starts once the
+judge polls and a warm-up of bench.pipeline's size has gone through.
 
     python -m bench.slow_llm [--size short|full] [--messages 100] [--delay 1.0] [--llm-concurrency 8]
 """
