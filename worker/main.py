@@ -176,6 +176,7 @@ def worker_options(settings: Settings) -> dict[str, Any]:
         "max_concurrent_activities": settings.max_concurrent_activities,
         "max_concurrent_workflow_tasks": settings.max_concurrent_workflow_tasks,
         "max_cached_workflows": settings.max_cached_workflows,
+        "sticky_queue_schedule_to_start_timeout": settings.sticky_queue_timeout,
     }
 
 
