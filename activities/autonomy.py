@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 
 from temporalio import activity
 from temporalio.client import Client
@@ -66,25 +67,46 @@ class OverridesCache:
     A burst of messages the policy would send cost one Describe each; now the lookups
     that arrive together share one (a lookup never waits for more than the Describe it
     joins), and a mode changed by a person or a promotion applies within ``max_age``.
+    A lookup past half that age gets the copy at once and starts the next read in the
+    background, so in a steady stream of lookups none waits for a Describe (read in a
+    workflow task, it would keep the task open that long; docs/performance.md, "The burst").
     ``max_age`` 0: every lookup reads afresh (still coalesced with those in flight).
     """
 
-    def __init__(self, client: Client, task_queue: str, max_age: float) -> None:
+    def __init__(
+        self, client: Client, task_queue: str, max_age: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._client = client
         self._task_queue = task_queue
         self._max_age = max_age
-        self._read: dict[str, tuple[float, asyncio.Task[AutonomyBook | None]]] = {}  # by inbox
+        self._clock = clock  # a test's own clock: the age is then not how long a busy machine took
+        self._known: dict[str, tuple[float, AutonomyBook | None]] = {}  # by inbox: when its read began
+        self._reading: dict[str, asyncio.Task[AutonomyBook | None]] = {}  # by inbox: the read in flight
 
     async def get(self, inbox_id: str) -> AutonomyBook | None:
-        now = time.monotonic()
-        cached = self._read.get(inbox_id)
-        if cached is not None:
-            began, task = cached
-            if not task.done() or (now - began <= self._max_age and task.exception() is None):
-                return await asyncio.shield(task)
-        task = asyncio.ensure_future(read_overrides(self._client, self._task_queue, inbox_id))
-        self._read[inbox_id] = (now, task)
-        return await asyncio.shield(task)
+        now = self._clock()
+        known = self._known.get(inbox_id)
+        if self._max_age > 0 and known is not None and now - known[0] <= self._max_age:
+            if now - known[0] > self._max_age / 2:
+                self._read(inbox_id, now)  # for the lookups to come
+            return known[1]
+        return await asyncio.shield(self._read(inbox_id, now))
+
+    def _read(self, inbox_id: str, now: float) -> asyncio.Task[AutonomyBook | None]:
+        """The read in flight, or a new one."""
+        reading = self._reading.get(inbox_id)
+        if reading is None or reading.done():
+            reading = asyncio.ensure_future(self._read_from(inbox_id, now))
+            # A read nobody awaits (ahead of time) may fail unseen: the next lookup reads again.
+            reading.add_done_callback(lambda task: task.cancelled() or task.exception())
+            self._reading[inbox_id] = reading
+        return reading
+
+    async def _read_from(self, inbox_id: str, began: float) -> AutonomyBook | None:
+        book = await read_overrides(self._client, self._task_queue, inbox_id)
+        if inbox_id not in self._known or self._known[inbox_id][0] < began:
+            self._known[inbox_id] = (began, book)
+        return book
 
 
 # Verdicts per Signal at most: a report is about 1 KB, a Signal's payload stays far below the limits.

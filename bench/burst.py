@@ -2,7 +2,8 @@
 
 Project: N emails are posted to the emulator together, while the watcher, the
 workflow worker and a judge worker run as processes of their own (as under
-``triage up``, the offline model). Most come from a sender (and a domain) of
+``triage up``, the offline model, the dev server's SQLite pragmas
+``TRIAGE_TEMPORAL_SQLITE_PRAGMAS``; the floor runs on the same server). Most come from a sender (and a domain) of
 their own; a few senders write ``limit + 2`` each, so the per-sender limit is
 counted under the same burst, and the inbox's budget per hour
 (``--inbox-limit``) is smaller than the burst, so it is counted too.
@@ -12,8 +13,12 @@ Measured, once every message has settled:
   lack of capacity or time (the workers' logs: failed activity attempts,
   "waiting for update", RESOURCE_EXHAUSTED; the histories: workflow and
   activity tasks that timed out or failed);
+- workflow tasks re-routed from the worker's sticky queue (they waited past
+  its schedule-to-start timeout): no call failed, but the worker could not
+  keep up, and each costs a replay; counted apart (``bench.workflow_tasks``);
 - the longest workflow task (WorkflowTaskStarted to WorkflowTaskCompleted,
-  from every history): the aim is 2 s, far below the deadlock detector;
+  or to its timeout on the worker, from every history): the aim is 2 s, far
+  below the deadlock detector;
 - every message in its right state: auto-sent or held for review by a
   budget, no sender over its limit, the inbox not over its budget; and how
   many fewer were sent than the budgets allow (a shared inbox budget may
@@ -37,15 +42,15 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from temporalio.api.enums.v1 import EventType, TimeoutType
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 from temporalio.worker import Worker
 
 from bench.floor import FloorWorkflow, noop
 from bench.harness import Comparison, Report, bench_settings, bounded_gather, cli, wait_for_count
-from bench.histories import local_activity_type
 from bench.pipeline import ROUTINE, routine_texts
 from bench.processes import (
+    cpu_seconds,
     dev_server,
     judge_process,
     mailsim_process,
@@ -53,12 +58,14 @@ from bench.processes import (
     spawn_python,
     stop_process,
 )
+from bench.workflow_tasks import REROUTED, TaskFigures, task_figures
 from starter.review import get_state
 from triage.domain import contracts
 from triage.domain.contracts import workflow_id_for
 from triage.domain.models import PolicySettings, TriageStatus
 from triage.domain.policy import AUTO_REPLY_LIMIT
 from triage.judging.offline import OfflineProvider
+from triage.runtime.asgi_server import free_port
 from triage.runtime.config import Settings
 from triage.runtime.temporal_client import unless_missing
 from worker.main import worker_options
@@ -69,6 +76,17 @@ SIZES = {
     "full": {"messages": 500, "repeat_senders": 10, "inbox_limit": 200},
 }
 WORKFLOW_TASK_AIM_S = 2.0
+# The workflow worker's own counters (its Prometheus endpoint, read before it stops): how
+# often a task found its run cached, how many runs were evicted to make room, and replays.
+WORKER_METRICS = (
+    "temporal_sticky_cache_hit",
+    "temporal_sticky_cache_miss",
+    "temporal_sticky_cache_total_forced_eviction",
+    "temporal_workflow_task_replay_latency_count",
+    "temporal_workflow_task_execution_latency_count",
+    "temporal_workflow_task_execution_failed",
+)
+WARNING = re.compile(r"\b(WARN|WARNING|ERROR)\b|\"level\":\"(warn|error)\"", re.I)
 STALL_S = 300.0  # no message settled for this long: the burst is stuck
 # In the workers' logs, the lines of a task that failed or waited for capacity, by kind.
 LOGGED_KINDS = {
@@ -76,12 +94,6 @@ LOGGED_KINDS = {
     "update refused: 10 in flight": re.compile(r"RESOURCE_EXHAUSTED|in-flight updates", re.I),
     "update aborted or timed out": re.compile(r"waiting for update|update was aborted", re.I),
     "activity attempt failed": re.compile("Completing activity as failed", re.I),
-}
-TIMED_OUT_OR_FAILED = {
-    EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT,
-    EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED,
-    EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT,
-    EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED,
 }
 
 
@@ -133,42 +145,23 @@ async def settled_count(client: Client, settings_queue: str) -> int:
     return waiting.count
 
 
-def _what_followed(event: Any) -> str | None:
-    """A command a workflow task's completion recorded: the activity it scheduled or the local activity it ran."""
-    if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
-        return f"activity {event.activity_task_scheduled_event_attributes.activity_type.name}"
-    local = local_activity_type(event)
-    return None if local is None else f"local activity {local}"
+async def worker_metrics(port: int) -> dict[str, float]:
+    """``WORKER_METRICS`` from the worker's Prometheus endpoint, each summed over its labels
+    (a counter that never counted is absent: 0)."""
+    async with httpx.AsyncClient(timeout=30) as http:
+        text = (await http.get(f"http://127.0.0.1:{port}/metrics")).text
+    totals = dict.fromkeys(WORKER_METRICS, 0.0)
+    for line in text.splitlines():
+        name = line.split("{", 1)[0].split(" ", 1)[0].removesuffix("_total")  # a counter may end so
+        if name in totals:
+            totals[name] += float(line.rsplit(" ", 1)[1])
+    return {name.removeprefix("temporal_"): value for name, value in totals.items()}
 
 
-async def history_figures(client: Client, workflow_id: str) -> tuple[float, Counter[str], dict[str, Any]]:
-    """The longest workflow task (s), the tasks that timed out or failed (by kind), and where the longest
-    one was (its first event, and the activities and local activities its completion recorded)."""
-    longest, failures, started = 0.0, Counter[str](), None
-    where: dict[str, Any] = {}
-    following: list[str] | None = None  # what the longest task so far recorded, while it is read
-    async for event in client.get_workflow_handle(workflow_id).fetch_history_events():
-        kind = event.event_type
-        if kind == EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED:
-            started = event
-            following = None
-        elif kind == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED and started is not None:
-            took = (event.event_time.ToDatetime() - started.event_time.ToDatetime()).total_seconds()
-            if took > longest:
-                longest = took
-                following = []
-                where = {"workflow_id": workflow_id, "started_event_id": started.event_id, "then": following}
-        elif following is not None and (done := _what_followed(event)):
-            following.append(done)
-        elif kind == EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED:
-            following = None
-        if kind in TIMED_OUT_OR_FAILED:
-            what = EventType.Name(kind).removeprefix("EVENT_TYPE_").lower()
-            if kind == EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:  # waiting for a worker, or on one?
-                timeout = event.workflow_task_timed_out_event_attributes.timeout_type
-                what += f" ({TimeoutType.Name(timeout).removeprefix('TIMEOUT_TYPE_').lower()})"
-            failures[what] += 1
-    return longest, failures, where
+async def history_figures(client: Client, workflow_id: str) -> TaskFigures:
+    """One triage workflow's tasks (``bench.workflow_tasks``)."""
+    events = [e async for e in client.get_workflow_handle(workflow_id).fetch_history_events()]
+    return task_figures(workflow_id, events)
 
 
 async def outcomes(client: Client, sent_by: dict[str, str], limit: int, inbox_limit: int) -> dict[str, Any]:
@@ -226,7 +219,7 @@ async def run(messages: int, repeat_senders: int, inbox_limit: int) -> Report:
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
         async with (
-            dev_server(directory) as (server, client),
+            dev_server(directory, Settings().temporal_sqlite_pragmas) as (server, client),
             mailsim_process(directory) as sim,
             httpx.AsyncClient(base_url=sim.control_url, timeout=60) as control,
         ):
@@ -246,13 +239,26 @@ async def run(messages: int, repeat_senders: int, inbox_limit: int) -> Report:
                 "TEMPORAL_ADDRESS": server.address,
                 "TRIAGE_LOG_LEVEL": "WARNING",
             }
-            worker = spawn_python(["starter.cli", "worker"], env=env, log=directory / "worker.log")
+            metrics_port = free_port()
+            worker = spawn_python(
+                ["starter.cli", "worker"],
+                env={**env, "TRIAGE_METRICS_PORT": str(metrics_port)},
+                log=directory / "worker.log",
+            )
             watcher = spawn_python(["starter.cli", "watch"], env=env, log=directory / "watch.log")
             try:
-                async with judge_process(settings, server.address, directory):
+                async with judge_process(settings, server.address, directory) as judge:
                     await asyncio.sleep(
                         3
                     )  # the workers and the watcher connected: their start-up is not the burst's
+                    assert server.process is not None  # it serves
+                    pids = {
+                        "dev server": server.process.pid,
+                        "workflow worker": worker.pid,
+                        "judge": judge.pid,
+                        "watcher": watcher.pid,
+                    }
+                    cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
                     began = time.perf_counter()
                     sent_by = await post_all(control, texts, senders(messages, repeat_senders, limit))
                     queue = settings.temporal_task_queue
@@ -261,11 +267,13 @@ async def run(messages: int, repeat_senders: int, inbox_limit: int) -> Report:
                         lambda: settled_count(client, queue), messages, what="settled", stall_timeout=STALL_S
                     )
                     elapsed = time.perf_counter() - began
+                    cpu = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in pids.items()}
                     figures = await bounded_gather(
                         (partial(history_figures, client, workflow_id_for(m)) for m in sent_by), 32
                     )
                     states = await outcomes(client, sent_by, limit, inbox_limit)
                     updates = await counter_updates(client, queue, settings.inbox_id)
+                    counted = await worker_metrics(metrics_port)
             finally:
                 await asyncio.gather(stop_process(watcher), stop_process(worker))
             logged = [
@@ -275,23 +283,40 @@ async def run(messages: int, repeat_senders: int, inbox_limit: int) -> Report:
                 for line in path.read_text(errors="replace").splitlines()
                 if (kind := next((k for k, p in LOGGED_KINDS.items() if p.search(line)), None))
             ]
+            # Warnings and errors of every process, the server's too: what a lost task left behind.
+            warnings = {
+                path.name: [line[:300] for line in lines if WARNING.search(line)][-5:]
+                for path in sorted(directory.glob("*.log"))
+                if (lines := path.read_text(errors="replace").splitlines())
+            }
     kinds = Counter(kind for kind, _ in logged)
     asked = states["auto_sent"] + states["held_by_a_budget"]
     details = {
         "elapsed_s": elapsed,
         "floor_elapsed_s": floor_s,
-        "longest_workflow_task_s": max(f[0] for f in figures),
-        "longest_workflow_task_at": max(figures, key=lambda f: f[0])[2],
+        # CPU seconds each process used from the first post until all settled: which one the burst waits on.
+        "cpu_s_until_settled": {name: round(seconds, 1) for name, seconds in cpu.items()},
+        "longest_workflow_task_s": max(f.longest_s for f in figures),
+        "longest_workflow_task_at": max(figures, key=lambda f: f.longest_s).where,
         "workflow_tasks_over_2s_then": dict(
-            Counter(" + ".join(f[2]["then"]) or "(none)" for f in figures if f[0] > WORKFLOW_TASK_AIM_S)
+            Counter(
+                " + ".join(f.where["then"]) or f"(none: {f.where['ended']})"
+                for f in figures
+                if f.longest_s > WORKFLOW_TASK_AIM_S
+            )
         ),
-        "tasks_timed_out_or_failed": sum(f[1].total() for f in figures),
-        "tasks_timed_out_or_failed_by_kind": dict(sum((f[1] for f in figures), Counter[str]())),
+        "tasks_timed_out_or_failed": sum(f.failures.total() for f in figures),
+        "tasks_timed_out_or_failed_by_kind": dict(sum((f.failures for f in figures), Counter[str]())),
+        "workflow_tasks_timed_out_at": [at for f in figures for at in f.failed_at][:10],
+        "a_timed_out_workflow": next((f.timeline for f in figures if f.timeline), []),
+        "workflow_tasks_rerouted": sum(f.rerouted for f in figures),
+        "last_warnings": {name: lines for name, lines in warnings.items() if lines},
         "logged_capacity_failures": len(logged),
         "logged_by_kind": dict(kinds),
         "logged_samples": {k: [line for kind, line in logged if kind == k][:3] for k in kinds},
         **states,
         "counter_updates": updates,
+        "workflow_worker": counted,
         "updates_per_auto_reply": sum(updates.values()) / max(1, states["auto_sent"]),
         "updates_per_reservation": sum(updates.values()) / max(1, asked),
     }
@@ -310,6 +335,14 @@ async def run(messages: int, repeat_senders: int, inbox_limit: int) -> Report:
                 "<= 1.0",
             ),
             Comparison("capacity failures", "count", failures, messages, "messages", "<= 0"),
+            Comparison(
+                REROUTED,
+                "count",
+                details["workflow_tasks_rerouted"],
+                messages,
+                "messages",
+                "<= 0",
+            ),
             Comparison(
                 "messages in a wrong state", "count", states["wrong_state"], messages, "messages", "<= 0"
             ),

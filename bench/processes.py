@@ -134,8 +134,8 @@ class DevServer:
 
 
 @asynccontextmanager
-async def dev_server(directory: Path) -> AsyncIterator[tuple[DevServer, Client]]:
-    server = DevServer(directory)
+async def dev_server(directory: Path, pragmas: Sequence[str] = ()) -> AsyncIterator[tuple[DevServer, Client]]:
+    server = DevServer(directory, pragmas)
     try:
         client = await server.start()
         yield server, client

@@ -178,6 +178,7 @@ async def run_stack(
                     port=int(port),
                     ui_port=settings.temporal_ui_port,
                     namespace=settings.temporal_namespace,
+                    sqlite_pragmas=settings.temporal_sqlite_pragmas,
                     # Its shutdown logs a WARN per internal poller; errors still show.
                     log_level="error",
                     # The servers stop after the clients (stop_children), not on the terminal's

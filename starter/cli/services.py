@@ -34,6 +34,7 @@ def server(
         ui_port=ui_port or settings.temporal_ui_port,
         namespace=settings.temporal_namespace,
         ui_codec_endpoint=ui_codec_endpoint,
+        sqlite_pragmas=settings.temporal_sqlite_pragmas,
     )
     console.print(
         f"Temporal dev server: gRPC 127.0.0.1:{port}, Web UI "

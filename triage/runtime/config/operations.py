@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from pydantic import BaseModel, Field
 
 from triage.runtime.config.fields import env_var
@@ -45,6 +47,20 @@ class OperationsSettings(BaseModel):
         ge=0,
         description="workflows a worker keeps in memory (README, [Operations](../README.md#operations))",
         validation_alias=env_var("TRIAGE_MAX_CACHED_WORKFLOWS"),
+    )
+    # How long a workflow task may wait on a worker's own (sticky) queue before the server hands
+    # it to the normal queue, where a worker replays the run from its first event. The SDK's 10 s
+    # is shorter than a burst's backlog: 500 messages at once re-routed hundreds of tasks, each a
+    # replay that made the backlog longer (docs/performance.md, "The burst"). The price is paid
+    # after a crash only (a clean stop tells the server, and once no poll has come for 10 s new
+    # tasks go to the normal queue): tasks already on the dead worker's queue wait this long.
+    sticky_queue_timeout: timedelta = Field(
+        timedelta(seconds=60),
+        ge=timedelta(seconds=1),
+        le=timedelta(minutes=10),
+        description="how long a workflow task waits for the worker that holds its run before any "
+        "worker takes it (after a worker crash, its runs wait this long)",
+        validation_alias=env_var("TRIAGE_STICKY_QUEUE_TIMEOUT"),
     )
     # Temporal's sandbox imports a workflow's modules afresh for every run it holds (and every
     # replay): ~115 KB of module objects per cached workflow and the worker's largest CPU cost

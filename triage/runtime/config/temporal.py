@@ -52,6 +52,16 @@ class TemporalSettings(BaseModel):
         description="the dev server's SQLite file (`triage server`, `triage up`)",
         validation_alias=env_var("TRIAGE_TEMPORAL_DB"),
     )
+    # The dev server's SQLite in write-ahead mode: with its default rollback journal, a burst
+    # of 150 messages at once saw workflow-task completions fail to persist ("Update workflow
+    # execution operation failed") and time out after 10 s, and the no-op floor ran 3x slower
+    # (docs/performance.md, "The burst"). The sync setting is SQLite's: no commit is less durable.
+    temporal_sqlite_pragmas: list[str] = Field(
+        ["journal_mode=wal"],
+        description="SQLite pragmas for the dev server's database (`triage server`, `triage up`), "
+        'as JSON: `["journal_mode=wal"]`; `[]` for SQLite\'s defaults',
+        validation_alias=env_var("TRIAGE_TEMPORAL_SQLITE_PRAGMAS"),
+    )
     temporal_ui_port: int = Field(
         8233, description="the dev server's Web UI port", validation_alias=env_var("TRIAGE_TEMPORAL_UI_PORT")
     )
