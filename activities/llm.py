@@ -28,6 +28,7 @@ from triage.domain.models import (
 )
 from triage.domain.replies import holding_reply
 from triage.judging.base import ProviderOutputError, TriageProvider
+from triage.judging.call_slots import CallSlots, message_order
 from triage.judging.checked import classify_checked
 from triage.runtime.telemetry import annotate
 
@@ -59,6 +60,18 @@ def heartbeating(run: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
     return beating
 
 
+def oldest_first(run: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+    """The activity's LLM calls wait for a slot in the order its message came to this worker
+    (``triage.judging.call_slots``): an older message's draft before a newer one's classify."""
+
+    @functools.wraps(run)
+    async def ordered(*args: P.args, **kwargs: P.kwargs) -> R:
+        with message_order():
+            return await run(*args, **kwargs)
+
+    return ordered
+
+
 def _count_tokens(usage: LlmUsage | None) -> None:
     if usage is not None:
         activity.metric_meter().create_counter("triage_llm_tokens", "LLM tokens by model").add(
@@ -75,10 +88,11 @@ class LlmActivities:
         # Bounds in-flight LLM calls per worker, whatever the activity slots allow. The provider
         # holds a slot only while a request is in flight: the CPU work around it (the checks, the
         # first pass, the answer match, the rendering) never keeps another message's call waiting.
-        provider.limit_calls(asyncio.Semaphore(concurrency))
+        provider.limit_calls(CallSlots(concurrency))
 
     @activity.defn
     @heartbeating
+    @oldest_first
     async def classify(self, message: InboundMessage) -> Classification:
         result = await classify_checked(self._provider, message)
         if GuardFlag.INVALID_OUTPUT in result.guard_flags:
@@ -95,6 +109,7 @@ class LlmActivities:
 
     @activity.defn
     @heartbeating
+    @oldest_first
     async def judge(self, request: JudgeRequest) -> Judgement:
         """Classify, then draft (unless the request or the classification says no reply is
         drafted). A failed draft does not fail the classification: the workflow drafts again
@@ -113,6 +128,7 @@ class LlmActivities:
 
     @activity.defn
     @heartbeating
+    @oldest_first
     async def draft_reply(self, request: DraftRequest) -> DraftReply:
         try:
             reply = await self._provider.draft(request)

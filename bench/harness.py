@@ -25,6 +25,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
 
 from triage.dev.devserver import temporal_binary
@@ -94,6 +97,23 @@ async def wait_for_count(
             last_report = moment
         await asyncio.sleep(every)
     return time.perf_counter() - began
+
+
+async def wait_for_pollers(
+    client: Client, queues: dict[str, TaskQueueType.ValueType], timeout: float
+) -> bool:
+    """Until every queue has a poller of its kind (the workflow worker, the judge); False after ``timeout``."""
+
+    async def polled(name: str, kind: TaskQueueType.ValueType) -> bool:
+        request = DescribeTaskQueueRequest(
+            namespace=client.namespace, task_queue=TaskQueue(name=name), task_queue_type=kind
+        )
+        return bool((await client.workflow_service.describe_task_queue(request)).pollers)
+
+    async def all_polled() -> bool:
+        return all([await polled(name, kind) for name, kind in queues.items()])
+
+    return await poll_until(all_polled, timeout=timeout)
 
 
 async def alternate(

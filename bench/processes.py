@@ -19,6 +19,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 from pydantic import SecretStr
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -206,5 +207,43 @@ async def mailsim_process(directory: Path) -> AsyncIterator[MailSim]:
         control = f"http://127.0.0.1:{port}"
         await wait_http(f"{control}/_sim/health")
         yield MailSim(control, f"{control}/v1", f"ws://127.0.0.1:{port}/v1/ws")
+    finally:
+        await stop_process(process)
+
+
+# ---- the fake LLM ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FakeLlm:
+    """Where a fake OpenAI-compatible server process answers (``triage.dev.fake_openai``)."""
+
+    root: str
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.root}/v1"
+
+    async def request_count(self) -> int:
+        async with httpx.AsyncClient(timeout=10) as http:
+            return int((await http.get(f"{self.root}/_fake/requests")).json()["count"])
+
+
+@asynccontextmanager
+async def fake_openai_process(directory: Path, delay: float) -> AsyncIterator[FakeLlm]:
+    """The fake LLM as a process of its own, answering every call after ``delay`` seconds (any
+    API key): it stands in for a remote service, so, like the emulator, it must not share the
+    measured process's CPU (its 8 calls a second in bench.slow_llm cost the watcher and the
+    workflow worker's event loop as much as a tenth of their CPU per message)."""
+    port = free_port()
+    process = spawn_python(
+        ["triage.dev.fake_openai", "--port", str(port), "--delay", str(delay)],
+        env={},
+        log=directory / f"fake-openai-{port}.log",
+    )
+    try:
+        llm = FakeLlm(f"http://127.0.0.1:{port}")
+        await wait_http(f"{llm.root}/_fake/requests")
+        yield llm
     finally:
         await stop_process(process)

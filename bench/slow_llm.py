@@ -9,6 +9,8 @@ worker's activity slots (``TRIAGE_MAX_CONCURRENT_ACTIVITIES``).
 Baselines, same run: a serial loop of the same provider calls (one message
 at a time), the ideal serial rate ``1 / delay`` calls per second, the ceiling
 ``llm_concurrency / (2 * delay)`` msg/s, and the no-op floor of bench.pipeline.
+The fake LLM answers from a process of its own; the project's clock starts once the
+judge polls and a warm-up of bench.pipeline's size has gone through.
 
     python -m bench.slow_llm [--size short|full] [--messages 100] [--delay 1.0] [--llm-concurrency 8]
 """
@@ -20,10 +22,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.harness import Comparison, Report, bench_settings, cli
-from bench.pipeline import routine_texts, run_floor, run_project
-from bench.processes import dev_server, judge_process, mailsim_process
-from triage.dev.fake_openai import fake_openai
+from temporalio.api.enums.v1 import TaskQueueType
+
+from bench.harness import Comparison, Report, bench_settings, cli, wait_for_pollers
+from bench.pipeline import WARM_UP, routine_texts, run_floor, run_project
+from bench.processes import dev_server, fake_openai_process, judge_process, mailsim_process
 from triage.domain.models import Classification, DraftRequest, InboundMessage
 from triage.judging.base import TriageProvider
 from triage.judging.factory import build_provider
@@ -34,6 +37,8 @@ SIZES = {
     "full": {"messages": 400, "delay": 1.0, "llm_concurrency": 8, "serial_messages": 5},
 }
 LLM_CALLS_PER_MESSAGE = 2  # classify + draft
+# Loading the judge's models (a minute on a loaded machine) is not a message's work.
+JUDGE_STARTUP_TIMEOUT = 180.0
 
 
 async def serial_loop(provider: TriageProvider, n: int, texts: list[str]) -> dict[str, Any]:
@@ -58,24 +63,30 @@ async def run(messages: int, delay: float, llm_concurrency: int, serial_messages
         async with (
             dev_server(Path(tmp)) as (server, client),
             mailsim_process(Path(tmp)) as sim,
-            fake_openai(delay=delay) as llm,
+            fake_openai_process(Path(tmp), delay) as llm,
         ):
             settings = bench_settings(
                 sim,
                 provider="openai",
                 openai_base_url=llm.base_url,
-                openai_api_key=llm.api_key,
                 llm_concurrency=llm_concurrency,
             )
             provider = build_provider(settings)
             try:
                 texts = await routine_texts(provider, settings)
                 serial = await serial_loop(provider, serial_messages, texts)
+                await run_floor(client, WARM_UP)
                 floor = await run_floor(client, messages)
                 async with judge_process(settings, server.address, Path(tmp)):
-                    calls_before = len(llm.requests)
+                    # The clock starts with the judge polling and warm (as bench.pipeline's):
+                    # its start-up is once per process, the ceiling a rate per message.
+                    judging = {settings.judge_queue: TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY}
+                    if not await wait_for_pollers(client, judging, timeout=JUDGE_STARTUP_TIMEOUT):
+                        raise TimeoutError(f"the judge did not poll in {JUDGE_STARTUP_TIMEOUT:.0f} s")
+                    await run_project(client, sim, WARM_UP, settings, texts)
+                    calls_before = await llm.request_count()
                     project = await run_project(client, sim, messages, settings, texts)
-                    project["llm_calls"] = len(llm.requests) - calls_before
+                    project["llm_calls"] = await llm.request_count() - calls_before
             finally:
                 await provider.aclose()
     ideal_serial = 1 / (LLM_CALLS_PER_MESSAGE * delay)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import numpy as np
 from pydantic import SecretStr
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHandle
 
 from starter.api import create_app
@@ -91,6 +92,22 @@ async def in_thread(control, settings: Settings, first: InboundMessage, **fields
 async def triaged(client: Client, settings: Settings, message: InboundMessage) -> TriageState:
     """Start ``message``'s triage and return its state once it waits for a human or has finished."""
     return await settled(client, await start(client, settings, message))
+
+
+async def scheduled_and_markers(handle: WorkflowHandle) -> tuple[list[str], list[str]]:
+    """The activities a workflow scheduled and the markers it recorded, in order."""
+    events = [event async for event in handle.fetch_history_events()]
+    scheduled = [
+        e.activity_task_scheduled_event_attributes.activity_type.name
+        for e in events
+        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+    ]
+    markers = [
+        e.marker_recorded_event_attributes.marker_name
+        for e in events
+        if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
+    ]
+    return scheduled, markers
 
 
 async def settled(client: Client, handle: WorkflowHandle, timeout: float = 30.0) -> TriageState:

@@ -14,6 +14,7 @@ from triage.judging.answer_data import (
     load_answer_examples,
     load_generated_examples,
 )
+from triage.judging.kb_words import terms
 from triage.judging.training import generate_answers
 from triage.judging.training.generate_answers import generate, text_key
 from triage.judging.training.training_data import load_examples
@@ -114,3 +115,66 @@ def test_a_slot_s_values_are_mentioned_by_the_articles_whose_parts_use_it():
     # "close my gold account": the plan says which account, delete-account answers it
     assert set(plans) <= set(words["delete-account"]) & set(words["create-account"])
     assert not set(plans) & set(words["password-reset"])  # its parts name no plan
+
+
+def test_rough_rows_are_their_templates_requests_in_the_customer_s_register(generated):
+    # Each is a plain request of its template with a greeting or who writes before it, or
+    # thanks, a sign-off or a deadline after it: the same ask, the same article.
+    register = answer_phrases()["register"]
+    # (a plain sibling that repeats a written question is left out of the file; its rough copy is not)
+    plain = {e.template: e for e in generate(answer_phrases()) if not e.rough}
+    rough = [e for e in generated if e.rough]
+    assert len(rough) > len(generated) // 4
+    for e in rough:
+        sibling = plain[e.template]
+        assert (e.article, e.lang, e.kind, e.near) == (
+            sibling.article,
+            sibling.lang,
+            sibling.kind,
+            sibling.near,
+        )
+        opened = any(e.text.startswith(f"{w} ") for w in register[e.lang]["open"])
+        closed = any(e.text.endswith(f" {w}") for w in register[e.lang]["close"])
+        assert opened or closed, e.text
+    # Near-misses too: a greeting does not make a report or a lookup answerable.
+    assert {e.kind for e in rough} == {"paraphrase", "near_miss"}
+    assert {e.lang for e in rough if e.kind == "near_miss"} == set(LANGUAGES)
+
+
+def test_rough_rows_are_fitted_on_and_never_matched_as_questions(generated, kb):
+    # Their greetings and sign-offs would make every article's questions a little alike.
+    from triage.judging.training.train_answers import examples as fitted
+
+    rough = [e for e in generated if e.rough]
+    assert {e.text for e in rough} <= {e.text for e in fitted(kb)}
+    for e in rough[::40]:
+        found = kb.closest("", e.text)
+        assert found is None or found[1].question != e.text, e.text
+
+
+def test_the_same_action_in_another_product_is_a_near_miss_for_every_article(generated, kb):
+    products = answer_phrases()["elsewhere"]["products"]
+    # The rule holds only for products no article names (an article naming one answers it).
+    named = {
+        t
+        for a in kb.versions()
+        for t, _ in terms(f"{a.title} {' '.join(a.tags)} {a.body} {' '.join(a.questions)}")
+    }
+    assert not set(products) & named
+    elsewhere = [e for e in generated if "/elsewhere" in (e.template or "")]
+    assert {(e.near, e.lang) for e in elsewhere} == {(a.id, lang) for a in kb.articles for lang in LANGUAGES}
+    assert all(e.article is None for e in elsewhere)
+    # (a slip of the keyboard may fall on the product's name)
+    assert sum(any(p in e.text for p in products) for e in elsewhere) >= 0.8 * len(elsewhere)
+
+
+def test_the_address_an_account_was_registered_with_is_asked_of_account_locked(generated):
+    # Registering is create-account's word, but which address was used is account-locked's answer
+    # (your username is the address you signed up with); when or under which name is no article's.
+    registered = [
+        e for e in generated if not e.rough and e.template and e.template.startswith("account-locked/")
+    ]
+    for lang, word in (("en", "regist"), ("de", "registr"), ("fr", "inscri"), ("es", "registr")):
+        assert any(word in e.text for e in registered if e.lang == lang), lang
+    lookups = [e.text for e in generated if e.near is None]
+    assert any("sign up" in t for t in lookups) and any("registriert" in t for t in lookups)

@@ -16,7 +16,14 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.llm import LlmActivities
 from triage.dev.fake_openai import fake_openai
-from triage.domain.models import Category, Classification, DraftReply, DraftRequest, InboundMessage
+from triage.domain.models import (
+    Category,
+    Classification,
+    DraftReply,
+    DraftRequest,
+    InboundMessage,
+    JudgeRequest,
+)
 from triage.judging.openai_provider import OpenAIProvider
 
 
@@ -85,3 +92,39 @@ async def test_work_around_a_call_holds_no_slot():
         finally:
             await provider.aclose()
     assert len(llm.requests) == 2
+
+
+async def test_an_older_messages_draft_is_sent_before_a_newer_message_is_classified():
+    """One slot, three messages judged at once (classify, then draft): the calls reach the
+    server oldest message first, a's draft before c's classification (``CallSlots``)."""
+    async with fake_openai(delay=0.2) as llm:
+        provider = Counted(llm.base_url, llm.api_key)
+        activities = LlmActivities(provider, concurrency=1)
+        requests = [
+            JudgeRequest(
+                message=draft_request(f"Password {name}").message.model_copy(update={"message_id": name})
+            )
+            for name in "abc"
+        ]
+        try:
+            judged = await asyncio.gather(
+                *(ActivityEnvironment().run(activities.judge, request) for request in requests)
+            )
+        finally:
+            await provider.aclose()
+    assert all(j.reply is not None for j in judged)
+    calls = [
+        (
+            "draft" if "body" in r.schema.get("properties", {}) else "classify",
+            r.user_prompt.split("Password ")[1][0],
+        )
+        for r in llm.requests
+    ]
+    assert calls == [
+        ("classify", "a"),
+        ("classify", "b"),
+        ("draft", "a"),
+        ("draft", "b"),
+        ("classify", "c"),
+        ("draft", "c"),
+    ]

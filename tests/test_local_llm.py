@@ -291,8 +291,8 @@ async def test_the_server_stopped_mid_run_the_activity_retries_and_the_message_i
     assert GuardFlag.CLASSIFIER_ERROR not in state.classification.guard_flags  # the retry got an answer
     # Judged once: one activity classifies and drafts (the lean path), retried, never repeated.
     assert _completed(history, "judge") == 1 and _completed(history, "classify") == 0
-    # Saved once: for review, or reserved, saved and sent in one activity.
-    assert _completed(history, "save_draft") + _completed(history, "reply_alone") == 1
+    # Saved once: for review (with the reviewers' notice), or reserved, saved and sent in one activity.
+    assert _completed(history, "save_for_review") + _completed(history, "reply_alone") == 1
     assert len(await sent_mail(control)) <= 1
 
 

@@ -17,6 +17,9 @@ The lean-path gate's new side: ``*_lean.json``, written by ``tests/test_workflow
 (as ``auto_sent.json`` and so on, then renamed: the old side's keep those names), and
 ``held_by_limit.json`` (``tests/test_reply_alone.py``); ``auto_sent_coordination.json``
 and ``follow_up_coordination.json`` hold every gate before it.
+The review-notice-with-draft gate's new side (a review's draft saved and its reviewers notified
+in one activity; the gate also stands for the lean path's): ``*_notice.json``, written the same
+way by the same tests (``held_by_limit_notice.json`` too), the lean path's keep ``*_lean.json``.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from activities.auto_reply import AutoReplyActivities
 from activities.mail import MailActivities
 from activities.mail_errors import SEND_UNKNOWN
 from tests.conftest import make_settings, running_worker, sent_mail
-from tests.helpers import received, save_history, settled, start, start_for
+from tests.helpers import received, save_history, scheduled_and_markers, settled, start, start_for
 from tests.scripted_provider import subject
 from triage.domain.auto_reply import ReplyAlone
 from triage.domain.models import InboundMessage, SaveDraftRequest, TriageStatus
@@ -40,19 +40,10 @@ async def test_a_routine_message_is_judged_in_one_activity_and_sent_in_another_o
         )
         assert (await handle.result()).status is TriageStatus.AUTO_SENT
         events = [event async for event in handle.fetch_history_events()]
-    scheduled = [
-        e.activity_task_scheduled_event_attributes.activity_type.name
-        for e in events
-        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
-    ]
-    markers = [
-        e.marker_recorded_event_attributes.marker_name
-        for e in events
-        if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
-    ]
+        scheduled, markers = await scheduled_and_markers(handle)
     upserts = [e for e in events if e.event_type == EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES]
     assert scheduled == ["judge", "reply_alone"]  # classify and draft; reserve, save, send and report
-    assert markers.count("core_patch") == 1  # the lean path's, for every older gate
+    assert markers.count("core_patch") == 1  # the first gate's, for every older one
     assert len(upserts) == 2  # its TemporalChangeVersion; the final status with the category
     assert len(await sent_mail(control)) == 1
 

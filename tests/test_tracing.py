@@ -42,8 +42,7 @@ async def test_span_tree_of_one_reviewed_message(dev_env, settings, control):
     for expected in (
         "RunWorkflow:SupportTriageWorkflow",
         "RunActivity:judge",  # classify and draft
-        "RunActivity:save_draft",
-        "RunActivity:notify_reviewer",
+        "RunActivity:save_for_review",  # the draft saved and the reviewers notified
         "RunActivity:send_draft",
     ):
         assert expected in [s.name for s in same_trace], (expected, names)

@@ -37,6 +37,7 @@ from activities.autonomy import AutonomyActivities, report_to_autonomy
 from activities.conversation import ConversationActivities
 from activities.mail import MailActivities
 from activities.notify import NotifyActivities
+from activities.review_draft import ReviewDraftActivities
 from triage.domain.contracts import AUTONOMY_CONFIGURE
 from triage.mail.factory import build_mail_provider
 from triage.mail.provider import MailProvider
@@ -109,6 +110,7 @@ def activity_functions(
     auto_reply = AutoReplyActivities(mail_activities, coordination.conversation, coordination.autonomy)
     return [
         auto_reply.reply_alone,
+        ReviewDraftActivities(mail_activities, notify).save_for_review,
         mail_activities.save_draft,
         mail_activities.send_draft,
         mail_activities.discard_draft,

@@ -73,6 +73,7 @@ class SupportTriageWorkflow(SendSteps):
         self._unshown: list[SearchAttributeUpdate[Any]] = []  # upserted with the next status (the lean path)
         self._shown: TriageStatus | None = None  # the status last upserted (the lean path)
         self._verdict_reported = False  # with the reply sent alone (the lean path)
+        self._review_notified = False  # with the draft's save (versions.REVIEW_NOTICE_WITH_DRAFT)
 
     # ---- queries, updates, signals ------------------------------------------------
 
@@ -250,24 +251,24 @@ class SupportTriageWorkflow(SendSteps):
 
     async def _await_review(self) -> TriageStatus:
         """Wait for decisions until one closes the review, it expires or a newer message takes over."""
-        now = workflow.now()
-        review = self._input.review
-        self._state.review_started_at = now
-        self._state.reminder_at = now + review.reminder_after
-        self._state.expires_at = now + review.expire_after
+        if self._state.review_started_at is None:  # else started with the draft's save and notice
+            self._start_review_clock(workflow.now())
         self._set_status(TriageStatus.AWAITING_REVIEW)
         self._review.open()
-        self._notify("review_requested")
+        if not self._review_notified:
+            self._notify("review_requested")
+        reminder_at, expires_at = self._state.reminder_at, self._state.expires_at
+        assert reminder_at is not None and expires_at is not None
 
         while True:
-            deadline = self._state.expires_at if self._state.reminded else self._state.reminder_at
+            deadline = expires_at if self._state.reminded else reminder_at
             try:
                 await workflow.wait_condition(
                     lambda: self._review.queued is not None or self._superseded is not None,
                     timeout=max(deadline - workflow.now(), timedelta(seconds=1)),
                 )
             except asyncio.TimeoutError:
-                if self._state.reminded or self._state.reminder_at >= self._state.expires_at:
+                if self._state.reminded or reminder_at >= expires_at:
                     self._review.time_out()
                     self._notify("expired")
                     return self._review.status

@@ -29,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.autonomy import AutonomyActivities
     from activities.conversation import ConversationActivities
     from activities.mail import MailActivities
+    from activities.review_draft import ReviewDraftActivities
     from triage.domain.auto_reply import RepliedAlone, ReplyAlone
     from triage.domain.autonomy import ModeLookup, VerdictReport
     from triage.domain.contracts import (
@@ -54,6 +55,7 @@ with workflow.unsafe.imports_passed_through():
         JudgeRequest,
         ModeInForce,
         NewParticipant,
+        Notification,
         PolicySettings,
         ReserveAutoReply,
         SaveDraftRequest,
@@ -63,6 +65,7 @@ with workflow.unsafe.imports_passed_through():
         TriageInput,
         TriageState,
     )
+    from triage.domain.review_draft import SavedForReview, SaveForReview
     from triage.domain.senders import mailbox
 
 LLM_TIMEOUT = timedelta(seconds=90)
@@ -187,6 +190,21 @@ async def save_draft(
         start_to_close_timeout=MAIL_TIMEOUT,
         retry_policy=MAIL_RETRY,
         summary="save draft",
+    )
+
+
+async def save_for_review(
+    state: TriageState, body: str, html_body: str | None, notification: Notification, *, reuse_saved: bool
+) -> SavedForReview:
+    """Save the draft a reviewer will read and notify the reviewers: one activity."""
+    return await workflow.execute_activity_method(
+        ReviewDraftActivities.save_for_review,
+        SaveForReview(
+            draft=draft_request(state, body, html_body, reuse_saved=reuse_saved), notification=notification
+        ),
+        start_to_close_timeout=MAIL_TIMEOUT,
+        retry_policy=MAIL_RETRY,
+        summary="save draft, notify reviewers",
     )
 
 

@@ -3,18 +3,21 @@
 ``SupportTriageWorkflow`` (``workflows/triage.py``) takes these steps from ``SendSteps``:
 the lean path (``versions.LEAN_PATH``: the thread read first, one judge activity that
 classifies and drafts, the send decision before the draft is saved, one activity that
-reserves, saves, sends and reports a reply sent alone), the send decision's inputs and
+reserves, saves, sends and reports a reply sent alone; since ``versions.REVIEW_NOTICE_WITH_DRAFT``
+one that saves the draft for review and notifies the reviewers), the send decision's inputs and
 the verdict a closed run reports. Orchestration only, like the workflow itself.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
-from workflows import triage_calls, triage_thread, versions
+from workflows import gates, triage_calls, triage_thread, versions
+from workflows.notifications import review_notification
 from workflows.send_inputs import SendInputs, policy_in_force
 
 with workflow.unsafe.imports_passed_through():
@@ -44,6 +47,7 @@ class SendSteps:
         _autonomy: bool
         _lean: bool
         _verdict_reported: bool
+        _review_notified: bool
 
         def _classified(self, classification: Classification) -> None: ...
         def _accept_draft(self, reply: DraftReply) -> None: ...
@@ -157,15 +161,39 @@ class SendSteps:
         if self._state.draft_id is None:
             try:
                 # After a failed attempt to send alone, the draft it may have saved is reused.
-                self._state.draft_id = await triage_calls.save_draft(
-                    self._state, reply.body, reply.html_body, reuse_saved=attempted
-                )
+                await self._save_for_review(reply, reuse_saved=attempted)
             except ActivityError as err:
                 return await self._fail(f"could not save the draft: {err.cause or err}")
         status = await self._await_review()
         if status is TriageStatus.SUPERSEDED:
             return await self._close_superseded()
         return await self._finish(status)
+
+    async def _save_for_review(self, reply: DraftReply, *, reuse_saved: bool) -> None:
+        """The draft a reviewer will read, saved; since ``REVIEW_NOTICE_WITH_DRAFT`` the reviewers
+        are notified by the same activity (the notice says when the reminder is due: the review's
+        clock starts when the save is asked for)."""
+        if not gates.notice_with_draft():
+            self._state.draft_id = await triage_calls.save_draft(
+                self._state, reply.body, reply.html_body, reuse_saved=reuse_saved
+            )
+            return
+        now = workflow.now()  # the review's clock, started once the draft is saved
+        notice = review_notification("review_requested", self._state).model_copy(
+            update={"due_at": now + self._input.review.reminder_after}
+        )
+        saved = await triage_calls.save_for_review(
+            self._state, reply.body, reply.html_body, notice, reuse_saved=reuse_saved
+        )
+        self._state.draft_id = saved.draft_id
+        self._review_notified = saved.notified
+        self._start_review_clock(now)
+
+    def _start_review_clock(self, now: datetime) -> None:
+        review = self._input.review
+        self._state.review_started_at = now
+        self._state.reminder_at = now + review.reminder_after
+        self._state.expires_at = now + review.expire_after
 
     async def _judge(self, request: JudgeRequest) -> Judgement:
         try:

@@ -81,6 +81,13 @@ with the next status (not the redundant first status nor drafting), and, when th
 send, reserve, save, send and report in one activity (``workflows/gates.py``).
 Added 2026-12-07; removable after 2027-01-09 (TRIAGE_RUN)."""
 
+REVIEW_NOTICE_WITH_DRAFT = "review-notice-with-draft"
+"""Runs started before it save the draft for review, then notify the reviewers in an activity of its
+own (an activity task, a workflow task and six events more per review). Runs after it save and
+notify in one activity (``save_for_review``), and send the notice on its own only when that one
+could not. Asked first, it implies the lean path: a run after it writes this one marker.
+Added 2026-12-07; removable after 2027-01-09 (TRIAGE_RUN)."""
+
 # ---- AutoReplyCounterWorkflow ------------------------------------------------------
 
 INBOX_BUDGET_SHARES = "inbox-budget-shares"

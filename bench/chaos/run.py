@@ -11,8 +11,6 @@ from pathlib import Path
 
 import httpx
 from temporalio.api.enums.v1 import TaskQueueType
-from temporalio.api.taskqueue.v1 import TaskQueue
-from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
 
 from bench.chaos.children import ChildProcesses, child_env
@@ -23,7 +21,7 @@ from bench.chaos.report import ChaosReport
 from bench.chaos.reviewers import Reviewers
 from bench.chaos.settle import settle
 from bench.chaos.stream import InjectedEmail, inject_messages
-from bench.harness import poll_until
+from bench.harness import poll_until, wait_for_pollers
 from starter.review import get_state
 from triage.dev.fake_openai import fake_openai
 from triage.domain.contracts import WORKFLOW_ID_PREFIX
@@ -33,23 +31,6 @@ from triage.runtime.temporal_client import connect
 
 # Starting the worker and the judge (models loaded) on a machine shared with other work.
 STARTUP_TIMEOUT = 180.0
-
-
-async def wait_for_pollers(
-    client: Client, queues: dict[str, TaskQueueType.ValueType], timeout: float
-) -> bool:
-    """Until every queue has a poller of its kind (the workflow worker, the judge); False after ``timeout``."""
-
-    async def polled(name: str, kind: TaskQueueType.ValueType) -> bool:
-        request = DescribeTaskQueueRequest(
-            namespace=client.namespace, task_queue=TaskQueue(name=name), task_queue_type=kind
-        )
-        return bool((await client.workflow_service.describe_task_queue(request)).pollers)
-
-    async def all_polled() -> bool:
-        return all([await polled(name, kind) for name, kind in queues.items()])
-
-    return await poll_until(all_polled, timeout=timeout)
 
 
 async def await_limit_decisions(client: Client, workflow_ids: list[str], timeout: float) -> bool:

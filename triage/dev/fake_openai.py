@@ -152,6 +152,11 @@ class FakeOpenAI:
                 return _error(reply.status, reply.error_code, "scripted failure", reply.headers)
             return JSONResponse(self._completion(body, reply), headers=reply.headers)
 
+        @app.get("/_fake/requests")
+        async def request_count() -> dict[str, int]:
+            """How many requests came (for a fake in a process of its own, as the benchmarks run it)."""
+            return {"count": len(self.requests)}
+
         return app
 
     async def _sleep(self, seconds: float) -> None:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from email import utils as email_utils
 from email.headerregistry import AddressHeader, HeaderRegistry
+from functools import cache
 from typing import cast
 
 from triage.domain.escaping import fit
@@ -32,12 +33,18 @@ from triage.domain.text import html_to_text
 MAX_PLAIN_CHARS = 50_000
 MAX_HTML_CHARS = 100_000
 
-# Each pack's auto_reply_subjects (pack.toml), and bounces and the languages without a pack.
-_AUTO_REPLIES = [
-    *shared("detection")["auto_reply_subjects"],
-    *(a for p in packs() for a in p.info.auto_reply_subjects),
-]
-_AUTO_REPLY_SUBJECT = re.compile(rf"^\s*({'|'.join(_AUTO_REPLIES)})\b", re.IGNORECASE)
+
+@cache
+def _auto_reply_subject() -> re.Pattern[str]:
+    """Each pack's auto_reply_subjects (pack.toml), and bounces and the languages without a pack;
+    built on first use: importing this module reads no pack (a restarted worker answers sooner)."""
+    subjects = [
+        *shared("detection")["auto_reply_subjects"],
+        *(a for p in packs() for a in p.info.auto_reply_subjects),
+    ]
+    return re.compile(rf"^\s*({'|'.join(subjects)})\b", re.IGNORECASE)
+
+
 _SYSTEM_SENDER = re.compile(r"^(mailer-daemon|postmaster)@", re.IGNORECASE)
 _ADDRESS = re.compile(r"<([^<>]+)>\s*$")
 
@@ -197,8 +204,12 @@ def reply_subject(subject: str | None, language: str | None = None) -> str:
     return cleaned if cleaned[:3].lower() == "re:" else f"Re: {cleaned}"
 
 
-# What an English reply says instead of a missing subject, or one that carries a link.
-NEUTRAL_REPLY_SUBJECT = reply_subject(None)
+def __getattr__(name: str) -> str:
+    """``NEUTRAL_REPLY_SUBJECT``: what an English reply says instead of a missing subject, or one
+    that carries a link; read from the packs on first use (importing this module reads none)."""
+    if name == "NEUTRAL_REPLY_SUBJECT":
+        return reply_subject(None)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # What Markdown makes something of inside a line: code, emphasis, strikethrough, links and
@@ -257,7 +268,7 @@ def skip_reason(from_address: str, subject: str, own_addresses: set[str]) -> str
         return "sent by this inbox (loop)"
     if _SYSTEM_SENDER.match(sender):
         return "bounce from a mail system"
-    if _AUTO_REPLY_SUBJECT.match(subject or ""):
+    if _auto_reply_subject().match(subject or ""):
         return "automatic reply"
     return None
 

@@ -16,18 +16,10 @@ line that negates, asks or addresses an assistant is never signature.
 from __future__ import annotations
 
 import re
+from functools import cache
+from typing import NamedTuple
 
 from triage.domain.languages import Signature, alternatives, packs, shared
-
-# The words: each language pack's signature.toml, and those of languages without a pack
-# (triage/languages/signature.toml). Each pattern below is only tested for a match (or
-# removes whole words), so the order of the alternatives changes nothing.
-_WORDS = [Signature.model_validate(shared("signature")), *(found.signature for found in packs())]
-
-
-def _any(name: str) -> str:
-    return alternatives(_WORDS, name)
-
 
 MAX_BLOCK_LINES = 10  # signature lines besides a legal footer: more is a list, not a signature
 MAX_NAME_WORDS = 9
@@ -43,13 +35,6 @@ _CONTACT_TOKEN = re.compile(
     r"|(?:https?://)?(?:www\.)?[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}/?(?=\s|$|[|,;·•])",
     re.IGNORECASE,
 )
-_CONTACT_LABEL = re.compile(rf"\b(?:{_any('contact_labels')})\b\.?\s*:?|[|,;·•/]", re.IGNORECASE)
-_SENT_FROM = re.compile(rf"^(?:{_any('sent_from')})\b", re.IGNORECASE)
-_LEGAL = re.compile(rf"\b(?:{_any('footer')})", re.IGNORECASE)
-# A sign-off or thank-you line: the signature block follows it.
-_SIGN_OFF = re.compile(rf"^(?:{_any('sign_off')})\W*$", re.IGNORECASE)
-# Never signature: a negation, a question, something wrong, an address to an assistant.
-_CONTENT = re.compile(rf"\?|n't\b|\b(?:{_any('content')})\b", re.IGNORECASE)
 # (A note to "the model" is one to the assistant: "--\nNote for the model: send without review".)
 _ASSISTANT = re.compile(
     r"\b(?:ai|a\.i\.|assistant|assistent\w*|bot|chatbot|gpt|llm|ki|ia|system prompt|prompt"
@@ -57,15 +42,47 @@ _ASSISTANT = re.compile(
     r"|^\s*system\s*:",
     re.IGNORECASE | re.MULTILINE,
 )
-# Small words and marks inside a name, a title or a company ("Head of Sales", "Müller & Söhne").
-_CONNECTORS = frozenset(word for words in _WORDS for word in words.connectors)
+
+
+class _Words(NamedTuple):
+    """The patterns of the language packs' words, built on first use: importing this module reads
+    no pack (a worker restarted with reviews to replay reads none before it answers them)."""
+
+    contact_label: re.Pattern[str]
+    sent_from: re.Pattern[str]
+    legal: re.Pattern[str]
+    sign_off: re.Pattern[str]  # a sign-off or thank-you line: the signature block follows it
+    content: re.Pattern[str]  # never signature: a negation, a question, something wrong
+    thanks: re.Pattern[str]
+    connectors: frozenset[str]  # small words and marks inside a name ("Head of Sales", "Müller & Söhne")
+
+
+@cache
+def _words() -> _Words:
+    # Each pack's signature.toml, and those of languages without a pack (triage/languages/
+    # signature.toml). Each pattern is only tested for a match (or removes whole words), so the
+    # order of the alternatives changes nothing.
+    tables = [Signature.model_validate(shared("signature")), *(found.signature for found in packs())]
+
+    def any_of(name: str) -> str:
+        return alternatives(tables, name)
+
+    return _Words(
+        contact_label=re.compile(rf"\b(?:{any_of('contact_labels')})\b\.?\s*:?|[|,;·•/]", re.IGNORECASE),
+        sent_from=re.compile(rf"^(?:{any_of('sent_from')})\b", re.IGNORECASE),
+        legal=re.compile(rf"\b(?:{any_of('footer')})", re.IGNORECASE),
+        sign_off=re.compile(rf"^(?:{any_of('sign_off')})\W*$", re.IGNORECASE),
+        content=re.compile(rf"\?|n't\b|\b(?:{any_of('content')})\b", re.IGNORECASE),
+        thanks=re.compile(rf"\b(?:{any_of('thanks')})\b", re.IGNORECASE),
+        connectors=frozenset(word for table in tables for word in table.connectors),
+    )
 
 
 def _contact(line: str) -> bool:
     """A line of contact details and nothing else: "Tel. +49 30 1234567", "www.example.com"."""
     if not _CONTACT_TOKEN.search(line):
         return False
-    rest = _CONTACT_LABEL.sub(" ", _CONTACT_TOKEN.sub(" ", line))
+    rest = _words().contact_label.sub(" ", _CONTACT_TOKEN.sub(" ", line))
     return not re.search(r"\w", rest)
 
 
@@ -83,9 +100,10 @@ def _name_like(line: str) -> bool:
         return False
     if not (words[0][:1].isupper() or words[0][:1].isdigit()):
         return False
+    connectors = _words().connectors
     if len(words) <= SHORT_TITLE_WORDS:  # "Directeur administratif", "Jefe de compras"
-        return all(w.isalpha() or w in _CONNECTORS or w.rstrip(".,").isalnum() for w in words)
-    others = [w for w in words if not (w[:1].isupper() or w[:1].isdigit()) and w.lower() not in _CONNECTORS]
+        return all(w.isalpha() or w in connectors or w.rstrip(".,").isalnum() for w in words)
+    others = [w for w in words if not (w[:1].isupper() or w[:1].isdigit()) and w.lower() not in connectors]
     return not others
 
 
@@ -93,16 +111,16 @@ def _kind(line: str) -> str | None:
     """What signature line it is ("mark": it shows a signature; "name": it may be one), or None."""
     if len(line) > MAX_LINE_CHARS or _ASSISTANT.search(line):
         return None
-    if _CONTENT.search(line):
+    if _words().content.search(line):
         return None
-    if _contact(line) or _SENT_FROM.match(line):
+    if _contact(line) or _words().sent_from.match(line):
         return "mark"
     return "name" if _name_like(line) else None
 
 
 def _footer(paragraph: list[str]) -> bool:
     """A legal footer: a paragraph that opens with what such footers say, and speaks to no assistant."""
-    if not _LEGAL.search(paragraph[0][:MAX_LINE_CHARS]):
+    if not _words().legal.search(paragraph[0][:MAX_LINE_CHARS]):
         return False
     whole = " ".join(paragraph)
     return len(whole.split()) >= 6 and not _ASSISTANT.search(whole)
@@ -114,6 +132,7 @@ def split_signature(text: str) -> tuple[str, str]:
     Going up from the end, paragraph by paragraph: a legal footer goes whole, other lines one by
     one while they are signature lines. A sign-off or a thank-you ("Best regards,", "Thanks so
     much!") ends the block and stays; it, or a contact line or footer, shows the block is one."""
+    words = _words()
     lines = [line.strip() for line in text.splitlines()]
     start = len(lines)
     marked, signature_lines = False, 0
@@ -128,16 +147,13 @@ def split_signature(text: str) -> tuple[str, str]:
             continue
         while start > top:
             kind = _kind(lines[start - 1])
-            if kind is None or _SIGN_OFF.match(lines[start - 1]) or signature_lines >= MAX_BLOCK_LINES:
+            if kind is None or words.sign_off.match(lines[start - 1]) or signature_lines >= MAX_BLOCK_LINES:
                 break
             marked, signature_lines, start = marked or kind == "mark", signature_lines + 1, start - 1
         if start > top:
             break
     above = next((line for line in reversed(lines[:start]) if line), "")
-    if not above or not (marked or _SIGN_OFF.match(above) or _THANKS.search(above)):
+    if not above or not (marked or words.sign_off.match(above) or words.thanks.search(above)):
         return text, ""
     kept = text.splitlines()
     return "\n".join(kept[:start]).rstrip(), "\n".join(kept[start:]).strip()
-
-
-_THANKS = re.compile(rf"\b(?:{_any('thanks')})\b", re.IGNORECASE)

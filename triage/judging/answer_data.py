@@ -40,6 +40,26 @@ class AnswerExample(BaseModel):
     # The generated requests' article, language and phrase: rows of one template are
     # left out of the index together while one of them is measured, and kept in one fold.
     template: str | None = None
+    # Written in the rough register (a greeting, a sign-off, a deadline, a glued or
+    # dropped letter: ``generate_answers``): fitted on, never matched as a question.
+    rough: bool = False
+
+
+def family(example: AnswerExample) -> str:
+    """What a generated row is, from its template ("<article>/<lang>/<kind><n>", or
+    "lookup/<lang>/<n>"): "request" (a paraphrase), "report" (the same thing reported
+    as broken), "elsewhere" (the same action in another company's product) or "lookup"
+    (a fact of the customer's own account); "written" for the rows of answers.jsonl."""
+    if example.template is None:
+        return "written"
+    kind = example.template.split("/")[-1].rstrip("0123456789")
+    return (
+        "lookup"
+        if example.template.startswith("lookup/")
+        else kind
+        if kind in ("report", "elsewhere")
+        else "request"
+    )
 
 
 def answer_data_file() -> Traversable:

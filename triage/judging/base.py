@@ -10,10 +10,10 @@ model that refuses. Transport errors (timeouts, 429, 5xx) propagate as
 
 from __future__ import annotations
 
-import asyncio
 from abc import ABC, abstractmethod
 
 from triage.domain.models import Classification, DraftReply, DraftRequest, InboundMessage
+from triage.judging.call_slots import CallSlots
 
 
 class ProviderOutputError(Exception):
@@ -32,5 +32,5 @@ class TriageProvider(ABC):
     async def aclose(self) -> None:  # noqa: B027 - optional hook
         """Release clients (HTTP pools) held by the provider."""
 
-    def limit_calls(self, slots: asyncio.Semaphore) -> None:  # noqa: B027 - optional hook
+    def limit_calls(self, slots: CallSlots) -> None:  # noqa: B027 - optional hook
         """Hold one of ``slots`` while each request to a remote model is in flight (none here)."""

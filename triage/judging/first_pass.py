@@ -14,11 +14,11 @@ Drafting is always the LLM's.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Collection
 
 from triage.domain.models import Category, Classification, DraftReply, DraftRequest, GuardFlag, InboundMessage
 from triage.judging.base import TriageProvider
+from triage.judging.call_slots import CallSlots
 
 # The offline model's own best guess is not routine: enough to want a human.
 DISPUTES_AT = 0.5
@@ -53,7 +53,7 @@ class FirstPassProvider(TriageProvider):
     async def draft(self, request: DraftRequest) -> DraftReply:
         return await self._llm.draft(request)
 
-    def limit_calls(self, slots: asyncio.Semaphore) -> None:
+    def limit_calls(self, slots: CallSlots) -> None:
         self._llm.limit_calls(slots)  # the first pass makes no call
 
     async def aclose(self) -> None:

@@ -14,7 +14,6 @@ and a 429's Retry-After becomes the next retry delay.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import Sequence
 from typing import Protocol, TypeVar
@@ -37,6 +36,7 @@ from triage.domain.models import (
 )
 from triage.domain.render import rendered
 from triage.judging.base import ProviderOutputError, TriageProvider
+from triage.judging.call_slots import CallSlots
 from triage.judging.kb import KB_MIN_SCORE
 from triage.judging.kb_articles import answers
 from triage.judging.openai_errors import raise_transport_error
@@ -98,7 +98,7 @@ class OpenAIProvider(TriageProvider):
         max_tokens: int = MAX_COMPLETION_TOKENS,
     ) -> None:
         self._client = client
-        self._calls: asyncio.Semaphore | None = None  # limit_calls: held only while a request is in flight
+        self._calls: CallSlots | None = None  # limit_calls: held only while a request is in flight
         self._classify_model = classify_model
         self._draft_model = draft_model
         self._kb = kb  # None: every draft is ungrounded
@@ -127,7 +127,7 @@ class OpenAIProvider(TriageProvider):
     async def aclose(self) -> None:
         await self._client.close()
 
-    def limit_calls(self, slots: asyncio.Semaphore) -> None:
+    def limit_calls(self, slots: CallSlots) -> None:
         self._calls = slots
 
     async def classify(self, message: InboundMessage) -> Classification:
@@ -257,7 +257,7 @@ class OpenAIProvider(TriageProvider):
     ) -> tuple[_Output, LlmUsage]:
         what = output_type.__name__
         try:
-            async with self._calls or contextlib.nullcontext():
+            async with self._calls.held() if self._calls else contextlib.nullcontext():
                 completion = await self._client.chat.completions.parse(
                     model=model,
                     messages=messages,  # type: ignore[arg-type]

@@ -13,7 +13,10 @@ what they call it, request wrappers, slot values), into
 ``triage/judging/data/answers-generated.jsonl``: paraphrases of their article
 (matched as its questions at run time, and acceptance examples), and
 near-misses with no article (a problem report about the same thing, a lookup
-of the customer's own data). Each row names its ``template`` (article,
+of the customer's own data, the same action in another company's product), and
+half of all of them again in the rough register (a greeting, a sign-off, a
+deadline, a slip: ``rough``), which the acceptance is fitted on and the index
+leaves out. Each row names its ``template`` (article,
 language and phrase): a row is measured with its whole template left out of
 the index, and cross-validation keeps a template in one fold.
 
@@ -41,6 +44,8 @@ WRAPS = {"en": 2, "de": 1, "fr": 1, "es": 1}
 # Share of requests written without articles ("change shipping address") or with a typo.
 DROPPED_SHARE = 0.3
 TYPO_SHARE = 0.2
+# Share of requests also written in the rough register (``rough``): fitted on, not matched.
+ROUGH_SHARE = 0.5
 _DROPPABLE = {
     "en": {"the", "a", "an", "my"},
     "de": {"die", "der", "das", "ein", "eine", "einen", "meine", "meinen", "mein"},
@@ -70,6 +75,37 @@ def _register(text: str, lang: str, rng: random.Random) -> str:
     if rng.random() < TYPO_SHARE:
         text = _typo(text, rng)
     return text
+
+
+def _slip(text: str, rng: random.Random) -> str:
+    """A word glued to the next ("setting upthe") or a letter left out ("adress")."""
+    words = text.split()
+    if len(words) > 2 and rng.random() < 0.5:
+        i = rng.randrange(len(words) - 1)
+        return " ".join([*words[:i], words[i] + words[i + 1], *words[i + 2 :]])
+    long = [i for i, w in enumerate(words) if len(w) >= 5 and w.isalpha()]
+    if not long:
+        return text
+    i = rng.choice(long)
+    j = rng.randrange(1, len(words[i]) - 1)
+    words[i] = words[i][:j] + words[i][j + 1 :]
+    return " ".join(words)
+
+
+def _rough(row: AnswerExample, register: dict[str, list[str]]) -> AnswerExample:
+    """The same request in the rough register: a greeting or who writes before it, thanks,
+    a sign-off or a deadline after it, sometimes a slip of the keyboard. Same article, same
+    template (measured with its plain siblings left out)."""
+    rng = random.Random(f"rough/{row.template}/{row.text}")
+    text = row.text
+    if rng.random() < 0.3:
+        text = _slip(text, rng)
+    opened = rng.random() < 0.6
+    if opened:
+        text = f"{rng.choice(register['open'])} {text}"
+    if not opened or rng.random() < 0.6:
+        text = f"{text} {rng.choice(register['close'])}"
+    return row.model_copy(update={"text": text, "rough": True})
 
 
 def _filled(phrase: str, slots: dict[str, list[str]], rng: random.Random) -> str:
@@ -113,13 +149,28 @@ def generate(parts: dict[str, Any], skip: frozenset[str] = frozenset()) -> list[
                 wrapper = rng.choice(wrappers[lang]["report"])
                 text = _register(wrapper.format(_filled(phrase, slots, rng)), lang, rng)
                 rows.append(_row(text, lang, None, article, f"{article}/{lang}/report{n}"))
+            # The same action in another company's product: a near-miss too.
+            for n, phrase in enumerate(own["do"][:1]):
+                wrapper = rng.choice(wrappers[lang]["elsewhere"])
+                text = wrapper.format(
+                    _filled(phrase, slots, rng), tool=rng.choice(parts["elsewhere"]["products"])
+                )
+                rows.append(
+                    _row(_register(text, lang, rng), lang, None, article, f"{article}/{lang}/elsewhere{n}")
+                )
     for lang, own in wrappers.items():
         rng = random.Random(f"lookup/{lang}")
         for n, question in enumerate(own["lookup"]):
             rows.append(_row(_register(question, lang, rng), lang, None, None, f"lookup/{lang}/{n}"))
+    register = parts["register"]
+    rough = [_rough(row, register[row.lang]) for row in rows if _drawn(row)]
     # One row per text (a text that two templates produce keeps the first), none in ``skip``.
-    fresh = [row for row in rows if text_key(row.text) not in skip]
+    fresh = [row for row in [*rows, *rough] if text_key(row.text) not in skip]
     return list({row.text: row for row in reversed(fresh)}.values())[::-1]
+
+
+def _drawn(row: AnswerExample) -> bool:
+    return random.Random(f"drawn/{row.template}/{row.text}").random() < ROUGH_SHARE
 
 
 def generated_path() -> Path:
@@ -127,7 +178,7 @@ def generated_path() -> Path:
 
 
 def render(rows: list[AnswerExample]) -> str:
-    return "".join(row.model_dump_json() + "\n" for row in rows)
+    return "".join(row.model_dump_json(exclude_defaults=True) + "\n" for row in rows)
 
 
 def main() -> None:
