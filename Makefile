@@ -8,7 +8,8 @@ STAMP := $(VENV)/.installed-stamp
 comma := ,
 PYTEST_ARGS ?=
 # Test processes (pytest-xdist), each with its own dev server; a module's tests stay in one
-# process, so a module's shared stack starts once (--dist loadfile), in the order of
+# process, so a module's shared stack starts once (--dist loadfile; modules that share a stack
+# or the browser are one unit: tests/sharing.py), in the order of
 # tests/conftest.py (slow modules first: --no-loadscope-reorder). TEST_WORKERS=0: one process.
 TEST_WORKERS ?= 2
 
@@ -65,9 +66,12 @@ browser:
 # PYTEST_ARGS="-m 'not local_llm'" to run without it, knowingly).
 # The project's own bytecode first, for the same reason (a fresh clone has none, and with
 # PYTHONDONTWRITEBYTECODE no test process, worker or CLI command writes it).
+# pytest runs with bytecode writing on: it keeps the test modules it rewrote for assertions
+# (tests/__pycache__) only then, and rewrote all of them in each test process of every run
+# (~3.5 s of CPU a process; once on a fresh clone, never again after).
 test: local-llm browser
 	$(PY) -m compileall -q -j 0 triage starter workflows activities worker bench tests >/dev/null
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
+	PYTHONDONTWRITEBYTECODE= $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 # Benchmarks, each against a baseline measured in the same run: BENCH_SIZE=short
 # (about 10 minutes) or full (10,000 pending reviews: about half an hour).

@@ -26,7 +26,8 @@ ARTIFACTS = ROOT / "artifacts"
 DOCS = ROOT / "docs"
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
+# One a test process: each test opens its own context in it (tests/sharing.py groups the modules).
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def browser() -> AsyncIterator[Browser]:
     assert CHROMIUM.exists(), "chromium is missing: apt-get install -y chromium (make browser does it)"
     async with async_playwright() as playwright:

@@ -40,7 +40,7 @@ from worker.judge import build_judge_worker
 from worker.main import workflow_workers
 
 # Fixtures that live in helper modules (a test module never imports a fixture: it would shadow it).
-pytest_plugins = ["tests.browser", "tests.imap_env"]
+pytest_plugins = ["tests.browser", "tests.imap_env", "tests.sharing"]
 
 
 # Modules that start whole stacks or many servers run first, so that under xdist the long
@@ -50,8 +50,14 @@ pytest_plugins = ["tests.browser", "tests.imap_env"]
 EARLY_MARKS = (("slow",), ("browser", "local_llm"))
 # The longest modules of all, longest first, ahead of the other slow ones: each takes one
 # worker for minutes, so it must start at once (each measured alone at a load of ~9:
-# test_cli_live 320 s, test_retrain 214 s, test_chaos 150 s).
-LONGEST_FIRST = ("tests/test_cli_live.py", "tests/test_retrain.py", "tests/test_chaos.py")
+# test_cli_live 320 s, test_retrain 214 s, test_chaos 150 s). test_readme shares
+# test_cli_live's demo stack, before it (tests/sharing.py).
+LONGEST_FIRST = (
+    "tests/test_readme.py",
+    "tests/test_cli_live.py",
+    "tests/test_retrain.py",
+    "tests/test_chaos.py",
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

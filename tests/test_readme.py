@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.live_stack import REPO, Stack, demo_stack
+from tests.live_stack import REPO, Stack
 
 pytestmark = pytest.mark.slow
 
@@ -56,10 +56,10 @@ def test_every_quick_start_command_is_known():
         assert re.match(r"(\.venv/bin/|make |curl |export |echo )", command), command
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory):
-    with demo_stack(tmp_path_factory.mktemp("readme-stack"), pending=1) as stack:
-        yield stack
+@pytest.fixture
+def stack(demo: Stack) -> Stack:
+    """The demo stack test_cli_live decides reviews on, read here first (tests/sharing.py)."""
+    return demo
 
 
 def as_run_here(command: str, stack: Stack, workflow_id: str) -> str:

@@ -136,7 +136,8 @@ async def test_malformed_frames_do_not_stop_the_watcher(dev_env, settings, contr
         for frame in garbage:
             await ws.send(frame)
         await ws.send(json.dumps(event))
-        await asyncio.sleep(30)
+        # Open until the watcher hangs up: a fixed sleep here held the server's close for its whole length.
+        await ws.wait_closed()
 
     created = await inbound(control, subject="behind garbage")
     event = {
