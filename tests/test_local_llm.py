@@ -157,7 +157,9 @@ async def test_classify_and_draft_parse_the_real_models_structured_output(local_
 
 
 async def test_the_time_limit_holds_against_a_real_server(local_llm: LocalModelServer):
-    provider = provider_for(local_llm, timeout=0.05, max_tokens=16)
+    # A whole classification to write (~120 tokens, seconds on the one-thread server): with 16 a
+    # loaded machine's client could ask for the slots only after the server had finished.
+    provider = provider_for(local_llm, timeout=0.05, max_tokens=CLASSIFY_TOKENS)
     try:
         with pytest.raises(ApplicationError) as caught:
             await provider.classify(message("Timeout", "Where can I find my invoices?"))
