@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 
 from temporalio import activity
 from temporalio.client import Client
@@ -69,14 +70,17 @@ class OverridesCache:
     ``max_age`` 0: every lookup reads afresh (still coalesced with those in flight).
     """
 
-    def __init__(self, client: Client, task_queue: str, max_age: float) -> None:
+    def __init__(
+        self, client: Client, task_queue: str, max_age: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._client = client
         self._task_queue = task_queue
         self._max_age = max_age
+        self._clock = clock  # a test's own clock: the age is then not how long a busy machine took
         self._read: dict[str, tuple[float, asyncio.Task[AutonomyBook | None]]] = {}  # by inbox
 
     async def get(self, inbox_id: str) -> AutonomyBook | None:
-        now = time.monotonic()
+        now = self._clock()
         cached = self._read.get(inbox_id)
         if cached is not None:
             began, task = cached

@@ -20,6 +20,7 @@ from temporalio.exceptions import ApplicationError
 
 from triage.domain.corrections import iter_corrections
 from triage.domain.models import Correction, PolicySettings
+from triage.judging.encoder import encoder
 from triage.judging.gate import (
     HELD_BACK,
     CandidateFit,
@@ -31,6 +32,7 @@ from triage.judging.gate import (
 from triage.judging.kb import KnowledgeBase
 from triage.judging.registry import ModelRegistry, ModelVersion, RegistryError
 from triage.judging.training import retrain
+from triage.judging.training.contradictions import contradictions
 from triage.judging.training.evaluation import load_eval_file
 
 if TYPE_CHECKING:
@@ -104,7 +106,8 @@ class RetrainActivities:
 
     @activity.defn
     async def measure_models(self, request: MeasureRequest) -> Measured:
-        _, held = retrain.split(_read(Path(request.corrections_path)))
+        everything = _read(Path(request.corrections_path))
+        _, held = retrain.split(everything)
         paths = [Path(request.labelled)] if request.labelled else packaged_check_sets()
         labelled = []
         for path in paths:
@@ -122,7 +125,8 @@ class RetrainActivities:
         ):
             figures[role] = {name: await self._figures(version, rows) for name, rows in sets.items()}
         self._registry.record_figures(request.candidate.version, figures["candidate"])
-        return Measured(current=figures["current"], candidate=figures["candidate"])
+        found = await asyncio.to_thread(contradictions, everything, labelled, encoder().encode)
+        return Measured(current=figures["current"], candidate=figures["candidate"], contradictions=found)
 
     async def _figures(self, version: str, rows: list[EvalRow]) -> ModelFigures:
         """The model's figures on the rows, measured once per process: the model in force is

@@ -281,8 +281,9 @@ def _describe(exc: BaseException | None) -> str:
 
 
 async def run_watcher(settings: Settings, stop: asyncio.Event | None = None) -> None:
-    from triage.runtime.temporal_client import connect
+    # As the workers do: started before the server (a reboot, a cluster upgrade), it waits for it.
+    from triage.runtime.reachable import connect_when_reachable
 
-    client = await connect(settings)
+    client = await connect_when_reachable(settings)
     async with build_mail_provider(settings) as mail:
         await InboxWatcher(client, mail, settings).run(stop)

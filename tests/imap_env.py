@@ -5,6 +5,7 @@ from __future__ import annotations
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from email.message import EmailMessage
 from email.utils import formatdate
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from triage.dev.certificates import Certificates
 from triage.dev.dovecot import DOMAIN, PASSWORD, Dovecot, dovecot_installed
 from triage.dev.smtp_relay import SmtpRelay
 from triage.runtime.config import Settings
@@ -22,15 +24,25 @@ needs_dovecot = pytest.mark.skipif(
 )
 
 
-@pytest.fixture(scope="module")
-def dovecot() -> Iterator[Dovecot]:
+@contextmanager
+def running_dovecot(
+    certificates: Certificates | None = None, oauth2_introspection_url: str | None = None
+) -> Iterator[Dovecot]:
     with tempfile.TemporaryDirectory(prefix="dovecot-") as root:
-        server = Dovecot(Path(root))
+        server = Dovecot(
+            Path(root), certificates=certificates, oauth2_introspection_url=oauth2_introspection_url
+        )
         server.start()
         try:
             yield server
         finally:
             server.stop()
+
+
+@pytest.fixture(scope="module")
+def dovecot() -> Iterator[Dovecot]:
+    with running_dovecot() as server:
+        yield server
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
-import time
 from pathlib import Path
 
 import httpx
@@ -159,15 +158,14 @@ async def test_classify_and_draft_parse_the_real_models_structured_output(local_
 
 async def test_the_time_limit_holds_against_a_real_server(local_llm: LocalModelServer):
     provider = provider_for(local_llm, timeout=0.05, max_tokens=16)
-    started = time.monotonic()
     try:
         with pytest.raises(ApplicationError) as caught:
             await provider.classify(message("Timeout", "Where can I find my invoices?"))
     finally:
         await provider.aclose()
     assert caught.value.type == "LlmTimeout" and not caught.value.non_retryable
-    assert time.monotonic() - started < 2.0  # the client gave up; it did not wait for the answer
-    # The server did not: the abandoned request still holds its slot until it ends
+    # The client gave up before the answer came (no timed assertion: the server shows it), and the
+    # server did not: the abandoned request still holds its slot until it ends
     # (docs/self-hosted-models.md: why a time limit must exceed the slowest answer).
     async with httpx.AsyncClient(timeout=10) as http:
         assert await busy_slots(local_llm, http) == 1

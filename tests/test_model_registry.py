@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from triage.judging.gate import GateSettings, ModelFigures, gate
+from triage.judging.gate import Contradictions, GateSettings, ModelFigures, gate
 from triage.judging.offline import shipped_classifier
 from triage.judging.registry import BUILTIN, ModelRegistry, ModelVersion, RegistryError
 
@@ -201,6 +201,31 @@ def test_the_corrections_held_back_part_never_promotes():
         {"a": 1, "b": 1},
     )
     assert not refused.promote and "nothing to measure" in refused.reasons[0]
+
+
+@pytest.mark.parametrize(
+    ("checked", "relabelled", "promote"),
+    [
+        (40, {"billing": {"general": 40}}, False),  # a pattern relabelled: all of it
+        (40, {"billing": {"general": 6}, "bug": {"feature_request": 4}}, True),  # 10 of 40: a quarter
+        (40, {"billing": {"general": 11}}, False),  # over a quarter
+        (8, {"billing": {"general": 2}}, True),  # two: judgement calls, not a pattern
+        (8, {"billing": {"general": 3}}, False),
+        (0, {}, True),
+    ],
+)
+def test_the_gate_refuses_corrections_that_contradict_the_labelled_set(checked, relabelled, promote):
+    found = Contradictions(checked=checked, relabelled=relabelled)
+    sets = {"labelled": figures(0.9, 0.0)}
+    result = gate(sets, sets, GateSettings(), {"alice": 1, "bob": 1}, found)
+    assert result.promote is promote, result.reasons
+    if not promote:
+        assert result.reasons[-1].startswith(f"corrections: {found.count} of {checked} contradict"), (
+            result.reasons
+        )
+        assert "triage model promote" in result.reasons[-1]
+    # Runs measured before the check (no contradictions recorded) decide as they did.
+    assert gate(sets, sets, GateSettings(), {"alice": 1, "bob": 1}, None).promote
 
 
 def test_one_reviewers_weight_is_capped():

@@ -165,10 +165,14 @@ async def test_poisoned_corrections_are_refused_by_the_gate(dev_env, mailsim, ta
         and not report.gate.promote
         and not report.promoted
     )
-    assert any(reason.startswith("labelled: macro-F1 drops") for reason in report.gate.reasons), (
-        report.gate.reasons
-    )
-    assert report.measured is not None
+    # The labelled set's figures barely move (the candidate learns the batch's own wording, and
+    # refitting moves a row or two by itself): the batch is refused for what it relabels.
+    assert report.measured is not None and report.measured.contradictions is not None
+    assert report.measured.contradictions.relabelled == {"billing": {"general": 40}}
+    assert any(
+        reason.startswith("corrections: 40 of 40 contradict the labelled set's nearest rows")
+        for reason in report.gate.reasons
+    ), report.gate.reasons
     assert (
         report.measured.candidate["held_back"].macro_f1 >= report.measured.current["held_back"].macro_f1
     )  # the poison "fits"

@@ -1,8 +1,9 @@
-"""The workers ride out a Temporal server that is down or restarting.
+"""The workers and the watcher ride out a Temporal server that is down or restarting.
 
-A real dev server on a SQLite file and ``triage worker`` / ``triage judge`` as
-processes: started before the server, they wait for it (they exited with code 3
-at once); the server killed and started again on the same file, they poll
+A real dev server on a SQLite file and ``triage worker`` / ``triage judge`` /
+``triage watch`` as processes: started before the server, they wait for it
+(they exited with code 3 at once; the watcher, once it answers, starts a
+workflow for the mail that came meanwhile); the server killed and started again on the same file, they poll
 again. Their logs say each change once, with its reason, not each attempt.
 """
 
@@ -21,6 +22,8 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from bench.processes import DevServer, settings_environment, spawn, stop_process
+from tests.conftest import inbound
+from triage.domain.contracts import workflow_id_for
 from triage.runtime import reachable
 from triage.runtime.asgi_server import free_port
 from triage.runtime.config import Settings
@@ -47,6 +50,19 @@ async def polled(client: Client, task_queue: str, since: float, timeout: float =
         await asyncio.sleep(0.5)
 
 
+async def started_for(client: Client, message_id: str, timeout: float = 60) -> None:
+    """Until the message's triage workflow exists (the watcher started it)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            await client.get_workflow_handle(workflow_id_for(message_id)).describe()
+            return
+        except RPCError as err:
+            assert err.status is RPCStatusCode.NOT_FOUND, err
+        assert time.monotonic() < deadline, f"no triage workflow for {message_id}"
+        await asyncio.sleep(0.5)
+
+
 def state_lines(log: Path) -> list[str]:
     return [
         "down" if "unreachable" in line else "up"
@@ -55,11 +71,11 @@ def state_lines(log: Path) -> list[str]:
     ]
 
 
-async def test_workers_wait_for_the_server_and_ride_out_its_restart(tmp_path, settings: Settings):
+async def test_workers_wait_for_the_server_and_ride_out_its_restart(tmp_path, settings: Settings, control):
     server = DevServer(tmp_path)  # its port is chosen; nothing listens there yet
     settings = settings.model_copy(update={"temporal_address": server.address})
     env = settings_environment(settings)
-    logs = {name: tmp_path / f"{name}.log" for name in ("worker", "judge")}
+    logs = {name: tmp_path / f"{name}.log" for name in ("worker", "judge", "watch")}
     workers = {name: spawn([TRIAGE, name], log=logs[name], env=env) for name in logs}
     try:
         for name, worker in workers.items():  # each tries, fails, and waits (it exited with code 3)
@@ -69,9 +85,11 @@ async def test_workers_wait_for_the_server_and_ride_out_its_restart(tmp_path, se
                 assert time.monotonic() < deadline, (name, logs[name].read_text()[-2000:])
                 await asyncio.sleep(0.3)
 
+        message = await inbound(control, subject="While the server was away")
         client = await server.start()
         await polled(client, settings.temporal_task_queue, time.time() - 1)
         await polled(client, settings.judge_queue, time.time() - 1)
+        await started_for(client, message["message_id"])  # the watcher caught up
 
         await server.kill()  # as the chaos run's restart does
         await asyncio.sleep(3 * reachable.HEALTH_EVERY_S)  # longer than a health check's period
@@ -80,13 +98,19 @@ async def test_workers_wait_for_the_server_and_ride_out_its_restart(tmp_path, se
         await polled(client, settings.temporal_task_queue, back)
         await polled(client, settings.judge_queue, back)
         await asyncio.sleep(2 * reachable.HEALTH_EVERY_S)  # the worker notices that it answers again
-        assert {name: w.poll() for name, w in workers.items()} == {"worker": None, "judge": None}
+        assert {name: w.poll() for name, w in workers.items()} == {
+            "worker": None,
+            "judge": None,
+            "watch": None,
+        }
     finally:
         await asyncio.gather(*(stop_process(w) for w in workers.values()))
         await server.stop()
     for name, log in logs.items():
         text = log.read_text(errors="replace")
-        assert state_lines(log) == ["down", "up", "down", "up"], (name, text[-3000:])
+        # The watcher has no health check: its mail session notices, and reconnects.
+        expected = ["down", "up"] if name == "watch" else ["down", "up", "down", "up"]
+        assert state_lines(log) == expected, (name, text[-3000:])
         assert "retried" not in text, (name, text[-3000:])  # no line per attempt
         assert "Connection refused" in text  # the reason, said once
 

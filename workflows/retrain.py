@@ -85,7 +85,7 @@ class RetrainWorkflow:
         )
         # Runs started before the reviewer rule replay the gate they ran.
         reviewers = candidate.reviewers if workflow.patched(versions.RETRAIN_NEEDS_TWO_REVIEWERS) else None
-        verdict = gate(measured.current, measured.candidate, request.gate, reviewers)
+        verdict = gate(measured.current, measured.candidate, request.gate, reviewers, measured.contradictions)
         report = RetrainReport(
             corrections=corrections.count,
             candidate=candidate,

@@ -16,7 +16,8 @@ const provider = new Provider(issuer, {
   scopes: ['openid', 'email', 'groups'],
   pkce: { required: () => true },
   ttl: { IdToken: (ctx, token, client) => (shortLived.has(client.clientId) ? 3 : 600), AccessToken: 600, AuthorizationCode: 60, Interaction: 600, Session: 3600, Grant: 3600 },
-  features: { devInteractions: { enabled: true }, rpInitiatedLogout: { enabled: true } },
+  // Introspection: how a mail server (Dovecot's oauth2 passdb) checks an access token it is given.
+  features: { devInteractions: { enabled: true }, rpInitiatedLogout: { enabled: true }, introspection: { enabled: true } },
   async findAccount(ctx, sub) {
     const account = accounts[sub];
     if (!account) return undefined;

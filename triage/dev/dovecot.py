@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from triage.dev.certificates import Certificates
 from triage.runtime.asgi_server import free_port
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
@@ -39,6 +40,12 @@ class Dovecot:
     users: tuple[str, ...] = ("support", "customer", "other", *(f"box{i}" for i in range(64)))
     imap_port: int = field(default_factory=free_port)
     lmtp_port: int = field(default_factory=free_port)
+    # With certificates: STARTTLS on the IMAP port and implicit TLS on ``imaps_port``, as a real server.
+    certificates: Certificates | None = None
+    imaps_port: int = 0
+    # An OAuth 2.0 introspection endpoint (RFC 7662, with the client's credentials in the URL):
+    # XOAUTH2 and OAUTHBEARER logins are then checked there, as Gmail's and Microsoft 365's are.
+    oauth2_introspection_url: str | None = None
     _handed_out: set[str] = field(default_factory=set, repr=False)
 
     @property
@@ -61,6 +68,8 @@ class Dovecot:
             os.chmod(self.root, 0o755)
         else:
             internal = login = mail_user = getpass.getuser()
+        if self.certificates is not None and not self.imaps_port:
+            self.imaps_port = free_port()
         self.config.write_text(
             _CONFIG.format(
                 root=self.root,
@@ -70,8 +79,29 @@ class Dovecot:
                 mail_user=mail_user,
                 imap_port=self.imap_port,
                 lmtp_port=self.lmtp_port,
+                imaps_port=self.imaps_port,
+                ssl=_ssl_settings(self.certificates),
+                mechanisms="plain login xoauth2 oauthbearer"
+                if self.oauth2_introspection_url
+                else "plain login",
+                oauth2_passdb=self._oauth2_passdb(),
             )
         )
+
+    def _oauth2_passdb(self) -> str:
+        if not self.oauth2_introspection_url:
+            return ""
+        settings = self.root / "oauth2.conf.ext"
+        settings.write_text(
+            "introspection_mode = post\n"
+            f"introspection_url = {self.oauth2_introspection_url}\n"
+            "force_introspection = yes\n"
+            "username_attribute = sub\n"
+            "active_attribute = active\n"
+            "active_value = true\n"
+        )
+        settings.chmod(0o644)
+        return f"passdb {{\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  args = {settings}\n}}"
 
     def fresh_mailbox(self) -> str:
         """A login no one has used yet on this server (made with the config: Dovecot caches its passwd-file)."""
@@ -96,6 +126,8 @@ class Dovecot:
             )
         _wait_port(self.imap_port)
         _wait_port(self.lmtp_port)
+        if self.imaps_port:
+            _wait_port(self.imaps_port)
 
     def stop(self) -> None:
         pid_file = self.root / "run" / "master.pid"
@@ -160,15 +192,21 @@ def _wait_port(port: int, seconds: float = 10.0) -> None:
         time.sleep(0.05)
 
 
+def _ssl_settings(certificates: Certificates | None) -> str:
+    if certificates is None:
+        return "ssl = no"
+    return f"ssl = yes\nssl_cert = <{certificates.certificate}\nssl_key = <{certificates.key}"
+
+
 _CONFIG = """\
 base_dir = {root}/run
 state_dir = {root}/run/state
 instance_name = {instance}
 protocols = imap lmtp
 listen = 127.0.0.1
-ssl = no
+{ssl}
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = {mechanisms}
 auth_failure_delay = 0
 log_path = {root}/dovecot.log
 default_internal_user = {internal}
@@ -184,6 +222,7 @@ passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%n {root}/passwd
 }}
+{oauth2_passdb}
 userdb {{
   driver = static
   args = uid={mail_user} gid={mail_user} home={root}/mail/%n
@@ -194,7 +233,8 @@ service imap-login {{
     port = {imap_port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {imaps_port}
   }}
 }}
 service lmtp {{

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import ssl
 import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from triage.dev.certificates import Certificates
 from triage.dev.dovecot import PASSWORD, Dovecot
 from triage.runtime.asgi_server import free_port
 
@@ -45,6 +47,9 @@ class SmtpRelay:
     deliver: bool = True  # False: accept and record only (recipients with no mailbox here)
     # Called with the envelope before delivery ("before") and after it ("after").
     on_data: Callable[[str, object], None] | None = None
+    # "starttls" (587's way) or "tls" (465's) with these certificates; "none" without.
+    security: str = "none"
+    certificates: Certificates | None = None
     _controller: Controller | None = None
 
     def start(self) -> None:
@@ -84,13 +89,25 @@ class SmtpRelay:
                 return "250 OK delivered"
 
         # AUTH without TLS warns (pyproject filters it): loopback only, on purpose.
+        tls: dict[str, Any] = {}
+        if self.security != "none":
+            assert self.certificates is not None, "TLS needs certificates (triage.dev.certificates)"
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(self.certificates.certificate, self.certificates.key)
+            if self.security == "tls":
+                tls = {"ssl_context": context}
+            else:
+                tls = {"tls_context": context, "require_starttls": True}
         self._controller = Controller(
             Handler(),
             hostname="127.0.0.1",
             port=self.port,
             authenticator=authenticate,
-            auth_require_tls=False,
+            # STARTTLS: no AUTH before it. Implicit TLS is encrypted from the start (aiosmtpd's
+            # check only knows STARTTLS, and would refuse AUTH there).
+            auth_require_tls=self.security == "starttls",
             auth_required=True,
+            **tls,
         )
         self._controller.start()
 

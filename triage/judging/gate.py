@@ -35,6 +35,30 @@ class GateSettings(BaseModel):
     recall_tolerance: float = Field(default=0.01, ge=0.0, le=0.2)
     # Corrections must come from this many reviewers; fewer: only a person promotes.
     min_reviewers: int = Field(default=2, ge=1)
+    # At most this share of the corrections may file elsewhere what the labelled set's nearest
+    # rows agree on: a batch that relabels a pattern the labelled set knows is a person's call.
+    # (Measured on the development data: a team's corrections of the model's real mistakes
+    # contradict 8-17 % of the time; a relabelled pattern, all of it.) Fewer than
+    # min_contradicted is a judgement call, not a pattern.
+    max_contradicted_share: float = Field(default=0.25, ge=0.0, le=1.0)
+    min_contradicted: int = Field(default=3, ge=1)
+
+
+class Contradictions(BaseModel):
+    """Corrections that file elsewhere what their nearest labelled rows agree on.
+
+    A poisoned batch (billing disputes relabelled as routine) barely moves the labelled set's
+    figures: the candidate learns the batch's own wording, and refitting moves a row or two by
+    itself. What gives it away is the batch itself: its texts sit among labelled disputes.
+    """
+
+    checked: int = 0  # corrections looked at
+    # relabelled[what the nearest labelled rows say][what the correction says] = corrections
+    relabelled: dict[str, dict[str, int]] = Field(default_factory=dict)
+
+    @property
+    def count(self) -> int:
+        return sum(sum(to.values()) for to in self.relabelled.values())
 
 
 class GateResult(BaseModel):
@@ -75,15 +99,35 @@ def _reviewer_reasons(reviewers: dict[str, int], settings: GateSettings) -> list
     ]
 
 
+def _contradiction_reasons(found: Contradictions, settings: GateSettings) -> list[str]:
+    if (
+        found.count < settings.min_contradicted
+        or found.count <= settings.max_contradicted_share * found.checked
+    ):
+        return []
+    pairs = ", ".join(
+        f"{count} as {to} what they file as {said}"
+        for said, to_counts in sorted(found.relabelled.items())
+        for to, count in sorted(to_counts.items())
+    )
+    return [
+        f"corrections: {found.count} of {found.checked} contradict the labelled set's nearest rows "
+        f"({pairs}); if that is the team's intent, a person promotes it (`triage model promote`)"
+    ]
+
+
 def gate(
     current: dict[str, ModelFigures],
     candidate: dict[str, ModelFigures],
     settings: GateSettings,
     reviewers: dict[str, int] | None = None,
+    contradictions: Contradictions | None = None,
 ) -> GateResult:
-    """Promote only if no measured set gets worse, no class does, and more than one reviewer taught it.
+    """Promote only if no measured set gets worse, no class does, more than one reviewer taught it,
+    and the corrections do not relabel what the labelled set agrees on.
 
-    ``reviewers`` (corrections per reviewer) is None for runs started before the reviewer rule.
+    ``reviewers`` (corrections per reviewer) is None for runs started before the reviewer rule,
+    ``contradictions`` for runs measured before the contradiction check.
     The corrections' own held-back part can refuse a candidate but is never why one is promoted:
     a batch of poisoned corrections fits itself perfectly.
     """
@@ -107,6 +151,8 @@ def gate(
         refused.append("nothing to measure the candidate on: no labelled file")
     if reviewers is not None:
         refused += _reviewer_reasons(reviewers, settings)
+    if contradictions is not None:
+        refused += _contradiction_reasons(contradictions, settings)
     if refused:
         return GateResult(promote=False, reasons=refused)
     return GateResult(promote=True, reasons=improved or ["no measured set gets worse"])
@@ -145,6 +191,7 @@ class MeasureRequest(BaseModel):
 class Measured(BaseModel):
     current: dict[str, ModelFigures]  # by set: "held_back", "labelled"
     candidate: dict[str, ModelFigures]
+    contradictions: Contradictions | None = None  # None: measured before the check
 
 
 class PromoteRequest(BaseModel):

@@ -104,6 +104,16 @@ def _refused(what: str, detail: object) -> MailRejected:
     return MailRejected(f"{what}: {text}", retryable=any(code in text for code in _PASSING))
 
 
+def untrusted_certificate(
+    err: ssl.SSLCertVerificationError, protocol: str, endpoint: Endpoint
+) -> MailRejected:
+    """A certificate that does not verify is configuration, as a wrong password is: not retried."""
+    return MailRejected(
+        f"{protocol} {endpoint.host}:{endpoint.port}: its certificate is not trusted ({err.verify_message}); "
+        "if your own authority signed it, point SSL_CERT_FILE at the authority's PEM file"
+    )
+
+
 def _wire(err: BaseException, what: str) -> MailUnreachable:
     return MailUnreachable(f"IMAP {what}: {type(err).__name__}: {err}")
 
@@ -119,6 +129,8 @@ class ImapSession:
             self._imap = self._connect(endpoint)
         except MailError:
             raise
+        except ssl.SSLCertVerificationError as err:
+            raise untrusted_certificate(err, "IMAP", endpoint) from err
         except (OSError, imaplib.IMAP4.abort, ssl.SSLError) as err:
             raise _wire(err, f"connect to {endpoint.host}:{endpoint.port}") from err
         try:

@@ -13,7 +13,7 @@ import ssl
 from email.message import EmailMessage
 
 from triage.mail.errors import MailRejected, MailUnreachable
-from triage.mail.imap.session import Endpoint, oauth_token, xoauth2_string
+from triage.mail.imap.session import Endpoint, oauth_token, untrusted_certificate, xoauth2_string
 
 
 def submit(endpoint: Endpoint, message: EmailMessage, *, sender: str, recipients: list[str]) -> None:
@@ -32,6 +32,8 @@ def submit(endpoint: Endpoint, message: EmailMessage, *, sender: str, recipients
             retryable=400 <= err.smtp_code < 500,
             status=err.smtp_code,
         ) from err
+    except ssl.SSLCertVerificationError as err:
+        raise untrusted_certificate(err, "SMTP", endpoint) from err
     except (smtplib.SMTPException, OSError, ssl.SSLError) as err:
         raise MailUnreachable(f"SMTP {endpoint.host}:{endpoint.port}: {type(err).__name__}: {err}") from err
 
