@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from triage.judging.encoder import STORED_KEPT, encoder, stored_vectors_path
+from triage.judging.encoder import STORED_KEPT, Encoder, encoder, stored_vectors_path
 
 TEXTS = ["How do I reset my password?", "Wie ändere ich meinen Tarif?", ""]
 
@@ -30,6 +30,17 @@ def test_stored_vectors_are_the_encoders_and_are_read_back(store: Path) -> None:
     assert path.parent == store and path.exists()
     np.save(path, np.full_like(first, 0.5))  # read back, not recomputed
     assert np.array_equal(encoder().encode_stored(TEXTS), np.full_like(first, 0.5))
+
+
+def test_vectors_read_from_the_store_load_no_model(store: Path) -> None:
+    """The model (about a second of CPU) loads at the first text to encode: a knowledge base
+    whose vectors are stored loads without it, and a process that reads no message never pays."""
+    encoder().encode_stored(TEXTS)
+    fresh = Encoder()
+    assert np.array_equal(fresh.encode_stored(TEXTS), encoder().encode_stored(TEXTS))
+    assert "_model" not in vars(fresh)
+    assert np.allclose(fresh.encode(TEXTS[:1]), encoder().encode(TEXTS[:1]), atol=1e-6)
+    assert "_model" in vars(fresh)
 
 
 def test_other_texts_are_another_entry(store: Path) -> None:

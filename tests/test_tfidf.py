@@ -1,4 +1,5 @@
-"""The lean TF-IDF transform gives scikit-learn's matrix, exactly, for every vectorizer it serves."""
+"""The lean TF-IDF transform gives scikit-learn's matrix, exactly, for every vectorizer it serves;
+familiarity's row maximum is scipy's."""
 
 from __future__ import annotations
 
@@ -6,10 +7,11 @@ from typing import Any
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from tests.helpers import same_matrix
-from triage.judging.classifier import VECTORIZERS, TextClassifier
+from triage.judging.classifier import VECTORIZERS, TextClassifier, row_max
 from triage.judging.tfidf import count_columns, transform
 from triage.judging.training.training_data import load_examples
 from triage.judging.vectorizer import Tfidf
@@ -106,3 +108,14 @@ def test_a_refitted_vectorizer_counts_by_its_new_vocabulary() -> None:
     assert same_matrix(
         transform(vectorizer, VARIED), TfidfVectorizer(**params).fit(VARIED[4:]).transform(VARIED)
     )
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_row_max_is_scipys(seed: int) -> None:
+    """Familiarity's nearest-row cosine: each row's largest value, a row with columns not
+    stored counting their zeros (negative values too, though cosines here never are)."""
+    rng = np.random.default_rng(seed)
+    rows, columns = int(rng.integers(1, 6)), int(rng.integers(1, 8))
+    matrix = sp.random(rows, columns, density=float(rng.random()), random_state=seed, format="csr")
+    matrix.data -= 0.5 * (seed % 2)
+    assert np.array_equal(row_max(matrix.copy()), np.asarray(matrix.max(axis=1).todense()).ravel())

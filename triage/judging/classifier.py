@@ -90,7 +90,22 @@ def familiarity(known_by_term: sp.csr_matrix, rows: sp.csr_matrix) -> np.ndarray
     """
     if known_by_term.shape[1] == 0 or rows.shape[0] == 0:
         return np.zeros(rows.shape[0])
-    return np.asarray((rows @ known_by_term).max(axis=1).todense()).ravel()
+    return row_max(rows @ known_by_term)
+
+
+def row_max(matrix: sp.csr_matrix) -> np.ndarray:
+    """``matrix.max(axis=1)``, dense: the same values, without scipy's general path (a
+    conversion, a mask and a COO matrix per call: a fifth of a long email's classification)."""
+    matrix.sum_duplicates()
+    stored = np.diff(matrix.indptr)
+    best = np.zeros(matrix.shape[0], dtype=matrix.dtype)
+    some = stored > 0
+    if some.any():
+        best[some] = np.maximum.reduceat(matrix.data, matrix.indptr[:-1][some])
+    # A row with a column not stored holds a zero there too.
+    partly = some & (stored < matrix.shape[1])
+    best[partly] = np.maximum(best[partly], 0)
+    return best
 
 
 def logit(p: np.ndarray) -> np.ndarray:

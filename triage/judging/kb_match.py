@@ -86,6 +86,10 @@ class QuestionIndex:
         self._questions = [q for _, q in questions]
         self._n = len(article_texts)
         self._meaning = encoder().encode_stored(self._questions)
+        # Laid out by dimension too: BLAS multiplies several units with it in half the time of
+        # ``self._meaning.T`` (same products, bit for bit); one unit goes to a vector product,
+        # which rounds differently with that layout, and keeps the other.
+        self._meaning_by_dimension = np.ascontiguousarray(self._meaning.T)
         self._article_meaning = encoder().encode_stored([t[:ARTICLE_TEXT_CHARS] for t in article_texts])
         self._spelling = Tfidf(
             analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, strip_accents="unicode"
@@ -114,7 +118,7 @@ class QuestionIndex:
         if not units:
             return []
         vectors = encoder().encode(units)
-        meaning = vectors @ self._meaning.T
+        meaning = vectors @ (self._meaning_by_dimension if len(units) > 1 else self._meaning.T)
         spelling = (
             transform(self._spelling, [content_words(u) for u in units]) @ self._spelling_by_gram
         ).toarray()
