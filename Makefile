@@ -11,7 +11,10 @@ PYTEST_ARGS ?=
 # process, so a module's shared stack starts once (--dist loadfile; modules that share a stack
 # or the browser are one unit: tests/sharing.py), in the order of
 # tests/conftest.py (slow modules first: --no-loadscope-reorder). TEST_WORKERS=0: one process.
-TEST_WORKERS ?= 2
+# Three on two cores: each process waits a quarter of its time (servers starting, fixed waits
+# in chaos, reconnects, browsers), and the third fills it (quiet machine, same tree: 383 s with
+# two, 296 s with three).
+TEST_WORKERS ?= 3
 
 .PHONY: install local-llm demo demo-reset test browser lint bench chaos chaos-imap clean
 
