@@ -128,12 +128,29 @@ class Dovecot:
         _wait_port(self.lmtp_port)
         if self.imaps_port:
             _wait_port(self.imaps_port)
+        self._master_pid()  # written: a stop right after this start finds it
+
+    def _master_pid(self, seconds: float = 10.0) -> int | None:
+        """The master's pid once its file holds one; None when no master was started here."""
+        pid_file = self.root / "run" / "master.pid"
+        deadline = time.monotonic() + seconds
+        while True:
+            try:
+                text = pid_file.read_text().strip()
+            except FileNotFoundError:
+                text = ""
+            if text.isdigit() and int(text) > 0:
+                return int(text)
+            # Not written yet (a master that is starting), or never (none started: nothing to stop).
+            if not _port_open(self.imap_port) or time.monotonic() > deadline:
+                return None
+            time.sleep(0.05)
 
     def stop(self) -> None:
-        pid_file = self.root / "run" / "master.pid"
-        if not pid_file.exists():
+        # Never a pid of 0 from an empty file: os.kill(0, ...) signals our own process group.
+        pid = self._master_pid()
+        if pid is None:
             return
-        pid = int(pid_file.read_text().strip() or 0)
         # The master's exit leaves running IMAP sessions alive: end them first, as a host's restart does.
         self.kick()
         try:

@@ -1,0 +1,28 @@
+"""The tests' Dovecot stops when asked, even at once after its start (it leaked a server)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from tests.imap_env import needs_dovecot
+from triage.dev.dovecot import Dovecot, _port_open
+
+pytestmark = needs_dovecot
+
+
+def test_a_stop_right_after_the_start_ends_the_server():
+    with tempfile.TemporaryDirectory(prefix="dovecot-") as root:
+        server = Dovecot(Path(root))
+        server.start()
+        pid = int((Path(root) / "run" / "master.pid").read_text().strip())
+        server.stop()
+        assert not _port_open(server.imap_port)
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            pass
+        else:
+            raise AssertionError(f"Dovecot's master {pid} still runs")
+        server.stop()  # stopping a stopped server does nothing (no pid 0, no error)
