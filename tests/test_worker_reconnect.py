@@ -21,6 +21,7 @@ from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
+from bench.harness import poll_until
 from bench.processes import DevServer, settings_environment, spawn, stop_process
 from tests.conftest import inbound
 from triage.domain.contracts import workflow_id_for
@@ -52,15 +53,16 @@ async def polled(client: Client, task_queue: str, since: float, timeout: float =
 
 async def started_for(client: Client, message_id: str, timeout: float = 60) -> None:
     """Until the message's triage workflow exists (the watcher started it)."""
-    deadline = time.monotonic() + timeout
-    while True:
+
+    async def exists() -> bool:
         try:
             await client.get_workflow_handle(workflow_id_for(message_id)).describe()
-            return
         except RPCError as err:
             assert err.status is RPCStatusCode.NOT_FOUND, err
-        assert time.monotonic() < deadline, f"no triage workflow for {message_id}"
-        await asyncio.sleep(0.5)
+            return False
+        return True
+
+    assert await poll_until(exists, timeout=timeout), f"no triage workflow for {message_id}"
 
 
 def state_lines(log: Path) -> list[str]:

@@ -14,10 +14,10 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from triage.domain.models import SAME_ANSWER, Category, Correction
+from triage.domain.models import Category, Correction
 from triage.domain.text import model_input
 from triage.judging.gate import Contradictions
-from triage.judging.training.evaluation import EvalRow
+from triage.judging.training.evaluation import EvalRow, as_label
 
 NEAREST = 5  # labelled rows looked at per correction
 AGREEING = 4  # of them, close and of one category, for the labelled set to have a say
@@ -28,12 +28,6 @@ CLOSE = 0.4
 Encode = Callable[[Sequence[str]], np.ndarray]  # texts -> L2-normalised rows
 
 
-def _answer(label: str) -> str:
-    """faq and general are one answer: relabelling one as the other contradicts nothing."""
-    category = Category(label)
-    return SAME_ANSWER.get(category, category).value
-
-
 def contradictions(
     corrections: Sequence[Correction], labelled: Sequence[EvalRow], encode: Encode
 ) -> Contradictions:
@@ -42,7 +36,8 @@ def contradictions(
     rows = encode([model_input(r.subject, r.body) for r in labelled])
     asked = encode([model_input(c.subject, c.body) for c in corrections])
     similarity = asked @ rows.T
-    labels = [_answer(r.label) for r in labelled]
+    # faq and general are one answer (as_label): relabelling one as the other contradicts nothing.
+    labels = [as_label(Category(r.label)) for r in labelled]
     relabelled: dict[str, Counter[str]] = {}
     for correction, scores in zip(corrections, similarity, strict=True):
         nearest = np.argsort(-scores, kind="stable")[:NEAREST]
@@ -50,7 +45,7 @@ def contradictions(
         if not votes:
             continue
         said, agreeing = votes.most_common(1)[0]
-        corrected = _answer(correction.corrected.value)
+        corrected = as_label(correction.corrected)
         if agreeing >= AGREEING and said != corrected:
             relabelled.setdefault(said, Counter())[corrected] += 1
     return Contradictions(
