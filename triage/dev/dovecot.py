@@ -27,6 +27,8 @@ from triage.runtime.asgi_server import free_port
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 DOVEADM = shutil.which("doveadm") or "/usr/bin/doveadm"
 PASSWORD = "secret"
+# Offered when the server checks OAuth tokens (oauth2_introspection_url).
+TOKEN_MECHANISMS = ("XOAUTH2", "OAUTHBEARER")
 DOMAIN = "example.test"
 
 
@@ -51,6 +53,15 @@ class Dovecot:
     @property
     def config(self) -> Path:
         return self.root / "dovecot.conf"
+
+    @property
+    def auth_socket(self) -> Path:
+        """Dovecot's authentication service, where an SMTP server asks it to check a login."""
+        return self.root / "run" / "auth-client"
+
+    @property
+    def checks_tokens(self) -> bool:
+        return self.oauth2_introspection_url is not None
 
     def address(self, user: str) -> str:
         return f"{user}@{DOMAIN}"
@@ -81,12 +92,14 @@ class Dovecot:
                 lmtp_port=self.lmtp_port,
                 imaps_port=self.imaps_port,
                 ssl=_ssl_settings(self.certificates),
-                mechanisms="plain login xoauth2 oauthbearer"
-                if self.oauth2_introspection_url
-                else "plain login",
+                mechanisms=" ".join(m.lower() for m in self.mechanisms),
                 oauth2_passdb=self._oauth2_passdb(),
             )
         )
+
+    @property
+    def mechanisms(self) -> tuple[str, ...]:
+        return ("PLAIN", "LOGIN", *TOKEN_MECHANISMS) if self.checks_tokens else ("PLAIN", "LOGIN")
 
     def _oauth2_passdb(self) -> str:
         if not self.oauth2_introspection_url:
@@ -101,7 +114,8 @@ class Dovecot:
             "active_value = true\n"
         )
         settings.chmod(0o644)
-        return f"passdb {{\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  args = {settings}\n}}"
+        mechanisms = " ".join(m.lower() for m in TOKEN_MECHANISMS)
+        return f"passdb {{\n  driver = oauth2\n  mechanisms = {mechanisms}\n  args = {settings}\n}}"
 
     def fresh_mailbox(self) -> str:
         """A login no one has used yet on this server (made with the config: Dovecot caches its passwd-file)."""

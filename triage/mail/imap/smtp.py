@@ -53,7 +53,11 @@ def _login(smtp: smtplib.SMTP, endpoint: Endpoint) -> None:
     if endpoint.token_command:
         token = oauth_token(endpoint.token_command)
         smtp.ehlo_or_helo_if_needed()
-        smtp.auth("XOAUTH2", lambda _challenge=None: xoauth2_string(endpoint.user, token).decode())
+        initial = xoauth2_string(endpoint.user, token).decode()
+        # smtplib asks first with no challenge (the initial response: the token). A challenge after
+        # it is the server's reason for refusing the token, which an empty answer acknowledges
+        # (RFC 7628 3.2.3 and Google's XOAUTH2): the token is not sent a second time.
+        smtp.auth("XOAUTH2", lambda challenge=None: initial if challenge is None else "")
     elif endpoint.secret:
         smtp.login(endpoint.user, endpoint.secret)
 
