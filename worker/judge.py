@@ -33,8 +33,8 @@ from threadpoolctl import threadpool_limits
 
 from activities.llm import LlmActivities
 from activities.retrain import RetrainActivities
-from triage.judging.base import TriageProvider
 from triage.domain.models import Classification, DraftReply, DraftRequest, InboundMessage
+from triage.judging.base import TriageProvider
 from triage.judging.call_slots import CallSlots
 from triage.judging.factory import build_provider, provider_name
 from triage.judging.registry import ModelRegistry
