@@ -177,15 +177,21 @@ def test_a_closing_needs_nothing_else_raised(text, closing, flag):
 
 @pytest.mark.parametrize(
     "text",
-    ["Thanks anyway, I found it in the settings.", "Danke trotzdem, hab's gefunden.", "Merci quand même, j'ai trouvé."],
+    [
+        "Thanks anyway, I found it in the settings.",
+        "Danke trotzdem, hab's gefunden.",
+        "Merci quand même, j'ai trouvé.",
+    ],
 )
 def test_thanks_anyway_needs_no_answer(text):
     # Between a thank-you that closes and a question taken back: either needs no answer (a
     # closing closes the review; a withdrawal shows the reviewer it was taken back), never a send.
     judged = verdict(text)
-    assert judged.closing or GuardFlag.WITHDRAWN in judged.flags or GuardFlag.WITHDRAWN in inspect_message(
-        "", text
-    ).flags
+    assert (
+        judged.closing
+        or GuardFlag.WITHDRAWN in judged.flags
+        or GuardFlag.WITHDRAWN in inspect_message("", text).flags
+    )
 
 
 def test_a_reply_is_not_a_problem_report_because_it_is_a_reply():
