@@ -38,26 +38,33 @@ def test_what_is_asked_drops_references_and_names_plans_alike(text, asked):
     assert what_is_asked(text, PLANS) == asked
 
 
+def _article(article_id: str, title: str, body: str, *questions: str) -> Article:
+    return Article(id=article_id, title=title, body=body, questions=list(questions))
+
+
 def _account_articles() -> list[Article]:
     """Three articles whose questions each name a different plan."""
     return [
-        Article(
-            id="switch-plan",
-            title="Switch to another plan",
-            body="Owners switch plans under Settings, Plan. Upgrades apply at once.",
-            questions=["How do I switch to the gold plan?", "change my account to the pro plan"],
+        _article(
+            "switch-plan",
+            "Switch to another plan",
+            "Owners switch plans under Settings, Plan. Upgrades apply at once.",
+            "How do I switch to the gold plan?",
+            "change my account to the pro plan",
         ),
-        Article(
-            id="open-account",
-            title="Open an account",
-            body="Sign up on the home page with your email address.",
-            questions=["How do I open a platinum account?", "create a new account"],
+        _article(
+            "open-account",
+            "Open an account",
+            "Sign up on the home page with your email address.",
+            "How do I open a platinum account?",
+            "create a new account",
         ),
-        Article(
-            id="edit-details",
-            title="Edit your details",
-            body="Your name and phone number are under Settings, Profile.",
-            questions=["edit the details of my free account", "How do I change my name?"],
+        _article(
+            "edit-details",
+            "Edit your details",
+            "Your name and phone number are under Settings, Profile.",
+            "edit the details of my free account",
+            "How do I change my name?",
         ),
     ]
 
@@ -82,17 +89,19 @@ def test_a_plans_name_does_not_pick_the_article_whose_question_names_it(question
 )
 def test_a_reference_glued_to_its_word_does_not_hide_it(question):
     articles = [
-        Article(
-            id="track-order",
-            title="Where is my order",
-            body="Each order has a tracking link in its confirmation email.",
-            questions=["Where is my order?", "What is the status of my order?"],
+        _article(
+            "track-order",
+            "Where is my order",
+            "Each order has a tracking link in its confirmation email.",
+            "Where is my order?",
+            "What is the status of my order?",
         ),
-        Article(
-            id="service-status",
-            title="Service status",
-            body="The status page shows outages of the service and their current state.",
-            questions=["Is the service down?", "What is the current status of the service?"],
+        _article(
+            "service-status",
+            "Service status",
+            "The status page shows outages of the service and their current state.",
+            "Is the service down?",
+            "What is the current status of the service?",
         ),
     ]
     answer = KnowledgeBase(articles).answer("", question)
