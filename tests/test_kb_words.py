@@ -7,7 +7,15 @@ from __future__ import annotations
 
 import pytest
 
-from triage.judging.kb_words import Slips, Vocabulary, language_words, mistyped, one_slip, same_word
+from triage.judging.kb_words import (
+    Slips,
+    Vocabulary,
+    is_lookup,
+    language_words,
+    mistyped,
+    one_slip,
+    same_word,
+)
 
 
 @pytest.mark.parametrize(
@@ -82,3 +90,39 @@ def test_the_project_s_words_are_words_of_the_languages_it_answers():
     words = language_words()
     assert {"three", "whole", "password", "passwort", "contraseña".replace("ñ", "n")} <= words
     assert not {"pssword", "adfress"} & words
+
+
+@pytest.mark.parametrize(
+    ("question", "lookup"),
+    [
+        # a fact of the customer's own past: what was done, not how to do it
+        ("when did I create my account?", True),
+        ("What date did I open my account?", True),
+        ("which plan was I on last year?", True),
+        ("how much did I pay last month?", True),
+        ("I forgot which email I registered with", True),
+        ("Wann habe ich mein Konto eröffnet?", True),
+        ("Mit welcher E-Mail-Adresse habe ich mich angemeldet?", True),
+        ("welche adresse ich bei der anmeldung angegeben habe", True),
+        ("Quand ai-je créé mon compte ?", True),
+        ("Avec quelle adresse e-mail me suis-je inscrit ?", True),
+        ("quelle carte j'ai utilisée", True),
+        ("¿Cuándo creé mi cuenta?", True),
+        ("¿Con qué correo me di de alta?", True),
+        ("que tarjeta use la ultima vez", True),
+        # how to do something, what will happen, or what went wrong
+        ("how do I create an account?", False),
+        ("what should I do if I forgot my password", False),
+        ("which plan should I choose", False),
+        ("I have changed my email, how do I log in", False),
+        ("welchen Tarif soll ich wählen", False),
+        ("was habe ich falsch gemacht", False),
+        ("quand vais-je recevoir ma commande", False),
+        ("quand est-ce que la fonctionnalité demandée sera disponible", False),
+        ("¿Cuándo recibiré mi pedido?", False),  # a future, not a past
+        ("¿Qué hago si olvidé mi contraseña?", False),
+        ("quiero valorar la atención que recibí", False),  # "que" relates, "qué" asks
+    ],
+)
+def test_a_question_for_a_fact_of_the_customers_own_past(question, lookup):
+    assert is_lookup(question) is lookup

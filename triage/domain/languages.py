@@ -148,6 +148,9 @@ class Questions(_Data):
     # How a question whether something can be done opens ("can I"): regular expressions.
     possibility: list[str] = []
     undoing: list[str] = []  # prefixes that undo a word
+    # How a question for a fact of the customer's own past runs ("when did I sign up?"):
+    # regular expressions, case ignored.
+    lookup: list[str] = []
 
 
 class Signature(_Data):
@@ -338,6 +341,7 @@ def _bad_patterns(found: LanguagePack) -> list[str]:
         *((f"closing.toml {name}", getattr(found.closing, name)) for name in Closing.model_fields),
         ("questions.toml existence", found.questions.existence),
         ("questions.toml possibility", found.questions.possibility),
+        ("questions.toml lookup", found.questions.lookup),
         *((f"guards.toml {name}", getattr(found.guards, name)) for name in Guards.model_fields),
         *(
             (f"signature.toml {name}", getattr(found.signature, name))
