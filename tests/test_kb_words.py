@@ -15,6 +15,7 @@ from triage.judging.kb_words import (
     mistyped,
     one_slip,
     same_word,
+    without_deadline,
 )
 
 
@@ -126,3 +127,22 @@ def test_the_project_s_words_are_words_of_the_languages_it_answers():
 )
 def test_a_question_for_a_fact_of_the_customers_own_past(question, lookup):
     assert is_lookup(question) is lookup
+
+
+@pytest.mark.parametrize(
+    ("question", "asked"),
+    [
+        # when the customer needs it done is left out of what is asked
+        ("can I change the delivery address before Friday?", "can I change the delivery address ?"),
+        ("how do I cancel it by tomorrow", "how do I cancel it"),
+        ("kann ich das bis morgen ändern?", "kann ich das ändern?"),
+        ("puis-je modifier mon adresse avant lundi ?", "puis-je modifier mon adresse ?"),
+        ("¿puedo cambiar mi plan antes del viernes?", "¿puedo cambiar mi plan ?"),
+        # a day that is what is asked stays, and so does a phrase that is no time limit
+        ("do you deliver on saturdays?", "do you deliver on saturdays?"),
+        ("by the way, how do I reset it?", "by the way, how do I reset it?"),
+        ("vor zwei Wochen habe ich bestellt", "vor zwei Wochen habe ich bestellt"),
+    ],
+)
+def test_a_deadline_is_not_part_of_what_is_asked(question, asked):
+    assert without_deadline(question) == asked

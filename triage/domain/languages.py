@@ -151,6 +151,8 @@ class Questions(_Data):
     # How a question for a fact of the customer's own past runs ("when did I sign up?"):
     # regular expressions, case ignored.
     lookup: list[str] = []
+    # When the customer needs it done ("before Friday"): regular expressions, case ignored.
+    deadline: list[str] = []
 
 
 class Signature(_Data):
@@ -342,6 +344,7 @@ def _bad_patterns(found: LanguagePack) -> list[str]:
         ("questions.toml existence", found.questions.existence),
         ("questions.toml possibility", found.questions.possibility),
         ("questions.toml lookup", found.questions.lookup),
+        ("questions.toml deadline", found.questions.deadline),
         *((f"guards.toml {name}", getattr(found.guards, name)) for name in Guards.model_fields),
         *(
             (f"signature.toml {name}", getattr(found.signature, name))

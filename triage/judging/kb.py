@@ -40,7 +40,14 @@ from triage.judging.kb_articles import (
     load_articles,
 )
 from triage.judging.kb_match import Match, QuestionIndex, shipped_acceptance
-from triage.judging.kb_words import Vocabulary, content_words, is_lookup, terms, unmentioned
+from triage.judging.kb_words import (
+    Vocabulary,
+    content_words,
+    is_lookup,
+    terms,
+    unmentioned,
+    without_deadline,
+)
 from triage.judging.tfidf import transform
 from triage.judging.vectorizer import Tfidf
 
@@ -247,8 +254,13 @@ class KnowledgeBase:
             _in_context(sentences, i).strip(): s.strip() for i, s in enumerate(sentences) if _is_question(s)
         }
         units = [subject, *own_words] if own_words else [subject, body]
-        whole = len(terms(f"{subject} {body}"))
-        return {u: own_words.get(u, u) for u in dict.fromkeys(u.strip() for u in units) if _askable(u, whole)}
+        whole = len(terms(without_deadline(f"{subject} {body}")))
+        # When the customer needs it done ("before Friday") is their timing, not what is asked.
+        asked = {
+            without_deadline(u): without_deadline(own_words.get(u, u))
+            for u in dict.fromkeys(u.strip() for u in units)
+        }
+        return {u: own for u, own in asked.items() if _askable(u, whole)}
 
     def closest(self, subject: str, body: str, leave_out: Collection[str] = ()) -> tuple[str, Match] | None:
         """The article closest to what the message asks, and how it was found (what

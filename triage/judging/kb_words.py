@@ -63,6 +63,16 @@ _POSSIBILITY = re.compile(
 # correo me registré?"): what it was, not how to do it or where to look.
 _LOOKUP = re.compile("|".join(f"(?:{p})" for q in _QUESTIONS for p in q.lookup) or "(?!)", re.IGNORECASE)
 
+# When the customer needs it done ("before Friday", "antes del viernes"): not what is asked.
+_DEADLINE = re.compile("|".join(f"(?:{p})" for q in _QUESTIONS for p in q.deadline) or "(?!)", re.IGNORECASE)
+
+
+def without_deadline(question: str) -> str:
+    """``question`` without when the customer needs it done: "can I change the address
+    before Friday?" asks what "can I change the address?" asks, and an article that never
+    names a weekday answers it."""
+    return " ".join(_DEADLINE.sub(" ", question).split()) if _DEADLINE.search(question) else question
+
 
 def _unaccented(word: str) -> str:
     if word.isascii():  # (no accents to remove: most words, read many times a message)
