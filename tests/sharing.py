@@ -11,7 +11,8 @@ One Chromium (``tests/browser.py``, a session fixture): the browser modules each
 contexts of their own in it.
 
 Under pytest-xdist (``--dist loadfile``) each group of modules below is one unit of work,
-so they run in one process, one after the other, on one stack or one browser.
+so they run in one process, one after the other, on one stack or one browser; the tests of
+``SPLIT_MODULES`` are a unit each.
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ BROWSER_MODULES = (
     "tests/test_dashboard_surfaces.py",
     "tests/test_web_ui.py",
 )
+# Modules whose tests share nothing but the session's servers (each its own task queue,
+# emulator and model directory), and each take minutes: one unit of work a test, so that
+# they run side by side rather than one after the other in one process.
+SPLIT_MODULES = ("tests/test_retrain.py",)
 # The unit of work of each module that shares: the modules of a group run in one process.
 UNITS = {
     **dict.fromkeys(DEMO_MODULES, "demo stack: " + " ".join(DEMO_MODULES)),
@@ -112,6 +117,22 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
     class SharingScheduling(LoadFileScheduling):  # type: ignore[misc]  # xdist ships no types
         def _split_scope(self, nodeid: str) -> str:
             module = module_of(nodeid)
-            return UNITS.get(module, module)
+            return nodeid if module in SPLIT_MODULES else UNITS.get(module, module)
+
+        def _reschedule(self, node) -> None:  # type: ignore[no-untyped-def]
+            """The next unit only once the process holds one test besides the one it runs.
+
+            xdist's own rule tops a process up at two pending besides the running one: a
+            unit of minutes could then wait behind another unit of minutes in one process
+            while the others run out of work. A process needs the test after the running
+            one (pytest's ``nextitem``), so it holds exactly one unit ahead.
+            """
+            if node.shutting_down:
+                return
+            if not self.workqueue:
+                node.shutdown()
+                return
+            if self._pending_of(self.assigned_work[node]) <= 1:
+                self._assign_work_unit(node)
 
     return SharingScheduling(config, log)
