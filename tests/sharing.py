@@ -11,8 +11,7 @@ One Chromium (``tests/browser.py``, a session fixture): the browser modules each
 contexts of their own in it.
 
 Under pytest-xdist (``--dist loadfile``) each group of modules below is one unit of work,
-so they run in one process, one after the other, on one stack or one browser; the tests of
-``SPLIT_MODULES`` are a unit each.
+so they run in one process, one after the other, on one stack or one browser.
 """
 
 from __future__ import annotations
@@ -31,10 +30,6 @@ BROWSER_MODULES = (
     "tests/test_dashboard_surfaces.py",
     "tests/test_web_ui.py",
 )
-# Modules whose tests share nothing but the session's servers (each its own task queue,
-# emulator and model directory), and each take minutes: one unit of work a test, so that
-# they run side by side rather than one after the other in one process.
-SPLIT_MODULES = ("tests/test_retrain.py",)
 # The unit of work of each module that shares: the modules of a group run in one process.
 UNITS = {
     **dict.fromkeys(DEMO_MODULES, "demo stack: " + " ".join(DEMO_MODULES)),
@@ -117,7 +112,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
     class SharingScheduling(LoadFileScheduling):  # type: ignore[misc]  # xdist ships no types
         def _split_scope(self, nodeid: str) -> str:
             module = module_of(nodeid)
-            return nodeid if module in SPLIT_MODULES else UNITS.get(module, module)
+            return UNITS.get(module, module)
 
         def _reschedule(self, node) -> None:  # type: ignore[no-untyped-def]
             """The next unit only once the process holds one test besides the one it runs.
