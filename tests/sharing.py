@@ -115,12 +115,12 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
             return UNITS.get(module, module)
 
         def _reschedule(self, node) -> None:  # type: ignore[no-untyped-def]
-            """The next unit only once the process holds one test besides the one it runs.
+            """The next unit only once the last test of the process's unit runs.
 
-            xdist's own rule tops a process up at two pending besides the running one: a
-            unit of minutes could then wait behind another unit of minutes in one process
-            while the others run out of work. A process needs the test after the running
-            one (pytest's ``nextitem``), so it holds exactly one unit ahead.
+            xdist's own rule tops a process up while two of its tests are left: a unit of
+            minutes could then wait behind most of another in one process while the others
+            run out of work. A process needs the test after the running one (pytest's
+            ``nextitem``) before it runs it, so the next unit is sent then, not later.
             """
             if node.shutting_down:
                 return
