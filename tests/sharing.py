@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import ExitStack
+from typing import Any
 
 import pytest
 
@@ -114,7 +115,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
             module = module_of(nodeid)
             return UNITS.get(module, module)
 
-        def _reschedule(self, node) -> None:  # type: ignore[no-untyped-def]
+        def _reschedule(self, node: Any) -> None:  # an xdist WorkerController
             """The next unit only once the last test of the process's unit runs.
 
             xdist's own rule tops a process up while two of its tests are left: a unit of
