@@ -32,6 +32,24 @@ CUT = [
         "Gracias, ya está.\n\nSaludos,",
     ),
     ("How do I add a seat?\n\nMaya Cohen\nmaya@example.org", "How do I add a seat?"),
+    # "think before you print" footers, which read whole as a withdrawal or a report
+    (
+        "Danke, jetzt klappt es!\n\nViele Grüße\nJonas Weber\n\n"
+        "Bitte denken Sie an die Umwelt, bevor Sie diese E-Mail ausdrucken.",
+        "Danke, jetzt klappt es!\n\nViele Grüße",
+    ),
+    (
+        "Merci, ça marche !\n\nCordialement,\nClaire Dubois\n\nPensez à l'environnement avant d'imprimer ce courriel.",
+        "Merci, ça marche !\n\nCordialement,",
+    ),
+    (
+        "¡Gracias, ya funciona!\n\nSaludos,\nLucía Pérez\n\nAntes de imprimir este correo, piense en el medio ambiente.",
+        "¡Gracias, ya funciona!\n\nSaludos,",
+    ),
+    (
+        "Thanks, all good now.\n\nBest,\nSam Carter\n\nThink before printing this email: save paper, save trees.",
+        "Thanks, all good now.\n\nBest,",
+    ),
 ]
 KEPT = [
     # the last lines are the customer's words, not a signature

@@ -115,6 +115,17 @@ def customer_words() -> dict[str, list[str]]:
     }
 
 
+def which_one_words() -> set[str]:
+    """The slots' one-word values ("platinum", "gold"): they say which one, not what is
+    asked (a reference with digits is told by its digits: ``kb_match.what_is_asked``)."""
+    return {
+        value.lower()
+        for values in answer_phrases()["slots"].values()
+        for value in values
+        if len(value.split()) == 1 and not any(c.isdigit() for c in value)
+    }
+
+
 def _slots_used(languages: dict[str, Any]) -> list[str]:
     """The slots ("plan", "order") an article's parts put a value in, in any language."""
     parts = " ".join(p for own in languages.values() for shape in ("do", "about") for p in own.get(shape, ()))

@@ -32,7 +32,12 @@ import yaml
 
 from triage.domain.models import KbAnswer
 from triage.domain.text import split_sentences
-from triage.judging.answer_data import customer_words, load_answer_examples, load_generated_examples
+from triage.judging.answer_data import (
+    customer_words,
+    load_answer_examples,
+    load_generated_examples,
+    which_one_words,
+)
 from triage.judging.kb_articles import (
     DEFAULT_LANGUAGE,
     Article,
@@ -113,11 +118,14 @@ class KnowledgeBase:
         articles: list[Article],
         written: Sequence[tuple[str, str]] = (),
         said: Mapping[str, Sequence[str]] | None = None,
+        which_one: Collection[str] = (),
     ) -> None:
         """``written``: (article id, question) pairs written for these articles beside
         their declared questions (the packaged examples); matched like them. ``said``:
         per article id, the customers' words for what it is about that its texts never
-        use (plan names, "eta", "charge back"): mentioned by it, like its own words."""
+        use (plan names, "eta", "charge back"): mentioned by it, like its own words.
+        ``which_one``: words that only say which one ("platinum" in "my platinum account"):
+        questions are matched with one word for all of them (``kb_match.what_is_asked``)."""
         # One version per id and language; ``articles`` holds one per id, the
         # default-language version where there is one (search ranks these).
         self._versions: dict[str, dict[str, Article]] = {}
@@ -185,6 +193,7 @@ class KnowledgeBase:
                 [f"{a.title}. {a.body}" for a in self.articles],
                 self._mentioned,
                 Vocabulary(t for found in [*written_terms.values(), *said_terms.values()] for t in found),
+                which_one,
             )
             if self._questions
             else None
@@ -201,7 +210,10 @@ class KnowledgeBase:
         # sign-offs would make every article's questions a little alike.
         written = [*load_answer_examples(), *(e for e in load_generated_examples() if not e.rough)]
         return cls(
-            articles, [(e.article, e.text) for e in written if e.article is not None], customer_words()
+            articles,
+            [(e.article, e.text) for e in written if e.article is not None],
+            customer_words(),
+            which_one_words(),
         )
 
     def snapshot(self) -> KnowledgeBase:

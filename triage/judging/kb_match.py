@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -51,6 +52,30 @@ ACCEPTANCE_FILE = "answer-acceptance.json"
 # Below this lead, a match that meaning and spelling disagree on is contested: in the
 # written examples, 5 in 36 such matches the model accepted at 0.8 were wrong (3.5 % overall).
 CONTESTED_MARGIN = 0.1
+# A reference (a word with four digits or more: "#48213", "ord-5531") says which one, not
+# what is asked; glued to a word ("order113542617735902") it hides that word. Shorter numbers
+# stay: "error 401" is what is asked.
+_GLUED_REFERENCE = re.compile(r"(?<=[^\W\d_])(?=\d{4})")
+_REFERENCE = re.compile(r"[#\w-]*\d{4}[\w-]*")
+_PUNCTUATION = ".,;:!?¿¡()\"'"
+# The one word all of them become, for meaning ("change to a premium account" still asks about
+# an account's plan); for spelling they are dropped (no word of the customer's is shared).
+PLACEHOLDER = "premium"
+
+
+def what_is_asked(text: str, which_one: Collection[str] = (), instead: str = PLACEHOLDER) -> str:
+    """The words of ``text`` that say what is asked: without references and without the
+    words that only say which one (``which_one``: a plan's name in "the platinum account").
+    Those are alike in every article's questions that take them, yet each written question
+    names one or two: matched as they are, "change to the platinum account" found the one
+    article whose written question happened to name platinum, not the one that changes plans."""
+    kept = [
+        instead if bare.lower() in which_one else word
+        for word in _GLUED_REFERENCE.sub(" ", text).split()
+        if not _REFERENCE.fullmatch(bare := word.strip(_PUNCTUATION))
+        and (instead or bare.lower() not in which_one)
+    ]
+    return " ".join(kept) if kept else text
 
 
 @dataclass(frozen=True)
@@ -75,7 +100,9 @@ class QuestionIndex:
         article_texts: Sequence[str],
         mentioned: Sequence[Vocabulary],
         known: Vocabulary,
+        which_one: Collection[str] = (),
     ) -> None:
+        # ``which_one``: words that only say which one (a plan's name): matched without them.
         # ``mentioned``: the words each article's texts and questions use, in any language;
         # ``known``: those of all articles (a word no article uses names what none covers).
         self._mentioned = mentioned
@@ -85,7 +112,8 @@ class QuestionIndex:
         self._articles = np.array([a for a, _ in questions], dtype=np.int64)
         self._questions = [q for _, q in questions]
         self._n = len(article_texts)
-        self._meaning = encoder().encode_stored(self._questions)
+        self._which_one = frozenset(w.lower() for w in which_one)
+        self._meaning = encoder().encode_stored([what_is_asked(q, self._which_one) for q in self._questions])
         # Laid out by dimension too: BLAS multiplies several units with it in half the time of
         # ``self._meaning.T`` (same products, bit for bit); one unit goes to a vector product,
         # which rounds differently with that layout, and keeps the other.
@@ -96,7 +124,7 @@ class QuestionIndex:
         )
         # Transposed once (n-grams x questions, CSR): ``matrix.T`` in each match converted it again.
         self._spelling_by_gram = self._spelling.fit_transform(
-            [content_words(q) for q in self._questions]
+            [content_words(what_is_asked(q, self._which_one, instead="")) for q in self._questions]
         ).T.tocsr()
 
     def _per_article(self, scores: np.ndarray) -> np.ndarray:
@@ -117,10 +145,13 @@ class QuestionIndex:
         in training)."""
         if not units:
             return []
-        vectors = encoder().encode(units)
+        vectors = encoder().encode([what_is_asked(u, self._which_one) for u in units])
         meaning = vectors @ (self._meaning_by_dimension if len(units) > 1 else self._meaning.T)
         spelling = (
-            transform(self._spelling, [content_words(u) for u in units]) @ self._spelling_by_gram
+            transform(
+                self._spelling, [content_words(what_is_asked(u, self._which_one, instead="")) for u in units]
+            )
+            @ self._spelling_by_gram
         ).toarray()
         if leave_out:
             left = [i for i, q in enumerate(self._questions) if q in leave_out]
