@@ -120,12 +120,12 @@ def test_categories_the_prompt_lists_every_category_once():
 
 
 def test_categories_the_eval_labels_are_the_enum_with_faq_as_general():
-    from triage.domain.models import Category
-    from triage.judging.training.evaluation import LABELS, ROUTINE_LABEL, as_label
+    from triage.domain.models import Category, answer_label
+    from triage.judging.training.evaluation import LABELS, ROUTINE_LABEL
 
     assert LABELS == [c.value for c in Category if c is not Category.FAQ]
-    assert {as_label(c) for c in Category} == set(LABELS)
-    assert as_label(Category.FAQ) == ROUTINE_LABEL == Category.GENERAL.value
+    assert {answer_label(c) for c in Category} == set(LABELS)
+    assert answer_label(Category.FAQ) == ROUTINE_LABEL == Category.GENERAL.value
 
 
 def test_categories_the_llm_schema_is_the_enum():

@@ -48,6 +48,7 @@ from triage.domain.models.judgement import (
     KbCitation,
     LlmUsage,
     MessageAct,
+    answer_label,
 )
 from triage.domain.models.mail import (
     DiscardDraftRequest,
@@ -123,4 +124,5 @@ __all__ = [
     "TriageResult",
     "TriageState",
     "TriageStatus",
+    "answer_label",
 ]

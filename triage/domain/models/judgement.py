@@ -39,6 +39,12 @@ CATEGORY_DESCRIPTIONS: dict[Category, str] = {
 SAME_ANSWER: dict[Category, Category] = {Category.FAQ: Category.GENERAL}
 
 
+def answer_label(category: Category | str) -> str:
+    """The label a category is scored as: faq and general are one (SAME_ANSWER)."""
+    category = Category(category)
+    return SAME_ANSWER.get(category, category).value
+
+
 # The categories whose replies may go out without a human unless configured otherwise
 # (TRIAGE_AUTO_SEND_CATEGORIES): the routine questions a help centre answers.
 DEFAULT_AUTO_SEND_CATEGORIES = (Category.GENERAL, Category.FAQ)

@@ -14,10 +14,10 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from triage.domain.models import Category, Correction
+from triage.domain.models import Category, Correction, answer_label
 from triage.domain.text import model_input
 from triage.judging.gate import Contradictions
-from triage.judging.training.evaluation import EvalRow, as_label
+from triage.judging.training.evaluation import EvalRow
 
 NEAREST = 5  # labelled rows looked at per correction
 AGREEING = 4  # of them, close and of one category, for the labelled set to have a say
@@ -36,8 +36,8 @@ def contradictions(
     rows = encode([model_input(r.subject, r.body) for r in labelled])
     asked = encode([model_input(c.subject, c.body) for c in corrections])
     similarity = asked @ rows.T
-    # faq and general are one answer (as_label): relabelling one as the other contradicts nothing.
-    labels = [as_label(Category(r.label)) for r in labelled]
+    # faq and general are one answer (answer_label): relabelling one as the other contradicts nothing.
+    labels = [answer_label(Category(r.label)) for r in labelled]
     relabelled: dict[str, Counter[str]] = {}
     for correction, scores in zip(corrections, similarity, strict=True):
         nearest = np.argsort(-scores, kind="stable")[:NEAREST]
@@ -45,7 +45,7 @@ def contradictions(
         if not votes:
             continue
         said, agreeing = votes.most_common(1)[0]
-        corrected = as_label(correction.corrected)
+        corrected = answer_label(correction.corrected)
         if agreeing >= AGREEING and said != corrected:
             relabelled.setdefault(said, Counter())[corrected] += 1
     return Contradictions(

@@ -21,7 +21,6 @@ from pydantic import BaseModel, Field
 from temporalio.exceptions import ApplicationError
 
 from triage.domain.models import (
-    SAME_ANSWER,
     Category,
     Classification,
     DraftReply,
@@ -30,6 +29,7 @@ from triage.domain.models import (
     InboundMessage,
     PolicyDecision,
     PolicySettings,
+    answer_label,
 )
 from triage.domain.outcome import article_of
 from triage.domain.policy import decide, how_to_answered
@@ -42,11 +42,7 @@ from triage.judging.jsonl import read_rows
 ROUTINE_LABEL = Category.GENERAL.value
 
 
-def as_label(category: Category) -> str:
-    return SAME_ANSWER.get(category, category).value
-
-
-LABELS = list(dict.fromkeys(as_label(category) for category in Category))
+LABELS = list(dict.fromkeys(answer_label(category) for category in Category))
 
 
 class EvalRow(BaseModel):
@@ -122,7 +118,7 @@ class Verdict(BaseModel):
 
     @property
     def predicted(self) -> str:
-        return as_label(self.classification.category)
+        return answer_label(self.classification.category)
 
     @property
     def article(self) -> str | None:

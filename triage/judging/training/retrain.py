@@ -18,12 +18,12 @@ import hashlib
 from collections import Counter
 from collections.abc import Sequence
 
-from triage.domain.models import Correction, PolicySettings
+from triage.domain.models import Correction, PolicySettings, answer_label
 from triage.domain.text import model_input
 from triage.judging.classifier import TextClassifier
 from triage.judging.gate import ModelFigures
 from triage.judging.kb import KnowledgeBase
-from triage.judging.training.evaluation import EvalRow, as_label, evaluate
+from triage.judging.training.evaluation import EvalRow, evaluate
 
 CORRECTION_WEIGHT = 20  # copies of each correction among ~6,400 training rows
 # One reviewer's corrections together weigh at most this many training rows (ten corrections
@@ -50,7 +50,7 @@ def as_eval_rows(corrections: Sequence[Correction]) -> list[EvalRow]:
             id=c.workflow_id,
             subject=c.subject,
             body=c.body,
-            label=as_label(c.corrected),
+            label=answer_label(c.corrected),
             source="corrections",
         )
         for c in corrections

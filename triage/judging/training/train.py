@@ -27,7 +27,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import LeaveOneGroupOut, StratifiedGroupKFold
 
-from triage.domain.models import SAME_ANSWER, Category
+from triage.domain.models import answer_label
 from triage.judging import meaning_head
 from triage.judging.classifier import (
     TextClassifier,
@@ -42,12 +42,6 @@ from triage.judging.training.training_data import TrainingRows, fingerprint, loa
 MODEL_NAME = "tfidf-logreg-v3"
 REGULARISATION = 6.0
 TEMPERATURES = np.geomspace(0.05, 4.0, 120)
-
-
-def _same_answer(label: str) -> str:
-    """faq and general are both the routine answer: being right about one is being right."""
-    category = Category(label)
-    return SAME_ANSWER.get(category, category).value
 
 
 def fitted_weights(model: LogisticRegression) -> dict[str, Any]:
@@ -144,13 +138,13 @@ def confidence_and_correctness(
 ) -> tuple[np.ndarray, np.ndarray]:
     """The confidence the provider reports (routine summed) and whether the answer was right."""
     probabilities = softmax(held.logits / temperature)
-    answer = [_same_answer(c) for c in held.classes]
+    answer = [answer_label(c) for c in held.classes]
     confidence = np.zeros(len(labels))
     right = np.zeros(len(labels))
     for i, label in enumerate(labels):
         predicted = answer[int(probabilities[i].argmax())]
         confidence[i] = sum(p for p, a in zip(probabilities[i], answer, strict=True) if a == predicted)
-        right[i] = predicted == _same_answer(label)
+        right[i] = predicted == answer_label(label)
     return confidence, right
 
 

@@ -23,12 +23,12 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 
+from triage.domain.models import answer_label
 from triage.judging.classifier import TextClassifier, softmax
 from triage.judging.meaning_head import MeaningHead, join, meaning_rows, partner_of, shifted
 from triage.judging.training.train import (
     HeldOut,
     Splits,
-    _same_answer,
     best_temperature,
     file_splits,
     fit_calibration,
@@ -61,8 +61,8 @@ def held_out(rows: np.ndarray, labels: list[str], classes: list[str], splits: Sp
 
 
 def macro_f1(probabilities: np.ndarray, labels: list[str], classes: list[str]) -> float:
-    predicted = [_same_answer(classes[i]) for i in probabilities.argmax(axis=1)]
-    truth = [_same_answer(label) for label in labels]
+    predicted = [answer_label(classes[i]) for i in probabilities.argmax(axis=1)]
+    truth = [answer_label(label) for label in labels]
     return float(f1_score(truth, predicted, average="macro", labels=sorted(set(truth))))
 
 
