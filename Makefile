@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 # Test processes (pytest-xdist), each with its own dev server; a module's tests stay in one
 # process, so a module's shared stack starts once (--dist loadfile; modules that share a stack
 # or the browser are one unit: tests/sharing.py), in the order of
-# tests/conftest.py (slow modules first: --no-loadscope-reorder). TEST_WORKERS=0: one process.
+# tests/conftest.py (longest first: --no-loadscope-reorder). TEST_WORKERS=0: one process.
 # Three on two cores: each process waits a quarter of its time (servers starting, fixed waits
 # in chaos, reconnects, browsers), and the third fills it (quiet machine, same tree: 383 s with
 # two, 296 s with three).

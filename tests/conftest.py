@@ -48,20 +48,32 @@ pytest_plugins = ["tests.browser", "tests.imap_env", "tests.sharing"]
 # (Makefile: --dist loadfile --no-loadscope-reorder; xdist's own order is by test count,
 # which puts a one-test module of two minutes last and leaves one worker idle meanwhile).
 EARLY_MARKS = (("slow",), ("browser", "local_llm"))
-# The longest modules of all, longest first, ahead of the other slow ones: each takes one
-# worker for minutes, so it must start at once (each measured alone at a load of ~9:
-# test_cli_live 320 s, test_retrain 214 s, test_chaos 150 s). test_readme shares
-# test_cli_live's demo stack, before it (tests/sharing.py).
+# The longest units of work of all, longest first, ahead of the other slow ones (longest
+# processing time first: the last unit to start is a short one, so no process finishes
+# minutes after the others). Wall seconds of each in one `make test` (three processes, a
+# busy machine: load ~10): test_retrain 234, test_readme + test_cli_live 190 (one stack:
+# tests/sharing.py), test_demo 154, test_local_llm 130, test_chaos 112, test_api_replicas 80,
+# the browser modules 77 (one unit), test_conversations 41, test_answer_matching 41.
+# test_retrain's three tests stay one unit: the gate measures the model in force once a
+# process (activities/retrain.py), and three processes measured it three times (+18 s CPU).
 LONGEST_FIRST = (
+    "tests/test_retrain.py",
     "tests/test_readme.py",
     "tests/test_cli_live.py",
-    "tests/test_retrain.py",
+    "tests/test_demo.py",
+    "tests/test_local_llm.py",
     "tests/test_chaos.py",
+    "tests/test_api_replicas.py",
+    "tests/test_dashboard_browser.py",
+    "tests/test_dashboard_surfaces.py",
+    "tests/test_web_ui.py",
+    "tests/test_conversations.py",
+    "tests/test_answer_matching.py",
 )
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Whole modules, slow ones first; otherwise the collection order (a stable sort)."""
+    """Whole modules, the longest first, then slow ones; otherwise the collection order (a stable sort)."""
 
     def rank(item: pytest.Item) -> int:
         marks = {mark.name for mark in item.iter_markers()}
@@ -75,7 +87,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         module = module_of(item)
         module_rank[module] = min(module_rank.get(module, len(EARLY_MARKS)), rank(item))
     longest = {module: n for n, module in enumerate(LONGEST_FIRST)}
-    items.sort(key=lambda item: (module_rank[module_of(item)], longest.get(module_of(item), len(longest))))
+    items.sort(
+        key=lambda item: (
+            longest.get(module_of(item), len(longest)),
+            module_rank[module_of(item)],
+        )
+    )
 
 
 def _binary(name: str) -> str:

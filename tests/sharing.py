@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import ExitStack
+from typing import Any
 
 import pytest
 
@@ -113,5 +114,21 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
         def _split_scope(self, nodeid: str) -> str:
             module = module_of(nodeid)
             return UNITS.get(module, module)
+
+        def _reschedule(self, node: Any) -> None:  # an xdist WorkerController
+            """The next unit only once the last test of the process's unit runs.
+
+            xdist's own rule tops a process up while two of its tests are left: a unit of
+            minutes could then wait behind most of another in one process while the others
+            run out of work. A process needs the test after the running one (pytest's
+            ``nextitem``) before it runs it, so the next unit is sent then, not later.
+            """
+            if node.shutting_down:
+                return
+            if not self.workqueue:
+                node.shutdown()
+                return
+            if self._pending_of(self.assigned_work[node]) <= 1:
+                self._assign_work_unit(node)
 
     return SharingScheduling(config, log)

@@ -119,6 +119,13 @@ def test_terse_requests_with_typos_endings_and_plan_names_are_sendable(kb, quest
         "invoice download keeps failing",
         "the freemium plan is missing features i paid for",
         "mi pedido llegó roto",
+        # when or with what the customer did something: close to the article on doing it
+        # ("How do I sign up?"), which does not say what was done (sent before)
+        "when did I register my account?",
+        "which e-mail did I sign up with?",
+        "Wann habe ich mich registriert?",
+        "Quand me suis-je inscrit ?",
+        "¿Cuándo me registré?",
     ],
 )
 def test_close_questions_no_article_answers_are_not_sent(kb, question):
@@ -148,6 +155,28 @@ def test_which_address_an_account_was_registered_with_is_not_answered_by_create_
         and answer.rival is None
     ]
     assert sent_with_create_account == [], answers
+
+
+def test_an_article_that_says_which_address_one_signed_up_with_answers_the_lookup(kb):
+    answer = kb.answer("", "Avec quelle adresse me suis-je inscrit ?")
+    assert answer is not None and answer.article_id == "account-locked", answer
+    assert answer.score >= THRESHOLD and not answer.unanswered, answer
+
+
+# A question whether something can be done, with when the customer needs it: every word
+# after "can I" is asked after, and no article names a weekday, so each was held before
+# (as asking more, or under the threshold: the weekday was a word the article never uses).
+WITH_A_DEADLINE = (
+    ("Can I change the delivery address of my order before Friday?", "shipping-address"),
+    ("Bonjour, puis-je modifier mon adresse de livraison avant lundi ?", "shipping-address"),
+    ("Hola, ¿puedo cambiar mi plan antes del viernes? Gracias", "change-plan"),
+)
+
+
+@pytest.mark.parametrize(("question", "article"), WITH_A_DEADLINE)
+def test_a_deadline_does_not_make_a_question_ask_more_than_the_article_answers(kb, question, article):
+    answer = accepted(kb, question, article)
+    assert not answer.unanswered and answer.rival is None, answer
 
 
 # Questions in the customer's register: a greeting, a sign-off, a name.

@@ -7,7 +7,16 @@ from __future__ import annotations
 
 import pytest
 
-from triage.judging.kb_words import Slips, Vocabulary, language_words, mistyped, one_slip, same_word
+from triage.judging.kb_words import (
+    Slips,
+    Vocabulary,
+    is_lookup,
+    language_words,
+    mistyped,
+    one_slip,
+    same_word,
+    without_deadline,
+)
 
 
 @pytest.mark.parametrize(
@@ -82,3 +91,58 @@ def test_the_project_s_words_are_words_of_the_languages_it_answers():
     words = language_words()
     assert {"three", "whole", "password", "passwort", "contraseña".replace("ñ", "n")} <= words
     assert not {"pssword", "adfress"} & words
+
+
+@pytest.mark.parametrize(
+    ("question", "lookup"),
+    [
+        # a fact of the customer's own past: what was done, not how to do it
+        ("when did I create my account?", True),
+        ("What date did I open my account?", True),
+        ("which plan was I on last year?", True),
+        ("how much did I pay last month?", True),
+        ("I forgot which email I registered with", True),
+        ("Wann habe ich mein Konto eröffnet?", True),
+        ("Mit welcher E-Mail-Adresse habe ich mich angemeldet?", True),
+        ("welche adresse ich bei der anmeldung angegeben habe", True),
+        ("Quand ai-je créé mon compte ?", True),
+        ("Avec quelle adresse e-mail me suis-je inscrit ?", True),
+        ("quelle carte j'ai utilisée", True),
+        ("¿Cuándo creé mi cuenta?", True),
+        ("¿Con qué correo me di de alta?", True),
+        ("que tarjeta use la ultima vez", True),
+        # how to do something, what will happen, or what went wrong
+        ("how do I create an account?", False),
+        ("what should I do if I forgot my password", False),
+        ("which plan should I choose", False),
+        ("I have changed my email, how do I log in", False),
+        ("welchen Tarif soll ich wählen", False),
+        ("was habe ich falsch gemacht", False),
+        ("quand vais-je recevoir ma commande", False),
+        ("quand est-ce que la fonctionnalité demandée sera disponible", False),
+        ("¿Cuándo recibiré mi pedido?", False),  # a future, not a past
+        ("¿Qué hago si olvidé mi contraseña?", False),
+        ("quiero valorar la atención que recibí", False),  # "que" relates, "qué" asks
+    ],
+)
+def test_a_question_for_a_fact_of_the_customers_own_past(question, lookup):
+    assert is_lookup(question) is lookup
+
+
+@pytest.mark.parametrize(
+    ("question", "asked"),
+    [
+        # when the customer needs it done is left out of what is asked
+        ("can I change the delivery address before Friday?", "can I change the delivery address ?"),
+        ("how do I cancel it by tomorrow", "how do I cancel it"),
+        ("kann ich das bis morgen ändern?", "kann ich das ändern?"),
+        ("puis-je modifier mon adresse avant lundi ?", "puis-je modifier mon adresse ?"),
+        ("¿puedo cambiar mi plan antes del viernes?", "¿puedo cambiar mi plan ?"),
+        # a day that is what is asked stays, and so does a phrase that is no time limit
+        ("do you deliver on saturdays?", "do you deliver on saturdays?"),
+        ("by the way, how do I reset it?", "by the way, how do I reset it?"),
+        ("vor zwei Wochen habe ich bestellt", "vor zwei Wochen habe ich bestellt"),
+    ],
+)
+def test_a_deadline_is_not_part_of_what_is_asked(question, asked):
+    assert without_deadline(question) == asked

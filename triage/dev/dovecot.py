@@ -172,11 +172,7 @@ class Dovecot:
         except ProcessLookupError:
             return
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                break
+        while _running(pid) and time.monotonic() < deadline:
             time.sleep(0.05)
         while _port_open(self.imap_port) and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -205,6 +201,20 @@ class Dovecot:
     def log(self) -> str:
         path = self.root / "dovecot.log"
         return path.read_text(errors="replace") if path.exists() else ""
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` still runs. The master daemonises, so init reaps it: an exited master is a
+    zombie until then (seconds, on some hosts), and ``os.kill(pid, 0)`` would still find it."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:  # gone meanwhile, or no /proc here: the signal's answer
+        return Path(f"/proc/{pid}").exists() or not Path("/proc/self").exists()
+    return stat[stat.rfind(")") + 2 :].split()[0] != "Z"
 
 
 def _port_open(port: int) -> bool:

@@ -148,6 +148,11 @@ class Questions(_Data):
     # How a question whether something can be done opens ("can I"): regular expressions.
     possibility: list[str] = []
     undoing: list[str] = []  # prefixes that undo a word
+    # How a question for a fact of the customer's own past runs ("when did I sign up?"):
+    # regular expressions, case ignored.
+    lookup: list[str] = []
+    # When the customer needs it done ("before Friday"): regular expressions, case ignored.
+    deadline: list[str] = []
 
 
 class Signature(_Data):
@@ -338,6 +343,8 @@ def _bad_patterns(found: LanguagePack) -> list[str]:
         *((f"closing.toml {name}", getattr(found.closing, name)) for name in Closing.model_fields),
         ("questions.toml existence", found.questions.existence),
         ("questions.toml possibility", found.questions.possibility),
+        ("questions.toml lookup", found.questions.lookup),
+        ("questions.toml deadline", found.questions.deadline),
         *((f"guards.toml {name}", getattr(found.guards, name)) for name in Guards.model_fields),
         *(
             (f"signature.toml {name}", getattr(found.signature, name))

@@ -126,6 +126,26 @@ def _footer(paragraph: list[str]) -> bool:
     return len(whole.split()) >= 6 and not _ASSISTANT.search(whole)
 
 
+def sentences_below_a_delimiter(lines: list[str]) -> list[str]:
+    """The customer's own lines in what follows a "-- " line: whatever is not signature-shaped.
+
+    Below the delimiter go a name, a title, contact lines and a legal footer, and those are cut;
+    a sentence there (a P.S. that asks something more, or an instruction to whoever reads the
+    mail by machine, in words no table lists) is the customer's, and read."""
+    own: list[str] = []
+    paragraph: list[str] = []
+    for line in [*lines, ""]:
+        if line.strip():
+            paragraph.append(line.strip())
+            continue
+        if paragraph and not _footer(paragraph):
+            own.extend(
+                kept for kept in paragraph if _kind(kept) is None and not _words().sent_from.match(kept)
+            )
+        paragraph = []
+    return own
+
+
 def split_signature(text: str) -> tuple[str, str]:
     """The text without its signature block at the end, and the block ("" when none is sure).
 

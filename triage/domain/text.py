@@ -7,7 +7,7 @@ import re
 import unicodedata
 from html.parser import HTMLParser
 
-from triage.domain.signature import speaks_to_an_assistant, split_signature
+from triage.domain.signature import sentences_below_a_delimiter, speaks_to_an_assistant, split_signature
 
 _ZERO_WIDTH = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\u00ad]")
 _QUOTE_HEADER = re.compile(
@@ -63,15 +63,21 @@ def clean_invisible(text: str) -> str:
 def normalize_body(text: str, limit: int | None = None) -> str:
     """The customer's own words: no quoted history, no signature (``triage.domain.signature``), bounded."""
     kept: list[str] = []
+    below_delimiter: list[str] | None = None  # the lines after a "-- " line, until quoted history
     lines = clean_invisible(text or "").splitlines()
     for number, line in enumerate(lines):
         if line.lstrip().startswith(">") or _QUOTE_HEADER.match(line):
             if kept:
                 break
             continue
-        if _SIGNATURE.match(line.strip()) and not speaks_to_an_assistant("\n".join(lines[number:])):
-            break  # (an instruction to the assistant below a "-- " line is the customer's, and read)
-        kept.append(line.rstrip())
+        if below_delimiter is not None:
+            below_delimiter.append(line)
+        elif _SIGNATURE.match(line.strip()) and not speaks_to_an_assistant("\n".join(lines[number:])):
+            below_delimiter = []  # (an instruction to the assistant below a "-- " line is read whole)
+        else:
+            kept.append(line.rstrip())
+    if below_delimiter:
+        kept.extend(sentences_below_a_delimiter(below_delimiter))
     result, _ = split_signature("\n".join(kept).strip())
     return result if limit is None else result[:limit]
 

@@ -45,7 +45,14 @@ from triage.judging.kb_articles import (
     load_articles,
 )
 from triage.judging.kb_match import Match, QuestionIndex, shipped_acceptance
-from triage.judging.kb_words import Vocabulary, content_words, terms, unmentioned
+from triage.judging.kb_words import (
+    Vocabulary,
+    content_words,
+    is_lookup,
+    terms,
+    unmentioned,
+    without_deadline,
+)
 from triage.judging.tfidf import transform
 from triage.judging.vectorizer import Tfidf
 
@@ -145,6 +152,9 @@ class KnowledgeBase:
         self._matrix = self._vectorizer.fit_transform(docs) if self.articles else None
         self._questions = [(index[a.id], q) for a in ordered for q in a.questions]
         self._questions += [(index[article_id], q) for article_id, q in written if article_id in index]
+        # The articles that say what the customer did ("which email did I sign up with?"):
+        # one of their questions asks it.
+        self._looks_up = {a for a, q in self._questions if is_lookup(q)}
         # What each article says, in any language: its titles, texts and the questions
         # it declares. A word of the customer's question outside it is not answered.
         # Each text's terms are found once: per article here, and for all of them below.
@@ -256,8 +266,13 @@ class KnowledgeBase:
             _in_context(sentences, i).strip(): s.strip() for i, s in enumerate(sentences) if _is_question(s)
         }
         units = [subject, *own_words] if own_words else [subject, body]
-        whole = len(terms(f"{subject} {body}"))
-        return {u: own_words.get(u, u) for u in dict.fromkeys(u.strip() for u in units) if _askable(u, whole)}
+        whole = len(terms(without_deadline(f"{subject} {body}")))
+        # When the customer needs it done ("before Friday") is their timing, not what is asked.
+        asked = {
+            without_deadline(u): without_deadline(own_words.get(u, u))
+            for u in dict.fromkeys(u.strip() for u in units)
+        }
+        return {u: own for u, own in asked.items() if _askable(u, whole)}
 
     def closest(self, subject: str, body: str, leave_out: Collection[str] = ()) -> tuple[str, Match] | None:
         """The article closest to what the message asks, and how it was found (what
@@ -311,6 +326,10 @@ class KnowledgeBase:
             if missing:
                 words = ", ".join(f'"{w}"' for w in missing)
                 unanswered.append(f"{one.text[:200]} (the article does not mention {words})")
+            elif top.article not in self._looks_up and is_lookup(asked.get(one.text, one.text)):
+                # "When did I sign up?" is close to "How do I sign up?", but asks what was
+                # done, not how: answered only by an article that declares such questions.
+                unanswered.append(f"{one.text[:200]} (it asks what was done, the article how to do it)")
             elif one.text in unmatched:
                 unanswered.append(one.text[:200])
         return KbAnswer(

@@ -59,6 +59,20 @@ _POSSIBILITY = re.compile(
     re.IGNORECASE,
 )
 
+# A question for a fact of the customer's own past ("when did I sign up?", "¿con qué
+# correo me registré?"): what it was, not how to do it or where to look.
+_LOOKUP = re.compile("|".join(f"(?:{p})" for q in _QUESTIONS for p in q.lookup) or "(?!)", re.IGNORECASE)
+
+# When the customer needs it done ("before Friday", "antes del viernes"): not what is asked.
+_DEADLINE = re.compile("|".join(f"(?:{p})" for q in _QUESTIONS for p in q.deadline) or "(?!)", re.IGNORECASE)
+
+
+def without_deadline(question: str) -> str:
+    """``question`` without when the customer needs it done: "can I change the address
+    before Friday?" asks what "can I change the address?" asks, and an article that never
+    names a weekday answers it."""
+    return " ".join(_DEADLINE.sub(" ", question).split()) if _DEADLINE.search(question) else question
+
 
 def _unaccented(word: str) -> str:
     if word.isascii():  # (no accents to remove: most words, read many times a message)
@@ -215,6 +229,13 @@ def unmentioned(question: str, mentioned: Vocabulary, known: Vocabulary) -> list
         for t, named in terms(asked)
         if (t in sought or named or t in _NARROWING or is_subject(t, known)) and t not in mentioned
     ]
+
+
+def is_lookup(question: str) -> bool:
+    """Does ``question`` ask for a fact of the customer's own past ("when did I sign
+    up?", "mit welcher E-Mail habe ich mich angemeldet?", "quand me suis-je inscrit ?",
+    "¿qué tarjeta usé?")? The accents count: "qué" asks, "que" relates."""
+    return bool(_LOOKUP.search(" ".join(question.lower().replace("’", "'").split())))
 
 
 def _sought(question: str) -> str:
