@@ -9,8 +9,12 @@ import subprocess
 import sys
 import time
 
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
+
+from bench.harness import poll_until
 from tests.helpers import HISTORY_DIR, message
-from tests.test_worker_reconnect import polled
 from triage.judging.factory import build_provider
 from worker import judge
 
@@ -40,8 +44,19 @@ async def test_the_judge_polls_before_it_loads_what_judging_needs(dev_env, setti
     monkeypatch.setattr(judge, "build_provider", lambda s: builds.append(s) or build_provider(s))
     provider = judge.DeferredProvider(settings.model_copy(update={"provider": "offline"}))
     since = time.time() - 1
+
+    async def polled() -> bool:
+        described = await dev_env.client.workflow_service.describe_task_queue(
+            DescribeTaskQueueRequest(
+                namespace=dev_env.client.namespace,
+                task_queue=TaskQueue(name=settings.judge_queue),
+                task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+            )
+        )
+        return any(p.last_access_time.ToSeconds() >= since for p in described.pollers)
+
     async with judge.build_judge_worker(dev_env.client, settings, provider):
-        await polled(dev_env.client, settings.judge_queue, since)
+        assert await poll_until(polled, timeout=60), "the judge never polled"
         assert builds == []  # polling, nothing of the model's loaded
         first = await provider.classify(message())
         again = await provider.classify(message())
