@@ -7,6 +7,12 @@ worker, a burst of them starved its workflow tasks (one GIL, one event loop).
 Here they run in processes that poll ``Settings.judge_queue`` and hold the
 model; the workflows call them by name (``triage.domain.contracts.JudgeActivity``).
 
+It polls before it loads what judging needs: the knowledge base and the
+encoder's head are read at the first judgement (``DeferredProvider``), as the
+model already was. After a restart of the whole stack the pending reviews'
+replays (the workflow worker's, the dev server's) do not share the cores with
+a judge loading what no pending review needs.
+
 One judge process uses at most one core (its activities run on the event
 loop), so scale it by processes: one per core the judging may take, while the
 workflow worker, the dev server and the watcher keep theirs. Its BLAS runs one thread.
@@ -27,13 +33,48 @@ from threadpoolctl import threadpool_limits
 
 from activities.llm import LlmActivities
 from activities.retrain import RetrainActivities
+from triage.domain.models import Classification, DraftReply, DraftRequest, InboundMessage
 from triage.judging.base import TriageProvider
-from triage.judging.factory import build_provider
+from triage.judging.call_slots import CallSlots
+from triage.judging.factory import build_provider, provider_name
 from triage.judging.registry import ModelRegistry
 from triage.runtime.config import Settings
 from triage.runtime.reachable import connect_when_reachable, watching_reachability
 
 log = logging.getLogger(__name__)
+
+
+class DeferredProvider(TriageProvider):
+    """The configured provider, built at its first call (``build_provider``), not at start."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._built: TriageProvider | None = None
+        self._slots: CallSlots | None = None
+        self.name = provider_name(settings)
+
+    @property
+    def provider(self) -> TriageProvider:
+        if self._built is None:  # no await before it is set: built once however many calls wait
+            self._built = build_provider(self._settings)
+            if self._slots is not None:
+                self._built.limit_calls(self._slots)
+        return self._built
+
+    async def classify(self, message: InboundMessage) -> Classification:
+        return await self.provider.classify(message)
+
+    async def draft(self, request: DraftRequest) -> DraftReply:
+        return await self.provider.draft(request)
+
+    def limit_calls(self, slots: CallSlots) -> None:
+        self._slots = slots
+        if self._built is not None:
+            self._built.limit_calls(slots)
+
+    async def aclose(self) -> None:
+        if self._built is not None:
+            await self._built.aclose()
 
 
 def judge_activities(
@@ -69,7 +110,7 @@ def build_judge_worker(client: Client, settings: Settings, provider: TriageProvi
 async def run_judge(settings: Settings, stop: asyncio.Event | None = None) -> None:
     async with AsyncExitStack() as stack:
         client = await connect_when_reachable(settings)
-        provider = build_provider(settings)
+        provider = DeferredProvider(settings)
         stack.push_async_callback(provider.aclose)
         # One BLAS and OpenMP thread (the libraries are loaded by now): the process takes one
         # core, its activities run side by side, and OpenBLAS's spinning threads on a busy
