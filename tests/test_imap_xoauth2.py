@@ -55,14 +55,6 @@ def dovecot(provider: Provider) -> Iterator[Dovecot]:
         yield server
 
 
-@pytest.fixture(scope="module")
-def relay(dovecot: Dovecot) -> Iterator[SmtpRelay]:
-    relay = SmtpRelay(dovecot)
-    relay.start()
-    yield relay
-    relay.stop()
-
-
 def token_command(token_file: Path) -> str:
     """A command that prints the token in ``token_file``, as a mailbox's token command does."""
     return shlex.join([sys.executable, "-c", f"print(open({str(token_file)!r}).read())"])
@@ -97,6 +89,7 @@ async def test_the_mailbox_logs_in_with_a_token_the_provider_vouches_for(provide
     assert "not-a-token" not in str(refused.value)  # the token never reaches an error or a log
 
 
+# relay: tests.imap_env's fixture, started on this module's Dovecot (the one that checks tokens)
 async def test_mail_goes_out_over_smtp_with_a_token_the_provider_vouches_for(
     provider, dovecot, relay, tmp_path
 ):
