@@ -59,12 +59,17 @@ _POSSIBILITY = re.compile(
     re.IGNORECASE,
 )
 
+
+def _any_of(patterns: Iterable[str]) -> re.Pattern[str]:
+    """One pattern for all of ``patterns`` (case ignored); one that matches nothing for none."""
+    return re.compile("|".join(f"(?:{p})" for p in patterns) or "(?!)", re.IGNORECASE)
+
+
 # A question for a fact of the customer's own past ("when did I sign up?", "¿con qué
 # correo me registré?"): what it was, not how to do it or where to look.
-_LOOKUP = re.compile("|".join(f"(?:{p})" for q in _QUESTIONS for p in q.lookup) or "(?!)", re.IGNORECASE)
-
+_LOOKUP = _any_of(p for q in _QUESTIONS for p in q.lookup)
 # When the customer needs it done ("before Friday", "antes del viernes"): not what is asked.
-_DEADLINE = re.compile("|".join(f"(?:{p})" for q in _QUESTIONS for p in q.deadline) or "(?!)", re.IGNORECASE)
+_DEADLINE = _any_of(p for q in _QUESTIONS for p in q.deadline)
 
 
 def without_deadline(question: str) -> str:
